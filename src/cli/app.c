@@ -1,0 +1,139 @@
+/* app.c: loading what commands need, once, and reporting failures. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "parse/event.h"
+
+int
+kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
+{
+	GString *errs = g_string_new(NULL);
+	GError *err = NULL;
+	kenchi_status_t rc;
+	char *p;
+
+	if (app->cfg == NULL) {
+		rc = kenchi_config_load(app->config_path, &app->cfg, errs);
+		if (rc != KENCHI_OK) {
+			kenchi_err("bad configuration:\n%s", errs->str);
+			g_string_free(errs, TRUE);
+			return KENCHI_EXIT_CONFIG;
+		}
+	}
+	g_string_free(errs, TRUE);
+	p = kenchi_config_data_path(app->cfg, "event-types.tsv");
+	if (!kenchi_event_types_load(p, &err)) {
+		kenchi_err("%s", err->message);
+		g_error_free(err);
+		g_free(p);
+		return KENCHI_EXIT_CONFIG;
+	}
+	g_free(p);
+	if (need_rules && app->rules == NULL) {
+		p = kenchi_config_data_path(app->cfg, "extractors");
+		app->rules = kenchi_rules_load_dir(p, &err);
+		g_free(p);
+		if (app->rules == NULL) {
+			kenchi_err("extractor rules:\n%s", err->message);
+			g_error_free(err);
+			return KENCHI_EXIT_CONFIG;
+		}
+	}
+	return 0;
+}
+
+const char *
+kenchi_app_db_path(kenchi_app_t *app)
+{
+	const char *env = g_getenv("KENCHI_DB");
+
+	if (app->db_path)
+		return app->db_path;
+	if (env && *env)
+		return env;
+	if (app->cfg && app->cfg->db_path)
+		return app->cfg->db_path;
+	return "kenchi.db";
+}
+
+int
+kenchi_app_open_store(kenchi_app_t *app)
+{
+	char *msg = NULL;
+	kenchi_status_t rc;
+
+	if (app->st)
+		return 0;
+	rc = kenchi_store_open(kenchi_app_db_path(app), app->cfg ? app->cfg->busy_timeout_ms : 30000, &app->st, &msg);
+	if (rc != KENCHI_OK) {
+		kenchi_err("database: %s (%s)", msg ? msg : "?", kenchi_status_to_string(rc));
+		g_free(msg);
+		return kenchi_status_to_exit(rc);
+	}
+	return 0;
+}
+
+int
+kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***argv)
+{
+	GOptionContext *ctx = g_option_context_new(usage);
+	GError *err = NULL;
+	gboolean ok;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_help_enabled(ctx, TRUE);
+	ok = g_option_context_parse(ctx, argc, argv, &err);
+	g_option_context_free(ctx);
+	if (!ok) {
+		kenchi_err("%s", err->message);
+		g_error_free(err);
+		return KENCHI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void
+kenchi_print_json_line(JsonNode *node)
+{
+	JsonGenerator *g = json_generator_new();
+	gsize n;
+	char *s;
+
+	json_generator_set_root(g, node);
+	s = json_generator_to_data(g, &n);
+	fwrite(s, 1, n, stdout);
+	fputc('\n', stdout);
+	g_free(s);
+	g_object_unref(g);
+}
+
+gboolean
+kenchi_isatty_out(void)
+{
+	return isatty(STDOUT_FILENO);
+}
+
+gboolean
+kenchi_isatty_err(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+kenchi_status_t
+kenchi_read_all(FILE *fp, GByteArray **out)
+{
+	GByteArray *arr = g_byte_array_sized_new(16384);
+	guint8 buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		g_byte_array_append(arr, buf, (guint)n);
+	if (ferror(fp)) {
+		int e = errno;
+		g_byte_array_unref(arr);
+		return (e == ENOMEM || e == EINTR || e == EAGAIN) ? KENCHI_TEMP : KENCHI_IO;
+	}
+	*out = arr;
+	return KENCHI_OK;
+}

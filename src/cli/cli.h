@@ -1,0 +1,62 @@
+/* cli.h: what the command layer shares: the global options, the loaded
+ * configuration and rules, the database, and output helpers.  Only files
+ * under src/cli print or exit. */
+#ifndef KENCHI_CLI_H
+#define KENCHI_CLI_H
+
+#include <stdio.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "util/config.h"
+#include "util/status.h"
+#include "util/log.h"
+#include "parse/rules.h"
+#include "store/store.h"
+#include "ingest/ingest.h"
+
+typedef struct {
+	const char *config_path;   /* -c */
+	const char *db_path;       /* --db */
+	int verbosity;
+	kenchi_config_t *cfg;      /* owned */
+	kenchi_rules_t *rules;     /* owned, loaded on demand */
+	kenchi_store_t *st;        /* owned, opened on demand */
+} kenchi_app_t;
+
+typedef int (*kenchi_cmd_fn)(kenchi_app_t *app, int argc, char **argv);
+
+typedef struct {
+	const char *name;
+	kenchi_cmd_fn fn;
+	const char *summary;
+} kenchi_cmd_t;
+
+/* Load configuration (78 on errors, printed), event types and rules.
+ * Return an exit code: 0 when ready. */
+int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
+/* Open the database (KENCHI_DB, --db, config, ./kenchi.db); exit code. */
+int kenchi_app_open_store(kenchi_app_t *app);
+const char *kenchi_app_db_path(kenchi_app_t *app);
+
+/* Parse a subcommand's options with GOptionContext; 64 on error. */
+int kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***argv);
+
+/* Print NODE as one compact JSON line on stdout. */
+void kenchi_print_json_line(JsonNode *node);
+/* Is stdout / stderr a terminal (for colours and progress). */
+gboolean kenchi_isatty_out(void);
+gboolean kenchi_isatty_err(void);
+
+/* Read all of FP into a byte array; KENCHI_TEMP on ENOMEM, KENCHI_IO else. */
+kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
+
+/* Per-command entry points. */
+int kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_events(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_messages(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_rules(kenchi_app_t *app, int argc, char **argv);
+
+#endif

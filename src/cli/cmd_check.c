@@ -1,0 +1,73 @@
+/* cmd_check.c: `kenchi check-config` and `kenchi rules check`: load
+ * everything a run would load and report every error with file:line. */
+#include <string.h>
+#include "cli/cli.h"
+#include "parse/event.h"
+
+static int
+check_rules(kenchi_app_t *app)
+{
+	GError *err = NULL;
+	char *dir = kenchi_config_data_path(app->cfg, "extractors");
+	kenchi_rules_t *r = kenchi_rules_load_dir(dir, &err);
+	int rc = 0;
+
+	if (r == NULL) {
+		fprintf(stderr, "%s\n", err->message);
+		g_error_free(err);
+		rc = KENCHI_EXIT_CONFIG;
+	} else {
+		guint labels = 0;
+		for (guint i = 0; i < r->rules->len; i++)
+			labels += g_hash_table_size(((kenchi_rule_t *)g_ptr_array_index(r->rules, i))->labels);
+		printf("extractor rules: %u rule(s) from %d file(s) in %s, %u labels: ok\n", r->rules->len, r->nfiles, dir, labels);
+	}
+	kenchi_rules_free(r);
+	g_free(dir);
+	return rc;
+}
+
+int
+kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
+{
+	GString *errs = g_string_new(NULL);
+	kenchi_status_t st;
+	int rc = 0;
+
+	st = kenchi_config_load(app->config_path, &app->cfg, errs);
+	if (st != KENCHI_OK) {
+		fputs(errs->str, stderr);
+		rc = KENCHI_EXIT_CONFIG;
+	} else {
+		printf("configuration: %s: ok (%u customer(s))\n", app->cfg->path ? app->cfg->path : "(built-in defaults)",
+		    app->cfg->customers->len);
+	}
+	g_string_free(errs, TRUE);
+	if (app->cfg) {
+		GError *err = NULL;
+		char *p = kenchi_config_data_path(app->cfg, "event-types.tsv");
+		if (!kenchi_event_types_load(p, &err)) {
+			fprintf(stderr, "%s\n", err->message);
+			g_error_free(err);
+			rc = KENCHI_EXIT_CONFIG;
+		}
+		g_free(p);
+		if (check_rules(app) != 0)
+			rc = KENCHI_EXIT_CONFIG;
+	}
+	return rc;
+}
+
+int
+kenchi_cmd_rules(kenchi_app_t *app, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		kenchi_err("usage: kenchi rules check");
+		return KENCHI_EXIT_USAGE;
+	}
+	if ((rc = kenchi_app_load(app, FALSE)) != 0)
+		return rc;
+	return check_rules(app);
+}

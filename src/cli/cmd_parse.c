@@ -1,0 +1,83 @@
+/* cmd_parse.c: `kenchi parse [--json] FILE...`: the contract other tools
+ * score.  One JSON object per input file, no database.  Exit 65 when any
+ * file was an error, so scripts notice. */
+#include <string.h>
+#include "cli/cli.h"
+#include "parse/extract.h"
+
+int
+kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
+{
+	gboolean json = TRUE, text = FALSE;
+	const char *customer = NULL;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON (the default)", NULL },
+		{ "text", 0, 0, G_OPTION_ARG_NONE, &text, "print the extraction text instead (debugging rules)", NULL },
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "assign this customer", "ID" },
+		{ NULL }
+	};
+	kenchi_re_match_t *m;
+	kenchi_ingest_ctx_t ctx;
+	int rc, i, worst = 0;
+
+	if ((rc = kenchi_cli_options("FILE... - parse alert mail or API JSON", entries, &argc, &argv)) != 0)
+		return rc;
+	if (argc < 2) {
+		kenchi_err("parse: no files given");
+		return KENCHI_EXIT_USAGE;
+	}
+	if ((rc = kenchi_app_load(app, TRUE)) != 0)
+		return rc;
+	ctx.cfg = app->cfg;
+	ctx.rules = app->rules;
+	m = kenchi_re_match_new();
+	for (i = 1; i < argc; i++) {
+		kenchi_ingest_opts_t opts = { .source = "parse", .origin = argv[i], .customer = customer };
+		kenchi_analysis_t a;
+		char *raw = NULL;
+		gsize len = 0;
+		GError *err = NULL;
+		JsonObject *o = json_object_new();
+		JsonArray *evs = json_array_new();
+		JsonNode *root;
+
+		opts.now = g_get_real_time() / G_USEC_PER_SEC;
+		json_object_set_string_member(o, "file", argv[i]);
+		if (strcmp(argv[i], "-") == 0 ? (kenchi_read_all(stdin, (GByteArray **)&raw) != KENCHI_OK)
+		    : !g_file_get_contents(argv[i], &raw, &len, &err)) {
+			json_object_set_string_member(o, "kind", "error");
+			json_object_set_string_member(o, "reason", err ? err->message : "cannot read stdin");
+			g_clear_error(&err);
+			worst = KENCHI_EXIT_DATAERR;
+		} else {
+			if (strcmp(argv[i], "-") == 0) {
+				GByteArray *arr = (GByteArray *)raw;
+				len = arr->len;
+				raw = (char *)g_byte_array_free(arr, FALSE);
+			}
+			kenchi_ingest_analyse(&ctx, m, raw, len, &opts, &a);
+			if (text && a.mail) {
+				fwrite(a.mail->text->str, 1, a.mail->text->len, stdout);
+			}
+			json_object_set_string_member(o, "kind", kenchi_kind_to_string(a.x.kind));
+			if (a.x.reason)
+				json_object_set_string_member(o, "reason", a.x.reason);
+			else
+				json_object_set_null_member(o, "reason");
+			for (guint j = 0; a.x.events && j < a.x.events->len; j++)
+				json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
+			if (a.x.kind == KENCHI_KIND_ERROR)
+				worst = KENCHI_EXIT_DATAERR;
+			kenchi_analysis_clear(&a);
+		}
+		json_object_set_array_member(o, "events", evs);
+		root = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(root, o);
+		if (!text)
+			kenchi_print_json_line(root);
+		json_node_unref(root);
+		g_free(raw);
+	}
+	kenchi_re_match_free(m);
+	return worst;
+}

@@ -1,0 +1,98 @@
+/* main.c: global options and the dispatch table.  Every command returns an
+ * exit code; the mapping from statuses is kenchi_status_to_exit(). */
+#include <locale.h>
+#include <string.h>
+#include <stdlib.h>
+#include "cli/cli.h"
+#include "parse/mime.h"
+#include "config.h"
+
+static int cmd_help(kenchi_app_t *app, int argc, char **argv);
+static int cmd_version(kenchi_app_t *app, int argc, char **argv);
+
+static const kenchi_cmd_t commands[] = {
+	{ "parse", kenchi_cmd_parse, "parse mail or API JSON files and print events as JSON (no database)" },
+	{ "deliver", kenchi_cmd_deliver, "store one message from stdin (procmail/maildrop hook)" },
+	{ "import", kenchi_cmd_import, "import maildirs, mbox files, message files and API JSON" },
+	{ "events", kenchi_cmd_events, "list stored events" },
+	{ "messages", kenchi_cmd_messages, "list stored messages that are not alerts, or broken" },
+	{ "check-config", kenchi_cmd_check_config, "check the configuration, rules and templates" },
+	{ "rules", kenchi_cmd_rules, "rules check: load and check extractor rules" },
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "show the version" },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: kenchi [-c FILE] [--db PATH] [-v|-q] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(fp, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\nSee kenchi(1).  Exit status: 0 ok, 64 usage, 65 data error (parse), "
+	    "75 temporary failure, 78 configuration error, 1 other.\n");
+}
+
+static int
+cmd_help(kenchi_app_t *app, int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+static int
+cmd_version(kenchi_app_t *app, int argc, char **argv)
+{
+	printf("kenchi %s (schema %d)\n", PACKAGE_VERSION, KENCHI_SCHEMA_VERSION);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	kenchi_app_t app = { 0 };
+	int i, rc = KENCHI_EXIT_USAGE;
+	size_t k;
+
+	setlocale(LC_ALL, "");
+	app.verbosity = 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			app.config_path = argv[++i];
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			app.db_path = argv[++i];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			app.db_path = argv[i] + 5;
+		else if (strcmp(argv[i], "-v") == 0)
+			app.verbosity++;
+		else if (strcmp(argv[i], "-q") == 0)
+			app.verbosity = 0;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			return cmd_version(&app, 0, NULL);
+		} else
+			break;
+	}
+	kenchi_log_init("kenchi", app.verbosity);
+	if (i >= argc) {
+		usage(stderr);
+		return KENCHI_EXIT_USAGE;
+	}
+	for (k = 0; k < G_N_ELEMENTS(commands); k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			break;
+	if (k == G_N_ELEMENTS(commands)) {
+		kenchi_err("unknown command \"%s\" (try kenchi help)", argv[i]);
+		return KENCHI_EXIT_USAGE;
+	}
+	kenchi_mime_init();
+	rc = commands[k].fn(&app, argc - i, argv + i);
+	kenchi_store_close(app.st);
+	kenchi_rules_free(app.rules);
+	kenchi_config_free(app.cfg);
+	kenchi_mime_shutdown();
+	return rc;
+}

@@ -1,0 +1,227 @@
+/* ingest.c: analyse (pure) and store (transactional).
+ *
+ * Idempotence has three keys: the raw bytes' SHA-256, the Message-ID with
+ * a hash of the body (the same mail redelivered with other Received lines),
+ * and each event's uid (the same AMP event by mail and by API).  Broken and
+ * foreign mail is stored with its reason, never dropped. */
+#include <string.h>
+#include "ingest/ingest.h"
+#include "parse/apijson.h"
+#include "parse/event.h"
+#include "parse/normalize.h"
+
+static char *
+sha256_hex(const void *p, gsize n)
+{
+	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
+}
+
+static char *
+content_key(const char *message_id, const char *raw, gsize len)
+{
+	const char *body = NULL, *p;
+	char *h, *k;
+
+	if (message_id == NULL)
+		return NULL;
+	for (p = raw; p + 1 < raw + len; p++) {
+		if (p[0] == '\n' && p[1] == '\n') {
+			body = p + 2;
+			break;
+		}
+		if (p[0] == '\n' && p[1] == '\r' && p + 2 < raw + len && p[2] == '\n') {
+			body = p + 3;
+			break;
+		}
+	}
+	if (body == NULL)
+		body = raw + len;
+	h = sha256_hex(body, raw + len - body);
+	k = g_strconcat(message_id, " ", h, NULL);
+	g_free(h);
+	return k;
+}
+
+void
+kenchi_analysis_clear(kenchi_analysis_t *a)
+{
+	kenchi_mail_free(a->mail);
+	kenchi_extract_clear(&a->x);
+	g_free(a->customer);
+	g_free(a->raw_sha256);
+	g_free(a->content_key);
+	memset(a, 0, sizeof *a);
+}
+
+static void
+assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenchi_ingest_opts_t *opts)
+{
+	const kenchi_customer_t *c = NULL;
+	const char *group = NULL;
+
+	if (opts->customer) {
+		a->customer = g_strdup(opts->customer);
+		return;
+	}
+	if (a->x.events && a->x.events->len > 0)
+		group = kenchi_event_get(g_ptr_array_index(a->x.events, 0), EV_GROUP);
+	c = kenchi_config_match_customer(ctx->cfg, a->mail ? a->mail->recipients : NULL, group);
+	a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
+}
+
+void
+kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
+		      const char *raw, gsize len, const kenchi_ingest_opts_t *opts, kenchi_analysis_t *a)
+{
+	const char *why = NULL;
+	kenchi_status_t rc;
+
+	memset(a, 0, sizeof *a);
+	/* An mbox "From " envelope line (procmail and maildrop pass it on) is
+	 * delivery data, not mail: leave it out of the stored bytes and hashes
+	 * so that a redelivery is recognised. */
+	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+		gsize skip = nl ? (gsize)(nl - raw) + 1 : len;
+		raw += skip;
+		len -= skip;
+	}
+	a->raw = raw;
+	a->len = len;
+	kenchi_extract_init(&a->x);
+	a->raw_sha256 = sha256_hex(raw, len);
+	a->received_at = opts->now;
+
+	if (kenchi_api_sniff(raw, len)) {
+		char *reason = NULL;
+		a->is_api = TRUE;
+		rc = kenchi_api_parse(raw, len, a->x.events, &reason);
+		a->x.kind = rc == KENCHI_OK ? KENCHI_KIND_ALERT : KENCHI_KIND_ERROR;
+		a->x.reason = reason;
+		assign_customer(ctx, a, opts);
+		return;
+	}
+	rc = kenchi_mail_parse(raw, len, &a->mail, &why);
+	if (rc != KENCHI_OK) {
+		a->x.kind = KENCHI_KIND_ERROR;
+		a->x.reason = g_strdup(why);
+		assign_customer(ctx, a, opts);
+		return;
+	}
+	/* Arrival: the top Received header, unless it claims the future. */
+	if (a->mail->received > 0 && a->mail->received <= opts->now + 300)
+		a->received_at = a->mail->received;
+	a->content_key = content_key(a->mail->message_id, raw, len);
+	kenchi_extract_mail(ctx->rules, m, a->mail, &a->x);
+	if (a->x.kind == KENCHI_KIND_NOT_ALERT && a->mail->text->len == 0 && a->mail->subject == NULL &&
+	    a->mail->from_addr == NULL) {
+		/* Nothing GMime could read as a mail at all: call it broken. */
+		a->x.kind = KENCHI_KIND_ERROR;
+		g_free(a->x.reason);
+		a->x.reason = g_strdup("no headers or text: not a mail message");
+	}
+	assign_customer(ctx, a, opts);
+}
+
+JsonNode *
+kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
+{
+	JsonNode *n = kenchi_event_to_json(ev);
+	JsonObject *o = json_node_get_object(n);
+	char *fp = kenchi_event_fingerprint(ev), *ra;
+
+	json_object_set_string_member(o, "source", a->is_api ? "api" : "mail");
+	if (a->mail && a->mail->message_id)
+		json_object_set_string_member(o, "message_id", a->mail->message_id);
+	if (a->customer)
+		json_object_set_string_member(o, "customer", a->customer);
+	ra = kenchi_format_date(a->received_at);
+	if (ra)
+		json_object_set_string_member(o, "received_at", ra);
+	json_object_set_string_member(o, "fingerprint", fp);
+	g_free(ra);
+	g_free(fp);
+	return n;
+}
+
+static char *
+node_to_string(JsonNode *n)
+{
+	JsonGenerator *g = json_generator_new();
+	char *s;
+
+	json_generator_set_root(g, n);
+	s = json_generator_to_data(g, NULL);
+	g_object_unref(g);
+	return s;
+}
+
+kenchi_status_t
+kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a,
+		    const kenchi_ingest_opts_t *opts)
+{
+	kenchi_msg_row_t row = { 0 };
+	kenchi_status_t rc;
+	guint i;
+
+	rc = kenchi_store_message_find(st, a->raw_sha256, a->content_key, &a->message);
+	if (rc == KENCHI_DUPLICATE) {
+		a->duplicate = TRUE;
+		return KENCHI_OK;
+	}
+	if (rc != KENCHI_NOT_FOUND)
+		return rc;
+	row.raw_sha256 = a->raw_sha256;
+	row.content_key = a->content_key;
+	row.message_id = a->mail ? a->mail->message_id : NULL;
+	row.source = opts->source;
+	row.origin = opts->origin;
+	row.customer = a->customer;
+	row.kind = kenchi_kind_to_string(a->x.kind);
+	row.reason = a->x.reason;
+	row.from_addr = a->mail ? a->mail->from_addr : NULL;
+	row.subject = a->mail ? a->mail->subject : NULL;
+	row.received_at = a->received_at;
+	row.ingested_at = opts->now;
+	row.raw = a->raw;
+	row.raw_len = a->len;
+	rc = kenchi_store_message_insert(st, &row, &a->message);
+	if (rc == KENCHI_DUPLICATE) {
+		a->duplicate = TRUE;
+		return KENCHI_OK;
+	}
+	if (rc != KENCHI_OK)
+		return rc;
+	for (i = 0; a->x.events && i < a->x.events->len; i++) {
+		kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+		kenchi_event_row_t er = { 0 };
+		JsonNode *n = kenchi_event_to_json(ev);
+		char *json = node_to_string(n), *uid = kenchi_event_uid(ev), *fp = kenchi_event_fingerprint(ev);
+		gint64 id;
+
+		kenchi_event_row_from_event(&er, ev);
+		er.uid = uid;
+		er.message = a->message;
+		er.customer = a->customer;
+		er.source = a->is_api ? "api" : "mail";
+		er.message_id = row.message_id;
+		er.fingerprint = fp;
+		er.json = json;
+		er.received_at = a->received_at;
+		rc = kenchi_store_event_insert(st, &er, &id);
+		json_node_unref(n);
+		g_free(json);
+		g_free(uid);
+		g_free(fp);
+		if (rc == KENCHI_DUPLICATE) {
+			a->events_dup++;
+			continue;
+		}
+		if (rc != KENCHI_OK)
+			return rc;
+		a->events_new++;
+	}
+	if (a->events_new != 0)
+		rc = kenchi_store_message_set_events(st, a->message, a->events_new);
+	return rc;
+}

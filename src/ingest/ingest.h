@@ -1,0 +1,64 @@
+/* ingest.h: one message in, stored: the step every source shares.
+ *
+ * kenchi_ingest_analyse() is pure (no database): it parses, recognises,
+ * extracts and assigns the customer; it is safe to run in worker threads,
+ * each with its own match context.  kenchi_ingest_store() writes the
+ * analysis inside the caller's transaction (the caller begins and commits,
+ * so an import can batch and a deliver commits one message).  Nothing here
+ * prints. */
+#ifndef KENCHI_INGEST_H
+#define KENCHI_INGEST_H
+
+#include <glib.h>
+#include "util/config.h"
+#include "util/status.h"
+#include "parse/rules.h"
+#include "parse/extract.h"
+#include "store/store.h"
+
+typedef struct {
+	const kenchi_config_t *cfg;   /* not owned */
+	const kenchi_rules_t *rules;  /* not owned */
+} kenchi_ingest_ctx_t;
+
+typedef struct {
+	const char *source;       /* "deliver", "import", "maildir", "imap", "api" */
+	const char *origin;       /* path or uid, for the record */
+	const char *customer;     /* override (--customer), or NULL */
+	gint64 now;
+} kenchi_ingest_opts_t;
+
+typedef struct {
+	/* input, not owned */
+	const char *raw;
+	gsize len;
+	/* results, owned */
+	gboolean is_api;
+	kenchi_mail_t *mail;          /* NULL for API JSON or unparseable mail */
+	kenchi_extract_t x;           /* kind, reason, events */
+	char *customer;               /* customer id, or "unassigned" */
+	char *raw_sha256;
+	char *content_key;
+	gint64 received_at;
+	/* filled by kenchi_ingest_store */
+	gint64 message;               /* messages.id */
+	gboolean duplicate;           /* the message was already stored */
+	int events_new, events_dup;
+} kenchi_analysis_t;
+
+#define KENCHI_UNASSIGNED "unassigned"
+
+void kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
+			   const char *raw, gsize len, const kenchi_ingest_opts_t *opts,
+			   kenchi_analysis_t *a);
+void kenchi_analysis_clear(kenchi_analysis_t *a);
+
+/* Store A (message row, then its events) inside the caller's transaction. */
+kenchi_status_t kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st,
+				    kenchi_analysis_t *a, const kenchi_ingest_opts_t *opts);
+
+/* The normalized event as the JSON the contract promises, with kenchi's
+ * own members when known (customer, source, message_id, received_at...). */
+JsonNode *kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a);
+
+#endif

@@ -1,0 +1,201 @@
+/* apijson.c: API JSON into normalized events.  A linear pre-scan bounds the
+ * nesting depth before json-glib (which recurses) ever sees the text, so a
+ * document 10,000 levels deep is refused in microseconds, not by a stack
+ * overflow. */
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include "parse/apijson.h"
+#include "parse/event.h"
+
+gboolean
+kenchi_api_sniff(const char *bytes, gsize len)
+{
+	gsize i;
+
+	for (i = 0; i < len; i++) {
+		char c = bytes[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if ((unsigned char)c == 0xef && i + 2 < len && (unsigned char)bytes[i + 1] == 0xbb)
+			{ i += 2; continue; }   /* UTF-8 BOM */
+		return c == '{' || c == '[';
+	}
+	return FALSE;
+}
+
+/* Deepest nesting of [ and { outside strings; stops early past the limit. */
+static int
+json_depth(const char *s, gsize len)
+{
+	int depth = 0, max = 0;
+	gboolean in_str = FALSE;
+	gsize i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = FALSE;
+			continue;
+		}
+		if (c == '"')
+			in_str = TRUE;
+		else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+			if (max > KENCHI_JSON_MAX_DEPTH)
+				return max;
+		} else if (c == ']' || c == '}')
+			depth--;
+	}
+	return max;
+}
+
+/* Add one event unless its id is unreadable: an id past 2^63 cannot be
+ * kept exactly, and rounding it would merge distinct events. */
+static int
+add_one(JsonObject *o, GPtrArray *events, int *dropped)
+{
+	kenchi_event_t *ev = kenchi_event_from_json(o);
+
+	if (ev->bad_id) {
+		kenchi_event_free(ev);
+		(*dropped)++;
+		return 0;
+	}
+	g_ptr_array_add(events, ev);
+	return 1;
+}
+
+static int
+add_events_from(JsonNode *root, GPtrArray *events, int *dropped)
+{
+	JsonArray *arr = NULL;
+	guint i, n = 0;
+
+	if (JSON_NODE_HOLDS_OBJECT(root)) {
+		JsonObject *o = json_node_get_object(root);
+		JsonNode *d = json_object_get_member(o, "data");
+		if (d && JSON_NODE_HOLDS_ARRAY(d))
+			arr = json_node_get_array(d);
+		else if (d && JSON_NODE_HOLDS_OBJECT(d))
+			return add_one(json_node_get_object(d), events, dropped);
+		else
+			return add_one(o, events, dropped);   /* one event object */
+	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
+		arr = json_node_get_array(root);
+	}
+	if (arr == NULL)
+		return 0;
+	for (i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *e = json_array_get_element(arr, i);
+		if (JSON_NODE_HOLDS_OBJECT(e))
+			n += add_one(json_node_get_object(e), events, dropped);
+	}
+	return (int)n;
+}
+
+static gboolean
+parse_doc(const char *s, gsize len, JsonNode **root, char **why)
+{
+	JsonParser *p;
+	GError *err = NULL;
+
+	if (json_depth(s, len) > KENCHI_JSON_MAX_DEPTH) {
+		*why = g_strdup_printf("JSON nested deeper than %d levels", KENCHI_JSON_MAX_DEPTH);
+		return FALSE;
+	}
+	p = json_parser_new_immutable();
+	if (!json_parser_load_from_data(p, s, (gssize)len, &err)) {
+		*why = g_strdup(err->message);
+		g_error_free(err);
+		g_object_unref(p);
+		return FALSE;
+	}
+	*root = json_node_ref(json_parser_get_root(p));
+	g_object_unref(p);
+	return *root != NULL;
+}
+
+kenchi_status_t
+kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
+{
+	JsonNode *root = NULL;
+	char *why = NULL;
+	const char *p, *end = bytes + len;
+	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0;
+	char *first_why = NULL;
+
+	*reason = NULL;
+	if (memchr(bytes, '\0', len)) {
+		*reason = g_strdup("NUL byte in JSON");
+		return KENCHI_BAD_INPUT;
+	}
+	/* json-glib reads the first document of an event stream and ignores
+	 * the rest, so an NDJSON file (first line a whole document, more lines
+	 * after it) goes line by line from the start. */
+	{
+		const char *nl = memchr(bytes, '\n', len);
+		JsonNode *first = NULL;
+		char *w = NULL;
+		if (nl && nl + 1 < end && strspn(nl + 1, " \t\r\n") < (gsize)(end - nl - 1) &&
+		    parse_doc(bytes, nl - bytes, &first, &w)) {
+			json_node_unref(first);
+			goto lines;
+		}
+		g_free(w);
+	}
+	if (parse_doc(bytes, len, &root, &why)) {
+		n = add_events_from(root, events, &dropped);
+		json_node_unref(root);
+		if (dropped)
+			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
+		if (n == 0) {
+			if (*reason == NULL)
+				*reason = g_strdup("JSON holds no event objects");
+			return KENCHI_BAD_INPUT;
+		}
+		return KENCHI_OK;
+	}
+	/* Not one document: try one object a line (an event stream). */
+lines:
+	for (p = bytes; p < end; ) {
+		const char *nl = memchr(p, '\n', end - p), *e = nl ? nl : end;
+		const char *s = p;
+		line++;
+		while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+			s++;
+		if (s < e) {
+			JsonNode *r = NULL;
+			char *w = NULL;
+			if (parse_doc(s, e - s, &r, &w)) {
+				n += add_events_from(r, events, &dropped);
+				json_node_unref(r);
+			} else {
+				if (!bad) {
+					first_bad = line;
+					first_why = w;
+				} else {
+					g_free(w);
+				}
+				bad++;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (n == 0) {
+		*reason = dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped)
+		    : g_strdup_printf("not JSON: %s", why ? why : first_why ? first_why : "no event");
+		g_free(why);
+		g_free(first_why);
+		return KENCHI_BAD_INPUT;
+	}
+	if (bad)
+		*reason = g_strdup_printf("%d bad line%s, first at line %d: %s", bad, bad > 1 ? "s" : "",
+		    first_bad, first_why);
+	g_free(why);
+	g_free(first_why);
+	return KENCHI_OK;
+}

@@ -1,0 +1,20 @@
+/* apijson.h: Secure Endpoint API JSON: a /v1/events page ({"data": [...]}),
+ * a bare array of events, or an event stream written one object a line
+ * (NDJSON).  Ids are read as integers, never through a double. */
+#ifndef KENCHI_APIJSON_H
+#define KENCHI_APIJSON_H
+
+#include <glib.h>
+#include "util/status.h"
+
+#define KENCHI_JSON_MAX_DEPTH 64
+
+/* True when BYTES look like JSON rather than mail (first non-space byte). */
+gboolean kenchi_api_sniff(const char *bytes, gsize len);
+
+/* Parse BYTES into EVENTS (kenchi_event_t*, appended; the array owns them).
+ * KENCHI_BAD_INPUT with *reason (g_free) when nothing could be read; when
+ * some NDJSON lines were bad, returns KENCHI_OK with *reason saying which. */
+kenchi_status_t kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
+
+#endif

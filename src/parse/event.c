@@ -1,0 +1,349 @@
+/* event.c: the normalized event: slots, normalization on set, JSON in and
+ * out.  JSON numbers for ids are written from text, never through a double:
+ * AMP event ids exceed 2^53. */
+#include <string.h>
+#include "parse/event.h"
+#include "parse/normalize.h"
+
+static const char *const field_paths[EV_NFIELDS] = {
+	[EV_EVENT_TYPE] = "event_type",
+	[EV_EVENT_TYPE_ID] = "event_type_id",
+	[EV_ID] = "id",
+	[EV_DATE] = "date",
+	[EV_HOSTNAME] = "computer.hostname",
+	[EV_CONNECTOR_GUID] = "computer.connector_guid",
+	[EV_GROUP] = "group",
+	[EV_EXTERNAL_IP] = "computer.external_ip",
+	[EV_INTERNAL_IP] = "computer.network_addresses[0].ip",
+	[EV_USER] = "computer.user",
+	[EV_SEVERITY] = "severity",
+	[EV_DETECTION] = "detection",
+	[EV_DETECTION_ID] = "detection_id",
+	[EV_DISPOSITION] = "file.disposition",
+	[EV_FILE_NAME] = "file.file_name",
+	[EV_FILE_PATH] = "file.file_path",
+	[EV_SHA256] = "file.identity.sha256",
+	[EV_PARENT_FILE_NAME] = "file.parent.file_name",
+	[EV_PARENT_SHA256] = "file.parent.identity.sha256",
+	[EV_IOC_SHORT] = "cloud_ioc.short_description",
+	[EV_IOC_DESC] = "cloud_ioc.description",
+	[EV_REMOTE_IP] = "network_info.remote_ip",
+	[EV_URL] = "network_info.dirty_url",
+	[EV_TRAJECTORY] = "trajectory",
+};
+
+const char *
+kenchi_field_path(kenchi_field_t f)
+{
+	return (f >= 0 && f < EV_NFIELDS) ? field_paths[f] : NULL;
+}
+
+int
+kenchi_field_from_path(const char *path)
+{
+	int i;
+
+	if (path == NULL)
+		return -1;
+	for (i = 0; i < EV_NFIELDS; i++)
+		if (strcmp(field_paths[i], path) == 0)
+			return i;
+	/* Short aliases accepted in rules files and scoring rules. */
+	if (strcmp(path, "computer.network_addresses.ip") == 0 || strcmp(path, "internal_ip") == 0)
+		return EV_INTERNAL_IP;
+	if (strcmp(path, "hostname") == 0)
+		return EV_HOSTNAME;
+	if (strcmp(path, "sha256") == 0)
+		return EV_SHA256;
+	return -1;
+}
+
+kenchi_event_t *
+kenchi_event_new(void)
+{
+	return g_new0(kenchi_event_t, 1);
+}
+
+void
+kenchi_event_free(kenchi_event_t *ev)
+{
+	int i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < EV_NFIELDS; i++)
+		g_free(ev->v[i]);
+	g_free(ev);
+}
+
+kenchi_event_t *
+kenchi_event_copy(const kenchi_event_t *ev)
+{
+	kenchi_event_t *c = kenchi_event_new();
+	int i;
+
+	for (i = 0; i < EV_NFIELDS; i++)
+		c->v[i] = g_strdup(ev->v[i]);
+	c->date = ev->date;
+	c->rejected = ev->rejected;
+	c->bad_id = ev->bad_id;
+	return c;
+}
+
+static char *
+norm_int64_text(const char *value)
+{
+	char *t = kenchi_norm_uint(value);
+	guint64 n;
+
+	/* Ids are kept as text, but must fit the JSON integer we print. */
+	if (t && !g_ascii_string_to_unsigned(t, 10, 0, G_MAXINT64, &n, NULL)) {
+		g_free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+gboolean
+kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
+{
+	char *n = NULL;
+	gint64 t;
+
+	switch (f) {
+	case EV_FILE_PATH:
+		n = kenchi_norm_path(value);
+		break;
+	case EV_DATE:
+		if (kenchi_norm_date(value, &t)) {
+			n = kenchi_format_date(t);
+			if (n)
+				ev->date = t;
+		}
+		break;
+	case EV_SEVERITY:
+		n = kenchi_norm_severity(value);
+		break;
+	case EV_DISPOSITION:
+		n = kenchi_norm_disposition(value);
+		break;
+	case EV_SHA256:
+	case EV_PARENT_SHA256:
+		n = kenchi_norm_sha256(value);
+		break;
+	case EV_ID:
+	case EV_EVENT_TYPE_ID:
+		n = norm_int64_text(value);
+		break;
+	case EV_EVENT_TYPE: {
+		char *t2 = kenchi_norm_text(value);
+		const char *canon = t2 ? kenchi_event_type_canonical(t2) : NULL;
+		n = canon ? g_strdup(canon) : t2;
+		if (canon)
+			g_free(t2);
+		break;
+	}
+	default:
+		n = kenchi_norm_text(value);
+		break;
+	}
+	if (n == NULL) {
+		if (value && *value)
+			ev->rejected++;
+		return FALSE;
+	}
+	g_free(ev->v[f]);
+	ev->v[f] = n;
+	return TRUE;
+}
+
+void
+kenchi_event_complete(kenchi_event_t *ev)
+{
+	if (ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID]) {
+		gint64 id = kenchi_event_type_id(ev->v[EV_EVENT_TYPE]);
+		if (id > 0)
+			ev->v[EV_EVENT_TYPE_ID] = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	} else if (ev->v[EV_EVENT_TYPE_ID] && !ev->v[EV_EVENT_TYPE]) {
+		const char *name = kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10));
+		if (name)
+			ev->v[EV_EVENT_TYPE] = g_strdup(name);
+	}
+}
+
+gboolean
+kenchi_event_is_complete(const kenchi_event_t *ev)
+{
+	return ev->v[EV_EVENT_TYPE] || ev->v[EV_EVENT_TYPE_ID] || ev->v[EV_DETECTION];
+}
+
+char *
+kenchi_event_fingerprint(const kenchi_event_t *ev)
+{
+	static const kenchi_field_t parts[] = {
+		EV_EVENT_TYPE_ID, EV_EVENT_TYPE, EV_DATE, EV_CONNECTOR_GUID, EV_HOSTNAME,
+		EV_SHA256, EV_DETECTION, EV_DETECTION_ID, EV_FILE_PATH, EV_URL, EV_REMOTE_IP
+	};
+	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+	char *res;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(parts); i++) {
+		const char *v = ev->v[parts[i]] ? ev->v[parts[i]] : "";
+		g_checksum_update(ck, (const guchar *)v, strlen(v));
+		g_checksum_update(ck, (const guchar *)"\x1f", 1);
+	}
+	res = g_strndup(g_checksum_get_string(ck), 32);
+	g_checksum_free(ck);
+	return res;
+}
+
+char *
+kenchi_event_uid(const kenchi_event_t *ev)
+{
+	char *fp, *uid;
+
+	if (ev->v[EV_ID])
+		return g_strconcat("amp:", ev->v[EV_ID], NULL);
+	fp = kenchi_event_fingerprint(ev);
+	uid = g_strconcat("fp:", fp, NULL);
+	g_free(fp);
+	return uid;
+}
+
+/* Walk or create the nested object for PATH's parent; returns the leaf name. */
+static JsonObject *
+object_for_path(JsonObject *root, const char *path, const char **leaf)
+{
+	JsonObject *o = root;
+	const char *p = path, *dot;
+
+	while ((dot = strchr(p, '.')) != NULL) {
+		char *seg = g_strndup(p, dot - p);
+		JsonObject *child;
+
+		if (json_object_has_member(o, seg)) {
+			child = json_object_get_object_member(o, seg);
+		} else {
+			child = json_object_new();
+			json_object_set_object_member(o, seg, child);
+		}
+		g_free(seg);
+		o = child;
+		p = dot + 1;
+	}
+	*leaf = p;
+	return o;
+}
+
+JsonNode *
+kenchi_event_to_json(const kenchi_event_t *ev)
+{
+	JsonObject *root = json_object_new();
+	JsonNode *node;
+	int i;
+
+	for (i = 0; i < EV_NFIELDS; i++) {
+		const char *leaf;
+		JsonObject *o;
+
+		if (ev->v[i] == NULL)
+			continue;
+		if (i == EV_INTERNAL_IP) {
+			JsonObject *comp = object_for_path(root, "computer.x", &leaf);
+			JsonArray *arr = json_array_new();
+			JsonObject *addr = json_object_new();
+			json_object_set_string_member(addr, "ip", ev->v[i]);
+			json_array_add_object_element(arr, addr);
+			json_object_set_array_member(comp, "network_addresses", arr);
+			continue;
+		}
+		o = object_for_path(root, field_paths[i], &leaf);
+		if (i == EV_ID || i == EV_EVENT_TYPE_ID)
+			json_object_set_int_member(o, leaf, g_ascii_strtoll(ev->v[i], NULL, 10));
+		else
+			json_object_set_string_member(o, leaf, ev->v[i]);
+	}
+	node = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(node, root);
+	return node;
+}
+
+/* Value at a dotted path of an API object, as text; NULL when absent. */
+static char *
+json_path_text(JsonObject *obj, const char *path)
+{
+	const char *p = path, *dot;
+	JsonNode *n;
+
+	while ((dot = strchr(p, '.')) != NULL) {
+		char *seg = g_strndup(p, dot - p);
+		n = json_object_get_member(obj, seg);
+		g_free(seg);
+		if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+			return NULL;
+		obj = json_node_get_object(n);
+		p = dot + 1;
+	}
+	n = json_object_get_member(obj, p);
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
+		return NULL;
+	switch (json_node_get_value_type(n)) {
+	case G_TYPE_STRING:
+		return g_strdup(json_node_get_string(n));
+	case G_TYPE_INT64:
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+	case G_TYPE_BOOLEAN:
+		return g_strdup(json_node_get_boolean(n) ? "true" : "false");
+	default:
+		return NULL;   /* doubles: an id past 2^63 is not guessed at */
+	}
+}
+
+kenchi_event_t *
+kenchi_event_from_json(JsonObject *obj)
+{
+	kenchi_event_t *ev = kenchi_event_new();
+	int i;
+
+	for (i = 0; i < EV_NFIELDS; i++) {
+		char *v = NULL;
+
+		if (i == EV_INTERNAL_IP) {
+			JsonNode *c = json_object_get_member(obj, "computer");
+			if (c && JSON_NODE_HOLDS_OBJECT(c)) {
+				JsonNode *na = json_object_get_member(json_node_get_object(c), "network_addresses");
+				if (na && JSON_NODE_HOLDS_ARRAY(na) && json_array_get_length(json_node_get_array(na)) > 0) {
+					JsonNode *e = json_array_get_element(json_node_get_array(na), 0);
+					if (JSON_NODE_HOLDS_OBJECT(e))
+						v = json_path_text(json_node_get_object(e), "ip");
+				}
+			}
+		} else if (i == EV_TRAJECTORY) {
+			v = json_path_text(obj, "trajectory");
+			if (v == NULL)
+				v = json_path_text(obj, "computer.links.trajectory");
+		} else if (i == EV_ID) {
+			JsonNode *n = json_object_get_member(obj, "id");
+			if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) != G_TYPE_INT64 &&
+			    json_node_get_value_type(n) != G_TYPE_STRING)
+				ev->bad_id = TRUE;   /* an id json-glib could only read as a double */
+			v = json_path_text(obj, "id");
+		} else {
+			v = json_path_text(obj, field_paths[i]);
+		}
+		if (v) {
+			if (!kenchi_event_set(ev, i, v) && i == EV_ID)
+				ev->bad_id = TRUE;
+			g_free(v);
+		}
+	}
+	if (ev->v[EV_DATE] == NULL) {
+		char *ts = json_path_text(obj, "timestamp");
+		if (ts)
+			kenchi_event_set(ev, EV_DATE, ts);
+		g_free(ts);
+	}
+	kenchi_event_complete(ev);
+	return ev;
+}

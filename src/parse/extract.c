@@ -1,0 +1,364 @@
+/* extract.c: the block reader.  An event is a block of "label: value"
+ * lines; a block ends at a separator line, or when a field it already holds
+ * comes again (a digest without separators starts afresh at the next Event
+ * Type).  Quote marks ("> ") are stripped first, so alerts forwarded inline
+ * read like the original.  A value continues on the next line when that
+ * line is indented deeper than the label line and is not itself a label;
+ * a label with an empty value takes the next line as its value. */
+#include <string.h>
+#include "parse/extract.h"
+#include "parse/event.h"
+
+const char *
+kenchi_kind_to_string(kenchi_kind_t k)
+{
+	switch (k) {
+	case KENCHI_KIND_ALERT: return "alert";
+	case KENCHI_KIND_NOT_ALERT: return "not_alert";
+	default: return "error";
+	}
+}
+
+void
+kenchi_extract_init(kenchi_extract_t *x)
+{
+	memset(x, 0, sizeof *x);
+	x->events = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+}
+
+void
+kenchi_extract_clear(kenchi_extract_t *x)
+{
+	g_free(x->reason);
+	if (x->events)
+		g_ptr_array_unref(x->events);
+	memset(x, 0, sizeof *x);
+}
+
+static gboolean
+any_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
+{
+	guint i;
+
+	if (s == NULL)
+		return FALSE;
+	for (i = 0; i < pats->len; i++) {
+		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(pats, i), m, s, strlen(s));
+		if (r == KENCHI_RE_MATCH)
+			return TRUE;
+		if (r == KENCHI_RE_ERROR)
+			(*errors)++;
+	}
+	return FALSE;
+}
+
+/* The subject's hostname group, when a subject pattern matches. */
+static char *
+subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject)
+{
+	guint i;
+
+	if (subject == NULL)
+		return NULL;
+	for (i = 0; i < r->subject->len; i++) {
+		kenchi_re_t *re = g_ptr_array_index(r->subject, i);
+		int g = kenchi_re_group_index(re, "hostname");
+		const char *s;
+		size_t n;
+
+		if (g > 0 && kenchi_re_exec(re, m, subject, strlen(subject)) == KENCHI_RE_MATCH &&
+		    kenchi_re_group(m, g, subject, &s, &n) && n > 0)
+			return g_strndup(s, n);
+	}
+	return NULL;
+}
+
+typedef struct {
+	const kenchi_rule_t *rule;
+	kenchi_re_match_t *m;
+	kenchi_extract_t *out;
+	kenchi_event_t *cur;
+	gboolean has[EV_NFIELDS];
+	int field;          /* field whose value may continue, or -1 */
+	int indent;         /* indent of that field's label line */
+	GString *raw;       /* raw text of that value so far */
+	int pending;        /* label seen with an empty value, or -1 */
+} reader_t;
+
+static void
+flush(reader_t *rd)
+{
+	if (kenchi_event_is_complete(rd->cur)) {
+		kenchi_event_complete(rd->cur);
+		rd->out->rejected_values += rd->cur->rejected;
+		g_ptr_array_add(rd->out->events, rd->cur);
+		rd->cur = kenchi_event_new();
+	} else {
+		kenchi_event_free(rd->cur);
+		rd->cur = kenchi_event_new();
+	}
+	memset(rd->has, 0, sizeof rd->has);
+	rd->field = rd->pending = -1;
+}
+
+static void
+set_field(reader_t *rd, int f, const char *v, size_t n, int indent)
+{
+	if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+		flush(rd);
+	g_string_assign(rd->raw, "");
+	g_string_append_len(rd->raw, v, n);
+	kenchi_event_set(rd->cur, f, rd->raw->str);
+	rd->has[f] = TRUE;
+	rd->field = f;
+	rd->indent = indent;
+	rd->pending = -1;
+}
+
+static void
+continue_field(reader_t *rd, const char *v, size_t n)
+{
+	int f = rd->field;
+	/* Paths, URLs and hashes wrap without a space; prose with one. */
+	gboolean glue = f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 ||
+	    f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
+
+	if (!glue)
+		g_string_append_c(rd->raw, ' ');
+	g_string_append_len(rd->raw, v, n);
+	kenchi_event_set(rd->cur, f, rd->raw->str);
+}
+
+static int
+lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
+{
+	char *k = kenchi_rules_norm_label(s, n);
+	int f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
+
+	if (f < 0 && g_hash_table_contains(r->resets, k))
+		f = -2;
+	g_free(k);
+	return f;
+}
+
+static void
+try_captures(reader_t *rd, const char *line, size_t n)
+{
+	guint i;
+
+	for (i = 0; i < rd->rule->captures->len; i++) {
+		kenchi_re_t *re = g_ptr_array_index(rd->rule->captures, i);
+		const int *fields = g_ptr_array_index(rd->rule->capture_fields, i);
+		int g, ng = kenchi_re_group_count(re);
+		kenchi_re_result_t r = kenchi_re_exec(re, rd->m, line, n);
+
+		if (r == KENCHI_RE_ERROR)
+			rd->out->regex_errors++;
+		if (r != KENCHI_RE_MATCH)
+			continue;
+		for (g = 1; g < ng; g++) {
+			const char *s;
+			size_t len;
+			if (fields[g] >= 0 && kenchi_re_group(rd->m, g, line, &s, &len) && len > 0) {
+				char *v = g_strndup(s, len);
+				if (rd->has[fields[g]] && kenchi_event_is_complete(rd->cur))
+					flush(rd);
+				kenchi_event_set(rd->cur, fields[g], v);
+				rd->has[fields[g]] = TRUE;
+				g_free(v);
+			}
+		}
+	}
+}
+
+static void
+read_line(reader_t *rd, const char *line, size_t n)
+{
+	const kenchi_rule_t *r = rd->rule;
+	const char *q = line, *end = line + n;
+	int indent = 0;
+	kenchi_re_result_t res;
+
+	/* Strip quoting: any run of spaces and '>' marks. */
+	for (;;) {
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == '>')
+			q++;
+		else
+			break;
+	}
+	/* Indent is measured after the quote marks. */
+	{
+		const char *p = q;
+		while (p > line && (p[-1] == ' ' || p[-1] == '\t') && p[-1] != '>') {
+			p--;
+			indent++;
+		}
+	}
+	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (q == end) {
+		rd->field = -1;
+		return;
+	}
+	if (r->separator) {
+		res = kenchi_re_exec(r->separator, rd->m, q, end - q);
+		if (res == KENCHI_RE_MATCH) {
+			flush(rd);
+			return;
+		}
+	}
+	if (r->line_re) {
+		res = kenchi_re_exec(r->line_re, rd->m, q, end - q);
+		if (res == KENCHI_RE_ERROR)
+			rd->out->regex_errors++;
+		if (res == KENCHI_RE_MATCH) {
+			const char *ls, *vs;
+			size_t ln, vn;
+			int f;
+
+			kenchi_re_group(rd->m, r->line_label, q, &ls, &ln);
+			if (!kenchi_re_group(rd->m, r->line_value, q, &vs, &vn))
+				vn = 0;
+			f = lookup_label(r, ls, ln);
+			if (f >= 0) {
+				if (vn == 0) {
+					if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+						flush(rd);
+					rd->pending = f;
+					rd->field = -1;
+				} else {
+					set_field(rd, f, vs, vn, indent);
+				}
+				return;
+			}
+			if (f == -2) {
+				/* A forwarded message's own header: whatever the block
+				 * gathered so far was not an event. */
+				if (!kenchi_event_is_complete(rd->cur))
+					flush(rd);
+				rd->field = rd->pending = -1;
+				return;
+			}
+			if (rd->field >= 0 && indent > rd->indent) {
+				continue_field(rd, q, end - q);
+				return;
+			}
+			if (rd->pending < 0) {
+				rd->out->unknown_labels++;
+				rd->field = -1;
+				try_captures(rd, q, end - q);
+				return;
+			}
+		}
+	}
+	if (rd->pending >= 0) {
+		int f = rd->pending;
+		set_field(rd, f, q, end - q, indent - 1);
+		return;
+	}
+	if (rd->field >= 0 && indent > rd->indent) {
+		continue_field(rd, q, end - q);
+		return;
+	}
+	rd->field = -1;
+	try_captures(rd, q, end - q);
+}
+
+static void
+read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
+	    kenchi_extract_t *out)
+{
+	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1 };
+	const char *p = text, *end = text + len;
+
+	rd.cur = kenchi_event_new();
+	rd.raw = g_string_sized_new(256);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *e = nl ? nl : end;
+		read_line(&rd, p, e - p);
+		p = nl ? nl + 1 : end;
+	}
+	flush(&rd);
+	kenchi_event_free(rd.cur);
+	g_string_free(rd.raw, TRUE);
+}
+
+/* How the rule recognised the mail: 0 not at all, else a bit set. */
+enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4 };
+
+static int
+recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
+{
+	int how = 0;
+	guint i;
+
+	if (any_match(r->from, m, mail->from_addr, errors))
+		how |= BY_FROM;
+	for (i = 0; i < mail->alt_from->len; i++)
+		if (any_match(r->from, m, g_ptr_array_index(mail->alt_from, i), errors))
+			how |= BY_FROM;
+	if (any_match(r->subject, m, mail->subject, errors))
+		how |= BY_SUBJECT;
+	for (i = 0; i < mail->alt_subject->len; i++)
+		if (any_match(r->subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
+			how |= BY_SUBJECT;
+	if (mail->text && any_match(r->body, m, mail->text->str, errors))
+		how |= BY_BODY;
+	return how;
+}
+
+void
+kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
+		    const kenchi_mail_t *mail, kenchi_extract_t *out)
+{
+	guint i, j;
+	int how = 0;
+	const kenchi_rule_t *r = NULL;
+
+	for (i = 0; i < rules->rules->len && !how; i++) {
+		r = g_ptr_array_index(rules->rules, i);
+		how = recognise(r, m, mail, &out->regex_errors);
+	}
+	if (!how) {
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("no extractor rule recognises the sender, subject or body");
+		return;
+	}
+	out->rule = r;
+	read_events(r, m, mail->text->str, mail->text->len, out);
+	if (out->events->len == 0) {
+		/* Recognised by sender: an alert we failed to read is an error a
+		 * person must see.  Recognised only by look-alike subject or
+		 * body from elsewhere: foreign mail. */
+		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup_printf("recognised by rule %s (%s%s%s) but no event block found",
+		    r->name, how & BY_FROM ? "from " : "", how & BY_SUBJECT ? "subject " : "",
+		    how & BY_BODY ? "body" : "");
+		g_strchomp(out->reason);
+		return;
+	}
+	out->kind = KENCHI_KIND_ALERT;
+	/* The subject names the computer: fill it where a block lacks it. */
+	{
+		char *host = subject_hostname(r, m, mail->subject);
+		for (j = 0; host == NULL && j < mail->alt_subject->len; j++)
+			host = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j));
+		for (j = 0; host && j < out->events->len; j++) {
+			kenchi_event_t *ev = g_ptr_array_index(out->events, j);
+			if (ev->v[EV_HOSTNAME] == NULL)
+				kenchi_event_set(ev, EV_HOSTNAME, host);
+		}
+		g_free(host);
+	}
+	if (mail->text_truncated || mail->depth_exceeded || mail->lossy) {
+		out->reason = g_strdup_printf("%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",
+		    mail->depth_exceeded ? "MIME nesting too deep, inner parts skipped; " : "",
+		    mail->lossy ? "charset not decoded exactly; " : "");
+		g_strchomp(out->reason);
+		if (g_str_has_suffix(out->reason, ";"))
+			out->reason[strlen(out->reason) - 1] = '\0';
+	}
+}

@@ -1,0 +1,131 @@
+/* html.c: a one-pass, allocation-light HTML-to-text scanner.  Whitespace
+ * inside text collapses as a browser would, so a value wrapped in the HTML
+ * source stays one value. */
+#include <string.h>
+#include "parse/html.h"
+
+static const struct { const char *name; const char *utf8; } entities[] = {
+	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
+	{ "nbsp", " " }, { "yen", "\xc2\xa5" }, { "copy", "\xc2\xa9" }, { "bsol", "\\" },
+	{ "colon", ":" }, { "sol", "/" }, { "period", "." }, { NULL, NULL }
+};
+
+static void
+append_break(GString *out, const char *brk)
+{
+	/* Trailing spaces before a break are noise. */
+	while (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	if (strcmp(brk, "\n") == 0 && out->len > 1 && out->str[out->len - 1] == '\n' && out->str[out->len - 2] == '\n')
+		return;
+	g_string_append(out, brk);
+}
+
+static gsize
+decode_entity(const char *s, gsize n, GString *out)
+{
+	gsize i;
+	int k;
+
+	/* s points at '&'; returns the number of bytes consumed (0: literal '&'). */
+	for (i = 1; i < n && i < 12 && s[i] != ';'; i++)
+		;
+	if (i >= n || s[i] != ';')
+		return 0;
+	if (s[1] == '#') {
+		gunichar c;
+		char *end;
+		if (s[2] == 'x' || s[2] == 'X')
+			c = (gunichar)strtoul(s + 3, &end, 16);
+		else
+			c = (gunichar)strtoul(s + 2, &end, 10);
+		if (end != s + i || c == 0 || !g_unichar_validate(c))
+			c = 0xFFFD;
+		g_string_append_unichar(out, c);
+		return i + 1;
+	}
+	for (k = 0; entities[k].name; k++)
+		if (strlen(entities[k].name) == i - 1 && strncmp(s + 1, entities[k].name, i - 1) == 0) {
+			g_string_append(out, entities[k].utf8);
+			return i + 1;
+		}
+	return 0;
+}
+
+char *
+kenchi_html_to_text(const char *html, gsize len)
+{
+	GString *out = g_string_sized_new(len / 2 + 16);
+	gsize i = 0;
+	gboolean space = FALSE;
+	const char *skip_until = NULL;
+
+	while (i < len) {
+		char c = html[i];
+
+		if (c == '<') {
+			gsize j = i + 1, nl;
+			gboolean closing = FALSE;
+			char name[16];
+
+			if (len - i >= 4 && strncmp(html + i, "<!--", 4) == 0) {
+				const char *e = g_strstr_len(html + i + 4, len - i - 4, "-->");
+				i = e ? (gsize)(e - html) + 3 : len;
+				continue;
+			}
+			if (j < len && html[j] == '/') {
+				closing = TRUE;
+				j++;
+			}
+			for (nl = 0; j < len && nl < sizeof name - 1 && g_ascii_isalnum(html[j]); j++)
+				name[nl++] = g_ascii_tolower(html[j]);
+			name[nl] = '\0';
+			while (j < len && html[j] != '>')
+				j++;
+			i = j < len ? j + 1 : len;
+			if (skip_until) {
+				if (closing && strcmp(name, skip_until) == 0)
+					skip_until = NULL;
+				continue;
+			}
+			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0)) {
+				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
+				continue;
+			}
+			if (strcmp(name, "br") == 0 || strcmp(name, "tr") == 0 || strcmp(name, "p") == 0 ||
+			    strcmp(name, "div") == 0 || strcmp(name, "li") == 0 || strcmp(name, "table") == 0 ||
+			    strcmp(name, "hr") == 0 || (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
+				append_break(out, "\n");
+				space = FALSE;
+			} else if (closing && (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)) {
+				/* Cell boundary: the extractor's line pattern reads a tab
+				 * as the separator between a label cell and its value. */
+				append_break(out, "\t");
+				space = FALSE;
+			}
+			continue;
+		}
+		if (skip_until) {
+			i++;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			space = TRUE;
+			i++;
+			continue;
+		}
+		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		if (c == '&') {
+			gsize used = decode_entity(html + i, len - i, out);
+			if (used) {
+				i += used;
+				continue;
+			}
+		}
+		g_string_append_c(out, c);
+		i++;
+	}
+	return g_string_free(out, FALSE);
+}

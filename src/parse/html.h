@@ -1,0 +1,13 @@
+/* html.h: HTML to plain text, enough for alert mail: table rows become
+ * "label<TAB>value" lines, <br>, <p>, <div>, <li> break lines, entities are
+ * decoded, scripts and styles dropped.  Not a browser: a tolerant scanner
+ * that never fails and runs in one pass. */
+#ifndef KENCHI_HTML_H
+#define KENCHI_HTML_H
+
+#include <glib.h>
+
+/* Returns a newly allocated UTF-8 string (g_free). */
+char *kenchi_html_to_text(const char *html, gsize len);
+
+#endif

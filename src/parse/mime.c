@@ -1,0 +1,366 @@
+/* mime.c: GMime walk.  Charsets are decoded by kenchi's own charset module
+ * rather than GMime's, because glibc's SHIFT_JIS turns 0x5C into ¥ (Windows
+ * paths) and its ISO-2022-JP refuses the Windows extension characters that
+ * Japanese clients send.  So we take the transfer-decoded bytes from the
+ * data wrapper and convert them ourselves; headers are decoded from their
+ * raw values the same way. */
+#include <string.h>
+#include <gmime/gmime.h>
+#include "parse/mime.h"
+#include "parse/charset.h"
+#include "parse/html.h"
+
+#define KENCHI_MIME_MAX_DEPTH 32
+#define KENCHI_TEXT_CAP (8u << 20)   /* alerts are small; a 50 MB body is not read whole */
+
+void
+kenchi_mime_init(void)
+{
+	g_mime_init();
+}
+
+void
+kenchi_mime_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+void
+kenchi_mail_free(kenchi_mail_t *m)
+{
+	if (m == NULL)
+		return;
+	g_free(m->from_addr);
+	g_free(m->subject);
+	g_free(m->message_id);
+	g_free(m->in_reply_to);
+	g_free(m->references);
+	g_ptr_array_unref(m->recipients);
+	g_ptr_array_unref(m->alt_from);
+	g_ptr_array_unref(m->alt_subject);
+	g_free(m->auto_submitted);
+	g_free(m->precedence);
+	g_free(m->auth_results);
+	if (m->text)
+		g_string_free(m->text, TRUE);
+	g_free(m);
+}
+
+/* A header's value decoded by our charset module; controls become spaces. */
+static char *
+header_text(GMimeObject *obj, const char *name, gboolean *lossy)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+	const char *raw;
+	char *v, *p;
+	gboolean l = FALSE;
+
+	if (h == NULL)
+		return NULL;
+	raw = g_mime_header_get_raw_value(h);
+	if (raw == NULL)
+		return NULL;
+	v = kenchi_charset_decode_header(raw, &l);
+	if (l && lossy)
+		*lossy = TRUE;
+	if (v == NULL)
+		return NULL;
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	g_strstrip(v);
+	return v;
+}
+
+static char *
+strip_angles(const char *s)
+{
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	t = g_strdup(s);
+	g_strstrip(t);
+	if (t[0] == '<') {
+		char *e = strchr(t, '>');
+		if (e)
+			*e = '\0';
+		memmove(t, t + 1, strlen(t));
+	}
+	if (*t == '\0' || strchr(t, '\n') || strchr(t, '\r')) {
+		g_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+add_addresses(GPtrArray *out, InternetAddressList *list)
+{
+	int i, n;
+
+	if (list == NULL)
+		return;
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				g_ptr_array_add(out, g_ascii_strdown(addr, -1));
+		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			add_addresses(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+		}
+	}
+}
+
+static void
+add_header_addresses(GPtrArray *out, GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
+			InternetAddressList *l = internet_address_list_parse(NULL, g_mime_header_get_raw_value(h));
+			add_addresses(out, l);
+			if (l)
+				g_object_unref(l);
+		}
+	}
+}
+
+static char *
+first_from(GMimeMessage *msg)
+{
+	InternetAddressList *l = g_mime_message_get_from(msg);
+	int i, n = l ? internet_address_list_length(l) : 0;
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				return g_ascii_strdown(addr, -1);
+		}
+	}
+	return NULL;
+}
+
+/* Transfer-decoded bytes of a leaf part, charset-decoded to UTF-8. */
+static char *
+part_text(GMimePart *part, gboolean *lossy)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *arr;
+	const char *cs;
+	char *s;
+	gboolean l = FALSE;
+
+	if (w == NULL)
+		return g_strdup("");
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, mem);
+	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	s = kenchi_charset_to_utf8((const char *)arr->data, arr->len, cs, &l);
+	g_object_unref(mem);
+	if (l)
+		*lossy = TRUE;
+	return s;
+}
+
+static void
+append_text(kenchi_mail_t *m, const char *s, gboolean html)
+{
+	char *t = NULL;
+	const char *p;
+	gsize room;
+
+	if (m->text->len >= KENCHI_TEXT_CAP) {
+		m->text_truncated = TRUE;
+		return;
+	}
+	if (html) {
+		t = kenchi_html_to_text(s, strlen(s));
+		s = t;
+	}
+	if (m->text->len > 0)
+		g_string_append(m->text, "\n-----\n");
+	room = KENCHI_TEXT_CAP - m->text->len;
+	for (p = s; *p && room > 0; p++, room--)
+		if (*p != '\r')
+			g_string_append_c(m->text, *p);
+	if (*p)
+		m->text_truncated = TRUE;
+	g_string_append_c(m->text, '\n');
+	g_free(t);
+}
+
+static void walk(kenchi_mail_t *m, GMimeObject *obj, int depth);
+
+static void
+walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
+{
+	char *s;
+
+	if (inner == NULL)
+		return;
+	m->rfc822_parts++;
+	s = first_from(inner);
+	if (s)
+		g_ptr_array_add(m->alt_from, s);
+	s = header_text(GMIME_OBJECT(inner), "Subject", &m->lossy);
+	if (s)
+		g_ptr_array_add(m->alt_subject, s);
+	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
+}
+
+static void
+walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
+{
+	GMimeContentType *ct;
+
+	if (obj == NULL)
+		return;
+	if (depth > KENCHI_MIME_MAX_DEPTH) {
+		m->depth_exceeded++;
+		return;
+	}
+	ct = g_mime_object_get_content_type(obj);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		walk_message(m, g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), depth);
+	} else if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(mp);
+
+		if (ct && g_mime_content_type_is_type(ct, "multipart", "report"))
+			m->is_report = TRUE;
+		if (ct && g_mime_content_type_is_type(ct, "multipart", "alternative")) {
+			/* Prefer text/plain; else the last (richest) alternative. */
+			GMimeObject *pick = NULL;
+			for (i = 0; i < n && !pick; i++) {
+				GMimeObject *c = g_mime_multipart_get_part(mp, i);
+				GMimeContentType *cct = g_mime_object_get_content_type(c);
+				if (cct && g_mime_content_type_is_type(cct, "text", "plain"))
+					pick = c;
+			}
+			if (pick == NULL && n > 0)
+				pick = g_mime_multipart_get_part(mp, n - 1);
+			walk(m, pick, depth + 1);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			walk(m, g_mime_multipart_get_part(mp, i), depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		gboolean html;
+		char *s;
+
+		if (ct && !g_mime_content_type_is_type(ct, "text", "*"))
+			return;   /* attachments that are not text carry no alert */
+		html = ct && g_mime_content_type_is_type(ct, "text", "html");
+		s = part_text(GMIME_PART(obj), &m->lossy);
+		if (html)
+			m->html_parts++;
+		else
+			m->text_parts++;
+		append_text(m, s, html);
+		g_free(s);
+	}
+}
+
+static gint64
+received_date(GMimeObject *obj)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, "Received") : NULL;
+	const char *raw, *semi;
+	GDateTime *dt;
+	gint64 t;
+
+	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
+		return 0;
+	semi = strrchr(raw, ';');
+	if (semi == NULL)
+		return 0;
+	dt = g_mime_utils_header_decode_date(semi + 1);
+	if (dt == NULL)
+		return 0;
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
+
+kenchi_status_t
+kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *obj;
+	GDateTime *dt;
+	kenchi_mail_t *m;
+	const char *v;
+
+	*out = NULL;
+	if (len == 0) {
+		*reason = "empty message";
+		return KENCHI_BAD_INPUT;
+	}
+	/* One copy into the stream; persist mode keeps GMime from copying parts again. */
+	stream = g_mime_stream_mem_new();
+	{
+		GByteArray *arr = g_byte_array_new();
+		g_byte_array_append(arr, (const guint8 *)raw, len);
+		g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(stream), arr);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), TRUE);
+	}
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	if (msg == NULL) {
+		g_object_unref(stream);
+		*reason = "not a MIME message";
+		return KENCHI_BAD_INPUT;
+	}
+	obj = GMIME_OBJECT(msg);
+	m = g_new0(kenchi_mail_t, 1);
+	m->recipients = g_ptr_array_new_with_free_func(g_free);
+	m->alt_from = g_ptr_array_new_with_free_func(g_free);
+	m->alt_subject = g_ptr_array_new_with_free_func(g_free);
+	m->text = g_string_sized_new(4096);
+
+	m->from_addr = first_from(msg);
+	m->subject = header_text(obj, "Subject", &m->lossy);
+	m->message_id = strip_angles(g_mime_message_get_message_id(msg));
+	m->in_reply_to = strip_angles(g_mime_object_get_header(obj, "In-Reply-To"));
+	if ((v = g_mime_object_get_header(obj, "References")) != NULL)
+		m->references = g_strdup(v);
+	add_header_addresses(m->recipients, obj, "Delivered-To");
+	add_header_addresses(m->recipients, obj, "X-Original-To");
+	add_header_addresses(m->recipients, obj, "Envelope-To");
+	add_addresses(m->recipients, g_mime_message_get_to(msg));
+	add_addresses(m->recipients, g_mime_message_get_cc(msg));
+	if ((dt = g_mime_message_get_date(msg)) != NULL)
+		m->date = g_date_time_to_unix(dt);
+	m->received = received_date(obj);
+	if ((v = g_mime_object_get_header(obj, "Auto-Submitted")) != NULL)
+		m->auto_submitted = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Precedence")) != NULL)
+		m->precedence = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Authentication-Results")) != NULL)
+		m->auth_results = g_strdup(v);
+	m->has_loop = g_mime_object_get_header(obj, KENCHI_LOOP_HEADER) != NULL;
+
+	walk(m, g_mime_message_get_mime_part(msg), 0);
+
+	g_object_unref(msg);
+	g_object_unref(stream);
+	*out = m;
+	return KENCHI_OK;
+}

@@ -1,0 +1,50 @@
+/* mime.h: one mail, parsed with GMime into what kenchi needs of it: the
+ * sender, subject and ids for recognition and threading, the recipients for
+ * customer matching, the arrival time, and the body text (UTF-8, LF) that
+ * the extractors read.
+ *
+ * The text is every text part in document order: text/plain preferred in a
+ * multipart/alternative, HTML turned into "label<TAB>value" lines when it is
+ * the only form, and the text of attached message/rfc822 alerts (forwarded
+ * as attachments).  Parts are joined with a separator line so that events of
+ * two parts never merge. */
+#ifndef KENCHI_MIME_H
+#define KENCHI_MIME_H
+
+#include <glib.h>
+#include "util/status.h"
+
+typedef struct {
+	char *from_addr;        /* lower-case addr-spec of the first From mailbox, or NULL */
+	char *subject;          /* decoded, UTF-8, controls removed; NULL when none */
+	char *message_id;       /* without angle brackets, or NULL */
+	char *in_reply_to;      /* without angle brackets, or NULL */
+	char *references;       /* raw References value, or NULL */
+	GPtrArray *recipients;  /* char*, lower-case addresses: To, Cc, Delivered-To, X-Original-To */
+	GPtrArray *alt_from;    /* char*: From addresses of attached messages (forwarded alerts) */
+	GPtrArray *alt_subject; /* char*: their subjects */
+	gint64 date;            /* Date header as Unix time, 0 when none */
+	gint64 received;        /* the top Received header's date, 0 when none or unreadable */
+	char *auto_submitted;   /* Auto-Submitted value or NULL */
+	char *precedence;       /* Precedence value or NULL */
+	gboolean is_report;     /* multipart/report (a bounce or DSN) */
+	gboolean has_loop;      /* carries kenchi's own loop header */
+	char *auth_results;     /* the top Authentication-Results value, or NULL */
+	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
+	gboolean text_truncated;/* more text than the extraction cap */
+	gboolean lossy;         /* a charset could not be decoded exactly */
+	int depth_exceeded;     /* MIME nesting deeper than kenchi walks */
+	int html_parts, text_parts, rfc822_parts;
+} kenchi_mail_t;
+
+#define KENCHI_LOOP_HEADER "X-Kenchi-Loop"
+
+void kenchi_mime_init(void);    /* g_mime_init(); once per process */
+void kenchi_mime_shutdown(void);
+
+/* Parse RAW (not modified, not retained).  KENCHI_BAD_INPUT with *reason set
+ * (static string) when it is not a mail GMime can read at all. */
+kenchi_status_t kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason);
+void kenchi_mail_free(kenchi_mail_t *m);
+
+#endif

@@ -1,0 +1,253 @@
+/* normalize.c: turn field values as they appear in mail or JSON into the
+ * API's canonical forms.  Tolerant on input, strict on output: what comes
+ * out is always the one form that the JSON contract promises. */
+#include <string.h>
+#include "parse/normalize.h"
+
+char *
+kenchi_norm_text(const char *s)
+{
+	char *t, *p;
+
+	if (s == NULL)
+		return NULL;
+	t = g_strdup(s);
+	/* A value is one logical line: controls (CR, LF, tabs, NUL stand-ins)
+	 * become spaces so that nothing downstream can be tricked into a new
+	 * header or a new template line. */
+	for (p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	g_strstrip(t);
+	if (*t == '\0') {
+		g_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+char *
+kenchi_norm_path(const char *s)
+{
+	GString *out;
+	char *t, *p;
+
+	t = kenchi_norm_text(s);
+	if (t == NULL)
+		return NULL;
+	p = t;
+	out = g_string_sized_new(strlen(t));
+	if (g_ascii_strncasecmp(p, "file://", 7) == 0) {
+		/* A file URL: percent-decode, then treat as /C:/x. */
+		const char *q;
+		p += 7;
+		for (q = p; *q; q++) {
+			if (*q == '%' && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+				g_string_append_c(out, (char)(hexval(q[1]) * 16 + hexval(q[2])));
+				q += 2;
+			} else {
+				g_string_append_c(out, *q);
+			}
+		}
+		g_free(t);
+		t = g_string_free(out, FALSE);
+		out = g_string_sized_new(strlen(t));
+		p = t;
+	}
+	if (strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "\\??\\", 4) == 0)
+		p += 4;
+	if (p[0] == '/' && g_ascii_isalpha(p[1]) && p[2] == ':')
+		p += 1;
+	if (g_ascii_isalpha(p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/' || p[2] == '\0' ||
+	    g_str_has_prefix(p + 2, "\xc2\xa5"))) {
+		/* A drive path: one separator, the backslash.  ¥ (U+00A5) is what a
+		 * SHIFT_JIS decoder makes of 0x5C, so it is a backslash here. */
+		g_string_append_c(out, g_ascii_toupper(p[0]));
+		g_string_append_c(out, ':');
+		for (p += 2; *p; p++) {
+			if (*p == '/')
+				g_string_append_c(out, '\\');
+			else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa5) {
+				g_string_append_c(out, '\\');
+				p++;
+			} else
+				g_string_append_c(out, *p);
+		}
+	} else {
+		g_string_append(out, p);
+	}
+	g_free(t);
+	return g_string_free(out, FALSE);
+}
+
+gboolean
+kenchi_norm_date(const char *s, gint64 *out)
+{
+	char buf[64];
+	char *t, *p;
+	size_t n;
+	GDateTime *dt;
+	GTimeZone *utc;
+	gboolean ok = FALSE;
+
+	if (s == NULL)
+		return FALSE;
+	t = kenchi_norm_text(s);
+	if (t == NULL)
+		return FALSE;
+	if (strlen(t) >= sizeof buf - 8) {
+		g_free(t);
+		return FALSE;
+	}
+	/* Epoch seconds (API "timestamp"). */
+	if (strspn(t, "0123456789") == strlen(t) && strlen(t) >= 9 && strlen(t) <= 11) {
+		*out = g_ascii_strtoll(t, NULL, 10);
+		g_free(t);
+		return TRUE;
+	}
+	g_strlcpy(buf, t, sizeof buf);
+	g_free(t);
+	/* 2026/11/25 -> 2026-11-25, first space -> T, zone words -> offsets. */
+	for (p = buf; *p && p < buf + 10; p++)
+		if (*p == '/')
+			*p = '-';
+	if (strlen(buf) > 10 && buf[10] == ' ')
+		buf[10] = 'T';
+	n = strlen(buf);
+	if (n > 4 && (g_str_has_suffix(buf, " UTC") || g_str_has_suffix(buf, " GMT")))
+		strcpy(buf + n - 4, "Z");
+	else if (n > 4 && g_str_has_suffix(buf, " JST"))
+		strcpy(buf + n - 4, "+09:00");
+	else if (n > 2 && g_str_has_suffix(buf, " Z"))
+		strcpy(buf + n - 2, "Z");
+	else if (n > 6 && buf[n - 6] == ' ' && (buf[n - 5] == '+' || buf[n - 5] == '-'))
+		memmove(buf + n - 6, buf + n - 5, 6);   /* "… +0900" -> "…+0900" */
+	utc = g_time_zone_new_utc();
+	dt = g_date_time_new_from_iso8601(buf, utc);
+	g_time_zone_unref(utc);
+	if (dt) {
+		*out = g_date_time_to_unix(dt);
+		g_date_time_unref(dt);
+		ok = TRUE;
+	}
+	return ok;
+}
+
+char *
+kenchi_format_date(gint64 t)
+{
+	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	char *s;
+
+	if (dt == NULL)
+		return NULL;
+	s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S+00:00");
+	g_date_time_unref(dt);
+	return s;
+}
+
+typedef struct { const char *in; const char *out; } word_map_t;
+
+static char *
+map_word(const char *s, const word_map_t *map)
+{
+	char *t = kenchi_norm_text(s), *f;
+	const word_map_t *m;
+	char *res = NULL;
+
+	if (t == NULL)
+		return NULL;
+	f = g_utf8_casefold(t, -1);
+	for (m = map; m->in; m++)
+		if (strcmp(f, m->in) == 0) {
+			res = g_strdup(m->out);
+			break;
+		}
+	g_free(f);
+	g_free(t);
+	return res;
+}
+
+char *
+kenchi_norm_severity(const char *s)
+{
+	static const word_map_t map[] = {
+		{ "low", "Low" }, { "medium", "Medium" }, { "high", "High" }, { "critical", "Critical" },
+		{ "低", "Low" }, { "中", "Medium" }, { "高", "High" }, { "重大", "Critical" },
+		{ "緊急", "Critical" }, { "med", "Medium" },
+		{ NULL, NULL }
+	};
+	return map_word(s, map);
+}
+
+char *
+kenchi_norm_disposition(const char *s)
+{
+	static const word_map_t map[] = {
+		{ "malicious", "Malicious" }, { "clean", "Clean" }, { "unknown", "Unknown" },
+		{ "悪性", "Malicious" }, { "クリーン", "Clean" }, { "不明", "Unknown" },
+		{ "安全", "Clean" }, { "unseen", "Unknown" },
+		{ NULL, NULL }
+	};
+	return map_word(s, map);
+}
+
+char *
+kenchi_norm_sha256(const char *s)
+{
+	char out[65];
+	int n = 0;
+	const char *p;
+
+	if (s == NULL)
+		return NULL;
+	for (p = s; *p; p++) {
+		if (g_ascii_isxdigit(*p)) {
+			if (n == 64)
+				return NULL;
+			out[n++] = g_ascii_tolower(*p);
+		} else if (*p == ' ' || *p == '\t') {
+			if (n > 0 && n < 64)
+				return NULL;   /* a space inside the hash: not one hash */
+		} else {
+			return NULL;
+		}
+	}
+	if (n != 64)
+		return NULL;
+	out[64] = '\0';
+	return g_strdup(out);
+}
+
+char *
+kenchi_norm_uint(const char *s)
+{
+	char *t = kenchi_norm_text(s), *p;
+
+	if (t == NULL)
+		return NULL;
+	for (p = t; *p; p++)
+		if (!g_ascii_isdigit(*p)) {
+			g_free(t);
+			return NULL;
+		}
+	p = t;
+	while (p[0] == '0' && p[1])
+		p++;
+	if (strlen(p) > 20) {
+		g_free(t);
+		return NULL;
+	}
+	p = g_strdup(p);
+	g_free(t);
+	return p;
+}

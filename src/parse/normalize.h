@@ -1,0 +1,22 @@
+/* normalize.h: value normalizers shared by every source.  Each returns a
+ * newly allocated normalized string (g_free) or NULL when the value is not
+ * valid for its kind; none of them prints. */
+#ifndef KENCHI_NORMALIZE_H
+#define KENCHI_NORMALIZE_H
+
+#include <glib.h>
+
+/* Windows paths: \\?\C:\x, C:/x, /C:/x, file:///C%3A/x -> C:\x */
+char *kenchi_norm_path(const char *s);
+/* "2026-11-25 07:12:31 UTC", ISO 8601 with offset, "2026/11/25 16:12:31 JST",
+ * epoch seconds -> Unix time in *out; FALSE when unparseable. */
+gboolean kenchi_norm_date(const char *s, gint64 *out);
+/* Unix time -> "2026-11-25T07:12:31+00:00" (g_free). */
+char *kenchi_format_date(gint64 t);
+char *kenchi_norm_severity(const char *s);     /* Low Medium High Critical */
+char *kenchi_norm_disposition(const char *s);  /* Malicious Clean Unknown */
+char *kenchi_norm_sha256(const char *s);       /* 64 lowercase hex */
+char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
+char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
+
+#endif

@@ -1,0 +1,110 @@
+/* schema.c: the versioned schema.  Each migration moves PRAGMA user_version
+ * up by one, inside one transaction, so a database of any older kenchi
+ * opens and upgrades itself. */
+#include "store/store_int.h"
+
+static const char *const migrations[] = {
+	/* 1: messages and events */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  raw_sha256 TEXT NOT NULL UNIQUE,"
+	"  content_key TEXT UNIQUE,"
+	"  message_id TEXT,"
+	"  source TEXT NOT NULL,"
+	"  origin TEXT,"
+	"  customer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  from_addr TEXT,"
+	"  subject TEXT,"
+	"  received_at INTEGER NOT NULL,"
+	"  ingested_at INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL DEFAULT 0,"
+	"  size INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL);"
+	"CREATE INDEX messages_kind ON messages(kind, id);"
+	"CREATE INDEX messages_msgid ON messages(message_id);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  message INTEGER REFERENCES messages(id),"
+	"  customer TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  message_id TEXT,"
+	"  fingerprint TEXT NOT NULL,"
+	"  event_type TEXT,"
+	"  event_type_id INTEGER,"
+	"  hostname TEXT,"
+	"  connector_guid TEXT,"
+	"  sha256 TEXT,"
+	"  detection TEXT,"
+	"  detection_id TEXT,"
+	"  severity TEXT,"
+	"  date INTEGER,"
+	"  received_at INTEGER NOT NULL,"
+	"  case_id INTEGER,"
+	"  score INTEGER,"
+	"  priority TEXT,"
+	"  json TEXT NOT NULL);"
+	"CREATE INDEX events_customer ON events(customer, received_at);"
+	"CREATE INDEX events_received ON events(received_at);"
+	"CREATE INDEX events_case ON events(case_id);"
+	"CREATE INDEX events_detection ON events(customer, detection_id);",
+};
+
+int
+kenchi_schema_latest(void)
+{
+	return (int)G_N_ELEMENTS(migrations);
+}
+
+kenchi_status_t
+kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
+{
+	int v = 0, i = 0;
+	sqlite3_stmt *q;
+	kenchi_status_t rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (v > kenchi_schema_latest()) {
+		*errmsg = g_strdup_printf("database schema %d is newer than this kenchi (%d)", v, kenchi_schema_latest());
+		return KENCHI_FAIL;
+	}
+	if (v == kenchi_schema_latest())
+		return KENCHI_OK;
+	if ((rc = kenchi_store_begin(st)) != KENCHI_OK) {
+		*errmsg = g_strdup(sqlite3_errmsg(st->db));
+		return rc;
+	}
+	/* Re-read inside the write lock: another process may have migrated. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+		goto fail_tx;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	for (i = v; i < kenchi_schema_latest(); i++) {
+		char *sql;
+		if (sqlite3_exec(st->db, migrations[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail_tx;
+		/* PRAGMA takes no parameters; the value is our own integer. */
+		sql = g_strdup_printf("PRAGMA user_version = %d", i + 1);
+		if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			g_free(sql);
+			goto fail_tx;
+		}
+		g_free(sql);
+	}
+	return kenchi_store_commit(st);
+fail_tx:
+	*errmsg = g_strdup_printf("schema migration to %d: %s", i + 1, sqlite3_errmsg(st->db));
+	rc = kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_store_rollback(st);
+	return rc;
+fail:
+	*errmsg = g_strdup(sqlite3_errmsg(st->db));
+	return kenchi_store_status(st, sqlite3_errcode(st->db));
+}

@@ -1,0 +1,215 @@
+/* store.c: opening, transactions, statement cache and error mapping. */
+#include <string.h>
+#include "store/store_int.h"
+
+kenchi_status_t
+kenchi_store_status(kenchi_store_t *st, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return KENCHI_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:      /* disk full: frees up, then retry */
+	case SQLITE_IOERR:     /* includes ENOSPC on write and fsync failures */
+	case SQLITE_NOMEM:
+	case SQLITE_PROTOCOL:
+		return KENCHI_TEMP;
+	case SQLITE_CONSTRAINT:
+		return KENCHI_DUPLICATE;
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return KENCHI_IO;
+	default:
+		return KENCHI_FAIL;
+	}
+}
+
+void
+kenchi_bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+void
+kenchi_bind_int(sqlite3_stmt *q, int i, gint64 v)
+{
+	sqlite3_bind_int64(q, i, v);
+}
+
+void
+kenchi_bind_int0(sqlite3_stmt *q, int i, gint64 v)
+{
+	if (v)
+		sqlite3_bind_int64(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+const char *
+kenchi_col_text(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+sqlite3_stmt *
+kenchi_store_stmt(kenchi_store_t *st, const char *sql)
+{
+	sqlite3_stmt *q = g_hash_table_lookup(st->stmts, sql);
+
+	if (q == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+			return NULL;
+		g_hash_table_insert(st->stmts, (gpointer)sql, q);
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+	return q;
+}
+
+static void
+finalize_stmt(gpointer q)
+{
+	sqlite3_finalize(q);
+}
+
+kenchi_status_t
+kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, char **errmsg)
+{
+	kenchi_store_t *st;
+	kenchi_status_t rc;
+	int r;
+
+	*out = NULL;
+	st = g_new0(kenchi_store_t, 1);
+	st->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_stmt);
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK) {
+		*errmsg = g_strdup_printf("%s: %s", path, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(r));
+		rc = kenchi_store_status(st, r);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 0);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	/* WAL lets readers (listings, the daemon) run beside writers (deliver
+	 * hooks).  synchronous=FULL fsyncs the WAL at each commit: a message is
+	 * acknowledged to the MTA only after its commit, so the commit must
+	 * survive a power cut too, not just a crash of kenchi. */
+	r = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+	if (r != SQLITE_OK) {
+		*errmsg = g_strdup_printf("%s: %s", path, sqlite3_errmsg(st->db));
+		rc = kenchi_store_status(st, r);
+		goto fail;
+	}
+	rc = kenchi_schema_migrate(st, errmsg);
+	if (rc != KENCHI_OK)
+		goto fail;
+	*out = st;
+	return KENCHI_OK;
+fail:
+	kenchi_store_close(st);
+	return rc;
+}
+
+void
+kenchi_store_close(kenchi_store_t *st)
+{
+	if (st == NULL)
+		return;
+	g_hash_table_destroy(st->stmts);
+	if (st->db)
+		sqlite3_close(st->db);
+	g_free(st);
+}
+
+const char *
+kenchi_store_errmsg(kenchi_store_t *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+int
+kenchi_store_schema_version(kenchi_store_t *st)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "PRAGMA user_version");
+	int v = -1;
+
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	if (q)
+		sqlite3_reset(q);
+	return v;
+}
+
+static kenchi_status_t
+exec_simple(kenchi_store_t *st, const char *sql)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, sql);
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_begin(kenchi_store_t *st)
+{
+	kenchi_status_t rc = exec_simple(st, "BEGIN IMMEDIATE");
+
+	if (rc == KENCHI_OK)
+		st->in_tx = 1;
+	return rc;
+}
+
+kenchi_status_t
+kenchi_store_commit(kenchi_store_t *st)
+{
+	kenchi_status_t rc = exec_simple(st, "COMMIT");
+
+	if (rc == KENCHI_OK)
+		st->in_tx = 0;
+	return rc;
+}
+
+void
+kenchi_store_rollback(kenchi_store_t *st)
+{
+	if (sqlite3_get_autocommit(st->db) == 0)
+		(void)exec_simple(st, "ROLLBACK");
+	st->in_tx = 0;
+}
+
+kenchi_status_t
+kenchi_store_count(kenchi_store_t *st, const char *what, gint64 *n)
+{
+	const char *sql;
+	sqlite3_stmt *q;
+	int r;
+
+	if (strcmp(what, "messages") == 0)
+		sql = "SELECT count(*) FROM messages";
+	else if (strcmp(what, "events") == 0)
+		sql = "SELECT count(*) FROM events";
+	else if (strcmp(what, "alerts") == 0)
+		sql = "SELECT count(*) FROM messages WHERE kind = 'alert'";
+	else
+		return KENCHI_NOT_FOUND;
+	q = kenchi_store_stmt(st, sql);
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? KENCHI_OK : kenchi_store_status(st, r);
+}

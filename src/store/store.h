@@ -1,0 +1,116 @@
+/* store.h: every SQL statement kenchi runs lives behind this header, so that
+ * another engine (a shared PostgreSQL) can replace SQLite without touching
+ * the callers.  All statements use bound parameters; none is assembled from
+ * strings.
+ *
+ * Write transactions are BEGIN IMMEDIATE under a busy timeout, so several
+ * processes (deliver hooks, an import, the daemon) may write at once; a
+ * database still busy after the timeout, a full disk or a failed allocation
+ * comes back as KENCHI_TEMP, which the command layer turns into exit 75.
+ * Strings handed to callbacks are owned by the store and valid only during
+ * the callback. */
+#ifndef KENCHI_STORE_H
+#define KENCHI_STORE_H
+
+#include <glib.h>
+#include "util/status.h"
+#include "parse/event.h"
+
+typedef struct kenchi_store kenchi_store_t;
+
+#define KENCHI_SCHEMA_VERSION 1
+
+/* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
+ * says why on failure. */
+kenchi_status_t kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, char **errmsg);
+void kenchi_store_close(kenchi_store_t *st);
+/* The last SQLite error, for the command layer's message. */
+const char *kenchi_store_errmsg(kenchi_store_t *st);
+int kenchi_store_schema_version(kenchi_store_t *st);
+
+kenchi_status_t kenchi_store_begin(kenchi_store_t *st);     /* BEGIN IMMEDIATE */
+kenchi_status_t kenchi_store_commit(kenchi_store_t *st);
+void kenchi_store_rollback(kenchi_store_t *st);
+
+/* Messages ------------------------------------------------------------ */
+typedef struct {
+	gint64 id;
+	const char *raw_sha256;   /* hex SHA-256 of the raw bytes */
+	const char *content_key;  /* Message-ID + body hash, or NULL */
+	const char *message_id;
+	const char *source;       /* "deliver", "import", "maildir", "imap", "api" */
+	const char *origin;       /* file name, IMAP uid...: where it came from */
+	const char *customer;
+	const char *kind;         /* "alert", "not_alert", "error", "reply"... */
+	const char *reason;
+	const char *from_addr;
+	const char *subject;
+	gint64 received_at;       /* arrival (Unix seconds) */
+	gint64 ingested_at;
+	const void *raw;
+	gsize raw_len;
+	int events;               /* events newly stored from it */
+} kenchi_msg_row_t;
+
+/* KENCHI_DUPLICATE (and *id of the stored one) when the same bytes, or the
+ * same Message-ID with the same content key, are already stored. */
+kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256,
+					  const char *content_key, gint64 *id);
+kenchi_status_t kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *row, gint64 *id);
+kenchi_status_t kenchi_store_message_set_events(kenchi_store_t *st, gint64 id, int events);
+
+typedef struct {
+	const char *kind;       /* NULL: every kind but "alert" */
+	const char *customer;   /* NULL: all */
+	gint64 limit;           /* 0: no limit */
+} kenchi_msg_filter_t;
+typedef gboolean (*kenchi_msg_cb)(const kenchi_msg_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_messages_each(kenchi_store_t *st, const kenchi_msg_filter_t *f,
+					   kenchi_msg_cb cb, gpointer user);
+/* The raw bytes of message ID (g_free), or NULL. */
+kenchi_status_t kenchi_store_message_raw(kenchi_store_t *st, gint64 id, GBytes **raw);
+
+/* Events -------------------------------------------------------------- */
+typedef struct {
+	gint64 id;
+	gint64 message;           /* messages.id it came from (0 for none) */
+	const char *uid;          /* "amp:<id>" or "fp:<fingerprint>" */
+	const char *customer;
+	const char *source;       /* "mail" or "api" */
+	const char *message_id;   /* the source mail's Message-ID */
+	const char *fingerprint;
+	const char *json;         /* API-shaped event object */
+	const char *event_type;
+	gint64 event_type_id;
+	const char *hostname;
+	const char *connector_guid;
+	const char *sha256;
+	const char *detection;
+	const char *detection_id;
+	const char *severity;
+	gint64 date;              /* event time, Unix seconds, 0 unknown */
+	gint64 received_at;
+	gint64 case_id;           /* 0 while not placed */
+	int score;
+	const char *priority;
+} kenchi_event_row_t;
+
+/* Fill the columns of ROW from EV (pointers into EV; JSON not set). */
+void kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *ev);
+/* KENCHI_DUPLICATE when an event with the same uid exists (then *id is it). */
+kenchi_status_t kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *row, gint64 *id);
+
+typedef struct {
+	const char *customer;
+	gint64 since;             /* 0: all; compares the event date, else arrival */
+	gint64 case_id;           /* 0: all */
+	gint64 limit;
+} kenchi_event_filter_t;
+typedef gboolean (*kenchi_event_cb)(const kenchi_event_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f,
+					 kenchi_event_cb cb, gpointer user);
+
+/* Counts for summaries and tests. */
+kenchi_status_t kenchi_store_count(kenchi_store_t *st, const char *what, gint64 *n);
+
+#endif

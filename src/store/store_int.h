@@ -1,0 +1,28 @@
+/* store_int.h: private to src/store: the store struct and its helpers. */
+#ifndef KENCHI_STORE_INT_H
+#define KENCHI_STORE_INT_H
+
+#include <sqlite3.h>
+#include "store/store.h"
+
+struct kenchi_store {
+	sqlite3 *db;
+	GHashTable *stmts;   /* SQL text (static) -> sqlite3_stmt*, prepared once */
+	int in_tx;
+};
+
+/* Map an SQLite result code to a kenchi status (BUSY, FULL, IOERR, NOMEM: temporary). */
+kenchi_status_t kenchi_store_status(kenchi_store_t *st, int rc);
+/* The cached prepared statement for SQL (a string literal), reset and with
+ * bindings cleared; NULL on prepare failure. */
+sqlite3_stmt *kenchi_store_stmt(kenchi_store_t *st, const char *sql);
+int kenchi_schema_latest(void);
+kenchi_status_t kenchi_schema_migrate(kenchi_store_t *st, char **errmsg);
+
+/* Bind helpers: NULL text binds SQL NULL. */
+void kenchi_bind_text(sqlite3_stmt *q, int i, const char *s);
+void kenchi_bind_int(sqlite3_stmt *q, int i, gint64 v);
+void kenchi_bind_int0(sqlite3_stmt *q, int i, gint64 v);    /* 0 binds NULL */
+const char *kenchi_col_text(sqlite3_stmt *q, int i);
+
+#endif

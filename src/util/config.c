@@ -1,0 +1,393 @@
+/* config.c: GKeyFile loading with file:line errors.  GKeyFile itself does
+ * not keep line numbers, so kenchi_config_line() finds a key's line in the
+ * text; that is cheap and only runs on the error path. */
+#include <string.h>
+#include "util/config.h"
+
+#ifndef KENCHI_PKGDATADIR
+#define KENCHI_PKGDATADIR "/usr/share/kenchi"
+#endif
+#ifndef KENCHI_SRCDIR
+#define KENCHI_SRCDIR "."
+#endif
+
+static void
+customer_free(kenchi_customer_t *c)
+{
+	g_free(c->id);
+	g_free(c->name);
+	g_strfreev(c->recipients);
+	g_strfreev(c->groups);
+	g_strfreev(c->report_to);
+	g_strfreev(c->report_cc);
+	g_free(c->language);
+	g_free(c->charset);
+	g_free(c->tuning_until);
+	g_strfreev(c->server_hosts);
+	g_strfreev(c->closed_days);
+	g_free(c->closure);
+	g_free(c->hours);
+	g_free(c);
+}
+
+void
+kenchi_config_free(kenchi_config_t *cfg)
+{
+	if (cfg == NULL)
+		return;
+	g_free(cfg->path);
+	g_free(cfg->datadir);
+	g_free(cfg->db_path);
+	g_ptr_array_unref(cfg->customers);
+	g_free(cfg->soc_name);
+	g_free(cfg->soc_from);
+	g_free(cfg->soc_signature);
+	g_strfreev(cfg->analysts);
+	g_free(cfg->token_key_file);
+	g_strfreev(cfg->trusted_authserv);
+	g_free(cfg->smtp_host);
+	g_free(cfg->smtp_tls);
+	g_free(cfg->smtp_user);
+	g_free(cfg->smtp_password_file);
+	g_free(cfg->smtp_helo);
+	if (cfg->kf)
+		g_key_file_unref(cfg->kf);
+	g_free(cfg);
+}
+
+int
+kenchi_parse_duration(const char *s)
+{
+	char *end;
+	gint64 n;
+	int mul = 1;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	n = g_ascii_strtoll(s, &end, 10);
+	if (end == s || n < 0)
+		return -1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mul = 60, end++;
+	else if (*end == 'h')
+		mul = 3600, end++;
+	else if (*end == 'd')
+		mul = 86400, end++;
+	if (*end != '\0' || n > G_MAXINT / mul)
+		return -1;
+	return (int)(n * mul);
+}
+
+int
+kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key)
+{
+	char *text = NULL, **lines;
+	int i, line = 0;
+	gboolean in_group = FALSE;
+
+	if (cfg->path == NULL || !g_file_get_contents(cfg->path, &text, NULL, NULL))
+		return 0;
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i] && !line; i++) {
+		char *l = g_strstrip(lines[i]);
+		if (l[0] == '[') {
+			char *e = strrchr(l, ']');
+			if (e) {
+				*e = '\0';
+				in_group = strcmp(l + 1, group) == 0;
+				if (in_group && key == NULL)
+					line = i + 1;
+			}
+		} else if (in_group && key) {
+			size_t n = strlen(key);
+			if (strncmp(l, key, n) == 0 && (l[n] == '=' || l[n] == ' ' || l[n] == '\t' || l[n] == '['))
+				line = i + 1;
+		}
+	}
+	g_strfreev(lines);
+	g_free(text);
+	return line;
+}
+
+static void
+err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
+	G_GNUC_PRINTF(5, 6);
+
+static void
+err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_string_append_printf(errors, "%s:%d: [%s] %s%s%s\n", cfg->path ? cfg->path : "(defaults)",
+	    kenchi_config_line(cfg, group, key), group, key ? key : "", key ? ": " : "", msg);
+	g_free(msg);
+}
+
+static char *
+get_str(GKeyFile *kf, const char *g, const char *k, const char *def)
+{
+	char *v = g_key_file_get_string(kf, g, k, NULL);
+
+	if (v == NULL)
+		return def ? g_strdup(def) : NULL;
+	g_strstrip(v);
+	return v;
+}
+
+static char **
+get_list(GKeyFile *kf, const char *g, const char *k, gboolean lower)
+{
+	char **v = g_key_file_get_string_list(kf, g, k, NULL, NULL);
+	GPtrArray *out;
+	int i;
+
+	if (v == NULL)
+		return NULL;
+	/* Lists may be written with ';' (GKeyFile) or ','. */
+	out = g_ptr_array_new();
+	for (i = 0; v[i]; i++) {
+		char **parts = g_strsplit(v[i], ",", -1);
+		for (int j = 0; parts[j]; j++) {
+			char *t = g_strstrip(parts[j]);
+			if (*t)
+				g_ptr_array_add(out, lower ? g_ascii_strdown(t, -1) : g_strdup(t));
+		}
+		g_strfreev(parts);
+	}
+	g_strfreev(v);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static int
+get_duration(kenchi_config_t *cfg, GString *errors, const char *g, const char *k, int def)
+{
+	char *v = get_str(cfg->kf, g, k, NULL);
+	int d;
+
+	if (v == NULL)
+		return def;
+	d = kenchi_parse_duration(v);
+	if (d < 0) {
+		err_at(errors, cfg, g, k, "not a duration: \"%s\" (use 30s, 15m, 24h, 2d)", v);
+		d = def;
+	}
+	g_free(v);
+	return d;
+}
+
+static gboolean
+valid_date(const char *s)
+{
+	GDate d;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return FALSE;
+	g_date_clear(&d, 1);
+	g_date_set_parse(&d, s);
+	return g_date_valid(&d);
+}
+
+static void
+load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
+{
+	kenchi_customer_t *c = g_new0(kenchi_customer_t, 1);
+	GKeyFile *kf = cfg->kf;
+	char **keys, **k;
+	static const char *const known[] = {
+		"name", "recipients", "groups", "report_to", "report_cc", "language", "charset",
+		"tuning_until", "servers", "closed_days", "closure", "hours", NULL
+	};
+
+	c->id = g_strdup(group + strlen("customer "));
+	g_strstrip(c->id);
+	if (*c->id == '\0' || strspn(c->id, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(c->id))
+		err_at(errors, cfg, group, NULL, "customer id must be lower-case letters, digits, '-', '_' or '.'");
+	c->name = get_str(kf, group, "name", c->id);
+	c->recipients = get_list(kf, group, "recipients", TRUE);
+	c->groups = get_list(kf, group, "groups", FALSE);
+	c->report_to = get_list(kf, group, "report_to", FALSE);
+	c->report_cc = get_list(kf, group, "report_cc", FALSE);
+	c->language = get_str(kf, group, "language", "ja");
+	c->charset = get_str(kf, group, "charset", "utf-8");
+	c->tuning_until = get_str(kf, group, "tuning_until", NULL);
+	c->server_hosts = get_list(kf, group, "servers", FALSE);
+	c->closed_days = get_list(kf, group, "closed_days", FALSE);
+	c->closure = get_str(kf, group, "closure", NULL);
+	c->hours = get_str(kf, group, "hours", NULL);
+	if (strcmp(c->language, "ja") != 0 && strcmp(c->language, "en") != 0)
+		err_at(errors, cfg, group, "language", "must be ja or en, not \"%s\"", c->language);
+	if (g_ascii_strcasecmp(c->charset, "utf-8") != 0 && g_ascii_strcasecmp(c->charset, "iso-2022-jp") != 0)
+		err_at(errors, cfg, group, "charset", "must be utf-8 or iso-2022-jp, not \"%s\"", c->charset);
+	if (c->tuning_until && !valid_date(c->tuning_until))
+		err_at(errors, cfg, group, "tuning_until", "not a date (YYYY-MM-DD): \"%s\"", c->tuning_until);
+	for (k = c->closed_days; k && *k; k++)
+		if (!valid_date(*k))
+			err_at(errors, cfg, group, "closed_days", "not a date (YYYY-MM-DD): \"%s\"", *k);
+	keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	for (k = keys; k && *k; k++)
+		if (!g_strv_contains(known, *k))
+			err_at(errors, cfg, group, *k, "unknown key");
+	g_strfreev(keys);
+	for (guint i = 0; i < cfg->customers->len; i++)
+		if (strcmp(((kenchi_customer_t *)g_ptr_array_index(cfg->customers, i))->id, c->id) == 0)
+			err_at(errors, cfg, group, NULL, "customer \"%s\" defined twice", c->id);
+	g_ptr_array_add(cfg->customers, c);
+}
+
+static char *
+find_datadir(const char *configured)
+{
+	const char *env = g_getenv("KENCHI_DATADIR");
+	char *probe;
+
+	if (env && *env)
+		return g_strdup(env);
+	if (configured)
+		return g_strdup(configured);
+	/* Installed data first; else the source tree this binary was built from,
+	 * so that a fresh clone runs without `make install`. */
+	probe = g_build_filename(KENCHI_PKGDATADIR, "data", "extractors", NULL);
+	if (g_file_test(probe, G_FILE_TEST_IS_DIR)) {
+		g_free(probe);
+		return g_strdup(KENCHI_PKGDATADIR);
+	}
+	g_free(probe);
+	return g_strdup(KENCHI_SRCDIR);
+}
+
+kenchi_status_t
+kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
+{
+	kenchi_config_t *cfg = g_new0(kenchi_config_t, 1);
+	GError *err = NULL;
+	gsize start_len = errors->len;
+	char **groups, **g, *datadir;
+	const char *env;
+
+	cfg->kf = g_key_file_new();
+	cfg->customers = g_ptr_array_new_with_free_func((GDestroyNotify)customer_free);
+	if (path == NULL && (env = g_getenv("KENCHI_CONF")) != NULL && *env)
+		path = env;
+	if (path == NULL && g_file_test("/etc/kenchi/kenchi.conf", G_FILE_TEST_EXISTS))
+		path = "/etc/kenchi/kenchi.conf";
+	if (path) {
+		cfg->path = g_strdup(path);
+		if (!g_key_file_load_from_file(cfg->kf, path, G_KEY_FILE_NONE, &err)) {
+			g_string_append_printf(errors, "%s: %s\n", path, err->message);
+			g_error_free(err);
+			err = NULL;
+		}
+	}
+
+	datadir = get_str(cfg->kf, "kenchi", "datadir", NULL);
+	cfg->datadir = find_datadir(datadir);
+	g_free(datadir);
+	cfg->db_path = get_str(cfg->kf, "kenchi", "database", NULL);
+	cfg->busy_timeout_ms = get_duration(cfg, errors, "kenchi", "busy_timeout", 30) * 1000;
+	cfg->window_s = get_duration(cfg, errors, "kenchi", "correlation_window", 24 * 3600);
+	cfg->outbreak_s = get_duration(cfg, errors, "kenchi", "outbreak_window", 5 * 60);
+	cfg->stale_s = get_duration(cfg, errors, "kenchi", "stale_after", 3600);
+
+	cfg->soc_name = get_str(cfg->kf, "soc", "name", "kenchi SOC");
+	cfg->soc_from = get_str(cfg->kf, "soc", "from", "soc@localhost");
+	cfg->soc_signature = get_str(cfg->kf, "soc", "signature", NULL);
+	if (cfg->soc_signature) {
+		/* GKeyFile keeps "\n" escapes as written in get_string: it unescapes them. */
+	}
+	cfg->analysts = get_list(cfg->kf, "soc", "analysts", TRUE);
+	cfg->token_key_file = get_str(cfg->kf, "soc", "token_key_file", NULL);
+	cfg->trusted_authserv = get_list(cfg->kf, "soc", "trusted_authserv_id", FALSE);
+	cfg->require_auth_results = g_key_file_get_boolean(cfg->kf, "soc", "require_auth_results", NULL);
+
+	cfg->smtp_host = get_str(cfg->kf, "smtp", "host", "127.0.0.1");
+	cfg->smtp_port = g_key_file_has_key(cfg->kf, "smtp", "port", NULL) ?
+	    g_key_file_get_integer(cfg->kf, "smtp", "port", &err) : 25;
+	if (err) {
+		err_at(errors, cfg, "smtp", "port", "%s", err->message);
+		g_clear_error(&err);
+	}
+	if (cfg->smtp_port <= 0 || cfg->smtp_port > 65535)
+		err_at(errors, cfg, "smtp", "port", "out of range: %d", cfg->smtp_port);
+	cfg->smtp_tls = get_str(cfg->kf, "smtp", "tls", "none");
+	if (strcmp(cfg->smtp_tls, "none") && strcmp(cfg->smtp_tls, "starttls") && strcmp(cfg->smtp_tls, "tls"))
+		err_at(errors, cfg, "smtp", "tls", "must be none, starttls or tls, not \"%s\"", cfg->smtp_tls);
+	cfg->smtp_user = get_str(cfg->kf, "smtp", "user", NULL);
+	cfg->smtp_password_file = get_str(cfg->kf, "smtp", "password_file", NULL);
+	cfg->smtp_helo = get_str(cfg->kf, "smtp", "helo", NULL);
+	if (g_key_file_has_key(cfg->kf, "smtp", "password", NULL))
+		err_at(errors, cfg, "smtp", "password", "secrets do not go in kenchi.conf: use password_file (mode 0600)");
+
+	groups = g_key_file_get_groups(cfg->kf, NULL);
+	for (g = groups; g && *g; g++) {
+		if (g_str_has_prefix(*g, "customer "))
+			load_customer(cfg, *g, errors);
+		else if (strcmp(*g, "kenchi") && strcmp(*g, "soc") && strcmp(*g, "smtp") &&
+		    !g_str_has_prefix(*g, "imap") && strcmp(*g, "maildir") && strcmp(*g, "sources"))
+			err_at(errors, cfg, *g, NULL, "unknown section");
+	}
+	g_strfreev(groups);
+	*out = cfg;
+	return errors->len > start_len ? KENCHI_CONFIG : KENCHI_OK;
+}
+
+char *
+kenchi_config_data_path(const kenchi_config_t *cfg, const char *rel)
+{
+	return g_build_filename(cfg->datadir, "data", rel, NULL);
+}
+
+char *
+kenchi_config_template_path(const kenchi_config_t *cfg, const char *rel)
+{
+	return g_build_filename(cfg->datadir, "templates", rel, NULL);
+}
+
+static gboolean
+match_any(char **patterns, const char *s)
+{
+	if (patterns == NULL || s == NULL)
+		return FALSE;
+	for (; *patterns; patterns++)
+		if (g_pattern_match_simple(*patterns, s))
+			return TRUE;
+	return FALSE;
+}
+
+const kenchi_customer_t *
+kenchi_config_match_customer(const kenchi_config_t *cfg, GPtrArray *recipients, const char *group)
+{
+	guint i, j;
+
+	for (i = 0; recipients && i < cfg->customers->len; i++) {
+		kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+		for (j = 0; j < recipients->len; j++)
+			if (match_any(c->recipients, g_ptr_array_index(recipients, j)))
+				return c;
+	}
+	for (i = 0; group && i < cfg->customers->len; i++) {
+		kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+		if (match_any(c->groups, group))
+			return c;
+	}
+	return NULL;
+}
+
+const kenchi_customer_t *
+kenchi_config_customer(const kenchi_config_t *cfg, const char *id)
+{
+	guint i;
+
+	for (i = 0; id && i < cfg->customers->len; i++) {
+		kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+		if (strcmp(c->id, id) == 0)
+			return c;
+	}
+	return NULL;
+}

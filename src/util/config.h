@@ -1,0 +1,78 @@
+/* config.h: kenchi.conf, a GKeyFile (INI) file; see kenchi.conf(5).
+ *
+ * The loader reports every error it finds, each as "file:line: message",
+ * and keeps going, so one `kenchi check-config` shows them all.  With no
+ * file at all, built-in defaults apply and kenchi runs on its bundled data. */
+#ifndef KENCHI_CONFIG_H
+#define KENCHI_CONFIG_H
+
+#include <glib.h>
+#include "util/status.h"
+
+typedef struct {
+	char *id;                /* the group name after "customer " */
+	char *name;              /* display name (〇〇〇〇株式会社) */
+	char **recipients;       /* lower-case glob patterns of alert recipients */
+	char **groups;           /* glob patterns of AMP group names */
+	char **report_to;
+	char **report_cc;
+	char *language;          /* "ja" or "en" */
+	char *charset;           /* "utf-8" or "iso-2022-jp" */
+	char *tuning_until;      /* YYYY-MM-DD or NULL */
+	char **server_hosts;     /* glob patterns of important hosts (servers) */
+	char **closed_days;      /* calendar overrides */
+	char *closure;
+	char *hours;
+} kenchi_customer_t;
+
+typedef struct {
+	char *path;              /* the file read, or NULL for built-in defaults */
+	char *datadir;           /* root holding data/ and templates/ */
+	char *db_path;           /* from the file; the command line and $KENCHI_DB win */
+	int busy_timeout_ms;
+	int window_s;            /* correlation window */
+	int outbreak_s;          /* consolidation window of first reports */
+	int stale_s;             /* older alerts wait for release */
+	GPtrArray *customers;    /* kenchi_customer_t*, owned, in file order */
+	/* [soc] */
+	char *soc_name;
+	char *soc_from;
+	char *soc_signature;
+	char **analysts;
+	char *token_key_file;
+	char **trusted_authserv;
+	gboolean require_auth_results;
+	/* [smtp] */
+	char *smtp_host;
+	int smtp_port;
+	char *smtp_tls;          /* none, starttls, tls */
+	char *smtp_user;
+	char *smtp_password_file;
+	char *smtp_helo;
+	GKeyFile *kf;            /* owned: the parsed file, for sections read elsewhere */
+} kenchi_config_t;
+
+/* Load PATH, or when PATH is NULL: $KENCHI_CONF, then /etc/kenchi/kenchi.conf
+ * if it exists, else defaults.  Errors are appended to ERRORS (one per line);
+ * KENCHI_CONFIG when there was any, and *out is still filled in as far as it
+ * could be (check-config prints them all). */
+kenchi_status_t kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors);
+void kenchi_config_free(kenchi_config_t *cfg);
+
+/* Paths below the data root (g_free). */
+char *kenchi_config_data_path(const kenchi_config_t *cfg, const char *rel);
+char *kenchi_config_template_path(const kenchi_config_t *cfg, const char *rel);
+
+/* The customer whose recipient patterns match one of RECIPIENTS, else whose
+ * group patterns match GROUP; NULL when none (the caller says "unassigned"). */
+const kenchi_customer_t *kenchi_config_match_customer(const kenchi_config_t *cfg,
+						      GPtrArray *recipients, const char *group);
+const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, const char *id);
+
+/* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
+int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
+
+/* "24h", "30m", "90s", "2d" or plain seconds -> seconds; -1 when invalid. */
+int kenchi_parse_duration(const char *s);
+
+#endif

@@ -1,0 +1,111 @@
+/* test-normalize.c: value normalizers and the event model. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "parse/normalize.h"
+#include "parse/event.h"
+
+static void
+check_path(const char *in, const char *want)
+{
+	char *got = kenchi_norm_path(in);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	g_free(got);
+}
+
+static void
+test_paths(void **state)
+{
+	check_path("\\\\?\\C:\\Users\\a\\x.exe", "C:\\Users\\a\\x.exe");
+	check_path("C:\\Users\\a\\x.exe", "C:\\Users\\a\\x.exe");
+	check_path("/C:/Users/a/x.exe", "C:\\Users\\a\\x.exe");
+	check_path("file:///C%3A/Users/a/my%20x.exe", "C:\\Users\\a\\my x.exe");
+	check_path("c:\\windows\\temp", "C:\\windows\\temp");
+	check_path("C:\xc2\xa5Users\xc2\xa5a", "C:\\Users\\a");
+	check_path("/usr/bin/ls", "/usr/bin/ls");
+}
+
+static void
+check_date(const char *in, const char *want)
+{
+	gint64 t;
+	char *s;
+
+	assert_true(kenchi_norm_date(in, &t));
+	s = kenchi_format_date(t);
+	assert_string_equal(s, want);
+	g_free(s);
+}
+
+static void
+test_dates(void **state)
+{
+	gint64 t;
+
+	check_date("2026-11-25 07:12:31 UTC", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25T16:12:31+09:00", "2026-11-25T07:12:31+00:00");
+	check_date("2026/11/25 16:12:31 JST", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25T07:12:31Z", "2026-11-25T07:12:31+00:00");
+	check_date("1764054751", "2025-11-25T07:12:31+00:00");
+	assert_false(kenchi_norm_date("yesterday", &t));
+	assert_false(kenchi_norm_date("", &t));
+}
+
+static void
+test_words(void **state)
+{
+	char *s;
+
+	s = kenchi_norm_severity("高"); assert_string_equal(s, "High"); g_free(s);
+	s = kenchi_norm_severity("critical"); assert_string_equal(s, "Critical"); g_free(s);
+	s = kenchi_norm_severity("重大"); assert_string_equal(s, "Critical"); g_free(s);
+	assert_null(kenchi_norm_severity("spicy"));
+	s = kenchi_norm_disposition("悪性"); assert_string_equal(s, "Malicious"); g_free(s);
+	s = kenchi_norm_disposition("不明"); assert_string_equal(s, "Unknown"); g_free(s);
+}
+
+static void
+test_sha256(void **state)
+{
+	char *s = kenchi_norm_sha256("D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311");
+	assert_string_equal(s, "d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311");
+	g_free(s);
+	assert_null(kenchi_norm_sha256("d75897fca301"));
+	assert_null(kenchi_norm_sha256("zz5897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
+}
+
+static void
+test_event_json_ids(void **state)
+{
+	kenchi_event_t *ev = kenchi_event_new();
+	JsonNode *n;
+	JsonObject *o;
+
+	/* An AMP id above 2^53 must survive exactly. */
+	assert_true(kenchi_event_set(ev, EV_ID, "6455442249407791104"));
+	assert_false(kenchi_event_set(ev, EV_EVENT_TYPE_ID, "18446744073709551616123"));
+	assert_true(kenchi_event_set(ev, EV_INTERNAL_IP, "192.168.0.1"));
+	assert_true(kenchi_event_set(ev, EV_HOSTNAME, "pc\r\nBcc: x"));
+	n = kenchi_event_to_json(ev);
+	o = json_node_get_object(n);
+	assert_int_equal(json_object_get_int_member(o, "id"), 6455442249407791104LL);
+	assert_string_equal(json_object_get_string_member(json_object_get_object_member(o, "computer"), "hostname"), "pc  Bcc: x");
+	json_node_unref(n);
+	kenchi_event_free(ev);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_event_json_ids),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
