@@ -10,7 +10,7 @@
 int
 kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 {
-	const char *customer = NULL;
+	char *customer = NULL;   /* GOption allocates it */
 	GOptionEntry entries[] = {
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer this mailbox belongs to", "ID" },
 		{ NULL }
@@ -47,8 +47,8 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	if (st == KENCHI_OK)
 		st = kenchi_store_commit(app->st);
 	if (st != KENCHI_OK) {
-		kenchi_store_rollback(app->st);
 		kenchi_err("deliver: %s: %s", kenchi_status_to_string(st), kenchi_store_errmsg(app->st));
+		kenchi_store_rollback(app->st);
 		/* Anything but a temporary failure still must not lose the mail:
 		 * the recipes keep a copy when kenchi exits non-zero. */
 		rc = kenchi_status_to_exit(st);
@@ -61,6 +61,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 done:
 	kenchi_analysis_clear(&a);
 	kenchi_re_match_free(m);
+	g_free(customer);
 	g_byte_array_unref(raw);
 	return rc;
 }

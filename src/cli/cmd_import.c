@@ -82,10 +82,12 @@ progress(const counts_t *c, guint total, gint64 t0, gboolean final)
 	fflush(stderr);
 }
 
+static int import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int threads, gboolean quiet);
+
 int
 kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 {
-	const char *customer = NULL;
+	char *customer = NULL;   /* GOption allocates it */
 	gboolean quiet = FALSE;
 	int threads = 0;
 	GOptionEntry entries[] = {
@@ -94,6 +96,23 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &quiet, "no progress bar", NULL },
 		{ NULL }
 	};
+	int rc;
+
+	if ((rc = kenchi_cli_options("PATH... - import maildirs, mbox files, messages and API JSON", entries, &argc, &argv)) != 0)
+		return rc;
+	if (argc < 2) {
+		kenchi_err("import: no paths given");
+		g_free(customer);
+		return KENCHI_EXIT_USAGE;
+	}
+	rc = import_paths(app, argc, argv, customer, threads, quiet);
+	g_free(customer);
+	return rc;
+}
+
+static int
+import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int threads, gboolean quiet)
+{
 	kenchi_ingest_opts_t opts = { .source = "import" };
 	kenchi_ingest_ctx_t ctx;
 	pool_state_t ps = { 0 };
@@ -106,12 +125,6 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 	guint i, b;
 	int rc;
 
-	if ((rc = kenchi_cli_options("PATH... - import maildirs, mbox files, messages and API JSON", entries, &argc, &argv)) != 0)
-		return rc;
-	if (argc < 2) {
-		kenchi_err("import: no paths given");
-		return KENCHI_EXIT_USAGE;
-	}
 	if ((rc = kenchi_app_load(app, TRUE)) != 0)
 		return rc;
 	if ((rc = kenchi_app_open_store(app)) != 0)

@@ -9,7 +9,7 @@ int
 kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 {
 	gboolean json = TRUE, text = FALSE;
-	const char *customer = NULL;
+	char *customer = NULL;   /* GOption allocates it */
 	GOptionEntry entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON (the default)", NULL },
 		{ "text", 0, 0, G_OPTION_ARG_NONE, &text, "print the extraction text instead (debugging rules)", NULL },
@@ -78,6 +78,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 		json_node_unref(root);
 		g_free(raw);
 	}
+	g_free(customer);
 	kenchi_re_match_free(m);
 	return worst;
 }

@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <string.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "parse/mime.h"
 #include "config.h"
@@ -48,6 +49,22 @@ cmd_version(kenchi_app_t *app, int argc, char **argv)
 	return 0;
 }
 
+/* GLib aborts when an allocation fails.  Out of memory is temporary: exit
+ * 75 so that procmail, maildrop or the MTA keeps the message and retries,
+ * instead of the SIGABRT that a delivery agent would count as a failure. */
+static void
+on_glib_error(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer user)
+{
+	if (msg && strstr(msg, "failed to allocate")) {
+		static const char text[] = "kenchi: error: out of memory (temporary failure)\n";
+		if (write(STDERR_FILENO, text, sizeof text - 1) < 0) {
+			/* nothing more to do */
+		}
+		_exit(KENCHI_EXIT_TEMPFAIL);
+	}
+	g_log_default_handler(domain, level, msg, user);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -56,6 +73,7 @@ main(int argc, char **argv)
 	size_t k;
 
 	setlocale(LC_ALL, "");
+	g_log_set_handler("GLib", G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL, on_glib_error, NULL);
 	app.verbosity = 1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)

@@ -221,7 +221,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			return rc;
 		a->events_new++;
 	}
-	if (a->events_new != 0)
-		rc = kenchi_store_message_set_events(st, a->message, a->events_new);
-	return rc;
+	if (a->events_new == 0)
+		return KENCHI_OK;
+	return kenchi_store_message_set_events(st, a->message, a->events_new);
 }

@@ -32,8 +32,11 @@
 #   smtp_count | smtp_wait_count N [TIMEOUT] | smtp_messages | smtp_stop
 #
 # Delivery agents (exit status of the agent is returned):
-#   procmail_hook_run RCFILE MSG [ARGS...]
-#   maildrop_hook_run FILTER MSG [ARGS...]
+#   procmail_hook_run [NAME=VALUE...] RCFILE MSG [ARGS...]
+#   maildrop_hook_run [NAME=VALUE...] FILTER MSG [ARGS...]
+#                           NAME=VALUE: environment for the hook (procmail
+#                           clears its own, so plain `VAR=x procmail_...`
+#                           does not reach the hook)
 #   contrib_rc procmail|maildrop OUT KENCHI FALLBACK [KENCHI_CONF [KENCHI_DB]]
 #                           copy of contrib/procmailrc|maildroprc with paths set
 
@@ -55,19 +58,27 @@ kt_wait_port() {
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             return 0
         fi
-        [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && return 1
+        [ -n "$pid" ] && ! kt__alive "$pid" && return 1
         sleep 0.05
         tries=$((tries - 1))
     done
     return 1
 }
 
-# kt_wait_gone PID... [-t TIMEOUT_S]: until none of the PIDs exist.
-kt__wait_gone() {
+# A process that has exited but not been reaped counts as gone: daemonized
+# servers are reparented to PID 1, which here reaps only every second or two.
+kt__alive() {
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    [ "${st%% *}" != Z ]
+}
+
+kt__wait_gone() {   # kt__wait_gone TIMEOUT_S PID...
     local tries=$(( $1 * 20 )) p alive; shift
     while [ "$tries" -gt 0 ]; do
         alive=
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        for p in "$@"; do kt__alive "$p" && alive=1; done
         [ -z "$alive" ] && return 0
         sleep 0.05
         tries=$((tries - 1))
@@ -95,7 +106,7 @@ export DOVECOT_PASSWORD
 dovecot__master_pid() {
     local p
     p=$(cat "$KT_TMP/dovecot/run/master.pid" 2>/dev/null) || return 1
-    [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+    [ -n "$p" ] && kt__alive "$p" && echo "$p"
 }
 
 dovecot_running() { dovecot__master_pid >/dev/null; }
@@ -144,9 +155,12 @@ service imap-login {
   inet_listener imaps {
     address = 127.0.0.1
     port = $imaps_port
+    ssl = yes
   }
 }
-# anvil's auth penalty would make each failed login cost up to 15 s
+# A failed login costs 2 s (auth_failure_delay), and anvil's auth penalty
+# adds up to 15 s more per IP: both off, a failure then takes about 0.5 s.
+auth_failure_delay = 0
 service anvil {
   unix_listener anvil-auth-penalty {
     mode = 0
@@ -157,8 +171,13 @@ EOF
 }
 
 dovecot__launch() {     # start the master on the configured ports, wait
-    local err
-    err=$(dovecot -c "$DOVECOT_CONF" 2>&1) || { echo "$err" >&2; return 1; }
+    # Never let the daemon inherit our stdout: tap-driver (or a $(...))
+    # would wait for EOF until the daemon dies.
+    # Dovecot refuses to start while master.pid names a live process, and
+    # kill(pid, 0) succeeds on the old master's zombie: remove a stale file.
+    dovecot_running || rm -f "$KT_TMP/dovecot/run/master.pid"
+    dovecot -c "$DOVECOT_CONF" >"$KT_TMP/dovecot/dovecot.out" 2>&1 </dev/null ||
+        { diag_file "$KT_TMP/dovecot/dovecot.out"; return 1; }
     kt_wait_port "$DOVECOT_PORT" 10 "$(dovecot__master_pid)" || return 1
     if [ -n "${DOVECOT_SSL_PORT:-}" ]; then
         kt_wait_port "$DOVECOT_SSL_PORT" 10 || return 1
@@ -200,20 +219,24 @@ dovecot_start() {
     return 1
 }
 
-dovecot_stop() {
-    local pid
-    pid=$(dovecot__master_pid) || return 0
-    kill -TERM "$pid" 2>/dev/null
-    kt__wait_gone 10 "$pid" || { diag "dovecot_stop: master $pid still alive, killing"; dovecot_kill; }
-}
-
-dovecot_kill() {        # SIGKILL the master and all its children at once
+dovecot__signal() {     # dovecot__signal SIG: the master and its children
     local pid kids
     pid=$(dovecot__master_pid) || return 0
     kill -STOP "$pid" 2>/dev/null     # no new children while we collect them
     kids=$(pgrep -P "$pid")
-    kill -KILL "$pid" $kids 2>/dev/null
-    kt__wait_gone 5 "$pid" $kids
+    kill "-$1" "$pid" $kids 2>/dev/null
+    [ "$1" = KILL ] || kill -CONT "$pid" 2>/dev/null
+    kt__wait_gone "$2" "$pid" $kids
+}
+
+# SIGTERM to the master alone takes 1 to 6 s here (it waits for its
+# children); signalling them all at once takes a few ms.
+dovecot_stop() {
+    dovecot__signal TERM 5 || { diag "dovecot_stop: still alive, killing"; dovecot_kill; }
+}
+
+dovecot_kill() {
+    dovecot__signal KILL 5
 }
 
 dovecot_restart() {
@@ -237,7 +260,9 @@ imap_count() {      # imap_count USER MAILBOX
 }
 
 imap_login() {      # imap_login USER PASSWORD [--ssl|--starttls]
-    kt__imap imap-login "$DOVECOT_PORT" "$@" ${3:+"$DOVECOT_CERT"}
+    local port=$DOVECOT_PORT
+    [ "${3:-}" = --ssl ] && port=$DOVECOT_SSL_PORT
+    kt__imap imap-login "$port" "$@" ${3:+"$DOVECOT_CERT"}
 }
 
 imap_deliver() {    # imap_deliver USER FILE
@@ -248,7 +273,7 @@ imap_deliver() {    # imap_deliver USER FILE
 # doveadm works whether or not the server runs, so these do not need it.
 imap_uidvalidity() {    # imap_uidvalidity USER [MAILBOX]
     doveadm -c "$DOVECOT_CONF" -f flow mailbox status -u "$1" uidvalidity "${2:-INBOX}" |
-        sed -n 's/^uidvalidity=//p'
+        sed -n 's/.*uidvalidity=//p'
 }
 
 imap_uidvalidity_reset() {  # imap_uidvalidity_reset USER [MAILBOX]
@@ -325,15 +350,27 @@ smtp_wait_count() { # smtp_wait_count N [TIMEOUT_S]
 
 # ---------------------------------------------------------------- agents
 
-procmail_hook_run() {   # procmail_hook_run RCFILE MSG [ARGS...]
-    local rc=$1 msg=$2; shift 2
-    procmail -m "$rc" "$@" <"$msg"
+# Both take leading NAME=VALUE arguments for the hook's environment: procmail
+# clears its environment at start (as it does under an MTA) but takes
+# assignments on its command line; maildrop gets them through env(1).
+kt__assignments() {     # sets KT__ASSIGN=(leading NAME=VALUE args), KT__SHIFT
+    KT__ASSIGN=() KT__SHIFT=0
+    while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+        KT__ASSIGN+=("$1"); KT__SHIFT=$((KT__SHIFT + 1)); shift
+    done
 }
 
-maildrop_hook_run() {   # maildrop_hook_run FILTER MSG [ARGS...]
+procmail_hook_run() {   # procmail_hook_run [NAME=VALUE...] RCFILE MSG [ARGS...]
+    kt__assignments "$@"; shift "$KT__SHIFT"
+    local rc=$1 msg=$2; shift 2
+    procmail -m "${KT__ASSIGN[@]}" "$rc" "$@" <"$msg"
+}
+
+maildrop_hook_run() {   # maildrop_hook_run [NAME=VALUE...] FILTER MSG [ARGS...]
+    kt__assignments "$@"; shift "$KT__SHIFT"
     local f=$1 msg=$2; shift 2
-    chmod 0600 "$f"
-    maildrop "$f" "$@" <"$msg"
+    chmod 0600 "$f"     # maildrop refuses group/world-readable filters
+    env "${KT__ASSIGN[@]}" maildrop "$f" "$@" <"$msg"
 }
 
 # contrib_rc procmail|maildrop OUT KENCHI FALLBACK [KENCHI_CONF [KENCHI_DB]]

@@ -1,5 +1,5 @@
 /* Unit tests for src/case/calendar.c (cmocka; run with CMOCKA_MESSAGE_OUTPUT=TAP).
- * The holidays table is read from $KENCHI_DATADIR/holidays-jp.tsv
+ * The holidays table is read from $KENCHI_DATADIR/data/holidays-jp.tsv
  * (default "data/holidays-jp.tsv"). */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -18,9 +18,9 @@ static kenchi_calendar_t *cal; /* loaded once for the read-only cases */
 static int
 group_setup(void **state)
 {
-    const char *dir = g_getenv("KENCHI_DATADIR");
-    char *path = g_build_filename(dir != NULL && *dir != '\0' ? dir : "data",
-                                  "holidays-jp.tsv", NULL);
+    const char *dir = g_getenv("KENCHI_DATADIR"); /* the tree root: files are under data/ */
+    char *path = g_build_filename(dir != NULL && *dir != '\0' ? dir : ".",
+                                  "data", "holidays-jp.tsv", NULL);
     GError *error = NULL;
 
     (void)state;

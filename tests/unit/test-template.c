@@ -95,11 +95,11 @@ templatedir_path(const char *file)
 static char *
 datadir_path(const char *file)
 {
-	const char *dir = g_getenv("KENCHI_DATADIR");
+	const char *dir = g_getenv("KENCHI_DATADIR"); /* the tree root: files are under data/ */
 	const char *tdir = g_getenv("KENCHI_TEMPLATEDIR");
 
 	if (dir != NULL)
-		return g_build_filename(dir, file, NULL);
+		return g_build_filename(dir, "data", file, NULL);
 	return g_build_filename(tdir ? tdir : "templates", "..", "data", file, NULL);
 }
 

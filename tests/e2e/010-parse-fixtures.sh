@@ -1,0 +1,60 @@
+#!/bin/bash
+# 010-parse-fixtures: `kenchi parse --json` over the whole fixture corpus
+# against fixtures/expected.tsv (kind, event count and field checks), and
+# the parse contract itself.
+. "$(dirname "$0")/../lib/tap.sh"
+KENCHI=${KENCHI:-$KT_TOP/kenchi}
+export KENCHI_DATADIR=${KENCHI_DATADIR:-$KT_TOP}
+
+# One TAP line per fixture, from the checker.
+out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures" "$KT_TOP/fixtures/expected.tsv" -c "$KT_TOP/contrib/kenchi.conf.sample")
+n=$(printf '%s\n' "$out" | grep -c '^ok ')
+bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+total=$(printf '%s\n' "$out" | sed -n 's/^1\.\.//p')
+is "$n" "$total" "every fixture parses as expected ($n/$total)"
+[ "$bad" -eq 0 ] || diag "$(printf '%s\n' "$out" | grep -A30 '^not ok' | head -60)"
+
+# The contract: one compact JSON object per file, in order, with file/kind/reason/events.
+lines=$("$KENCHI" parse --json "$KT_TOP/fixtures/mail/en-plain.eml" "$KT_TOP/fixtures/mail/notalert-personal.eml" | wc -l)
+is "$lines" 2 "one JSON line per input file"
+obj=$("$KENCHI" parse --json "$KT_TOP/fixtures/mail/en-plain.eml")
+"$KT_PY" - "$obj" <<'PY'
+import json, sys
+o = json.loads(sys.argv[1])
+assert set(o) == {"file", "kind", "reason", "events"}, o.keys()
+e = o["events"][0]
+assert e["id"] == 6455442249407791104 and isinstance(e["id"], int)   # > 2^53, exact
+assert e["computer"]["network_addresses"][0]["ip"] == "192.168.10.31"
+assert e["source"] == "mail" and e["fingerprint"]
+PY
+ok $? "parse output keeps the contract's members and the 64-bit id exactly"
+
+"$KENCHI" parse "$KT_TOP/fixtures/mail/broken-empty.eml" >/dev/null
+is $? 65 "parse exits 65 when a file is an error"
+"$KENCHI" parse "$KT_TOP/fixtures/mail/en-plain.eml" >/dev/null
+is $? 0 "parse exits 0 on good input"
+"$KENCHI" parse /nonexistent/file.eml | grep -q '"kind":"error"'
+ok $? "an unreadable file is an error object, not a crash"
+"$KENCHI" parse >/dev/null 2>&1
+is $? 64 "parse without files is a usage error"
+
+# Customers from the configuration: recipient, then AMP group.
+cust=$("$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" parse "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["customer"])')
+is "$cust" globex "customer recognised from the recipient address"
+cust=$("$KENCHI" parse "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["customer"])')
+is "$cust" unassigned "without configuration the customer is unassigned"
+cust=$("$KENCHI" parse --customer acme "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["customer"])')
+is "$cust" acme "--customer overrides"
+
+# Bad rules are reported with file:line and PCRE2's message, exit 78.
+mkdir -p "$KT_TMP/data/extractors" "$KT_TMP/templates"
+cp "$KT_TOP/data/event-types.tsv" "$KT_TMP/data/"
+printf 'rule bad\nfrom (unclosed\nline ^(?<label>x)(?<value>y)$\nfield nowhere.field X\n' >"$KT_TMP/data/extractors/bad.rules"
+err=$(KENCHI_DATADIR=$KT_TMP "$KENCHI" rules check 2>&1)
+is $? 78 "rules check exits 78 on a bad rules file"
+like "$err" "bad.rules:2: bad pattern: offset [0-9]+: missing closing parenthesis" "bad pattern reported at file:line with PCRE2's message"
+like "$err" "bad.rules:4: unknown field" "every error is reported, not just the first"
+"$KENCHI" rules check >/dev/null
+is $? 0 "the shipped rules check clean"
+
+done_testing

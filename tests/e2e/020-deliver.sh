@@ -1,0 +1,124 @@
+#!/bin/bash
+# 020-deliver: `kenchi deliver` stores one message from stdin and is
+# acknowledged only after the commit; exit 75 on temporary trouble; broken
+# and foreign mail is stored with its reason; concurrent delivers lose
+# nothing and count nothing twice.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+"$KENCHI" deliver <"$FIX/mail/en-plain.eml"
+is $? 0 "an alert is delivered"
+is "$(sql 'select count(*) from messages')" 1 "its raw message is stored"
+is "$(sql 'select count(*) from events')" 1 "its event is stored"
+is "$(sql "select customer from events")" acme "the customer comes from the recipient"
+"$KT_PY" - "$KENCHI_DB" "$FIX/mail/en-plain.eml" <<'PY'
+import sqlite3, sys
+raw = sqlite3.connect(sys.argv[1]).execute("select raw from messages").fetchone()[0]
+sys.exit(0 if raw == open(sys.argv[2], "rb").read() else 1)
+PY
+ok $? "the raw bytes are kept exactly"
+
+"$KENCHI" deliver <"$FIX/mail/en-plain.eml"
+is $? 0 "the same message again exits 0"
+is "$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')" "1|1" "and changes nothing"
+
+# Same Message-ID and body, other Received lines (a redelivery): still one.
+{ printf 'Received: from relay2.example.jp by mx.soc.example.jp; Wed, 25 Nov 2026 16:20:00 +0900\n'; cat "$FIX/mail/en-plain.eml"; } | "$KENCHI" deliver
+is "$(sql 'select count(*) from messages')" 1 "a redelivery with another Received line is recognised"
+
+# An mbox From_ line, as procmail passes it, does not make it a new message.
+{ printf 'From no-reply@amp.cisco.com Wed Nov 25 07:13:05 2026\n'; cat "$FIX/mail/en-plain.eml"; } | "$KENCHI" deliver
+is "$(sql 'select count(*) from messages')" 1 "an mbox From_ line is envelope, not content"
+
+# The same AMP event by API: stored once.
+"$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "the same AMP event by mail and by API is one event"
+
+# Regression: a new message whose only event is already stored is stored
+# itself (it used to fail with "duplicate" and was not kept).
+sed 's/^Message-ID: .*/Message-ID: <second-copy@example.jp>/' "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>"$KT_TMP/err"
+is $? 0 "a new mail carrying an already stored event is accepted"
+is "$(sql "select count(*) from messages where message_id = 'second-copy@example.jp'")" 1 "and stored"
+unlike "$(cat "$KT_TMP/err")" "error" "without an error"
+sql "delete from messages where message_id = 'second-copy@example.jp'" >/dev/null
+
+for f in notalert-personal broken-empty broken-binary broken-missing-boundary hostile-injection; do
+    "$KENCHI" deliver <"$FIX/mail/$f.eml"
+    is $? 0 "$f: exit 0, stored"
+done
+is "$(sql "select count(*) from messages where kind = 'not_alert'")" 1 "foreign mail is stored as not_alert"
+is "$(sql "select count(*) from messages where kind = 'error' and reason is not null")" 3 "broken mail is stored as error with its reason"
+out=$("$KENCHI" messages)
+like "$out" "empty message" "kenchi messages lists broken mail with its reason"
+like "$out" "not_alert" "and foreign mail"
+is "$("$KENCHI" messages --kind error --json | wc -l)" 3 "messages --kind error --json: one line each"
+
+# Temporary failures: exit 75 and nothing half-written.
+before=$(sql 'select count(*) from messages')
+KFAULT_SQLITE_STEP=busy KFAULT_AFTER=8 LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is $? 75 "SQLITE_BUSY from the shim exits 75"
+KFAULT_SQLITE_STEP=full KFAULT_AFTER=8 LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is $? 75 "SQLITE_FULL exits 75"
+KFAULT_SQLITE_STEP=ioerr KFAULT_AFTER=8 LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is $? 75 "SQLITE_IOERR exits 75"
+KFAULT_WRITE=enospc LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is $? 75 "ENOSPC on write exits 75"
+is "$(sql 'select count(*) from messages')" "$before" "nothing was stored by the failed attempts"
+if under_sanitizers; then
+    skip "malloc shim conflicts with ASan's allocator" 1
+else
+    # A 1 MB threshold lets small allocations through; a big alert fails.
+    head -c 1500000 /dev/zero | tr '\0' 'a' | fold -w 76 >"$KT_TMP/pad"
+    { cat "$FIX/mail/en-base64.eml"; cat "$KT_TMP/pad"; } >"$KT_TMP/bigalert.eml"
+    KFAULT_MALLOC_MIN=1000000 LD_PRELOAD=$KFAULT_MALLOC "$KENCHI" deliver <"$KT_TMP/bigalert.eml" 2>/dev/null
+    is $? 75 "a failed allocation exits 75, not SIGABRT"
+fi
+"$KENCHI" deliver <"$FIX/mail/en-qp.eml"
+is $? 0 "the retry succeeds"
+
+# A real lock held by another process past the busy timeout: 75.
+cat >"$KT_TMP/short.conf" <<CONF
+[kenchi]
+busy_timeout = 1s
+CONF
+"$KT_PY" - "$KENCHI_DB" "$KT_TMP/locked" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(4)
+c.execute("ROLLBACK")
+PY
+locker=$!
+for i in $(seq 50); do [ -e "$KT_TMP/locked" ] && break; sleep 0.1; done
+"$KENCHI" -c "$KT_TMP/short.conf" deliver <"$FIX/mail/en-base64.eml" 2>/dev/null
+is $? 75 "a database locked past busy_timeout exits 75"
+wait $locker
+
+# Concurrency: 8 delivers at once, beside an import of the same corpus.
+conc=$KT_TMP/conc.db
+ls "$FIX"/mail/*.eml >"$KT_TMP/list"
+pids=()
+for w in $(seq 8); do
+    (
+        rc=0
+        while read -r f; do
+            KENCHI_DB=$conc "$KENCHI" deliver <"$f" 2>/dev/null || { r=$?; [ $r -eq 75 ] || rc=$r; }
+        done <"$KT_TMP/list"
+        exit $rc
+    ) &
+    pids+=($!)
+done
+KENCHI_DB=$conc "$KENCHI" import --no-progress "$FIX/mail" 2>/dev/null &
+pids+=($!)
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+is "$fails" 0 "8 concurrent delivers and an import all succeed"
+KENCHI_DB=$conc "$KENCHI" import --no-progress "$FIX/mail" 2>/dev/null
+n_files=$(wc -l <"$KT_TMP/list")
+n_msgs=$(KENCHI_DB=$conc sql 'select count(*) from messages')
+is "$n_msgs" "$n_files" "every message stored exactly once ($n_msgs)"
+dups=$(KENCHI_DB=$conc sql 'select count(*) from (select uid from events group by uid having count(*) > 1)')
+is "$dups" 0 "no event stored twice"
+
+done_testing

@@ -1,0 +1,61 @@
+#!/bin/bash
+# 030-import: `kenchi import` of a maildir, an mbox, message files and API
+# JSON; a second run changes nothing; `kenchi events` lists what is stored.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+out=$("$KENCHI" import "$FIX/maildir" 2>&1)
+is $? 0 "import of a maildir (new/ and cur/)"
+like "$out" "import: 6 messages \(6 new" "a one-line summary at the end"
+is "$(sql 'select count(*) from messages')" 6 "six messages stored"
+
+KENCHI_DB=$KT_TMP/mbox.db "$KENCHI" import --no-progress "$FIX/mbox/sample.mbox" 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/mbox.db sql "select count(*) from messages where origin like '%sample.mbox:%'")" 4 "an mbox is split into its 4 messages"
+"$KENCHI" import --no-progress "$FIX/mbox/sample.mbox" 2>/dev/null
+"$KT_PY" - "$KT_TMP/mbox.db" <<'PY'
+import sqlite3, sys
+rows = [r[0] for r in sqlite3.connect(sys.argv[1]).execute("select raw from messages where origin like '%sample.mbox:%'")]
+assert not any(r.startswith(b"From ") for r in rows), "From_ line kept"
+assert any(b"\nFrom " in r for r in rows), ">From unescaped"
+PY
+ok $? "mbox From_ lines are dropped and >From lines unescaped"
+
+"$KENCHI" import --no-progress "$FIX/api/events.ndjson" "$FIX/api/page.json" 2>/dev/null
+is "$(sql "select count(*) from events where source = 'api'")" 10 "API JSON: a page and NDJSON give 11 events, one already stored from mail"
+is "$(sql "select source from events where uid = 'amp:6455442249407791104'")" mail "the event seen by mail first is not stored again from the API"
+"$KENCHI" import --no-progress "$FIX/api/truncated.json" "$FIX/api/deep.json" "$FIX/api/bigid.json" "$FIX/api/not-json.json" 2>/dev/null
+is $? 0 "broken API JSON is stored, not fatal"
+is "$(sql "select count(*) from messages where source = 'import' and kind = 'error' and (origin like '%truncated.json' or origin like '%deep.json' or origin like '%bigid.json')")" 3 "each broken JSON file is stored as an error with its reason"
+like "$(sql "select reason from messages where origin like '%deep.json'")" "nested deeper" "the depth limit is the reason for the deep document"
+
+before="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
+out=$("$KENCHI" import --no-progress "$FIX/maildir" "$FIX/mbox/sample.mbox" "$FIX/api" 2>&1)
+after="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
+is "$after" "$before" "running the import again changes nothing"
+like "$out" "\(0 new" "and says so"
+
+"$KENCHI" import --no-progress "$FIX/mail" 2>/dev/null
+is $? 0 "import of a directory of message files"
+n=$("$KENCHI" events --json | wc -l)
+is "$n" "$(sql 'select count(*) from events')" "events --json prints one line per event"
+"$KENCHI" events --json | "$KT_PY" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    for k in ("source", "customer", "received_at", "fingerprint"):
+        assert k in e, (k, e)
+    assert e["received_at"].endswith("+00:00")
+'
+ok $? "every event carries source, customer, received_at and fingerprint"
+g=$("$KENCHI" events --json --customer globex | "$KT_PY" -c 'import json,sys; print(sorted({json.loads(l)["customer"] for l in sys.stdin}))')
+is "$g" "['globex']" "--customer filters"
+s=$("$KENCHI" events --json --since 2026-11-26T00:00:00Z | wc -l)
+a=$("$KENCHI" events --json | wc -l)
+cmp_ok "$s" -lt "$a" "--since filters by event date"
+cmp_ok "$s" -gt 0 "--since keeps later events"
+"$KENCHI" events --since yesterday >/dev/null 2>&1
+is $? 64 "--since with a bad date is a usage error"
+"$KENCHI" import /nonexistent 2>/dev/null
+is $? 1 "a path that does not exist fails the import"
+
+done_testing

@@ -1,0 +1,29 @@
+# tests/lib/kenchi.sh: helpers for tests that run the kenchi binary.
+# Source after tap.sh.  Sets KENCHI (the binary), KFAULT (the fault shim),
+# and points kenchi at a fresh database in the scratch dir.
+KENCHI=${KENCHI:-$KT_TOP/kenchi}
+KENCHI_BUILDDIR=${KENCHI_BUILDDIR:-$KT_TOP}
+KFAULT=$KENCHI_BUILDDIR/tests/shim/libkfault.so
+KFAULT_MALLOC=$KENCHI_BUILDDIR/tests/shim/libkfault-malloc.so
+export KENCHI_DATADIR=${KENCHI_DATADIR:-$KT_TOP}
+export KENCHI_DB=$KT_TMP/kenchi.db
+export KENCHI_CONF=$KT_TOP/contrib/kenchi.conf.sample
+FIX=$KT_TOP/fixtures
+# ASan wants to be first in the library list; the shim is preloaded before it.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+
+# sql QUERY: run a query on the test database, print the rows.
+sql() {
+    "$KT_PY" - "$KENCHI_DB" "$1" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=30)
+for row in c.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+c.commit()
+PY
+}
+
+# under_sanitizers: status 0 when kenchi was built with ASan.
+under_sanitizers() {
+    nm -D "$KENCHI" 2>/dev/null | grep -q __asan_init || nm "$KENCHI" 2>/dev/null | grep -q __asan_init
+}

@@ -1,0 +1,99 @@
+/* kfault.c: an LD_PRELOAD fault injector for the test suite (notmuch's
+ * make_shim, done by hand).  Each fault is chosen by the environment and
+ * fires after KFAULT_AFTER successful calls (default 0), on every later call:
+ *
+ *   KFAULT_SQLITE_STEP=busy|full|ioerr|nomem  sqlite3_step() returns that code
+ *   KFAULT_WRITE=enospc|eio                   write/pwrite/pwrite64 on fds > 2 fail
+ *
+ * Allocation faults are in kfault-malloc.c, a shim of their own: replacing
+ * malloc cannot be combined with ASan's allocator.  *
+ * Nothing here is linked into kenchi. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/types.h>
+
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+static long after = -1;
+
+static long
+kf_after(void)
+{
+	if (after < 0) {
+		const char *a = getenv("KFAULT_AFTER");
+		after = a ? atol(a) : 0;
+	}
+	return after;
+}
+
+int sqlite3_step(sqlite3_stmt *q);
+int
+sqlite3_step(sqlite3_stmt *q)
+{
+	static int (*real)(sqlite3_stmt *);
+	static long calls;
+	const char *mode = getenv("KFAULT_SQLITE_STEP");
+
+	if (real == NULL)
+		real = (int (*)(sqlite3_stmt *))dlsym(RTLD_NEXT, "sqlite3_step");
+	if (mode && calls++ >= kf_after()) {
+		if (strcmp(mode, "busy") == 0) return 5;     /* SQLITE_BUSY */
+		if (strcmp(mode, "full") == 0) return 13;    /* SQLITE_FULL */
+		if (strcmp(mode, "ioerr") == 0) return 10;   /* SQLITE_IOERR */
+		if (strcmp(mode, "nomem") == 0) return 7;    /* SQLITE_NOMEM */
+	}
+	return real(q);
+}
+
+static int
+write_fault(int fd)
+{
+	static long calls;
+	const char *mode = getenv("KFAULT_WRITE");
+
+	if (mode == NULL || fd <= 2 || calls++ < kf_after())
+		return 0;
+	errno = strcmp(mode, "eio") == 0 ? EIO : ENOSPC;
+	return 1;
+}
+
+ssize_t
+write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (write_fault(fd))
+		return -1;
+	return real(fd, buf, n);
+}
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	if (write_fault(fd))
+		return -1;
+	return real(fd, buf, n, off);
+}
+
+ssize_t
+pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
+	if (write_fault(fd))
+		return -1;
+	return real(fd, buf, n, off);
+}
+
