@@ -9,6 +9,12 @@ K="./kenchi -c contrib/kenchi.conf.sample --db $DB"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 $K import fixtures/mail fixtures/api fixtures/maildir fixtures/mbox
 echo
+echo "== cases (kenchi cases) =="
+$K cases
+echo
+echo "== open work by deadline (kenchi due) =="
+$K due
+echo
 echo "== events (kenchi events) =="
 $K events
 echo

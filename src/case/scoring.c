@@ -25,9 +25,10 @@
  *   negations of "==", "=~" and "in" and so are true there.  A regex that
  *   hits a PCRE2 limit is false both ways and is counted: a hostile value
  *   must neither add points nor take them away.
- * - Fields are not cached between tests: the getter's string need only live
- *   until its next call, which is the easiest contract for the case code,
- *   and short-circuit "and"/"or" keep the calls few. */
+ * - Each field is fetched from the getter at most once per evaluation and
+ *   copied into a small arena on the stack: the getter's string need only
+ *   live until its next call (the easiest contract for the case code), and
+ *   twenty rules that test event_type cost one lookup, not twenty. */
 #include <math.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -68,6 +69,7 @@ typedef struct cond {
 	cond_kind_t kind;
 	gboolean negate;        /* "!=", "!~", "not in" */
 	char *field;            /* owned; NULL for and/or/not */
+	guint fid;              /* the field's number, its cache slot */
 	gboolean is_score;      /* the running score, kept by the evaluator */
 	struct cond *a, *b;     /* owned operands of and/or/not */
 	char *str;              /* C_STR_EQ value, owned */
@@ -307,6 +309,7 @@ typedef struct {
 	int nerr;
 	gboolean failed;        /* the current rule is broken: skip to the next */
 	GHashTable *names;      /* rule name -> line, for duplicates */
+	GHashTable *fields;     /* field name -> number */
 	kenchi_scoring_t *sc;
 } parser_t;
 
@@ -429,7 +432,9 @@ lex(parser_t *p, const char *text)
 			s = g_utf8_next_char(s);
 		}
 	}
-	push(p, TK_EOF, NULL, line);
+	/* "end of file" is reported where the text ends, not on the line
+	 * after the last newline, which no editor shows. */
+	push(p, TK_EOF, NULL, p->toks->len ? g_array_index(p->toks, token_t, p->toks->len - 1).line : 1);
 }
 
 /* ------------------------------------------------------------------ parser */
@@ -556,14 +561,21 @@ valid_field(const char *s)
 	}
 }
 
+/* Each distinct field gets a number, its slot in the evaluator's cache. */
 static cond_t *
-leaf(cond_kind_t kind, const char *field)
+leaf(parser_t *p, cond_kind_t kind, const char *field)
 {
 	cond_t *c = g_new0(cond_t, 1);
+	gpointer id;
 
 	c->kind = kind;
 	c->field = g_strdup(field);
 	c->is_score = strcmp(field, "score") == 0;
+	if (!g_hash_table_lookup_extended(p->fields, field, NULL, &id)) {
+		id = GUINT_TO_POINTER(g_hash_table_size(p->fields));
+		g_hash_table_insert(p->fields, g_strdup(field), id);
+	}
+	c->fid = GPOINTER_TO_UINT(id);
 	return c;
 }
 
@@ -601,7 +613,7 @@ parse_set(parser_t *p, const char *field, gboolean negate)
 				goto fail;
 			}
 			if (c == NULL) {
-				c = leaf(kind, field);
+				c = leaf(p, kind, field);
 				if (kind == C_STR_IN)
 					c->strs = g_ptr_array_new_with_free_func(g_free);
 				else if (kind == C_NUM_IN)
@@ -641,7 +653,7 @@ parse_set(parser_t *p, const char *field, gboolean negate)
 		}
 	} else if (t->kind == TK_WORD && (dots = strstr(t->text, "..")) != NULL) {
 		char *lo = g_strndup(t->text, (gsize)(dots - t->text));
-		c = leaf(C_RANGE, field);
+		c = leaf(p, C_RANGE, field);
 		if (!parse_number(lo, &c->lo) || !parse_number(dots + 2, &c->hi))
 			fail_at(p, t, "bad range '%s': expected two numbers, as in 0..6", t->text);
 		else if (c->lo > c->hi)
@@ -654,7 +666,7 @@ parse_set(parser_t *p, const char *field, gboolean negate)
 		/* A bare list of networks: "in 10.0.0.0/8, 192.168.0.0/16".  Only
 		 * "then", "and", "or" or ")" can follow a condition, so a comma
 		 * here always continues the list. */
-		c = leaf(C_CIDR_IN, field);
+		c = leaf(p, C_CIDR_IN, field);
 		c->cidrs = g_array_new(FALSE, FALSE, sizeof(cidr_t));
 		for (;;) {
 			token_t *it = peek(p);
@@ -715,7 +727,7 @@ parse_primary(parser_t *p)
 			return NULL;
 		}
 		next(p);
-		return leaf(C_EXISTS, t->text);
+		return leaf(p, C_EXISTS, t->text);
 	}
 	if (t->kind != TK_WORD || !valid_field(t->text)) {
 		expected(p, "a condition");
@@ -727,10 +739,10 @@ parse_primary(parser_t *p)
 		next(p);
 		v = peek(p);
 		if (v->kind == TK_STRING) {
-			c = leaf(C_STR_EQ, field);
+			c = leaf(p, C_STR_EQ, field);
 			c->str = g_strdup(v->text);
 		} else if (v->kind == TK_WORD && parse_number(v->text, &d)) {
-			c = leaf(C_NUM_CMP, field);
+			c = leaf(p, C_NUM_CMP, field);
 			c->cmp = CMP_EQ;
 			c->num = d;
 		} else {
@@ -752,7 +764,7 @@ parse_primary(parser_t *p)
 			return NULL;
 		}
 		next(p);
-		c = leaf(C_REGEX, field);
+		c = leaf(p, C_REGEX, field);
 		c->negate = op->text[0] == '!';
 		c->re = kenchi_re_compile(v->text, &err);
 		if (c->re == NULL) {
@@ -771,7 +783,7 @@ parse_primary(parser_t *p)
 			return NULL;
 		}
 		next(p);
-		c = leaf(C_NUM_CMP, field);
+		c = leaf(p, C_NUM_CMP, field);
 		c->num = d;
 		c->cmp = op->text[0] == '<' ? (op->text[1] ? CMP_LE : CMP_LT)
 					    : (op->text[1] ? CMP_GE : CMP_GT);
@@ -783,7 +795,7 @@ parse_primary(parser_t *p)
 		next(p);
 		c = parse_set(p, field, TRUE);
 	} else
-		c = leaf(C_TRUTHY, field);
+		c = leaf(p, C_TRUTHY, field);
 	if (c && c->is_score && c->kind != C_NUM_CMP && c->kind != C_NUM_IN && c->kind != C_RANGE) {
 		fail_at(p, t, "'score' is a number: compare it with a number");
 		cond_free(c);
@@ -1010,6 +1022,7 @@ kenchi_scoring_parse(const char *name, const char *text, GError **error)
 	p.toks = g_array_new(FALSE, FALSE, sizeof(token_t));
 	g_array_set_clear_func(p.toks, token_clear);
 	p.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	p.fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p.sc = sc;
 
 	/* PCRE2 runs in UTF mode and messages quote the text: refuse bad
@@ -1041,6 +1054,7 @@ kenchi_scoring_parse(const char *name, const char *text, GError **error)
 done:
 	g_array_unref(p.toks);
 	g_hash_table_unref(p.names);
+	g_hash_table_unref(p.fields);
 	if (p.nerr > 0) {
 		g_set_error_literal(error, KENCHI_SCORING_ERROR, KENCHI_SCORING_ERROR_PARSE, p.errs->str);
 		g_string_free(p.errs, TRUE);
@@ -1069,13 +1083,52 @@ kenchi_scoring_load(const char *path, GError **error)
 
 /* ------------------------------------------------------------------ evaluation */
 
+/* Rules test the same few fields again and again (event_type, severity),
+ * and the getter is a lookup by name, so each value is fetched once per
+ * evaluation and copied here.  The copy is what lets the getter reuse one
+ * buffer; a value that does not fit is simply fetched again when needed. */
+#define CACHE_FIELDS 128
+#define CACHE_BYTES 4096
+
 typedef struct {
 	kenchi_score_get_fn get;
 	gpointer user;
 	kenchi_re_match_t *m;
 	int score;              /* running, unclamped */
 	guint regex_errors;
+	gsize used;                     /* bytes of arena in use */
+	gboolean have[CACHE_FIELDS];    /* val[i] is known */
+	const char *val[CACHE_FIELDS];  /* into arena, or NULL when absent */
+	char arena[CACHE_BYTES];
 } eval_t;
+
+static const char *
+fetch(const cond_t *c, eval_t *x)
+{
+	const char *v;
+	gsize len;
+
+	if (c->fid < CACHE_FIELDS && x->have[c->fid])
+		return x->val[c->fid];
+	v = x->get(c->field, x->user);
+	if (v != NULL && *v == '\0')
+		v = NULL;
+	if (c->fid >= CACHE_FIELDS)
+		return v;
+	if (v == NULL) {
+		x->have[c->fid] = TRUE;
+		x->val[c->fid] = NULL;
+		return NULL;
+	}
+	len = strlen(v) + 1;
+	if (len > CACHE_BYTES - x->used)
+		return v;
+	memcpy(x->arena + x->used, v, len);
+	x->val[c->fid] = x->arena + x->used;
+	x->have[c->fid] = TRUE;
+	x->used += len;
+	return x->val[c->fid];
+}
 
 static gboolean
 cmp_num(cmp_t cmp, double v, double n)
@@ -1117,11 +1170,8 @@ eval_leaf(const cond_t *c, eval_t *x)
 	if (c->is_score) {
 		d = x->score;
 		v = "";
-	} else {
-		v = x->get(c->field, x->user);
-		if (v != NULL && *v == '\0')
-			v = NULL;
-	}
+	} else
+		v = fetch(c, x);
 	switch (c->kind) {
 	case C_EXISTS:
 		return v != NULL;
@@ -1229,7 +1279,7 @@ kenchi_status_t
 kenchi_scoring_eval(const kenchi_scoring_t *sc, kenchi_re_match_t *m,
 		    kenchi_score_get_fn get, gpointer user, kenchi_score_result_t *out)
 {
-	eval_t x = { get, user, m, 0, 0 };
+	eval_t x;
 	int prio = 0;
 	gboolean stop = FALSE;
 	guint i, j;
@@ -1237,6 +1287,11 @@ kenchi_scoring_eval(const kenchi_scoring_t *sc, kenchi_re_match_t *m,
 	if (sc == NULL || m == NULL || get == NULL || out == NULL || out->tags == NULL
 	    || out->reasons == NULL)
 		return KENCHI_FAIL;
+	/* Only the head of x needs clearing: the arena is read through val[]. */
+	memset(&x, 0, G_STRUCT_OFFSET(eval_t, val));
+	x.get = get;
+	x.user = user;
+	x.m = m;
 	g_ptr_array_set_size(out->tags, 0);
 	g_array_set_size(out->reasons, 0);
 	out->suppress = out->escalate = FALSE;

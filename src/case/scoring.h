@@ -41,7 +41,9 @@ typedef enum {
 /* The value of FIELD for the case being scored, as text (numbers as decimal
  * text), or NULL when absent; an empty string counts as absent.  The string
  * is only read before the next call of the getter, so one buffer may be
- * reused.  The field "score" is never asked for: the evaluator keeps it. */
+ * reused.  Each field is asked for about once per evaluation (values are
+ * cached), and only when a rule needs it.  The field "score" is never asked
+ * for: the evaluator keeps the running score itself. */
 typedef const char *(*kenchi_score_get_fn)(const char *field, gpointer user);
 
 typedef struct kenchi_scoring kenchi_scoring_t;   /* opaque, owned by the loader's caller */

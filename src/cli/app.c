@@ -43,6 +43,22 @@ kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
 	return 0;
 }
 
+int
+kenchi_app_load_cases(kenchi_app_t *app)
+{
+	GError *err = NULL;
+
+	if (app->cases)
+		return 0;
+	app->cases = kenchi_cases_new(app->cfg, &err);
+	if (app->cases == NULL) {
+		kenchi_err("%s", err->message);
+		g_error_free(err);
+		return KENCHI_EXIT_CONFIG;
+	}
+	return 0;
+}
+
 const char *
 kenchi_app_db_path(kenchi_app_t *app)
 {

@@ -21,6 +21,7 @@ typedef struct {
 	kenchi_config_t *cfg;      /* owned */
 	kenchi_rules_t *rules;     /* owned, loaded on demand */
 	kenchi_store_t *st;        /* owned, opened on demand */
+	kenchi_cases_t *cases;     /* owned, loaded on demand */
 } kenchi_app_t;
 
 typedef int (*kenchi_cmd_fn)(kenchi_app_t *app, int argc, char **argv);
@@ -34,6 +35,8 @@ typedef struct {
 /* Load configuration (78 on errors, printed), event types and rules.
  * Return an exit code: 0 when ready. */
 int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
+/* Load the scoring rules and calendars for case placement; exit code. */
+int kenchi_app_load_cases(kenchi_app_t *app);
 /* Open the database (KENCHI_DB, --db, config, ./kenchi.db); exit code. */
 int kenchi_app_open_store(kenchi_app_t *app);
 const char *kenchi_app_db_path(kenchi_app_t *app);
@@ -58,5 +61,11 @@ int kenchi_cmd_events(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_messages(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_rules(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_cases(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_allow(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_block(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "parse/event.h"
+#include "case/scoring.h"
 
 static int
 check_rules(kenchi_app_t *app)
@@ -23,6 +24,19 @@ check_rules(kenchi_app_t *app)
 		printf("extractor rules: %u rule(s) from %d file(s) in %s, %u labels: ok\n", r->rules->len, r->nfiles, dir, labels);
 	}
 	kenchi_rules_free(r);
+	g_free(dir);
+	dir = kenchi_config_data_path(app->cfg, "scoring.rules");
+	{
+		kenchi_scoring_t *sc = kenchi_scoring_load(dir, &err);
+		if (sc == NULL) {
+			fprintf(stderr, "%s\n", err->message);
+			g_clear_error(&err);
+			rc = KENCHI_EXIT_CONFIG;
+		} else {
+			printf("scoring rules: %u rule(s) in %s: ok\n", kenchi_scoring_rule_count(sc), dir);
+			kenchi_scoring_free(sc);
+		}
+	}
 	g_free(dir);
 	return rc;
 }

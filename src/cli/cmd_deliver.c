@@ -25,7 +25,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 
 	if ((rc = kenchi_cli_options("- store one message from stdin", entries, &argc, &argv)) != 0)
 		return rc;
-	if ((rc = kenchi_app_load(app, TRUE)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0)
 		return rc;
 	st = kenchi_read_all(stdin, &raw);
 	if (st != KENCHI_OK) {
@@ -36,6 +36,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	opts.now = kenchi_now();
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
+	ctx.cases = app->cases;
 	m = kenchi_re_match_new();
 	/* Parse before taking the write lock: the lock is held only for SQL. */
 	kenchi_ingest_analyse(&ctx, m, (const char *)raw->data, raw->len, &opts, &a);
@@ -54,9 +55,10 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 		rc = kenchi_status_to_exit(st);
 		goto done;
 	}
-	kenchi_info("msg=%" G_GINT64_FORMAT " source=deliver kind=%s customer=%s events=%d dup_events=%d%s",
+	kenchi_info("msg=%" G_GINT64_FORMAT " source=deliver kind=%s customer=%s events=%d dup_events=%d"
+	    " case=%" G_GINT64_FORMAT " new_cases=%d reportable=%d%s",
 	    a.message, kenchi_kind_to_string(a.x.kind), a.customer, a.events_new, a.events_dup,
-	    a.duplicate ? " duplicate=1" : "");
+	    a.case_id, a.cases_new, a.reportable, a.duplicate ? " duplicate=1" : "");
 	rc = 0;
 done:
 	kenchi_analysis_clear(&a);

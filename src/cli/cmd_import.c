@@ -125,7 +125,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	guint i, b;
 	int rc;
 
-	if ((rc = kenchi_app_load(app, TRUE)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0)
 		return rc;
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		return rc;
@@ -143,6 +143,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	opts.now = kenchi_now();
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
+	ctx.cases = app->cases;
 	ps.ctx = &ctx;
 	ps.opts = &opts;
 	g_mutex_init(&ps.lock);

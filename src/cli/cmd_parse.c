@@ -30,6 +30,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 		return rc;
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
+	ctx.cases = NULL;
 	m = kenchi_re_match_new();
 	for (i = 1; i < argc; i++) {
 		kenchi_ingest_opts_t opts = { .source = "parse", .origin = argv[i], .customer = customer };

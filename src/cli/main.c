@@ -17,6 +17,12 @@ static const kenchi_cmd_t commands[] = {
 	{ "import", kenchi_cmd_import, "import maildirs, mbox files, message files and API JSON" },
 	{ "events", kenchi_cmd_events, "list stored events" },
 	{ "messages", kenchi_cmd_messages, "list stored messages that are not alerts, or broken" },
+	{ "cases", kenchi_cmd_cases, "list cases" },
+	{ "case", kenchi_cmd_case, "show one case: events, score, scope, deadlines" },
+	{ "due", kenchi_cmd_due, "open work by deadline" },
+	{ "allow", kenchi_cmd_allow, "allow list (false positives): add, list, remove" },
+	{ "block", kenchi_cmd_block, "block list: add, list, remove" },
+	{ "tune", kenchi_cmd_tune, "candidate false positives of a customer in tuning" },
 	{ "check-config", kenchi_cmd_check_config, "check the configuration, rules and templates" },
 	{ "rules", kenchi_cmd_rules, "rules check: load and check extractor rules" },
 	{ "help", cmd_help, "show this help" },
@@ -109,6 +115,7 @@ main(int argc, char **argv)
 	kenchi_mime_init();
 	rc = commands[k].fn(&app, argc - i, argv + i);
 	kenchi_store_close(app.st);
+	kenchi_cases_free(app.cases);
 	kenchi_rules_free(app.rules);
 	kenchi_config_free(app.cfg);
 	kenchi_mime_shutdown();

@@ -36,6 +36,11 @@ content_key(const char *message_id, const char *raw, gsize len)
 	}
 	if (body == NULL)
 		body = raw + len;
+	/* procmail appends a newline to a message that does not end in an empty
+	 * line; maildrop does not: trailing white space is not content. */
+	while (len > 0 && raw + len > body && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
+	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
+		len--;
 	h = sha256_hex(body, raw + len - body);
 	k = g_strconcat(message_id, " ", h, NULL);
 	g_free(h);
@@ -220,6 +225,16 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		if (rc != KENCHI_OK)
 			return rc;
 		a->events_new++;
+		if (ctx->cases) {
+			kenchi_placement_t pl;
+			rc = kenchi_cases_place(ctx->cases, st, id, ev, a->customer, a->received_at, opts->now, &pl);
+			if (rc != KENCHI_OK)
+				return rc;
+			if (a->case_id == 0)
+				a->case_id = pl.case_id;
+			a->cases_new += pl.created;
+			a->reportable += pl.became_reportable;
+		}
 	}
 	if (a->events_new == 0)
 		return KENCHI_OK;

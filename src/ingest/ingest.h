@@ -15,10 +15,12 @@
 #include "parse/rules.h"
 #include "parse/extract.h"
 #include "store/store.h"
+#include "case/correlate.h"
 
 typedef struct {
 	const kenchi_config_t *cfg;   /* not owned */
 	const kenchi_rules_t *rules;  /* not owned */
+	kenchi_cases_t *cases;        /* not owned; NULL: events are stored without cases */
 } kenchi_ingest_ctx_t;
 
 typedef struct {
@@ -44,6 +46,9 @@ typedef struct {
 	gint64 message;               /* messages.id */
 	gboolean duplicate;           /* the message was already stored */
 	int events_new, events_dup;
+	gint64 case_id;               /* the case of the first new event, 0 if none */
+	int cases_new;                /* cases opened by this message */
+	int reportable;               /* cases that need a first report now */
 } kenchi_analysis_t;
 
 #define KENCHI_UNASSIGNED "unassigned"

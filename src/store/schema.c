@@ -50,6 +50,47 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_received ON events(received_at);"
 	"CREATE INDEX events_case ON events(case_id);"
 	"CREATE INDEX events_detection ON events(customer, detection_id);",
+
+	/* 2: cases, their deadlines, allow and block lists */
+	"CREATE TABLE cases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer TEXT NOT NULL,"
+	"  host_key TEXT NOT NULL,"          /* connector GUID, else hostname */
+	"  file_key TEXT NOT NULL,"          /* SHA-256, else detection, else event type */
+	"  detection_id TEXT,"
+	"  state TEXT NOT NULL,"             /* open, suppressed, tuning, closed */
+	"  reportable INTEGER NOT NULL,"
+	"  suppressed_reason TEXT,"
+	"  score INTEGER NOT NULL DEFAULT 0,"
+	"  priority TEXT NOT NULL DEFAULT 'P4',"
+	"  score_reasons TEXT,"              /* JSON array of {rule, points} */
+	"  tags TEXT,"                       /* JSON array */
+	"  escalated INTEGER NOT NULL DEFAULT 0,"
+	"  quarantine TEXT NOT NULL DEFAULT 'none',"
+	"  quarantine_at INTEGER,"
+	"  events INTEGER NOT NULL DEFAULT 0,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  arrival INTEGER NOT NULL,"
+	"  first_report_due INTEGER,"
+	"  second_report_due INTEGER,"
+	"  outbreak INTEGER,"                /* id of the outbreak's first case */
+	"  hostname TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX cases_key ON cases(customer, host_key, file_key, last_seen);"
+	"CREATE INDEX cases_detection ON cases(customer, detection_id);"
+	"CREATE INDEX cases_file ON cases(customer, file_key, last_seen);"
+	"CREATE INDEX cases_open ON cases(state, second_report_due);"
+	"CREATE TABLE lists ("
+	"  id INTEGER PRIMARY KEY,"
+	"  list TEXT NOT NULL,"              /* allow or block */
+	"  customer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"              /* sha256 detection path host url ip domain */
+	"  value TEXT NOT NULL,"
+	"  note TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (list, customer, kind, value));",
 };
 
 int

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 1
+#define KENCHI_SCHEMA_VERSION 2
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -109,6 +109,69 @@ typedef struct {
 typedef gboolean (*kenchi_event_cb)(const kenchi_event_row_t *row, gpointer user);
 kenchi_status_t kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f,
 					 kenchi_event_cb cb, gpointer user);
+
+/* Cases --------------------------------------------------------------- */
+typedef struct {
+	gint64 id;
+	const char *customer;
+	const char *host_key;
+	const char *file_key;
+	const char *detection_id;
+	const char *state;          /* open, suppressed, tuning, closed */
+	gboolean reportable;
+	const char *suppressed_reason;
+	int score;
+	const char *priority;
+	const char *score_reasons;  /* JSON */
+	const char *tags;           /* JSON */
+	gboolean escalated;
+	const char *quarantine;     /* none, quarantined, failed */
+	gint64 quarantine_at;
+	int events;
+	gint64 first_seen, last_seen, arrival;
+	gint64 first_report_due, second_report_due;
+	gint64 outbreak;
+	const char *hostname;
+	gint64 created_at, updated_at;
+} kenchi_case_row_t;
+
+/* The case an event belongs to: same customer and detection_id; else same
+ * host and file seen within [t - window, t + window].  KENCHI_NOT_FOUND. */
+kenchi_status_t kenchi_store_case_find(kenchi_store_t *st, const char *customer, const char *detection_id,
+				       const char *host_key, const char *file_key, gint64 t, gint64 window,
+				       gint64 *id);
+kenchi_status_t kenchi_store_case_insert(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 *id);
+/* Write every mutable column of C (by C->id). */
+kenchi_status_t kenchi_store_case_update(kenchi_store_t *st, const kenchi_case_row_t *c);
+typedef gboolean (*kenchi_case_cb)(const kenchi_case_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_case_get(kenchi_store_t *st, gint64 id, kenchi_case_cb cb, gpointer user);
+typedef struct {
+	const char *customer;
+	gboolean open_only;         /* state open (reportable work) */
+	gboolean due_only;          /* open and reportable, by second-report deadline */
+	gint64 outbreak;            /* 0: all */
+	gint64 limit;
+} kenchi_case_filter_t;
+kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);
+kenchi_status_t kenchi_store_event_set_case(kenchi_store_t *st, gint64 event_id, gint64 case_id, int score, const char *priority);
+/* Scope: distinct hosts of this customer with FILE_KEY seen in [t - window, t + window]. */
+kenchi_status_t kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key,
+					gint64 t, gint64 window, int *hosts, gint64 *first_case);
+/* Link every case of the customer with FILE_KEY in the window to OUTBREAK. */
+kenchi_status_t kenchi_store_link_outbreak(kenchi_store_t *st, const char *customer, const char *file_key,
+					   gint64 t, gint64 window, gint64 outbreak);
+
+/* Allow and block lists ----------------------------------------------- */
+typedef struct {
+	gint64 id;
+	const char *list, *customer, *kind, *value, *note;
+	gint64 created_at;
+} kenchi_list_row_t;
+kenchi_status_t kenchi_store_list_add(kenchi_store_t *st, const kenchi_list_row_t *r, gint64 *id);
+kenchi_status_t kenchi_store_list_remove(kenchi_store_t *st, const char *list, gint64 id, const char *customer);
+typedef gboolean (*kenchi_list_cb)(const kenchi_list_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_list_each(kenchi_store_t *st, const char *list, const char *customer,
+				       kenchi_list_cb cb, gpointer user);
 
 /* Counts for summaries and tests. */
 kenchi_status_t kenchi_store_count(kenchi_store_t *st, const char *what, gint64 *n);

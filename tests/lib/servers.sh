@@ -186,8 +186,10 @@ dovecot__launch() {     # start the master on the configured ports, wait
 
 dovecot_start() {
     local d=$KT_TMP/dovecot u try
+    dovecot_stop
     export DOVECOT_SSL_PORT=
     mkdir -p "$d/run" "$d/state" "$d/mail"
+    chmod 0755 "$d"     # nobody (mail) and dovecot (auth) look inside, whatever the umask
     export DOVECOT_CONF=$d/dovecot.conf DOVECOT_LOG=$d/dovecot.log
     if [ "${#d}" -gt 70 ]; then
         diag "dovecot_start: $d is too long for unix socket paths"; return 1
@@ -195,6 +197,7 @@ dovecot_start() {
     : >"$d/passwd"
     for u in alice bob; do
         echo "$u:{PLAIN}$DOVECOT_PASSWORD::::::" >>"$d/passwd"
+        chmod 0644 "$d/passwd"
         mkdir -p "$d/mail/$u/Maildir/"{cur,new,tmp}
         export "DOVECOT_MAILDIR_$u=$d/mail/$u/Maildir"
     done
@@ -289,6 +292,7 @@ imap_uidvalidity_reset() {  # imap_uidvalidity_reset USER [MAILBOX]
 
 smtp_start() {
     local d=$KT_TMP/smtp try
+    smtp_stop
     SMTP_FAIL_WITH= SMTP_FAIL_AFTER=0
     while [ $# -gt 0 ]; do
         case $1 in

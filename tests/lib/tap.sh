@@ -62,6 +62,7 @@ kt__exit() {
         echo "# test script ended (status $rc) without done_testing after $KT__N tests"
         [ "$rc" -eq 0 ] && rc=1
     fi
+    [ "$rc" -eq 0 ] && [ "$KT__FAIL" -gt 0 ] && rc=1
     exit "$rc"
 }
 trap kt__exit EXIT

@@ -1,0 +1,539 @@
+/* correlate.c: events into cases.
+ *
+ * One detection arrives as Threat Detected, Threat Quarantined and perhaps
+ * Quarantine Failure, in any order, sharing a detection_id: that id is
+ * looked up first.  Otherwise the same host with the same file within the
+ * window is a repeat of one case.  A case's score is the highest score of
+ * its events (the reasons of that evaluation are kept), so a late Quarantine
+ * Failure can raise a case that a Threat Detected opened.  A case is
+ * suppressed only while all of its events are (allow list, tuning, rules):
+ * the first event that is not makes it reportable, with deadlines from that
+ * event's arrival. */
+#include <string.h>
+#include "case/correlate.h"
+#include "util/clock.h"
+
+struct kenchi_cases {
+	const kenchi_config_t *cfg;
+	kenchi_scoring_t *scoring;
+	char *holidays_path;
+	GHashTable *calendars;     /* customer id -> kenchi_calendar_t* */
+	kenchi_re_match_t *m;
+	kenchi_score_result_t res;
+};
+
+kenchi_cases_t *
+kenchi_cases_new(const kenchi_config_t *cfg, GError **error)
+{
+	kenchi_cases_t *cx = g_new0(kenchi_cases_t, 1);
+	char *p = kenchi_config_data_path(cfg, "scoring.rules");
+	kenchi_calendar_t *probe;
+
+	cx->cfg = cfg;
+	cx->scoring = kenchi_scoring_load(p, error);
+	g_free(p);
+	if (cx->scoring == NULL)
+		goto fail;
+	cx->holidays_path = kenchi_config_data_path(cfg, "holidays-jp.tsv");
+	probe = kenchi_calendar_load(cx->holidays_path, error);
+	if (probe == NULL)
+		goto fail;
+	kenchi_calendar_free(probe);
+	cx->calendars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)kenchi_calendar_free);
+	cx->m = kenchi_re_match_new();
+	kenchi_score_result_init(&cx->res);
+	return cx;
+fail:
+	kenchi_cases_free(cx);
+	return NULL;
+}
+
+void
+kenchi_cases_free(kenchi_cases_t *cx)
+{
+	if (cx == NULL)
+		return;
+	kenchi_scoring_free(cx->scoring);
+	g_free(cx->holidays_path);
+	if (cx->calendars)
+		g_hash_table_unref(cx->calendars);
+	kenchi_re_match_free(cx->m);
+	if (cx->res.reasons)
+		kenchi_score_result_clear(&cx->res);
+	g_free(cx);
+}
+
+const kenchi_scoring_t *
+kenchi_cases_scoring(const kenchi_cases_t *cx)
+{
+	return cx->scoring;
+}
+
+const kenchi_calendar_t *
+kenchi_cases_calendar(kenchi_cases_t *cx, const char *customer)
+{
+	kenchi_calendar_t *cal = g_hash_table_lookup(cx->calendars, customer);
+	const kenchi_customer_t *c;
+
+	if (cal)
+		return cal;
+	cal = kenchi_calendar_load(cx->holidays_path, NULL);
+	if (cal == NULL)
+		cal = kenchi_calendar_new_empty();
+	/* Overrides were validated by the configuration loader; a value the
+	 * calendar still refuses leaves the default in place. */
+	c = kenchi_config_customer(cx->cfg, customer);
+	if (c) {
+		for (char **d = c->closed_days; d && *d; d++)
+			kenchi_calendar_add_closed(cal, *d, NULL);
+		if (c->closure)
+			kenchi_calendar_set_closure(cal, c->closure, NULL);
+		if (c->hours)
+			kenchi_calendar_set_hours(cal, c->hours, NULL);
+	}
+	g_hash_table_insert(cx->calendars, g_strdup(customer), cal);
+	return cal;
+}
+
+char *
+kenchi_case_host_key(const kenchi_event_t *ev)
+{
+	if (ev->v[EV_CONNECTOR_GUID])
+		return g_ascii_strdown(ev->v[EV_CONNECTOR_GUID], -1);
+	if (ev->v[EV_HOSTNAME])
+		return g_utf8_strdown(ev->v[EV_HOSTNAME], -1);
+	return g_strdup("unknown-host");
+}
+
+char *
+kenchi_case_file_key(const kenchi_event_t *ev)
+{
+	if (ev->v[EV_SHA256])
+		return g_strdup(ev->v[EV_SHA256]);
+	if (ev->v[EV_DETECTION])
+		return g_strconcat("det:", ev->v[EV_DETECTION], NULL);
+	if (ev->v[EV_IOC_SHORT])
+		return g_strconcat("ioc:", ev->v[EV_IOC_SHORT], NULL);
+	return g_strconcat("type:", ev->v[EV_EVENT_TYPE_ID] ? ev->v[EV_EVENT_TYPE_ID] :
+	    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "unknown", NULL);
+}
+
+/* Quarantine outcome of an event type: 1 quarantined, -1 failed, 0 neither. */
+static int
+quarantine_of(const kenchi_event_t *ev)
+{
+	gint64 id = ev->v[EV_EVENT_TYPE_ID] ? g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10) : 0;
+
+	switch (id) {
+	case 553648143:     /* Threat Quarantined */
+	case 553648155:     /* Retrospective Quarantine */
+		return 1;
+	case 2164260880:    /* Quarantine Failure */
+	case 2164260893:    /* Retrospective Quarantine Attempt Failed */
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* Allow and block lists ------------------------------------------------ */
+
+typedef struct {
+	const kenchi_event_t *ev;
+	char *hit;           /* "kind value" of the first match, g_malloc'd */
+} list_match_t;
+
+static char *
+url_host(const char *url)
+{
+	const char *p = strstr(url, "://"), *e;
+
+	p = p ? p + 3 : url;
+	e = p + strcspn(p, "/:?#");
+	return g_ascii_strdown(p, e - p);
+}
+
+static gboolean
+domain_matches(const char *host, const char *domain)
+{
+	size_t hl = strlen(host), dl = strlen(domain);
+
+	if (hl == dl)
+		return g_ascii_strcasecmp(host, domain) == 0;
+	return hl > dl && host[hl - dl - 1] == '.' && g_ascii_strcasecmp(host + hl - dl, domain) == 0;
+}
+
+static gboolean
+match_list_row(const kenchi_list_row_t *l, gpointer user)
+{
+	list_match_t *lm = user;
+	const kenchi_event_t *ev = lm->ev;
+	gboolean hit = FALSE;
+
+	if (strcmp(l->kind, "sha256") == 0) {
+		hit = (ev->v[EV_SHA256] && g_ascii_strcasecmp(ev->v[EV_SHA256], l->value) == 0) ||
+		    (ev->v[EV_PARENT_SHA256] && g_ascii_strcasecmp(ev->v[EV_PARENT_SHA256], l->value) == 0 &&
+		     strcmp(l->list, "block") == 0);
+	} else if (strcmp(l->kind, "detection") == 0) {
+		hit = ev->v[EV_DETECTION] && g_ascii_strcasecmp(ev->v[EV_DETECTION], l->value) == 0;
+	} else if (strcmp(l->kind, "path") == 0 && ev->v[EV_FILE_PATH]) {
+		/* Windows paths compare without case; the glob is the analyst's. */
+		char *p = g_utf8_casefold(ev->v[EV_FILE_PATH], -1), *g = g_utf8_casefold(l->value, -1);
+		hit = g_pattern_match_simple(g, p);
+		g_free(p);
+		g_free(g);
+	} else if (strcmp(l->kind, "host") == 0 && ev->v[EV_HOSTNAME]) {
+		char *h = g_utf8_casefold(ev->v[EV_HOSTNAME], -1), *g = g_utf8_casefold(l->value, -1);
+		hit = g_pattern_match_simple(g, h);
+		g_free(h);
+		g_free(g);
+	} else if (strcmp(l->kind, "ip") == 0) {
+		hit = (ev->v[EV_REMOTE_IP] && strcmp(ev->v[EV_REMOTE_IP], l->value) == 0);
+	} else if (strcmp(l->kind, "url") == 0) {
+		hit = ev->v[EV_URL] && g_ascii_strcasecmp(ev->v[EV_URL], l->value) == 0;
+	} else if (strcmp(l->kind, "domain") == 0 && ev->v[EV_URL]) {
+		char *h = url_host(ev->v[EV_URL]);
+		hit = domain_matches(h, l->value);
+		g_free(h);
+	}
+	if (hit)
+		lm->hit = g_strdup_printf("%s %s", l->kind, l->value);
+	return !hit;
+}
+
+static kenchi_status_t
+list_check(kenchi_store_t *st, const char *list, const char *customer, const kenchi_event_t *ev, char **hit)
+{
+	list_match_t lm = { .ev = ev };
+	kenchi_status_t rc;
+
+	/* "*" entries apply to every customer (a SOC-wide false positive). */
+	rc = kenchi_store_list_each(st, list, customer, match_list_row, &lm);
+	if (rc == KENCHI_OK && lm.hit == NULL)
+		rc = kenchi_store_list_each(st, list, "*", match_list_row, &lm);
+	*hit = lm.hit;
+	return rc;
+}
+
+/* Scoring fields -------------------------------------------------------- */
+
+typedef struct {
+	const kenchi_event_t *ev;
+	const kenchi_case_row_t *c;
+	const kenchi_customer_t *customer;
+	int hosts;
+	gboolean allowlisted, blocklisted;
+	gint64 t;
+	char buf[64];
+} score_ctx_t;
+
+static gboolean
+host_is_server(const score_ctx_t *sc)
+{
+	if (sc->customer == NULL || sc->customer->server_hosts == NULL || sc->ev->v[EV_HOSTNAME] == NULL)
+		return FALSE;
+	for (char **p = sc->customer->server_hosts; *p; p++) {
+		char *h = g_utf8_casefold(sc->ev->v[EV_HOSTNAME], -1), *g = g_utf8_casefold(*p, -1);
+		gboolean m = g_pattern_match_simple(g, h);
+		g_free(h);
+		g_free(g);
+		if (m)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static const char *
+score_get(const char *field, gpointer user)
+{
+	score_ctx_t *sc = user;
+	int f = kenchi_field_from_path(field);
+
+	if (f >= 0)
+		return sc->ev->v[f];
+	if (strcmp(field, "customer") == 0)
+		return sc->c->customer;
+	if (strcmp(field, "count") == 0) {
+		g_snprintf(sc->buf, sizeof sc->buf, "%d", sc->c->events);
+		return sc->buf;
+	}
+	if (strcmp(field, "hosts") == 0) {
+		g_snprintf(sc->buf, sizeof sc->buf, "%d", sc->hosts);
+		return sc->buf;
+	}
+	if (strcmp(field, "quarantine") == 0)
+		return sc->c->quarantine;
+	if (strcmp(field, "hour_jst") == 0 || strcmp(field, "weekday_jst") == 0) {
+		GTimeZone *jst = g_time_zone_new_offset(9 * 3600);
+		GDateTime *u = g_date_time_new_from_unix_utc(sc->t), *d = u ? g_date_time_to_timezone(u, jst) : NULL;
+		g_snprintf(sc->buf, sizeof sc->buf, "%d", d == NULL ? 0 :
+		    field[0] == 'h' ? g_date_time_get_hour(d) : g_date_time_get_day_of_week(d));
+		if (d)
+			g_date_time_unref(d);
+		if (u)
+			g_date_time_unref(u);
+		g_time_zone_unref(jst);
+		return sc->buf;
+	}
+	if (strcmp(field, "host_is_server") == 0)
+		return host_is_server(sc) ? "true" : NULL;
+	if (strcmp(field, "allowlisted") == 0)
+		return sc->allowlisted ? "true" : NULL;
+	if (strcmp(field, "blocklisted") == 0)
+		return sc->blocklisted ? "true" : NULL;
+	if (strcmp(field, "source") == 0)
+		return NULL;
+	return NULL;
+}
+
+static char *
+reasons_json(const kenchi_score_result_t *r)
+{
+	GString *s = g_string_new("[");
+	guint i;
+
+	for (i = 0; i < r->reasons->len; i++) {
+		kenchi_score_reason_t *x = &g_array_index(r->reasons, kenchi_score_reason_t, i);
+		char *esc = g_strescape(x->rule, NULL);
+		g_string_append_printf(s, "%s{\"rule\":\"%s\",\"points\":%d}", i ? "," : "", esc, x->points);
+		g_free(esc);
+	}
+	g_string_append_c(s, ']');
+	return g_string_free(s, FALSE);
+}
+
+static char *
+tags_json(const kenchi_score_result_t *r, const char *old)
+{
+	GString *s = g_string_new("[");
+	GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+	guint i;
+
+	/* Tags accumulate over the events of a case. */
+	if (old && old[0] == '[') {
+		char **parts = g_strsplit_set(old, "[]\",", -1);
+		for (char **p = parts; *p; p++)
+			if (**p && !g_ptr_array_find_with_equal_func(all, *p, g_str_equal, NULL))
+				g_ptr_array_add(all, g_strdup(*p));
+		g_strfreev(parts);
+	}
+	for (i = 0; i < r->tags->len; i++) {
+		const char *t = g_ptr_array_index(r->tags, i);
+		if (!g_ptr_array_find_with_equal_func(all, t, g_str_equal, NULL))
+			g_ptr_array_add(all, g_strdup(t));
+	}
+	for (i = 0; i < all->len; i++) {
+		/* Tag names come from the rules file: letters, digits, '-' and '_'. */
+		g_string_append_printf(s, "%s\"%s\"", i ? "," : "", (char *)g_ptr_array_index(all, i));
+	}
+	g_string_append_c(s, ']');
+	g_ptr_array_unref(all);
+	return g_string_free(s, FALSE);
+}
+
+/* A copy of a case row whose strings we own. */
+typedef struct {
+	kenchi_case_row_t row;
+	char *s[12];
+} case_buf_t;
+
+static gboolean
+copy_case(const kenchi_case_row_t *r, gpointer user)
+{
+	case_buf_t *b = user;
+
+	b->row = *r;
+	b->row.customer = b->s[0] = g_strdup(r->customer);
+	b->row.host_key = b->s[1] = g_strdup(r->host_key);
+	b->row.file_key = b->s[2] = g_strdup(r->file_key);
+	b->row.detection_id = b->s[3] = g_strdup(r->detection_id);
+	b->row.state = b->s[4] = g_strdup(r->state);
+	b->row.suppressed_reason = b->s[5] = g_strdup(r->suppressed_reason);
+	b->row.priority = b->s[6] = g_strdup(r->priority);
+	b->row.score_reasons = b->s[7] = g_strdup(r->score_reasons);
+	b->row.tags = b->s[8] = g_strdup(r->tags);
+	b->row.quarantine = b->s[9] = g_strdup(r->quarantine);
+	b->row.hostname = b->s[10] = g_strdup(r->hostname);
+	return FALSE;
+}
+
+static void
+set_str(case_buf_t *b, int slot, const char **field, const char *v)
+{
+	g_free(b->s[slot]);
+	b->s[slot] = g_strdup(v);
+	*field = b->s[slot];
+}
+
+static void
+case_buf_clear(case_buf_t *b)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(b->s); i++)
+		g_free(b->s[i]);
+}
+
+static gboolean
+in_tuning(const kenchi_customer_t *c, gint64 now)
+{
+	GDateTime *d;
+	char *today;
+	gboolean r;
+
+	if (c == NULL || c->tuning_until == NULL)
+		return FALSE;
+	d = g_date_time_new_from_unix_utc(now + 9 * 3600);   /* JST date */
+	today = g_date_time_format(d, "%Y-%m-%d");
+	r = strcmp(today, c->tuning_until) <= 0;
+	g_free(today);
+	g_date_time_unref(d);
+	return r;
+}
+
+kenchi_status_t
+kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id, const kenchi_event_t *ev,
+		   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out)
+{
+	const kenchi_customer_t *cust = kenchi_config_customer(cx->cfg, customer);
+	char *host_key = kenchi_case_host_key(ev), *file_key = kenchi_case_file_key(ev);
+	char *allow_hit = NULL, *block_hit = NULL, *reasons = NULL, *tags = NULL, *why = NULL;
+	gint64 t = ev->date ? ev->date : arrival, id = 0, first_case = 0;
+	case_buf_t b = { 0 };
+	score_ctx_t sc = { 0 };
+	kenchi_status_t rc;
+	gboolean suppress, tuning;
+	int q;
+
+	memset(out, 0, sizeof *out);
+	rc = kenchi_store_case_find(st, customer, ev->v[EV_DETECTION_ID], host_key, file_key, t, cx->cfg->window_s, &id);
+	if (rc == KENCHI_OK) {
+		rc = kenchi_store_case_get(st, id, copy_case, &b);
+		if (rc != KENCHI_OK)
+			goto done;
+		b.row.events++;
+		if (t < b.row.first_seen)
+			b.row.first_seen = t;
+		if (t > b.row.last_seen)
+			b.row.last_seen = t;
+	} else if (rc == KENCHI_NOT_FOUND) {
+		out->created = TRUE;
+		b.row.customer = b.s[0] = g_strdup(customer);
+		b.row.host_key = b.s[1] = g_strdup(host_key);
+		b.row.file_key = b.s[2] = g_strdup(file_key);
+		b.row.detection_id = b.s[3] = g_strdup(ev->v[EV_DETECTION_ID]);
+		b.row.state = b.s[4] = g_strdup("new");
+		b.row.priority = b.s[6] = g_strdup("P4");
+		b.row.quarantine = b.s[9] = g_strdup("none");
+		b.row.hostname = b.s[10] = g_strdup(ev->v[EV_HOSTNAME]);
+		b.row.events = 1;
+		b.row.first_seen = b.row.last_seen = t;
+		b.row.arrival = arrival;
+		b.row.created_at = now;
+	} else {
+		goto done;
+	}
+	if (b.row.detection_id == NULL && ev->v[EV_DETECTION_ID])
+		set_str(&b, 3, &b.row.detection_id, ev->v[EV_DETECTION_ID]);
+	if (b.row.hostname == NULL && ev->v[EV_HOSTNAME])
+		set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
+	/* Quarantine outcome: the latest event (by its own time) wins. */
+	q = quarantine_of(ev);
+	if (q != 0 && t >= b.row.quarantine_at) {
+		set_str(&b, 9, &b.row.quarantine, q > 0 ? "quarantined" : "failed");
+		b.row.quarantine_at = t;
+	}
+
+	if ((rc = list_check(st, "allow", customer, ev, &allow_hit)) != KENCHI_OK ||
+	    (rc = list_check(st, "block", customer, ev, &block_hit)) != KENCHI_OK)
+		goto done;
+	rc = kenchi_store_file_hosts(st, customer, file_key, t, cx->cfg->window_s, &sc.hosts, &first_case);
+	if (rc != KENCHI_OK)
+		goto done;
+	if (out->created)
+		sc.hosts++;   /* this case is not inserted yet */
+
+	sc.ev = ev;
+	sc.c = &b.row;
+	sc.customer = cust;
+	sc.allowlisted = allow_hit != NULL;
+	sc.blocklisted = block_hit != NULL;
+	sc.t = t;
+	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
+	if (rc != KENCHI_OK)
+		goto done;
+	if (out->created || cx->res.score > b.row.score) {
+		reasons = reasons_json(&cx->res);
+		b.row.score = cx->res.score;
+		set_str(&b, 6, &b.row.priority, cx->res.priority);
+		set_str(&b, 7, &b.row.score_reasons, reasons);
+	}
+	tags = tags_json(&cx->res, b.row.tags);
+	set_str(&b, 8, &b.row.tags, tags);
+	if (cx->res.escalate || block_hit) {
+		b.row.escalated = TRUE;
+		if (strcmp(b.row.priority, "P1") != 0)
+			set_str(&b, 6, &b.row.priority, "P1");
+	}
+
+	tuning = in_tuning(cust, now);
+	suppress = allow_hit != NULL || (cx->res.suppress && !cx->res.escalate && !block_hit);
+	if (cust == NULL)
+		why = g_strdup("no configured customer matches this alert");
+	else if (tuning)
+		why = g_strdup_printf("customer in initial tuning until %s", cust->tuning_until);
+	else if (allow_hit)
+		why = g_strdup_printf("allow list: %s", allow_hit);
+	else if (suppress)
+		why = g_strdup("suppressed by scoring rules");
+
+	if (strcmp(b.row.state, "closed") == 0) {
+		/* A closed case takes the event but stays closed. */
+	} else if (why == NULL && !b.row.reportable) {
+		/* The first reportable event: the deadlines start from its arrival. */
+		const kenchi_calendar_t *cal = kenchi_cases_calendar(cx, customer);
+		set_str(&b, 4, &b.row.state, "open");
+		set_str(&b, 5, &b.row.suppressed_reason, NULL);
+		b.row.reportable = TRUE;
+		b.row.arrival = arrival;
+		b.row.first_report_due = kenchi_calendar_first_report_due(arrival);
+		b.row.second_report_due = kenchi_calendar_second_report_due(cal, arrival);
+		if (b.row.second_report_due == KENCHI_CALENDAR_NO_DUE)
+			b.row.second_report_due = 0;
+		out->became_reportable = TRUE;
+	} else if (why && !b.row.reportable) {
+		set_str(&b, 4, &b.row.state, tuning && cust ? "tuning" : "suppressed");
+		set_str(&b, 5, &b.row.suppressed_reason, why);
+	}
+	b.row.updated_at = now;
+
+	if (out->created)
+		rc = kenchi_store_case_insert(st, &b.row, &id);
+	else
+		rc = kenchi_store_case_update(st, &b.row);
+	if (rc != KENCHI_OK)
+		goto done;
+	b.row.id = id;
+	rc = kenchi_store_event_set_case(st, event_id, id, cx->res.score, cx->res.priority);
+	if (rc != KENCHI_OK)
+		goto done;
+	/* Outbreak: the same file on several hosts of the customer in the window. */
+	if (sc.hosts > 1) {
+		if (first_case == 0 || id < first_case)
+			first_case = id;
+		rc = kenchi_store_link_outbreak(st, customer, file_key, t, cx->cfg->window_s, first_case);
+		if (rc != KENCHI_OK)
+			goto done;
+	}
+	out->case_id = id;
+	out->score = b.row.score;
+	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
+done:
+	case_buf_clear(&b);
+	g_free(host_key);
+	g_free(file_key);
+	g_free(allow_hit);
+	g_free(block_hit);
+	g_free(reasons);
+	g_free(tags);
+	g_free(why);
+	return rc;
+}

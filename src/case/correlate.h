@@ -1,0 +1,48 @@
+/* correlate.h: placing a stored event in a case, inside the ingest
+ * transaction: correlation (detection_id, then host+file in the window),
+ * outbreak links, allow/block lists, tuning, scoring, and the deadlines of
+ * the first and second report.  Nothing here prints.
+ *
+ * The context owns the scoring rules, the calendars (one per customer, for
+ * their overrides) and a regex match context; it is used by one thread. */
+#ifndef KENCHI_CORRELATE_H
+#define KENCHI_CORRELATE_H
+
+#include <glib.h>
+#include "util/config.h"
+#include "util/status.h"
+#include "parse/event.h"
+#include "store/store.h"
+#include "case/scoring.h"
+#include "case/calendar.h"
+
+typedef struct kenchi_cases kenchi_cases_t;
+
+/* Load data/scoring.rules and data/holidays-jp.tsv below CFG's data root.
+ * NULL with *error ("file:line: message" lines) on a bad file. */
+kenchi_cases_t *kenchi_cases_new(const kenchi_config_t *cfg, GError **error);
+void kenchi_cases_free(kenchi_cases_t *cx);
+const kenchi_scoring_t *kenchi_cases_scoring(const kenchi_cases_t *cx);
+/* The calendar for CUSTOMER (the base calendar with its overrides); owned by CX. */
+const kenchi_calendar_t *kenchi_cases_calendar(kenchi_cases_t *cx, const char *customer);
+
+typedef struct {
+	gint64 case_id;
+	gboolean created;        /* a new case was opened */
+	gboolean became_reportable; /* the case needs a first report now (new, or out of suppression) */
+	int score;
+	char priority[3];
+} kenchi_placement_t;
+
+/* Place event EVENT_ID (already inserted; EV its content) of CUSTOMER that
+ * arrived at ARRIVAL.  NOW is the ingest time (tuning dates compare with it). */
+kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id,
+				   const kenchi_event_t *ev, const char *customer, gint64 arrival,
+				   gint64 now, kenchi_placement_t *out);
+
+/* The case keys of an event (g_free): host (GUID, else lower-case hostname)
+ * and file (SHA-256, else "det:" detection, else "type:" event type id). */
+char *kenchi_case_host_key(const kenchi_event_t *ev);
+char *kenchi_case_file_key(const kenchi_event_t *ev);
+
+#endif

@@ -1,0 +1,414 @@
+/* cmd_cases.c: `kenchi cases`, `kenchi case N`, `kenchi due`. */
+#include <string.h>
+#include "cli/cli.h"
+#include "parse/normalize.h"
+#include "util/clock.h"
+
+static void
+set_date(JsonObject *o, const char *name, gint64 t)
+{
+	char *s = t ? kenchi_format_date(t) : NULL;
+
+	if (s)
+		json_object_set_string_member(o, name, s);
+	else
+		json_object_set_null_member(o, name);
+	g_free(s);
+}
+
+static JsonNode *
+parse_json_text(const char *text)
+{
+	JsonParser *p = json_parser_new_immutable();
+	JsonNode *n = NULL;
+
+	if (text && json_parser_load_from_data(p, text, -1, NULL))
+		n = json_node_ref(json_parser_get_root(p));
+	g_object_unref(p);
+	if (n == NULL)
+		n = json_node_init_array(json_node_alloc(), json_array_new());
+	return n;
+}
+
+typedef struct {
+	kenchi_store_t *st;
+	int hosts;
+	GPtrArray *host_list;  /* char*, owned */
+} scope_t;
+
+static gboolean
+scope_cb(const kenchi_case_row_t *c, gpointer user)
+{
+	scope_t *s = user;
+	const char *h = c->hostname ? c->hostname : c->host_key;
+
+	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
+		g_ptr_array_add(s->host_list, g_strdup(h));
+	return TRUE;
+}
+
+static JsonObject *
+case_json(kenchi_store_t *st, const kenchi_case_row_t *c)
+{
+	JsonObject *o = json_object_new();
+	JsonArray *hosts = json_array_new();
+	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free) };
+
+	json_object_set_int_member(o, "id", c->id);
+	json_object_set_string_member(o, "customer", c->customer);
+	json_object_set_string_member(o, "state", c->state);
+	json_object_set_string_member(o, "priority", c->priority);
+	json_object_set_int_member(o, "score", c->score);
+	json_object_set_member(o, "score_reasons", parse_json_text(c->score_reasons));
+	json_object_set_member(o, "tags", parse_json_text(c->tags));
+	json_object_set_int_member(o, "events", c->events);
+	if (c->outbreak) {
+		kenchi_case_filter_t f = { .outbreak = c->outbreak };
+		kenchi_store_cases_each(st, &f, scope_cb, &sc);
+	} else {
+		scope_cb(c, &sc);
+	}
+	for (guint i = 0; i < sc.host_list->len; i++)
+		json_array_add_string_element(hosts, g_ptr_array_index(sc.host_list, i));
+	g_ptr_array_unref(sc.host_list);
+	json_object_set_array_member(o, "hosts", hosts);
+	if (c->hostname)
+		json_object_set_string_member(o, "hostname", c->hostname);
+	json_object_set_string_member(o, "file", c->file_key);
+	if (c->detection_id)
+		json_object_set_string_member(o, "detection_id", c->detection_id);
+	json_object_set_string_member(o, "quarantine", c->quarantine);
+	json_object_set_boolean_member(o, "reportable", c->reportable);
+	json_object_set_boolean_member(o, "escalated", c->escalated);
+	if (c->suppressed_reason)
+		json_object_set_string_member(o, "suppressed_reason", c->suppressed_reason);
+	if (c->outbreak)
+		json_object_set_int_member(o, "outbreak", c->outbreak);
+	set_date(o, "first_seen", c->first_seen);
+	set_date(o, "last_seen", c->last_seen);
+	set_date(o, "arrival", c->arrival);
+	set_date(o, "first_report_due", c->first_report_due);
+	set_date(o, "second_report_due", c->second_report_due);
+	return o;
+}
+
+typedef struct {
+	kenchi_store_t *st;
+	gboolean json;
+	gint64 now;
+	gboolean color;
+	int n;
+} list_t;
+
+static gboolean
+print_case(const kenchi_case_row_t *c, gpointer user)
+{
+	list_t *l = user;
+
+	if (l->json) {
+		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, case_json(l->st, c));
+		kenchi_print_json_line(n);
+		json_node_unref(n);
+	} else {
+		char *fs = kenchi_format_date(c->first_seen), *due = c->second_report_due ? kenchi_format_date(c->second_report_due) : g_strdup("-");
+		printf("%-5" G_GINT64_FORMAT " %-10s %-10s %-3s %3d %4d %-18.18s %-12.12s %-25s %s\n", c->id, c->customer,
+		    c->state, c->priority, c->score, c->events, c->hostname ? c->hostname : c->host_key,
+		    c->quarantine, fs, due);
+		g_free(fs);
+		g_free(due);
+	}
+	l->n++;
+	return TRUE;
+}
+
+int
+kenchi_cmd_cases(kenchi_app_t *app, int argc, char **argv)
+{
+	gboolean json = FALSE, open_only = FALSE;
+	char *customer = NULL;
+	gint64 limit = 0;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
+		{ "open", 0, 0, G_OPTION_ARG_NONE, &open_only, "only open cases", NULL },
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer", "ID" },
+		{ "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "at most N cases", "N" },
+		{ NULL }
+	};
+	kenchi_case_filter_t f = { 0 };
+	list_t l = { 0 };
+	kenchi_status_t st;
+	int rc;
+
+	if ((rc = kenchi_cli_options("- list cases", entries, &argc, &argv)) != 0)
+		goto done;
+	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
+		goto done;
+	f.customer = customer;
+	f.open_only = open_only;
+	f.limit = limit;
+	l.st = app->st;
+	l.json = json;
+	if (!json)
+		printf("%-5s %-10s %-10s %-3s %3s %4s %-18s %-12s %-25s %s\n", "CASE", "CUSTOMER", "STATE", "PRI",
+		    "SCR", "EVTS", "HOST", "QUARANTINE", "FIRST SEEN", "SECOND REPORT DUE");
+	st = kenchi_store_cases_each(app->st, &f, print_case, &l);
+	if (st != KENCHI_OK) {
+		kenchi_err("cases: %s", kenchi_store_errmsg(app->st));
+		rc = kenchi_status_to_exit(st);
+	}
+done:
+	g_free(customer);
+	return rc;
+}
+
+/* kenchi case N ------------------------------------------------------- */
+
+typedef struct {
+	GPtrArray *events;      /* JsonNode* */
+	GPtrArray *parents;     /* char*: parent chain "parent -> file" */
+	GPtrArray *unknown;     /* char*: files with an Unknown disposition */
+} case_detail_t;
+
+static gboolean
+collect_event(const kenchi_event_row_t *e, gpointer user)
+{
+	case_detail_t *d = user;
+	JsonNode *n = parse_json_text(e->json);
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+
+	if (o) {
+		JsonObject *file = json_object_has_member(o, "file") ? json_object_get_object_member(o, "file") : NULL;
+		char *ra = kenchi_format_date(e->received_at);
+		json_object_set_int_member(o, "event", e->id);
+		json_object_set_string_member(o, "received_at", ra);
+		g_free(ra);
+		if (file) {
+			const char *name = json_object_get_string_member_with_default(file, "file_name", NULL);
+			const char *disp = json_object_get_string_member_with_default(file, "disposition", NULL);
+			JsonObject *par = json_object_has_member(file, "parent") ? json_object_get_object_member(file, "parent") : NULL;
+			const char *pname = par ? json_object_get_string_member_with_default(par, "file_name", NULL) : NULL;
+			if (pname && name) {
+				char *chain = g_strdup_printf("%s -> %s", pname, name);
+				if (!g_ptr_array_find_with_equal_func(d->parents, chain, g_str_equal, NULL))
+					g_ptr_array_add(d->parents, chain);
+				else
+					g_free(chain);
+			}
+			if (disp && strcmp(disp, "Unknown") == 0 && name &&
+			    !g_ptr_array_find_with_equal_func(d->unknown, name, g_str_equal, NULL))
+				g_ptr_array_add(d->unknown, g_strdup(name));
+		}
+	}
+	g_ptr_array_add(d->events, n);
+	return TRUE;
+}
+
+typedef struct {
+	kenchi_store_t *st;
+	JsonObject *obj;
+} one_case_t;
+
+static gboolean
+take_case(const kenchi_case_row_t *c, gpointer user)
+{
+	one_case_t *oc = user;
+
+	oc->obj = case_json(oc->st, c);
+	return FALSE;
+}
+
+static void
+print_case_text(JsonObject *o, gint64 now)
+{
+	JsonArray *a;
+	guint i;
+
+	printf("case %" G_GINT64_FORMAT "  customer %s  state %s  priority %s  score %" G_GINT64_FORMAT "\n",
+	    json_object_get_int_member(o, "id"), json_object_get_string_member(o, "customer"),
+	    json_object_get_string_member(o, "state"), json_object_get_string_member(o, "priority"),
+	    json_object_get_int_member(o, "score"));
+	if (json_object_has_member(o, "suppressed_reason"))
+		printf("suppressed: %s\n", json_object_get_string_member(o, "suppressed_reason"));
+	printf("quarantine: %s   events: %" G_GINT64_FORMAT "\n", json_object_get_string_member(o, "quarantine"),
+	    json_object_get_int_member(o, "events"));
+	printf("seen: %s .. %s\n", json_object_get_string_member(o, "first_seen"), json_object_get_string_member(o, "last_seen"));
+	printf("first report due:  %s\nsecond report due: %s\n",
+	    json_object_get_string_member_with_default(o, "first_report_due", "-") ?: "-",
+	    json_object_get_string_member_with_default(o, "second_report_due", "-") ?: "-");
+	printf("score reasons:\n");
+	a = json_object_get_array_member(o, "score_reasons");
+	for (i = 0; a && i < json_array_get_length(a); i++) {
+		JsonObject *r = json_array_get_object_element(a, i);
+		printf("  %+4" G_GINT64_FORMAT "  %s\n", json_object_get_int_member(r, "points"), json_object_get_string_member(r, "rule"));
+	}
+	a = json_object_get_array_member(o, "hosts");
+	printf("scope: %u host(s):", a ? json_array_get_length(a) : 0);
+	for (i = 0; a && i < json_array_get_length(a); i++)
+		printf(" %s", json_array_get_string_element(a, i));
+	printf("\n");
+	a = json_object_get_array_member(o, "parent_chain");
+	for (i = 0; a && i < json_array_get_length(a); i++)
+		printf("parent chain: %s\n", json_array_get_string_element(a, i));
+	a = json_object_get_array_member(o, "possible_undetected");
+	for (i = 0; a && i < json_array_get_length(a); i++)
+		printf("possible undetected sample (disposition Unknown): %s\n", json_array_get_string_element(a, i));
+	printf("timeline:\n");
+	a = json_object_get_array_member(o, "timeline");
+	for (i = 0; a && i < json_array_get_length(a); i++) {
+		JsonObject *e = json_array_get_object_element(a, i);
+		JsonObject *comp = json_object_has_member(e, "computer") ? json_object_get_object_member(e, "computer") : NULL;
+		JsonObject *file = json_object_has_member(e, "file") ? json_object_get_object_member(e, "file") : NULL;
+		printf("  %s  %-24s %-16s %s\n", json_object_get_string_member_with_default(e, "date", "-"),
+		    json_object_get_string_member_with_default(e, "event_type", "-"),
+		    comp ? json_object_get_string_member_with_default(comp, "hostname", "-") : "-",
+		    file ? json_object_get_string_member_with_default(file, "file_path",
+		    json_object_get_string_member_with_default(file, "file_name", "")) : "");
+	}
+	(void)now;
+}
+
+int
+kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
+{
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL },
+		{ NULL }
+	};
+	one_case_t oc = { 0 };
+	case_detail_t d;
+	kenchi_event_filter_t ef = { 0 };
+	kenchi_status_t st;
+	JsonArray *arr;
+	JsonNode *n;
+	gint64 id;
+	int rc;
+
+	if ((rc = kenchi_cli_options("N - show one case", entries, &argc, &argv)) != 0)
+		return rc;
+	if (argc != 2 || !g_ascii_string_to_signed(argv[1], 10, 1, G_MAXINT64, &id, NULL)) {
+		kenchi_err("usage: kenchi case N");
+		return KENCHI_EXIT_USAGE;
+	}
+	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
+		return rc;
+	oc.st = app->st;
+	st = kenchi_store_case_get(app->st, id, take_case, &oc);
+	if (st == KENCHI_NOT_FOUND) {
+		kenchi_err("case %" G_GINT64_FORMAT ": no such case", id);
+		return KENCHI_EXIT_FAIL;
+	}
+	if (st != KENCHI_OK) {
+		kenchi_err("case: %s", kenchi_store_errmsg(app->st));
+		return kenchi_status_to_exit(st);
+	}
+	d.events = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	d.parents = g_ptr_array_new_with_free_func(g_free);
+	d.unknown = g_ptr_array_new_with_free_func(g_free);
+	ef.case_id = id;
+	st = kenchi_store_events_each(app->st, &ef, collect_event, &d);
+	arr = json_array_new();
+	for (guint i = 0; i < d.events->len; i++)
+		json_array_add_element(arr, json_node_ref(g_ptr_array_index(d.events, i)));
+	json_object_set_array_member(oc.obj, "timeline", arr);
+	arr = json_array_new();
+	for (guint i = 0; i < d.parents->len; i++)
+		json_array_add_string_element(arr, g_ptr_array_index(d.parents, i));
+	json_object_set_array_member(oc.obj, "parent_chain", arr);
+	arr = json_array_new();
+	for (guint i = 0; i < d.unknown->len; i++)
+		json_array_add_string_element(arr, g_ptr_array_index(d.unknown, i));
+	json_object_set_array_member(oc.obj, "possible_undetected", arr);
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, oc.obj);
+	if (json)
+		kenchi_print_json_line(n);
+	else
+		print_case_text(oc.obj, kenchi_now());
+	json_node_unref(n);
+	g_ptr_array_unref(d.events);
+	g_ptr_array_unref(d.parents);
+	g_ptr_array_unref(d.unknown);
+	return st == KENCHI_OK ? 0 : kenchi_status_to_exit(st);
+}
+
+/* kenchi due ------------------------------------------------------------ */
+
+static void
+fmt_left(char *buf, size_t n, gint64 secs)
+{
+	gint64 a = secs < 0 ? -secs : secs;
+
+	g_snprintf(buf, n, "%s%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m", secs < 0 ? "-" : "", a / 3600, (a % 3600) / 60);
+}
+
+static gboolean
+print_due(const kenchi_case_row_t *c, gpointer user)
+{
+	list_t *l = user;
+	char left[32], due_s[32] = "-";
+	gint64 left2 = c->second_report_due ? c->second_report_due - l->now : 0;
+	const char *col = "", *end = "";
+	char *d = c->second_report_due ? kenchi_format_date(c->second_report_due) : NULL;
+
+	if (l->json) {
+		JsonObject *o = case_json(l->st, c);
+		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+		json_object_set_int_member(o, "second_report_left_s", left2);
+		json_node_take_object(n, o);
+		kenchi_print_json_line(n);
+		json_node_unref(n);
+		g_free(d);
+		return TRUE;
+	}
+	if (d)
+		g_strlcpy(due_s, d, sizeof due_s);
+	fmt_left(left, sizeof left, left2);
+	/* Red: breached; yellow: less than 2 hours left. */
+	if (l->color && c->second_report_due && left2 < 0)
+		col = "\033[31m", end = "\033[0m";
+	else if (l->color && c->second_report_due && left2 < 7200)
+		col = "\033[33m", end = "\033[0m";
+	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s%s\n", col, c->id, c->customer, c->priority,
+	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, end);
+	g_free(d);
+	return TRUE;
+}
+
+int
+kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
+{
+	gboolean json = FALSE;
+	char *customer = NULL;
+	GOptionEntry entries[] = {
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer", "ID" },
+		{ NULL }
+	};
+	kenchi_case_filter_t f = { .due_only = TRUE };
+	list_t l = { 0 };
+	kenchi_status_t st;
+	int rc;
+
+	if ((rc = kenchi_cli_options("- open work by deadline", entries, &argc, &argv)) != 0)
+		goto done;
+	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
+		goto done;
+	f.customer = customer;
+	l.st = app->st;
+	l.json = json;
+	l.now = kenchi_now();
+	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL;
+	if (!json)
+		printf("%-5s %-10s %-3s %3s %-18s %-25s %10s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
+		    "SECOND REPORT DUE", "LEFT");
+	st = kenchi_store_cases_each(app->st, &f, print_due, &l);
+	if (st != KENCHI_OK) {
+		kenchi_err("due: %s", kenchi_store_errmsg(app->st));
+		rc = kenchi_status_to_exit(st);
+	}
+done:
+	g_free(customer);
+	return rc;
+}

@@ -1,0 +1,263 @@
+/* cmd_lists.c: `kenchi allow|block add|list|remove` and `kenchi tune`. */
+#include <string.h>
+#include "cli/cli.h"
+#include "parse/normalize.h"
+#include "util/clock.h"
+
+static const char *const allow_kinds[] = { "sha256", "detection", "path", "host", NULL };
+static const char *const block_kinds[] = { "sha256", "url", "ip", "domain", NULL };
+
+static gboolean
+print_row(const kenchi_list_row_t *l, gpointer user)
+{
+	gboolean json = GPOINTER_TO_INT(user);
+
+	if (json) {
+		JsonObject *o = json_object_new();
+		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+		char *d = kenchi_format_date(l->created_at);
+		json_object_set_int_member(o, "id", l->id);
+		json_object_set_string_member(o, "list", l->list);
+		json_object_set_string_member(o, "customer", l->customer);
+		json_object_set_string_member(o, "kind", l->kind);
+		json_object_set_string_member(o, "value", l->value);
+		if (l->note)
+			json_object_set_string_member(o, "note", l->note);
+		json_object_set_string_member(o, "created_at", d);
+		g_free(d);
+		json_node_take_object(n, o);
+		kenchi_print_json_line(n);
+		json_node_unref(n);
+	} else {
+		printf("%-5" G_GINT64_FORMAT " %-10s %-9s %s%s%s\n", l->id, l->customer, l->kind, l->value,
+		    l->note ? "  # " : "", l->note ? l->note : "");
+	}
+	return TRUE;
+}
+
+static int
+list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
+{
+	const char *const *kinds = strcmp(list, "allow") == 0 ? allow_kinds : block_kinds;
+	gboolean json = FALSE;
+	char *customer = NULL, *note = NULL;
+	GOptionEntry entries[] = {
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer (\"*\" for every customer)", "ID" },
+		{ "note", 0, 0, G_OPTION_ARG_STRING, &note, "why (add)", "TEXT" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line (list)", NULL },
+		{ NULL }
+	};
+	kenchi_status_t st = KENCHI_OK;
+	int rc;
+
+	if ((rc = kenchi_cli_options("add KIND VALUE | list | remove ID", entries, &argc, &argv)) != 0)
+		goto done;
+	if (argc < 2) {
+		kenchi_err("usage: kenchi %s add --customer ID KIND VALUE | list [--customer ID] | remove ID", list);
+		rc = KENCHI_EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
+		goto done;
+	if (strcmp(argv[1], "add") == 0) {
+		kenchi_list_row_t r = { .list = list, .customer = customer, .note = note, .created_at = kenchi_now() };
+		char *value = NULL;
+		gint64 id = 0;
+
+		if (argc != 4 || customer == NULL || !g_strv_contains(kinds, argv[2])) {
+			char *k = g_strjoinv("|", (char **)kinds);
+			kenchi_err("usage: kenchi %s add --customer ID {%s} VALUE", list, k);
+			g_free(k);
+			rc = KENCHI_EXIT_USAGE;
+			goto done;
+		}
+		if (strcmp(customer, "*") != 0 && kenchi_config_customer(app->cfg, customer) == NULL)
+			kenchi_warn("%s: customer \"%s\" is not in the configuration", list, customer);
+		value = strcmp(argv[2], "sha256") == 0 ? kenchi_norm_sha256(argv[3]) : kenchi_norm_text(argv[3]);
+		if (value == NULL) {
+			kenchi_err("%s: not a valid %s: %s", list, argv[2], argv[3]);
+			rc = KENCHI_EXIT_USAGE;
+			goto done;
+		}
+		r.kind = argv[2];
+		r.value = value;
+		st = kenchi_store_list_add(app->st, &r, &id);
+		if (st == KENCHI_OK)
+			printf("%s %" G_GINT64_FORMAT ": %s %s %s\n", list, id, customer, argv[2], value);
+		else if (st == KENCHI_DUPLICATE) {
+			printf("%s: already listed: %s %s %s\n", list, customer, argv[2], value);
+			st = KENCHI_OK;
+		}
+		g_free(value);
+	} else if (strcmp(argv[1], "list") == 0) {
+		st = kenchi_store_list_each(app->st, list, customer, print_row, GINT_TO_POINTER(json));
+	} else if (strcmp(argv[1], "remove") == 0) {
+		gint64 id;
+		if (argc != 3 || !g_ascii_string_to_signed(argv[2], 10, 1, G_MAXINT64, &id, NULL)) {
+			kenchi_err("usage: kenchi %s remove ID", list);
+			rc = KENCHI_EXIT_USAGE;
+			goto done;
+		}
+		st = kenchi_store_list_remove(app->st, list, id, customer);
+		if (st == KENCHI_NOT_FOUND) {
+			kenchi_err("%s: no entry %" G_GINT64_FORMAT, list, id);
+			rc = KENCHI_EXIT_FAIL;
+			goto done;
+		}
+	} else {
+		kenchi_err("%s: unknown action \"%s\" (add, list, remove)", list, argv[1]);
+		rc = KENCHI_EXIT_USAGE;
+		goto done;
+	}
+	if (st != KENCHI_OK) {
+		kenchi_err("%s: %s", list, kenchi_store_errmsg(app->st));
+		rc = kenchi_status_to_exit(st);
+	}
+done:
+	g_free(customer);
+	g_free(note);
+	return rc;
+}
+
+int
+kenchi_cmd_allow(kenchi_app_t *app, int argc, char **argv)
+{
+	return list_cmd(app, "allow", argc, argv);
+}
+
+int
+kenchi_cmd_block(kenchi_app_t *app, int argc, char **argv)
+{
+	return list_cmd(app, "block", argc, argv);
+}
+
+/* kenchi tune: group a customer's cases by file and detection, with counts
+ * of events and hosts, most frequent first: the false-positive candidates
+ * of an initial-tuning period, each with the command that registers it. */
+typedef struct {
+	char *key;
+	char *detection;
+	char *file;
+	int events;
+	GHashTable *hosts;
+} tune_row_t;
+
+static void
+tune_row_free(tune_row_t *r)
+{
+	g_free(r->key);
+	g_free(r->detection);
+	g_free(r->file);
+	g_hash_table_unref(r->hosts);
+	g_free(r);
+}
+
+static gboolean
+tune_event(const kenchi_event_row_t *e, gpointer user)
+{
+	GHashTable *groups = user;
+	const char *key = e->sha256 ? e->sha256 : e->detection;
+	tune_row_t *r;
+
+	if (key == NULL)
+		return TRUE;
+	r = g_hash_table_lookup(groups, key);
+	if (r == NULL) {
+		r = g_new0(tune_row_t, 1);
+		r->key = g_strdup(key);
+		r->detection = g_strdup(e->detection);
+		r->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		g_hash_table_insert(groups, r->key, r);
+	}
+	if (r->file == NULL && e->json) {
+		/* The file name is only in the JSON. */
+		const char *p = strstr(e->json, "\"file_name\":\"");
+		if (p) {
+			p += 13;
+			r->file = g_strndup(p, strcspn(p, "\""));
+		}
+	}
+	r->events++;
+	g_hash_table_add(r->hosts, g_strdup(e->hostname ? e->hostname : e->connector_guid ? e->connector_guid : "?"));
+	return TRUE;
+}
+
+static gint
+tune_cmp(gconstpointer a, gconstpointer b)
+{
+	const tune_row_t *x = *(tune_row_t *const *)a, *y = *(tune_row_t *const *)b;
+	return y->events - x->events;
+}
+
+int
+kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
+{
+	char *customer = NULL;
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer", "ID" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
+		{ NULL }
+	};
+	kenchi_event_filter_t f = { 0 };
+	GHashTable *groups;
+	GPtrArray *rows;
+	GHashTableIter it;
+	gpointer v;
+	kenchi_status_t st;
+	int rc;
+
+	if ((rc = kenchi_cli_options("--customer ID - candidate false positives", entries, &argc, &argv)) != 0)
+		goto done;
+	if (customer == NULL) {
+		kenchi_err("usage: kenchi tune --customer ID");
+		rc = KENCHI_EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
+		goto done;
+	groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tune_row_free);
+	f.customer = customer;
+	st = kenchi_store_events_each(app->st, &f, tune_event, groups);
+	rows = g_ptr_array_new();
+	g_hash_table_iter_init(&it, groups);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(rows, v);
+	g_ptr_array_sort(rows, tune_cmp);
+	if (!json)
+		printf("%6s %5s  %-28s %-24s %s\n", "EVENTS", "HOSTS", "FILE", "DETECTION", "REGISTER WITH");
+	for (guint i = 0; i < rows->len; i++) {
+		tune_row_t *r = g_ptr_array_index(rows, i);
+		gboolean is_hash = strlen(r->key) == 64 && strspn(r->key, "0123456789abcdef") == 64;
+		char *cmd = g_strdup_printf("kenchi allow add --customer %s %s '%s'", customer,
+		    is_hash ? "sha256" : "detection", r->key);
+		if (json) {
+			JsonObject *o = json_object_new();
+			JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+			json_object_set_string_member(o, is_hash ? "sha256" : "detection", r->key);
+			if (r->detection)
+				json_object_set_string_member(o, "detection", r->detection);
+			if (r->file)
+				json_object_set_string_member(o, "file_name", r->file);
+			json_object_set_int_member(o, "events", r->events);
+			json_object_set_int_member(o, "hosts", g_hash_table_size(r->hosts));
+			json_object_set_string_member(o, "command", cmd);
+			json_node_take_object(n, o);
+			kenchi_print_json_line(n);
+			json_node_unref(n);
+		} else {
+			printf("%6d %5u  %-28.28s %-24.24s %s\n", r->events, g_hash_table_size(r->hosts),
+			    r->file ? r->file : "-", r->detection ? r->detection : "-", cmd);
+		}
+		g_free(cmd);
+	}
+	g_ptr_array_unref(rows);
+	g_hash_table_unref(groups);
+	if (st != KENCHI_OK) {
+		kenchi_err("tune: %s", kenchi_store_errmsg(app->st));
+		rc = kenchi_status_to_exit(st);
+	}
+done:
+	g_free(customer);
+	return rc;
+}

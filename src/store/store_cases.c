@@ -1,0 +1,343 @@
+/* store_cases.c: cases, their links and the allow/block lists.
+ *
+ * Correlation runs inside the ingest transaction, which is BEGIN IMMEDIATE:
+ * the write lock is held from the lookup to the insert, so two processes
+ * ingesting the same detection at once cannot both open a case (the
+ * "atomic upsert" is the transaction, not a statement). */
+#include "store/store_int.h"
+
+#define CASE_COLS "id, customer, host_key, file_key, detection_id, state, reportable, suppressed_reason," \
+	" score, priority, score_reasons, tags, escalated, quarantine, quarantine_at, events, first_seen," \
+	" last_seen, arrival, first_report_due, second_report_due, outbreak, hostname, created_at, updated_at"
+
+static void
+read_case(sqlite3_stmt *q, kenchi_case_row_t *c)
+{
+	c->id = sqlite3_column_int64(q, 0);
+	c->customer = kenchi_col_text(q, 1);
+	c->host_key = kenchi_col_text(q, 2);
+	c->file_key = kenchi_col_text(q, 3);
+	c->detection_id = kenchi_col_text(q, 4);
+	c->state = kenchi_col_text(q, 5);
+	c->reportable = sqlite3_column_int(q, 6);
+	c->suppressed_reason = kenchi_col_text(q, 7);
+	c->score = sqlite3_column_int(q, 8);
+	c->priority = kenchi_col_text(q, 9);
+	c->score_reasons = kenchi_col_text(q, 10);
+	c->tags = kenchi_col_text(q, 11);
+	c->escalated = sqlite3_column_int(q, 12);
+	c->quarantine = kenchi_col_text(q, 13);
+	c->quarantine_at = sqlite3_column_int64(q, 14);
+	c->events = sqlite3_column_int(q, 15);
+	c->first_seen = sqlite3_column_int64(q, 16);
+	c->last_seen = sqlite3_column_int64(q, 17);
+	c->arrival = sqlite3_column_int64(q, 18);
+	c->first_report_due = sqlite3_column_int64(q, 19);
+	c->second_report_due = sqlite3_column_int64(q, 20);
+	c->outbreak = sqlite3_column_int64(q, 21);
+	c->hostname = kenchi_col_text(q, 22);
+	c->created_at = sqlite3_column_int64(q, 23);
+	c->updated_at = sqlite3_column_int64(q, 24);
+}
+
+static kenchi_status_t
+step_id(kenchi_store_t *st, sqlite3_stmt *q, gint64 *id)
+{
+	int r = sqlite3_step(q);
+
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		return KENCHI_OK;
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_case_find(kenchi_store_t *st, const char *customer, const char *detection_id,
+		       const char *host_key, const char *file_key, gint64 t, gint64 window, gint64 *id)
+{
+	sqlite3_stmt *q;
+	kenchi_status_t rc;
+
+	if (detection_id) {
+		q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND detection_id = ?2"
+		    " ORDER BY id LIMIT 1");
+		if (q == NULL)
+			return kenchi_store_status(st, sqlite3_errcode(st->db));
+		kenchi_bind_text(q, 1, customer);
+		kenchi_bind_text(q, 2, detection_id);
+		rc = step_id(st, q, id);
+		if (rc != KENCHI_NOT_FOUND)
+			return rc;
+	}
+	q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND host_key = ?2 AND file_key = ?3"
+	    " AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + ?5 AND state <> 'closed'"
+	    " ORDER BY last_seen DESC LIMIT 1");
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, customer);
+	kenchi_bind_text(q, 2, host_key);
+	kenchi_bind_text(q, 3, file_key);
+	kenchi_bind_int(q, 4, t);
+	kenchi_bind_int(q, 5, window);
+	return step_id(st, q, id);
+}
+
+static void
+bind_case(sqlite3_stmt *q, const kenchi_case_row_t *c)
+{
+	kenchi_bind_text(q, 1, c->customer);
+	kenchi_bind_text(q, 2, c->host_key);
+	kenchi_bind_text(q, 3, c->file_key);
+	kenchi_bind_text(q, 4, c->detection_id);
+	kenchi_bind_text(q, 5, c->state);
+	kenchi_bind_int(q, 6, c->reportable);
+	kenchi_bind_text(q, 7, c->suppressed_reason);
+	kenchi_bind_int(q, 8, c->score);
+	kenchi_bind_text(q, 9, c->priority);
+	kenchi_bind_text(q, 10, c->score_reasons);
+	kenchi_bind_text(q, 11, c->tags);
+	kenchi_bind_int(q, 12, c->escalated);
+	kenchi_bind_text(q, 13, c->quarantine);
+	kenchi_bind_int0(q, 14, c->quarantine_at);
+	kenchi_bind_int(q, 15, c->events);
+	kenchi_bind_int(q, 16, c->first_seen);
+	kenchi_bind_int(q, 17, c->last_seen);
+	kenchi_bind_int(q, 18, c->arrival);
+	kenchi_bind_int0(q, 19, c->first_report_due);
+	kenchi_bind_int0(q, 20, c->second_report_due);
+	kenchi_bind_int0(q, 21, c->outbreak);
+	kenchi_bind_text(q, 22, c->hostname);
+	kenchi_bind_int(q, 23, c->created_at);
+	kenchi_bind_int(q, 24, c->updated_at);
+}
+
+kenchi_status_t
+kenchi_store_case_insert(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 *id)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "INSERT INTO cases (customer, host_key, file_key, detection_id,"
+	    " state, reportable, suppressed_reason, score, priority, score_reasons, tags, escalated, quarantine,"
+	    " quarantine_at, events, first_seen, last_seen, arrival, first_report_due, second_report_due, outbreak,"
+	    " hostname, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	bind_case(q, c);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return kenchi_store_status(st, r);
+	*id = sqlite3_last_insert_rowid(st->db);
+	return KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_store_case_update(kenchi_store_t *st, const kenchi_case_row_t *c)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET customer = ?1, host_key = ?2, file_key = ?3,"
+	    " detection_id = ?4, state = ?5, reportable = ?6, suppressed_reason = ?7, score = ?8, priority = ?9,"
+	    " score_reasons = ?10, tags = ?11, escalated = ?12, quarantine = ?13, quarantine_at = ?14, events = ?15,"
+	    " first_seen = ?16, last_seen = ?17, arrival = ?18, first_report_due = ?19, second_report_due = ?20,"
+	    " outbreak = ?21, hostname = ?22, created_at = ?23, updated_at = ?24 WHERE id = ?25");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	bind_case(q, c);
+	kenchi_bind_int(q, 25, c->id);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_case_get(kenchi_store_t *st, gint64 id, kenchi_case_cb cb, gpointer user)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?1");
+	kenchi_case_row_t c;
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		read_case(q, &c);
+		cb(&c, user);
+		sqlite3_reset(q);
+		return KENCHI_OK;
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user)
+{
+	sqlite3_stmt *q;
+	kenchi_case_row_t c;
+	int r;
+
+	/* Three statements, not one with optional terms: a listing may look up
+	 * an outbreak's cases for each row, and a cached statement cannot be
+	 * stepped by two loops at once. */
+	if (f->due_only)
+		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE state = 'open' AND reportable = 1"
+		    " AND (?1 IS NULL OR customer = ?1) ORDER BY second_report_due, id LIMIT ?2");
+	else if (f->outbreak)
+		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE (?1 IS NULL OR customer = ?1)"
+		    " AND outbreak = ?3 ORDER BY id LIMIT ?2");
+	else
+		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE (?1 IS NULL OR customer = ?1)"
+		    " AND (?3 = 0 OR state = 'open') ORDER BY id LIMIT ?2");
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, f->customer);
+	kenchi_bind_int(q, 2, f->limit > 0 ? f->limit : -1);
+	if (f->outbreak)
+		kenchi_bind_int(q, 3, f->outbreak);
+	else if (!f->due_only)
+		kenchi_bind_int(q, 3, f->open_only);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		read_case(q, &c);
+		if (!cb(&c, user))
+			break;
+	}
+	sqlite3_reset(q);
+	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_event_set_case(kenchi_store_t *st, gint64 event_id, gint64 case_id, int score, const char *priority)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE events SET case_id = ?2, score = ?3, priority = ?4 WHERE id = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, event_id);
+	kenchi_bind_int(q, 2, case_id);
+	kenchi_bind_int(q, 3, score);
+	kenchi_bind_text(q, 4, priority);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
+			int *hosts, gint64 *first_case)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT count(DISTINCT host_key), min(id) FROM cases"
+	    " WHERE customer = ?1 AND file_key = ?2 AND last_seen >= ?3 - ?4 AND first_seen <= ?3 + ?4");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, customer);
+	kenchi_bind_text(q, 2, file_key);
+	kenchi_bind_int(q, 3, t);
+	kenchi_bind_int(q, 4, window);
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*hosts = sqlite3_column_int(q, 0);
+		*first_case = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_link_outbreak(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
+			   gint64 outbreak)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET outbreak = ?5 WHERE customer = ?1 AND file_key = ?2"
+	    " AND last_seen >= ?3 - ?4 AND first_seen <= ?3 + ?4 AND (outbreak IS NULL OR outbreak <> ?5)");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, customer);
+	kenchi_bind_text(q, 2, file_key);
+	kenchi_bind_int(q, 3, t);
+	kenchi_bind_int(q, 4, window);
+	kenchi_bind_int(q, 5, outbreak);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_list_add(kenchi_store_t *st, const kenchi_list_row_t *l, gint64 *id)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "INSERT INTO lists (list, customer, kind, value, note, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, l->list);
+	kenchi_bind_text(q, 2, l->customer);
+	kenchi_bind_text(q, 3, l->kind);
+	kenchi_bind_text(q, 4, l->value);
+	kenchi_bind_text(q, 5, l->note);
+	kenchi_bind_int(q, 6, l->created_at);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return kenchi_store_status(st, r);
+	if (sqlite3_changes(st->db) == 0)
+		return KENCHI_DUPLICATE;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_store_list_remove(kenchi_store_t *st, const char *list, gint64 id, const char *customer)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "DELETE FROM lists WHERE list = ?1 AND id = ?2 AND (?3 IS NULL OR customer = ?3)");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, list);
+	kenchi_bind_int(q, 2, id);
+	kenchi_bind_text(q, 3, customer);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return kenchi_store_status(st, r);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
+kenchi_store_list_each(kenchi_store_t *st, const char *list, const char *customer, kenchi_list_cb cb, gpointer user)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id, list, customer, kind, value, note, created_at FROM lists"
+	    " WHERE list = ?1 AND (?2 IS NULL OR customer = ?2) ORDER BY id");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, list);
+	kenchi_bind_text(q, 2, customer);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		kenchi_list_row_t l = {
+			.id = sqlite3_column_int64(q, 0),
+			.list = kenchi_col_text(q, 1),
+			.customer = kenchi_col_text(q, 2),
+			.kind = kenchi_col_text(q, 3),
+			.value = kenchi_col_text(q, 4),
+			.note = kenchi_col_text(q, 5),
+			.created_at = sqlite3_column_int64(q, 6),
+		};
+		if (!cb(&l, user))
+			break;
+	}
+	sqlite3_reset(q);
+	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
+}

@@ -1,0 +1,135 @@
+#!/bin/bash
+# 070-cases: correlation, deduplication, outbreaks, scoring, allow/block
+# lists, tuning, and the SLA deadlines on a fixed clock (KENCHI_NOW).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+export KENCHI_NOW=2026-11-25T12:00:00Z
+
+# A variant of a fixture: new Event ID, optional date and detection id.
+# mkalert SRC OUT EVENT_ID [DATE] [DETECTION_ID] [HOST]
+mkalert() {
+    sed -e "s/^Event ID: .*/Event ID: $3/" -e "s/^Message-ID: .*/Message-ID: <$3@test>/" \
+        ${4:+-e "s/^Date: 2026-.*/Date: $4/"} ${5:+-e "s/^Detection ID: .*/Detection ID: $5/"} \
+        ${6:+-e "s/^Computer: .*/Computer: $6/" -e "/^Connector GUID:/d"} \
+        -e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$1" >"$2"
+}
+case_count() { sql 'select count(*) from cases'; }
+
+# --- one detection, three events, any order -----------------------------
+for f in corr-threat-quarantined corr-quarantine-failure corr-threat-detected; do
+    "$KENCHI" deliver <"$FIX/mail/$f.eml" 2>/dev/null
+done
+is "$(case_count)" 1 "Threat Detected, Quarantine Failure and Threat Quarantined in reverse order: one case"
+is "$(sql 'select events from cases')" 3 "the case counts three events"
+is "$(sql 'select quarantine from cases')" quarantined "the latest outcome (quarantined after the failure) is recorded"
+is "$(sql 'select count(*) from events where case_id = 1')" 3 "every event points at the case"
+"$KENCHI" cases --json | "$KT_PY" -c '
+import json, sys
+c = json.loads(sys.stdin.readline())
+for k in ("id","customer","state","priority","score","events","hosts","first_seen","last_seen","first_report_due","second_report_due"):
+    assert k in c, k
+assert c["events"] == 3 and c["hosts"] == ["PC-TK-0231"], c
+assert c["first_seen"] == "2026-11-25T03:10:05+00:00" and c["last_seen"] == "2026-11-25T03:14:40+00:00", c
+assert c["second_report_due"].endswith("+00:00")
+'
+ok $? "cases --json carries id, customer, state, priority, score, events, hosts, seen and due times"
+reasons=$("$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; c=json.load(sys.stdin); print(len(c["score_reasons"]) > 0 and sum(r["points"] for r in c["score_reasons"]) >= c["score"], len(c["timeline"]))')
+is "$reasons" "True 3" "case N shows the score's reasons (adding up to the score) and the timeline"
+like "$("$KENCHI" case 1)" "quarantine failed" "the text view names the rules behind the score"
+
+# --- repeats within the window; a new case past it --------------------
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/r1.eml" 7000000000000000001 "2026-11-25 08:00:00 UTC" 7100000000000000001
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/r2.eml" 7000000000000000002 "2026-11-25 20:00:00 UTC" 7100000000000000002
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/r3.eml" 7000000000000000003 "2026-11-27 09:00:00 UTC" 7100000000000000003
+before=$(case_count)
+"$KENCHI" deliver <"$KT_TMP/r1.eml" 2>/dev/null
+"$KENCHI" deliver <"$KT_TMP/r2.eml" 2>/dev/null
+is "$(case_count)" $((before + 1)) "the same host and file 12 h later is the same case (repeat)"
+sha=$(sql "select sha256 from events where uid = 'amp:7000000000000000001'")
+is "$(sql "select events from cases where file_key = '$sha'")" 2 "the repeat raised the count"
+is "$(sql "select last_seen - first_seen from cases where file_key = '$sha'")" 43200 "and the last-seen time"
+"$KENCHI" deliver <"$KT_TMP/r3.eml" 2>/dev/null
+is "$(case_count)" $((before + 2)) "the same host and file past the 24 h window opens a new case"
+
+# --- outbreak: the same file on four hosts -----------------------------
+for i in 1 2 3 4; do "$KENCHI" deliver <"$FIX/mail/outbreak-$i.eml" 2>/dev/null; done
+osha=a879d27fae289005c97bd8564aa57b693b0295246ad65c549d5ae9f2923d6634
+is "$(sql "select count(*) from cases where file_key = '$osha'")" 4 "one case per host"
+is "$(sql "select count(distinct outbreak) from cases where file_key = '$osha'")" 1 "linked as one outbreak"
+last=$(sql "select max(id) from cases where file_key = '$osha'")
+first=$(sql "select min(id) from cases where file_key = '$osha'")
+n=$("$KENCHI" case "$first" --json | "$KT_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["hosts"]))')
+is "$n" 4 "the scope (all four hosts) is visible on the first case"
+like "$(sql "select tags from cases where id = $last")" outbreak "the case that made it an outbreak is tagged"
+
+# --- allow list: kept, suppressed, not reported ------------------------
+"$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null
+is $? 0 "allow add"
+like "$("$KENCHI" allow list --customer acme)" "d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311" "allow list shows the normalized hash"
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/a1.eml" 7000000000000000010 "2026-12-05 08:00:00 UTC" 7100000000000000010
+"$KENCHI" deliver <"$KT_TMP/a1.eml" 2>/dev/null
+cid=$(sql "select case_id from events where uid = 'amp:7000000000000000010'")
+is "$(sql "select state || '|' || reportable from cases where id = $cid")" "suppressed|0" "an allow-listed file: the event is kept, the case suppressed"
+like "$(sql "select suppressed_reason from cases where id = $cid")" "allow list: sha256" "with the reason"
+"$KENCHI" allow add --customer acme nonsense x >/dev/null 2>&1
+is $? 64 "an unknown list kind is a usage error"
+"$KENCHI" allow add --customer acme sha256 abc >/dev/null 2>&1
+is $? 64 "a malformed hash is refused"
+
+# --- block list: escalated ----------------------------------------------
+"$KENCHI" block add --customer globex domain evil.example >/dev/null
+mkalert "$FIX/mail/evt-dfc.eml" "$KT_TMP/b1.eml" 7000000000000000020
+sed -i 's|^URL: .*|URL: http://cdn.evil.example/payload.bin|' "$KT_TMP/b1.eml"
+"$KENCHI" deliver <"$KT_TMP/b1.eml" 2>/dev/null
+cid=$(sql "select case_id from events where uid = 'amp:7000000000000000020'")
+is "$(sql "select escalated || '|' || priority from cases where id = $cid")" "1|P1" "a block-listed domain escalates the case to P1"
+id=$("$KENCHI" block list --json | "$KT_PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+"$KENCHI" block remove "$id" >/dev/null
+is "$("$KENCHI" block list | wc -l)" 0 "block remove"
+
+# --- tuning: recorded, not reported; tune lists candidates -------------
+cat >"$KT_TMP/tuning.conf" <<CONF
+[customer acme]
+recipients = soc+acme@soc.example.jp
+tuning_until = 2026-12-31
+CONF
+mkalert "$FIX/mail/en-qp.eml" "$KT_TMP/t1.eml" 7000000000000000030 "" 7100000000000000030
+mkalert "$FIX/mail/en-qp.eml" "$KT_TMP/t2.eml" 7000000000000000031 "" 7100000000000000031 OTHER-PC
+KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" deliver <"$KT_TMP/t1.eml" 2>/dev/null
+KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" deliver <"$KT_TMP/t2.eml" 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/tune.db sql "select group_concat(distinct state) || '|' || sum(reportable) from cases")" "tuning|0" "a customer in tuning: cases recorded, not reported"
+out=$(KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" tune --customer acme --json)
+like "$out" '"events":2,"hosts":2' "tune groups the candidates with counts of events and hosts"
+like "$out" 'kenchi allow add --customer acme sha256' "and gives the command that registers them"
+
+# --- calendar: second-report deadlines on a fixed clock ---------------
+due() {   # due NOW-ISO -> the second-report deadline of a fresh alert, in JST
+    local db=$KT_TMP/due-$RANDOM.db
+    mkalert "$FIX/mail/en-base64.eml" "$KT_TMP/d.eml" 7000000000000000099
+    KENCHI_NOW=$1 KENCHI_DB=$db "$KENCHI" deliver <"$KT_TMP/d.eml" 2>/dev/null
+    KENCHI_DB=$db sql "select strftime('%Y-%m-%d %H:%M', second_report_due + 9*3600, 'unixepoch') || '|' || (first_report_due - arrival) from cases"
+}
+is "$(due 2026-10-16T20:00:00+09:00)" "2026-10-19 18:00|3600" "Friday 20:00 JST is due Monday 18:00; the first report in 1 h"
+is "$(due 2026-09-18T10:00:00+09:00)" "2026-09-24 18:00|3600" "Friday 2026-09-18 is due 2026-09-24 18:00 (three holidays)"
+is "$(due 2026-12-28T10:00:00+09:00)" "2027-01-04 18:00|3600" "Monday 2026-12-28 is due 2027-01-04 18:00 (year-end closure)"
+is "$(due 2026-11-25T23:30:00Z)" "2026-11-27 18:00|3600" "23:30 UTC is already the next day in JST"
+out=$("$KENCHI" due)
+like "$out" "LEFT" "kenchi due lists open work with the time left"
+
+# --- rules check covers the scoring rules -------------------------------
+mkdir -p "$KT_TMP/dd/data/extractors"
+cp -r "$KT_TOP/data/." "$KT_TMP/dd/data/"
+printf 'rule "bad" if severity =~ "(" then add 5\n' >"$KT_TMP/dd/data/scoring.rules"
+err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
+is $? 78 "rules check fails on a bad scoring rule"
+like "$err" "scoring.rules:1:" "with file:line"
+
+# --- concurrency: one detection delivered by 3 processes at once -------
+cdb=$KT_TMP/conc.db
+for f in corr-threat-quarantined corr-quarantine-failure corr-threat-detected; do
+    KENCHI_DB=$cdb "$KENCHI" deliver <"$FIX/mail/$f.eml" 2>/dev/null &
+done
+wait
+is "$(KENCHI_DB=$cdb sql 'select count(*) || "|" || sum(events) from cases')" "1|3" "concurrent ingest of one detection: one case, three events"
+
+done_testing
