@@ -59,6 +59,22 @@ kenchi_app_load_cases(kenchi_app_t *app)
 	return 0;
 }
 
+int
+kenchi_app_load_reports(kenchi_app_t *app)
+{
+	GError *err = NULL;
+
+	if (app->reports)
+		return 0;
+	app->reports = kenchi_reports_new(app->cfg, &err);
+	if (app->reports == NULL) {
+		kenchi_err("templates:\n%s", err->message);
+		g_error_free(err);
+		return KENCHI_EXIT_CONFIG;
+	}
+	return 0;
+}
+
 const char *
 kenchi_app_db_path(kenchi_app_t *app)
 {

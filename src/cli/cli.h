@@ -22,6 +22,7 @@ typedef struct {
 	kenchi_rules_t *rules;     /* owned, loaded on demand */
 	kenchi_store_t *st;        /* owned, opened on demand */
 	kenchi_cases_t *cases;     /* owned, loaded on demand */
+	kenchi_reports_t *reports; /* owned, loaded on demand */
 } kenchi_app_t;
 
 typedef int (*kenchi_cmd_fn)(kenchi_app_t *app, int argc, char **argv);
@@ -37,6 +38,8 @@ typedef struct {
 int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
 /* Load the scoring rules and calendars for case placement; exit code. */
 int kenchi_app_load_cases(kenchi_app_t *app);
+/* Load the templates and explanations for reports; exit code. */
+int kenchi_app_load_reports(kenchi_app_t *app);
 /* Open the database (KENCHI_DB, --db, config, ./kenchi.db); exit code. */
 int kenchi_app_open_store(kenchi_app_t *app);
 const char *kenchi_app_db_path(kenchi_app_t *app);
@@ -67,5 +70,8 @@ int kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_allow(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_block(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_send(kenchi_app_t *app, int argc, char **argv);
 
 #endif

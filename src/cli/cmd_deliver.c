@@ -25,7 +25,8 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 
 	if ((rc = kenchi_cli_options("- store one message from stdin", entries, &argc, &argv)) != 0)
 		return rc;
-	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0 ||
+	    (rc = kenchi_app_load_reports(app)) != 0)
 		return rc;
 	st = kenchi_read_all(stdin, &raw);
 	if (st != KENCHI_OK) {
@@ -37,6 +38,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
 	ctx.cases = app->cases;
+	ctx.reports = app->reports;
 	m = kenchi_re_match_new();
 	/* Parse before taking the write lock: the lock is held only for SQL. */
 	kenchi_ingest_analyse(&ctx, m, (const char *)raw->data, raw->len, &opts, &a);

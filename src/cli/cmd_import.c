@@ -125,7 +125,8 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	guint i, b;
 	int rc;
 
-	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0 ||
+	    (rc = kenchi_app_load_reports(app)) != 0)
 		return rc;
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		return rc;
@@ -144,6 +145,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
 	ctx.cases = app->cases;
+	ctx.reports = app->reports;
 	ps.ctx = &ctx;
 	ps.opts = &opts;
 	g_mutex_init(&ps.lock);

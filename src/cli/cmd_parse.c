@@ -31,6 +31,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 	ctx.cfg = app->cfg;
 	ctx.rules = app->rules;
 	ctx.cases = NULL;
+	ctx.reports = NULL;
 	m = kenchi_re_match_new();
 	for (i = 1; i < argc; i++) {
 		kenchi_ingest_opts_t opts = { .source = "parse", .origin = argv[i], .customer = customer };

@@ -23,6 +23,9 @@ static const kenchi_cmd_t commands[] = {
 	{ "allow", kenchi_cmd_allow, "allow list (false positives): add, list, remove" },
 	{ "block", kenchi_cmd_block, "block list: add, list, remove" },
 	{ "tune", kenchi_cmd_tune, "candidate false positives of a customer in tuning" },
+	{ "preview", kenchi_cmd_preview, "print the first report that case N would get" },
+	{ "outbox", kenchi_cmd_outbox, "list the outbox; retry N; release N|--all" },
+	{ "send", kenchi_cmd_send, "flush the outbox once over SMTP" },
 	{ "check-config", kenchi_cmd_check_config, "check the configuration, rules and templates" },
 	{ "rules", kenchi_cmd_rules, "rules check: load and check extractor rules" },
 	{ "help", cmd_help, "show this help" },
@@ -116,6 +119,7 @@ main(int argc, char **argv)
 	rc = commands[k].fn(&app, argc - i, argv + i);
 	kenchi_store_close(app.st);
 	kenchi_cases_free(app.cases);
+	kenchi_reports_free(app.reports);
 	kenchi_rules_free(app.rules);
 	kenchi_config_free(app.cfg);
 	kenchi_mime_shutdown();

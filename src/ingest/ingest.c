@@ -167,6 +167,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 {
 	kenchi_msg_row_t row = { 0 };
 	kenchi_status_t rc;
+	GArray *report = NULL;    /* cases that became reportable: their reports go out after all events */
 	guint i;
 
 	rc = kenchi_store_message_find(st, a->raw_sha256, a->content_key, &a->message);
@@ -223,20 +224,41 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			continue;
 		}
 		if (rc != KENCHI_OK)
-			return rc;
+			goto fail;
 		a->events_new++;
 		if (ctx->cases) {
 			kenchi_placement_t pl;
 			rc = kenchi_cases_place(ctx->cases, st, id, ev, a->customer, a->received_at, opts->now, &pl);
 			if (rc != KENCHI_OK)
-				return rc;
+				goto fail;
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;
 			a->cases_new += pl.created;
 			a->reportable += pl.became_reportable;
+			if (pl.became_reportable && ctx->reports) {
+				if (report == NULL)
+					report = g_array_new(FALSE, FALSE, sizeof(gint64));
+				g_array_append_val(report, pl.case_id);
+			}
 		}
 	}
+	/* Reports are rendered once every event of the message is in its case,
+	 * so a digest's report shows all of them. */
+	for (i = 0; report && i < report->len; i++) {
+		rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i), a->customer,
+		    a->received_at, opts->now);
+		if (rc != KENCHI_OK)
+			break;
+	}
+	if (report)
+		g_array_unref(report);
+	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)
+		return rc;
 	if (a->events_new == 0)
 		return KENCHI_OK;
 	return kenchi_store_message_set_events(st, a->message, a->events_new);
+fail:
+	if (report)
+		g_array_unref(report);
+	return rc;
 }

@@ -16,11 +16,13 @@
 #include "parse/extract.h"
 #include "store/store.h"
 #include "case/correlate.h"
+#include "report/report.h"
 
 typedef struct {
 	const kenchi_config_t *cfg;   /* not owned */
 	const kenchi_rules_t *rules;  /* not owned */
 	kenchi_cases_t *cases;        /* not owned; NULL: events are stored without cases */
+	kenchi_reports_t *reports;    /* not owned; NULL: no reports are queued */
 } kenchi_ingest_ctx_t;
 
 typedef struct {

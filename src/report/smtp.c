@@ -332,8 +332,12 @@ judge_message(msg_ctx_t *mc, session_ctx_t *s)
 		char *e = session_error();
 		int err = smtp_errno();
 
+		/* some servers hang up on a wrong password instead of
+		 * answering 535; say so, the class stays TEMP because a
+		 * dropped connection is usually just that */
 		set_result(m, err == SMTP_ERR_EXTENSION_NOT_AVAILABLE ? KENCHI_FINAL : KENCHI_TEMP,
-		           s->last_code >= 400 ? s->last_code : 0, "no reply to the message: %s%s%s", e,
+		           s->last_code >= 400 ? s->last_code : 0, "no reply to the message: %s%s%s%s", e,
+		           s->auth_sent ? " during AUTH (wrong credentials?)" : "",
 		           s->last_code >= 400 ? "; last reply: " : "",
 		           s->last_code >= 400 ? s->last_text : "");
 		g_free(e);

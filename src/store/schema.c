@@ -91,6 +91,32 @@ static const char *const migrations[] = {
 	"  note TEXT,"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE (list, customer, kind, value));",
+
+	/* 3: the outbox, and kenchi's own settings (the command-token key) */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"              /* first_report notice second_report transcript alert */
+	"  case_id INTEGER,"
+	"  customer TEXT,"
+	"  state TEXT NOT NULL,"             /* pending held sent failed */
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  env_from TEXT NOT NULL,"
+	"  rcpts TEXT NOT NULL,"             /* recipients, one per line */
+	"  subject TEXT,"
+	"  raw BLOB NOT NULL,"
+	"  cases TEXT,"                      /* case ids of a consolidated report, space-separated */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  due INTEGER);"
+	"CREATE INDEX outbox_state ON outbox(state, next_attempt);"
+	"CREATE INDEX outbox_case ON outbox(case_id);"
+	"CREATE INDEX outbox_pending ON outbox(customer, kind, state, created_at);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"ALTER TABLE cases ADD COLUMN first_report INTEGER;"
+	"ALTER TABLE cases ADD COLUMN sla_alerted INTEGER NOT NULL DEFAULT 0;",
 };
 
 int

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 2
+#define KENCHI_SCHEMA_VERSION 3
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -172,6 +172,58 @@ kenchi_status_t kenchi_store_list_remove(kenchi_store_t *st, const char *list, g
 typedef gboolean (*kenchi_list_cb)(const kenchi_list_row_t *row, gpointer user);
 kenchi_status_t kenchi_store_list_each(kenchi_store_t *st, const char *list, const char *customer,
 				       kenchi_list_cb cb, gpointer user);
+
+/* Outbox ----------------------------------------------------------------- */
+typedef struct {
+	gint64 id;
+	const char *kind;         /* first_report notice second_report transcript alert */
+	gint64 case_id;
+	const char *customer;
+	const char *state;        /* pending held sent failed */
+	const char *message_id;
+	const char *env_from;
+	const char *rcpts;        /* one address per line */
+	const char *subject;
+	const void *raw;          /* CRLF message */
+	gsize raw_len;
+	const char *cases;        /* "12 13 14" for a consolidated report */
+	int attempts;
+	gint64 next_attempt;
+	const char *last_error;
+	gint64 created_at, sent_at, due;
+} kenchi_outbox_row_t;
+
+kenchi_status_t kenchi_store_outbox_insert(kenchi_store_t *st, const kenchi_outbox_row_t *r, gint64 *id);
+/* Replace the message of a row that is still pending or held (consolidation). */
+kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject,
+					    const void *raw, gsize len, const char *cases, const char *rcpts);
+/* The pending first report of CUSTOMER created at or after SINCE, if any. */
+kenchi_status_t kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id,
+						char **cases);
+/* Set state, attempts, next attempt, error and sent time of row ID. */
+kenchi_status_t kenchi_store_outbox_mark(kenchi_store_t *st, gint64 id, const char *state, int attempts,
+					 gint64 next_attempt, const char *error, gint64 sent_at);
+typedef gboolean (*kenchi_outbox_cb)(const kenchi_outbox_row_t *row, gpointer user);
+typedef struct {
+	gboolean ready_only;      /* pending rows with next_attempt <= NOW */
+	gint64 now;
+	const char *state;        /* only this state, or NULL */
+	gint64 id;                /* only this row, or 0 */
+	gint64 case_id;           /* only rows of this case, or 0 */
+	gboolean with_raw;        /* fill raw/raw_len */
+	gint64 limit;
+} kenchi_outbox_filter_t;
+kenchi_status_t kenchi_store_outbox_each(kenchi_store_t *st, const kenchi_outbox_filter_t *f,
+					 kenchi_outbox_cb cb, gpointer user);
+kenchi_status_t kenchi_store_case_set_report(kenchi_store_t *st, gint64 case_id, gint64 outbox_id);
+/* Cases whose first report is still unsent at DEADLINE (arrival + 45 min),
+ * not yet alerted; marks them alerted. */
+kenchi_status_t kenchi_store_cases_sla_late(kenchi_store_t *st, gint64 arrival_before, kenchi_case_cb cb, gpointer user);
+kenchi_status_t kenchi_store_case_set_sla_alerted(kenchi_store_t *st, gint64 case_id);
+
+/* Meta: kenchi's own small settings (the token key). */
+kenchi_status_t kenchi_store_meta_get(kenchi_store_t *st, const char *key, GBytes **value);
+kenchi_status_t kenchi_store_meta_set(kenchi_store_t *st, const char *key, const void *value, gsize len);
 
 /* Counts for summaries and tests. */
 kenchi_status_t kenchi_store_count(kenchi_store_t *st, const char *what, gint64 *n);

@@ -294,13 +294,12 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->window_s = get_duration(cfg, errors, "kenchi", "correlation_window", 24 * 3600);
 	cfg->outbreak_s = get_duration(cfg, errors, "kenchi", "outbreak_window", 5 * 60);
 	cfg->stale_s = get_duration(cfg, errors, "kenchi", "stale_after", 3600);
+	cfg->report_hold_s = get_duration(cfg, errors, "kenchi", "report_hold", 120);
+	cfg->sla_warn_s = get_duration(cfg, errors, "kenchi", "sla_warning", 45 * 60);
 
 	cfg->soc_name = get_str(cfg->kf, "soc", "name", "kenchi SOC");
 	cfg->soc_from = get_str(cfg->kf, "soc", "from", "soc@localhost");
 	cfg->soc_signature = get_str(cfg->kf, "soc", "signature", NULL);
-	if (cfg->soc_signature) {
-		/* GKeyFile keeps "\n" escapes as written in get_string: it unescapes them. */
-	}
 	cfg->analysts = get_list(cfg->kf, "soc", "analysts", TRUE);
 	cfg->token_key_file = get_str(cfg->kf, "soc", "token_key_file", NULL);
 	cfg->trusted_authserv = get_list(cfg->kf, "soc", "trusted_authserv_id", FALSE);

@@ -33,6 +33,8 @@ typedef struct {
 	int window_s;            /* correlation window */
 	int outbreak_s;          /* consolidation window of first reports */
 	int stale_s;             /* older alerts wait for release */
+	int report_hold_s;       /* a first report waits this long for more cases to join */
+	int sla_warn_s;          /* unsent first report this long after arrival: alert analysts */
 	GPtrArray *customers;    /* kenchi_customer_t*, owned, in file order */
 	/* [soc] */
 	char *soc_name;

@@ -1,0 +1,263 @@
+/* outbox.c: the sender.  Rows are copied out of the query first (the SMTP
+ * session must not hold a read cursor open), sent in one session, then
+ * marked in one transaction. */
+#include <string.h>
+#include <sys/stat.h>
+#include "report/outbox.h"
+#include "report/smtp.h"
+#include "parse/normalize.h"
+
+#define BACKOFF_BASE 30
+#define BACKOFF_CAP 1800
+#define FLUSH_BATCH 200
+
+gint64
+kenchi_outbox_backoff(int attempts)
+{
+	gint64 d = BACKOFF_BASE;
+	int i;
+
+	for (i = 1; i < attempts && d < BACKOFF_CAP; i++)
+		d *= 2;
+	if (d > BACKOFF_CAP)
+		d = BACKOFF_CAP;
+	/* +-20% jitter, so that rows that failed together do not retry together. */
+	return d * 8 / 10 + g_random_int_range(0, (gint32)(d * 4 / 10) + 1);
+}
+
+kenchi_status_t
+kenchi_read_secret_file(const char *path, char **secret, char **errmsg)
+{
+	struct stat sb;
+	GError *err = NULL;
+	char *text;
+
+	if (stat(path, &sb) != 0) {
+		*errmsg = g_strdup_printf("%s: cannot read", path);
+		return KENCHI_CONFIG;
+	}
+	if (sb.st_mode & 077) {
+		*errmsg = g_strdup_printf("%s: readable by group or others: chmod 600", path);
+		return KENCHI_CONFIG;
+	}
+	if (!g_file_get_contents(path, &text, NULL, &err)) {
+		*errmsg = g_strdup(err->message);
+		g_error_free(err);
+		return KENCHI_CONFIG;
+	}
+	g_strchomp(text);
+	*secret = text;
+	return KENCHI_OK;
+}
+
+typedef struct {
+	gint64 id;
+	char *kind;
+	gint64 case_id;
+	char *message_id;
+	char *env_from;
+	char **rcpts;
+	GBytes *raw;
+	int attempts;
+	char *subject;
+} pending_t;
+
+static void
+pending_clear(pending_t *p)
+{
+	g_free(p->kind);
+	g_free(p->message_id);
+	g_free(p->env_from);
+	g_strfreev(p->rcpts);
+	if (p->raw)
+		g_bytes_unref(p->raw);
+	g_free(p->subject);
+}
+
+static gboolean
+take_row(const kenchi_outbox_row_t *r, gpointer user)
+{
+	GArray *a = user;
+	pending_t p = { 0 };
+	char **lines;
+	GPtrArray *rc;
+
+	p.id = r->id;
+	p.kind = g_strdup(r->kind);
+	p.case_id = r->case_id;
+	p.message_id = g_strdup(r->message_id);
+	p.env_from = g_strdup(r->env_from);
+	p.raw = g_bytes_new(r->raw, r->raw_len);
+	p.attempts = r->attempts;
+	p.subject = g_strdup(r->subject);
+	lines = g_strsplit(r->rcpts ? r->rcpts : "", "\n", -1);
+	rc = g_ptr_array_new();
+	for (char **l = lines; *l; l++)
+		if (**l)
+			g_ptr_array_add(rc, g_strdup(*l));
+	g_ptr_array_add(rc, NULL);
+	p.rcpts = (char **)g_ptr_array_free(rc, FALSE);
+	g_strfreev(lines);
+	g_array_append_val(a, p);
+	return a->len < FLUSH_BATCH;
+}
+
+typedef struct {
+	gint64 id, arrival, due;
+	char *customer, *host, *priority;
+} late_t;
+
+static gboolean
+take_late(const kenchi_case_row_t *c, gpointer user)
+{
+	GArray *a = user;
+	late_t l = { c->id, c->arrival, c->first_report_due, g_strdup(c->customer),
+		     g_strdup(c->hostname ? c->hostname : c->host_key), g_strdup(c->priority) };
+
+	g_array_append_val(a, l);
+	return TRUE;
+}
+
+/* The SLA guard: alert the analysts once per case whose first report is not
+ * out sla_warning after the alert arrived. */
+static kenchi_status_t
+sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, int *alerts)
+{
+	GArray *late = g_array_new(FALSE, FALSE, sizeof(late_t));
+	kenchi_status_t rc = kenchi_store_begin(st);
+	guint i;
+
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_cases_sla_late(st, now - cfg->sla_warn_s, take_late, late);
+	for (i = 0; i < late->len && rc == KENCHI_OK; i++) {
+		late_t *l = &g_array_index(late, late_t, i);
+		char *due = kenchi_format_date(l->due);
+		char *subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] SLA: first report for %s not sent yet (due %s)",
+		    l->id, l->customer, due ? due : "?");
+		char *body = g_strdup_printf("The first report of case %" G_GINT64_FORMAT " (%s, %s, priority %s) has not"
+		    " been sent %d minutes after the alert arrived.\nIt is due at %s.\n\nSee `kenchi due` and"
+		    " `kenchi outbox`.\n", l->id, l->customer, l->host, l->priority, (int)((now - l->arrival) / 60),
+		    due ? due : "?");
+
+		rc = kenchi_report_queue_alert(rx, st, l->id, subject, body, now);
+		if (rc == KENCHI_OK)
+			rc = kenchi_store_case_set_sla_alerted(st, l->id);
+		if (rc == KENCHI_OK)
+			(*alerts)++;
+		g_free(subject);
+		g_free(body);
+		g_free(due);
+	}
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_commit(st);
+	else
+		kenchi_store_rollback(st);
+	for (i = 0; i < late->len; i++) {
+		late_t *l = &g_array_index(late, late_t, i);
+		g_free(l->customer);
+		g_free(l->host);
+		g_free(l->priority);
+	}
+	g_array_unref(late);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, gboolean all,
+		    kenchi_flush_stats_t *stats)
+{
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(pending_t));
+	kenchi_smtp_config_t sc = { 0 };
+	kenchi_smtp_msg_t *msgs = NULL;
+	kenchi_outbox_filter_t f = { .ready_only = TRUE, .now = all ? G_MAXINT64 : now };
+	kenchi_status_t rc;
+	char *password = NULL, *err = NULL;
+	guint i;
+
+	memset(stats, 0, sizeof *stats);
+	/* The SLA guard first, so that its alerts go out in this session. */
+	if (rx && cfg->sla_warn_s > 0) {
+		rc = sla_guard(cfg, rx, st, now, &stats->sla_alerts);
+		if (rc != KENCHI_OK)
+			goto done;
+	}
+	rc = kenchi_store_outbox_each(st, &f, take_row, rows);
+	if (rc != KENCHI_OK || rows->len == 0)
+		goto done;
+
+	if (cfg->smtp_password_file) {
+		rc = kenchi_read_secret_file(cfg->smtp_password_file, &password, &err);
+		if (rc != KENCHI_OK) {
+			stats->detail = err;
+			goto done;
+		}
+	}
+	sc.host = cfg->smtp_host;
+	sc.port = cfg->smtp_port;
+	sc.tls = cfg->smtp_tls;
+	sc.user = cfg->smtp_user;
+	sc.password = password;
+	sc.helo = cfg->smtp_helo;
+	sc.timeout_s = 60;
+	msgs = g_new0(kenchi_smtp_msg_t, rows->len);
+	for (i = 0; i < rows->len; i++) {
+		pending_t *p = &g_array_index(rows, pending_t, i);
+		gsize len;
+		msgs[i].envelope_from = p->env_from;
+		msgs[i].rcpts = (const char *const *)p->rcpts;
+		msgs[i].data = g_bytes_get_data(p->raw, &len);
+		msgs[i].len = len;
+	}
+	stats->session = kenchi_smtp_send(&sc, msgs, rows->len);
+
+	rc = kenchi_store_begin(st);
+	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
+		pending_t *p = &g_array_index(rows, pending_t, i);
+		kenchi_smtp_msg_t *m = &msgs[i];
+		char *why = m->detail ? g_strdup(m->detail) : g_strdup_printf("SMTP %d", m->smtp_code);
+
+		if (m->status == KENCHI_OK) {
+			rc = kenchi_store_outbox_mark(st, p->id, "sent", p->attempts + 1, now, NULL, now);
+			stats->sent++;
+		} else if (kenchi_status_is_temporary(m->status)) {
+			rc = kenchi_store_outbox_mark(st, p->id, "pending", p->attempts + 1,
+			    now + kenchi_outbox_backoff(p->attempts + 1), why, 0);
+			stats->temp_failed++;
+		} else {
+			rc = kenchi_store_outbox_mark(st, p->id, "failed", p->attempts + 1, now, why, 0);
+			stats->failed++;
+			/* Tell the analysts, unless the failed mail was for them. */
+			if (rc == KENCHI_OK && rx && strcmp(p->kind, "notice") != 0 && strcmp(p->kind, "alert") != 0) {
+				char *subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] delivery failed: outbox %" G_GINT64_FORMAT,
+				    p->case_id, p->id);
+				char *body = g_strdup_printf("The %s of case %" G_GINT64_FORMAT " (outbox row %" G_GINT64_FORMAT
+				    ", Message-ID <%s>) was refused:\n\n  %s\n\nFix the address, then `kenchi outbox retry %"
+				    G_GINT64_FORMAT "`.\n", p->kind, p->case_id, p->id, p->message_id, why, p->id);
+				rc = kenchi_report_queue_alert(rx, st, p->case_id, subject, body, now);
+				g_free(subject);
+				g_free(body);
+			}
+		}
+		if (m->status != KENCHI_OK) {
+			g_free(stats->detail);
+			stats->detail = g_strdup(why);
+		}
+		g_free(why);
+	}
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_commit(st);
+	else
+		kenchi_store_rollback(st);
+done:
+	for (i = 0; msgs && i < rows->len; i++)
+		kenchi_smtp_msg_clear(&msgs[i]);
+	g_free(msgs);
+	for (i = 0; i < rows->len; i++)
+		pending_clear(&g_array_index(rows, pending_t, i));
+	g_array_unref(rows);
+	if (password) {
+		memset(password, 0, strlen(password));
+		g_free(password);
+	}
+	return rc;
+}

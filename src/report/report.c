@@ -1,0 +1,624 @@
+/* report.c: first reports, analyst notices, and the outbox rows that carry
+ * them.
+ *
+ * Consolidation: a first report waits in the outbox for [kenchi]
+ * report_hold (default 2 minutes) before it may be sent; a new case of the
+ * same customer within [kenchi] outbreak_window of a still-unsent first
+ * report joins that report (re-rendered, same Message-ID) instead of
+ * becoming another mail.  Alerts older than stale_after at ingest (a
+ * backlog import, a daemon back from downtime) are queued "held": an
+ * analyst releases them with `kenchi outbox release`. */
+#include <string.h>
+#include "report/report.h"
+#include "report/template.h"
+#include "report/mailer.h"
+#include "reply/token.h"
+#include "parse/normalize.h"
+
+#define MAX_EVENTS_IN_REPORT 50
+
+struct kenchi_reports {
+	const kenchi_config_t *cfg;
+	kenchi_report_template_t *first[2];   /* [0] ja, [1] en */
+	kenchi_report_template_t *notice[2];
+	GHashTable *expl[2];
+	guchar *key;
+	gsize key_len;
+};
+
+static int
+lang_index(const char *lang)
+{
+	return lang && strcmp(lang, "en") == 0 ? 1 : 0;
+}
+
+kenchi_reports_t *
+kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
+{
+	static const char *const langs[] = { "ja", "en" };
+	kenchi_reports_t *rx = g_new0(kenchi_reports_t, 1);
+	GString *errs = g_string_new(NULL);
+	int i;
+
+	rx->cfg = cfg;
+	for (i = 0; i < 2; i++) {
+		char *n, *p;
+		GError *e = NULL;
+
+		n = g_strdup_printf("first-report.%s", langs[i]);
+		p = kenchi_config_template_path(cfg, n);
+		if ((rx->first[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
+		g_free(n);
+		g_free(p);
+		n = g_strdup_printf("analyst-notice.%s", langs[i]);
+		p = kenchi_config_template_path(cfg, n);
+		if ((rx->notice[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
+		g_free(n);
+		g_free(p);
+		n = g_strdup_printf("explanations.%s", langs[i]);
+		p = kenchi_config_data_path(cfg, n);
+		if ((rx->expl[i] = kenchi_explanations_load(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
+		g_free(n);
+		g_free(p);
+	}
+	if (errs->len) {
+		g_strchomp(errs->str);
+		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, errs->str);
+		g_string_free(errs, TRUE);
+		kenchi_reports_free(rx);
+		return NULL;
+	}
+	g_string_free(errs, TRUE);
+	return rx;
+}
+
+void
+kenchi_reports_free(kenchi_reports_t *rx)
+{
+	if (rx == NULL)
+		return;
+	for (int i = 0; i < 2; i++) {
+		kenchi_report_template_free(rx->first[i]);
+		kenchi_report_template_free(rx->notice[i]);
+		if (rx->expl[i])
+			g_hash_table_unref(rx->expl[i]);
+	}
+	g_free(rx->key);
+	g_free(rx);
+}
+
+char *
+kenchi_report_message_id(const kenchi_config_t *cfg, const char *kind, gint64 case_id)
+{
+	const char *at = cfg->soc_from ? strrchr(cfg->soc_from, '@') : NULL;
+	char *domain = g_strdup(at ? at + 1 : "kenchi.invalid"), *p;
+	char *id;
+
+	/* soc_from may be "Name <a@b>": keep the domain only. */
+	for (p = domain; *p; p++)
+		if (*p == '>' || *p == ' ') {
+			*p = '\0';
+			break;
+		}
+	id = g_strdup_printf("kenchi.%s.%" G_GINT64_FORMAT ".%08x%08x@%s", kind, case_id, g_random_int(),
+	    g_random_int(), *domain ? domain : "kenchi.invalid");
+	g_free(domain);
+	return id;
+}
+
+static kenchi_status_t
+ensure_key(kenchi_reports_t *rx, kenchi_store_t *st)
+{
+	char *msg = NULL;
+	kenchi_status_t rc;
+
+	if (rx->key)
+		return KENCHI_OK;
+	rc = kenchi_token_key(rx->cfg, st, &rx->key, &rx->key_len, &msg);
+	g_free(msg);
+	return rc;
+}
+
+/* Context ---------------------------------------------------------------- */
+
+typedef struct {
+	JsonArray *events;
+	JsonNode *first;
+	guint n;
+} ev_collect_t;
+
+static gboolean
+collect_event(const kenchi_event_row_t *e, gpointer user)
+{
+	ev_collect_t *c = user;
+	JsonParser *p;
+
+	if (c->n >= MAX_EVENTS_IN_REPORT || e->json == NULL)
+		return c->n < MAX_EVENTS_IN_REPORT;
+	p = json_parser_new_immutable();
+	if (json_parser_load_from_data(p, e->json, -1, NULL)) {
+		JsonNode *n = json_node_copy(json_parser_get_root(p));
+		if (c->first == NULL)
+			c->first = json_node_copy(n);
+		json_array_add_element(c->events, n);
+		c->n++;
+	}
+	g_object_unref(p);
+	return TRUE;
+}
+
+typedef struct {
+	JsonObject *obj;
+	char *score_reasons;
+	char *hostname;
+} case_take_t;
+
+static void
+set_date(JsonObject *o, const char *k, gint64 t)
+{
+	char *s = t ? kenchi_format_date(t) : NULL;
+	if (s)
+		json_object_set_string_member(o, k, s);
+	g_free(s);
+}
+
+static gboolean
+take_case(const kenchi_case_row_t *c, gpointer user)
+{
+	case_take_t *t = user;
+	JsonObject *o = json_object_new();
+
+	json_object_set_int_member(o, "id", c->id);
+	json_object_set_string_member(o, "priority", c->priority);
+	json_object_set_int_member(o, "score", c->score);
+	json_object_set_int_member(o, "events", c->events);
+	json_object_set_string_member(o, "state", c->state);
+	json_object_set_string_member(o, "quarantine", c->quarantine);
+	set_date(o, "first_seen", c->first_seen);
+	set_date(o, "last_seen", c->last_seen);
+	set_date(o, "first_report_due", c->first_report_due);
+	set_date(o, "second_report_due", c->second_report_due);
+	if (c->hostname)
+		json_object_set_string_member(o, "hostname", c->hostname);
+	t->obj = o;
+	t->score_reasons = g_strdup(c->score_reasons);
+	t->hostname = g_strdup(c->hostname ? c->hostname : c->host_key);
+	return FALSE;
+}
+
+static const char *
+explanation_for(kenchi_reports_t *rx, int lang, JsonNode *first)
+{
+	JsonObject *o = first && JSON_NODE_HOLDS_OBJECT(first) ? json_node_get_object(first) : NULL;
+	const char *text = NULL;
+
+	if (o == NULL || rx->expl[lang] == NULL)
+		return NULL;
+	/* A Cloud IOC is explained by its own name when the table knows it. */
+	if (json_object_has_member(o, "cloud_ioc")) {
+		const char *ioc = json_object_get_string_member_with_default(
+		    json_object_get_object_member(o, "cloud_ioc"), "short_description", NULL);
+		char *k = ioc ? g_utf8_casefold(ioc, -1) : NULL;
+		if (k && g_hash_table_contains(rx->expl[lang], k))
+			text = g_hash_table_lookup(rx->expl[lang], k);
+		g_free(k);
+	}
+	if (text == NULL)
+		text = kenchi_explanation_lookup(rx->expl[lang],
+		    json_object_get_string_member_with_default(o, "event_type", "default"));
+	return text;
+}
+
+JsonNode *
+kenchi_report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+		      kenchi_status_t *rc)
+{
+	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
+	JsonObject *root = json_object_new(), *co = json_object_new(), *so = json_object_new();
+	JsonArray *cases = json_array_new(), *hosts_seen = json_array_new();
+	ev_collect_t ec = { .events = json_array_new() };
+	case_take_t lead = { 0 };
+	JsonNode *node;
+	const char *expl;
+	GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	int lang = lang_index(c ? c->language : "ja");
+	guint i;
+
+	*rc = KENCHI_OK;
+	json_object_set_string_member(co, "id", customer);
+	json_object_set_string_member(co, "name", c && c->name ? c->name : customer);
+	json_object_set_object_member(root, "customer", co);
+	json_object_set_string_member(so, "name", rx->cfg->soc_name);
+	json_object_set_string_member(so, "from", rx->cfg->soc_from);
+	json_object_set_string_member(so, "signature", rx->cfg->soc_signature ? rx->cfg->soc_signature : "");
+	json_object_set_object_member(root, "soc", so);
+	for (i = 0; i < n && *rc == KENCHI_OK; i++) {
+		case_take_t t = { 0 };
+		kenchi_event_filter_t f = { .case_id = ids[i] };
+
+		*rc = kenchi_store_case_get(st, ids[i], take_case, &t);
+		if (*rc != KENCHI_OK)
+			break;
+		if (!g_hash_table_contains(hosts, t.hostname)) {
+			g_hash_table_add(hosts, g_strdup(t.hostname));
+			json_array_add_string_element(hosts_seen, t.hostname);
+		}
+		*rc = kenchi_store_events_each(st, &f, collect_event, &ec);
+		if (i == 0) {
+			lead = t;
+			json_object_ref(lead.obj);
+		} else {
+			g_free(t.score_reasons);
+			g_free(t.hostname);
+		}
+		json_array_add_object_element(cases, t.obj);
+	}
+	if (*rc != KENCHI_OK) {
+		json_object_unref(root);
+		json_array_unref(cases);
+		json_array_unref(hosts_seen);
+		json_array_unref(ec.events);
+		if (ec.first)
+			json_node_unref(ec.first);
+		g_hash_table_unref(hosts);
+		if (lead.obj)
+			json_object_unref(lead.obj);
+		g_free(lead.score_reasons);
+		g_free(lead.hostname);
+		return NULL;
+	}
+	json_object_set_int_member(lead.obj, "hosts", g_hash_table_size(hosts));
+	if (rx->key) {
+		char *tok = kenchi_token_for_case(rx->key, rx->key_len, ids[0]);
+		json_object_set_string_member(lead.obj, "token", tok);
+		g_free(tok);
+	}
+	json_object_set_object_member(root, "case", lead.obj);
+	json_object_set_array_member(root, "cases", cases);
+	json_object_set_array_member(root, "hosts", hosts_seen);
+	if (g_hash_table_size(hosts) > 1)
+		json_object_set_int_member(root, "more_hosts", g_hash_table_size(hosts) - 1);
+	if (ec.first)
+		json_object_set_member(root, "event", ec.first);
+	json_object_set_array_member(root, "events", ec.events);
+	expl = explanation_for(rx, lang, ec.first);
+	if (expl)
+		json_object_set_string_member(root, "explanation", expl);
+	if (lead.score_reasons) {
+		JsonParser *p = json_parser_new_immutable();
+		if (json_parser_load_from_data(p, lead.score_reasons, -1, NULL))
+			json_object_set_member(root, "score_reasons", json_node_copy(json_parser_get_root(p)));
+		g_object_unref(p);
+	}
+	g_free(lead.score_reasons);
+	g_free(lead.hostname);
+	g_hash_table_unref(hosts);
+	node = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(node, root);
+	return node;
+}
+
+/* Mail ------------------------------------------------------------------- */
+
+static char *
+from_header(const kenchi_config_t *cfg)
+{
+	if (strchr(cfg->soc_from, '<'))
+		return g_strdup(cfg->soc_from);
+	return g_strdup_printf("%s <%s>", cfg->soc_name, cfg->soc_from);
+}
+
+/* Bare address of soc_from. */
+static char *
+from_addr(const kenchi_config_t *cfg)
+{
+	const char *lt = strchr(cfg->soc_from, '<');
+	if (lt) {
+		const char *gt = strchr(lt, '>');
+		return g_strndup(lt + 1, gt ? (gsize)(gt - lt - 1) : strlen(lt + 1));
+	}
+	return g_strdup(cfg->soc_from);
+}
+
+static char *
+join_rcpts(char **to, char **cc)
+{
+	GString *s = g_string_new(NULL);
+
+	for (char **p = to; p && *p; p++)
+		g_string_append_printf(s, "%s\n", *p);
+	for (char **p = cc; p && *p; p++)
+		g_string_append_printf(s, "%s\n", *p);
+	return g_string_free(s, FALSE);
+}
+
+kenchi_status_t
+kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
+{
+	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
+	kenchi_mail_spec_t spec = { 0 };
+	kenchi_status_t rc;
+	JsonNode *ctx;
+	char *body = NULL, *from, case_hdr[32];
+	const char *extra[5];
+	int lang = lang_index(c ? c->language : "ja");
+
+	*subject = *raw = *rcpts = NULL;
+	ctx = kenchi_report_context(rx, st, customer, ids, n, &rc);
+	if (ctx == NULL)
+		return rc;
+	kenchi_report_template_render(rx->first[lang], ctx, subject, &body);
+	json_node_unref(ctx);
+	*rcpts = join_rcpts(c ? c->report_to : NULL, c ? c->report_cc : NULL);
+	if (c == NULL || c->report_to == NULL || c->report_to[0] == NULL) {
+		/* No recipient: keep the rendered body so that preview works. */
+		*raw = body;
+		*len = strlen(body);
+		return KENCHI_NOT_FOUND;
+	}
+	from = from_header(rx->cfg);
+	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, ids[0]);
+	extra[0] = "X-Kenchi-Case";
+	extra[1] = case_hdr;
+	extra[2] = "X-Kenchi-Kind";
+	extra[3] = "first-report";
+	extra[4] = NULL;
+	spec.from = from;
+	spec.to = (const char *const *)c->report_to;
+	spec.cc = (const char *const *)c->report_cc;
+	spec.subject = *subject;
+	spec.body = body;
+	spec.charset = c->charset;
+	spec.message_id = message_id;
+	spec.date = date;
+	spec.extra_headers = extra;
+	rc = kenchi_mail_build(&spec, raw, len, NULL);
+	g_free(from);
+	g_free(body);
+	return rc;
+}
+
+static char *
+cases_add(const char *cases, gint64 id)
+{
+	return cases && *cases ? g_strdup_printf("%s %" G_GINT64_FORMAT, cases, id) : g_strdup_printf("%" G_GINT64_FORMAT, id);
+}
+
+static gint64 *
+cases_parse(const char *cases, guint *n)
+{
+	char **parts = g_strsplit(cases ? cases : "", " ", -1);
+	guint k = g_strv_length(parts), i, m = 0;
+	gint64 *ids = g_new0(gint64, k + 1);
+
+	for (i = 0; i < k; i++)
+		if (*parts[i])
+			ids[m++] = g_ascii_strtoll(parts[i], NULL, 10);
+	g_strfreev(parts);
+	*n = m;
+	return ids;
+}
+
+static gboolean
+take_message_id(const kenchi_outbox_row_t *r, gpointer user)
+{
+	*(char **)user = g_strdup(r->message_id);
+	return FALSE;
+}
+
+static kenchi_status_t
+queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer, gint64 now)
+{
+	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
+	kenchi_mail_spec_t spec = { 0 };
+	kenchi_outbox_row_t row = { 0 };
+	kenchi_status_t rc;
+	JsonNode *ctx;
+	char *subject = NULL, *body = NULL, *raw = NULL, *mid, *from, *reply_to = NULL, *addr, *tok, case_hdr[32];
+	const char *extra[5];
+	gsize len = 0;
+	gint64 id;
+	int lang = lang_index(c ? c->language : "ja");
+
+	if (rx->cfg->analysts == NULL || rx->cfg->analysts[0] == NULL)
+		return KENCHI_OK;
+	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
+		return rc;
+	ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc);
+	if (ctx == NULL)
+		return rc;
+	kenchi_report_template_render(rx->notice[lang], ctx, &subject, &body);
+	json_node_unref(ctx);
+	/* Replies come back to soc+case-N-TOKEN@domain: the token authenticates. */
+	tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
+	addr = from_addr(rx->cfg);
+	{
+		char *at = strrchr(addr, '@');
+		if (at) {
+			*at = '\0';
+			reply_to = g_strdup_printf("%s+case-%" G_GINT64_FORMAT "-%s@%s", addr, case_id, tok, at + 1);
+		}
+	}
+	from = from_header(rx->cfg);
+	mid = kenchi_report_message_id(rx->cfg, "notice", case_id);
+	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, case_id);
+	extra[0] = "X-Kenchi-Case";
+	extra[1] = case_hdr;
+	extra[2] = "X-Kenchi-Kind";
+	extra[3] = "analyst-notice";
+	extra[4] = NULL;
+	spec.from = from;
+	spec.to = (const char *const *)rx->cfg->analysts;
+	spec.reply_to = reply_to;
+	spec.subject = subject;
+	spec.body = body;
+	spec.charset = "utf-8";
+	spec.message_id = mid;
+	spec.date = now;
+	spec.extra_headers = extra;
+	rc = kenchi_mail_build(&spec, &raw, &len, NULL);
+	if (rc == KENCHI_OK) {
+		row.kind = "notice";
+		row.case_id = case_id;
+		row.customer = customer;
+		row.state = "pending";
+		row.message_id = mid;
+		row.env_from = addr;
+		row.rcpts = join_rcpts(rx->cfg->analysts, NULL);
+		row.subject = subject;
+		row.raw = raw;
+		row.raw_len = len;
+		row.next_attempt = now;
+		row.created_at = now;
+		rc = kenchi_store_outbox_insert(st, &row, &id);
+		g_free((char *)row.rcpts);
+	}
+	g_free(subject);
+	g_free(body);
+	g_free(raw);
+	g_free(mid);
+	g_free(from);
+	g_free(reply_to);
+	g_free(addr);
+	g_free(tok);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer,
+			 gint64 arrival, gint64 now)
+{
+	kenchi_outbox_row_t row = { 0 };
+	kenchi_status_t rc;
+	gboolean stale = arrival < now - rx->cfg->stale_s;
+	char *cases = NULL, *subject = NULL, *raw = NULL, *rcpts = NULL, *mid = NULL, *addr = NULL, *err = NULL;
+	gsize len = 0;
+	gint64 id = 0;
+
+	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
+		return rc;
+	if (!stale) {
+		rc = kenchi_store_outbox_open_report(st, customer, now - rx->cfg->outbreak_s, &id, &cases);
+		if (rc == KENCHI_OK) {
+			/* Join the pending report: same Message-ID, re-rendered. */
+			char *all = cases_add(cases, case_id);
+			guint n;
+			gint64 *ids = cases_parse(all, &n);
+			kenchi_outbox_filter_t f = { .id = id };
+
+			/* The row's Message-ID is kept across the re-rendering. */
+			rc = kenchi_store_outbox_each(st, &f, take_message_id, &mid);
+			if (rc == KENCHI_OK)
+				rc = kenchi_report_build_first(rx, st, customer, ids, n, mid, now, &subject, &raw, &len, &rcpts);
+			if (rc == KENCHI_OK)
+				rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, all, rcpts);
+			if (rc == KENCHI_OK)
+				rc = kenchi_store_case_set_report(st, case_id, id);
+			g_free(ids);
+			g_free(all);
+			goto notice;
+		}
+		if (rc != KENCHI_NOT_FOUND)
+			goto done;
+	}
+	mid = kenchi_report_message_id(rx->cfg, "first", case_id);
+	cases = cases_add(NULL, case_id);
+	rc = kenchi_report_build_first(rx, st, customer, &case_id, 1, mid, now, &subject, &raw, &len, &rcpts);
+	if (rc == KENCHI_NOT_FOUND) {
+		err = g_strdup("customer has no report_to address: held");
+		stale = TRUE;
+	} else if (rc != KENCHI_OK) {
+		goto done;
+	} else if (stale) {
+		err = g_strdup_printf("stale: the alert arrived %" G_GINT64_FORMAT " min before ingest; release with"
+		    " `kenchi outbox release`", (now - arrival) / 60);
+	}
+	addr = from_addr(rx->cfg);
+	row.kind = "first_report";
+	row.case_id = case_id;
+	row.customer = customer;
+	row.state = stale ? "held" : "pending";
+	row.message_id = mid;
+	row.env_from = addr;
+	row.rcpts = rcpts ? rcpts : "";
+	row.subject = subject;
+	row.raw = raw;
+	row.raw_len = len;
+	row.cases = cases;
+	row.next_attempt = now + rx->cfg->report_hold_s;
+	row.created_at = now;
+	row.due = arrival + 3600;
+	rc = kenchi_store_outbox_insert(st, &row, &id);
+	if (rc == KENCHI_OK && err)
+		rc = kenchi_store_outbox_mark(st, id, row.state, 0, row.next_attempt, err, 0);
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_case_set_report(st, case_id, id);
+notice:
+	if (rc == KENCHI_OK)
+		rc = queue_notice(rx, st, case_id, customer, now);
+done:
+	g_free(cases);
+	g_free(subject);
+	g_free(raw);
+	g_free(rcpts);
+	g_free(mid);
+	g_free(addr);
+	g_free(err);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *subject,
+			  const char *body, gint64 now)
+{
+	kenchi_mail_spec_t spec = { 0 };
+	kenchi_outbox_row_t row = { 0 };
+	char *raw = NULL, *mid, *from, *addr;
+	gsize len = 0;
+	gint64 id;
+	kenchi_status_t rc;
+
+	if (rx->cfg->analysts == NULL || rx->cfg->analysts[0] == NULL)
+		return KENCHI_OK;
+	from = from_header(rx->cfg);
+	addr = from_addr(rx->cfg);
+	mid = kenchi_report_message_id(rx->cfg, "alert", case_id);
+	spec.from = from;
+	spec.to = (const char *const *)rx->cfg->analysts;
+	spec.subject = subject;
+	spec.body = body;
+	spec.charset = "utf-8";
+	spec.message_id = mid;
+	spec.date = now;
+	rc = kenchi_mail_build(&spec, &raw, &len, NULL);
+	if (rc == KENCHI_OK) {
+		row.kind = "alert";
+		row.case_id = case_id;
+		row.state = "pending";
+		row.message_id = mid;
+		row.env_from = addr;
+		row.rcpts = join_rcpts(rx->cfg->analysts, NULL);
+		row.subject = subject;
+		row.raw = raw;
+		row.raw_len = len;
+		row.next_attempt = now;
+		row.created_at = now;
+		rc = kenchi_store_outbox_insert(st, &row, &id);
+		g_free((char *)row.rcpts);
+	}
+	g_free(raw);
+	g_free(mid);
+	g_free(from);
+	g_free(addr);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* report.h: rendering reports and notices from templates and queueing them
+ * in the outbox, inside the caller's transaction (the case's).  Nothing here
+ * prints; errors come back as statuses.
+ *
+ * The context owns the loaded templates and explanations (both languages)
+ * and the command-token key; one thread uses it. */
+#ifndef KENCHI_REPORT_H
+#define KENCHI_REPORT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "util/config.h"
+#include "util/status.h"
+#include "store/store.h"
+
+typedef struct kenchi_reports kenchi_reports_t;
+
+/* Load templates/ and data/explanations.* below CFG's data root.  NULL with
+ * *error ("file:line: message" lines) when any of them is broken. */
+kenchi_reports_t *kenchi_reports_new(const kenchi_config_t *cfg, GError **error);
+void kenchi_reports_free(kenchi_reports_t *rx);
+
+/* The data a template sees for CASE_IDS (the first leads) of CUSTOMER.
+ * New reference; NULL with *rc set when a case cannot be read. */
+JsonNode *kenchi_report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer,
+				const gint64 *case_ids, guint n, kenchi_status_t *rc);
+
+/* Render the first report of CASE_IDS as a complete mail (CRLF).
+ * *subject, *raw: g_free.  MESSAGE_ID is the row's stable id. */
+kenchi_status_t kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer,
+					  const gint64 *case_ids, guint n, const char *message_id, gint64 date,
+					  char **subject, char **raw, gsize *len, char **rcpts);
+
+/* A case became reportable: queue (or join) its customer's first report and
+ * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's. */
+kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+					 const char *customer, gint64 arrival, gint64 now);
+
+/* Queue a plain mail to the analysts (SLA alerts, delivery failures). */
+kenchi_status_t kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+					  const char *subject, const char *body, gint64 now);
+
+/* A fresh Message-ID (without brackets) in the SOC's domain; g_free. */
+char *kenchi_report_message_id(const kenchi_config_t *cfg, const char *kind, gint64 case_id);
+
+#endif
