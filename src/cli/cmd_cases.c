@@ -356,6 +356,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		JsonObject *o = case_json(l->st, c);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 		json_object_set_int_member(o, "second_report_left_s", left2);
+		json_object_set_boolean_member(o, "first_report_late", c->sla_alerted);
 		json_node_take_object(n, o);
 		kenchi_print_json_line(n);
 		json_node_unref(n);
@@ -370,8 +371,11 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		col = "\033[31m", end = "\033[0m";
 	else if (l->color && c->second_report_due && left2 < 7200)
 		col = "\033[33m", end = "\033[0m";
-	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s%s\n", col, c->id, c->customer, c->priority,
-	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, end);
+	/* The first report's SLA: LATE once the analysts were alerted. */
+	if (l->color && c->sla_alerted)
+		col = "\033[31m", end = "\033[0m";
+	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s %s%s\n", col, c->id, c->customer, c->priority,
+	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, c->sla_alerted ? "LATE" : "", end);
 	g_free(d);
 	return TRUE;
 }
@@ -401,8 +405,8 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	l.now = kenchi_now();
 	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL;
 	if (!json)
-		printf("%-5s %-10s %-3s %3s %-18s %-25s %10s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
-		    "SECOND REPORT DUE", "LEFT");
+		printf("%-5s %-10s %-3s %3s %-18s %-25s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
+		    "SECOND REPORT DUE", "LEFT", "1ST REPORT");
 	st = kenchi_store_cases_each(app->st, &f, print_due, &l);
 	if (st != KENCHI_OK) {
 		kenchi_err("due: %s", kenchi_store_errmsg(app->st));

@@ -133,6 +133,8 @@ typedef struct {
 	gint64 outbreak;
 	const char *hostname;
 	gint64 created_at, updated_at;
+	gint64 first_report;        /* outbox id of its first report, 0 none */
+	gboolean sla_alerted;       /* the analysts were told the first report is late */
 } kenchi_case_row_t;
 
 /* The case an event belongs to: same customer and detection_id; else same

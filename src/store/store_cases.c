@@ -8,7 +8,8 @@
 
 #define CASE_COLS "id, customer, host_key, file_key, detection_id, state, reportable, suppressed_reason," \
 	" score, priority, score_reasons, tags, escalated, quarantine, quarantine_at, events, first_seen," \
-	" last_seen, arrival, first_report_due, second_report_due, outbreak, hostname, created_at, updated_at"
+	" last_seen, arrival, first_report_due, second_report_due, outbreak, hostname, created_at, updated_at," \
+	" coalesce(first_report, 0), sla_alerted"
 
 static void
 read_case(sqlite3_stmt *q, kenchi_case_row_t *c)
@@ -38,6 +39,8 @@ read_case(sqlite3_stmt *q, kenchi_case_row_t *c)
 	c->hostname = kenchi_col_text(q, 22);
 	c->created_at = sqlite3_column_int64(q, 23);
 	c->updated_at = sqlite3_column_int64(q, 24);
+	c->first_report = sqlite3_column_int64(q, 25);
+	c->sla_alerted = sqlite3_column_int(q, 26);
 }
 
 static kenchi_status_t

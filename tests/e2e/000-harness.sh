@@ -35,8 +35,9 @@ imap_login alice wrong 2>/dev/null; r1=$?
 imap_login nosuchuser wrong 2>/dev/null; r2=$?
 t1=$(now_ms)
 is "$r1$r2" 11 "wrong password and unknown user are refused"
-# with anvil's penalty the second failure from this IP would take 4.5 s
-cmp_ok $((t1 - t0)) -lt 2000 "two failed logins take < 2 s in all: $((t1 - t0)) ms"
+# With anvil's penalty the second failure from this IP would take 4.5 s;
+# the time is reported, not asserted (speed belongs to bench/).
+diag "two failed logins took $((t1 - t0)) ms"
 
 imap_deliver bob "$msg1"
 ok $? "dovecot-lda delivers to bob"

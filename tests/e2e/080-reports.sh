@@ -1,0 +1,205 @@
+#!/bin/bash
+# 080-reports: first reports through a real SMTP server on 127.0.0.1
+# (aiosmtpd): rendering, charsets, header safety, consolidation, stale
+# alerts held, retries with backoff, 5xx failures, tenant isolation, and the
+# SLA guard.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+smtp_start || bail "cannot start the SMTP sink"
+conf() {   # conf PORT: a configuration pointing at the sink
+    cat >"$KT_TMP/k.conf" <<CONF
+[kenchi]
+report_hold = 2m
+outbreak_window = 5m
+stale_after = 1h
+[soc]
+name = 検知SOC
+from = soc@soc.example.jp
+signature = SOCチーム
+analysts = analyst@soc.example.jp
+[smtp]
+host = 127.0.0.1
+port = $1
+[customer acme]
+name = ㈱アクメ
+recipients = soc+acme@soc.example.jp
+report_to = security@acme.example.co.jp
+language = ja
+charset = iso-2022-jp
+[customer globex]
+name = Globex Corporation
+recipients = soc+globex@soc.example.jp
+report_to = soc-reports@globex.example.com
+language = en
+charset = utf-8
+CONF
+}
+conf "$SMTP_PORT"
+export KENCHI_CONF=$KT_TMP/k.conf
+# The alert's Received header says 07:13:05 UTC: ingest ten minutes later.
+export KENCHI_NOW=2026-11-25T07:23:00Z
+
+"$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(sql "select kind || ':' || state from outbox order by id" | tr '\n' ' ')" "first_report:pending notice:pending " "a new case queues its first report and the analysts' notice in the same transaction"
+is "$(sql "select (select first_report from cases where id = 1) = (select id from outbox where kind = 'first_report')")" 1 "the case points at its report"
+
+"$KENCHI" send 2>/dev/null
+is $? 0 "send"
+is "$(smtp_count)" 1 "the notice goes at once; the first report waits for cases to join"
+KENCHI_NOW=2026-11-25T07:25:30Z "$KENCHI" send 2>/dev/null
+is "$(smtp_count)" 2 "after the hold the first report is sent"
+is "$(sql "select state from outbox where kind = 'first_report'")" sent "and marked sent"
+
+# Find the customer's report in the sink and decode it with kenchi's own reader.
+report_file() { grep -l "X-Kenchi-Kind: first-report" $(smtp_messages) | tail -n "${1:-1}" | head -1; }
+rf=$(report_file)
+KENCHI_DB=$KT_TMP/readback.db "$KENCHI" deliver <"$rf" 2>/dev/null
+subj=$(KENCHI_DB=$KT_TMP/readback.db sql "select subject from messages")
+is "$subj" "[kenchi #1] 【一次報告】Threat Detected を検知しました (PC-TK-0231)" "the ISO-2022-JP subject decodes back exactly"
+body=$("$KENCHI" parse --text "$rf")
+like "$body" "㈱アクメ 御中" "the body carries ㈱ (a Windows extension glibc refuses) in ISO-2022-JP"
+like "$body" "c\[:\]\\\\Users\\\\yamada" "the path is defanged"
+like "$body" "関連したファイル名 : chrome.exe" "every field of the sample layout is filled"
+grep -q $'\r$' "$rf" && ! grep -q $'[^\r]$' <(head -c 2000 "$rf" | sed -n '1,/^\r$/p')
+ok $? "CRLF line ends"
+like "$(cat "$rf")" "Auto-Submitted: auto-generated" "Auto-Submitted is set"
+like "$(cat "$rf")" "Message-I[dD]: <kenchi\.first\.1\." "a stable Message-ID of kenchi's"
+nf=$(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages) | head -1)
+like "$(cat "$nf")" "Reply-To: soc\+case-1-[0-9a-f]{12}@soc.example.jp" "the notice's Reply-To carries the case token"
+
+# UTF-8 customer, English.
+"$KENCHI" deliver <"$FIX/mail/en-8bit.eml" 2>/dev/null
+KENCHI_NOW=2026-11-25T09:20:00Z "$KENCHI" send --all 2>/dev/null
+gf=$(grep -l "soc-reports@globex" $(smtp_messages) | head -1)
+"$KT_PY" - "$gf" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+assert m["Subject"] == "[kenchi #2] First report: Threat Detected detected on GX-LT-0042", m["Subject"]
+body = m.get_content()
+assert "Dear Globex Corporation," in body and "José Müller" in body, body[:400]
+PY
+ok $? "the UTF-8 report decodes back exactly (subject and body)"
+
+# Tenants: no report names another customer's hosts or files.
+"$KT_PY" - $(grep -l "X-Kenchi-Kind: first-report" $(smtp_messages)) <<'PY'
+import email, email.policy, sys
+for f in sys.argv[1:]:
+    raw = open(f, "rb").read()
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    to = str(m["To"])
+    text = raw.decode("iso2022_jp", "replace") if b"ISO-2022-JP" in raw else m.get_content()
+    if "acme" in to:
+        assert "GX-" not in text and "Globex" not in text, f
+    if "globex" in to:
+        assert "PC-TK" not in text and "アクメ" not in text, f
+PY
+ok $? "no report holds another customer's data"
+
+# No value from an alert can add a header.
+cat >"$KT_TMP/inj.eml" <<'MAIL'
+Received: by mx.soc.example.jp; Wed, 25 Nov 2026 09:30:00 +0000
+From: Cisco <no-reply@amp.cisco.com>
+To: soc+globex@soc.example.jp
+Subject: [Cisco AMP for Endpoints Subscription] [f] Matching Events Found On X
+Message-ID: <inj@test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Event Type: Threat Detected
+Event ID: 7300000000000000001
+Computer: =?utf-8?q?evil=0D=0ABcc:_x@evil.example?= Bcc: x@evil.example
+File Name: a.exe{{soc.name}}${HOME}
+Detection: W32.Test
+MAIL
+"$KENCHI" deliver <"$KT_TMP/inj.eml" 2>/dev/null
+KENCHI_NOW=2026-11-25T09:40:00Z "$KENCHI" send --all 2>/dev/null
+jf=$(grep -l "Message-I[dD]: <kenchi.first.3\." $(smtp_messages) | head -1)
+"$KT_PY" - "$jf" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+assert m["Bcc"] is None, "Bcc header injected"
+names = {k.lower() for k in m.keys()}
+allowed = {"from","to","cc","subject","date","message-id","auto-submitted","x-kenchi-loop","x-kenchi-case",
+           "x-kenchi-kind","mime-version","content-type","content-transfer-encoding","reply-to"}
+assert names <= allowed, names - allowed
+body = m.get_content()
+assert "{{soc.name}}${HOME}" in body, "template syntax in a value must print literally"
+PY
+ok $? "alert values cannot add headers, and template syntax in them prints literally"
+
+# The server is down, then comes back: delivered once each.
+"$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+smtp_stop
+KENCHI_NOW=2026-11-25T09:40:00Z "$KENCHI" send --all 2>/dev/null
+is $? 75 "send with the server down exits 75"
+is "$(sql "select attempts || ':' || state from outbox where case_id = 4 and kind = 'first_report'")" "1:pending" "the row stays pending with one attempt"
+like "$(sql "select last_error from outbox where case_id = 4 and kind = 'first_report'")" "." "and records why"
+na=$(sql "select next_attempt - strftime('%s','2026-11-25T09:40:00Z') from outbox where case_id = 4 and kind = 'first_report'")
+cmp_ok "$na" -ge 20 "the next attempt is backed off"
+KENCHI_NOW=2026-11-25T09:40:05Z "$KENCHI" send 2>/dev/null
+is "$(sql "select attempts from outbox where case_id = 4 and kind = 'first_report'")" 1 "not retried before the backoff"
+smtp_start || bail "sink restart"
+conf "$SMTP_PORT"
+KENCHI_NOW=2026-11-25T10:00:00Z "$KENCHI" send 2>/dev/null
+is $? 0 "the retry after the backoff succeeds"
+KENCHI_NOW=2026-11-25T11:00:00Z "$KENCHI" send --all 2>/dev/null
+ids=$(for f in $(smtp_messages); do grep -i -m1 '^Message-Id:' "$f"; done | sort | uniq -d | wc -l)
+is "$ids" 0 "every report was delivered exactly once"
+is "$(sql "select count(*) from outbox where state <> 'sent'")" 0 "the outbox is empty"
+
+# A 5xx fails the row, lists it, and tells the analysts.
+"$KENCHI" deliver <"$FIX/mail/en-base64.eml" 2>/dev/null
+smtp_ctl permfail
+KENCHI_NOW=2026-11-25T11:00:00Z "$KENCHI" send --all 2>/dev/null
+smtp_ctl ok
+is "$(sql "select state from outbox where case_id = 5 and kind = 'first_report'")" failed "a 5xx reply fails the row"
+like "$("$KENCHI" outbox --state failed)" "first_report" "kenchi outbox --state failed lists it"
+is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%delivery failed%'")" 1 "the analysts get a notice of the failure"
+KENCHI_NOW=2026-11-25T11:01:00Z "$KENCHI" send --all 2>/dev/null
+id=$(sql "select id from outbox where case_id = 5 and kind = 'first_report'")
+"$KENCHI" outbox retry "$id" >/dev/null
+KENCHI_NOW=2026-11-25T11:02:00Z "$KENCHI" send --all 2>/dev/null
+is "$(sql "select state from outbox where id = $id")" sent "outbox retry N sends it again"
+
+# Outbreak: four new cases within minutes are one consolidated report.
+for i in 1 2 3 4; do KENCHI_NOW=2026-11-25T02:1${i}:00Z "$KENCHI" deliver <"$FIX/mail/outbreak-$i.eml" 2>/dev/null; done
+is "$(sql "select count(*) from outbox where kind = 'first_report' and customer = 'acme' and state = 'pending'")" 1 "four new cases of one customer: one first report"
+like "$(sql "select cases from outbox where kind = 'first_report' and state = 'pending'")" "^[0-9]+ [0-9]+ [0-9]+ [0-9]+$" "listing all four cases"
+KENCHI_NOW=2026-11-25T02:20:00Z "$KENCHI" send 2>/dev/null
+of=$(grep -l "X-Kenchi-Kind: first-report" $(smtp_messages) | xargs ls -t | head -1)
+KENCHI_DB=$KT_TMP/readback2.db "$KENCHI" deliver <"$of" 2>/dev/null
+like "$(KENCHI_DB=$KT_TMP/readback2.db sql "select subject from messages")" "他3台" "the subject says three more hosts"
+
+# A backlog: alerts that arrived hours ago are held, not mailed.
+KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" deliver <"$FIX/mail/en-alternative.eml" 2>/dev/null
+is "$(sql "select state from outbox where kind = 'first_report' order by id desc limit 1")" held "a stale alert's report is held"
+like "$(sql "select last_error from outbox where kind = 'first_report' order by id desc limit 1")" "stale" "with the reason"
+"$KENCHI" outbox release --all >/dev/null
+is "$(sql "select state from outbox where kind = 'first_report' order by id desc limit 1")" pending "outbox release --all lets it go"
+
+# SLA guard: a first report still unsent 45 minutes after arrival.
+smtp_stop
+main_db=$KENCHI_DB
+export KENCHI_DB=$KT_TMP/sla.db
+{
+    # No Received header: the arrival is the time of ingest.
+    sed '/^Received:/d' "$KT_TMP/inj.eml" | KENCHI_NOW=2026-11-27T09:00:00Z "$KENCHI" deliver 2>/dev/null
+    KENCHI_NOW=2026-11-27T09:30:00Z "$KENCHI" send --all 2>/dev/null
+    is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 0 "no SLA alert 30 minutes after arrival"
+    KENCHI_NOW=2026-11-27T09:50:00Z "$KENCHI" send --all 2>/dev/null
+    is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 1 "an unsent first report 45 minutes after arrival alerts the analysts"
+    KENCHI_NOW=2026-11-27T09:55:00Z "$KENCHI" send --all 2>/dev/null
+    is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 1 "once"
+    like "$("$KENCHI" due)" "LATE" "kenchi due flags it"
+}
+export KENCHI_DB=$main_db
+
+# preview prints the report without queueing or sending.
+before=$(sql "select count(*) from outbox")
+out=$("$KENCHI" preview 1)
+like "$out" "【一次報告】" "preview prints the report"
+is "$(sql "select count(*) from outbox")" "$before" "without queueing anything"
+
+done_testing
