@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "parse/event.h"
+#include "util/clock.h"
 
 int
 kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
@@ -168,4 +169,38 @@ kenchi_read_all(FILE *fp, GByteArray **out)
 	}
 	*out = arr;
 	return KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsize len, const char *source,
+		  const char *origin, const char *customer, kenchi_analysis_t *a)
+{
+	kenchi_ingest_opts_t opts = { .source = source, .origin = origin, .customer = customer, .now = kenchi_now() };
+	kenchi_ingest_ctx_t ctx = { .cfg = app->cfg, .rules = app->rules, .cases = app->cases, .reports = app->reports };
+	kenchi_status_t st;
+
+	/* Parse before taking the write lock: the lock is held only for SQL. */
+	kenchi_ingest_analyse(&ctx, m, raw, len, &opts, a);
+	st = kenchi_store_begin(app->st);
+	if (st == KENCHI_OK)
+		st = kenchi_ingest_store(&ctx, app->st, a, &opts);
+	if (st == KENCHI_OK)
+		st = kenchi_store_commit(app->st);
+	if (st != KENCHI_OK) {
+		kenchi_err("%s: %s: %s: %s", source, origin ? origin : "-", kenchi_status_to_string(st),
+		    kenchi_store_errmsg(app->st));
+		kenchi_store_rollback(app->st);
+	}
+	return st;
+}
+
+void
+kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin)
+{
+	kenchi_info("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s customer=%s events=%d dup_events=%d"
+	    " case=%" G_GINT64_FORMAT " new_cases=%d action=%s%s",
+	    a->message, source, origin ? " origin=" : "", origin ? origin : "", kenchi_kind_to_string(a->x.kind),
+	    a->customer, a->events_new, a->events_dup, a->case_id, a->cases_new,
+	    a->reportable ? "first-report" : a->events_new ? "case-update" : "stored",
+	    a->duplicate ? " duplicate=1" : "");
 }

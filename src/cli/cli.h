@@ -44,6 +44,15 @@ int kenchi_app_load_reports(kenchi_app_t *app);
 int kenchi_app_open_store(kenchi_app_t *app);
 const char *kenchi_app_db_path(kenchi_app_t *app);
 
+/* Ingest one message: analyse, then store it in one transaction and
+ * commit.  Clearing A (kenchi_analysis_clear) is the caller's; RAW must
+ * outlive A.  Needs kenchi_app_load (rules), _load_cases, _load_reports and
+ * _open_store done.  Returns the store's status (KENCHI_TEMP: retry). */
+kenchi_status_t kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsize len,
+				  const char *source, const char *origin, const char *customer, kenchi_analysis_t *a);
+/* The one key=value log line of a processed message. */
+void kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin);
+
 /* Parse a subcommand's options with GOptionContext; 64 on error. */
 int kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***argv);
 
@@ -73,5 +82,8 @@ int kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_send(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv);
 
 #endif

@@ -117,6 +117,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
 	"ALTER TABLE cases ADD COLUMN first_report INTEGER;"
 	"ALTER TABLE cases ADD COLUMN sla_alerted INTEGER NOT NULL DEFAULT 0;",
+
+	/* 4: where each source (an IMAP mailbox) has got to */
+	"CREATE TABLE sources ("
+	"  name TEXT PRIMARY KEY,"           /* "imap:ACCOUNT/MAILBOX" */
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
 };
 
 int

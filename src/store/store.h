@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 3
+#define KENCHI_SCHEMA_VERSION 4
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -222,6 +222,12 @@ kenchi_status_t kenchi_store_case_set_report(kenchi_store_t *st, gint64 case_id,
  * not yet alerted; marks them alerted. */
 kenchi_status_t kenchi_store_cases_sla_late(kenchi_store_t *st, gint64 arrival_before, kenchi_case_cb cb, gpointer user);
 kenchi_status_t kenchi_store_case_set_sla_alerted(kenchi_store_t *st, gint64 case_id);
+
+/* Source positions (IMAP): UIDVALIDITY and the last UID committed.
+ * KENCHI_NOT_FOUND when the source has no position yet. */
+kenchi_status_t kenchi_store_source_get(kenchi_store_t *st, const char *name, gint64 *uidvalidity, gint64 *last_uid);
+kenchi_status_t kenchi_store_source_set(kenchi_store_t *st, const char *name, gint64 uidvalidity, gint64 last_uid,
+					gint64 now);
 
 /* Meta: kenchi's own small settings (the token key). */
 kenchi_status_t kenchi_store_meta_get(kenchi_store_t *st, const char *key, GBytes **value);

@@ -296,6 +296,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->stale_s = get_duration(cfg, errors, "kenchi", "stale_after", 3600);
 	cfg->report_hold_s = get_duration(cfg, errors, "kenchi", "report_hold", 120);
 	cfg->sla_warn_s = get_duration(cfg, errors, "kenchi", "sla_warning", 45 * 60);
+	cfg->send_interval_s = get_duration(cfg, errors, "kenchi", "send_interval", 10);
 
 	cfg->soc_name = get_str(cfg->kf, "soc", "name", "kenchi SOC");
 	cfg->soc_from = get_str(cfg->kf, "soc", "from", "soc@localhost");
@@ -328,7 +329,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 		if (g_str_has_prefix(*g, "customer "))
 			load_customer(cfg, *g, errors);
 		else if (strcmp(*g, "kenchi") && strcmp(*g, "soc") && strcmp(*g, "smtp") &&
-		    !g_str_has_prefix(*g, "imap") && strcmp(*g, "maildir") && strcmp(*g, "sources"))
+		    !g_str_has_prefix(*g, "imap") && !g_str_has_prefix(*g, "maildir") && strcmp(*g, "sources"))
 			err_at(errors, cfg, *g, NULL, "unknown section");
 	}
 	g_strfreev(groups);

@@ -35,6 +35,7 @@ typedef struct {
 	int stale_s;             /* older alerts wait for release */
 	int report_hold_s;       /* a first report waits this long for more cases to join */
 	int sla_warn_s;          /* unsent first report this long after arrival: alert analysts */
+	int send_interval_s;     /* the daemon flushes the outbox this often */
 	GPtrArray *customers;    /* kenchi_customer_t*, owned, in file order */
 	/* [soc] */
 	char *soc_name;

@@ -1,0 +1,69 @@
+/* daemon.c: shared pieces of the long-running commands. */
+#include <glib-unix.h>
+#include <signal.h>
+#include "cli/daemon.h"
+
+kenchi_status_t
+kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
+{
+	kenchi_maildir_ctx_t *mc = user;
+	kenchi_analysis_t a = { 0 };
+	GMappedFile *mf;
+	GError *err = NULL;
+	kenchi_status_t st;
+	char *origin;
+
+	mf = g_mapped_file_new(path, FALSE, &err);
+	if (mf == NULL) {
+		/* Gone already (another watcher took it) is not an error. */
+		gboolean gone = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+		kenchi_warn("maildir %s: %s", mc->name, err->message);
+		g_error_free(err);
+		return gone ? KENCHI_OK : KENCHI_TEMP;
+	}
+	origin = g_strdup_printf("maildir:%s/%s", mc->name, name);
+	st = kenchi_app_ingest(mc->app, mc->m, g_mapped_file_get_contents(mf) ? g_mapped_file_get_contents(mf) : "",
+	    g_mapped_file_get_length(mf), "maildir", origin, mc->customer, &a);
+	if (st == KENCHI_OK)
+		kenchi_app_log_message(&a, "maildir", origin);
+	kenchi_analysis_clear(&a);
+	g_mapped_file_unref(mf);
+	g_free(origin);
+	return st;
+}
+
+typedef struct {
+	GMainLoop *loop;
+	void (*reload)(gpointer);
+	gpointer user;
+} sig_ctx_t;
+
+static sig_ctx_t sig_ctx;
+
+static gboolean
+on_quit(gpointer user)
+{
+	kenchi_info("signal: stopping after the message in hand");
+	g_main_loop_quit(sig_ctx.loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer user)
+{
+	if (sig_ctx.reload)
+		sig_ctx.reload(sig_ctx.user);
+	return G_SOURCE_CONTINUE;
+}
+
+void
+kenchi_daemon_signals(GMainLoop *loop, void (*reload)(gpointer), gpointer user)
+{
+	sig_ctx.loop = loop;
+	sig_ctx.reload = reload;
+	sig_ctx.user = user;
+	g_unix_signal_add(SIGTERM, on_quit, NULL);
+	g_unix_signal_add(SIGINT, on_quit, NULL);
+	g_unix_signal_add(SIGHUP, on_hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}

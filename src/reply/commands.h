@@ -1,0 +1,78 @@
+/* commands.h: the analyst's commands in a reply to a notice mail, as in
+ * RT's CommandByMail: `keyword: value` lines at the top of the body.
+ *
+ * This is a pure parser and validator: no database, no printing, no mail.
+ * The caller applies the list only when errors == 0 (all or nothing) and
+ * writes the transcript from each command's text and error.  The syntax and
+ * every command are documented in kenchi-commands(7). */
+#ifndef KENCHI_COMMANDS_H
+#define KENCHI_COMMANDS_H
+
+#include <glib.h>
+
+#define KENCHI_CMD_MAX       100    /* commands per mail; more is an error */
+#define KENCHI_CMD_VALUE_MAX 4096   /* bytes per value, continuations included */
+
+typedef enum {
+	KENCHI_CMD_VERDICT,
+	KENCHI_CMD_STATE,
+	KENCHI_CMD_REASON,
+	KENCHI_CMD_SUMMARY,
+	KENCHI_CMD_ACTION,
+	KENCHI_CMD_PREVENTION,
+	KENCHI_CMD_ASSIGN,
+	KENCHI_CMD_PRIORITY,
+	KENCHI_CMD_NOTE,
+	KENCHI_CMD_ALLOW,
+	KENCHI_CMD_BLOCK,
+	KENCHI_CMD_MERGE,
+	KENCHI_CMD_CLOSE,
+	KENCHI_CMD_REOPEN,
+	KENCHI_CMD_SEND,
+	KENCHI_CMD_HELP
+} kenchi_cmd_kind_t;
+
+/* One line of the transcript.  All strings are owned by the command and
+ * freed with the list.  Check error first: when it is set, nothing of the
+ * command may be acted on, value and the other fields may be NULL, and for
+ * a line that is not a command at all (no colon, unknown keyword, over the
+ * limit) kind is KENCHI_CMD_NOTE only because the enum has no "none". */
+typedef struct {
+	kenchi_cmd_kind_t kind;
+	int line;             /* 1-based line in the body */
+	char *text;           /* owned: the line as written, continuations joined with a space;
+	                       * valid UTF-8, controls replaced, cut at about 4 KB ("…") */
+	char *value;          /* owned: normalized value: verdict word, "P2", state/note text,
+	                       * "KIND VALUE" for allow/block, "123" for merge,
+	                       * "second-report" for send, "" for close/reopen/help */
+	char *level;          /* owned: verdict level low|medium|high, or NULL */
+	char *list_kind;      /* owned: allow: sha256 detection path host;
+	                       * block: sha256 url ip domain; else NULL */
+	char *list_value;     /* owned: sha256 64 lower-case hex; ip in canonical form;
+	                       * url with a lower-case scheme; domain lower-case ASCII
+	                       * (IDN to punycode); detection, path, host as written */
+	gint64 number;        /* merge: the case number; priority: 1..4; else 0 */
+	char *error;          /* owned: NULL when valid, else why (for the transcript) */
+} kenchi_command_t;
+
+typedef struct {
+	GPtrArray *cmds;      /* owned: kenchi_command_t *, in body order */
+	int errors;           /* commands with error != NULL */
+	gboolean empty;       /* no command lines at all before the end markers */
+} kenchi_command_list_t;
+
+/* Parse the top of BODY_UTF8 (NUL-terminated; NULL is an empty body).
+ * Never NULL; free with kenchi_commands_free(). */
+kenchi_command_list_t *kenchi_commands_parse(const char *body_utf8);
+/* The same for a body of LEN bytes (-1: NUL-terminated) that may hold NUL
+ * bytes, as a decoded base64 part can: a command line with a NUL or another
+ * control character is an error, never silently cut. */
+kenchi_command_list_t *kenchi_commands_parse_len(const char *body, gssize len);
+void kenchi_commands_free(kenchi_command_list_t *l);
+
+/* "verdict", "state", ... (static; "unknown" outside the enum). */
+const char *kenchi_cmd_kind_name(kenchi_cmd_kind_t k);
+/* The reply to `help`, also the source of the man page's list (g_free). */
+char *kenchi_commands_help_text(void);
+
+#endif

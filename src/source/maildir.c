@@ -1,0 +1,264 @@
+/* maildir.c: the maildir source (see maildir.h).
+ *
+ * Raw inotify rather than GFileMonitor: we need IN_MOVED_TO and
+ * IN_CLOSE_WRITE on new/ exactly (a delivery agent writes to tmp/ and
+ * renames into new/), and to notice IN_IGNORED when new/ itself goes away. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <glib-unix.h>
+#include "source/maildir.h"
+
+struct kenchi_maildir {
+	char *path;
+	char *new_dir;
+	char *cur_dir;
+	kenchi_maildir_ingest_fn fn;
+	gpointer user;
+	int ifd;
+	int wd;          /* on new/: arrivals */
+	int wd_root;     /* on the maildir itself: renamed or deleted */
+	guint fd_source;
+	guint rescan_source;
+	guint retry_source;
+	int rescan_s;
+	kenchi_maildir_stats_t stats;
+};
+
+kenchi_maildir_t *
+kenchi_maildir_new(const char *path, kenchi_maildir_ingest_fn fn, gpointer user)
+{
+	kenchi_maildir_t *md = g_new0(kenchi_maildir_t, 1);
+
+	md->path = g_strdup(path);
+	md->new_dir = g_build_filename(path, "new", NULL);
+	md->cur_dir = g_build_filename(path, "cur", NULL);
+	md->fn = fn;
+	md->user = user;
+	md->ifd = -1;
+	md->wd = -1;
+	md->wd_root = -1;
+	return md;
+}
+
+void
+kenchi_maildir_free(kenchi_maildir_t *md)
+{
+	if (md == NULL)
+		return;
+	if (md->fd_source)
+		g_source_remove(md->fd_source);
+	if (md->rescan_source)
+		g_source_remove(md->rescan_source);
+	if (md->retry_source)
+		g_source_remove(md->retry_source);
+	if (md->ifd >= 0)
+		close(md->ifd);
+	g_free(md->path);
+	g_free(md->new_dir);
+	g_free(md->cur_dir);
+	g_free(md);
+}
+
+const char *
+kenchi_maildir_path(const kenchi_maildir_t *md)
+{
+	return md->path;
+}
+
+const kenchi_maildir_stats_t *
+kenchi_maildir_stats(const kenchi_maildir_t *md)
+{
+	return &md->stats;
+}
+
+static int
+cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* cur/ name: the unique part plus the info ":2,S" (seen). */
+static char *
+cur_name(const char *name)
+{
+	const char *colon = strchr(name, ':');
+	gsize base = colon ? (gsize)(colon - name) : strlen(name);
+
+	return g_strdup_printf("%.*s:2,S", (int)base, name);
+}
+
+kenchi_status_t
+kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
+{
+	GDir *d;
+	GPtrArray *names;
+	const char *n;
+	kenchi_status_t rc = KENCHI_OK;
+	guint i;
+
+	*done = 0;
+	d = g_dir_open(md->new_dir, 0, NULL);
+	if (d == NULL)
+		return KENCHI_WAIT;   /* the maildir is away (renamed?): try again later */
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((n = g_dir_read_name(d)) != NULL)
+		if (n[0] != '.')
+			g_ptr_array_add(names, g_strdup(n));
+	g_dir_close(d);
+	g_ptr_array_sort(names, cmp_names);
+	for (i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		char *src = g_build_filename(md->new_dir, name, NULL);
+		char *cn = cur_name(name);
+		char *dst = g_build_filename(md->cur_dir, cn, NULL);
+
+		rc = md->fn(src, name, md->user);
+		if (rc == KENCHI_OK) {
+			/* Committed: now, and only now, out of new/. */
+			if (rename(src, dst) != 0 && errno != ENOENT)
+				rc = errno == ENOSPC ? KENCHI_TEMP : KENCHI_IO;
+			else {
+				(*done)++;
+				md->stats.taken++;
+			}
+		}
+		g_free(src);
+		g_free(cn);
+		g_free(dst);
+		if (rc != KENCHI_OK)
+			break;
+	}
+	g_ptr_array_unref(names);
+	md->stats.last = rc;
+	if (rc != KENCHI_OK)
+		md->stats.failed_scans++;
+	return rc;
+}
+
+static gboolean on_retry(gpointer user);
+static void drop_watches(kenchi_maildir_t *md);
+
+static void
+scan_now(kenchi_maildir_t *md)
+{
+	int done;
+	kenchi_status_t rc = kenchi_maildir_scan(md, &done);
+
+	if (rc == KENCHI_WAIT && md->wd >= 0) {
+		/* The path is gone: the watch is on an inode that may be
+		 * renamed elsewhere.  Drop it and wait for the path. */
+		drop_watches(md);
+		md->stats.rewatches++;
+	}
+	if (rc != KENCHI_OK && md->retry_source == 0)
+		md->retry_source = g_timeout_add_seconds(rc == KENCHI_WAIT ? 1 : 5, on_retry, md);
+}
+
+static gboolean add_watch(kenchi_maildir_t *md);
+static void drop_watches(kenchi_maildir_t *md);
+
+static gboolean
+on_retry(gpointer user)
+{
+	kenchi_maildir_t *md = user;
+
+	md->retry_source = 0;
+	if (md->wd < 0 && !add_watch(md)) {
+		md->retry_source = g_timeout_add_seconds(1, on_retry, md);
+		return G_SOURCE_REMOVE;
+	}
+	scan_now(md);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_inotify(int fd, GIOCondition cond, gpointer user)
+{
+	kenchi_maildir_t *md = user;
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	gboolean arrived = FALSE, gone = FALSE;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		char *p;
+		for (p = buf; p < buf + n; ) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))
+				arrived = TRUE;
+			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+				gone = TRUE;
+			p += sizeof *ev + ev->len;
+		}
+	}
+	if (gone) {
+		/* The maildir went away (renamed or deleted): poll for its path. */
+		drop_watches(md);
+		md->stats.rewatches++;
+		if (md->retry_source == 0)
+			md->retry_source = g_timeout_add_seconds(1, on_retry, md);
+	} else if (arrived) {
+		scan_now(md);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_rescan(gpointer user)
+{
+	kenchi_maildir_t *md = user;
+	int old = md->wd, old_root = md->wd_root;
+
+	/* Re-add by path: if the maildir was replaced by another directory
+	 * of the same name, the watches move to it. */
+	if (add_watch(md)) {
+		if (old >= 0 && old != md->wd)
+			inotify_rm_watch(md->ifd, old);
+		if (old_root >= 0 && old_root != md->wd_root)
+			inotify_rm_watch(md->ifd, old_root);
+	}
+	scan_now(md);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+add_watch(kenchi_maildir_t *md)
+{
+	md->wd = inotify_add_watch(md->ifd, md->new_dir,
+	    IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+	/* new/ does not hear its parent being renamed: watch the parent too. */
+	if (md->wd >= 0)
+		md->wd_root = inotify_add_watch(md->ifd, md->path, IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+	return md->wd >= 0;
+}
+
+static void
+drop_watches(kenchi_maildir_t *md)
+{
+	if (md->wd >= 0)
+		inotify_rm_watch(md->ifd, md->wd);
+	if (md->wd_root >= 0)
+		inotify_rm_watch(md->ifd, md->wd_root);
+	md->wd = md->wd_root = -1;
+}
+
+gboolean
+kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg)
+{
+	md->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (md->ifd < 0) {
+		*errmsg = g_strdup_printf("inotify: %s", g_strerror(errno));
+		return FALSE;
+	}
+	md->fd_source = g_unix_fd_add(md->ifd, G_IO_IN, on_inotify, md);
+	if (!add_watch(md) && md->retry_source == 0)
+		md->retry_source = g_timeout_add_seconds(1, on_retry, md);
+	md->rescan_s = rescan_s;
+	if (rescan_s > 0)
+		md->rescan_source = g_timeout_add_seconds(rescan_s, on_rescan, md);
+	/* What arrived while we were down. */
+	scan_now(md);
+	return TRUE;
+}

@@ -1,0 +1,39 @@
+/* maildir.h: a maildir source.  New messages are taken from new/ in name
+ * order; each is moved to cur/ with the S flag only after its commit, so a
+ * crash leaves it in new/ for the next scan.  The watch (inotify on new/,
+ * in the GLib main loop) survives the maildir being renamed or recreated:
+ * when the watch goes away the source polls for the path to come back and
+ * rescans.  Nothing here prints. */
+#ifndef KENCHI_MAILDIR_H
+#define KENCHI_MAILDIR_H
+
+#include <glib.h>
+#include "util/status.h"
+
+typedef struct kenchi_maildir kenchi_maildir_t;
+
+/* Ingest one file: KENCHI_OK when committed (the file is then moved to cur/),
+ * a temporary status to leave it in new/ and stop this scan. */
+typedef kenchi_status_t (*kenchi_maildir_ingest_fn)(const char *path, const char *name, gpointer user);
+
+kenchi_maildir_t *kenchi_maildir_new(const char *path, kenchi_maildir_ingest_fn fn, gpointer user);
+void kenchi_maildir_free(kenchi_maildir_t *md);
+const char *kenchi_maildir_path(const kenchi_maildir_t *md);
+
+/* Take every message now in new/.  *done counts those committed.  Returns
+ * the first failure that stopped the scan, or KENCHI_OK. */
+kenchi_status_t kenchi_maildir_scan(kenchi_maildir_t *md, int *done);
+
+/* Watch new/ from the thread-default main context; scans on every arrival,
+ * on a periodic safety rescan (RESCAN_S), and after the directory comes
+ * back.  FALSE with *errmsg when inotify is unavailable. */
+gboolean kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg);
+
+/* Counters for the log and the tests. */
+typedef struct {
+	guint64 taken, failed_scans, rewatches;
+	kenchi_status_t last;
+} kenchi_maildir_stats_t;
+const kenchi_maildir_stats_t *kenchi_maildir_stats(const kenchi_maildir_t *md);
+
+#endif

@@ -1,0 +1,236 @@
+#!/bin/bash
+# 090-imap: `kenchi imap` against a real Dovecot: fetch by UID in batches,
+# commit, then move (MOVE) or flag; positions survive restarts; a changed
+# UIDVALIDITY refetches without duplicates; IDLE delivers at once; a killed
+# and restarted server loses nothing and duplicates nothing; STARTTLS and
+# implicit TLS verify the certificate against ca_file; a wrong password is
+# final (one login attempt, non-zero exit, no retry loop).
+# Waits are bounded only to fail on hangs; nothing asserts a duration.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+dovecot_start --ssl || bail "cannot start Dovecot"
+
+# ---------------------------------------------------------------- helpers
+# One IMAP connection for many APPENDs (kt.py logs in per message, too slow
+# for a backlog), plus flag and mailbox queries.
+cat >"$KT_TMP/imapx.py" <<'PY'
+import imaplib, re, sys
+cmd, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+m = imaplib.IMAP4("127.0.0.1", port, timeout=20)
+m.login(user, "secret")
+if cmd == "gen-append":      # gen-append PORT USER MAILBOX N TAG TEMPLATE
+    box, n, tag, tpl = sys.argv[4], int(sys.argv[5]), sys.argv[6], open(sys.argv[7], "rb").read()
+    m.create(box)            # NO when it exists: fine
+    for i in range(n):
+        # Unique Message-ID and Event ID (the same rewrite sed would do).
+        msg = re.sub(rb"(?m)^Message-ID: .*$", b"Message-ID: <%s-%d@kt.example>" % (tag.encode(), i), tpl)
+        msg = re.sub(rb"Event ID: \d+", b"Event ID: %d" % (8000000000000000000 + hash(tag) % 10**12 * 1000 + i), msg)
+        typ, data = m.append(box, None, None, msg.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        if typ != "OK":
+            sys.exit("append failed: %r" % data)
+elif cmd == "append":        # append PORT USER MAILBOX FILE...
+    box = sys.argv[4]
+    m.create(box)
+    for f in sys.argv[5:]:
+        typ, data = m.append(box, None, None, open(f, "rb").read())
+        if typ != "OK":
+            sys.exit("append failed: %r" % data)
+elif cmd == "count":         # count PORT USER MAILBOX [SEARCH...]
+    typ, _ = m.select(sys.argv[4], readonly=True)
+    if typ != "OK":
+        print(0)
+    else:
+        typ, data = m.uid("SEARCH", None, *(sys.argv[5:] or ["ALL"]))
+        print(len(data[0].split()))
+m.logout()
+PY
+imapx() { "$KT_PY" "$KT_TMP/imapx.py" "$@"; }
+gen_append() { imapx gen-append "$DOVECOT_PORT" "$@"; }
+
+printf 'secret\n' >"$KT_TMP/pw"; chmod 600 "$KT_TMP/pw"
+printf 'wrong\n' >"$KT_TMP/badpw"; chmod 600 "$KT_TMP/badpw"
+# A CA that did not sign the server's certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=other \
+    -keyout "$KT_TMP/other.key" -out "$KT_TMP/other.pem" >/dev/null 2>&1 || bail "openssl failed"
+
+export KENCHI_CONF=$KT_TMP/kenchi.conf
+{
+    cat "$KT_TOP/contrib/kenchi.conf.sample"
+    cat <<EOF
+
+[imap alerts]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = none
+user = alice
+password_file = $KT_TMP/pw
+processed = Processed
+
+[imap flagged]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = starttls
+ca_file = $DOVECOT_CERT
+user = bob
+password_file = $KT_TMP/pw
+
+[imap secure]
+host = 127.0.0.1
+port = $DOVECOT_SSL_PORT
+tls = tls
+ca_file = $DOVECOT_CERT
+user = bob
+password_file = $KT_TMP/pw
+mailbox = Secure
+processed = Secure-done
+
+[imap wrongca]
+host = 127.0.0.1
+port = $DOVECOT_SSL_PORT
+ca_file = $KT_TMP/other.pem
+user = bob
+password_file = $KT_TMP/pw
+mailbox = Other
+
+[imap wrongpw]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = none
+user = alice
+password_file = $KT_TMP/badpw
+mailbox = Wrong
+EOF
+} >"$KENCHI_CONF"
+
+imap_msgs() { sql "select count(*) from messages where source = 'imap'"; }
+
+# ---------------------------------------------------------------- move mode
+FIXTURES="en-plain en-qp en-base64 evt-dfc digest-en"
+imapx append "$DOVECOT_PORT" alice INBOX $(for f in $FIXTURES; do echo "$FIX/mail/$f.eml"; done) ||
+    bail "APPEND failed"
+"$KENCHI" imap --once alerts 2>"$KT_TMP/err1"
+is $? 0 "imap --once exits 0"
+is "$(imap_msgs)" 5 "the five alerts are stored"
+cmp_ok "$(sql "select count(*) from events")" -ge 5 "with their events"
+is "$(sql "select count(*) from messages where origin like 'imap:alerts/INBOX:%'")" 5 "origin names account, mailbox and uid"
+is "$(imap_count alice INBOX)|$(imap_count alice Processed)" "0|5" "and moved to the processed folder"
+like "$(cat "$KT_TMP/err1")" "msg=[0-9]+ source=imap origin=imap:alerts/INBOX:1 kind=alert" "one key=value line per message"
+is "$(sql "select last_uid from sources where name = 'imap:alerts/INBOX'")" 5 "the position is stored"
+
+"$KENCHI" imap --once alerts 2>/dev/null
+is $? 0 "a second run exits 0"
+is "$(imap_msgs)" 5 "and fetches nothing again"
+
+# ---------------------------------------------------------------- backlog, batched
+gen_append alice INBOX 300 backlog "$FIX/mail/en-plain.eml" || bail "backlog APPEND failed"
+before_ev=$(sql "select count(*) from events")
+"$KENCHI" -v imap --once alerts 2>"$KT_TMP/err2"
+is $? 0 "a 300-message backlog: exit 0"
+is "$(imap_msgs)" 305 "every message stored once"
+is "$(( $(sql "select count(*) from events") - before_ev ))" 300 "300 new events"
+is "$(grep -c 'committed .* message(s) up to uid' "$KT_TMP/err2")" 2 "fetched in two UID FETCH batches of up to 200"
+is "$(imap_count alice INBOX)|$(imap_count alice Processed)" "0|305" "all moved"
+
+# ---------------------------------------------------------------- flag mode over STARTTLS
+imapx append "$DOVECOT_PORT" bob INBOX "$FIX/mail/evt-ransomware.eml" "$FIX/mail/evt-uninstall.eml" \
+    "$FIX/mail/evt-cloud-ioc.eml" || bail "APPEND failed"
+"$KENCHI" imap --once flagged 2>"$KT_TMP/err3"
+is $? 0 "STARTTLS with ca_file: exit 0"
+is "$(imap_msgs)" 308 "the three alerts are stored"
+is "$(imapx count "$DOVECOT_PORT" bob INBOX KEYWORD '$KenchiDone' SEEN)" 3 "and flagged \\Seen \$KenchiDone in place"
+"$KENCHI" imap --once flagged 2>/dev/null
+is "$(imap_msgs)" 308 "flagged mail is not fetched again"
+
+# ---------------------------------------------------------------- UIDVALIDITY change
+uv_before=$(sql "select uidvalidity from sources where name = 'imap:flagged/INBOX'")
+imap_uidvalidity_reset bob INBOX || bail "cannot reset UIDVALIDITY"
+gen_append bob INBOX 1 afterreset "$FIX/mail/en-plain.eml"
+"$KENCHI" imap --once flagged 2>"$KT_TMP/err4"
+is $? 0 "after a UIDVALIDITY change: exit 0"
+like "$(cat "$KT_TMP/err4")" "UIDVALIDITY changed" "the change is logged"
+is "$(imap_msgs)" 309 "only the new message is added: the refetched ones are recognised"
+is "$(grep -c 'duplicate=1' "$KT_TMP/err4")" 3 "the three old ones were seen as duplicates"
+isnt "$(sql "select uidvalidity from sources where name = 'imap:flagged/INBOX'")" "$uv_before" "the new UIDVALIDITY is stored"
+"$KENCHI" imap --once flagged 2>/dev/null
+is "$(imap_msgs)" 309 "and the next run fetches nothing"
+
+# ---------------------------------------------------------------- implicit TLS
+gen_append bob Secure 2 secure "$FIX/mail/en-plain.eml"
+"$KENCHI" imap --once secure 2>"$KT_TMP/err5"
+is $? 0 "implicit TLS verified against the test CA: exit 0"
+is "$(imap_msgs)" 311 "its messages are stored"
+is "$(imap_count bob Secure-done)" 2 "and moved"
+"$KENCHI" imap --once wrongca 2>"$KT_TMP/err6"
+is $? 1 "a certificate from another CA: exit 1"
+like "$(cat "$KT_TMP/err6")" "certificate of 127.0.0.1 refused" "with the reason"
+fails=$(grep -c 'auth failed' "$DOVECOT_LOG")
+# (no login was attempted: checked with the wrong password below)
+
+# ---------------------------------------------------------------- wrong password
+# Not --once: even the daemon mode must give up at once.
+timeout 20 "$KENCHI" imap wrongpw 2>"$KT_TMP/err7"
+rc=$?
+isnt "$rc" 124 "a wrong password does not loop (the process exits by itself)"
+is "$rc" 1 "exit 1"
+like "$(cat "$KT_TMP/err7")" "authentication failed" "the error says authentication failed"
+unlike "$(cat "$KT_TMP/err7")" "reconnecting" "and nothing is retried"
+sleep 0.5   # Dovecot writes its log line after the client has gone
+is "$(( $(grep -c 'auth failed' "$DOVECOT_LOG") - fails ))" 1 "Dovecot saw exactly one failed login"
+
+# ---------------------------------------------------------------- IDLE
+wait_for() {    # wait_for SECONDS COMMAND...: until COMMAND succeeds
+    local tries=$(( $1 * 10 )); shift
+    until "$@"; do
+        tries=$((tries - 1)); [ "$tries" -le 0 ] && return 1; sleep 0.1
+    done
+}
+msgs_at_least() { [ "$(imap_msgs)" -ge "$1" ]; }
+log_has() { grep -q "$1" "$KT_TMP/daemon.log"; }
+
+"$KENCHI" -v imap alerts 2>"$KT_TMP/daemon.log" &
+pid=$!
+kt_at_exit "kill $pid 2>/dev/null"
+wait_for 10 log_has "IDLE\|connected host" || diag_file "$KT_TMP/daemon.log"
+gen_append alice INBOX 1 idle1 "$FIX/mail/en-plain.eml"
+wait_for 10 msgs_at_least 312
+ok $? "IDLE: a new message is stored while the daemon runs"
+
+# ---------------------------------------------------------------- server killed and restarted
+# dovecot-lda writes into the maildir without the server, so mail keeps
+# arriving while Dovecot is down.
+for i in $(seq 1 20); do
+    sed "s/^Message-ID: .*/Message-ID: <restart-$i@kt.example>/; s/^Event ID: .*/Event ID: 77000000000000$i/" \
+        "$FIX/mail/en-plain.eml" >"$KT_TMP/r$i.eml"
+done
+for i in $(seq 1 10); do imap_deliver alice "$KT_TMP/r$i.eml"; done
+dovecot_kill
+for i in $(seq 11 20); do imap_deliver alice "$KT_TMP/r$i.eml"; done
+dovecot_restart || bail "Dovecot did not restart"
+wait_for 30 msgs_at_least 332
+ok $? "after the server was killed and restarted, the daemon reconnects and fetches the rest"
+is "$(sql "select count(*) from messages where message_id like 'restart-%@kt.example'")" 20 "every message once"
+is "$(sql "select count(*) from (select message_id from messages group by message_id having count(*) > 1)")" 0 \
+    "no message stored twice"
+like "$(cat "$KT_TMP/daemon.log")" "reconnecting in" "the daemon logged its reconnect"
+wait_for 10 eval '[ "$(imap_count alice INBOX)" = 0 ]'
+ok $? "everything committed is moved out of INBOX"
+
+kill -TERM "$pid"
+for i in $(seq 1 100); do kt__alive "$pid" || break; sleep 0.1; done
+wait "$pid"
+is $? 0 "SIGTERM stops the daemon with exit 0"
+
+# ---------------------------------------------------------------- configuration
+chmod 644 "$KT_TMP/pw"
+"$KENCHI" imap --once alerts 2>"$KT_TMP/err8"
+is $? 78 "a password file others can read: exit 78"
+like "$(cat "$KT_TMP/err8")" "kenchi.conf:[0-9]+: \[imap alerts\] password_file: .*chmod 600" "with file:line"
+chmod 600 "$KT_TMP/pw"
+"$KENCHI" imap --once nosuch 2>/dev/null
+is $? 78 "an unknown account: exit 78"
+KENCHI_CONF=$KT_TOP/contrib/kenchi.conf.sample "$KENCHI" imap --once 2>/dev/null
+is $? 78 "no [imap] section at all: exit 78"
+
+done_testing

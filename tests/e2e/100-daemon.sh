@@ -1,0 +1,120 @@
+#!/bin/bash
+# 100-daemon: `kenchi run` with a maildir source, the sender and the SLA
+# clock; signals; the maildir renamed and recreated; `kenchi watch`.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+smtp_start || bail "cannot start the SMTP sink"
+D=$KT_TMP/d
+MD=$D/Maildir
+mkdir -p "$MD"/{cur,new,tmp}
+export KENCHI_DB=$D/kenchi.db
+write_conf() {   # write_conf FILE
+    cat >"$1" <<CONF
+[kenchi]
+report_hold = 0s
+send_interval = 1s
+[soc]
+from = soc@soc.example.jp
+analysts = analyst@soc.example.jp
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+[customer acme]
+recipients = soc+acme@soc.example.jp
+report_to = security@acme.example.co.jp
+[maildir alerts]
+path = $MD
+CONF
+}
+write_conf "$D/k.conf"
+export KENCHI_CONF=$D/k.conf
+
+"$KENCHI" run --log=stderr 2>/dev/null
+is $? 78 "kenchi run refuses to run as root"
+
+# The daemon runs as nobody; everything it writes is in D.
+chown -R nobody:nogroup "$D"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+export KENCHI_NOW=    # real time: the daemon's clock must move
+
+# Fixtures without their Received lines: arrival is the time of ingest, so
+# their reports are not held as stale (the clock here is real).
+fresh() { sed '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$FIX/mail/$1.eml" >"$D/$1.eml"; echo "$D/$1.eml"; }
+
+# Mail that arrived while the daemon was down.
+maildir_drop "$MD" "$(fresh en-plain)" early.1
+# Not through the function: $! must be kenchi itself, for the signals.
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run.log" 2>&1 &
+pid=$!
+kt_at_exit "kill $pid 2>/dev/null"
+wait_for() {   # wait_for SQL EXPECTED: poll the database, up to 15 s
+    local i
+    for i in $(seq 150); do
+        [ "$(sql "$1" 2>/dev/null)" = "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wait_for "select count(*) from messages" 1
+ok $? "at start it takes what arrived while it was down"
+wait_for "select count(*) from outbox where kind = 'first_report' and state = 'sent'" 1
+ok $? "and the sender mails the first report"
+is "$(ls "$MD/new" | wc -l)|$(ls "$MD/cur" | wc -l)" "0|1" "the message moved from new/ to cur/ after its commit"
+like "$(ls "$MD/cur")" ":2,S$" "with the seen flag"
+
+maildir_drop "$MD" "$(fresh en-qp)" live.1
+wait_for "select count(*) from messages" 2
+ok $? "a message dropped into new/ is taken at once (inotify)"
+like "$(cat "$D/run.log")" "msg=2 source=maildir origin=maildir:alerts/live.1 kind=alert" "one key=value log line per message"
+
+# The maildir is renamed away and recreated.
+mv "$MD" "$D/Maildir.old"
+mkdir -p "$MD"/{cur,new,tmp}
+chown -R nobody:nogroup "$MD"
+maildir_drop "$MD" "$(fresh en-base64)" after-rename.1
+wait_for "select count(*) from messages" 3
+ok $? "a maildir renamed and recreated is watched again"
+
+# SIGHUP with a broken configuration: refused, the old one stays.
+cp "$D/k.conf" "$D/k.conf.good"
+printf '[kenchi\n' >>"$D/k.conf"
+kill -HUP "$pid"
+sleep 0.5
+kill -0 "$pid" 2>/dev/null
+ok $? "a broken configuration on SIGHUP does not stop the daemon"
+like "$(cat "$D/run.log")" "reload refused" "and is refused loudly"
+maildir_drop "$MD" "$(fresh en-8bit)" after-hup.1
+wait_for "select count(*) from messages" 4
+ok $? "the old configuration keeps working"
+cp "$D/k.conf.good" "$D/k.conf"
+kill -HUP "$pid"
+for i in $(seq 50); do grep -q "reloaded configuration" "$D/run.log" && break; sleep 0.1; done
+like "$(cat "$D/run.log")" "reloaded configuration" "a good configuration is taken on SIGHUP"
+
+# SIGTERM in the middle of a stream: nothing lost, nothing twice.
+for i in $(seq 1 40); do
+    sed -e "s/^Event ID: .*/Event ID: 81000000000000000$(printf %02d $i)/" -e "s/^Message-ID: .*/Message-ID: <stream-$i@test>/" \
+        "$FIX/mail/en-plain.eml" >"$D/s.eml"
+    maildir_drop "$MD" "$D/s.eml" "stream.$i"
+done
+sleep 0.2
+kill -TERM "$pid"
+wait "$pid"
+is $? 0 "SIGTERM: the daemon finishes the message in hand and exits 0"
+stored=$(sql "select count(*) from messages where message_id like 'stream-%'")
+left=$(ls "$MD/new" | wc -l)
+is "$((stored + left))" 40 "every message is either stored or still in new/ ($stored stored, $left left)"
+cur_unstored=0
+for f in "$MD"/cur/stream.*; do
+    [ -e "$f" ] || continue
+    n=${f##*/stream.}; n=${n%%:*}
+    [ "$(sql "select count(*) from messages where message_id = 'stream-$n@test'")" = 1 ] || cur_unstored=$((cur_unstored + 1))
+done
+is "$cur_unstored" 0 "nothing reached cur/ without its commit"
+as_nobody "$KENCHI" watch --once "$MD" 2>/dev/null
+is "$(sql "select count(*) from messages where message_id like 'stream-%'")" 40 "a restart takes the rest: all 40 stored once"
+is "$(sql "select count(*) from (select uid from events group by uid having count(*) > 1)")" 0 "no event twice"
+
+done_testing
