@@ -197,6 +197,15 @@ kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsiz
 void
 kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin)
 {
+	if (a->reply.kind != KENCHI_REPLY_NONE) {
+		kenchi_info("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s case=%" G_GINT64_FORMAT " action=%s%s",
+		    a->message, source, origin ? " origin=" : "", origin ? origin : "",
+		    kenchi_reply_kind_to_string(a->reply.kind), a->reply.case_id,
+		    a->reply_result.replay ? "replay-ignored" : a->reply_result.rejected ? "rejected" :
+		    a->reply_result.applied ? "commands-applied" : a->reply.kind == KENCHI_REPLY_ANALYST ? "commands-refused" :
+		    a->reply.kind == KENCHI_REPLY_CUSTOMER ? "note" : "ignored", a->duplicate ? " duplicate=1" : "");
+		return;
+	}
 	kenchi_info("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s customer=%s events=%d dup_events=%d"
 	    " case=%" G_GINT64_FORMAT " new_cases=%d action=%s%s",
 	    a->message, source, origin ? " origin=" : "", origin ? origin : "", kenchi_kind_to_string(a->x.kind),

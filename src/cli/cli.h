@@ -85,5 +85,6 @@ int kenchi_cmd_send(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv);
 int kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv);
+int kenchi_cmd_audit(kenchi_app_t *app, int argc, char **argv);
 
 #endif

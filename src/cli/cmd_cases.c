@@ -210,6 +210,22 @@ typedef struct {
 } one_case_t;
 
 static gboolean
+collect_note(const kenchi_note_row_t *nr, gpointer user)
+{
+	JsonObject *o = json_object_new();
+	char *d = kenchi_format_date(nr->created_at);
+
+	json_object_set_string_member(o, "source", nr->source);
+	if (nr->author)
+		json_object_set_string_member(o, "author", nr->author);
+	json_object_set_string_member(o, "text", nr->text);
+	json_object_set_string_member(o, "at", d);
+	g_free(d);
+	json_array_add_object_element(user, o);
+	return TRUE;
+}
+
+static gboolean
 take_case(const kenchi_case_row_t *c, gpointer user)
 {
 	one_case_t *oc = user;
@@ -253,6 +269,23 @@ print_case_text(JsonObject *o, gint64 now)
 	a = json_object_get_array_member(o, "possible_undetected");
 	for (i = 0; a && i < json_array_get_length(a); i++)
 		printf("possible undetected sample (disposition Unknown): %s\n", json_array_get_string_element(a, i));
+	if (json_object_has_member(o, "findings")) {
+		JsonObject *f = json_object_get_object_member(o, "findings");
+		GList *keys = json_object_get_members(f);
+		for (GList *k = keys; k; k = k->next)
+			printf("%s: %s\n", (char *)k->data, json_object_get_string_member(f, k->data));
+		g_list_free(keys);
+	}
+	if (json_object_get_boolean_member_with_default(o, "attention", FALSE))
+		printf("ATTENTION: the customer replied\n");
+	if (json_object_has_member(o, "second_report_queued_at"))
+		printf("second report queued at %s\n", json_object_get_string_member(o, "second_report_queued_at"));
+	a = json_object_get_array_member(o, "notes");
+	for (i = 0; a && i < json_array_get_length(a); i++) {
+		JsonObject *nn = json_array_get_object_element(a, i);
+		printf("note (%s, %s): %s\n", json_object_get_string_member(nn, "source"),
+		    json_object_get_string_member_with_default(nn, "author", "-"), json_object_get_string_member(nn, "text"));
+	}
 	printf("timeline:\n");
 	a = json_object_get_array_member(o, "timeline");
 	for (i = 0; a && i < json_array_get_length(a); i++) {
@@ -320,6 +353,29 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 	for (guint i = 0; i < d.unknown->len; i++)
 		json_array_add_string_element(arr, g_ptr_array_index(d.unknown, i));
 	json_object_set_array_member(oc.obj, "possible_undetected", arr);
+	{
+		kenchi_findings_t fi;
+		if (kenchi_store_findings_get(app->st, id, &fi) == KENCHI_OK) {
+			JsonObject *fo = json_object_new();
+			JsonArray *notes = json_array_new();
+#define SETF(k) if (fi.k) json_object_set_string_member(fo, #k, fi.k)
+			SETF(verdict); SETF(verdict_level); SETF(state_text); SETF(reason); SETF(summary);
+			SETF(action); SETF(prevention); SETF(assignee);
+#undef SETF
+			json_object_set_object_member(oc.obj, "findings", fo);
+			json_object_set_boolean_member(oc.obj, "attention", fi.attention);
+			if (fi.merged_into)
+				json_object_set_int_member(oc.obj, "merged_into", fi.merged_into);
+			if (fi.second_report_at) {
+				char *t = kenchi_format_date(fi.second_report_at);
+				json_object_set_string_member(oc.obj, "second_report_queued_at", t);
+				g_free(t);
+			}
+			kenchi_store_notes_each(app->st, id, collect_note, notes);
+			json_object_set_array_member(oc.obj, "notes", notes);
+			kenchi_findings_clear(&fi);
+		}
+	}
 	n = json_node_new(JSON_NODE_OBJECT);
 	json_node_take_object(n, oc.obj);
 	if (json)

@@ -26,6 +26,7 @@ static const kenchi_cmd_t commands[] = {
 	{ "preview", kenchi_cmd_preview, "print the first report that case N would get" },
 	{ "outbox", kenchi_cmd_outbox, "list the outbox; retry N; release N|--all" },
 	{ "send", kenchi_cmd_send, "flush the outbox once over SMTP" },
+	{ "audit", kenchi_cmd_audit, "the analysts' command audit trail" },
 	{ "run", kenchi_cmd_run, "the daemon: configured sources, the outbox sender and the SLA clock" },
 	{ "watch", kenchi_cmd_watch, "watch one maildir in the foreground" },
 	{ "imap", kenchi_cmd_imap, "run one IMAP account in the foreground (IDLE)" },

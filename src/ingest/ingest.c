@@ -52,6 +52,8 @@ kenchi_analysis_clear(kenchi_analysis_t *a)
 {
 	kenchi_mail_free(a->mail);
 	kenchi_extract_clear(&a->x);
+	kenchi_reply_info_clear(&a->reply);
+	kenchi_reply_result_clear(&a->reply_result);
 	g_free(a->customer);
 	g_free(a->raw_sha256);
 	g_free(a->content_key);
@@ -118,6 +120,9 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->received_at = a->mail->received;
 	a->content_key = content_key(a->mail->message_id, raw, len);
 	kenchi_extract_mail(ctx->rules, m, a->mail, &a->x);
+	/* Not an alert: perhaps an answer to kenchi's own mail. */
+	if (a->x.kind != KENCHI_KIND_ALERT)
+		kenchi_reply_classify(ctx->cfg, a->mail, &a->reply);
 	if (a->x.kind == KENCHI_KIND_NOT_ALERT && a->mail->text->len == 0 && a->mail->subject == NULL &&
 	    a->mail->from_addr == NULL) {
 		/* Nothing GMime could read as a mail at all: call it broken. */
@@ -183,8 +188,9 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	row.source = opts->source;
 	row.origin = opts->origin;
 	row.customer = a->customer;
-	row.kind = kenchi_kind_to_string(a->x.kind);
-	row.reason = a->x.reason;
+	row.kind = a->reply.kind != KENCHI_REPLY_NONE ? kenchi_reply_kind_to_string(a->reply.kind)
+	    : kenchi_kind_to_string(a->x.kind);
+	row.reason = a->reply.kind != KENCHI_REPLY_NONE ? a->reply.why : a->x.reason;
 	row.from_addr = a->mail ? a->mail->from_addr : NULL;
 	row.subject = a->mail ? a->mail->subject : NULL;
 	row.received_at = a->received_at;
@@ -198,6 +204,12 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	}
 	if (rc != KENCHI_OK)
 		return rc;
+	if (a->reply.kind != KENCHI_REPLY_NONE && ctx->reports) {
+		rc = kenchi_reply_process(ctx->cfg, ctx->reports, st, a->mail, &a->reply, opts->now, &a->reply_result);
+		if (rc == KENCHI_OK && a->reply_result.summary)
+			rc = kenchi_store_message_set_reason(st, a->message, a->reply_result.summary);
+		return rc;
+	}
 	for (i = 0; a->x.events && i < a->x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
 		kenchi_event_row_t er = { 0 };

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "case/correlate.h"
 #include "report/report.h"
+#include "reply/reply.h"
 
 typedef struct {
 	const kenchi_config_t *cfg;   /* not owned */
@@ -44,6 +45,7 @@ typedef struct {
 	char *raw_sha256;
 	char *content_key;
 	gint64 received_at;
+	kenchi_reply_info_t reply;    /* a reply to kenchi's own mail (kind NONE otherwise) */
 	/* filled by kenchi_ingest_store */
 	gint64 message;               /* messages.id */
 	gboolean duplicate;           /* the message was already stored */
@@ -51,6 +53,7 @@ typedef struct {
 	gint64 case_id;               /* the case of the first new event, 0 if none */
 	int cases_new;                /* cases opened by this message */
 	int reportable;               /* cases that need a first report now */
+	kenchi_reply_result_t reply_result;
 } kenchi_analysis_t;
 
 #define KENCHI_UNASSIGNED "unassigned"

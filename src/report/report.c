@@ -21,6 +21,9 @@ struct kenchi_reports {
 	const kenchi_config_t *cfg;
 	kenchi_report_template_t *first[2];   /* [0] ja, [1] en */
 	kenchi_report_template_t *notice[2];
+	kenchi_report_template_t *second[2];
+	kenchi_report_template_t *transcript;
+	kenchi_report_template_t *custnotice;
 	GHashTable *expl[2];
 	guchar *key;
 	gsize key_len;
@@ -61,6 +64,14 @@ kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
 		}
 		g_free(n);
 		g_free(p);
+		n = g_strdup_printf("second-report.%s", langs[i]);
+		p = kenchi_config_template_path(cfg, n);
+		if ((rx->second[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
+		g_free(n);
+		g_free(p);
 		n = g_strdup_printf("explanations.%s", langs[i]);
 		p = kenchi_config_data_path(cfg, n);
 		if ((rx->expl[i] = kenchi_explanations_load(p, &e)) == NULL) {
@@ -68,6 +79,21 @@ kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
 			g_clear_error(&e);
 		}
 		g_free(n);
+		g_free(p);
+	}
+	{
+		GError *e = NULL;
+		char *p = kenchi_config_template_path(cfg, "transcript.en");
+		if ((rx->transcript = kenchi_report_template_load_file(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
+		g_free(p);
+		p = kenchi_config_template_path(cfg, "customer-reply-notice.en");
+		if ((rx->custnotice = kenchi_report_template_load_file(p, &e)) == NULL) {
+			g_string_append_printf(errs, "%s\n", e->message);
+			g_clear_error(&e);
+		}
 		g_free(p);
 	}
 	if (errs->len) {
@@ -89,9 +115,12 @@ kenchi_reports_free(kenchi_reports_t *rx)
 	for (int i = 0; i < 2; i++) {
 		kenchi_report_template_free(rx->first[i]);
 		kenchi_report_template_free(rx->notice[i]);
+		kenchi_report_template_free(rx->second[i]);
 		if (rx->expl[i])
 			g_hash_table_unref(rx->expl[i]);
 	}
+	kenchi_report_template_free(rx->transcript);
+	kenchi_report_template_free(rx->custnotice);
 	g_free(rx->key);
 	g_free(rx);
 }
@@ -621,4 +650,316 @@ kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_
 	g_free(from);
 	g_free(addr);
 	return rc;
+}
+
+/* Second reports, transcripts, customer-reply notices --------------------- */
+
+/* Render TPL with CTX and queue it: the common tail of every mail kenchi
+ * sends that is not a first report. */
+static kenchi_status_t
+queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_report_template_t *tpl, JsonNode *ctx,
+	       const char *kind, gint64 case_id, const char *customer, char **to, char **cc, const char *charset,
+	       const char *in_reply_to, const char *references, const char *reply_to, gint64 now, gint64 *row_id)
+{
+	kenchi_mail_spec_t spec = { 0 };
+	kenchi_outbox_row_t row = { 0 };
+	char *subject = NULL, *body = NULL, *raw = NULL, *mid, *from, *addr, *rcpts, case_hdr[32];
+	const char *extra[5];
+	gsize len = 0;
+	gint64 id = 0;
+	kenchi_status_t rc;
+
+	kenchi_report_template_render(tpl, ctx, &subject, &body);
+	from = from_header(rx->cfg);
+	addr = from_addr(rx->cfg);
+	mid = kenchi_report_message_id(rx->cfg, kind, case_id);
+	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, case_id);
+	extra[0] = "X-Kenchi-Case";
+	extra[1] = case_hdr;
+	extra[2] = "X-Kenchi-Kind";
+	extra[3] = kind;
+	extra[4] = NULL;
+	spec.from = from;
+	spec.to = (const char *const *)to;
+	spec.cc = (const char *const *)cc;
+	spec.reply_to = reply_to;
+	spec.subject = subject;
+	spec.body = body;
+	spec.charset = charset ? charset : "utf-8";
+	spec.message_id = mid;
+	spec.in_reply_to = in_reply_to;
+	spec.references = references;
+	spec.date = now;
+	spec.extra_headers = extra;
+	rcpts = join_rcpts(to, cc);
+	rc = kenchi_mail_build(&spec, &raw, &len, NULL);
+	if (rc == KENCHI_OK) {
+		row.kind = kind;
+		row.case_id = case_id;
+		row.customer = customer;
+		row.state = "pending";
+		row.message_id = mid;
+		row.env_from = addr;
+		row.rcpts = rcpts;
+		row.subject = subject;
+		row.raw = raw;
+		row.raw_len = len;
+		row.next_attempt = now;
+		row.created_at = now;
+		rc = kenchi_store_outbox_insert(st, &row, &id);
+	}
+	if (row_id)
+		*row_id = id;
+	g_free(subject);
+	g_free(body);
+	g_free(raw);
+	g_free(mid);
+	g_free(from);
+	g_free(addr);
+	g_free(rcpts);
+	return rc;
+}
+
+static const char *
+verdict_ja(const char *v)
+{
+	static const char *const map[][2] = {
+		{ "malicious", "悪性" }, { "benign", "非悪性" }, { "pup", "PUP / アドウェア" },
+		{ "policy-violation", "ポリシー違反" }, { "false-positive", "誤検知" },
+	};
+	for (gsize i = 0; v && i < G_N_ELEMENTS(map); i++)
+		if (strcmp(v, map[i][0]) == 0)
+			return map[i][1];
+	return v;
+}
+
+static const char *
+level_ja(const char *l)
+{
+	if (l == NULL)
+		return NULL;
+	return strcmp(l, "low") == 0 ? "低" : strcmp(l, "medium") == 0 ? "中" : strcmp(l, "high") == 0 ? "高" : l;
+}
+
+static void
+set_opt(JsonObject *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_string_member(o, k, v);
+}
+
+/* Distinct string values at PATH ("a.b") over the events array. */
+static JsonArray *
+distinct(JsonArray *events, const char *a, const char *b)
+{
+	JsonArray *out = json_array_new();
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < json_array_get_length(events); i++) {
+		JsonObject *e = json_array_get_object_element(events, i);
+		const char *v = NULL;
+		if (e == NULL)
+			continue;
+		if (b == NULL)
+			v = json_object_get_string_member_with_default(e, a, NULL);
+		else if (json_object_has_member(e, a) && JSON_NODE_HOLDS_OBJECT(json_object_get_member(e, a)))
+			v = json_object_get_string_member_with_default(json_object_get_object_member(e, a), b, NULL);
+		if (v && !g_hash_table_contains(seen, v)) {
+			g_hash_table_add(seen, (gpointer)v);
+			json_array_add_string_element(out, v);
+		}
+	}
+	g_hash_table_unref(seen);
+	return out;
+}
+
+static JsonNode *
+second_context(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const kenchi_findings_t *f,
+	       const char *customer, kenchi_status_t *rc)
+{
+	JsonNode *ctx = kenchi_report_context(rx, st, customer, &case_id, 1, rc);
+	JsonObject *root, *c;
+	JsonArray *events;
+	const char *fs, *ls;
+
+	if (ctx == NULL)
+		return NULL;
+	root = json_node_get_object(ctx);
+	c = json_object_get_object_member(root, "case");
+	set_opt(c, "verdict", f->verdict);
+	set_opt(c, "verdict_ja", verdict_ja(f->verdict));
+	set_opt(c, "verdict_level", f->verdict_level);
+	set_opt(c, "verdict_level_ja", level_ja(f->verdict_level));
+	if (f->verdict) {
+		char *en = g_strdup(f->verdict);
+		en[0] = g_ascii_toupper(en[0]);
+		for (char *p = en; *p; p++)
+			if (*p == '-')
+				*p = ' ';
+		json_object_set_string_member(c, "verdict_en", en);
+		g_free(en);
+	}
+	{
+		const char *q = json_object_get_string_member_with_default(c, "quarantine", "none");
+		json_object_set_boolean_member(c, "quarantined", strcmp(q, "quarantined") == 0);
+		json_object_set_boolean_member(c, "quarantine_failed", strcmp(q, "failed") == 0);
+	}
+	set_opt(c, "state_text", f->state_text);
+	set_opt(c, "reason", f->reason);
+	set_opt(c, "summary", f->summary);
+	set_opt(c, "action", f->action);
+	set_opt(c, "prevention", f->prevention);
+	events = json_object_get_array_member(root, "events");
+	json_object_set_array_member(root, "detections", distinct(events, "detection", NULL));
+	json_object_set_array_member(root, "ioc_names", distinct(events, "cloud_ioc", "short_description"));
+	json_object_set_array_member(root, "urls", distinct(events, "network_info", "dirty_url"));
+	json_object_set_array_member(root, "remote_ips", distinct(events, "network_info", "remote_ip"));
+	fs = json_object_get_string_member_with_default(c, "first_seen", "");
+	ls = json_object_get_string_member_with_default(c, "last_seen", "");
+	json_object_set_boolean_member(root, "interval", strcmp(fs, ls) != 0);
+	return ctx;
+}
+
+static gboolean
+take_case_customer(const kenchi_case_row_t *r, gpointer user)
+{
+	*(char **)user = g_strdup(r->customer);
+	return FALSE;
+}
+
+kenchi_status_t
+kenchi_report_build_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gint64 now, char **subject,
+			   char **body)
+{
+	kenchi_findings_t f;
+	kenchi_status_t rc;
+	char *customer = NULL;
+	const kenchi_customer_t *c;
+	JsonNode *ctx;
+
+	*subject = *body = NULL;
+	if ((rc = kenchi_store_case_get(st, case_id, take_case_customer, &customer)) != KENCHI_OK)
+		return rc;
+	if ((rc = kenchi_store_findings_get(st, case_id, &f)) != KENCHI_OK) {
+		g_free(customer);
+		return rc;
+	}
+	c = kenchi_config_customer(rx->cfg, customer);
+	ctx = second_context(rx, st, case_id, &f, customer, &rc);
+	if (ctx) {
+		kenchi_report_template_render(rx->second[lang_index(c ? c->language : "ja")], ctx, subject, body);
+		json_node_unref(ctx);
+	}
+	kenchi_findings_clear(&f);
+	g_free(customer);
+	(void)now;
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gint64 now, char **why)
+{
+	kenchi_findings_t f;
+	kenchi_status_t rc;
+	char *customer = NULL, *first_mid = NULL;
+	const kenchi_customer_t *c;
+	JsonNode *ctx;
+	gint64 id = 0;
+
+	*why = NULL;
+	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
+		return rc;
+	if ((rc = kenchi_store_case_get(st, case_id, take_case_customer, &customer)) != KENCHI_OK)
+		return rc;
+	if ((rc = kenchi_store_findings_get(st, case_id, &f)) != KENCHI_OK)
+		goto done;
+	if (f.verdict == NULL || f.action == NULL) {
+		*why = g_strdup_printf("a second report needs %s%s%s", f.verdict ? "" : "a verdict",
+		    !f.verdict && !f.action ? " and " : "", f.action ? "" : "an action");
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
+	c = kenchi_config_customer(rx->cfg, customer);
+	if (c == NULL || c->report_to == NULL || c->report_to[0] == NULL) {
+		*why = g_strdup_printf("customer %s has no report_to address", customer);
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
+	ctx = second_context(rx, st, case_id, &f, customer, &rc);
+	if (ctx == NULL)
+		goto done;
+	/* Threaded under the first report. */
+	first_mid = f.first_report ? kenchi_store_outbox_message_id(st, f.first_report) : NULL;
+	rc = queue_rendered(rx, st, rx->second[lang_index(c->language)], ctx, "second_report", case_id, customer,
+	    c->report_to, c->report_cc, c->charset, first_mid, first_mid, NULL, now, &id);
+	json_node_unref(ctx);
+	if (rc == KENCHI_OK) {
+		f.second_report = id;
+		f.second_report_at = now;
+		rc = kenchi_store_findings_set(st, case_id, &f, now);
+	}
+done:
+	kenchi_findings_clear(&f);
+	g_free(customer);
+	g_free(first_mid);
+	return rc;
+}
+
+/* soc+case-N-TOKEN@domain: replies to it come back on the command channel. */
+static char *
+token_address(kenchi_reports_t *rx, gint64 case_id)
+{
+	char *addr = from_addr(rx->cfg), *at = strrchr(addr, '@'), *tok, *r = NULL;
+
+	if (at && rx->key) {
+		*at = '\0';
+		tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
+		r = g_strdup_printf("%s+case-%" G_GINT64_FORMAT "-%s@%s", addr, case_id, tok, at + 1);
+		g_free(tok);
+	}
+	g_free(addr);
+	return r;
+}
+
+kenchi_status_t
+kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *to,
+			       const char *in_reply_to, JsonNode *ctx, gint64 now)
+{
+	char *rcpt[2] = { (char *)to, NULL }, *reply_to, *tok;
+	JsonObject *c = json_object_get_object_member(json_node_get_object(ctx), "case");
+	kenchi_status_t rc;
+
+	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
+		return rc;
+	/* The transcript carries the token too, so the analyst may answer it. */
+	tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
+	if (c)
+		json_object_set_string_member(c, "token", tok);
+	reply_to = token_address(rx, case_id);
+	rc = queue_rendered(rx, st, rx->transcript, ctx, "transcript", case_id, NULL, rcpt, NULL, "utf-8",
+	    in_reply_to, in_reply_to, reply_to, now, NULL);
+	g_free(reply_to);
+	g_free(tok);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_queue_customer_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer,
+				    JsonNode *ctx, gint64 now)
+{
+	JsonObject *root = json_node_get_object(ctx);
+	JsonObject *c = json_object_has_member(root, "case") ? json_object_get_object_member(root, "case") : NULL;
+	kenchi_status_t rc;
+
+	if (rx->cfg->analysts == NULL || rx->cfg->analysts[0] == NULL)
+		return KENCHI_OK;
+	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
+		return rc;
+	if (c && !json_object_has_member(c, "token")) {
+		char *tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
+		json_object_set_string_member(c, "token", tok);
+		g_free(tok);
+	}
+	return queue_rendered(rx, st, rx->custnotice, ctx, "notice", case_id, customer, rx->cfg->analysts, NULL,
+	    "utf-8", NULL, NULL, NULL, now, NULL);
 }

@@ -40,6 +40,21 @@ kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *s
 kenchi_status_t kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
 					  const char *subject, const char *body, gint64 now);
 
+/* The second report of CASE_ID (findings must hold a verdict and an
+ * action: KENCHI_BAD_INPUT and *why otherwise), threaded under the first
+ * report; records the row and its time on the case. */
+kenchi_status_t kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gint64 now,
+					   char **why);
+/* Render the second report of CASE_ID without queueing (preview). */
+kenchi_status_t kenchi_report_build_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gint64 now,
+					   char **subject, char **body);
+/* The transcript of a command mail, to TO, in reply to IN_REPLY_TO. CTX: see templates/transcript.en. */
+kenchi_status_t kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+					       const char *to, const char *in_reply_to, JsonNode *ctx, gint64 now);
+/* The analysts' notice that a customer replied (CTX: templates/customer-reply-notice.en). */
+kenchi_status_t kenchi_report_queue_customer_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+						    const char *customer, JsonNode *ctx, gint64 now);
+
 /* A fresh Message-ID (without brackets) in the SOC's domain; g_free. */
 char *kenchi_report_message_id(const kenchi_config_t *cfg, const char *kind, gint64 case_id);
 

@@ -606,6 +606,7 @@ st_idle(kenchi_imap_t *c, volatile gint *stop)
 	if (r != MAILIMAP_NO_ERROR)
 		return classify(c, r, "IDLE");
 	c->stats.idles++;
+	say(c, KENCHI_IMAP_LOG_DEBUG, "idling (up to %ds)", c->a->idle_max_s);
 	/* libetpan may already hold the server's "* n EXISTS" in its buffer,
 	 * read together with "+ idling": poll() would not see it. */
 	if (c->imap->imap_stream->read_buffer_len == 0 && !stopped(stop)) {

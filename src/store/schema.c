@@ -124,6 +124,40 @@ static const char *const migrations[] = {
 	"  uidvalidity INTEGER NOT NULL,"
 	"  last_uid INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL);",
+
+	/* 5: analysts' findings, notes, the command audit */
+	"ALTER TABLE cases ADD COLUMN verdict TEXT;"
+	"ALTER TABLE cases ADD COLUMN verdict_level TEXT;"
+	"ALTER TABLE cases ADD COLUMN state_text TEXT;"
+	"ALTER TABLE cases ADD COLUMN reason TEXT;"
+	"ALTER TABLE cases ADD COLUMN summary TEXT;"
+	"ALTER TABLE cases ADD COLUMN action TEXT;"
+	"ALTER TABLE cases ADD COLUMN prevention TEXT;"
+	"ALTER TABLE cases ADD COLUMN assignee TEXT;"
+	"ALTER TABLE cases ADD COLUMN attention INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN merged_into INTEGER;"
+	"ALTER TABLE cases ADD COLUMN second_report INTEGER;"
+	"ALTER TABLE cases ADD COLUMN second_report_at INTEGER;"
+	"CREATE TABLE notes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL,"
+	"  author TEXT,"
+	"  source TEXT NOT NULL,"            /* analyst or customer */
+	"  message_id TEXT,"
+	"  text TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX notes_case ON notes(case_id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER,"
+	"  sender TEXT,"
+	"  message_id TEXT,"
+	"  command TEXT,"
+	"  result TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX audit_case ON audit(case_id);"
+	"CREATE INDEX audit_msgid ON audit(message_id);",
 };
 
 int

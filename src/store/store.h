@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 4
+#define KENCHI_SCHEMA_VERSION 5
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -58,6 +58,7 @@ kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw_sh
 					  const char *content_key, gint64 *id);
 kenchi_status_t kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *row, gint64 *id);
 kenchi_status_t kenchi_store_message_set_events(kenchi_store_t *st, gint64 id, int events);
+kenchi_status_t kenchi_store_message_set_reason(kenchi_store_t *st, gint64 id, const char *reason);
 
 typedef struct {
 	const char *kind;       /* NULL: every kind but "alert" */
@@ -228,6 +229,50 @@ kenchi_status_t kenchi_store_case_set_sla_alerted(kenchi_store_t *st, gint64 cas
 kenchi_status_t kenchi_store_source_get(kenchi_store_t *st, const char *name, gint64 *uidvalidity, gint64 *last_uid);
 kenchi_status_t kenchi_store_source_set(kenchi_store_t *st, const char *name, gint64 uidvalidity, gint64 last_uid,
 					gint64 now);
+
+/* Analysts' findings on a case: the second report's content.  Strings
+ * owned by the struct (kenchi_findings_clear). */
+typedef struct {
+	char *verdict, *verdict_level, *state_text, *reason, *summary, *action, *prevention, *assignee;
+	char *priority, *state;
+	gint64 merged_into, second_report, second_report_at, first_report;
+	gboolean attention;
+} kenchi_findings_t;
+void kenchi_findings_clear(kenchi_findings_t *f);
+kenchi_status_t kenchi_store_findings_get(kenchi_store_t *st, gint64 case_id, kenchi_findings_t *f);
+kenchi_status_t kenchi_store_findings_set(kenchi_store_t *st, gint64 case_id, const kenchi_findings_t *f, gint64 now);
+/* Move every event of case FROM into case INTO, add its count, close FROM. */
+kenchi_status_t kenchi_store_case_merge(kenchi_store_t *st, gint64 from, gint64 into, gint64 now);
+
+kenchi_status_t kenchi_store_note_add(kenchi_store_t *st, gint64 case_id, const char *author, const char *source,
+				      const char *message_id, const char *text, gint64 now);
+typedef struct {
+	gint64 id, case_id;
+	const char *author, *source, *message_id, *text;
+	gint64 created_at;
+} kenchi_note_row_t;
+typedef gboolean (*kenchi_note_cb)(const kenchi_note_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_notes_each(kenchi_store_t *st, gint64 case_id, kenchi_note_cb cb, gpointer user);
+
+typedef struct {
+	gint64 id, case_id;
+	const char *sender, *message_id, *command, *result;
+	gboolean ok;
+	gint64 created_at;
+} kenchi_audit_row_t;
+kenchi_status_t kenchi_store_audit_add(kenchi_store_t *st, const kenchi_audit_row_t *r);
+/* KENCHI_DUPLICATE when MESSAGE_ID already has audit rows (a replay). */
+kenchi_status_t kenchi_store_audit_seen(kenchi_store_t *st, const char *message_id);
+typedef gboolean (*kenchi_audit_cb)(const kenchi_audit_row_t *row, gpointer user);
+kenchi_status_t kenchi_store_audit_each(kenchi_store_t *st, gint64 case_id, kenchi_audit_cb cb, gpointer user);
+
+/* Savepoints inside the current transaction (all-or-nothing commands). */
+kenchi_status_t kenchi_store_savepoint(kenchi_store_t *st);
+kenchi_status_t kenchi_store_savepoint_release(kenchi_store_t *st);
+void kenchi_store_savepoint_rollback(kenchi_store_t *st);
+
+/* The Message-ID of an outbox row (g_free), or NULL. */
+char *kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id);
 
 /* Meta: kenchi's own small settings (the token key). */
 kenchi_status_t kenchi_store_meta_get(kenchi_store_t *st, const char *key, GBytes **value);

@@ -75,6 +75,21 @@ kenchi_store_message_set_events(kenchi_store_t *st, gint64 id, int events)
 }
 
 kenchi_status_t
+kenchi_store_message_set_reason(kenchi_store_t *st, gint64 id, const char *reason)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE messages SET reason = ?2 WHERE id = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, reason);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_messages_each(kenchi_store_t *st, const kenchi_msg_filter_t *f, kenchi_msg_cb cb, gpointer user)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st,

@@ -1,0 +1,573 @@
+/* reply.c: classifying and acting on replies to kenchi's mail.
+ *
+ * Never trust From alone: a command mail must also carry the case token
+ * (HMAC of the case id under the SOC's key) and, when configured, a pass
+ * from the SOC's own MTA in Authentication-Results.  A mail that fails gets
+ * no answer at all (no backscatter to forged senders) and an audit row.
+ * Commands are applied inside a savepoint: one failing line rolls all of
+ * them back. */
+#include <string.h>
+#include "reply/reply.h"
+#include "reply/token.h"
+#include "reply/commands.h"
+#include "parse/normalize.h"
+
+const char *
+kenchi_reply_kind_to_string(kenchi_reply_kind_t k)
+{
+	switch (k) {
+	case KENCHI_REPLY_ANALYST: return "command";
+	case KENCHI_REPLY_CUSTOMER: return "customer_reply";
+	case KENCHI_REPLY_AUTO: return "auto_reply";
+	case KENCHI_REPLY_LOOP: return "loop";
+	default: return "none";
+	}
+}
+
+void
+kenchi_reply_info_clear(kenchi_reply_info_t *r)
+{
+	g_free(r->token);
+	g_free(r->why);
+	memset(r, 0, sizeof *r);
+}
+
+void
+kenchi_reply_result_clear(kenchi_reply_result_t *r)
+{
+	g_free(r->summary);
+	memset(r, 0, sizeof *r);
+}
+
+/* local+case-N-TOKEN@domain */
+static gboolean
+parse_plus(const char *addr, gint64 *case_id, char **token)
+{
+	const char *p = strstr(addr, "+case-"), *at = strchr(addr, '@');
+	char *end;
+	gint64 n;
+
+	if (p == NULL || at == NULL || p > at)
+		return FALSE;
+	n = g_ascii_strtoll(p + 6, &end, 10);
+	if (n <= 0 || end == p + 6)
+		return FALSE;
+	*case_id = n;
+	if (*end == '-' && end < at)
+		*token = g_strndup(end + 1, at - end - 1);
+	return TRUE;
+}
+
+/* "[kenchi #N]" or "[kenchi #N TOKEN]" anywhere in the subject. */
+static gboolean
+parse_subject(const char *subject, gint64 *case_id, char **token)
+{
+	const char *p = subject ? strstr(subject, "[kenchi #") : NULL;
+	char *end;
+	gint64 n;
+
+	if (p == NULL)
+		return FALSE;
+	n = g_ascii_strtoll(p + 9, &end, 10);
+	if (n <= 0 || end == p + 9)
+		return FALSE;
+	*case_id = n;
+	if (*end == ' ') {
+		const char *e = strchr(end + 1, ']');
+		if (e && e - end - 1 > 0 && e - end - 1 <= 32)
+			*token = g_strndup(end + 1, e - end - 1);
+	}
+	return TRUE;
+}
+
+/* A Message-ID of ours: kenchi.KIND.N.RANDOM@domain. */
+static gboolean
+parse_refs(const char *s, gint64 *case_id)
+{
+	const char *p = s;
+
+	while (p && (p = strstr(p, "kenchi.")) != NULL) {
+		const char *dot = strchr(p + 7, '.');
+		if (dot) {
+			char *end;
+			gint64 n = g_ascii_strtoll(dot + 1, &end, 10);
+			if (n > 0 && *end == '.') {
+				*case_id = n;
+				return TRUE;
+			}
+		}
+		p += 7;
+	}
+	return FALSE;
+}
+
+static gboolean
+is_analyst(const kenchi_config_t *cfg, const char *from)
+{
+	for (char **a = cfg->analysts; from && a && *a; a++)
+		if (g_ascii_strcasecmp(*a, from) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+void
+kenchi_reply_classify(const kenchi_config_t *cfg, const kenchi_mail_t *mail, kenchi_reply_info_t *out)
+{
+	guint i;
+	gint64 id = 0;
+	char *tok = NULL;
+	const char *how = NULL;
+	gboolean command_channel = FALSE;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; mail->recipients && i < mail->recipients->len && id == 0; i++)
+		if (parse_plus(g_ptr_array_index(mail->recipients, i), &id, &tok))
+			how = "reply address";
+	if (id == 0 && parse_subject(mail->subject, &id, &tok))
+		how = "subject tag";
+	else if (tok == NULL && id != 0) {
+		gint64 sid = 0;
+		char *stok = NULL;
+		/* The subject may carry the token when the address did not. */
+		if (parse_subject(mail->subject, &sid, &stok) && sid == id)
+			tok = stok;
+		else
+			g_free(stok);
+	}
+	if (id == 0 && (parse_refs(mail->in_reply_to, &id) || parse_refs(mail->references, &id)))
+		how = "In-Reply-To/References";
+	if (id == 0)
+		return;
+	/* Mail to a case's token address, or with a token in the subject tag,
+	 * or answering an analyst notice or transcript, is on the command
+	 * channel: whoever sent it, it is checked as commands (and a forged
+	 * sender is refused there), never taken as a customer's note. */
+	command_channel = tok != NULL ||
+	    (mail->in_reply_to && (strstr(mail->in_reply_to, "kenchi.notice.") || strstr(mail->in_reply_to, "kenchi.transcript.")));
+	out->case_id = id;
+	out->token = tok;
+	if (mail->has_loop) {
+		out->kind = KENCHI_REPLY_LOOP;
+		out->why = g_strdup("carries kenchi's loop header: ignored");
+	} else if ((mail->auto_submitted && g_ascii_strcasecmp(mail->auto_submitted, "no") != 0) ||
+	    (mail->precedence && (g_ascii_strcasecmp(mail->precedence, "bulk") == 0 ||
+	    g_ascii_strcasecmp(mail->precedence, "junk") == 0 || g_ascii_strcasecmp(mail->precedence, "list") == 0)) ||
+	    mail->is_report) {
+		out->kind = KENCHI_REPLY_AUTO;
+		out->why = g_strdup("auto-reply or bounce (Auto-Submitted, Precedence or multipart/report): ignored");
+	} else if (command_channel || is_analyst(cfg, mail->from_addr)) {
+		out->kind = KENCHI_REPLY_ANALYST;
+		out->why = g_strdup_printf("analyst reply to case %" G_GINT64_FORMAT " (%s)", id, how);
+	} else {
+		out->kind = KENCHI_REPLY_CUSTOMER;
+		out->why = g_strdup_printf("reply to case %" G_GINT64_FORMAT " (%s)", id, how);
+	}
+}
+
+gboolean
+kenchi_reply_auth_results_ok(char **trusted, const char *value, const char *from_addr)
+{
+	const char *at = from_addr ? strrchr(from_addr, '@') : NULL;
+	char **parts, *authserv;
+	gboolean ok = FALSE, trusted_ok = FALSE;
+
+	if (value == NULL || at == NULL || trusted == NULL)
+		return FALSE;
+	parts = g_strsplit(value, ";", -1);
+	authserv = g_strstrip(g_strdup(parts[0] ? parts[0] : ""));
+	/* "mx.example.jp 1" (a version) is allowed after the authserv-id. */
+	authserv[strcspn(authserv, " \t")] = '\0';
+	for (char **t = trusted; *t; t++)
+		if (g_ascii_strcasecmp(*t, authserv) == 0)
+			trusted_ok = TRUE;
+	for (guint i = 1; trusted_ok && parts[i] && !ok; i++) {
+		char *r = g_ascii_strdown(g_strstrip(parts[i]), -1);
+		char *want_d = g_strdup_printf("header.d=%s", at + 1), *want_f = g_strdup_printf("header.from=%s", at + 1);
+		char *lw_d = g_ascii_strdown(want_d, -1), *lw_f = g_ascii_strdown(want_f, -1);
+		if ((g_str_has_prefix(r, "dkim=pass") && strstr(r, lw_d)) ||
+		    (g_str_has_prefix(r, "dmarc=pass") && strstr(r, lw_f)))
+			ok = TRUE;
+		g_free(r);
+		g_free(want_d);
+		g_free(want_f);
+		g_free(lw_d);
+		g_free(lw_f);
+	}
+	g_free(authserv);
+	g_strfreev(parts);
+	return ok;
+}
+
+/* Process ---------------------------------------------------------------- */
+
+typedef struct {
+	char *customer;
+	char *hostname;
+} case_info_t;
+
+static gboolean
+take_info(const kenchi_case_row_t *r, gpointer user)
+{
+	case_info_t *ci = user;
+
+	ci->customer = g_strdup(r->customer);
+	ci->hostname = g_strdup(r->hostname ? r->hostname : r->host_key);
+	return FALSE;
+}
+
+static kenchi_status_t
+audit(kenchi_store_t *st, gint64 case_id, const char *sender, const char *msgid, const char *command,
+      const char *result, gboolean ok, gint64 now)
+{
+	kenchi_audit_row_t a = { .case_id = case_id, .sender = sender, .message_id = msgid, .command = command,
+				 .result = result, .ok = ok, .created_at = now };
+	return kenchi_store_audit_add(st, &a);
+}
+
+static void
+replace(char **field, const char *v)
+{
+	g_free(*field);
+	*field = g_strdup(v);
+}
+
+/* Apply one valid command.  Returns NULL ("ok") or why it failed (g_free). */
+static char *
+apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+	  const case_info_t *ci, kenchi_findings_t *f, const kenchi_command_t *c, const kenchi_mail_t *mail,
+	  gint64 now, kenchi_status_t *rc)
+{
+	*rc = KENCHI_OK;
+	switch (c->kind) {
+	case KENCHI_CMD_VERDICT:
+		replace(&f->verdict, c->value);
+		replace(&f->verdict_level, c->level);
+		break;
+	case KENCHI_CMD_STATE:
+		replace(&f->state_text, c->value);
+		break;
+	case KENCHI_CMD_REASON:
+		replace(&f->reason, c->value);
+		break;
+	case KENCHI_CMD_SUMMARY:
+		replace(&f->summary, c->value);
+		break;
+	case KENCHI_CMD_ACTION:
+		replace(&f->action, c->value);
+		break;
+	case KENCHI_CMD_PREVENTION:
+		replace(&f->prevention, c->value);
+		break;
+	case KENCHI_CMD_ASSIGN:
+		replace(&f->assignee, c->value);
+		break;
+	case KENCHI_CMD_PRIORITY:
+		replace(&f->priority, c->value);
+		break;
+	case KENCHI_CMD_NOTE:
+		*rc = kenchi_store_note_add(st, case_id, mail->from_addr, "analyst", mail->message_id, c->value, now);
+		break;
+	case KENCHI_CMD_ALLOW:
+	case KENCHI_CMD_BLOCK: {
+		kenchi_list_row_t l = { .list = c->kind == KENCHI_CMD_ALLOW ? "allow" : "block", .customer = ci->customer,
+					.kind = c->list_kind, .note = mail->message_id, .created_at = now };
+		char *v = strcmp(c->list_kind, "path") == 0 ? kenchi_norm_path(c->list_value) : g_strdup(c->list_value);
+		gint64 id;
+		l.value = v;
+		*rc = kenchi_store_list_add(st, &l, &id);
+		if (*rc == KENCHI_DUPLICATE)
+			*rc = KENCHI_OK;
+		g_free(v);
+		break;
+	}
+	case KENCHI_CMD_MERGE: {
+		case_info_t other = { 0 };
+		kenchi_status_t r;
+		char *why = NULL;
+		if (c->number == case_id)
+			return g_strdup("cannot merge a case into itself");
+		r = kenchi_store_case_get(st, c->number, take_info, &other);
+		if (r == KENCHI_NOT_FOUND)
+			why = g_strdup_printf("no case %" G_GINT64_FORMAT, c->number);
+		else if (r != KENCHI_OK)
+			*rc = r;
+		else if (strcmp(other.customer, ci->customer) != 0)
+			why = g_strdup_printf("case %" G_GINT64_FORMAT " belongs to another customer", c->number);
+		else {
+			/* Findings first: the merge closes this case. */
+			*rc = kenchi_store_findings_set(st, case_id, f, now);
+			if (*rc == KENCHI_OK)
+				*rc = kenchi_store_case_merge(st, case_id, c->number, now);
+			replace(&f->state, "closed");
+			f->merged_into = c->number;
+		}
+		g_free(other.customer);
+		g_free(other.hostname);
+		return why;
+	}
+	case KENCHI_CMD_CLOSE:
+		replace(&f->state, "closed");
+		break;
+	case KENCHI_CMD_REOPEN:
+		replace(&f->state, "open");
+		break;
+	case KENCHI_CMD_SEND: {
+		char *why = NULL;
+		/* The report must see the findings of the lines before it. */
+		*rc = kenchi_store_findings_set(st, case_id, f, now);
+		if (*rc == KENCHI_OK) {
+			*rc = kenchi_report_queue_second(rx, st, case_id, now, &why);
+			if (*rc == KENCHI_BAD_INPUT) {
+				*rc = KENCHI_OK;
+				return why;
+			}
+			/* Keep f in step with what the report recorded. */
+			if (*rc == KENCHI_OK) {
+				kenchi_findings_t fresh;
+				if (kenchi_store_findings_get(st, case_id, &fresh) == KENCHI_OK) {
+					f->second_report = fresh.second_report;
+					f->second_report_at = fresh.second_report_at;
+					kenchi_findings_clear(&fresh);
+				}
+			}
+		}
+		g_free(why);
+		break;
+	}
+	case KENCHI_CMD_HELP:
+		break;
+	}
+	(void)cfg;
+	return NULL;
+}
+
+static JsonObject *
+line_obj(const char *text, const char *result)
+{
+	JsonObject *o = json_object_new();
+	json_object_set_string_member(o, "text", text);
+	json_object_set_string_member(o, "result", result);
+	return o;
+}
+
+static kenchi_status_t
+process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
+		const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
+{
+	kenchi_command_list_t *cl = NULL;
+	kenchi_findings_t f = { 0 };
+	case_info_t ci = { 0 };
+	guchar *key = NULL;
+	gsize key_len = 0;
+	char *errmsg = NULL, *reject = NULL;
+	kenchi_status_t rc;
+	JsonObject *root;
+	JsonArray *lines;
+	JsonNode *ctx;
+	gboolean help = FALSE, failed = FALSE;
+	guint i;
+
+	rc = kenchi_store_audit_seen(st, mail->message_id);
+	if (rc == KENCHI_DUPLICATE) {
+		out->replay = TRUE;
+		out->summary = g_strdup("replay of a command mail already processed: ignored");
+		return KENCHI_OK;
+	}
+	if (rc != KENCHI_NOT_FOUND)
+		return rc;
+	rc = kenchi_store_case_get(st, info->case_id, take_info, &ci);
+	if (rc == KENCHI_NOT_FOUND)
+		reject = g_strdup_printf("no case %" G_GINT64_FORMAT, info->case_id);
+	else if (rc != KENCHI_OK)
+		goto done;
+	rc = kenchi_token_key(cfg, st, &key, &key_len, &errmsg);
+	if (rc != KENCHI_OK)
+		goto done;
+	if (reject == NULL && !is_analyst(cfg, mail->from_addr))
+		reject = g_strdup_printf("sender %s is not in the analysts list", mail->from_addr ? mail->from_addr : "(none)");
+	else if (reject == NULL && info->token == NULL)
+		reject = g_strdup("no case token (reply to the notice, or keep the subject tag)");
+	else if (reject == NULL && !kenchi_token_check(key, key_len, info->case_id, info->token))
+		reject = g_strdup("wrong case token");
+	else if (reject == NULL && cfg->require_auth_results &&
+	    !kenchi_reply_auth_results_ok(cfg->trusted_authserv, mail->auth_results, mail->from_addr))
+		reject = g_strdup("no trusted Authentication-Results with dkim=pass or dmarc=pass for the sender");
+	if (reject) {
+		/* No reply: the sender may be forged. */
+		out->rejected = TRUE;
+		out->summary = g_strdup_printf("command mail rejected: %s", reject);
+		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, NULL, out->summary, FALSE, now);
+		goto done;
+	}
+
+	cl = kenchi_commands_parse_len(mail->text->str, mail->text->len);
+	out->commands = cl->cmds->len;
+	out->errors = cl->errors;
+	lines = json_array_new();
+	if ((rc = kenchi_store_findings_get(st, info->case_id, &f)) != KENCHI_OK) {
+		json_array_unref(lines);
+		goto done;
+	}
+	if (cl->errors == 0 && !cl->empty) {
+		if ((rc = kenchi_store_savepoint(st)) != KENCHI_OK) {
+			json_array_unref(lines);
+			goto done;
+		}
+		for (i = 0; i < cl->cmds->len && !failed; i++) {
+			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+			char *why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc);
+			if (rc != KENCHI_OK) {
+				g_free(why);
+				kenchi_store_savepoint_rollback(st);
+				json_array_unref(lines);
+				goto done;
+			}
+			if (why) {
+				char *res = g_strdup_printf("error: %s", why);
+				json_array_add_object_element(lines, line_obj(c->text, res));
+				g_free(res);
+				g_free(why);
+				failed = TRUE;
+			} else {
+				json_array_add_object_element(lines, line_obj(c->text, "ok"));
+			}
+			if (c->kind == KENCHI_CMD_HELP)
+				help = TRUE;
+		}
+		if (!failed)
+			rc = kenchi_store_findings_set(st, info->case_id, &f, now);
+		if (failed || rc != KENCHI_OK) {
+			kenchi_store_savepoint_rollback(st);
+			if (rc != KENCHI_OK) {
+				json_array_unref(lines);
+				goto done;
+			}
+			/* Lines after the failing one were not tried. */
+			for (; i < cl->cmds->len; i++) {
+				kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+				json_array_add_object_element(lines, line_obj(c->text, "not tried"));
+			}
+		} else {
+			rc = kenchi_store_savepoint_release(st);
+		}
+	} else {
+		for (i = 0; i < cl->cmds->len; i++) {
+			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+			char *res = c->error ? g_strdup_printf("error: %s", c->error) : g_strdup("ok (not applied)");
+			json_array_add_object_element(lines, line_obj(c->text, res));
+			g_free(res);
+			if (c->kind == KENCHI_CMD_HELP)
+				help = TRUE;
+		}
+		failed = TRUE;
+	}
+	out->applied = !failed;
+	if (cl->empty)
+		out->summary = g_strdup("no commands found: nothing was applied");
+	else if (failed)
+		out->summary = g_strdup_printf("nothing was applied: %d of %u line(s) failed", MAX(cl->errors, 1), cl->cmds->len);
+	else
+		out->summary = g_strdup_printf("all %u command(s) applied", cl->cmds->len);
+	/* Audit every line, then answer with the transcript. */
+	for (i = 0; i < json_array_get_length(lines) && rc == KENCHI_OK; i++) {
+		JsonObject *l = json_array_get_object_element(lines, i);
+		const char *res = json_object_get_string_member(l, "result");
+		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, json_object_get_string_member(l, "text"),
+		    res, out->applied && strcmp(res, "ok") == 0, now);
+	}
+	if (rc == KENCHI_OK && json_array_get_length(lines) == 0)
+		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, NULL, out->summary, FALSE, now);
+	root = json_object_new();
+	{
+		JsonObject *co = json_object_new();
+		json_object_set_int_member(co, "id", info->case_id);
+		json_object_set_object_member(root, "case", co);
+	}
+	json_object_set_string_member(root, "from", mail->from_addr);
+	if (mail->message_id)
+		json_object_set_string_member(root, "message_id", mail->message_id);
+	json_object_set_boolean_member(root, "applied", out->applied);
+	json_object_set_array_member(root, "lines", lines);
+	json_object_set_string_member(root, "summary", out->summary);
+	if (help || cl->empty) {
+		char *h = kenchi_commands_help_text();
+		json_object_set_string_member(root, "help", h);
+		g_free(h);
+	}
+	ctx = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(ctx, root);
+	if (rc == KENCHI_OK)
+		rc = kenchi_report_queue_transcript(rx, st, info->case_id, mail->from_addr, mail->message_id, ctx, now);
+	json_node_unref(ctx);
+done:
+	if (cl)
+		kenchi_commands_free(cl);
+	kenchi_findings_clear(&f);
+	g_free(ci.customer);
+	g_free(ci.hostname);
+	g_free(key);
+	g_free(errmsg);
+	g_free(reject);
+	return rc;
+}
+
+static kenchi_status_t
+process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
+		 const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
+{
+	case_info_t ci = { 0 };
+	kenchi_findings_t f;
+	kenchi_status_t rc;
+	JsonNode *ctx;
+	char *text;
+
+	rc = kenchi_store_case_get(st, info->case_id, take_info, &ci);
+	if (rc == KENCHI_NOT_FOUND) {
+		out->summary = g_strdup_printf("reply names case %" G_GINT64_FORMAT ", which does not exist", info->case_id);
+		return KENCHI_OK;
+	}
+	if (rc != KENCHI_OK)
+		return rc;
+	/* Customer mail never runs commands, whatever lines it holds: it is a note. */
+	text = g_strndup(mail->text->str, MIN(mail->text->len, 16384));
+	rc = kenchi_store_note_add(st, info->case_id, mail->from_addr, "customer", mail->message_id, text, now);
+	if (rc == KENCHI_OK && (rc = kenchi_store_findings_get(st, info->case_id, &f)) == KENCHI_OK) {
+		f.attention = TRUE;
+		rc = kenchi_store_findings_set(st, info->case_id, &f, now);
+		kenchi_findings_clear(&f);
+	}
+	if (rc == KENCHI_OK) {
+		ctx = kenchi_report_context(rx, st, ci.customer, &info->case_id, 1, &rc);
+		if (ctx) {
+			JsonObject *o = json_node_get_object(ctx);
+			json_object_set_string_member(o, "from", mail->from_addr ? mail->from_addr : "");
+			json_object_set_string_member(o, "subject", mail->subject ? mail->subject : "");
+			json_object_set_string_member(o, "text", text);
+			rc = kenchi_report_queue_customer_notice(rx, st, info->case_id, ci.customer, ctx, now);
+			json_node_unref(ctx);
+		}
+	}
+	out->summary = g_strdup_printf("customer reply: note added to case %" G_GINT64_FORMAT ", flagged for attention",
+	    info->case_id);
+	g_free(text);
+	g_free(ci.customer);
+	g_free(ci.hostname);
+	(void)cfg;
+	return rc;
+}
+
+kenchi_status_t
+kenchi_reply_process(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
+		     const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
+{
+	memset(out, 0, sizeof *out);
+	switch (info->kind) {
+	case KENCHI_REPLY_ANALYST:
+		return process_analyst(cfg, rx, st, mail, info, now, out);
+	case KENCHI_REPLY_CUSTOMER:
+		return process_customer(cfg, rx, st, mail, info, now, out);
+	default:
+		out->summary = g_strdup(info->why ? info->why : "ignored");
+		return KENCHI_OK;
+	}
+}

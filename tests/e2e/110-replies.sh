@@ -1,0 +1,171 @@
+#!/bin/bash
+# 110-replies: the whole analyst loop through real servers, and every way a
+# reply must NOT act: a forged From, a wrong token, a token of another case,
+# missing or failed Authentication-Results, a replay, a customer reply with
+# command-like lines, a command mail with one bad line, auto-replies, loops.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+smtp_start || bail "cannot start the SMTP sink"
+write_conf() {   # write_conf REQUIRE_AUTH
+    cat >"$KT_TMP/k.conf" <<CONF
+[kenchi]
+report_hold = 0s
+[soc]
+name = 検知SOC
+from = soc@soc.example.jp
+analysts = analyst@soc.example.jp
+trusted_authserv_id = mx.soc.example.jp
+require_auth_results = $1
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+[customer acme]
+name = アクメ株式会社
+recipients = soc+acme@soc.example.jp
+report_to = security@acme.example.co.jp
+charset = utf-8
+CONF
+}
+write_conf false
+export KENCHI_CONF=$KT_TMP/k.conf
+export KENCHI_NOW=2026-11-25T07:20:00Z
+
+"$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+"$KENCHI" deliver <"$FIX/mail/en-8bit.eml" 2>/dev/null    # globex: no customer config here
+"$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null      # acme: case 3
+"$KENCHI" send --all 2>/dev/null
+notice=$(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages) | head -1)
+ok $([ -n "$notice" ]; echo $?) "the analyst notice arrives at the SMTP server"
+first=$(grep -l "X-Kenchi-Kind: first-report" $(smtp_messages) | head -1)
+reply_to=$(sed -n 's/^Reply-To: //p' "$notice" | tr -d '\r')
+notice_id=$(grep -i -m1 '^Message-Id:' "$notice" | sed 's/.*<\(.*\)>.*/\1/')
+first_id=$(grep -i -m1 '^Message-Id:' "$first" | sed 's/.*<\(.*\)>.*/\1/')
+like "$reply_to" "^soc\+case-1-[0-9a-f]{12}@soc.example.jp$" "the notice's Reply-To carries case 1's token"
+token=${reply_to#soc+case-1-}; token=${token%@*}
+
+# reply FROM TO MSGID BODY [EXTRA-HEADER]: an analyst's (or anyone's) reply
+reply() {
+    {
+        printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:30:00 +0900\n'
+        [ -n "${5:-}" ] && printf '%s\n' "$5"
+        printf 'From: %s\nTo: %s\nSubject: Re: [kenchi #1] New case\nMessage-ID: <%s>\nIn-Reply-To: <%s>\n' "$1" "$2" "$3" "$notice_id"
+        printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$4"
+    } >"$KT_TMP/reply.eml"
+    "$KENCHI" deliver <"$KT_TMP/reply.eml" 2>>"$KT_TMP/deliver.log"
+}
+decoded() {   # decoded FILE: subject and body of a sent mail, decoded
+    "$KT_PY" -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m["Subject"]); print(m.get_content())' "$1"
+}
+state() { sql "select coalesce(verdict,'-') || '|' || coalesce(action,'-') || '|' || state from cases where id = 1"; }
+sent_before=$(smtp_count)
+
+# --- the attacks: nothing changes, nobody is answered ---------------------
+reply attacker@evil.example "$reply_to" forged-1@evil "verdict: benign"
+is $? 0 "a forged sender's mail is stored (exit 0)"
+is "$(state)" "-|-|open" "a forged From changes nothing"
+reply analyst@soc.example.jp "soc+case-1-000000000000@soc.example.jp" wrongtok-1@x "verdict: benign"
+is "$(state)" "-|-|open" "a wrong token changes nothing"
+reply analyst@soc.example.jp "soc+case-3-$token@soc.example.jp" othertok-1@x "verdict: benign"
+is "$(sql "select coalesce(verdict,'-') from cases where id = 3")" "-" "case 1's token does not command case 3"
+reply analyst@soc.example.jp "soc@soc.example.jp" notok-1@x "verdict: benign"
+is "$(state)" "-|-|open" "no token at all changes nothing"
+"$KENCHI" send --all 2>/dev/null
+is "$(smtp_count)" "$sent_before" "and none of them got a reply (no backscatter)"
+is "$("$KENCHI" audit --json | grep -c '"ok":false')" 4 "every refused mail is in kenchi audit"
+like "$("$KENCHI" audit)" "not in the analysts list" "the audit says why"
+
+# --- a customer reply with command-like lines: a note, never commands -----
+{
+    printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #1] report\n'
+    printf 'Message-ID: <cust-1@acme>\nIn-Reply-To: <%s>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n' "$first_id"
+    printf 'verdict: benign\nclose\n\nこれは社内ツールです。誤検知と思われます。\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(state)" "-|-|open" "a customer reply holding 'verdict: benign' does not act"
+is "$(sql "select attention from cases where id = 1")" 1 "it flags the case for attention"
+like "$(sql "select text from notes where case_id = 1 and source = 'customer'")" "誤検知と思われます" "and is kept as a note"
+"$KENCHI" send --all 2>/dev/null
+like "$(cat $(smtp_messages) | tr -d '\r')" "Customer reply from" "the analysts get a notice of it"
+
+# --- auto-replies and loops are ignored -----------------------------------
+{
+    printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Out of office: [kenchi #1] report\n'
+    printf 'Auto-Submitted: auto-replied\nMessage-ID: <ooo-1@acme>\nIn-Reply-To: <%s>\n\nI am away.\n' "$first_id"
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select kind from messages where message_id = 'ooo-1@acme'")" auto_reply "an auto-reply is recognised"
+is "$(sql "select count(*) from notes where message_id = 'ooo-1@acme'")" 0 "and does nothing"
+"$KENCHI" deliver <"$first" 2>/dev/null
+is "$(sql "select kind from messages where subject like '%一次報告%'")" loop "kenchi's own report coming back is a loop, ignored"
+
+# --- one bad line: nothing is applied -------------------------------------
+reply analyst@soc.example.jp "$reply_to" bad-1@soc "verdict: malicious medium
+state: partially quarantined
+frobnicate: yes"
+is "$(state)" "-|-|open" "a command mail with one bad line applies nothing"
+"$KENCHI" send --all 2>/dev/null
+tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | tail -1)
+like "$(decoded "$tf")" "NOT applied" "the transcript says so"
+
+# --- a second report needs a verdict and actions ----------------------------
+reply analyst@soc.example.jp "$reply_to" early-send-1@soc "send: second-report"
+"$KENCHI" send --all 2>/dev/null
+tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | xargs ls -t | head -1)
+like "$(decoded "$tf")" "needs a verdict and an action" "send: second-report without verdict and action says what is missing"
+
+# --- the real thing: commands applied, transcript, threaded second report --
+reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: malicious medium
+state: 一部検疫済み
+reason: Tetra (Offline Engine)によるパターン検知
+summary: ダウンローダー
+action: フルスキャンを実施し、Downloads フォルダの Invoice_2026-11.pdf.exe を削除してください。
+prevention: ダウンロード元 URL をブロックします。
+send: second-report"
+is "$(state)" "malicious|フルスキャンを実施し、Downloads フォルダの Invoice_2026-11.pdf.exe を削除してください。|open" "the commands are applied"
+"$KENCHI" send --all 2>/dev/null
+tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | xargs ls -t | head -1)
+like "$(decoded "$tf")" "all 7 command\(s\) applied" "the transcript arrives"
+sr=$(grep -l "X-Kenchi-Kind: second_report" $(smtp_messages) | head -1)
+ok $([ -n "$sr" ]; echo $?) "the second report reaches the customer"
+like "$(tr -d '\r' <"$sr")" "In-Reply-To: <$first_id>" "threaded under the first report"
+"$KT_PY" - "$sr" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+assert "【二次報告】" in m["Subject"], m["Subject"]
+b = m.get_content()
+for s in ("悪性", "一部検疫済み", "Tetra (Offline Engine)", "フルスキャン", "ダウンロード元"):
+    assert s in b, s
+PY
+ok $? "with the verdict, state, reason, actions and prevention"
+like "$("$KENCHI" case 1)" "second report queued at" "the case records the time against its deadline"
+
+# --- replay: the same Message-ID again changes nothing ---------------------
+reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
+close"
+is "$(state)" "malicious|フルスキャンを実施し、Downloads フォルダの Invoice_2026-11.pdf.exe を削除してください。|open" "a replayed Message-ID changes nothing"
+
+# --- Authentication-Results when required ----------------------------------
+write_conf true
+reply analyst@soc.example.jp "$reply_to" ar-none@soc "priority: P1"
+is "$(sql "select priority from cases where id = 1")" "$(sql "select priority from cases where id = 1")" "(priority read)"
+pri_before=$(sql "select priority from cases where id = 1")
+reply analyst@soc.example.jp "$reply_to" ar-none2@soc "priority: P4"
+is "$(sql "select priority from cases where id = 1")" "$pri_before" "without Authentication-Results, when required, nothing changes"
+reply analyst@soc.example.jp "$reply_to" ar-fail@soc "priority: P4" "Authentication-Results: mx.soc.example.jp; dkim=fail header.d=soc.example.jp; dmarc=fail header.from=soc.example.jp"
+is "$(sql "select priority from cases where id = 1")" "$pri_before" "a failed DKIM/DMARC result changes nothing"
+reply analyst@soc.example.jp "$reply_to" ar-untrusted@soc "priority: P4" "Authentication-Results: evil.example; dkim=pass header.d=soc.example.jp"
+is "$(sql "select priority from cases where id = 1")" "$pri_before" "a pass from an untrusted authserv-id changes nothing"
+reply analyst@soc.example.jp "$reply_to" ar-pass@soc "priority: P4" "Authentication-Results: mx.soc.example.jp; dkim=pass header.d=soc.example.jp header.s=s1"
+is "$(sql "select priority from cases where id = 1")" P4 "a trusted dkim=pass lets the commands through"
+
+# --- the audit lists every command with its sender, message and result ------
+n=$("$KENCHI" audit --case 1 --json | "$KT_PY" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert all("sender" in r and "result" in r and "at" in r for r in rows)
+print(sum(1 for r in rows if r.get("message_id") == "good-1@soc" and r["ok"]))')
+is "$n" 7 "kenchi audit --case 1 lists each applied command with who, when, which message"
+
+done_testing
