@@ -4,6 +4,10 @@
 #include "cli/cli.h"
 #include "parse/event.h"
 #include "case/scoring.h"
+#include "case/correlate.h"
+#include "report/report.h"
+#include "report/outbox.h"
+#include <sys/stat.h>
 
 static int
 check_rules(kenchi_app_t *app)
@@ -41,6 +45,28 @@ check_rules(kenchi_app_t *app)
 	return rc;
 }
 
+/* A secret file must exist and be readable by its owner only. */
+static int
+check_secret(const kenchi_config_t *cfg, const char *group, const char *key, const char *path)
+{
+	char *secret = NULL, *err = NULL;
+	int rc = 0;
+
+	if (path == NULL)
+		return 0;
+	if (kenchi_read_secret_file(path, &secret, &err) != KENCHI_OK) {
+		fprintf(stderr, "%s:%d: [%s] %s: %s\n", cfg->path ? cfg->path : "(defaults)",
+		    kenchi_config_line(cfg, group, key), group, key, err);
+		rc = KENCHI_EXIT_CONFIG;
+	}
+	if (secret) {
+		memset(secret, 0, strlen(secret));
+		g_free(secret);
+	}
+	g_free(err);
+	return rc;
+}
+
 int
 kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
 {
@@ -67,6 +93,31 @@ kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
 		}
 		g_free(p);
 		if (check_rules(app) != 0)
+			rc = KENCHI_EXIT_CONFIG;
+		/* Templates, explanations, holidays: what a run would load. */
+		{
+			kenchi_reports_t *rx = kenchi_reports_new(app->cfg, &err);
+			if (rx == NULL) {
+				fprintf(stderr, "%s\n", err->message);
+				g_clear_error(&err);
+				rc = KENCHI_EXIT_CONFIG;
+			} else {
+				printf("templates and explanations: ok\n");
+				kenchi_reports_free(rx);
+			}
+		}
+		{
+			kenchi_cases_t *cx = kenchi_cases_new(app->cfg, &err);
+			if (cx == NULL) {
+				fprintf(stderr, "%s\n", err->message);
+				g_clear_error(&err);
+				rc = KENCHI_EXIT_CONFIG;
+			} else {
+				kenchi_cases_free(cx);
+			}
+		}
+		if (check_secret(app->cfg, "smtp", "password_file", app->cfg->smtp_password_file) ||
+		    check_secret(app->cfg, "soc", "token_key_file", app->cfg->token_key_file))
 			rc = KENCHI_EXIT_CONFIG;
 	}
 	return rc;

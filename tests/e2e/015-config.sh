@@ -1,0 +1,55 @@
+#!/bin/bash
+# 015-config: `kenchi check-config` reports every error with file:line,
+# refuses secrets in readable files, and checks templates and rules.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+"$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" check-config >/dev/null
+is $? 0 "the sample configuration checks clean"
+
+echo secret >"$KT_TMP/pw"
+chmod 644 "$KT_TMP/pw"
+cat >"$KT_TMP/bad.conf" <<CONF
+[kenchi]
+busy_timeout = soon
+[smtp]
+password_file = $KT_TMP/pw
+password = hunter2
+tls = sometimes
+[customer Bad]
+language = fr
+charset = latin1
+tuning_until = someday
+[nonsense]
+CONF
+err=$("$KENCHI" -c "$KT_TMP/bad.conf" check-config 2>&1 >/dev/null)
+is $? 78 "a bad configuration exits 78"
+like "$err" "bad.conf:2: \[kenchi\] busy_timeout: not a duration" "a bad duration, at its line"
+like "$err" "bad.conf:5: \[smtp\] password: secrets do not go in kenchi.conf" "a password in the file is refused"
+like "$err" "bad.conf:6: \[smtp\] tls: must be none, starttls or tls" "a bad TLS mode"
+like "$err" "bad.conf:7: \[customer Bad\] customer id" "a bad customer id"
+like "$err" "bad.conf:8: \[customer Bad\] language" "a bad language"
+like "$err" "bad.conf:9: \[customer Bad\] charset" "a bad charset"
+like "$err" "bad.conf:10: \[customer Bad\] tuning_until" "a bad date"
+like "$err" "bad.conf:11: \[nonsense\] unknown section" "an unknown section"
+like "$err" "bad.conf:4: \[smtp\] password_file: .*readable by group or others" "a group/world-readable secret file is refused"
+unlike "$err" "hunter2" "the secret itself is never printed"
+chmod 600 "$KT_TMP/pw"
+printf '[smtp]\npassword_file = %s\n' "$KT_TMP/pw" >"$KT_TMP/ok.conf"
+"$KENCHI" -c "$KT_TMP/ok.conf" check-config >/dev/null 2>&1
+is $? 0 "a mode 0600 secret file is accepted"
+
+# A broken template is reported with file:line at load.
+cp -r "$KT_TOP/data" "$KT_TOP/templates" "$KT_TMP/"
+printf 'Subject: x\n\nline one\n{{#events}}\nunclosed\n' >"$KT_TMP/templates/first-report.en"
+err=$(KENCHI_DATADIR=$KT_TMP "$KENCHI" check-config 2>&1 >/dev/null)
+is $? 78 "a broken template fails check-config"
+like "$err" "first-report.en:4:" "with file:line"
+printf 'Subject: x\n\n' >"$KT_TMP/templates/first-report.en"
+KENCHI_DATADIR=$KT_TMP "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is $? 0 "(templates repaired)"
+printf 'Subject: x\n\n{{x|nosuchfilter}}\n' >"$KT_TMP/templates/first-report.en"
+KENCHI_DATADIR=$KT_TMP "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is $? 78 "deliver refuses to run with a broken template (78): the recipes keep a copy"
+
+done_testing
