@@ -83,6 +83,8 @@ typedef struct {
 	int indent;         /* indent of that field's label line */
 	GString *raw;       /* raw text of that value so far */
 	int pending;        /* label seen with an empty value, or -1 */
+	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
+	int ncolumns;
 } reader_t;
 
 static void
@@ -171,6 +173,63 @@ try_captures(reader_t *rd, const char *line, size_t n)
 	}
 }
 
+/* A table laid out with one event per row under a header row of labels
+ * (an HTML digest): the header maps columns to fields.  Returns TRUE when
+ * the line was a header or a row of such a table. */
+static gboolean
+read_table_line(reader_t *rd, const char *q, const char *end)
+{
+	char *line = g_strndup(q, end - q);
+	char **cells = g_strsplit(line, "\t", -1);
+	int n = (int)g_strv_length(cells), i, known = 0;
+	gboolean used = FALSE;
+
+	if (rd->columns && n == rd->ncolumns) {
+		flush(rd);
+		for (i = 0; i < n; i++) {
+			char *v = g_strstrip(cells[i]);
+			if (rd->columns[i] >= 0 && *v) {
+				kenchi_event_set(rd->cur, rd->columns[i], v);
+				rd->has[rd->columns[i]] = TRUE;
+			}
+		}
+		flush(rd);
+		used = TRUE;
+	} else if (n >= 3) {
+		int *cols = g_new(int, n);
+		for (i = 0; i < n; i++) {
+			char *c = g_strstrip(cells[i]);
+			size_t cl = strlen(c);
+			/* A header cell may end in a colon. */
+			if (cl && (c[cl - 1] == ':'))
+				c[--cl] = '\0';
+			cols[i] = cl ? lookup_label(rd->rule, c, cl) : -1;
+			if (cols[i] >= 0)
+				known++;
+			else
+				cols[i] = -1;
+		}
+		if (known >= 3 && known * 2 >= n) {
+			flush(rd);
+			g_free(rd->columns);
+			rd->columns = cols;
+			rd->ncolumns = n;
+			used = TRUE;
+		} else {
+			g_free(cols);
+		}
+	}
+	if (!used && rd->columns) {
+		/* The table ended. */
+		g_free(rd->columns);
+		rd->columns = NULL;
+		rd->ncolumns = 0;
+	}
+	g_strfreev(cells);
+	g_free(line);
+	return used;
+}
+
 static void
 read_line(reader_t *rd, const char *line, size_t n)
 {
@@ -202,6 +261,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		rd->field = -1;
 		return;
 	}
+	if ((rd->columns || memchr(q, '\t', end - q)) && read_table_line(rd, q, end))
+		return;
 	if (r->separator) {
 		res = kenchi_re_exec(r->separator, rd->m, q, end - q);
 		if (res == KENCHI_RE_MATCH) {
@@ -284,6 +345,7 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 	flush(&rd);
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
+	g_free(rd.columns);
 }
 
 /* How the rule recognised the mail: 0 not at all, else a bit set. */

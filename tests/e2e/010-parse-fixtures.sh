@@ -14,6 +14,12 @@ total=$(printf '%s\n' "$out" | sed -n 's/^1\.\.//p')
 is "$n" "$total" "every fixture parses as expected ($n/$total)"
 [ "$bad" -eq 0 ] || diag "$(printf '%s\n' "$out" | grep -A30 '^not ok' | head -60)"
 
+# Layouts the reference does not show (fixtures/variants): the extractors
+# are judged on mail they have not seen.
+out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants" "$KT_TOP/fixtures/variants/expected.tsv")
+is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "layout variants parse as expected (column tables, kanji dates, other labels, double quoting)"
+printf '%s\n' "$out" | grep -A10 '^not ok' | head -30 | sed 's/^/# /'
+
 # The contract: one compact JSON object per file, in order, with file/kind/reason/events.
 lines=$("$KENCHI" parse --json "$KT_TOP/fixtures/mail/en-plain.eml" "$KT_TOP/fixtures/mail/notalert-personal.eml" | wc -l)
 is "$lines" 2 "one JSON line per input file"
