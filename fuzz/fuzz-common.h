@@ -25,10 +25,24 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* $KENCHI_FUZZ_KNOWN: ';'-separated substrings of criticals that are known
+ * and reported but not fixed yet.  Long campaigns set it (see README) so
+ * that one known bug does not stop them; smoke.sh and CI never do. */
+static char **fuzz_known;
+
+static gboolean
+fuzz_is_known(const char *msg)
+{
+	for (char **k = fuzz_known; msg && k && *k; k++)
+		if (**k && strstr(msg, *k))
+			return TRUE;
+	return FALSE;
+}
+
 static void
 fuzz_log_handler(const char *domain, GLogLevelFlags level, const char *msg, gpointer user)
 {
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) {
+	if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) && !fuzz_is_known(msg)) {
 		fprintf(stderr, "fuzz: fatal GLib message from %s: %s\n", domain ? domain : "(app)", msg);
 		abort();
 	}
@@ -37,10 +51,13 @@ fuzz_log_handler(const char *domain, GLogLevelFlags level, const char *msg, gpoi
 static GLogWriterOutput
 fuzz_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer user)
 {
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) {
-		for (gsize i = 0; i < n; i++)
-			if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
-				fprintf(stderr, "fuzz: fatal GLib message: %s\n", (const char *)fields[i].value);
+	const char *msg = NULL;
+
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+			msg = fields[i].value;
+	if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL)) && !fuzz_is_known(msg)) {
+		fprintf(stderr, "fuzz: fatal GLib message: %s\n", msg ? msg : "?");
 		abort();
 	}
 	return G_LOG_WRITER_HANDLED;
@@ -53,6 +70,10 @@ fuzz_setup(void)
 {
 	const char *dd = g_getenv("KENCHI_DATADIR");
 
+	const char *known = g_getenv("KENCHI_FUZZ_KNOWN");
+
+	if (known && *known)
+		fuzz_known = g_strsplit(known, ";", -1);
 	g_log_set_default_handler(fuzz_log_handler, NULL);
 	g_log_set_writer_func(fuzz_log_writer, NULL, NULL);
 	if (dd == NULL || *dd == '\0') {
@@ -64,7 +85,7 @@ fuzz_setup(void)
 	return dd;
 }
 
-static void
+G_GNUC_UNUSED static void
 fuzz_die(const char *what, GError *err)
 {
 	fprintf(stderr, "fuzz: %s: %s\n", what, err ? err->message : "failed");
@@ -74,7 +95,7 @@ fuzz_die(const char *what, GError *err)
 /* Touch every byte of S so that ASan sees a dangling or unterminated string
  * here, in the target, rather than never. */
 static size_t fuzz_sink;
-static void
+G_GNUC_UNUSED static void
 fuzz_touch(const char *s)
 {
 	if (s)

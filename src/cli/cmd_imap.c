@@ -1,10 +1,8 @@
 /* cmd_imap.c: `kenchi imap [--once] [ACCOUNT]`: one IMAP source ([imap
  * ACCOUNT] of kenchi.conf, default the first) in the foreground.
  *
- * deliver() follows cmd_deliver.c: every message of a batch is parsed
- * before the write lock is taken, then the messages and the account's new
- * position are written in one BEGIN IMMEDIATE ... COMMIT, so a crash
- * anywhere either keeps the batch and its position or neither.
+ * The ingest side (deliver, position, log) is in imap_ops.c, shared with
+ * the daemon.
  *
  * Exit: 0 after --once or on SIGINT/SIGTERM; 78 on configuration errors;
  * 75 when --once ended on a temporary failure (server down, busy
@@ -14,16 +12,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "util/clock.h"
-#include "source/imap.h"
-#include "source/imap_config.h"
-
-typedef struct {
-	kenchi_app_t *app;
-	const kenchi_imap_account_t *acct;
-	kenchi_ingest_ctx_t ctx;
-	kenchi_re_match_t *m;
-	guint64 messages, events;
-} imap_cmd_t;
+#include "cli/imap_ops.h"
 
 /* For the signal handler: the one client this process runs. */
 static kenchi_imap_t *the_client;
@@ -38,77 +27,6 @@ on_signal(int sig)
 		kenchi_imap_wake(the_client);
 }
 
-static void
-imap_log(gpointer user, kenchi_imap_log_level_t level, const char *msg)
-{
-	(void)user;
-	switch (level) {
-	case KENCHI_IMAP_LOG_ERR: kenchi_err("%s", msg); break;
-	case KENCHI_IMAP_LOG_WARN: kenchi_warn("%s", msg); break;
-	case KENCHI_IMAP_LOG_INFO: kenchi_info("%s", msg); break;
-	default: kenchi_debug("%s", msg); break;
-	}
-}
-
-static kenchi_status_t
-imap_position(gpointer user, const char *source, gint64 *uidvalidity, gint64 *last_uid)
-{
-	imap_cmd_t *ic = user;
-	return kenchi_store_source_get(ic->app->st, source, uidvalidity, last_uid);
-}
-
-static kenchi_status_t
-imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_uid,
-	     const kenchi_imap_msg_t *msgs, guint n)
-{
-	imap_cmd_t *ic = user;
-	kenchi_store_t *st = ic->app->st;
-	kenchi_analysis_t *a = g_new0(kenchi_analysis_t, MAX(n, 1));
-	kenchi_ingest_opts_t *opts = g_new0(kenchi_ingest_opts_t, MAX(n, 1));
-	char **origins = g_new0(char *, n + 1);
-	gint64 now = kenchi_now();
-	kenchi_status_t rc;
-	guint i;
-
-	/* Parse outside the transaction: the lock is held only for SQL. */
-	for (i = 0; i < n; i++) {
-		origins[i] = g_strdup_printf("%s:%u", source, msgs[i].uid);
-		opts[i].source = "imap";
-		opts[i].origin = origins[i];
-		opts[i].customer = ic->acct->customer;
-		opts[i].now = now;
-		kenchi_ingest_analyse(&ic->ctx, ic->m, msgs[i].raw, msgs[i].len, &opts[i], &a[i]);
-	}
-	rc = kenchi_store_begin(st);
-	for (i = 0; i < n && rc == KENCHI_OK; i++)
-		rc = kenchi_ingest_store(&ic->ctx, st, &a[i], &opts[i]);
-	if (rc == KENCHI_OK)
-		rc = kenchi_store_source_set(st, source, uidvalidity, last_uid, now);
-	if (rc == KENCHI_OK)
-		rc = kenchi_store_commit(st);
-	if (rc != KENCHI_OK) {
-		kenchi_err("imap=%s: storing %u message(s) failed: %s: %s", ic->acct->name, n,
-		    kenchi_status_to_string(rc), kenchi_store_errmsg(st));
-		kenchi_store_rollback(st);
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		kenchi_info("msg=%" G_GINT64_FORMAT " source=imap origin=%s kind=%s customer=%s events=%d dup_events=%d"
-		    " case=%" G_GINT64_FORMAT " new_cases=%d reportable=%d%s",
-		    a[i].message, origins[i], kenchi_kind_to_string(a[i].x.kind), a[i].customer, a[i].events_new,
-		    a[i].events_dup, a[i].case_id, a[i].cases_new, a[i].reportable, a[i].duplicate ? " duplicate=1" : "");
-		ic->messages++;
-		ic->events += (guint64)a[i].events_new;
-	}
-done:
-	for (i = 0; i < n; i++)
-		kenchi_analysis_clear(&a[i]);
-	g_free(a);
-	g_free(opts);
-	g_strfreev(origins);
-	return rc;
-}
-
 int
 kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 {
@@ -117,11 +35,10 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "fetch what is new, mark it, and exit", NULL },
 		{ NULL }
 	};
-	static const kenchi_imap_ops_t ops = { imap_deliver, imap_position, imap_log };
 	const kenchi_imap_account_t *acct;
 	GPtrArray *accounts = NULL;
 	GString *errs = g_string_new(NULL);
-	imap_cmd_t ic = { 0 };
+	kenchi_imap_sink_t ic = { 0 };
 	kenchi_imap_t *client = NULL;
 	struct sigaction sa, old_int, old_term, old_pipe;
 	gboolean handlers = FALSE;
@@ -155,14 +72,14 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 	}
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		goto out;
-	ic.app = app;
+	ic.st = app->st;
 	ic.acct = acct;
 	ic.ctx.cfg = app->cfg;
 	ic.ctx.rules = app->rules;
 	ic.ctx.cases = app->cases;
 	ic.ctx.reports = app->reports;
 	ic.m = kenchi_re_match_new();
-	client = kenchi_imap_new(acct, &ops, &ic);
+	client = kenchi_imap_new(acct, &kenchi_imap_sink_ops, &ic);
 	if (client == NULL) {
 		kenchi_err("imap: cannot create a pipe");
 		rc = KENCHI_EXIT_TEMPFAIL;

@@ -1,0 +1,74 @@
+/* imap_ops.c: the ingest side of an IMAP source (see imap_ops.h). */
+#include "cli/imap_ops.h"
+#include "util/clock.h"
+
+static void
+imap_log(gpointer user, kenchi_imap_log_level_t level, const char *msg)
+{
+	(void)user;
+	switch (level) {
+	case KENCHI_IMAP_LOG_ERR: kenchi_err("%s", msg); break;
+	case KENCHI_IMAP_LOG_WARN: kenchi_warn("%s", msg); break;
+	case KENCHI_IMAP_LOG_INFO: kenchi_info("%s", msg); break;
+	default: kenchi_debug("%s", msg); break;
+	}
+}
+
+static kenchi_status_t
+imap_position(gpointer user, const char *source, gint64 *uidvalidity, gint64 *last_uid)
+{
+	kenchi_imap_sink_t *ic = user;
+	return kenchi_store_source_get(ic->st, source, uidvalidity, last_uid);
+}
+
+static kenchi_status_t
+imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_uid,
+	     const kenchi_imap_msg_t *msgs, guint n)
+{
+	kenchi_imap_sink_t *ic = user;
+	kenchi_store_t *st = ic->st;
+	kenchi_analysis_t *a = g_new0(kenchi_analysis_t, MAX(n, 1));
+	kenchi_ingest_opts_t *opts = g_new0(kenchi_ingest_opts_t, MAX(n, 1));
+	char **origins = g_new0(char *, n + 1);
+	gint64 now = kenchi_now();
+	kenchi_status_t rc;
+	guint i;
+
+	/* Parse outside the transaction: the lock is held only for SQL. */
+	for (i = 0; i < n; i++) {
+		origins[i] = g_strdup_printf("%s:%u", source, msgs[i].uid);
+		opts[i].source = "imap";
+		opts[i].origin = origins[i];
+		opts[i].customer = ic->acct->customer;
+		opts[i].now = now;
+		kenchi_ingest_analyse(&ic->ctx, ic->m, msgs[i].raw, msgs[i].len, &opts[i], &a[i]);
+	}
+	rc = kenchi_store_begin(st);
+	for (i = 0; i < n && rc == KENCHI_OK; i++)
+		rc = kenchi_ingest_store(&ic->ctx, st, &a[i], &opts[i]);
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_source_set(st, source, uidvalidity, last_uid, now);
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_commit(st);
+	if (rc != KENCHI_OK) {
+		kenchi_err("imap=%s: storing %u message(s) failed: %s: %s", ic->acct->name, n,
+		    kenchi_status_to_string(rc), kenchi_store_errmsg(st));
+		kenchi_store_rollback(st);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		kenchi_app_log_message(&a[i], "imap", origins[i]);
+		ic->messages++;
+		ic->events += (guint64)a[i].events_new;
+	}
+done:
+	for (i = 0; i < n; i++)
+		kenchi_analysis_clear(&a[i]);
+	g_free(a);
+	g_free(opts);
+	g_strfreev(origins);
+	return rc;
+}
+
+
+const kenchi_imap_ops_t kenchi_imap_sink_ops = { imap_deliver, imap_position, imap_log };
