@@ -8,6 +8,7 @@
 #include "report/report.h"
 #include "report/outbox.h"
 #include <sys/stat.h>
+#include "source/imap_config.h"
 
 static int
 check_rules(kenchi_app_t *app)
@@ -115,6 +116,19 @@ kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
 			} else {
 				kenchi_cases_free(cx);
 			}
+		}
+		{
+			GString *ierr = g_string_new(NULL);
+			GPtrArray *accts = kenchi_imap_accounts_load(app->cfg, ierr);
+			if (ierr->len) {
+				fputs(ierr->str, stderr);
+				rc = KENCHI_EXIT_CONFIG;
+			} else if (accts && accts->len) {
+				printf("imap accounts: %u: ok\n", accts->len);
+			}
+			if (accts)
+				g_ptr_array_unref(accts);
+			g_string_free(ierr, TRUE);
 		}
 		if (check_secret(app->cfg, "smtp", "password_file", app->cfg->smtp_password_file) ||
 		    check_secret(app->cfg, "soc", "token_key_file", app->cfg->token_key_file))

@@ -210,9 +210,10 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 		for (i = 0; i < ids->len && st == KENCHI_OK; i++) {
 			/* Retry and release both make the row sendable now; the
 			 * Message-ID stays, so a resend is recognisably the same mail. */
-			st = kenchi_store_outbox_mark(app->st, g_array_index(ids, gint64, i), "pending", 0, now, NULL, 0);
+			st = kenchi_store_outbox_requeue(app->st, g_array_index(ids, gint64, i), now);
 			if (st == KENCHI_NOT_FOUND) {
-				kenchi_err("outbox: no row %" G_GINT64_FORMAT, g_array_index(ids, gint64, i));
+				kenchi_err("outbox: no row %" G_GINT64_FORMAT " that is failed, held or pending (a sent"
+				    " report is never sent again)", g_array_index(ids, gint64, i));
 				rc = KENCHI_EXIT_FAIL;
 			}
 		}
@@ -276,6 +277,10 @@ kenchi_cmd_send(kenchi_app_t *app, int argc, char **argv)
 		kenchi_err("send: %s: %s", kenchi_status_to_string(st), kenchi_store_errmsg(app->st));
 		return kenchi_status_to_exit(st);
 	}
-	/* Rows left for a later retry are a temporary failure of this run. */
-	return stats.temp_failed ? KENCHI_EXIT_TEMPFAIL : 0;
+	/* Rows left for a later retry are a temporary failure of this run;
+	 * a row refused for good needs a person (it is listed and the analysts
+	 * were told). */
+	if (stats.temp_failed)
+		return KENCHI_EXIT_TEMPFAIL;
+	return stats.failed ? KENCHI_EXIT_FAIL : 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "parse/extract.h"
+#include "util/clock.h"
 
 int
 kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
@@ -43,7 +44,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 		JsonArray *evs = json_array_new();
 		JsonNode *root;
 
-		opts.now = g_get_real_time() / G_USEC_PER_SEC;
+		opts.now = kenchi_now();
 		json_object_set_string_member(o, "file", argv[i]);
 		if (strcmp(argv[i], "-") == 0 ? (kenchi_read_all(stdin, (GByteArray **)&raw) != KENCHI_OK)
 		    : !g_file_get_contents(argv[i], &raw, &len, &err)) {

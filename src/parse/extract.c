@@ -396,10 +396,15 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		 * person must see.  Recognised only by look-alike subject or
 		 * body from elsewhere: foreign mail. */
 		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
-		out->reason = g_strdup_printf("recognised by rule %s (%s%s%s) but no event block found",
-		    r->name, how & BY_FROM ? "from " : "", how & BY_SUBJECT ? "subject " : "",
-		    how & BY_BODY ? "body" : "");
-		g_strchomp(out->reason);
+		GString *by = g_string_new(NULL);
+		if (how & BY_FROM)
+			g_string_append(by, " from");
+		if (how & BY_SUBJECT)
+			g_string_append(by, " subject");
+		if (how & BY_BODY)
+			g_string_append(by, " body");
+		out->reason = g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
+		g_string_free(by, TRUE);
 		return;
 	}
 	out->kind = KENCHI_KIND_ALERT;

@@ -181,17 +181,25 @@ kenchi_reply_auth_results_ok(char **trusted, const char *value, const char *from
 		if (g_ascii_strcasecmp(*t, authserv) == 0)
 			trusted_ok = TRUE;
 	for (guint i = 1; trusted_ok && parts[i] && !ok; i++) {
-		char *r = g_ascii_strdown(g_strstrip(parts[i]), -1);
-		char *want_d = g_strdup_printf("header.d=%s", at + 1), *want_f = g_strdup_printf("header.from=%s", at + 1);
-		char *lw_d = g_ascii_strdown(want_d, -1), *lw_f = g_ascii_strdown(want_f, -1);
-		if ((g_str_has_prefix(r, "dkim=pass") && strstr(r, lw_d)) ||
-		    (g_str_has_prefix(r, "dmarc=pass") && strstr(r, lw_f)))
-			ok = TRUE;
-		g_free(r);
-		g_free(want_d);
-		g_free(want_f);
-		g_free(lw_d);
-		g_free(lw_f);
+		/* "dkim=pass header.d=example.jp header.s=s1": the method result
+		 * first, then properties compared whole, never by substring
+		 * (header.d=example.jp.evil.net must not pass). */
+		char **tok = g_strsplit_set(g_strstrip(parts[i]), " \t\r\n", -1);
+		gboolean dkim = FALSE, dmarc = FALSE, d_ok = FALSE, f_ok = FALSE;
+		for (char **t = tok; *t; t++) {
+			if (**t == '\0')
+				continue;
+			if (g_ascii_strcasecmp(*t, "dkim=pass") == 0)
+				dkim = TRUE;
+			else if (g_ascii_strcasecmp(*t, "dmarc=pass") == 0)
+				dmarc = TRUE;
+			else if (g_ascii_strncasecmp(*t, "header.d=", 9) == 0 && g_ascii_strcasecmp(*t + 9, at + 1) == 0)
+				d_ok = TRUE;
+			else if (g_ascii_strncasecmp(*t, "header.from=", 12) == 0 && g_ascii_strcasecmp(*t + 12, at + 1) == 0)
+				f_ok = TRUE;
+		}
+		ok = (dkim && d_ok) || (dmarc && f_ok);
+		g_strfreev(tok);
 	}
 	g_free(authserv);
 	g_strfreev(parts);

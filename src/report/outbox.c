@@ -209,6 +209,13 @@ kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_sto
 		msgs[i].len = len;
 	}
 	stats->session = kenchi_smtp_send(&sc, msgs, rows->len);
+	if (stats->session == KENCHI_CONFIG) {
+		/* Our configuration is wrong, not the mail: leave every row as
+		 * it is for after the fix, and say so. */
+		stats->detail = g_strdup(msgs[0].detail ? msgs[0].detail : "SMTP configuration refused");
+		rc = KENCHI_CONFIG;
+		goto done;
+	}
 
 	rc = kenchi_store_begin(st);
 	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {

@@ -3,18 +3,27 @@
  *
  *   [imap alerts]
  *   host = imap.example.jp
- *   port = 993                 ; default 993 for tls, else 143
- *   tls = tls                  ; none | starttls | tls (default tls)
- *   ca_file = /etc/kenchi/ca.pem   ; default: the system trust store
+ *   # port: default 993 for tls, else 143
+ *   port = 993
+ *   # tls: none | starttls | tls (default tls)
+ *   tls = tls
+ *   # ca_file: default the system trust store
+ *   ca_file = /etc/kenchi/ca.pem
  *   user = soc-alerts
- *   password_file = /etc/kenchi/imap.password   ; mode 0600
+ *   # password_file: mode 0600
+ *   password_file = /etc/kenchi/imap.password
  *   mailbox = INBOX
- *   processed = Processed      ; move there after the commit; empty: flag
- *   flag = $KenchiDone         ; set with \Seen when processed is empty
- *   customer = acme            ; optional, as --customer
- *   batch = 200                ; messages per UID FETCH
- *   idle_max = 25m             ; re-issue IDLE after this (< 29m, RFC 2177)
- *   poll = 60s                 ; when the server has no IDLE
+ *   # processed: move there after the commit; empty: set flag (with \Seen)
+ *   processed = Processed
+ *   flag = $KenchiDone
+ *   # customer: optional, as --customer
+ *   customer = acme
+ *   # batch: messages per UID FETCH; idle_max < 29m (RFC 2177); poll without IDLE
+ *   batch = 200
+ *   idle_max = 25m
+ *   poll = 60s
+ *
+ * (GKeyFile has no trailing comments: a comment is a line of its own.)
  *
  * The password is read at load time, so a file other users can read is a
  * configuration error with file:line, found by `kenchi check-config`, not a

@@ -43,6 +43,20 @@ is_mbox(const char *path)
 	return n == 5 && memcmp(buf, "From ", 5) == 0;
 }
 
+/* Does [p, end) hold a line ">From ", ">>From "...? */
+static gboolean
+has_quoted_from(const char *p, const char *end)
+{
+	while ((p = memchr(p, '\n', end - p)) != NULL && ++p < end) {
+		const char *q = p;
+		while (q < end && *q == '>')
+			q++;
+		if (q > p && end - q >= 5 && memcmp(q, "From ", 5) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 void
 kenchi_mbox_split(GBytes *data, const char *origin, GPtrArray *items)
 {
@@ -71,7 +85,7 @@ kenchi_mbox_split(GBytes *data, const char *origin, GPtrArray *items)
 			next = end;
 		it = g_new0(kenchi_import_item_t, 1);
 		it->origin = g_strdup_printf("%s:%d", origin, ++n);
-		if (g_strstr_len(start, next - start, "\n>From ") == NULL) {
+		if (!has_quoted_from(start, next)) {
 			it->data = g_bytes_new_from_bytes(data, start - base, next - start);
 		} else {
 			/* mboxrd: one level of ">From " quoting is the mbox's, not the mail's. */
@@ -99,6 +113,8 @@ cmp_str(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static kenchi_status_t list_at(const char *path, GPtrArray *items, GError **error, int depth);
+
 static kenchi_status_t
 walk_dir(const char *dir, GPtrArray *items, GError **error, int depth)
 {
@@ -118,11 +134,13 @@ walk_dir(const char *dir, GPtrArray *items, GError **error, int depth)
 	g_ptr_array_sort(names, cmp_str);
 	for (i = 0; i < names->len && rc == KENCHI_OK; i++) {
 		char *p = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
+		/* Directories below 8 levels are not walked: a symlink loop
+		 * must end, and no maildir tree is that deep. */
 		if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
 			if (strcmp(g_ptr_array_index(names, i), "tmp") != 0 && depth < 8)
-				rc = kenchi_import_list(p, items, error);
+				rc = list_at(p, items, error, depth + 1);
 		} else if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
-			rc = kenchi_import_list(p, items, error);
+			rc = list_at(p, items, error, depth + 1);
 		}
 		g_free(p);
 	}
@@ -132,6 +150,12 @@ walk_dir(const char *dir, GPtrArray *items, GError **error, int depth)
 
 kenchi_status_t
 kenchi_import_list(const char *path, GPtrArray *items, GError **error)
+{
+	return list_at(path, items, error, 0);
+}
+
+static kenchi_status_t
+list_at(const char *path, GPtrArray *items, GError **error, int depth)
 {
 	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
 		char *cur = g_build_filename(path, "cur", NULL), *new_ = g_build_filename(path, "new", NULL);
@@ -144,7 +168,7 @@ kenchi_import_list(const char *path, GPtrArray *items, GError **error)
 			if (rc == KENCHI_OK && g_file_test(cur, G_FILE_TEST_IS_DIR))
 				rc = walk_dir(cur, items, error, 8);
 		} else {
-			rc = walk_dir(path, items, error, 0);
+			rc = walk_dir(path, items, error, depth);
 		}
 		g_free(cur);
 		g_free(new_);

@@ -203,6 +203,9 @@ kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const
 /* The pending first report of CUSTOMER created at or after SINCE, if any. */
 kenchi_status_t kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id,
 						char **cases);
+/* Make a failed, held or pending row sendable now; KENCHI_NOT_FOUND for a
+ * row that does not exist or was sent already. */
+kenchi_status_t kenchi_store_outbox_requeue(kenchi_store_t *st, gint64 id, gint64 now);
 /* Set state, attempts, next attempt, error and sent time of row ID. */
 kenchi_status_t kenchi_store_outbox_mark(kenchi_store_t *st, gint64 id, const char *state, int attempts,
 					 gint64 next_attempt, const char *error, gint64 sent_at);

@@ -80,6 +80,25 @@ kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64
 }
 
 kenchi_status_t
+kenchi_store_outbox_requeue(kenchi_store_t *st, gint64 id, gint64 now)
+{
+	/* Never a sent row: a report is sent once. */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt = ?2,"
+	    " last_error = NULL WHERE id = ?1 AND state IN ('failed', 'held', 'pending')");
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_int(q, 2, now);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return kenchi_store_status(st, rc);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
 kenchi_store_outbox_mark(kenchi_store_t *st, gint64 id, const char *state, int attempts, gint64 next_attempt,
 			 const char *error, gint64 sent_at)
 {

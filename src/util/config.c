@@ -1,6 +1,7 @@
 /* config.c: GKeyFile loading with file:line errors.  GKeyFile itself does
  * not keep line numbers, so kenchi_config_line() finds a key's line in the
  * text; that is cheap and only runs on the error path. */
+#include <stdio.h>
 #include <string.h>
 #include "util/config.h"
 
@@ -194,6 +195,38 @@ valid_date(const char *s)
 	return g_date_valid(&d);
 }
 
+static gboolean
+valid_closure(const char *s)
+{
+	int m1, d1, m2, d2;
+	char tail;
+
+	return sscanf(s, "%d-%d..%d-%d%c", &m1, &d1, &m2, &d2, &tail) == 4 && m1 >= 1 && m1 <= 12 && m2 >= 1 &&
+	    m2 <= 12 && d1 >= 1 && d1 <= 31 && d2 >= 1 && d2 <= 31;
+}
+
+static gboolean
+valid_hours(const char *s)
+{
+	int h1, m1, h2, m2;
+	char tail;
+
+	return sscanf(s, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) == 4 && h1 >= 0 && h1 <= 24 && h2 >= 0 &&
+	    h2 <= 24 && m1 >= 0 && m1 < 60 && m2 >= 0 && m2 < 60 && h1 * 60 + m1 < h2 * 60 + m2;
+}
+
+/* Every key of GROUP must be one of KNOWN: a typo is an error, not a default. */
+static void
+check_keys(kenchi_config_t *cfg, const char *group, const char *const *known, GString *errors)
+{
+	char **keys = g_key_file_get_keys(cfg->kf, group, NULL, NULL);
+
+	for (char **k = keys; k && *k; k++)
+		if (!g_strv_contains(known, *k))
+			err_at(errors, cfg, group, *k, "unknown key");
+	g_strfreev(keys);
+}
+
 static void
 load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 {
@@ -225,6 +258,10 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 		err_at(errors, cfg, group, "language", "must be ja or en, not \"%s\"", c->language);
 	if (g_ascii_strcasecmp(c->charset, "utf-8") != 0 && g_ascii_strcasecmp(c->charset, "iso-2022-jp") != 0)
 		err_at(errors, cfg, group, "charset", "must be utf-8 or iso-2022-jp, not \"%s\"", c->charset);
+	if (c->closure && *c->closure && !valid_closure(c->closure))
+		err_at(errors, cfg, group, "closure", "not MM-DD..MM-DD (or empty for none): \"%s\"", c->closure);
+	if (c->hours && !valid_hours(c->hours))
+		err_at(errors, cfg, group, "hours", "not HH:MM-HH:MM: \"%s\"", c->hours);
 	if (c->tuning_until && !valid_date(c->tuning_until))
 		err_at(errors, cfg, group, "tuning_until", "not a date (YYYY-MM-DD): \"%s\"", c->tuning_until);
 	for (k = c->closed_days; k && *k; k++)
@@ -290,7 +327,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->datadir = find_datadir(datadir);
 	g_free(datadir);
 	cfg->db_path = get_str(cfg->kf, "kenchi", "database", NULL);
-	cfg->busy_timeout_ms = get_duration(cfg, errors, "kenchi", "busy_timeout", 30) * 1000;
+	cfg->busy_timeout_ms = MIN(get_duration(cfg, errors, "kenchi", "busy_timeout", 30), 3600) * 1000;
 	cfg->window_s = get_duration(cfg, errors, "kenchi", "correlation_window", 24 * 3600);
 	cfg->outbreak_s = get_duration(cfg, errors, "kenchi", "outbreak_window", 5 * 60);
 	cfg->stale_s = get_duration(cfg, errors, "kenchi", "stale_after", 3600);
@@ -304,7 +341,14 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->analysts = get_list(cfg->kf, "soc", "analysts", TRUE);
 	cfg->token_key_file = get_str(cfg->kf, "soc", "token_key_file", NULL);
 	cfg->trusted_authserv = get_list(cfg->kf, "soc", "trusted_authserv_id", FALSE);
-	cfg->require_auth_results = g_key_file_get_boolean(cfg->kf, "soc", "require_auth_results", NULL);
+	if (g_key_file_has_key(cfg->kf, "soc", "require_auth_results", NULL)) {
+		/* A misspelt boolean must not quietly switch the check off. */
+		cfg->require_auth_results = g_key_file_get_boolean(cfg->kf, "soc", "require_auth_results", &err);
+		if (err) {
+			err_at(errors, cfg, "soc", "require_auth_results", "must be true or false");
+			g_clear_error(&err);
+		}
+	}
 
 	cfg->smtp_host = get_str(cfg->kf, "smtp", "host", "127.0.0.1");
 	cfg->smtp_port = g_key_file_has_key(cfg->kf, "smtp", "port", NULL) ?
@@ -318,6 +362,10 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->smtp_tls = get_str(cfg->kf, "smtp", "tls", "none");
 	if (strcmp(cfg->smtp_tls, "none") && strcmp(cfg->smtp_tls, "starttls") && strcmp(cfg->smtp_tls, "tls"))
 		err_at(errors, cfg, "smtp", "tls", "must be none, starttls or tls, not \"%s\"", cfg->smtp_tls);
+	else if (strcmp(cfg->smtp_tls, "tls") == 0)
+		/* Refused here rather than at the first send, where it would
+		 * fail every report: libesmtp only speaks STARTTLS. */
+		err_at(errors, cfg, "smtp", "tls", "implicit TLS is not supported by the SMTP library: use starttls (port 587)");
 	cfg->smtp_user = get_str(cfg->kf, "smtp", "user", NULL);
 	cfg->smtp_password_file = get_str(cfg->kf, "smtp", "password_file", NULL);
 	cfg->smtp_helo = get_str(cfg->kf, "smtp", "helo", NULL);
@@ -326,10 +374,27 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 
 	groups = g_key_file_get_groups(cfg->kf, NULL);
 	for (g = groups; g && *g; g++) {
+		static const char *const kenchi_keys[] = { "database", "datadir", "busy_timeout", "correlation_window",
+			"outbreak_window", "stale_after", "report_hold", "sla_warning", "send_interval", NULL };
+		static const char *const soc_keys[] = { "name", "from", "signature", "analysts", "token_key_file",
+			"trusted_authserv_id", "require_auth_results", NULL };
+		static const char *const smtp_keys[] = { "host", "port", "tls", "user", "password_file", "helo",
+			"password", NULL };
+		static const char *const maildir_keys[] = { "path", "customer", NULL };
+
 		if (g_str_has_prefix(*g, "customer "))
 			load_customer(cfg, *g, errors);
-		else if (strcmp(*g, "kenchi") && strcmp(*g, "soc") && strcmp(*g, "smtp") &&
-		    !g_str_has_prefix(*g, "imap") && !g_str_has_prefix(*g, "maildir") && strcmp(*g, "sources"))
+		else if (strcmp(*g, "kenchi") == 0)
+			check_keys(cfg, *g, kenchi_keys, errors);
+		else if (strcmp(*g, "soc") == 0)
+			check_keys(cfg, *g, soc_keys, errors);
+		else if (strcmp(*g, "smtp") == 0)
+			check_keys(cfg, *g, smtp_keys, errors);
+		else if (g_str_has_prefix(*g, "maildir ")) {
+			check_keys(cfg, *g, maildir_keys, errors);
+			if (!g_key_file_has_key(cfg->kf, *g, "path", NULL))
+				err_at(errors, cfg, *g, NULL, "no path");
+		} else if (!g_str_has_prefix(*g, "imap "))   /* [imap NAME]: imap_config.c checks them */
 			err_at(errors, cfg, *g, NULL, "unknown section");
 	}
 	g_strfreev(groups);

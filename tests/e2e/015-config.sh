@@ -34,6 +34,28 @@ like "$err" "bad.conf:10: \[customer Bad\] tuning_until" "a bad date"
 like "$err" "bad.conf:11: \[nonsense\] unknown section" "an unknown section"
 like "$err" "bad.conf:4: \[smtp\] password_file: .*readable by group or others" "a group/world-readable secret file is refused"
 unlike "$err" "hunter2" "the secret itself is never printed"
+# Regressions: settings that used to be taken silently.
+cat >"$KT_TMP/quiet.conf" <<CONF
+[kenchi]
+busy_timout = 5s
+[soc]
+require_auth_results = ture
+[smtp]
+tls = tls
+[customer acme]
+closure = 12/29-1/3
+hours = 9-18
+[maildir x]
+pth = /tmp
+CONF
+err=$("$KENCHI" -c "$KT_TMP/quiet.conf" check-config 2>&1 >/dev/null)
+like "$err" "quiet.conf:2: \[kenchi\] busy_timout: unknown key" "a misspelt key is an error, not a default"
+like "$err" "quiet.conf:4: \[soc\] require_auth_results: must be true or false" "a misspelt boolean does not switch the DKIM check off"
+like "$err" "quiet.conf:6: \[smtp\] tls: implicit TLS is not supported" "implicit TLS for SMTP is refused at load, not at the first send"
+like "$err" "quiet.conf:8: \[customer acme\] closure" "a bad closure"
+like "$err" "quiet.conf:9: \[customer acme\] hours" "bad business hours"
+like "$err" "\[maildir x\] pth: unknown key" "maildir keys are checked"
+
 chmod 600 "$KT_TMP/pw"
 printf '[smtp]\npassword_file = %s\n' "$KT_TMP/pw" >"$KT_TMP/ok.conf"
 "$KENCHI" -c "$KT_TMP/ok.conf" check-config >/dev/null 2>&1

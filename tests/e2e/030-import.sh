@@ -20,6 +20,16 @@ assert any(b"\nFrom " in r for r in rows), ">From unescaped"
 PY
 ok $? "mbox From_ lines are dropped and >From lines unescaped"
 
+# Regression: a message whose only quoted line is ">>From " is unescaped too.
+printf 'From a@b Wed Nov 25 00:00:00 2026\nFrom: a@b\nSubject: q\nMessage-ID: <q@t>\n\n>>From the log\n' >"$KT_TMP/q.mbox"
+KENCHI_DB=$KT_TMP/q.db "$KENCHI" import --no-progress "$KT_TMP/q.mbox" 2>/dev/null
+"$KT_PY" - "$KT_TMP/q.db" <<'PY'
+import sqlite3, sys
+raw = sqlite3.connect(sys.argv[1]).execute("select raw from messages").fetchone()[0]
+sys.exit(0 if b"\n>From the log" in raw else 1)
+PY
+ok $? "mboxrd: >>From becomes >From"
+
 "$KENCHI" import --no-progress "$FIX/api/events.ndjson" "$FIX/api/page.json" 2>/dev/null
 is "$(sql "select count(*) from events where source = 'api'")" 10 "API JSON: a page and NDJSON give 11 events, one already stored from mail"
 is "$(sql "select source from events where uid = 'amp:6455442249407791104'")" mail "the event seen by mail first is not stored again from the API"

@@ -162,6 +162,9 @@ id=$(sql "select id from outbox where case_id = 5 and kind = 'first_report'")
 "$KENCHI" outbox retry "$id" >/dev/null
 KENCHI_NOW=2026-11-25T11:02:00Z "$KENCHI" send --all 2>/dev/null
 is "$(sql "select state from outbox where id = $id")" sent "outbox retry N sends it again"
+"$KENCHI" outbox retry "$id" >/dev/null 2>&1
+is $? 1 "a sent report cannot be queued again"
+is "$(sql "select state from outbox where id = $id")" sent "and stays sent"
 
 # Outbreak: four new cases within minutes are one consolidated report.
 for i in 1 2 3 4; do KENCHI_NOW=2026-11-25T02:1${i}:00Z "$KENCHI" deliver <"$FIX/mail/outbreak-$i.eml" 2>/dev/null; done

@@ -157,6 +157,8 @@ reply analyst@soc.example.jp "$reply_to" ar-fail@soc "priority: P4" "Authenticat
 is "$(sql "select priority from cases where id = 1")" "$pri_before" "a failed DKIM/DMARC result changes nothing"
 reply analyst@soc.example.jp "$reply_to" ar-untrusted@soc "priority: P4" "Authentication-Results: evil.example; dkim=pass header.d=soc.example.jp"
 is "$(sql "select priority from cases where id = 1")" "$pri_before" "a pass from an untrusted authserv-id changes nothing"
+reply analyst@soc.example.jp "$reply_to" ar-spoof@soc "priority: P4" "Authentication-Results: mx.soc.example.jp; dkim=pass header.d=soc.example.jp.evil.example"
+is "$(sql "select priority from cases where id = 1")" "$pri_before" "a pass for a look-alike domain (header.d=soc.example.jp.evil.example) changes nothing"
 reply analyst@soc.example.jp "$reply_to" ar-pass@soc "priority: P4" "Authentication-Results: mx.soc.example.jp; dkim=pass header.d=soc.example.jp header.s=s1"
 is "$(sql "select priority from cases where id = 1")" P4 "a trusted dkim=pass lets the commands through"
 
