@@ -24,7 +24,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char *p;
 
 	kenchi_mime_init();
-	p = g_build_filename(dd, "fuzz", "kenchi-fuzz.conf", NULL);
+	p = g_strconcat(dd, G_DIR_SEPARATOR_S "fuzz" G_DIR_SEPARATOR_S "kenchi-fuzz.conf", NULL);
 	if (kenchi_config_load(p, &cfg, errs) != KENCHI_OK) {
 		fprintf(stderr, "fuzz-mime: %s\n", errs->str);
 		exit(2);

@@ -1,30 +1,45 @@
 /* cmd_import.c: `kenchi import PATH...`.
  *
  * Parsing runs on all cores (GThreadPool, one regex match context per
- * worker); storing runs on this thread in batches, one transaction a batch,
- * so a crash loses at most the batch in hand and a re-run, being idempotent,
- * finishes the job.  Progress goes to stderr when it is a terminal. */
+ * worker); storing runs on this thread, one transaction for a few
+ * batches (TX_MESSAGES or TX_USEC, whichever comes first: each commit costs
+ * an fsync), so a crash loses at most the transaction in hand and a re-run,
+ * being idempotent, finishes the job.  The two overlap: the workers parse
+ * batch N+1 while this thread stores batch N, so neither waits for the
+ * other; only two batches are ever in memory.  Each item is freed once
+ * stored.  Progress goes to stderr when it is a terminal. */
 #include <string.h>
 #include "cli/cli.h"
 #include "source/import_list.h"
 #include "util/clock.h"
 
-#define BATCH 512
+#define BATCH 256                /* items parsed together */
+#define TX_MESSAGES 4096         /* at most this many messages in one transaction */
+#define TX_USEC (2 * G_USEC_PER_SEC)  /* and for at most this long */
 
 typedef struct {
 	const kenchi_ingest_ctx_t *ctx;
 	const kenchi_ingest_opts_t *opts;
 	GMutex lock;
 	GCond done;
-	guint pending;
 } pool_state_t;
+
+typedef struct batch batch_t;
 
 typedef struct {
 	kenchi_import_item_t *item;
+	batch_t *batch;
 	kenchi_analysis_t a;
 	GBytes *bytes;
 	char *read_error;
 } work_t;
+
+/* BATCH consecutive items, parsed by the pool, then stored in one transaction. */
+struct batch {
+	guint first, n;
+	guint pending;     /* items not parsed yet; under pool_state_t.lock */
+	work_t w[BATCH];
+};
 
 static GPrivate match_key = G_PRIVATE_INIT((GDestroyNotify)kenchi_re_match_free);
 
@@ -61,8 +76,38 @@ work_fn(gpointer data, gpointer user)
 		kenchi_ingest_analyse(ps->ctx, m, raw ? raw : "", len, &opts, &w->a);
 	}
 	g_mutex_lock(&ps->lock);
-	if (--ps->pending == 0)
-		g_cond_signal(&ps->done);
+	if (--w->batch->pending == 0)
+		g_cond_broadcast(&ps->done);
+	g_mutex_unlock(&ps->lock);
+}
+
+/* Queue items FIRST.. (at most BATCH) for parsing; NULL when none are left. */
+static batch_t *
+batch_submit(GThreadPool *pool, pool_state_t *ps, GPtrArray *items, guint first)
+{
+	batch_t *bt;
+	guint i;
+
+	if (first >= items->len)
+		return NULL;
+	bt = g_new0(batch_t, 1);
+	bt->first = first;
+	bt->n = MIN(BATCH, items->len - first);
+	bt->pending = bt->n;
+	for (i = 0; i < bt->n; i++) {
+		bt->w[i].item = g_ptr_array_index(items, first + i);
+		bt->w[i].batch = bt;
+		g_thread_pool_push(pool, &bt->w[i], NULL);
+	}
+	return bt;
+}
+
+static void
+batch_wait(pool_state_t *ps, batch_t *bt)
+{
+	g_mutex_lock(&ps->lock);
+	while (bt->pending > 0)
+		g_cond_wait(&ps->done, &ps->lock);
 	g_mutex_unlock(&ps->lock);
 }
 
@@ -110,6 +155,59 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 	return rc;
 }
 
+/* Store the parsed batch BT inside the open transaction and count it into
+ * C (the counts of that transaction, added to the total at its commit). */
+static kenchi_status_t
+store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, const kenchi_ingest_opts_t *opts, batch_t *bt,
+	    counts_t *c)
+{
+	work_t *w = bt->w;
+	kenchi_status_t st = KENCHI_OK;
+	guint i;
+
+	for (i = 0; i < bt->n && st == KENCHI_OK; i++) {
+		kenchi_ingest_opts_t o = *opts;
+		if (w[i].read_error) {
+			kenchi_warn("import: %s", w[i].read_error);
+			c->unreadable++;
+			continue;
+		}
+		o.origin = w[i].item->origin;
+		st = kenchi_ingest_store(ctx, app->st, &w[i].a, &o);
+		if (st != KENCHI_OK)
+			break;
+		c->seen++;
+		if (w[i].a.duplicate)
+			c->dup++;
+		else
+			c->stored++;
+		c->events += w[i].a.events_new;
+		c->events_dup += w[i].a.events_dup;
+		if (!w[i].a.duplicate && w[i].a.x.kind == KENCHI_KIND_NOT_ALERT)
+			c->not_alert++;
+		if (!w[i].a.duplicate && w[i].a.x.kind == KENCHI_KIND_ERROR)
+			c->errors++;
+		if (app->verbosity > 1)
+			kenchi_debug("msg=%" G_GINT64_FORMAT " origin=%s kind=%s customer=%s events=%d%s",
+			    w[i].a.message, w[i].item->origin, kenchi_kind_to_string(w[i].a.x.kind),
+			    w[i].a.customer, w[i].a.events_new, w[i].a.duplicate ? " duplicate=1" : "");
+	}
+	return st;
+}
+
+static void
+counts_add(counts_t *to, const counts_t *c)
+{
+	to->seen += c->seen;
+	to->stored += c->stored;
+	to->dup += c->dup;
+	to->events += c->events;
+	to->events_dup += c->events_dup;
+	to->not_alert += c->not_alert;
+	to->errors += c->errors;
+	to->unreadable += c->unreadable;
+}
+
 static int
 import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int threads, gboolean quiet)
 {
@@ -118,11 +216,14 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	pool_state_t ps = { 0 };
 	GThreadPool *pool = NULL;
 	GPtrArray *items;
-	counts_t c = { 0 };
+	counts_t c = { 0 }, tx_c = { 0 };   /* committed; in the open transaction */
 	kenchi_status_t st = KENCHI_OK;
+	gboolean in_tx = FALSE;
+	gint64 tx_start = 0;
 	gint64 t0, last_draw = 0;
+	batch_t *cur, *next;
 	gboolean tty;
-	guint i, b;
+	guint i;
 	int rc;
 
 	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0 ||
@@ -150,69 +251,61 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	ps.opts = &opts;
 	g_mutex_init(&ps.lock);
 	g_cond_init(&ps.done);
+	/* Parsing, not storing, takes most of the time: one parser per core;
+	 * this thread's SQL runs beside them. */
 	if (threads <= 0)
 		threads = (int)g_get_num_processors();
 	pool = g_thread_pool_new(work_fn, &ps, threads, TRUE, NULL);
 	tty = kenchi_isatty_err() && !quiet;
 	t0 = g_get_monotonic_time();
 
-	for (b = 0; b < items->len && st == KENCHI_OK; b += BATCH) {
-		guint n = MIN(BATCH, items->len - b);
-		work_t *w = g_new0(work_t, n);
+	cur = batch_submit(pool, &ps, items, 0);
+	while (cur) {
+		guint n = cur->n;
+		work_t *w = cur->w;
 
-		ps.pending = n;
-		for (i = 0; i < n; i++) {
-			w[i].item = g_ptr_array_index(items, b + i);
-			g_thread_pool_push(pool, &w[i], NULL);
-		}
-		g_mutex_lock(&ps.lock);
-		while (ps.pending > 0)
-			g_cond_wait(&ps.done, &ps.lock);
-		g_mutex_unlock(&ps.lock);
-
-		st = kenchi_store_begin(app->st);
-		for (i = 0; i < n && st == KENCHI_OK; i++) {
-			kenchi_ingest_opts_t o = opts;
-			if (w[i].read_error) {
-				kenchi_warn("import: %s", w[i].read_error);
-				c.unreadable++;
-				continue;
-			}
-			o.origin = w[i].item->origin;
-			st = kenchi_ingest_store(&ctx, app->st, &w[i].a, &o);
+		/* Parse the next batch while this one is stored; after a failure
+		 * nothing more is queued. */
+		next = st == KENCHI_OK ? batch_submit(pool, &ps, items, cur->first + n) : NULL;
+		batch_wait(&ps, cur);
+		if (st == KENCHI_OK && !in_tx) {
+			st = kenchi_store_begin(app->st);
+			in_tx = st == KENCHI_OK;
+			tx_start = g_get_monotonic_time();
 		}
 		if (st == KENCHI_OK)
+			st = store_batch(app, &ctx, &opts, cur, &tx_c);
+		/* A commit is an fsync (and now and then a checkpoint): several
+		 * batches share one, up to TX_MESSAGES messages or TX_USEC. */
+		if (st == KENCHI_OK && (next == NULL || tx_c.seen + tx_c.unreadable >= TX_MESSAGES ||
+		    g_get_monotonic_time() - tx_start >= TX_USEC)) {
 			st = kenchi_store_commit(app->st);
-		if (st != KENCHI_OK)
+			if (st == KENCHI_OK)
+				counts_add(&c, &tx_c);
+			else
+				kenchi_store_rollback(app->st);
+			in_tx = FALSE;
+			memset(&tx_c, 0, sizeof tx_c);
+		}
+		if (st != KENCHI_OK && in_tx) {
 			kenchi_store_rollback(app->st);
+			in_tx = FALSE;
+		}
 		for (i = 0; i < n; i++) {
-			if (st == KENCHI_OK && !w[i].read_error) {
-				c.seen++;
-				if (w[i].a.duplicate)
-					c.dup++;
-				else
-					c.stored++;
-				c.events += w[i].a.events_new;
-				c.events_dup += w[i].a.events_dup;
-				if (!w[i].a.duplicate && w[i].a.x.kind == KENCHI_KIND_NOT_ALERT)
-					c.not_alert++;
-				if (!w[i].a.duplicate && w[i].a.x.kind == KENCHI_KIND_ERROR)
-					c.errors++;
-				if (app->verbosity > 1)
-					kenchi_debug("msg=%" G_GINT64_FORMAT " origin=%s kind=%s customer=%s events=%d%s",
-					    w[i].a.message, w[i].item->origin, kenchi_kind_to_string(w[i].a.x.kind),
-					    w[i].a.customer, w[i].a.events_new, w[i].a.duplicate ? " duplicate=1" : "");
-			}
 			kenchi_analysis_clear(&w[i].a);
 			if (w[i].bytes)
 				g_bytes_unref(w[i].bytes);
 			g_free(w[i].read_error);
+			/* Done with the item: free it now, not at the end. */
+			kenchi_import_item_free(g_ptr_array_index(items, cur->first + i));
+			g_ptr_array_index(items, cur->first + i) = NULL;
 		}
-		g_free(w);
-		if (tty && (g_get_monotonic_time() - last_draw > 100000 || b + n >= items->len)) {
+		if (tty && (g_get_monotonic_time() - last_draw > 100000 || cur->first + n >= items->len)) {
 			progress(&c, items->len, t0, FALSE);
 			last_draw = g_get_monotonic_time();
 		}
+		g_free(cur);
+		cur = next;
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
 	g_mutex_clear(&ps.lock);

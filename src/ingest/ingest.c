@@ -47,9 +47,61 @@ content_key(const char *message_id, const char *raw, gsize len)
 	return k;
 }
 
+/* What an event's row needs besides its fields: text that costs JSON
+ * generation and hashing, so it is made in the parser threads. */
+typedef struct {
+	char *uid, *fingerprint, *json;
+} prepared_t;
+
+static void
+prepared_free(gpointer p)
+{
+	prepared_t *pr = p;
+
+	g_free(pr->uid);
+	g_free(pr->fingerprint);
+	g_free(pr->json);
+	g_free(pr);
+}
+
+static char *
+node_to_string(JsonNode *n)
+{
+	JsonGenerator *g = json_generator_new();
+	char *s;
+
+	json_generator_set_root(g, n);
+	s = json_generator_to_data(g, NULL);
+	g_object_unref(g);
+	return s;
+}
+
+static void
+prepare_events(kenchi_analysis_t *a)
+{
+	guint i;
+
+	if (a->x.events == NULL || a->x.events->len == 0)
+		return;
+	a->prepared = g_ptr_array_new_full(a->x.events->len, prepared_free);
+	for (i = 0; i < a->x.events->len; i++) {
+		const kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+		prepared_t *pr = g_new0(prepared_t, 1);
+		JsonNode *n = kenchi_event_to_json(ev);
+
+		pr->json = node_to_string(n);
+		json_node_unref(n);
+		pr->uid = kenchi_event_uid(ev);
+		pr->fingerprint = kenchi_event_fingerprint(ev);
+		g_ptr_array_add(a->prepared, pr);
+	}
+}
+
 void
 kenchi_analysis_clear(kenchi_analysis_t *a)
 {
+	if (a->prepared)
+		g_ptr_array_unref(a->prepared);
 	kenchi_mail_free(a->mail);
 	kenchi_extract_clear(&a->x);
 	kenchi_reply_info_clear(&a->reply);
@@ -106,6 +158,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->x.kind = rc == KENCHI_OK ? KENCHI_KIND_ALERT : KENCHI_KIND_ERROR;
 		a->x.reason = reason;
 		assign_customer(ctx, a, opts);
+		prepare_events(a);
 		return;
 	}
 	rc = kenchi_mail_parse(raw, len, &a->mail, &why);
@@ -131,6 +184,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->x.reason = g_strdup("no headers or text: not a mail message");
 	}
 	assign_customer(ctx, a, opts);
+	prepare_events(a);
 }
 
 JsonNode *
@@ -154,18 +208,6 @@ kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
 	return n;
 }
 
-static char *
-node_to_string(JsonNode *n)
-{
-	JsonGenerator *g = json_generator_new();
-	char *s;
-
-	json_generator_set_root(g, n);
-	s = json_generator_to_data(g, NULL);
-	g_object_unref(g);
-	return s;
-}
-
 kenchi_status_t
 kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a,
 		    const kenchi_ingest_opts_t *opts)
@@ -175,13 +217,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	GArray *report = NULL;    /* cases that became reportable: their reports go out after all events */
 	guint i;
 
-	rc = kenchi_store_message_find(st, a->raw_sha256, a->content_key, &a->message);
-	if (rc == KENCHI_DUPLICATE) {
-		a->duplicate = TRUE;
-		return KENCHI_OK;
-	}
-	if (rc != KENCHI_NOT_FOUND)
-		return rc;
+	/* No lookup first: the insert's UNIQUE keys find a duplicate, and only
+	 * then is the stored row looked up. */
 	row.raw_sha256 = a->raw_sha256;
 	row.content_key = a->content_key;
 	row.message_id = a->mail ? a->mail->message_id : NULL;
@@ -210,27 +247,27 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			rc = kenchi_store_message_set_reason(st, a->message, a->reply_result.summary);
 		return rc;
 	}
+	/* An analysis whose events changed after analyse is prepared again. */
+	if (a->x.events && a->x.events->len > 0 && (a->prepared == NULL || a->prepared->len != a->x.events->len)) {
+		g_clear_pointer(&a->prepared, g_ptr_array_unref);
+		prepare_events(a);
+	}
 	for (i = 0; a->x.events && i < a->x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+		const prepared_t *pr = g_ptr_array_index(a->prepared, i);
 		kenchi_event_row_t er = { 0 };
-		JsonNode *n = kenchi_event_to_json(ev);
-		char *json = node_to_string(n), *uid = kenchi_event_uid(ev), *fp = kenchi_event_fingerprint(ev);
 		gint64 id;
 
 		kenchi_event_row_from_event(&er, ev);
-		er.uid = uid;
+		er.uid = pr->uid;
 		er.message = a->message;
 		er.customer = a->customer;
 		er.source = a->is_api ? "api" : "mail";
 		er.message_id = row.message_id;
-		er.fingerprint = fp;
-		er.json = json;
+		er.fingerprint = pr->fingerprint;
+		er.json = pr->json;
 		er.received_at = a->received_at;
 		rc = kenchi_store_event_insert(st, &er, &id);
-		json_node_unref(n);
-		g_free(json);
-		g_free(uid);
-		g_free(fp);
 		if (rc == KENCHI_DUPLICATE) {
 			a->events_dup++;
 			continue;

@@ -1,7 +1,8 @@
 /* ingest.h: one message in, stored: the step every source shares.
  *
  * kenchi_ingest_analyse() is pure (no database): it parses, recognises,
- * extracts and assigns the customer; it is safe to run in worker threads,
+ * extracts, assigns the customer and prepares each event's row text (uid,
+ * fingerprint, JSON); it is safe to run in worker threads,
  * each with its own match context.  kenchi_ingest_store() writes the
  * analysis inside the caller's transaction (the caller begins and commits,
  * so an import can batch and a deliver commits one message).  Nothing here
@@ -46,6 +47,8 @@ typedef struct {
 	char *content_key;
 	gint64 received_at;
 	kenchi_reply_info_t reply;    /* a reply to kenchi's own mail (kind NONE otherwise) */
+	GPtrArray *prepared;          /* per event of x.events: its uid, fingerprint and stored JSON,
+				       * computed by analyse so that the storing thread only runs SQL */
 	/* filled by kenchi_ingest_store */
 	gint64 message;               /* messages.id */
 	gboolean duplicate;           /* the message was already stored */

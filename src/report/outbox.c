@@ -1,6 +1,9 @@
 /* outbox.c: the sender.  Rows are copied out of the query first (the SMTP
  * session must not hold a read cursor open), sent in one session, then
  * marked in one transaction. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "report/outbox.h"
@@ -9,7 +12,11 @@
 
 #define BACKOFF_BASE 30
 #define BACKOFF_CAP 1800
-#define FLUSH_BATCH 200
+/* Messages per SMTP session.  Rows are marked after the session, so a
+ * crash during one may send up to this many again (same Message-IDs). */
+#define FLUSH_BATCH 50
+/* A claim older than this belongs to a sender that died. */
+#define CLAIM_STALE_S 600
 
 gint64
 kenchi_outbox_backoff(int attempts)
@@ -60,6 +67,7 @@ typedef struct {
 	GBytes *raw;
 	int attempts;
 	char *subject;
+	gboolean skip;       /* not claimed: left for the next round */
 } pending_t;
 
 static void
@@ -162,36 +170,65 @@ sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 	return rc;
 }
 
-kenchi_status_t
-kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, gboolean all,
-		    kenchi_flush_stats_t *stats)
+/* One SMTP session: take up to FLUSH_BATCH ready rows (ROWS is emptied
+ * first and left holding them), claim them, send, mark. */
+static kenchi_status_t
+flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, gboolean all,
+	    const char *password, kenchi_flush_stats_t *stats, GArray *rows)
 {
-	GArray *rows = g_array_new(FALSE, TRUE, sizeof(pending_t));
+	kenchi_outbox_filter_t f = { .ready_only = TRUE, .now = all ? G_MAXINT64 : now };
 	kenchi_smtp_config_t sc = { 0 };
 	kenchi_smtp_msg_t *msgs = NULL;
-	kenchi_outbox_filter_t f = { .ready_only = TRUE, .now = all ? G_MAXINT64 : now };
 	kenchi_status_t rc;
-	char *password = NULL, *err = NULL;
-	guint i;
+	guint i, n = 0;
 
-	memset(stats, 0, sizeof *stats);
-	/* The SLA guard first, so that its alerts go out in this session. */
-	if (rx && cfg->sla_warn_s > 0) {
-		rc = sla_guard(cfg, rx, st, now, &stats->sla_alerts);
-		if (rc != KENCHI_OK)
-			goto done;
-	}
+	for (i = 0; i < rows->len; i++)
+		pending_clear(&g_array_index(rows, pending_t, i));
+	g_array_set_size(rows, 0);
 	rc = kenchi_store_outbox_each(st, &f, take_row, rows);
 	if (rc != KENCHI_OK || rows->len == 0)
-		goto done;
-
-	if (cfg->smtp_password_file) {
-		rc = kenchi_read_secret_file(cfg->smtp_password_file, &password, &err);
-		if (rc != KENCHI_OK) {
-			stats->detail = err;
-			goto done;
+		return rc;
+	/* Claim them: a case that arrives now opens a new report instead of
+	 * joining one that is already on its way. */
+	rc = kenchi_store_begin(st);
+	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
+		pending_t *p = &g_array_index(rows, pending_t, i);
+		rc = kenchi_store_outbox_claim(st, p->id, now);
+		if (rc == KENCHI_NOT_FOUND) {
+			p->skip = TRUE;     /* rewritten or taken meanwhile: next round */
+			rc = KENCHI_OK;
 		}
 	}
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_commit(st);
+	if (rc != KENCHI_OK) {
+		kenchi_store_rollback(st);
+		return rc;
+	}
+	/* The claimed rows' bytes are final now: read them again. */
+	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
+		pending_t *p = &g_array_index(rows, pending_t, i);
+		kenchi_outbox_filter_t one = { .id = p->id, .with_raw = TRUE };
+		GArray *fresh = g_array_new(FALSE, TRUE, sizeof(pending_t));
+		if (p->skip) {
+			g_array_unref(fresh);
+			continue;
+		}
+		rc = kenchi_store_outbox_each(st, &one, take_row, fresh);
+		if (rc == KENCHI_OK && fresh->len == 1) {
+			pending_clear(p);
+			*p = g_array_index(fresh, pending_t, 0);
+			n++;
+		} else {
+			for (guint k = 0; k < fresh->len; k++)
+				pending_clear(&g_array_index(fresh, pending_t, k));
+			p->skip = TRUE;
+		}
+		g_array_unref(fresh);
+	}
+	if (rc != KENCHI_OK || n == 0)
+		return rc;
+
 	sc.host = cfg->smtp_host;
 	sc.port = cfg->smtp_port;
 	sc.tls = cfg->smtp_tls;
@@ -199,31 +236,35 @@ kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_sto
 	sc.password = password;
 	sc.helo = cfg->smtp_helo;
 	sc.timeout_s = 60;
-	msgs = g_new0(kenchi_smtp_msg_t, rows->len);
-	for (i = 0; i < rows->len; i++) {
+	msgs = g_new0(kenchi_smtp_msg_t, n);
+	for (i = 0, n = 0; i < rows->len; i++) {
 		pending_t *p = &g_array_index(rows, pending_t, i);
 		gsize len;
-		msgs[i].envelope_from = p->env_from;
-		msgs[i].rcpts = (const char *const *)p->rcpts;
-		msgs[i].data = g_bytes_get_data(p->raw, &len);
-		msgs[i].len = len;
+		if (p->skip)
+			continue;
+		msgs[n].envelope_from = p->env_from;
+		msgs[n].rcpts = (const char *const *)p->rcpts;
+		msgs[n].data = g_bytes_get_data(p->raw, &len);
+		msgs[n].len = len;
+		n++;
 	}
-	stats->session = kenchi_smtp_send(&sc, msgs, rows->len);
-	if (stats->session == KENCHI_CONFIG) {
-		/* Our configuration is wrong, not the mail: leave every row as
-		 * it is for after the fix, and say so. */
-		stats->detail = g_strdup(msgs[0].detail ? msgs[0].detail : "SMTP configuration refused");
-		rc = KENCHI_CONFIG;
-		goto done;
-	}
+	stats->session = kenchi_smtp_send(&sc, msgs, n);
 
 	rc = kenchi_store_begin(st);
-	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
+	for (i = 0, n = 0; i < rows->len && rc == KENCHI_OK; i++) {
 		pending_t *p = &g_array_index(rows, pending_t, i);
-		kenchi_smtp_msg_t *m = &msgs[i];
-		char *why = m->detail ? g_strdup(m->detail) : g_strdup_printf("SMTP %d", m->smtp_code);
+		kenchi_smtp_msg_t *m;
+		char *why;
 
-		if (m->status == KENCHI_OK) {
+		if (p->skip)
+			continue;
+		m = &msgs[n++];
+		why = m->detail ? g_strdup(m->detail) : g_strdup_printf("SMTP %d", m->smtp_code);
+		if (stats->session == KENCHI_CONFIG || m->status == KENCHI_CONFIG) {
+			/* Our configuration is wrong, not the mail: back to pending
+			 * untouched, for after the fix. */
+			rc = kenchi_store_outbox_mark(st, p->id, "pending", p->attempts, now, why, 0);
+		} else if (m->status == KENCHI_OK) {
 			rc = kenchi_store_outbox_mark(st, p->id, "sent", p->attempts + 1, now, NULL, now);
 			stats->sent++;
 		} else if (kenchi_status_is_temporary(m->status)) {
@@ -255,10 +296,76 @@ kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_sto
 		rc = kenchi_store_commit(st);
 	else
 		kenchi_store_rollback(st);
-done:
-	for (i = 0; msgs && i < rows->len; i++)
+	for (i = 0; i < n; i++)
 		kenchi_smtp_msg_clear(&msgs[i]);
 	g_free(msgs);
+	if (rc == KENCHI_OK && stats->session == KENCHI_CONFIG)
+		rc = KENCHI_CONFIG;
+	return rc;
+}
+
+static gboolean
+take_claim(const kenchi_outbox_row_t *r, gpointer user)
+{
+	int pid = 0;
+
+	if (r->last_error && sscanf(r->last_error, "claimed by pid %d", &pid) == 1 && pid > 0 &&
+	    kill(pid, 0) != 0 && errno == ESRCH)
+		g_array_append_val((GArray *)user, r->id);
+	return TRUE;
+}
+
+/* Rows claimed by a sender that is gone (killed mid-session): pending
+ * again, to go out with the same Message-ID. */
+static kenchi_status_t
+release_dead_claims(kenchi_store_t *st, gint64 now)
+{
+	kenchi_outbox_filter_t f = { .state = "sending" };
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t rc = kenchi_store_outbox_each(st, &f, take_claim, ids);
+
+	for (guint i = 0; i < ids->len && rc == KENCHI_OK; i++)
+		rc = kenchi_store_outbox_mark(st, g_array_index(ids, gint64, i), "pending", 0, now,
+		    "its sender died during the SMTP session: sending again", 0);
+	g_array_unref(ids);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, gboolean all,
+		    kenchi_flush_stats_t *stats)
+{
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(pending_t));
+	kenchi_status_t rc;
+	char *password = NULL, *err = NULL;
+	guint i;
+
+	memset(stats, 0, sizeof *stats);
+	/* The SLA guard first, so that its alerts go out in this session. */
+	if (rx && cfg->sla_warn_s > 0) {
+		rc = sla_guard(cfg, rx, st, now, &stats->sla_alerts);
+		if (rc != KENCHI_OK)
+			goto done;
+	}
+	if ((rc = release_dead_claims(st, now)) != KENCHI_OK ||
+	    (rc = kenchi_store_outbox_unclaim_stale(st, now - CLAIM_STALE_S)) != KENCHI_OK)
+		goto done;
+	if (cfg->smtp_password_file) {
+		rc = kenchi_read_secret_file(cfg->smtp_password_file, &password, &err);
+		if (rc != KENCHI_OK) {
+			stats->detail = err;
+			goto done;
+		}
+	}
+	/* One session per batch, while batches are full and go through. */
+	for (;;) {
+		int sent_before = stats->sent;
+		rc = flush_batch(cfg, rx, st, now, all, password, stats, rows);
+		if (rc != KENCHI_OK || rows->len < FLUSH_BATCH || stats->session != KENCHI_OK ||
+		    stats->sent == sent_before)
+			break;
+	}
+done:
 	for (i = 0; i < rows->len; i++)
 		pending_clear(&g_array_index(rows, pending_t, i));
 	g_array_unref(rows);

@@ -16,6 +16,7 @@
 #include "parse/normalize.h"
 
 #define MAX_EVENTS_IN_REPORT 50
+#define MAX_CASES_IN_REPORT 20
 
 struct kenchi_reports {
 	const kenchi_config_t *cfg;
@@ -423,6 +424,17 @@ cases_add(const char *cases, gint64 id)
 	return cases && *cases ? g_strdup_printf("%s %" G_GINT64_FORMAT, cases, id) : g_strdup_printf("%" G_GINT64_FORMAT, id);
 }
 
+static guint
+count_cases(const char *cases)
+{
+	guint n = 0;
+
+	for (const char *p = cases; *p; p++)
+		if (*p != ' ' && (p == cases || p[-1] == ' '))
+			n++;
+	return n;
+}
+
 static gint64 *
 cases_parse(const char *cases, guint *n)
 {
@@ -536,8 +548,16 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 
 	if ((rc = ensure_key(rx, st)) != KENCHI_OK)
 		return rc;
-	if (!stale) {
+	if (!stale && rx->cfg->outbreak_s > 0) {
 		rc = kenchi_store_outbox_open_report(st, customer, now - rx->cfg->outbreak_s, &id, &cases);
+		/* A consolidated report lists at most MAX_CASES_IN_REPORT cases:
+		 * past that a worm's report would be unreadable, and re-rendering
+		 * it for every new case would cost time quadratic in the cases. */
+		if (rc == KENCHI_OK && cases && count_cases(cases) >= MAX_CASES_IN_REPORT) {
+			g_free(cases);
+			cases = NULL;
+			rc = KENCHI_NOT_FOUND;
+		}
 		if (rc == KENCHI_OK) {
 			/* Join the pending report: same Message-ID, re-rendered. */
 			char *all = cases_add(cases, case_id);

@@ -203,6 +203,13 @@ kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const
 /* The pending first report of CUSTOMER created at or after SINCE, if any. */
 kenchi_status_t kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id,
 						char **cases);
+/* A sender claims a pending row (state "sending") before its SMTP
+ * session, so that no case joins a report already on its way and no other
+ * sender takes it.  KENCHI_NOT_FOUND when it was not pending any more. */
+kenchi_status_t kenchi_store_outbox_claim(kenchi_store_t *st, gint64 id, gint64 now);
+/* Rows claimed before BEFORE by a sender that died: pending again (they go
+ * out again with the same Message-ID). */
+kenchi_status_t kenchi_store_outbox_unclaim_stale(kenchi_store_t *st, gint64 before);
 /* Make a failed, held or pending row sendable now; KENCHI_NOT_FOUND for a
  * row that does not exist or was sent already. */
 kenchi_status_t kenchi_store_outbox_requeue(kenchi_store_t *st, gint64 id, gint64 now);

@@ -1,6 +1,7 @@
 /* store_outbox.c: the outbox (reports and notices as rows, written in the
  * case's transaction) and the meta table. */
 #include <string.h>
+#include <unistd.h>
 #include "store/store_int.h"
 
 kenchi_status_t
@@ -77,6 +78,43 @@ kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, rc);
+}
+
+kenchi_status_t
+kenchi_store_outbox_claim(kenchi_store_t *st, gint64 id, gint64 now)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'sending', next_attempt = ?2,"
+	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'");
+	char who[48];
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_int(q, 2, now);
+	/* Who holds the claim: a later sender frees it if that process died. */
+	g_snprintf(who, sizeof who, "claimed by pid %d", (int)getpid());
+	kenchi_bind_text(q, 3, who);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return kenchi_store_status(st, rc);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
+kenchi_store_outbox_unclaim_stale(kenchi_store_t *st, gint64 before)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
+	    " AND next_attempt < ?1");
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, before);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, rc);
 }
 
 kenchi_status_t
