@@ -98,6 +98,15 @@ kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, c
 	}
 	sqlite3_extended_result_codes(st->db, 0);
 	sqlite3_busy_timeout(st->db, busy_timeout_ms);
+	/* One deliver process per message: the last connection to close would
+	 * checkpoint and delete the WAL every time (three more fsyncs, and a
+	 * directory fsync to create the WAL again).  Checkpoints happen during
+	 * writes instead (wal_autocheckpoint), and the WAL file stays. */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	{
+		int persist = 1;
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	/* WAL lets readers (listings, the daemon) run beside writers (deliver
 	 * hooks).  synchronous=FULL fsyncs the WAL at each commit: a message is
 	 * acknowledged to the MTA only after its commit, so the commit must
