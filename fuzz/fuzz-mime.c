@@ -49,9 +49,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kenchi_ingest_ctx_t ctx = { .cfg = cfg, .rules = rules, .cases = NULL, .reports = NULL };
 	kenchi_ingest_opts_t opts = { .source = "fuzz", .origin = "fuzz", .customer = NULL, .now = 1700000000 };
 	kenchi_analysis_t a;
-	JsonGenerator *gen = json_generator_new();
+	JsonGenerator *gen;
+	const char *in, *body = (const char *)data;
+	size_t blen = size;
 
-	kenchi_ingest_analyse(&ctx, match, (const char *)data, size, &opts, &a);
+	/* KNOWN campaigns: skip what would only hit a known json-glib leak
+	 * (ingest drops an mbox "From " line first, then sniffs). */
+	if (fuzz_known_on()) {
+		if (blen > 5 && memcmp(body, "From ", 5) == 0) {
+			const char *nl = memchr(body, '\n', blen);
+			blen -= nl ? (size_t)(nl - body) + 1 : blen;
+			body = nl ? nl + 1 : body + size;
+		}
+		if (kenchi_api_sniff(body, blen) && fuzz_known_json_leak(body, blen))
+			return 0;
+	}
+	gen = json_generator_new();
+	in = fuzz_input(data, size);
+	kenchi_ingest_analyse(&ctx, match, in, size, &opts, &a);
 	fuzz_touch(kenchi_kind_to_string(a.x.kind));
 	fuzz_touch(a.x.reason);
 	fuzz_touch(a.customer);
@@ -75,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_node_unref(n);
 	}
 	g_object_unref(gen);
-	kenchi_analysis_clear(&a);
+	kenchi_analysis_clear(&a);   /* a.raw points into IN: clear first */
+	fuzz_input_free(in, data);
 	return 0;
 }

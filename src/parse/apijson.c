@@ -114,9 +114,22 @@ parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 		g_object_unref(p);
 		return FALSE;
 	}
-	*root = json_node_ref(json_parser_get_root(p));
+	/* An empty document parses, with no root. */
+	*root = json_parser_get_root(p) ? json_node_ref(json_parser_get_root(p)) : NULL;
 	g_object_unref(p);
+	if (*root == NULL)
+		*why = g_strdup("empty JSON document");
 	return *root != NULL;
+}
+
+/* Anything but white space in [p, end)?  (The input is not NUL-terminated.) */
+static gboolean
+has_more_text(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return TRUE;
+	return FALSE;
 }
 
 kenchi_status_t
@@ -140,8 +153,7 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		const char *nl = memchr(bytes, '\n', len);
 		JsonNode *first = NULL;
 		char *w = NULL;
-		if (nl && nl + 1 < end && strspn(nl + 1, " \t\r\n") < (gsize)(end - nl - 1) &&
-		    parse_doc(bytes, nl - bytes, &first, &w)) {
+		if (nl && has_more_text(nl + 1, end) && parse_doc(bytes, nl - bytes, &first, &w)) {
 			json_node_unref(first);
 			goto lines;
 		}

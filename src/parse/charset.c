@@ -170,7 +170,13 @@ static gsize
 utf8_repair(const char *in, gsize len, GString *out, gboolean *lossy)
 {
     gsize bad = 0;
-    const char *p = in, *end = in + len;
+    const char *p, *end;
+
+    /* An empty part may come as (NULL, 0): NULL + 0 is undefined in C. */
+    if (in == NULL || len == 0)
+        return 0;
+    p = in;
+    end = in + len;
     while (p < end) {
         const char *stop;
         g_utf8_validate_len(p, (gsize)(end - p), &stop);

@@ -166,7 +166,7 @@ part_text(GMimePart *part, gboolean *lossy)
 	g_mime_data_wrapper_write_to_stream(w, mem);
 	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	s = kenchi_charset_to_utf8((const char *)arr->data, arr->len, cs, &l);
+	s = kenchi_charset_to_utf8(arr->data ? (const char *)arr->data : "", arr->len, cs, &l);
 	g_object_unref(mem);
 	if (l)
 		*lossy = TRUE;
