@@ -7,7 +7,9 @@
 #     and maildrop;
 #  3. the same suite again on an ASan+UBSan build (--enable-sanitizers), in
 #     a copy of the tree under _build/ (a configured tree cannot host a
-#     VPATH build); skipped with KENCHI_NO_SANITIZERS=1.
+#     VPATH build); skipped with KENCHI_NO_SANITIZERS=1;
+#  4. a fuzz smoke: every libFuzzer target for a few seconds (fuzz/smoke.sh,
+#     about 60 s), counted as one test; skipped with KENCHI_NO_FUZZ=1.
 # It ends with one line "N passed, N failed, N skipped" over both runs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +37,9 @@ if [ "${KENCHI_NO_SANITIZERS:-0}" != 1 ]; then
       make -j2 -s && make -j2 check ) || status=1
     if [ -f "$san/test-suite.log" ]; then count "$san/test-suite.log"; else fail=$((fail + 1)); fi
     [ $status -eq 0 ] || grep -E '^(FAIL|ERROR)' "$san/test-suite.log" 2>/dev/null | head -40
+fi
+if [ "${KENCHI_NO_FUZZ:-0}" != 1 ]; then
+    if sh fuzz/smoke.sh "$top/_build/fuzz"; then pass=$((pass + 1)); else fail=$((fail + 1)); status=1; fi
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] && [ $status -eq 0 ]
