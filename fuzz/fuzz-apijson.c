@@ -25,17 +25,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
 	JsonGenerator *gen = json_generator_new();
 	char *reason = NULL;
-	const char *in;
 
 	if (fuzz_known_json_leak((const char *)data, size)) {
 		g_object_unref(gen);
 		g_ptr_array_unref(events);
 		return 0;
 	}
-	in = fuzz_input(data, size);
-	(void)kenchi_api_sniff(in, size);
-	(void)kenchi_api_parse(in, size, events, &reason);
-	fuzz_input_free(in, data);
+	(void)kenchi_api_sniff((const char *)data, size);
+	(void)kenchi_api_parse((const char *)data, size, events, &reason);
 	fuzz_touch(reason);
 	for (guint i = 0; i < events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(events, i);

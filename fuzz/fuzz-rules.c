@@ -62,12 +62,56 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* KNOWN campaigns only: rules-unset-label-group (extract.c:283 reads the
+ * label group without checking that it took part in the match).  TRUE when
+ * some rule's line pattern matches a line of the fixtures, stripped as
+ * read_line() strips it, with its label group unset: extraction is then
+ * skipped, and only the loader runs on that input. */
+static gboolean
+known_unset_label(const kenchi_rules_t *rules)
+{
+	if (!fuzz_known_on())
+		return FALSE;
+	for (guint i = 0; i < rules->rules->len; i++) {
+		const kenchi_rule_t *r = g_ptr_array_index(rules->rules, i);
+
+		if (r->line_re == NULL)
+			continue;
+		for (guint j = 0; j < G_N_ELEMENTS(mails); j++) {
+			const char *p = mails[j]->text->str, *end = p + mails[j]->text->len;
+
+			while (p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				const char *e = nl ? nl : end, *q = p, *ls;
+				size_t ln;
+
+				for (;;) {
+					while (q < e && (*q == ' ' || *q == '\t'))
+						q++;
+					if (q < e && *q == '>')
+						q++;
+					else
+						break;
+				}
+				while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+					e--;
+				if (kenchi_re_exec(r->line_re, match, q, (size_t)(e - q)) == KENCHI_RE_MATCH &&
+				    !kenchi_re_group(match, r->line_label, q, &ls, &ln))
+					return TRUE;
+				p = nl ? nl + 1 : end;
+			}
+		}
+	}
+	return FALSE;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *paths[] = { path, NULL };
 	kenchi_rules_t *rules;
 	GError *err = NULL;
+	guint nmails;
 
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
@@ -78,7 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_error_free(err);
 		return 0;
 	}
-	for (guint i = 0; i < G_N_ELEMENTS(mails); i++) {
+	nmails = known_unset_label(rules) ? 0 : G_N_ELEMENTS(mails);
+	for (guint i = 0; i < nmails; i++) {
 		kenchi_extract_t x;
 
 		kenchi_extract_init(&x);

@@ -71,13 +71,33 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 kenchi_status_t
 kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, kenchi_event_cb cb, gpointer user)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st,
-	    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
-	    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-	    " received_at, case_id, score, priority FROM events"
-	    " WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR coalesce(date, received_at) >= ?2)"
-	    " AND (?3 = 0 OR case_id = ?3) ORDER BY id LIMIT ?4");
+	sqlite3_stmt *q;
 	int r;
+
+	/* The events of one case have a statement of their own: SQLite does
+	 * not use an index for "?3 = 0 OR case_id = ?3", and reports read a
+	 * case's events on the ingest path. */
+	if (f->case_id)
+		q = kenchi_store_stmt(st,
+		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
+		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
+		    " received_at, case_id, score, priority FROM events"
+		    " WHERE case_id = ?3 AND (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR coalesce(date, received_at) >= ?2)"
+		    " ORDER BY id LIMIT ?4");
+	else if (f->customer)
+		q = kenchi_store_stmt(st,
+		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
+		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
+		    " received_at, case_id, score, priority FROM events"
+		    " WHERE customer = ?1 AND (?2 = 0 OR coalesce(date, received_at) >= ?2) AND ?3 = 0"
+		    " ORDER BY id LIMIT ?4");
+	else
+		q = kenchi_store_stmt(st,
+		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
+		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
+		    " received_at, case_id, score, priority FROM events"
+		    " WHERE ?1 IS NULL AND (?2 = 0 OR coalesce(date, received_at) >= ?2) AND ?3 = 0"
+		    " ORDER BY id LIMIT ?4");
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));

@@ -165,7 +165,16 @@ kenchi_store_outbox_each(kenchi_store_t *st, const kenchi_outbox_filter_t *f, ke
 	sqlite3_stmt *q;
 	int rc;
 
-	if (f->ready_only)
+	if (f->id)
+		/* One row by id: the filters' OR terms would scan the table. */
+		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
+		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due"
+		    " FROM outbox WHERE id = ?4 AND (?3 IS NULL OR state = ?3) AND (?6 = 0 OR case_id = ?6) LIMIT ?2");
+	else if (f->case_id)
+		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
+		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due"
+		    " FROM outbox WHERE case_id = ?6 AND (?3 IS NULL OR state = ?3) AND ?4 = 0 ORDER BY id LIMIT ?2");
+	else if (f->ready_only)
 		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
 		    " raw, cases, attempts, next_attempt, last_error, created_at, sent_at, due FROM outbox"
 		    " WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2");
@@ -177,7 +186,7 @@ kenchi_store_outbox_each(kenchi_store_t *st, const kenchi_outbox_filter_t *f, ke
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_int(q, 2, f->limit > 0 ? f->limit : -1);
-	if (f->ready_only) {
+	if (f->ready_only && !f->id && !f->case_id) {
 		kenchi_bind_int(q, 1, f->now);
 	} else {
 		kenchi_bind_text(q, 3, f->state);
