@@ -61,6 +61,21 @@ printf '[smtp]\npassword_file = %s\n' "$KT_TMP/pw" >"$KT_TMP/ok.conf"
 "$KENCHI" -c "$KT_TMP/ok.conf" check-config >/dev/null 2>&1
 is $? 0 "a mode 0600 secret file is accepted"
 
+# Secrets never reach the logs or --json output.
+printf 's3cr3t-token-XYZ\n' >"$KT_TMP/pw2"
+chmod 600 "$KT_TMP/pw2"
+printf '[smtp]\nhost = 127.0.0.1\nport = 9\nuser = kenchi\npassword_file = %s\n[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = a@acme.example\n' "$KT_TMP/pw2" >"$KT_TMP/sec.conf"
+all=$( {
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" check-config
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" deliver <"$FIX/mail/en-plain.eml"
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" send --all
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" outbox --json
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" cases --json
+    "$KENCHI" -v -c "$KT_TMP/sec.conf" audit --json
+} 2>&1 )
+unlike "$all" "s3cr3t-token-XYZ" "the SMTP password appears in no log line and no --json output"
+like "$all" "send: sent=0" "(the send did run)"
+
 # A broken template is reported with file:line at load.
 cp -r "$KT_TOP/data" "$KT_TOP/templates" "$KT_TMP/"
 printf 'Subject: x\n\nline one\n{{#events}}\nunclosed\n' >"$KT_TMP/templates/first-report.en"
