@@ -28,7 +28,11 @@ sh "$top/fuzz/seed.sh" "$out" >/dev/null || { echo "smoke: seeding failed" >&2; 
 KENCHI_DATADIR=$top
 G_SLICE=always-malloc
 # A smaller quarantine keeps a 9-second run under -rss_limit_mb=512.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1:quarantine_size_mb=64
+# Leaks are not checked in this short smoke: GLib, GMime and json-glib make
+# one-time allocations that LeakSanitizer pins on whichever input came
+# first, which made the smoke flaky.  The ASan run of the whole test suite,
+# tests/valgrind.sh and the long campaigns (campaign.sh) check leaks.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1:quarantine_size_mb=64
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export KENCHI_DATADIR G_SLICE ASAN_OPTIONS UBSAN_OPTIONS
 unset KENCHI_FUZZ_KNOWN

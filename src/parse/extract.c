@@ -279,10 +279,14 @@ read_line(reader_t *rd, const char *line, size_t n)
 			size_t ln, vn;
 			int f;
 
-			kenchi_re_group(rd->m, r->line_label, q, &ls, &ln);
+			/* A rule's label group may be optional: no label, no field. */
+			if (!kenchi_re_group(rd->m, r->line_label, q, &ls, &ln) || ln == 0) {
+				ls = q;
+				ln = 0;
+			}
 			if (!kenchi_re_group(rd->m, r->line_value, q, &vs, &vn))
 				vn = 0;
-			f = lookup_label(r, ls, ln);
+			f = ln ? lookup_label(r, ls, ln) : -1;
 			if (f >= 0) {
 				if (vn == 0) {
 					if (rd->has[f] && kenchi_event_is_complete(rd->cur))

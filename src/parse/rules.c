@@ -69,7 +69,11 @@ kenchi_rules_norm_label(const char *s, gssize len)
 	char *nfkc, *fold;
 	const char *p;
 	gboolean space = FALSE, ascii = TRUE;
-	gssize i, n = len < 0 ? (gssize)strlen(s) : len;
+	gssize i, n;
+
+	if (s == NULL)
+		return g_strdup("");
+	n = len < 0 ? (gssize)strlen(s) : len;
 
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] >= 0x80) {

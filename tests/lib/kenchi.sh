@@ -29,7 +29,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 sql() {
     "$KT_PY" - "$KENCHI_DB" "$1" <<'PY'
 import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=30)
+# mode=rw: never create the database (a root-owned empty file would lock
+# out a daemon running as nobody that has not created it yet).
+c = sqlite3.connect("file:%s?mode=rw" % sys.argv[1], uri=True, timeout=30)
 for row in c.execute(sys.argv[2]):
     print("|".join("" if v is None else str(v) for v in row))
 c.commit()
