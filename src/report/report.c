@@ -36,6 +36,23 @@ lang_index(const char *lang)
 	return lang && strcmp(lang, "en") == 0 ? 1 : 0;
 }
 
+/* Load templates/NAME; on failure append the file:line message to ERRS
+ * and return NULL (every broken template is reported, not just the first). */
+static kenchi_report_template_t *
+load_template(const kenchi_config_t *cfg, const char *name, GString *errs)
+{
+	char *p = kenchi_config_template_path(cfg, name);
+	GError *e = NULL;
+	kenchi_report_template_t *t = kenchi_report_template_load_file(p, &e);
+
+	if (t == NULL) {
+		g_string_append_printf(errs, "%s\n", e->message);
+		g_clear_error(&e);
+	}
+	g_free(p);
+	return t;
+}
+
 kenchi_reports_t *
 kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
 {
@@ -46,57 +63,31 @@ kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
 
 	rx->cfg = cfg;
 	for (i = 0; i < 2; i++) {
-		char *n, *p;
-		GError *e = NULL;
+		char *n;
 
 		n = g_strdup_printf("first-report.%s", langs[i]);
-		p = kenchi_config_template_path(cfg, n);
-		if ((rx->first[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
-		}
+		rx->first[i] = load_template(cfg, n, errs);
 		g_free(n);
-		g_free(p);
 		n = g_strdup_printf("analyst-notice.%s", langs[i]);
-		p = kenchi_config_template_path(cfg, n);
-		if ((rx->notice[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
-		}
+		rx->notice[i] = load_template(cfg, n, errs);
 		g_free(n);
-		g_free(p);
 		n = g_strdup_printf("second-report.%s", langs[i]);
-		p = kenchi_config_template_path(cfg, n);
-		if ((rx->second[i] = kenchi_report_template_load_file(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
-		}
+		rx->second[i] = load_template(cfg, n, errs);
 		g_free(n);
-		g_free(p);
 		n = g_strdup_printf("explanations.%s", langs[i]);
-		p = kenchi_config_data_path(cfg, n);
-		if ((rx->expl[i] = kenchi_explanations_load(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
+		{
+			char *p = kenchi_config_data_path(cfg, n);
+			GError *e = NULL;
+			if ((rx->expl[i] = kenchi_explanations_load(p, &e)) == NULL) {
+				g_string_append_printf(errs, "%s\n", e->message);
+				g_clear_error(&e);
+			}
+			g_free(p);
 		}
 		g_free(n);
-		g_free(p);
 	}
-	{
-		GError *e = NULL;
-		char *p = kenchi_config_template_path(cfg, "transcript.en");
-		if ((rx->transcript = kenchi_report_template_load_file(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
-		}
-		g_free(p);
-		p = kenchi_config_template_path(cfg, "customer-reply-notice.en");
-		if ((rx->custnotice = kenchi_report_template_load_file(p, &e)) == NULL) {
-			g_string_append_printf(errs, "%s\n", e->message);
-			g_clear_error(&e);
-		}
-		g_free(p);
-	}
+	rx->transcript = load_template(cfg, "transcript.en", errs);
+	rx->custnotice = load_template(cfg, "customer-reply-notice.en", errs);
 	if (errs->len) {
 		g_strchomp(errs->str);
 		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, errs->str);
