@@ -448,19 +448,20 @@ take_message_id(const kenchi_outbox_row_t *r, gpointer user)
 	return FALSE;
 }
 
+static kenchi_status_t queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_report_template_t *tpl,
+				      JsonNode *ctx, const char *kind, const char *hdr_kind, gint64 case_id,
+				      const char *customer, char **to, char **cc, const char *charset,
+				      const char *in_reply_to, const char *references, const char *reply_to,
+				      gint64 now, gint64 *row_id);
+static char *token_address(kenchi_reports_t *rx, gint64 case_id);
+
 static kenchi_status_t
 queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer, gint64 now)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
-	kenchi_mail_spec_t spec = { 0 };
-	kenchi_outbox_row_t row = { 0 };
 	kenchi_status_t rc;
 	JsonNode *ctx;
-	char *subject = NULL, *body = NULL, *raw = NULL, *mid, *from, *reply_to = NULL, *addr, *tok, case_hdr[32];
-	const char *extra[5];
-	gsize len = 0;
-	gint64 id;
-	int lang = lang_index(c ? c->language : "ja");
+	char *reply_to;
 
 	if (rx->cfg->analysts == NULL || rx->cfg->analysts[0] == NULL)
 		return KENCHI_OK;
@@ -469,60 +470,12 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 	ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc);
 	if (ctx == NULL)
 		return rc;
-	kenchi_report_template_render(rx->notice[lang], ctx, &subject, &body);
-	json_node_unref(ctx);
 	/* Replies come back to soc+case-N-TOKEN@domain: the token authenticates. */
-	tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
-	addr = from_addr(rx->cfg);
-	{
-		char *at = strrchr(addr, '@');
-		if (at) {
-			*at = '\0';
-			reply_to = g_strdup_printf("%s+case-%" G_GINT64_FORMAT "-%s@%s", addr, case_id, tok, at + 1);
-		}
-	}
-	from = from_header(rx->cfg);
-	mid = kenchi_report_message_id(rx->cfg, "notice", case_id);
-	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, case_id);
-	extra[0] = "X-Kenchi-Case";
-	extra[1] = case_hdr;
-	extra[2] = "X-Kenchi-Kind";
-	extra[3] = "analyst-notice";
-	extra[4] = NULL;
-	spec.from = from;
-	spec.to = (const char *const *)rx->cfg->analysts;
-	spec.reply_to = reply_to;
-	spec.subject = subject;
-	spec.body = body;
-	spec.charset = "utf-8";
-	spec.message_id = mid;
-	spec.date = now;
-	spec.extra_headers = extra;
-	rc = kenchi_mail_build(&spec, &raw, &len, NULL);
-	if (rc == KENCHI_OK) {
-		row.kind = "notice";
-		row.case_id = case_id;
-		row.customer = customer;
-		row.state = "pending";
-		row.message_id = mid;
-		row.env_from = addr;
-		row.rcpts = join_rcpts(rx->cfg->analysts, NULL);
-		row.subject = subject;
-		row.raw = raw;
-		row.raw_len = len;
-		row.next_attempt = now;
-		row.created_at = now;
-		rc = kenchi_store_outbox_insert(st, &row, &id);
-		g_free((char *)row.rcpts);
-	}
-	g_free(subject);
-	g_free(body);
-	g_free(raw);
-	g_free(mid);
-	g_free(from);
+	reply_to = token_address(rx, case_id);
+	rc = queue_rendered(rx, st, rx->notice[lang_index(c ? c->language : "ja")], ctx, "notice", "analyst-notice",
+	    case_id, customer, rx->cfg->analysts, NULL, "utf-8", NULL, NULL, reply_to, now, NULL);
+	json_node_unref(ctx);
 	g_free(reply_to);
-	g_free(addr);
-	g_free(tok);
 	return rc;
 }
 
@@ -669,8 +622,9 @@ kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_
  * sends that is not a first report. */
 static kenchi_status_t
 queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_report_template_t *tpl, JsonNode *ctx,
-	       const char *kind, gint64 case_id, const char *customer, char **to, char **cc, const char *charset,
-	       const char *in_reply_to, const char *references, const char *reply_to, gint64 now, gint64 *row_id)
+	       const char *kind, const char *hdr_kind, gint64 case_id, const char *customer, char **to, char **cc,
+	       const char *charset, const char *in_reply_to, const char *references, const char *reply_to,
+	       gint64 now, gint64 *row_id)
 {
 	kenchi_mail_spec_t spec = { 0 };
 	kenchi_outbox_row_t row = { 0 };
@@ -688,7 +642,7 @@ queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_report_tem
 	extra[0] = "X-Kenchi-Case";
 	extra[1] = case_hdr;
 	extra[2] = "X-Kenchi-Kind";
-	extra[3] = kind;
+	extra[3] = hdr_kind;
 	extra[4] = NULL;
 	spec.from = from;
 	spec.to = (const char *const *)to;
@@ -901,7 +855,7 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 		goto done;
 	/* Threaded under the first report. */
 	first_mid = f.first_report ? kenchi_store_outbox_message_id(st, f.first_report) : NULL;
-	rc = queue_rendered(rx, st, rx->second[lang_index(c->language)], ctx, "second_report", case_id, customer,
+	rc = queue_rendered(rx, st, rx->second[lang_index(c->language)], ctx, "second_report", "second_report", case_id, customer,
 	    c->report_to, c->report_cc, c->charset, first_mid, first_mid, NULL, now, &id);
 	json_node_unref(ctx);
 	if (rc == KENCHI_OK) {
@@ -916,7 +870,8 @@ done:
 	return rc;
 }
 
-/* soc+case-N-TOKEN@domain: replies to it come back on the command channel. */
+/* soc+case-N-TOKEN@domain: replies to it come back on the command channel.
+ * NULL until the key is loaded (ensure_key). */
 static char *
 token_address(kenchi_reports_t *rx, gint64 case_id)
 {
@@ -947,7 +902,7 @@ kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 
 	if (c)
 		json_object_set_string_member(c, "token", tok);
 	reply_to = token_address(rx, case_id);
-	rc = queue_rendered(rx, st, rx->transcript, ctx, "transcript", case_id, NULL, rcpt, NULL, "utf-8",
+	rc = queue_rendered(rx, st, rx->transcript, ctx, "transcript", "transcript", case_id, NULL, rcpt, NULL, "utf-8",
 	    in_reply_to, in_reply_to, reply_to, now, NULL);
 	g_free(reply_to);
 	g_free(tok);
@@ -971,6 +926,7 @@ kenchi_report_queue_customer_notice(kenchi_reports_t *rx, kenchi_store_t *st, gi
 		json_object_set_string_member(c, "token", tok);
 		g_free(tok);
 	}
-	return queue_rendered(rx, st, rx->custnotice, ctx, "notice", case_id, customer, rx->cfg->analysts, NULL,
+	return queue_rendered(rx, st, rx->custnotice, ctx, "notice", "customer-reply-notice", case_id, customer,
+	    rx->cfg->analysts, NULL,
 	    "utf-8", NULL, NULL, NULL, now, NULL);
 }
