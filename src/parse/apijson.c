@@ -97,6 +97,42 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped)
 	return (int)n;
 }
 
+/* Does the text hold more than one top-level JSON value ("{}{}", "1[]")?
+ * json-glib 1.6 leaks the nodes of a second object or array, which an
+ * attacker could send again and again to the daemon: refuse it first. */
+static gboolean
+json_second_value(const char *s, gsize len)
+{
+	int depth = 0;
+	gboolean in_str = FALSE, seen = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = FALSE;
+			continue;
+		}
+		if (c == '"') {
+			in_str = TRUE;
+			if (depth <= 0)
+				seen = TRUE;
+		} else if (c == '{' || c == '[') {
+			if (depth <= 0 && seen)
+				return TRUE;
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth <= 0)
+				seen = TRUE;
+		} else if (depth <= 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			seen = TRUE;
+		}
+	}
+	return FALSE;
+}
+
 static gboolean
 parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 {
@@ -105,6 +141,10 @@ parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 
 	if (json_depth(s, len) > KENCHI_JSON_MAX_DEPTH) {
 		*why = g_strdup_printf("JSON nested deeper than %d levels", KENCHI_JSON_MAX_DEPTH);
+		return FALSE;
+	}
+	if (json_second_value(s, len)) {
+		*why = g_strdup("more than one JSON value");
 		return FALSE;
 	}
 	p = json_parser_new_immutable();
