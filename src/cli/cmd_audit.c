@@ -44,7 +44,7 @@ kenchi_cmd_audit(kenchi_app_t *app, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "case", 0, 0, G_OPTION_ARG_INT64, &case_id, "only case N", "N" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_status_t st;
 	int rc;

@@ -133,7 +133,7 @@ kenchi_cmd_cases(kenchi_app_t *app, int argc, char **argv)
 		{ "open", 0, 0, G_OPTION_ARG_NONE, &open_only, "only open cases", NULL },
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer", "ID" },
 		{ "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "at most N cases", "N" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_case_filter_t f = { 0 };
 	list_t l = { 0 };
@@ -307,7 +307,7 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 	gboolean json = FALSE;
 	GOptionEntry entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	one_case_t oc = { 0 };
 	case_detail_t d;
@@ -444,7 +444,7 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer", "ID" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_case_filter_t f = { .due_only = TRUE };
 	list_t l = { 0 };

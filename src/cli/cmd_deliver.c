@@ -12,7 +12,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	char *customer = NULL;   /* GOption allocates it */
 	GOptionEntry entries[] = {
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer this mailbox belongs to", "ID" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_analysis_t a = { 0 };
 	kenchi_re_match_t *m = NULL;

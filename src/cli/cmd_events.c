@@ -73,7 +73,7 @@ kenchi_cmd_events(kenchi_app_t *app, int argc, char **argv)
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &since, "only events at or after DATE (ISO 8601)", "DATE" },
 		{ "case", 0, 0, G_OPTION_ARG_INT64, &case_id, "only the events of case N", "N" },
 		{ "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "at most N events", "N" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_event_filter_t f = { 0 };
 	events_out_t out;

@@ -33,7 +33,7 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 	gboolean once = FALSE;
 	GOptionEntry entries[] = {
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "fetch what is new, mark it, and exit", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	const kenchi_imap_account_t *acct;
 	GPtrArray *accounts = NULL;

@@ -139,7 +139,7 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "assign every message to this customer", "ID" },
 		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads, "parser threads (default: one per core)", "N" },
 		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &quiet, "no progress bar", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	int rc;
 

@@ -45,7 +45,7 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer (\"*\" for every customer)", "ID" },
 		{ "note", 0, 0, G_OPTION_ARG_STRING, &note, "why (add)", "TEXT" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line (list)", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_status_t st = KENCHI_OK;
 	int rc;
@@ -197,7 +197,7 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer", "ID" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_event_filter_t f = { 0 };
 	GHashTable *groups;

@@ -58,7 +58,7 @@ kenchi_cmd_messages(kenchi_app_t *app, int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
 		{ "show", 0, 0, G_OPTION_ARG_INT64, &show, "print the raw bytes of message N", "N" },
 		{ "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "at most N messages", "N" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_msg_filter_t f = { 0 };
 	msgs_out_t out;

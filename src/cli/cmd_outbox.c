@@ -44,7 +44,7 @@ kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 	gboolean wire = FALSE;
 	GOptionEntry entries[] = {
 		{ "raw", 0, 0, G_OPTION_ARG_NONE, &wire, "print the mail as it would go on the wire", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_status_t st;
 	char *subject = NULL, *raw = NULL, *rcpts = NULL, *mid = NULL, *customer = NULL;
@@ -177,7 +177,7 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 		{ "case", 0, 0, G_OPTION_ARG_INT64, &case_id, "only rows of case N", "N" },
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "release: every held row", NULL },
 		{ "show", 0, 0, G_OPTION_ARG_NONE, &show, "print the messages themselves", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_outbox_filter_t f = { 0 };
 	outbox_out_t out = { 0 };
@@ -258,7 +258,7 @@ kenchi_cmd_send(kenchi_app_t *app, int argc, char **argv)
 	gboolean all = FALSE;
 	GOptionEntry entries[] = {
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "send pending rows now, ignoring their hold and backoff", NULL },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_flush_stats_t stats;
 	kenchi_status_t st;

@@ -15,7 +15,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON (the default)", NULL },
 		{ "text", 0, 0, G_OPTION_ARG_NONE, &text, "print the extraction text instead (debugging rules)", NULL },
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "assign this customer", "ID" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_re_match_t *m;
 	kenchi_ingest_ctx_t ctx;

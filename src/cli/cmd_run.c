@@ -141,7 +141,7 @@ kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv)
 	char *log = NULL;
 	GOptionEntry entries[] = {
 		{ "log", 0, 0, G_OPTION_ARG_STRING, &log, "stderr, syslog or auto (a terminal: stderr)", "WHERE" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	run_t r = { .app = app };
 	int rc, n;

@@ -12,7 +12,7 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "the customer of this maildir", "ID" },
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "take what is in new/ and exit", NULL },
 		{ "rescan", 0, 0, G_OPTION_ARG_INT, &rescan, "seconds between safety rescans (default 60)", "S" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	kenchi_maildir_ctx_t mc = { 0 };
 	kenchi_maildir_t *md = NULL;
