@@ -16,23 +16,7 @@ static const char *const known_keys[] = {
 	"flag", "customer", "batch", "idle_max", "poll", NULL
 };
 
-static void
-err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
-	G_GNUC_PRINTF(5, 6);
-
-static void
-err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_string_append_printf(errors, "%s:%d: [%s] %s%s%s\n", cfg->path ? cfg->path : "(defaults)",
-	    kenchi_config_line(cfg, group, key), group, key ? key : "", key ? ": " : "", msg);
-	g_free(msg);
-}
+#define err_at kenchi_config_error
 
 /* A stripped string value, DEF (copied) when absent, NULL for an empty one
  * when EMPTY_IS_NULL (processed = <empty> means "flag"). */

@@ -112,12 +112,9 @@ kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *ke
 	return line;
 }
 
-static void
-err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
-	G_GNUC_PRINTF(5, 6);
-
-static void
-err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key, const char *fmt, ...)
+void
+kenchi_config_error(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key,
+		    const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -129,6 +126,8 @@ err_at(GString *errors, const kenchi_config_t *cfg, const char *group, const cha
 	    kenchi_config_line(cfg, group, key), group, key ? key : "", key ? ": " : "", msg);
 	g_free(msg);
 }
+
+#define err_at kenchi_config_error
 
 static char *
 get_str(GKeyFile *kf, const char *g, const char *k, const char *def)

@@ -75,6 +75,11 @@ const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, cons
 /* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
 int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
 
+/* Append "file:line: [GROUP] KEY: message" to ERRORS (the one format of
+ * every configuration error, also used by the [imap NAME] loader). */
+void kenchi_config_error(GString *errors, const kenchi_config_t *cfg, const char *group, const char *key,
+			 const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
 /* "24h", "30m", "90s", "2d" or plain seconds -> seconds; -1 when invalid. */
 int kenchi_parse_duration(const char *s);
 
