@@ -2,8 +2,9 @@
  *
  * Design notes
  * ------------
- * ISO-2022-JP is decoded by this file, not by iconv.  At first use (g_once)
- * two tables are built from glibc's CP932 converter:
+ * ISO-2022-JP is decoded by this file, not by iconv.  Two tables made from
+ * glibc's CP932 converter are compiled in (gen-jis-tables.c writes them;
+ * building them at run time cost each deliver process 4 ms):
  *   jis_ucs[94*94]  JIS row/cell -> Unicode, obtained by converting each JIS
  *                   pair (j1, j2) arithmetically to Shift_JIS and decoding it
  *                   with iconv "CP932".  So JIS X 0208, NEC row 13 (①, ㈱, Ⅰ)
@@ -11,12 +12,12 @@
  *                   with exactly the Unicode values a Shift_JIS (CP932) mail
  *                   gives (e.g. JIS 0x2141 -> U+FF5E, like Windows), so the
  *                   same alert yields the same text in either transfer charset.
- *   ucs_jis[65536]  the reverse, for the encoder: first the CP932 values in
+ *   ucs_jis         the reverse, for the encoder (sorted pairs): first the CP932 values in
  *                   row order (JIS X 0208 wins over row 13, row 13 over rows
  *                   89-92), then the standard-JIS values from glibc "EUC-JP"
  *                   as extra aliases (U+301C 〜, U+2212 −, U+2016 ‖, ¢ £ ¬ —),
  *                   plus ¥ -> ￥ and ‾ -> ￣.
- * The tables are read-only after init, so the ISO-2022-JP paths need no iconv
+ * The tables are read-only, so the ISO-2022-JP paths need no iconv
  * and no locking per message.
  *
  * Everything else goes through g_iconv with replacement of bad bytes by
@@ -25,6 +26,7 @@
  * iconv_open per thread.
  */
 #include "parse/charset.h"
+#include "parse/jis_tables.h"
 
 #include <errno.h>
 #include <string.h>
@@ -282,91 +284,25 @@ guess_decode(const char *in, gsize len, GString *out, gboolean *lossy)
 }
 
 /* ------------------------------------------------------------------------ */
-/* JIS tables                                                                */
+/* JIS tables (jis_decode_table.c, jis_encode_table.c)                       */
 
-static guint16 jis_ucs[94 * 94];  /* (j1-0x21)*94 + (j2-0x21) -> BMP char */
-static guint16 ucs_jis[65536];    /* BMP char -> (j1 << 8) | j2, 0 = none */
-
-static inline void
-jis_to_sjis(guchar j1, guchar j2, guchar *s1, guchar *s2)
+/* BMP char -> (j1 << 8) | j2, or 0. */
+static guint16
+ucs_to_jis(gunichar c)
 {
-    *s1 = (guchar)(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
-    if (j1 & 1)
-        *s2 = (guchar)(j2 + (j2 < 0x60 ? 0x1F : 0x20));
-    else
-        *s2 = (guchar)(j2 + 0x7E);
-}
+    guint lo = 0, hi = kenchi_ucs_jis_count;
 
-/* Decode one 2-byte sequence with a raw iconv descriptor; 0 if not exactly
- * one BMP character. */
-static gunichar
-decode_pair(GIConv cd, guchar a, guchar b)
-{
-    char in[2] = { (char)a, (char)b };
-    char outb[16];
-    gchar *inp = in, *outp = outb;
-    gsize inleft = 2, outleft = sizeof outb;
-    g_iconv(cd, NULL, NULL, NULL, NULL);
-    if (g_iconv(cd, &inp, &inleft, &outp, &outleft) == (gsize)-1 || inleft != 0)
-        return 0;
-    gsize n = (gsize)(outp - outb);
-    if (n == 0)
-        return 0;
-    const char *endp;
-    if (!g_utf8_validate(outb, (gssize)n, &endp))
-        return 0;
-    gunichar c = g_utf8_get_char(outb);
-    if ((gsize)g_utf8_skip[(guchar)outb[0]] != n || c > 0xFFFF)
-        return 0;
-    return c;
-}
-
-static void
-tables_build(void)
-{
-    GIConv cp = g_iconv_open("UTF-8", "CP932");
-    GIConv euc = g_iconv_open("UTF-8", "EUC-JP");
-    guint16 std[94 * 94];
-    memset(std, 0, sizeof std);
-
-    for (int r = 0; r < 94; r++) {
-        for (int c = 0; c < 94; c++) {
-            guchar j1 = (guchar)(0x21 + r), j2 = (guchar)(0x21 + c);
-            if (cp != (GIConv)-1) {
-                guchar s1, s2;
-                jis_to_sjis(j1, j2, &s1, &s2);
-                jis_ucs[r * 94 + c] = (guint16)decode_pair(cp, s1, s2);
-            }
-            if (euc != (GIConv)-1)
-                std[r * 94 + c] = (guint16)decode_pair(euc, j1 | 0x80, j2 | 0x80);
-        }
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        gunichar k = kenchi_ucs_jis[mid] >> 16;
+        if (k == c)
+            return (guint16)(kenchi_ucs_jis[mid] & 0xFFFF);
+        if (k < c)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    for (int i = 0; i < 94 * 94; i++) {
-        guint16 u = jis_ucs[i];
-        if (u && !ucs_jis[u])
-            ucs_jis[u] = (guint16)(((0x21 + i / 94) << 8) | (0x21 + i % 94));
-    }
-    for (int i = 0; i < 94 * 94; i++) {
-        guint16 u = std[i];
-        if (u && !ucs_jis[u])
-            ucs_jis[u] = (guint16)(((0x21 + i / 94) << 8) | (0x21 + i % 94));
-    }
-    ucs_jis[0x00A5] = 0x216F; /* ¥ -> ￥ (not ESC ( J 0x5C, which we read as '\') */
-    ucs_jis[0x203E] = 0x2131; /* ‾ -> ￣ */
-    if (cp != (GIConv)-1)
-        g_iconv_close(cp);
-    if (euc != (GIConv)-1)
-        g_iconv_close(euc);
-}
-
-static void
-tables_init(void)
-{
-    static gsize once = 0;
-    if (g_once_init_enter(&once)) {
-        tables_build();
-        g_once_init_leave(&once, 1);
-    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -471,7 +407,6 @@ parse_escape(const guchar *p, gsize n, JisMode *mode, char *g2, gboolean *trunca
 static void
 iso2022jp_decode(const char *in, gsize len, GString *out, gboolean *lossy)
 {
-    tables_init();
     const guchar *p = (const guchar *)in;
     gsize i = 0;
     JisMode mode = M_ASCII;
@@ -574,7 +509,7 @@ iso2022jp_decode(const char *in, gsize len, GString *out, gboolean *lossy)
             i += 2;
             gunichar u = 0;
             if (mode == M_JIS0208 || mode == M_JIS0213)
-                u = jis_ucs[(j1 - 0x21) * 94 + (j2 - 0x21)];
+                u = kenchi_jis_ucs[(j1 - 0x21) * 94 + (j2 - 0x21)];
             if (u)
                 put_uc(out, u);
             else if (mode == M_JIS0212 || mode == M_JIS0213 || mode == M_JIS0213P2)
@@ -768,7 +703,7 @@ enc_char(GString *out, EncMode *m, gunichar c, gboolean *lossy)
     }
     if (c == 0x3099) c = 0x309B; /* lone half-width voiced marks after NFKC */
     if (c == 0x309A) c = 0x309C;
-    guint16 code = c <= 0xFFFF ? ucs_jis[c] : 0;
+    guint16 code = c <= 0xFFFF ? ucs_to_jis(c) : 0;
     if (code) {
         enc_jis(out, m, code);
     } else {
@@ -780,7 +715,6 @@ enc_char(GString *out, EncMode *m, gunichar c, gboolean *lossy)
 char *
 kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len, gboolean *lossy_out)
 {
-    tables_init();
     gboolean lossy = FALSE;
     if (!utf8)
         utf8 = "";
