@@ -6,7 +6,7 @@
 #include "case/scoring.h"
 #include "case/correlate.h"
 #include "report/report.h"
-#include "report/outbox.h"
+#include "util/secret.h"
 #include <sys/stat.h>
 #include "source/imap_config.h"
 

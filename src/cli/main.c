@@ -1,12 +1,27 @@
 /* main.c: global options and the dispatch table.  Every command returns an
- * exit code; the mapping from statuses is kenchi_status_to_exit(). */
+ * exit code; the mapping from statuses is kenchi_status_to_exit().
+ *
+ * Built twice.  `kenchi` (KENCHI_LITE) links GLib, GMime, PCRE2, SQLite and
+ * json-glib only: the delivery hook runs once per message, and loading
+ * libetpan's and libesmtp's TLS stacks (GnuTLS, OpenSSL, SASL, p11-kit)
+ * cost more than the delivery itself.  `kenchi-net` is the whole program;
+ * the commands that talk to a server (send, run, imap) are handed
+ * over to it with execv(), argv unchanged. */
 #include <locale.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <errno.h>
 #include "cli/cli.h"
 #include "parse/mime.h"
 #include "config.h"
+
+#ifdef KENCHI_LITE
+/* NULL: run by kenchi-net (exec_net). */
+#define NET(fn) NULL
+#else
+#define NET(fn) fn
+#endif
 
 static int cmd_help(kenchi_app_t *app, int argc, char **argv);
 static int cmd_version(kenchi_app_t *app, int argc, char **argv);
@@ -25,11 +40,11 @@ static const kenchi_cmd_t commands[] = {
 	{ "tune", kenchi_cmd_tune, "candidate false positives of a customer in tuning" },
 	{ "preview", kenchi_cmd_preview, "print the first report that case N would get" },
 	{ "outbox", kenchi_cmd_outbox, "list the outbox; retry N; release N|--all" },
-	{ "send", kenchi_cmd_send, "flush the outbox once over SMTP" },
+	{ "send", NET(kenchi_cmd_send), "flush the outbox once over SMTP" },
 	{ "audit", kenchi_cmd_audit, "the analysts' command audit trail" },
-	{ "run", kenchi_cmd_run, "the daemon: configured sources, the outbox sender and the SLA clock" },
+	{ "run", NET(kenchi_cmd_run), "the daemon: configured sources, the outbox sender and the SLA clock" },
 	{ "watch", kenchi_cmd_watch, "watch one maildir in the foreground" },
-	{ "imap", kenchi_cmd_imap, "run one IMAP account in the foreground (IDLE)" },
+	{ "imap", NET(kenchi_cmd_imap), "run one IMAP account in the foreground (IDLE)" },
 	{ "check-config", kenchi_cmd_check_config, "check the configuration, rules and templates" },
 	{ "rules", kenchi_cmd_rules, "rules check: load and check extractor rules" },
 	{ "help", cmd_help, "show this help" },
@@ -61,6 +76,43 @@ cmd_version(kenchi_app_t *app, int argc, char **argv)
 	printf("kenchi %s (schema %d)\n", PACKAGE_VERSION, KENCHI_SCHEMA_VERSION);
 	return 0;
 }
+
+#ifdef KENCHI_LITE
+/* kenchi-net: beside this binary (the build tree, or an install that keeps
+ * both in one directory), else where `make install` puts it, else in the
+ * build tree (a copy of an uninstalled kenchi, as the benchmarks make). */
+static char *
+net_path(void)
+{
+	char *self = g_file_read_link("/proc/self/exe", NULL);
+	char *path = NULL;
+
+	if (self) {
+		char *dir = g_path_get_dirname(self);
+		path = g_build_filename(dir, "kenchi-net", NULL);
+		g_free(dir);
+		g_free(self);
+		if (access(path, X_OK) == 0)
+			return path;
+		g_free(path);
+	}
+	if (access(KENCHI_LIBEXECDIR "/kenchi-net", X_OK) != 0 &&
+	    access(KENCHI_BUILDDIR "/kenchi-net", X_OK) == 0)
+		return g_strdup(KENCHI_BUILDDIR "/kenchi-net");
+	return g_strdup(KENCHI_LIBEXECDIR "/kenchi-net");
+}
+
+static int
+exec_net(char **argv)
+{
+	char *path = net_path();
+
+	execv(path, argv);
+	kenchi_err("cannot run %s: %s", path, g_strerror(errno));
+	g_free(path);
+	return KENCHI_EXIT_FAIL;
+}
+#endif
 
 /* GLib aborts when an allocation fails.  Out of memory is temporary: exit
  * 75 so that procmail, maildrop or the MTA keeps the message and retries,
@@ -119,6 +171,10 @@ main(int argc, char **argv)
 		kenchi_err("unknown command \"%s\" (try kenchi help)", argv[i]);
 		return KENCHI_EXIT_USAGE;
 	}
+#ifdef KENCHI_LITE
+	if (commands[k].fn == NULL)
+		return exec_net(argv);
+#endif
 	kenchi_mime_init();
 	rc = commands[k].fn(&app, argc - i, argv + i);
 	kenchi_store_close(app.st);

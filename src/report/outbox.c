@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "report/outbox.h"
 #include "report/smtp.h"
+#include "util/secret.h"
 #include "parse/normalize.h"
 
 #define BACKOFF_BASE 30
@@ -30,31 +30,6 @@ kenchi_outbox_backoff(int attempts)
 		d = BACKOFF_CAP;
 	/* +-20% jitter, so that rows that failed together do not retry together. */
 	return d * 8 / 10 + g_random_int_range(0, (gint32)(d * 4 / 10) + 1);
-}
-
-kenchi_status_t
-kenchi_read_secret_file(const char *path, char **secret, char **errmsg)
-{
-	struct stat sb;
-	GError *err = NULL;
-	char *text;
-
-	if (stat(path, &sb) != 0) {
-		*errmsg = g_strdup_printf("%s: cannot read", path);
-		return KENCHI_CONFIG;
-	}
-	if (sb.st_mode & 077) {
-		*errmsg = g_strdup_printf("%s: readable by group or others: chmod 600", path);
-		return KENCHI_CONFIG;
-	}
-	if (!g_file_get_contents(path, &text, NULL, &err)) {
-		*errmsg = g_strdup(err->message);
-		g_error_free(err);
-		return KENCHI_CONFIG;
-	}
-	g_strchomp(text);
-	*secret = text;
-	return KENCHI_OK;
 }
 
 typedef struct {

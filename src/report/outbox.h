@@ -27,7 +27,5 @@ kenchi_status_t kenchi_outbox_flush(const kenchi_config_t *cfg, kenchi_reports_t
 				    gint64 now, gboolean all, kenchi_flush_stats_t *stats);
 /* Seconds to wait before attempt number ATTEMPTS+1 (exponential, jittered, capped). */
 gint64 kenchi_outbox_backoff(int attempts);
-/* Read a secret file, refusing one that group or others can read. */
-kenchi_status_t kenchi_read_secret_file(const char *path, char **secret, char **errmsg);
 
 #endif

@@ -5,7 +5,7 @@
  * silently switch an account from moving to flagging. */
 #include <string.h>
 #include "source/imap_config.h"
-#include "report/outbox.h"   /* kenchi_read_secret_file */
+#include "util/secret.h"
 
 #define IMAP_PREFIX "imap "
 /* RFC 2177: servers may drop an IDLE client after 30 minutes. */
