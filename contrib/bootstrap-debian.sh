@@ -9,7 +9,7 @@
 # for the fuzz smoke (fuzz/smoke.sh) that the test run ends with.
 set -e
 cd "$(dirname "$0")/.."
-PKGS="libgmime-3.0-dev libetpan-dev libpcre2-dev libsqlite3-dev libesmtp-dev libjson-glib-dev
+PKGS="libgmime-3.0-dev libetpan-dev libpcre2-dev libsqlite3-dev libesmtp-dev libjson-glib-dev nettle-dev
  autoconf automake libtool pkg-config make gcc libcmocka-dev valgrind
  dovecot-core dovecot-imapd python3-aiosmtpd procmail maildrop sqlite3 time bc openssl
  clang libclang-rt-14-dev"

@@ -9,12 +9,7 @@
 #include "parse/apijson.h"
 #include "parse/event.h"
 #include "parse/normalize.h"
-
-static char *
-sha256_hex(const void *p, gsize n)
-{
-	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
-}
+#include "util/hash.h"
 
 static char *
 content_key(const char *message_id, const char *raw, gsize len)
@@ -41,7 +36,7 @@ content_key(const char *message_id, const char *raw, gsize len)
 	while (len > 0 && raw + len > body && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
 	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
 		len--;
-	h = sha256_hex(body, raw + len - body);
+	h = kenchi_sha256_hex(body, raw + len - body);
 	k = g_strconcat(message_id, " ", h, NULL);
 	g_free(h);
 	return k;
@@ -148,7 +143,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	a->raw = raw;
 	a->len = len;
 	kenchi_extract_init(&a->x);
-	a->raw_sha256 = sha256_hex(raw, len);
+	a->raw_sha256 = kenchi_sha256_hex(raw, len);
 	a->received_at = opts->now;
 
 	if (kenchi_api_sniff(raw, len)) {

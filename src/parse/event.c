@@ -4,6 +4,7 @@
 #include <string.h>
 #include "parse/event.h"
 #include "parse/normalize.h"
+#include "util/hash.h"
 
 static const char *const field_paths[EV_NFIELDS] = {
 	[EV_EVENT_TYPE] = "event_type",
@@ -184,18 +185,15 @@ kenchi_event_fingerprint(const kenchi_event_t *ev)
 		EV_EVENT_TYPE_ID, EV_EVENT_TYPE, EV_DATE, EV_CONNECTOR_GUID, EV_HOSTNAME,
 		EV_SHA256, EV_DETECTION, EV_DETECTION_ID, EV_FILE_PATH, EV_URL, EV_REMOTE_IP
 	};
-	GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-	char *res;
+	kenchi_sha256_t *ck = kenchi_sha256_new();
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(parts); i++) {
 		const char *v = ev->v[parts[i]] ? ev->v[parts[i]] : "";
-		g_checksum_update(ck, (const guchar *)v, strlen(v));
-		g_checksum_update(ck, (const guchar *)"\x1f", 1);
+		kenchi_sha256_update(ck, v, strlen(v));
+		kenchi_sha256_update(ck, "\x1f", 1);
 	}
-	res = g_strndup(g_checksum_get_string(ck), 32);
-	g_checksum_free(ck);
-	return res;
+	return kenchi_sha256_finish(ck, 32);
 }
 
 char *

@@ -1,0 +1,50 @@
+/* hash.c: SHA-256 through nettle (see hash.h for why not GChecksum). */
+#include <nettle/sha2.h>
+#include "util/hash.h"
+
+struct kenchi_sha256 {
+	struct sha256_ctx ctx;
+};
+
+kenchi_sha256_t *
+kenchi_sha256_new(void)
+{
+	kenchi_sha256_t *h = g_new(kenchi_sha256_t, 1);
+
+	sha256_init(&h->ctx);
+	return h;
+}
+
+void
+kenchi_sha256_update(kenchi_sha256_t *h, const void *p, gsize n)
+{
+	sha256_update(&h->ctx, n, p);
+}
+
+char *
+kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	guint8 d[SHA256_DIGEST_SIZE];
+	char *s;
+	gsize i;
+
+	sha256_digest(&h->ctx, sizeof d, d);
+	g_free(h);
+	if (hexlen > 2 * sizeof d)
+		hexlen = 2 * sizeof d;
+	s = g_malloc(hexlen + 1);
+	for (i = 0; i < hexlen; i++)
+		s[i] = hex[(d[i / 2] >> (i % 2 ? 0 : 4)) & 0xF];
+	s[hexlen] = '\0';
+	return s;
+}
+
+char *
+kenchi_sha256_hex(const void *p, gsize n)
+{
+	kenchi_sha256_t *h = kenchi_sha256_new();
+
+	kenchi_sha256_update(h, p, n);
+	return kenchi_sha256_finish(h, 2 * SHA256_DIGEST_SIZE);
+}

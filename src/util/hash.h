@@ -1,0 +1,21 @@
+/* hash.h: SHA-256 for the idempotence keys (raw message, body, event
+ * fingerprint).  Nettle rather than GLib's GChecksum: every imported message
+ * is hashed twice, and nettle uses the CPU's SHA instructions (bench/ingest
+ * measured 1,185 MB/s against GLib's 206 MB/s on 4 KB inputs). */
+#ifndef KENCHI_HASH_H
+#define KENCHI_HASH_H
+
+#include <glib.h>
+
+typedef struct kenchi_sha256 kenchi_sha256_t;
+
+/* Lower-case hex SHA-256 of P[0..N), g_free. */
+char *kenchi_sha256_hex(const void *p, gsize n);
+
+/* Incremental: new, update..., finish (returns the hex digest truncated to
+ * HEXLEN characters, g_free, and frees the context). */
+kenchi_sha256_t *kenchi_sha256_new(void);
+void kenchi_sha256_update(kenchi_sha256_t *h, const void *p, gsize n);
+char *kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen);
+
+#endif
