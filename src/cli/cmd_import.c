@@ -6,8 +6,10 @@
  * an fsync), so a crash loses at most the transaction in hand and a re-run,
  * being idempotent, finishes the job.  The two overlap: the workers parse
  * batch N+1 while this thread stores batch N, so neither waits for the
- * other; only two batches are ever in memory.  Each item is freed once
- * stored.  Progress goes to stderr when it is a terminal. */
+ * other; only two batches are ever in memory.  Items come from a streaming
+ * walk (import_list.h), so memory does not grow with the backlog.  Progress
+ * goes to stderr when it is a terminal; only then are the items counted
+ * first, for the bar. */
 #include <string.h>
 #include "cli/cli.h"
 #include "source/import_list.h"
@@ -36,7 +38,7 @@ typedef struct {
 
 /* BATCH consecutive items, parsed by the pool, then stored in one transaction. */
 struct batch {
-	guint first, n;
+	guint n;
 	guint pending;     /* items not parsed yet; under pool_state_t.lock */
 	work_t w[BATCH];
 };
@@ -81,25 +83,43 @@ work_fn(gpointer data, gpointer user)
 	g_mutex_unlock(&ps->lock);
 }
 
-/* Queue items FIRST.. (at most BATCH) for parsing; NULL when none are left. */
+/* Take up to BATCH items from the walk and queue them for parsing; NULL
+ * when none are left.  A walk error ends the walk: *ERROR says why. */
 static batch_t *
-batch_submit(GThreadPool *pool, pool_state_t *ps, GPtrArray *items, guint first)
+batch_submit(GThreadPool *pool, pool_state_t *ps, kenchi_import_walk_t *walk, GError **error)
 {
-	batch_t *bt;
+	batch_t *bt = g_new0(batch_t, 1);
+	kenchi_import_item_t *it;
 	guint i;
 
-	if (first >= items->len)
+	while (bt->n < BATCH && *error == NULL && kenchi_import_walk_next(walk, &it, error) == KENCHI_OK && it)
+		bt->w[bt->n++].item = it;
+	if (bt->n == 0) {
+		g_free(bt);
 		return NULL;
-	bt = g_new0(batch_t, 1);
-	bt->first = first;
-	bt->n = MIN(BATCH, items->len - first);
+	}
 	bt->pending = bt->n;
 	for (i = 0; i < bt->n; i++) {
-		bt->w[i].item = g_ptr_array_index(items, first + i);
 		bt->w[i].batch = bt;
 		g_thread_pool_push(pool, &bt->w[i], NULL);
 	}
 	return bt;
+}
+
+/* How many items PATHS hold (for the progress bar). */
+static guint64
+count_items(char **paths, int n)
+{
+	kenchi_import_walk_t *walk = kenchi_import_walk_new(paths, n);
+	kenchi_import_item_t *it;
+	guint64 total = 0;
+
+	while (kenchi_import_walk_next(walk, &it, NULL) == KENCHI_OK && it) {
+		total++;
+		kenchi_import_item_free(it);
+	}
+	kenchi_import_walk_free(walk);
+	return total;
 }
 
 static void
@@ -116,14 +136,15 @@ typedef struct {
 } counts_t;
 
 static void
-progress(const counts_t *c, guint total, gint64 t0, gboolean final)
+progress(const counts_t *c, guint64 total, gint64 t0, gboolean final)
 {
 	double secs = (g_get_monotonic_time() - t0) / 1e6;
-	int width = 30, filled = total ? (int)(width * c->seen / total) : width;
+	guint64 done = c->seen + c->unreadable;
+	int width = 30, filled = total ? (int)(width * MIN(done, total) / total) : width;
 
-	fprintf(stderr, "\r[%.*s%*s] %" G_GUINT64_FORMAT "/%u  %.0f msg/s%s",
+	fprintf(stderr, "\r[%.*s%*s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "  %.0f msg/s%s",
 	    filled, "##############################", width - filled, "",
-	    c->seen, total, secs > 0 ? c->seen / secs : 0.0, final ? "\n" : "");
+	    done, total, secs > 0 ? c->seen / secs : 0.0, final ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -215,7 +236,9 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	kenchi_ingest_ctx_t ctx;
 	pool_state_t ps = { 0 };
 	GThreadPool *pool = NULL;
-	GPtrArray *items;
+	kenchi_import_walk_t *walk;
+	GError *walk_err = NULL;
+	guint64 total = 0;
 	counts_t c = { 0 }, tx_c = { 0 };   /* committed; in the open transaction */
 	kenchi_status_t st = KENCHI_OK;
 	gboolean in_tx = FALSE;
@@ -231,16 +254,17 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		return rc;
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		return rc;
-	items = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_import_item_free);
-	for (i = 1; i < (guint)argc; i++) {
-		GError *err = NULL;
-		if (kenchi_import_list(argv[i], items, &err) != KENCHI_OK) {
-			kenchi_err("import: %s", err ? err->message : argv[i]);
-			g_clear_error(&err);
-			g_ptr_array_unref(items);
+	/* Every argument must exist before anything is stored: a typo in the
+	 * last one should not leave the others half done. */
+	for (i = 1; i < (guint)argc; i++)
+		if (!g_file_test(argv[i], G_FILE_TEST_EXISTS)) {
+			kenchi_err("import: %s: no such file or directory", argv[i]);
 			return KENCHI_EXIT_FAIL;
 		}
-	}
+	tty = kenchi_isatty_err() && !quiet;
+	if (tty)
+		total = count_items(argv + 1, argc - 1);
+	walk = kenchi_import_walk_new(argv + 1, argc - 1);
 	opts.customer = customer;
 	opts.now = kenchi_now();
 	ctx.cfg = app->cfg;
@@ -256,17 +280,16 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	if (threads <= 0)
 		threads = (int)g_get_num_processors();
 	pool = g_thread_pool_new(work_fn, &ps, threads, TRUE, NULL);
-	tty = kenchi_isatty_err() && !quiet;
 	t0 = g_get_monotonic_time();
 
-	cur = batch_submit(pool, &ps, items, 0);
+	cur = batch_submit(pool, &ps, walk, &walk_err);
 	while (cur) {
 		guint n = cur->n;
 		work_t *w = cur->w;
 
 		/* Parse the next batch while this one is stored; after a failure
 		 * nothing more is queued. */
-		next = st == KENCHI_OK ? batch_submit(pool, &ps, items, cur->first + n) : NULL;
+		next = st == KENCHI_OK ? batch_submit(pool, &ps, walk, &walk_err) : NULL;
 		batch_wait(&ps, cur);
 		if (st == KENCHI_OK && !in_tx) {
 			st = kenchi_store_begin(app->st);
@@ -296,12 +319,10 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 			if (w[i].bytes)
 				g_bytes_unref(w[i].bytes);
 			g_free(w[i].read_error);
-			/* Done with the item: free it now, not at the end. */
-			kenchi_import_item_free(g_ptr_array_index(items, cur->first + i));
-			g_ptr_array_index(items, cur->first + i) = NULL;
+			kenchi_import_item_free(w[i].item);
 		}
-		if (tty && (g_get_monotonic_time() - last_draw > 100000 || cur->first + n >= items->len)) {
-			progress(&c, items->len, t0, FALSE);
+		if (tty && (g_get_monotonic_time() - last_draw > 100000 || next == NULL)) {
+			progress(&c, total, t0, FALSE);
 			last_draw = g_get_monotonic_time();
 		}
 		g_free(cur);
@@ -311,7 +332,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	g_mutex_clear(&ps.lock);
 	g_cond_clear(&ps.done);
 	if (tty)
-		progress(&c, items->len, t0, TRUE);
+		progress(&c, total, t0, TRUE);
 	{
 		double secs = (g_get_monotonic_time() - t0) / 1e6;
 		fprintf(stderr, "import: %" G_GUINT64_FORMAT " messages (%" G_GUINT64_FORMAT " new, %" G_GUINT64_FORMAT
@@ -320,7 +341,12 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		    c.seen, c.stored, c.dup, c.not_alert, c.errors, c.unreadable, c.events, c.events_dup, secs,
 		    secs > 0 ? c.seen / secs : 0.0);
 	}
-	g_ptr_array_unref(items);
+	kenchi_import_walk_free(walk);
+	if (walk_err) {
+		kenchi_err("import stopped: %s (committed batches are kept; run again to finish)", walk_err->message);
+		g_error_free(walk_err);
+		return st != KENCHI_OK ? kenchi_status_to_exit(st) : KENCHI_EXIT_FAIL;
+	}
 	if (st != KENCHI_OK) {
 		kenchi_err("import stopped: %s: %s (committed batches are kept; run again to finish)",
 		    kenchi_status_to_string(st), kenchi_store_errmsg(app->st));

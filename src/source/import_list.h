@@ -1,7 +1,12 @@
-/* import_list.h: turn import arguments (maildirs, directories, mbox files,
- * message files, API JSON files) into a flat list of items to ingest.
+/* import_list.h: walk import arguments (maildirs, directories, mbox files,
+ * message files, API JSON files) and hand out one item to ingest at a time.
  * Messages of an mbox are slices of one mapped file; other items are paths
- * read later, in the worker threads. */
+ * read later, in the worker threads.
+ *
+ * The walk streams: memory does not grow with the number of messages, only
+ * with the names of one chunk of one directory (CHUNK names, sorted; a
+ * bigger directory is taken chunk by chunk, each sorted, in the order the
+ * file system lists them). */
 #ifndef KENCHI_IMPORT_LIST_H
 #define KENCHI_IMPORT_LIST_H
 
@@ -16,12 +21,13 @@ typedef struct {
 
 void kenchi_import_item_free(kenchi_import_item_t *it);
 
-/* Append the items of PATH to ITEMS (kenchi_import_item_t*).  *error says
- * what could not be read; returns KENCHI_IO then. */
-kenchi_status_t kenchi_import_list(const char *path, GPtrArray *items, GError **error);
+typedef struct kenchi_import_walk kenchi_import_walk_t;
 
-/* Split an mbox held in DATA into messages (each a GBytes sub-range with
- * the "From " line removed and ">From " unescaped where present). */
-void kenchi_mbox_split(GBytes *data, const char *origin, GPtrArray *items);
+/* A walk over PATHS[0..N) (not copied: they must outlive the walk). */
+kenchi_import_walk_t *kenchi_import_walk_new(char **paths, int n);
+/* The next item in *ITEM (the caller frees it), or *ITEM = NULL at the end.
+ * KENCHI_IO with *ERROR when a path cannot be read; the walk is over then. */
+kenchi_status_t kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GError **error);
+void kenchi_import_walk_free(kenchi_import_walk_t *w);
 
 #endif

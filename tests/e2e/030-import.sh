@@ -67,5 +67,28 @@ cmp_ok "$s" -gt 0 "--since keeps later events"
 is $? 64 "--since with a bad date is a usage error"
 "$KENCHI" import /nonexistent 2>/dev/null
 is $? 1 "a path that does not exist fails the import"
+n0=$(sql "SELECT count(*) FROM messages")
+mkdir -p "$KT_TMP/late/cur" "$KT_TMP/late/new"
+cp "$FIX"/mail/*.eml "$KT_TMP/late/cur/"
+"$KENCHI" import "$KT_TMP/late" /nonexistent 2>/dev/null
+is $? 1 "a missing path after a good one fails the import too"
+is "$(sql "SELECT count(*) FROM messages")" "$n0" "... before anything of the good one is stored"
+
+# The walk streams directory by directory; its order must still be the
+# name order at every level (subdirectories where they sort), new/ first.
+mkdir -p "$KT_TMP/order/b" "$KT_TMP/order/a/new" "$KT_TMP/order/a/cur"
+i=0
+for f in "$FIX"/mail/en-plain.eml "$FIX"/mail/en-qp.eml \
+    "$FIX"/mail/en-base64.eml "$FIX"/mail/en-8bit.eml; do
+	i=$((i + 1))
+	sed "s/^Message-ID: <\(.*\)>/Message-ID: <order$i.\1>/I" "$f" > "$KT_TMP/order.$i"
+done
+mv "$KT_TMP/order.1" "$KT_TMP/order/a/cur/2"
+mv "$KT_TMP/order.2" "$KT_TMP/order/a/new/9"
+mv "$KT_TMP/order.3" "$KT_TMP/order/b/1"
+mv "$KT_TMP/order.4" "$KT_TMP/order/0"
+KENCHI_DB=$KT_TMP/order.db "$KENCHI" import --no-progress "$KT_TMP/order" 2>/dev/null
+got=$(KENCHI_DB=$KT_TMP/order.db sql "SELECT origin FROM messages ORDER BY id" | sed "s|$KT_TMP/order/||" | tr '\n' ' ')
+is "$got" "0 a/new/9 a/cur/2 b/1 " "import order: names sorted, subdirectories in place, a maildir's new/ before cur/"
 
 done_testing
