@@ -171,6 +171,28 @@ kenchi_read_all(FILE *fp, GByteArray **out)
 	return KENCHI_OK;
 }
 
+/* For load_on_demand: cases and reports unless A is a message already
+ * stored (its events are not placed again) or has nothing to place or
+ * answer.  A message stored between this look and the insert only costs the
+ * loading. */
+static kenchi_status_t
+load_needed(kenchi_app_t *app, const kenchi_analysis_t *a)
+{
+	gint64 id;
+	kenchi_status_t st;
+
+	if ((a->x.events == NULL || a->x.events->len == 0) && a->reply.kind == KENCHI_REPLY_NONE)
+		return KENCHI_OK;
+	st = kenchi_store_message_find(app->st, a->raw_sha256, a->content_key, &id);
+	if (st == KENCHI_DUPLICATE)
+		return KENCHI_OK;
+	if (st != KENCHI_NOT_FOUND)
+		return st;
+	if (kenchi_app_load_cases(app) != 0 || kenchi_app_load_reports(app) != 0)
+		return KENCHI_CONFIG;
+	return KENCHI_OK;
+}
+
 kenchi_status_t
 kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsize len, const char *source,
 		  const char *origin, const char *customer, kenchi_analysis_t *a)
@@ -181,6 +203,10 @@ kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsiz
 
 	/* Parse before taking the write lock: the lock is held only for SQL. */
 	kenchi_ingest_analyse(&ctx, m, raw, len, &opts, a);
+	if (app->load_on_demand && (st = load_needed(app, a)) != KENCHI_OK)
+		return st;
+	ctx.cases = app->cases;
+	ctx.reports = app->reports;
 	st = kenchi_store_begin(app->st);
 	if (st == KENCHI_OK)
 		st = kenchi_ingest_store(&ctx, app->st, a, &opts);

@@ -23,6 +23,10 @@ typedef struct {
 	kenchi_store_t *st;        /* owned, opened on demand */
 	kenchi_cases_t *cases;     /* owned, loaded on demand */
 	kenchi_reports_t *reports; /* owned, loaded on demand */
+	/* kenchi_app_ingest loads cases and reports itself, only for a message
+	 * that needs them: the delivery hook, one message a process, should not
+	 * compile every template to store a duplicate or a newsletter. */
+	gboolean load_on_demand;
 } kenchi_app_t;
 
 typedef int (*kenchi_cmd_fn)(kenchi_app_t *app, int argc, char **argv);
@@ -47,7 +51,8 @@ const char *kenchi_app_db_path(kenchi_app_t *app);
 /* Ingest one message: analyse, then store it in one transaction and
  * commit.  Clearing A (kenchi_analysis_clear) is the caller's; RAW must
  * outlive A.  Needs kenchi_app_load (rules), _load_cases, _load_reports and
- * _open_store done.  Returns the store's status (KENCHI_TEMP: retry). */
+ * _open_store done (or load_on_demand set instead of the two loads; then a
+ * load failure returns KENCHI_CONFIG, printed).  Returns the store's status (KENCHI_TEMP: retry). */
 kenchi_status_t kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsize len,
 				  const char *source, const char *origin, const char *customer, kenchi_analysis_t *a);
 /* The one key=value log line of a processed message. */

@@ -22,9 +22,9 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 
 	if ((rc = kenchi_cli_options("- store one message from stdin", entries, &argc, &argv)) != 0)
 		return rc;
-	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0 ||
-	    (rc = kenchi_app_load_reports(app)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0)
 		goto done;
+	app->load_on_demand = TRUE;
 	st = kenchi_read_all(stdin, &raw);
 	if (st != KENCHI_OK) {
 		kenchi_err("deliver: reading stdin: %s", kenchi_status_to_string(st));
