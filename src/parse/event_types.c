@@ -9,10 +9,18 @@ static GHashTable *by_id;     /* gint64* -> name (owned) */
 static GHashTable *by_name;   /* casefolded name -> gint64* */
 static GHashTable *canon;     /* casefolded name -> spelling as in the table */
 
+/* g_utf8_casefold, without its Unicode tables for the common ASCII name
+ * (the same result there: only A-Z fold). */
+static char *
+fold(const char *s)
+{
+	return g_str_is_ascii(s) ? g_ascii_strdown(s, -1) : g_utf8_casefold(s, -1);
+}
+
 static void
 add_name(const char *name, const char *spelling, gint64 id)
 {
-	char *key = g_utf8_casefold(name, -1);
+	char *key = fold(name);
 	gint64 *v = g_new(gint64, 1);
 
 	*v = id;
@@ -82,7 +90,7 @@ kenchi_event_type_id(const char *name)
 
 	if (!by_name || !name)
 		return 0;
-	key = g_utf8_casefold(name, -1);
+	key = fold(name);
 	v = g_hash_table_lookup(by_name, key);
 	g_free(key);
 	return v ? *v : 0;
@@ -96,7 +104,7 @@ kenchi_event_type_canonical(const char *name)
 
 	if (!canon || !name)
 		return NULL;
-	key = g_utf8_casefold(name, -1);
+	key = fold(name);
 	c = g_hash_table_lookup(canon, key);
 	g_free(key);
 	return c;
