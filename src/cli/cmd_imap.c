@@ -78,7 +78,7 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 	ic.ctx.rules = app->rules;
 	ic.ctx.cases = app->cases;
 	ic.ctx.reports = app->reports;
-	ic.m = kenchi_re_match_new();
+	ic.pool = kenchi_parse_pool_new(&ic.ctx, 0);
 	client = kenchi_imap_new(acct, &kenchi_imap_sink_ops, &ic);
 	if (client == NULL) {
 		kenchi_err("imap: cannot create a pipe");
@@ -122,7 +122,7 @@ out:
 	}
 	the_client = NULL;
 	kenchi_imap_free(client);
-	kenchi_re_match_free(ic.m);
+	kenchi_parse_pool_free(ic.pool);
 	if (accounts)
 		g_ptr_array_unref(accounts);
 	g_string_free(errs, TRUE);

@@ -1,7 +1,6 @@
 /* cmd_import.c: `kenchi import PATH...`.
  *
- * Parsing runs on all cores (GThreadPool, one regex match context per
- * worker); storing runs on this thread, one transaction for a few
+ * Parsing runs on all cores (parse_pool.h); storing runs on this thread, one transaction for a few
  * batches (TX_MESSAGES or TX_USEC, whichever comes first: each commit costs
  * an fsync), so a crash loses at most the transaction in hand and a re-run,
  * being idempotent, finishes the job.  The two overlap: the workers parse
@@ -13,96 +12,47 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "source/import_list.h"
+#include "ingest/parse_pool.h"
 #include "util/clock.h"
 
 #define BATCH 256                /* items parsed together */
 #define TX_MESSAGES 4096         /* at most this many messages in one transaction */
 #define TX_USEC (2 * G_USEC_PER_SEC)  /* and for at most this long */
 
-typedef struct {
-	const kenchi_ingest_ctx_t *ctx;
-	const kenchi_ingest_opts_t *opts;
-	GMutex lock;
-	GCond done;
-} pool_state_t;
-
-typedef struct batch batch_t;
-
-typedef struct {
-	kenchi_import_item_t *item;
-	batch_t *batch;
-	kenchi_analysis_t a;
-	GBytes *bytes;
-	char *read_error;
-} work_t;
-
 /* BATCH consecutive items, parsed by the pool, then stored in one transaction. */
-struct batch {
+typedef struct {
 	guint n;
-	guint pending;     /* items not parsed yet; under pool_state_t.lock */
-	work_t w[BATCH];
-};
-
-static GPrivate match_key = G_PRIVATE_INIT((GDestroyNotify)kenchi_re_match_free);
-
-static void
-work_fn(gpointer data, gpointer user)
-{
-	work_t *w = data;
-	pool_state_t *ps = user;
-	kenchi_re_match_t *m = g_private_get(&match_key);
-	kenchi_ingest_opts_t opts = *ps->opts;
-	gsize len;
-	const char *raw;
-
-	if (m == NULL) {
-		m = kenchi_re_match_new();
-		g_private_set(&match_key, m);
-	}
-	if (w->item->data) {
-		w->bytes = g_bytes_ref(w->item->data);
-	} else {
-		GError *err = NULL;
-		GMappedFile *mf = g_mapped_file_new(w->item->path, FALSE, &err);
-		if (mf == NULL) {
-			w->read_error = g_strdup(err->message);
-			g_error_free(err);
-		} else {
-			w->bytes = g_mapped_file_get_bytes(mf);
-			g_mapped_file_unref(mf);
-		}
-	}
-	if (w->bytes) {
-		raw = g_bytes_get_data(w->bytes, &len);
-		opts.origin = w->item->origin;
-		kenchi_ingest_analyse(ps->ctx, m, raw ? raw : "", len, &opts, &w->a);
-	}
-	g_mutex_lock(&ps->lock);
-	if (--w->batch->pending == 0)
-		g_cond_broadcast(&ps->done);
-	g_mutex_unlock(&ps->lock);
-}
+	kenchi_parse_batch_t *parsing;   /* until waited for */
+	kenchi_import_item_t *item[BATCH];
+	kenchi_parse_job_t job[BATCH];
+} batch_t;
 
 /* Take up to BATCH items from the walk and queue them for parsing; NULL
  * when none are left.  A walk error ends the walk: *ERROR says why. */
 static batch_t *
-batch_submit(GThreadPool *pool, pool_state_t *ps, kenchi_import_walk_t *walk, GError **error)
+batch_submit(kenchi_parse_pool_t *pool, const kenchi_ingest_opts_t *opts, kenchi_import_walk_t *walk,
+	     GError **error)
 {
 	batch_t *bt = g_new0(batch_t, 1);
 	kenchi_import_item_t *it;
-	guint i;
 
-	while (bt->n < BATCH && *error == NULL && kenchi_import_walk_next(walk, &it, error) == KENCHI_OK && it)
-		bt->w[bt->n++].item = it;
+	while (bt->n < BATCH && *error == NULL && kenchi_import_walk_next(walk, &it, error) == KENCHI_OK && it) {
+		kenchi_parse_job_t *j = &bt->job[bt->n];
+		bt->item[bt->n++] = it;
+		j->opts = *opts;
+		j->opts.origin = it->origin;
+		if (it->data)
+			j->raw = g_bytes_get_data(it->data, &j->len);
+		else
+			j->path = it->path;
+		if (it->data && j->raw == NULL)
+			j->raw = "";
+	}
 	if (bt->n == 0) {
 		g_free(bt);
 		return NULL;
 	}
-	bt->pending = bt->n;
-	for (i = 0; i < bt->n; i++) {
-		bt->w[i].batch = bt;
-		g_thread_pool_push(pool, &bt->w[i], NULL);
-	}
+	bt->parsing = kenchi_parse_pool_submit(pool, bt->job, bt->n);
 	return bt;
 }
 
@@ -120,15 +70,6 @@ count_items(char **paths, int n)
 	}
 	kenchi_import_walk_free(walk);
 	return total;
-}
-
-static void
-batch_wait(pool_state_t *ps, batch_t *bt)
-{
-	g_mutex_lock(&ps->lock);
-	while (bt->pending > 0)
-		g_cond_wait(&ps->done, &ps->lock);
-	g_mutex_unlock(&ps->lock);
 }
 
 typedef struct {
@@ -179,22 +120,19 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 /* Store the parsed batch BT inside the open transaction and count it into
  * C (the counts of that transaction, added to the total at its commit). */
 static kenchi_status_t
-store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, const kenchi_ingest_opts_t *opts, batch_t *bt,
-	    counts_t *c)
+store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, batch_t *bt, counts_t *c)
 {
-	work_t *w = bt->w;
+	kenchi_parse_job_t *w = bt->job;
 	kenchi_status_t st = KENCHI_OK;
 	guint i;
 
 	for (i = 0; i < bt->n && st == KENCHI_OK; i++) {
-		kenchi_ingest_opts_t o = *opts;
 		if (w[i].read_error) {
 			kenchi_warn("import: %s", w[i].read_error);
 			c->unreadable++;
 			continue;
 		}
-		o.origin = w[i].item->origin;
-		st = kenchi_ingest_store(ctx, app->st, &w[i].a, &o);
+		st = kenchi_ingest_store(ctx, app->st, &w[i].a, &w[i].opts);
 		if (st != KENCHI_OK)
 			break;
 		c->seen++;
@@ -210,7 +148,7 @@ store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, const kenchi_inge
 			c->errors++;
 		if (app->verbosity > 1)
 			kenchi_debug("msg=%" G_GINT64_FORMAT " origin=%s kind=%s customer=%s events=%d%s",
-			    w[i].a.message, w[i].item->origin, kenchi_kind_to_string(w[i].a.x.kind),
+			    w[i].a.message, w[i].opts.origin, kenchi_kind_to_string(w[i].a.x.kind),
 			    w[i].a.customer, w[i].a.events_new, w[i].a.duplicate ? " duplicate=1" : "");
 	}
 	return st;
@@ -234,8 +172,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 {
 	kenchi_ingest_opts_t opts = { .source = "import" };
 	kenchi_ingest_ctx_t ctx;
-	pool_state_t ps = { 0 };
-	GThreadPool *pool = NULL;
+	kenchi_parse_pool_t *pool;
 	kenchi_import_walk_t *walk;
 	GError *walk_err = NULL;
 	guint64 total = 0;
@@ -271,33 +208,26 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	ctx.rules = app->rules;
 	ctx.cases = app->cases;
 	ctx.reports = app->reports;
-	ps.ctx = &ctx;
-	ps.opts = &opts;
-	g_mutex_init(&ps.lock);
-	g_cond_init(&ps.done);
 	/* Parsing, not storing, takes most of the time: one parser per core;
 	 * this thread's SQL runs beside them. */
-	if (threads <= 0)
-		threads = (int)g_get_num_processors();
-	pool = g_thread_pool_new(work_fn, &ps, threads, TRUE, NULL);
+	pool = kenchi_parse_pool_new(&ctx, threads);
 	t0 = g_get_monotonic_time();
 
-	cur = batch_submit(pool, &ps, walk, &walk_err);
+	cur = batch_submit(pool, &opts, walk, &walk_err);
 	while (cur) {
 		guint n = cur->n;
-		work_t *w = cur->w;
 
 		/* Parse the next batch while this one is stored; after a failure
 		 * nothing more is queued. */
-		next = st == KENCHI_OK ? batch_submit(pool, &ps, walk, &walk_err) : NULL;
-		batch_wait(&ps, cur);
+		next = st == KENCHI_OK ? batch_submit(pool, &opts, walk, &walk_err) : NULL;
+		kenchi_parse_pool_wait(pool, cur->parsing);
 		if (st == KENCHI_OK && !in_tx) {
 			st = kenchi_store_begin(app->st);
 			in_tx = st == KENCHI_OK;
 			tx_start = g_get_monotonic_time();
 		}
 		if (st == KENCHI_OK)
-			st = store_batch(app, &ctx, &opts, cur, &tx_c);
+			st = store_batch(app, &ctx, cur, &tx_c);
 		/* A commit is an fsync (and now and then a checkpoint): several
 		 * batches share one, up to TX_MESSAGES messages or TX_USEC. */
 		if (st == KENCHI_OK && (next == NULL || tx_c.seen + tx_c.unreadable >= TX_MESSAGES ||
@@ -315,11 +245,8 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 			in_tx = FALSE;
 		}
 		for (i = 0; i < n; i++) {
-			kenchi_analysis_clear(&w[i].a);
-			if (w[i].bytes)
-				g_bytes_unref(w[i].bytes);
-			g_free(w[i].read_error);
-			kenchi_import_item_free(w[i].item);
+			kenchi_parse_job_clear(&cur->job[i]);
+			kenchi_import_item_free(cur->item[i]);
 		}
 		if (tty && (g_get_monotonic_time() - last_draw > 100000 || next == NULL)) {
 			progress(&c, total, t0, FALSE);
@@ -328,9 +255,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		g_free(cur);
 		cur = next;
 	}
-	g_thread_pool_free(pool, FALSE, TRUE);
-	g_mutex_clear(&ps.lock);
-	g_cond_clear(&ps.done);
+	kenchi_parse_pool_free(pool);
 	if (tty)
 		progress(&c, total, t0, TRUE);
 	{

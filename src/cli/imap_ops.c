@@ -27,8 +27,7 @@ imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_
 {
 	kenchi_imap_sink_t *ic = user;
 	kenchi_store_t *st = ic->st;
-	kenchi_analysis_t *a = g_new0(kenchi_analysis_t, MAX(n, 1));
-	kenchi_ingest_opts_t *opts = g_new0(kenchi_ingest_opts_t, MAX(n, 1));
+	kenchi_parse_job_t *jobs = g_new0(kenchi_parse_job_t, MAX(n, 1));
 	char **origins = g_new0(char *, n + 1);
 	gint64 now = kenchi_now();
 	kenchi_status_t rc;
@@ -37,15 +36,17 @@ imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_
 	/* Parse outside the transaction: the lock is held only for SQL. */
 	for (i = 0; i < n; i++) {
 		origins[i] = g_strdup_printf("%s:%u", source, msgs[i].uid);
-		opts[i].source = "imap";
-		opts[i].origin = origins[i];
-		opts[i].customer = ic->acct->customer;
-		opts[i].now = now;
-		kenchi_ingest_analyse(&ic->ctx, ic->m, msgs[i].raw, msgs[i].len, &opts[i], &a[i]);
+		jobs[i].raw = msgs[i].raw;
+		jobs[i].len = msgs[i].len;
+		jobs[i].opts.source = "imap";
+		jobs[i].opts.origin = origins[i];
+		jobs[i].opts.customer = ic->acct->customer;
+		jobs[i].opts.now = now;
 	}
+	kenchi_parse_pool_run(ic->pool, jobs, n);
 	rc = kenchi_store_begin(st);
 	for (i = 0; i < n && rc == KENCHI_OK; i++)
-		rc = kenchi_ingest_store(&ic->ctx, st, &a[i], &opts[i]);
+		rc = kenchi_ingest_store(&ic->ctx, st, &jobs[i].a, &jobs[i].opts);
 	if (rc == KENCHI_OK)
 		rc = kenchi_store_source_set(st, source, uidvalidity, last_uid, now);
 	if (rc == KENCHI_OK)
@@ -57,18 +58,16 @@ imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		kenchi_app_log_message(&a[i], "imap", origins[i]);
+		kenchi_app_log_message(&jobs[i].a, "imap", origins[i]);
 		ic->messages++;
-		ic->events += (guint64)a[i].events_new;
+		ic->events += (guint64)jobs[i].a.events_new;
 	}
 done:
 	for (i = 0; i < n; i++)
-		kenchi_analysis_clear(&a[i]);
-	g_free(a);
-	g_free(opts);
+		kenchi_parse_job_clear(&jobs[i]);
+	g_free(jobs);
 	g_strfreev(origins);
 	return rc;
 }
-
 
 const kenchi_imap_ops_t kenchi_imap_sink_ops = { imap_deliver, imap_position, imap_log };

@@ -1,23 +1,25 @@
 /* imap_ops.h: the ingest side of an IMAP source, shared by `kenchi imap`
  * (one account in the foreground) and `kenchi run` (one thread per
  * account).  Each sink is used by one thread: it brings its own store
- * connection, regex match context, cases and reports contexts. */
+ * connection, parser pool, cases and reports contexts. */
 #ifndef KENCHI_IMAP_OPS_H
 #define KENCHI_IMAP_OPS_H
 
 #include "cli/cli.h"
 #include "source/imap.h"
 #include "source/imap_config.h"
+#include "ingest/parse_pool.h"
 
 typedef struct {
 	const kenchi_imap_account_t *acct;   /* not owned */
 	kenchi_store_t *st;                  /* not owned */
 	kenchi_ingest_ctx_t ctx;             /* pointers not owned */
-	kenchi_re_match_t *m;                /* not owned */
+	kenchi_parse_pool_t *pool;           /* not owned; parses each batch on every core */
 	guint64 messages, events;
 } kenchi_imap_sink_t;
 
-/* deliver: parse every message of a batch outside the transaction, then
+/* deliver: parse every message of a batch outside the transaction (on the
+ * pool), then
  * store them and the account's new position in one BEGIN IMMEDIATE ...
  * COMMIT, so a crash keeps the batch and its position or neither. */
 extern const kenchi_imap_ops_t kenchi_imap_sink_ops;

@@ -53,13 +53,13 @@ account_main(gpointer data)
 	sink.ctx.rules = a->app->rules;
 	sink.ctx.cases = cases;
 	sink.ctx.reports = reports;
-	sink.m = kenchi_re_match_new();
+	sink.pool = kenchi_parse_pool_new(&sink.ctx, 0);
 	g_mutex_lock(&a->lock);
 	a->client = kenchi_imap_new(a->acct, &kenchi_imap_sink_ops, &sink);
 	g_mutex_unlock(&a->lock);
 	if (a->client == NULL) {
 		kenchi_err("imap=%s: cannot create its wake pipe", a->acct->name);
-		kenchi_re_match_free(sink.m);
+		kenchi_parse_pool_free(sink.pool);
 		goto done;
 	}
 	kenchi_info("source=imap name=%s mailbox=%s server=%s:%d started", a->acct->name, a->acct->mailbox,
@@ -72,7 +72,7 @@ account_main(gpointer data)
 	kenchi_imap_free(a->client);
 	a->client = NULL;
 	g_mutex_unlock(&a->lock);
-	kenchi_re_match_free(sink.m);
+	kenchi_parse_pool_free(sink.pool);
 done:
 	if (err)
 		g_error_free(err);
