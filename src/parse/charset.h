@@ -33,7 +33,8 @@ G_BEGIN_DECLS
  *   8-bit input is guessed (UTF-8 → CP932 → ISO-8859-1) and lossy.
  * - Unknown CHARSET: always guessed that way and lossy.
  * - Shift_JIS and aliases are decoded as CP932 (0x5C stays '\'), EUC-JP as
- *   EUC-JP-MS, ISO-2022-JP with this module's own decoder (see charset.c). */
+ *   EUC-JP-MS, ISO-2022-JP with this module's own decoder (see
+ *   charset_iso2022jp.c). */
 char *kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset,
                              gboolean *lossy);
 

@@ -1,11 +1,11 @@
-/* gen-jis-tables.c: writes the JIS <-> Unicode tables that charset.c uses
+/* gen-jis-tables.c: writes the JIS <-> Unicode tables that charset_iso2022jp.c uses
  * for ISO-2022-JP: `gen-jis-tables decode` > jis_decode_table.c,
  * `gen-jis-tables encode` > jis_encode_table.c.  Run by hand (`make
  * jis-tables`) on a glibc system; the output is committed, so that kenchi
  * does not spend 15 million instructions (4 ms) rebuilding them with iconv in
  * every process that meets Japanese text -- each `kenchi deliver` did.
  *
- * The tables, as charset.c's design notes say:
+ * The tables, as charset_iso2022jp.c's design notes say:
  *   jis_ucs  JIS row/cell -> Unicode, via Shift_JIS and glibc's "CP932", so
  *            NEC row 13 and the NEC-selected IBM rows 89-92 decode as a
  *            Shift_JIS mail of the same alert would;

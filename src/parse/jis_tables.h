@@ -1,5 +1,5 @@
 /* jis_tables.h: JIS X 0208 (+ CP932 extensions) <-> Unicode tables, generated
- * once by gen-jis-tables.c and compiled in (see charset.c). */
+ * once by gen-jis-tables.c and compiled in (see charset_iso2022jp.c). */
 #ifndef KENCHI_JIS_TABLES_H
 #define KENCHI_JIS_TABLES_H
 

@@ -1,5 +1,9 @@
-/* commands.c: parse and validate the commands at the top of an analyst's
- * reply (see commands.h and kenchi-commands(7)).
+/* commands.c: find and read the block of commands at the top of an
+ * analyst's reply (see commands.h and kenchi-commands(7)): its lines, their
+ * keywords, continuation lines and where the block ends.  Each command's
+ * value is checked by commands_value.c; the white-space and folding helpers
+ * are in commands_text.c.  The list and every string in it belong to the
+ * caller, freed with kenchi_commands_free().
  *
  * The command block ends at the first of these, and nothing after it is
  * read, so a quoted notice that happens to hold "verdict: benign" is inert:
@@ -23,9 +27,6 @@
  *     each one (debbugs control@ style) and the caller can refuse the whole
  *     mail when errors > 0.  A line that is not a command is an error rather
  *     than the silent end of the block: a typo must not be dropped unseen.
- *   - Keywords and enumerated values are compared after NFKC and case
- *     folding, so full-width "ＶＥＲＤＩＣＴ：", half-width katakana and "Ｐ２"
- *     work.  Free text (notes, state, paths) is kept as written.
  *   - Hostile mail is bounded: at most KENCHI_CMD_MAX entries (the next line
  *     is one error and parsing stops), and a line or joined value is read
  *     only up to about KENCHI_CMD_VALUE_MAX bytes, so a 1 MB line costs one
@@ -33,13 +34,11 @@
  *     control character in a command line makes that line an error, since
  *     it would otherwise end up in the database and in terminals. */
 #include <string.h>
-#include <gio/gio.h>   /* GInetAddress: strict v4/v6 parsing and canonical form */
-#include "reply/commands.h"
+#include "reply/commands_int.h"
 
 /* A logical line is read up to this many bytes: a full value plus room for
  * the keyword and a colon.  Beyond it the value is too long anyway. */
 #define LINE_CAP (KENCHI_CMD_VALUE_MAX + 256)
-#define QUOTE_MAX 60   /* bytes of the analyst's text quoted in an error */
 
 typedef struct {
 	const char *name;   /* NFKC + case-folded */
@@ -71,7 +70,7 @@ static const keyword_t keywords[] = {
 	{ "help", KENCHI_CMD_HELP },             { "ヘルプ", KENCHI_CMD_HELP },
 };
 
-static const char *const kind_names[] = {
+const char *const kenchi_cmd_kind_names[] = {
 	[KENCHI_CMD_VERDICT] = "verdict",   [KENCHI_CMD_STATE] = "state",
 	[KENCHI_CMD_REASON] = "reason",     [KENCHI_CMD_SUMMARY] = "summary",
 	[KENCHI_CMD_ACTION] = "action",     [KENCHI_CMD_PREVENTION] = "prevention",
@@ -81,141 +80,6 @@ static const char *const kind_names[] = {
 	[KENCHI_CMD_CLOSE] = "close",       [KENCHI_CMD_REOPEN] = "reopen",
 	[KENCHI_CMD_SEND] = "send",         [KENCHI_CMD_HELP] = "help",
 };
-
-typedef struct {
-	const char *alias;   /* NFKC + case-folded, '_' already turned to '-' */
-	const char *value;
-} alias_t;
-
-static const alias_t verdicts[] = {
-	{ "malicious", "malicious" },             { "悪性", "malicious" },
-	{ "benign", "benign" },                   { "非悪性", "benign" },
-	{ "良性", "benign" },
-	{ "pup", "pup" },                         { "adware", "pup" },
-	{ "policy-violation", "policy-violation" }, { "policy violation", "policy-violation" },
-	{ "ポリシー違反", "policy-violation" },
-	{ "false-positive", "false-positive" },   { "false positive", "false-positive" },
-	{ "誤検知", "false-positive" },
-};
-#define VERDICT_LIST "malicious, benign, pup, policy-violation, false-positive"
-
-static const alias_t levels[] = {
-	{ "low", "low" },       { "低", "low" },
-	{ "medium", "medium" }, { "中", "medium" },
-	{ "high", "high" },     { "高", "high" },
-};
-
-static const alias_t list_kinds[] = {
-	{ "sha256", "sha256" }, { "sha-256", "sha256" },
-	{ "detection", "detection" },
-	{ "path", "path" },
-	{ "host", "host" },     { "hostname", "host" },
-	{ "url", "url" },
-	{ "ip", "ip" },         { "ipv4", "ip" },       { "ipv6", "ip" },
-	{ "domain", "domain" },
-};
-#define ALLOW_KINDS "sha256, detection, path, host"
-#define BLOCK_KINDS "sha256, url, ip, domain"
-
-/* ---- small UTF-8 helpers ---------------------------------------------- */
-
-/* Bytes of the white-space character at P (0 if none): ASCII space and tab,
- * NBSP (from HTML-to-text conversion) and the ideographic space U+3000 that
- * Japanese input methods produce. */
-static gsize
-space_len(const char *p, const char *end)
-{
-	const guchar *u = (const guchar *)p;
-
-	if (p >= end)
-		return 0;
-	if (*u == ' ' || *u == '\t' || *u == '\r')
-		return 1;
-	if (end - p >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
-		return 2;
-	if (end - p >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
-		return 3;
-	return 0;
-}
-
-static const char *
-skip_space(const char *p, const char *end)
-{
-	gsize n;
-
-	while ((n = space_len(p, end)) > 0)
-		p += n;
-	return p;
-}
-
-/* End of P..END without trailing white space (the characters are small,
- * so look back from the end at each candidate width). */
-static const char *
-rskip_space(const char *p, const char *end)
-{
-	while (end > p) {
-		if (space_len(end - 1, end) == 1)
-			end -= 1;
-		else if (end - p >= 2 && space_len(end - 2, end) == 2)
-			end -= 2;
-		else if (end - p >= 3 && space_len(end - 3, end) == 3)
-			end -= 3;
-		else
-			break;
-	}
-	return end;
-}
-
-static char *
-strip_dup(const char *p, const char *end)
-{
-	p = skip_space(p, end);
-	end = rskip_space(p, end);
-	return g_strndup(p, end - p);
-}
-
-static gboolean
-is_blank(const char *p, const char *end)
-{
-	return skip_space(p, end) == end;
-}
-
-/* NFKC then case folding: how keywords and enumerated values compare. */
-static char *
-fold(const char *s)
-{
-	char *n = g_utf8_normalize(s, -1, G_NORMALIZE_NFKC);
-	char *f;
-
-	if (n == NULL)   /* only on invalid UTF-8, which clean_line() rules out */
-		return g_strdup("");
-	f = g_utf8_casefold(n, -1);
-	g_free(n);
-	return f;
-}
-
-/* "text" for an error message, cut at a character boundary. */
-static char *
-quote(const char *s)
-{
-	gsize n = strlen(s);
-
-	if (n <= QUOTE_MAX)
-		return g_strdup_printf("\"%s\"", s);
-	n = QUOTE_MAX;
-	while (n > 0 && ((guchar)s[n] & 0xC0) == 0x80)
-		n--;
-	return g_strdup_printf("\"%.*s…\"", (int)n, s);
-}
-
-static const char *
-lookup(const alias_t *t, gsize n, const char *folded)
-{
-	for (gsize i = 0; i < n; i++)
-		if (strcmp(t[i].alias, folded) == 0)
-			return t[i].value;
-	return NULL;
-}
 
 /* ---- lines -------------------------------------------------------------- */
 
@@ -280,7 +144,7 @@ clean_line(const char *p, gsize n, gboolean *bad, gboolean *cut)
 static gboolean
 is_quote_line(const char *p, const char *end)
 {
-	p = skip_space(p, end);
+	p = kenchi_cmd_skip_space(p, end);
 	return (p < end && *p == '>') || (end - p >= 3 && memcmp(p, "＞", 3) == 0);
 }
 
@@ -306,12 +170,12 @@ keyword_kind(const char *p, const char *end, kenchi_cmd_kind_t *kind)
 	char *kw, *f;
 	gboolean found = FALSE;
 
-	p = skip_space(p, end);
-	end = rskip_space(p, end);
+	p = kenchi_cmd_skip_space(p, end);
+	end = kenchi_cmd_rskip_space(p, end);
 	if (p == end || end - p > 64)
 		return FALSE;
 	kw = g_strndup(p, end - p);
-	f = fold(kw);
+	f = kenchi_cmd_fold(kw);
 	for (gsize i = 0; i < G_N_ELEMENTS(keywords); i++)
 		if (strcmp(keywords[i].name, f) == 0) {
 			*kind = keywords[i].kind;
@@ -335,7 +199,7 @@ is_keyword_line(const char *s)
 static gboolean
 ends_with(const char *s, const char *suffix)
 {
-	const char *end = rskip_space(s, s + strlen(s));
+	const char *end = kenchi_cmd_rskip_space(s, s + strlen(s));
 	gsize n = strlen(suffix);
 
 	return (gsize)(end - s) >= n && memcmp(end - n, suffix, n) == 0;
@@ -382,404 +246,6 @@ is_reply_header(const char *s, const char *next)
 		|| g_str_has_prefix(next, "送信日時:") || g_str_has_prefix(next, "送信日時：")))
 		return TRUE;
 	return FALSE;
-}
-
-/* ---- values ------------------------------------------------------------- */
-
-static void
-set_error(kenchi_command_t *c, char *msg)
-{
-	g_free(c->error);
-	c->error = msg;
-}
-
-/* "悪性(中)", "悪性 中", "malicious, high", "Malicious High" -> words. */
-static void
-parse_verdict(kenchi_command_t *c, const char *val)
-{
-	char *f = fold(val), *rest = NULL;
-	GString *g = g_string_new(NULL);
-	const char *verdict = NULL;
-
-	for (const char *p = f; *p; p = g_utf8_next_char(p)) {
-		gunichar ch = g_utf8_get_char(p);
-		if (ch == '(' || ch == ')' || ch == '[' || ch == ']' || ch == ',' || ch == '/'
-		    || ch == 0x3001 /* 、 */ || ch == 0x3010 || ch == 0x3011 /* 【】 */)
-			g_string_append_c(g, ' ');
-		else if (ch == '_')
-			g_string_append_c(g, '-');
-		else
-			g_string_append_unichar(g, ch);
-	}
-	g_strstrip(g->str);
-	for (gsize i = 0; i < G_N_ELEMENTS(verdicts) && verdict == NULL; i++) {
-		const char *a = verdicts[i].alias;
-		gsize n = strlen(a);
-		if (strncmp(g->str, a, n) != 0)
-			continue;
-		/* "malicioushigh" is not "malicious high"; "悪性中" is fine. */
-		if (g_ascii_isalnum(a[n - 1]) && g_ascii_isalnum(g->str[n]))
-			continue;
-		verdict = verdicts[i].value;
-		rest = g_strstrip(g_strdup(g->str + n));
-	}
-	if (verdict == NULL) {
-		char *q = quote(val);
-		set_error(c, g_strdup_printf("unknown verdict %s (" VERDICT_LIST ")", q));
-		g_free(q);
-		goto done;
-	}
-	c->value = g_strdup(verdict);
-	{
-		char *r = rest;
-		while (*r == '-' || *r == ' ')
-			r++;
-		if (*r != '\0') {
-			const char *lv = lookup(levels, G_N_ELEMENTS(levels), r);
-			if (lv == NULL) {
-				char *q = quote(r);
-				set_error(c, g_strdup_printf("unknown level %s (low, medium, high)", q));
-				g_free(q);
-			} else {
-				c->level = g_strdup(lv);
-			}
-		}
-	}
-done:
-	g_free(rest);
-	g_free(f);
-	g_string_free(g, TRUE);
-}
-
-static void
-parse_priority(kenchi_command_t *c, const char *val)
-{
-	char *f = fold(val);
-	const char *d = f[0] == 'p' ? f + 1 : f;
-
-	if (d[0] >= '1' && d[0] <= '4' && d[1] == '\0') {
-		c->number = d[0] - '0';
-		c->value = g_strdup_printf("P%d", (int)c->number);
-	} else {
-		char *q = quote(val);
-		set_error(c, g_strdup_printf("unknown priority %s (P1, P2, P3, P4)", q));
-		g_free(q);
-	}
-	g_free(f);
-}
-
-static void
-parse_merge(kenchi_command_t *c, const char *val)
-{
-	char *f = fold(val);
-	const char *d = f[0] == '#' ? f + 1 : f;
-	guint64 n = 0;
-	gboolean ok = *d != '\0' && strlen(d) <= 18;   /* 18 digits: no overflow below */
-
-	for (const char *p = d; ok && *p; p++)
-		if (!g_ascii_isdigit(*p))
-			ok = FALSE;
-	if (ok)
-		n = g_ascii_strtoull(d, NULL, 10);
-	if (!ok || n == 0) {
-		char *q = quote(val);
-		set_error(c, g_strdup_printf("merge needs a case number, e.g. \"merge: 123\", not %s", q));
-		g_free(q);
-	} else {
-		c->number = (gint64)n;
-		c->value = g_strdup_printf("%" G_GINT64_FORMAT, c->number);
-	}
-	g_free(f);
-}
-
-static void
-parse_send(kenchi_command_t *c, const char *val)
-{
-	char *f = fold(val);
-
-	g_strdelimit(f, "_", '-');
-	if (strcmp(f, "second-report") == 0 || strcmp(f, "second report") == 0 || strcmp(f, "二次報告") == 0) {
-		c->value = g_strdup("second-report");
-	} else {
-		char *q = quote(val);
-		set_error(c, g_strdup_printf("unknown report %s (second-report)", q));
-		g_free(q);
-	}
-	g_free(f);
-}
-
-/* Analysts paste indicators defanged: hxxp://evil[.]example(.)com[:]8080. */
-static char *
-refang(const char *s)
-{
-	static const char *const pairs[][2] = {
-		{ "[.]", "." }, { "(.)", "." }, { "{.}", "." }, { "[dot]", "." },
-		{ "[:]", ":" }, { "[://]", "://" },
-	};
-	char *out = g_strdup(s);
-
-	for (gsize i = 0; i < G_N_ELEMENTS(pairs); i++) {
-		if (strstr(out, pairs[i][0]) != NULL) {
-			char **parts = g_strsplit(out, pairs[i][0], -1);
-			g_free(out);
-			out = g_strjoinv(pairs[i][1], parts);
-			g_strfreev(parts);
-		}
-	}
-	if (g_ascii_strncasecmp(out, "hxxp", 4) == 0)
-		memcpy(out, "http", 4);
-	return out;
-}
-
-static gboolean
-has_space(const char *s)
-{
-	const char *end = s + strlen(s);
-
-	for (; s < end; s++)
-		if (space_len(s, end) > 0)
-			return TRUE;
-	return FALSE;
-}
-
-static gboolean
-kind_allowed(gboolean allow, const char *kind)
-{
-	static const char *const a[] = { "sha256", "detection", "path", "host" };
-	static const char *const b[] = { "sha256", "url", "ip", "domain" };
-
-	for (gsize i = 0; i < 4; i++)
-		if (strcmp(allow ? a[i] : b[i], kind) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-static char *
-norm_sha256(const char *s)
-{
-	if (strlen(s) != 64)
-		return NULL;
-	for (const char *p = s; *p; p++)
-		if (!g_ascii_isxdigit(*p))
-			return NULL;
-	return g_ascii_strdown(s, -1);
-}
-
-static char *
-norm_ip(const char *s, char **why)
-{
-	GInetAddress *a;
-	char *out;
-
-	if (strchr(s, '/') != NULL) {
-		*why = g_strdup("a single address, not a range");
-		return NULL;
-	}
-	/* GLib would take "fe80::1%eth0"; a scope means nothing off-host. */
-	if (strchr(s, '%') != NULL || (a = g_inet_address_new_from_string(s)) == NULL)
-		return NULL;
-	out = g_inet_address_to_string(a);
-	g_object_unref(a);
-	return out;
-}
-
-static char *
-norm_domain(const char *s)
-{
-	char *lower = g_utf8_strdown(s, -1), *ascii = NULL;
-	gsize n = strlen(lower);
-	gboolean ok = TRUE;
-
-	if (n > 0 && lower[n - 1] == '.')
-		lower[--n] = '\0';
-	if (n == 0 || g_hostname_is_ip_address(lower))
-		goto fail;
-	ascii = g_hostname_to_ascii(lower);   /* IDN: 例え.jp -> xn--r8jz45g.jp */
-	if (ascii == NULL || strlen(ascii) > 253 || strchr(ascii, '.') == NULL)
-		goto fail;
-	{
-		gchar **labels = g_strsplit(ascii, ".", -1);
-		for (gchar **l = labels; *l && ok; l++) {
-			gsize ln = strlen(*l);
-			if (ln == 0 || ln > 63 || (*l)[0] == '-' || (*l)[ln - 1] == '-')
-				ok = FALSE;
-			for (const char *p = *l; ok && *p; p++)
-				if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
-					ok = FALSE;
-		}
-		g_strfreev(labels);
-	}
-	if (!ok)
-		goto fail;
-	g_free(lower);
-	return ascii;
-fail:
-	g_free(lower);
-	g_free(ascii);
-	return NULL;
-}
-
-static char *
-norm_url(const char *s)
-{
-	const char *scheme = g_uri_peek_scheme(s);   /* interned, lower-case; NULL without one */
-	char *out = NULL;
-	GUri *u = NULL;
-
-	if (scheme == NULL || has_space(s))
-		goto done;
-	u = g_uri_parse(s, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED, NULL);
-	if (u == NULL)
-		goto done;
-	if ((strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 || strcmp(scheme, "ftp") == 0)
-	    && (g_uri_get_host(u) == NULL || *g_uri_get_host(u) == '\0'))
-		goto done;
-	out = g_strconcat(scheme, s + strlen(scheme), NULL);
-done:
-	if (u != NULL)
-		g_uri_unref(u);
-	return out;
-}
-
-/* "KIND VALUE", also "KIND: VALUE"; a bare 64-hex value is a SHA-256. */
-static void
-parse_list(kenchi_command_t *c, const char *val)
-{
-	gboolean allow = c->kind == KENCHI_CMD_ALLOW;
-	const char *verb = allow ? "allow" : "block";
-	const char *end = val + strlen(val), *sp = val, *kind = NULL;
-	char *kt, *rest = NULL, *norm = NULL, *why = NULL;
-
-	while (sp < end && space_len(sp, end) == 0 && *sp != ':')
-		sp++;
-	kt = g_strndup(val, sp - val);
-	{
-		char *f = fold(kt);
-		kind = lookup(list_kinds, G_N_ELEMENTS(list_kinds), f);
-		g_free(f);
-	}
-	if (kind == NULL) {
-		char *h = norm_sha256(val);
-		if (h != NULL) {
-			kind = "sha256";
-			rest = g_strdup(val);
-			g_free(h);
-		} else {
-			char *q = quote(kt);
-			set_error(c, g_strdup_printf("%s needs KIND VALUE; unknown kind %s (%s)", verb, q,
-						     allow ? ALLOW_KINDS : BLOCK_KINDS));
-			g_free(q);
-			goto done;
-		}
-	} else {
-		if (*sp == ':')
-			sp++;
-		rest = strip_dup(sp, end);
-	}
-	if (!kind_allowed(allow, kind)) {
-		set_error(c, g_strdup_printf("cannot %s by %s (%s: %s)", verb, kind, verb,
-					     allow ? ALLOW_KINDS : BLOCK_KINDS));
-		goto done;
-	}
-	if (*rest == '\0') {
-		set_error(c, g_strdup_printf("%s %s needs a value", verb, kind));
-		goto done;
-	}
-	if (strcmp(kind, "sha256") == 0) {
-		norm = norm_sha256(rest);
-		why = g_strdup("64 hex digits");
-	} else if (strcmp(kind, "detection") == 0) {
-		norm = g_strdup(rest);
-	} else if (strcmp(kind, "path") == 0) {
-		gsize n = strlen(rest);
-		/* "C:\Program Files\x.exe" is often pasted with its quotes */
-		if (n >= 2 && rest[0] == '"' && rest[n - 1] == '"')
-			norm = g_strndup(rest + 1, n - 2);
-		else
-			norm = g_strdup(rest);
-		if (*norm == '\0')
-			g_clear_pointer(&norm, g_free);
-	} else if (strcmp(kind, "host") == 0) {
-		if (!has_space(rest))
-			norm = g_strdup(rest);
-		why = g_strdup("a host name has no spaces");
-	} else {
-		char *r = refang(rest);
-		if (strcmp(kind, "url") == 0) {
-			norm = norm_url(r);
-			why = g_strdup("a URL with a scheme, e.g. https://example.com/x");
-		} else if (strcmp(kind, "ip") == 0) {
-			norm = norm_ip(r, &why);
-			if (why == NULL)
-				why = g_strdup("IPv4 or IPv6 address");
-		} else {
-			norm = norm_domain(r);
-			why = g_strdup(g_hostname_is_ip_address(r) ? "an IP address: use \"block: ip ...\""
-								    : "a domain name such as example.com");
-		}
-		g_free(r);
-	}
-	if (norm == NULL) {
-		char *q = quote(rest);
-		set_error(c, g_strdup_printf("bad %s %s (%s)", kind, q, why != NULL ? why : "empty"));
-		g_free(q);
-		goto done;
-	}
-	c->list_kind = g_strdup(kind);
-	c->list_value = norm;
-	c->value = g_strdup_printf("%s %s", kind, norm);
-	norm = NULL;
-done:
-	g_free(kt);
-	g_free(rest);
-	g_free(norm);
-	g_free(why);
-}
-
-/* Fill C from its keyword and the text after the colon. */
-static void
-parse_value(kenchi_command_t *c, const char *val)
-{
-	const char *name = kind_names[c->kind];
-
-	switch (c->kind) {
-	case KENCHI_CMD_CLOSE:
-	case KENCHI_CMD_REOPEN:
-	case KENCHI_CMD_HELP:
-		/* a stray word after "close" is more likely a mistake than a comment */
-		if (*val != '\0')
-			set_error(c, g_strdup_printf("%s takes no value", name));
-		else
-			c->value = g_strdup("");
-		return;
-	default:
-		break;
-	}
-	if (*val == '\0') {
-		set_error(c, g_strdup_printf("%s needs a value", name));
-		return;
-	}
-	switch (c->kind) {
-	case KENCHI_CMD_VERDICT:
-		parse_verdict(c, val);
-		break;
-	case KENCHI_CMD_PRIORITY:
-		parse_priority(c, val);
-		break;
-	case KENCHI_CMD_MERGE:
-		parse_merge(c, val);
-		break;
-	case KENCHI_CMD_SEND:
-		parse_send(c, val);
-		break;
-	case KENCHI_CMD_ALLOW:
-	case KENCHI_CMD_BLOCK:
-		parse_list(c, val);
-		break;
-	default:   /* state, reason, summary, action, prevention, assign, note */
-		c->value = g_strdup(val);
-		break;
-	}
 }
 
 /* ---- the block ---------------------------------------------------------- */
@@ -842,15 +308,15 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 	}
 	colon = find_colon(s, &after);
 	if (colon != NULL && keyword_kind(s, colon, &kind)) {
-		char *val = strip_dup(after, s + pd->text->len);
+		char *val = kenchi_cmd_strip_dup(after, s + pd->text->len);
 
 		c->kind = kind;
 		if (pd->bad)
-			set_error(c, g_strdup("NUL byte or control character in the line"));
+			kenchi_cmd_set_error(c, g_strdup("NUL byte or control character in the line"));
 		else if (pd->cut || strlen(val) > KENCHI_CMD_VALUE_MAX)
-			set_error(c, g_strdup_printf("value longer than %d bytes", KENCHI_CMD_VALUE_MAX));
+			kenchi_cmd_set_error(c, g_strdup_printf("value longer than %d bytes", KENCHI_CMD_VALUE_MAX));
 		else
-			parse_value(c, val);
+			kenchi_cmd_parse_value(c, val);
 		g_free(val);
 	} else if (colon == NULL && keyword_kind(s, s + pd->text->len, &kind)) {
 		/* a bare "close", "reopen" or "help" needs no colon */
@@ -858,17 +324,17 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 		if (kind == KENCHI_CMD_CLOSE || kind == KENCHI_CMD_REOPEN || kind == KENCHI_CMD_HELP)
 			c->value = g_strdup("");
 		else
-			set_error(c, g_strdup_printf("missing \":\" after \"%s\"", kind_names[kind]));
+			kenchi_cmd_set_error(c, g_strdup_printf("missing \":\" after \"%s\"", kenchi_cmd_kind_names[kind]));
 	} else {
 		/* "verdict malicious": name the slip rather than just refusing */
 		const char *end = s + (colon != NULL ? (gsize)(colon - s) : pd->text->len);
-		const char *w = skip_space(s, end), *we = w;
-		while (we < end && space_len(we, end) == 0)
+		const char *w = kenchi_cmd_skip_space(s, end), *we = w;
+		while (we < end && kenchi_cmd_space_len(we, end) == 0)
 			we++;
 		if (colon == NULL && we < end && keyword_kind(w, we, &kind))
-			set_error(c, g_strdup_printf("missing \":\" after \"%.*s\"", (int)(we - w), w));
+			kenchi_cmd_set_error(c, g_strdup_printf("missing \":\" after \"%.*s\"", (int)(we - w), w));
 		else
-			set_error(c, g_strdup("not a command (expected \"keyword: value\"; send \"help\" for the list)"));
+			kenchi_cmd_set_error(c, g_strdup("not a command (expected \"keyword: value\"; send \"help\" for the list)"));
 	}
 	push(l, c);
 }
@@ -896,7 +362,7 @@ kenchi_commands_parse_len(const char *body, gssize len)
 		char *clean;
 
 		lineno++;
-		if (is_blank(lp, le)) {
+		if (kenchi_cmd_is_blank(lp, le)) {
 			if (pd.text == NULL && l->cmds->len == 0)
 				continue;   /* leading blank lines */
 			break;
@@ -904,10 +370,10 @@ kenchi_commands_parse_len(const char *body, gssize len)
 		if (is_quote_line(lp, le) || (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
 			break;
 		clean = clean_line(lp, ln, &bad, &cut);
-		if (space_len(lp, le) > 0 && pd.text != NULL) {
+		if (kenchi_cmd_space_len(lp, le) > 0 && pd.text != NULL) {
 			/* continuation: join with one space, up to the cap */
-			const char *sp = skip_space(clean, clean + strlen(clean));
-			const char *se = rskip_space(sp, sp + strlen(sp));
+			const char *sp = kenchi_cmd_skip_space(clean, clean + strlen(clean));
+			const char *se = kenchi_cmd_rskip_space(sp, sp + strlen(sp));
 			pd.bad |= bad;
 			if (pd.text->len + 1 + (se - sp) > LINE_CAP || cut) {
 				pd.cut = TRUE;
@@ -950,8 +416,8 @@ kenchi_commands_parse_len(const char *body, gssize len)
 		}
 		{
 			/* an indented first line has nothing to continue: read it as a line */
-			const char *s = skip_space(clean, clean + strlen(clean));
-			pd.text = g_string_new_len(s, rskip_space(s, s + strlen(s)) - s);
+			const char *s = kenchi_cmd_skip_space(clean, clean + strlen(clean));
+			pd.text = g_string_new_len(s, kenchi_cmd_rskip_space(s, s + strlen(s)) - s);
 		}
 		pd.line = lineno;
 		pd.bad = bad;
@@ -985,15 +451,16 @@ kenchi_commands_free(kenchi_command_list_t *l)
 const char *
 kenchi_cmd_kind_name(kenchi_cmd_kind_t k)
 {
-	if ((unsigned)k >= G_N_ELEMENTS(kind_names) || kind_names[k] == NULL)
+	if ((unsigned)k >= G_N_ELEMENTS(kenchi_cmd_kind_names) || kenchi_cmd_kind_names[k] == NULL)
 		return "unknown";
-	return kind_names[k];
+	return kenchi_cmd_kind_names[k];
 }
 
 char *
 kenchi_commands_help_text(void)
 {
-	/* Kept next to the tables above so that the two change together; the
+	/* Kept next to the keyword table above (and in one module with the
+	 * value tables of commands_value.c) so that they change together; the
 	 * man page's COMMANDS section says the same at more length. */
 	static const char text[] =
 		"Commands go at the top of your reply, one \"keyword: value\" per line.\n"
