@@ -229,6 +229,11 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	row.ingested_at = opts->now;
 	row.raw = a->raw;
 	row.raw_len = a->len;
+	/* The count of new events, assuming all are: an UPDATE afterwards
+	 * rewrites the whole row, raw message included (for a 50 MB message,
+	 * two more copies of it in memory), so it is done only when some event
+	 * turns out to be stored already. */
+	row.events = a->reply.kind == KENCHI_REPLY_NONE && a->x.events ? (int)a->x.events->len : 0;
 	rc = kenchi_store_message_insert(st, &row, &a->message);
 	if (rc == KENCHI_DUPLICATE) {
 		a->duplicate = TRUE;
@@ -298,7 +303,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		g_array_unref(report);
 	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)
 		return rc;
-	if (a->events_new == 0)
+	if (a->events_new == row.events)
 		return KENCHI_OK;
 	return kenchi_store_message_set_events(st, a->message, a->events_new);
 fail:

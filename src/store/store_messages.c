@@ -22,6 +22,25 @@ kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256, const char
 	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
 }
 
+/* A raw message above BIG_RAW is inserted as a zeroblob and written in
+ * pieces: bound whole, SQLite builds the row in memory, a second copy of a
+ * 50 MB message (bench/hostile). */
+#define BIG_RAW (1u << 20)
+
+static kenchi_status_t
+write_raw(kenchi_store_t *st, gint64 id, const char *raw, gsize len)
+{
+	sqlite3_blob *b = NULL;
+	gsize off;
+	int r = sqlite3_blob_open(st->db, "main", "messages", "raw", id, 1, &b);
+
+	for (off = 0; r == SQLITE_OK && off < len; off += BIG_RAW)
+		r = sqlite3_blob_write(b, raw + off, (int)MIN(BIG_RAW, len - off), (int)off);
+	if (b && sqlite3_blob_close(b) != SQLITE_OK && r == SQLITE_OK)
+		r = sqlite3_errcode(st->db);
+	return r == SQLITE_OK ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
 kenchi_status_t
 kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint64 *id)
 {
@@ -48,7 +67,10 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	kenchi_bind_int(q, 12, m->ingested_at);
 	kenchi_bind_int(q, 13, m->events);
 	kenchi_bind_int(q, 14, (gint64)m->raw_len);
-	sqlite3_bind_blob64(q, 15, m->raw ? m->raw : "", m->raw_len, SQLITE_STATIC);
+	if (m->raw_len > BIG_RAW)
+		sqlite3_bind_zeroblob64(q, 15, m->raw_len);
+	else
+		sqlite3_bind_blob64(q, 15, m->raw ? m->raw : "", m->raw_len, SQLITE_STATIC);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
@@ -56,7 +78,7 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	if (sqlite3_changes(st->db) == 0)
 		return kenchi_store_message_find(st, m->raw_sha256, m->content_key, id);
 	*id = sqlite3_last_insert_rowid(st->db);
-	return KENCHI_OK;
+	return m->raw_len > BIG_RAW ? write_raw(st, *id, m->raw, m->raw_len) : KENCHI_OK;
 }
 
 kenchi_status_t
