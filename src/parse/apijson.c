@@ -53,13 +53,30 @@ json_depth(const char *s, gsize len)
 	return max;
 }
 
-/* Add one event unless its id is unreadable: an id past 2^63 cannot be
- * kept exactly, and rounding it would merge distinct events. */
+/* Does EV hold no field at all ("{}", or only members kenchi does not know)? */
+static gboolean
+event_empty(const kenchi_event_t *ev)
+{
+	int f;
+
+	for (f = 0; f < EV_NFIELDS; f++)
+		if (ev->v[f])
+			return FALSE;
+	return TRUE;
+}
+
+/* Add one event unless its id is unreadable (an id past 2^63 cannot be
+ * kept exactly, and rounding it would merge distinct events) or it holds
+ * no field kenchi knows (an empty event would open an empty case). */
 static int
 add_one(JsonObject *o, GPtrArray *events, int *dropped)
 {
 	kenchi_event_t *ev = kenchi_event_from_json(o);
 
+	if (event_empty(ev)) {
+		kenchi_event_free(ev);
+		return 0;
+	}
 	if (ev->bad_id) {
 		kenchi_event_free(ev);
 		(*dropped)++;

@@ -376,6 +376,22 @@ recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mai
 	return how;
 }
 
+/* A match that hit PCRE2's match or depth limit counts as no match; the
+ * stored reason says so, so that a person sees mail that may be read short
+ * (a hostile line against an extractor, or a rule that backtracks). */
+static void
+note_limits(kenchi_extract_t *out)
+{
+	char *r;
+
+	if (out->regex_errors <= 0)
+		return;
+	r = g_strdup_printf("%s%s%d extractor match(es) stopped at the PCRE2 match limit", out->reason ? out->reason : "",
+	    out->reason ? "; " : "", out->regex_errors);
+	g_free(out->reason);
+	out->reason = r;
+}
+
 void
 kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		    const kenchi_mail_t *mail, kenchi_extract_t *out)
@@ -391,6 +407,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	if (!how) {
 		out->kind = KENCHI_KIND_NOT_ALERT;
 		out->reason = g_strdup("no extractor rule recognises the sender, subject or body");
+		note_limits(out);
 		return;
 	}
 	out->rule = r;
@@ -409,6 +426,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			g_string_append(by, " body");
 		out->reason = g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
 		g_string_free(by, TRUE);
+		note_limits(out);
 		return;
 	}
 	out->kind = KENCHI_KIND_ALERT;
@@ -432,4 +450,5 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		if (g_str_has_suffix(out->reason, ";"))
 			out->reason[strlen(out->reason) - 1] = '\0';
 	}
+	note_limits(out);
 }
