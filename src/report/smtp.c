@@ -28,15 +28,27 @@
  *  - A write to a dropped connection raises SIGPIPE inside libesmtp; we
  *    block it in this thread for the session and swallow a pending one
  *    afterwards instead of changing the process-wide disposition.
+ *  - TCP_NODELAY (see nodelay_smtp_sockets): libesmtp writes a message in
+ *    2 KB pieces and leaves Nagle's algorithm on, so every message over
+ *    2 KB waited for the server's delayed ACK (40 ms on Linux) before its
+ *    last piece left: 27-45 mails/s to a local server whatever its speed.
+ *    libesmtp has no call that gives its socket, so we set the option at
+ *    its CONNECT event on our TCP sockets whose peer is the SMTP port.
  */
 #include "report/smtp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <auth-client.h>
 #include <libesmtp.h>
@@ -167,6 +179,69 @@ interact_cb(auth_client_request_t req, char **result, int fields, void *arg)
 			return 0;
 	}
 	return 1;
+}
+
+/* Set TCP_NODELAY on FD when it is a non-blocking (libesmtp's sio makes
+ * it so) connected TCP socket whose peer port is PORT. */
+static void
+nodelay_if_smtp(int fd, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int);
+	int type = 0, one = 1, peer_port, fl;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
+		return;
+	len = sizeof ss;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		peer_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		peer_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		return;
+	fl = fcntl(fd, F_GETFL);
+	if (peer_port != port || fl < 0 || !(fl & O_NONBLOCK))
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* libesmtp just connected (SMTP_EV_CONNECT is raised right after
+ * connect(), before the greeting is read): find its socket and turn Nagle
+ * off (see the top of the file).  Another thread's session to the same
+ * server may get the option too, which is what it wants as well.  Without
+ * /proc the first 1024 descriptors are tried. */
+static void
+nodelay_smtp_sockets(int port)
+{
+	GDir *dir = g_dir_open("/proc/self/fd", 0, NULL);
+	const char *name;
+	int fd;
+
+	if (dir == NULL) {
+		for (fd = 0; fd < 1024; fd++)
+			nodelay_if_smtp(fd, port);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL)
+		nodelay_if_smtp(atoi(name), port);
+	g_dir_close(dir);
+}
+
+/* Event callback: only CONNECT is acted on.  Every other event keeps
+ * libesmtp's default answer (the out-parameters some events pass are left
+ * as libesmtp initialised them, as if no callback were set). */
+static void
+event_cb(smtp_session_t session, int event_no, void *arg, ...)
+{
+	session_ctx_t *s = arg;
+
+	(void)session;
+	if (event_no == SMTP_EV_CONNECT)
+		nodelay_smtp_sockets(s->cfg->port);
 }
 
 /* Message callback: LEN NULL means rewind.  The data is handed out in
@@ -410,6 +485,7 @@ kenchi_smtp_send(const kenchi_smtp_config_t *cfg, kenchi_smtp_msg_t *msgs, guint
 	for (which = Timeout_GREETING; which <= Timeout_DATA2; which++)
 		smtp_set_timeout(session, which | Timeout_OVERRIDE_RFC2822_MINIMUM, timeout_ms);
 	smtp_set_monitorcb(session, monitor_cb, &s, 0);
+	smtp_set_eventcb(session, event_cb, &s);
 	if (cfg->tls != NULL && strcmp(cfg->tls, "starttls") == 0)
 		smtp_starttls_enable(session, Starttls_REQUIRED);
 	else
