@@ -1,23 +1,36 @@
 /*
- * mailer.c - build one outgoing report mail with GMime and serialize it with
- * CRLF line ends, ready for smtp.c (libesmtp sends the bytes as they are and
- * needs CRLF to find the end of the headers).
+ * mailer.c - build one outgoing report mail and serialize it with CRLF line
+ * ends, ready for smtp.c (libesmtp sends the bytes as they are and needs
+ * CRLF to find the end of the headers).
  *
  * Decisions a reader might question:
+ *  - No GMimeMessage is built.  A report has one text/plain part and a
+ *    fixed set of headers, and building, serializing and freeing the
+ *    object tree cost about 0.75M instructions a mail (most of the cost of
+ *    rendering a report).  Each header value is still made by GMime's own
+ *    formatters, called as GMimeMessage calls them (see append_header and
+ *    address_header), so the bytes are what a GMimeMessage would write;
+ *    only the body is encoded here (7bit as it is, base64 with GMime's
+ *    encoder).
+ *  - Address headers are the same for every mail of a customer (From, To,
+ *    Cc), so their formatted lines are cached (address_cache): parsing and
+ *    re-encoding them was a sixth of the cost.
  *  - ISO-2022-JP never goes through GMime's or glibc's converters: glibc's
  *    ISO-2022-JP refuses ① and ㈱, which customers' company names contain.
- *    The Subject is therefore written as encoded words we build ourselves
- *    (g_mime_header_set_raw_value), each word a complete ISO-2022-JP
- *    sequence ending in ESC ( B so that a reader decoding word by word still
- *    gets whole characters, and the body is handed to GMime already encoded
- *    (7bit), each line ending in ASCII mode as RFC 1468 asks.
- *  - UTF-8 bodies are base64: no line-length limit, no 8BITMIME dependency,
- *    and no way for body text to look like protocol.
+ *    The Subject is therefore written as encoded words we build ourselves,
+ *    each word a complete ISO-2022-JP sequence ending in ESC ( B so that a
+ *    reader decoding word by word still gets whole characters, and the
+ *    body is encoded here, each line ending in ASCII mode as RFC 1468 asks.
+ *  - UTF-8 bodies are base64 of the UTF-8 bytes: no line-length limit, no
+ *    8BITMIME dependency, and no way for body text to look like protocol.
+ *    (GMime's text part would have stored a body whose only non-ASCII
+ *    characters are Latin-1 as ISO-8859-1 bytes under our charset=utf-8
+ *    label: "café" arrived garbled.)
  *  - Header values are sanitized (controls become spaces), but addresses
  *    and ids with controls are refused: silently rewriting an address could
  *    turn "a@x\r\nBcc: b@y" into a group that mails b@y.
  *  - The result is checked once more for a bare CR or LF before it is
- *    returned, so the CRLF promise holds whatever GMime did.
+ *    returned, so the CRLF promise holds whatever the formatters did.
  */
 #include "report/mailer.h"
 #include "parse/charset.h"
@@ -176,6 +189,131 @@ done:
 	return ok;
 }
 
+/* The header line "NAME: addresses\n" of INPUTS (each one address string),
+ * made as GMimeMessage makes it when its address list changes (the list
+ * encoded after "NAME: ", folded by GMime).  NULL when an input is refused
+ * (add_addresses).  *first_addr (may be NULL) gets the first addr-spec. */
+static char *
+format_addresses(const char *name, const char *const *inputs, char **first_addr)
+{
+	InternetAddressList *list = internet_address_list_new();
+	GString *str;
+	guint i;
+
+	for (i = 0; inputs[i] != NULL; i++)
+		if (!add_addresses(list, inputs[i], first_addr)) {
+			g_object_unref(list);
+			return NULL;
+		}
+	str = g_string_new(name);
+	g_string_append(str, ": ");
+	internet_address_list_encode(list, NULL, str);
+	g_object_unref(list);
+	return g_string_free(str, FALSE);
+}
+
+/* A bare addr-spec of ASCII letters, digits, '+', '-', '_' and dots (no
+ * dot at either end of a part, no two together), short enough not to
+ * fold: GMime parses it as one mailbox and writes it back unchanged, so
+ * format_addresses would give "NAME: S\n".  The per-case Reply-To
+ * (soc+case-N-TOKEN@domain) is one. */
+static gboolean
+simple_addr_spec(const char *name, const char *s)
+{
+	const char *at = s ? strchr(s, '@') : NULL, *p;
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strlen(name) + 2 + strlen(s) > 76)
+		return FALSE;
+	for (p = s; *p; p++) {
+		if (*p == '.') {
+			if (p == s || p[-1] == '.' || p[-1] == '@' || p[1] == '.' || p[1] == '@' || p[1] == '\0')
+				return FALSE;
+		} else if (*p != '@' && !g_ascii_isalnum(*p) && *p != '+' && *p != '-' && *p != '_') {
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* Cache of format_addresses() for the lists that repeat (From, To, Cc: the
+ * configured addresses).  A pure function of its inputs, so a cached
+ * answer, refusals included, is the answer.  Cleared when it holds
+ * ADDR_CACHE_MAX lists, so odd inputs cannot grow it without bound. */
+#define ADDR_CACHE_MAX 256
+
+typedef struct {
+	char *line;          /* NULL: refused */
+	char *first_addr;
+} addr_entry_t;
+
+static GMutex addr_lock;
+static GHashTable *addr_cache;   /* key (owned) -> addr_entry_t (owned) */
+
+static void
+addr_entry_free(gpointer p)
+{
+	addr_entry_t *e = p;
+
+	g_free(e->line);
+	g_free(e->first_addr);
+	g_free(e);
+}
+
+/* Append the header line for INPUTS to OUT; FALSE when refused.  CACHED:
+ * look it up in (and add it to) addr_cache. */
+static gboolean
+address_header(GString *out, const char *name, const char *const *inputs, gboolean cached, char **first_addr)
+{
+	GString *key;
+	addr_entry_t *e;
+	gboolean ok;
+	guint i;
+
+	if (!cached) {
+		char *line;
+
+		if (inputs[0] != NULL && inputs[1] == NULL && first_addr == NULL &&
+		    simple_addr_spec(name, inputs[0])) {
+			g_string_append_printf(out, "%s: %s\n", name, inputs[0]);
+			return TRUE;
+		}
+		line = format_addresses(name, inputs, first_addr);
+
+		if (line == NULL)
+			return FALSE;
+		g_string_append(out, line);
+		g_free(line);
+		return TRUE;
+	}
+	/* length-prefixed, so that no two lists share a key */
+	key = g_string_new(name);
+	for (i = 0; inputs[i] != NULL; i++)
+		g_string_append_printf(key, "\n%zu:%s", strlen(inputs[i]), inputs[i]);
+	g_mutex_lock(&addr_lock);
+	if (addr_cache == NULL)
+		addr_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, addr_entry_free);
+	e = g_hash_table_lookup(addr_cache, key->str);
+	if (e == NULL) {
+		e = g_new0(addr_entry_t, 1);
+		e->line = format_addresses(name, inputs, &e->first_addr);
+		if (g_hash_table_size(addr_cache) >= ADDR_CACHE_MAX)
+			g_hash_table_remove_all(addr_cache);
+		g_hash_table_insert(addr_cache, g_string_free(key, FALSE), e);
+		key = NULL;
+	}
+	ok = e->line != NULL;
+	if (ok) {
+		g_string_append(out, e->line);
+		if (first_addr != NULL && *first_addr == NULL && e->first_addr != NULL)
+			*first_addr = g_strdup(e->first_addr);
+	}
+	g_mutex_unlock(&addr_lock);
+	if (key != NULL)
+		g_string_free(key, TRUE);
+	return ok;
+}
+
 /* Raw header value " =?ISO-2022-JP?B?...?=\n =?...?=\n" for TEXT (UTF-8,
  * already sanitized).  Each word holds as many whole characters as fit in
  * its budget; each is encoded separately, so each ends in ASCII. */
@@ -187,72 +325,201 @@ word_budget(gsize chars)
 	return b64 / 4 * 3;
 }
 
+/* Characters P..END encoded alone (a whole word): g_free. */
+static char *
+encode_chunk(const char *p, const char *end, gsize *n, gboolean *lossy)
+{
+	char *chunk = g_strndup(p, end - p);
+	char *enc = kenchi_charset_utf8_to_iso2022jp(chunk, n, lossy);
+
+	g_free(chunk);
+	return enc;
+}
+
+/* The size of characters FIRST..FIRST+K-1 encoded as one word, from the
+ * characters' classes (1: one byte in ASCII mode, ASCII or the '?' of an
+ * unmappable character; 2: a JIS X 0208 character): their bytes plus
+ * ESC $ B and ESC ( B around every JIS run.  Exact for the encoder except
+ * where half-width kana merge under NFKC (ｶﾞ is one character, ガ); with
+ * MARKS_FREE the voiced marks that may merge count nothing, which makes it
+ * a lower bound there, and without, an upper bound. */
+static gsize
+word_size(const guchar *cls, const gboolean *mark, guint first, guint k, gboolean marks_free)
+{
+	gsize n = 0;
+	gboolean jis = FALSE;
+	guint i;
+
+	for (i = first; i < first + k; i++) {
+		if (cls[i] == 2 && !jis)
+			n += 3;
+		else if (cls[i] != 2 && jis)
+			n += 3;
+		jis = cls[i] == 2;
+		n += marks_free && mark[i] ? 0 : cls[i];
+	}
+	return n + (jis ? 3 : 0);
+}
+
 static char *
 encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 {
 	GString *raw = g_string_new("");
-	const char *p = text;
+	GArray *at = g_array_new(FALSE, FALSE, sizeof(const char *));
 	gsize name_len = strlen(name) + 2;   /* "Name: " */
 	gsize max = word_budget(name_len < EW_LINE_MAX ? EW_LINE_MAX - name_len : 0);
+	const char *p;
+	guchar *cls;
+	gboolean *mark;
+	guint first = 0, nchars, i;
 
-	while (*p) {
-		const char *q = g_utf8_next_char(p);
-		char *best = NULL, *b64;
-		gsize best_len = 0;
-		gboolean best_lossy = FALSE;
-		const char *best_end = q;
+	/* at[i]: where character i starts; at[nchars]: the end */
+	for (p = text; *p; p = g_utf8_next_char(p))
+		g_array_append_val(at, p);
+	g_array_append_val(at, p);
+	nchars = at->len - 1;
 
-		/* Grow the chunk one character at a time while it still fits:
-		 * the escape sequences make the encoded size non-additive, so
-		 * the only exact measure is to encode the candidate. */
-		for (;;) {
-			char *chunk = g_strndup(p, q - p);
-			gsize n = 0;
-			gboolean l = FALSE;
-			char *enc = kenchi_charset_utf8_to_iso2022jp(chunk, &n, &l);
+#define AT(i) g_array_index(at, const char *, (i))
+	/* Each character's class, from encoding it alone (see word_size). */
+	cls = g_new(guchar, nchars + 1);
+	mark = g_new0(gboolean, nchars + 1);
+	for (i = 0; i < nchars; i++) {
+		gunichar c = g_utf8_get_char(AT(i));
+		gsize n = 1;
+		gboolean l;
 
-			g_free(chunk);
-			if (best != NULL && n > max) {
-				g_free(enc);
-				break;
-			}
-			g_free(best);
-			best = enc, best_len = n, best_lossy = l, best_end = q;
-			if (*q == '\0' || n > max)
-				break;
-			q = g_utf8_next_char(q);
+		if (c >= 0x80)
+			g_free(encode_chunk(AT(i), AT(i + 1), &n, &l));
+		cls[i] = n > 1 ? 2 : 1;
+		mark[i] = c == 0xFF9E || c == 0xFF9F;
+	}
+
+	while (first < nchars) {
+		guint lo = 1, hi, k, rest = nchars - first;
+		gsize n = 0;
+		gboolean l = FALSE;
+		char *enc, *b64;
+
+		/* A word takes the most characters whose encoding fits in MAX,
+		 * and at least one.  Adding a character never shortens the
+		 * encoding, so "fits" holds up to some count and never after.
+		 * word_size's bounds give a count that fits (LO) and one that
+		 * does not (HI; REST + 1: all may fit); each is checked by
+		 * encoding it (the bounds are only as good as our model of the
+		 * encoder), and if either check fails the search starts from
+		 * 1..REST+1.  Then bisect, encoding each candidate. */
+		for (k = 2; k <= rest && word_size(cls, mark, first, k, FALSE) <= max; k++)
+			lo = k;
+		for (hi = 1; hi <= rest && word_size(cls, mark, first, hi, TRUE) <= max; hi++)
+			;
+		if (hi <= lo)
+			hi = lo + 1;
+		if (lo > 1) {
+			g_free(encode_chunk(AT(first), AT(first + lo), &n, &l));
+			if (n > max)
+				lo = 1, hi = rest + 1;
 		}
-		if (best_lossy)
+		if (hi <= rest && hi > lo + 1) {
+			g_free(encode_chunk(AT(first), AT(first + hi), &n, &l));
+			if (n <= max)
+				lo = hi, hi = rest + 1;
+		}
+		while (hi > lo + 1) {
+			guint mid = lo + (hi - lo) / 2;
+
+			g_free(encode_chunk(AT(first), AT(first + mid), &n, &l));
+			if (n > max)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		enc = encode_chunk(AT(first), AT(first + lo), &n, &l);
+		if (l)
 			*lossy = TRUE;
-		b64 = g_base64_encode((const guchar *)best, best_len);
+		b64 = g_base64_encode((const guchar *)enc, n);
 		g_string_append_printf(raw, " %s%s?=\n", EW_PREFIX, b64);
 		g_free(b64);
-		g_free(best);
-		p = best_end;
+		g_free(enc);
+		first += lo;
 		max = word_budget(EW_MAX_CHARS);
 	}
+#undef AT
+	g_free(cls);
+	g_free(mark);
+	g_array_unref(at);
 	return g_string_free(raw, FALSE);
+}
+
+/* The header block under construction.  SCRATCH (made when first needed)
+ * formats values: appending NAME to it runs the formatter GMime picks for
+ * NAME (message ids, references, unstructured text), with the arguments
+ * g_mime_object_append_header and g_mime_message_set_* pass, so a value
+ * comes out as a GMimeMessage would write it.  OUT has LF line ends. */
+typedef struct {
+	GMimeHeaderList *scratch;
+	GString *out;
+} headers_t;
+
+static void
+append_raw(headers_t *h, const char *name, const char *raw)
+{
+	g_string_append(h->out, name);
+	g_string_append_c(h->out, ':');
+	g_string_append(h->out, raw);
+}
+
+/* A value GMime's formatters write unchanged (" VALUE\n"): printable ASCII
+ * words separated by single spaces, nothing that reads as an encoded word
+ * ("=?"), and short enough that "NAME: VALUE" needs no folding (GMime folds
+ * past 78 columns).  Such values, most of a report's, skip the formatter. */
+static gboolean
+plain_value(const char *name, const char *value)
+{
+	const char *p;
+
+	if (*value == '\0' || *value == ' ' || strlen(name) + 2 + strlen(value) > 76)
+		return FALSE;
+	for (p = value; *p; p++) {
+		if (*p == ' ' ? p[1] == ' ' || p[1] == '\0' : (unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return FALSE;
+		if (p[0] == '=' && p[1] == '?')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+append_header(headers_t *h, const char *name, const char *value, const char *charset)
+{
+	GMimeHeader *hd;
+
+	if (plain_value(name, value)) {
+		g_string_append(h->out, name);
+		g_string_append(h->out, ": ");
+		g_string_append(h->out, value);
+		g_string_append_c(h->out, '\n');
+		return;
+	}
+	if (h->scratch == NULL)
+		h->scratch = g_mime_header_list_new(NULL);
+	g_mime_header_list_append(h->scratch, name, value, charset);
+	hd = g_mime_header_list_get_header_at(h->scratch, g_mime_header_list_get_count(h->scratch) - 1);
+	append_raw(h, name, g_mime_header_get_raw_value(hd));
 }
 
 /* Set header NAME to the sanitized TEXT.  ISO-2022-JP with non-ASCII goes
  * through our own encoded words (see the top of the file); everything else
  * through GMime's RFC 2047 encoder, which uses UTF-8 for non-ASCII. */
 static void
-set_text_header(GMimeObject *obj, const char *name, const char *text,
-                gboolean jis, gboolean *lossy)
+set_text_header(headers_t *h, const char *name, const char *text, gboolean jis, gboolean *lossy)
 {
 	if (jis && !is_ascii(text)) {
-		GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-		GMimeHeader *h;
 		char *raw = encode_words_iso2022jp(name, text, lossy);
 
-		/* a placeholder value, replaced by the raw encoded words */
-		g_mime_header_list_append(hl, name, "", NULL);
-		h = g_mime_header_list_get_header_at(hl, g_mime_header_list_get_count(hl) - 1);
-		g_mime_header_set_raw_value(h, raw);
+		append_raw(h, name, raw);
 		g_free(raw);
 	} else {
-		g_mime_object_append_header(obj, name, text, "utf-8");
+		append_header(h, name, text, "utf-8");
 	}
 }
 
@@ -261,94 +528,102 @@ set_text_header(GMimeObject *obj, const char *name, const char *text,
 static char *
 normalize_body(const char *body, gboolean *lossy)
 {
+	char *valid = NULL;
+	const char *p, *cr;
 	GString *out;
-	const char *p;
-	char *valid;
 
 	if (!g_utf8_validate(body, -1, NULL)) {
 		valid = g_utf8_make_valid(body, -1);
 		*lossy = TRUE;
-	} else {
-		valid = g_strdup(body);
 	}
-	out = g_string_sized_new(strlen(valid) + 1);
-	for (p = valid; *p; p++) {
-		if (*p == '\r') {
-			g_string_append_c(out, '\n');
-			if (p[1] == '\n')
-				p++;
-		} else {
-			g_string_append_c(out, *p);
-		}
+	p = valid ? valid : body;
+	out = g_string_sized_new(strlen(p) + 1);
+	/* CRLF and lone CR become LF */
+	while ((cr = strchr(p, '\r')) != NULL) {
+		g_string_append_len(out, p, cr - p);
+		g_string_append_c(out, '\n');
+		p = cr[1] == '\n' ? cr + 2 : cr + 1;
 	}
+	g_string_append(out, p);
 	if (out->len == 0 || out->str[out->len - 1] != '\n')
 		g_string_append_c(out, '\n');
 	g_free(valid);
 	return g_string_free(out, FALSE);
 }
 
-/* ISO-2022-JP body, encoded line by line so every line ends in ASCII mode
- * (RFC 1468) and the encoder's escapes never span a line break. */
-static GMimeObject *
-body_part_iso2022jp(const char *body, gboolean *lossy)
+/* The text/plain part (its headers, the empty line, the body) for BODY
+ * (normalized: LF line ends, ending in LF) appended to OUT.
+ * ISO-2022-JP: encoded line by line so every line ends in ASCII mode
+ * (RFC 1468) and the encoder's escapes never span a line break; 7bit.
+ * UTF-8: base64 of the bytes, 76-character lines (GMime's encoder). */
+static void
+append_body_part(GString *out, const char *body, gboolean jis, gboolean *lossy)
 {
-	GMimePart *part = g_mime_part_new_with_type("text", "plain");
-	GByteArray *bytes = g_byte_array_new();
-	GMimeStream *stream;
-	GMimeDataWrapper *wrapper;
-	char **lines = g_strsplit(body, "\n", -1);
-	guint i, n = g_strv_length(lines);
-
-	/* body ends in '\n', so the last split element is "" */
-	for (i = 0; i + 1 < n; i++) {
+	if (jis) {
 		gsize len = 0;
 		gboolean l = FALSE;
-		char *enc = kenchi_charset_utf8_to_iso2022jp(lines[i], &len, &l);
+		/* One call for the whole body: the encoder returns to ASCII
+		 * before every '\n' (an ASCII character) and a half-width kana
+		 * run never spans one, so this is the body encoded line by line,
+		 * each line ending in ASCII mode. */
+		char *enc = kenchi_charset_utf8_to_iso2022jp(body, &len, &l);
 
 		if (l)
 			*lossy = TRUE;
-		g_byte_array_append(bytes, (const guint8 *)enc, len);
-		g_byte_array_append(bytes, (const guint8 *)"\n", 1);
+		g_string_append(out, "Content-Type: text/plain; charset=ISO-2022-JP\n"
+		                     "Content-Transfer-Encoding: 7bit\n\n");
+		g_string_append_len(out, enc, len);
 		g_free(enc);
-	}
-	g_strfreev(lines);
+	} else {
+		gsize n = strlen(body), len;
+		int state = 0;
+		guint32 save = 0;
 
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "ISO-2022-JP");
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_7BIT);
-	stream = g_mime_stream_mem_new_with_byte_array(bytes); /* takes BYTES */
-	wrapper = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(part, wrapper);
-	g_object_unref(wrapper);
-	g_object_unref(stream);
-	return GMIME_OBJECT(part);
+		g_string_append(out, "Content-Type: text/plain; charset=utf-8\n"
+		                     "Content-Transfer-Encoding: base64\n\n");
+		g_string_set_size(out, out->len + GMIME_BASE64_ENCODE_LEN(n));
+		out->len -= GMIME_BASE64_ENCODE_LEN(n);
+		len = g_mime_encoding_base64_encode_close((const guchar *)body, n,
+		                                          (guchar *)out->str + out->len, &state, &save);
+		g_string_set_size(out, out->len + len);
+	}
 }
 
-static GMimeObject *
-body_part_utf8(const char *body)
+/* S with every LF that has no CR before it turned into CRLF (what GMime's
+ * unix2dos filter did to the old message writer's output), or NULL when
+ * the result would not have CRLF and nothing else as line ends, ending in
+ * CRLF: the promise of mailer.h, checked whatever the formatters did. */
+static char *
+to_crlf(const GString *s, gsize *len)
 {
-	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
+	const char *p = s->str, *end = s->str + s->len, *nl;
+	gsize lf = 0;
+	char *o, *q;
 
-	g_mime_text_part_set_text(tp, body);
-	/* set_text may pick us-ascii; the declared charset stays utf-8 so
-	 * that every report looks the same to the customer's filters */
-	g_mime_text_part_set_charset(tp, "utf-8");
-	g_mime_part_set_content_encoding(GMIME_PART(tp), GMIME_CONTENT_ENCODING_BASE64);
-	return GMIME_OBJECT(tp);
-}
+	if (s->len == 0 || s->str[s->len - 1] != '\n')
+		return NULL;
+	for (nl = p; (nl = memchr(nl, '\n', end - nl)) != NULL; nl++)
+		lf++;
+	o = q = g_malloc(s->len + lf + 1);
+	for (; p < end; p = nl + 1) {
+		const char *cr;
 
-/* The serialized bytes must have CRLF and nothing else as line ends. */
-static gboolean
-crlf_only(const char *s, gsize n)
-{
-	gsize i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r'))
-			return FALSE;
-		if (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))
-			return FALSE;
+		nl = memchr(p, '\n', end - p);   /* found: S ends in LF */
+		/* a CR is allowed only right before the LF */
+		cr = memchr(p, '\r', nl - p);
+		if (cr != NULL && cr != nl - 1) {
+			g_free(o);
+			return NULL;
+		}
+		memcpy(q, p, nl - p);
+		q += nl - p;
+		if (cr == NULL)
+			*q++ = '\r';
+		*q++ = '\n';
 	}
-	return n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n';
+	*q = '\0';
+	*len = q - o;
+	return o;
 }
 
 kenchi_status_t
@@ -356,13 +631,10 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
                   gboolean *lossy)
 {
 	kenchi_status_t st = KENCHI_BAD_INPUT;
-	GMimeMessage *msg = NULL;
-	GMimeObject *obj, *body = NULL;
-	GMimeStream *mem = NULL;
-	GMimeFormatOptions *fo = NULL;
+	headers_t h = { NULL, NULL };
 	GDateTime *dt = NULL;
-	GByteArray *arr;
-	char *from_addr = NULL, *subject = NULL, *text = NULL, *refs = NULL;
+	char *from_addr = NULL, *subject = NULL, *text = NULL, *refs = NULL, *date = NULL;
+	const char *one[2] = { NULL, NULL };
 	gboolean jis, lost = FALSE;
 	guint i;
 
@@ -384,35 +656,37 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	    (spec->in_reply_to != NULL && !valid_msgid(spec->in_reply_to)))
 		return KENCHI_BAD_INPUT;
 
-	msg = g_mime_message_new(FALSE);
-	obj = GMIME_OBJECT(msg);
+	h.out = g_string_sized_new(4096);
 
-	/* addresses: refused, never repaired (see the top of the file) */
-	if (!add_addresses(g_mime_message_get_from(msg), spec->from, &from_addr))
+	/* addresses: refused, never repaired (see the top of the file); the
+	 * same order as GMimeMessage, whose headers appear as they are set */
+	one[0] = spec->from;
+	if (!address_header(h.out, "From", one, TRUE, &from_addr) ||
+	    !address_header(h.out, "To", spec->to, TRUE, NULL) ||
+	    (spec->cc != NULL && spec->cc[0] != NULL && !address_header(h.out, "Cc", spec->cc, TRUE, NULL)))
 		goto done;
-	for (i = 0; spec->to[i] != NULL; i++)
-		if (!add_addresses(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
-		                   spec->to[i], NULL))
-			goto done;
-	for (i = 0; spec->cc != NULL && spec->cc[i] != NULL; i++)
-		if (!add_addresses(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC),
-		                   spec->cc[i], NULL))
-			goto done;
-	if (spec->reply_to != NULL &&
-	    !add_addresses(g_mime_message_get_reply_to(msg), spec->reply_to, NULL))
+	one[0] = spec->reply_to;
+	/* Reply-To carries a per-case token: caching it would only churn */
+	if (spec->reply_to != NULL && !address_header(h.out, "Reply-To", one, FALSE, NULL))
 		goto done;
 
 	subject = sanitize_text(spec->subject ? spec->subject : "", &lost);
-	set_text_header(obj, "Subject", subject, jis, &lost);
+	set_text_header(&h, "Subject", subject, jis, &lost);
 
+	/* as g_mime_message_set_date and _set_message_id write them */
 	dt = g_date_time_new_from_unix_local(spec->date);
 	if (dt == NULL)
 		goto done;
-	g_mime_message_set_date(msg, dt);
-	g_mime_message_set_message_id(msg, spec->message_id);
+	date = g_mime_utils_header_format_date(dt);
+	append_header(&h, "Date", date, NULL);
+	{
+		char *v = g_strdup_printf("<%s>", spec->message_id);
+		append_header(&h, "Message-Id", v, NULL);
+		g_free(v);
+	}
 	if (spec->in_reply_to != NULL) {
 		char *v = g_strdup_printf("<%s>", spec->in_reply_to);
-		g_mime_object_append_header(obj, "In-Reply-To", v, NULL);
+		append_header(&h, "In-Reply-To", v, NULL);
 		g_free(v);
 	}
 	if (spec->references != NULL) {
@@ -432,13 +706,13 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 		g_strfreev(ids);
 		refs = g_string_free(r, FALSE);
 		if (*refs)
-			g_mime_object_append_header(obj, "References", refs, NULL);
+			append_header(&h, "References", refs, NULL);
 	}
 
 	/* RFC 3834: auto-responders must not answer us; the loop header lets
 	 * our own ingest recognise a report that comes back */
-	g_mime_object_append_header(obj, "Auto-Submitted", "auto-generated", NULL);
-	g_mime_object_append_header(obj, KENCHI_LOOP_HEADER, from_addr, NULL);
+	append_header(&h, "Auto-Submitted", "auto-generated", NULL);
+	append_header(&h, KENCHI_LOOP_HEADER, from_addr, NULL);
 
 	for (i = 0; spec->extra_headers != NULL && spec->extra_headers[i] != NULL; i += 2) {
 		const char *name = spec->extra_headers[i];
@@ -448,46 +722,33 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 		if (value == NULL || !valid_field_name(name) || reserved_name(name))
 			goto done;
 		v = sanitize_text(value, &lost);
-		set_text_header(obj, name, v, jis, &lost);
+		set_text_header(&h, name, v, jis, &lost);
 		g_free(v);
 		if (spec->extra_headers[i + 1] == NULL)
 			break;
 	}
+	append_header(&h, "MIME-Version", "1.0", NULL);
 
 	text = normalize_body(spec->body, &lost);
-	body = jis ? body_part_iso2022jp(text, &lost) : body_part_utf8(text);
-	g_mime_message_set_mime_part(msg, body);
-	g_mime_object_set_header(obj, "MIME-Version", "1.0", NULL);
+	append_body_part(h.out, text, jis, &lost);
 
 	st = KENCHI_FAIL;
-	fo = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	mem = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(obj, fo, mem) < 0)
+	if ((*out = to_crlf(h.out, len)) == NULL)
 		goto done;
-	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (!crlf_only((const char *)arr->data, arr->len))
-		goto done;
-	*out = g_malloc(arr->len + 1);
-	memcpy(*out, arr->data, arr->len);
-	(*out)[arr->len] = '\0';
-	*len = arr->len;
 	if (lossy != NULL)
 		*lossy = lost;
 	st = KENCHI_OK;
 done:
-	if (mem != NULL)
-		g_object_unref(mem);
-	if (fo != NULL)
-		g_mime_format_options_free(fo);
-	if (body != NULL)
-		g_object_unref(body);
+	if (h.scratch != NULL)
+		g_object_unref(h.scratch);
+	if (h.out != NULL)
+		g_string_free(h.out, TRUE);
 	if (dt != NULL)
 		g_date_time_unref(dt);
-	g_object_unref(msg);
 	g_free(from_addr);
 	g_free(subject);
 	g_free(text);
 	g_free(refs);
+	g_free(date);
 	return st;
 }

@@ -351,24 +351,20 @@ join_rcpts(char **to, char **cc)
 	return g_string_free(s, FALSE);
 }
 
-kenchi_status_t
-kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
+/* The first report whose context is CTX (LEAD_ID: its lead case) as a mail. */
+static kenchi_status_t
+build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint64 lead_id, const char *message_id,
+		 gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	kenchi_mail_spec_t spec = { 0 };
 	kenchi_status_t rc;
-	JsonNode *ctx;
 	char *body = NULL, *from, case_hdr[32];
 	const char *extra[5];
 	int lang = kenchi_report_lang(c ? c->language : "ja");
 
 	*subject = *raw = *rcpts = NULL;
-	ctx = kenchi_report_context(rx, st, customer, ids, n, &rc);
-	if (ctx == NULL)
-		return rc;
 	kenchi_report_template_render(rx->first[lang], ctx, subject, &body);
-	json_node_unref(ctx);
 	*rcpts = join_rcpts(c ? c->report_to : NULL, c ? c->report_cc : NULL);
 	if (c == NULL || c->report_to == NULL || c->report_to[0] == NULL) {
 		/* No recipient: keep the rendered body so that preview works. */
@@ -377,7 +373,7 @@ kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *
 		return KENCHI_NOT_FOUND;
 	}
 	from = from_header(rx->cfg);
-	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, ids[0]);
+	g_snprintf(case_hdr, sizeof case_hdr, "%" G_GINT64_FORMAT, lead_id);
 	extra[0] = "X-Kenchi-Case";
 	extra[1] = case_hdr;
 	extra[2] = "X-Kenchi-Kind";
@@ -395,6 +391,22 @@ kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *
 	rc = kenchi_mail_build(&spec, raw, len, NULL);
 	g_free(from);
 	g_free(body);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
+{
+	kenchi_status_t rc;
+	JsonNode *ctx;
+
+	*subject = *raw = *rcpts = NULL;
+	ctx = kenchi_report_context(rx, st, customer, ids, n, &rc);
+	if (ctx == NULL)
+		return rc;
+	rc = build_first_from(rx, customer, ctx, ids[0], message_id, date, subject, raw, len, rcpts);
+	json_node_unref(ctx);
 	return rc;
 }
 
@@ -438,8 +450,13 @@ take_message_id(const kenchi_outbox_row_t *r, gpointer user)
 }
 
 
+/* The analysts' notice of CASE_ID.  SHARED, when not NULL, is the case's own
+ * context (one case) already built for its first report: nothing the
+ * report's queueing writes (outbox row, cases.first_report) is part of it,
+ * so the notice reuses it instead of reading the case and its events again. */
 static kenchi_status_t
-queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer, gint64 now)
+queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer, JsonNode *shared,
+	     gint64 now)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	kenchi_status_t rc;
@@ -450,8 +467,9 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 		return KENCHI_OK;
 	if ((rc = kenchi_report_ensure_key(rx, st)) != KENCHI_OK)
 		return rc;
-	ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc);
-	if (ctx == NULL)
+	if (shared)
+		ctx = json_node_ref(shared);
+	else if ((ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc)) == NULL)
 		return rc;
 	/* Replies come back to soc+case-N-TOKEN@domain: the token authenticates. */
 	reply_to = kenchi_report_token_address(rx, case_id);
@@ -470,6 +488,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 	kenchi_status_t rc;
 	gboolean stale = arrival < now - rx->cfg->stale_s;
 	char *cases = NULL, *subject = NULL, *raw = NULL, *rcpts = NULL, *mid = NULL, *addr = NULL, *err = NULL;
+	JsonNode *ctx = NULL;
 	gsize len = 0;
 	gint64 id = 0;
 
@@ -509,7 +528,10 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 	}
 	mid = kenchi_report_message_id(rx->cfg, "first", case_id);
 	cases = cases_add(NULL, case_id);
-	rc = kenchi_report_build_first(rx, st, customer, &case_id, 1, mid, now, &subject, &raw, &len, &rcpts);
+	/* One context serves the report and, below, the analysts' notice. */
+	if ((ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc)) == NULL)
+		goto done;
+	rc = build_first_from(rx, customer, ctx, case_id, mid, now, &subject, &raw, &len, &rcpts);
 	if (rc == KENCHI_NOT_FOUND) {
 		err = g_strdup("customer has no report_to address: held");
 		stale = TRUE;
@@ -541,8 +563,10 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 		rc = kenchi_store_case_set_report(st, case_id, id);
 notice:
 	if (rc == KENCHI_OK)
-		rc = queue_notice(rx, st, case_id, customer, now);
+		rc = queue_notice(rx, st, case_id, customer, ctx, now);
 done:
+	if (ctx)
+		json_node_unref(ctx);
 	g_free(cases);
 	g_free(subject);
 	g_free(raw);
