@@ -188,8 +188,11 @@ load_needed(kenchi_app_t *app, const kenchi_analysis_t *a)
 		return KENCHI_OK;
 	if (st != KENCHI_NOT_FOUND)
 		return st;
-	if (kenchi_app_load_cases(app) != 0 || kenchi_app_load_reports(app) != 0)
+	if (kenchi_app_load_cases(app) != 0)
 		return KENCHI_CONFIG;
+	/* Templates too only as they are used: a report compiles its own. */
+	if (app->reports == NULL)
+		app->reports = kenchi_reports_new_lazy(app->cfg);
 	return KENCHI_OK;
 }
 
@@ -213,8 +216,9 @@ kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsiz
 	if (st == KENCHI_OK)
 		st = kenchi_store_commit(app->st);
 	if (st != KENCHI_OK) {
+		const char *why = st == KENCHI_CONFIG ? kenchi_reports_error(app->reports) : NULL;
 		kenchi_err("%s: %s: %s: %s", source, origin ? origin : "-", kenchi_status_to_string(st),
-		    kenchi_store_errmsg(app->st));
+		    why ? why : kenchi_store_errmsg(app->st));
 		kenchi_store_rollback(app->st);
 	}
 	return st;

@@ -25,66 +25,120 @@ kenchi_report_lang(const char *lang)
 	return lang && strcmp(lang, "en") == 0 ? 1 : 0;
 }
 
-/* Load templates/NAME; on failure append the file:line message to ERRS
- * and return NULL (every broken template is reported, not just the first). */
-static kenchi_report_template_t *
-load_template(const kenchi_config_t *cfg, const char *name, GString *errs)
-{
-	char *p = kenchi_config_template_path(cfg, name);
-	GError *e = NULL;
-	kenchi_report_template_t *t = kenchi_report_template_load_file(p, &e);
+static const char *const tpl_names[KENCHI_TPL_N] = {
+	"first-report", "analyst-notice", "second-report", "transcript", "customer-reply-notice"
+};
+static const char *const langs[2] = { "ja", "en" };
 
-	if (t == NULL) {
-		g_string_append_printf(errs, "%s\n", e->message);
+static gboolean
+tpl_paired(kenchi_tpl_kind_t kind)
+{
+	return kind <= KENCHI_TPL_SECOND;
+}
+
+/* Load one template or table into RX, once; a failure is appended to
+ * rx->errors (every broken file is reported, not just the first). */
+static void
+load_tpl(kenchi_reports_t *rx, kenchi_tpl_kind_t kind, int lang)
+{
+	char *n = g_strdup_printf("%s.%s", tpl_names[kind], tpl_paired(kind) ? langs[lang] : "en");
+	char *p = kenchi_config_template_path(rx->cfg, n);
+	GError *e = NULL;
+
+	rx->tpl_tried[kind][lang] = TRUE;
+	if ((rx->tpl[kind][lang] = kenchi_report_template_load_file(p, &e)) == NULL) {
+		g_string_append_printf(rx->errors, "%s\n", e->message);
 		g_clear_error(&e);
 	}
 	g_free(p);
+	g_free(n);
+}
+
+static void
+load_expl(kenchi_reports_t *rx, int lang)
+{
+	char *n = g_strdup_printf("explanations.%s", langs[lang]);
+	char *p = kenchi_config_data_path(rx->cfg, n);
+	GError *e = NULL;
+
+	rx->expl_tried[lang] = TRUE;
+	if ((rx->expl[lang] = kenchi_explanations_load(p, &e)) == NULL) {
+		g_string_append_printf(rx->errors, "%s\n", e->message);
+		g_clear_error(&e);
+	}
+	g_free(p);
+	g_free(n);
+}
+
+const kenchi_report_template_t *
+kenchi_reports_tpl(kenchi_reports_t *rx, kenchi_tpl_kind_t kind, int lang)
+{
+	const kenchi_report_template_t *t;
+
+	if (!tpl_paired(kind))
+		lang = 0;
+	if (!rx->lazy)
+		return rx->tpl[kind][lang];
+	g_mutex_lock(&rx->lock);
+	if (!rx->tpl_tried[kind][lang])
+		load_tpl(rx, kind, lang);
+	t = rx->tpl[kind][lang];
+	g_mutex_unlock(&rx->lock);
 	return t;
+}
+
+GHashTable *
+kenchi_reports_expl(kenchi_reports_t *rx, int lang)
+{
+	GHashTable *h;
+
+	if (!rx->lazy)
+		return rx->expl[lang];
+	g_mutex_lock(&rx->lock);
+	if (!rx->expl_tried[lang])
+		load_expl(rx, lang);
+	h = rx->expl[lang];
+	g_mutex_unlock(&rx->lock);
+	return h;
+}
+
+const char *
+kenchi_reports_error(const kenchi_reports_t *rx)
+{
+	return rx && rx->errors->len ? rx->errors->str : NULL;
+}
+
+kenchi_reports_t *
+kenchi_reports_new_lazy(const kenchi_config_t *cfg)
+{
+	kenchi_reports_t *rx = g_new0(kenchi_reports_t, 1);
+
+	rx->cfg = cfg;
+	rx->lazy = TRUE;
+	g_mutex_init(&rx->lock);
+	rx->errors = g_string_new(NULL);
+	return rx;
 }
 
 kenchi_reports_t *
 kenchi_reports_new(const kenchi_config_t *cfg, GError **error)
 {
-	static const char *const langs[] = { "ja", "en" };
-	kenchi_reports_t *rx = g_new0(kenchi_reports_t, 1);
-	GString *errs = g_string_new(NULL);
-	int i;
+	kenchi_reports_t *rx = kenchi_reports_new_lazy(cfg);
+	int k, i;
 
-	rx->cfg = cfg;
-	for (i = 0; i < 2; i++) {
-		char *n;
-
-		n = g_strdup_printf("first-report.%s", langs[i]);
-		rx->first[i] = load_template(cfg, n, errs);
-		g_free(n);
-		n = g_strdup_printf("analyst-notice.%s", langs[i]);
-		rx->notice[i] = load_template(cfg, n, errs);
-		g_free(n);
-		n = g_strdup_printf("second-report.%s", langs[i]);
-		rx->second[i] = load_template(cfg, n, errs);
-		g_free(n);
-		n = g_strdup_printf("explanations.%s", langs[i]);
-		{
-			char *p = kenchi_config_data_path(cfg, n);
-			GError *e = NULL;
-			if ((rx->expl[i] = kenchi_explanations_load(p, &e)) == NULL) {
-				g_string_append_printf(errs, "%s\n", e->message);
-				g_clear_error(&e);
-			}
-			g_free(p);
-		}
-		g_free(n);
-	}
-	rx->transcript = load_template(cfg, "transcript.en", errs);
-	rx->custnotice = load_template(cfg, "customer-reply-notice.en", errs);
-	if (errs->len) {
-		g_strchomp(errs->str);
-		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, errs->str);
-		g_string_free(errs, TRUE);
+	/* Everything now, so that a broken file is reported at start. */
+	for (k = 0; k < KENCHI_TPL_N; k++)
+		for (i = 0; i < (tpl_paired(k) ? 2 : 1); i++)
+			load_tpl(rx, k, i);
+	for (i = 0; i < 2; i++)
+		load_expl(rx, i);
+	rx->lazy = FALSE;
+	if (rx->errors->len) {
+		g_strchomp(rx->errors->str);
+		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, rx->errors->str);
 		kenchi_reports_free(rx);
 		return NULL;
 	}
-	g_string_free(errs, TRUE);
 	return rx;
 }
 
@@ -93,15 +147,14 @@ kenchi_reports_free(kenchi_reports_t *rx)
 {
 	if (rx == NULL)
 		return;
-	for (int i = 0; i < 2; i++) {
-		kenchi_report_template_free(rx->first[i]);
-		kenchi_report_template_free(rx->notice[i]);
-		kenchi_report_template_free(rx->second[i]);
+	for (int k = 0; k < KENCHI_TPL_N; k++)
+		for (int i = 0; i < 2; i++)
+			kenchi_report_template_free(rx->tpl[k][i]);
+	for (int i = 0; i < 2; i++)
 		if (rx->expl[i])
 			g_hash_table_unref(rx->expl[i]);
-	}
-	kenchi_report_template_free(rx->transcript);
-	kenchi_report_template_free(rx->custnotice);
+	g_mutex_clear(&rx->lock);
+	g_string_free(rx->errors, TRUE);
 	g_free(rx->key);
 	g_free(rx);
 }
@@ -209,21 +262,22 @@ static const char *
 explanation_for(kenchi_reports_t *rx, int lang, JsonNode *first)
 {
 	JsonObject *o = first && JSON_NODE_HOLDS_OBJECT(first) ? json_node_get_object(first) : NULL;
+	GHashTable *expl = o ? kenchi_reports_expl(rx, lang) : NULL;
 	const char *text = NULL;
 
-	if (o == NULL || rx->expl[lang] == NULL)
+	if (expl == NULL)
 		return NULL;
 	/* A Cloud IOC is explained by its own name when the table knows it. */
 	if (json_object_has_member(o, "cloud_ioc")) {
 		const char *ioc = json_object_get_string_member_with_default(
 		    json_object_get_object_member(o, "cloud_ioc"), "short_description", NULL);
 		char *k = ioc ? g_utf8_casefold(ioc, -1) : NULL;
-		if (k && g_hash_table_contains(rx->expl[lang], k))
-			text = g_hash_table_lookup(rx->expl[lang], k);
+		if (k && g_hash_table_contains(expl, k))
+			text = g_hash_table_lookup(expl, k);
 		g_free(k);
 	}
 	if (text == NULL)
-		text = kenchi_explanation_lookup(rx->expl[lang],
+		text = kenchi_explanation_lookup(expl,
 		    json_object_get_string_member_with_default(o, "event_type", "default"));
 	return text;
 }
@@ -364,7 +418,9 @@ build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint
 	int lang = kenchi_report_lang(c ? c->language : "ja");
 
 	*subject = *raw = *rcpts = NULL;
-	kenchi_report_template_render(rx->first[lang], ctx, subject, &body);
+	if (kenchi_reports_tpl(rx, KENCHI_TPL_FIRST, lang) == NULL)
+		return KENCHI_CONFIG;
+	kenchi_report_template_render(kenchi_reports_tpl(rx, KENCHI_TPL_FIRST, lang), ctx, subject, &body);
 	*rcpts = join_rcpts(c ? c->report_to : NULL, c ? c->report_cc : NULL);
 	if (c == NULL || c->report_to == NULL || c->report_to[0] == NULL) {
 		/* No recipient: keep the rendered body so that preview works. */
@@ -473,7 +529,7 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 		return rc;
 	/* Replies come back to soc+case-N-TOKEN@domain: the token authenticates. */
 	reply_to = kenchi_report_token_address(rx, case_id);
-	rc = kenchi_report_queue_rendered(rx, st, rx->notice[kenchi_report_lang(c ? c->language : "ja")], ctx, "notice", "analyst-notice",
+	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_NOTICE, kenchi_report_lang(c ? c->language : "ja")), ctx, "notice", "analyst-notice",
 	    case_id, customer, rx->cfg->analysts, NULL, "utf-8", NULL, NULL, reply_to, now, NULL);
 	json_node_unref(ctx);
 	g_free(reply_to);
@@ -641,6 +697,8 @@ kenchi_report_queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const ken
 	gint64 id = 0;
 	kenchi_status_t rc;
 
+	if (tpl == NULL)
+		return KENCHI_CONFIG;   /* lazy: it did not load (kenchi_reports_error) */
 	kenchi_report_template_render(tpl, ctx, &subject, &body);
 	from = from_header(rx->cfg);
 	addr = from_addr(rx->cfg);

@@ -18,6 +18,12 @@ typedef struct kenchi_reports kenchi_reports_t;
 /* Load templates/ and data/explanations.* below CFG's data root.  NULL with
  * *error ("file:line: message" lines) when any of them is broken. */
 kenchi_reports_t *kenchi_reports_new(const kenchi_config_t *cfg, GError **error);
+/* The same, but each template is compiled at its first use: for the
+ * delivery hook, which renders one report or none.  A template that fails
+ * then makes the call that needed it return KENCHI_CONFIG, and
+ * kenchi_reports_error() says why (file:line). */
+kenchi_reports_t *kenchi_reports_new_lazy(const kenchi_config_t *cfg);
+const char *kenchi_reports_error(const kenchi_reports_t *rx);
 void kenchi_reports_free(kenchi_reports_t *rx);
 
 /* The data a template sees for CASE_IDS (the first leads) of CUSTOMER.

@@ -135,7 +135,12 @@ kenchi_report_build_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 	c = kenchi_config_customer(rx->cfg, customer);
 	ctx = second_context(rx, st, case_id, &f, customer, &rc);
 	if (ctx) {
-		kenchi_report_template_render(rx->second[kenchi_report_lang(c ? c->language : "ja")], ctx, subject, body);
+		const kenchi_report_template_t *t = kenchi_reports_tpl(rx, KENCHI_TPL_SECOND,
+		    kenchi_report_lang(c ? c->language : "ja"));
+		if (t)
+			kenchi_report_template_render(t, ctx, subject, body);
+		else
+			rc = KENCHI_CONFIG;
 		json_node_unref(ctx);
 	}
 	kenchi_findings_clear(&f);
@@ -178,7 +183,7 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 		goto done;
 	/* Threaded under the first report. */
 	first_mid = f.first_report ? kenchi_store_outbox_message_id(st, f.first_report) : NULL;
-	rc = kenchi_report_queue_rendered(rx, st, rx->second[kenchi_report_lang(c->language)], ctx, "second_report", "second_report", case_id, customer,
+	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_SECOND, kenchi_report_lang(c->language)), ctx, "second_report", "second_report", case_id, customer,
 	    c->report_to, c->report_cc, c->charset, first_mid, first_mid, NULL, now, &id);
 	json_node_unref(ctx);
 	if (rc == KENCHI_OK) {
@@ -209,7 +214,7 @@ kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 
 	if (c)
 		json_object_set_string_member(c, "token", tok);
 	reply_to = kenchi_report_token_address(rx, case_id);
-	rc = kenchi_report_queue_rendered(rx, st, rx->transcript, ctx, "transcript", "transcript", case_id, NULL, rcpt, NULL, "utf-8",
+	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_TRANSCRIPT, 0), ctx, "transcript", "transcript", case_id, NULL, rcpt, NULL, "utf-8",
 	    in_reply_to, in_reply_to, reply_to, now, NULL);
 	g_free(reply_to);
 	g_free(tok);
@@ -233,7 +238,7 @@ kenchi_report_queue_customer_notice(kenchi_reports_t *rx, kenchi_store_t *st, gi
 		json_object_set_string_member(c, "token", tok);
 		g_free(tok);
 	}
-	return kenchi_report_queue_rendered(rx, st, rx->custnotice, ctx, "notice", "customer-reply-notice", case_id, customer,
+	return kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_CUSTNOTICE, 0), ctx, "notice", "customer-reply-notice", case_id, customer,
 	    rx->cfg->analysts, NULL,
 	    "utf-8", NULL, NULL, NULL, now, NULL);
 }

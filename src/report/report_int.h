@@ -7,17 +7,33 @@
 #include "report/report.h"
 #include "report/template.h"
 
+/* The templates, by kind; the pairs by language ([0] ja, [1] en), the
+ * transcript and the customer-reply notice in [0] only (English). */
+typedef enum {
+	KENCHI_TPL_FIRST, KENCHI_TPL_NOTICE, KENCHI_TPL_SECOND, KENCHI_TPL_TRANSCRIPT, KENCHI_TPL_CUSTNOTICE,
+	KENCHI_TPL_N
+} kenchi_tpl_kind_t;
+
 struct kenchi_reports {
 	const kenchi_config_t *cfg;
-	kenchi_report_template_t *first[2];   /* [0] ja, [1] en */
-	kenchi_report_template_t *notice[2];
-	kenchi_report_template_t *second[2];
-	kenchi_report_template_t *transcript;
-	kenchi_report_template_t *custnotice;
+	/* kenchi_reports_new_lazy: each template and table is loaded at its
+	 * first use (under LOCK), and a failure is kept in ERRORS. */
+	gboolean lazy;
+	GMutex lock;
+	GString *errors;
+	kenchi_report_template_t *tpl[KENCHI_TPL_N][2];
+	gboolean tpl_tried[KENCHI_TPL_N][2];
 	GHashTable *expl[2];
+	gboolean expl_tried[2];
 	guchar *key;
 	gsize key_len;
 };
+
+/* The template KIND in LANG (0 or 1), loaded now if it was not; NULL when
+ * it cannot be (the reason is in kenchi_reports_error()). */
+const kenchi_report_template_t *kenchi_reports_tpl(kenchi_reports_t *rx, kenchi_tpl_kind_t kind, int lang);
+/* The explanations table of LANG, or NULL. */
+GHashTable *kenchi_reports_expl(kenchi_reports_t *rx, int lang);
 
 /* 0 for Japanese, 1 for English: the index of a template pair. */
 int kenchi_report_lang(const char *lang);

@@ -134,12 +134,13 @@ bad=$KT_TMP/badtpl
 mkdir -p "$bad"
 cp -r "$KT_TOP/data" "$KT_TOP/templates" "$bad/"
 printf '{{#events}}never closed\n' > "$bad/templates/first-report.en"
+printf '{{#events}}never closed\n' > "$bad/templates/first-report.ja"
 bdb=$KT_TMP/badtpl.db
 KENCHI_DB=$bdb KENCHI_DATADIR=$bad "$KENCHI" deliver <"$FIX/mail/notalert-newsletter.eml" 2>/dev/null
 is $? 0 "broken template: a newsletter is still stored"
 KENCHI_DB=$bdb KENCHI_DATADIR=$bad "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>"$KT_TMP/badtpl.err"
 is $? 78 "broken template: a new alert exits 78"
-like "$(cat "$KT_TMP/badtpl.err")" "first-report.en" "... naming the template"
+like "$(cat "$KT_TMP/badtpl.err")" "first-report.ja" "... naming the template"
 is "$(KENCHI_DB=$bdb sql 'select count(*) from messages')" 1 "... and is not stored (the recipe keeps it)"
 KENCHI_DB=$KT_TMP/good.db "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
 cp "$KT_TMP/good.db" "$bdb"; rm -f "$bdb-wal" "$bdb-shm"
