@@ -504,19 +504,46 @@ done:
 	return st;
 }
 
-/* Fetch UIDS[0..n) (one UID FETCH), hand them to deliver(), mark them. */
+/* One UID FETCH's worth: fetched on the account's thread, delivered
+ * (parsed and committed) on a thread of its own while the next batch is
+ * fetched, then marked on the account's thread again.  The connection
+ * is only ever used by the account's thread; the sink only by one
+ * delivering thread at a time. */
+typedef struct {
+	kenchi_imap_t *c;
+	const guint32 *uids;
+	guint n;
+	gint64 top;
+	clist *res;              /* the FETCH response that MSGS point into */
+	GArray *msgs;            /* kenchi_imap_msg_t */
+	kenchi_status_t st;      /* deliver()'s */
+	GThread *thread;
+} batch_t;
+
+static void
+batch_free(batch_t *b)
+{
+	if (b == NULL)
+		return;
+	if (b->msgs)
+		g_array_unref(b->msgs);
+	if (b->res)
+		mailimap_fetch_list_free(b->res);
+	g_free(b);
+}
+
+/* UID FETCH of UIDS[0..n) into a new batch (*OUT). */
 static kenchi_status_t
-fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n)
+fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n, batch_t **out)
 {
 	struct mailimap_set *set = uid_set(uids, n);
 	struct mailimap_fetch_type *ft;
 	clist *res = NULL;
 	clistiter *it, *jt;
-	GArray *msgs;
-	kenchi_status_t st;
-	gint64 top = uids[n - 1];
+	batch_t *b;
 	int r;
 
+	*out = NULL;
 	if (set == NULL)
 		return KENCHI_TEMP;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
@@ -529,7 +556,13 @@ fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n)
 	if (r != MAILIMAP_NO_ERROR)
 		return classify(c, r, "UID FETCH");
 	c->stats.fetch_commands++;
-	msgs = g_array_sized_new(FALSE, TRUE, sizeof(kenchi_imap_msg_t), n);
+	b = g_new0(batch_t, 1);
+	b->c = c;
+	b->uids = uids;
+	b->n = n;
+	b->top = uids[n - 1];
+	b->res = res;
+	b->msgs = g_array_sized_new(FALSE, TRUE, sizeof(kenchi_imap_msg_t), n);
 	for (it = clist_begin(res); it; it = clist_next(it)) {
 		struct mailimap_msg_att *ma = clist_content(it);
 		kenchi_imap_msg_t m = { 0, NULL, 0 };
@@ -547,32 +580,59 @@ fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n)
 			}
 		}
 		/* Unsolicited FETCH responses (flag changes) carry no body. */
-		if (m.uid > c->last_uid && m.uid <= top && m.raw)
-			g_array_append_val(msgs, m);
+		if (m.uid > c->last_uid && m.uid <= b->top && m.raw)
+			g_array_append_val(b->msgs, m);
 	}
-	/* Requested UIDs that did not come back were expunged meanwhile: the
-	 * position still moves past them (TOP). */
-	st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, top, (kenchi_imap_msg_t *)msgs->data, msgs->len);
+	*out = b;
+	return KENCHI_OK;
+}
+
+/* Requested UIDs that did not come back were expunged meanwhile: the
+ * position still moves past them (TOP). */
+static gpointer
+deliver_thread(gpointer data)
+{
+	batch_t *b = data;
+	kenchi_imap_t *c = b->c;
+
+	b->st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, b->top, (kenchi_imap_msg_t *)b->msgs->data,
+	    b->msgs->len);
+	return NULL;
+}
+
+/* Wait for B's delivery; after its commit, move the position and mark the
+ * messages.  Frees B. */
+static kenchi_status_t
+finish_batch(kenchi_imap_t *c, batch_t *b)
+{
+	kenchi_status_t st;
+
+	if (b->thread)
+		g_thread_join(b->thread);
+	else
+		deliver_thread(b);
+	st = b->st;
 	if (st == KENCHI_OK) {
-		c->last_uid = top;
-		c->stats.fetched += msgs->len;
-		say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, msgs->len, top);
-		st = mark_done(c, uids, n);
+		c->last_uid = b->top;
+		c->stats.fetched += b->msgs->len;
+		say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, b->msgs->len, b->top);
+		st = mark_done(c, b->uids, b->n);
 	} else
 		say(c, KENCHI_IMAP_LOG_WARN, "deliver failed (%s): %u message(s) stay unmarked for the next try",
-		    kenchi_status_to_string(st), msgs->len);
-	g_array_unref(msgs);
-	mailimap_fetch_list_free(res);
+		    kenchi_status_to_string(st), b->msgs->len);
+	batch_free(b);
 	return st;
 }
 
 /* SYNC: what is new is every UID above the committed one; fetch it in
- * batches of `batch` UIDs (one round trip each). */
+ * batches of `batch` UIDs (one round trip each), each fetched while the
+ * one before is being stored. */
 static kenchi_status_t
 st_sync(kenchi_imap_t *c, volatile gint *stop)
 {
 	GArray *uids = NULL;
-	kenchi_status_t st;
+	batch_t *cur = NULL, *next;
+	kenchi_status_t st, st2;
 	guint i;
 
 	if (c->last_uid >= G_MAXUINT32)
@@ -583,8 +643,29 @@ st_sync(kenchi_imap_t *c, volatile gint *stop)
 		return st;
 	if (uids->len)
 		say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
-	for (i = 0; i < uids->len && st == KENCHI_OK && !stopped(stop); i += (guint)c->a->batch)
-		st = fetch_batch(c, &g_array_index(uids, guint32, i), MIN((guint)c->a->batch, uids->len - i));
+	for (i = 0; i < uids->len && st == KENCHI_OK && !stopped(stop); i += (guint)c->a->batch) {
+		st = fetch_batch(c, &g_array_index(uids, guint32, i), MIN((guint)c->a->batch, uids->len - i), &next);
+		/* The batch before is committed (or not) before this one is
+		 * handed over: positions move in order. */
+		if (cur) {
+			st2 = finish_batch(c, cur);
+			cur = NULL;
+			if (st == KENCHI_OK)
+				st = st2;
+		}
+		if (st != KENCHI_OK) {
+			batch_free(next);
+			break;
+		}
+		next->thread = g_thread_try_new("imap-store", deliver_thread, next, NULL);
+		cur = next;
+	}
+	/* SIGTERM finishes the batch in hand. */
+	if (cur) {
+		st2 = finish_batch(c, cur);
+		if (st == KENCHI_OK)
+			st = st2;
+	}
 	g_array_unref(uids);
 	return st;
 }
