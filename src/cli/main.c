@@ -1,8 +1,8 @@
 /* main.c: global options and the dispatch table.  Every command returns an
  * exit code; the mapping from statuses is kenchi_status_to_exit().
  *
- * Built twice.  `kenchi` (KENCHI_LITE) links GLib, GMime, PCRE2, SQLite and
- * json-glib only: the delivery hook runs once per message, and loading
+ * Built twice.  `kenchi` (KENCHI_LITE) links GLib, GMime, PCRE2, SQLite,
+ * json-glib and (statically) nettle only: the delivery hook runs once per message, and loading
  * libetpan's and libesmtp's TLS stacks (GnuTLS, OpenSSL, SASL, p11-kit)
  * cost more than the delivery itself.  `kenchi-net` is the whole program;
  * the commands that talk to a server (send, run, imap) are handed
