@@ -191,6 +191,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		return rc;
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		return rc;
+	kenchi_store_bulk(app->st);
 	/* Every argument must exist before anything is stored: a typo in the
 	 * last one should not leave the others half done. */
 	for (i = 1; i < (guint)argc; i++)

@@ -4,7 +4,7 @@
  * read later, in the worker threads.
  *
  * The walk streams: memory does not grow with the number of messages, only
- * with the names of one chunk of one directory (CHUNK names, sorted; a
+ * with the names of one chunk of one directory (16,384 names, sorted; a
  * bigger directory is taken chunk by chunk, each sorted, in the order the
  * file system lists them). */
 #ifndef KENCHI_IMPORT_LIST_H

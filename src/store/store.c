@@ -136,6 +136,18 @@ fail:
 	return rc;
 }
 
+/* SQLite's page cache is 2 MB by default: an import into a database that
+ * has outgrown it reads the index pages it needs for each message back from
+ * the OS (pread), a quarter of the store thread's time at 90,000 messages.
+ * 4 MB keeps them (39 s -> about 32 s), for 2 MB more of the 32 MB that an
+ * import may use; 8 MB was not much faster and went over. */
+void
+kenchi_store_bulk(kenchi_store_t *st)
+{
+	if (st && st->db)
+		sqlite3_exec(st->db, "PRAGMA cache_size=-4000", NULL, NULL, NULL);
+}
+
 void
 kenchi_store_close(kenchi_store_t *st)
 {

@@ -24,6 +24,8 @@ typedef struct kenchi_store kenchi_store_t;
  * says why on failure. */
 kenchi_status_t kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, char **errmsg);
 void kenchi_store_close(kenchi_store_t *st);
+/* For a bulk import: a bigger page cache (see store.c). */
+void kenchi_store_bulk(kenchi_store_t *st);
 /* The last SQLite error, for the command layer's message. */
 const char *kenchi_store_errmsg(kenchi_store_t *st);
 int kenchi_store_schema_version(kenchi_store_t *st);
