@@ -600,38 +600,44 @@ deliver_thread(gpointer data)
 	return NULL;
 }
 
-/* Wait for B's delivery; after its commit, move the position and mark the
- * messages.  Frees B. */
+/* Wait for B's delivery; after its commit, move the position. */
 static kenchi_status_t
-finish_batch(kenchi_imap_t *c, batch_t *b)
+wait_batch(kenchi_imap_t *c, batch_t *b)
 {
-	kenchi_status_t st;
-
 	if (b->thread)
 		g_thread_join(b->thread);
 	else
 		deliver_thread(b);
-	st = b->st;
-	if (st == KENCHI_OK) {
+	b->thread = NULL;
+	if (b->st == KENCHI_OK) {
 		c->last_uid = b->top;
 		c->stats.fetched += b->msgs->len;
 		say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, b->msgs->len, b->top);
-		st = mark_done(c, b->uids, b->n);
 	} else
 		say(c, KENCHI_IMAP_LOG_WARN, "deliver failed (%s): %u message(s) stay unmarked for the next try",
-		    kenchi_status_to_string(st), b->msgs->len);
+		    kenchi_status_to_string(b->st), b->msgs->len);
+	return b->st;
+}
+
+/* Mark B's messages (they are committed) and free B. */
+static kenchi_status_t
+mark_batch(kenchi_imap_t *c, batch_t *b)
+{
+	kenchi_status_t st = mark_done(c, b->uids, b->n);
+
 	batch_free(b);
 	return st;
 }
 
 /* SYNC: what is new is every UID above the committed one; fetch it in
- * batches of `batch` UIDs (one round trip each), each fetched while the
- * one before is being stored. */
+ * batches of `batch` UIDs (one round trip each).  The server and kenchi
+ * work at once: batch N+1 is fetched while batch N is stored, and batch N
+ * is moved while batch N+1 is stored. */
 static kenchi_status_t
 st_sync(kenchi_imap_t *c, volatile gint *stop)
 {
 	GArray *uids = NULL;
-	batch_t *cur = NULL, *next;
+	batch_t *cur = NULL, *next = NULL;
 	kenchi_status_t st, st2;
 	guint i;
 
@@ -647,22 +653,29 @@ st_sync(kenchi_imap_t *c, volatile gint *stop)
 		st = fetch_batch(c, &g_array_index(uids, guint32, i), MIN((guint)c->a->batch, uids->len - i), &next);
 		/* The batch before is committed (or not) before this one is
 		 * handed over: positions move in order. */
+		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
+		if (st == KENCHI_OK)
+			st = st2;
+		if (st == KENCHI_OK)
+			next->thread = g_thread_try_new("imap-store", deliver_thread, next, NULL);
+		else
+			g_clear_pointer(&next, batch_free);
+		/* A committed batch is marked even when what follows failed. */
 		if (cur) {
-			st2 = finish_batch(c, cur);
-			cur = NULL;
+			st2 = cur->st == KENCHI_OK ? mark_batch(c, cur) : (batch_free(cur), KENCHI_OK);
 			if (st == KENCHI_OK)
 				st = st2;
 		}
-		if (st != KENCHI_OK) {
-			batch_free(next);
-			break;
-		}
-		next->thread = g_thread_try_new("imap-store", deliver_thread, next, NULL);
 		cur = next;
+		next = NULL;
 	}
-	/* SIGTERM finishes the batch in hand. */
+	/* SIGTERM, or a failure: finish the batch in hand. */
 	if (cur) {
-		st2 = finish_batch(c, cur);
+		st2 = wait_batch(c, cur);
+		if (st2 == KENCHI_OK)
+			st2 = mark_batch(c, cur);
+		else
+			batch_free(cur);
 		if (st == KENCHI_OK)
 			st = st2;
 	}

@@ -210,7 +210,7 @@ load_account(const kenchi_config_t *cfg, const char *group, GString *errors)
 		err_at(errors, cfg, group, "customer", "no [customer %s] section", a->customer);
 		bad = TRUE;
 	}
-	a->batch = get_int(cfg, errors, group, "batch", 200, 1, 10000, &bad);
+	a->batch = get_int(cfg, errors, group, "batch", 500, 1, 10000, &bad);
 	a->idle_max_s = get_duration(cfg, errors, group, "idle_max", 25 * 60, 10, IDLE_LIMIT_S - 1,
 	    "must be under 29m (RFC 2177: the server may drop an IDLE after 30m)", &bad);
 	a->poll_s = get_duration(cfg, errors, group, "poll", 60, 1, 24 * 3600, "must be from 1s to 24h", &bad);

@@ -19,7 +19,7 @@
  *   # customer: optional, as --customer
  *   customer = acme
  *   # batch: messages per UID FETCH; idle_max < 29m (RFC 2177); poll without IDLE
- *   batch = 200
+ *   batch = 500
  *   idle_max = 25m
  *   poll = 60s
  *

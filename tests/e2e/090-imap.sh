@@ -67,6 +67,7 @@ tls = none
 user = alice
 password_file = $KT_TMP/pw
 processed = Processed
+batch = 200
 
 [imap flagged]
 host = 127.0.0.1
@@ -130,7 +131,7 @@ before_ev=$(sql "select count(*) from events")
 is $? 0 "a 300-message backlog: exit 0"
 is "$(imap_msgs)" 305 "every message stored once"
 is "$(( $(sql "select count(*) from events") - before_ev ))" 300 "300 new events"
-is "$(grep -c 'committed .* message(s) up to uid' "$KT_TMP/err2")" 2 "fetched in two UID FETCH batches of up to 200"
+is "$(grep -c 'committed .* message(s) up to uid' "$KT_TMP/err2")" 2 "fetched in two UID FETCH batches of up to 200 (batch = 200)"
 is "$(imap_count alice INBOX)|$(imap_count alice Processed)" "0|305" "all moved"
 
 # ---------------------------------------------------------------- flag mode over STARTTLS
