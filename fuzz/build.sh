@@ -39,8 +39,8 @@ EOC
 if cmp -s "$out/config.h.new" "$out/config.h" 2>/dev/null; then rm -f "$out/config.h.new"; else mv "$out/config.h.new" "$out/config.h"; fi
 
 etpan_libs=$(pkg-config --libs libetpan | sed 's/-specs=[^ ]*//g')
-PKG_CFLAGS=$(pkg-config --cflags gmime-3.0 json-glib-1.0 glib-2.0 gio-2.0 libpcre2-8 sqlite3 libesmtp-1.0 libetpan | sed 's/-specs=[^ ]*//g')
-PKG_LIBS="$(pkg-config --libs gmime-3.0 json-glib-1.0 glib-2.0 gio-2.0 libpcre2-8 sqlite3 libesmtp-1.0) $etpan_libs -lpthread"
+PKG_CFLAGS=$(pkg-config --cflags gmime-3.0 json-glib-1.0 glib-2.0 gio-2.0 libpcre2-8 sqlite3 nettle libesmtp-1.0 libetpan | sed 's/-specs=[^ ]*//g')
+PKG_LIBS="$(pkg-config --libs gmime-3.0 json-glib-1.0 glib-2.0 gio-2.0 libpcre2-8 sqlite3 nettle libesmtp-1.0) $etpan_libs -lpthread"
 
 # UBSan stays recoverable so that a suppressions file can hold known,
 # reported issues during long campaigns; UBSAN_OPTIONS=halt_on_error=1 (set
@@ -59,7 +59,7 @@ if [ "$(cat "$out/cflags" 2>/dev/null)" != "$CC $CFLAGS" ]; then
 	printf '%s' "$CC $CFLAGS" > "$out/cflags"
 fi
 
-srcs=$(cd "$top/src" && find . -name '*.c' ! -path './cli/*' | sed 's|^\./||' | sort)
+srcs=$(cd "$top/src" && find . -name '*.c' ! -path './cli/*' ! -name 'gen-*.c' | sed 's|^\./||' | sort)
 todo=""
 for s in $srcs; do
 	o="$out/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"

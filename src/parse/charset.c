@@ -349,8 +349,7 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
             kenchi_charset_ascii_copy(bytes, len, out, &lossy);
     } else if (!canon) {
         kenchi_charset_guess_decode(bytes, len, out, &lossy);
-    } else if (canon == (const char *)KENCHI_CHARSET_ISO2022JP ||
-               strcmp(canon, KENCHI_CHARSET_ISO2022JP) == 0) {
+    } else if (strcmp(canon, KENCHI_CHARSET_ISO2022JP) == 0) {
         kenchi_charset_iso2022jp_decode(bytes, len, out, &lossy);
     } else if (strcmp(canon, "UTF-8") == 0) {
         if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
