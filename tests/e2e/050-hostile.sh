@@ -126,6 +126,11 @@ out=$("$KENCHI" parse "$KT_TMP/empty-object.json")
 like "$out" '"kind":"error"' "{} is an error, not an alert with an empty event"
 like "$out" '"events":\[\]' "... and yields no event"
 
+# An unpaired UTF-16 surrogate escape is refused before json-glib, which
+# leaks on one (fixtures/fuzz-regressions/apijson-surrogate-leak).
+out=$("$KENCHI" parse "$FIX/fuzz-regressions/apijson-surrogate-leak")
+like "$out" 'unpaired UTF-16 surrogate' "an unpaired surrogate escape is an error with its reason"
+
 # Lines of thousands of spaces between a label and nothing: the `line` rule
 # must not rescan them for each label length (2.5 s for 8 MB before; the
 # time is bench/hostile's, the `timeout` only catches a regression to
