@@ -1,7 +1,7 @@
 #!/bin/bash
 # 130-load: the short form of bench/load.  8 concurrent `kenchi deliver`
-# loops of 60 messages each run while the daemon ingests a maildir and
-# sends: no message lost or duplicated, every exit 0 or 75, every 75
+# loops of 60 messages each run while the daemon ingests a maildir and an
+# IMAP mailbox (Dovecot) and sends: no message lost or duplicated, every exit 0 or 75, every 75
 # succeeds on retry, everything sent; the p99 deliver latency is reported,
 # never asserted (bench/load --per 2000 is the full form).
 . "$(dirname "$0")/../lib/tap.sh"
@@ -9,13 +9,15 @@
 
 LOOPS=${KENCHI_LOAD_LOOPS:-8} PER=${KENCHI_LOAD_PER:-60}
 R=$KT_TMP/result
-KENCHI=$KENCHI bash "$KT_TOP/bench/load" --loops "$LOOPS" --per "$PER" --maildir "$PER" --result "$R" >"$KT_TMP/out" 2>&1
+KENCHI=$KENCHI bash "$KT_TOP/bench/load" --loops "$LOOPS" --per "$PER" --maildir "$PER" --imap "$PER" --result "$R" \
+    >"$KT_TMP/out" 2>&1
 brc=$?
 [ -s "$R" ] || { diag_file "$KT_TMP/out" 40; bail "bench/load produced no result (exit $brc)"; }
 diag "$(cat "$KT_TMP/out")"
 get() { sed -n "s/^$1=//p" "$R"; }
 
-is "$(get inputs)" $((LOOPS * PER + PER)) "$LOOPS x $PER delivered and $PER through the maildir"
+is "$(get inputs)" $((LOOPS * PER + 2 * PER)) "$LOOPS x $PER delivered, $PER through the maildir, $PER through IMAP"
+is "$(get imap_stored)" "$PER" "the daemon stored the IMAP mailbox's $PER"
 is "$(get messages)" "$(get inputs)" "every message stored"
 is "$(get lost)" 0 "0 messages lost"
 is "$(get duplicated)" 0 "0 messages duplicated"
