@@ -22,7 +22,10 @@
  *  - TLS verification is done here with GnuTLS, after the handshake and
  *    before LOGIN: libetpan 1.9 on GnuTLS verifies nothing itself
  *    (mailstream_ssl_set_server_certicate() is "not implemented" there).
- *    See tls_verify(). */
+ *    See tls_verify().
+ *  - Every stream gets a driver of ours stacked on libetpan's, which turns
+ *    end of file into an error: libetpan spins for ever on a connection
+ *    closed in the middle of a message body.  See imap_eof.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +37,7 @@
 #include <gnutls/x509.h>
 #include <libetpan/libetpan.h>
 #include "source/imap.h"
+#include "source/imap_eof.h"
 
 #define IO_TIMEOUT_S 60          /* one command's network timeout */
 #define BACKOFF_BASE_MS 1000
@@ -315,6 +319,7 @@ static kenchi_status_t
 st_connect(kenchi_imap_t *c)
 {
 	const kenchi_imap_account_t *a = c->a;
+	kenchi_status_t st;
 	int r;
 
 	c->imap = mailimap_new(0, NULL);
@@ -340,9 +345,9 @@ st_connect(kenchi_imap_t *c)
 			return r == MAILIMAP_ERROR_STREAM ? KENCHI_TEMP : KENCHI_FINAL;
 		}
 	}
-	if (a->tls != KENCHI_IMAP_TLS_NONE)
-		return tls_verify(c);
-	return KENCHI_OK;
+	if (a->tls != KENCHI_IMAP_TLS_NONE && (st = tls_verify(c)) != KENCHI_OK)
+		return st;
+	return kenchi_imap_eof_guard(c->imap->imap_stream) ? KENCHI_OK : KENCHI_TEMP;
 }
 
 /* LOGIN: a NO is FINAL (wrong user or password: retrying only locks the
