@@ -179,6 +179,10 @@ dovecot__launch() {     # start the master on the configured ports, wait
     dovecot -c "$DOVECOT_CONF" >"$KT_TMP/dovecot/dovecot.out" 2>&1 </dev/null ||
         { diag_file "$KT_TMP/dovecot/dovecot.out"; return 1; }
     kt_wait_port "$DOVECOT_PORT" 10 "$(dovecot__master_pid)" || return 1
+    # The port can answer before master.pid is written (seen once on a
+    # loaded machine): callers read the master's pid from it.
+    local t
+    for t in $(seq 100); do dovecot__master_pid >/dev/null && break; sleep 0.1; done
     if [ -n "${DOVECOT_SSL_PORT:-}" ]; then
         kt_wait_port "$DOVECOT_SSL_PORT" 10 || return 1
     fi
