@@ -167,12 +167,13 @@ hex4(const char *p, const char *end)
 	return v;
 }
 
-/* Does a string hold a \u escape of a UTF-16 surrogate that is not one half
- * of a pair?  json-glib 1.6 leaks its scanner's buffer on a high surrogate
- * followed by another escape that is not a low one (found by fuzzing), and
- * an unpaired surrogate is no character anyway: refuse the document. */
+/* Does a string hold an escape that is not JSON ("\x", "\u12G4") or a \u
+ * escape of a UTF-16 surrogate that is not one half of a pair?  json-glib
+ * 1.6 leaks its scanner's buffer on such escapes (found by fuzzing: a high
+ * surrogate followed by another escape, "\ud80P\u0041"), and none of them
+ * is a character anyway: refuse the document. */
 static gboolean
-json_bad_surrogate(const char *s, gsize len)
+json_bad_escape(const char *s, gsize len)
 {
 	const char *p = s, *end = s + len;
 	gboolean in_str = FALSE;
@@ -184,18 +185,25 @@ json_bad_surrogate(const char *s, gsize len)
 		}
 		if (*p == '"') {
 			in_str = FALSE;
-		} else if (*p == '\\' && p + 1 < end) {
-			int u = p[1] == 'u' ? hex4(p + 2, end) : -1;
-			if (u >= 0xDC00 && u <= 0xDFFF)
-				return TRUE;   /* a low half without its high one */
+		} else if (*p == '\\') {
+			int u;
+			if (p + 1 >= end)
+				return TRUE;
+			if (p[1] != 'u') {
+				if (p[1] == '\0' || strchr("\"\\/bfnrt", p[1]) == NULL)
+					return TRUE;
+				p++;   /* the escaped character */
+				continue;
+			}
+			if ((u = hex4(p + 2, end)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+				return TRUE;   /* not 4 hex digits, or a low half alone */
 			if (u >= 0xD800 && u <= 0xDBFF) {
 				int lo = p + 7 < end && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8, end) : -1;
 				if (lo < 0xDC00 || lo > 0xDFFF)
 					return TRUE;
-				p += 10;   /* past both escapes */
-				continue;
+				p += 6;    /* the low half's escape follows */
 			}
-			p++;   /* the escaped character */
+			p += 5;        /* the last hex digit */
 		}
 	}
 	return FALSE;
@@ -215,8 +223,8 @@ parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 		*why = g_strdup("more than one JSON value");
 		return FALSE;
 	}
-	if (json_bad_surrogate(s, len)) {
-		*why = g_strdup("a \\u escape of an unpaired UTF-16 surrogate");
+	if (json_bad_escape(s, len)) {
+		*why = g_strdup("an invalid escape, or a \\u escape of an unpaired UTF-16 surrogate");
 		return FALSE;
 	}
 	p = json_parser_new_immutable();
