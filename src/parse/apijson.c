@@ -114,42 +114,6 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped)
 	return (int)n;
 }
 
-/* Does the text hold more than one top-level JSON value ("{}{}", "1[]")?
- * json-glib 1.6 leaks the nodes of a second object or array, which an
- * attacker could send again and again to the daemon: refuse it first. */
-static gboolean
-json_second_value(const char *s, gsize len)
-{
-	int depth = 0;
-	gboolean in_str = FALSE, seen = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = FALSE;
-			continue;
-		}
-		if (c == '"') {
-			in_str = TRUE;
-			if (depth <= 0)
-				seen = TRUE;
-		} else if (c == '{' || c == '[') {
-			if (depth <= 0 && seen)
-				return TRUE;
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (--depth <= 0)
-				seen = TRUE;
-		} else if (depth <= 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-			seen = TRUE;
-		}
-	}
-	return FALSE;
-}
-
 /* The value of the 4 hex digits at P, or -1. */
 static int
 hex4(const char *p, const char *end)
@@ -167,46 +131,75 @@ hex4(const char *p, const char *end)
 	return v;
 }
 
-/* Does a string hold an escape that is not JSON ("\x", "\u12G4") or a \u
- * escape of a UTF-16 surrogate that is not one half of a pair?  json-glib
- * 1.6 leaks its scanner's buffer on such escapes (found by fuzzing: a high
+/* The escape at P (a backslash inside a string): FALSE when it is not JSON
+ * ("\x", "\u12G4") or a \u escape of a UTF-16 surrogate that is not one
+ * half of a pair; else TRUE, with *LAST at its last byte.  json-glib 1.6
+ * leaks its scanner's buffer on such escapes (found by fuzzing: a high
  * surrogate followed by another escape, "\ud80P\u0041"), and none of them
- * is a character anyway: refuse the document. */
+ * is a character anyway. */
 static gboolean
-json_bad_escape(const char *s, gsize len)
+escape_ok(const char *p, const char *end, const char **last)
 {
-	const char *p = s, *end = s + len;
-	gboolean in_str = FALSE;
+	int u, lo;
 
-	for (; p < end; p++) {
-		if (!in_str) {
-			in_str = *p == '"';
+	if (p + 1 >= end)
+		return FALSE;
+	if (p[1] != 'u') {
+		*last = p + 1;
+		return p[1] != '\0' && strchr("\"\\/bfnrt", p[1]) != NULL;
+	}
+	if ((u = hex4(p + 2, end)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+		return FALSE;   /* not 4 hex digits, or a low half alone */
+	if (u >= 0xD800 && u <= 0xDBFF) {
+		lo = p + 7 < end && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8, end) : -1;
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return FALSE;
+		p += 6;         /* the low half's escape follows */
+	}
+	*last = p + 5;
+	return TRUE;
+}
+
+/* One pass over the text before json-glib sees it.  *MULTI: it holds more
+ * than one top-level value ("{}{}", "1[]"): json-glib 1.6 leaks the nodes of
+ * a second object or array, which an attacker could send again and again to
+ * the daemon.  *BAD_ESCAPE: a string holds an escape escape_ok() refuses. */
+static void
+json_prescan(const char *s, gsize len, gboolean *multi, gboolean *bad_escape)
+{
+	const char *p, *end = s + len, *last;
+	int depth = 0;
+	gboolean in_str = FALSE, seen = FALSE;
+
+	*multi = *bad_escape = FALSE;
+	for (p = s; p < end; p++) {
+		char c = *p;
+		if (in_str) {
+			if (c == '\\') {
+				if (!escape_ok(p, end, &last)) {
+					*bad_escape = TRUE;
+					last = p + 1;
+				}
+				p = last;
+			} else if (c == '"')
+				in_str = FALSE;
 			continue;
 		}
-		if (*p == '"') {
-			in_str = FALSE;
-		} else if (*p == '\\') {
-			int u;
-			if (p + 1 >= end)
-				return TRUE;
-			if (p[1] != 'u') {
-				if (p[1] == '\0' || strchr("\"\\/bfnrt", p[1]) == NULL)
-					return TRUE;
-				p++;   /* the escaped character */
-				continue;
-			}
-			if ((u = hex4(p + 2, end)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
-				return TRUE;   /* not 4 hex digits, or a low half alone */
-			if (u >= 0xD800 && u <= 0xDBFF) {
-				int lo = p + 7 < end && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8, end) : -1;
-				if (lo < 0xDC00 || lo > 0xDFFF)
-					return TRUE;
-				p += 6;    /* the low half's escape follows */
-			}
-			p += 5;        /* the last hex digit */
+		if (c == '"') {
+			in_str = TRUE;
+			if (depth <= 0)
+				seen = TRUE;
+		} else if (c == '{' || c == '[') {
+			if (depth <= 0 && seen)
+				*multi = TRUE;
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth <= 0)
+				seen = TRUE;
+		} else if (depth <= 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			seen = TRUE;
 		}
 	}
-	return FALSE;
 }
 
 static gboolean
@@ -214,16 +207,18 @@ parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 {
 	JsonParser *p;
 	GError *err = NULL;
+	gboolean multi, bad_escape;
 
 	if (json_depth(s, len) > KENCHI_JSON_MAX_DEPTH) {
 		*why = g_strdup_printf("JSON nested deeper than %d levels", KENCHI_JSON_MAX_DEPTH);
 		return FALSE;
 	}
-	if (json_second_value(s, len)) {
+	json_prescan(s, len, &multi, &bad_escape);
+	if (multi) {
 		*why = g_strdup("more than one JSON value");
 		return FALSE;
 	}
-	if (json_bad_escape(s, len)) {
+	if (bad_escape) {
 		*why = g_strdup("an invalid escape, or a \\u escape of an unpaired UTF-16 surrogate");
 		return FALSE;
 	}
