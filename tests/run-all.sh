@@ -23,8 +23,20 @@ count() {   # count LOGFILE: add a test-suite.log's figures to the totals
     pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0})); skip=$((skip + ${s:-0}))
 }
 
+# why() TREE: the TAP comments of the failed tests of TREE, kept for the end:
+# CI shows the first and last lines of this run, and the reason belongs there.
+why=$(mktemp)
+trap 'rm -f "$why"' EXIT
+why() {
+    for t in $(grep -l '^:global-test-result: \(FAIL\|ERROR\)' $(find "$1" -name '*.trs' 2>/dev/null) 2>/dev/null); do
+        echo "== ${t%.trs} ($1)"
+        grep '^#' "${t%.trs}.log" | grep -v '^# \(PASS\|SKIP\|TOTAL\|XFAIL\|XPASS\|FAIL\|ERROR\):' | head -25
+    done >>"$why"
+}
+
 status=0
 make -j2 check || status=1
+why "$top/tests"
 if [ -f test-suite.log ]; then count test-suite.log; else fail=$((fail + 1)); fi
 [ $status -eq 0 ] || cat test-suite.log | grep -E '^(FAIL|ERROR)' | head -40
 
@@ -35,11 +47,16 @@ if [ "${KENCHI_NO_SANITIZERS:-0}" != 1 ]; then
     # The big fixtures are generated; the tap driver comes from autoreconf.
     ( cd "$san" && autoreconf -fi >/dev/null 2>&1 && ./configure -q --enable-sanitizers &&
       make -j2 -s && make -j2 check ) || status=1
+    why "$san/tests"
     if [ -f "$san/test-suite.log" ]; then count "$san/test-suite.log"; else fail=$((fail + 1)); fi
     [ $status -eq 0 ] || grep -E '^(FAIL|ERROR)' "$san/test-suite.log" 2>/dev/null | head -40
 fi
 if [ "${KENCHI_NO_FUZZ:-0}" != 1 ]; then
     if sh fuzz/smoke.sh "$top/_build/fuzz"; then pass=$((pass + 1)); else fail=$((fail + 1)); status=1; fi
+fi
+if [ -s "$why" ]; then
+    echo "---- why the failed tests failed (their TAP comments) ----"
+    head -60 "$why"
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] && [ $status -eq 0 ]

@@ -80,6 +80,38 @@ finalize_stmt(gpointer q)
 	sqlite3_finalize(q);
 }
 
+/* PRAGMA journal_mode answers with the mode it is in, and a change it
+ * could not make is not an error: it answers the old mode.  A new database
+ * left in rollback mode would make every reader block the writers, so
+ * the answer is checked, and a refusal is temporary (a reader held the
+ * brand-new file). */
+static kenchi_status_t
+set_wal(kenchi_store_t *st, char **errmsg)
+{
+	sqlite3_stmt *q;
+	int r, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		gboolean wal = FALSE;
+		r = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+		if (r == SQLITE_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *mode = (const char *)sqlite3_column_text(q, 0);
+			wal = mode && g_ascii_strcasecmp(mode, "wal") == 0;
+			r = SQLITE_OK;
+		}
+		sqlite3_finalize(q);
+		if (r != SQLITE_OK) {
+			*errmsg = g_strdup_printf("journal_mode=WAL: %s", sqlite3_errmsg(st->db));
+			return kenchi_store_status(st, r);
+		}
+		if (wal)
+			return KENCHI_OK;
+		g_usleep(100 * 1000);
+	}
+	*errmsg = g_strdup("the database stays out of WAL mode (journal_mode=WAL refused)");
+	return KENCHI_TEMP;
+}
+
 kenchi_status_t
 kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, char **errmsg)
 {
@@ -119,7 +151,9 @@ kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, c
 	 * more time in checkpoint fsyncs than in commits.  8192 pages lets the
 	 * WAL grow to 32 MB between checkpoints, and pages rewritten in that
 	 * time (index pages) are copied once. */
-	r = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	if ((rc = set_wal(st, errmsg)) != KENCHI_OK)
+		goto fail;
+	r = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 	    " PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=0;", NULL, NULL, NULL);
 	if (r != SQLITE_OK) {
 		*errmsg = g_strdup_printf("%s: %s", path, sqlite3_errmsg(st->db));

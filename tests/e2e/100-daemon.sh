@@ -57,8 +57,18 @@ wait_for() {   # wait_for SQL EXPECTED: poll the database, up to 15 s
     done
     return 1
 }
+# Poll the database only once the daemon has opened it, as 105 does: the
+# first query of a reader should not race the creation of the file.
+for i in $(seq 100); do grep -q "run: started" "$D/run.log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait_for "select count(*) from messages" 1
-ok $? "at start it takes what arrived while it was down"
+st=$?
+ok $st "at start it takes what arrived while it was down"
+if [ $st -ne 0 ]; then
+    # What CI shows of a failure is this output: say why here.
+    diag "daemon pid $pid: $(kill -0 "$pid" 2>/dev/null && echo alive || echo gone); $(ls -la "$D" "$MD/new" 2>&1 | tr '\n' ' ')"
+    diag "ps: $(ps -o pid,user,stat,etime,args -p "$pid" 2>&1 | tail -n +2)"
+    diag_file "$D/run.log" 30
+fi
 wait_for "select count(*) from outbox where kind = 'first_report' and state = 'sent'" 1
 ok $? "and the sender mails the first report"
 is "$(ls "$MD/new" | wc -l)|$(ls "$MD/cur" | wc -l)" "0|1" "the message moved from new/ to cur/ after its commit"
