@@ -75,11 +75,13 @@ start_sources(run_t *r)
 		g_ptr_array_add(r->maildirs, md);
 		if (!kenchi_maildir_watch(md, 60, &err)) {
 			kenchi_err("maildir %s: %s", mc->name, err);
-			g_free(err);
 		} else {
+			if (err)
+				kenchi_warn("maildir %s: %s", mc->name, err);
 			kenchi_info("source=maildir name=%s path=%s started", mc->name, path);
 			n++;
 		}
+		g_free(err);
 		g_free(path);
 	}
 	g_strfreev(groups);

@@ -49,6 +49,8 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 		rc = KENCHI_EXIT_FAIL;
 		goto out;
 	}
+	if (err)
+		kenchi_warn("watch: %s", err);
 	kenchi_info("watch: watching %s", argv[1]);
 	g_main_loop_run(loop);
 	rc = 0;

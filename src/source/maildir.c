@@ -167,7 +167,14 @@ on_retry(gpointer user)
 
 	md->retry_source = 0;
 	if (md->wd < 0 && !add_watch(md)) {
-		md->retry_source = g_timeout_add_seconds(1, on_retry, md);
+		/* No watch: the path is not there (yet), or the kernel is out
+		 * of inotify instances or watches (a per-user limit, shared by
+		 * every process of the mail user).  Scan anyway - a no-op while
+		 * the path is missing - so that the fallback is a poll every
+		 * second rather than a source that takes nothing. */
+		scan_now(md);
+		if (md->retry_source == 0)
+			md->retry_source = g_timeout_add_seconds(1, on_retry, md);
 		return G_SOURCE_REMOVE;
 	}
 	scan_now(md);
@@ -226,6 +233,8 @@ on_rescan(gpointer user)
 static gboolean
 add_watch(kenchi_maildir_t *md)
 {
+	if (md->ifd < 0)
+		return FALSE;
 	md->wd = inotify_add_watch(md->ifd, md->new_dir,
 	    IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
 	/* new/ does not hear its parent being renamed: watch the parent too. */
@@ -247,14 +256,21 @@ drop_watches(kenchi_maildir_t *md)
 gboolean
 kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg)
 {
+	*errmsg = NULL;
 	md->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (md->ifd < 0) {
-		*errmsg = g_strdup_printf("inotify: %s", g_strerror(errno));
-		return FALSE;
+	if (md->ifd >= 0)
+		md->fd_source = g_unix_fd_add(md->ifd, G_IO_IN, on_inotify, md);
+	if (!add_watch(md)) {
+		int e = errno;
+		/* Out of inotify instances or watches, the limit shared by all
+		 * the mail user's processes: poll every second (on_retry) and
+		 * say so, rather than stop.  A missing path is not a warning: it
+		 * is waited for the same way. */
+		if (md->ifd < 0 || e != ENOENT)
+			*errmsg = g_strdup_printf("inotify: %s; polling new/ every second instead", g_strerror(e));
+		if (md->retry_source == 0)
+			md->retry_source = g_timeout_add_seconds(1, on_retry, md);
 	}
-	md->fd_source = g_unix_fd_add(md->ifd, G_IO_IN, on_inotify, md);
-	if (!add_watch(md) && md->retry_source == 0)
-		md->retry_source = g_timeout_add_seconds(1, on_retry, md);
 	md->rescan_s = rescan_s;
 	if (rescan_s > 0)
 		md->rescan_source = g_timeout_add_seconds(rescan_s, on_rescan, md);

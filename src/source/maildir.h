@@ -26,7 +26,9 @@ kenchi_status_t kenchi_maildir_scan(kenchi_maildir_t *md, int *done);
 
 /* Watch new/ from the thread-default main context; scans on every arrival,
  * on a periodic safety rescan (RESCAN_S), and after the directory comes
- * back.  FALSE with *errmsg when inotify is unavailable. */
+ * back.  Without inotify (out of instances or watches) it polls new/ every
+ * second instead and returns TRUE with a warning in *errmsg; *errmsg is
+ * NULL otherwise.  It does not fail today: FALSE is kept for the caller. */
 gboolean kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg);
 
 /* Counters for the log and the tests. */

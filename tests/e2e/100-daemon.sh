@@ -127,4 +127,27 @@ as_nobody "$KENCHI" watch --once "$MD" 2>/dev/null
 is "$(sql "select count(*) from messages where message_id like 'stream-%'")" 40 "a restart takes the rest: all 40 stored once"
 is "$(sql "select count(*) from (select uid from events group by uid having count(*) > 1)")" 0 "no event twice"
 
+# Out of inotify instances (EMFILE: a per-user limit that every process of
+# the mail user shares) or of watches (ENOSPC): the source polls new/ every
+# second instead, says so, and takes the mail all the same.
+for fault in emfile enospc; do
+    P=$D/poll-$fault
+    mkdir -p "$P"/{cur,new,tmp}
+    chown -R nobody:nogroup "$P"
+    KFAULT_INOTIFY=$fault LD_PRELOAD=$KFAULT setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+        "$KENCHI" watch "$P" >"$D/watch-$fault.log" 2>&1 &
+    wpid=$!
+    kt_at_exit "kill $wpid 2>/dev/null"
+    sleep 0.5
+    sed -e "s/^Event ID: .*/Event ID: 8200000000000000$([ $fault = emfile ] && echo 1 || echo 2)/" \
+        -e "s/^Message-ID: .*/Message-ID: <poll-$fault@test>/" "$FIX/mail/en-plain.eml" >"$D/p.eml"
+    maildir_drop "$P" "$D/p.eml" "poll.1"
+    wait_for "select count(*) from messages where message_id = 'poll-$fault@test'" 1
+    ok $? "without inotify ($fault) a message dropped into new/ is still taken (polling)"
+    like "$(cat "$D/watch-$fault.log")" "polling new/ every second" "and the fallback is logged ($fault)"
+    kill -TERM "$wpid"
+    wait "$wpid"
+    is $? 0 "the polling watcher stops on SIGTERM ($fault)"
+done
+
 done_testing

@@ -4,6 +4,9 @@
  *
  *   KFAULT_SQLITE_STEP=busy|full|ioerr|nomem  sqlite3_step() returns that code
  *   KFAULT_WRITE=enospc|eio                   write/pwrite/pwrite64 on fds > 2 fail
+ *   KFAULT_INOTIFY=emfile|enospc              inotify_init1 fails with EMFILE (out of
+ *                                             instances), or inotify_add_watch with
+ *                                             ENOSPC (out of watches)
  *
  * Allocation faults are in kfault-malloc.c, a shim of their own: replacing
  * malloc cannot be combined with ASan's allocator.  *
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <stdint.h>
 
 typedef struct sqlite3_stmt sqlite3_stmt;
 
@@ -97,3 +101,35 @@ pwrite64(int fd, const void *buf, size_t n, off_t off)
 	return real(fd, buf, n, off);
 }
 
+
+int inotify_init1(int flags);
+int
+inotify_init1(int flags)
+{
+	static int (*real)(int);
+	const char *mode = getenv("KFAULT_INOTIFY");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "inotify_init1");
+	if (mode && strcmp(mode, "emfile") == 0) {
+		errno = EMFILE;
+		return -1;
+	}
+	return real(flags);
+}
+
+int inotify_add_watch(int fd, const char *path, uint32_t mask);
+int
+inotify_add_watch(int fd, const char *path, uint32_t mask)
+{
+	static int (*real)(int, const char *, uint32_t);
+	const char *mode = getenv("KFAULT_INOTIFY");
+
+	if (real == NULL)
+		real = (int (*)(int, const char *, uint32_t))dlsym(RTLD_NEXT, "inotify_add_watch");
+	if (mode && strcmp(mode, "enospc") == 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, path, mask);
+}
