@@ -80,36 +80,34 @@ cmd_version(kenchi_app_t *app, int argc, char **argv)
 #ifdef KENCHI_LITE
 /* kenchi-net: beside this binary (the build tree, or an install that keeps
  * both in one directory), else where `make install` puts it, else in the
- * build tree (a copy of an uninstalled kenchi, as the benchmarks make). */
-static char *
-net_path(void)
-{
-	char *self = g_file_read_link("/proc/self/exe", NULL);
-	char *path = NULL;
-
-	if (self) {
-		char *dir = g_path_get_dirname(self);
-		path = g_build_filename(dir, "kenchi-net", NULL);
-		g_free(dir);
-		g_free(self);
-		if (access(path, X_OK) == 0)
-			return path;
-		g_free(path);
-	}
-	if (access(KENCHI_LIBEXECDIR "/kenchi-net", X_OK) != 0 &&
-	    access(KENCHI_BUILDDIR "/kenchi-net", X_OK) == 0)
-		return g_strdup(KENCHI_BUILDDIR "/kenchi-net");
-	return g_strdup(KENCHI_LIBEXECDIR "/kenchi-net");
-}
-
+ * build tree (a copy of an uninstalled kenchi, as the benchmarks make).
+ * Each is tried in turn: a candidate that cannot be run (a sandbox that
+ * hides /proc/self/exe, a file without the x bit) is not the end. */
 static int
 exec_net(char **argv)
 {
-	char *path = net_path();
+	char *self = g_file_read_link("/proc/self/exe", NULL);
+	char *cand[3] = { NULL, NULL, NULL };
+	int k, err = ENOENT;
 
-	execv(path, argv);
-	kenchi_err("cannot run %s: %s", path, g_strerror(errno));
-	g_free(path);
+	if (self) {
+		char *dir = g_path_get_dirname(self);
+		cand[0] = g_build_filename(dir, "kenchi-net", NULL);
+		g_free(dir);
+		g_free(self);
+	}
+	cand[1] = g_strdup(KENCHI_LIBEXECDIR "/kenchi-net");
+	cand[2] = g_strdup(KENCHI_BUILDDIR "/kenchi-net");
+	for (k = 0; k < 3; k++) {
+		if (cand[k] == NULL || access(cand[k], X_OK) != 0)
+			continue;
+		execv(cand[k], argv);
+		err = errno;
+		kenchi_warn("cannot run %s: %s", cand[k], g_strerror(err));
+	}
+	kenchi_err("cannot run kenchi-net (%s, %s): %s", cand[1], cand[2], g_strerror(err));
+	for (k = 0; k < 3; k++)
+		g_free(cand[k]);
 	return KENCHI_EXIT_FAIL;
 }
 #endif
