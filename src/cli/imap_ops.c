@@ -21,6 +21,10 @@ imap_position(gpointer user, const char *source, gint64 *uidvalidity, gint64 *la
 	return kenchi_store_source_get(ic->st, source, uidvalidity, last_uid);
 }
 
+/* Messages handed to the pool at a time: small enough that storing starts
+ * early, large enough that a wait is not paid per message. */
+#define PARSE_CHUNK 32u
+
 static kenchi_status_t
 imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_uid,
 	     const kenchi_imap_msg_t *msgs, guint n)
@@ -30,8 +34,9 @@ imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_
 	kenchi_parse_job_t *jobs = g_new0(kenchi_parse_job_t, MAX(n, 1));
 	char **origins = g_new0(char *, n + 1);
 	gint64 now = kenchi_now();
+	kenchi_parse_batch_t **chunks;
 	kenchi_status_t rc;
-	guint i;
+	guint i, k, nchunks;
 
 	/* Parse outside the transaction: the lock is held only for SQL. */
 	for (i = 0; i < n; i++) {
@@ -43,10 +48,28 @@ imap_deliver(gpointer user, const char *source, gint64 uidvalidity, gint64 last_
 		jobs[i].opts.customer = ic->acct->customer;
 		jobs[i].opts.now = now;
 	}
-	kenchi_parse_pool_run(ic->pool, jobs, n);
-	rc = kenchi_store_begin(st);
-	for (i = 0; i < n && rc == KENCHI_OK; i++)
-		rc = kenchi_ingest_store(&ic->ctx, st, &jobs[i].a, &jobs[i].opts);
+	/* The pool takes the batch in chunks, in order, and this thread
+	 * stores each chunk as soon as it is parsed: parsing the rest goes on
+	 * meanwhile.  Parsing all of it first left the pool idle while this
+	 * thread stored, and this thread idle while the pool parsed (18% of
+	 * both cores idle in a 10,000-message backlog, bench/imap). */
+	nchunks = (n + PARSE_CHUNK - 1) / PARSE_CHUNK;
+	chunks = g_new0(kenchi_parse_batch_t *, MAX(nchunks, 1));
+	for (k = 0; k < nchunks; k++)
+		chunks[k] = kenchi_parse_pool_submit(ic->pool, jobs + k * PARSE_CHUNK, MIN(PARSE_CHUNK, n - k * PARSE_CHUNK));
+	rc = KENCHI_OK;
+	for (k = 0; k < nchunks; k++) {
+		/* Every chunk is waited for, even after a failure: the
+		 * workers hold pointers into JOBS until then. */
+		kenchi_parse_pool_wait(ic->pool, chunks[k]);
+		if (k == 0)
+			rc = kenchi_store_begin(st);   /* the lock only once there is SQL to run */
+		for (i = k * PARSE_CHUNK; i < MIN(n, (k + 1) * PARSE_CHUNK) && rc == KENCHI_OK; i++)
+			rc = kenchi_ingest_store(&ic->ctx, st, &jobs[i].a, &jobs[i].opts);
+	}
+	g_free(chunks);
+	if (nchunks == 0)
+		rc = kenchi_store_begin(st);
 	if (rc == KENCHI_OK)
 		rc = kenchi_store_source_set(st, source, uidvalidity, last_uid, now);
 	if (rc == KENCHI_OK)

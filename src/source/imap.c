@@ -644,7 +644,7 @@ st_sync(kenchi_imap_t *c, volatile gint *stop)
 	GArray *uids = NULL;
 	batch_t *cur = NULL, *next = NULL;
 	kenchi_status_t st, st2;
-	guint i;
+	guint i, n, want;
 
 	if (c->last_uid >= G_MAXUINT32)
 		return KENCHI_OK;
@@ -654,8 +654,13 @@ st_sync(kenchi_imap_t *c, volatile gint *stop)
 		return st;
 	if (uids->len)
 		say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
-	for (i = 0; i < uids->len && st == KENCHI_OK && !stopped(stop); i += (guint)c->a->batch) {
-		st = fetch_batch(c, &g_array_index(uids, guint32, i), MIN((guint)c->a->batch, uids->len - i), &next);
+	/* The first fetch has nothing to overlap with, nor the last delivery:
+	 * batches start small and double up to `batch`, so that storing
+	 * begins after 64 messages rather than after a full batch. */
+	for (i = 0, want = MIN(64u, (guint)c->a->batch); i < uids->len && st == KENCHI_OK && !stopped(stop);
+	     i += n, want = MIN(want * 2, (guint)c->a->batch)) {
+		n = MIN(want, uids->len - i);
+		st = fetch_batch(c, &g_array_index(uids, guint32, i), n, &next);
 		/* The batch before is committed (or not) before this one is
 		 * handed over: positions move in order. */
 		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
