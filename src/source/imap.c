@@ -25,7 +25,10 @@
  *    See tls_verify().
  *  - Every stream gets a driver of ours stacked on libetpan's, which turns
  *    end of file into an error: libetpan spins for ever on a connection
- *    closed in the middle of a message body.  See imap_eof.h. */
+ *    closed in the middle of a message body.  See imap_eof.h.
+ *
+ * SYNC - fetching by UID in batches, and marking after the commit - is in
+ * imap_sync.c; imap_int.h holds what the two share. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -38,31 +41,13 @@
 #include <libetpan/libetpan.h>
 #include "source/imap.h"
 #include "source/imap_eof.h"
-
-#define IO_TIMEOUT_S 60          /* one command's network timeout */
-#define BACKOFF_BASE_MS 1000
-#define BACKOFF_MAX_MS (5 * 60 * 1000)
-
-typedef enum { ST_CONNECT, ST_LOGIN, ST_SELECT, ST_SYNC, ST_IDLE, ST_DONE } imap_state_t;
-
-struct kenchi_imap {
-	const kenchi_imap_account_t *a;   /* not owned */
-	const kenchi_imap_ops_t *ops;     /* not owned */
-	gpointer user;
-	int wake[2];                      /* owned: [0] polled, [1] written by kenchi_imap_wake */
-	mailimap *imap;                   /* owned: the current connection, or NULL */
-	gint64 uidvalidity, last_uid;     /* the committed position */
-	gboolean has_idle, has_move, has_uidplus;
-	gboolean warned_no_uidplus;
-	kenchi_imap_stats_t stats;
-};
+#include "source/imap_int.h"
 
 /* ------------------------------------------------------------ helpers */
 
-static void say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-static void
-say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, ...)
+void
+kenchi_imap_say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg, *line;
@@ -80,8 +65,8 @@ say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, ...)
 
 /* libetpan's connect calls return 1 or 2 ("connected, pre-authenticated or
  * not") on success, the other calls 0. */
-static gboolean
-ok(int r)
+gboolean
+kenchi_imap_ok(int r)
 {
 	return r == MAILIMAP_NO_ERROR || r == MAILIMAP_NO_ERROR_AUTHENTICATED ||
 	    r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED;
@@ -105,8 +90,8 @@ server_code(kenchi_imap_t *c)
 
 /* Class of a failed libetpan call.  Broken connections are TEMP (reconnect
  * now); a server refusing a command is WAIT (it may be in maintenance). */
-static kenchi_status_t
-classify(kenchi_imap_t *c, int r, const char *what)
+kenchi_status_t
+kenchi_imap_classify(kenchi_imap_t *c, int r, const char *what)
 {
 	kenchi_status_t st;
 
@@ -120,13 +105,13 @@ classify(kenchi_imap_t *c, int r, const char *what)
 	default:
 		st = KENCHI_WAIT;
 	}
-	say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
+	kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
 	    *server_text(c) ? ": " : "", server_text(c), kenchi_status_to_string(st));
 	return st;
 }
 
-static gboolean
-stopped(volatile gint *stop)
+gboolean
+kenchi_imap_stopped(volatile gint *stop)
 {
 	return g_atomic_int_get(stop) != 0;
 }
@@ -151,8 +136,8 @@ wait_wake(kenchi_imap_t *c, int ms)
 
 /* A set of UIDS[0..n) (ascending), consecutive runs coalesced into ranges
  * so that a batch is one short command line. */
-static struct mailimap_set *
-uid_set(const guint32 *uids, guint n)
+struct mailimap_set *
+kenchi_imap_uid_set(const guint32 *uids, guint n)
 {
 	struct mailimap_set *set = mailimap_set_new_empty();
 	guint i = 0;
@@ -182,8 +167,8 @@ cmp_u32(gconstpointer a, gconstpointer b)
 /* UID SEARCH for KEY (consumed); *out: the UIDs above ABOVE, ascending.
  * ABOVE filters the RFC 3501 surprise that "n:*" matches the highest UID
  * even when it is below n. */
-static kenchi_status_t
-uid_search(kenchi_imap_t *c, struct mailimap_search_key *key, guint32 above, GArray **out)
+kenchi_status_t
+kenchi_imap_uid_search(kenchi_imap_t *c, struct mailimap_search_key *key, guint32 above, GArray **out)
 {
 	clist *res = NULL;
 	clistiter *it;
@@ -192,7 +177,7 @@ uid_search(kenchi_imap_t *c, struct mailimap_search_key *key, guint32 above, GAr
 	r = mailimap_uid_search(c->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "UID SEARCH");
+		return kenchi_imap_classify(c, r, "UID SEARCH");
 	*out = g_array_new(FALSE, FALSE, sizeof(guint32));
 	for (it = clist_begin(res); it; it = clist_next(it)) {
 		guint32 uid = *(uint32_t *)clist_content(it);
@@ -244,7 +229,7 @@ tls_verify(kenchi_imap_t *c)
 
 	chain = mailstream_get_certificate_chain(c->imap->imap_stream);
 	if (chain == NULL || carray_count(chain) == 0) {
-		say(c, KENCHI_IMAP_LOG_ERR, "TLS: %s sent no certificate", c->a->host);
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "TLS: %s sent no certificate", c->a->host);
 		goto done;
 	}
 	crts = g_new0(gnutls_x509_crt_t, carray_count(chain));
@@ -255,7 +240,7 @@ tls_verify(kenchi_imap_t *c)
 			goto done;
 		n++;
 		if (gnutls_x509_crt_import(crts[n - 1], &d, GNUTLS_X509_FMT_DER) < 0) {
-			say(c, KENCHI_IMAP_LOG_ERR, "TLS: %s sent an unreadable certificate", c->a->host);
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "TLS: %s sent an unreadable certificate", c->a->host);
 			goto done;
 		}
 	}
@@ -268,7 +253,7 @@ tls_verify(kenchi_imap_t *c)
 	else
 		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 	if (r <= 0) {
-		say(c, KENCHI_IMAP_LOG_ERR, "TLS: no trusted certificates in %s",
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "TLS: no trusted certificates in %s",
 		    c->a->ca_file ? c->a->ca_file : "the system trust store");
 		st = KENCHI_CONFIG;
 		goto done;
@@ -283,7 +268,7 @@ tls_verify(kenchi_imap_t *c)
 	if (r < 0 || status != 0) {
 		if (r >= 0)
 			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why, 0);
-		say(c, KENCHI_IMAP_LOG_ERR, "TLS: certificate of %s refused (ca_file=%s): %s", c->a->host,
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "TLS: certificate of %s refused (ca_file=%s): %s", c->a->host,
 		    c->a->ca_file ? c->a->ca_file : "system",
 		    r < 0 ? gnutls_strerror(r) : why.data ? (const char *)why.data : "not trusted");
 		gnutls_free(why.data);
@@ -330,8 +315,8 @@ st_connect(kenchi_imap_t *c)
 		r = mailimap_ssl_connect_with_callback(c->imap, a->host, (uint16_t)a->port, tls_setup, c);
 	else
 		r = mailimap_socket_connect(c->imap, a->host, (uint16_t)a->port);
-	if (!ok(r)) {
-		say(c, KENCHI_IMAP_LOG_WARN, "cannot connect to %s:%d (%s, libetpan error %d)", a->host, a->port,
+	if (!kenchi_imap_ok(r)) {
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "cannot connect to %s:%d (%s, libetpan error %d)", a->host, a->port,
 		    kenchi_imap_tls_to_string(a->tls), r);
 		return r == MAILIMAP_ERROR_SSL ? KENCHI_TEMP : KENCHI_WAIT;
 	}
@@ -340,7 +325,7 @@ st_connect(kenchi_imap_t *c)
 		if (r != MAILIMAP_NO_ERROR) {
 			/* A server that refuses STARTTLS will refuse it next time too:
 			 * never fall back to sending the password in clear. */
-			say(c, KENCHI_IMAP_LOG_ERR, "STARTTLS refused by %s:%d (libetpan error %d%s%s)", a->host,
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "STARTTLS refused by %s:%d (libetpan error %d%s%s)", a->host,
 			    a->port, r, *server_text(c) ? ": " : "", server_text(c));
 			return r == MAILIMAP_ERROR_STREAM ? KENCHI_TEMP : KENCHI_FINAL;
 		}
@@ -362,19 +347,19 @@ st_login(kenchi_imap_t *c)
 	if (r == MAILIMAP_ERROR_LOGIN) {
 		if (g_ascii_strcasecmp(server_code(c), "UNAVAILABLE") == 0 ||
 		    g_ascii_strncasecmp(server_text(c), "Temporary", 9) == 0)
-			return classify(c, r, "LOGIN");
-		say(c, KENCHI_IMAP_LOG_ERR, "authentication failed for user %s at %s:%d%s%s%s: %s; not retrying",
+			return kenchi_imap_classify(c, r, "LOGIN");
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "authentication failed for user %s at %s:%d%s%s%s: %s; not retrying",
 		    c->a->user, c->a->host, c->a->port, *server_code(c) ? " [" : "", server_code(c),
 		    *server_code(c) ? "]" : "", server_text(c));
 		return KENCHI_FINAL;
 	}
 	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "LOGIN");
+		return kenchi_imap_classify(c, r, "LOGIN");
 	/* Ask again after login: capabilities before it (or before STARTTLS)
 	 * do not list MOVE and may not be trusted. */
 	r = mailimap_capability(c->imap, &caps);
 	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "CAPABILITY");
+		return kenchi_imap_classify(c, r, "CAPABILITY");
 	mailimap_capability_data_free(caps);
 	c->has_idle = mailimap_has_idle(c->imap);
 	c->has_move = mailimap_has_extension(c->imap, "MOVE");
@@ -383,7 +368,6 @@ st_login(kenchi_imap_t *c)
 	return KENCHI_OK;
 }
 
-static kenchi_status_t mark_done(kenchi_imap_t *c, const guint32 *uids, guint n);
 
 /* SELECT: open the mailbox, compare its UIDVALIDITY with the stored
  * position, create the processed folder, and finish marking anything
@@ -399,10 +383,10 @@ st_select(kenchi_imap_t *c)
 	r = mailimap_select(c->imap, c->a->mailbox);
 	if (r != MAILIMAP_NO_ERROR) {
 		if (r == MAILIMAP_ERROR_SELECT && g_ascii_strcasecmp(server_code(c), "NONEXISTENT") == 0) {
-			say(c, KENCHI_IMAP_LOG_ERR, "mailbox %s does not exist: %s", c->a->mailbox, server_text(c));
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "mailbox %s does not exist: %s", c->a->mailbox, server_text(c));
 			return KENCHI_FINAL;
 		}
-		return classify(c, r, "SELECT");
+		return kenchi_imap_classify(c, r, "SELECT");
 	}
 	server_uv = c->imap->imap_selection_info ? c->imap->imap_selection_info->sel_uidvalidity : 0;
 	st = c->ops->position(c->user, c->a->source, &uv, &last);
@@ -415,7 +399,7 @@ st_select(kenchi_imap_t *c)
 		 * Fetch everything again; ingest recognises what it already has
 		 * by content, so nothing is stored twice.  Record the new
 		 * UIDVALIDITY at once, so a crash mid-way does not restart it. */
-		say(c, KENCHI_IMAP_LOG_WARN, "UIDVALIDITY changed from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "UIDVALIDITY changed from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
 		    " (after last uid %" G_GINT64_FORMAT "): refetching the mailbox; duplicates are recognised",
 		    uv, server_uv, last);
 		c->stats.uidvalidity_changes++;
@@ -433,263 +417,20 @@ st_select(kenchi_imap_t *c)
 	if (last <= 0)
 		return KENCHI_OK;
 	if (c->a->processed)
-		st = uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval(1, (uint32_t)last)), 0, &left);
+		st = kenchi_imap_uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval(1, (uint32_t)last)), 0, &left);
 	else {
 		struct mailimap_search_key *k = mailimap_search_key_new_multiple_empty();
 		mailimap_search_key_multiple_add(k, mailimap_search_key_new_uid(mailimap_set_new_interval(1, (uint32_t)last)));
 		mailimap_search_key_multiple_add(k, mailimap_search_key_new_unkeyword(g_strdup(c->a->flag)));
-		st = uid_search(c, k, 0, &left);
+		st = kenchi_imap_uid_search(c, k, 0, &left);
 	}
 	if (st != KENCHI_OK)
 		return st;
 	if (left->len) {
-		say(c, KENCHI_IMAP_LOG_INFO, "recover: %u committed message(s) still unmarked, marking them", left->len);
-		st = mark_done(c, (guint32 *)left->data, left->len);
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_INFO, "recover: %u committed message(s) still unmarked, marking them", left->len);
+		st = kenchi_imap_mark_done(c, (guint32 *)left->data, left->len);
 	}
 	g_array_unref(left);
-	return st;
-}
-
-/* After the commit: move to the processed folder (MOVE, else UID COPY +
- * \Deleted + UID EXPUNGE, which touches only these UIDs), or flag. */
-static kenchi_status_t
-mark_done(kenchi_imap_t *c, const guint32 *uids, guint n)
-{
-	struct mailimap_set *set = uid_set(uids, n);
-	struct mailimap_flag_list *fl;
-	struct mailimap_store_att_flags *sf;
-	gboolean flag_only = c->a->processed == NULL;
-	kenchi_status_t st = KENCHI_OK;
-	int r = MAILIMAP_NO_ERROR;
-	const char *what = "UID STORE";
-
-	if (set == NULL)
-		return KENCHI_TEMP;
-	if (!flag_only && c->has_move) {
-		what = "UID MOVE";
-		r = mailimap_uid_move(c->imap, set, c->a->processed);
-		goto done;
-	}
-	if (!flag_only && !c->has_uidplus) {
-		/* A plain EXPUNGE would also remove other clients' \Deleted mail. */
-		if (!c->warned_no_uidplus)
-			say(c, KENCHI_IMAP_LOG_WARN, "the server has neither MOVE nor UIDPLUS: flagging instead of moving");
-		c->warned_no_uidplus = TRUE;
-		flag_only = TRUE;
-	}
-	if (!flag_only) {
-		what = "UID COPY";
-		r = mailimap_uid_copy(c->imap, set, c->a->processed);
-		if (r != MAILIMAP_NO_ERROR)
-			goto done;
-	}
-	fl = mailimap_flag_list_new_empty();
-	if (flag_only) {
-		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(g_strdup(c->a->flag)));
-	} else
-		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
-	what = "UID STORE";
-	r = mailimap_uid_store(c->imap, set, sf);
-	mailimap_store_att_flags_free(sf);
-	if (r == MAILIMAP_NO_ERROR && !flag_only) {
-		what = "UID EXPUNGE";
-		r = mailimap_uid_expunge(c->imap, set);
-	}
-done:
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR) {
-		st = classify(c, r, what);
-		/* The messages are committed: a refused STORE/MOVE is not worth a
-		 * reconnect loop; "recover" retries after the next SELECT. */
-		if (st == KENCHI_WAIT)
-			st = KENCHI_OK;
-	}
-	return st;
-}
-
-/* One UID FETCH's worth: fetched on the account's thread, delivered
- * (parsed and committed) on a thread of its own while the next batch is
- * fetched, then marked on the account's thread again.  The connection
- * is only ever used by the account's thread; the sink only by one
- * delivering thread at a time. */
-typedef struct {
-	kenchi_imap_t *c;
-	const guint32 *uids;
-	guint n;
-	gint64 top;
-	clist *res;              /* the FETCH response that MSGS point into */
-	GArray *msgs;            /* kenchi_imap_msg_t */
-	kenchi_status_t st;      /* deliver()'s */
-	GThread *thread;
-} batch_t;
-
-static void
-batch_free(batch_t *b)
-{
-	if (b == NULL)
-		return;
-	if (b->msgs)
-		g_array_unref(b->msgs);
-	if (b->res)
-		mailimap_fetch_list_free(b->res);
-	g_free(b);
-}
-
-/* UID FETCH of UIDS[0..n) into a new batch (*OUT). */
-static kenchi_status_t
-fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n, batch_t **out)
-{
-	struct mailimap_set *set = uid_set(uids, n);
-	struct mailimap_fetch_type *ft;
-	clist *res = NULL;
-	clistiter *it, *jt;
-	batch_t *b;
-	int r;
-
-	*out = NULL;
-	if (set == NULL)
-		return KENCHI_TEMP;
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	/* PEEK: fetching must not set \Seen; only a commit marks a message. */
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	r = mailimap_uid_fetch(c->imap, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "UID FETCH");
-	c->stats.fetch_commands++;
-	b = g_new0(batch_t, 1);
-	b->c = c;
-	b->uids = uids;
-	b->n = n;
-	b->top = uids[n - 1];
-	b->res = res;
-	b->msgs = g_array_sized_new(FALSE, TRUE, sizeof(kenchi_imap_msg_t), n);
-	for (it = clist_begin(res); it; it = clist_next(it)) {
-		struct mailimap_msg_att *ma = clist_content(it);
-		kenchi_imap_msg_t m = { 0, NULL, 0 };
-		for (jt = clist_begin(ma->att_list); jt; jt = clist_next(jt)) {
-			struct mailimap_msg_att_item *item = clist_content(jt);
-			struct mailimap_msg_att_static *s;
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			s = item->att_data.att_static;
-			if (s->att_type == MAILIMAP_MSG_ATT_UID)
-				m.uid = s->att_data.att_uid;
-			else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && s->att_data.att_body_section) {
-				m.raw = s->att_data.att_body_section->sec_body_part;
-				m.len = s->att_data.att_body_section->sec_length;
-			}
-		}
-		/* Unsolicited FETCH responses (flag changes) carry no body. */
-		if (m.uid > c->last_uid && m.uid <= b->top && m.raw)
-			g_array_append_val(b->msgs, m);
-	}
-	*out = b;
-	return KENCHI_OK;
-}
-
-/* Requested UIDs that did not come back were expunged meanwhile: the
- * position still moves past them (TOP). */
-static gpointer
-deliver_thread(gpointer data)
-{
-	batch_t *b = data;
-	kenchi_imap_t *c = b->c;
-
-	b->st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, b->top, (kenchi_imap_msg_t *)b->msgs->data,
-	    b->msgs->len);
-	return NULL;
-}
-
-/* Wait for B's delivery; after its commit, move the position. */
-static kenchi_status_t
-wait_batch(kenchi_imap_t *c, batch_t *b)
-{
-	if (b->thread)
-		g_thread_join(b->thread);
-	else
-		deliver_thread(b);
-	b->thread = NULL;
-	if (b->st == KENCHI_OK) {
-		c->last_uid = b->top;
-		c->stats.fetched += b->msgs->len;
-		say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, b->msgs->len, b->top);
-	} else
-		say(c, KENCHI_IMAP_LOG_WARN, "deliver failed (%s): %u message(s) stay unmarked for the next try",
-		    kenchi_status_to_string(b->st), b->msgs->len);
-	return b->st;
-}
-
-/* Mark B's messages (they are committed) and free B. */
-static kenchi_status_t
-mark_batch(kenchi_imap_t *c, batch_t *b)
-{
-	kenchi_status_t st = mark_done(c, b->uids, b->n);
-
-	batch_free(b);
-	return st;
-}
-
-/* SYNC: what is new is every UID above the committed one; fetch it in
- * batches of `batch` UIDs (one round trip each).  The server and kenchi
- * work at once: batch N+1 is fetched while batch N is stored, and batch N
- * is moved while batch N+1 is stored. */
-static kenchi_status_t
-st_sync(kenchi_imap_t *c, volatile gint *stop)
-{
-	GArray *uids = NULL;
-	batch_t *cur = NULL, *next = NULL;
-	kenchi_status_t st, st2;
-	guint i, n, want;
-
-	if (c->last_uid >= G_MAXUINT32)
-		return KENCHI_OK;
-	st = uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0)),
-	    (guint32)c->last_uid, &uids);
-	if (st != KENCHI_OK)
-		return st;
-	if (uids->len)
-		say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
-	/* The first fetch has nothing to overlap with, nor the last delivery:
-	 * batches start small and double up to `batch`, so that storing
-	 * begins after 64 messages rather than after a full batch. */
-	for (i = 0, want = MIN(64u, (guint)c->a->batch); i < uids->len && st == KENCHI_OK && !stopped(stop);
-	     i += n, want = MIN(want * 2, (guint)c->a->batch)) {
-		n = MIN(want, uids->len - i);
-		st = fetch_batch(c, &g_array_index(uids, guint32, i), n, &next);
-		/* The batch before is committed (or not) before this one is
-		 * handed over: positions move in order. */
-		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
-		if (st == KENCHI_OK)
-			st = st2;
-		if (st == KENCHI_OK)
-			next->thread = g_thread_try_new("imap-store", deliver_thread, next, NULL);
-		else
-			g_clear_pointer(&next, batch_free);
-		/* A committed batch is marked even when what follows failed. */
-		if (cur) {
-			st2 = cur->st == KENCHI_OK ? mark_batch(c, cur) : (batch_free(cur), KENCHI_OK);
-			if (st == KENCHI_OK)
-				st = st2;
-		}
-		cur = next;
-		next = NULL;
-	}
-	/* SIGTERM, or a failure: finish the batch in hand. */
-	if (cur) {
-		st2 = wait_batch(c, cur);
-		if (st2 == KENCHI_OK)
-			st2 = mark_batch(c, cur);
-		else
-			batch_free(cur);
-		if (st == KENCHI_OK)
-			st = st2;
-	}
-	g_array_unref(uids);
 	return st;
 }
 
@@ -708,12 +449,12 @@ st_idle(kenchi_imap_t *c, volatile gint *stop)
 	}
 	r = mailimap_idle(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "IDLE");
+		return kenchi_imap_classify(c, r, "IDLE");
 	c->stats.idles++;
-	say(c, KENCHI_IMAP_LOG_DEBUG, "idling (up to %ds)", c->a->idle_max_s);
+	kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "idling (up to %ds)", c->a->idle_max_s);
 	/* libetpan may already hold the server's "* n EXISTS" in its buffer,
 	 * read together with "+ idling": poll() would not see it. */
-	if (c->imap->imap_stream->read_buffer_len == 0 && !stopped(stop)) {
+	if (c->imap->imap_stream->read_buffer_len == 0 && !kenchi_imap_stopped(stop)) {
 		fd = mailimap_idle_get_fd(c->imap);
 		p[0].fd = fd;
 		p[0].events = POLLIN;
@@ -730,7 +471,7 @@ st_idle(kenchi_imap_t *c, volatile gint *stop)
 	}
 	r = mailimap_idle_done(c->imap);
 	if (r != MAILIMAP_NO_ERROR)
-		return classify(c, r, "IDLE DONE");
+		return kenchi_imap_classify(c, r, "IDLE DONE");
 	return KENCHI_OK;
 }
 
@@ -742,7 +483,7 @@ session(kenchi_imap_t *c, volatile gint *stop, gboolean once, guint *failures)
 	kenchi_status_t st = KENCHI_OK;
 
 	while (st == KENCHI_OK && s != ST_DONE) {
-		if (stopped(stop))
+		if (kenchi_imap_stopped(stop))
 			break;
 		switch (s) {
 		case ST_CONNECT:
@@ -756,7 +497,7 @@ session(kenchi_imap_t *c, volatile gint *stop, gboolean once, guint *failures)
 		case ST_SELECT:
 			st = st_select(c);
 			if (st == KENCHI_OK) {
-				say(c, *failures ? KENCHI_IMAP_LOG_INFO : KENCHI_IMAP_LOG_DEBUG,
+				kenchi_imap_say(c, *failures ? KENCHI_IMAP_LOG_INFO : KENCHI_IMAP_LOG_DEBUG,
 				    "connected host=%s port=%d tls=%s mailbox=%s uidvalidity=%" G_GINT64_FORMAT
 				    " last_uid=%" G_GINT64_FORMAT " idle=%d move=%d uidplus=%d",
 				    c->a->host, c->a->port, kenchi_imap_tls_to_string(c->a->tls), c->a->mailbox,
@@ -766,7 +507,7 @@ session(kenchi_imap_t *c, volatile gint *stop, gboolean once, guint *failures)
 			s = ST_SYNC;
 			break;
 		case ST_SYNC:
-			st = st_sync(c, stop);
+			st = kenchi_imap_sync(c, stop);
 			s = once ? ST_DONE : ST_IDLE;
 			break;
 		case ST_IDLE:
@@ -855,7 +596,7 @@ kenchi_imap_run(kenchi_imap_t *c, volatile gint *stop, gboolean once)
 
 	for (;;) {
 		st = session(c, stop, once, &failures);
-		if (stopped(stop))
+		if (kenchi_imap_stopped(stop))
 			return KENCHI_OK;
 		if (once)
 			return st;
@@ -863,7 +604,7 @@ kenchi_imap_run(kenchi_imap_t *c, volatile gint *stop, gboolean once)
 			return st;   /* FINAL, CONFIG...: a person must act */
 		failures++;
 		ms = backoff_ms(failures);
-		say(c, KENCHI_IMAP_LOG_WARN, "reconnecting in %d.%01ds (attempt %u, %s)", ms / 1000, (ms % 1000) / 100,
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "reconnecting in %d.%01ds (attempt %u, %s)", ms / 1000, (ms % 1000) / 100,
 		    failures, kenchi_status_to_string(st));
 		wait_wake(c, ms);
 	}

@@ -1,0 +1,249 @@
+/* imap_sync.c: the SYNC state of the IMAP source (see imap.c): UID FETCH
+ * in batches, each handed to the caller's deliver() on a thread of its own
+ * while the next is fetched, and marked (moved or flagged) only after its
+ * commit. */
+#include <string.h>
+#include "source/imap_int.h"
+
+/* After the commit: move to the processed folder (MOVE, else UID COPY +
+ * \Deleted + UID EXPUNGE, which touches only these UIDs), or flag. */
+kenchi_status_t
+kenchi_imap_mark_done(kenchi_imap_t *c, const guint32 *uids, guint n)
+{
+	struct mailimap_set *set = kenchi_imap_uid_set(uids, n);
+	struct mailimap_flag_list *fl;
+	struct mailimap_store_att_flags *sf;
+	gboolean flag_only = c->a->processed == NULL;
+	kenchi_status_t st = KENCHI_OK;
+	int r = MAILIMAP_NO_ERROR;
+	const char *what = "UID STORE";
+
+	if (set == NULL)
+		return KENCHI_TEMP;
+	if (!flag_only && c->has_move) {
+		what = "UID MOVE";
+		r = mailimap_uid_move(c->imap, set, c->a->processed);
+		goto done;
+	}
+	if (!flag_only && !c->has_uidplus) {
+		/* A plain EXPUNGE would also remove other clients' \Deleted mail. */
+		if (!c->warned_no_uidplus)
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "the server has neither MOVE nor UIDPLUS: flagging instead of moving");
+		c->warned_no_uidplus = TRUE;
+		flag_only = TRUE;
+	}
+	if (!flag_only) {
+		what = "UID COPY";
+		r = mailimap_uid_copy(c->imap, set, c->a->processed);
+		if (r != MAILIMAP_NO_ERROR)
+			goto done;
+	}
+	fl = mailimap_flag_list_new_empty();
+	if (flag_only) {
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(g_strdup(c->a->flag)));
+	} else
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	what = "UID STORE";
+	r = mailimap_uid_store(c->imap, set, sf);
+	mailimap_store_att_flags_free(sf);
+	if (r == MAILIMAP_NO_ERROR && !flag_only) {
+		what = "UID EXPUNGE";
+		r = mailimap_uid_expunge(c->imap, set);
+	}
+done:
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		st = kenchi_imap_classify(c, r, what);
+		/* The messages are committed: a refused STORE/MOVE is not worth a
+		 * reconnect loop; "recover" retries after the next SELECT. */
+		if (st == KENCHI_WAIT)
+			st = KENCHI_OK;
+	}
+	return st;
+}
+
+/* One UID FETCH's worth: fetched on the account's thread, delivered
+ * (parsed and committed) on a thread of its own while the next batch is
+ * fetched, then marked on the account's thread again.  The connection
+ * is only ever used by the account's thread; the sink only by one
+ * delivering thread at a time. */
+typedef struct {
+	kenchi_imap_t *c;
+	const guint32 *uids;
+	guint n;
+	gint64 top;
+	clist *res;              /* the FETCH response that MSGS point into */
+	GArray *msgs;            /* kenchi_imap_msg_t */
+	kenchi_status_t st;      /* deliver()'s */
+	GThread *thread;
+} batch_t;
+
+static void
+batch_free(batch_t *b)
+{
+	if (b == NULL)
+		return;
+	if (b->msgs)
+		g_array_unref(b->msgs);
+	if (b->res)
+		mailimap_fetch_list_free(b->res);
+	g_free(b);
+}
+
+/* UID FETCH of UIDS[0..n) into a new batch (*OUT). */
+static kenchi_status_t
+fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n, batch_t **out)
+{
+	struct mailimap_set *set = kenchi_imap_uid_set(uids, n);
+	struct mailimap_fetch_type *ft;
+	clist *res = NULL;
+	clistiter *it, *jt;
+	batch_t *b;
+	int r;
+
+	*out = NULL;
+	if (set == NULL)
+		return KENCHI_TEMP;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	/* PEEK: fetching must not set \Seen; only a commit marks a message. */
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return kenchi_imap_classify(c, r, "UID FETCH");
+	c->stats.fetch_commands++;
+	b = g_new0(batch_t, 1);
+	b->c = c;
+	b->uids = uids;
+	b->n = n;
+	b->top = uids[n - 1];
+	b->res = res;
+	b->msgs = g_array_sized_new(FALSE, TRUE, sizeof(kenchi_imap_msg_t), n);
+	for (it = clist_begin(res); it; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		kenchi_imap_msg_t m = { 0, NULL, 0 };
+		for (jt = clist_begin(ma->att_list); jt; jt = clist_next(jt)) {
+			struct mailimap_msg_att_item *item = clist_content(jt);
+			struct mailimap_msg_att_static *s;
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			s = item->att_data.att_static;
+			if (s->att_type == MAILIMAP_MSG_ATT_UID)
+				m.uid = s->att_data.att_uid;
+			else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && s->att_data.att_body_section) {
+				m.raw = s->att_data.att_body_section->sec_body_part;
+				m.len = s->att_data.att_body_section->sec_length;
+			}
+		}
+		/* Unsolicited FETCH responses (flag changes) carry no body. */
+		if (m.uid > c->last_uid && m.uid <= b->top && m.raw)
+			g_array_append_val(b->msgs, m);
+	}
+	*out = b;
+	return KENCHI_OK;
+}
+
+/* Requested UIDs that did not come back were expunged meanwhile: the
+ * position still moves past them (TOP). */
+static gpointer
+deliver_thread(gpointer data)
+{
+	batch_t *b = data;
+	kenchi_imap_t *c = b->c;
+
+	b->st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, b->top, (kenchi_imap_msg_t *)b->msgs->data,
+	    b->msgs->len);
+	return NULL;
+}
+
+/* Wait for B's delivery; after its commit, move the position. */
+static kenchi_status_t
+wait_batch(kenchi_imap_t *c, batch_t *b)
+{
+	if (b->thread)
+		g_thread_join(b->thread);
+	else
+		deliver_thread(b);
+	b->thread = NULL;
+	if (b->st == KENCHI_OK) {
+		c->last_uid = b->top;
+		c->stats.fetched += b->msgs->len;
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, b->msgs->len, b->top);
+	} else
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "deliver failed (%s): %u message(s) stay unmarked for the next try",
+		    kenchi_status_to_string(b->st), b->msgs->len);
+	return b->st;
+}
+
+/* Mark B's messages (they are committed) and free B. */
+static kenchi_status_t
+mark_batch(kenchi_imap_t *c, batch_t *b)
+{
+	kenchi_status_t st = kenchi_imap_mark_done(c, b->uids, b->n);
+
+	batch_free(b);
+	return st;
+}
+
+/* SYNC: what is new is every UID above the committed one; fetch it in
+ * batches of `batch` UIDs (one round trip each).  The server and kenchi
+ * work at once: batch N+1 is fetched while batch N is stored, and batch N
+ * is moved while batch N+1 is stored. */
+kenchi_status_t
+kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
+{
+	GArray *uids = NULL;
+	batch_t *cur = NULL, *next = NULL;
+	kenchi_status_t st, st2;
+	guint i, n, want;
+
+	if (c->last_uid >= G_MAXUINT32)
+		return KENCHI_OK;
+	st = kenchi_imap_uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0)),
+	    (guint32)c->last_uid, &uids);
+	if (st != KENCHI_OK)
+		return st;
+	if (uids->len)
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
+	/* The first fetch has nothing to overlap with, nor the last delivery:
+	 * batches start small and double up to `batch`, so that storing
+	 * begins after 64 messages rather than after a full batch. */
+	for (i = 0, want = MIN(64u, (guint)c->a->batch); i < uids->len && st == KENCHI_OK && !kenchi_imap_stopped(stop);
+	     i += n, want = MIN(want * 2, (guint)c->a->batch)) {
+		n = MIN(want, uids->len - i);
+		st = fetch_batch(c, &g_array_index(uids, guint32, i), n, &next);
+		/* The batch before is committed (or not) before this one is
+		 * handed over: positions move in order. */
+		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
+		if (st == KENCHI_OK)
+			st = st2;
+		if (st == KENCHI_OK)
+			next->thread = g_thread_try_new("imap-store", deliver_thread, next, NULL);
+		else
+			g_clear_pointer(&next, batch_free);
+		/* A committed batch is marked even when what follows failed. */
+		if (cur) {
+			st2 = cur->st == KENCHI_OK ? mark_batch(c, cur) : (batch_free(cur), KENCHI_OK);
+			if (st == KENCHI_OK)
+				st = st2;
+		}
+		cur = next;
+		next = NULL;
+	}
+	/* SIGTERM, or a failure: finish the batch in hand. */
+	if (cur) {
+		st2 = wait_batch(c, cur);
+		if (st2 == KENCHI_OK)
+			st2 = mark_batch(c, cur);
+		else
+			batch_free(cur);
+		if (st == KENCHI_OK)
+			st = st2;
+	}
+	g_array_unref(uids);
+	return st;
+}
