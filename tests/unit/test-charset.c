@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
-/* Unit tests for src/parse/charset.c (cmocka).
+/* Unit tests for src/parse/charset*.c: charset.c, charset_rfc2047.c and
+ * charset_iso2022jp.c (cmocka).
  * Expected ISO-2022-JP / CP932 bytes were generated with /usr/bin/python3's
  * 'iso2022_jp' and 'cp932' codecs and embedded as octal escapes. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test-commands.c: the analyst's reply commands (src/reply/commands.c).
+/* test-commands.c: the analyst's reply commands (src/reply/commands*.c).
  * cmocka; run with CMOCKA_MESSAGE_OUTPUT=TAP.  Pure parser: no fixtures. */
 #include <glib.h>
 #include <setjmp.h>

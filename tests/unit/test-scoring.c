@@ -1,4 +1,5 @@
-/* Unit tests for src/case/scoring.c (cmocka; run with CMOCKA_MESSAGE_OUTPUT=TAP).
+/* Unit tests for src/case/scoring*.c, the rule language (lexer, parser,
+ * evaluator, values); cmocka, run with CMOCKA_MESSAGE_OUTPUT=TAP.
  *
  * The default rules are read from $KENCHI_DATADIR/data/scoring.rules, where
  * KENCHI_DATADIR is the repository root (default "."); a KENCHI_DATADIR that

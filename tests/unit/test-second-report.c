@@ -1,7 +1,7 @@
 /*
  * test-second-report.c - unit tests for the templates second-report.ja,
  * second-report.en, transcript.en and customer-reply-notice.en, rendered
- * with src/report/template.c.
+ * with src/report/template*.c.
  *
  * Environment: KENCHI_TEMPLATEDIR (default "templates") locates the files.
  * Run with CMOCKA_MESSAGE_OUTPUT=TAP for TAP output.

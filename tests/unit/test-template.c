@@ -1,5 +1,6 @@
 /*
- * test-template.c - unit tests for src/report/template.c and defang.c.
+ * test-template.c - unit tests for src/report/template*.c (compile,
+ * render, files) and defang.c.
  *
  * Environment: KENCHI_TEMPLATEDIR (default "templates") locates
  * first-report.ja and friends; KENCHI_DATADIR (default
