@@ -7,22 +7,30 @@
 #include "util/clock.h"
 
 int
+kenchi_app_load_config(kenchi_app_t *app)
+{
+	GString *errs;
+	kenchi_status_t rc;
+
+	if (app->cfg)
+		return 0;
+	errs = g_string_new(NULL);
+	rc = kenchi_config_load(app->config_path, &app->cfg, errs);
+	if (rc != KENCHI_OK)
+		kenchi_err("bad configuration:\n%s", errs->str);
+	g_string_free(errs, TRUE);
+	return rc == KENCHI_OK ? 0 : KENCHI_EXIT_CONFIG;
+}
+
+int
 kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
 {
-	GString *errs = g_string_new(NULL);
 	GError *err = NULL;
-	kenchi_status_t rc;
 	char *p;
+	int rc;
 
-	if (app->cfg == NULL) {
-		rc = kenchi_config_load(app->config_path, &app->cfg, errs);
-		if (rc != KENCHI_OK) {
-			kenchi_err("bad configuration:\n%s", errs->str);
-			g_string_free(errs, TRUE);
-			return KENCHI_EXIT_CONFIG;
-		}
-	}
-	g_string_free(errs, TRUE);
+	if ((rc = kenchi_app_load_config(app)) != 0)
+		return rc;
 	p = kenchi_config_data_path(app->cfg, "event-types.tsv");
 	if (!kenchi_event_types_load(p, &err)) {
 		kenchi_err("%s", err->message);
@@ -224,22 +232,29 @@ kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsiz
 	return st;
 }
 
-void
-kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin)
+char *
+kenchi_app_message_line(const kenchi_analysis_t *a, const char *source, const char *origin)
 {
-	if (a->reply.kind != KENCHI_REPLY_NONE) {
-		kenchi_info("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s case=%" G_GINT64_FORMAT " action=%s%s",
+	if (a->reply.kind != KENCHI_REPLY_NONE)
+		return g_strdup_printf("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s case=%" G_GINT64_FORMAT " action=%s%s",
 		    a->message, source, origin ? " origin=" : "", origin ? origin : "",
 		    kenchi_reply_kind_to_string(a->reply.kind), a->reply.case_id,
 		    a->reply_result.replay ? "replay-ignored" : a->reply_result.rejected ? "rejected" :
 		    a->reply_result.applied ? "commands-applied" : a->reply.kind == KENCHI_REPLY_ANALYST ? "commands-refused" :
 		    a->reply.kind == KENCHI_REPLY_CUSTOMER ? "note" : "ignored", a->duplicate ? " duplicate=1" : "");
-		return;
-	}
-	kenchi_info("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s customer=%s events=%d dup_events=%d"
+	return g_strdup_printf("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s customer=%s events=%d dup_events=%d"
 	    " case=%" G_GINT64_FORMAT " new_cases=%d action=%s%s",
 	    a->message, source, origin ? " origin=" : "", origin ? origin : "", kenchi_kind_to_string(a->x.kind),
 	    a->customer, a->events_new, a->events_dup, a->case_id, a->cases_new,
 	    a->reportable ? "first-report" : a->events_new ? "case-update" : "stored",
 	    a->duplicate ? " duplicate=1" : "");
+}
+
+void
+kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin)
+{
+	char *line = kenchi_app_message_line(a, source, origin);
+
+	kenchi_info("%s", line);
+	g_free(line);
 }

@@ -40,6 +40,8 @@ typedef struct {
 /* Load configuration (78 on errors, printed), event types and rules.
  * Return an exit code: 0 when ready. */
 int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
+/* The configuration alone (kenchi_app_load starts with it). */
+int kenchi_app_load_config(kenchi_app_t *app);
 /* Load the scoring rules and calendars for case placement; exit code. */
 int kenchi_app_load_cases(kenchi_app_t *app);
 /* Load the templates and explanations for reports; exit code. */
@@ -57,6 +59,8 @@ kenchi_status_t kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const
 				  const char *source, const char *origin, const char *customer, kenchi_analysis_t *a);
 /* The one key=value log line of a processed message. */
 void kenchi_app_log_message(const kenchi_analysis_t *a, const char *source, const char *origin);
+/* That line, owned by the caller. */
+char *kenchi_app_message_line(const kenchi_analysis_t *a, const char *source, const char *origin);
 
 /* Parse a subcommand's options with GOptionContext; 64 on error. */
 int kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***argv);

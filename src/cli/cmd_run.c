@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/daemon.h"
+#include "cli/deliver_socket.h"
 #include "report/outbox.h"
 #include "util/clock.h"
 #include "source/imap_run.h"
@@ -20,6 +21,7 @@ typedef struct {
 	kenchi_re_match_t *m;
 	guint send_timer;
 	kenchi_imap_threads_t *imap;
+	kenchi_deliver_server_t *sock;
 } run_t;
 
 static void
@@ -164,9 +166,22 @@ kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv)
 	r.loop = g_main_loop_new(NULL, FALSE);
 	kenchi_daemon_signals(r.loop, on_reload, &r);
 	n = start_sources(&r);
+	if (app->cfg->socket_path) {
+		char *err = NULL;
+		/* Opened once: a reload keeps the socket the daemon started with. */
+		r.sock = kenchi_deliver_server_new(app, r.m, app->cfg->socket_path, &err);
+		if (r.sock) {
+			kenchi_info("source=socket path=%s started", app->cfg->socket_path);
+			n++;
+		} else {
+			kenchi_err("deliver socket: %s; the hooks store their messages themselves", err);
+		}
+		g_free(err);
+	}
 	r.send_timer = g_timeout_add_seconds(MAX(1, app->cfg->send_interval_s), on_send, &r);
 	kenchi_info("run: started with %d source(s), sending every %d s", n, app->cfg->send_interval_s);
 	g_main_loop_run(r.loop);
+	kenchi_deliver_server_free(r.sock);
 	stop_sources(&r);
 	/* Whatever is ready goes out before we stop. */
 	on_send(&r);

@@ -13,16 +13,23 @@
 #define KENCHI_MIME_MAX_DEPTH 32
 #define KENCHI_TEXT_CAP (8u << 20)   /* alerts are small; a 50 MB body is not read whole */
 
+/* Set and read on the main thread only, before and after the workers. */
+static gboolean mime_ready;
+
 void
 kenchi_mime_init(void)
 {
-	g_mime_init();
+	if (!mime_ready)
+		g_mime_init();
+	mime_ready = TRUE;
 }
 
 void
 kenchi_mime_shutdown(void)
 {
-	g_mime_shutdown();
+	if (mime_ready)
+		g_mime_shutdown();
+	mime_ready = FALSE;
 }
 
 void

@@ -39,6 +39,7 @@ kenchi_config_free(kenchi_config_t *cfg)
 	g_free(cfg->path);
 	g_free(cfg->datadir);
 	g_free(cfg->db_path);
+	g_free(cfg->socket_path);
 	g_ptr_array_unref(cfg->customers);
 	g_free(cfg->soc_name);
 	g_free(cfg->soc_from);
@@ -326,6 +327,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->datadir = find_datadir(datadir);
 	g_free(datadir);
 	cfg->db_path = get_str(cfg->kf, "kenchi", "database", NULL);
+	cfg->socket_path = get_str(cfg->kf, "kenchi", "socket", NULL);
 	cfg->busy_timeout_ms = MIN(get_duration(cfg, errors, "kenchi", "busy_timeout", 30), 3600) * 1000;
 	cfg->window_s = get_duration(cfg, errors, "kenchi", "correlation_window", 24 * 3600);
 	cfg->outbreak_s = get_duration(cfg, errors, "kenchi", "outbreak_window", 5 * 60);
@@ -374,7 +376,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	groups = g_key_file_get_groups(cfg->kf, NULL);
 	for (g = groups; g && *g; g++) {
 		static const char *const kenchi_keys[] = { "database", "datadir", "busy_timeout", "correlation_window",
-			"outbreak_window", "stale_after", "report_hold", "sla_warning", "send_interval", NULL };
+			"outbreak_window", "stale_after", "report_hold", "sla_warning", "send_interval", "socket", NULL };
 		static const char *const soc_keys[] = { "name", "from", "signature", "analysts", "token_key_file",
 			"trusted_authserv_id", "require_auth_results", NULL };
 		static const char *const smtp_keys[] = { "host", "port", "tls", "user", "password_file", "helo",

@@ -29,6 +29,7 @@ typedef struct {
 	char *path;              /* the file read, or NULL for built-in defaults */
 	char *datadir;           /* root holding data/ and templates/ */
 	char *db_path;           /* from the file; the command line and $KENCHI_DB win */
+	char *socket_path;       /* the daemon's deliver socket, or NULL */
 	int busy_timeout_ms;
 	int window_s;            /* correlation window */
 	int outbreak_s;          /* consolidation window of first reports */

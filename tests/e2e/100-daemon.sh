@@ -11,22 +11,7 @@ MD=$D/Maildir
 mkdir -p "$MD"/{cur,new,tmp}
 export KENCHI_DB=$D/kenchi.db
 write_conf() {   # write_conf FILE
-    cat >"$1" <<CONF
-[kenchi]
-report_hold = 0s
-send_interval = 1s
-[soc]
-from = soc@soc.example.jp
-analysts = analyst@soc.example.jp
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[customer acme]
-recipients = soc+acme@soc.example.jp
-report_to = security@acme.example.co.jp
-[maildir alerts]
-path = $MD
-CONF
+    { printf '[kenchi]\nreport_hold = 0s\nsend_interval = 1s\n'; daemon_conf; printf '[maildir alerts]\npath = %s\n' "$MD"; } >"$1"
 }
 write_conf "$D/k.conf"
 export KENCHI_CONF=$D/k.conf

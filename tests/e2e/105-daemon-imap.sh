@@ -14,19 +14,7 @@ mkdir -p "$D"
 export KENCHI_DB=$D/kenchi.db KENCHI_CONF=$D/k.conf KENCHI_NOW=
 printf 'secret\n' >"$D/pw"
 printf 'wrong\n' >"$D/badpw"
-cat >"$D/k.conf" <<CONF
-[kenchi]
-report_hold = 0s
-send_interval = 1s
-[soc]
-from = soc@soc.example.jp
-analysts = analyst@soc.example.jp
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[customer acme]
-recipients = soc+acme@soc.example.jp
-report_to = security@acme.example.co.jp
+{ printf '[kenchi]\nreport_hold = 0s\nsend_interval = 1s\n'; daemon_conf; cat <<CONF; } >"$D/k.conf"
 [imap alerts]
 host = 127.0.0.1
 port = $DOVECOT_PORT

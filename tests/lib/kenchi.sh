@@ -42,3 +42,19 @@ PY
 under_sanitizers() {
     nm -D "$KENCHI" 2>/dev/null | grep -q __asan_init || nm "$KENCHI" 2>/dev/null | grep -q __asan_init
 }
+
+# daemon_conf: the sections every daemon test shares (the SOC, the SMTP
+# sink of smtp_start, customer acme); a test adds its [kenchi] and sources.
+daemon_conf() {
+    cat <<CONF
+[soc]
+from = soc@soc.example.jp
+analysts = analyst@soc.example.jp
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+[customer acme]
+recipients = soc+acme@soc.example.jp
+report_to = security@acme.example.co.jp
+CONF
+}

@@ -1,0 +1,366 @@
+/* deliver_socket.c: the hook's side and the daemon's side of the deliver
+ * socket (see deliver_socket.h).  Plain sockets and poll(): the client runs
+ * in the hook, where every millisecond of start-up counts, and the server
+ * is a few GLib fd sources on the daemon's main loop. */
+#define _GNU_SOURCE   /* accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <glib-unix.h>
+#include "cli/deliver_socket.h"
+
+#define MAGIC "KENCHI/1 DELIVER "
+#define HEADER_MAX 256            /* the request line */
+#define CONN_TIMEOUT_S 60         /* a client that stops sending is dropped */
+
+static gboolean
+make_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa->sun_path)
+		return FALSE;
+	strcpy(sa->sun_path, path);
+	return TRUE;
+}
+
+/* A customer ID travels as one token: one that is not is stored by the
+ * hook itself rather than escaped. */
+static gboolean
+token_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && !strchr("._-+@", *s))
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean
+send_all(int fd, const char *p, gsize n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return FALSE;
+		p += w;
+		n -= (gsize)w;
+	}
+	return TRUE;
+}
+
+/* ---------------------------------------------------------------- client */
+
+kenchi_status_t
+kenchi_deliver_via_socket(const char *path, const char *raw, gsize len, const char *customer, int timeout_s,
+			  int *exit_code, char **text)
+{
+	struct sockaddr_un sa;
+	char hdr[HEADER_MAX], reply[1024];
+	gsize got = 0;
+	gint64 deadline;
+	char *nl = NULL, *end;
+	long code;
+	int fd;
+
+	*text = NULL;
+	if (path == NULL || !make_addr(path, &sa) || len > KENCHI_SOCKET_MAX_MESSAGE ||
+	    (customer && (!*customer || !token_ok(customer))))
+		return KENCHI_NOT_FOUND;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return KENCHI_NOT_FOUND;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return KENCHI_NOT_FOUND;   /* no daemon, or a stale socket */
+	}
+	g_snprintf(hdr, sizeof hdr, MAGIC "%" G_GSIZE_FORMAT "%s%s\n", len, customer ? " " : "",
+	    customer ? customer : "");
+	/* From here on the daemon may have the message: a failure is 75. */
+	if (!send_all(fd, hdr, strlen(hdr)) || !send_all(fd, raw, len)) {
+		*text = g_strdup_printf("the daemon at %s closed the connection: %s", path, g_strerror(errno));
+		close(fd);
+		return KENCHI_TEMP;
+	}
+	deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+	while (nl == NULL && got < sizeof reply - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, (int)MIN(left, G_MAXINT)) == 0) {
+			*text = g_strdup_printf("no answer from the daemon at %s in %d s", path, timeout_s);
+			close(fd);
+			return KENCHI_TEMP;
+		}
+		r = read(fd, reply + got, sizeof reply - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (gsize)r;
+		reply[got] = '\0';
+		nl = strchr(reply, '\n');
+	}
+	close(fd);
+	if (nl == NULL) {
+		*text = g_strdup_printf("the daemon at %s closed the connection before answering", path);
+		return KENCHI_TEMP;
+	}
+	*nl = '\0';
+	code = strtol(reply, &end, 10);
+	if (end == reply || *end != ' ' || code < 0 || code > 255) {
+		*text = g_strdup_printf("the daemon at %s answered what is not kenchi's: %.80s", path, reply);
+		return KENCHI_TEMP;
+	}
+	*exit_code = (int)code;
+	*text = g_strdup(end + 1);
+	return KENCHI_OK;
+}
+
+/* ---------------------------------------------------------------- server */
+
+struct kenchi_deliver_server {
+	kenchi_app_t *app;
+	kenchi_re_match_t *m;
+	char *path;
+	int fd;
+	guint src;
+	GList *conns;            /* conn_t* */
+	guint64 count;
+};
+
+typedef struct {
+	kenchi_deliver_server_t *srv;
+	int fd;
+	guint src, timer;
+	GByteArray *buf;
+	gsize hdr_len;           /* 0 until the request line is read */
+	gsize want;              /* the message's length */
+	char *customer;
+} conn_t;
+
+static void
+conn_free(conn_t *c)
+{
+	if (c->src)
+		g_source_remove(c->src);
+	if (c->timer)
+		g_source_remove(c->timer);
+	close(c->fd);
+	g_byte_array_unref(c->buf);
+	g_free(c->customer);
+	c->srv->conns = g_list_remove(c->srv->conns, c);
+	g_free(c);
+}
+
+/* The answer is a line; the socket is made blocking for it, with a
+ * timeout, so that a client that does not read cannot stall the loop. */
+static void
+answer(conn_t *c, int code, const char *text)
+{
+	struct timeval tv = { 5, 0 };
+	char *line = g_strdup_printf("%d %s\n", code, text);
+
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (!send_all(c->fd, line, strlen(line)))
+		kenchi_warn("deliver socket: the answer was not taken: %s", g_strerror(errno));
+	g_free(line);
+}
+
+/* The request line: MAGIC LENGTH [CUSTOMER].  FALSE when it is not one. */
+static gboolean
+parse_header(conn_t *c, const char *line)
+{
+	char **w;
+	char *end;
+	guint64 n;
+	gboolean ok;
+
+	if (!g_str_has_prefix(line, MAGIC))
+		return FALSE;
+	w = g_strsplit(line + strlen(MAGIC), " ", 3);
+	ok = w[0] && *w[0] && (!w[1] || (w[2] == NULL && *w[1] && token_ok(w[1])));
+	if (ok) {
+		n = g_ascii_strtoull(w[0], &end, 10);
+		ok = *end == '\0' && n <= KENCHI_SOCKET_MAX_MESSAGE;
+		c->want = (gsize)n;
+		c->customer = w[1] ? g_strdup(w[1]) : NULL;
+	}
+	g_strfreev(w);
+	return ok;
+}
+
+static void
+store(conn_t *c)
+{
+	kenchi_deliver_server_t *s = c->srv;
+	kenchi_analysis_t a = { 0 };
+	kenchi_status_t st;
+	char *line;
+
+	st = kenchi_app_ingest(s->app, s->m, (const char *)c->buf->data + c->hdr_len, c->want, "deliver", "socket",
+	    c->customer, &a);
+	if (st == KENCHI_OK) {
+		line = kenchi_app_message_line(&a, "deliver", "socket");
+		kenchi_info("%s", line);
+		answer(c, 0, line);
+		g_free(line);
+		s->count++;
+	} else {
+		line = g_strdup_printf("not stored: %s", kenchi_status_to_string(st));
+		kenchi_warn("deliver socket: %s", line);
+		answer(c, kenchi_status_to_exit(st), line);
+		g_free(line);
+	}
+	kenchi_analysis_clear(&a);
+}
+
+static gboolean
+on_conn(int fd, GIOCondition cond, gpointer user)
+{
+	conn_t *c = user;
+	guint8 chunk[65536];
+	ssize_t r;
+
+	for (;;) {
+		gsize room = c->hdr_len ? MIN(sizeof chunk, c->hdr_len + c->want - c->buf->len) : sizeof chunk;
+		if (room == 0)
+			break;
+		r = read(fd, chunk, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return G_SOURCE_CONTINUE;
+		if (r <= 0) {
+			/* Gone before the whole message: nothing was stored, and
+			 * the client, which has no answer, exits 75. */
+			c->src = 0;
+			conn_free(c);
+			return G_SOURCE_REMOVE;
+		}
+		g_byte_array_append(c->buf, chunk, (guint)r);
+		if (c->hdr_len == 0) {
+			guint8 *nl = memchr(c->buf->data, '\n', MIN(c->buf->len, HEADER_MAX));
+			if (nl == NULL && c->buf->len < HEADER_MAX)
+				continue;
+			if (nl)
+				*nl = '\0';
+			if (nl == NULL || !parse_header(c, (const char *)c->buf->data)) {
+				answer(c, KENCHI_EXIT_USAGE, "bad request: expected \"" MAGIC "<length> [customer]\"");
+				c->src = 0;
+				conn_free(c);
+				return G_SOURCE_REMOVE;
+			}
+			c->hdr_len = (gsize)(nl - c->buf->data) + 1;
+		}
+		if (c->buf->len >= c->hdr_len + c->want)
+			break;
+	}
+	store(c);
+	c->src = 0;
+	conn_free(c);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_conn_timeout(gpointer user)
+{
+	conn_t *c = user;
+
+	kenchi_warn("deliver socket: a client sent nothing for %d s; dropped", CONN_TIMEOUT_S);
+	c->timer = 0;
+	conn_free(c);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_accept(int fd, GIOCondition cond, gpointer user)
+{
+	kenchi_deliver_server_t *s = user;
+	int cfd;
+
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		conn_t *c = g_new0(conn_t, 1);
+		c->srv = s;
+		c->fd = cfd;
+		c->buf = g_byte_array_new();
+		c->src = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_conn, c);
+		c->timer = g_timeout_add_seconds(CONN_TIMEOUT_S, on_conn_timeout, c);
+		s->conns = g_list_prepend(s->conns, c);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+kenchi_deliver_server_t *
+kenchi_deliver_server_new(kenchi_app_t *app, kenchi_re_match_t *m, const char *path, char **errmsg)
+{
+	kenchi_deliver_server_t *s;
+	struct sockaddr_un sa;
+	struct stat sb;
+	int fd, probe;
+
+	if (!make_addr(path, &sa)) {
+		*errmsg = g_strdup_printf("%s: path too long for a socket", path);
+		return NULL;
+	}
+	/* A socket left by a daemon that died is replaced; one that answers
+	 * belongs to a daemon that runs. */
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			*errmsg = g_strdup_printf("%s exists and is not a socket", path);
+			return NULL;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			close(probe);
+			*errmsg = g_strdup_printf("%s: another daemon is listening there", path);
+			return NULL;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0) {
+		*errmsg = g_strdup_printf("%s: %s", path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	/* The mail user's group may deliver; nobody else. */
+	chmod(path, 0660);
+	s = g_new0(kenchi_deliver_server_t, 1);
+	s->app = app;
+	s->m = m;
+	s->path = g_strdup(path);
+	s->fd = fd;
+	s->src = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
+	return s;
+}
+
+void
+kenchi_deliver_server_free(kenchi_deliver_server_t *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns)
+		conn_free(s->conns->data);
+	g_source_remove(s->src);
+	close(s->fd);
+	unlink(s->path);
+	g_free(s->path);
+	g_free(s);
+}
+
+guint64
+kenchi_deliver_server_count(const kenchi_deliver_server_t *s)
+{
+	return s ? s->count : 0;
+}
