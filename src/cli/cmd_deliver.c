@@ -8,7 +8,7 @@
  * handed to the daemon instead (deliver_socket.h): the hook then loads no
  * rules, templates or database. */
 #include "cli/cli.h"
-#include "cli/deliver_socket.h"
+#include "cli/deliver_client.h"
 #include "parse/mime.h"
 
 /* The daemon's answer, or KENCHI_NOT_FOUND to store the message here. */

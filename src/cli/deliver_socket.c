@@ -1,11 +1,9 @@
-/* deliver_socket.c: the hook's side and the daemon's side of the deliver
- * socket (see deliver_socket.h).  Plain sockets and poll(): the client runs
- * in the hook, where every millisecond of start-up counts, and the server
- * is a few GLib fd sources on the daemon's main loop. */
+/* deliver_socket.c: the daemon's side of the deliver socket (see
+ * deliver_socket.h): a few GLib fd sources on the daemon's main loop; the
+ * hook's side is deliver_client.c. */
 #define _GNU_SOURCE   /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -14,114 +12,8 @@
 #include <glib-unix.h>
 #include "cli/deliver_socket.h"
 
-#define MAGIC "KENCHI/1 DELIVER "
 #define HEADER_MAX 256            /* the request line */
 #define CONN_TIMEOUT_S 60         /* a client that stops sending is dropped */
-
-static gboolean
-make_addr(const char *path, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof *sa);
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sa->sun_path)
-		return FALSE;
-	strcpy(sa->sun_path, path);
-	return TRUE;
-}
-
-/* A customer ID travels as one token: one that is not is stored by the
- * hook itself rather than escaped. */
-static gboolean
-token_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!g_ascii_isalnum(*s) && !strchr("._-+@", *s))
-			return FALSE;
-	return TRUE;
-}
-
-static gboolean
-send_all(int fd, const char *p, gsize n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return FALSE;
-		p += w;
-		n -= (gsize)w;
-	}
-	return TRUE;
-}
-
-/* ---------------------------------------------------------------- client */
-
-kenchi_status_t
-kenchi_deliver_via_socket(const char *path, const char *raw, gsize len, const char *customer, int timeout_s,
-			  int *exit_code, char **text)
-{
-	struct sockaddr_un sa;
-	char hdr[HEADER_MAX], reply[1024];
-	gsize got = 0;
-	gint64 deadline;
-	char *nl = NULL, *end;
-	long code;
-	int fd;
-
-	*text = NULL;
-	if (path == NULL || !make_addr(path, &sa) || len > KENCHI_SOCKET_MAX_MESSAGE ||
-	    (customer && (!*customer || !token_ok(customer))))
-		return KENCHI_NOT_FOUND;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return KENCHI_NOT_FOUND;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		close(fd);
-		return KENCHI_NOT_FOUND;   /* no daemon, or a stale socket */
-	}
-	g_snprintf(hdr, sizeof hdr, MAGIC "%" G_GSIZE_FORMAT "%s%s\n", len, customer ? " " : "",
-	    customer ? customer : "");
-	/* From here on the daemon may have the message: a failure is 75. */
-	if (!send_all(fd, hdr, strlen(hdr)) || !send_all(fd, raw, len)) {
-		*text = g_strdup_printf("the daemon at %s closed the connection: %s", path, g_strerror(errno));
-		close(fd);
-		return KENCHI_TEMP;
-	}
-	deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
-	while (nl == NULL && got < sizeof reply - 1) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-		ssize_t r;
-
-		if (left <= 0 || poll(&p, 1, (int)MIN(left, G_MAXINT)) == 0) {
-			*text = g_strdup_printf("no answer from the daemon at %s in %d s", path, timeout_s);
-			close(fd);
-			return KENCHI_TEMP;
-		}
-		r = read(fd, reply + got, sizeof reply - 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (gsize)r;
-		reply[got] = '\0';
-		nl = strchr(reply, '\n');
-	}
-	close(fd);
-	if (nl == NULL) {
-		*text = g_strdup_printf("the daemon at %s closed the connection before answering", path);
-		return KENCHI_TEMP;
-	}
-	*nl = '\0';
-	code = strtol(reply, &end, 10);
-	if (end == reply || *end != ' ' || code < 0 || code > 255) {
-		*text = g_strdup_printf("the daemon at %s answered what is not kenchi's: %.80s", path, reply);
-		return KENCHI_TEMP;
-	}
-	*exit_code = (int)code;
-	*text = g_strdup(end + 1);
-	return KENCHI_OK;
-}
 
 /* ---------------------------------------------------------------- server */
 
@@ -169,12 +61,12 @@ answer(conn_t *c, int code, const char *text)
 
 	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	if (!send_all(c->fd, line, strlen(line)))
+	if (!kenchi_sock_send_all(c->fd, line, strlen(line)))
 		kenchi_warn("deliver socket: the answer was not taken: %s", g_strerror(errno));
 	g_free(line);
 }
 
-/* The request line: MAGIC LENGTH [CUSTOMER].  FALSE when it is not one. */
+/* The request line: KENCHI_SOCKET_MAGIC LENGTH [CUSTOMER].  FALSE when it is not one. */
 static gboolean
 parse_header(conn_t *c, const char *line)
 {
@@ -183,10 +75,10 @@ parse_header(conn_t *c, const char *line)
 	guint64 n;
 	gboolean ok;
 
-	if (!g_str_has_prefix(line, MAGIC))
+	if (!g_str_has_prefix(line, KENCHI_SOCKET_MAGIC))
 		return FALSE;
-	w = g_strsplit(line + strlen(MAGIC), " ", 3);
-	ok = w[0] && *w[0] && (!w[1] || (w[2] == NULL && *w[1] && token_ok(w[1])));
+	w = g_strsplit(line + strlen(KENCHI_SOCKET_MAGIC), " ", 3);
+	ok = w[0] && *w[0] && (!w[1] || (w[2] == NULL && *w[1] && kenchi_sock_token_ok(w[1])));
 	if (ok) {
 		n = g_ascii_strtoull(w[0], &end, 10);
 		ok = *end == '\0' && n <= KENCHI_SOCKET_MAX_MESSAGE;
@@ -253,7 +145,7 @@ on_conn(int fd, GIOCondition cond, gpointer user)
 			if (nl)
 				*nl = '\0';
 			if (nl == NULL || !parse_header(c, (const char *)c->buf->data)) {
-				answer(c, KENCHI_EXIT_USAGE, "bad request: expected \"" MAGIC "<length> [customer]\"");
+				answer(c, KENCHI_EXIT_USAGE, "bad request: expected \"" KENCHI_SOCKET_MAGIC "<length> [customer]\"");
 				c->src = 0;
 				conn_free(c);
 				return G_SOURCE_REMOVE;
@@ -306,7 +198,7 @@ kenchi_deliver_server_new(kenchi_app_t *app, kenchi_re_match_t *m, const char *p
 	struct stat sb;
 	int fd, probe;
 
-	if (!make_addr(path, &sa)) {
+	if (!kenchi_sock_addr(path, &sa)) {
 		*errmsg = g_strdup_printf("%s: path too long for a socket", path);
 		return NULL;
 	}

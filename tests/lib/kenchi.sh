@@ -7,7 +7,7 @@ KENCHI=${KENCHI:-$KT_TOP/kenchi}
 if [ "${KENCHI_VALGRIND:-0}" = 1 ] && [ -z "${KENCHI_VG_WRAPPED:-}" ]; then
     cat >"$KT_TMP/kenchi-vg" <<VG
 #!/bin/sh
-exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+exec valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
     --suppressions=$KT_TOP/tests/valgrind.supp --log-file=$KT_TMP/vg.%p.log $KENCHI "\$@"
 VG
     chmod +x "$KT_TMP/kenchi-vg"
