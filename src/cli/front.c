@@ -18,38 +18,8 @@
 #include <sys/mman.h>
 #include "cli/deliver_client.h"
 #include "util/config.h"
+#include "util/exec.h"
 #include "config.h"
-
-/* kenchi-core: beside this binary (the build tree), else where `make
- * install` puts it, else in the build tree (a copy of an uninstalled
- * kenchi, as the benchmarks make).  Each is tried in turn. */
-static int
-exec_core(char **argv)
-{
-	char *self = g_file_read_link("/proc/self/exe", NULL);
-	char *cand[3] = { NULL, NULL, NULL };
-	int k, err = ENOENT;
-
-	if (self) {
-		char *dir = g_path_get_dirname(self);
-		cand[0] = g_build_filename(dir, "kenchi-core", NULL);
-		g_free(dir);
-		g_free(self);
-	}
-	cand[1] = g_strdup(KENCHI_LIBEXECDIR "/kenchi-core");
-	cand[2] = g_strdup(KENCHI_BUILDDIR "/kenchi-core");
-	for (k = 0; k < 3; k++) {
-		if (cand[k] == NULL || access(cand[k], X_OK) != 0)
-			continue;
-		execv(cand[k], argv);
-		err = errno;
-		fprintf(stderr, "kenchi: warning: cannot run %s: %s\n", cand[k], g_strerror(err));
-	}
-	fprintf(stderr, "kenchi: error: cannot run kenchi-core (%s, %s): %s\n", cand[1], cand[2], g_strerror(err));
-	for (k = 0; k < 3; k++)
-		g_free(cand[k]);
-	return 1;
-}
 
 /* The message was read from stdin already: kenchi-core reads it from a
  * memory file in its place. */
@@ -175,5 +145,8 @@ main(int argc, char **argv)
 	}
 	if (i < argc && strcmp(argv[i], "deliver") == 0 && (rc = deliver(conf_path, quiet, argc - i, argv + i)) >= 0)
 		return rc;
-	return exec_core(argv);
+	rc = kenchi_exec_sibling("kenchi-core", KENCHI_LIBEXECDIR, KENCHI_BUILDDIR, argv);
+	fprintf(stderr, "kenchi: error: cannot run kenchi-core (beside this binary, in %s or %s): %s\n",
+	    KENCHI_LIBEXECDIR, KENCHI_BUILDDIR, g_strerror(rc));
+	return 1;
 }

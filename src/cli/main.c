@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include "cli/cli.h"
+#include "util/exec.h"
 #include "parse/mime.h"
 #include "config.h"
 
@@ -78,36 +79,14 @@ cmd_version(kenchi_app_t *app, int argc, char **argv)
 }
 
 #ifdef KENCHI_LITE
-/* kenchi-net: beside this binary (the build tree, or an install that keeps
- * both in one directory), else where `make install` puts it, else in the
- * build tree (a copy of an uninstalled kenchi, as the benchmarks make).
- * Each is tried in turn: a candidate that cannot be run (a sandbox that
- * hides /proc/self/exe, a file without the x bit) is not the end. */
+/* send, run and imap are kenchi-net's (util/exec.h says where it is looked for). */
 static int
 exec_net(char **argv)
 {
-	char *self = g_file_read_link("/proc/self/exe", NULL);
-	char *cand[3] = { NULL, NULL, NULL };
-	int k, err = ENOENT;
+	int err = kenchi_exec_sibling("kenchi-net", KENCHI_LIBEXECDIR, KENCHI_BUILDDIR, argv);
 
-	if (self) {
-		char *dir = g_path_get_dirname(self);
-		cand[0] = g_build_filename(dir, "kenchi-net", NULL);
-		g_free(dir);
-		g_free(self);
-	}
-	cand[1] = g_strdup(KENCHI_LIBEXECDIR "/kenchi-net");
-	cand[2] = g_strdup(KENCHI_BUILDDIR "/kenchi-net");
-	for (k = 0; k < 3; k++) {
-		if (cand[k] == NULL || access(cand[k], X_OK) != 0)
-			continue;
-		execv(cand[k], argv);
-		err = errno;
-		kenchi_warn("cannot run %s: %s", cand[k], g_strerror(err));
-	}
-	kenchi_err("cannot run kenchi-net (%s, %s): %s", cand[1], cand[2], g_strerror(err));
-	for (k = 0; k < 3; k++)
-		g_free(cand[k]);
+	kenchi_err("cannot run kenchi-net (beside this binary, in %s or %s): %s", KENCHI_LIBEXECDIR, KENCHI_BUILDDIR,
+	    g_strerror(err));
 	return KENCHI_EXIT_FAIL;
 }
 #endif
