@@ -24,13 +24,16 @@ alert() {   # alert N: print the path of a distinct alert mail
 }
 origin_of() { sql "select origin from messages where message_id = 'sock-$1@test'"; }
 
-start_daemon() {
+starts=0
+start_daemon() {   # each start logs to a file of its own: run.N.log
+    starts=$((starts + 1))
     # Not through as_nobody: $! must be kenchi itself, for the signals.
-    setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >>"$D/run.log" 2>&1 &
+    setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run.$starts.log" 2>&1 &
     pid=$!
-    kt_at_exit "kill $pid 2>/dev/null"
-    for i in $(seq 100); do [ -S "$SOCK" ] && grep -q "run: started" "$D/run.log" && return 0; sleep 0.1; done
-    diag_file "$D/run.log"
+    kt_at_exit "kt_kill -TERM $pid"
+    # Its own "started" line: a socket left by the one before is no sign.
+    for i in $(seq 300); do grep -q "run: started" "$D/run.$starts.log" && return 0; sleep 0.1; done
+    diag_file "$D/run.$starts.log"
     return 1
 }
 start_daemon
@@ -41,7 +44,7 @@ is $? 0 "deliver exits 0 once the daemon has committed"
 is "$(origin_of 1)" socket "the daemon stored it (origin socket)"
 like "$(cat "$D/err1")" "msg=[0-9]+ source=deliver origin=socket kind=alert customer=acme events=1" \
     "the hook prints the daemon's key=value line"
-like "$(cat "$D/run.log")" "source=deliver origin=socket kind=alert" "and the daemon logs it"
+like "$(cat "$D/run.1.log")" "source=deliver origin=socket kind=alert" "and the daemon logs it"
 
 as_nobody "$KENCHI" deliver <"$D/a1.eml" 2>/dev/null
 is $? 0 "the same message again: exit 0"
@@ -108,8 +111,8 @@ start_daemon
 ok $? "a new daemon replaces the stale socket"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr 2>"$D/second.log" &
 p2=$!
-sleep 1
-kill -0 "$p2" 2>/dev/null && kill -TERM "$p2"
+for i in $(seq 300); do grep -q "run: started" "$D/second.log" && break; sleep 0.1; done
+kill -TERM "$p2"
 wait "$p2"
 like "$(cat "$D/second.log")" "another daemon is listening" "a second daemon does not take the socket over"
 as_nobody "$KENCHI" deliver <"$(alert 5)" 2>/dev/null

@@ -131,7 +131,7 @@ port=$(kt_free_port)
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5); time.sleep(30)' "$port" </dev/null >/dev/null 2>&1 &
 mute=$!
-kt_at_exit "kill $mute 2>/dev/null"
+kt_at_exit "kt_kill -TERM $mute"
 kt_wait_port "$port" 5
 t0=$(date +%s)
 # `timeout` only turns a hang (no protocol timeout at all) into a failure.

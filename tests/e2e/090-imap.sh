@@ -194,7 +194,7 @@ log_has() { grep -q "$1" "$KT_TMP/daemon.log"; }
 
 "$KENCHI" -v imap alerts 2>"$KT_TMP/daemon.log" &
 pid=$!
-kt_at_exit "kill $pid 2>/dev/null"
+kt_at_exit "kt_kill -TERM $pid"
 wait_for 10 log_has "idling" || diag_file "$KT_TMP/daemon.log"
 gen_append alice INBOX 1 idle1 "$FIX/mail/en-plain.eml"
 wait_for 10 msgs_at_least 312

@@ -26,7 +26,7 @@ echo pass >"$PROXY_CTL"
 "$KT_PY" "$KT_LIB/cut_proxy.py" "$PROXY_PORT" "$DOVECOT_PORT" "$PROXY_CTL" "$PROXY_LOG" \
     >"$KT_TMP/proxy.out" 2>&1 </dev/null &
 proxy_pid=$!
-kt_at_exit "kill $proxy_pid 2>/dev/null"
+kt_at_exit "kt_kill -TERM $proxy_pid"
 # Ready when it says so (a probe connection would count as a connection).
 for i in $(seq 100); do grep -q '^listening' "$PROXY_LOG" 2>/dev/null && break; sleep 0.05; done
 grep -q '^listening' "$PROXY_LOG" || { diag_file "$KT_TMP/proxy.out"; bail "the proxy did not start"; }
@@ -245,7 +245,7 @@ printf '%s\n' "fetch 3 200 rst x2" 'command ^DONE before rst x2' "fetch 1 100 fi
 mv "$PROXY_CTL.tmp" "$PROXY_CTL"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" -v run --log=stderr >"$D/run.log" 2>&1 &
 pid=$!
-kt_at_exit "kill -KILL $pid 2>/dev/null"
+kt_at_exit "kt_kill -KILL $pid"
 wait_for() {    # wait_for SECONDS COMMAND...: until COMMAND succeeds
     local tries=$(( $1 * 10 )); shift
     until "$@"; do

@@ -33,7 +33,7 @@ maildir_drop "$MD" "$(fresh en-plain)" early.1
 # Not through the function: $! must be kenchi itself, for the signals.
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run.log" 2>&1 &
 pid=$!
-kt_at_exit "kill $pid 2>/dev/null"
+kt_at_exit "kt_kill -TERM $pid"
 wait_for() {   # wait_for SQL EXPECTED: poll the database, up to 15 s
     local i
     for i in $(seq 150); do
@@ -122,7 +122,7 @@ for fault in emfile enospc; do
     KFAULT_INOTIFY=$fault LD_PRELOAD=$KFAULT setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
         "$KENCHI" watch "$P" >"$D/watch-$fault.log" 2>&1 &
     wpid=$!
-    kt_at_exit "kill $wpid 2>/dev/null"
+    kt_at_exit "kt_kill -TERM $wpid"
     sleep 0.5
     sed -e "s/^Event ID: .*/Event ID: 8200000000000000$([ $fault = emfile ] && echo 1 || echo 2)/" \
         -e "s/^Message-ID: .*/Message-ID: <poll-$fault@test>/" "$FIX/mail/en-plain.eml" >"$D/p.eml"

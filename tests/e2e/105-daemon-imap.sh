@@ -33,7 +33,7 @@ chmod 600 "$D/pw" "$D/badpw"
 chown -R nobody:nogroup "$D"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run.log" 2>&1 &
 pid=$!
-kt_at_exit "kill $pid 2>/dev/null"
+kt_at_exit "kt_kill -TERM $pid"
 wait_for() {   # wait_for SQL EXPECTED: poll the database, up to 15 s
     local i
     for i in $(seq 150); do

@@ -280,7 +280,7 @@ export KENCHI_CONF=$B/k.conf KENCHI_DB=$B/kenchi.db
 sqlb() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- env KENCHI_DB="$KENCHI_DB" bash -c '. "$1"; sql "$2"' _ "$KT_TMP/sqlfn" "$1"; }
 declare -f sql >"$KT_TMP/sqlfn"; chmod 0644 "$KT_TMP/sqlfn"
 DPID=
-kt_at_exit '[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null'
+kt_at_exit '[ -n "$DPID" ] && kt_kill -KILL "$DPID"'
 start_daemon() {
     setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >>"$B/run.log" 2>&1 &
     DPID=$!

@@ -71,7 +71,7 @@ chown -R nobody:nogroup "$D"
 
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run.log" 2>&1 &
 pid=$!
-kt_at_exit "kill -KILL $pid 2>/dev/null"
+kt_at_exit "kt_kill -KILL $pid"
 for i in $(seq 100); do grep -q "source=imap name=soak" "$D/run.log" && break; sleep 0.1; done
 like "$(cat "$D/run.log")" "source=imap name=soak mailbox=INBOX" "the daemon started with the IMAP account"
 

@@ -326,7 +326,7 @@ smtp_start() {
 
 smtp_stop() {
     [ -n "${KT__SMTP_PID:-}" ] || return 0
-    kill -TERM "$KT__SMTP_PID" 2>/dev/null
+    kt_kill -TERM "$KT__SMTP_PID"
     wait "$KT__SMTP_PID" 2>/dev/null
     KT__SMTP_PID=
 }

@@ -47,6 +47,19 @@ kt_at_exit() {
     KT__CLEANUPS+=("$*")
 }
 
+# kt_kill SIG PID: signal PID only while it is still a child of this
+# script.  A cleanup that kills a PID it waited for long ago would hit
+# whatever process got that number since: with pid_max at 32768 and the
+# thousands of processes a load test starts, numbers come round within
+# minutes, and a stale "kill $pid" at one test's exit stopped another
+# test's daemon (CI, 130-load: "the daemon died", exit 0 from SIGTERM).
+kt_kill() {
+    local ppid
+    ppid=$(ps -o ppid= -p "$2" 2>/dev/null | tr -d ' ')
+    [ -n "$ppid" ] && [ "$ppid" = "$$" ] && kill "$1" "$2" 2>/dev/null
+    return 0
+}
+
 kt__exit() {
     local rc=$? i
     trap - EXIT INT TERM HUP
