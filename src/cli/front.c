@@ -96,8 +96,13 @@ deliver(const char *conf_path, gboolean quiet, int argc, char **argv)
 	/* A broken configuration is reported by kenchi-core. */
 	if (kenchi_config_load(conf_path, &cfg, errs) != KENCHI_OK || cfg->socket_path == NULL)
 		goto out;
-	if ((raw = read_stdin()) == NULL)
-		goto out;   /* kenchi-core reads what is left and says why */
+	if ((raw = read_stdin()) == NULL) {
+		/* Part of it is read already: handing the rest on would store
+		 * a truncated message.  The delivery agent retries. */
+		fprintf(stderr, "kenchi: error: deliver: reading stdin: %s (temporary failure)\n", g_strerror(errno));
+		code = KENCHI_EXIT_TEMPFAIL;
+		goto out;
+	}
 	st = kenchi_deliver_via_socket(cfg->socket_path, (const char *)raw->data, raw->len, customer,
 	    cfg->busy_timeout_ms / 1000 + 30, &code, &text);
 	if (st == KENCHI_OK) {
