@@ -5,15 +5,17 @@ KENCHI=${KENCHI:-$KT_TOP/kenchi}
 # KENCHI_VALGRIND=1: every kenchi run goes through valgrind memcheck; an
 # error or a definite leak makes that run exit 99 (tests/valgrind.sh).
 if [ "${KENCHI_VALGRIND:-0}" = 1 ] && [ -z "${KENCHI_VG_WRAPPED:-}" ]; then
+    # Logs go to a directory anyone may write: daemons and hooks run as nobody.
+    mkdir -p "$KT_TMP/vg" && chmod 1777 "$KT_TMP/vg"
     cat >"$KT_TMP/kenchi-vg" <<VG
 #!/bin/sh
 exec valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
-    --suppressions=$KT_TOP/tests/valgrind.supp --log-file=$KT_TMP/vg.%p.log $KENCHI "\$@"
+    --suppressions=$KT_TOP/tests/valgrind.supp --log-file=$KT_TMP/vg/vg.%p.log $KENCHI "\$@"
 VG
     chmod +x "$KT_TMP/kenchi-vg"
     KENCHI=$KT_TMP/kenchi-vg
     export KENCHI_VG_WRAPPED=1
-    kt_at_exit 'for f in "$KT_TMP"/vg.*.log; do [ -s "$f" ] && { echo "# valgrind: $f"; sed "s/^/# /" "$f"; cat "$f" >>"${KENCHI_VG_REPORT:-/dev/null}"; }; done; true'
+    kt_at_exit 'for f in "$KT_TMP"/vg/vg.*.log; do [ -s "$f" ] && { echo "# valgrind: $f"; sed "s/^/# /" "$f"; cat "$f" >>"${KENCHI_VG_REPORT:-/dev/null}"; }; done; true'
 fi
 KENCHI_BUILDDIR=${KENCHI_BUILDDIR:-$KT_TOP}
 KFAULT=$KENCHI_BUILDDIR/tests/shim/libkfault.so
