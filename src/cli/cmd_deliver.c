@@ -5,7 +5,7 @@
  * delivery agent keeps the message and retries.  Mail that is not an alert,
  * or is broken, is stored with its reason and still exits 0.
  * With [kenchi] socket set and the daemon listening there, the message is
- * handed to the daemon instead (deliver_socket.h): the hook then loads no
+ * handed to the daemon instead (deliver_client.h): the hook then loads no
  * rules, templates or database. */
 #include "cli/cli.h"
 #include "cli/deliver_client.h"

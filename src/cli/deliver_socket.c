@@ -15,8 +15,6 @@
 #define HEADER_MAX 256            /* the request line */
 #define CONN_TIMEOUT_S 60         /* a client that stops sending is dropped */
 
-/* ---------------------------------------------------------------- server */
-
 struct kenchi_deliver_server {
 	kenchi_app_t *app;
 	kenchi_re_match_t *m;
