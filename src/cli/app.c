@@ -6,8 +6,8 @@
 #include "parse/event.h"
 #include "util/clock.h"
 
-int
-kenchi_app_load_config(kenchi_app_t *app)
+static int
+load_config(kenchi_app_t *app)
 {
 	GString *errs;
 	kenchi_status_t rc;
@@ -29,7 +29,7 @@ kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
 	char *p;
 	int rc;
 
-	if ((rc = kenchi_app_load_config(app)) != 0)
+	if ((rc = load_config(app)) != 0)
 		return rc;
 	p = kenchi_config_data_path(app->cfg, "event-types.tsv");
 	if (!kenchi_event_types_load(p, &err)) {
@@ -159,24 +159,6 @@ gboolean
 kenchi_isatty_err(void)
 {
 	return isatty(STDERR_FILENO);
-}
-
-kenchi_status_t
-kenchi_read_all(FILE *fp, GByteArray **out)
-{
-	GByteArray *arr = g_byte_array_sized_new(16384);
-	guint8 buf[65536];
-	size_t n;
-
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		g_byte_array_append(arr, buf, (guint)n);
-	if (ferror(fp)) {
-		int e = errno;
-		g_byte_array_unref(arr);
-		return (e == ENOMEM || e == EINTR || e == EAGAIN) ? KENCHI_TEMP : KENCHI_IO;
-	}
-	*out = arr;
-	return KENCHI_OK;
 }
 
 /* For load_on_demand: cases and reports unless A is a message already

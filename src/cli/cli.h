@@ -10,6 +10,7 @@
 #include "util/config.h"
 #include "util/status.h"
 #include "util/log.h"
+#include "util/input.h"
 #include "parse/rules.h"
 #include "store/store.h"
 #include "ingest/ingest.h"
@@ -40,8 +41,6 @@ typedef struct {
 /* Load configuration (78 on errors, printed), event types and rules.
  * Return an exit code: 0 when ready. */
 int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
-/* The configuration alone (kenchi_app_load starts with it). */
-int kenchi_app_load_config(kenchi_app_t *app);
 /* Load the scoring rules and calendars for case placement; exit code. */
 int kenchi_app_load_cases(kenchi_app_t *app);
 /* Load the templates and explanations for reports; exit code. */
@@ -71,8 +70,6 @@ void kenchi_print_json_line(JsonNode *node);
 gboolean kenchi_isatty_out(void);
 gboolean kenchi_isatty_err(void);
 
-/* Read all of FP into a byte array; KENCHI_TEMP on ENOMEM, KENCHI_IO else. */
-kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
 
 /* Per-command entry points. */
 int kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv);

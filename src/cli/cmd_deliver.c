@@ -4,37 +4,9 @@
  * database past the timeout, full disk, no memory) exits 75 so that the
  * delivery agent keeps the message and retries.  Mail that is not an alert,
  * or is broken, is stored with its reason and still exits 0.
- * With [kenchi] socket set and the daemon listening there, the message is
- * handed to the daemon instead (deliver_client.h): the hook then loads no
- * rules, templates or database. */
+ * With [kenchi] socket set and the daemon listening, the `kenchi` front
+ * (front.c) hands the message to the daemon and this is not reached. */
 #include "cli/cli.h"
-#include "cli/deliver_client.h"
-#include "parse/mime.h"
-
-/* The daemon's answer, or KENCHI_NOT_FOUND to store the message here. */
-static kenchi_status_t
-via_daemon(kenchi_app_t *app, const GByteArray *raw, const char *customer, int *rc)
-{
-	char *text = NULL;
-	kenchi_status_t st;
-
-	if (app->cfg->socket_path == NULL)
-		return KENCHI_NOT_FOUND;
-	/* The daemon may wait for the database as long as we would, and more. */
-	st = kenchi_deliver_via_socket(app->cfg->socket_path, (const char *)raw->data, raw->len, customer,
-	    app->cfg->busy_timeout_ms / 1000 + 30, rc, &text);
-	if (st == KENCHI_OK && *rc == 0)
-		kenchi_info("%s", text);
-	else if (st == KENCHI_OK)
-		kenchi_err("deliver: the daemon did not store it: %s", text);
-	else if (st == KENCHI_TEMP) {
-		kenchi_err("deliver: %s (temporary failure)", text);
-		*rc = KENCHI_EXIT_TEMPFAIL;
-	} else
-		kenchi_debug("deliver: no daemon at %s; storing the message here", app->cfg->socket_path);
-	g_free(text);
-	return st;
-}
 
 int
 kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
@@ -52,20 +24,15 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 
 	if ((rc = kenchi_cli_options("- store one message from stdin", entries, &argc, &argv)) != 0)
 		return rc;
-	if ((rc = kenchi_app_load_config(app)) != 0)
+	if ((rc = kenchi_app_load(app, TRUE)) != 0)
 		goto done;
+	app->load_on_demand = TRUE;
 	st = kenchi_read_all(stdin, &raw);
 	if (st != KENCHI_OK) {
 		kenchi_err("deliver: reading stdin: %s", kenchi_status_to_string(st));
 		rc = kenchi_status_to_exit(st);
 		goto done;
 	}
-	if (via_daemon(app, raw, customer, &rc) != KENCHI_NOT_FOUND)
-		goto done;
-	kenchi_mime_init();
-	if ((rc = kenchi_app_load(app, TRUE)) != 0)
-		goto done;
-	app->load_on_demand = TRUE;
 	m = kenchi_re_match_new();
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		goto done;

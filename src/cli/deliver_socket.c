@@ -22,7 +22,6 @@ struct kenchi_deliver_server {
 	int fd;
 	guint src;
 	GList *conns;            /* conn_t* */
-	guint64 count;
 };
 
 typedef struct {
@@ -102,7 +101,6 @@ store(conn_t *c)
 		kenchi_info("%s", line);
 		answer(c, 0, line);
 		g_free(line);
-		s->count++;
 	} else {
 		line = g_strdup_printf("not stored: %s", kenchi_status_to_string(st));
 		kenchi_warn("deliver socket: %s", line);
@@ -247,10 +245,4 @@ kenchi_deliver_server_free(kenchi_deliver_server_t *s)
 	unlink(s->path);
 	g_free(s->path);
 	g_free(s);
-}
-
-guint64
-kenchi_deliver_server_count(const kenchi_deliver_server_t *s)
-{
-	return s ? s->count : 0;
 }

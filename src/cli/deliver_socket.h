@@ -19,6 +19,5 @@ kenchi_deliver_server_t *kenchi_deliver_server_new(kenchi_app_t *app, kenchi_re_
 /* Closes every connection (their messages are not acknowledged, so their
  * hooks exit 75 and are retried) and removes the socket. */
 void kenchi_deliver_server_free(kenchi_deliver_server_t *s);
-guint64 kenchi_deliver_server_count(const kenchi_deliver_server_t *s);
 
 #endif

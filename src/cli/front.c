@@ -19,6 +19,7 @@
 #include "cli/deliver_client.h"
 #include "util/config.h"
 #include "util/exec.h"
+#include "util/input.h"
 #include "config.h"
 
 /* The message was read from stdin already: kenchi-core reads it from a
@@ -51,26 +52,6 @@ restore_stdin(const GByteArray *raw)
 	return TRUE;
 }
 
-static GByteArray *
-read_stdin(void)
-{
-	GByteArray *raw = g_byte_array_sized_new(16384);
-	guint8 buf[65536];
-
-	for (;;) {
-		ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			g_byte_array_unref(raw);
-			return NULL;
-		}
-		if (r == 0)
-			return raw;
-		g_byte_array_append(raw, buf, (guint)r);
-	}
-}
-
 /* `deliver [--customer ID]` through the daemon.  Returns the exit status,
  * or -1 to hand the delivery to kenchi-core (its stdin restored). */
 static int
@@ -96,10 +77,11 @@ deliver(const char *conf_path, gboolean quiet, int argc, char **argv)
 	/* A broken configuration is reported by kenchi-core. */
 	if (kenchi_config_load(conf_path, &cfg, errs) != KENCHI_OK || cfg->socket_path == NULL)
 		goto out;
-	if ((raw = read_stdin()) == NULL) {
+	if ((st = kenchi_read_all(stdin, &raw)) != KENCHI_OK) {
 		/* Part of it is read already: handing the rest on would store
 		 * a truncated message.  The delivery agent retries. */
-		fprintf(stderr, "kenchi: error: deliver: reading stdin: %s (temporary failure)\n", g_strerror(errno));
+		fprintf(stderr, "kenchi: error: deliver: reading stdin: %s (temporary failure)\n",
+		    kenchi_status_to_string(st));
 		code = KENCHI_EXIT_TEMPFAIL;
 		goto out;
 	}

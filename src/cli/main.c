@@ -152,10 +152,7 @@ main(int argc, char **argv)
 	if (commands[k].fn == NULL)
 		return exec_net(argv);
 #endif
-	/* deliver initialises GMime itself, and only when no daemon takes
-	 * the message: the hook's start-up is most of its cost. */
-	if (commands[k].fn != kenchi_cmd_deliver)
-		kenchi_mime_init();
+	kenchi_mime_init();
 	rc = commands[k].fn(&app, argc - i, argv + i);
 	kenchi_store_close(app.st);
 	kenchi_cases_free(app.cases);

@@ -13,23 +13,16 @@
 #define KENCHI_MIME_MAX_DEPTH 32
 #define KENCHI_TEXT_CAP (8u << 20)   /* alerts are small; a 50 MB body is not read whole */
 
-/* Set and read on the main thread only, before and after the workers. */
-static gboolean mime_ready;
-
 void
 kenchi_mime_init(void)
 {
-	if (!mime_ready)
-		g_mime_init();
-	mime_ready = TRUE;
+	g_mime_init();
 }
 
 void
 kenchi_mime_shutdown(void)
 {
-	if (mime_ready)
-		g_mime_shutdown();
-	mime_ready = FALSE;
+	g_mime_shutdown();
 }
 
 void

@@ -39,7 +39,7 @@ typedef struct {
 
 #define KENCHI_LOOP_HEADER "X-Kenchi-Loop"
 
-void kenchi_mime_init(void);    /* g_mime_init(), once; from the main thread */
+void kenchi_mime_init(void);    /* g_mime_init(); once per process */
 void kenchi_mime_shutdown(void);
 
 /* Parse RAW (not modified, not retained).  KENCHI_BAD_INPUT with *reason set

@@ -81,35 +81,32 @@ finalize_stmt(gpointer q)
 }
 
 /* PRAGMA journal_mode answers with the mode it is in, and a change it
- * could not make is not an error: it answers the old mode.  A new database
- * left in rollback mode would make every reader block the writers, so
- * the answer is checked, and a refusal is temporary (a reader held the
- * brand-new file). */
+ * could not make is not an error: it answers the old mode.  A database
+ * left in rollback mode would make every reader block the writers, so the
+ * answer is checked; a refusal is temporary. */
 static kenchi_status_t
 set_wal(kenchi_store_t *st, char **errmsg)
 {
 	sqlite3_stmt *q;
-	int r, tries;
+	gboolean wal = FALSE;
+	int r;
 
-	for (tries = 0; tries < 50; tries++) {
-		gboolean wal = FALSE;
-		r = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
-		if (r == SQLITE_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *mode = (const char *)sqlite3_column_text(q, 0);
-			wal = mode && g_ascii_strcasecmp(mode, "wal") == 0;
-			r = SQLITE_OK;
-		}
-		sqlite3_finalize(q);
-		if (r != SQLITE_OK) {
-			*errmsg = g_strdup_printf("journal_mode=WAL: %s", sqlite3_errmsg(st->db));
-			return kenchi_store_status(st, r);
-		}
-		if (wal)
-			return KENCHI_OK;
-		g_usleep(100 * 1000);
+	r = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+	if (r == SQLITE_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(q, 0);
+		wal = mode && g_ascii_strcasecmp(mode, "wal") == 0;
+		r = SQLITE_OK;
 	}
-	*errmsg = g_strdup("the database stays out of WAL mode (journal_mode=WAL refused)");
-	return KENCHI_TEMP;
+	sqlite3_finalize(q);
+	if (r != SQLITE_OK) {
+		*errmsg = g_strdup_printf("journal_mode=WAL: %s", sqlite3_errmsg(st->db));
+		return kenchi_store_status(st, r);
+	}
+	if (!wal) {
+		*errmsg = g_strdup("the database stays out of WAL mode (journal_mode=WAL refused)");
+		return KENCHI_TEMP;
+	}
+	return KENCHI_OK;
 }
 
 kenchi_status_t

@@ -36,26 +36,7 @@ proxy_cuts() { grep -c ' cut ' "$PROXY_LOG"; }
 
 # ---------------------------------------------------------------- helpers
 # One IMAP connection for many APPENDs, and searches (straight to Dovecot).
-cat >"$KT_TMP/imapx.py" <<'PY'
-import imaplib, sys
-cmd, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-m = imaplib.IMAP4("127.0.0.1", port, timeout=20)
-m.login(user, "secret")
-if cmd == "append":          # append PORT USER MAILBOX FILE...
-    for f in sys.argv[5:]:
-        typ, data = m.append(sys.argv[4], None, None, open(f, "rb").read())
-        if typ != "OK":
-            sys.exit("append failed: %r" % data)
-elif cmd == "count":         # count PORT USER MAILBOX [SEARCH...]
-    typ, _ = m.select(sys.argv[4], readonly=True)
-    if typ != "OK":
-        print(0)
-    else:
-        typ, data = m.uid("SEARCH", None, *(sys.argv[5:] or ["ALL"]))
-        print(len(data[0].split()))
-m.logout()
-PY
-imapx() { "$KT_PY" "$KT_TMP/imapx.py" "$@"; }
+imapx() { "$KT_PY" "$KT_LIB/imapx.py" "$@"; }
 append() { local u=$1 b=$2; shift 2; imapx append "$DOVECOT_PORT" "$u" "$b" "$@" || bail "APPEND failed"; }
 count() { imapx count "$DOVECOT_PORT" "$@"; }
 
