@@ -43,9 +43,13 @@ content_key(const char *message_id, const char *raw, gsize len)
 }
 
 /* What an event's row needs besides its fields: text that costs JSON
- * generation and hashing, so it is made in the parser threads. */
+ * generation and hashing, so it is made in the parser threads.  NODE is
+ * JSON's tree, sealed: a first report shows the event, and parsing JSON
+ * back cost more than rendering the report. */
 typedef struct {
 	char *uid, *fingerprint, *json;
+	JsonNode *node;
+	gint64 id;            /* its row once stored by this analysis, else 0 */
 } prepared_t;
 
 static void
@@ -56,6 +60,8 @@ prepared_free(gpointer p)
 	g_free(pr->uid);
 	g_free(pr->fingerprint);
 	g_free(pr->json);
+	if (pr->node)
+		json_node_unref(pr->node);
 	g_free(pr);
 }
 
@@ -85,7 +91,8 @@ prepare_events(kenchi_analysis_t *a)
 		JsonNode *n = kenchi_event_to_json(ev);
 
 		pr->json = node_to_string(n);
-		json_node_unref(n);
+		json_node_seal(n);
+		pr->node = n;
 		pr->uid = kenchi_event_uid(ev);
 		pr->fingerprint = kenchi_event_fingerprint(ev);
 		g_ptr_array_add(a->prepared, pr);
@@ -203,6 +210,21 @@ kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
 	return n;
 }
 
+/* The events this analysis stored: row id -> sealed node (both borrowed). */
+static GHashTable *
+known_events(const kenchi_analysis_t *a)
+{
+	GHashTable *h = g_hash_table_new(g_int64_hash, g_int64_equal);
+	guint i;
+
+	for (i = 0; i < a->prepared->len; i++) {
+		prepared_t *pr = g_ptr_array_index(a->prepared, i);
+		if (pr->id != 0)
+			g_hash_table_insert(h, &pr->id, pr->node);
+	}
+	return h;
+}
+
 kenchi_status_t
 kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a,
 		    const kenchi_ingest_opts_t *opts)
@@ -254,7 +276,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	}
 	for (i = 0; a->x.events && i < a->x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
-		const prepared_t *pr = g_ptr_array_index(a->prepared, i);
+		prepared_t *pr = g_ptr_array_index(a->prepared, i);
 		kenchi_event_row_t er = { 0 };
 		gint64 id;
 
@@ -267,6 +289,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		er.fingerprint = pr->fingerprint;
 		er.json = pr->json;
 		er.received_at = a->received_at;
+		pr->id = 0;   /* a retried store must not trust an earlier attempt's row */
 		rc = kenchi_store_event_insert(st, &er, &id);
 		if (rc == KENCHI_DUPLICATE) {
 			a->events_dup++;
@@ -274,6 +297,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		}
 		if (rc != KENCHI_OK)
 			goto fail;
+		pr->id = id;
 		a->events_new++;
 		if (ctx->cases) {
 			kenchi_placement_t pl;
@@ -293,14 +317,18 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	}
 	/* Reports are rendered once every event of the message is in its case,
 	 * so a digest's report shows all of them. */
-	for (i = 0; report && i < report->len; i++) {
-		rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i), a->customer,
-		    a->received_at, opts->now);
-		if (rc != KENCHI_OK)
-			break;
-	}
-	if (report)
+	if (report) {
+		GHashTable *known = known_events(a);
+
+		for (i = 0; i < report->len; i++) {
+			rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i), a->customer,
+			    a->received_at, opts->now, known);
+			if (rc != KENCHI_OK)
+				break;
+		}
+		g_hash_table_unref(known);
 		g_array_unref(report);
+	}
 	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)
 		return rc;
 	if (a->events_new == row.events)

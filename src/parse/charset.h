@@ -60,6 +60,11 @@ const char *kenchi_charset_canonical(const char *charset);
  * for convenience, length (without the NUL) in *out_len (may be NULL). */
 char *kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len,
                                        gboolean *lossy);
+/* The bytes C takes in that encoding outside its escapes: 1 (ASCII, or
+ * the '?' of a character with no mapping) or 2 (JIS X 0208); 0 for a
+ * half-width katakana, whose NFKC may merge with the next character, so
+ * only encoding the run tells. */
+int kenchi_charset_iso2022jp_width(gunichar c);
 
 /* Decode an RFC 2047 header value (raw, possibly folded) to UTF-8.
  * - "=?charset[*lang]?B|Q?text?=" words, any charset via

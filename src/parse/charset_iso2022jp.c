@@ -292,6 +292,25 @@ enc_ascii(GString *out, EncMode *m, char c)
     g_string_append_c(out, c);
 }
 
+/* The JIS code of non-ASCII C, or 0 when it has none. */
+static guint16
+jis_code(gunichar c)
+{
+    if (c == 0x3099) c = 0x309B; /* lone half-width voiced marks after NFKC */
+    if (c == 0x309A) c = 0x309C;
+    return c <= 0xFFFF ? ucs_to_jis(c) : 0;
+}
+
+int
+kenchi_charset_iso2022jp_width(gunichar c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xFF61 && c <= 0xFF9F)
+        return 0;
+    return jis_code(c) ? 2 : 1;
+}
+
 static void
 enc_char(GString *out, EncMode *m, gunichar c, gboolean *lossy)
 {
@@ -299,9 +318,7 @@ enc_char(GString *out, EncMode *m, gunichar c, gboolean *lossy)
         enc_ascii(out, m, (char)c);
         return;
     }
-    if (c == 0x3099) c = 0x309B; /* lone half-width voiced marks after NFKC */
-    if (c == 0x309A) c = 0x309C;
-    guint16 code = c <= 0xFFFF ? ucs_to_jis(c) : 0;
+    guint16 code = jis_code(c);
     if (code) {
         enc_jis(out, m, code);
     } else {
@@ -322,6 +339,19 @@ kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len, gboolean *los
     const char *p = utf8, *end = utf8 + len;
 
     while (p < end) {
+        if ((guchar)*p < 0x80) {
+            /* A run of ASCII, most of a report, is copied as it is. */
+            const char *q = p + 1;
+            while (q < end && (guchar)*q < 0x80)
+                q++;
+            if (m != E_ASCII) {
+                g_string_append_len(out, "\x1b(B", 3);
+                m = E_ASCII;
+            }
+            g_string_append_len(out, p, q - p);
+            p = q;
+            continue;
+        }
         gunichar c = g_utf8_get_char_validated(p, end - p);
         if (c == (gunichar)-1 || c == (gunichar)-2) {
             enc_ascii(out, &m, '?');

@@ -380,15 +380,17 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 	nchars = at->len - 1;
 
 #define AT(i) g_array_index(at, const char *, (i))
-	/* Each character's class, from encoding it alone (see word_size). */
+	/* Each character's class (see word_size): the encoder's table says, but
+	 * a half-width kana is encoded alone to find out. */
 	cls = g_new(guchar, nchars + 1);
 	mark = g_new0(gboolean, nchars + 1);
 	for (i = 0; i < nchars; i++) {
 		gunichar c = g_utf8_get_char(AT(i));
-		gsize n = 1;
+		int w = kenchi_charset_iso2022jp_width(c);
+		gsize n = w;
 		gboolean l;
 
-		if (c >= 0x80)
+		if (w == 0)
 			g_free(encode_chunk(AT(i), AT(i + 1), &n, &l));
 		cls[i] = n > 1 ? 2 : 1;
 		mark[i] = c == 0xFF9E || c == 0xFF9F;

@@ -197,6 +197,7 @@ typedef struct {
 	JsonArray *events;
 	JsonNode *first;
 	guint n;
+	GHashTable *known;    /* event id -> sealed node, or NULL: see report.h */
 } ev_collect_t;
 
 static gboolean
@@ -207,6 +208,16 @@ collect_event(const kenchi_event_row_t *e, gpointer user)
 
 	if (c->n >= MAX_EVENTS_IN_REPORT || e->json == NULL)
 		return c->n < MAX_EVENTS_IN_REPORT;
+	if (c->known) {
+		JsonNode *k = g_hash_table_lookup(c->known, &e->id);
+		if (k) {
+			if (c->first == NULL)
+				c->first = json_node_ref(k);
+			json_array_add_element(c->events, json_node_ref(k));
+			c->n++;
+			return TRUE;
+		}
+	}
 	p = json_parser_new_immutable();
 	if (json_parser_load_from_data(p, e->json, -1, NULL)) {
 		JsonNode *n = json_node_copy(json_parser_get_root(p));
@@ -282,14 +293,14 @@ explanation_for(kenchi_reports_t *rx, int lang, JsonNode *first)
 	return text;
 }
 
-JsonNode *
-kenchi_report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-		      kenchi_status_t *rc)
+static JsonNode *
+report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+	       GHashTable *known, kenchi_status_t *rc)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	JsonObject *root = json_object_new(), *co = json_object_new(), *so = json_object_new();
 	JsonArray *cases = json_array_new(), *hosts_seen = json_array_new();
-	ev_collect_t ec = { .events = json_array_new() };
+	ev_collect_t ec = { .events = json_array_new(), .known = known };
 	case_take_t lead = { 0 };
 	JsonNode *node;
 	const char *expl;
@@ -371,6 +382,13 @@ kenchi_report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *cust
 	return node;
 }
 
+JsonNode *
+kenchi_report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+		      kenchi_status_t *rc)
+{
+	return report_context(rx, st, customer, ids, n, NULL, rc);
+}
+
 /* Mail ------------------------------------------------------------------- */
 
 static char *
@@ -450,20 +468,28 @@ build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint
 	return rc;
 }
 
-kenchi_status_t
-kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
+static kenchi_status_t
+build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+	    GHashTable *known, const char *message_id, gint64 date, char **subject, char **raw, gsize *len,
+	    char **rcpts)
 {
 	kenchi_status_t rc;
 	JsonNode *ctx;
 
 	*subject = *raw = *rcpts = NULL;
-	ctx = kenchi_report_context(rx, st, customer, ids, n, &rc);
+	ctx = report_context(rx, st, customer, ids, n, known, &rc);
 	if (ctx == NULL)
 		return rc;
 	rc = build_first_from(rx, customer, ctx, ids[0], message_id, date, subject, raw, len, rcpts);
 	json_node_unref(ctx);
 	return rc;
+}
+
+kenchi_status_t
+kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
+			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
+{
+	return build_first(rx, st, customer, ids, n, NULL, message_id, date, subject, raw, len, rcpts);
 }
 
 static char *
@@ -538,7 +564,7 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 
 kenchi_status_t
 kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer,
-			 gint64 arrival, gint64 now)
+			 gint64 arrival, gint64 now, GHashTable *known)
 {
 	kenchi_outbox_row_t row = { 0 };
 	kenchi_status_t rc;
@@ -570,7 +596,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 			/* The row's Message-ID is kept across the re-rendering. */
 			rc = kenchi_store_outbox_each(st, &f, take_message_id, &mid);
 			if (rc == KENCHI_OK)
-				rc = kenchi_report_build_first(rx, st, customer, ids, n, mid, now, &subject, &raw, &len, &rcpts);
+				rc = build_first(rx, st, customer, ids, n, known, mid, now, &subject, &raw, &len, &rcpts);
 			if (rc == KENCHI_OK)
 				rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, all, rcpts);
 			if (rc == KENCHI_OK)
@@ -585,7 +611,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 	mid = kenchi_report_message_id(rx->cfg, "first", case_id);
 	cases = cases_add(NULL, case_id);
 	/* One context serves the report and, below, the analysts' notice. */
-	if ((ctx = kenchi_report_context(rx, st, customer, &case_id, 1, &rc)) == NULL)
+	if ((ctx = report_context(rx, st, customer, &case_id, 1, known, &rc)) == NULL)
 		goto done;
 	rc = build_first_from(rx, customer, ctx, case_id, mid, now, &subject, &raw, &len, &rcpts);
 	if (rc == KENCHI_NOT_FOUND) {

@@ -38,9 +38,13 @@ kenchi_status_t kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *
 					  char **subject, char **raw, gsize *len, char **rcpts);
 
 /* A case became reportable: queue (or join) its customer's first report and
- * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's. */
+ * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
+ * KNOWN (may be NULL) maps event row ids (gint64 *) to sealed JsonNodes of
+ * the events as stored, which the caller already has: ingest just wrote
+ * them.  Those events are not read back and parsed again (json-glib's
+ * parser was a fifth of the cost of a report). */
 kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
-					 const char *customer, gint64 arrival, gint64 now);
+					 const char *customer, gint64 arrival, gint64 now, GHashTable *known);
 
 /* Queue a plain mail to the analysts (SLA alerts, delivery failures). */
 kenchi_status_t kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,

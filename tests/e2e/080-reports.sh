@@ -205,4 +205,17 @@ out=$("$KENCHI" preview 1)
 like "$out" "【一次報告】" "preview prints the report"
 is "$(sql "select count(*) from outbox")" "$before" "without queueing anything"
 
+# A report queued at ingest shows the events from the trees ingest built;
+# preview reads them back from the database: both must give the same mail.
+sed 's/^outbreak_window = .*/outbreak_window = 0s/' "$KT_TMP/k.conf" >"$KT_TMP/solo.conf"
+export KENCHI_DB=$KT_TMP/solo.db
+KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" deliver --customer acme <"$FIX/mail/digest-ja.eml" 2>/dev/null
+is "$(sql "select count(*) from outbox where kind = 'first_report'")" 3 "a digest of three hosts: three first reports"
+for c in 1 2 3; do
+    queued=$(sql "select cast(raw as text) from outbox where kind = 'first_report' and case_id = $c" | tr -d '\r' | grep -v '^Message-I[dD]:')
+    shown=$(KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" preview --raw "$c" 2>&1 | tr -d '\r' | grep -v '^Message-I[dD]:')
+    is "$queued" "$shown" "case $c: the report queued at ingest is the report rendered from the stored events"
+done
+export KENCHI_DB=$main_db
+
 done_testing

@@ -216,6 +216,37 @@ test_encode_roundtrip(void **state)
     g_free(e);
 }
 
+/* The width the Subject encoder plans with (mailer.c) is what the encoder
+ * writes for the character alone, for every character but the half-width
+ * kana (0: ask the encoder); and an ASCII run next to JIS text switches
+ * modes as one character at a time would. */
+static void
+test_iso2022jp_width(void **state)
+{
+    (void)state;
+    for (gunichar c = 1; c < 0x30000; c++) {
+        char u[8];
+        gsize n = 0;
+        int w = kenchi_charset_iso2022jp_width(c);
+
+        if (c >= 0xD800 && c <= 0xDFFF)
+            continue;
+        u[g_unichar_to_utf8(c, u)] = '\0';
+        g_free(kenchi_charset_utf8_to_iso2022jp(u, &n, NULL));
+        if (c >= 0xFF61 && c <= 0xFF9F)
+            assert_int_equal(w, 0);
+        else if (c < 0x80)
+            assert_true(w == 1 && n == 1);
+        else
+            assert_int_equal(n, w == 2 ? 8 : 1);   /* ESC $ B, 2 bytes, ESC ( B; or '?' */
+    }
+    gsize n = 0;
+    char *e = kenchi_charset_utf8_to_iso2022jp("ab日本cd\n日x", &n, NULL);
+    assert_int_equal(n, sizeof("ab\033$BF|K\\\033(Bcd\n\033$BF|\033(Bx") - 1);
+    assert_memory_equal(e, "ab\033$BF|K\\\033(Bcd\n\033$BF|\033(Bx", n);
+    g_free(e);
+}
+
 /* ---- Other charsets / fallbacks -------------------------------------- */
 
 static void
@@ -421,6 +452,7 @@ main(void)
         cmocka_unit_test(test_iso2022jp_mislabelled_8bit),
         cmocka_unit_test(test_iso2022jp_2_fallback),
         cmocka_unit_test(test_encode_roundtrip),
+        cmocka_unit_test(test_iso2022jp_width),
         cmocka_unit_test(test_unknown_charset),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_nul_bytes),
