@@ -271,25 +271,61 @@ kenchi_charset_iso2022jp_decode(const char *in, gsize len, GString *out, gboolea
 
 typedef enum { E_ASCII, E_JIS } EncMode;
 
+/* g_string_append_len without its call when there is room: a report's
+ * body is thousands of these few-byte appends. */
+static inline void
+put(GString *out, const char *s, gsize n)
+{
+    if (out->len + n < out->allocated_len) {
+        memcpy(out->str + out->len, s, n);
+        out->len += n;
+        out->str[out->len] = '\0';
+    } else {
+        g_string_append_len(out, s, n);
+    }
+}
+
 static void
 enc_jis(GString *out, EncMode *m, guint16 code)
 {
+    char b[5] = { 0x1b, '$', 'B', (char)(code >> 8), (char)(code & 0xFF) };
+
     if (*m != E_JIS) {
-        g_string_append_len(out, "\x1b$B", 3);
+        put(out, b, 5);
         *m = E_JIS;
+    } else {
+        put(out, b + 3, 2);
     }
-    g_string_append_c(out, (char)(code >> 8));
-    g_string_append_c(out, (char)(code & 0xFF));
 }
 
 static void
 enc_ascii(GString *out, EncMode *m, char c)
 {
     if (*m != E_ASCII) {
-        g_string_append_len(out, "\x1b(B", 3);
+        put(out, "\x1b(B", 3);
         *m = E_ASCII;
     }
-    g_string_append_c(out, c);
+    put(out, &c, 1);
+}
+
+/* The character at P (P < END) and its length: three-byte sequences, all
+ * of Japanese text, are decoded here; the rest by GLib.  (gunichar)-1 or
+ * -2 for invalid or truncated UTF-8. */
+static inline gunichar
+next_char(const char *p, const char *end, gsize *len)
+{
+    const guchar *u = (const guchar *)p;
+
+    if ((u[0] & 0xF0) == 0xE0 && end - p >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+        gunichar c = ((gunichar)(u[0] & 0x0F) << 12) | ((gunichar)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+            *len = 3;
+            return c;
+        }
+    }
+    gunichar c = g_utf8_get_char_validated(p, end - p);
+    *len = c == (gunichar)-1 || c == (gunichar)-2 ? 0 : (gsize)(g_utf8_next_char(p) - p);
+    return c;
 }
 
 /* The JIS code of non-ASCII C, or 0 when it has none. */
@@ -334,9 +370,11 @@ kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len, gboolean *los
     if (!utf8)
         utf8 = "";
     gsize len = strlen(utf8);
-    GString *out = g_string_sized_new(len + 16);
+    /* Japanese text takes 2 bytes a character for UTF-8's 3, plus escapes */
+    GString *out = g_string_sized_new(len + len / 2 + 16);
     EncMode m = E_ASCII;
     const char *p = utf8, *end = utf8 + len;
+    gsize clen;
 
     while (p < end) {
         if ((guchar)*p < 0x80) {
@@ -345,14 +383,14 @@ kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len, gboolean *los
             while (q < end && (guchar)*q < 0x80)
                 q++;
             if (m != E_ASCII) {
-                g_string_append_len(out, "\x1b(B", 3);
+                put(out, "\x1b(B", 3);
                 m = E_ASCII;
             }
-            g_string_append_len(out, p, q - p);
+            put(out, p, q - p);
             p = q;
             continue;
         }
-        gunichar c = g_utf8_get_char_validated(p, end - p);
+        gunichar c = next_char(p, end, &clen);
         if (c == (gunichar)-1 || c == (gunichar)-2) {
             enc_ascii(out, &m, '?');
             lossy = TRUE;
@@ -383,10 +421,10 @@ kenchi_charset_utf8_to_iso2022jp(const char *utf8, gsize *out_len, gboolean *los
             continue;
         }
         enc_char(out, &m, c, &lossy);
-        p = g_utf8_next_char(p);
+        p += clen;
     }
     if (m != E_ASCII)
-        g_string_append_len(out, "\x1b(B", 3);
+        put(out, "\x1b(B", 3);
     if (out_len)
         *out_len = out->len;
     if (lossy_out)

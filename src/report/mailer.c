@@ -78,6 +78,12 @@ sanitize_text(const char *s, gboolean *lossy)
 	GString *out;
 	const char *p;
 
+	/* Printable ASCII without white space at either end, most values, is
+	 * its own answer. */
+	for (p = s; *p >= 0x20 && *p < 0x7f; p++)
+		;
+	if (*p == '\0' && (p == s || (s[0] != ' ' && p[-1] != ' ')))
+		return g_strdup(s);
 	if (!g_utf8_validate(s, -1, NULL)) {
 		valid = g_utf8_make_valid(s, -1);
 		*lossy = TRUE;
@@ -336,29 +342,34 @@ encode_chunk(const char *p, const char *end, gsize *n, gboolean *lossy)
 	return enc;
 }
 
-/* The size of characters FIRST..FIRST+K-1 encoded as one word, from the
- * characters' classes (1: one byte in ASCII mode, ASCII or the '?' of an
- * unmappable character; 2: a JIS X 0208 character): their bytes plus
- * ESC $ B and ESC ( B around every JIS run.  Exact for the encoder except
- * where half-width kana merge under NFKC (ｶﾞ is one character, ガ); with
- * MARKS_FREE the voiced marks that may merge count nothing, which makes it
- * a lower bound there, and without, an upper bound. */
-static gsize
-word_size(const guchar *cls, const gboolean *mark, guint first, guint k, gboolean marks_free)
+/* The most characters from FIRST (at most REST) whose word size is at most
+ * MAX, 0 if not even one.  The size of K characters encoded as one word,
+ * from the characters' classes (1: one byte in ASCII mode, ASCII or the
+ * '?' of an unmappable character; 2: a JIS X 0208 character), is their
+ * bytes plus ESC $ B and ESC ( B around every JIS run.  Exact for the
+ * encoder except where half-width kana merge under NFKC (ｶﾞ is one
+ * character, ガ); with MARKS_FREE the voiced marks that may merge count
+ * nothing, which makes it a lower bound there, and without, an upper
+ * bound.  The size grows with K (a character adds at least as much as the
+ * closing escape it may make unneeded), so one pass finds the count. */
+static guint
+fit_count(const guchar *cls, const gboolean *mark, guint first, guint rest, gboolean marks_free, gsize max)
 {
 	gsize n = 0;
 	gboolean jis = FALSE;
-	guint i;
+	guint k;
 
-	for (i = first; i < first + k; i++) {
-		if (cls[i] == 2 && !jis)
-			n += 3;
-		else if (cls[i] != 2 && jis)
+	for (k = 1; k <= rest; k++) {
+		guint i = first + k - 1;
+
+		if ((cls[i] == 2) != jis)
 			n += 3;
 		jis = cls[i] == 2;
 		n += marks_free && mark[i] ? 0 : cls[i];
+		if (n + (jis ? 3 : 0) > max)
+			return k - 1;
 	}
-	return n + (jis ? 3 : 0);
+	return rest;
 }
 
 static char *
@@ -380,7 +391,7 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 	nchars = at->len - 1;
 
 #define AT(i) g_array_index(at, const char *, (i))
-	/* Each character's class (see word_size): the encoder's table says, but
+	/* Each character's class (see fit_count): the encoder's table says, but
 	 * a half-width kana is encoded alone to find out. */
 	cls = g_new(guchar, nchars + 1);
 	mark = g_new0(gboolean, nchars + 1);
@@ -405,15 +416,14 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 		/* A word takes the most characters whose encoding fits in MAX,
 		 * and at least one.  Adding a character never shortens the
 		 * encoding, so "fits" holds up to some count and never after.
-		 * word_size's bounds give a count that fits (LO) and one that
+		 * fit_count's bounds give a count that fits (LO) and one that
 		 * does not (HI; REST + 1: all may fit); each is checked by
 		 * encoding it (the bounds are only as good as our model of the
 		 * encoder), and if either check fails the search starts from
 		 * 1..REST+1.  Then bisect, encoding each candidate. */
-		for (k = 2; k <= rest && word_size(cls, mark, first, k, FALSE) <= max; k++)
-			lo = k;
-		for (hi = 1; hi <= rest && word_size(cls, mark, first, hi, TRUE) <= max; hi++)
-			;
+		k = fit_count(cls, mark, first, rest, FALSE, max);
+		lo = k > 1 ? k : 1;
+		hi = fit_count(cls, mark, first, rest, TRUE, max) + 1;
 		if (hi <= lo)
 			hi = lo + 1;
 		if (lo > 1) {
@@ -525,6 +535,34 @@ set_text_header(headers_t *h, const char *name, const char *text, gboolean jis, 
 	}
 }
 
+/* The Date value of T as GMime writes it (local time), or NULL.  The
+ * report and the notice of a case, and every mail of one ingest second,
+ * share it: the last one is kept (GTimeZone and the formatting were a
+ * tenth of the cost of a mail). */
+static char *
+format_date(gint64 t)
+{
+	static GMutex lock;
+	static gint64 last_t;
+	static char *last;
+	GDateTime *dt;
+	char *s;
+
+	g_mutex_lock(&lock);
+	s = last != NULL && last_t == t ? g_strdup(last) : NULL;
+	g_mutex_unlock(&lock);
+	if (s != NULL || (dt = g_date_time_new_from_unix_local(t)) == NULL)
+		return s;
+	s = g_mime_utils_header_format_date(dt);
+	g_date_time_unref(dt);
+	g_mutex_lock(&lock);
+	g_free(last);
+	last = g_strdup(s);
+	last_t = t;
+	g_mutex_unlock(&lock);
+	return s;
+}
+
 /* Body text -> LF-only, valid UTF-8, ending in a newline (so the message
  * ends in CRLF and libesmtp adds nothing). */
 static char *
@@ -634,7 +672,6 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 {
 	kenchi_status_t st = KENCHI_BAD_INPUT;
 	headers_t h = { NULL, NULL };
-	GDateTime *dt = NULL;
 	char *from_addr = NULL, *subject = NULL, *text = NULL, *refs = NULL, *date = NULL;
 	const char *one[2] = { NULL, NULL };
 	gboolean jis, lost = FALSE;
@@ -676,10 +713,8 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	set_text_header(&h, "Subject", subject, jis, &lost);
 
 	/* as g_mime_message_set_date and _set_message_id write them */
-	dt = g_date_time_new_from_unix_local(spec->date);
-	if (dt == NULL)
+	if ((date = format_date(spec->date)) == NULL)
 		goto done;
-	date = g_mime_utils_header_format_date(dt);
 	append_header(&h, "Date", date, NULL);
 	{
 		char *v = g_strdup_printf("<%s>", spec->message_id);
@@ -745,8 +780,6 @@ done:
 		g_object_unref(h.scratch);
 	if (h.out != NULL)
 		g_string_free(h.out, TRUE);
-	if (dt != NULL)
-		g_date_time_unref(dt);
 	g_free(from_addr);
 	g_free(subject);
 	g_free(text);

@@ -156,7 +156,47 @@ kenchi_reports_free(kenchi_reports_t *rx)
 	g_mutex_clear(&rx->lock);
 	g_string_free(rx->errors, TRUE);
 	g_free(rx->key);
+	g_free(rx->tok);
+	if (rx->reasons)
+		g_hash_table_unref(rx->reasons);
 	g_free(rx);
+}
+
+/* The command token of CASE_ID (rx->key loaded), owned by RX. */
+static const char *
+case_token(kenchi_reports_t *rx, gint64 case_id)
+{
+	if (rx->tok == NULL || rx->tok_case != case_id) {
+		g_free(rx->tok);
+		rx->tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
+		rx->tok_case = case_id;
+	}
+	return rx->tok;
+}
+
+#define REASONS_CACHE_MAX 256
+
+/* The score_reasons JSON text as a sealed tree (a new reference), or NULL
+ * when it does not parse. */
+static JsonNode *
+score_reasons_node(kenchi_reports_t *rx, const char *text)
+{
+	JsonParser *p;
+	JsonNode *n;
+
+	if (rx->reasons == NULL)
+		rx->reasons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
+	if ((n = g_hash_table_lookup(rx->reasons, text)) != NULL)
+		return json_node_ref(n);
+	p = json_parser_new_immutable();
+	if (json_parser_load_from_data(p, text, -1, NULL) && json_parser_get_root(p) != NULL) {
+		n = json_node_ref(json_parser_get_root(p));
+		if (g_hash_table_size(rx->reasons) >= REASONS_CACHE_MAX)
+			g_hash_table_remove_all(rx->reasons);
+		g_hash_table_insert(rx->reasons, g_strdup(text), json_node_ref(n));
+	}
+	g_object_unref(p);
+	return n;
 }
 
 char *
@@ -352,11 +392,8 @@ report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, c
 		return NULL;
 	}
 	json_object_set_int_member(lead.obj, "hosts", g_hash_table_size(hosts));
-	if (rx->key) {
-		char *tok = kenchi_token_for_case(rx->key, rx->key_len, ids[0]);
-		json_object_set_string_member(lead.obj, "token", tok);
-		g_free(tok);
-	}
+	if (rx->key)
+		json_object_set_string_member(lead.obj, "token", case_token(rx, ids[0]));
 	json_object_set_object_member(root, "case", lead.obj);
 	json_object_set_array_member(root, "cases", cases);
 	json_object_set_array_member(root, "hosts", hosts_seen);
@@ -369,10 +406,9 @@ report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, c
 	if (expl)
 		json_object_set_string_member(root, "explanation", expl);
 	if (lead.score_reasons) {
-		JsonParser *p = json_parser_new_immutable();
-		if (json_parser_load_from_data(p, lead.score_reasons, -1, NULL))
-			json_object_set_member(root, "score_reasons", json_node_copy(json_parser_get_root(p)));
-		g_object_unref(p);
+		JsonNode *r = score_reasons_node(rx, lead.score_reasons);
+		if (r)
+			json_object_set_member(root, "score_reasons", r);
 	}
 	g_free(lead.score_reasons);
 	g_free(lead.hostname);
@@ -781,13 +817,11 @@ kenchi_report_queue_rendered(kenchi_reports_t *rx, kenchi_store_t *st, const ken
 char *
 kenchi_report_token_address(kenchi_reports_t *rx, gint64 case_id)
 {
-	char *addr = from_addr(rx->cfg), *at = strrchr(addr, '@'), *tok, *r = NULL;
+	char *addr = from_addr(rx->cfg), *at = strrchr(addr, '@'), *r = NULL;
 
 	if (at && rx->key) {
 		*at = '\0';
-		tok = kenchi_token_for_case(rx->key, rx->key_len, case_id);
-		r = g_strdup_printf("%s+case-%" G_GINT64_FORMAT "-%s@%s", addr, case_id, tok, at + 1);
-		g_free(tok);
+		r = g_strdup_printf("%s+case-%" G_GINT64_FORMAT "-%s@%s", addr, case_id, case_token(rx, case_id), at + 1);
 	}
 	g_free(addr);
 	return r;

@@ -27,6 +27,12 @@ struct kenchi_reports {
 	gboolean expl_tried[2];
 	guchar *key;
 	gsize key_len;
+	/* The last case's token: its report and its notice both need it. */
+	gint64 tok_case;
+	char *tok;
+	/* score_reasons text -> sealed tree: few rule combinations recur, and
+	 * json-glib's parser costs more to start than the text is long. */
+	GHashTable *reasons;
 };
 
 /* The template KIND in LANG (0 or 1), loaded now if it was not; NULL when

@@ -44,6 +44,25 @@ static void
 test_dates(void **state)
 {
 	gint64 t;
+	char *s;
+
+	/* kenchi_format_date builds the text from GDateTime's fields: the same
+	 * as g_date_time_format's ISO 8601 from year 1000 to 9999, with four
+	 * digits before (%Y has fewer), and NULL outside GDateTime's range. */
+	s = kenchi_format_date(-62135596800);
+	assert_string_equal(s, "0001-01-01T00:00:00+00:00");
+	g_free(s);
+	for (gint64 u = -30610224000; u <= 253402300799; u += 86399 * 997 + 12345) {
+		GDateTime *dt = g_date_time_new_from_unix_utc(u);
+		char *want = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S+00:00"), *got = kenchi_format_date(u);
+
+		assert_string_equal(got, want);
+		g_free(want);
+		g_free(got);
+		g_date_time_unref(dt);
+	}
+	assert_null(kenchi_format_date(-62135596801));
+	assert_null(kenchi_format_date(253402300800));
 
 	check_date("2026-11-25 07:12:31 UTC", "2026-11-25T07:12:31+00:00");
 	check_date("2026-11-25T16:12:31+09:00", "2026-11-25T07:12:31+00:00");
