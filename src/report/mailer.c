@@ -7,11 +7,14 @@
  *  - No GMimeMessage is built.  A report has one text/plain part and a
  *    fixed set of headers, and building, serializing and freeing the
  *    object tree cost about 0.75M instructions a mail (most of the cost of
- *    rendering a report).  Each header value is still made by GMime's own
- *    formatters, called as GMimeMessage calls them (see append_header and
- *    address_header), so the bytes are what a GMimeMessage would write;
- *    only the body is encoded here (7bit as it is, base64 with GMime's
- *    encoder).
+ *    rendering a report).  Addresses, ids, dates and ASCII text are still
+ *    made by GMime's own formatters, called as GMimeMessage calls them
+ *    (see append_header and address_header), so those bytes are what a
+ *    GMimeMessage would write.  Non-ASCII text (a Japanese Subject) is
+ *    written as B-encoded words we build, whole characters in each word,
+ *    in ISO-2022-JP (below) or UTF-8: GMime's encoder cost a notice a
+ *    twentieth of its price, and picked ISO-8859-1 for Latin-1 text.  The
+ *    body is encoded here (7bit as it is, base64 with GMime's encoder).
  *  - Address headers are the same for every mail of a customer (From, To,
  *    Cc), so their formatted lines are cached (address_cache): parsing and
  *    re-encoding them was a sixth of the cost.
@@ -45,6 +48,8 @@
  * every line at most 76 characters as RFC 2047 asks. */
 #define EW_PREFIX "=?ISO-2022-JP?B?"
 #define EW_OVERHEAD 18
+#define EW_UTF8_PREFIX "=?UTF-8?B?"
+#define EW_UTF8_OVERHEAD 12
 #define EW_MAX_CHARS 75
 #define EW_LINE_MAX 76
 
@@ -324,9 +329,9 @@ address_header(GString *out, const char *name, const char *const *inputs, gboole
  * already sanitized).  Each word holds as many whole characters as fit in
  * its budget; each is encoded separately, so each ends in ASCII. */
 static gsize
-word_budget(gsize chars)
+word_budget(gsize chars, gsize overhead)
 {
-	gsize b64 = chars > EW_OVERHEAD + 16 ? chars - EW_OVERHEAD : 16;
+	gsize b64 = chars > overhead + 16 ? chars - overhead : 16;
 
 	return b64 / 4 * 3;
 }
@@ -378,7 +383,7 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 	GString *raw = g_string_new("");
 	GArray *at = g_array_new(FALSE, FALSE, sizeof(const char *));
 	gsize name_len = strlen(name) + 2;   /* "Name: " */
-	gsize max = word_budget(name_len < EW_LINE_MAX ? EW_LINE_MAX - name_len : 0);
+	gsize max = word_budget(name_len < EW_LINE_MAX ? EW_LINE_MAX - name_len : 0, EW_OVERHEAD);
 	const char *p;
 	guchar *cls;
 	gboolean *mark;
@@ -453,12 +458,94 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 		g_free(b64);
 		g_free(enc);
 		first += lo;
-		max = word_budget(EW_MAX_CHARS);
+		max = word_budget(EW_MAX_CHARS, EW_OVERHEAD);
 	}
 #undef AT
 	g_free(cls);
 	g_free(mark);
 	g_array_unref(at);
+	return g_string_free(raw, FALSE);
+}
+
+/* Append " PIECE" (N bytes) to the folded value RAW, whose current line is
+ * *COL characters long: on a new line first when it would pass 76
+ * characters and the line holds a piece already (AT_START: it does not). */
+static void
+put_piece(GString *raw, gsize *col, gboolean *at_start, const char *piece, gsize n)
+{
+	if (!*at_start && *col + 1 + n > EW_LINE_MAX) {
+		g_string_append_c(raw, '\n');
+		*col = 0;
+	}
+	g_string_append_c(raw, ' ');
+	g_string_append_len(raw, piece, n);
+	*col += 1 + n;
+	*at_start = FALSE;
+}
+
+/* Raw header value for non-ASCII TEXT in UTF-8, as GMime writes one:
+ * words of printable ASCII stay as they are, and each run of the other
+ * words (with the spaces between them, which a reader drops between
+ * encoded words) becomes B-encoded words of whole characters, each fitted
+ * to what is left of its line. */
+static char *
+encode_words_utf8(const char *name, const char *text)
+{
+	GString *raw = g_string_new("");
+	gsize col = strlen(name) + 1;   /* "Name:" */
+	gboolean at_start = TRUE;
+	const char *p = text;
+
+	while (*p) {
+		const char *end = strchr(p, ' '), *q, *run_end = NULL;
+		gboolean plain = TRUE;
+
+		if (end == NULL)
+			end = p + strlen(p);
+		for (q = p; q < end && plain; q++)
+			if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
+				plain = FALSE;
+		if (plain) {
+			put_piece(raw, &col, &at_start, p, end - p);
+			p = *end ? end + 1 : end;
+			continue;
+		}
+		/* the run: this word and every following word that is not plain */
+		run_end = end;
+		while (*run_end == ' ') {
+			const char *w = run_end + 1, *we = strchr(w, ' ');
+			gboolean wplain = TRUE;
+
+			if (we == NULL)
+				we = w + strlen(w);
+			for (q = w; q < we && wplain; q++)
+				if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
+					wplain = FALSE;
+			if (wplain && we > w)
+				break;
+			run_end = we;
+		}
+		while (p < run_end) {
+			gsize avail = col + 1 < EW_LINE_MAX ? EW_LINE_MAX - col - 1 : 0, max;
+			char *b64, *word;
+
+			if (!at_start && avail < EW_UTF8_OVERHEAD + 8)
+				avail = EW_LINE_MAX - 1;   /* put_piece will fold */
+			max = word_budget(avail, EW_UTF8_OVERHEAD);
+			q = g_utf8_next_char(p);
+			while (q < run_end && (gsize)(g_utf8_next_char(q) - p) <= max)
+				q = g_utf8_next_char(q);
+			b64 = g_base64_encode((const guchar *)p, q - p);
+			word = g_strconcat(EW_UTF8_PREFIX, b64, "?=", NULL);
+			put_piece(raw, &col, &at_start, word, strlen(word));
+			g_free(word);
+			g_free(b64);
+			p = q;
+		}
+		if (*p == ' ')
+			p++;
+	}
+	g_string_append_c(raw, '\n');
 	return g_string_free(raw, FALSE);
 }
 
@@ -519,20 +606,21 @@ append_header(headers_t *h, const char *name, const char *value, const char *cha
 	append_raw(h, name, g_mime_header_get_raw_value(hd));
 }
 
-/* Set header NAME to the sanitized TEXT.  ISO-2022-JP with non-ASCII goes
- * through our own encoded words (see the top of the file); everything else
- * through GMime's RFC 2047 encoder, which uses UTF-8 for non-ASCII. */
+/* Set header NAME to the sanitized TEXT.  Non-ASCII text goes through our
+ * own encoded words, ISO-2022-JP or UTF-8 (see the top of the file);
+ * ASCII text through GMime's formatter, which folds it. */
 static void
 set_text_header(headers_t *h, const char *name, const char *text, gboolean jis, gboolean *lossy)
 {
-	if (jis && !is_ascii(text)) {
-		char *raw = encode_words_iso2022jp(name, text, lossy);
+	char *raw;
 
-		append_raw(h, name, raw);
-		g_free(raw);
-	} else {
+	if (is_ascii(text)) {
 		append_header(h, name, text, "utf-8");
+		return;
 	}
+	raw = jis ? encode_words_iso2022jp(name, text, lossy) : encode_words_utf8(name, text);
+	append_raw(h, name, raw);
+	g_free(raw);
 }
 
 /* The Date value of T as GMime writes it (local time), or NULL.  The

@@ -280,6 +280,51 @@ test_long_subject(void **state)
 	g_string_free(subj, TRUE);
 }
 
+/* UTF-8 text headers: printable ASCII words stay readable, each run of
+ * the others becomes encoded words (a word that reads as one, "=?..?=",
+ * too), every line at most 76 characters; GMime reads back the text. */
+static void
+test_utf8_subject_words(void **state)
+{
+	const char *subjects[] = {
+		"[kenchi #12 0a1b2c] 新規ケース (HIGH): Threat Detected (PC-TK-0231) - ㈱アクメ",
+		"Customer reply from ㈱アクメ: café  =?utf-8?q?x?= done",
+		"ＡＢＣ全角だけの長い件名がずっと続いてやがて一行に収まらなくなりそれでもまだ続いていく件名の終わりはここ",
+		"x",
+	};
+
+	(void)state;
+	for (guint i = 0; i < G_N_ELEMENTS(subjects); i++) {
+		kenchi_mail_spec_t spec = base_spec("utf-8");
+		built_t b;
+		char *s, *gm, *un, **lines;
+		const char *raw;
+
+		spec.subject = subjects[i];
+		build_ok(&spec, &b, FALSE);
+		s = decoded_subject(&b);
+		assert_string_equal(s, subjects[i]);
+		raw = raw_header(GMIME_OBJECT(b.msg), "Subject");
+		un = g_mime_utils_header_unfold(raw);
+		gm = g_mime_utils_header_decode_text(NULL, un);
+		assert_string_equal(g_strstrip(gm), subjects[i]);
+		if (i == 0) {
+			assert_non_null(strstr(un, "[kenchi #12 0a1b2c] "));
+			assert_non_null(strstr(un, " (HIGH): Threat Detected (PC-TK-0231) - "));
+		}
+		if (i == 1)
+			assert_null(strstr(un, "=?utf-8?q?x?="));
+		g_free(un);
+		lines = g_strsplit(b.raw, "\r\n", -1);
+		for (int k = 0; lines[k] != NULL && lines[k][0] != '\0'; k++)
+			assert_true(strlen(lines[k]) <= 76);
+		g_strfreev(lines);
+		g_free(gm);
+		g_free(s);
+		built_free(&b);
+	}
+}
+
 static void
 test_header_injection(void **state)
 {
@@ -432,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_iso2022jp_roundtrip),
 		cmocka_unit_test(test_utf8_roundtrip),
 		cmocka_unit_test(test_long_subject),
+		cmocka_unit_test(test_utf8_subject_words),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_lossy),
