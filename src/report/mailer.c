@@ -483,6 +483,24 @@ put_piece(GString *raw, gsize *col, gboolean *at_start, const char *piece, gsize
 	*at_start = FALSE;
 }
 
+/* The word at P (up to the next space or the end, returned in *END): TRUE
+ * when it may be written as it is (printable ASCII that does not read as
+ * an encoded word). */
+static gboolean
+plain_word(const char *p, const char **end)
+{
+	const char *q;
+	gboolean plain = TRUE;
+
+	*end = strchr(p, ' ');
+	if (*end == NULL)
+		*end = p + strlen(p);
+	for (q = p; q < *end && plain; q++)
+		if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
+			plain = FALSE;
+	return plain;
+}
+
 /* Raw header value for non-ASCII TEXT in UTF-8, as GMime writes one:
  * words of printable ASCII stay as they are, and each run of the other
  * words (with the spaces between them, which a reader drops between
@@ -497,15 +515,9 @@ encode_words_utf8(const char *name, const char *text)
 	const char *p = text;
 
 	while (*p) {
-		const char *end = strchr(p, ' '), *q, *run_end = NULL;
-		gboolean plain = TRUE;
+		const char *end, *q, *run_end;
 
-		if (end == NULL)
-			end = p + strlen(p);
-		for (q = p; q < end && plain; q++)
-			if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
-				plain = FALSE;
-		if (plain) {
+		if (plain_word(p, &end)) {
 			put_piece(raw, &col, &at_start, p, end - p);
 			p = *end ? end + 1 : end;
 			continue;
@@ -513,15 +525,9 @@ encode_words_utf8(const char *name, const char *text)
 		/* the run: this word and every following word that is not plain */
 		run_end = end;
 		while (*run_end == ' ') {
-			const char *w = run_end + 1, *we = strchr(w, ' ');
-			gboolean wplain = TRUE;
+			const char *we;
 
-			if (we == NULL)
-				we = w + strlen(w);
-			for (q = w; q < we && wplain; q++)
-				if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
-					wplain = FALSE;
-			if (wplain && we > w)
+			if (plain_word(run_end + 1, &we) && we > run_end + 1)
 				break;
 			run_end = we;
 		}
