@@ -3,6 +3,7 @@
  * are escaped as the template's mode says.  Rendering cannot fail. */
 #include "report/template_int.h"
 #include "report/defang.h"
+#include "parse/normalize.h"
 
 #include <string.h>
 
@@ -214,7 +215,7 @@ format_date(const char *s, GTimeZone *tz)
 {
 	GDateTime *dt = NULL, *conv;
 	GTimeZone *utc;
-	char *res;
+	char res[20];
 	gboolean digits = *s != '\0';
 
 	for (const char *p = s; *p; p++)
@@ -236,9 +237,9 @@ format_date(const char *s, GTimeZone *tz)
 	g_date_time_unref(dt);
 	if (conv == NULL)
 		return g_strdup(s);
-	res = g_date_time_format(conv, "%Y-%m-%d %H:%M:%S");
+	kenchi_date_text(conv, ' ', res);
 	g_date_time_unref(conv);
-	return res ? res : g_strdup(s);
+	return g_strdup(res);
 }
 
 static char *
