@@ -83,11 +83,17 @@ sanitize_text(const char *s, gboolean *lossy)
 	GString *out;
 	const char *p;
 
-	/* Printable ASCII without white space at either end, most values, is
-	 * its own answer. */
-	for (p = s; *p >= 0x20 && *p < 0x7f; p++)
-		;
-	if (*p == '\0' && (p == s || (s[0] != ' ' && p[-1] != ' ')))
+	/* Valid UTF-8 with no control (bytes below 0x20, DEL, C1 as C2 80..9F,
+	 * U+2028 and U+2029 as E2 80 A8 and A9) and no space at either end,
+	 * most values, is its own answer. */
+	for (p = s; *p; p++) {
+		guchar c = (guchar)*p;
+
+		if (c < 0x20 || c == 0x7f || (c == 0xC2 && (guchar)p[1] >= 0x80 && (guchar)p[1] <= 0x9F) ||
+		    (c == 0xE2 && (guchar)p[1] == 0x80 && ((guchar)p[2] == 0xA8 || (guchar)p[2] == 0xA9)))
+			break;
+	}
+	if (*p == '\0' && (p == s || (s[0] != ' ' && p[-1] != ' ')) && g_utf8_validate(s, p - s, NULL))
 		return g_strdup(s);
 	if (!g_utf8_validate(s, -1, NULL)) {
 		valid = g_utf8_make_valid(s, -1);
@@ -377,6 +383,26 @@ fit_count(const guchar *cls, const gboolean *mark, guint first, guint rest, gboo
 	return rest;
 }
 
+/* Encode the candidate word P..END: TRUE, and kept in *BEST instead of
+ * the one there, when it fits in MAX. */
+static gboolean
+keep_if_fits(const char *p, const char *end, gsize max, char **best, gsize *best_n, gboolean *best_l)
+{
+	gsize n = 0;
+	gboolean lossy = FALSE;
+	char *enc = encode_chunk(p, end, &n, &lossy);
+
+	if (n > max) {
+		g_free(enc);
+		return FALSE;
+	}
+	g_free(*best);
+	*best = enc;
+	*best_n = n;
+	*best_l = lossy;
+	return TRUE;
+}
+
 static char *
 encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 {
@@ -414,8 +440,8 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 
 	while (first < nchars) {
 		guint lo = 1, hi, k, rest = nchars - first;
-		gsize n = 0;
-		gboolean l = FALSE;
+		gsize enc_n = 0;
+		gboolean enc_l = FALSE;
 		char *enc, *b64;
 
 		/* A word takes the most characters whose encoding fits in MAX,
@@ -431,29 +457,24 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 		hi = fit_count(cls, mark, first, rest, TRUE, max) + 1;
 		if (hi <= lo)
 			hi = lo + 1;
-		if (lo > 1) {
-			g_free(encode_chunk(AT(first), AT(first + lo), &n, &l));
-			if (n > max)
-				lo = 1, hi = rest + 1;
-		}
-		if (hi <= rest && hi > lo + 1) {
-			g_free(encode_chunk(AT(first), AT(first + hi), &n, &l));
-			if (n <= max)
-				lo = hi, hi = rest + 1;
-		}
+		enc = NULL;   /* NULL or the encoding of LO characters */
+		if (lo > 1 && !keep_if_fits(AT(first), AT(first + lo), max, &enc, &enc_n, &enc_l))
+			lo = 1, hi = rest + 1;
+		if (hi <= rest && hi > lo + 1 && keep_if_fits(AT(first), AT(first + hi), max, &enc, &enc_n, &enc_l))
+			lo = hi, hi = rest + 1;
 		while (hi > lo + 1) {
 			guint mid = lo + (hi - lo) / 2;
 
-			g_free(encode_chunk(AT(first), AT(first + mid), &n, &l));
-			if (n > max)
-				hi = mid;
-			else
+			if (keep_if_fits(AT(first), AT(first + mid), max, &enc, &enc_n, &enc_l))
 				lo = mid;
+			else
+				hi = mid;
 		}
-		enc = encode_chunk(AT(first), AT(first + lo), &n, &l);
-		if (l)
+		if (enc == NULL)
+			enc = encode_chunk(AT(first), AT(first + lo), &enc_n, &enc_l);
+		if (enc_l)
 			*lossy = TRUE;
-		b64 = g_base64_encode((const guchar *)enc, n);
+		b64 = g_base64_encode((const guchar *)enc, enc_n);
 		g_string_append_printf(raw, " %s%s?=\n", EW_PREFIX, b64);
 		g_free(b64);
 		g_free(enc);

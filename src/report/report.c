@@ -159,6 +159,10 @@ kenchi_reports_free(kenchi_reports_t *rx)
 	g_free(rx->tok);
 	if (rx->reasons)
 		g_hash_table_unref(rx->reasons);
+	if (rx->soc)
+		json_node_unref(rx->soc);
+	if (rx->customers)
+		g_hash_table_unref(rx->customers);
 	g_free(rx);
 }
 
@@ -334,11 +338,56 @@ explanation_for(kenchi_reports_t *rx, int lang, JsonNode *first)
 }
 
 static JsonNode *
+sealed_object(JsonObject *o)
+{
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	json_node_take_object(n, o);
+	json_node_seal(n);
+	return n;
+}
+
+/* The context's "soc" object (a new reference). */
+static JsonNode *
+soc_node(kenchi_reports_t *rx)
+{
+	if (rx->soc == NULL) {
+		JsonObject *so = json_object_new();
+
+		json_object_set_string_member(so, "name", rx->cfg->soc_name);
+		json_object_set_string_member(so, "from", rx->cfg->soc_from);
+		json_object_set_string_member(so, "signature", rx->cfg->soc_signature ? rx->cfg->soc_signature : "");
+		rx->soc = sealed_object(so);
+	}
+	return json_node_ref(rx->soc);
+}
+
+/* The context's "customer" object for CUSTOMER (C: its configuration, or
+ * NULL); a new reference. */
+static JsonNode *
+customer_node(kenchi_reports_t *rx, const char *customer, const kenchi_customer_t *c)
+{
+	JsonNode *n;
+
+	if (rx->customers == NULL)
+		rx->customers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
+	if ((n = g_hash_table_lookup(rx->customers, customer)) == NULL) {
+		JsonObject *co = json_object_new();
+
+		json_object_set_string_member(co, "id", customer);
+		json_object_set_string_member(co, "name", c && c->name ? c->name : customer);
+		n = sealed_object(co);
+		g_hash_table_insert(rx->customers, g_strdup(customer), n);
+	}
+	return json_node_ref(n);
+}
+
+static JsonNode *
 report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
 	       GHashTable *known, kenchi_status_t *rc)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
-	JsonObject *root = json_object_new(), *co = json_object_new(), *so = json_object_new();
+	JsonObject *root = json_object_new();
 	JsonArray *cases = json_array_new(), *hosts_seen = json_array_new();
 	ev_collect_t ec = { .events = json_array_new(), .known = known };
 	case_take_t lead = { 0 };
@@ -349,13 +398,8 @@ report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, c
 	guint i;
 
 	*rc = KENCHI_OK;
-	json_object_set_string_member(co, "id", customer);
-	json_object_set_string_member(co, "name", c && c->name ? c->name : customer);
-	json_object_set_object_member(root, "customer", co);
-	json_object_set_string_member(so, "name", rx->cfg->soc_name);
-	json_object_set_string_member(so, "from", rx->cfg->soc_from);
-	json_object_set_string_member(so, "signature", rx->cfg->soc_signature ? rx->cfg->soc_signature : "");
-	json_object_set_object_member(root, "soc", so);
+	json_object_set_member(root, "customer", customer_node(rx, customer, c));
+	json_object_set_member(root, "soc", soc_node(rx));
 	for (i = 0; i < n && *rc == KENCHI_OK; i++) {
 		case_take_t t = { 0 };
 		kenchi_event_filter_t f = { .case_id = ids[i] };

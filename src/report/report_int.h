@@ -33,6 +33,10 @@ struct kenchi_reports {
 	/* score_reasons text -> sealed tree: few rule combinations recur, and
 	 * json-glib's parser costs more to start than the text is long. */
 	GHashTable *reasons;
+	/* The context's "soc" and, per customer id, "customer" objects,
+	 * sealed: the configuration does not change under a context. */
+	JsonNode *soc;
+	GHashTable *customers;
 };
 
 /* The template KIND in LANG (0 or 1), loaded now if it was not; NULL when

@@ -373,6 +373,20 @@ test_header_injection(void **state)
 		g_free(s);
 		g_free(names);
 		built_free(&b);
+
+		/* C1 (NEL), U+2028, U+2029 and DEL are controls too, each alone
+		 * in a value that is otherwise clean; spaces at the ends go */
+		spec.extra_headers = NULL;
+		for (int k = 0; k < 5; k++) {
+			const char *in[] = { "検知\xc2\x85x", "検知\xe2\x80\xa8x", "検知\xe2\x80\xa9x", "検知\x7fx", " 検知 x " };
+
+			spec.subject = in[k];
+			build_ok(&spec, &b, FALSE);
+			s = decoded_subject(&b);
+			assert_string_equal(s, "検知 x");
+			g_free(s);
+			built_free(&b);
+		}
 	}
 }
 
