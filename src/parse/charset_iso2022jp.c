@@ -285,17 +285,30 @@ put(GString *out, const char *s, gsize n)
     }
 }
 
-static void
+static inline void
 enc_jis(GString *out, EncMode *m, guint16 code)
 {
-    char b[5] = { 0x1b, '$', 'B', (char)(code >> 8), (char)(code & 0xFF) };
+    char *o;
 
-    if (*m != E_JIS) {
-        put(out, b, 5);
+    if (out->len + 6 > out->allocated_len) {
+        char b[5] = { 0x1b, '$', 'B', (char)(code >> 8), (char)(code & 0xFF) };
+
+        g_string_append_len(out, *m != E_JIS ? b : b + 3, *m != E_JIS ? 5 : 2);
         *m = E_JIS;
-    } else {
-        put(out, b + 3, 2);
+        return;
     }
+    /* the common case, written in place: no call for two bytes */
+    o = out->str + out->len;
+    if (*m != E_JIS) {
+        *o++ = 0x1b;
+        *o++ = '$';
+        *o++ = 'B';
+        *m = E_JIS;
+    }
+    *o++ = (char)(code >> 8);
+    *o++ = (char)(code & 0xFF);
+    *o = '\0';
+    out->len = o - out->str;
 }
 
 static void
@@ -347,7 +360,7 @@ kenchi_charset_iso2022jp_width(gunichar c)
     return jis_code(c) ? 2 : 1;
 }
 
-static void
+static inline void
 enc_char(GString *out, EncMode *m, gunichar c, gboolean *lossy)
 {
     if (c < 0x80) {

@@ -59,16 +59,44 @@ kenchi_token_key(const kenchi_config_t *cfg, kenchi_store_t *st, guchar **key, g
 	return KENCHI_OK;
 }
 
+/* A GHmac keyed with the last key asked for, copied for each token: the
+ * key's two blocks are hashed once, not for every case (a report and its
+ * notice each carry a token). */
+static GMutex keyed_lock;
+static GHmac *keyed;
+static guchar *keyed_key;
+static gsize keyed_len;
+
+static GHmac *
+hmac_for(const guchar *key, gsize len)
+{
+	GHmac *h;
+
+	g_mutex_lock(&keyed_lock);
+	if (keyed == NULL || keyed_len != len || memcmp(keyed_key, key, len) != 0) {
+		if (keyed)
+			g_hmac_unref(keyed);
+		g_free(keyed_key);
+		keyed = g_hmac_new(G_CHECKSUM_SHA256, key, len);
+		keyed_key = g_memdup2(key, len);
+		keyed_len = len;
+	}
+	h = g_hmac_copy(keyed);
+	g_mutex_unlock(&keyed_lock);
+	return h;
+}
+
 char *
 kenchi_token_for_case(const guchar *key, gsize len, gint64 case_id)
 {
 	char msg[48];
-	char *full, *tok;
+	char *tok;
+	GHmac *h = hmac_for(key, len);
 
 	g_snprintf(msg, sizeof msg, "kenchi-case:%" G_GINT64_FORMAT, case_id);
-	full = g_compute_hmac_for_string(G_CHECKSUM_SHA256, key, len, msg, -1);
-	tok = g_strndup(full, KENCHI_TOKEN_LEN);
-	g_free(full);
+	g_hmac_update(h, (const guchar *)msg, strlen(msg));
+	tok = g_strndup(g_hmac_get_string(h), KENCHI_TOKEN_LEN);
+	g_hmac_unref(h);
 	return tok;
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "reply/commands.h"
+#include "reply/token.h"
 
 static kenchi_command_t *
 nth(kenchi_command_list_t *l, guint i)
@@ -575,6 +576,34 @@ test_full_reply(void **state)
     kenchi_commands_free(l);
 }
 
+/* A case token is the start of HMAC-SHA256(key, "kenchi-case:N"), as
+ * GLib computes it, whichever key came before (token.c keeps the last
+ * keyed HMAC), and the check accepts it in either case of letters. */
+static void
+test_tokens(void **state)
+{
+    const guchar *keys[] = { (const guchar *)"0123456789abcdef", (const guchar *)"another key, longer than 16" };
+
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        gsize len = strlen((const char *)keys[round % 2]);
+        gint64 id = 7 + round;
+        char msg[48], *tok = kenchi_token_for_case(keys[round % 2], len, id), *full, *up;
+
+        g_snprintf(msg, sizeof msg, "kenchi-case:%" G_GINT64_FORMAT, id);
+        full = g_compute_hmac_for_string(G_CHECKSUM_SHA256, keys[round % 2], len, msg, -1);
+        assert_int_equal(strlen(tok), KENCHI_TOKEN_LEN);
+        assert_memory_equal(tok, full, KENCHI_TOKEN_LEN);
+        up = g_ascii_strup(tok, -1);
+        assert_true(kenchi_token_check(keys[round % 2], len, id, up));
+        assert_false(kenchi_token_check(keys[round % 2], len, id + 1, tok));
+        assert_false(kenchi_token_check(keys[(round + 1) % 2], strlen((const char *)keys[(round + 1) % 2]), id, tok));
+        g_free(up);
+        g_free(full);
+        g_free(tok);
+    }
+}
+
 int
 main(void)
 {
@@ -591,6 +620,7 @@ main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_names_and_help),
         cmocka_unit_test(test_full_reply),
+        cmocka_unit_test(test_tokens),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
