@@ -117,6 +117,18 @@ kenchi_cmd_import(kenchi_app_t *app, int argc, char **argv)
 	return rc;
 }
 
+/* A stored batch's items and the batch itself (its jobs are cleared by
+ * then: kenchi_parse_pool_release). */
+static void
+batch_free(gpointer data)
+{
+	batch_t *bt = data;
+
+	for (guint i = 0; i < bt->n; i++)
+		kenchi_import_item_free(bt->item[i]);
+	g_free(bt);
+}
+
 /* Store the parsed batch BT inside the open transaction and count it into
  * C (the counts of that transaction, added to the total at its commit). */
 static kenchi_status_t
@@ -245,15 +257,11 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 			kenchi_store_rollback(app->st);
 			in_tx = FALSE;
 		}
-		for (i = 0; i < n; i++) {
-			kenchi_parse_job_clear(&cur->job[i]);
-			kenchi_import_item_free(cur->item[i]);
-		}
+		kenchi_parse_pool_release(pool, cur->job, n, batch_free, cur);
 		if (tty && (g_get_monotonic_time() - last_draw > 100000 || next == NULL)) {
 			progress(&c, total, t0, FALSE);
 			last_draw = g_get_monotonic_time();
 		}
-		g_free(cur);
 		cur = next;
 	}
 	kenchi_parse_pool_free(pool);

@@ -77,8 +77,10 @@ node_to_string(JsonNode *n)
 	return s;
 }
 
+/* KEEP: keep each event's tree (see prepared_t), for an analysis whose
+ * cases may queue reports. */
 static void
-prepare_events(kenchi_analysis_t *a)
+prepare_events(kenchi_analysis_t *a, gboolean keep)
 {
 	guint i;
 
@@ -91,8 +93,12 @@ prepare_events(kenchi_analysis_t *a)
 		JsonNode *n = kenchi_event_to_json(ev);
 
 		pr->json = node_to_string(n);
-		json_node_seal(n);
-		pr->node = n;
+		if (keep) {
+			json_node_seal(n);
+			pr->node = n;
+		} else {
+			json_node_unref(n);
+		}
 		pr->uid = kenchi_event_uid(ev);
 		pr->fingerprint = kenchi_event_fingerprint(ev);
 		g_ptr_array_add(a->prepared, pr);
@@ -112,6 +118,14 @@ kenchi_analysis_clear(kenchi_analysis_t *a)
 	g_free(a->raw_sha256);
 	g_free(a->content_key);
 	memset(a, 0, sizeof *a);
+}
+
+/* Only a configured customer's case is reported (correlate.c): keeping
+ * every event's tree for nothing cost an import without customers 3%. */
+static gboolean
+keep_trees(const kenchi_ingest_ctx_t *ctx, const kenchi_analysis_t *a)
+{
+	return ctx->reports != NULL && kenchi_config_customer(ctx->cfg, a->customer) != NULL;
 }
 
 static void
@@ -160,7 +174,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->x.kind = rc == KENCHI_OK ? KENCHI_KIND_ALERT : KENCHI_KIND_ERROR;
 		a->x.reason = reason;
 		assign_customer(ctx, a, opts);
-		prepare_events(a);
+		prepare_events(a, keep_trees(ctx, a));
 		return;
 	}
 	rc = kenchi_mail_parse(raw, len, &a->mail, &why);
@@ -186,7 +200,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->x.reason = g_strdup("no headers or text: not a mail message");
 	}
 	assign_customer(ctx, a, opts);
-	prepare_events(a);
+	prepare_events(a, keep_trees(ctx, a));
 }
 
 JsonNode *
@@ -219,7 +233,7 @@ known_events(const kenchi_analysis_t *a)
 
 	for (i = 0; i < a->prepared->len; i++) {
 		prepared_t *pr = g_ptr_array_index(a->prepared, i);
-		if (pr->id != 0)
+		if (pr->id != 0 && pr->node != NULL)
 			g_hash_table_insert(h, &pr->id, pr->node);
 	}
 	return h;
@@ -272,7 +286,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	/* An analysis whose events changed after analyse is prepared again. */
 	if (a->x.events && a->x.events->len > 0 && (a->prepared == NULL || a->prepared->len != a->x.events->len)) {
 		g_clear_pointer(&a->prepared, g_ptr_array_unref);
-		prepare_events(a);
+		prepare_events(a, keep_trees(ctx, a));
 	}
 	for (i = 0; a->x.events && i < a->x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);

@@ -14,7 +14,10 @@ struct kenchi_parse_batch {
 
 typedef struct {
 	kenchi_parse_job_t *job;
-	kenchi_parse_batch_t *batch;
+	kenchi_parse_batch_t *batch;   /* NULL: a release of N jobs, then DONE (DATA) */
+	guint n;
+	GDestroyNotify done;
+	gpointer data;
 } task_t;
 
 static GPrivate match_key = G_PRIVATE_INIT((GDestroyNotify)kenchi_re_match_free);
@@ -25,8 +28,17 @@ work_fn(gpointer data, gpointer user)
 	task_t *t = data;
 	kenchi_parse_job_t *j = t->job;
 	kenchi_parse_pool_t *p = user;
-	kenchi_re_match_t *m = g_private_get(&match_key);
+	kenchi_re_match_t *m;
 
+	if (t->batch == NULL) {
+		for (guint i = 0; i < t->n; i++)
+			kenchi_parse_job_clear(&t->job[i]);
+		if (t->done)
+			t->done(t->data);
+		g_free(t);
+		return;
+	}
+	m = g_private_get(&match_key);
 	if (m == NULL) {
 		m = kenchi_re_match_new();
 		g_private_set(&match_key, m);
@@ -76,7 +88,7 @@ kenchi_parse_pool_submit(kenchi_parse_pool_t *p, kenchi_parse_job_t *jobs, guint
 
 	b->pending = n;
 	for (i = 0; i < n; i++) {
-		task_t *t = g_new(task_t, 1);
+		task_t *t = g_new0(task_t, 1);
 		t->job = &jobs[i];
 		t->batch = b;
 		g_thread_pool_push(p->pool, t, NULL);
@@ -98,6 +110,19 @@ void
 kenchi_parse_pool_run(kenchi_parse_pool_t *p, kenchi_parse_job_t *jobs, guint n)
 {
 	kenchi_parse_pool_wait(p, kenchi_parse_pool_submit(p, jobs, n));
+}
+
+void
+kenchi_parse_pool_release(kenchi_parse_pool_t *p, kenchi_parse_job_t *jobs, guint n, GDestroyNotify done,
+			  gpointer data)
+{
+	task_t *t = g_new0(task_t, 1);
+
+	t->job = jobs;
+	t->n = n;
+	t->done = done;
+	t->data = data;
+	g_thread_pool_push(p->pool, t, NULL);
 }
 
 void
