@@ -44,8 +44,9 @@ content_key(const char *message_id, const char *raw, gsize len)
 
 /* What an event's row needs besides its fields: text that costs JSON
  * generation and hashing, so it is made in the parser threads.  NODE is
- * JSON's tree, sealed: a first report shows the event, and parsing JSON
- * back cost more than rendering the report. */
+ * JSON's tree: a first report shows the event, and parsing JSON back cost
+ * more than rendering the report.  It is shared, never changed, but not
+ * sealed: json_node_seal hashes every object, for nothing here. */
 typedef struct {
 	char *uid, *fingerprint, *json;
 	JsonNode *node;
@@ -94,7 +95,6 @@ prepare_events(kenchi_analysis_t *a, gboolean keep)
 
 		pr->json = node_to_string(n);
 		if (keep) {
-			json_node_seal(n);
 			pr->node = n;
 		} else {
 			json_node_unref(n);
@@ -224,7 +224,7 @@ kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
 	return n;
 }
 
-/* The events this analysis stored: row id -> sealed node (both borrowed). */
+/* The events this analysis stored: row id -> tree (both borrowed). */
 static GHashTable *
 known_events(const kenchi_analysis_t *a)
 {

@@ -241,7 +241,7 @@ typedef struct {
 	JsonArray *events;
 	JsonNode *first;
 	guint n;
-	GHashTable *known;    /* event id -> sealed node, or NULL: see report.h */
+	GHashTable *known;    /* event id -> node, or NULL: see report.h */
 } ev_collect_t;
 
 static gboolean

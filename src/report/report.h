@@ -39,10 +39,11 @@ kenchi_status_t kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *
 
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
- * KNOWN (may be NULL) maps event row ids (gint64 *) to sealed JsonNodes of
+ * KNOWN (may be NULL) maps event row ids (gint64 *) to the JsonNodes of
  * the events as stored, which the caller already has: ingest just wrote
- * them.  Those events are not read back and parsed again (json-glib's
- * parser was a fifth of the cost of a report). */
+ * them.  They are shared into the context, never changed, instead of read
+ * back and parsed again (json-glib's parser was a fifth of the cost of a
+ * report). */
 kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
 					 const char *customer, gint64 arrival, gint64 now, GHashTable *known);
 
