@@ -12,9 +12,12 @@
  *    (see append_header and address_header), so those bytes are what a
  *    GMimeMessage would write.  Non-ASCII text (a Japanese Subject) is
  *    written as B-encoded words we build, whole characters in each word,
- *    in ISO-2022-JP (below) or UTF-8: GMime's encoder cost a notice a
- *    twentieth of its price, and picked ISO-8859-1 for Latin-1 text.  The
- *    body is encoded here (7bit as it is, base64 with GMime's encoder).
+ *    in ISO-2022-JP (below) or UTF-8.  GMime's encoder leaves a word that
+ *    looks like an encoded word ("=?utf-8?q?...?=") as it is, so a mail
+ *    reader would decode, not print, such text from an alert; ours
+ *    encodes it.  (It also cost a notice a twentieth of its price, and
+ *    picked ISO-8859-1 for Latin-1 text.)  The body is encoded here (7bit
+ *    as it is, base64 with GMime's encoder).
  *  - Address headers are the same for every mail of a customer (From, To,
  *    Cc), so their formatted lines are cached (address_cache): parsing and
  *    re-encoding them was a sixth of the cost.
@@ -635,13 +638,15 @@ append_header(headers_t *h, const char *name, const char *value, const char *cha
 
 /* Set header NAME to the sanitized TEXT.  Non-ASCII text goes through our
  * own encoded words, ISO-2022-JP or UTF-8 (see the top of the file);
- * ASCII text through GMime's formatter, which folds it. */
+ * ASCII text through GMime's formatter, which folds it, unless it holds
+ * "=?": GMime writes a word that looks like an encoded word as it is, and
+ * the reader would decode what the alert said instead of showing it. */
 static void
 set_text_header(headers_t *h, const char *name, const char *text, gboolean jis, gboolean *lossy)
 {
 	char *raw;
 
-	if (is_ascii(text)) {
+	if (is_ascii(text) && strstr(text, "=?") == NULL) {
 		append_header(h, name, text, "utf-8");
 		return;
 	}

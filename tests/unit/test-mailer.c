@@ -323,6 +323,21 @@ test_utf8_subject_words(void **state)
 		g_free(s);
 		built_free(&b);
 	}
+	/* ASCII that reads as an encoded word is printed, never decoded: in
+	 * either charset (GMime's own formatter would leave it as it is) */
+	for (guint i = 0; i < 2; i++) {
+		kenchi_mail_spec_t spec = base_spec(i ? "utf-8" : "iso-2022-jp");
+		built_t b;
+		char *s;
+
+		spec.subject = "Threat =?utf-8?q?Clean?= Detected";
+		build_ok(&spec, &b, FALSE);
+		s = decoded_subject(&b);
+		assert_string_equal(s, spec.subject);
+		assert_null(strstr(raw_header(GMIME_OBJECT(b.msg), "Subject"), "=?utf-8?q?Clean?="));
+		g_free(s);
+		built_free(&b);
+	}
 }
 
 static void
