@@ -410,7 +410,7 @@ static char *
 encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 {
 	GString *raw = g_string_new("");
-	GArray *at = g_array_new(FALSE, FALSE, sizeof(const char *));
+	const char **at = g_new(const char *, strlen(text) + 1);   /* characters <= bytes */
 	gsize name_len = strlen(name) + 2;   /* "Name: " */
 	gsize max = word_budget(name_len < EW_LINE_MAX ? EW_LINE_MAX - name_len : 0, EW_OVERHEAD);
 	const char *p;
@@ -419,12 +419,12 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 	guint first = 0, nchars, i;
 
 	/* at[i]: where character i starts; at[nchars]: the end */
+	nchars = 0;
 	for (p = text; *p; p = g_utf8_next_char(p))
-		g_array_append_val(at, p);
-	g_array_append_val(at, p);
-	nchars = at->len - 1;
+		at[nchars++] = p;
+	at[nchars] = p;
 
-#define AT(i) g_array_index(at, const char *, (i))
+#define AT(i) at[(i)]
 	/* Each character's class (see fit_count): the encoder's table says, but
 	 * a half-width kana is encoded alone to find out. */
 	cls = g_new(guchar, nchars + 1);
@@ -478,7 +478,9 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 		if (enc_l)
 			*lossy = TRUE;
 		b64 = g_base64_encode((const guchar *)enc, enc_n);
-		g_string_append_printf(raw, " %s%s?=\n", EW_PREFIX, b64);
+		g_string_append(raw, " " EW_PREFIX);
+		g_string_append(raw, b64);
+		g_string_append(raw, "?=\n");
 		g_free(b64);
 		g_free(enc);
 		first += lo;
@@ -487,7 +489,7 @@ encode_words_iso2022jp(const char *name, const char *text, gboolean *lossy)
 #undef AT
 	g_free(cls);
 	g_free(mark);
-	g_array_unref(at);
+	g_free(at);
 	return g_string_free(raw, FALSE);
 }
 
