@@ -308,8 +308,18 @@ address_header(GString *out, const char *name, const char *const *inputs, gboole
 	}
 	/* length-prefixed, so that no two lists share a key */
 	key = g_string_new(name);
-	for (i = 0; inputs[i] != NULL; i++)
-		g_string_append_printf(key, "\n%zu:%s", strlen(inputs[i]), inputs[i]);
+	for (i = 0; inputs[i] != NULL; i++) {
+		char num[24];
+		gsize n = strlen(inputs[i]), k = sizeof num;
+
+		do
+			num[--k] = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		g_string_append_c(key, '\n');
+		g_string_append_len(key, num + k, sizeof num - k);
+		g_string_append_c(key, ':');
+		g_string_append(key, inputs[i]);
+	}
 	g_mutex_lock(&addr_lock);
 	if (addr_cache == NULL)
 		addr_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, addr_entry_free);
