@@ -118,6 +118,7 @@ kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, c
 
 	*out = NULL;
 	st = g_new0(kenchi_store_t, 1);
+	st->lists_empty = -1;
 	st->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_stmt);
 	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (r != SQLITE_OK) {
@@ -229,6 +230,7 @@ kenchi_store_begin(kenchi_store_t *st)
 
 	if (rc == KENCHI_OK)
 		st->in_tx = 1;
+	st->lists_empty = -1;
 	return rc;
 }
 
@@ -239,6 +241,7 @@ kenchi_store_commit(kenchi_store_t *st)
 
 	if (rc == KENCHI_OK)
 		st->in_tx = 0;
+	st->lists_empty = -1;
 	return rc;
 }
 
@@ -248,6 +251,7 @@ kenchi_store_rollback(kenchi_store_t *st)
 	if (sqlite3_get_autocommit(st->db) == 0)
 		(void)exec_simple(st, "ROLLBACK");
 	st->in_tx = 0;
+	st->lists_empty = -1;
 }
 
 kenchi_status_t

@@ -291,6 +291,7 @@ kenchi_store_list_add(kenchi_store_t *st, const kenchi_list_row_t *l, gint64 *id
 	kenchi_bind_int(q, 6, l->created_at);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
+	st->lists_empty = -1;
 	if (r != SQLITE_DONE)
 		return kenchi_store_status(st, r);
 	if (sqlite3_changes(st->db) == 0)
@@ -312,9 +313,28 @@ kenchi_store_list_remove(kenchi_store_t *st, const char *list, gint64 id, const 
 	kenchi_bind_text(q, 3, customer);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
+	st->lists_empty = -1;
 	if (r != SQLITE_DONE)
 		return kenchi_store_status(st, r);
 	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+/* TRUE when the lists are known to hold no row (see store_int.h). */
+static gboolean
+lists_empty(kenchi_store_t *st)
+{
+	sqlite3_stmt *q;
+
+	if (!st->in_tx)
+		return FALSE;
+	if (st->lists_empty < 0) {
+		if ((q = kenchi_store_stmt(st, "SELECT EXISTS (SELECT 1 FROM lists)")) == NULL)
+			return FALSE;
+		if (sqlite3_step(q) == SQLITE_ROW)
+			st->lists_empty = sqlite3_column_int(q, 0) == 0;
+		sqlite3_reset(q);
+	}
+	return st->lists_empty == 1;
 }
 
 kenchi_status_t
@@ -324,6 +344,8 @@ kenchi_store_list_each(kenchi_store_t *st, const char *list, const char *custome
 	    " WHERE list = ?1 AND (?2 IS NULL OR customer = ?2) ORDER BY id");
 	int r;
 
+	if (lists_empty(st))
+		return KENCHI_OK;
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, list);

@@ -9,6 +9,11 @@ struct kenchi_store {
 	sqlite3 *db;
 	GHashTable *stmts;   /* SQL text (static) -> sqlite3_stmt*, prepared once */
 	int in_tx;
+	/* Inside a write transaction (BEGIN IMMEDIATE: no other writer) the
+	 * lists change only through this connection: whether they hold any
+	 * row is asked once per transaction, and most SOCs' lists are empty
+	 * (four lookups an event, a seventh of storing one).  -1: not asked. */
+	int lists_empty;
 };
 
 /* Map an SQLite result code to a kenchi status (BUSY, FULL, IOERR, NOMEM: temporary). */

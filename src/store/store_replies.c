@@ -263,6 +263,7 @@ kenchi_store_savepoint_rollback(kenchi_store_t *st)
 {
 	(void)exec_fixed(st, "ROLLBACK TO kenchi_cmds");
 	(void)exec_fixed(st, "RELEASE kenchi_cmds");
+	st->lists_empty = -1;   /* the lists may be back as they were */
 }
 
 char *
