@@ -33,8 +33,9 @@ void kenchi_parse_pool_wait(kenchi_parse_pool_t *p, kenchi_parse_batch_t *b);
 /* Submit and wait. */
 void kenchi_parse_pool_run(kenchi_parse_pool_t *p, kenchi_parse_job_t *jobs, guint n);
 /* Clear JOBS[0..N) (kenchi_parse_job_clear) on a worker, after the work
- * queued before, then call DONE (DATA) there: freeing a batch's MIME trees
- * and events is work the storing thread need not wait for. */
+ * queued before, then call DONE (DATA) there: freeing a batch's analyses
+ * (texts, events and their JSON trees) is work the storing thread need not
+ * wait for. */
 void kenchi_parse_pool_release(kenchi_parse_pool_t *p, kenchi_parse_job_t *jobs, guint n, GDestroyNotify done,
 			       gpointer data);
 /* Waits for the workers to finish what they hold. */
