@@ -51,6 +51,7 @@ typedef struct {
 	char *uid, *fingerprint, *json;
 	JsonNode *node;
 	gint64 id;            /* its row once stored by this analysis, else 0 */
+	gint64 case_id;       /* and the case it was placed in, else 0 */
 } prepared_t;
 
 static void
@@ -224,19 +225,30 @@ kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
 	return n;
 }
 
-/* The events this analysis stored: row id -> tree (both borrowed). */
-static GHashTable *
-known_events(const kenchi_analysis_t *a)
+/* The events this analysis stored, with their trees (borrowed), for
+ * kenchi_report_queue_case. */
+static void
+known_events(const kenchi_analysis_t *a, kenchi_known_events_t *k)
 {
-	GHashTable *h = g_hash_table_new(g_int64_hash, g_int64_equal);
 	guint i;
 
+	k->by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	k->by_case = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
 	for (i = 0; i < a->prepared->len; i++) {
 		prepared_t *pr = g_ptr_array_index(a->prepared, i);
-		if (pr->id != 0 && pr->node != NULL)
-			g_hash_table_insert(h, &pr->id, pr->node);
+		GPtrArray *in_case;
+
+		if (pr->id == 0 || pr->node == NULL)
+			continue;
+		g_hash_table_insert(k->by_id, &pr->id, pr->node);
+		if (pr->case_id == 0)
+			continue;
+		if ((in_case = g_hash_table_lookup(k->by_case, &pr->case_id)) == NULL) {
+			in_case = g_ptr_array_new();
+			g_hash_table_insert(k->by_case, &pr->case_id, in_case);
+		}
+		g_ptr_array_add(in_case, pr->node);   /* row order: the order stored */
 	}
-	return h;
 }
 
 kenchi_status_t
@@ -303,7 +315,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		er.fingerprint = pr->fingerprint;
 		er.json = pr->json;
 		er.received_at = a->received_at;
-		pr->id = 0;   /* a retried store must not trust an earlier attempt's row */
+		pr->id = pr->case_id = 0;   /* a retried store must not trust an earlier attempt */
 		rc = kenchi_store_event_insert(st, &er, &id);
 		if (rc == KENCHI_DUPLICATE) {
 			a->events_dup++;
@@ -318,6 +330,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			rc = kenchi_cases_place(ctx->cases, st, id, ev, a->customer, a->received_at, opts->now, &pl);
 			if (rc != KENCHI_OK)
 				goto fail;
+			pr->case_id = pl.case_id;
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;
 			a->cases_new += pl.created;
@@ -332,15 +345,17 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	/* Reports are rendered once every event of the message is in its case,
 	 * so a digest's report shows all of them. */
 	if (report) {
-		GHashTable *known = known_events(a);
+		kenchi_known_events_t known;
 
+		known_events(a, &known);
 		for (i = 0; i < report->len; i++) {
 			rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i), a->customer,
-			    a->received_at, opts->now, known);
+			    a->received_at, opts->now, &known);
 			if (rc != KENCHI_OK)
 				break;
 		}
-		g_hash_table_unref(known);
+		g_hash_table_unref(known.by_id);
+		g_hash_table_unref(known.by_case);
 		g_array_unref(report);
 	}
 	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)

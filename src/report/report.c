@@ -244,6 +244,15 @@ typedef struct {
 	GHashTable *known;    /* event id -> node, or NULL: see report.h */
 } ev_collect_t;
 
+static void
+add_event(ev_collect_t *c, JsonNode *n)
+{
+	if (c->first == NULL)
+		c->first = json_node_ref(n);
+	json_array_add_element(c->events, json_node_ref(n));
+	c->n++;
+}
+
 static gboolean
 collect_event(const kenchi_event_row_t *e, gpointer user)
 {
@@ -255,10 +264,7 @@ collect_event(const kenchi_event_row_t *e, gpointer user)
 	if (c->known) {
 		JsonNode *k = g_hash_table_lookup(c->known, &e->id);
 		if (k) {
-			if (c->first == NULL)
-				c->first = json_node_ref(k);
-			json_array_add_element(c->events, json_node_ref(k));
-			c->n++;
+			add_event(c, k);
 			return TRUE;
 		}
 	}
@@ -278,6 +284,7 @@ typedef struct {
 	JsonObject *obj;
 	char *score_reasons;
 	char *hostname;
+	int events;
 } case_take_t;
 
 static void
@@ -308,6 +315,7 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 	if (c->hostname)
 		json_object_set_string_member(o, "hostname", c->hostname);
 	t->obj = o;
+	t->events = c->events;
 	t->score_reasons = g_strdup(c->score_reasons);
 	t->hostname = g_strdup(c->hostname ? c->hostname : c->host_key);
 	return FALSE;
@@ -384,12 +392,12 @@ customer_node(kenchi_reports_t *rx, const char *customer, const kenchi_customer_
 
 static JsonNode *
 report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-	       GHashTable *known, kenchi_status_t *rc)
+	       const kenchi_known_events_t *known, kenchi_status_t *rc)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	JsonObject *root = json_object_new();
 	JsonArray *cases = json_array_new(), *hosts_seen = json_array_new();
-	ev_collect_t ec = { .events = json_array_new(), .known = known };
+	ev_collect_t ec = { .events = json_array_new(), .known = known ? known->by_id : NULL };
 	case_take_t lead = { 0 };
 	JsonNode *node;
 	const char *expl;
@@ -411,7 +419,15 @@ report_context(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, c
 			g_hash_table_add(hosts, g_strdup(t.hostname));
 			json_array_add_string_element(hosts_seen, t.hostname);
 		}
-		*rc = kenchi_store_events_each(st, &f, collect_event, &ec);
+		GPtrArray *mine = known && known->by_case ? g_hash_table_lookup(known->by_case, &ids[i]) : NULL;
+
+		if (mine && mine->len == (guint)t.events) {
+			/* every event of the case was just stored: no need to read them */
+			for (guint k = 0; k < mine->len && ec.n < MAX_EVENTS_IN_REPORT; k++)
+				add_event(&ec, g_ptr_array_index(mine, k));
+		} else {
+			*rc = kenchi_store_events_each(st, &f, collect_event, &ec);
+		}
 		if (i == 0) {
 			lead = t;
 			json_object_ref(lead.obj);
@@ -550,7 +566,7 @@ build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint
 
 static kenchi_status_t
 build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-	    GHashTable *known, const char *message_id, gint64 date, char **subject, char **raw, gsize *len,
+	    const kenchi_known_events_t *known, const char *message_id, gint64 date, char **subject, char **raw, gsize *len,
 	    char **rcpts)
 {
 	kenchi_status_t rc;
@@ -644,7 +660,7 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 
 kenchi_status_t
 kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer,
-			 gint64 arrival, gint64 now, GHashTable *known)
+			 gint64 arrival, gint64 now, const kenchi_known_events_t *known)
 {
 	kenchi_outbox_row_t row = { 0 };
 	kenchi_status_t rc;

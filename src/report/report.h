@@ -37,15 +37,22 @@ kenchi_status_t kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *
 					  const gint64 *case_ids, guint n, const char *message_id, gint64 date,
 					  char **subject, char **raw, gsize *len, char **rcpts);
 
+/* Events the caller has just stored, as the JsonNodes of their stored
+ * JSON: shared into a report's context, never changed, instead of read
+ * back and parsed again (json-glib's parser was a fifth of the cost of a
+ * report).  BY_CASE lists, in row order, those placed in each case: when
+ * they are all of a case's events, the case's events are not read at all. */
+typedef struct {
+	GHashTable *by_id;     /* event row id (gint64 *) -> JsonNode */
+	GHashTable *by_case;   /* case id (gint64 *) -> GPtrArray of JsonNode */
+} kenchi_known_events_t;
+
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
- * KNOWN (may be NULL) maps event row ids (gint64 *) to the JsonNodes of
- * the events as stored, which the caller already has: ingest just wrote
- * them.  They are shared into the context, never changed, instead of read
- * back and parsed again (json-glib's parser was a fifth of the cost of a
- * report). */
+ * KNOWN may be NULL. */
 kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
-					 const char *customer, gint64 arrival, gint64 now, GHashTable *known);
+					 const char *customer, gint64 arrival, gint64 now,
+					 const kenchi_known_events_t *known);
 
 /* Queue a plain mail to the analysts (SLA alerts, delivery failures). */
 kenchi_status_t kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
