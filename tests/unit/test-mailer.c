@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-/* Unit tests for src/report/mailer.c (cmocka).
+/* Unit tests for src/report/mailer.c and encoded_words.c (cmocka).
  * Every mail built here is parsed back with GMime and decoded with our own
  * decoder (parse/charset.c), because the customer's MUA decodes with
  * something like it: a round trip that is exact for ①㈱ and for subjects
