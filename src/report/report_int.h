@@ -56,6 +56,13 @@ kenchi_status_t kenchi_report_queue_rendered(kenchi_reports_t *rx, kenchi_store_
 					     const char *hdr_kind, gint64 case_id, const char *customer, char **to,
 					     char **cc, const char *charset, const char *in_reply_to,
 					     const char *references, const char *reply_to, gint64 now, gint64 *row_id);
+/* report_context.c: kenchi_report_context, taking KNOWN's events (may be
+ * NULL) from ingest's trees; the token of CASE_ID (rx->key loaded), owned
+ * by RX until the next call. */
+JsonNode *kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer,
+				      const gint64 *ids, guint n, const kenchi_known_events_t *known,
+				      kenchi_status_t *rc);
+const char *kenchi_report_case_token(kenchi_reports_t *rx, gint64 case_id);
 /* soc+case-N-TOKEN@domain (g_free), or NULL before the key is loaded. */
 char *kenchi_report_token_address(kenchi_reports_t *rx, gint64 case_id);
 
