@@ -19,8 +19,8 @@
  * (one parsed, one stored, one waiting to be freed on a parser thread),
  * and with a customer's event trees kept for its reports (ingest.c) 256
  * made an import with customers peak at 31.5 MB of its 32 MB budget; 192
- * is as fast (bench/ingest 20000: 6.86-7.04 s against 6.78-7.07) at
- * 27.3 MB. */
+ * is as fast (`kenchi import` of bench/gen-corpus.py's 20,000 messages,
+ * three runs each: 6.86-7.04 s against 6.78-7.07) at 27.3 MB. */
 #define BATCH 192
 #define TX_MESSAGES 4096         /* at most this many messages in one transaction */
 #define TX_USEC (2 * G_USEC_PER_SEC)  /* and for at most this long */
