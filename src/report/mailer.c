@@ -42,6 +42,7 @@
 #include "report/encoded_words.h"
 #include "parse/charset.h"
 #include "parse/mime.h"
+#include "util/utf8.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
@@ -87,7 +88,7 @@ sanitize_text(const char *s, gboolean *lossy)
 		    (c == 0xE2 && (guchar)p[1] == 0x80 && ((guchar)p[2] == 0xA8 || (guchar)p[2] == 0xA9)))
 			break;
 	}
-	if (*p == '\0' && (p == s || (s[0] != ' ' && p[-1] != ' ')) && g_utf8_validate(s, p - s, NULL))
+	if (*p == '\0' && (p == s || (s[0] != ' ' && p[-1] != ' ')) && kenchi_utf8_valid(s, p - s))
 		return g_strdup(s);
 	if (!g_utf8_validate(s, -1, NULL)) {
 		valid = g_utf8_make_valid(s, -1);
@@ -439,16 +440,19 @@ format_date(gint64 t)
 	return s;
 }
 
-/* Body text -> LF-only, valid UTF-8, ending in a newline (so the message
- * ends in CRLF and libesmtp adds nothing). */
+/* Body text -> LF-only, ending in a newline (so the message ends in CRLF
+ * and libesmtp adds nothing), and valid UTF-8 when CHECK_UTF8.  The
+ * ISO-2022-JP encoder reads UTF-8 itself and turns a bad byte into '?'
+ * (lossy), so a body bound for it skips the check, which cost as much as
+ * the encoding's table look-ups. */
 static char *
-normalize_body(const char *body, gboolean *lossy)
+normalize_body(const char *body, gboolean check_utf8, gboolean *lossy)
 {
 	char *valid = NULL;
 	const char *p, *cr;
 	GString *out;
 
-	if (!g_utf8_validate(body, -1, NULL)) {
+	if (check_utf8 && !kenchi_utf8_valid(body, strlen(body))) {
 		valid = g_utf8_make_valid(body, -1);
 		*lossy = TRUE;
 	}
@@ -642,7 +646,7 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	}
 	append_header(&h, "MIME-Version", "1.0", NULL);
 
-	text = normalize_body(spec->body, &lost);
+	text = normalize_body(spec->body, !jis, &lost);
 	append_body_part(h.out, text, jis, &lost);
 
 	st = KENCHI_FAIL;

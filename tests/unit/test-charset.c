@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include "parse/charset.h"
+#include "util/utf8.h"
 
 #define U_FFFD "\357\277\275"
 
@@ -439,6 +440,67 @@ teardown_all(void **state)
     return 0;
 }
 
+/* ---- kenchi_utf8_valid (src/util/utf8.c) ------------------------------ */
+
+static void
+check_valid(const guchar *b, gsize n)
+{
+    gboolean want = g_utf8_validate_len((const char *)b, n, NULL);
+
+    if (kenchi_utf8_valid((const char *)b, n) != want)
+        fail_msg("kenchi_utf8_valid disagrees with GLib (%d) on %" G_GSIZE_FORMAT " bytes", want, n);
+}
+
+/* Every one- and two-byte string, every three-byte string whose first byte
+ * is a lead byte, each alone and after 1..9 ASCII bytes (the eight-byte path
+ * and its tail), and random mixes of ASCII, multi-byte and broken sequences,
+ * all judged as GLib judges them. */
+static void
+test_utf8_valid(void **state)
+{
+    guchar buf[64];
+    GRand *r = g_rand_new_with_seed(20261126);
+
+    (void)state;
+    for (guint pre = 0; pre <= 9; pre += 3) {
+        memset(buf, 'a', pre);
+        for (guint a = 0; a < 256; a++) {
+            buf[pre] = (guchar)a;
+            check_valid(buf, pre + 1);
+            for (guint b = 0; b < 256; b++) {
+                buf[pre + 1] = (guchar)b;
+                check_valid(buf, pre + 2);
+                if (a < 0xE0 || a > 0xF4)
+                    continue;
+                for (guint c = 0; c < 256; c += (a >= 0xF0 ? 17 : 1)) {
+                    buf[pre + 2] = (guchar)c;
+                    check_valid(buf, pre + 3);
+                    buf[pre + 3] = 0x80 | (guchar)(c & 0x3F);
+                    check_valid(buf, pre + 4);
+                }
+            }
+        }
+    }
+    for (guint i = 0; i < 200000; i++) {
+        static const guchar pieces[][5] = {
+            "a", "Z", " ", "\n", "\xc3\xa9", "\xe3\x81\x82", "\xf0\x9f\x98\x80", "\xed\xa0\x80",
+            "\xc0\xaf", "\x80", "\xff", "\xe3\x81", "\xf4\x90\x80\x80", "",
+        };
+        gsize n = 0;
+        guint k = (guint)g_rand_int_range(r, 0, 20);
+
+        for (guint j = 0; j < k; j++) {
+            const guchar *pc = pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))];
+            gsize l = pc[0] ? strlen((const char *)pc) : 1;   /* "" is a NUL byte */
+
+            memcpy(buf + n, pc, l);
+            n += l;
+        }
+        check_valid(buf, n);
+    }
+    g_rand_free(r);
+}
+
 int
 main(void)
 {
@@ -459,6 +521,7 @@ main(void)
         cmocka_unit_test(test_header_decode),
         cmocka_unit_test(test_large_input),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

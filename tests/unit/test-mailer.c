@@ -470,6 +470,25 @@ test_lossy(void **state)
 	assert_string_equal(s, "検知 \xf0\x9f\x94\xa5 alert");
 	g_free(s);
 	built_free(&b);
+
+	/* Invalid UTF-8 in a body: the ISO-2022-JP encoder reads it unchecked
+	 * and writes '?' for the bad byte; a UTF-8 body is made valid first
+	 * (U+FFFD).  Both are reported lossy. */
+	spec = base_spec("iso-2022-jp");
+	spec.body = "検知 \xff\xe3\x81 end\n";
+	build_ok(&spec, &b, TRUE);
+	s = decoded_body(&b, "ISO-2022-JP", GMIME_CONTENT_ENCODING_7BIT);
+	assert_non_null(strstr(s, "検知 ?"));
+	assert_non_null(strstr(s, " end\n"));
+	g_free(s);
+	built_free(&b);
+	spec = base_spec("utf-8");
+	spec.body = "検知 \xff end\n";
+	build_ok(&spec, &b, TRUE);
+	s = decoded_body(&b, "utf-8", GMIME_CONTENT_ENCODING_BASE64);
+	assert_string_equal(s, "検知 \xef\xbf\xbd end\n");
+	g_free(s);
+	built_free(&b);
 }
 
 static void
