@@ -36,6 +36,7 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	m = kenchi_re_match_new();
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_store_hook(app->st);
 	st = kenchi_app_ingest(app, m, (const char *)raw->data, raw->len, "deliver", "stdin", customer, &a);
 	if (st != KENCHI_OK) {
 		/* Anything but a temporary failure still must not lose the mail:

@@ -26,6 +26,8 @@ kenchi_status_t kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_
 void kenchi_store_close(kenchi_store_t *st);
 /* For a bulk import: a bigger page cache (see store.c). */
 void kenchi_store_bulk(kenchi_store_t *st);
+/* For a delivery hook: no checkpoint at close, and a small WAL (see store.c). */
+void kenchi_store_hook(kenchi_store_t *st);
 /* The last SQLite error, for the command layer's message. */
 const char *kenchi_store_errmsg(kenchi_store_t *st);
 int kenchi_store_schema_version(kenchi_store_t *st);

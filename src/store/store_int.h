@@ -14,6 +14,9 @@ struct kenchi_store {
 	 * row is asked once per transaction, and most SOCs' lists are empty
 	 * (four lookups an event, a seventh of storing one).  -1: not asked. */
 	int lists_empty;
+	/* A delivery hook's connection (kenchi_store_hook): the WAL's size in
+	 * frames after its last commit, -1 otherwise. */
+	int hook_wal_frames;
 };
 
 /* Map an SQLite result code to a kenchi status (BUSY, FULL, IOERR, NOMEM: temporary). */
