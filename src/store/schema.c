@@ -195,7 +195,7 @@ kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 	if (v == kenchi_schema_latest())
 		return KENCHI_OK;
 	if ((rc = kenchi_store_begin(st)) != KENCHI_OK) {
-		*errmsg = g_strdup(sqlite3_errmsg(st->db));
+		*errmsg = kenchi_store_open_error(st, "schema migration: BEGIN");
 		return rc;
 	}
 	/* Re-read inside the write lock: another process may have migrated. */
@@ -218,11 +218,16 @@ kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 	}
 	return kenchi_store_commit(st);
 fail_tx:
-	*errmsg = g_strdup_printf("schema migration to %d: %s", i + 1, sqlite3_errmsg(st->db));
+	{
+		char *what = g_strdup_printf("schema migration to %d", i + 1);
+
+		*errmsg = kenchi_store_open_error(st, what);
+		g_free(what);
+	}
 	rc = kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_store_rollback(st);
 	return rc;
 fail:
-	*errmsg = g_strdup(sqlite3_errmsg(st->db));
+	*errmsg = kenchi_store_open_error(st, "schema check");
 	return kenchi_store_status(st, sqlite3_errcode(st->db));
 }

@@ -99,7 +99,7 @@ set_wal(kenchi_store_t *st, char **errmsg)
 	}
 	sqlite3_finalize(q);
 	if (r != SQLITE_OK) {
-		*errmsg = g_strdup_printf("journal_mode=WAL: %s", sqlite3_errmsg(st->db));
+		*errmsg = kenchi_store_open_error(st, "journal_mode=WAL");
 		return kenchi_store_status(st, r);
 	}
 	if (!wal) {
@@ -155,7 +155,7 @@ kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, c
 	r = sqlite3_exec(st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 	    " PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=0;", NULL, NULL, NULL);
 	if (r != SQLITE_OK) {
-		*errmsg = g_strdup_printf("%s: %s", path, sqlite3_errmsg(st->db));
+		*errmsg = kenchi_store_open_error(st, path);
 		rc = kenchi_store_status(st, r);
 		goto fail;
 	}
@@ -241,6 +241,18 @@ kenchi_store_close(kenchi_store_t *st)
 	if (st->db)
 		sqlite3_close(st->db);
 	g_free(st);
+}
+
+char *
+kenchi_store_open_error(kenchi_store_t *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db), ext = sqlite3_extended_errcode(st->db);
+	const char *hint = code == SQLITE_READONLY
+	    ? "; this user must be able to write the database, its -wal and -shm files and their directory" : "";
+
+	if (ext != code)
+		return g_strdup_printf("%s: %s (SQLite extended code %d)%s", what, sqlite3_errmsg(st->db), ext, hint);
+	return g_strdup_printf("%s: %s%s", what, sqlite3_errmsg(st->db), hint);
 }
 
 const char *

@@ -19,6 +19,12 @@ struct kenchi_store {
 	int hook_wal_frames;
 };
 
+/* The last error of ST as "WHAT: message", and SQLite's extended result code
+ * when it says more than the message (SQLITE_READONLY_DBMOVED, _CANTINIT and
+ * _RECOVERY all read "attempt to write a readonly database").  g_free.
+ * For the errors of opening and migrating, which an operator must act on. */
+char *kenchi_store_open_error(kenchi_store_t *st, const char *what);
+
 /* Map an SQLite result code to a kenchi status (BUSY, FULL, IOERR, NOMEM: temporary). */
 kenchi_status_t kenchi_store_status(kenchi_store_t *st, int rc);
 /* The cached prepared statement for SQL (a string literal), reset and with

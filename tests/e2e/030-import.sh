@@ -111,4 +111,24 @@ KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>"$KT_TMP/schema7.err"
 isnt $? 0 "a database from a newer kenchi (schema 7) is refused"
 like "$(cat "$KT_TMP/schema7.err")" "newer than this kenchi" "... saying why"
 
+# A database this user may not write, which needs a migration: a clear error
+# that says what to check, not a bare "readonly database".  (Root writes
+# anything: the user is nobody.)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	ro=$KT_TMP/ro
+	mkdir -p "$ro"
+	KENCHI_DB=$ro/k.db "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+	KENCHI_DB=$ro/k.db sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	KENCHI_DB=$ro/k.db sql "PRAGMA user_version = 5" >/dev/null
+	rm -f "$ro/k.db-wal" "$ro/k.db-shm"
+	chmod 0755 "$ro"; chmod 0444 "$ro/k.db"; chown nobody:nogroup "$ro"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- env KENCHI_DB="$ro/k.db" "$KENCHI" events \
+	    >/dev/null 2>"$KT_TMP/ro.err"
+	isnt $? 0 "a read-only database that needs a migration: kenchi fails"
+	like "$(cat "$KT_TMP/ro.err")" "readonly database; this user must be able to write the database" \
+	    "... and says what to check"
+else
+	skip "needs root and setpriv (the read-only user is nobody)" 2
+fi
+
 done_testing

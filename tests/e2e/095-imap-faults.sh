@@ -236,7 +236,8 @@ wait_for() {    # wait_for SECONDS COMMAND...: until COMMAND succeeds
 stored() { [ "$(tagged "$1" 2>/dev/null)" = "$2" ]; }   # the daemon may not have made the schema yet
 idles() { [ "$(grep -c 'idling' "$D/run.log")" -ge "$1" ]; }
 wait_for 60 stored f 5
-ok $? "the daemon stores five messages although its first two connections are cut inside a FETCH"
+ok $? "the daemon stores five messages although its first two connections are cut inside a FETCH" ||
+    { diag_file "$D/run.log"; diag "$(ls -lain "$D")"; }
 is "$(( $(proxy_cuts) - cuts ))" 2 "(the proxy did cut two connections)"
 cmp_ok "$(grep -c 'reconnecting in' "$D/run.log")" -ge 2 "the daemon logged a reconnect for each"
 is "$(whole $files)" "5 5 0" "each of the five is stored exactly once, whole"
