@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "reply/token.h"
+#include "util/hash.h"
 
 kenchi_status_t
 kenchi_token_key(const kenchi_config_t *cfg, kenchi_store_t *st, guchar **key, gsize *len, char **errmsg)
@@ -89,23 +90,17 @@ hmac_for(const guchar *key, gsize len)
 char *
 kenchi_token_for_case(const guchar *key, gsize len, gint64 case_id)
 {
-	static const char hex[] = "0123456789abcdef";
 	char msg[48];
 	guint8 digest[32];
 	gsize dlen = sizeof digest;
-	char *tok = g_malloc(KENCHI_TOKEN_LEN + 1);
 	GHmac *h = hmac_for(key, len);
 
 	g_snprintf(msg, sizeof msg, "kenchi-case:%" G_GINT64_FORMAT, case_id);
 	g_hmac_update(h, (const guchar *)msg, strlen(msg));
-	/* the first KENCHI_TOKEN_LEN hex digits of the digest, as
-	 * g_hmac_get_string would write them (lowercase) */
+	/* the first KENCHI_TOKEN_LEN digits of what g_hmac_get_string writes */
 	g_hmac_get_digest(h, digest, &dlen);
 	g_hmac_unref(h);
-	for (gsize i = 0; i < KENCHI_TOKEN_LEN; i++)
-		tok[i] = hex[(digest[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
-	tok[KENCHI_TOKEN_LEN] = '\0';
-	return tok;
+	return kenchi_hex_prefix(digest, dlen, KENCHI_TOKEN_LEN);
 }
 
 gboolean

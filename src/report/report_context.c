@@ -84,13 +84,9 @@ collect_event(const kenchi_event_row_t *e, gpointer user)
 		}
 	}
 	p = json_parser_new_immutable();
-	if (json_parser_load_from_data(p, e->json, -1, NULL)) {
-		JsonNode *n = json_node_copy(json_parser_get_root(p));
-		if (c->first == NULL)
-			c->first = json_node_copy(n);
-		json_array_add_element(c->events, n);
-		c->n++;
-	}
+	/* immutable: the references add_event takes outlive the parser */
+	if (json_parser_load_from_data(p, e->json, -1, NULL) && json_parser_get_root(p) != NULL)
+		add_event(c, json_parser_get_root(p));
 	g_object_unref(p);
 	return TRUE;
 }
@@ -207,7 +203,7 @@ customer_node(kenchi_reports_t *rx, const char *customer, const kenchi_customer_
 
 JsonNode *
 kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-	       const kenchi_known_events_t *known, kenchi_status_t *rc)
+			    const kenchi_known_events_t *known, kenchi_status_t *rc)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	JsonObject *root = json_object_new();

@@ -22,22 +22,29 @@ kenchi_sha256_update(kenchi_sha256_t *h, const void *p, gsize n)
 }
 
 char *
-kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen)
+kenchi_hex_prefix(const guint8 *d, gsize n, gsize hexlen)
 {
 	static const char hex[] = "0123456789abcdef";
-	guint8 d[SHA256_DIGEST_SIZE];
 	char *s;
 	gsize i;
 
-	sha256_digest(&h->ctx, sizeof d, d);
-	g_free(h);
-	if (hexlen > 2 * sizeof d)
-		hexlen = 2 * sizeof d;
+	if (hexlen > 2 * n)
+		hexlen = 2 * n;
 	s = g_malloc(hexlen + 1);
 	for (i = 0; i < hexlen; i++)
 		s[i] = hex[(d[i / 2] >> (i % 2 ? 0 : 4)) & 0xF];
 	s[hexlen] = '\0';
 	return s;
+}
+
+char *
+kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen)
+{
+	guint8 d[SHA256_DIGEST_SIZE];
+
+	sha256_digest(&h->ctx, sizeof d, d);
+	g_free(h);
+	return kenchi_hex_prefix(d, sizeof d, hexlen);
 }
 
 char *

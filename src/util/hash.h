@@ -18,4 +18,8 @@ kenchi_sha256_t *kenchi_sha256_new(void);
 void kenchi_sha256_update(kenchi_sha256_t *h, const void *p, gsize n);
 char *kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen);
 
+/* The first HEXLEN lower-case hex digits of D[0..N) (at most 2 N), g_free:
+ * what g_checksum_get_string or g_hmac_get_string would write, cut short. */
+char *kenchi_hex_prefix(const guint8 *d, gsize n, gsize hexlen);
+
 #endif
