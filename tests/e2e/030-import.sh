@@ -91,25 +91,32 @@ KENCHI_DB=$KT_TMP/order.db "$KENCHI" import --no-progress "$KT_TMP/order" 2>/dev
 got=$(KENCHI_DB=$KT_TMP/order.db sql "SELECT origin FROM messages ORDER BY id" | sed "s|$KT_TMP/order/||" | tr '\n' ' ')
 is "$got" "0 a/new/9 a/cur/2 b/1 " "import order: names sorted, subdirectories in place, a maildir's new/ before cur/"
 
-# Schema 6 drops two indexes no query used.  A database of schema 5 (made
-# here by putting them back) upgrades when kenchi opens it, and keeps its rows.
+# Schema 6 drops two indexes no query used; schema 7 replaces the
+# last_seen-keyed index of a file's cases by two keyed on when cases began.
+# A database of schema 5 (made here by putting the old indexes back)
+# upgrades when kenchi opens it, and keeps its rows.
 m5=$KT_TMP/schema5.db
 KENCHI_DB=$m5 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX messages_msgid ON messages(message_id)" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX events_detection ON events(customer, detection_id)" >/dev/null
+KENCHI_DB=$m5 sql "DROP INDEX cases_file_begun" >/dev/null
+KENCHI_DB=$m5 sql "DROP INDEX cases_file_long" >/dev/null
+KENCHI_DB=$m5 sql "CREATE INDEX cases_file ON cases(customer, file_key, last_seen)" >/dev/null
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kenchi 5 left it"
 KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>&1
-is $? 0 "schema 5 -> 6: kenchi opens it"
-is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 6 "... and migrates it to 6"
-is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection')")" 0 \
-   "... dropping the two unused indexes"
-is "$(KENCHI_DB=$m5 sql "select count(*) from messages")|$(KENCHI_DB=$m5 sql "select count(*) from events")" "1|1" \
-   "... and keeping its message and event"
-KENCHI_DB=$m5 sql "PRAGMA user_version = 7" >/dev/null
-KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>"$KT_TMP/schema7.err"
-isnt $? 0 "a database from a newer kenchi (schema 7) is refused"
-like "$(cat "$KT_TMP/schema7.err")" "newer than this kenchi" "... saying why"
+is $? 0 "schema 5 -> 7: kenchi opens it"
+is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 7 "... and migrates it to 7"
+is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection', 'cases_file')")" 0 \
+   "... dropping the three old indexes"
+is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where name like 'cases_file%' order by name)")" \
+   "cases_file_begun cases_file_long" "... and making the two of a file's cases in a window"
+is "$(KENCHI_DB=$m5 sql "select count(*) from messages")|$(KENCHI_DB=$m5 sql "select count(*) from events")|$(KENCHI_DB=$m5 sql "select count(*) from cases")" "1|1|1" \
+   "... and keeping its message, event and case"
+KENCHI_DB=$m5 sql "PRAGMA user_version = 8" >/dev/null
+KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>"$KT_TMP/schema8.err"
+isnt $? 0 "a database from a newer kenchi (schema 8) is refused"
+like "$(cat "$KT_TMP/schema8.err")" "newer than this kenchi" "... saying why"
 
 # A database this user may not write, which needs a migration: a clear error
 # that says what to check, not a bare "readonly database".  (Root writes

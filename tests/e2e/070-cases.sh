@@ -62,6 +62,27 @@ n=$("$KENCHI" case "$first" --json | "$KT_PY" -c 'import json,sys; print(len(jso
 is "$n" 4 "the scope (all four hosts) is visible on the first case"
 like "$(sql "select tags from cases where id = $last")" outbreak "the case that made it an outbreak is tagged"
 
+# --- an outbreak with a case that lasted days -----------------------------
+# Repeats every 16 to 20 h keep host A's case going from the 1st to the 3rd
+# at noon.  Host B's alert on the 3rd at 20:00 meets it in B's window though
+# it began two days before (found through the index of long cases, schema
+# 7); host C's, three days later, meets neither.
+lsha=5eed5eed00000000000000000000000000000000000000000000000000000001
+i=0
+for spec in "PC-LONG-A|2026-10-01 00:00:00 UTC" "PC-LONG-A|2026-10-01 20:00:00 UTC" "PC-LONG-A|2026-10-02 16:00:00 UTC" \
+	    "PC-LONG-A|2026-10-03 12:00:00 UTC" "PC-LONG-B|2026-10-03 20:00:00 UTC" "PC-LONG-C|2026-10-06 20:00:00 UTC"; do
+	i=$((i + 1))
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/long$i.eml" $((7000000000000000200 + i)) "${spec#*|}" \
+	    $((7100000000000000200 + i)) "${spec%%|*}"
+	sed -i "s/^SHA-256: .*/SHA-256: $lsha/" "$KT_TMP/long$i.eml"
+	"$KENCHI" deliver <"$KT_TMP/long$i.eml" 2>/dev/null
+done
+is "$(sql "select hostname || ':' || events || ':' || (last_seen - first_seen) from cases where file_key = '$lsha' order by id" | tr '\n' ' ')" \
+   "PC-LONG-A:4:216000 PC-LONG-B:1:0 PC-LONG-C:1:0 " "three hosts, host A's case spanning 60 h"
+la=$(sql "select id from cases where file_key = '$lsha' and hostname = 'PC-LONG-A'")
+is "$(sql "select hostname || ':' || ifnull(outbreak, '-') from cases where file_key = '$lsha' order by id" | tr '\n' ' ')" \
+   "PC-LONG-A:$la PC-LONG-B:$la PC-LONG-C:- " "a case begun two days before the window is in B's outbreak; C, past both, is not"
+
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null
 is $? 0 "allow add"
