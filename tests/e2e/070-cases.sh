@@ -63,7 +63,7 @@ is "$n" 4 "the scope (all four hosts) is visible on the first case"
 like "$(sql "select tags from cases where id = $last")" outbreak "the case that made it an outbreak is tagged"
 
 # --- an outbreak with a case that lasted days -----------------------------
-# Repeats every 16 to 20 h keep host A's case going from the 1st to the 3rd
+# Repeats every 20 h keep host A's case going from the 1st to the 3rd
 # at noon.  Host B's alert on the 3rd at 20:00 meets it in B's window though
 # it began two days before (found through the index of long cases, schema
 # 7); host C's, three days later, meets neither.
