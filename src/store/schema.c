@@ -173,11 +173,11 @@ static const char *const migrations[] = {
 	 * grew with the database (a 100k import spent 8 s there, 10k 0.2 s).
 	 * Keyed on first_seen, a window reads the cases begun within a day
 	 * before it; the rare case spanning more than a day is in the partial
-	 * index beside it (store_cases.c FILE_WINDOW). */
+	 * index beside it (store_int.h KENCHI_SQL_FILE_WINDOW). */
 	"DROP INDEX IF EXISTS cases_file;"
 	"CREATE INDEX cases_file_begun ON cases(customer, file_key, first_seen);"
 	"CREATE INDEX cases_file_long ON cases(customer, file_key, last_seen)"
-	"  WHERE last_seen - first_seen > 86400;",
+	"  WHERE " KENCHI_CASE_LONG_WHERE ";",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */

@@ -231,25 +231,11 @@ kenchi_store_event_set_case(kenchi_store_t *st, gint64 event_id, gint64 case_id,
 	return kenchi_store_status(st, r);
 }
 
-/* The ids and hosts of CUSTOMER's cases of FILE (?1, ?2) whose span
- * [first_seen, last_seen] meets the window [t - w, t + w] (?3, ?4).  An
- * interval test cannot be one range of one index: the first branch reads
- * the cases begun at most a day before the window (cases_file_begun), the
- * second the few that began earlier and lasted over a day
- * (cases_file_long, whose WHERE this repeats word for word so that SQLite
- * uses it).  The branches are disjoint by first_seen.  The day only bounds
- * the work; any value gives the same rows (schema.c, migration 7). */
-#define FILE_WINDOW \
-	"SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
-	" AND first_seen >= ?3 - ?4 - 86400 AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4" \
-	" UNION ALL SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
-	" AND last_seen - first_seen > 86400 AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - 86400"
-
 kenchi_status_t
 kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
 			int *hosts, gint64 *first_case)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT count(DISTINCT host_key), min(id) FROM (" FILE_WINDOW ")");
+	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_FILE_HOSTS);
 	int r;
 
 	if (q == NULL)
@@ -271,8 +257,7 @@ kenchi_status_t
 kenchi_store_link_outbreak(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
 			   gint64 outbreak)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET outbreak = ?5 WHERE id IN (SELECT id FROM ("
-	    FILE_WINDOW ")) AND (outbreak IS NULL OR outbreak <> ?5)");
+	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_LINK_OUTBREAK);
 	int r;
 
 	if (q == NULL)

@@ -19,6 +19,33 @@ struct kenchi_store {
 	int hook_wal_frames;
 };
 
+/* How long a case must last to be in cases_file_long (migration 7).  The
+ * partial index's WHERE and the query that reads it must say the same words,
+ * or SQLite does not use the index; a database keeps the index it was
+ * migrated with, so this changes only with a migration that rebuilds it. */
+#define KENCHI_CASE_LONG_S "86400"
+#define KENCHI_CASE_LONG_WHERE "last_seen - first_seen > " KENCHI_CASE_LONG_S
+
+/* The ids and hosts of customer ?1's cases of file ?2 whose span
+ * [first_seen, last_seen] meets the window [t - w, t + w] (?3, ?4).  An
+ * interval test cannot be one range of one index: the first branch reads
+ * the cases begun at most KENCHI_CASE_LONG_S before the window
+ * (cases_file_begun), the second the few that began earlier and lasted
+ * longer (cases_file_long).  The branches are disjoint by first_seen, and
+ * the span only bounds the work: any value gives the same rows.
+ * tests/unit/test-store-plan.c checks that SQLite reads both indexes. */
+#define KENCHI_SQL_FILE_WINDOW \
+	"SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4" \
+	" UNION ALL SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	" AND " KENCHI_CASE_LONG_WHERE " AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - " KENCHI_CASE_LONG_S
+/* The two statements that read it (store_cases.c): how many hosts and the
+ * first case, and linking those cases as one outbreak (?5). */
+#define KENCHI_SQL_FILE_HOSTS "SELECT count(DISTINCT host_key), min(id) FROM (" KENCHI_SQL_FILE_WINDOW ")"
+#define KENCHI_SQL_LINK_OUTBREAK \
+	"UPDATE cases SET outbreak = ?5 WHERE id IN (SELECT id FROM (" KENCHI_SQL_FILE_WINDOW "))" \
+	" AND (outbreak IS NULL OR outbreak <> ?5)"
+
 /* The last error of ST as "WHAT: message", and SQLite's extended result code
  * when it says more than the message (SQLITE_READONLY_DBMOVED, _CANTINIT and
  * _RECOVERY all read "attempt to write a readonly database").  g_free.

@@ -6,7 +6,7 @@
 #   prepare   an SQL argument of sqlite3_prepare*, sqlite3_exec or
 #             kenchi_store_stmt (and of any function that passes its own
 #             parameter on to one of those) that is not a string literal, a
-#             macro of literals, a variable assigned only literals, or an
+#             macro of literals (or of such macros), a variable assigned only literals, or an
 #             entry of a static table of literals;
 #   concat    SQL keywords in a string glued on at run time (g_strconcat,
 #             g_string_append, g_string_new, strcat, ...).
@@ -116,9 +116,12 @@ def tokenize(text):
             full = l
             while full.endswith("\\") and i + 1 < len(lines):
                 i += 1; full = full[:-1] + " " + lines[i]
-            m = re.match(r"\s*#\s*define\s+(\w+)\s+((?:(?:u8|[LuU])?\"(?:\\.|[^\"\\])*\"\s*)+)$", full)
+            m = re.match(r"\s*#\s*define\s+(\w+)\s+((?:(?:(?:u8|[LuU])?\"(?:\\.|[^\"\\])*\"|[A-Za-z_]\w*)\s*)+)$", full)
             if m:
-                macros[m.group(1)] = "".join(unquote(s) for s in re.findall(r'"(?:\\.|[^"\\])*"', m.group(2)))
+                # literals, and names of other macros (resolved once every
+                # file is read: resolve_macros)
+                macros[m.group(1)] = [("s", unquote(s)) if s.startswith('"') else ("id", s)
+                                      for s in re.findall(r'"(?:\\.|[^"\\])*"|[A-Za-z_]\w*', m.group(2))]
             elif re.match(r"\s*#\s*define\s+(\w+)\b", full):
                 macros.setdefault("#other", set()).add(re.match(r"\s*#\s*define\s+(\w+)", full).group(1))
             buf.append("")
@@ -189,11 +192,26 @@ for d, _, names in os.walk(root):
 files.sort()
 
 parsed = {}
-all_macros = {}
+pending = {}
 for f in files:
     toks, macros = tokenize(strip_comments(open(f, encoding="utf-8", errors="replace").read()))
     parsed[f] = toks
-    all_macros.update({k: v for k, v in macros.items() if k != "#other"})
+    pending.update({k: v for k, v in macros.items() if k != "#other"})
+
+def resolve_macros(pending):
+    """Each macro made of literals and of names of such macros, as its text;
+    a macro naming anything else is not a literal."""
+    done = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, parts in pending.items():
+            if name not in done and all(k == "s" or v in done for k, v in parts):
+                done[name] = "".join(v if k == "s" else done[v] for k, v in parts)
+                changed = True
+    return done
+
+all_macros = resolve_macros(pending)
 
 def functions(toks):
     """(name, params, body_start, body_end) of each function definition."""
@@ -400,12 +418,15 @@ static void bad(sqlite3 *db, const char *customer, int id)
 	snprintf(buf, sizeof buf, "insert into lists (value) values ('%s')", customer);
 	kenchi_store_stmt(NULL, buf);
 }
+#define BYNAME "WHERE customer = " customer_text
+static void bad2(sqlite3 *db) { sqlite3_stmt *q; sqlite3_prepare_v2(db, "SELECT * FROM cases " BYNAME, -1, &q, NULL); }
 C
 cat >"$P/clean/good.c" <<'C'
 #include <sqlite3.h>
 #include <glib.h>
 #include <string.h>
 #define COLS "id, customer"
+#define BY_ID "SELECT " COLS " FROM b WHERE id = ?1"
 static const char *const table[] = { "CREATE TABLE a (x);", "CREATE TABLE b (y);" };
 static int run(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL); }
 static void good(sqlite3 *db, const char *what, int i)
@@ -420,16 +441,18 @@ static void good(sqlite3 *db, const char *what, int i)
 	sqlite3_prepare_v2(db, i ? "SELECT 1" : "SELECT 2", -1, &q, NULL);
 	run(db, "BEGIN IMMEDIATE");
 	run(db, table[i]);
+	sqlite3_prepare_v2(db, BY_ID, -1, &q, NULL);
 	char *msg = g_strdup_printf("%s: where did the %d rows go? Update the list, or set it aside", what, i);
 	g_free(msg);
 }
 C
 bad=$(lint "$P" 2>/dev/null)
 for pat in 'bad.c:7: printf' 'bad.c:8: prepare' 'bad.c:9: concat' 'bad.c:10: concat' 'bad.c:11: concat' \
-           'bad.c:13: prepare' 'bad.c:14: printf' 'bad.c:15: prepare' 'bad.c:17: printf' 'bad.c:18: prepare'; do
+           'bad.c:13: prepare' 'bad.c:14: printf' 'bad.c:15: prepare' 'bad.c:17: printf' 'bad.c:18: prepare' \
+           'bad.c:21: prepare'; do
     like "$bad" "$pat" "self-check: the planted ${pat#bad.c:} is caught"
 done
-is "$(lint "$P/clean" 2>/dev/null)" "" "self-check: literals, string macros, literal tables, a literal-only variable and a wrapper pass"
+is "$(lint "$P/clean" 2>/dev/null)" "" "self-check: literals, string macros (of literals and of other such macros), literal tables, a literal-only variable and a wrapper pass"
 like "$(lint "$P/clean" 2>&1 >/dev/null)" "SINKS run" "self-check: a function passing its parameter to sqlite3_exec is checked as a sink"
 # The planted file dropped into a copy of the real tree is caught too.
 cp -r "$SRC" "$KT_TMP/src-copy"

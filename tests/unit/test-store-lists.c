@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "store/store.h"
+#include "tmp-store.h"
 
 static gboolean
 count_row(const kenchi_list_row_t *row, gpointer user)
@@ -39,17 +40,16 @@ entries(kenchi_store_t *st, const char *list)
 static void
 test_lists_in_a_transaction(void **state)
 {
-	char *dir = g_dir_make_tmp("kenchi-lists-XXXXXX", NULL), *path, *err = NULL;
-	kenchi_store_t *st = NULL;
+	char *err = NULL;
+	tmp_store_t t = tmp_store_open(&err);
+	kenchi_store_t *st = t.st;
 	kenchi_list_row_t row = { .list = "allow", .customer = "acme", .kind = "sha256",
 				  .value = "d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311",
 				  .created_at = 1 };
 	gint64 id = 0;
 
 	(void)state;
-	assert_non_null(dir);
-	path = g_build_filename(dir, "k.db", NULL);
-	assert_int_equal(kenchi_store_open(path, 1000, &st, &err), KENCHI_OK);
+	assert_non_null(st);
 
 	assert_int_equal(kenchi_store_begin(st), KENCHI_OK);
 	assert_int_equal(entries(st, "allow"), 0);          /* empty: remembered */
@@ -72,18 +72,7 @@ test_lists_in_a_transaction(void **state)
 	assert_int_equal(entries(st, "allow"), 1);          /* the rollback brought it back */
 	assert_int_equal(kenchi_store_commit(st), KENCHI_OK);
 
-	kenchi_store_close(st);
-	g_unlink(path);
-	{
-		char *wal = g_strconcat(path, "-wal", NULL), *shm = g_strconcat(path, "-shm", NULL);
-		g_unlink(wal);
-		g_unlink(shm);
-		g_free(wal);
-		g_free(shm);
-	}
-	g_rmdir(dir);
-	g_free(path);
-	g_free(dir);
+	tmp_store_remove(&t);
 }
 
 int
