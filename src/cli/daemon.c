@@ -2,19 +2,20 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include "cli/daemon.h"
+#include "util/input.h"
 
 kenchi_status_t
 kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 {
 	kenchi_maildir_ctx_t *mc = user;
 	kenchi_analysis_t a = { 0 };
-	GMappedFile *mf;
+	GBytes *raw;
 	GError *err = NULL;
 	kenchi_status_t st;
 	char *origin;
 
-	mf = g_mapped_file_new(path, FALSE, &err);
-	if (mf == NULL) {
+	raw = kenchi_read_file(path, &err);
+	if (raw == NULL) {
 		/* Gone already (another watcher took it) is not an error. */
 		gboolean gone = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 		kenchi_warn("maildir %s: %s", mc->name, err->message);
@@ -22,12 +23,12 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 		return gone ? KENCHI_OK : KENCHI_TEMP;
 	}
 	origin = g_strdup_printf("maildir:%s/%s", mc->name, name);
-	st = kenchi_app_ingest(mc->app, mc->m, g_mapped_file_get_contents(mf) ? g_mapped_file_get_contents(mf) : "",
-	    g_mapped_file_get_length(mf), "maildir", origin, mc->customer, &a);
+	st = kenchi_app_ingest(mc->app, mc->m, g_bytes_get_size(raw) ? g_bytes_get_data(raw, NULL) : "",
+	    g_bytes_get_size(raw), "maildir", origin, mc->customer, &a);
 	if (st == KENCHI_OK)
 		kenchi_app_log_message(&a, "maildir", origin);
 	kenchi_analysis_clear(&a);
-	g_mapped_file_unref(mf);
+	g_bytes_unref(raw);
 	g_free(origin);
 	return st;
 }

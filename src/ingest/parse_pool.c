@@ -1,5 +1,6 @@
 /* parse_pool.c: a GThreadPool running kenchi_ingest_analyse (see parse_pool.h). */
 #include "ingest/parse_pool.h"
+#include "util/input.h"
 
 struct kenchi_parse_pool {
 	const kenchi_ingest_ctx_t *ctx;
@@ -45,13 +46,11 @@ work_fn(gpointer data, gpointer user)
 	}
 	if (j->raw == NULL && j->path) {
 		GError *err = NULL;
-		GMappedFile *mf = g_mapped_file_new(j->path, FALSE, &err);
-		if (mf == NULL) {
+		j->bytes = kenchi_read_file(j->path, &err);
+		if (j->bytes == NULL) {
 			j->read_error = g_strdup(err->message);
 			g_error_free(err);
 		} else {
-			j->bytes = g_mapped_file_get_bytes(mf);
-			g_mapped_file_unref(mf);
 			j->raw = g_bytes_get_data(j->bytes, &j->len);
 			if (j->raw == NULL)
 				j->raw = "";   /* an empty file maps to no data */

@@ -1,5 +1,10 @@
 /* input.c: see input.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "util/input.h"
 
 kenchi_status_t
@@ -18,4 +23,77 @@ kenchi_read_all(FILE *fp, GByteArray **out)
 	}
 	*out = arr;
 	return KENCHI_OK;
+}
+
+static void
+file_error(GError **error, int e, const char *what, const char *path)
+{
+	char *name = g_filename_display_name(path);
+
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "Failed to %s file \u201c%s\u201d: %s", what,
+	    name, g_strerror(e));
+	g_free(name);
+}
+
+static GBytes *
+map_file(const char *path, GError **error)
+{
+	GMappedFile *mf = g_mapped_file_new(path, FALSE, error);
+	GBytes *b;
+
+	if (mf == NULL)
+		return NULL;
+	b = g_mapped_file_get_bytes(mf);
+	g_mapped_file_unref(mf);
+	return b;
+}
+
+GBytes *
+kenchi_read_file(const char *path, GError **error)
+{
+	struct stat sb;
+	char *buf;
+	gsize got = 0;
+	int fd, e;
+
+	fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		file_error(error, errno, "open", path);
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0) {
+		e = errno;
+		close(fd);
+		file_error(error, e, "get attributes of", path);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > KENCHI_READ_MAP_MIN) {
+		close(fd);
+		return map_file(path, error);
+	}
+	/* One byte more than the size, to see a file that grew meanwhile:
+	 * then it is mapped as it is now. */
+	buf = g_malloc((gsize)sb.st_size + 1);
+	for (;;) {
+		ssize_t n = read(fd, buf + got, (gsize)sb.st_size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			g_free(buf);
+			close(fd);
+			file_error(error, e, "read from", path);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (gsize)n;
+		if (got > (gsize)sb.st_size) {
+			g_free(buf);
+			close(fd);
+			return map_file(path, error);
+		}
+	}
+	close(fd);
+	return g_bytes_new_take(buf, got);
 }

@@ -1,4 +1,4 @@
-/* input.h: reading a whole stream (a delivered message on stdin). */
+/* input.h: reading a whole stream (a delivered message on stdin) or file. */
 #ifndef KENCHI_INPUT_H
 #define KENCHI_INPUT_H
 
@@ -9,5 +9,15 @@
 /* Read all of FP into a byte array; KENCHI_TEMP on ENOMEM (or an
  * interrupted read), KENCHI_IO else. */
 kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
+
+/* Files up to this size are read into memory, larger ones mapped. */
+#define KENCHI_READ_MAP_MIN (1024 * 1024)
+
+/* The contents of the file PATH, or NULL with ERROR set (G_FILE_ERROR, the
+ * errno's domain, as g_mapped_file_new sets it).  A small file is read:
+ * mapping it costs two system calls more and, in a process with several
+ * threads, an unmap that interrupts every core to flush its TLB (an import
+ * reads thousands of 4 KB files from its parser threads). */
+GBytes *kenchi_read_file(const char *path, GError **error);
 
 #endif
