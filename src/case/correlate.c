@@ -390,8 +390,8 @@ in_tuning(const kenchi_customer_t *c, gint64 now)
 }
 
 kenchi_status_t
-kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id, const kenchi_event_t *ev,
-		   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out)
+kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev, const char *customer,
+		   gint64 arrival, gint64 now, kenchi_placement_t *out)
 {
 	const kenchi_customer_t *cust = kenchi_config_customer(cx->cfg, customer);
 	char *host_key = kenchi_case_host_key(ev), *file_key = kenchi_case_file_key(ev);
@@ -512,9 +512,6 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id, cons
 	if (rc != KENCHI_OK)
 		goto done;
 	b.row.id = id;
-	rc = kenchi_store_event_set_case(st, event_id, id, cx->res.score, cx->res.priority);
-	if (rc != KENCHI_OK)
-		goto done;
 	/* Outbreak: the same file on several hosts of the customer in the window. */
 	if (sc.hosts > 1) {
 		if (first_case == 0 || id < first_case)
@@ -526,6 +523,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id, cons
 	out->case_id = id;
 	out->score = b.row.score;
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
+	out->event_score = cx->res.score;
+	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
 done:
 	case_buf_clear(&b);
 	g_free(host_key);

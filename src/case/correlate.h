@@ -30,15 +30,19 @@ typedef struct {
 	gint64 case_id;
 	gboolean created;        /* a new case was opened */
 	gboolean became_reportable; /* the case needs a first report now (new, or out of suppression) */
-	int score;
+	int score;               /* the case's */
 	char priority[3];
+	int event_score;         /* the event's own, for its row */
+	char event_priority[3];
 } kenchi_placement_t;
 
-/* Place event EVENT_ID (already inserted; EV its content) of CUSTOMER that
- * arrived at ARRIVAL.  NOW is the ingest time (tuning dates compare with it). */
-kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, gint64 event_id,
-				   const kenchi_event_t *ev, const char *customer, gint64 arrival,
-				   gint64 now, kenchi_placement_t *out);
+/* Place event EV of CUSTOMER that arrived at ARRIVAL, before its row is
+ * inserted (with OUT's case and event score): inserting the row complete
+ * costs less than inserting it and rewriting it.  The caller has checked
+ * that the event is not stored yet, inside the write transaction that
+ * inserts it.  NOW is the ingest time (tuning dates compare with it). */
+kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev,
+				   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out);
 
 /* The case keys of an event (g_free): host (GUID, else lower-case hostname)
  * and file (SHA-256, else "det:" detection, else "type:" event type id). */

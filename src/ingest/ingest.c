@@ -316,18 +316,28 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		er.json = pr->json;
 		er.received_at = a->received_at;
 		pr->id = pr->case_id = 0;   /* a retried store must not trust an earlier attempt */
-		rc = kenchi_store_event_insert(st, &er, &id);
-		if (rc == KENCHI_DUPLICATE) {
-			a->events_dup++;
-			continue;
-		}
-		if (rc != KENCHI_OK)
-			goto fail;
-		pr->id = id;
-		a->events_new++;
 		if (ctx->cases) {
 			kenchi_placement_t pl;
-			rc = kenchi_cases_place(ctx->cases, st, id, ev, a->customer, a->received_at, opts->now, &pl);
+
+			/* The case first, so that the event's row goes in once,
+			 * complete; this transaction holds the write lock, so the
+			 * uid found free stays free until the insert. */
+			rc = kenchi_store_event_find(st, er.uid, &id);
+			if (rc == KENCHI_OK) {
+				a->events_dup++;
+				continue;
+			}
+			if (rc != KENCHI_NOT_FOUND)
+				goto fail;
+			rc = kenchi_cases_place(ctx->cases, st, ev, a->customer, a->received_at, opts->now, &pl);
+			if (rc != KENCHI_OK)
+				goto fail;
+			er.case_id = pl.case_id;
+			er.score = pl.event_score;
+			er.priority = pl.event_priority;
+			rc = kenchi_store_event_insert(st, &er, &id);
+			if (rc == KENCHI_DUPLICATE)   /* placed already: not a duplicate to skip */
+				rc = KENCHI_FAIL;
 			if (rc != KENCHI_OK)
 				goto fail;
 			pr->case_id = pl.case_id;
@@ -340,7 +350,17 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 					report = g_array_new(FALSE, FALSE, sizeof(gint64));
 				g_array_append_val(report, pl.case_id);
 			}
+		} else {
+			rc = kenchi_store_event_insert(st, &er, &id);
+			if (rc == KENCHI_DUPLICATE) {
+				a->events_dup++;
+				continue;
+			}
+			if (rc != KENCHI_OK)
+				goto fail;
 		}
+		pr->id = id;
+		a->events_new++;
 	}
 	/* Reports are rendered once every event of the message is in its case,
 	 * so a digest's report shows all of them. */

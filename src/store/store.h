@@ -104,6 +104,8 @@ typedef struct {
 void kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *ev);
 /* KENCHI_DUPLICATE when an event with the same uid exists (then *id is it). */
 kenchi_status_t kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *row, gint64 *id);
+/* The event with UID: KENCHI_OK and *ID, or KENCHI_NOT_FOUND. */
+kenchi_status_t kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id);
 
 typedef struct {
 	const char *customer;
@@ -160,7 +162,6 @@ typedef struct {
 	gint64 limit;
 } kenchi_case_filter_t;
 kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);
-kenchi_status_t kenchi_store_event_set_case(kenchi_store_t *st, gint64 event_id, gint64 case_id, int score, const char *priority);
 /* Scope: distinct hosts of this customer with FILE_KEY seen in [t - window, t + window]. */
 kenchi_status_t kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key,
 					gint64 t, gint64 window, int *hosts, gint64 *first_case);

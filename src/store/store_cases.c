@@ -215,23 +215,6 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 }
 
 kenchi_status_t
-kenchi_store_event_set_case(kenchi_store_t *st, gint64 event_id, gint64 case_id, int score, const char *priority)
-{
-	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE events SET case_id = ?2, score = ?3, priority = ?4 WHERE id = ?1");
-	int r;
-
-	if (q == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_int(q, 1, event_id);
-	kenchi_bind_int(q, 2, case_id);
-	kenchi_bind_int(q, 3, score);
-	kenchi_bind_text(q, 4, priority);
-	r = sqlite3_step(q);
-	sqlite3_reset(q);
-	return kenchi_store_status(st, r);
-}
-
-kenchi_status_t
 kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
 			int *hosts, gint64 *first_case)
 {

@@ -25,7 +25,6 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 	    " received_at, case_id, score, priority, json)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
 	    " ON CONFLICT(uid) DO NOTHING");
-	sqlite3_stmt *f;
 	int r;
 
 	if (q == NULL)
@@ -58,14 +57,27 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 		*id = sqlite3_last_insert_rowid(st->db);
 		return KENCHI_OK;
 	}
-	f = kenchi_store_stmt(st, "SELECT id FROM events WHERE uid = ?1");
-	if (f == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_text(f, 1, e->uid);
-	r = sqlite3_step(f);
-	*id = r == SQLITE_ROW ? sqlite3_column_int64(f, 0) : 0;
-	sqlite3_reset(f);
+	if (kenchi_store_event_find(st, e->uid, id) == KENCHI_NOT_FOUND)
+		*id = 0;
 	return KENCHI_DUPLICATE;
+}
+
+kenchi_status_t
+kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM events WHERE uid = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, uid);
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (r == SQLITE_ROW)
+		return KENCHI_OK;
+	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
 }
 
 kenchi_status_t

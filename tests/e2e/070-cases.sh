@@ -23,6 +23,11 @@ is "$(case_count)" 1 "Threat Detected, Quarantine Failure and Threat Quarantined
 is "$(sql 'select events from cases')" 3 "the case counts three events"
 is "$(sql 'select quarantine from cases')" quarantined "the latest outcome (quarantined after the failure) is recorded"
 is "$(sql 'select count(*) from events where case_id = 1')" 3 "every event points at the case"
+# An event's row is inserted once its case is placed, with its own score.
+is "$(sql "select count(*) from events where priority is null or priority not glob 'P[1-4]' or score is null")" 0 \
+    "every event carries its own score and priority"
+is "$(sql 'select (select max(score) from events where case_id = 1) = score and score > 0 from cases where id = 1')" 1 \
+    "the case's score is the highest of its events' scores"
 "$KENCHI" cases --json | "$KT_PY" -c '
 import json, sys
 c = json.loads(sys.stdin.readline())
