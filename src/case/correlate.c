@@ -389,6 +389,28 @@ in_tuning(const kenchi_customer_t *c, gint64 now)
 	return r;
 }
 
+/* How many hosts have the file in the window WIN, the case at hand (HOST_KEY,
+ * its id ID or 0 when new) included; *FIRST the smallest case id of them. */
+static int
+window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first)
+{
+	GHashTable *hosts = g_hash_table_new(g_str_hash, g_str_equal);
+	int n;
+
+	*first = id;
+	g_hash_table_add(hosts, (gpointer)host_key);
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+		if (w->host_key)
+			g_hash_table_add(hosts, w->host_key);
+		if (*first == 0 || w->id < *first)
+			*first = w->id;
+	}
+	n = (int)g_hash_table_size(hosts);
+	g_hash_table_unref(hosts);
+	return n;
+}
+
 kenchi_status_t
 kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev, const char *customer,
 		   gint64 arrival, gint64 now, kenchi_placement_t *out)
@@ -397,6 +419,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	char *host_key = kenchi_case_host_key(ev), *file_key = kenchi_case_file_key(ev);
 	char *allow_hit = NULL, *block_hit = NULL, *reasons = NULL, *tags = NULL, *why = NULL;
 	gint64 t = ev->date ? ev->date : arrival, id = 0, first_case = 0;
+	GArray *win = g_array_new(FALSE, FALSE, sizeof(kenchi_window_case_t));
 	case_buf_t b = { 0 };
 	score_ctx_t sc = { 0 };
 	kenchi_status_t rc;
@@ -445,11 +468,13 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	if ((rc = list_check(st, "allow", customer, ev, &allow_hit)) != KENCHI_OK ||
 	    (rc = list_check(st, "block", customer, ev, &block_hit)) != KENCHI_OK)
 		goto done;
-	rc = kenchi_store_file_hosts(st, customer, file_key, t, cx->cfg->window_s, &sc.hosts, &first_case);
+	/* The outbreak's scope, read once: the hosts count for the score, and
+	 * the cases are linked below without searching the window again. */
+	g_array_set_clear_func(win, kenchi_window_case_clear);
+	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
 	if (rc != KENCHI_OK)
 		goto done;
-	if (out->created)
-		sc.hosts++;   /* this case is not inserted yet */
+	sc.hosts = window_hosts(win, host_key, id, &first_case);
 
 	sc.ev = ev;
 	sc.c = &b.row;
@@ -504,6 +529,11 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		set_str(&b, 5, &b.row.suppressed_reason, why);
 	}
 	b.row.updated_at = now;
+	/* Outbreak: the same file on several hosts of the customer in the
+	 * window, all linked to the first of its cases (a new case's id is
+	 * larger than any other's). */
+	if (sc.hosts > 1)
+		b.row.outbreak = first_case;
 
 	if (out->created)
 		rc = kenchi_store_case_insert(st, &b.row, &id);
@@ -512,12 +542,10 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	if (rc != KENCHI_OK)
 		goto done;
 	b.row.id = id;
-	/* Outbreak: the same file on several hosts of the customer in the window. */
-	if (sc.hosts > 1) {
-		if (first_case == 0 || id < first_case)
-			first_case = id;
-		rc = kenchi_store_link_outbreak(st, customer, file_key, t, cx->cfg->window_s, first_case);
-		if (rc != KENCHI_OK)
+	for (guint i = 0; sc.hosts > 1 && i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+		if (w->id != id && w->outbreak != first_case &&
+		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
 	}
 	out->case_id = id;
@@ -526,6 +554,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	out->event_score = cx->res.score;
 	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
 done:
+	g_array_unref(win);
 	case_buf_clear(&b);
 	g_free(host_key);
 	g_free(file_key);

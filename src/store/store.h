@@ -162,12 +162,20 @@ typedef struct {
 	gint64 limit;
 } kenchi_case_filter_t;
 kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);
-/* Scope: distinct hosts of this customer with FILE_KEY seen in [t - window, t + window]. */
-kenchi_status_t kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key,
-					gint64 t, gint64 window, int *hosts, gint64 *first_case);
-/* Link every case of the customer with FILE_KEY in the window to OUTBREAK. */
-kenchi_status_t kenchi_store_link_outbreak(kenchi_store_t *st, const char *customer, const char *file_key,
-					   gint64 t, gint64 window, gint64 outbreak);
+/* A case of the outbreak window: its id, host and outbreak link (0: none). */
+typedef struct {
+	gint64 id;
+	gint64 outbreak;
+	char *host_key;
+} kenchi_window_case_t;
+/* Append to OUT (an array of kenchi_window_case_t whose clear function
+ * is kenchi_window_case_clear) the cases of CUSTOMER with FILE_KEY whose
+ * span meets [t - window, t + window]: the scope of an outbreak. */
+kenchi_status_t kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *file_key,
+					 gint64 t, gint64 window, GArray *out);
+void kenchi_window_case_clear(gpointer p);
+/* Link case ID to the outbreak whose first case is OUTBREAK. */
+kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak);
 
 /* Allow and block lists ----------------------------------------------- */
 typedef struct {

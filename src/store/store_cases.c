@@ -215,10 +215,10 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 }
 
 kenchi_status_t
-kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
-			int *hosts, gint64 *first_case)
+kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
+			 GArray *out)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_FILE_HOSTS);
+	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_FILE_WINDOW);
 	int r;
 
 	if (q == NULL)
@@ -227,29 +227,34 @@ kenchi_store_file_hosts(kenchi_store_t *st, const char *customer, const char *fi
 	kenchi_bind_text(q, 2, file_key);
 	kenchi_bind_int(q, 3, t);
 	kenchi_bind_int(q, 4, window);
-	r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		*hosts = sqlite3_column_int(q, 0);
-		*first_case = sqlite3_column_int64(q, 1);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		kenchi_window_case_t c = {
+			.id = sqlite3_column_int64(q, 0),
+			.host_key = g_strdup(kenchi_col_text(q, 1)),
+			.outbreak = sqlite3_column_int64(q, 2),
+		};
+		g_array_append_val(out, c);
 	}
 	sqlite3_reset(q);
-	return r == SQLITE_ROW ? KENCHI_OK : kenchi_store_status(st, r);
+	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+void
+kenchi_window_case_clear(gpointer p)
+{
+	g_free(((kenchi_window_case_t *)p)->host_key);
 }
 
 kenchi_status_t
-kenchi_store_link_outbreak(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
-			   gint64 outbreak)
+kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_LINK_OUTBREAK);
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET outbreak = ?2 WHERE id = ?1");
 	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_text(q, 1, customer);
-	kenchi_bind_text(q, 2, file_key);
-	kenchi_bind_int(q, 3, t);
-	kenchi_bind_int(q, 4, window);
-	kenchi_bind_int(q, 5, outbreak);
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_int(q, 2, outbreak);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	return kenchi_store_status(st, r);

@@ -26,7 +26,7 @@ struct kenchi_store {
 #define KENCHI_CASE_LONG_S "86400"
 #define KENCHI_CASE_LONG_WHERE "last_seen - first_seen > " KENCHI_CASE_LONG_S
 
-/* The ids and hosts of customer ?1's cases of file ?2 whose span
+/* The ids, hosts and outbreak links of customer ?1's cases of file ?2 whose span
  * [first_seen, last_seen] meets the window [t - w, t + w] (?3, ?4).  An
  * interval test cannot be one range of one index: the first branch reads
  * the cases begun at most KENCHI_CASE_LONG_S before the window
@@ -35,16 +35,10 @@ struct kenchi_store {
  * the span only bounds the work: any value gives the same rows.
  * tests/unit/test-store-plan.c checks that SQLite reads both indexes. */
 #define KENCHI_SQL_FILE_WINDOW \
-	"SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	"SELECT id, host_key, outbreak FROM cases WHERE customer = ?1 AND file_key = ?2" \
 	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4" \
-	" UNION ALL SELECT id, host_key FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	" UNION ALL SELECT id, host_key, outbreak FROM cases WHERE customer = ?1 AND file_key = ?2" \
 	" AND " KENCHI_CASE_LONG_WHERE " AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - " KENCHI_CASE_LONG_S
-/* The two statements that read it (store_cases.c): how many hosts and the
- * first case, and linking those cases as one outbreak (?5). */
-#define KENCHI_SQL_FILE_HOSTS "SELECT count(DISTINCT host_key), min(id) FROM (" KENCHI_SQL_FILE_WINDOW ")"
-#define KENCHI_SQL_LINK_OUTBREAK \
-	"UPDATE cases SET outbreak = ?5 WHERE id IN (SELECT id FROM (" KENCHI_SQL_FILE_WINDOW "))" \
-	" AND (outbreak IS NULL OR outbreak <> ?5)"
 
 /* The last error of ST as "WHAT: message", and SQLite's extended result code
  * when it says more than the message (SQLITE_READONLY_DBMOVED, _CANTINIT and
