@@ -87,6 +87,15 @@ is "$(sql "select hostname || ':' || events || ':' || (last_seen - first_seen) f
 la=$(sql "select id from cases where file_key = '$lsha' and hostname = 'PC-LONG-A'")
 is "$(sql "select hostname || ':' || ifnull(outbreak, '-') from cases where file_key = '$lsha' order by id" | tr '\n' ' ')" \
    "PC-LONG-A:$la PC-LONG-B:$la PC-LONG-C:- " "a case begun two days before the window is in B's outbreak; C, past both, is not"
+# A late alert of host A from the 1st at 06:00: A's case, seen until the 3rd
+# at noon, is past the short cases' bound (the window's end + 24 h, the 3rd
+# at 06:00) and is found among the long ones.
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/long7.eml" 7000000000000000207 "2026-10-01 06:00:00 UTC" \
+    7100000000000000207 PC-LONG-A
+sed -i "s/^SHA-256: .*/SHA-256: $lsha/" "$KT_TMP/long7.eml"
+"$KENCHI" deliver <"$KT_TMP/long7.eml" 2>/dev/null
+is "$(sql "select case_id = $la from events where uid = 'amp:7000000000000000207'"):$(sql "select events from cases where id = $la")" \
+   "1:5" "a late alert inside a long case's span joins that case"
 
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null
