@@ -53,6 +53,7 @@ kenchi_scoring_rule_free(gpointer p)
 	if (r == NULL)
 		return;
 	g_free(r->name);
+	g_free(r->name_json);
 	kenchi_scoring_cond_free(r->cond);
 	if (r->actions)
 		g_array_unref(r->actions);

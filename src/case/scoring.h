@@ -59,6 +59,7 @@ guint kenchi_scoring_rule_count(const kenchi_scoring_t *sc);
 
 typedef struct {
 	char *rule;        /* the rule's name, owned */
+	const char *rule_json;  /* the name as a JSON string (quotes included), the model's */
 	int points;        /* how much it moved the running score (may be 0 or negative) */
 } kenchi_score_reason_t;
 

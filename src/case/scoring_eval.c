@@ -253,6 +253,7 @@ kenchi_scoring_eval(const kenchi_scoring_t *sc, kenchi_re_match_t *m,
 			}
 		}
 		reason.rule = g_strdup(r->name);
+		reason.rule_json = r->name_json;
 		reason.points = x.score - before;
 		g_array_append_val(out->reasons, reason);
 	}

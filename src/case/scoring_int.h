@@ -67,6 +67,7 @@ typedef struct {
 
 typedef struct {
 	char *name;             /* owned */
+	char *name_json;        /* owned: NAME as a JSON string, quotes included */
 	int line;
 	cond_t *cond;           /* owned; NULL: always fires */
 	GArray *actions;        /* action_t */

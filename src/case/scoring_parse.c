@@ -13,7 +13,20 @@
  * what it built; the finished ruleset belongs to kenchi_scoring_parse()'s
  * caller. */
 #include <string.h>
+#include <json-glib/json-glib.h>
 #include "case/scoring_int.h"
+
+/* S as a JSON string, quotes included (g_free): a case's score reasons
+ * cite rules by name (correlate.c). */
+static char *
+json_literal(const char *s)
+{
+	JsonNode *n = json_node_init_string(json_node_alloc(), s);
+	char *text = json_to_string(n, FALSE);
+
+	json_node_unref(n);
+	return text;
+}
 
 #define MAX_POINTS 1000         /* |add N|: a typo guard, not a policy */
 #define HASH_LIST_MIN 9         /* lists this long are looked up by hash */
@@ -553,6 +566,7 @@ parse_rule(parser_t *p)
 	}
 	next(p);
 	r->name = g_strdup(t->text);
+	r->name_json = json_literal(r->name);
 	/* Reasons name rules, so two rules with one name would be ambiguous. */
 	if (g_hash_table_lookup_extended(p->names, r->name, NULL, &seen)) {
 		fail_at(p, t, "duplicate rule name \"%s\" (first at line %d)", r->name, GPOINTER_TO_INT(seen));

@@ -159,6 +159,20 @@ err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
 is $? 78 "rules check fails on a bad scoring rule"
 like "$err" "scoring.rules:1:" "with file:line"
 
+# --- score reasons are JSON whatever the rule's name ------------------
+# A rule name is any text of the rules file: Japanese, a quote, backslashes.
+cp "$KT_TOP/data/scoring.rules" "$KT_TMP/dd/data/scoring.rules"
+cp -r "$KT_TOP/templates" "$KT_TMP/dd/"
+printf '\nrule "サーバー \\"q\\" \\\\ x"\n  then add 1, tag jp-rule\n' >>"$KT_TMP/dd/data/scoring.rules"
+jdb=$KT_TMP/json-reasons.db
+KENCHI_DATADIR=$KT_TMP/dd KENCHI_DB=$jdb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(KENCHI_DB=$jdb sql 'select score_reasons from cases' | "$KT_PY" -c '
+import json, sys
+print(json.loads(sys.stdin.read())[-1]["rule"])')" 'サーバー "q" \\ x' \
+   "score reasons are stored as JSON, a Japanese rule name with a quote and backslashes included"
+is "$(KENCHI_DB=$jdb sql 'select tags from cases' | "$KT_PY" -c 'import json, sys; print(json.loads(sys.stdin.read()))')" \
+   "['jp-rule']" "tags are stored as JSON"
+
 # --- concurrency: one detection delivered by 3 processes at once -------
 cdb=$KT_TMP/conc.db
 # Each delivery retries on 75 as an MTA does: three processes creating a
