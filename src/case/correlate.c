@@ -20,6 +20,7 @@ struct kenchi_cases {
 	GHashTable *calendars;     /* customer id -> kenchi_calendar_t* */
 	kenchi_re_match_t *m;
 	kenchi_score_result_t res;
+	GHashTable *field_codes;   /* scoring field name -> field_code() (score_get) */
 };
 
 kenchi_cases_t *
@@ -42,6 +43,7 @@ kenchi_cases_new(const kenchi_config_t *cfg, GError **error)
 	cx->calendars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)kenchi_calendar_free);
 	cx->m = kenchi_re_match_new();
 	kenchi_score_result_init(&cx->res);
+	cx->field_codes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return cx;
 fail:
 	kenchi_cases_free(cx);
@@ -60,6 +62,8 @@ kenchi_cases_free(kenchi_cases_t *cx)
 	kenchi_re_match_free(cx->m);
 	if (cx->res.reasons)
 		kenchi_score_result_clear(&cx->res);
+	if (cx->field_codes)
+		g_hash_table_unref(cx->field_codes);
 	g_free(cx);
 }
 
@@ -224,6 +228,7 @@ typedef struct {
 	int hosts;
 	gboolean allowlisted, blocklisted;
 	gint64 t;
+	GHashTable *field_codes;
 	char buf[64];
 } score_ctx_t;
 
@@ -243,46 +248,73 @@ host_is_server(const score_ctx_t *sc)
 	return FALSE;
 }
 
+/* What a scoring field names: an event field (its number + 1) or one of
+ * the case's.  Resolved once per name (kenchi_cases_t.field_codes): the
+ * comparisons against every field path were a tenth of scoring a case. */
+enum {
+	F_UNKNOWN = EV_NFIELDS + 1, F_CUSTOMER, F_COUNT, F_HOSTS, F_QUARANTINE, F_HOUR_JST, F_WEEKDAY_JST,
+	F_HOST_IS_SERVER, F_ALLOWLISTED, F_BLOCKLISTED
+};
+
+static int
+field_code(const char *field)
+{
+	static const struct { const char *name; int code; } names[] = {
+		{ "customer", F_CUSTOMER }, { "count", F_COUNT }, { "hosts", F_HOSTS },
+		{ "quarantine", F_QUARANTINE }, { "hour_jst", F_HOUR_JST }, { "weekday_jst", F_WEEKDAY_JST },
+		{ "host_is_server", F_HOST_IS_SERVER }, { "allowlisted", F_ALLOWLISTED },
+		{ "blocklisted", F_BLOCKLISTED },
+	};
+	int f = kenchi_field_from_path(field);
+
+	if (f >= 0)
+		return f + 1;
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(field, names[i].name) == 0)
+			return names[i].code;
+	return F_UNKNOWN;   /* "source" among them: not known for a case */
+}
+
 static const char *
 score_get(const char *field, gpointer user)
 {
 	score_ctx_t *sc = user;
-	int f = kenchi_field_from_path(field);
+	int code = GPOINTER_TO_INT(g_hash_table_lookup(sc->field_codes, field));
+	GDateTime *d;
 
-	if (f >= 0)
-		return sc->ev->v[f];
-	if (strcmp(field, "customer") == 0)
+	if (code == 0) {
+		code = field_code(field);
+		g_hash_table_insert(sc->field_codes, g_strdup(field), GINT_TO_POINTER(code));
+	}
+	if (code <= EV_NFIELDS)
+		return sc->ev->v[code - 1];
+	switch (code) {
+	case F_CUSTOMER:
 		return sc->c->customer;
-	if (strcmp(field, "count") == 0) {
+	case F_COUNT:
 		g_snprintf(sc->buf, sizeof sc->buf, "%d", sc->c->events);
 		return sc->buf;
-	}
-	if (strcmp(field, "hosts") == 0) {
+	case F_HOSTS:
 		g_snprintf(sc->buf, sizeof sc->buf, "%d", sc->hosts);
 		return sc->buf;
-	}
-	if (strcmp(field, "quarantine") == 0)
+	case F_QUARANTINE:
 		return sc->c->quarantine;
-	if (strcmp(field, "hour_jst") == 0 || strcmp(field, "weekday_jst") == 0) {
-		GTimeZone *jst = g_time_zone_new_offset(9 * 3600);
-		GDateTime *u = g_date_time_new_from_unix_utc(sc->t), *d = u ? g_date_time_to_timezone(u, jst) : NULL;
+	case F_HOUR_JST:
+	case F_WEEKDAY_JST:
+		/* JST is UTC+9 all year: the UTC fields of the shifted time. */
+		d = g_date_time_new_from_unix_utc(sc->t + 9 * 3600);
 		g_snprintf(sc->buf, sizeof sc->buf, "%d", d == NULL ? 0 :
-		    field[0] == 'h' ? g_date_time_get_hour(d) : g_date_time_get_day_of_week(d));
+		    code == F_HOUR_JST ? g_date_time_get_hour(d) : g_date_time_get_day_of_week(d));
 		if (d)
 			g_date_time_unref(d);
-		if (u)
-			g_date_time_unref(u);
-		g_time_zone_unref(jst);
 		return sc->buf;
-	}
-	if (strcmp(field, "host_is_server") == 0)
+	case F_HOST_IS_SERVER:
 		return host_is_server(sc) ? "true" : NULL;
-	if (strcmp(field, "allowlisted") == 0)
+	case F_ALLOWLISTED:
 		return sc->allowlisted ? "true" : NULL;
-	if (strcmp(field, "blocklisted") == 0)
+	case F_BLOCKLISTED:
 		return sc->blocklisted ? "true" : NULL;
-	if (strcmp(field, "source") == 0)
-		return NULL;
+	}
 	return NULL;
 }
 
@@ -484,6 +516,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	sc.allowlisted = allow_hit != NULL;
 	sc.blocklisted = block_hit != NULL;
 	sc.t = t;
+	sc.field_codes = cx->field_codes;
 	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 	if (rc != KENCHI_OK)
 		goto done;
