@@ -173,6 +173,15 @@ print(json.loads(sys.stdin.read())[-1]["rule"])')" 'サーバー "q" \\ x' \
 is "$(KENCHI_DB=$jdb sql 'select tags from cases' | "$KT_PY" -c 'import json, sys; print(json.loads(sys.stdin.read()))')" \
    "['jp-rule']" "tags are stored as JSON"
 
+# hour_jst and weekday_jst: Wednesday 17:30 UTC is Thursday 02:30 in Japan.
+printf '\nrule "jst night" if hour_jst in 0..5 and weekday_jst == 4 then tag jst-night\n' >>"$KT_TMP/dd/data/scoring.rules"
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/jst1.eml" 7000000000000000301 "2026-11-25 17:30:00 UTC" 7100000000000000301
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/jst2.eml" 7000000000000000302 "2026-11-25 03:00:00 UTC" 7100000000000000302 PC-JST-2
+jstdb=$KT_TMP/jst.db
+for f in jst1 jst2; do KENCHI_DATADIR=$KT_TMP/dd KENCHI_DB=$jstdb "$KENCHI" deliver <"$KT_TMP/$f.eml" 2>/dev/null; done
+is "$(KENCHI_DB=$jstdb sql "select group_concat(tags like '%jst-night%', ' ') from (select tags from cases order by id)")" "1 0" \
+   "hour_jst and weekday_jst are the time in Japan (02:30 Thursday), not UTC's (17:30 Wednesday)"
+
 # --- concurrency: one detection delivered by 3 processes at once -------
 cdb=$KT_TMP/conc.db
 # Each delivery retries on 75 as an MTA does: three processes creating a
