@@ -57,7 +57,7 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 		*id = sqlite3_last_insert_rowid(st->db);
 		return KENCHI_OK;
 	}
-	if (kenchi_store_event_find(st, e->uid, id) == KENCHI_NOT_FOUND)
+	if (kenchi_store_event_find(st, e->uid, id) != KENCHI_OK)
 		*id = 0;
 	return KENCHI_DUPLICATE;
 }

@@ -26,10 +26,10 @@ struct kenchi_store {
 #define KENCHI_CASE_LONG_S "86400"
 #define KENCHI_CASE_LONG_WHERE "last_seen - first_seen > " KENCHI_CASE_LONG_S
 
-/* The ids, hosts and outbreak links of customer ?1's cases of file ?2 whose span
- * [first_seen, last_seen] meets the window [t - w, t + w] (?3, ?4).  An
- * interval test cannot be one range of one index: the first branch reads
- * the cases begun at most KENCHI_CASE_LONG_S before the window
+/* The ids, hosts and outbreak links of customer ?1's cases of file ?2
+ * whose span [first_seen, last_seen] meets the window [t - w, t + w]
+ * (?3, ?4).  An interval test cannot be one range of one index: the first
+ * branch reads the cases begun at most KENCHI_CASE_LONG_S before the window
  * (cases_file_begun), the second the few that began earlier and lasted
  * longer (cases_file_long).  The branches are disjoint by first_seen, and
  * the span only bounds the work: any value gives the same rows.
