@@ -6,6 +6,99 @@
 #include <string.h>
 #include "parse/normalize.h"
 #include "parse/event.h"
+#include "parse/rules.h"
+
+/* kenchi_rules_norm_label's definition, without its fast paths: NFKC,
+ * case fold, runs of white space as one space, none at the ends. */
+static char *
+norm_label_ref(const char *s)
+{
+	char *nfkc = g_utf8_normalize(s, -1, G_NORMALIZE_NFKC), *fold;
+	GString *out = g_string_new(NULL);
+	gboolean space = FALSE;
+
+	assert_non_null(nfkc);
+	fold = g_utf8_casefold(nfkc, -1);
+	for (const char *p = fold; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (g_unichar_isspace(c)) {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		g_string_append_unichar(out, c);
+	}
+	g_free(nfkc);
+	g_free(fold);
+	return g_string_free(out, FALSE);
+}
+
+static void
+check_label(const char *s)
+{
+	char *want = norm_label_ref(s), *got = kenchi_rules_norm_label(s, -1);
+
+	if (strcmp(want, got) != 0) {
+		char *e[3] = { g_strescape(s, NULL), g_strescape(got, NULL), g_strescape(want, NULL) };
+		fail_msg("label \"%s\": \"%s\", NFKC and case fold give \"%s\"", e[0], e[1], e[2]);
+	}
+	g_free(want);
+	g_free(got);
+}
+
+/* Japanese labels skip NFKC when every character is its own NFKC form
+ * (rules.c stable_cjk): every code point of the ranges it takes, the ones
+ * just outside, and random mixes with ASCII, spaces and characters that
+ * NFKC does change (half-width katakana, full-width letters, combining
+ * sound marks, compatibility ideographs). */
+static void
+test_labels(void **state)
+{
+	static const gunichar edges[] = { 0x3000, 0x3001, 0x3002, 0x3003, 0x3005, 0x3040, 0x3041, 0x3096, 0x3097,
+		0x3099, 0x309A, 0x309B, 0x309F, 0x30A0, 0x30A1, 0x30FC, 0x30FE, 0x30FF, 0x4DFF, 0x4E00, 0x9FFF,
+		0xA000, 0xF900, 0xFA30, 0xFF1A, 0xFF21, 0xFF76, 0xFF9E, 0x2163, 0x00C5, 0x212B };
+	static const char *const ascii[] = { "", " ", "  ", "\t", "\f", "\v", "\r\n", "A", "Event", "ID", ":" };
+	GRand *r = g_rand_new_with_seed(20261126);
+	char buf[8];
+
+	(void)state;
+	for (gunichar c = 0x3000; c <= 0xA000; c++) {
+		if (c >= 0x3100 && c < 0x4E00)
+			continue;
+		buf[g_unichar_to_utf8(c, buf)] = '\0';
+		check_label(buf);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(edges); i++) {
+		char *s;
+		buf[g_unichar_to_utf8(edges[i], buf)] = '\0';
+		s = g_strconcat("\xe6\xa4\x9c", buf, "\xe5\x87\xba", NULL);   /* 検 X 出 */
+		check_label(buf);
+		check_label(s);
+		g_free(s);
+	}
+	for (int k = 0; k < 200000; k++) {
+		GString *s = g_string_new(NULL);
+		int n = g_rand_int_range(r, 1, 9);
+		for (int j = 0; j < n; j++) {
+			switch (g_rand_int_range(r, 0, 4)) {
+			case 0:
+				g_string_append(s, ascii[g_rand_int_range(r, 0, G_N_ELEMENTS(ascii))]);
+				break;
+			case 1:
+				g_string_append_unichar(s, edges[g_rand_int_range(r, 0, G_N_ELEMENTS(edges))]);
+				break;
+			default:
+				g_string_append_unichar(s, (gunichar)g_rand_int_range(r, 0x3041, 0x30FF));
+				break;
+			}
+		}
+		check_label(s->str);
+		g_string_free(s, TRUE);
+	}
+	g_rand_free(r);
+}
 
 static void
 check_path(const char *in, const char *want)
@@ -121,6 +214,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
