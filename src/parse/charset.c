@@ -14,6 +14,7 @@
  * cost one iconv_open per thread.
  */
 #include "parse/charset_int.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <string.h>
@@ -142,6 +143,11 @@ kenchi_charset_utf8_repair(const char *in, gsize len, GString *out, gboolean *lo
     /* An empty part may come as (NULL, 0): NULL + 0 is undefined in C. */
     if (in == NULL || len == 0)
         return 0;
+    /* Valid as it is, the common case: one pass, ASCII 8 bytes at a time. */
+    if (kenchi_utf8_valid(in, len)) {
+        g_string_append_len(out, in, (gssize)len);
+        return 0;
+    }
     p = in;
     end = in + len;
     while (p < end) {
@@ -383,7 +389,7 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
     }
 
     /* Belt and braces: the contract is valid UTF-8 whatever iconv did. */
-    if (!g_utf8_validate_len(out->str, out->len, NULL)) {
+    if (!kenchi_utf8_valid(out->str, out->len)) {
         GString *fixed = g_string_sized_new(out->len);
         kenchi_charset_utf8_repair(out->str, out->len, fixed, &lossy);
         g_string_free(out, TRUE);
