@@ -97,6 +97,20 @@ sed -i "s/^SHA-256: .*/SHA-256: $lsha/" "$KT_TMP/long7.eml"
 is "$(sql "select case_id = $la from events where uid = 'amp:7000000000000000207'"):$(sql "select events from cases where id = $la")" \
    "1:5" "a late alert inside a long case's span joins that case"
 
+# A closed case does not take new events: the same host and file an hour
+# later opens a second case, and one host with two cases is no outbreak.
+csha=c105ed00000000000000000000000000000000000000000000000000000000c1
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/closed1.eml" 7000000000000000251 "2026-10-10 08:00:00 UTC" \
+    7100000000000000251 PC-CLOSED-A
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/closed2.eml" 7000000000000000252 "2026-10-10 09:00:00 UTC" \
+    7100000000000000252 PC-CLOSED-A
+sed -i "s/^SHA-256: .*/SHA-256: $csha/" "$KT_TMP/closed1.eml" "$KT_TMP/closed2.eml"
+"$KENCHI" deliver <"$KT_TMP/closed1.eml" 2>/dev/null
+sql "update cases set state = 'closed' where file_key = '$csha'" >/dev/null
+"$KENCHI" deliver <"$KT_TMP/closed2.eml" 2>/dev/null
+is "$(sql "select state || ':' || ifnull(outbreak, '-') from cases where file_key = '$csha' order by id" | tr '\n' ' ')" \
+   "closed:- open:- " "a closed case and the next one of the same host are two cases, not an outbreak"
+
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null
 is $? 0 "allow add"
