@@ -27,16 +27,12 @@
  * checkpoint writes it again into the database; the unique indexes keyed
  * on hashes (raw_sha256, content_key, detection ids) change a page at a
  * random place for each message, so once the database is large a commit
- * rewrites most of their pages whatever its size.  Fewer, larger commits
- * write them fewer times: a 100k-message import wrote 3.0 GB at 4096
- * messages and 2 s (37.7 and 36.9 s), 2.2-2.4 GB at 16384 and 8 s (34.3
- * and 35.0 s), while 10k messages took 3.0 s against 3.1.  At 32768 and
- * 8 s (session 7, alternating with 16384 in one sitting): 100k 33.69 /
- * 32.81 s -> 31.45 / 31.28 s, 2.24 -> 2.05 GB written; 20k 6.13-6.22 s ->
- * 5.81-5.86 s; peak RSS +0.5 MB.  The time bound is how long a delivery
- * hook beside the import may wait for the write lock, well inside its
- * 30 s busy timeout, and it is the one that ends most transactions now;
- * the count bounds the WAL (about 300 MB) on a faster machine. */
+ * rewrites most of their pages whatever its size: fewer, larger commits
+ * write less (a 100k import: 3.0 GB at 4,096 messages, 2.05 GB now;
+ * bench/README, sessions 6 and 7).  The time bound is how long a delivery
+ * hook beside the import may wait for the write lock, well inside its 30 s
+ * busy timeout, and it ends most transactions; the count bounds the WAL
+ * (about 300 MB) on a faster machine. */
 #define TX_MESSAGES 32768
 #define TX_USEC (8 * G_USEC_PER_SEC)
 
