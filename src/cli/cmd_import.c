@@ -24,9 +24,9 @@
 #define BATCH 192
 /* At most this many messages in one transaction, and for at most this
  * long.  Every commit writes each page it changed to the WAL, and the next
- * checkpoint writes it again into the database; the unique indexes keyed
- * on hashes (raw_sha256, content_key, detection ids) change a page at a
- * random place for each message, so once the database is large a commit
+ * checkpoint writes it again into the database; the indexes keyed on
+ * hashes (a message's keys, event uids, a case's host and file) change a
+ * page at a random place for each message, so once the database is large a commit
  * rewrites most of their pages whatever its size: fewer, larger commits
  * write less (a 100k import: 3.0 GB at 4,096 messages, 2.05 GB now;
  * bench/README, sessions 6 and 7).  The time bound is how long a delivery

@@ -260,8 +260,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	GArray *report = NULL;    /* cases that became reportable: their reports go out after all events */
 	guint i;
 
-	/* No lookup first: the insert's UNIQUE keys find a duplicate, and only
-	 * then is the stored row looked up. */
+	/* The insert looks the message up itself, under this transaction's
+	 * write lock (store_messages.c). */
 	row.raw_sha256 = a->raw_sha256;
 	row.content_key = a->content_key;
 	row.message_id = a->mail ? a->mail->message_id : NULL;

@@ -2,6 +2,7 @@
  * up by one, inside one transaction, so a database of any older kenchi
  * opens and upgrades itself. */
 #include "store/store_int.h"
+#include "util/hash.h"
 
 static const char *const migrations[] = {
 	/* 1: messages and events */
@@ -178,6 +179,46 @@ static const char *const migrations[] = {
 	"CREATE INDEX cases_file_begun ON cases(customer, file_key, first_seen);"
 	"CREATE INDEX cases_file_long ON cases(customer, file_key, last_seen)"
 	"  WHERE " KENCHI_CASE_LONG_WHERE ";",
+
+	/* 8: a message's two idempotence keys are indexed as 64-bit integers
+	 * (kenchi_hash64 of the text), not as the text under UNIQUE: 64 hex
+	 * digits, and the Message-ID with 64 more, put every message at a
+	 * random place of two indexes that grew to 130 MB at 770k messages,
+	 * so an import into a large database read and rewrote a page of each
+	 * for nearly every message.  The integer indexes are a quarter of the
+	 * size.  A lookup compares the text too (store_messages.c), and the
+	 * ingest transaction holds the write lock from lookup to insert, which
+	 * is what UNIQUE guaranteed.  SQLite drops a UNIQUE constraint only
+	 * with its table: the table is rebuilt, raw messages and all, once. */
+	"CREATE TABLE messages_8 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  raw_sha256 TEXT NOT NULL,"
+	"  raw_key INTEGER NOT NULL,"        /* kenchi_hash64(raw_sha256) */
+	"  content_key TEXT,"
+	"  content_hash INTEGER,"            /* kenchi_hash64(content_key) */
+	"  message_id TEXT,"
+	"  source TEXT NOT NULL,"
+	"  origin TEXT,"
+	"  customer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  from_addr TEXT,"
+	"  subject TEXT,"
+	"  received_at INTEGER NOT NULL,"
+	"  ingested_at INTEGER NOT NULL,"
+	"  events INTEGER NOT NULL DEFAULT 0,"
+	"  size INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL);"
+	"INSERT INTO messages_8 (id, raw_sha256, raw_key, content_key, content_hash, message_id, source, origin,"
+	"  customer, kind, reason, from_addr, subject, received_at, ingested_at, events, size, raw)"
+	"  SELECT id, raw_sha256, kenchi_key(raw_sha256), content_key, kenchi_key(content_key), message_id,"
+	"  source, origin, customer, kind, reason, from_addr, subject, received_at, ingested_at, events, size, raw"
+	"  FROM messages ORDER BY id;"
+	"DROP TABLE messages;"
+	"ALTER TABLE messages_8 RENAME TO messages;"
+	"CREATE INDEX messages_kind ON messages(kind, id);"
+	"CREATE INDEX messages_raw ON messages(raw_key);"
+	"CREATE INDEX messages_content ON messages(content_hash);",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */
@@ -189,15 +230,33 @@ kenchi_schema_latest(void)
 	return (int)G_N_ELEMENTS(migrations);
 }
 
+/* kenchi_key(TEXT): kenchi_hash64 of it, NULL for NULL: migration 8
+ * computes the stored keys with it, as store_messages.c does for new rows. */
+static void
+sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	if (s == NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, kenchi_hash64(s, (gsize)sqlite3_value_bytes(argv[0])));
+}
+
+static kenchi_status_t migrate(kenchi_store_t *st, char **errmsg);
+
 kenchi_status_t
 kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 {
-	int v = 0, i = 0;
+	int v = 0;
 	sqlite3_stmt *q;
 	kenchi_status_t rc;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-		goto fail;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) {
+		*errmsg = kenchi_store_open_error(st, "schema check");
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	}
 	if (sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
@@ -207,6 +266,28 @@ kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 	}
 	if (v == kenchi_schema_latest())
 		return KENCHI_OK;
+	if (sqlite3_create_function_v2(st->db, "kenchi_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	    sql_key, NULL, NULL, NULL) != SQLITE_OK) {
+		*errmsg = kenchi_store_open_error(st, "schema migration: kenchi_key");
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	}
+	/* Migration 8 drops a table that others reference: with foreign keys
+	 * on, DROP TABLE deletes its rows first and fails.  The pragma is a
+	 * no-op inside a transaction, so it is set around it. */
+	sqlite3_exec(st->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+	rc = migrate(st, errmsg);
+	sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Runs the migrations the database lacks, in one transaction. */
+static kenchi_status_t
+migrate(kenchi_store_t *st, char **errmsg)
+{
+	int v = 0, i = 0;
+	sqlite3_stmt *q;
+	kenchi_status_t rc;
+
 	if ((rc = kenchi_store_begin(st)) != KENCHI_OK) {
 		*errmsg = kenchi_store_open_error(st, "schema migration: BEGIN");
 		return rc;
@@ -240,7 +321,4 @@ fail_tx:
 	rc = kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_store_rollback(st);
 	return rc;
-fail:
-	*errmsg = kenchi_store_open_error(st, "schema check");
-	return kenchi_store_status(st, sqlite3_errcode(st->db));
 }

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 7
+#define KENCHI_SCHEMA_VERSION 8
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -60,6 +60,8 @@ typedef struct {
  * same Message-ID with the same content key, are already stored. */
 kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256,
 					  const char *content_key, gint64 *id);
+/* Inside a transaction (KENCHI_FAIL outside one): KENCHI_DUPLICATE and *id
+ * of the stored message as _find says, else the new row's *id. */
 kenchi_status_t kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *row, gint64 *id);
 kenchi_status_t kenchi_store_message_set_events(kenchi_store_t *st, gint64 id, int events);
 kenchi_status_t kenchi_store_message_set_reason(kenchi_store_t *st, gint64 id, const char *reason);

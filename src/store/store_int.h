@@ -40,6 +40,15 @@ struct kenchi_store {
 	" UNION ALL SELECT id, host_key, outbreak FROM cases WHERE customer = ?1 AND file_key = ?2" \
 	" AND " KENCHI_CASE_LONG_WHERE " AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - " KENCHI_CASE_LONG_S
 
+/* A stored message with these keys (store_messages.c): ?1 and ?3 are the
+ * integer keys of ?2 (raw_sha256) and ?4 (content_key), found through
+ * messages_raw and messages_content (schema.c, migration 8), the text
+ * compared in the row.  tests/unit/test-store-plan.c checks both indexes. */
+#define KENCHI_SQL_MESSAGE_FIND \
+	"SELECT id FROM messages WHERE raw_key = ?1 AND raw_sha256 = ?2" \
+	" UNION ALL SELECT id FROM messages WHERE ?4 IS NOT NULL AND content_hash = ?3 AND content_key = ?4" \
+	" LIMIT 1"
+
 /* The last error of ST as "WHAT: message", and SQLite's extended result code
  * when it says more than the message (SQLITE_READONLY_DBMOVED, _CANTINIT and
  * _RECOVERY all read "attempt to write a readonly database").  g_free.

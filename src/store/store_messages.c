@@ -1,17 +1,33 @@
 /* store_messages.c: the messages table: raw mail and why it was (not) understood. */
+#include <string.h>
 #include "store/store_int.h"
+#include "util/hash.h"
+
+/* The keys are kenchi_hash64 of the text (schema.c, migration 8): an
+ * equal key is only a candidate until the text compares equal too. */
+static gint64
+key_of(const char *text)
+{
+	return kenchi_hash64(text, strlen(text));
+}
 
 kenchi_status_t
 kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256, const char *content_key, gint64 *id)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st,
-	    "SELECT id FROM messages WHERE raw_sha256 = ?1 OR (?2 IS NOT NULL AND content_key = ?2) LIMIT 1");
+	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_MESSAGE_FIND);
 	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_text(q, 1, raw_sha256);
-	kenchi_bind_text(q, 2, content_key);
+	kenchi_bind_int(q, 1, key_of(raw_sha256));
+	kenchi_bind_text(q, 2, raw_sha256);
+	if (content_key) {
+		kenchi_bind_int(q, 3, key_of(content_key));
+		kenchi_bind_text(q, 4, content_key);
+	} else {
+		sqlite3_bind_null(q, 3);
+		sqlite3_bind_null(q, 4);
+	}
 	r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
@@ -44,17 +60,30 @@ write_raw(kenchi_store_t *st, gint64 id, const char *raw, gsize len)
 kenchi_status_t
 kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint64 *id)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st,
-	    "INSERT INTO messages (raw_sha256, content_key, message_id, source, origin, customer, kind, reason,"
-	    " from_addr, subject, received_at, ingested_at, events, size, raw)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-	    " ON CONFLICT DO NOTHING");
+	sqlite3_stmt *q;
+	kenchi_status_t rc;
 	int r;
 
+	/* No UNIQUE constraint finds the duplicate (schema.c, migration 8):
+	 * the lookup does, and the write lock held since it keeps the answer
+	 * true until the insert.  Outside a transaction it would not be. */
+	if (sqlite3_get_autocommit(st->db))
+		return KENCHI_FAIL;
+	if ((rc = kenchi_store_message_find(st, m->raw_sha256, m->content_key, id)) != KENCHI_NOT_FOUND)
+		return rc;
+	q = kenchi_store_stmt(st,
+	    "INSERT INTO messages (raw_sha256, raw_key, content_key, content_hash, message_id, source, origin,"
+	    " customer, kind, reason, from_addr, subject, received_at, ingested_at, events, size, raw)"
+	    " VALUES (?1, ?16, ?2, ?17, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, m->raw_sha256);
+	kenchi_bind_int(q, 16, key_of(m->raw_sha256));
 	kenchi_bind_text(q, 2, m->content_key);
+	if (m->content_key)
+		kenchi_bind_int(q, 17, key_of(m->content_key));
+	else
+		sqlite3_bind_null(q, 17);
 	kenchi_bind_text(q, 3, m->message_id);
 	kenchi_bind_text(q, 4, m->source);
 	kenchi_bind_text(q, 5, m->origin);
@@ -75,8 +104,6 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
 		return kenchi_store_status(st, r);
-	if (sqlite3_changes(st->db) == 0)
-		return kenchi_store_message_find(st, m->raw_sha256, m->content_key, id);
 	*id = sqlite3_last_insert_rowid(st->db);
 	return m->raw_len > BIG_RAW ? write_raw(st, *id, m->raw, m->raw_len) : KENCHI_OK;
 }

@@ -55,3 +55,19 @@ kenchi_sha256_hex(const void *p, gsize n)
 	kenchi_sha256_update(h, p, n);
 	return kenchi_sha256_finish(h, 2 * SHA256_DIGEST_SIZE);
 }
+
+gint64
+kenchi_hash64(const void *p, gsize n)
+{
+	struct sha256_ctx ctx;
+	guint8 d[SHA256_DIGEST_SIZE];
+	guint64 v = 0;
+	int i;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, n, p);
+	sha256_digest(&ctx, sizeof d, d);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | d[i];
+	return (gint64)v;
+}

@@ -22,4 +22,10 @@ char *kenchi_sha256_finish(kenchi_sha256_t *h, gsize hexlen);
  * what g_checksum_get_string or g_hmac_get_string would write, cut short. */
 char *kenchi_hex_prefix(const guint8 *d, gsize n, gsize hexlen);
 
+/* The first 8 bytes of the SHA-256 of P[0..N), big-endian, as a signed
+ * integer: a short index key for a long value (the store's message keys).
+ * Keys of different values can be equal, so a lookup by key compares the
+ * value too. */
+gint64 kenchi_hash64(const void *p, gsize n);
+
 #endif

@@ -92,11 +92,22 @@ got=$(KENCHI_DB=$KT_TMP/order.db sql "SELECT origin FROM messages ORDER BY id" |
 is "$got" "0 a/new/9 a/cur/2 b/1 " "import order: names sorted, subdirectories in place, a maildir's new/ before cur/"
 
 # Schema 6 drops two indexes no query used; schema 7 replaces the
-# last_seen-keyed index of a file's cases by two keyed on when cases began.
-# A database of schema 5 (made here by putting the old indexes back)
-# upgrades when kenchi opens it, and keeps its rows.
+# last_seen-keyed index of a file's cases by two keyed on when cases began;
+# schema 8 rebuilds messages with integer keys in place of its two UNIQUE
+# text columns.  A database of schema 5 (made here by putting the old table
+# and indexes back) upgrades when kenchi opens it, and keeps its rows.
 m5=$KT_TMP/schema5.db
 KENCHI_DB=$m5 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+cols="id, raw_sha256, content_key, message_id, source, origin, customer, kind, reason, from_addr, subject,
+    received_at, ingested_at, events, size, raw"
+KENCHI_DB=$m5 sql "CREATE TABLE m5 (id INTEGER PRIMARY KEY, raw_sha256 TEXT NOT NULL UNIQUE,
+    content_key TEXT UNIQUE, message_id TEXT, source TEXT NOT NULL, origin TEXT, customer TEXT NOT NULL,
+    kind TEXT NOT NULL, reason TEXT, from_addr TEXT, subject TEXT, received_at INTEGER NOT NULL,
+    ingested_at INTEGER NOT NULL, events INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL, raw BLOB NOT NULL)"
+KENCHI_DB=$m5 sql "INSERT INTO m5 ($cols) SELECT $cols FROM messages"
+KENCHI_DB=$m5 sql "DROP TABLE messages"
+KENCHI_DB=$m5 sql "ALTER TABLE m5 RENAME TO messages"
+KENCHI_DB=$m5 sql "CREATE INDEX messages_kind ON messages(kind, id)"
 KENCHI_DB=$m5 sql "CREATE INDEX messages_msgid ON messages(message_id)" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX events_detection ON events(customer, detection_id)" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX cases_file_begun" >/dev/null
@@ -105,18 +116,29 @@ KENCHI_DB=$m5 sql "CREATE INDEX cases_file ON cases(customer, file_key, last_see
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kenchi 5 left it"
 KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>&1
-is $? 0 "schema 5 -> 7: kenchi opens it"
-is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 7 "... and migrates it to 7"
+is $? 0 "schema 5 -> 8: kenchi opens it"
+is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 8 "... and migrates it to 8"
 is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection', 'cases_file')")" 0 \
    "... dropping the three old indexes"
 is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where name like 'cases_file%' order by name)")" \
    "cases_file_begun cases_file_long" "... and making the two of a file's cases in a window"
 is "$(KENCHI_DB=$m5 sql "select count(*) from messages")|$(KENCHI_DB=$m5 sql "select count(*) from events")|$(KENCHI_DB=$m5 sql "select count(*) from cases")" "1|1|1" \
    "... and keeping its message, event and case"
-KENCHI_DB=$m5 sql "PRAGMA user_version = 8" >/dev/null
-KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>"$KT_TMP/schema8.err"
-isnt $? 0 "a database from a newer kenchi (schema 8) is refused"
-like "$(cat "$KT_TMP/schema8.err")" "newer than this kenchi" "... saying why"
+is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'messages' order by name)")" \
+   "messages messages_content messages_kind messages_raw" "... messages rebuilt: integer keys, no UNIQUE text"
+is "$(KENCHI_DB=$m5 sql "PRAGMA foreign_key_check")" "" "... every event still names its message"
+# The keys the migration computed are the ones kenchi looks up: the same
+# bytes again, and the same mail with one more Received line, are known.
+KENCHI_DB=$m5 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>"$KT_TMP/m5.again"
+like "$(cat "$KT_TMP/m5.again")" "duplicate=1" "... the same bytes delivered again are a duplicate"
+{ echo "Received: from mx2.soc.example.jp by mx.soc.example.jp; Thu, 26 Nov 2026 10:00:00 +0000"
+  cat "$FIX/mail/en-plain.eml"; } | KENCHI_DB=$m5 "$KENCHI" deliver 2>"$KT_TMP/m5.again"
+like "$(cat "$KT_TMP/m5.again")" "duplicate=1" "... and so is the same mail with one more Received line"
+is "$(KENCHI_DB=$m5 sql "select count(*) from messages")" 1 "... still one message"
+KENCHI_DB=$m5 sql "PRAGMA user_version = 9" >/dev/null
+KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>"$KT_TMP/schema9.err"
+isnt $? 0 "a database from a newer kenchi (schema 9) is refused"
+like "$(cat "$KT_TMP/schema9.err")" "newer than this kenchi" "... saying why"
 
 # A database this user may not write, which needs a migration: a clear error
 # that says what to check, not a bare "readonly database".  (Root writes

@@ -23,7 +23,7 @@ cat >"$KT_TMP/allow" <<'ALLOW'
 # PRAGMA takes no parameters: the schema migration sets user_version to
 # its own integer (i + 1, never input).  The printf and the exec of its result.
 store/schema.c|printf|PRAGMA user_version = %d
-store/schema.c|prepare|kenchi_schema_migrate:sqlite3_exec:sql
+store/schema.c|prepare|migrate:sqlite3_exec:sql
 ALLOW
 
 cat >"$KT_TMP/sqllint.py" <<'PY'

@@ -5,6 +5,7 @@
  * partial index is used only while the query repeats its WHERE word for
  * word; a drift between schema.c and the query would make every event scan
  * the file's cases again, which no timing-free test would otherwise see.
+ * The lookup of a message by its keys uses the two integer indexes.
  *
  * Run with CMOCKA_MESSAGE_OUTPUT=TAP for TAP output.
  */
@@ -61,11 +62,32 @@ test_file_window_plans(void **state)
 	tmp_store_remove(&t);
 }
 
+/* Each key through its own index: a scan of messages would read every
+ * raw message stored, for every message ingested. */
+static void
+test_message_find_plan(void **state)
+{
+	char *err = NULL;
+	tmp_store_t t = tmp_store_open(&err);
+	char *plan;
+
+	(void)state;
+	assert_non_null(t.st);
+	plan = plan_of(t.st, KENCHI_SQL_MESSAGE_FIND);
+	print_message("# %s", plan);
+	assert_non_null(strstr(plan, "USING INDEX messages_raw (raw_key=?)"));
+	assert_non_null(strstr(plan, "USING INDEX messages_content (content_hash=?)"));
+	assert_null(strstr(plan, "SCAN messages"));
+	g_free(plan);
+	tmp_store_remove(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_window_plans),
+		cmocka_unit_test(test_message_find_plan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
