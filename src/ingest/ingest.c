@@ -1,7 +1,8 @@
 /* ingest.c: analyse (pure) and store (transactional).
  *
  * Idempotence has three keys: the raw bytes' SHA-256, the Message-ID with
- * a hash of the body (the same mail redelivered with other Received lines),
+ * a hash of the body (the same mail redelivered with other Received lines;
+ * the store finds it among the mail of its Date's day, util/msgkey.h),
  * and each event's uid (the same AMP event by mail and by API).  Broken and
  * foreign mail is stored with its reason, never dropped. */
 #include <string.h>

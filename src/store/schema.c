@@ -2,7 +2,7 @@
  * up by one, inside one transaction, so a database of any older kenchi
  * opens and upgrades itself. */
 #include "store/store_int.h"
-#include "util/hash.h"
+#include "util/msgkey.h"
 
 static const char *const migrations[] = {
 	/* 1: messages and events */
@@ -181,21 +181,22 @@ static const char *const migrations[] = {
 	"  WHERE " KENCHI_CASE_LONG_WHERE ";",
 
 	/* 8: a message's two idempotence keys are indexed as 64-bit integers
-	 * (kenchi_hash64 of the text), not as the text under UNIQUE: 64 hex
-	 * digits, and the Message-ID with 64 more, put every message at a
-	 * random place of two indexes that grew to 130 MB at 770k messages,
-	 * so an import into a large database read and rewrote a page of each
-	 * for nearly every message.  The integer indexes are a quarter of the
-	 * size.  A lookup compares the text too (store_messages.c), and the
-	 * ingest transaction holds the write lock from lookup to insert, which
-	 * is what UNIQUE guaranteed.  SQLite drops a UNIQUE constraint only
-	 * with its table: the table is rebuilt, raw messages and all, once. */
+	 * (util/msgkey.h: the day of its Date header, then a hash of the text),
+	 * not as the text under UNIQUE: 64 hex digits, and the Message-ID with
+	 * 64 more, put every message at a random place of two indexes that
+	 * grew to 130 MB at 770k messages, so an import into a large database
+	 * read and rewrote a page of each for nearly every message.  The
+	 * integer indexes are a quarter of the size, and a day's keys are
+	 * neighbours.  A lookup compares the text too (store_messages.c), and
+	 * the ingest transaction holds the write lock from lookup to insert,
+	 * which is what UNIQUE guaranteed.  SQLite drops a UNIQUE constraint
+	 * only with its table: the table is rebuilt, raw messages and all. */
 	"CREATE TABLE messages_8 ("
 	"  id INTEGER PRIMARY KEY,"
 	"  raw_sha256 TEXT NOT NULL,"
-	"  raw_key INTEGER NOT NULL,"        /* kenchi_hash64(raw_sha256) */
+	"  raw_key INTEGER NOT NULL,"        /* kenchi_msg_key(raw, raw_sha256) */
 	"  content_key TEXT,"
-	"  content_hash INTEGER,"            /* kenchi_hash64(content_key) */
+	"  content_hash INTEGER,"            /* kenchi_msg_key(raw, content_key) */
 	"  message_id TEXT,"
 	"  source TEXT NOT NULL,"
 	"  origin TEXT,"
@@ -211,7 +212,7 @@ static const char *const migrations[] = {
 	"  raw BLOB NOT NULL);"
 	"INSERT INTO messages_8 (id, raw_sha256, raw_key, content_key, content_hash, message_id, source, origin,"
 	"  customer, kind, reason, from_addr, subject, received_at, ingested_at, events, size, raw)"
-	"  SELECT id, raw_sha256, kenchi_key(raw_sha256), content_key, kenchi_key(content_key), message_id,"
+	"  SELECT id, raw_sha256, kenchi_key(raw_sha256, raw), content_key, kenchi_key(content_key, raw), message_id,"
 	"  source, origin, customer, kind, reason, from_addr, subject, received_at, ingested_at, events, size, raw"
 	"  FROM messages ORDER BY id;"
 	"DROP TABLE messages;"
@@ -230,18 +231,20 @@ kenchi_schema_latest(void)
 	return (int)G_N_ELEMENTS(migrations);
 }
 
-/* kenchi_key(TEXT): kenchi_hash64 of it, NULL for NULL: migration 8
- * computes the stored keys with it, as store_messages.c does for new rows. */
+/* kenchi_key(TEXT, RAW): kenchi_msg_key of TEXT for the message RAW, NULL
+ * for a NULL TEXT: migration 8 computes the stored keys with it, as
+ * store_messages.c does for new rows. */
 static void
 sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const unsigned char *s = sqlite3_value_text(argv[0]);
+	const char *raw = sqlite3_value_blob(argv[1]);
 
 	(void)argc;
 	if (s == NULL)
 		sqlite3_result_null(ctx);
 	else
-		sqlite3_result_int64(ctx, kenchi_hash64(s, (gsize)sqlite3_value_bytes(argv[0])));
+		sqlite3_result_int64(ctx, kenchi_msg_key(raw, (gsize)sqlite3_value_bytes(argv[1]), (const char *)s));
 }
 
 static kenchi_status_t migrate(kenchi_store_t *st, char **errmsg);
@@ -266,7 +269,7 @@ kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 	}
 	if (v == kenchi_schema_latest())
 		return KENCHI_OK;
-	if (sqlite3_create_function_v2(st->db, "kenchi_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	if (sqlite3_create_function_v2(st->db, "kenchi_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 	    sql_key, NULL, NULL, NULL) != SQLITE_OK) {
 		*errmsg = kenchi_store_open_error(st, "schema migration: kenchi_key");
 		return kenchi_store_status(st, sqlite3_errcode(st->db));

@@ -56,10 +56,11 @@ typedef struct {
 	int events;               /* events newly stored from it */
 } kenchi_msg_row_t;
 
-/* KENCHI_DUPLICATE (and *id of the stored one) when the same bytes, or the
- * same Message-ID with the same content key, are already stored. */
-kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256,
-					  const char *content_key, gint64 *id);
+/* KENCHI_DUPLICATE (and *id of the stored one) when the same bytes RAW,
+ * whose SHA-256 is RAW_SHA256, or the same content key (Message-ID and body)
+ * with a Date of the same day, are already stored. */
+kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw, gsize len,
+					  const char *raw_sha256, const char *content_key, gint64 *id);
 /* Inside a transaction (KENCHI_FAIL outside one): KENCHI_DUPLICATE and *id
  * of the stored message as _find says, else the new row's *id. */
 kenchi_status_t kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *row, gint64 *id);

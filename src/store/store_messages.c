@@ -1,28 +1,21 @@
 /* store_messages.c: the messages table: raw mail and why it was (not) understood. */
-#include <string.h>
 #include "store/store_int.h"
-#include "util/hash.h"
-
-/* The keys are kenchi_hash64 of the text (schema.c, migration 8): an
- * equal key is only a candidate until the text compares equal too. */
-static gint64
-key_of(const char *text)
-{
-	return kenchi_hash64(text, strlen(text));
-}
+#include "util/msgkey.h"
 
 kenchi_status_t
-kenchi_store_message_find(kenchi_store_t *st, const char *raw_sha256, const char *content_key, gint64 *id)
+kenchi_store_message_find(kenchi_store_t *st, const char *raw, gsize len, const char *raw_sha256,
+			  const char *content_key, gint64 *id)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_MESSAGE_FIND);
 	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_int(q, 1, key_of(raw_sha256));
+	/* The keys (util/msgkey.h) are candidates; the texts decide. */
+	kenchi_bind_int(q, 1, kenchi_msg_key(raw, len, raw_sha256));
 	kenchi_bind_text(q, 2, raw_sha256);
 	if (content_key) {
-		kenchi_bind_int(q, 3, key_of(content_key));
+		kenchi_bind_int(q, 3, kenchi_msg_key(raw, len, content_key));
 		kenchi_bind_text(q, 4, content_key);
 	} else {
 		sqlite3_bind_null(q, 3);
@@ -69,7 +62,7 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	 * true until the insert.  Outside a transaction it would not be. */
 	if (sqlite3_get_autocommit(st->db))
 		return KENCHI_FAIL;
-	if ((rc = kenchi_store_message_find(st, m->raw_sha256, m->content_key, id)) != KENCHI_NOT_FOUND)
+	if ((rc = kenchi_store_message_find(st, m->raw, m->raw_len, m->raw_sha256, m->content_key, id)) != KENCHI_NOT_FOUND)
 		return rc;
 	q = kenchi_store_stmt(st,
 	    "INSERT INTO messages (raw_sha256, raw_key, content_key, content_hash, message_id, source, origin,"
@@ -78,10 +71,10 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, m->raw_sha256);
-	kenchi_bind_int(q, 16, key_of(m->raw_sha256));
+	kenchi_bind_int(q, 16, kenchi_msg_key(m->raw, m->raw_len, m->raw_sha256));
 	kenchi_bind_text(q, 2, m->content_key);
 	if (m->content_key)
-		kenchi_bind_int(q, 17, key_of(m->content_key));
+		kenchi_bind_int(q, 17, kenchi_msg_key(m->raw, m->raw_len, m->content_key));
 	else
 		sqlite3_bind_null(q, 17);
 	kenchi_bind_text(q, 3, m->message_id);

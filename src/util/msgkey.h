@@ -1,0 +1,20 @@
+/* msgkey.h: the integer index keys of a stored message (store_messages.c,
+ * schema.c migration 8).  A pure function of the message's bytes and the
+ * keyed text, so that a key computed at ingest and one computed by the
+ * migration from the stored raw message agree. */
+#ifndef KENCHI_MSGKEY_H
+#define KENCHI_MSGKEY_H
+
+#include <glib.h>
+
+/* The key of TEXT (the raw SHA-256, or the content key) for the message
+ * RAW[0..LEN): the day of its Date header (0 when it has none that parses)
+ * in the high bits, a hash of TEXT below.  Non-negative.  Keys of
+ * different texts can be equal: a lookup compares the text too. */
+gint64 kenchi_msg_key(const char *raw, gsize len, const char *text);
+
+/* The day (days since 1970-01-01 UTC) of RAW's Date header, 0 when none
+ * parses.  Only the header block is read, at most its first 64 KB. */
+int kenchi_msg_date_day(const char *raw, gsize len);
+
+#endif
