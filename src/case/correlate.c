@@ -445,6 +445,29 @@ window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first)
 	return n;
 }
 
+/* The case an event of HOST_KEY joins among the file's cases in the window
+ * WIN: not closed, the one last seen latest (of two, the later case).
+ * Every case of the file whose span meets the window is in WIN, so this is
+ * the same-host lookup without a second search of the index. */
+static kenchi_status_t
+same_host_case(GArray *win, const char *host_key, gint64 *id)
+{
+	const kenchi_window_case_t *best = NULL;
+
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->closed || w->host_key == NULL || strcmp(w->host_key, host_key) != 0)
+			continue;
+		if (best == NULL || w->last_seen > best->last_seen || (w->last_seen == best->last_seen && w->id > best->id))
+			best = w;
+	}
+	if (best == NULL)
+		return KENCHI_NOT_FOUND;
+	*id = best->id;
+	return KENCHI_OK;
+}
+
 kenchi_status_t
 kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev, const char *customer,
 		   gint64 arrival, gint64 now, kenchi_placement_t *out)
@@ -461,7 +484,17 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	int q;
 
 	memset(out, 0, sizeof *out);
-	rc = kenchi_store_case_find(st, customer, ev->v[EV_DETECTION_ID], host_key, file_key, t, cx->cfg->window_s, &id);
+	/* The file's cases in the window, read once: the case of the same
+	 * host is among them, the outbreak's hosts are all of them, and the
+	 * cases are linked below without searching the window again. */
+	g_array_set_clear_func(win, kenchi_window_case_clear);
+	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
+	if (rc != KENCHI_OK)
+		goto done;
+	rc = ev->v[EV_DETECTION_ID] ? kenchi_store_case_find_detection(st, customer, ev->v[EV_DETECTION_ID], &id)
+	    : KENCHI_NOT_FOUND;
+	if (rc == KENCHI_NOT_FOUND)
+		rc = same_host_case(win, host_key, &id);
 	if (rc == KENCHI_OK) {
 		rc = kenchi_store_case_get(st, id, copy_case, &b);
 		if (rc != KENCHI_OK)
@@ -501,12 +534,6 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 
 	if ((rc = list_check(st, "allow", customer, ev, &allow_hit)) != KENCHI_OK ||
 	    (rc = list_check(st, "block", customer, ev, &block_hit)) != KENCHI_OK)
-		goto done;
-	/* The outbreak's scope, read once: the hosts count for the score, and
-	 * the cases are linked below without searching the window again. */
-	g_array_set_clear_func(win, kenchi_window_case_clear);
-	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
-	if (rc != KENCHI_OK)
 		goto done;
 	sc.hosts = window_hosts(win, host_key, id, &first_case);
 

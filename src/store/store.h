@@ -147,11 +147,11 @@ typedef struct {
 	gboolean sla_alerted;       /* the analysts were told the first report is late */
 } kenchi_case_row_t;
 
-/* The case an event belongs to: same customer and detection_id; else same
- * host and file seen within [t - window, t + window].  KENCHI_NOT_FOUND. */
-kenchi_status_t kenchi_store_case_find(kenchi_store_t *st, const char *customer, const char *detection_id,
-				       const char *host_key, const char *file_key, gint64 t, gint64 window,
-				       gint64 *id);
+/* The first case of CUSTOMER with DETECTION_ID, or KENCHI_NOT_FOUND.  (The
+ * case of the same host and file is found in kenchi_store_file_window's
+ * rows: correlate.c.) */
+kenchi_status_t kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer,
+						 const char *detection_id, gint64 *id);
 kenchi_status_t kenchi_store_case_insert(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 *id);
 /* Write every mutable column of C (by C->id). */
 kenchi_status_t kenchi_store_case_update(kenchi_store_t *st, const kenchi_case_row_t *c);
@@ -165,10 +165,13 @@ typedef struct {
 	gint64 limit;
 } kenchi_case_filter_t;
 kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);
-/* A case of the outbreak window: its id, host and outbreak link (0: none). */
+/* A case of the outbreak window: its id, host, outbreak link (0: none),
+ * whether it is closed, and when it was last seen. */
 typedef struct {
 	gint64 id;
 	gint64 outbreak;
+	gint64 last_seen;
+	gboolean closed;
 	char *host_key;
 } kenchi_window_case_t;
 /* Append to OUT (an array of kenchi_window_case_t whose clear function

@@ -58,33 +58,15 @@ step_id(kenchi_store_t *st, sqlite3_stmt *q, gint64 *id)
 }
 
 kenchi_status_t
-kenchi_store_case_find(kenchi_store_t *st, const char *customer, const char *detection_id,
-		       const char *host_key, const char *file_key, gint64 t, gint64 window, gint64 *id)
+kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer, const char *detection_id, gint64 *id)
 {
-	sqlite3_stmt *q;
-	kenchi_status_t rc;
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND detection_id = ?2"
+	    " ORDER BY id LIMIT 1");
 
-	if (detection_id) {
-		q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND detection_id = ?2"
-		    " ORDER BY id LIMIT 1");
-		if (q == NULL)
-			return kenchi_store_status(st, sqlite3_errcode(st->db));
-		kenchi_bind_text(q, 1, customer);
-		kenchi_bind_text(q, 2, detection_id);
-		rc = step_id(st, q, id);
-		if (rc != KENCHI_NOT_FOUND)
-			return rc;
-	}
-	q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND host_key = ?2 AND file_key = ?3"
-	    " AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + ?5 AND state <> 'closed'"
-	    " ORDER BY last_seen DESC LIMIT 1");
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, customer);
-	kenchi_bind_text(q, 2, host_key);
-	kenchi_bind_text(q, 3, file_key);
-	kenchi_bind_int(q, 4, t);
-	kenchi_bind_int(q, 5, window);
+	kenchi_bind_text(q, 2, detection_id);
 	return step_id(st, q, id);
 }
 
@@ -232,6 +214,8 @@ kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *f
 			.id = sqlite3_column_int64(q, 0),
 			.host_key = g_strdup(kenchi_col_text(q, 1)),
 			.outbreak = sqlite3_column_int64(q, 2),
+			.closed = sqlite3_column_int(q, 3) != 0,
+			.last_seen = sqlite3_column_int64(q, 4),
 		};
 		g_array_append_val(out, c);
 	}

@@ -26,18 +26,20 @@ struct kenchi_store {
 #define KENCHI_CASE_LONG_S "86400"
 #define KENCHI_CASE_LONG_WHERE "last_seen - first_seen > " KENCHI_CASE_LONG_S
 
-/* The ids, hosts and outbreak links of customer ?1's cases of file ?2
- * whose span [first_seen, last_seen] meets the window [t - w, t + w]
- * (?3, ?4).  An interval test cannot be one range of one index: the first
+/* The ids, hosts, outbreak links, closed flags and last times of customer
+ * ?1's cases of file ?2 whose span [first_seen, last_seen] meets the window
+ * [t - w, t + w] (?3, ?4): the outbreak's scope, and among them the case
+ * of the same host that an event joins (correlate.c).  An interval test cannot be one range of one index: the first
  * branch reads the cases begun at most KENCHI_CASE_LONG_S before the window
  * (cases_file_begun), the second the few that began earlier and lasted
  * longer (cases_file_long).  The branches are disjoint by first_seen, and
  * the span only bounds the work: any value gives the same rows.
  * tests/unit/test-store-plan.c checks that SQLite reads both indexes. */
 #define KENCHI_SQL_FILE_WINDOW \
-	"SELECT id, host_key, outbreak FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	"SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases WHERE customer = ?1 AND file_key = ?2" \
 	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4" \
-	" UNION ALL SELECT id, host_key, outbreak FROM cases WHERE customer = ?1 AND file_key = ?2" \
+	" UNION ALL SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases" \
+	" WHERE customer = ?1 AND file_key = ?2" \
 	" AND " KENCHI_CASE_LONG_WHERE " AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - " KENCHI_CASE_LONG_S
 
 /* A stored message with these keys (store_messages.c): ?1 and ?3 are the

@@ -111,6 +111,24 @@ sql "update cases set state = 'closed' where file_key = '$csha'" >/dev/null
 is "$(sql "select state || ':' || ifnull(outbreak, '-') from cases where file_key = '$csha' order by id" | tr '\n' ' ')" \
    "closed:- open:- " "a closed case and the next one of the same host are two cases, not an outbreak"
 
+# Two open cases of one host and file can both meet an event's window: one
+# on the 1st, one on the 4th (three days apart), then a late alert of the
+# 2nd at 12:00 (a case of its own: both are more than 24 h away), then one
+# of the 3rd at 06:00, within 24 h of the 2nd's case and of the 4th's.  It
+# joins the case seen latest, the 4th's, as the same-host lookup always did.
+tsha=7a0ca5e500000000000000000000000000000000000000000000000000000002
+i=0
+for d in "2026-10-20 00:00:00 UTC" "2026-10-23 00:00:00 UTC" "2026-10-21 12:00:00 UTC" "2026-10-22 06:00:00 UTC"; do
+	i=$((i + 1))
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/two$i.eml" $((7000000000000000300 + i)) "$d" \
+	    $((7100000000000000300 + i)) PC-TWO-A
+	sed -i "s/^SHA-256: .*/SHA-256: $tsha/" "$KT_TMP/two$i.eml"
+	"$KENCHI" deliver <"$KT_TMP/two$i.eml" 2>/dev/null
+done
+is "$(sql "select events || ':' || datetime(first_seen, 'unixepoch') || '-' || datetime(last_seen, 'unixepoch') from cases where file_key = '$tsha' order by id" | tr '\n' ' ')" \
+   "1:2026-10-20 00:00:00-2026-10-20 00:00:00 2:2026-10-22 06:00:00-2026-10-23 00:00:00 1:2026-10-21 12:00:00-2026-10-21 12:00:00 " \
+   "an event that two open cases of its host could take joins the one seen latest"
+
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null
 is $? 0 "allow add"
