@@ -173,7 +173,7 @@ load_needed(kenchi_app_t *app, const kenchi_analysis_t *a)
 
 	if ((a->x.events == NULL || a->x.events->len == 0) && a->reply.kind == KENCHI_REPLY_NONE)
 		return KENCHI_OK;
-	st = kenchi_store_message_find(app->st, a->raw, a->len, a->raw_sha256, a->content_key, &id);
+	st = kenchi_store_message_find(app->st, a->raw_key, a->raw_sha256, a->content_hash, a->content_key, &id);
 	if (st == KENCHI_DUPLICATE)
 		return KENCHI_OK;
 	if (st != KENCHI_NOT_FOUND)

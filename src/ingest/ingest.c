@@ -11,6 +11,7 @@
 #include "parse/event.h"
 #include "parse/normalize.h"
 #include "util/hash.h"
+#include "util/msgkey.h"
 
 static char *
 content_key(const char *message_id, const char *raw, gsize len)
@@ -167,6 +168,10 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	a->len = len;
 	kenchi_extract_init(&a->x);
 	a->raw_sha256 = kenchi_sha256_hex(raw, len);
+	/* The store's keys, here in the parser threads rather than in the
+	 * one thread that stores. */
+	a->date_day = kenchi_msg_date_day(raw, len);
+	a->raw_key = kenchi_msg_key_day(a->date_day, a->raw_sha256);
 	a->received_at = opts->now;
 
 	if (kenchi_api_sniff(raw, len)) {
@@ -190,6 +195,8 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	if (a->mail->received > 0 && a->mail->received <= opts->now + 300)
 		a->received_at = a->mail->received;
 	a->content_key = content_key(a->mail->message_id, raw, len);
+	if (a->content_key)
+		a->content_hash = kenchi_msg_key_day(a->date_day, a->content_key);
 	kenchi_extract_mail(ctx->rules, m, a->mail, &a->x);
 	/* Not an alert: perhaps an answer to kenchi's own mail. */
 	if (a->x.kind != KENCHI_KIND_ALERT)
@@ -265,6 +272,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	 * write lock (store_messages.c). */
 	row.raw_sha256 = a->raw_sha256;
 	row.content_key = a->content_key;
+	row.raw_key = a->raw_key;
+	row.content_hash = a->content_hash;
 	row.message_id = a->mail ? a->mail->message_id : NULL;
 	row.source = opts->source;
 	row.origin = opts->origin;

@@ -41,6 +41,8 @@ typedef struct {
 	gint64 id;
 	const char *raw_sha256;   /* hex SHA-256 of the raw bytes */
 	const char *content_key;  /* Message-ID + body hash, or NULL */
+	gint64 raw_key;           /* kenchi_msg_key(raw, raw_sha256): util/msgkey.h */
+	gint64 content_hash;      /* kenchi_msg_key(raw, content_key), unused when it is NULL */
 	const char *message_id;
 	const char *source;       /* "deliver", "import", "maildir", "imap", "api" */
 	const char *origin;       /* file name, IMAP uid...: where it came from */
@@ -56,11 +58,12 @@ typedef struct {
 	int events;               /* events newly stored from it */
 } kenchi_msg_row_t;
 
-/* KENCHI_DUPLICATE (and *id of the stored one) when the same bytes RAW,
- * whose SHA-256 is RAW_SHA256, or the same content key (Message-ID and body)
- * with a Date of the same day, are already stored. */
-kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, const char *raw, gsize len,
-					  const char *raw_sha256, const char *content_key, gint64 *id);
+/* KENCHI_DUPLICATE (and *id of the stored one) when the same bytes (the
+ * SHA-256 RAW_SHA256), or the same content key (Message-ID and body) with a
+ * Date of the same day, are already stored.  RAW_KEY and CONTENT_HASH are
+ * their keys, as kenchi_msg_row_t says. */
+kenchi_status_t kenchi_store_message_find(kenchi_store_t *st, gint64 raw_key, const char *raw_sha256,
+					  gint64 content_hash, const char *content_key, gint64 *id);
 /* Inside a transaction (KENCHI_FAIL outside one): KENCHI_DUPLICATE and *id
  * of the stored message as _find says, else the new row's *id. */
 kenchi_status_t kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *row, gint64 *id);

@@ -1,9 +1,8 @@
 /* store_messages.c: the messages table: raw mail and why it was (not) understood. */
 #include "store/store_int.h"
-#include "util/msgkey.h"
 
 kenchi_status_t
-kenchi_store_message_find(kenchi_store_t *st, const char *raw, gsize len, const char *raw_sha256,
+kenchi_store_message_find(kenchi_store_t *st, gint64 raw_key, const char *raw_sha256, gint64 content_hash,
 			  const char *content_key, gint64 *id)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_MESSAGE_FIND);
@@ -12,10 +11,10 @@ kenchi_store_message_find(kenchi_store_t *st, const char *raw, gsize len, const 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	/* The keys (util/msgkey.h) are candidates; the texts decide. */
-	kenchi_bind_int(q, 1, kenchi_msg_key(raw, len, raw_sha256));
+	kenchi_bind_int(q, 1, raw_key);
 	kenchi_bind_text(q, 2, raw_sha256);
 	if (content_key) {
-		kenchi_bind_int(q, 3, kenchi_msg_key(raw, len, content_key));
+		kenchi_bind_int(q, 3, content_hash);
 		kenchi_bind_text(q, 4, content_key);
 	} else {
 		sqlite3_bind_null(q, 3);
@@ -62,7 +61,7 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	 * true until the insert.  Outside a transaction it would not be. */
 	if (sqlite3_get_autocommit(st->db))
 		return KENCHI_FAIL;
-	if ((rc = kenchi_store_message_find(st, m->raw, m->raw_len, m->raw_sha256, m->content_key, id)) != KENCHI_NOT_FOUND)
+	if ((rc = kenchi_store_message_find(st, m->raw_key, m->raw_sha256, m->content_hash, m->content_key, id)) != KENCHI_NOT_FOUND)
 		return rc;
 	q = kenchi_store_stmt(st,
 	    "INSERT INTO messages (raw_sha256, raw_key, content_key, content_hash, message_id, source, origin,"
@@ -71,10 +70,10 @@ kenchi_store_message_insert(kenchi_store_t *st, const kenchi_msg_row_t *m, gint6
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, m->raw_sha256);
-	kenchi_bind_int(q, 16, kenchi_msg_key(m->raw, m->raw_len, m->raw_sha256));
+	kenchi_bind_int(q, 16, m->raw_key);
 	kenchi_bind_text(q, 2, m->content_key);
 	if (m->content_key)
-		kenchi_bind_int(q, 17, kenchi_msg_key(m->raw, m->raw_len, m->content_key));
+		kenchi_bind_int(q, 17, m->content_hash);
 	else
 		sqlite3_bind_null(q, 17);
 	kenchi_bind_text(q, 3, m->message_id);

@@ -74,10 +74,15 @@ kenchi_msg_date_day(const char *raw, gsize len)
 }
 
 gint64
-kenchi_msg_key(const char *raw, gsize len, const char *text)
+kenchi_msg_key_day(int day, const char *text)
 {
-	guint64 day = (guint64)kenchi_msg_date_day(raw, len);
 	guint64 h = (guint64)kenchi_hash64(text, strlen(text));
 
-	return (gint64)(day << (63 - DAY_BITS) | h >> (DAY_BITS + 1));
+	return (gint64)((guint64)day << (63 - DAY_BITS) | h >> (DAY_BITS + 1));
+}
+
+gint64
+kenchi_msg_key(const char *raw, gsize len, const char *text)
+{
+	return kenchi_msg_key_day(kenchi_msg_date_day(raw, len), text);
 }

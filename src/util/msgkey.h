@@ -13,6 +13,10 @@
  * different texts can be equal: a lookup compares the text too. */
 gint64 kenchi_msg_key(const char *raw, gsize len, const char *text);
 
+/* The same from the day that kenchi_msg_date_day gave: one date parse for
+ * a message's two keys. */
+gint64 kenchi_msg_key_day(int day, const char *text);
+
 /* The day (days since 1970-01-01 UTC) of RAW's Date header, 0 when none
  * parses.  Only the header block is read, at most its first 64 KB. */
 int kenchi_msg_date_day(const char *raw, gsize len);

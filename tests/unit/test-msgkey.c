@@ -83,6 +83,10 @@ test_key(void **state)
 	assert_true(kenchi_msg_key(none, strlen(none), "k") >= 0);
 	assert_true(kenchi_msg_key(none, strlen(none), "k") < ka);
 	assert_true(ka >= 0);
+	/* The two ways to the key agree: ingest parses the date once for both
+	 * keys, the migration computes each from the stored message. */
+	assert_true(kenchi_msg_key_day(kenchi_msg_date_day(b, strlen(b)), "k") == kb);
+	assert_true(kenchi_msg_key_day(0, "k") == kenchi_msg_key(none, strlen(none), "k"));
 }
 
 int
