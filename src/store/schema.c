@@ -238,7 +238,7 @@ kenchi_schema_latest(void)
 
 /* kenchi_key(TEXT, RAW): kenchi_msg_key of TEXT for the message RAW, NULL
  * for a NULL TEXT: migration 8 computes the stored keys with it, as
- * store_messages.c does for new rows. */
+ * kenchi_ingest_analyse does for new rows. */
 static void
 sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {

@@ -1,7 +1,8 @@
-/* msgkey.h: the integer index keys of a stored message (store_messages.c,
- * schema.c migration 8).  A pure function of the message's bytes and the
- * keyed text, so that a key computed at ingest and one computed by the
- * migration from the stored raw message agree. */
+/* msgkey.h: the integer index keys of a stored message: ingest.c computes
+ * them, store_messages.c looks messages up by them, schema.c's migration 8
+ * computes those of the messages already stored.  A pure function of the
+ * message's bytes and the keyed text, so that a key computed at ingest and
+ * one computed by the migration from the stored raw message agree. */
 #ifndef KENCHI_MSGKEY_H
 #define KENCHI_MSGKEY_H
 
