@@ -94,7 +94,7 @@ is "$got" "0 a/new/9 a/cur/2 b/1 " "import order: names sorted, subdirectories i
 # Schema 6 drops two indexes no query used; schema 7 replaces the
 # last_seen-keyed index of a file's cases by two keyed on when cases began;
 # schema 8 rebuilds messages with integer keys in place of its two UNIQUE
-# text columns.  A database of schema 5 (made here by putting the old table
+# text columns, and drops cases_key.  A database of schema 5 (made here by putting the old table
 # and indexes back) upgrades when kenchi opens it, and keeps its rows.
 m5=$KT_TMP/schema5.db
 KENCHI_DB=$m5 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
@@ -111,6 +111,7 @@ KENCHI_DB=$m5 sql "CREATE INDEX messages_kind ON messages(kind, id)"
 KENCHI_DB=$m5 sql "CREATE INDEX messages_msgid ON messages(message_id)" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX events_detection ON events(customer, detection_id)" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX cases_file_begun" >/dev/null
+KENCHI_DB=$m5 sql "CREATE INDEX cases_key ON cases(customer, host_key, file_key, last_seen)" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX cases_file_long" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX cases_file ON cases(customer, file_key, last_seen)" >/dev/null
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
@@ -118,8 +119,8 @@ is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kench
 KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>&1
 is $? 0 "schema 5 -> 8: kenchi opens it"
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 8 "... and migrates it to 8"
-is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection', 'cases_file')")" 0 \
-   "... dropping the three old indexes"
+is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection', 'cases_file', 'cases_key')")" 0 \
+   "... dropping the four old indexes"
 is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where name like 'cases_file%' order by name)")" \
    "cases_file_begun cases_file_long" "... and making the two of a file's cases in a window"
 is "$(KENCHI_DB=$m5 sql "select count(*) from messages")|$(KENCHI_DB=$m5 sql "select count(*) from events")|$(KENCHI_DB=$m5 sql "select count(*) from cases")" "1|1|1" \
