@@ -153,6 +153,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 {
 	const char *why = NULL;
 	kenchi_status_t rc;
+	int day;   /* of the Date header: both store keys begin with it */
 
 	memset(a, 0, sizeof *a);
 	/* An mbox "From " envelope line (procmail and maildrop pass it on) is
@@ -170,8 +171,8 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	a->raw_sha256 = kenchi_sha256_hex(raw, len);
 	/* The store's keys, here in the parser threads rather than in the
 	 * one thread that stores. */
-	a->date_day = kenchi_msg_date_day(raw, len);
-	a->raw_key = kenchi_msg_key_day(a->date_day, a->raw_sha256);
+	day = kenchi_msg_date_day(raw, len);
+	a->raw_key = kenchi_msg_key_day(day, a->raw_sha256);
 	a->received_at = opts->now;
 
 	if (kenchi_api_sniff(raw, len)) {
@@ -196,7 +197,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		a->received_at = a->mail->received;
 	a->content_key = content_key(a->mail->message_id, raw, len);
 	if (a->content_key)
-		a->content_hash = kenchi_msg_key_day(a->date_day, a->content_key);
+		a->content_hash = kenchi_msg_key_day(day, a->content_key);
 	kenchi_extract_mail(ctx->rules, m, a->mail, &a->x);
 	/* Not an alert: perhaps an answer to kenchi's own mail. */
 	if (a->x.kind != KENCHI_KIND_ALERT)

@@ -45,7 +45,6 @@ typedef struct {
 	char *customer;               /* customer id, or "unassigned" */
 	char *raw_sha256;
 	char *content_key;
-	int date_day;            /* kenchi_msg_date_day: the day of the message keys */
 	gint64 raw_key, content_hash;   /* store.h kenchi_msg_row_t */
 	gint64 received_at;
 	kenchi_reply_info_t reply;    /* a reply to kenchi's own mail (kind NONE otherwise) */
