@@ -60,8 +60,10 @@ batch_submit(kenchi_parse_pool_t *pool, const kenchi_ingest_opts_t *opts, kenchi
 		j->opts.origin = it->origin;
 		if (it->data)
 			j->raw = g_bytes_get_data(it->data, &j->len);
-		else
+		else {
 			j->path = it->path;
+			j->sniff_mbox = TRUE;
+		}
 		if (it->data && j->raw == NULL)
 			j->raw = "";
 	}
@@ -147,9 +149,11 @@ batch_free(gpointer data)
 }
 
 /* Store the parsed batch BT inside the open transaction and count it into
- * C (the counts of that transaction, added to the total at its commit). */
+ * C (the counts of that transaction, added to the total at its commit).
+ * An mbox among its files goes back to WALK, to be split. */
 static kenchi_status_t
-store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, batch_t *bt, counts_t *c)
+store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, kenchi_import_walk_t *walk, batch_t *bt,
+	    counts_t *c)
 {
 	kenchi_parse_job_t *w = bt->job;
 	kenchi_status_t st = KENCHI_OK;
@@ -159,6 +163,11 @@ store_batch(kenchi_app_t *app, const kenchi_ingest_ctx_t *ctx, batch_t *bt, coun
 		if (w[i].read_error) {
 			kenchi_warn("import: %s", w[i].read_error);
 			c->unreadable++;
+			continue;
+		}
+		if (w[i].is_mbox) {
+			/* Its messages come in the next batches. */
+			kenchi_import_walk_add_mbox(walk, w[i].path, w[i].bytes);
 			continue;
 		}
 		st = kenchi_ingest_store(ctx, app->st, &w[i].a, &w[i].opts);
@@ -232,6 +241,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	if (tty)
 		total = count_items(argv + 1, argc - 1);
 	walk = kenchi_import_walk_new(argv + 1, argc - 1);
+	kenchi_import_walk_defer_mbox(walk);
 	opts.customer = customer;
 	opts.now = kenchi_now();
 	ctx.cfg = app->cfg;
@@ -257,7 +267,10 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 			tx_start = g_get_monotonic_time();
 		}
 		if (st == KENCHI_OK)
-			st = store_batch(app, &ctx, cur, &tx_c);
+			st = store_batch(app, &ctx, walk, cur, &tx_c);
+		/* The walk seemed over, but this batch had an mbox. */
+		if (st == KENCHI_OK && next == NULL)
+			next = batch_submit(pool, &opts, walk, &walk_err);
 		/* A commit is an fsync (and now and then a checkpoint): several
 		 * batches share one, up to TX_MESSAGES messages or TX_USEC. */
 		if (st == KENCHI_OK && (next == NULL || tx_c.seen + tx_c.unreadable >= TX_MESSAGES ||

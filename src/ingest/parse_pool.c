@@ -56,7 +56,9 @@ work_fn(gpointer data, gpointer user)
 				j->raw = "";   /* an empty file maps to no data */
 		}
 	}
-	if (j->read_error == NULL)
+	if (j->read_error == NULL && j->sniff_mbox && kenchi_is_mbox(j->raw, j->len))
+		j->is_mbox = TRUE;
+	else if (j->read_error == NULL)
 		kenchi_ingest_analyse(p->ctx, m, j->raw, j->len, &j->opts, &j->a);
 	g_mutex_lock(&p->lock);
 	if (--t->batch->pending == 0)

@@ -14,10 +14,12 @@ typedef struct {
 	const char *raw;
 	gsize len;
 	const char *path;
+	gboolean sniff_mbox;    /* PATH may be an mbox: then it is read, not analysed */
 	kenchi_ingest_opts_t opts;
 	/* output */
 	GBytes *bytes;          /* PATH's contents (owned), or NULL */
 	char *read_error;       /* why PATH could not be read (owned), or NULL */
+	gboolean is_mbox;       /* SNIFF_MBOX and PATH starts an mbox: BYTES are it */
 	kenchi_analysis_t a;    /* cleared by kenchi_parse_job_clear */
 } kenchi_parse_job_t;
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "source/import_list.h"
+#include "util/input.h"
 
 /* Names sorted together.  A maildir name is about 60 bytes: a chunk holds
  * about 1 MB (65,536 names held 4.5 MB of an import's 32 MB). */
@@ -34,7 +35,24 @@ struct kenchi_import_walk {
 	gsize mbox_at;      /* offset of the next "From " line */
 	char *mbox_origin;
 	int mbox_n;
+	gboolean defer_mbox;   /* files are not sniffed: kenchi_import_walk_defer_mbox */
+	GQueue pending;        /* pending_t*: mboxes found by the readers, not begun */
 };
+
+typedef struct {
+	char *path;
+	GBytes *data;
+} pending_t;
+
+static void
+pending_free(gpointer p)
+{
+	pending_t *m = p;
+
+	g_free(m->path);
+	g_bytes_unref(m->data);
+	g_free(m);
+}
 
 void
 kenchi_import_item_free(kenchi_import_item_t *it)
@@ -70,7 +88,38 @@ kenchi_import_walk_new(char **paths, int n)
 	w->paths = paths;
 	w->npaths = n;
 	w->stack = g_ptr_array_new_with_free_func(frame_free);
+	g_queue_init(&w->pending);
 	return w;
+}
+
+void
+kenchi_import_walk_defer_mbox(kenchi_import_walk_t *w)
+{
+	w->defer_mbox = TRUE;
+}
+
+void
+kenchi_import_walk_add_mbox(kenchi_import_walk_t *w, const char *path, GBytes *data)
+{
+	pending_t *m = g_new0(pending_t, 1);
+
+	m->path = g_strdup(path);
+	m->data = g_bytes_ref(data);
+	g_queue_push_tail(&w->pending, m);
+}
+
+/* Begin splitting the mbox PATH, whose bytes are DATA (the walk takes them). */
+static void
+begin_mbox(kenchi_import_walk_t *w, char *path, GBytes *data)
+{
+	w->mbox = data;
+	w->mbox_at = 0;
+	w->mbox_n = 0;
+	w->mbox_origin = path;
+	if (g_bytes_get_size(w->mbox) == 0) {
+		g_clear_pointer(&w->mbox, g_bytes_unref);
+		g_clear_pointer(&w->mbox_origin, g_free);
+	}
 }
 
 void
@@ -79,6 +128,7 @@ kenchi_import_walk_free(kenchi_import_walk_t *w)
 	if (w == NULL)
 		return;
 	g_ptr_array_unref(w->stack);
+	g_queue_clear_full(&w->pending, pending_free);
 	if (w->mbox)
 		g_bytes_unref(w->mbox);
 	g_free(w->mbox_origin);
@@ -96,7 +146,7 @@ is_mbox(const char *path)
 		return FALSE;
 	n = fread(buf, 1, 5, fp);
 	fclose(fp);
-	return n == 5 && memcmp(buf, "From ", 5) == 0;
+	return kenchi_is_mbox(buf, n);
 }
 
 /* Does [p, end) hold a line ">From ", ">>From "...? */
@@ -169,17 +219,12 @@ mbox_next(kenchi_import_walk_t *w)
 static kenchi_status_t
 regular(kenchi_import_walk_t *w, const char *path, kenchi_import_item_t **item, GError **error)
 {
-	if (is_mbox(path)) {
+	if (!w->defer_mbox && is_mbox(path)) {
 		GMappedFile *mf = g_mapped_file_new(path, FALSE, error);
 		if (mf == NULL)
 			return KENCHI_IO;
-		w->mbox = g_mapped_file_get_bytes(mf);
+		begin_mbox(w, g_strdup(path), g_mapped_file_get_bytes(mf));
 		g_mapped_file_unref(mf);
-		w->mbox_at = 0;
-		w->mbox_n = 0;
-		w->mbox_origin = g_strdup(path);
-		if (g_bytes_get_size(w->mbox) == 0)
-			g_clear_pointer(&w->mbox, g_bytes_unref);
 		return KENCHI_OK;
 	}
 	/* A file's origin is its path: one string. */
@@ -276,6 +321,12 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 		if (w->mbox) {
 			*item = mbox_next(w);
 			break;
+		}
+		if (!g_queue_is_empty(&w->pending)) {
+			pending_t *m = g_queue_pop_head(&w->pending);
+			begin_mbox(w, m->path, m->data);
+			g_free(m);
+			continue;
 		}
 		if (w->stack->len == 0) {
 			const char *arg;

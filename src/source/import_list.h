@@ -1,6 +1,6 @@
 /* import_list.h: walk import arguments (maildirs, directories, mbox files,
  * message files, API JSON files) and hand out one item to ingest at a time.
- * Messages of an mbox are slices of one mapped file; other items are paths
+ * Messages of an mbox are slices of the file's bytes; other items are paths
  * read later, in the worker threads.
  *
  * The walk streams: memory does not grow with the number of messages, only
@@ -29,5 +29,15 @@ kenchi_import_walk_t *kenchi_import_walk_new(char **paths, int n);
  * KENCHI_IO with *ERROR when a path cannot be read; the walk is over then. */
 kenchi_status_t kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GError **error);
 void kenchi_import_walk_free(kenchi_import_walk_t *w);
+
+/* From now on the walk opens no file: each file is an item, and whoever
+ * reads it says when it is an mbox (kenchi_is_mbox), handing its bytes
+ * back with kenchi_import_walk_add_mbox.  An import's parser threads read
+ * every file anyway; the walk runs on the storing thread, where sniffing
+ * each file first was an open, a read and a close more per message. */
+void kenchi_import_walk_defer_mbox(kenchi_import_walk_t *w);
+/* The file PATH, read into DATA, is an mbox: its messages are the walk's
+ * next items, before the rest of the walk.  Takes a reference to DATA. */
+void kenchi_import_walk_add_mbox(kenchi_import_walk_t *w, const char *path, GBytes *data);
 
 #endif

@@ -3,6 +3,7 @@
 #define KENCHI_INPUT_H
 
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 #include "util/status.h"
 
@@ -19,5 +20,12 @@ kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
  * threads, an unmap that interrupts every core to flush its TLB (an import
  * reads thousands of 4 KB files from its parser threads). */
 GBytes *kenchi_read_file(const char *path, GError **error);
+
+/* Do the LEN bytes at P start an mbox (a "From " line)? */
+static inline gboolean
+kenchi_is_mbox(const char *p, gsize len)
+{
+	return len >= 5 && memcmp(p, "From ", 5) == 0;
+}
 
 #endif
