@@ -8,6 +8,7 @@
 #include <gmime/gmime.h>
 #include "parse/mime.h"
 #include "parse/charset.h"
+#include "parse/flowed.h"
 #include "parse/html.h"
 
 #define KENCHI_MIME_MAX_DEPTH 32
@@ -194,6 +195,15 @@ part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 	return s;
 }
 
+/* text/plain; format=flowed (flowed.h) */
+static gboolean
+is_flowed(GMimeContentType *ct)
+{
+	const char *f = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
+
+	return f && g_ascii_strcasecmp(f, "flowed") == 0 && g_mime_content_type_is_type(ct, "text", "plain");
+}
+
 static void
 append_text(kenchi_mail_t *m, const char *s, gboolean html)
 {
@@ -295,6 +305,12 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			return;   /* attachments that are not text carry no alert */
 		html = ct && g_mime_content_type_is_type(ct, "text", "html");
 		s = part_text(GMIME_PART(obj), &m->lossy, &m->text_truncated);
+		if (!html && is_flowed(ct)) {
+			const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+			char *t = kenchi_flowed_decode(s, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);
+			g_free(s);
+			s = t;
+		}
 		if (html)
 			m->html_parts++;
 		else
