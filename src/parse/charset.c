@@ -331,6 +331,20 @@ kenchi_charset_canonical(const char *charset)
 /* ------------------------------------------------------------------------ */
 /* Public decode                                                             */
 
+/* Does [bytes, bytes+len) switch to JIS X 0208 (ESC $ B, or ESC $ @ of 1978)? */
+static gboolean
+has_jis_escape(const char *bytes, gsize len)
+{
+    const char *p = bytes, *end = bytes + len;
+
+    while (p && p + 3 <= end && (p = memchr(p, 0x1b, (gsize)(end - p))) != NULL) {
+        if (p + 3 <= end && p[1] == '$' && (p[2] == 'B' || p[2] == '@'))
+            return TRUE;
+        p++;
+    }
+    return FALSE;
+}
+
 char *
 kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboolean *lossy_out)
 {
@@ -351,6 +365,10 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
     if (undeclared || (canon && strcmp(canon, "US-ASCII") == 0)) {
         if (kenchi_charset_has_8bit(bytes, len))
             kenchi_charset_guess_decode(bytes, len, out, &lossy);
+        else if (has_jis_escape(bytes, len))
+            /* 7-bit Japanese whose charset a gateway dropped: the escape
+             * sequences say what it is. */
+            kenchi_charset_iso2022jp_decode(bytes, len, out, &lossy);
         else
             kenchi_charset_ascii_copy(bytes, len, out, &lossy);
     } else if (!canon) {

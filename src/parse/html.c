@@ -59,6 +59,12 @@ kenchi_html_to_text(const char *html, gsize len)
 	gsize i = 0;
 	gboolean space = FALSE;
 	const char *skip_until = NULL;
+	/* Inside a table cell a paragraph or line break only counts between
+	 * pieces of its text: Outlook wraps each cell's text in <p
+	 * class=MsoNormal>, and breaking at the cell's edges put a label and
+	 * its value on lines of their own.  A break is held until more of the
+	 * cell's text comes, and dropped at the cell's end. */
+	gboolean in_cell = FALSE, cell_text = FALSE, held_break = FALSE;
 
 	while (i < len) {
 		char c = html[i];
@@ -92,16 +98,35 @@ kenchi_html_to_text(const char *html, gsize len)
 				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
 				continue;
 			}
-			if (strcmp(name, "br") == 0 || strcmp(name, "tr") == 0 || strcmp(name, "p") == 0 ||
-			    strcmp(name, "div") == 0 || strcmp(name, "li") == 0 || strcmp(name, "table") == 0 ||
-			    strcmp(name, "hr") == 0 || (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
+			if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
-			} else if (closing && (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)) {
+				in_cell = held_break = FALSE;
+			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
+			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
+			    (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
+				if (in_cell) {
+					held_break = cell_text;
+				} else {
+					append_break(out, "\n");
+					space = FALSE;
+				}
+			} else if (strcmp(name, "dt") == 0 || strcmp(name, "dd") == 0) {
+				/* A definition list, <dt>Label</dt><dd>value</dd>: one line,
+				 * the label's end a tab as a label cell's is. */
+				if (name[1] == 't' || closing) {
+					append_break(out, name[1] == 't' && closing ? "\t" : "\n");
+					space = FALSE;
+				}
+			} else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
 				/* Cell boundary: the extractor's line pattern reads a tab
 				 * as the separator between a label cell and its value. */
-				append_break(out, "\t");
-				space = FALSE;
+				if (closing) {
+					append_break(out, "\t");
+					space = FALSE;
+				}
+				in_cell = !closing;
+				cell_text = held_break = FALSE;
 			}
 			continue;
 		}
@@ -114,6 +139,11 @@ kenchi_html_to_text(const char *html, gsize len)
 			i++;
 			continue;
 		}
+		if (held_break) {
+			append_break(out, "\n");
+			held_break = space = FALSE;
+		}
+		cell_text = in_cell;
 		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
 			g_string_append_c(out, ' ');
 		space = FALSE;

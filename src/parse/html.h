@@ -1,5 +1,6 @@
 /* html.h: HTML to plain text, enough for alert mail: table rows become
- * "label<TAB>value" lines, <br>, <p>, <div>, <li> break lines, entities are
+ * "label<TAB>value" lines, and so do <dt>/<dd> pairs; <br>, <p>, <div>,
+ * <li> break lines (inside a table cell, only between its text), entities are
  * decoded, scripts and styles dropped.  Not a browser: a tolerant scanner
  * that never fails and runs in one pass. */
 #ifndef KENCHI_HTML_H

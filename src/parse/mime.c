@@ -150,23 +150,21 @@ first_from(GMimeMessage *msg)
 	return NULL;
 }
 
-/* Transfer-decoded bytes of a leaf part, charset-decoded to UTF-8: at most
- * KENCHI_TEXT_CAP of them (*TRUNCATED then), so that a 50 MB body costs
- * 8 MB and not two more copies of itself (bench/hostile: 198 MB peak). */
-static char *
-part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
+/* Transfer-decoded bytes of a leaf part: at most KENCHI_TEXT_CAP of them
+ * (*TRUNCATED then), so that a 50 MB body costs 8 MB and not two more
+ * copies of itself (bench/hostile: 198 MB peak). */
+static GByteArray *
+part_bytes(GMimePart *part, gboolean *truncated)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *src, *filtered;
 	GMimeFilter *dec;
-	GByteArray *arr;
-	const char *cs;
-	char *s, buf[65536];
+	GByteArray *arr = g_byte_array_new();
+	char buf[65536];
 	gssize n;
-	gboolean l = FALSE;
 
 	if (w == NULL || (src = g_mime_data_wrapper_get_stream(w)) == NULL)
-		return g_strdup("");
+		return arr;
 	g_mime_stream_reset(src);
 	filtered = g_mime_stream_filter_new(src);
 	/* What g_mime_data_wrapper_write_to_stream() does, read in pieces. */
@@ -181,13 +179,23 @@ part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 	default:
 		break;
 	}
-	arr = g_byte_array_new();
 	while (arr->len < KENCHI_TEXT_CAP && (n = g_mime_stream_read(filtered, buf, sizeof buf)) > 0)
 		g_byte_array_append(arr, (const guint8 *)buf, (guint)MIN((gsize)n, KENCHI_TEXT_CAP - arr->len));
 	if (arr->len >= KENCHI_TEXT_CAP && !g_mime_stream_eos(filtered))
 		*truncated = TRUE;
 	g_object_unref(filtered);
-	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	return arr;
+}
+
+/* A leaf part's text, charset-decoded to UTF-8. */
+static char *
+part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
+{
+	GByteArray *arr = part_bytes(part, truncated);
+	const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	gboolean l = FALSE;
+	char *s;
+
 	s = kenchi_charset_to_utf8(arr->data ? (const char *)arr->data : "", arr->len, cs, &l);
 	g_byte_array_unref(arr);
 	if (l)
@@ -261,6 +269,49 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
 }
 
+/* A forwarded alert GMime left as a leaf: message/rfc822 sent with a
+ * transfer encoding (Exchange base64-encodes them), or a saved .eml file
+ * attached as application/octet-stream, as people forward one. */
+static gboolean
+is_attached_message(GMimeObject *obj, GMimeContentType *ct)
+{
+	const char *name;
+
+	if (ct && (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+	    g_mime_content_type_is_type(ct, "message", "global")))
+		return TRUE;
+	if (ct && g_mime_content_type_is_type(ct, "text", "*"))
+		return FALSE;
+	name = g_mime_part_get_filename(GMIME_PART(obj));
+	return name && strlen(name) > 4 && g_ascii_strcasecmp(name + strlen(name) - 4, ".eml") == 0;
+}
+
+/* Parse PART's decoded bytes as a message and walk it, one level deeper. */
+static void
+walk_attached(kenchi_mail_t *m, GMimePart *part, int depth)
+{
+	GByteArray *arr = part_bytes(part, &m->text_truncated);
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *inner;
+
+	if (arr->len == 0) {
+		g_byte_array_unref(arr);
+		return;
+	}
+	/* The stream owns the array from here. */
+	stream = g_mime_stream_mem_new_with_byte_array(arr);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	inner = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	if (inner != NULL) {
+		walk_message(m, inner, depth);
+		g_object_unref(inner);
+	}
+	g_object_unref(stream);
+}
+
 static void
 walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 {
@@ -301,6 +352,10 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 		gboolean html;
 		char *s;
 
+		if (is_attached_message(obj, ct)) {
+			walk_attached(m, GMIME_PART(obj), depth);
+			return;
+		}
 		if (ct && !g_mime_content_type_is_type(ct, "text", "*"))
 			return;   /* attachments that are not text carry no alert */
 		html = ct && g_mime_content_type_is_type(ct, "text", "html");

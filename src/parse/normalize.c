@@ -173,6 +173,21 @@ kenchi_norm_date(const char *s, gint64 *out)
 	if (strlen(buf) > 10 && buf[10] == ' ')
 		buf[10] = 'T';
 	n = strlen(buf);
+	/* A zone in parentheses, "… 16:12:31 (JST)": a comment after an
+	 * offset, else the zone itself.  Left as it was, it made the date
+	 * fall through to the RFC 2822 reader, which took the time as UTC. */
+	if (n > 4 && buf[n - 1] == ')' && (p = strrchr(buf, '(')) != NULL && p > buf && p[-1] == ' ') {
+		char *c = p - 1;
+		while (c > buf && c[-1] == ' ')
+			c--;
+		buf[n - 1] = '\0';
+		if ((c - buf >= 6 && (c[-6] == '+' || c[-6] == '-')) || (c - buf >= 5 && (c[-5] == '+' || c[-5] == '-')) ||
+		    (c > buf && c[-1] == 'Z'))
+			*c = '\0';   /* "+09:00 (JST)", "+0900 (JST)", "Z (UTC)" */
+		else
+			memmove(p, p + 1, strlen(p + 1) + 1);
+		n = strlen(buf);
+	}
 	if (n > 4 && (g_str_has_suffix(buf, " UTC") || g_str_has_suffix(buf, " GMT")))
 		strcpy(buf + n - 4, "Z");
 	else if (n > 4 && g_str_has_suffix(buf, " JST"))

@@ -108,6 +108,11 @@ test_iso2022jp_plain(void **state)
     ASSERT_DEC("\033(JC:\134Users\033(B", "ISO-2022-JP", "C:\\Users", FALSE);
     /* encoder forgot ESC ( B before the line break */
     ASSERT_DEC("\033$B%F%9%H\nabc", "ISO-2022-JP", "テスト\nabc", FALSE);
+    /* No charset, or us-ascii, but JIS escapes: a gateway dropped the
+     * label; the escapes say what the text is.  A lone ESC is still ASCII. */
+    ASSERT_DEC("\033$B!Z=EMW![\033(B", NULL, "【重要】", FALSE);
+    ASSERT_DEC("x\033$@%F%9%H\033(B", "us-ascii", "xテスト", FALSE);
+    ASSERT_DEC("a\033b", NULL, "a\033b", FALSE);
 }
 
 static void

@@ -162,6 +162,12 @@ test_dates(void **state)
 	check_date("2026/11/25 16:12:31 JST", "2026-11-25T07:12:31+00:00");
 	check_date("2026-11-25T07:12:31Z", "2026-11-25T07:12:31+00:00");
 	check_date("1764054751", "2025-11-25T07:12:31+00:00");
+	/* A zone in parentheses is the zone, or a comment after an offset. */
+	check_date("2026/11/25 16:12:31 (JST)", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25 07:12:31 (UTC)", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25 16:12:31 +0900 (JST)", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25T16:12:31+09:00 (JST)", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25T07:12:31Z (UTC)", "2026-11-25T07:12:31+00:00");
 	assert_false(kenchi_norm_date("yesterday", &t));
 	assert_false(kenchi_norm_date("", &t));
 }
