@@ -269,6 +269,28 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
 }
 
+/* How many of the LEN bytes at S are lines with a colon or a tab in them,
+ * as "Label: value" lines are (at most 3: enough to tell). */
+static int
+field_lines(const char *s, gsize len)
+{
+	const char *end = s + len;
+	int n = 0;
+
+	while (s < end && n < 3) {
+		const char *nl = memchr(s, '\n', (gsize)(end - s));
+		const char *e = nl ? nl : end;
+
+		if (memchr(s, ':', (gsize)(e - s)) || memchr(s, '\t', (gsize)(e - s)) ||
+		    g_strstr_len(s, e - s, "\xef\xbc\x9a"))   /* full-width colon */
+			n++;
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return n;
+}
+
 /* A forwarded alert GMime left as a leaf: message/rfc822 sent with a
  * transfer encoding (Exchange base64-encodes them), or a saved .eml file
  * attached as application/octet-stream, as people forward one. */
@@ -343,7 +365,17 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			}
 			if (pick == NULL && n > 0)
 				pick = g_mime_multipart_get_part(mp, n - 1);
-			walk(m, pick, depth + 1);
+			{
+				gsize before = m->text->len;
+				GMimeObject *rich = n > 0 ? g_mime_multipart_get_part(mp, n - 1) : NULL;
+
+				walk(m, pick, depth + 1);
+				/* A text/plain that is only a placeholder ("This message
+				 * is in HTML format") or empty: read the richest
+				 * alternative too.  A real one has field lines. */
+				if (rich && rich != pick && field_lines(m->text->str + before, m->text->len - before) < 3)
+					walk(m, rich, depth + 1);
+			}
 			return;
 		}
 		for (i = 0; i < n; i++)
