@@ -179,7 +179,9 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		char *reason = NULL;
 		a->is_api = TRUE;
 		rc = kenchi_api_parse(raw, len, a->x.events, &reason);
-		a->x.kind = rc == KENCHI_OK ? KENCHI_KIND_ALERT : KENCHI_KIND_ERROR;
+		/* KENCHI_OK without events: an empty API page, not an alert. */
+		a->x.kind = rc != KENCHI_OK ? KENCHI_KIND_ERROR : a->x.events->len ? KENCHI_KIND_ALERT :
+		    KENCHI_KIND_NOT_ALERT;
 		a->x.reason = reason;
 		assign_customer(ctx, a, opts);
 		prepare_events(a, keep_trees(ctx, a));

@@ -237,6 +237,16 @@ parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 	return *root != NULL;
 }
 
+/* An API page, {"data": [], ...}, with no events in it. */
+static gboolean
+is_empty_page(JsonNode *root)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+	JsonNode *data = o ? json_object_get_member(o, "data") : NULL;
+
+	return data && JSON_NODE_HOLDS_ARRAY(data) && json_array_get_length(json_node_get_array(data)) == 0;
+}
+
 /* Anything but white space in [p, end)?  (The input is not NUL-terminated.) */
 static gboolean
 has_more_text(const char *p, const char *end)
@@ -257,6 +267,13 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	char *first_why = NULL;
 
 	*reason = NULL;
+	/* A UTF-8 byte order mark, as Windows PowerShell 5 writes one before
+	 * an export: json-glib refuses it. */
+	if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0) {
+		bytes += 3;
+		len -= 3;
+		end = bytes + len;
+	}
 	if (memchr(bytes, '\0', len)) {
 		*reason = g_strdup("NUL byte in JSON");
 		return KENCHI_BAD_INPUT;
@@ -275,10 +292,17 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		g_free(w);
 	}
 	if (parse_doc(bytes, len, &root, &why)) {
+		gboolean empty_page = is_empty_page(root);
+
 		n = add_events_from(root, events, &dropped);
 		json_node_unref(root);
 		if (dropped)
 			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
+		if (n == 0 && !dropped && empty_page) {
+			/* A page of a time with no events: nothing wrong with it. */
+			*reason = g_strdup("an API page with no events (data is empty)");
+			return KENCHI_OK;
+		}
 		if (n == 0) {
 			if (*reason == NULL)
 				*reason = g_strdup("JSON holds no event objects");

@@ -14,7 +14,9 @@ gboolean kenchi_api_sniff(const char *bytes, gsize len);
 
 /* Parse BYTES into EVENTS (kenchi_event_t*, appended; the array owns them).
  * KENCHI_BAD_INPUT with *reason (g_free) when nothing could be read; when
- * some NDJSON lines were bad, returns KENCHI_OK with *reason saying which. */
+ * some NDJSON lines were bad, returns KENCHI_OK with *reason saying which.
+ * An API page whose data[] is empty is KENCHI_OK with no events and a
+ * *reason.  A leading UTF-8 byte order mark is skipped. */
 kenchi_status_t kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
 
 #endif
