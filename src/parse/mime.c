@@ -437,6 +437,25 @@ received_date(GMimeObject *obj)
 	return t;
 }
 
+/* When the first line of RAW ends "\r\r\n": a copy with every "\r\r\n"
+ * made "\r\n", its length in *LEN.  Else NULL. */
+static char *
+undouble_cr(const char *raw, gsize *len)
+{
+	const char *nl = memchr(raw, '\n', MIN(*len, (gsize)65536));
+	char *out, *o;
+	gsize i;
+
+	if (nl == NULL || nl - raw < 2 || nl[-1] != '\r' || nl[-2] != '\r')
+		return NULL;
+	o = out = g_malloc(*len);
+	for (i = 0; i < *len; i++)
+		if (!(raw[i] == '\r' && i + 2 < *len && raw[i + 1] == '\r' && raw[i + 2] == '\n'))
+			*o++ = raw[i];
+	*len = (gsize)(o - out);
+	return out;
+}
+
 kenchi_status_t
 kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
 {
@@ -448,12 +467,18 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 	GDateTime *dt;
 	kenchi_mail_t *m;
 	const char *v;
+	char *fixed;
 
 	*out = NULL;
 	if (len == 0) {
 		*reason = "empty message";
 		return KENCHI_BAD_INPUT;
 	}
+	/* Lines ending "\r\r\n" (a CRLF file converted to CRLF once more): to
+	 * GMime no line is blank, so the header block never ended and the body
+	 * was lost.  A copy with "\r\n" is parsed; the stored bytes stay. */
+	if ((fixed = undouble_cr(raw, &len)) != NULL)
+		raw = fixed;
 	/* The stream reads the caller's bytes in place, without a copy (a 50 MB
 	 * message was a 50 MB copy); owner FALSE: GMime never frees or writes
 	 * them, and the array wrapper is ours to free once the stream is gone.
@@ -470,6 +495,7 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 	if (msg == NULL) {
 		g_object_unref(stream);
 		release_bytes(arr);
+		g_free(fixed);
 		*reason = "not a MIME message";
 		return KENCHI_BAD_INPUT;
 	}
@@ -507,6 +533,7 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 	g_object_unref(msg);
 	g_object_unref(stream);
 	release_bytes(arr);
+	g_free(fixed);
 	*out = m;
 	return KENCHI_OK;
 }
