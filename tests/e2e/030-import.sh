@@ -37,6 +37,10 @@ is "$(sql "select source from events where uid = 'amp:6455442249407791104'")" ma
 is $? 0 "broken API JSON is stored, not fatal"
 is "$(sql "select count(*) from messages where source = 'import' and kind = 'error' and (origin like '%truncated.json' or origin like '%deep.json' or origin like '%bigid.json')")" 3 "each broken JSON file is stored as an error with its reason"
 like "$(sql "select reason from messages where origin like '%deep.json'")" "nested deeper" "the depth limit is the reason for the deep document"
+"$KENCHI" import --no-progress "$FIX/api/bom.ndjson" "$FIX/api/empty-page.json" 2>/dev/null
+is $? 0 "an event stream with a byte order mark, and an empty API page, import"
+is "$(sql "select events from messages where origin like '%bom.ndjson'")" 2 "the stream's byte order mark does not cost its first event"
+is "$(sql "select kind from messages where origin like '%empty-page.json'")" not_alert "an API page with no events is stored as not_alert, not as an error"
 
 before="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
 out=$("$KENCHI" import --no-progress "$FIX/maildir" "$FIX/mbox/sample.mbox" "$FIX/api" 2>&1)
