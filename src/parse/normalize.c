@@ -104,8 +104,17 @@ norm_date_other(const char *s, gint64 *out)
 	GDateTime *dt = NULL;
 	GTimeZone *tz;
 
-	if (sscanf(s, "%d年%d月%d日 %d時%d分%d秒", &y, &mo, &d, &h, &mi, &se) >= 3 ||
-	    sscanf(s, "%d年%d月%d日 %d:%d:%d", &y, &mo, &d, &h, &mi, &se) >= 3) {
+	/* The time as 16時12分31秒 or as 16:12:31: the first form read "16:12:31"
+	 * as 16 o'clock, so the form that reads more fields wins. */
+	if ((n = sscanf(s, "%d年%d月%d日 %d時%d分%d秒", &y, &mo, &d, &h, &mi, &se)) < 6) {
+		int t[6] = { 0 }, n2 = sscanf(s, "%d年%d月%d日 %d:%d:%d", &t[0], &t[1], &t[2], &t[3], &t[4], &t[5]);
+
+		if (n2 > n) {
+			y = t[0], mo = t[1], d = t[2], h = t[3], mi = t[4], se = t[5];
+			n = n2;
+		}
+	}
+	if (n >= 3) {
 		/* A Japanese console writes local time. */
 		if (strstr(s, "UTC") || strstr(s, "GMT"))
 			tz = g_time_zone_new_utc();
@@ -139,6 +148,36 @@ norm_date_other(const char *s, gint64 *out)
 	return TRUE;
 }
 
+/* T (taken) with full-width digits and brackets made ASCII (NFKC), and a
+ * weekday in brackets taken out: "2026年11月25日（水） 16:12:31" read as
+ * the date alone had lost its time, and "２０２６/１１/２５" was no date. */
+static char *
+date_fold(char *t)
+{
+	static const char *const days[] = { "日", "月", "火", "水", "木", "金", "土",
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", NULL };
+	char *p, *n;
+
+	for (p = t; *p && !((unsigned char)*p & 0x80); p++)
+		;
+	if (*p && (n = g_utf8_normalize(t, -1, G_NORMALIZE_NFKC)) != NULL) {
+		g_free(t);
+		t = n;
+	}
+	for (p = strchr(t, '('); p; p = strchr(p + 1, '(')) {
+		for (int k = 0; days[k]; k++) {
+			gsize l = strlen(days[k]);
+
+			if (strncmp(p + 1, days[k], l) == 0 && p[1 + l] == ')') {
+				/* "日(水) 16:12" -> "日 16:12" */
+				memmove(p, p + l + 2, strlen(p + l + 2) + 1);
+				break;
+			}
+		}
+	}
+	return t;
+}
+
 gboolean
 kenchi_norm_date(const char *s, gint64 *out)
 {
@@ -154,6 +193,7 @@ kenchi_norm_date(const char *s, gint64 *out)
 	t = kenchi_norm_text(s);
 	if (t == NULL)
 		return FALSE;
+	t = date_fold(t);
 	if (strlen(t) >= sizeof buf - 8) {
 		g_free(t);
 		return FALSE;
@@ -165,7 +205,6 @@ kenchi_norm_date(const char *s, gint64 *out)
 		return TRUE;
 	}
 	g_strlcpy(buf, t, sizeof buf);
-	g_free(t);
 	/* 2026/11/25 -> 2026-11-25, first space -> T, zone words -> offsets. */
 	for (p = buf; *p && p < buf + 10; p++)
 		if (*p == '/')
@@ -204,7 +243,10 @@ kenchi_norm_date(const char *s, gint64 *out)
 		g_date_time_unref(dt);
 		ok = TRUE;
 	}
-	return ok || norm_date_other(s, out);
+	if (!ok)
+		ok = norm_date_other(t, out);
+	g_free(t);
+	return ok;
 }
 
 void

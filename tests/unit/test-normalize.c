@@ -168,6 +168,13 @@ test_dates(void **state)
 	check_date("2026-11-25 16:12:31 +0900 (JST)", "2026-11-25T07:12:31+00:00");
 	check_date("2026-11-25T16:12:31+09:00 (JST)", "2026-11-25T07:12:31+00:00");
 	check_date("2026-11-25T07:12:31Z (UTC)", "2026-11-25T07:12:31+00:00");
+	/* Japanese dates: a clock time after the kanji date (read as 16:00
+	 * before), a weekday in brackets, full-width digits. */
+	check_date("2026年11月25日 16:12:31", "2026-11-25T07:12:31+00:00");
+	check_date("2026年11月25日 16時12分31秒", "2026-11-25T07:12:31+00:00");
+	check_date("2026年11月25日（水） 16:12:31", "2026-11-25T07:12:31+00:00");
+	check_date("2026/11/25(Wed) 16:12:31 JST", "2026-11-25T07:12:31+00:00");
+	check_date("２０２６/１１/２５ １６:１２:３１ JST", "2026-11-25T07:12:31+00:00");
 	assert_false(kenchi_norm_date("yesterday", &t));
 	assert_false(kenchi_norm_date("", &t));
 }
