@@ -131,12 +131,37 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 }
 
+/* K (a normalized label) without the spaces that touch a non-ASCII
+ * character, in place; FALSE when it had none.  Japanese puts no spaces
+ * between words, so in "イベント タイプ" or "Cloud IOC での検出名" a space
+ * is layout, not part of the label. */
+static gboolean
+drop_cjk_spaces(char *k)
+{
+	char *o = k;
+	const char *p;
+	gboolean dropped = FALSE;
+
+	for (p = k; *p; p++) {
+		if (*p == ' ' && o > k && p[1] &&
+		    (((unsigned char)o[-1] & 0x80) || ((unsigned char)p[1] & 0x80))) {
+			dropped = TRUE;
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return dropped;
+}
+
 static int
 lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
 {
 	char *k = kenchi_rules_norm_label(s, n);
 	int f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
 
+	if (f < 0 && drop_cjk_spaces(k))
+		f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
 	if (f < 0 && g_hash_table_contains(r->resets, k))
 		f = -2;
 	g_free(k);
