@@ -150,11 +150,11 @@ first_from(GMimeMessage *msg)
 	return NULL;
 }
 
-/* Transfer-decoded bytes of a leaf part: at most KENCHI_TEXT_CAP of them
- * (*TRUNCATED then), so that a 50 MB body costs 8 MB and not two more
- * copies of itself (bench/hostile: 198 MB peak). */
+/* Transfer-decoded bytes of a leaf part: at most CAP of them (*TRUNCATED
+ * then), so that a 50 MB body costs 8 MB and not two more copies of itself
+ * (bench/hostile: 198 MB peak). */
 static GByteArray *
-part_bytes(GMimePart *part, gboolean *truncated)
+part_bytes(GMimePart *part, gsize cap, gboolean *truncated)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *src, *filtered;
@@ -179,9 +179,9 @@ part_bytes(GMimePart *part, gboolean *truncated)
 	default:
 		break;
 	}
-	while (arr->len < KENCHI_TEXT_CAP && (n = g_mime_stream_read(filtered, buf, sizeof buf)) > 0)
-		g_byte_array_append(arr, (const guint8 *)buf, (guint)MIN((gsize)n, KENCHI_TEXT_CAP - arr->len));
-	if (arr->len >= KENCHI_TEXT_CAP && !g_mime_stream_eos(filtered))
+	while (arr->len < cap && (n = g_mime_stream_read(filtered, buf, sizeof buf)) > 0)
+		g_byte_array_append(arr, (const guint8 *)buf, (guint)MIN((gsize)n, cap - arr->len));
+	if (arr->len >= cap && !g_mime_stream_eos(filtered))
 		*truncated = TRUE;
 	g_object_unref(filtered);
 	return arr;
@@ -191,7 +191,7 @@ part_bytes(GMimePart *part, gboolean *truncated)
 static char *
 part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 {
-	GByteArray *arr = part_bytes(part, truncated);
+	GByteArray *arr = part_bytes(part, KENCHI_TEXT_CAP, truncated);
 	const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
 	gboolean l = FALSE;
 	char *s;
@@ -312,11 +312,20 @@ is_attached_message(GMimeObject *obj, GMimeContentType *ct)
 static void
 walk_attached(kenchi_mail_t *m, GMimePart *part, int depth)
 {
-	GByteArray *arr = part_bytes(part, &m->text_truncated);
+	GByteArray *arr;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *inner;
 
+	/* Each attached message is held while the ones inside it are read: a
+	 * budget for all of them, or a chain of quoted-printable .eml files
+	 * (which do not shrink as base64 does) held 8 MB a level. */
+	if (m->attached_bytes >= KENCHI_TEXT_CAP) {
+		m->text_truncated = TRUE;
+		return;
+	}
+	arr = part_bytes(part, KENCHI_TEXT_CAP - m->attached_bytes, &m->text_truncated);
+	m->attached_bytes += arr->len;
 	if (arr->len == 0) {
 		g_byte_array_unref(arr);
 		return;

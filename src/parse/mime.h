@@ -35,6 +35,7 @@ typedef struct {
 	gboolean lossy;         /* a charset could not be decoded exactly */
 	int depth_exceeded;     /* MIME nesting deeper than kenchi walks */
 	int html_parts, text_parts, rfc822_parts;
+	gsize attached_bytes;   /* decoded bytes of attached messages read so far */
 } kenchi_mail_t;
 
 #define KENCHI_LOOP_HEADER "X-Kenchi-Loop"
