@@ -52,6 +52,26 @@ for f in broken-deep-nesting broken-nul-bytes broken-invalid-charset broken-misd
     rc=$?
     ok $([ $rc -eq 0 ] || [ $rc -eq 65 ]; echo $?) "$f: parse finishes without a crash (exit $rc)"
 done
+# Lines built against the extractor's line and separator patterns (as
+# bench/hostile's rules/ inputs, fewer): an alert block, then 200 of each.
+# No match may stop at the PCRE2 match limit (its count is in the reason),
+# and the event is still read.  A list mark followed by 3,000 spaces made
+# every such line reach the limit when the mark's spaces could backtrack.
+"$KT_PY" - "$FIX/mail/en-plain.eml" "$KT_TMP/adversarial.eml" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read().decode()
+n = 3000
+bad = ["---" + " " * n + "x", "- " * (n // 2) + "x", "* " + " " * n + "x", "[" + " " * n + "x",
+       "\u3010" + "a" * n, "・" + "\t" * n + "x", "*" * n + "x", "-" * n + " " * n + "x",
+       "Event Type" + " " * n + "\t" * 10 + "x", "a" + ":" * 10 + "*" * n]
+body = "\n".join(bad * 200) + "\n"
+raw = raw.replace("\n\nView these events", "\n\n" + body + "\nView these events", 1)
+open(sys.argv[2], "w").write(raw)
+PY
+out=$(timeout 120 "$KENCHI" parse --json "$KT_TMP/adversarial.eml")
+unlike "$out" "match limit" "adversarial lines against the line pattern stay under the PCRE2 match limit"
+like "$out" '"kind":"alert"' "and the alert before them is still read"
+
 # A 200-deep multipart built here, plus one 2000 deep.
 "$KT_PY" - "$KT_TMP/deep2000.eml" <<'PY'
 import sys
