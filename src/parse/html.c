@@ -65,6 +65,10 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * its value on lines of their own.  A break is held until more of the
 	 * cell's text comes, and dropped at the cell's end. */
 	gboolean in_cell = FALSE, cell_text = FALSE, held_break = FALSE;
+	/* Cells opened in this row: a break inside a value cell (not the
+	 * first) starts an indented line, which the extractor reads as the
+	 * value going on, so a path broken by a <br> in its cell stays one. */
+	int cell_no = 0;
 
 	while (i < len) {
 		char c = html[i];
@@ -102,6 +106,7 @@ kenchi_html_to_text(const char *html, gsize len)
 				append_break(out, "\n");
 				space = FALSE;
 				in_cell = held_break = FALSE;
+				cell_no = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
 			    (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
@@ -127,6 +132,8 @@ kenchi_html_to_text(const char *html, gsize len)
 				}
 				in_cell = !closing;
 				cell_text = held_break = FALSE;
+				if (!closing)
+					cell_no++;
 			}
 			continue;
 		}
@@ -141,6 +148,8 @@ kenchi_html_to_text(const char *html, gsize len)
 		}
 		if (held_break) {
 			append_break(out, "\n");
+			if (cell_no > 1)
+				g_string_append(out, "    ");
 			held_break = space = FALSE;
 		}
 		cell_text = in_cell;
