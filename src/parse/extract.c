@@ -343,6 +343,20 @@ read_line(reader_t *rd, const char *line, size_t n)
 			}
 		}
 	}
+	/* A label alone on its line, with no colon or tab: a table as some
+	 * mail clients turn it into text ("Event Type", a blank line, "Threat
+	 * Detected").  Its value is the next line that is not blank. */
+	if (end - q <= 64) {
+		int f = lookup_label(r, q, end - q);
+
+		if (f >= 0) {
+			if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+				flush(rd);
+			rd->pending = f;
+			rd->field = -1;
+			return;
+		}
+	}
 	if (rd->pending >= 0) {
 		int f = rd->pending;
 		set_field(rd, f, q, end - q, indent - 1);
