@@ -105,8 +105,8 @@ norm_int64_text(const char *value)
 	return t;
 }
 
-gboolean
-kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
+static gboolean
+event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
 	char *n = NULL;
 	gint64 t;
@@ -156,6 +156,22 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	g_free(ev->v[f]);
 	ev->v[f] = n;
 	return TRUE;
+}
+
+gboolean
+kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
+{
+	char *clean = NULL;
+	gboolean ok;
+
+	/* Invisible and non-ASCII spaces first (kenchi_norm_spaces): an NBSP
+	 * from HTML or an ideographic space after a Japanese value left the
+	 * id, the severity and the SHA-256 unread. */
+	if (value && (clean = kenchi_norm_spaces(value)) != NULL)
+		value = clean;
+	ok = event_set(ev, f, value);
+	g_free(clean);
+	return ok;
 }
 
 void

@@ -212,12 +212,43 @@ is_flowed(GMimeContentType *ct)
 	return f && g_ascii_strcasecmp(f, "flowed") == 0 && g_mime_content_type_is_type(ct, "text", "plain");
 }
 
+/* Take the zero-width characters out of T from byte FROM on: U+200B-200D,
+ * U+2060, U+FEFF and the soft hyphen.  They are invisible, and text copied
+ * from a web console carries them inside labels ("Event Type<ZWSP>:"). */
+static void
+drop_invisible(GString *t, gsize from)
+{
+	char *p = t->str + from, *end = t->str + t->len, *o;
+
+	while (p < end && !(((unsigned char)*p == 0xe2 || (unsigned char)*p == 0xef || (unsigned char)*p == 0xc2)))
+		p++;
+	for (o = p; p < end; ) {
+		const unsigned char *u = (const unsigned char *)p;
+		gsize n = 0;
+
+		if (end - p >= 3 && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x8b && u[2] <= 0x8d)
+			n = 3;
+		else if (end - p >= 3 && u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0xa0)
+			n = 3;
+		else if (end - p >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+			n = 3;
+		else if (end - p >= 2 && u[0] == 0xc2 && u[1] == 0xad)
+			n = 2;
+		if (n) {
+			p += n;
+			continue;
+		}
+		*o++ = *p++;
+	}
+	g_string_truncate(t, (gsize)(o - t->str));
+}
+
 static void
 append_text(kenchi_mail_t *m, const char *s, gboolean html)
 {
 	char *t = NULL;
 	const char *p;
-	gsize room;
+	gsize room, start;
 
 	if (m->text->len >= KENCHI_TEXT_CAP) {
 		m->text_truncated = TRUE;
@@ -229,6 +260,7 @@ append_text(kenchi_mail_t *m, const char *s, gboolean html)
 	}
 	if (m->text->len > 0)
 		g_string_append(m->text, "\n-----\n");
+	start = m->text->len;
 	room = KENCHI_TEXT_CAP - m->text->len;
 	/* Copied a span at a time between CRs (not a character at a time:
 	 * this was the parser's hottest loop of its own). */
@@ -246,6 +278,7 @@ append_text(kenchi_mail_t *m, const char *s, gboolean html)
 	}
 	if (*p)
 		m->text_truncated = TRUE;
+	drop_invisible(m->text, start);
 	g_string_append_c(m->text, '\n');
 	g_free(t);
 }

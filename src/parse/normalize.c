@@ -28,6 +28,52 @@ kenchi_norm_text(const char *s)
 	return t;
 }
 
+/* Zero-width and invisible: dropped wherever they are. */
+static gboolean
+is_invisible(gunichar c)
+{
+	return c == 0x00AD || (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
+}
+
+char *
+kenchi_norm_spaces(const char *s)
+{
+	const char *p, *start, *end;
+	GString *out;
+
+	for (p = s; *p && !((unsigned char)*p & 0x80); p++)
+		;
+	if (*p == '\0' || !g_utf8_validate(s, -1, NULL))
+		return NULL;
+	out = g_string_sized_new(strlen(s));
+	for (p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (is_invisible(c))
+			continue;
+		if (c != 0x3000 && c >= 0x80 && g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR)
+			g_string_append_c(out, ' ');
+		else
+			g_string_append_unichar(out, c);
+	}
+	/* Trim Unicode spaces, the ideographic one too, at both ends. */
+	start = out->str;
+	end = out->str + out->len;
+	while (start < end && g_unichar_isspace(g_utf8_get_char(start)))
+		start = g_utf8_next_char(start);
+	while (end > start) {
+		const char *q = g_utf8_prev_char(end);
+		if (!g_unichar_isspace(g_utf8_get_char(q)))
+			break;
+		end = q;
+	}
+	{
+		char *r = g_strndup(start, (gsize)(end - start));
+		g_string_free(out, TRUE);
+		return r;
+	}
+}
+
 static int
 hexval(int c)
 {

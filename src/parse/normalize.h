@@ -20,5 +20,11 @@ char *kenchi_norm_disposition(const char *s);  /* Malicious Clean Unknown */
 char *kenchi_norm_sha256(const char *s);       /* 64 lowercase hex */
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
+/* S without zero-width characters (U+200B-U+200D, U+2060, U+FEFF, the soft
+ * hyphen), with no-break and other Unicode spaces made ASCII spaces, and
+ * trimmed of Unicode spaces, the ideographic space (U+3000) included,
+ * which is kept inside (Japanese names are written with it).  NULL when
+ * S is ASCII or not UTF-8 (nothing to do: no copy). */
+char *kenchi_norm_spaces(const char *s);
 
 #endif

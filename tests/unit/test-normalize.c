@@ -180,6 +180,36 @@ test_dates(void **state)
 }
 
 static void
+check_spaces(const char *in, const char *want)
+{
+	char *got = kenchi_norm_spaces(in);
+
+	if (want == NULL) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	g_free(got);
+}
+
+static void
+test_spaces(void **state)
+{
+	(void)state;
+	/* ASCII, and bytes that are not UTF-8: nothing to do, no copy. */
+	check_spaces("Threat Detected ", NULL);
+	check_spaces("a\xff b", NULL);
+	/* No-break spaces around and inside, as HTML-to-text leaves them. */
+	check_spaces("\xc2\xa0" "Threat\xc2\xa0" "Detected\xc2\xa0", "Threat Detected");
+	/* The ideographic space is trimmed at the ends, kept inside a name. */
+	check_spaces("\xe3\x80\x80山田\xe3\x80\x80太郎\xe3\x80\x80", "山田\xe3\x80\x80太郎");
+	/* Zero-width characters and the soft hyphen go, wherever they are. */
+	check_spaces("d758\xe2\x80\x8b" "97\xef\xbb\xbf\xc2\xad", "d75897");
+	check_spaces("\xe2\x81\xa0\xe2\x80\x8c\xe2\x80\x8d", "");
+}
+
+static void
 test_words(void **state)
 {
 	char *s;
@@ -229,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_event_json_ids),
