@@ -4,10 +4,20 @@
 #include <string.h>
 #include "parse/html.h"
 
+/* The named entities HTML mail uses; the spaces among them become plain
+ * spaces ("Label:&ensp;value"), the invisible ones nothing. */
 static const struct { const char *name; const char *utf8; } entities[] = {
 	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
 	{ "nbsp", " " }, { "yen", "\xc2\xa5" }, { "copy", "\xc2\xa9" }, { "bsol", "\\" },
-	{ "colon", ":" }, { "sol", "/" }, { "period", "." }, { NULL, NULL }
+	{ "colon", ":" }, { "sol", "/" }, { "period", "." },
+	{ "ensp", " " }, { "emsp", " " }, { "thinsp", " " }, { "hairsp", " " },
+	{ "zwnj", "" }, { "zwj", "" }, { "shy", "" },
+	{ "ndash", "\xe2\x80\x93" }, { "mdash", "\xe2\x80\x94" }, { "hellip", "\xe2\x80\xa6" },
+	{ "lsquo", "\xe2\x80\x98" }, { "rsquo", "\xe2\x80\x99" }, { "ldquo", "\xe2\x80\x9c" },
+	{ "rdquo", "\xe2\x80\x9d" }, { "middot", "\xc2\xb7" }, { "bull", "\xe2\x80\xa2" },
+	{ "laquo", "\xc2\xab" }, { "raquo", "\xc2\xbb" }, { "times", "\xc3\x97" },
+	{ "reg", "\xc2\xae" }, { "trade", "\xe2\x84\xa2" }, { "euro", "\xe2\x82\xac" },
+	{ NULL, NULL }
 };
 
 static void
