@@ -5,6 +5,20 @@
 #include "cli/cli.h"
 #include "parse/extract.h"
 #include "util/clock.h"
+#include "util/input.h"
+
+/* PATH's bytes into *RAW (g_free) and *LEN, as import reads them: a FIFO
+ * or a device is an error, not a wait or an endless read. */
+static gboolean
+read_file(const char *path, char **raw, gsize *len, GError **error)
+{
+	GBytes *b = kenchi_read_file(path, error);
+
+	if (b == NULL)
+		return FALSE;
+	*raw = g_bytes_unref_to_data(b, len);
+	return TRUE;
+}
 
 int
 kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
@@ -47,7 +61,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 		opts.now = kenchi_now();
 		json_object_set_string_member(o, "file", argv[i]);
 		if (strcmp(argv[i], "-") == 0 ? (kenchi_read_all(stdin, (GByteArray **)&raw) != KENCHI_OK)
-		    : !g_file_get_contents(argv[i], &raw, &len, &err)) {
+		    : !read_file(argv[i], &raw, &len, &err)) {
 			json_object_set_string_member(o, "kind", "error");
 			json_object_set_string_member(o, "reason", err ? err->message : "cannot read stdin");
 			g_clear_error(&err);

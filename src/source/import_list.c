@@ -6,8 +6,10 @@
  *
  * A stack of open directories replaces a list of every item: at 100,000
  * messages the list cost 25 MB, and peak RSS must stay flat. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "source/import_list.h"
@@ -139,14 +141,20 @@ static gboolean
 is_mbox(const char *path)
 {
 	char buf[5];
-	FILE *fp = fopen(path, "rb");
-	size_t n;
+	struct stat sb;
+	ssize_t n;
+	/* Not waiting on a FIFO: only a regular file is looked into. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fp == NULL)
+	if (fd < 0)
 		return FALSE;
-	n = fread(buf, 1, 5, fp);
-	fclose(fp);
-	return kenchi_is_mbox(buf, n);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return FALSE;
+	}
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	return n > 0 && kenchi_is_mbox(buf, (gsize)n);
 }
 
 /* Does [p, end) hold a line ">From ", ">>From "...? */

@@ -56,7 +56,9 @@ kenchi_read_file(const char *path, GError **error)
 	gsize got = 0;
 	int fd, e;
 
-	fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is
+	 * refused just below, as a device that never ends would be). */
+	fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0) {
 		file_error(error, errno, "open", path);
 		return NULL;
@@ -67,7 +69,16 @@ kenchi_read_file(const char *path, GError **error)
 		file_error(error, e, "get attributes of", path);
 		return NULL;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > KENCHI_READ_MAP_MIN) {
+	if (!S_ISREG(sb.st_mode)) {
+		char *name = g_filename_display_name(path);
+
+		close(fd);
+		g_set_error(error, G_FILE_ERROR, S_ISDIR(sb.st_mode) ? G_FILE_ERROR_ISDIR : G_FILE_ERROR_INVAL,
+		    "\u201c%s\u201d is not a regular file", name);
+		g_free(name);
+		return NULL;
+	}
+	if (sb.st_size > KENCHI_READ_MAP_MIN) {
 		close(fd);
 		return map_file(path, error);
 	}

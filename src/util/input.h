@@ -15,7 +15,8 @@ kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
 #define KENCHI_READ_MAP_MIN (1024 * 1024)
 
 /* The contents of the file PATH, or NULL with ERROR set (G_FILE_ERROR, the
- * errno's domain, as g_mapped_file_new sets it).  A small file is read:
+ * errno's domain, as g_mapped_file_new sets it).  Only a regular file is
+ * read: a FIFO would wait for a writer and /dev/zero never end.  A small file is read:
  * mapping it costs two system calls more and, in a process with several
  * threads, an unmap that interrupts every core to flush its TLB (an import
  * reads thousands of 4 KB files from its parser threads). */

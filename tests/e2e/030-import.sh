@@ -71,6 +71,15 @@ cmp_ok "$s" -gt 0 "--since keeps later events"
 is $? 64 "--since with a bad date is a usage error"
 "$KENCHI" import /nonexistent 2>/dev/null
 is $? 1 "a path that does not exist fails the import"
+# A FIFO with no writer, and a device that never ends: unreadable, at
+# once (the timeout only keeps a regression from hanging the suite).
+mkfifo "$KT_TMP/fifo"
+out=$(timeout 60 "$KENCHI" import --no-progress "$KT_TMP/fifo" /dev/zero 2>&1)
+is $? 1 "import of a FIFO and of /dev/zero ends, failing, instead of waiting or reading for ever"
+like "$out" "2 unreadable" "both are counted unreadable"
+out=$(timeout 60 "$KENCHI" parse "$KT_TMP/fifo" /dev/zero)
+is $? 65 "parse of them is an error for each (exit 65), not a wait"
+like "$out" "not a regular file" "and says why"
 n0=$(sql "SELECT count(*) FROM messages")
 mkdir -p "$KT_TMP/late/cur" "$KT_TMP/late/new"
 cp "$FIX"/mail/*.eml "$KT_TMP/late/cur/"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include <glib.h>
@@ -85,10 +86,31 @@ test_directory(void **state)
 	GError *err = NULL;
 
 	(void)state;
-	/* Not a regular file: left to g_mapped_file_new, which refuses it. */
+	/* Not a regular file: refused. */
 	assert_null(kenchi_read_file(dir, &err));
-	assert_non_null(err);
+	assert_true(g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_ISDIR));
 	g_error_free(err);
+}
+
+/* A FIFO with no writer, and a device that never ends: refused at once,
+ * not waited on or read for ever (the test would hang without it). */
+static void
+test_not_regular(void **state)
+{
+	GError *err = NULL;
+	char *fifo = g_build_filename(dir, "fifo", NULL);
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_null(kenchi_read_file(fifo, &err));
+	assert_true(g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INVAL));
+	assert_non_null(strstr(err->message, "not a regular file"));
+	g_clear_error(&err);
+	assert_null(kenchi_read_file("/dev/zero", &err));
+	assert_true(g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INVAL));
+	g_clear_error(&err);
+	g_unlink(fifo);
+	g_free(fifo);
 }
 
 int
@@ -98,6 +120,7 @@ main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_not_regular),
 	};
 	int rc;
 
