@@ -28,6 +28,13 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	app->load_on_demand = TRUE;
 	st = kenchi_read_all(stdin, &raw);
+	if (st == KENCHI_BAD_INPUT) {
+		/* Exit 65: the recipes keep it in their fallback maildir. */
+		kenchi_err("deliver: the message is larger than %" G_GSIZE_FORMAT " bytes (KENCHI_MESSAGE_MAX): "
+		    "not stored", kenchi_message_max());
+		rc = kenchi_status_to_exit(st);
+		goto done;
+	}
 	if (st != KENCHI_OK) {
 		kenchi_err("deliver: reading stdin: %s", kenchi_status_to_string(st));
 		rc = kenchi_status_to_exit(st);

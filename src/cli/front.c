@@ -77,7 +77,15 @@ deliver(const char *conf_path, gboolean quiet, int argc, char **argv)
 	/* A broken configuration is reported by kenchi-core. */
 	if (kenchi_config_load(conf_path, &cfg, errs) != KENCHI_OK || cfg->socket_path == NULL)
 		goto out;
-	if ((st = kenchi_read_all(stdin, &raw)) != KENCHI_OK) {
+	if ((st = kenchi_read_all(stdin, &raw)) == KENCHI_BAD_INPUT) {
+		/* Too big to store: no retry will help.  Exit 65, and the
+		 * recipes keep it in their fallback maildir. */
+		fprintf(stderr, "kenchi: error: deliver: the message is larger than %" G_GSIZE_FORMAT
+		    " bytes (KENCHI_MESSAGE_MAX): not stored\n", kenchi_message_max());
+		code = KENCHI_EXIT_DATAERR;
+		goto out;
+	}
+	if (st != KENCHI_OK) {
 		/* Part of it is read already: handing the rest on would store
 		 * a truncated message.  The delivery agent retries. */
 		fprintf(stderr, "kenchi: error: deliver: reading stdin: %s (temporary failure)\n",

@@ -7,15 +7,32 @@
 #include <glib/gstdio.h>
 #include "util/input.h"
 
+gsize
+kenchi_message_max(void)
+{
+	const char *v = g_getenv("KENCHI_MESSAGE_MAX");
+	guint64 n;
+
+	if (v && g_ascii_string_to_unsigned(v, 10, 1, G_MAXSIZE, &n, NULL))
+		return (gsize)n;
+	return KENCHI_MESSAGE_MAX_DEFAULT;
+}
+
 kenchi_status_t
 kenchi_read_all(FILE *fp, GByteArray **out)
 {
 	GByteArray *arr = g_byte_array_sized_new(16384);
+	gsize max = kenchi_message_max();
 	guint8 buf[65536];
 	size_t n;
 
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		if (arr->len + n > max) {
+			g_byte_array_unref(arr);
+			return KENCHI_BAD_INPUT;
+		}
 		g_byte_array_append(arr, buf, (guint)n);
+	}
 	if (ferror(fp)) {
 		int e = errno;
 		g_byte_array_unref(arr);

@@ -7,8 +7,17 @@
 #include <glib.h>
 #include "util/status.h"
 
+/* The largest message read from a stream (a delivery's stdin), unless the
+ * environment's KENCHI_MESSAGE_MAX (bytes) says otherwise.  A bound is
+ * needed: `deliver < /dev/zero` grew by 800 MB a second.  SQLite stores at
+ * most 10^9 bytes in one value; an alert is a few KB; the hostile 50 MB
+ * message of the tests is well inside. */
+#define KENCHI_MESSAGE_MAX_DEFAULT ((gsize)256 << 20)
+gsize kenchi_message_max(void);
+
 /* Read all of FP into a byte array; KENCHI_TEMP on ENOMEM (or an
- * interrupted read), KENCHI_IO else. */
+ * interrupted read), KENCHI_IO else, and KENCHI_BAD_INPUT once it holds
+ * more than kenchi_message_max() bytes (the rest is not read). */
 kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
 
 /* Files up to this size are read into memory, larger ones mapped. */

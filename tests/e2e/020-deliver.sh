@@ -18,6 +18,15 @@ sys.exit(0 if raw == open(sys.argv[2], "rb").read() else 1)
 PY
 ok $? "the raw bytes are kept exactly"
 
+# Past the bound on what is read (KENCHI_MESSAGE_MAX), and an endless
+# stdin: exit 65 at once, nothing stored (the recipes keep the message).
+KENCHI_MESSAGE_MAX=1000 "$KENCHI" deliver <"$FIX/mail/en-base64.eml" 2>"$KT_TMP/big.err"
+is $? 65 "a message larger than KENCHI_MESSAGE_MAX exits 65"
+like "$(cat "$KT_TMP/big.err")" "larger than 1000 bytes" "and says so"
+KENCHI_MESSAGE_MAX=1000000 timeout 60 "$KENCHI" deliver </dev/zero 2>/dev/null
+is $? 65 "an endless stdin stops at the bound (exit 65), instead of filling memory"
+is "$(sql 'select count(*) from messages')" 1 "neither was stored"
+
 "$KENCHI" deliver <"$FIX/mail/en-plain.eml"
 is $? 0 "the same message again exits 0"
 is "$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')" "1|1" "and changes nothing"

@@ -58,4 +58,13 @@ f=$(ls "$fb/new" | head -1)
 "$KENCHI" deliver <"$fb/new/$f"
 is $? 0 "re-feeding the fallback copy after the fix stores it"
 
+# A message larger than kenchi reads (KENCHI_MESSAGE_MAX, lowered here):
+# exit 65, and the agents keep it as for any hard failure.
+n=$(ls "$fb/new" | wc -l)
+m=$(sql 'select count(*) from messages')
+procmail_hook_run KENCHI_MESSAGE_MAX=1000 "$KT_TMP/procmailrc" "$FIX/mail/en-qp.eml"
+is $? 0 "procmail: a message too big for kenchi is not bounced"
+is "$(ls "$fb/new" | wc -l)" $((n + 1)) "procmail keeps it in the fallback maildir"
+is "$(sql 'select count(*) from messages')" "$m" "and kenchi stored nothing of it"
+
 done_testing
