@@ -1,6 +1,6 @@
 /* import_list.c: what `kenchi import` walks.  A directory with cur/ or new/
  * is a maildir (both are taken, new/ first: an import is a backlog, read or
- * not); any other directory is walked for files, in name order, down to 8
+ * not; then its Maildir++ folders, .Name/); any other directory is walked for files, in name order, down to 8
  * levels (a symlink loop must end); a file starting "From " is an mbox;
  * everything else is one message or one JSON document.
  *
@@ -260,8 +260,56 @@ push_dir(kenchi_import_walk_t *w, const char *path, int depth, GError **error)
 	return KENCHI_OK;
 }
 
-/* A directory argument or subdirectory: a maildir's new/ and cur/, or the
- * directory itself. */
+static kenchi_status_t enter_dir(kenchi_import_walk_t *w, const char *path, int depth, GError **error);
+
+static gint
+cmp_str_desc(gconstpointer a, gconstpointer b)
+{
+	return -strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The Maildir++ folders of the maildir PATH (".Alerts", ".Alerts.AMP": a
+ * directory whose name starts with a dot and that holds cur/ or new/), each
+ * entered as a maildir, in name order.  A SOC files AMP mail into such a
+ * folder, and `kenchi import ~/Maildir` is expected to find it there, as
+ * notmuch and mu do. */
+static kenchi_status_t
+push_subfolders(kenchi_import_walk_t *w, const char *path, int depth, GError **error)
+{
+	GDir *d;
+	GPtrArray *names;
+	const char *name;
+	kenchi_status_t rc = KENCHI_OK;
+
+	if (depth >= MAX_DEPTH || (d = g_dir_open(path, 0, NULL)) == NULL)
+		return KENCHI_OK;
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		char *p, *c, *n;
+
+		if (name[0] != '.' || name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))
+			continue;
+		p = g_build_filename(path, name, NULL);
+		c = g_build_filename(p, "cur", NULL);
+		n = g_build_filename(p, "new", NULL);
+		if (g_file_test(c, G_FILE_TEST_IS_DIR) || g_file_test(n, G_FILE_TEST_IS_DIR))
+			g_ptr_array_add(names, p);
+		else
+			g_free(p);
+		g_free(c);
+		g_free(n);
+	}
+	g_dir_close(d);
+	/* Pushed last name first, so that they are taken in name order. */
+	g_ptr_array_sort(names, cmp_str_desc);
+	for (guint i = 0; i < names->len && rc == KENCHI_OK; i++)
+		rc = enter_dir(w, g_ptr_array_index(names, i), depth + 1, error);
+	g_ptr_array_unref(names);
+	return rc;
+}
+
+/* A directory argument or subdirectory: a maildir's new/ and cur/ and its
+ * Maildir++ folders, or the directory itself. */
 static kenchi_status_t
 enter_dir(kenchi_import_walk_t *w, const char *path, int depth, GError **error)
 {
@@ -270,8 +318,10 @@ enter_dir(kenchi_import_walk_t *w, const char *path, int depth, GError **error)
 	kenchi_status_t rc = KENCHI_OK;
 
 	if (has_cur || has_new) {
-		/* The stack pops the last pushed first: new/ is taken first. */
-		if (has_cur)
+		/* The stack pops the last pushed first: new/ is taken first,
+		 * then cur/, then the Maildir++ folders. */
+		rc = push_subfolders(w, path, depth, error);
+		if (rc == KENCHI_OK && has_cur)
 			rc = push_dir(w, cur, MAX_DEPTH, error);
 		if (rc == KENCHI_OK && has_new)
 			rc = push_dir(w, new_, MAX_DEPTH, error);

@@ -71,6 +71,19 @@ cmp_ok "$s" -gt 0 "--since keeps later events"
 is $? 64 "--since with a bad date is a usage error"
 "$KENCHI" import /nonexistent 2>/dev/null
 is $? 1 "a path that does not exist fails the import"
+# A Maildir++ root: its folders (.AMP, .AMP.Old) are maildirs too, taken
+# after the root's new/ and cur/, in name order; a dot directory that is
+# not a maildir is not walked.
+pp=$KT_TMP/maildirpp
+mkdir -p "$pp/cur" "$pp/new" "$pp/tmp" "$pp/.AMP/cur" "$pp/.AMP/new" "$pp/.AMP.Old/cur" "$pp/.other"
+cp "$FIX/mail/en-plain.eml" "$pp/new/1"
+cp "$FIX/mail/en-qp.eml" "$pp/.AMP/new/2"
+cp "$FIX/mail/en-base64.eml" "$pp/.AMP.Old/cur/3:2,S"
+cp "$FIX/mail/en-8bit.eml" "$pp/.other/4"
+KENCHI_DB=$KT_TMP/pp.db "$KENCHI" import --no-progress "$pp" 2>/dev/null
+is $? 0 "import of a Maildir++ root"
+is "$(KENCHI_DB=$KT_TMP/pp.db sql "select group_concat(replace(origin, '$pp/', ''), ' ') from (select origin from messages order by id)")" \
+    "new/1 .AMP/new/2 .AMP.Old/cur/3:2,S" "its folders are imported after its own mail, and a dot directory that is no maildir is not"
 # A FIFO with no writer, and a device that never ends: unreadable, at
 # once (the timeout only keeps a regression from hanging the suite).
 mkfifo "$KT_TMP/fifo"
