@@ -45,6 +45,15 @@ kenchi_norm_spaces(const char *s)
 		;
 	if (*p == '\0' || !g_utf8_validate(s, -1, NULL))
 		return NULL;
+	/* Most non-ASCII values (Japanese text) have none of these: no copy. */
+	for (; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (is_invisible(c) || (c >= 0x80 && g_unichar_isspace(c)))
+			break;
+	}
+	if (*p == '\0')
+		return NULL;
 	out = g_string_sized_new(strlen(s));
 	for (p = s; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);

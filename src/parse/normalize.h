@@ -24,7 +24,8 @@ char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, n
  * hyphen), with no-break and other Unicode spaces made ASCII spaces, and
  * trimmed of Unicode spaces, the ideographic space (U+3000) included,
  * which is kept inside (Japanese names are written with it).  NULL when
- * S is ASCII or not UTF-8 (nothing to do: no copy). */
+ * S has none of these characters, or is not UTF-8 (nothing to do: no
+ * copy). */
 char *kenchi_norm_spaces(const char *s);
 
 #endif

@@ -200,6 +200,8 @@ test_spaces(void **state)
 	/* ASCII, and bytes that are not UTF-8: nothing to do, no copy. */
 	check_spaces("Threat Detected ", NULL);
 	check_spaces("a\xff b", NULL);
+	/* Japanese without any of these characters: nothing to do either. */
+	check_spaces("検出された脅威", NULL);
 	/* No-break spaces around and inside, as HTML-to-text leaves them. */
 	check_spaces("\xc2\xa0" "Threat\xc2\xa0" "Detected\xc2\xa0", "Threat Detected");
 	/* The ideographic space is trimmed at the ends, kept inside a name. */
