@@ -214,7 +214,9 @@ is_flowed(GMimeContentType *ct)
 
 /* Take the zero-width characters out of T from byte FROM on: U+200B-200D,
  * U+2060, U+FEFF and the soft hyphen.  They are invisible, and text copied
- * from a web console carries them inside labels ("Event Type<ZWSP>:"). */
+ * from a web console carries them inside labels ("Event Type<ZWSP>:").
+ * The same set as normalize.c's is_invisible (for values from API JSON),
+ * matched here on the UTF-8 bytes: this runs over every part's text. */
 static void
 drop_invisible(GString *t, gsize from)
 {

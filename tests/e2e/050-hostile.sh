@@ -72,6 +72,28 @@ out=$(timeout 120 "$KENCHI" parse --json "$KT_TMP/adversarial.eml")
 unlike "$out" "match limit" "adversarial lines against the line pattern stay under the PCRE2 match limit"
 like "$out" '"kind":"alert"' "and the alert before them is still read"
 
+# Saved .eml files attached inside one another share one 8 MB budget for
+# their decoded bytes: here each level is a 3 MB attachment before the next
+# message (7bit, so nothing shrinks), 9 MB in all.  The outer two levels use
+# 6 MB, the third gets the last 2 MB, which hold only its padding: the alert
+# at the bottom is not read.  Without the budget it would be (at the cost of
+# holding every level whole at once).
+"$KT_PY" - "$FIX/mail/en-plain.eml" "$KT_TMP/budget.eml" <<'PY'
+import sys
+msg = open(sys.argv[1], "rb").read()
+pad = (b"x" * 75 + b"\n") * (3 * 1024 * 1024 // 76)
+for level in range(3):
+    b = b"=_lvl%d" % level
+    msg = (b"From: IT <it@example.jp>\nSubject: FW: %d\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/mixed; boundary=\"" % level + b + b"\"\n\n--" + b +
+           b"\nContent-Type: application/octet-stream; name=\"pad.bin\"\n\n" + pad + b"\n--" + b +
+           b"\nContent-Type: application/octet-stream; name=\"a.eml\"\nContent-Transfer-Encoding: 7bit\n\n" +
+           msg + b"\n--" + b + b"--\n")
+open(sys.argv[2], "wb").write(msg)
+PY
+out=$(timeout 120 "$KENCHI" parse --json "$KT_TMP/budget.eml")
+like "$out" '"kind":"not_alert"' "attached messages past the 8 MB budget are not read (the alert 9 MB down is not reached)"
+
 # A 200-deep multipart built here, plus one 2000 deep.
 "$KT_PY" - "$KT_TMP/deep2000.eml" <<'PY'
 import sys
