@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 8
+#define KENCHI_SCHEMA_VERSION 9
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */

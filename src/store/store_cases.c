@@ -196,11 +196,13 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
 }
 
-kenchi_status_t
-kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
-			 GArray *out)
+/* One part of a file's window (store_int.h): WEEK is bound only where
+ * SQL has a ?5. */
+static kenchi_status_t
+read_window(kenchi_store_t *st, const char *sql, const char *customer, const char *file_key, gint64 t,
+	    gint64 window, gint64 week, GArray *out)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, KENCHI_SQL_FILE_WINDOW);
+	sqlite3_stmt *q = kenchi_store_stmt(st, sql);
 	int r;
 
 	if (q == NULL)
@@ -209,6 +211,8 @@ kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *f
 	kenchi_bind_text(q, 2, file_key);
 	kenchi_bind_int(q, 3, t);
 	kenchi_bind_int(q, 4, window);
+	if (sqlite3_bind_parameter_count(q) >= 5)
+		kenchi_bind_int(q, 5, week);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		kenchi_window_case_t c = {
 			.id = sqlite3_column_int64(q, 0),
@@ -221,6 +225,23 @@ kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *f
 	}
 	sqlite3_reset(q);
 	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_file_window(kenchi_store_t *st, const char *customer, const char *file_key, gint64 t, gint64 window,
+			 GArray *out)
+{
+	/* C's division truncates toward zero as SQLite's does, so these are
+	 * the index's weeks of the range's two ends. */
+	gint64 first = (t - window - KENCHI_CASE_LONG_SECS) / KENCHI_CASE_WEEK_SECS;
+	gint64 last = (t + window) / KENCHI_CASE_WEEK_SECS;
+	kenchi_status_t rc = KENCHI_OK;
+
+	for (gint64 w = first; w <= last && rc == KENCHI_OK; w++)
+		rc = read_window(st, KENCHI_SQL_FILE_WEEK, customer, file_key, t, window, w, out);
+	if (rc == KENCHI_OK)
+		rc = read_window(st, KENCHI_SQL_FILE_LONG, customer, file_key, t, window, 0, out);
+	return rc;
 }
 
 void

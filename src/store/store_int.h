@@ -19,27 +19,46 @@ struct kenchi_store {
 	int hook_wal_frames;
 };
 
+#define KENCHI_SQL_STR_(x) #x
+#define KENCHI_SQL_STR(x) KENCHI_SQL_STR_(x)
+
 /* How long a case must last to be in cases_file_long (migration 7).  The
  * partial index's WHERE and the query that reads it must say the same words,
  * or SQLite does not use the index; a database keeps the index it was
  * migrated with, so this changes only with a migration that rebuilds it. */
-#define KENCHI_CASE_LONG_S "86400"
+#define KENCHI_CASE_LONG_SECS 86400
+#define KENCHI_CASE_LONG_S KENCHI_SQL_STR(KENCHI_CASE_LONG_SECS)
 #define KENCHI_CASE_LONG_WHERE "last_seen - first_seen > " KENCHI_CASE_LONG_S
 
-/* The ids, hosts, outbreak links, closed flags and last times of customer
- * ?1's cases of file ?2 whose span [first_seen, last_seen] meets the window
- * [t - w, t + w] (?3, ?4): the outbreak's scope, and among them the case
- * of the same host that an event joins (correlate.c).  An interval test cannot be one range of one index: the first
- * branch reads the cases begun at most KENCHI_CASE_LONG_S before the window
- * (cases_file_begun), the second the few that began earlier and lasted
- * longer (cases_file_long).  The branches are disjoint by first_seen, and
- * the span only bounds the work: any value gives the same rows.
+/* The week a case began: the second column of cases_file_week (migration
+ * 9), under the same rule of the same words. */
+#define KENCHI_CASE_WEEK_SECS 604800
+#define KENCHI_CASE_WEEK "first_seen / " KENCHI_SQL_STR(KENCHI_CASE_WEEK_SECS)
+
+/* The cases of customer ?1 and file ?2 whose span [first_seen, last_seen]
+ * meets the window [t - w, t + w] (?3, ?4) are the outbreak's scope, and
+ * among them is the case of the same host that an event joins
+ * (correlate.c).  An interval test cannot be one range of one index, so
+ * kenchi_store_file_window reads them in two disjoint parts:
+ * - KENCHI_SQL_FILE_WEEK, once for each week ?5 that the range
+ *   [t - w - KENCHI_CASE_LONG_S, t + w] touches (one or two for the default
+ *   24 h window): the cases begun in that range, through cases_file_week.
+ *   That index puts the week before the file, so a new case lands among
+ *   this week's cases, not at a random place of all the cases the
+ *   customer ever had.  Integer division is monotonic, so the weeks from
+ *   the range's first to its last hold all its cases.  (One statement with
+ *   "week IN (a recursive list)" cost more than it saved: SQLite built and
+ *   freed a temporary table for the list at each event.)
+ * - KENCHI_SQL_FILE_LONG: the few cases begun earlier that lasted longer
+ *   than KENCHI_CASE_LONG_S (cases_file_long).
+ * The span only bounds the work: any value gives the same rows.
  * tests/unit/test-store-plan.c checks that SQLite reads both indexes. */
-#define KENCHI_SQL_FILE_WINDOW \
-	"SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases WHERE customer = ?1 AND file_key = ?2" \
-	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4" \
-	" UNION ALL SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases" \
-	" WHERE customer = ?1 AND file_key = ?2" \
+#define KENCHI_SQL_FILE_COLS "SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases"
+#define KENCHI_SQL_FILE_WEEK \
+	KENCHI_SQL_FILE_COLS " WHERE customer = ?1 AND " KENCHI_CASE_WEEK " = ?5 AND file_key = ?2" \
+	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4"
+#define KENCHI_SQL_FILE_LONG \
+	KENCHI_SQL_FILE_COLS " WHERE customer = ?1 AND file_key = ?2" \
 	" AND " KENCHI_CASE_LONG_WHERE " AND last_seen >= ?3 - ?4 AND first_seen < ?3 - ?4 - " KENCHI_CASE_LONG_S
 
 /* A stored message with these keys (store_messages.c): ?1 and ?3 are the

@@ -55,6 +55,15 @@ is "$(sql "select events from cases where file_key = '$sha'")" 2 "the repeat rai
 is "$(sql "select last_seen - first_seen from cases where file_key = '$sha'")" 43200 "and the last-seen time"
 "$KENCHI" deliver <"$KT_TMP/r3.eml" 2>/dev/null
 is "$(case_count)" $((before + 2)) "the same host and file past the 24 h window opens a new case"
+# A file's cases are read week by week (store_int.h KENCHI_SQL_FILE_WEEK);
+# the index's weeks begin on Thursday 00:00 UTC, as the Unix epoch did.
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/w1.eml" 7000000000000000011 "2026-11-25 22:00:00 UTC" 7100000000000000011 PC-WEEK-1
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/w2.eml" 7000000000000000012 "2026-11-26 02:00:00 UTC" 7100000000000000012 PC-WEEK-1
+before=$(case_count)
+"$KENCHI" deliver <"$KT_TMP/w1.eml" 2>/dev/null
+"$KENCHI" deliver <"$KT_TMP/w2.eml" 2>/dev/null
+is "$(case_count)|$(sql "select events from cases where hostname = 'PC-WEEK-1'")" "$((before + 1))|2" \
+   "a repeat in the next week of the index (Wednesday 22:00, Thursday 02:00 UTC) is the same case"
 
 # --- outbreak: the same file on four hosts -----------------------------
 for i in 1 2 3 4; do "$KENCHI" deliver <"$FIX/mail/outbreak-$i.eml" 2>/dev/null; done
