@@ -146,61 +146,22 @@ kenchi_norm_path(const char *s)
 	return g_string_free(out, FALSE);
 }
 
-/* Layouts other than ISO 8601 that consoles and mail clients produce:
- * "2026年11月25日 16時12分31秒 JST" (Japanese), RFC 2822 ("Wed, 25 Nov
- * 2026 07:12:31 +0000"), and "Nov 25, 2026 07:12:31 UTC".  A date with no
- * zone is taken as UTC, except a Japanese one, which is JST. */
+/* The last resort, GMime's reader of Date headers, for the obsolete forms
+ * of RFC 2822 (two-digit years); what it guesses at garbage lands far
+ * from any real alert. */
 static gboolean
-norm_date_other(const char *s, gint64 *out)
+rfc2822_date(const char *s, gint64 *out)
 {
-	int y, mo, d, h = 0, mi = 0, se = 0, n;
-	char mon[4], zone[16] = "";
-	static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
-	GDateTime *dt = NULL;
-	GTimeZone *tz;
+	GDateTime *dt = g_mime_utils_header_decode_date(s);
+	gboolean ok;
 
-	/* The time as 16時12分31秒 or as 16:12:31: the first form read "16:12:31"
-	 * as 16 o'clock, so the form that reads more fields wins. */
-	if ((n = sscanf(s, "%d年%d月%d日 %d時%d分%d秒", &y, &mo, &d, &h, &mi, &se)) < 6) {
-		int t[6] = { 0 }, n2 = sscanf(s, "%d年%d月%d日 %d:%d:%d", &t[0], &t[1], &t[2], &t[3], &t[4], &t[5]);
-
-		if (n2 > n) {
-			y = t[0], mo = t[1], d = t[2], h = t[3], mi = t[4], se = t[5];
-			n = n2;
-		}
-	}
-	if (n >= 3) {
-		/* A Japanese console writes local time. */
-		if (strstr(s, "UTC") || strstr(s, "GMT"))
-			tz = g_time_zone_new_utc();
-		else
-			tz = g_time_zone_new_offset(9 * 3600);
-		dt = g_date_time_new(tz, y, mo, d, h, mi, se);
-		g_time_zone_unref(tz);
-	} else if ((n = sscanf(s, "%3s %d, %d %d:%d:%d %15s", mon, &d, &y, &h, &mi, &se, zone)) >= 3) {
-		int m;
-		for (m = 0; m < 12; m++)
-			if (g_ascii_strncasecmp(mon, months[m], 3) == 0)
-				break;
-		if (m == 12)
-			return FALSE;
-		tz = strcmp(zone, "JST") == 0 ? g_time_zone_new_offset(9 * 3600) : g_time_zone_new_utc();
-		dt = g_date_time_new(tz, y, m + 1, d, h, mi, se);
-		g_time_zone_unref(tz);
-	} else {
-		/* RFC 2822, as in a Date header. */
-		dt = g_mime_utils_header_decode_date(s);
-	}
 	if (dt == NULL)
 		return FALSE;
-	/* A parser that guessed at garbage lands far from any real alert. */
-	if (g_date_time_get_year(dt) < 1990 || g_date_time_get_year(dt) > 2100) {
-		g_date_time_unref(dt);
-		return FALSE;
-	}
-	*out = g_date_time_to_unix(dt);
+	ok = g_date_time_get_year(dt) >= 1990 && g_date_time_get_year(dt) <= 2100;
+	if (ok)
+		*out = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
-	return TRUE;
+	return ok;
 }
 
 /* T (taken) with full-width digits and brackets made ASCII (NFKC), and a
@@ -299,7 +260,9 @@ kenchi_norm_date(const char *s, gint64 *out)
 		ok = TRUE;
 	}
 	if (!ok)
-		ok = norm_date_other(t, out);
+		ok = kenchi_date_scan(t, out);
+	if (!ok)
+		ok = rfc2822_date(t, out);
 	g_free(t);
 	return ok;
 }

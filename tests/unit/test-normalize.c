@@ -175,8 +175,35 @@ test_dates(void **state)
 	check_date("2026年11月25日（水） 16:12:31", "2026-11-25T07:12:31+00:00");
 	check_date("2026/11/25(Wed) 16:12:31 JST", "2026-11-25T07:12:31+00:00");
 	check_date("２０２６/１１/２５ １６:１２:３１ JST", "2026-11-25T07:12:31+00:00");
+	/* The spellings date_scan.c reads: each was misread before it, most
+	 * of them silently (the offset dropped, the time lost at a comma). */
+	check_date("2026-11-25 16:12:31 +09:00", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25T16:12:31 +09:00", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25 16:12:31 GMT+09:00", "2026-11-25T07:12:31+00:00");
+	check_date("2026-11-25 16:12:31 UTC+9", "2026-11-25T07:12:31+00:00");
+	check_date("2026/11/25 16:12:31 (GMT+09:00)", "2026-11-25T07:12:31+00:00");
+	check_date("Wed Nov 25 2026 16:12:31 GMT+0900 (Japan Standard Time)", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026, 07:12:31 UTC", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026, 4:12:31 PM JST", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026 4:12:31 p.m. JST", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026, 12:05:00 AM UTC", "2026-11-25T00:05:00+00:00");
+	check_date("Nov 25, 2026, 12:30:00 PM UTC", "2026-11-25T12:30:00+00:00");
+	check_date("Wed Nov 25 07:12:31 UTC 2026", "2026-11-25T07:12:31+00:00");
+	check_date("25 Nov 2026 07:12:31 -0500", "2026-11-25T12:12:31+00:00");
+	check_date("Wed, 25 Nov 2026 07:12:31 +0000", "2026-11-25T07:12:31+00:00");
+	check_date("11/25/2026 07:12:31 AM UTC", "2026-11-25T07:12:31+00:00");
+	check_date("25/11/2026 16:12", "2026-11-25T16:12:00+00:00");
+	check_date("2026年11月25日 午後4時12分31秒", "2026-11-25T07:12:31+00:00");
+	check_date("2026年11月25日 午前0時5分", "2026-11-24T15:05:00+00:00");
+	check_date("令和8年11月25日 16:12", "2026-11-25T07:12:00+00:00");
+	check_date("令和元年5月1日 9:00", "2019-05-01T00:00:00+00:00");
+	check_date("2026-11-25 07:12:31.123456789 UTC", "2026-11-25T07:12:31+00:00");
+	/* Obsolete RFC 2822 (a two-digit year): GMime's reader, last. */
+	check_date("Wed, 25 Nov 26 07:12:31 +0000", "2026-11-25T07:12:31+00:00");
 	assert_false(kenchi_norm_date("yesterday", &t));
 	assert_false(kenchi_norm_date("", &t));
+	assert_false(kenchi_norm_date("Nov 31, 2026", &t));
+	assert_false(kenchi_norm_date("13:00 PM", &t));
 }
 
 static void

@@ -1,0 +1,328 @@
+/* date_scan.c: the dates that are not ISO 8601, read word by word.
+ *
+ * kenchi_norm_date (normalize.c) reads ISO 8601 and the reference's three
+ * spellings through GLib.  Alert mail in the field writes dates every
+ * other way a console, a mail client or a locale does: "Nov 25, 2026,
+ * 4:12:31 PM JST", "Wed Nov 25 2026 16:12:31 GMT+0900 (Japan Standard
+ * Time)", "2026年11月25日 午後4時12分31秒", "令和8年11月25日", RFC 2822.
+ * Fixed sscanf patterns read a few of these and silently misread the rest
+ * (a time lost at a comma, an offset dropped), so this reads any order of
+ * the pieces a date is made of:
+ *   - a date: Y-M-D, Y/M/D, M/D/Y or D/M/Y (the day first only when it is
+ *     over 12: Cisco's console is American), Y年M月D日, a Japanese era
+ *     (令和, 平成), or a month's name beside a day and a year;
+ *   - a time: H:M[:S[.frac]] or H時M分S秒, with AM/PM or 午前/午後;
+ *   - a zone: Z, UTC, GMT or UT with an optional offset ("GMT+09:00",
+ *     "UTC+9"), a numeric offset after the time, or a zone name (JST,
+ *     the American ones of RFC 2822, a few more); the first zone wins, so
+ *     a comment "(JST)" after "+0900" changes nothing.
+ * Weekdays, "at" and words it does not know are skipped; a date needs a
+ * year, a month and a day.  Without a zone the time is UTC, or JST when
+ * the date is written in Japanese.  GLib does the calendar. */
+#include <string.h>
+#include "parse/normalize.h"
+
+typedef struct {
+	int y, mo, d, h, mi, s;
+	gboolean have_date, have_time, have_zone, japanese;
+	int ampm;            /* 0 none, 1 AM, 2 PM */
+	int offset;          /* seconds east of UTC, when have_zone */
+	int loose[3];        /* numbers not yet placed (with a month name) */
+	int nloose;
+} scan_t;
+
+static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+	"nov", "dec" };
+
+static const struct {
+	const char *name;
+	int hours;
+} zones[] = {
+	{ "utc", 0 }, { "gmt", 0 }, { "ut", 0 }, { "z", 0 }, { "jst", 9 }, { "kst", 9 },
+	{ "est", -5 }, { "edt", -4 }, { "cst", -6 }, { "cdt", -5 }, { "mst", -7 }, { "mdt", -6 }, { "pst", -8 },
+	{ "pdt", -7 }, { "cet", 1 }, { "cest", 2 }, { "bst", 1 }, { "sgt", 8 }, { "hkt", 8 }, { "aest", 10 },
+};
+
+static int
+digits(const char **p, int max, int *len)
+{
+	int v = 0, n = 0;
+
+	while (g_ascii_isdigit(**p)) {
+		if (n < max)
+			v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*len = n;
+	return n > max ? -1 : v;
+}
+
+/* "+0900", "+09:00", "+9", "-05" at P (on the sign): seconds east of UTC. */
+static gboolean
+read_offset(const char **p, int *out)
+{
+	const char *q = *p + 1;
+	int sign = **p == '-' ? -1 : 1, n, h, m = 0;
+
+	h = digits(&q, 4, &n);
+	if (n == 0 || h < 0)
+		return FALSE;
+	if (n == 4 || n == 3) {
+		m = h % 100;
+		h /= 100;
+	} else if (*q == ':' && g_ascii_isdigit(q[1])) {
+		q++;
+		m = digits(&q, 2, &n);
+		if (n != 2)
+			return FALSE;
+	}
+	if (h > 14 || m > 59)
+		return FALSE;
+	*out = sign * (h * 3600 + m * 60);
+	*p = q;
+	return TRUE;
+}
+
+/* A time at P, "16:12" or "16:12:31" or "16:12:31.123", H already read. */
+static gboolean
+read_clock(scan_t *sc, const char **p, int h)
+{
+	const char *q = *p + 1;
+	int n, m, s = 0;
+
+	m = digits(&q, 2, &n);
+	if (n != 2)
+		return FALSE;
+	if (*q == ':' && g_ascii_isdigit(q[1])) {
+		q++;
+		s = digits(&q, 2, &n);
+		if (n != 2)
+			return FALSE;
+		if ((*q == '.' || *q == ',') && g_ascii_isdigit(q[1]))
+			for (q++; g_ascii_isdigit(*q); q++)
+				;
+	}
+	sc->h = h, sc->mi = m, sc->s = s;
+	sc->have_time = TRUE;
+	*p = q;
+	return TRUE;
+}
+
+/* A date of numbers at P, "2026-11-25", "2026/11/25", "11/25/2026",
+ * "25.11.2026", the first number A (of LEN digits) already read. */
+static gboolean
+read_numeric_date(scan_t *sc, const char **p, int a, int len)
+{
+	const char *q = *p;
+	char sep = *q;
+	int b, c, nb, nc;
+
+	q++;
+	b = digits(&q, 4, &nb);
+	if (nb == 0 || nb > 2 || *q != sep || !g_ascii_isdigit(q[1]))
+		return FALSE;
+	q++;
+	c = digits(&q, 4, &nc);
+	if (len == 4 && nc <= 2)
+		sc->y = a, sc->mo = b, sc->d = c;
+	else if (len <= 2 && nc == 4 && a > 12)
+		sc->d = a, sc->mo = b, sc->y = c;
+	else if (len <= 2 && nc == 4)
+		sc->mo = a, sc->d = b, sc->y = c;
+	else
+		return FALSE;
+	sc->have_date = TRUE;
+	*p = q;
+	return TRUE;
+}
+
+static gboolean
+starts(const char *p, const char *word)
+{
+	return strncmp(p, word, strlen(word)) == 0;
+}
+
+/* A word of letters at P (ASCII): a month, a weekday, AM/PM, a zone. */
+static void
+read_word(scan_t *sc, const char **p)
+{
+	const char *q = *p;
+	char w[16];
+	gsize n = 0;
+
+	while (g_ascii_isalpha(*q) || (*q == '.' && n > 0 && n < 3 && g_ascii_isalpha(q[1]))) {
+		if (*q != '.' && n < sizeof w - 1)
+			w[n++] = g_ascii_tolower(*q);
+		q++;
+	}
+	w[n] = '\0';
+	if (*q == '.')   /* "p.m." */
+		q++;
+	*p = q;
+	if (strcmp(w, "am") == 0 || strcmp(w, "pm") == 0) {
+		sc->ampm = w[0] == 'a' ? 1 : 2;
+		return;
+	}
+	if (n >= 3 && sc->mo == 0 && !sc->have_date)
+		for (int m = 0; m < 12; m++)
+			if (strncmp(w, month_names[m], 3) == 0) {
+				sc->mo = m + 1;
+				return;
+			}
+	if (sc->have_zone)
+		return;
+	for (gsize k = 0; k < G_N_ELEMENTS(zones); k++)
+		if (strcmp(w, zones[k].name) == 0) {
+			sc->offset = zones[k].hours * 3600;
+			sc->have_zone = TRUE;
+			/* "GMT+09:00", "UTC+9": the offset belongs to the word. */
+			if (zones[k].hours == 0 && (*q == '+' || *q == '-')) {
+				int off;
+
+				if (read_offset(p, &off))
+					sc->offset = off;
+			}
+			return;
+		}
+}
+
+/* A number at P followed by a Japanese unit, or a plain number. */
+static gboolean
+read_number(scan_t *sc, const char **p)
+{
+	int len, v = digits(p, 4, &len);
+	const char *q = *p;
+
+	if (v < 0)
+		return FALSE;
+	if (starts(q, "年")) {
+		sc->y = v, sc->japanese = TRUE, *p += strlen("年");
+	} else if (starts(q, "月")) {
+		sc->mo = v, sc->japanese = TRUE, *p += strlen("月");
+	} else if (starts(q, "日")) {
+		sc->d = v, sc->have_date = sc->y && sc->mo, sc->japanese = TRUE, *p += strlen("日");
+	} else if (starts(q, "時")) {
+		sc->h = v, sc->mi = sc->s = 0, sc->have_time = TRUE, *p += strlen("時");
+	} else if (starts(q, "分")) {
+		sc->mi = v, *p += strlen("分");
+	} else if (starts(q, "秒")) {
+		sc->s = v, *p += strlen("秒");
+	} else if (*q == ':' && len <= 2 && !sc->have_time) {
+		return read_clock(sc, p, v);
+	} else if ((*q == '-' || *q == '/' || *q == '.') && !sc->have_date && g_ascii_isdigit(q[1])) {
+		return read_numeric_date(sc, p, v, len);
+	} else if (sc->nloose < 3) {
+		sc->loose[sc->nloose++] = len == 4 ? -v : v;   /* a year is marked by its sign */
+	}
+	return TRUE;
+}
+
+/* Japanese eras: 令和 1 is 2019, 平成 1 is 1989; 元年 is the first year. */
+static gboolean
+read_era(scan_t *sc, const char **p)
+{
+	static const struct { const char *name; int base; } eras[] = { { "令和", 2018 }, { "平成", 1988 } };
+
+	for (gsize k = 0; k < G_N_ELEMENTS(eras); k++) {
+		const char *q = *p + strlen(eras[k].name);
+		int n, v;
+
+		if (!starts(*p, eras[k].name))
+			continue;
+		while (*q == ' ')
+			q++;
+		if (starts(q, "元")) {
+			v = 1, q += strlen("元");
+		} else {
+			v = digits(&q, 2, &n);
+			if (n == 0 || v < 1)
+				return FALSE;
+		}
+		if (!starts(q, "年"))
+			return FALSE;
+		sc->y = eras[k].base + v;
+		sc->japanese = TRUE;
+		*p = q + strlen("年");
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* A day and a year beside a month's name: "Nov 25, 2026", "25 Nov 2026",
+ * "Wed Nov 25 07:12:31 UTC 2026". */
+static void
+place_loose(scan_t *sc)
+{
+	if (sc->have_date || sc->mo == 0)
+		return;
+	for (int i = 0; i < sc->nloose; i++) {
+		int v = sc->loose[i];
+
+		if (v < 0 && sc->y == 0)
+			sc->y = -v;
+		else if (v > 0 && v <= 31 && sc->d == 0)
+			sc->d = v;
+	}
+	sc->have_date = sc->y && sc->d;
+}
+
+gboolean
+kenchi_date_scan(const char *s, gint64 *out)
+{
+	scan_t sc = { 0 };
+	const char *p = s;
+	GTimeZone *tz;
+	GDateTime *dt;
+
+	while (*p) {
+		if (g_ascii_isdigit(*p)) {
+			if (!read_number(&sc, &p))
+				return FALSE;
+		} else if (g_ascii_isalpha(*p)) {
+			read_word(&sc, &p);
+		} else if ((*p == '+' || *p == '-') && sc.have_time && !sc.have_zone && g_ascii_isdigit(p[1])) {
+			int off;
+
+			if (!read_offset(&p, &off))
+				return FALSE;
+			sc.offset = off, sc.have_zone = TRUE;
+		} else if (starts(p, "午前") || starts(p, "午後")) {
+			sc.ampm = starts(p, "午前") ? 1 : 2;
+			sc.japanese = TRUE;
+			p += strlen("午前");
+		} else if (starts(p, "令和") || starts(p, "平成")) {
+			if (!read_era(&sc, &p))
+				return FALSE;
+		} else {
+			p++;   /* punctuation, spaces, other text */
+		}
+	}
+	place_loose(&sc);
+	if (!sc.have_date || sc.mo < 1 || sc.mo > 12 || sc.d < 1 || sc.d > 31)
+		return FALSE;
+	if (sc.ampm) {
+		/* 午前0時 is midnight, 午後0時 noon: 0 is an hour of both halves. */
+		if (sc.h > 12)
+			return FALSE;
+		if (sc.ampm == 2 && sc.h < 12)
+			sc.h += 12;
+		else if (sc.ampm == 1 && sc.h == 12)
+			sc.h = 0;
+	}
+	if (!sc.have_zone)
+		sc.offset = sc.japanese ? 9 * 3600 : 0;
+	tz = g_time_zone_new_offset(sc.offset);
+	dt = g_date_time_new(tz, sc.y, sc.mo, sc.d, sc.h, sc.mi, sc.s);
+	g_time_zone_unref(tz);
+	/* GLib refuses impossible fields (a 31st of November, 25 o'clock). */
+	if (dt == NULL)
+		return FALSE;
+	if (g_date_time_get_year(dt) < 1990 || g_date_time_get_year(dt) > 2100) {
+		g_date_time_unref(dt);
+		return FALSE;
+	}
+	*out = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return TRUE;
+}
