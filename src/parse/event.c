@@ -106,6 +106,47 @@ norm_int64_text(const char *value)
 }
 
 static gboolean
+ip_like(const char *t)
+{
+	gsize n = strlen(t);
+
+	return n >= 2 && n <= 49 && strspn(t, "0123456789abcdefABCDEF:.%/") == n && strpbrk(t, ".:") != NULL;
+}
+
+/* An internal-address cell or line may list several ("192.168.10.47,
+ * 10.8.0.12", or one a line in an HTML cell): kept as "A, B", and written
+ * as that many network_addresses (kenchi_event_to_json).  Anything that is
+ * not a list of addresses stays the text it was. */
+static char *
+norm_addresses(const char *value)
+{
+	char *t = kenchi_norm_text(value), **parts;
+	GString *out;
+	int kept = 0;
+
+	if (t == NULL || strpbrk(t, " ,;") == NULL)
+		return t;
+	parts = g_strsplit_set(t, " ,;", -1);
+	out = g_string_new(NULL);
+	for (char **p = parts; *p; p++) {
+		if (**p == '\0')
+			continue;
+		if (!ip_like(*p)) {
+			kept = 0;
+			break;
+		}
+		g_string_append_printf(out, "%s%s", kept++ ? ", " : "", *p);
+	}
+	g_strfreev(parts);
+	if (kept < 2) {
+		g_string_free(out, TRUE);
+		return t;
+	}
+	g_free(t);
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
 	char *n = NULL;
@@ -121,6 +162,9 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 			if (n)
 				ev->date = t;
 		}
+		break;
+	case EV_INTERNAL_IP:
+		n = norm_addresses(value);
 		break;
 	case EV_SEVERITY:
 		n = kenchi_norm_severity(value);
@@ -266,9 +310,14 @@ kenchi_event_to_json(const kenchi_event_t *ev)
 		if (i == EV_INTERNAL_IP) {
 			JsonObject *comp = object_for_path(root, "computer.x", &leaf);
 			JsonArray *arr = json_array_new();
-			JsonObject *addr = json_object_new();
-			json_object_set_string_member(addr, "ip", ev->v[i]);
-			json_array_add_object_element(arr, addr);
+			char **ips = g_strsplit(ev->v[i], ", ", -1);
+
+			for (char **p = ips; *p; p++) {
+				JsonObject *addr = json_object_new();
+				json_object_set_string_member(addr, "ip", *p);
+				json_array_add_object_element(arr, addr);
+			}
+			g_strfreev(ips);
 			json_object_set_array_member(comp, "network_addresses", arr);
 			continue;
 		}
@@ -327,10 +376,20 @@ kenchi_event_from_json(JsonObject *obj)
 			JsonNode *c = json_object_get_member(obj, "computer");
 			if (c && JSON_NODE_HOLDS_OBJECT(c)) {
 				JsonNode *na = json_object_get_member(json_node_get_object(c), "network_addresses");
-				if (na && JSON_NODE_HOLDS_ARRAY(na) && json_array_get_length(json_node_get_array(na)) > 0) {
-					JsonNode *e = json_array_get_element(json_node_get_array(na), 0);
-					if (JSON_NODE_HOLDS_OBJECT(e))
-						v = json_path_text(json_node_get_object(e), "ip");
+				if (na && JSON_NODE_HOLDS_ARRAY(na)) {
+					/* Every address, as a mail's list is kept: "A, B". */
+					JsonArray *a = json_node_get_array(na);
+					GString *all = g_string_new(NULL);
+
+					for (guint k = 0; k < json_array_get_length(a); k++) {
+						JsonNode *e = json_array_get_element(a, k);
+						char *ip = JSON_NODE_HOLDS_OBJECT(e) ? json_path_text(json_node_get_object(e), "ip") : NULL;
+
+						if (ip && *ip)
+							g_string_append_printf(all, "%s%s", all->len ? ", " : "", ip);
+						g_free(ip);
+					}
+					v = g_string_free(all, all->len == 0);
 				}
 			}
 		} else if (i == EV_TRAJECTORY) {

@@ -300,7 +300,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		if (res == KENCHI_RE_ERROR)
 			rd->out->regex_errors++;
 		if (res == KENCHI_RE_MATCH) {
-			const char *ls, *vs;
+			const char *ls, *vs, *tab;
 			size_t ln, vn;
 			int f;
 
@@ -311,6 +311,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 			}
 			if (!kenchi_re_group(rd->m, r->line_value, q, &vs, &vn))
 				vn = 0;
+			/* A tab in a value is a cell's end (html.c): the cells after
+			 * the value's are a table's extras ("Copy", a size, an icon's
+			 * text), not part of it. */
+			else if ((tab = memchr(vs, '\t', vn)) != NULL)
+				vn = (size_t)(tab - vs);
 			f = ln ? lookup_label(r, ls, ln) : -1;
 			if (f >= 0) {
 				if (vn == 0) {

@@ -79,6 +79,9 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * first) starts an indented line, which the extractor reads as the
 	 * value going on, so a path broken by a <br> in its cell stays one. */
 	int cell_no = 0;
+	/* Inside <pre> the source's line breaks and spaces are the layout: an
+	 * alert pasted as preformatted text has one field a line. */
+	int pre = 0;
 
 	while (i < len) {
 		char c = html[i];
@@ -112,7 +115,11 @@ kenchi_html_to_text(const char *html, gsize len)
 				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
 				continue;
 			}
-			if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
+			if (strcmp(name, "pre") == 0) {
+				append_break(out, "\n");
+				space = FALSE;
+				pre = closing ? MAX(pre - 1, 0) : pre + 1;
+			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
 				in_cell = held_break = FALSE;
@@ -148,6 +155,12 @@ kenchi_html_to_text(const char *html, gsize len)
 			continue;
 		}
 		if (skip_until) {
+			i++;
+			continue;
+		}
+		if (pre && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+			if (c != '\r')
+				g_string_append_c(out, c);
 			i++;
 			continue;
 		}
