@@ -318,6 +318,9 @@ lines:
 		line++;
 		while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
 			s++;
+		/* Streams concatenated with cat keep each one's byte order mark. */
+		if (e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
 		if (s < e) {
 			JsonNode *r = NULL;
 			char *w = NULL;
