@@ -382,7 +382,16 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
         }
         kenchi_charset_utf8_repair(bytes, len, out, &lossy);
     } else if (strcmp(canon, "ISO-8859-1") == 0) {
-        latin1_decode(bytes, len, out, &lossy);
+        /* Labelled Latin-1 but valid UTF-8 with multi-byte characters:
+         * a forwarding client's default label over UTF-8 text (Japanese
+         * read as Latin-1 is noise, and lost the alert).  Real Latin-1
+         * is almost never valid UTF-8 once it has 8-bit bytes. */
+        if (kenchi_charset_has_8bit(bytes, len) && kenchi_utf8_valid(bytes, len)) {
+            g_string_append_len(out, bytes, (gssize)len);
+            lossy = TRUE;
+        } else {
+            latin1_decode(bytes, len, out, &lossy);
+        }
     } else {
         GIConv cd = kenchi_charset_get_cd("UTF-8", canon);
         if (cd == (GIConv)-1) {

@@ -269,6 +269,8 @@ test_unknown_charset(void **state)
     /* neither: ISO-8859-1 */
     ASSERT_DEC("\377\376", "x-junk", "ÿþ", TRUE);
     ASSERT_DEC("caf\351", "iso-8859-1", "café", FALSE);
+    /* labelled Latin-1, written in UTF-8: read as UTF-8, marked guessed */
+    ASSERT_DEC("\346\244\234\347\237\245 caf\303\251", "iso-8859-1", "検知 café", TRUE);
     ASSERT_DEC("\244\263\244\363", "EUC-JP", "こん", FALSE);
 
     assert_string_equal(kenchi_charset_canonical("SHIFT_JIS"), "CP932");
