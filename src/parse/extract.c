@@ -1,7 +1,8 @@
 /* extract.c: the block reader.  An event is a block of "label: value"
  * lines; a block ends at a separator line, or when a field it already holds
  * comes again (a digest without separators starts afresh at the next Event
- * Type).  Quote marks ("> ") are stripped first, so alerts forwarded inline
+ * Type), unless the block was no event yet when prose followed that field
+ * (a gateway's lines above the alert).  Quote marks ("> ") are stripped first, so alerts forwarded inline
  * read like the original.  A value continues on the next line when that
  * line is indented deeper than the label line and is not itself a label;
  * a label with an empty value takes the next line as its value. */
@@ -85,7 +86,29 @@ typedef struct {
 	int pending;        /* label seen with an empty value, or -1 */
 	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
 	int ncolumns;
+	/* Fields read before prose while the block was no event yet: lines a
+	 * gateway or a list put above the alert ("Group: SOC-Alerts-DL",
+	 * "判定: 安全").  The alert's own line for such a field replaces the
+	 * value instead of ending the block, which had split one alert into
+	 * two halves and kept the gateway's value. */
+	gboolean stale[EV_NFIELDS];
 } reader_t;
+
+/* Does field F, held already, start the next event? */
+static gboolean
+repeats(reader_t *rd, int f)
+{
+	return rd->has[f] && !rd->stale[f] && kenchi_event_is_complete(rd->cur);
+}
+
+/* A line of prose (no field): what the block holds so far, if it is no
+ * event yet, was a preamble. */
+static void
+prose(reader_t *rd)
+{
+	if (!kenchi_event_is_complete(rd->cur))
+		memcpy(rd->stale, rd->has, sizeof rd->stale);
+}
 
 static void
 flush(reader_t *rd)
@@ -100,18 +123,20 @@ flush(reader_t *rd)
 		rd->cur = kenchi_event_new();
 	}
 	memset(rd->has, 0, sizeof rd->has);
+	memset(rd->stale, 0, sizeof rd->stale);
 	rd->field = rd->pending = -1;
 }
 
 static void
 set_field(reader_t *rd, int f, const char *v, size_t n, int indent)
 {
-	if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+	if (repeats(rd, f))
 		flush(rd);
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 	rd->has[f] = TRUE;
+	rd->stale[f] = FALSE;
 	rd->field = f;
 	rd->indent = indent;
 	rd->pending = -1;
@@ -188,10 +213,11 @@ try_captures(reader_t *rd, const char *line, size_t n)
 			size_t len;
 			if (fields[g] >= 0 && kenchi_re_group(rd->m, g, line, &s, &len) && len > 0) {
 				char *v = g_strndup(s, len);
-				if (rd->has[fields[g]] && kenchi_event_is_complete(rd->cur))
+				if (repeats(rd, fields[g]))
 					flush(rd);
 				kenchi_event_set(rd->cur, fields[g], v);
 				rd->has[fields[g]] = TRUE;
+				rd->stale[fields[g]] = FALSE;
 				g_free(v);
 			}
 		}
@@ -319,7 +345,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			f = ln ? lookup_label(r, ls, ln) : -1;
 			if (f >= 0) {
 				if (vn == 0) {
-					if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+					if (repeats(rd, f))
 						flush(rd);
 					rd->pending = f;
 					rd->field = -1;
@@ -343,6 +369,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			if (rd->pending < 0) {
 				rd->out->unknown_labels++;
 				rd->field = -1;
+				prose(rd);
 				try_captures(rd, q, end - q);
 				return;
 			}
@@ -355,7 +382,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		int f = lookup_label(r, q, end - q);
 
 		if (f >= 0) {
-			if (rd->has[f] && kenchi_event_is_complete(rd->cur))
+			if (repeats(rd, f))
 				flush(rd);
 			rd->pending = f;
 			rd->field = -1;
@@ -372,6 +399,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	rd->field = -1;
+	prose(rd);
 	try_captures(rd, q, end - q);
 }
 
