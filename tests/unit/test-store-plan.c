@@ -61,6 +61,9 @@ test_file_window_plans(void **state)
 	assert_non_null(t.st);
 	check_plan(t.st, KENCHI_SQL_FILE_WEEK,
 	    "USING INDEX cases_file_week (customer=? AND <expr>=? AND file_key=? AND first_seen>? AND first_seen<?)", "cases");
+	/* The loop over weeks (store_cases.c) counts in the SQL's units. */
+	assert_string_equal(KENCHI_CASE_WEEK, "first_seen / " G_STRINGIFY(KENCHI_CASE_WEEK_SECS));
+	assert_string_equal(KENCHI_CASE_LONG_S, G_STRINGIFY(KENCHI_CASE_LONG_SECS));
 	check_plan(t.st, KENCHI_SQL_FILE_LONG, "USING INDEX cases_file_long (customer=? AND file_key=? AND last_seen>?)",
 	    "cases");
 	tmp_store_remove(&t);
