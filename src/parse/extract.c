@@ -115,6 +115,16 @@ flush(reader_t *rd)
 {
 	if (kenchi_event_is_complete(rd->cur)) {
 		kenchi_event_complete(rd->cur);
+	}
+	/* A block with a detection but no event type, no id and no date is
+	 * no event: a newsletter's or a ticket's "Detection:" and "SHA-256:"
+	 * lines, a summary table read as labels. */
+	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_EVENT_TYPE] && !rd->cur->v[EV_ID] &&
+	    !rd->cur->v[EV_DATE]) {
+		rd->out->headless++;
+		kenchi_event_free(rd->cur);
+		rd->cur = kenchi_event_new();
+	} else if (kenchi_event_is_complete(rd->cur)) {
 		rd->out->rejected_values += rd->cur->rejected;
 		g_ptr_array_add(rd->out->events, rd->cur);
 		rd->cur = kenchi_event_new();
@@ -496,7 +506,10 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			g_string_append(by, " subject");
 		if (how & BY_BODY)
 			g_string_append(by, " body");
-		out->reason = g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
+		out->reason = out->headless ?
+		    g_strdup_printf("recognised by rule %s (%s) but no event block found (%d block(s) with no event type, "
+			"id or date)", r->name, by->str + 1, out->headless) :
+		    g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
 		g_string_free(by, TRUE);
 		note_limits(out);
 		return;

@@ -22,6 +22,7 @@ typedef struct {
 	int unknown_labels;      /* label lines no rule knows */
 	int rejected_values;     /* values dropped by normalization */
 	int regex_errors;        /* matches that hit a limit */
+	int headless;            /* blocks with no event type, id or date: not events */
 } kenchi_extract_t;
 
 void kenchi_extract_init(kenchi_extract_t *x);

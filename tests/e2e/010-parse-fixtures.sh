@@ -17,7 +17,7 @@ is "$n" "$total" "every fixture parses as expected ($n/$total)"
 # Layouts the reference does not show (fixtures/variants): the extractors
 # are judged on mail they have not seen.
 out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants" "$KT_TOP/fixtures/variants/expected.tsv")
-is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "layout variants parse as expected (column tables, kanji dates, other labels, double quoting, subject tags, <pre>, extra cells, address lists)"
+is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "layout variants parse as expected (column tables, kanji dates, other labels, double quoting, subject tags, <pre>, extra cells, address lists, preambles, no-event mail)"
 printf '%s\n' "$out" | grep -A10 '^not ok' | head -30 | sed 's/^/# /'
 
 # The contract: one compact JSON object per file, in order, with file/kind/reason/events.
