@@ -3,7 +3,8 @@
 
 Runs `kenchi parse` once over every file named in EXPECTED.TSV (paths
 relative to BASEDIR) and prints one TAP line per file: kind, event count and
-every N:field.path=value check.  A check value writes a space as \\s."""
+every N:field.path=value check.  A check value writes a space as \\s;
+an empty value ("N:field=") wants the field absent."""
 import json, subprocess, sys
 
 def get(ev, path):
@@ -56,7 +57,10 @@ def main():
                 want = want.replace('\\s', ' ')
                 n = int(n)
                 got = get(evs[n], field) if n < len(evs) else None
-                if got is None or str(got) != want:
+                if want == '':   # "N:field=" : the field must be absent
+                    if got is not None:
+                        problems.append('%d:%s = %r, want it absent' % (n, field, got))
+                elif got is None or str(got) != want:
                     problems.append('%d:%s = %r, want %r' % (n, field, got, want))
         if problems:
             failed += 1
