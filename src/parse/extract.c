@@ -10,6 +10,8 @@
 #include "parse/extract.h"
 #include "parse/event.h"
 
+#define IDEOGRAPHIC_SPACE "\xe3\x80\x80"   /* U+3000 */
+
 const char *
 kenchi_kind_to_string(kenchi_kind_t k)
 {
@@ -84,6 +86,7 @@ typedef struct {
 	int indent;         /* indent of that field's label line */
 	GString *raw;       /* raw text of that value so far */
 	int pending;        /* label seen with an empty value, or -1 */
+	int pending_indent; /* that label line's indent */
 	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
 	int ncolumns;
 	/* Fields read before prose while the block was no event yet: lines a
@@ -299,21 +302,37 @@ read_line(reader_t *rd, const char *line, size_t n)
 	int indent = 0;
 	kenchi_re_result_t res;
 
-	/* Strip quoting: any run of spaces and '>' marks. */
+	/* Strip quoting: any run of spaces and '>' marks, the full-width
+	 * ones of Japanese mail ("＞ ", U+3000) too. */
 	for (;;) {
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
+		while (q < end) {
+			if (*q == ' ' || *q == '\t')
+				q++;
+			else if (end - q >= 3 && memcmp(q, IDEOGRAPHIC_SPACE, 3) == 0)
+				q += 3;
+			else
+				break;
+		}
 		if (q < end && *q == '>')
 			q++;
+		else if (end - q >= 3 && memcmp(q, "\xef\xbc\x9e", 3) == 0)   /* ＞ */
+			q += 3;
 		else
 			break;
 	}
-	/* Indent is measured after the quote marks. */
+	/* Indent is measured after the quote marks; U+3000 is two columns. */
 	{
 		const char *p = q;
-		while (p > line && (p[-1] == ' ' || p[-1] == '\t') && p[-1] != '>') {
-			p--;
-			indent++;
+		for (;;) {
+			if (p > line && (p[-1] == ' ' || p[-1] == '\t')) {
+				p--;
+				indent++;
+			} else if (p - line >= 3 && memcmp(p - 3, IDEOGRAPHIC_SPACE, 3) == 0) {
+				p -= 3;
+				indent += 2;
+			} else {
+				break;
+			}
 		}
 	}
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
@@ -358,6 +377,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 					if (repeats(rd, f))
 						flush(rd);
 					rd->pending = f;
+					rd->pending_indent = indent;
 					rd->field = -1;
 				} else {
 					set_field(rd, f, vs, vn, indent);
@@ -395,13 +415,17 @@ read_line(reader_t *rd, const char *line, size_t n)
 			if (repeats(rd, f))
 				flush(rd);
 			rd->pending = f;
+			rd->pending_indent = indent;
 			rd->field = -1;
 			return;
 		}
 	}
 	if (rd->pending >= 0) {
 		int f = rd->pending;
-		set_field(rd, f, q, end - q, indent - 1);
+		/* The value goes on over lines indented deeper than its label,
+		 * not over the text after it at the label's own indent (a
+		 * footer, a sign-off, which it had swallowed). */
+		set_field(rd, f, q, end - q, rd->pending_indent);
 		return;
 	}
 	if (rd->field >= 0 && indent > rd->indent) {
