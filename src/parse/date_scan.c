@@ -13,8 +13,8 @@
  *     (令和, 平成), or a month's name beside a day and a year;
  *   - a time: H:M[:S[.frac]] or H時M分S秒, with AM/PM or 午前/午後;
  *   - a zone: Z, UTC, GMT or UT with an optional offset ("GMT+09:00",
- *     "UTC+9"), a numeric offset after the time, or a zone name (JST,
- *     the American ones of RFC 2822, a few more); the first zone wins, so
+ *     "UTC+9"), a numeric offset after the time, a zone name (JST, the
+ *     American ones of RFC 2822, a few more), or 日本時間; the first wins, so
  *     a comment "(JST)" after "+0900" changes nothing.
  * Weekdays, "at" and words it does not know are skipped; a date needs a
  * year, a month and a day.  Without a zone the time is UTC, or JST when
@@ -291,6 +291,11 @@ kenchi_date_scan(const char *s, gint64 *out)
 			sc.ampm = starts(p, "午前") ? 1 : 2;
 			sc.japanese = TRUE;
 			p += strlen("午前");
+		} else if (starts(p, "日本時間") || starts(p, "日本標準時")) {
+			/* "16:12:33(日本時間)": Japan time, in words. */
+			if (!sc.have_zone)
+				sc.offset = 9 * 3600, sc.have_zone = TRUE;
+			p += strlen(starts(p, "日本時間") ? "日本時間" : "日本標準時");
 		} else if (starts(p, "令和") || starts(p, "平成")) {
 			if (!read_era(&sc, &p))
 				return FALSE;

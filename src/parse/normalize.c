@@ -120,8 +120,16 @@ kenchi_norm_path(const char *s)
 		out = g_string_sized_new(strlen(t));
 		p = t;
 	}
-	if (strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "\\??\\", 4) == 0)
+	if (strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "\\??\\", 4) == 0) {
 		p += 4;
+		/* "\\?\UNC\server\share": a share, "\\server\share". */
+		if (g_ascii_strncasecmp(p, "UNC\\", 4) == 0) {
+			g_string_append(out, "\\\\");
+			g_string_append(out, p + 4);
+			g_free(t);
+			return g_string_free(out, FALSE);
+		}
+	}
 	if (p[0] == '/' && g_ascii_isalpha(p[1]) && p[2] == ':')
 		p += 1;
 	if (g_ascii_isalpha(p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/' || p[2] == '\0' ||

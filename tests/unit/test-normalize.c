@@ -118,6 +118,7 @@ test_paths(void **state)
 	check_path("file:///C%3A/Users/a/my%20x.exe", "C:\\Users\\a\\my x.exe");
 	check_path("c:\\windows\\temp", "C:\\windows\\temp");
 	check_path("C:\xc2\xa5" "Users\xc2\xa5" "a", "C:\\Users\\a");
+	check_path("\\\\?\\UNC\\fs01\\share$\\a.exe", "\\\\fs01\\share$\\a.exe");
 	check_path("/usr/bin/ls", "/usr/bin/ls");
 }
 
@@ -197,6 +198,8 @@ test_dates(void **state)
 	check_date("2026年11月25日 午前0時5分", "2026-11-24T15:05:00+00:00");
 	check_date("令和8年11月25日 16:12", "2026-11-25T07:12:00+00:00");
 	check_date("令和元年5月1日 9:00", "2019-05-01T00:00:00+00:00");
+	check_date("2026-11-25 16:12:33(日本時間)", "2026-11-25T07:12:33+00:00");
+	check_date("2026/11/25 16:12:33 (日本標準時)", "2026-11-25T07:12:33+00:00");
 	check_date("2026-11-25 07:12:31.123456789 UTC", "2026-11-25T07:12:31+00:00");
 	/* Obsolete RFC 2822 (a two-digit year): GMime's reader, last. */
 	check_date("Wed, 25 Nov 26 07:12:31 +0000", "2026-11-25T07:12:31+00:00");
