@@ -202,10 +202,34 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	return TRUE;
 }
 
+/* VALUE without the Japanese quotation brackets around the whole of it
+ * ("「PC-OS-2002」", "【高】"), as a translated template marks values; NULL
+ * when it has none. */
+static char *
+unbracket(const char *value)
+{
+	static const char *const pairs[][2] = { { "「", "」" }, { "『", "』" }, { "【", "】" }, { "［", "］" } };
+	const char *p = value, *e;
+
+	while (*p == ' ')
+		p++;
+	e = p + strlen(p);
+	while (e > p && e[-1] == ' ')
+		e--;
+	for (gsize k = 0; k < G_N_ELEMENTS(pairs); k++) {
+		gsize lo = strlen(pairs[k][0]), lc = strlen(pairs[k][1]);
+
+		if ((gsize)(e - p) > lo + lc && strncmp(p, pairs[k][0], lo) == 0 && strncmp(e - lc, pairs[k][1], lc) == 0 &&
+		    g_strstr_len(p + lo, e - lc - p - lo, pairs[k][0]) == NULL)
+			return g_strndup(p + lo, e - lc - p - lo);
+	}
+	return NULL;
+}
+
 gboolean
 kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
-	char *clean = NULL;
+	char *clean = NULL, *bare = NULL;
 	gboolean ok;
 
 	/* Invisible and non-ASCII spaces first (kenchi_norm_spaces): an NBSP
@@ -213,8 +237,11 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	 * id, the severity and the SHA-256 unread. */
 	if (value && (clean = kenchi_norm_spaces(value)) != NULL)
 		value = clean;
+	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
+		value = bare;
 	ok = event_set(ev, f, value);
 	g_free(clean);
+	g_free(bare);
 	return ok;
 }
 

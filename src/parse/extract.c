@@ -202,6 +202,24 @@ lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
 		f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
 	if (f < 0 && g_hash_table_contains(r->resets, k))
 		f = -2;
+	/* A label with its translation in brackets, as translated templates
+	 * keep the other language ("イベントタイプ (Event Type)", "Date
+	 * (日時)"): both halves must name the same field, so a qualifier
+	 * ("File Hash (MD5)") does not make a label of its field.  Labels
+	 * that hold brackets themselves ("ハッシュ値(SHA-256)") were found
+	 * whole above. */
+	if (f == -1 && n > 2 && s[n - 1] == ')') {
+		const char *o = s + n - 1;
+
+		while (o > s && *o != '(')
+			o--;
+		if (o > s && o + 1 < s + n - 1) {
+			int outer = lookup_label(r, s, (size_t)(o - s));
+
+			if (outer >= 0 && lookup_label(r, o + 1, (size_t)(s + n - 1 - (o + 1))) == outer)
+				f = outer;
+		}
+	}
 	g_free(k);
 	return f;
 }
