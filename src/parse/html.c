@@ -75,6 +75,7 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * its value on lines of their own.  A break is held until more of the
 	 * cell's text comes, and dropped at the cell's end. */
 	gboolean in_cell = FALSE, cell_text = FALSE, held_break = FALSE;
+	gboolean in_head = FALSE;   /* in a <th> */
 	/* Cells opened in this row: a break inside a value cell (not the
 	 * first) starts an indented line, which the extractor reads as the
 	 * value going on, so a path broken by a <br> in its cell stays one. */
@@ -122,12 +123,15 @@ kenchi_html_to_text(const char *html, gsize len)
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
-				in_cell = held_break = FALSE;
+				in_cell = held_break = in_head = FALSE;
 				cell_no = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
 			    (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
-				if (in_cell) {
+				if (in_head) {
+					/* A header cell wraps ("Event<br>Type"): one label. */
+					space = TRUE;
+				} else if (in_cell) {
 					held_break = cell_text;
 				} else {
 					append_break(out, "\n");
@@ -142,12 +146,15 @@ kenchi_html_to_text(const char *html, gsize len)
 				}
 			} else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
 				/* Cell boundary: the extractor's line pattern reads a tab
-				 * as the separator between a label cell and its value. */
-				if (closing) {
+				 * as the separator between a label cell and its value.
+				 * HTML may leave </td> out: a cell opening inside a cell
+				 * closes it. */
+				if (closing || in_cell) {
 					append_break(out, "\t");
 					space = FALSE;
 				}
 				in_cell = !closing;
+				in_head = !closing && name[1] == 'h';
 				cell_text = held_break = FALSE;
 				if (!closing)
 					cell_no++;

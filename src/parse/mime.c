@@ -314,9 +314,21 @@ field_lines(const char *s, gsize len)
 
 	while (s < end && n < 3) {
 		const char *nl = memchr(s, '\n', (gsize)(end - s));
-		const char *e = nl ? nl : end;
+		const char *e = nl ? nl : end, *c;
+		gboolean colon = FALSE;
 
-		if (memchr(s, ':', (gsize)(e - s)) || memchr(s, '\t', (gsize)(e - s)) ||
+		/* A link is no field: a placeholder of links ("View the event
+		 * online: https://...") hid the HTML part.  So the first colon
+		 * counts when what follows it is not a URL. */
+		if ((c = memchr(s, ':', (gsize)(e - s))) != NULL) {
+			const char *v = c + 1;
+
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			colon = !(e - c >= 3 && c[1] == '/' && c[2] == '/') &&
+			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0);
+		}
+		if (colon || memchr(s, '\t', (gsize)(e - s)) ||
 		    g_strstr_len(s, e - s, "\xef\xbc\x9a"))   /* full-width colon */
 			n++;
 		if (nl == NULL)
