@@ -359,8 +359,24 @@ read_line(reader_t *rd, const char *line, size_t n)
 		rd->field = -1;
 		return;
 	}
-	if ((rd->columns || memchr(q, '\t', end - q)) && read_table_line(rd, q, end))
+	if (rd->columns) {
+		/* In a table an empty first or last cell is a cell: the tabs
+		 * trimmed above were its edges (html.c ends every cell with one,
+		 * the last included), and without them the row was short and
+		 * ended the table. */
+		const char *ts = q, *te = end;
+
+		while (ts > line && ts[-1] == '\t')
+			ts--;
+		while (te < line + n && te[0] == '\t')
+			te++;
+		if (te > ts && te[-1] == '\t')
+			te--;
+		if (read_table_line(rd, ts, te))
+			return;
+	} else if (memchr(q, '\t', end - q) && read_table_line(rd, q, end)) {
 		return;
+	}
 	if (r->separator) {
 		res = kenchi_re_exec(r->separator, rd->m, q, end - q);
 		if (res == KENCHI_RE_MATCH) {
