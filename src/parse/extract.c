@@ -255,6 +255,54 @@ try_captures(reader_t *rd, const char *line, size_t n)
 	}
 }
 
+/* The label of a table cell, without spaces or a trailing colon: its
+ * field, or -1. */
+static int
+cell_label(reader_t *rd, char *c)
+{
+	size_t cl;
+
+	c = g_strstrip(c);
+	cl = strlen(c);
+	if (cl && c[cl - 1] == ':')
+		c[--cl] = '\0';
+	return cl ? lookup_label(rd->rule, c, cl) : -1;
+}
+
+/* A grid of label and value pairs, several a row ("Computer | PC-01 |
+ * Severity | High"), as some templates lay out one event: each pair is a
+ * field.  Every even cell must be a label (or empty) and no odd cell one,
+ * which a digest's header row of labels never is. */
+static gboolean
+read_pair_row(reader_t *rd, char **cells, int n)
+{
+	int pairs = 0, i;
+
+	if (n % 2 != 0 && *g_strstrip(cells[n - 1]) != '\0')
+		return FALSE;
+	for (i = 0; i + 1 < n; i += 2) {
+		char *lab = g_strdup(cells[i]), *val = g_strdup(cells[i + 1]);
+		int f = *g_strstrip(lab) ? cell_label(rd, lab) : -2, g = cell_label(rd, val);
+
+		g_free(lab);
+		g_free(val);
+		if (f == -1 || f < -2 || g >= 0)
+			return FALSE;
+		pairs += f >= 0;
+	}
+	if (pairs < 2)
+		return FALSE;
+	for (i = 0; i + 1 < n; i += 2) {
+		int f = cell_label(rd, cells[i]);
+		char *v = g_strstrip(cells[i + 1]);
+
+		if (f >= 0 && *v)
+			set_field(rd, f, v, strlen(v), 0);
+	}
+	rd->field = -1;
+	return TRUE;
+}
+
 /* A table laid out with one event per row under a header row of labels
  * (an HTML digest): the header maps columns to fields.  Returns TRUE when
  * the line was a header or a row of such a table. */
@@ -277,6 +325,8 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 		}
 		flush(rd);
 		used = TRUE;
+	} else if (n >= 4 && read_pair_row(rd, cells, n)) {
+		used = TRUE;
 	} else if (n >= 3) {
 		int *cols = g_new(int, n);
 		for (i = 0; i < n; i++) {
@@ -291,7 +341,9 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 			else
 				cols[i] = -1;
 		}
-		if (known >= 3 && known * 2 >= n) {
+		/* Most columns known, or four: a digest may carry columns of
+		 * its own (a console's ten, of which four are fields). */
+		if (known >= 3 && (known * 2 >= n || known >= 4)) {
 			flush(rd);
 			g_free(rd->columns);
 			rd->columns = cols;
