@@ -95,6 +95,13 @@ typedef struct {
 	 * value instead of ending the block, which had split one alert into
 	 * two halves and kept the gateway's value. */
 	gboolean stale[EV_NFIELDS];
+	/* Fields read since the block's last blank line.  Blocks separated by
+	 * blank lines need not begin with the same field: when one lacks the
+	 * first ("Severity:" missing from an Uninstall), the next block's
+	 * first lines fell into it until a field came again.  Those lines
+	 * move to the next event (see next_event). */
+	gboolean fresh[EV_NFIELDS];
+	gboolean blank_in_block;
 } reader_t;
 
 /* Does field F, held already, start the next event? */
@@ -137,19 +144,54 @@ flush(reader_t *rd)
 	}
 	memset(rd->has, 0, sizeof rd->has);
 	memset(rd->stale, 0, sizeof rd->stale);
+	memset(rd->fresh, 0, sizeof rd->fresh);
+	rd->blank_in_block = FALSE;
 	rd->field = rd->pending = -1;
+}
+
+/* Field F comes again: the next event begins.  If a blank line came since
+ * the block began, the fields after it began that event, not this one. */
+static void
+next_event(reader_t *rd)
+{
+	kenchi_event_t *moved = NULL;
+	gboolean have[EV_NFIELDS] = { FALSE };
+
+	if (rd->blank_in_block) {
+		for (int k = 0; k < EV_NFIELDS; k++) {
+			if (!rd->fresh[k] || rd->cur->v[k] == NULL)
+				continue;
+			if (moved == NULL)
+				moved = kenchi_event_new();
+			moved->v[k] = rd->cur->v[k];
+			rd->cur->v[k] = NULL;
+			if (k == EV_DATE) {
+				moved->date = rd->cur->date;
+				rd->cur->date = 0;
+			}
+			have[k] = TRUE;
+		}
+	}
+	flush(rd);
+	if (moved) {
+		kenchi_event_free(rd->cur);
+		rd->cur = moved;
+		memcpy(rd->has, have, sizeof rd->has);
+		memcpy(rd->fresh, have, sizeof rd->fresh);
+	}
 }
 
 static void
 set_field(reader_t *rd, int f, const char *v, size_t n, int indent)
 {
 	if (repeats(rd, f))
-		flush(rd);
+		next_event(rd);
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 	rd->has[f] = TRUE;
 	rd->stale[f] = FALSE;
+	rd->fresh[f] = TRUE;
 	rd->field = f;
 	rd->indent = indent;
 	rd->pending = -1;
@@ -245,10 +287,11 @@ try_captures(reader_t *rd, const char *line, size_t n)
 			if (fields[g] >= 0 && kenchi_re_group(rd->m, g, line, &s, &len) && len > 0) {
 				char *v = g_strndup(s, len);
 				if (repeats(rd, fields[g]))
-					flush(rd);
+					next_event(rd);
 				kenchi_event_set(rd->cur, fields[g], v);
 				rd->has[fields[g]] = TRUE;
 				rd->stale[fields[g]] = FALSE;
+				rd->fresh[fields[g]] = TRUE;
 				g_free(v);
 			}
 		}
@@ -409,6 +452,12 @@ read_line(reader_t *rd, const char *line, size_t n)
 		end--;
 	if (q == end) {
 		rd->field = -1;
+		for (int k = 0; k < EV_NFIELDS; k++)
+			if (rd->has[k]) {
+				rd->blank_in_block = TRUE;
+				break;
+			}
+		memset(rd->fresh, 0, sizeof rd->fresh);
 		return;
 	}
 	if (rd->columns) {
@@ -461,7 +510,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			if (f >= 0) {
 				if (vn == 0) {
 					if (repeats(rd, f))
-						flush(rd);
+						next_event(rd);
 					rd->pending = f;
 					rd->pending_indent = indent;
 					rd->field = -1;
@@ -499,7 +548,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 
 		if (f >= 0) {
 			if (repeats(rd, f))
-				flush(rd);
+				next_event(rd);
 			rd->pending = f;
 			rd->pending_indent = indent;
 			rd->field = -1;
