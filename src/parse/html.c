@@ -76,6 +76,7 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * cell's text comes, and dropped at the cell's end. */
 	gboolean in_cell = FALSE, cell_text = FALSE, held_break = FALSE;
 	gboolean in_head = FALSE;   /* in a <th> */
+	gboolean cell_broke = FALSE;   /* a break came out inside this cell */
 	/* Cells opened in this row: a break inside a value cell (not the
 	 * first) starts an indented line, which the extractor reads as the
 	 * value going on, so a path broken by a <br> in its cell stays one. */
@@ -123,7 +124,7 @@ kenchi_html_to_text(const char *html, gsize len)
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
-				in_cell = held_break = in_head = FALSE;
+				in_cell = held_break = in_head = cell_broke = FALSE;
 				cell_no = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
@@ -150,9 +151,14 @@ kenchi_html_to_text(const char *html, gsize len)
 				 * HTML may leave </td> out: a cell opening inside a cell
 				 * closes it. */
 				if (closing || in_cell) {
-					append_break(out, "\t");
+					/* A cell whose text broke inside is a card of its own
+					 * ("<div>Label</div><div>value</div>"): the next
+					 * cell's text starts a line, or it was glued onto
+					 * this value. */
+					append_break(out, cell_broke ? "\n" : "\t");
 					space = FALSE;
 				}
+				cell_broke = FALSE;
 				in_cell = !closing;
 				in_head = !closing && name[1] == 'h';
 				cell_text = held_break = FALSE;
@@ -181,6 +187,7 @@ kenchi_html_to_text(const char *html, gsize len)
 			if (cell_no > 1)
 				g_string_append(out, "    ");
 			held_break = space = FALSE;
+			cell_broke = TRUE;
 		}
 		cell_text = in_cell;
 		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
