@@ -102,13 +102,35 @@ typedef struct {
 	 * move to the next event (see next_event). */
 	gboolean fresh[EV_NFIELDS];
 	gboolean blank_in_block;
+	/* The label each field was read under (label_id).  A field comes
+	 * "again" only under the same label: a digest repeats its template,
+	 * while one alert may give a field twice under two of its labels
+	 * ("Date:" and "Time:", "Hostname:" and "Computer:"), which had cut
+	 * the alert in two and lost its second half. */
+	guint label[EV_NFIELDS];
+	guint pending_label;
+	gboolean pending_colon;   /* the pending label had its colon */
+	GString *date_raw;        /* the date's text as read */
 } reader_t;
+
+/* A label's identity: its bytes, ASCII case and spaces aside. */
+static guint
+label_id(const char *s, size_t n)
+{
+	guint h = 5381;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			h = h * 33 + (guchar)g_ascii_tolower(s[i]);
+	return h | 1;   /* never 0, which is "unset" */
+}
 
 /* Does field F, held already, start the next event? */
 static gboolean
-repeats(reader_t *rd, int f)
+repeats(reader_t *rd, int f, guint label)
 {
-	return rd->has[f] && !rd->stale[f] && kenchi_event_is_complete(rd->cur);
+	return rd->has[f] && !rd->stale[f] && kenchi_event_is_complete(rd->cur) &&
+	    (rd->label[f] == label || rd->label[f] == 0);
 }
 
 /* A line of prose (no field): what the block holds so far, if it is no
@@ -145,6 +167,7 @@ flush(reader_t *rd)
 	memset(rd->has, 0, sizeof rd->has);
 	memset(rd->stale, 0, sizeof rd->stale);
 	memset(rd->fresh, 0, sizeof rd->fresh);
+	memset(rd->label, 0, sizeof rd->label);
 	rd->blank_in_block = FALSE;
 	rd->field = rd->pending = -1;
 }
@@ -156,6 +179,7 @@ next_event(reader_t *rd)
 {
 	kenchi_event_t *moved = NULL;
 	gboolean have[EV_NFIELDS] = { FALSE };
+	guint labels[EV_NFIELDS] = { 0 };
 
 	if (rd->blank_in_block) {
 		for (int k = 0; k < EV_NFIELDS; k++) {
@@ -170,6 +194,7 @@ next_event(reader_t *rd)
 				rd->cur->date = 0;
 			}
 			have[k] = TRUE;
+			labels[k] = rd->label[k];
 		}
 	}
 	flush(rd);
@@ -178,17 +203,33 @@ next_event(reader_t *rd)
 		rd->cur = moved;
 		memcpy(rd->has, have, sizeof rd->has);
 		memcpy(rd->fresh, have, sizeof rd->fresh);
+		memcpy(rd->label, labels, sizeof rd->label);
 	}
 }
 
 static void
-set_field(reader_t *rd, int f, const char *v, size_t n, int indent)
+set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
-	if (repeats(rd, f))
+	if (repeats(rd, f, label))
 		next_event(rd);
+	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0) {
+		/* The same field under another label of this alert: the first
+		 * stays, but a date read alone ("Date: 2026-11-25") takes the
+		 * time that follows ("Time: 07:12:00 UTC"). */
+		if (f == EV_DATE && rd->date_raw->len && !strchr(rd->date_raw->str, ':')) {
+			g_string_append_c(rd->date_raw, ' ');
+			g_string_append_len(rd->date_raw, v, n);
+			kenchi_event_set(rd->cur, f, rd->date_raw->str);
+		}
+		rd->field = rd->pending = -1;
+		return;
+	}
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
+	if (f == EV_DATE)
+		g_string_assign(rd->date_raw, rd->raw->str);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
+	rd->label[f] = label;
 	rd->has[f] = TRUE;
 	rd->stale[f] = FALSE;
 	rd->fresh[f] = TRUE;
@@ -286,9 +327,10 @@ try_captures(reader_t *rd, const char *line, size_t n)
 			size_t len;
 			if (fields[g] >= 0 && kenchi_re_group(rd->m, g, line, &s, &len) && len > 0) {
 				char *v = g_strndup(s, len);
-				if (repeats(rd, fields[g]))
+				if (repeats(rd, fields[g], 0x80000001u + i * 64 + (guint)g))
 					next_event(rd);
 				kenchi_event_set(rd->cur, fields[g], v);
+				rd->label[fields[g]] = 0x80000001u + i * 64 + (guint)g;
 				rd->has[fields[g]] = TRUE;
 				rd->stale[fields[g]] = FALSE;
 				rd->fresh[fields[g]] = TRUE;
@@ -340,7 +382,7 @@ read_pair_row(reader_t *rd, char **cells, int n)
 		char *v = g_strstrip(cells[i + 1]);
 
 		if (f >= 0 && *v)
-			set_field(rd, f, v, strlen(v), 0);
+			set_field(rd, f, v, strlen(v), 0, label_id(cells[i], strlen(cells[i])));
 	}
 	rd->field = -1;
 	return TRUE;
@@ -452,6 +494,12 @@ read_line(reader_t *rd, const char *line, size_t n)
 		end--;
 	if (q == end) {
 		rd->field = -1;
+		/* "Parent File Name:" left empty, then a blank line: the text
+		 * after it is not its value (a footer had become one).  A
+		 * label alone, with no colon, keeps waiting: a table turned
+		 * into text puts a blank line between label and value. */
+		if (rd->pending >= 0 && rd->pending_colon)
+			rd->pending = -1;
 		for (int k = 0; k < EV_NFIELDS; k++)
 			if (rd->has[k]) {
 				rd->blank_in_block = TRUE;
@@ -509,13 +557,16 @@ read_line(reader_t *rd, const char *line, size_t n)
 			f = ln ? lookup_label(r, ls, ln) : -1;
 			if (f >= 0) {
 				if (vn == 0) {
-					if (repeats(rd, f))
-						next_event(rd);
+					/* "Label:" with nothing after it: its value may be
+					 * on the next line (set_field decides then whether
+					 * the block ends), not past a blank line. */
 					rd->pending = f;
 					rd->pending_indent = indent;
+					rd->pending_label = label_id(ls, ln);
+					rd->pending_colon = TRUE;
 					rd->field = -1;
 				} else {
-					set_field(rd, f, vs, vn, indent);
+					set_field(rd, f, vs, vn, indent, label_id(ls, ln));
 				}
 				return;
 			}
@@ -547,10 +598,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 		int f = lookup_label(r, q, end - q);
 
 		if (f >= 0) {
-			if (repeats(rd, f))
-				next_event(rd);
+			/* A section's heading may be a label word ("Threat",
+			 * "【端末】"): the block ends, if at all, when a value
+			 * comes (set_field). */
 			rd->pending = f;
 			rd->pending_indent = indent;
+			rd->pending_label = label_id(q, end - q);
+			rd->pending_colon = FALSE;
 			rd->field = -1;
 			return;
 		}
@@ -560,7 +614,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
 		 * footer, a sign-off, which it had swallowed). */
-		set_field(rd, f, q, end - q, rd->pending_indent);
+		set_field(rd, f, q, end - q, rd->pending_indent, rd->pending_label);
 		return;
 	}
 	if (rd->field >= 0 && indent > rd->indent) {
@@ -581,6 +635,7 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);
+	rd.date_raw = g_string_new(NULL);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		const char *e = nl ? nl : end;
@@ -590,6 +645,7 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 	flush(&rd);
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
+	g_string_free(rd.date_raw, TRUE);
 	g_free(rd.columns);
 }
 
