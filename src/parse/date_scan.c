@@ -17,7 +17,8 @@
  *     American ones of RFC 2822, a few more), or 日本時間; the first wins, so
  *     a comment "(JST)" after "+0900" changes nothing.
  * Weekdays, "at" and words it does not know are skipped; a date needs a
- * year, a month and a day.  Without a zone the time is UTC, or JST when
+ * year, a month and a day, and two of them ("Nov 16 - Nov 22, 2026") are a
+ * period, refused outright.  Without a zone the time is UTC, or JST when
  * the date is written in Japanese.  GLib does the calendar. */
 #include <string.h>
 #include "parse/normalize.h"
@@ -29,6 +30,7 @@ typedef struct {
 	int offset;          /* seconds east of UTC, when have_zone */
 	int loose[3];        /* numbers not yet placed (with a month name) */
 	int nloose;
+	gboolean range;      /* two dates or two months: a period, not a date */
 } scan_t;
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -41,6 +43,9 @@ static const struct {
 	{ "utc", 0 }, { "gmt", 0 }, { "ut", 0 }, { "z", 0 }, { "jst", 9 }, { "kst", 9 },
 	{ "est", -5 }, { "edt", -4 }, { "cst", -6 }, { "cdt", -5 }, { "mst", -7 }, { "mdt", -6 }, { "pst", -8 },
 	{ "pdt", -7 }, { "cet", 1 }, { "cest", 2 }, { "bst", 1 }, { "sgt", 8 }, { "hkt", 8 }, { "aest", 10 },
+	/* Zones by place: "Asia/Tokyo", Windows' "Tokyo Standard Time",
+	 * "(UTC+09:00) Osaka, Sapporo, Tokyo", "Japan Standard Time". */
+	{ "tokyo", 9 }, { "japan", 9 }, { "osaka", 9 }, { "sapporo", 9 }, { "seoul", 9 },
 };
 
 static int
@@ -164,10 +169,15 @@ read_word(scan_t *sc, const char **p)
 		sc->ampm = w[0] == 'a' ? 1 : 2;
 		return;
 	}
-	if (n >= 3 && sc->mo == 0 && !sc->have_date)
+	if (n >= 3)
 		for (int m = 0; m < 12; m++)
 			if (strncmp(w, month_names[m], 3) == 0) {
-				sc->mo = m + 1;
+				/* A second month is a range ("Nov 16 - Nov 22"): no
+				 * one date. */
+				if (sc->mo != 0 || sc->have_date)
+					sc->range = TRUE;
+				else
+					sc->mo = m + 1;
 				return;
 			}
 	if (sc->have_zone)
@@ -210,8 +220,11 @@ read_number(scan_t *sc, const char **p)
 		sc->s = v, *p += strlen("秒");
 	} else if (*q == ':' && len <= 2 && !sc->have_time) {
 		return read_clock(sc, p, v);
-	} else if ((*q == '-' || *q == '/' || *q == '.') && !sc->have_date && g_ascii_isdigit(q[1])) {
-		return read_numeric_date(sc, p, v, len);
+	} else if ((*q == '-' || *q == '/' || *q == '.') && g_ascii_isdigit(q[1]) && (len == 4 || q[2] == '/' ||
+	    q[3] == '/' || q[2] == '-' || q[3] == '-' || q[2] == '.' || q[3] == '.')) {
+		if (sc->have_date)
+			sc->range = TRUE;   /* a second date: "2026-11-16 - 2026-11-22" */
+		return sc->have_date || read_numeric_date(sc, p, v, len);
 	} else if (sc->nloose < 3) {
 		sc->loose[sc->nloose++] = len == 4 ? -v : v;   /* a year is marked by its sign */
 	}
@@ -267,7 +280,7 @@ place_loose(scan_t *sc)
 	sc->have_date = sc->y && sc->d;
 }
 
-gboolean
+int
 kenchi_date_scan(const char *s, gint64 *out)
 {
 	scan_t sc = { 0 };
@@ -278,14 +291,14 @@ kenchi_date_scan(const char *s, gint64 *out)
 	while (*p) {
 		if (g_ascii_isdigit(*p)) {
 			if (!read_number(&sc, &p))
-				return FALSE;
+				return 0;
 		} else if (g_ascii_isalpha(*p)) {
 			read_word(&sc, &p);
 		} else if ((*p == '+' || *p == '-') && sc.have_time && !sc.have_zone && g_ascii_isdigit(p[1])) {
 			int off;
 
 			if (!read_offset(&p, &off))
-				return FALSE;
+				return 0;
 			sc.offset = off, sc.have_zone = TRUE;
 		} else if (starts(p, "午前") || starts(p, "午後")) {
 			sc.ampm = starts(p, "午前") ? 1 : 2;
@@ -298,18 +311,20 @@ kenchi_date_scan(const char *s, gint64 *out)
 			p += strlen(starts(p, "日本時間") ? "日本時間" : "日本標準時");
 		} else if (starts(p, "令和") || starts(p, "平成")) {
 			if (!read_era(&sc, &p))
-				return FALSE;
+				return 0;
 		} else {
 			p++;   /* punctuation, spaces, other text */
 		}
 	}
 	place_loose(&sc);
+	if (sc.range)
+		return -1;
 	if (!sc.have_date || sc.mo < 1 || sc.mo > 12 || sc.d < 1 || sc.d > 31)
-		return FALSE;
+		return 0;
 	if (sc.ampm) {
 		/* 午前0時 is midnight, 午後0時 noon: 0 is an hour of both halves. */
 		if (sc.h > 12)
-			return FALSE;
+			return 0;
 		if (sc.ampm == 2 && sc.h < 12)
 			sc.h += 12;
 		else if (sc.ampm == 1 && sc.h == 12)
@@ -322,12 +337,12 @@ kenchi_date_scan(const char *s, gint64 *out)
 	g_time_zone_unref(tz);
 	/* GLib refuses impossible fields (a 31st of November, 25 o'clock). */
 	if (dt == NULL)
-		return FALSE;
+		return 0;
 	if (g_date_time_get_year(dt) < 1990 || g_date_time_get_year(dt) > 2100) {
 		g_date_time_unref(dt);
-		return FALSE;
+		return 0;
 	}
 	*out = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
-	return TRUE;
+	return 1;
 }

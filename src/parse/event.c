@@ -180,8 +180,23 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_EVENT_TYPE_ID:
 		n = norm_int64_text(value);
 		break;
+	case EV_TRAJECTORY:
+		/* A link: the words of a button ("File Trajectory") are not one. */
+		n = kenchi_norm_text(value);
+		if (n && g_ascii_strncasecmp(n, "http://", 7) != 0 && g_ascii_strncasecmp(n, "https://", 8) != 0) {
+			g_free(n);
+			n = NULL;
+		}
+		break;
 	case EV_EVENT_TYPE: {
 		char *t2 = kenchi_norm_text(value);
+
+		/* "1 / 3", "2件": a count under a heading that is a label word
+		 * ("イベント"), not a type; no event type begins with a digit. */
+		if (t2 && g_ascii_isdigit(*t2)) {
+			g_free(t2);
+			t2 = NULL;
+		}
 		const char *canon = t2 ? kenchi_event_type_canonical(t2) : NULL;
 		n = canon ? g_strdup(canon) : t2;
 		if (canon)
@@ -226,6 +241,26 @@ unbracket(const char *value)
 	return NULL;
 }
 
+/* A value that says there is none: "None", "N/A", "-", "なし".  A
+ * gateway's "Threat: None" made an event of its scan line. */
+static gboolean
+is_placeholder(const char *v)
+{
+	static const char *const words[] = { "none", "n/a", "-", "--", "\xe2\x80\x94", "(none)", "null", "nil",
+		"\xe3\x81\xaa\xe3\x81\x97", "\xe8\xa9\xb2\xe5\xbd\x93\xe3\x81\xaa\xe3\x81\x97", NULL };   /* なし, 該当なし */
+	gsize n;
+
+	while (*v == ' ')
+		v++;
+	n = strlen(v);
+	while (n > 0 && v[n - 1] == ' ')
+		n--;
+	for (int k = 0; words[k]; k++)
+		if (strlen(words[k]) == n && g_ascii_strncasecmp(v, words[k], n) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 gboolean
 kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
@@ -239,7 +274,10 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = clean;
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
-	ok = event_set(ev, f, value);
+	if (value && is_placeholder(value))
+		ok = FALSE;   /* absent, not rejected */
+	else
+		ok = event_set(ev, f, value);
 	g_free(clean);
 	g_free(bare);
 	return ok;

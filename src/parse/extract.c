@@ -212,7 +212,7 @@ set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
 	if (repeats(rd, f, label))
 		next_event(rd);
-	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0) {
+	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first
 		 * stays, but a date read alone ("Date: 2026-11-25") takes the
 		 * time that follows ("Time: 07:12:00 UTC"). */

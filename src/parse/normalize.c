@@ -218,7 +218,7 @@ kenchi_norm_date(const char *s, gint64 *out)
 	if (t == NULL)
 		return FALSE;
 	t = date_fold(t);
-	if (strlen(t) >= sizeof buf - 8) {
+	if (strlen(t) > 200) {
 		g_free(t);
 		return FALSE;
 	}
@@ -228,6 +228,10 @@ kenchi_norm_date(const char *s, gint64 *out)
 		g_free(t);
 		return TRUE;
 	}
+	/* Longer than ISO 8601 ever is: "25 November 2026 16:12:31 UTC+09:00
+	 * (Osaka, Sapporo, Tokyo)" is for the word reader. */
+	if (strlen(t) >= sizeof buf - 8)
+		goto words;
 	g_strlcpy(buf, t, sizeof buf);
 	/* 2026/11/25 -> 2026-11-25, first space -> T, zone words -> offsets. */
 	for (p = buf; *p && p < buf + 10; p++)
@@ -267,10 +271,12 @@ kenchi_norm_date(const char *s, gint64 *out)
 		g_date_time_unref(dt);
 		ok = TRUE;
 	}
-	if (!ok)
-		ok = kenchi_date_scan(t, out);
-	if (!ok)
-		ok = rfc2822_date(t, out);
+words:
+	if (!ok) {
+		int r = kenchi_date_scan(t, out);
+
+		ok = r > 0 || (r == 0 && rfc2822_date(t, out));
+	}
 	g_free(t);
 	return ok;
 }

@@ -12,8 +12,9 @@ char *kenchi_norm_path(const char *s);
  * epoch seconds -> Unix time in *out; FALSE when unparseable. */
 gboolean kenchi_norm_date(const char *s, gint64 *out);
 /* The other spellings of a date, in any order of date, time and zone
- * (date_scan.c); kenchi_norm_date's fallback, exposed for its tests. */
-gboolean kenchi_date_scan(const char *s, gint64 *out);
+ * (date_scan.c), kenchi_norm_date's fallback: 1 read, 0 not read, -1
+ * refused (a period, which no other reader may guess a date from). */
+int kenchi_date_scan(const char *s, gint64 *out);
 /* "YYYY-MM-DD" SEP "HH:MM:SS" of DT in its own zone, four-digit year. */
 void kenchi_date_text(GDateTime *dt, char sep, char out[20]);
 /* Unix time -> "2026-11-25T07:12:31+00:00" (g_free). */

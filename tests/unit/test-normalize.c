@@ -199,6 +199,9 @@ test_dates(void **state)
 	check_date("令和8年11月25日 16:12", "2026-11-25T07:12:00+00:00");
 	check_date("令和元年5月1日 9:00", "2019-05-01T00:00:00+00:00");
 	check_date("2026-11-25 16:12:33(日本時間)", "2026-11-25T07:12:33+00:00");
+	check_date("2026-11-25 16:12:31 Asia/Tokyo", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026 16:12:31 Tokyo Standard Time", "2026-11-25T07:12:31+00:00");
+	check_date("25 November 2026 16:12:31 UTC+09:00 (Osaka, Sapporo, Tokyo)", "2026-11-25T07:12:31+00:00");
 	check_date("2026/11/25 16:12:33 (日本標準時)", "2026-11-25T07:12:33+00:00");
 	check_date("2026-11-25 07:12:31.123456789 UTC", "2026-11-25T07:12:31+00:00");
 	/* Obsolete RFC 2822 (a two-digit year): GMime's reader, last. */
@@ -207,6 +210,9 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("", &t));
 	assert_false(kenchi_norm_date("Nov 31, 2026", &t));
 	assert_false(kenchi_norm_date("13:00 PM", &t));
+	/* A period is no date, and no other reader may guess one from it. */
+	assert_false(kenchi_norm_date("Nov 16 - Nov 22, 2026", &t));
+	assert_false(kenchi_norm_date("2026-11-16 - 2026-11-22", &t));
 }
 
 static void
