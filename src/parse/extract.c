@@ -111,6 +111,10 @@ typedef struct {
 	guint pending_label;
 	gboolean pending_colon;   /* the pending label had its colon */
 	GString *date_raw;        /* the date's text as read */
+	/* The line being read ended in a space, and so did the last line of
+	 * the field's value: a path wrapped at a space ("...\\Remote Support "
+	 * then "Tools\\...") keeps it, though wrapped paths are glued. */
+	gboolean line_trail, value_trail;
 } reader_t;
 
 /* A label's identity: its bytes, ASCII case and spaces aside. */
@@ -226,6 +230,7 @@ set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 	}
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
+	rd->value_trail = rd->line_trail;
 	if (f == EV_DATE)
 		g_string_assign(rd->date_raw, rd->raw->str);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
@@ -246,9 +251,10 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	gboolean glue = f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 ||
 	    f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
 
-	if (!glue)
+	if (!glue || (rd->value_trail && f == EV_FILE_PATH))   /* hashes and links hold no space */
 		g_string_append_c(rd->raw, ' ');
 	g_string_append_len(rd->raw, v, n);
+	rd->value_trail = rd->line_trail;
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 }
 
@@ -492,6 +498,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	}
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
+	rd->line_trail = end < line + n && *end == ' ';
 	if (q == end) {
 		rd->field = -1;
 		/* "Parent File Name:" left empty, then a blank line: the text

@@ -362,31 +362,69 @@ kenchi_norm_disposition(const char *s)
 	return map_word(s, map);
 }
 
+static gboolean
+all_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s))
+			return FALSE;
+	return TRUE;
+}
+
+/* The SHA-256 in a value: 64 hex digits, after an optional "sha256:" or
+ * "SHA256=", either alone among words ("<hash> Copy", "<hash>
+ * (VirusTotal)") or written in equal groups ("1a2b3c4d 5e6f..." , 8 of 8).
+ * Two hashes, or an uneven split, are no hash. */
 char *
 kenchi_norm_sha256(const char *s)
 {
-	char out[65];
-	int n = 0;
-	const char *p;
+	char **tok, *t, *found = NULL, *p;
+	int ntok = 0, hex = 0, total = 0, glen = -1, groups_ok = 1;
 
 	if (s == NULL)
 		return NULL;
-	for (p = s; *p; p++) {
-		if (g_ascii_isxdigit(*p)) {
-			if (n == 64)
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (g_ascii_strncasecmp(s, "sha256", 6) == 0 && (s[6] == ':' || s[6] == '='))
+		s += 7;
+	else if (g_ascii_strncasecmp(s, "sha-256", 7) == 0 && (s[7] == ':' || s[7] == '='))
+		s += 8;
+	tok = g_strsplit_set(s, " \t()[]", -1);
+	for (int i = 0; tok[i]; i++) {
+		t = tok[i];
+		if (*t == '\0')
+			continue;
+		ntok++;
+		if (!all_hex(t)) {
+			groups_ok = 0;
+			continue;
+		}
+		hex++;
+		total += (int)strlen(t);
+		if (glen < 0)
+			glen = (int)strlen(t);
+		else if (glen != (int)strlen(t))
+			groups_ok = 0;
+		if (strlen(t) == 64) {
+			if (found) {   /* two hashes */
+				g_strfreev(tok);
 				return NULL;
-			out[n++] = g_ascii_tolower(*p);
-		} else if (*p == ' ' || *p == '\t') {
-			if (n > 0 && n < 64)
-				return NULL;   /* a space inside the hash: not one hash */
-		} else {
-			return NULL;
+			}
+			found = t;
 		}
 	}
-	if (n != 64)
-		return NULL;
-	out[64] = '\0';
-	return g_strdup(out);
+	if (found) {
+		p = g_ascii_strdown(found, -1);
+	} else if (groups_ok && hex == ntok && hex > 1 && total == 64) {
+		p = g_strjoinv("", tok);
+		t = g_ascii_strdown(p, -1);
+		g_free(p);
+		p = t;
+	} else {
+		p = NULL;
+	}
+	g_strfreev(tok);
+	return p;
 }
 
 char *

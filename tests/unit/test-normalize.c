@@ -268,6 +268,24 @@ test_sha256(void **state)
 	g_free(s);
 	assert_null(kenchi_norm_sha256("d75897fca301"));
 	assert_null(kenchi_norm_sha256("zz5897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
+	/* The shapes a console or a person writes one in. */
+	static const char *const same[] = {
+		"sha256:d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311",
+		"SHA256=D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311",
+		"d75897fc a301560d bcdb94b1 13ebee8a a64b1d3e c7f761d4 0293f546 4c5b9311",
+		"d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311 Copy",
+		"d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311 (VirusTotal)",
+		NULL };
+	for (int i = 0; same[i]; i++) {
+		s = kenchi_norm_sha256(same[i]);
+		assert_non_null(s);
+		assert_string_equal(s, "d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311");
+		g_free(s);
+	}
+	/* Cut unevenly, or two of them: no hash. */
+	assert_null(kenchi_norm_sha256("d75897fca301560dbcdb94b113ebee8aa64b1d3e c7f761d40293f5464c5b9311"));
+	assert_null(kenchi_norm_sha256("d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311 "
+	    "a75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
 }
 
 static void
