@@ -611,7 +611,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 			rd->pending = f;
 			rd->pending_indent = indent;
 			rd->pending_label = label_id(q, end - q);
-			rd->pending_colon = FALSE;
+			/* A label cell beside an empty value cell (two cell ends
+			 * trimmed) is an empty value, as "Label:" is; a label
+			 * cell alone in its row (one) waits for the next row. */
+			rd->pending_colon = line + n - end >= 2 && end[0] == '\t' && end[1] == '\t';
 			rd->field = -1;
 			return;
 		}

@@ -213,7 +213,7 @@ is_flowed(GMimeContentType *ct)
 }
 
 /* Take the zero-width characters out of T from byte FROM on: U+200B-200D,
- * U+2060, U+FEFF and the soft hyphen.  They are invisible, and text copied
+ * U+2060, U+FEFF and the soft hyphen; and make the Unicode hyphens "-".  They are invisible, and text copied
  * from a web console carries them inside labels ("Event Type<ZWSP>:").
  * The same set as normalize.c's is_invisible (for values from API JSON),
  * matched here on the UTF-8 bytes: this runs over every part's text. */
@@ -238,6 +238,13 @@ drop_invisible(GString *t, gsize from)
 			n = 2;
 		if (n) {
 			p += n;
+			continue;
+		}
+		/* The hyphen and the non-breaking hyphen (U+2010, U+2011; HTML's
+		 * &#8209;) are "-": in "SHA-256", a GUID, a date. */
+		if (end - p >= 3 && u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0x90 || u[2] == 0x91)) {
+			*o++ = '-';
+			p += 3;
 			continue;
 		}
 		*o++ = *p++;
