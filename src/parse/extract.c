@@ -291,26 +291,58 @@ lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
 		f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
 	if (f < 0 && g_hash_table_contains(r->resets, k))
 		f = -2;
-	/* A label with its translation in brackets, as translated templates
-	 * keep the other language ("イベントタイプ (Event Type)", "Date
-	 * (日時)"): both halves must name the same field, so a qualifier
-	 * ("File Hash (MD5)") does not make a label of its field.  Labels
-	 * that hold brackets themselves ("ハッシュ値(SHA-256)") were found
-	 * whole above. */
-	if (f == -1 && n > 2 && s[n - 1] == ')') {
-		const char *o = s + n - 1;
+	/* A label with a note in brackets: its translation ("イベントタイプ
+	 * (Event Type)", "Date (日時)"), or a qualifier ("File Path (full)",
+	 * "検知日時（日本時間）", "Public IP (NAT)").  The label outside
+	 * counts, unless the note is a label of another field.  A qualifier
+	 * that changes what the value is ("File Hash (MD5)") still names the
+	 * field, but the value does not pass its check (32 hex digits are no
+	 * SHA-256), and a field's first value is not replaced under another
+	 * label (set_field).  Labels that hold brackets themselves
+	 * ("ハッシュ値(SHA-256)") were found whole above. */
+	if (f == -1 && n > 2 && (s[n - 1] == ')' || (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0))) {
+		size_t close = s[n - 1] == ')' ? 1 : 3;
+		const char *o = s + n - close;
 
-		while (o > s && *o != '(')
+		while (o > s && *o != '(' && !(o - s >= 3 && memcmp(o - 2, "\xef\xbc\x88", 3) == 0))
 			o--;
-		if (o > s && o + 1 < s + n - 1) {
-			int outer = lookup_label(r, s, (size_t)(o - s));
+		if (o > s) {
+			const char *in = *o == '(' ? o + 1 : o + 1;
+			const char *out_end = *o == '(' ? o : o - 2;
+			int outer = lookup_label(r, s, (size_t)(out_end - s));
+			int inner = in < s + n - close ? lookup_label(r, in, (size_t)(s + n - close - in)) : -1;
 
-			if (outer >= 0 && lookup_label(r, o + 1, (size_t)(s + n - 1 - (o + 1))) == outer)
+			if (outer >= 0 && (inner < 0 || inner == outer))
 				f = outer;
 		}
 	}
 	g_free(k);
 	return f;
+}
+
+/* The note in brackets that ends a label ("Date (UTC)", "検知日時（日本時
+ * 間）"): *NS, *NN; FALSE when there is none. */
+static gboolean
+label_note(const char *s, size_t n, const char **ns, size_t *nn)
+{
+	const char *e, *o = NULL;
+
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n > 1 && s[n - 1] == ')')
+		e = s + n - 1;
+	else if (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0)
+		e = s + n - 3;
+	else
+		return FALSE;
+	for (o = e; o > s; o--)
+		if (o[-1] == '(' || (o - s >= 3 && memcmp(o - 3, "\xef\xbc\x88", 3) == 0))
+			break;
+	if (o == s)
+		return FALSE;
+	*ns = o;
+	*nn = (size_t)(e - o);
+	return *nn > 0;
 }
 
 static void
@@ -545,8 +577,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		if (res == KENCHI_RE_ERROR)
 			rd->out->regex_errors++;
 		if (res == KENCHI_RE_MATCH) {
-			const char *ls, *vs, *tab;
-			size_t ln, vn;
+			const char *ls, *vs, *tab, *ns;
+			size_t ln, vn, nn;
 			int f;
 
 			/* A rule's label group may be optional: no label, no field. */
@@ -572,6 +604,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 					rd->pending_label = label_id(ls, ln);
 					rd->pending_colon = TRUE;
 					rd->field = -1;
+				} else if (f == EV_DATE && label_note(ls, ln, &ns, &nn)) {
+					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
+					 * the label's note is the value's zone. */
+					char *v = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)nn, ns);
+
+					set_field(rd, f, v, strlen(v), indent, label_id(ls, ln));
+					g_free(v);
 				} else {
 					set_field(rd, f, vs, vn, indent, label_id(ls, ln));
 				}
