@@ -115,6 +115,12 @@ typedef struct {
 	 * the field's value: a path wrapped at a space ("...\\Remote Support "
 	 * then "Tools\\...") keeps it, though wrapped paths are glued. */
 	gboolean line_trail, value_trail;
+	/* The line before, when it was a few words alone (no colon, no
+	 * tab): the first half of a label cell that wrapped with <br>
+	 * ("Parent" / "File Name<TAB>explorer.exe"). */
+	char prev_words[48];
+	size_t prev_len;
+	gboolean retried;   /* read_line is reading the text after a layout cell */
 } reader_t;
 
 /* A label's identity: its bytes, ASCII case and spaces aside. */
@@ -487,6 +493,18 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 	return used;
 }
 
+/* Remember the line Q..END as "a few words alone" when it is one. */
+static void
+note_words(reader_t *rd, const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q);
+
+	if (n > 0 && n < sizeof rd->prev_words && !memchr(q, ':', n) && !memchr(q, '\t', n)) {
+		memcpy(rd->prev_words, q, n);
+		rd->prev_len = n;
+	}
+}
+
 static void
 read_line(reader_t *rd, const char *line, size_t n)
 {
@@ -494,6 +512,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 	const char *q = line, *end = line + n;
 	int indent = 0;
 	kenchi_re_result_t res;
+	char prev[sizeof rd->prev_words];
+	size_t prev_len = rd->prev_len;
+
+	memcpy(prev, rd->prev_words, prev_len);
+	rd->prev_len = 0;
 
 	/* Strip quoting: any run of spaces and '>' marks, the full-width
 	 * ones of Japanese mail ("＞ ", U+3000) too. */
@@ -629,6 +652,17 @@ read_line(reader_t *rd, const char *line, size_t n)
 				return;
 			}
 			if (rd->pending < 0) {
+				const char *t = memchr(q, '\t', end - q);
+
+				/* A layout cell before the alert's own ("Cisco Secure
+				 * Endpoint<TAB>Event Type: Threat Detected"): read
+				 * what follows it, once. */
+				if (t && t + 1 < end && !rd->retried) {
+					rd->retried = TRUE;
+					read_line(rd, t + 1, (size_t)(end - t - 1));
+					rd->retried = FALSE;
+					return;
+				}
 				rd->out->unknown_labels++;
 				rd->field = -1;
 				prose(rd);
@@ -641,15 +675,28 @@ read_line(reader_t *rd, const char *line, size_t n)
 	 * mail clients turn it into text ("Event Type", a blank line, "Threat
 	 * Detected").  Its value is the next line that is not blank. */
 	if (end - q <= 64) {
-		int f = lookup_label(r, q, end - q);
+		int f = -1;
+		guint lid = label_id(q, end - q);
 
+		/* The second half of a wrapped label cell ("Event" / "Type",
+		 * "Parent" / "File Name"): the two together first. */
+		if (prev_len) {
+			char *joined = g_strdup_printf("%.*s %.*s", (int)prev_len, prev, (int)(end - q), q);
+
+			if ((f = lookup_label(r, joined, strlen(joined))) >= 0)
+				lid = label_id(joined, strlen(joined));
+			g_free(joined);
+		}
+		if (f < 0)
+			f = lookup_label(r, q, end - q);
 		if (f >= 0) {
 			/* A section's heading may be a label word ("Threat",
 			 * "【端末】"): the block ends, if at all, when a value
 			 * comes (set_field). */
+			note_words(rd, q, end);
 			rd->pending = f;
 			rd->pending_indent = indent;
-			rd->pending_label = label_id(q, end - q);
+			rd->pending_label = lid;
 			/* A label cell beside an empty value cell (two cell ends
 			 * trimmed) is an empty value, as "Label:" is; a label
 			 * cell alone in its row (one) waits for the next row. */
@@ -671,6 +718,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	rd->field = -1;
+	note_words(rd, q, end);
 	prose(rd);
 	try_captures(rd, q, end - q);
 }
