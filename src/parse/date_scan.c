@@ -197,6 +197,18 @@ read_word(scan_t *sc, const char **p)
 		}
 }
 
+/* After Q's separator and one or two digits, the same kind of separator:
+ * "11/25", "5-1" in a date, not "16.5".  Reads no further than the
+ * string's end. */
+static gboolean
+date_sep_follows(const char *q)
+{
+	for (int k = 2; k <= 3 && q[k - 1] != '\0'; k++)
+		if (q[k] == '/' || q[k] == '-' || q[k] == '.')
+			return TRUE;
+	return FALSE;
+}
+
 /* A number at P followed by a Japanese unit, or a plain number. */
 static gboolean
 read_number(scan_t *sc, const char **p)
@@ -220,8 +232,7 @@ read_number(scan_t *sc, const char **p)
 		sc->s = v, *p += strlen("秒");
 	} else if (*q == ':' && len <= 2 && !sc->have_time) {
 		return read_clock(sc, p, v);
-	} else if ((*q == '-' || *q == '/' || *q == '.') && g_ascii_isdigit(q[1]) && (len == 4 || q[2] == '/' ||
-	    q[3] == '/' || q[2] == '-' || q[3] == '-' || q[2] == '.' || q[3] == '.')) {
+	} else if ((*q == '-' || *q == '/' || *q == '.') && g_ascii_isdigit(q[1]) && (len == 4 || date_sep_follows(q))) {
 		if (sc->have_date)
 			sc->range = TRUE;   /* a second date: "2026-11-16 - 2026-11-22" */
 		return sc->have_date || read_numeric_date(sc, p, v, len);

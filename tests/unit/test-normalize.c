@@ -210,6 +210,10 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("", &t));
 	assert_false(kenchi_norm_date("Nov 31, 2026", &t));
 	assert_false(kenchi_norm_date("13:00 PM", &t));
+	/* Cut after a separator and a digit: nothing read past the end
+	 * (the fuzz smoke's heap-buffer-overflow, fixtures/fuzz-regressions/
+	 * mime-date-scan-overread). */
+	assert_false(kenchi_norm_date("2026-1", &t));
 	/* A period is no date, and no other reader may guess one from it. */
 	assert_false(kenchi_norm_date("Nov 16 - Nov 22, 2026", &t));
 	assert_false(kenchi_norm_date("2026-11-16 - 2026-11-22", &t));
