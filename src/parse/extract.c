@@ -55,10 +55,12 @@ any_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
 	return FALSE;
 }
 
-/* The subject's hostname group, when a subject pattern matches. */
+/* The subject's hostname group, when a subject pattern matches.  With
+ * OWN, SUBJECT is freed. */
 static char *
-subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject)
+subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject, gboolean own)
 {
+	char *host = NULL;
 	guint i;
 
 	if (subject == NULL)
@@ -70,10 +72,14 @@ subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subje
 		size_t n;
 
 		if (g > 0 && kenchi_re_exec(re, m, subject, strlen(subject)) == KENCHI_RE_MATCH &&
-		    kenchi_re_group(m, g, subject, &s, &n) && n > 0)
-			return g_strndup(s, n);
+		    kenchi_re_group(m, g, subject, &s, &n) && n > 0) {
+			host = g_strndup(s, n);
+			break;
+		}
 	}
-	return NULL;
+	if (own)
+		g_free((char *)subject);
+	return host;
 }
 
 typedef struct {
@@ -121,7 +127,17 @@ typedef struct {
 	char prev_words[48];
 	size_t prev_len;
 	gboolean retried;   /* read_line is reading the text after a layout cell */
+	int bridged;        /* the glued field a blank line interrupted, or -1 */
+	char *block_host;   /* the computer in the last forwarded header's Subject */
+	gboolean blank_before;   /* the line before was blank */
 } reader_t;
+
+/* Fields whose wrapped lines join with no space: paths, links, hashes. */
+static gboolean
+is_glued(int f)
+{
+	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
+}
 
 /* A label's identity: its bytes, ASCII case and spaces aside. */
 static guint
@@ -167,6 +183,8 @@ flush(reader_t *rd)
 		kenchi_event_free(rd->cur);
 		rd->cur = kenchi_event_new();
 	} else if (kenchi_event_is_complete(rd->cur)) {
+		if (rd->block_host && rd->cur->v[EV_HOSTNAME] == NULL)
+			kenchi_event_set(rd->cur, EV_HOSTNAME, rd->block_host);
 		rd->out->rejected_values += rd->cur->rejected;
 		g_ptr_array_add(rd->out->events, rd->cur);
 		rd->cur = kenchi_event_new();
@@ -254,8 +272,7 @@ continue_field(reader_t *rd, const char *v, size_t n)
 {
 	int f = rd->field;
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
-	gboolean glue = f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 ||
-	    f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
+	gboolean glue = is_glued(f);
 
 	if (!glue || (rd->value_trail && f == EV_FILE_PATH))   /* hashes and links hold no space */
 		g_string_append_c(rd->raw, ' ');
@@ -554,7 +571,20 @@ read_line(reader_t *rd, const char *line, size_t n)
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	rd->line_trail = end < line + n && *end == ' ';
+	if (q < end) {
+		/* After the blank line of a bridged value: its indented rest,
+		 * with no space inside unless it is a path. */
+		if (rd->bridged >= 0 && indent > rd->indent && (rd->bridged == EV_FILE_PATH || !memchr(q, ' ', end - q)))
+			rd->field = rd->bridged;
+		rd->bridged = -1;
+		rd->blank_before = FALSE;
+	}
 	if (q == end) {
+		/* A wrapped path, link or hash may go on after one blank line:
+		 * Outlook's HTML puts each line of a text in a <p>, and the
+		 * paragraphs' breaks leave a blank line between them. */
+		rd->bridged = rd->field >= 0 && is_glued(rd->field) && !rd->blank_before ? rd->field : -1;
+		rd->blank_before = TRUE;
 		rd->field = -1;
 		/* "Parent File Name:" left empty, then a blank line: the text
 		 * after it is not its value (a footer had become one).  A
@@ -641,9 +671,16 @@ read_line(reader_t *rd, const char *line, size_t n)
 			}
 			if (f == -2) {
 				/* A forwarded message's own header: whatever the block
-				 * gathered so far was not an event. */
+				 * gathered so far was not an event.  Its Subject names
+				 * the computer of the events after it. */
+				char *host;
+
 				if (!kenchi_event_is_complete(rd->cur))
 					flush(rd);
+				if (vn && (host = subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE)) != NULL) {
+					g_free(rd->block_host);
+					rd->block_host = host;
+				}
 				rd->field = rd->pending = -1;
 				return;
 			}
@@ -727,7 +764,7 @@ static void
 read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
 	    kenchi_extract_t *out)
 {
-	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1 };
+	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1 };
 	const char *p = text, *end = text + len;
 
 	rd.cur = kenchi_event_new();
@@ -743,6 +780,7 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
 	g_string_free(rd.date_raw, TRUE);
+	g_free(rd.block_host);
 	g_free(rd.columns);
 }
 
@@ -827,11 +865,25 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		return;
 	}
 	out->kind = KENCHI_KIND_ALERT;
-	/* The subject names the computer: fill it where a block lacks it. */
+	/* The subject names the computer: fill it where a block lacks it.
+	 * When the subjects of the mail and of its attached messages name
+	 * different computers, no one of them is every event's. */
 	{
-		char *host = subject_hostname(r, m, mail->subject);
-		for (j = 0; host == NULL && j < mail->alt_subject->len; j++)
-			host = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j));
+		char *host = subject_hostname(r, m, mail->subject, FALSE);
+		for (j = 0; j < mail->alt_subject->len; j++) {
+			char *h = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j), FALSE);
+
+			if (h && host && strcmp(h, host) != 0) {
+				g_free(h);
+				g_free(host);
+				host = NULL;
+				break;
+			}
+			if (h && host == NULL)
+				host = h;
+			else
+				g_free(h);
+		}
 		for (j = 0; host && j < out->events->len; j++) {
 			kenchi_event_t *ev = g_ptr_array_index(out->events, j);
 			if (ev->v[EV_HOSTNAME] == NULL)

@@ -134,6 +134,11 @@ kenchi_html_to_text(const char *html, gsize len)
 					space = TRUE;
 				} else if (in_cell) {
 					held_break = cell_text;
+				} else if (name[0] == 'd' && out->len > 0 && out->str[out->len - 1] == '\n') {
+					/* A <div> has no margin: "</div><div>" is one line
+					 * break, not a blank line (Gmail writes each line of
+					 * a forwarded text in a div of its own). */
+					space = FALSE;
 				} else {
 					append_break(out, "\n");
 					space = FALSE;

@@ -306,8 +306,19 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	if (s)
 		g_ptr_array_add(m->alt_from, s);
 	s = header_text(GMIME_OBJECT(inner), "Subject", &m->lossy);
-	if (s)
+	if (s) {
+		/* The attached message's Subject, as an inline forward shows it:
+		 * the extractor takes a forwarded header's Subject for the
+		 * computer of the events after it (each attached alert its
+		 * own), and a header ends a block that was no event yet. */
+		char *one = g_strdelimit(g_strdup(s), "\r\n", ' ');
+		char *line = g_strdup_printf("\nSubject: %s\n\n", one);
+
+		append_text(m, line, FALSE);
+		g_free(line);
+		g_free(one);
 		g_ptr_array_add(m->alt_subject, s);
+	}
 	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
 }
 
