@@ -844,6 +844,8 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	}
 	out->rule = r;
 	read_events(r, m, mail->text->str, mail->text->len, out);
+	if (out->events->len == 0 && mail->alt_text && mail->alt_text->len)
+		read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
 	if (out->events->len == 0) {
 		/* Recognised by sender: an alert we failed to read is an error a
 		 * person must see.  Recognised only by look-alike subject or

@@ -44,6 +44,8 @@ kenchi_mail_free(kenchi_mail_t *m)
 	g_free(m->auth_results);
 	if (m->text)
 		g_string_free(m->text, TRUE);
+	if (m->alt_text)
+		g_string_free(m->alt_text, TRUE);
 	g_free(m);
 }
 
@@ -322,15 +324,41 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
 }
 
+/* Is S..C (a line's text before its colon) a forwarded message's header
+ * word?  A forward's "From:", "Date:", "Subject:", "To:" are no fields of
+ * the alert: a Gmail text/plain that flattened the alert's table kept
+ * only them, and hid the HTML that has the table. */
+static gboolean
+forward_header(const char *s, const char *c)
+{
+	static const char *const words[] = { "From", "To", "Cc", "Date", "Sent", "Subject", "Reply-To",
+		"\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", "\xe9\x80\x81\xe4\xbf\xa1\xe6\x97\xa5\xe6\x99\x82",
+		"\xe5\xae\x9b\xe5\x85\x88", "\xe4\xbb\xb6\xe5\x90\x8d", NULL };   /* 差出人 送信日時 宛先 件名 */
+	gsize n;
+
+	while (s < c && (*s == ' ' || *s == '>' || *s == '*'))
+		s++;
+	n = (gsize)(c - s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '*'))
+		n--;
+	for (int k = 0; words[k]; k++)
+		if (strlen(words[k]) == n && g_ascii_strncasecmp(s, words[k], n) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 /* How many of the LEN bytes at S are lines with a colon or a tab in them,
- * as "Label: value" lines are (at most 3: enough to tell). */
+ * as "Label: value" lines are, up to FIELD_LINES_REAL (enough to tell):
+ * fewer than 3 is a placeholder, fewer than FIELD_LINES_REAL thin (an
+ * alert has fifteen or more). */
+#define FIELD_LINES_REAL 8
 static int
 field_lines(const char *s, gsize len)
 {
 	const char *end = s + len;
 	int n = 0;
 
-	while (s < end && n < 3) {
+	while (s < end && n < FIELD_LINES_REAL) {
 		const char *nl = memchr(s, '\n', (gsize)(end - s));
 		const char *e = nl ? nl : end, *c;
 		gboolean colon = FALSE;
@@ -344,7 +372,7 @@ field_lines(const char *s, gsize len)
 			while (v < e && (*v == ' ' || *v == '\t'))
 				v++;
 			colon = !(e - c >= 3 && c[1] == '/' && c[2] == '/') &&
-			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0);
+			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0) && !forward_header(s, c);
 		}
 		if (colon || memchr(s, '\t', (gsize)(e - s)) ||
 		    g_strstr_len(s, e - s, "\xef\xbc\x9a"))   /* full-width colon */
@@ -447,8 +475,22 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				/* A text/plain that is only a placeholder ("This message
 				 * is in HTML format") or empty: read the richest
 				 * alternative too.  A real one has field lines. */
-				if (rich && rich != pick && field_lines(m->text->str + before, m->text->len - before) < 3)
+				int lines = rich && rich != pick ? field_lines(m->text->str + before, m->text->len - before) : 0;
+
+				if (rich && rich != pick && lines < 3) {
 					walk(m, rich, depth + 1);
+				} else if (rich && rich != pick && lines < FIELD_LINES_REAL) {
+					/* Thin, but not a placeholder: a client may have
+					 * flattened the alert's table ("Event Type Threat
+					 * Detected", no colon).  The richer part is kept
+					 * aside, read only if this text has no event. */
+					GString *keep = m->text;
+
+					m->text = m->alt_text ? m->alt_text : g_string_new(NULL);
+					walk(m, rich, depth + 1);
+					m->alt_text = m->text;
+					m->text = keep;
+				}
 			}
 			return;
 		}

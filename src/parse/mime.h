@@ -31,6 +31,8 @@ typedef struct {
 	gboolean has_loop;      /* carries kenchi's own loop header */
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
+	GString *alt_text;      /* the richer alternatives of a thin text/plain, read when
+	                         * the text has no event (kenchi_extract_mail); or NULL */
 	gboolean text_truncated;/* more text than the extraction cap */
 	gboolean lossy;         /* a charset could not be decoded exactly */
 	int depth_exceeded;     /* MIME nesting deeper than kenchi walks */
