@@ -17,8 +17,9 @@
  *     American ones of RFC 2822, a few more), or 日本時間; the first wins, so
  *     a comment "(JST)" after "+0900" changes nothing.
  * Weekdays, "at" and words it does not know are skipped; a date needs a
- * year, a month and a day, and two of them ("Nov 16 - Nov 22, 2026") are a
- * period, refused outright.  Without a zone the time is UTC, or JST when
+ * year, a month and a day; two of them joined by a range mark ("Nov 16 -
+ * Nov 22, 2026") are a period, refused outright, and without one the
+ * second is the same instant written again, not read.  Without a zone the time is UTC, or JST when
  * the date is written in Japanese.  GLib does the calendar. */
 #include <string.h>
 #include "parse/normalize.h"
@@ -30,7 +31,11 @@ typedef struct {
 	int offset;          /* seconds east of UTC, when have_zone */
 	int loose[3];        /* numbers not yet placed (with a month name) */
 	int nloose;
-	gboolean range;      /* two dates or two months: a period, not a date */
+	/* A second date or month after a range mark ("-", "~", "〜", "to",
+	 * "から") makes a period, which is no date; without one it is the
+	 * same instant written again ("16:12:31 (JST) / 07:12:31 (UTC)"),
+	 * and the reading stops at it. */
+	gboolean second, mark;
 } scan_t;
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -165,6 +170,10 @@ read_word(scan_t *sc, const char **p)
 	if (*q == '.')   /* "p.m." */
 		q++;
 	*p = q;
+	if ((strcmp(w, "to") == 0 || strcmp(w, "until") == 0) && (sc->mo || sc->have_date)) {
+		sc->mark = TRUE;
+		return;
+	}
 	if (strcmp(w, "am") == 0 || strcmp(w, "pm") == 0) {
 		sc->ampm = w[0] == 'a' ? 1 : 2;
 		return;
@@ -172,10 +181,10 @@ read_word(scan_t *sc, const char **p)
 	if (n >= 3)
 		for (int m = 0; m < 12; m++)
 			if (strncmp(w, month_names[m], 3) == 0) {
-				/* A second month is a range ("Nov 16 - Nov 22"): no
-				 * one date. */
+				/* A second month: a period ("Nov 16 - Nov 22"), or
+				 * the same instant again in brackets (see second). */
 				if (sc->mo != 0 || sc->have_date)
-					sc->range = TRUE;
+					sc->second = TRUE;
 				else
 					sc->mo = m + 1;
 				return;
@@ -234,7 +243,7 @@ read_number(scan_t *sc, const char **p)
 		return read_clock(sc, p, v);
 	} else if ((*q == '-' || *q == '/' || *q == '.') && g_ascii_isdigit(q[1]) && (len == 4 || date_sep_follows(q))) {
 		if (sc->have_date)
-			sc->range = TRUE;   /* a second date: "2026-11-16 - 2026-11-22" */
+			sc->second = TRUE;   /* "2026-11-16 - 2026-11-22", or the same instant in UTC */
 		return sc->have_date || read_numeric_date(sc, p, v, len);
 	} else if (sc->nloose < 3) {
 		sc->loose[sc->nloose++] = len == 4 ? -v : v;   /* a year is marked by its sign */
@@ -299,7 +308,7 @@ kenchi_date_scan(const char *s, gint64 *out)
 	GTimeZone *tz;
 	GDateTime *dt;
 
-	while (*p) {
+	while (*p && !sc.second) {
 		if (g_ascii_isdigit(*p)) {
 			if (!read_number(&sc, &p))
 				return 0;
@@ -323,13 +332,17 @@ kenchi_date_scan(const char *s, gint64 *out)
 		} else if (starts(p, "令和") || starts(p, "平成")) {
 			if (!read_era(&sc, &p))
 				return 0;
+		} else if (((*p == '-' && p > s && p[-1] == ' ' && p[1] == ' ') || *p == '~' || starts(p, "\xe3\x80\x9c") ||
+		    starts(p, "\xe2\x80\x93") || starts(p, "\xe3\x81\x8b\xe3\x82\x89")) && (sc.mo || sc.have_date)) {
+			sc.mark = TRUE;   /* " - ", "~", "〜", "–", "から" */
+			p += (unsigned char)*p < 0x80 ? 1 : starts(p, "\xe3\x81\x8b\xe3\x82\x89") ? 6 : 3;
 		} else {
 			p++;   /* punctuation, spaces, other text */
 		}
 	}
-	place_loose(&sc);
-	if (sc.range)
+	if (sc.second && sc.mark)
 		return -1;
+	place_loose(&sc);
 	if (!sc.have_date || sc.mo < 1 || sc.mo > 12 || sc.d < 1 || sc.d > 31)
 		return 0;
 	if (sc.ampm) {

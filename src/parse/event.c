@@ -109,8 +109,14 @@ static gboolean
 ip_like(const char *t)
 {
 	gsize n = strlen(t);
+	int colons = 0;
 
-	return n >= 2 && n <= 49 && strspn(t, "0123456789abcdefABCDEF:.%/") == n && strpbrk(t, ".:") != NULL;
+	if (!(n >= 2 && n <= 49 && strspn(t, "0123456789abcdefABCDEF:.%/") == n && strpbrk(t, ".:") != NULL))
+		return FALSE;
+	/* A MAC address (00:50:56:ab:cd:ef) is no IP address. */
+	for (const char *c = t; *c; c++)
+		colons += *c == ':';
+	return !(colons == 5 && n == 17 && !strchr(t, '.'));
 }
 
 /* An internal-address cell or line may list several ("192.168.10.47,
@@ -122,8 +128,26 @@ norm_addresses(const char *value)
 {
 	char *t = kenchi_norm_text(value), **parts;
 	GString *out;
-	int kept = 0;
+	int kept = 0, macs = 0;
 
+	/* "192.168.10.47 (Ethernet), 10.8.0.12 (VPN)": the words in
+	 * brackets name the interfaces, not addresses. */
+	if (t && strchr(t, '(')) {
+		GString *bare = g_string_new(NULL);
+		int depth = 0;
+
+		for (const char *c = t; *c; c++) {
+			if (*c == '(')
+				depth++;
+			else if (*c == ')' && depth > 0)
+				depth--;
+			else if (depth == 0)
+				g_string_append_c(bare, *c);
+		}
+		g_free(t);
+		t = kenchi_norm_text(bare->str);
+		g_string_free(bare, TRUE);
+	}
 	if (t == NULL || strpbrk(t, " ,;") == NULL)
 		return t;
 	parts = g_strsplit_set(t, " ,;", -1);
@@ -131,6 +155,10 @@ norm_addresses(const char *value)
 	for (char **p = parts; *p; p++) {
 		if (**p == '\0')
 			continue;
+		if (kept > 0 && !ip_like(*p) && strspn(*p, "0123456789abcdefABCDEF:-") == strlen(*p) && strlen(*p) == 17) {
+			macs++;
+			continue;   /* the interface's MAC after its address */
+		}
 		if (!ip_like(*p)) {
 			kept = 0;
 			break;
@@ -138,7 +166,7 @@ norm_addresses(const char *value)
 		g_string_append_printf(out, "%s%s", kept++ ? ", " : "", *p);
 	}
 	g_strfreev(parts);
-	if (kept < 2) {
+	if (kept < 2 && !(kept == 1 && macs > 0)) {
 		g_string_free(out, TRUE);
 		return t;
 	}
@@ -180,14 +208,22 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_EVENT_TYPE_ID:
 		n = norm_int64_text(value);
 		break;
-	case EV_TRAJECTORY:
-		/* A link: the words of a button ("File Trajectory") are not one. */
-		n = kenchi_norm_text(value);
-		if (n && g_ascii_strncasecmp(n, "http://", 7) != 0 && g_ascii_strncasecmp(n, "https://", 8) != 0) {
-			g_free(n);
-			n = NULL;
+	case EV_TRAJECTORY: {
+		/* A link: the words of a button ("File Trajectory") are not one.
+		 * Outlook's text writes a link as "View in Console <https://...>". */
+		char *t2 = kenchi_norm_text(value), *u = NULL;
+
+		for (char *c = t2; c && *c && !u; c++)
+			if ((c == t2 || c[-1] == ' ' || c[-1] == '<') &&
+			    (g_ascii_strncasecmp(c, "http://", 7) == 0 || g_ascii_strncasecmp(c, "https://", 8) == 0))
+				u = c;
+		if (u) {
+			gsize k = strcspn(u, " >");
+			n = g_strndup(u, k);
 		}
+		g_free(t2);
 		break;
+	}
 	case EV_EVENT_TYPE: {
 		char *t2 = kenchi_norm_text(value);
 

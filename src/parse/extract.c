@@ -115,12 +115,12 @@ typedef struct {
 	 * the alert in two and lost its second half. */
 	guint label[EV_NFIELDS];
 	guint pending_label;
-	gboolean pending_colon;   /* the pending label had its colon */
 	GString *date_raw;        /* the date's text as read */
 	/* The line being read ended in a space, and so did the last line of
 	 * the field's value: a path wrapped at a space ("...\\Remote Support "
 	 * then "Tools\\...") keeps it, though wrapped paths are glued. */
 	gboolean line_trail, value_trail;
+	size_t line_cols;   /* the length of the line being read */
 	/* The line before, when it was a few words alone (no colon, no
 	 * tab): the first half of a label cell that wrapped with <br>
 	 * ("Parent" / "File Name<TAB>explorer.exe"). */
@@ -128,9 +128,67 @@ typedef struct {
 	size_t prev_len;
 	gboolean retried;   /* read_line is reading the text after a layout cell */
 	int bridged;        /* the glued field a blank line interrupted, or -1 */
+	size_t value_cols;  /* the length of the last line of the field's value */
+	gboolean pending_blank;   /* a blank line came after the pending label */
 	char *block_host;   /* the computer in the last forwarded header's Subject */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
+
+/* Q..END can be the rest of a value wrapped before a blank line: ASCII
+ * (a sentence in Japanese is a note, not a path's end), no "Label: ", and
+ * no space unless PATH. */
+static gboolean
+wrapped_rest(const char *q, const char *end, gboolean path)
+{
+	for (const char *c = q; c < end; c++) {
+		if ((unsigned char)*c >= 0x80 || (*c == ' ' && !path))
+			return FALSE;
+		if (*c == ':' && c + 1 < end && c[1] == ' ')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Is Q..END words that cannot be field F's value, a caption of its label:
+ * no path separator under a path's label, no hex digits under a hash's,
+ * no "http" under a link's? */
+static gboolean
+caption_for(int f, const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q);
+	size_t hex = 0;
+
+	if (memchr(q, '\t', n))
+		return FALSE;
+	switch (f) {
+	case EV_FILE_PATH:
+		return !memchr(q, '\\', n) && !memchr(q, '/', n) && !memchr(q, ':', n) && memchr(q, ' ', n);
+	case EV_SHA256:
+	case EV_PARENT_SHA256:
+		for (size_t i = 0; i < n; i++)
+			hex += g_ascii_isxdigit(q[i]) != 0;
+		return hex < 16;
+	case EV_TRAJECTORY:
+		return !g_strstr_len(q, (gssize)n, "http");
+	default:
+		return FALSE;
+	}
+}
+
+/* Is Q..END a sentence: four words or more, ending in ".", ":" or "。"? */
+static gboolean
+is_sentence(const char *q, const char *end)
+{
+	int words = 1;
+
+	if (end - q >= 3 && memcmp(end - 3, "\xe3\x80\x82", 3) == 0)
+		return TRUE;
+	if (end == q || (end[-1] != '.' && end[-1] != ':'))
+		return FALSE;
+	for (const char *c = q; c < end; c++)
+		words += *c == ' ' && c + 1 < end && c[1] != ' ';
+	return words >= 4;
+}
 
 /* Fields whose wrapped lines join with no space: paths, links, hashes. */
 static gboolean
@@ -166,6 +224,9 @@ prose(reader_t *rd)
 {
 	if (!kenchi_event_is_complete(rd->cur))
 		memcpy(rd->stale, rd->has, sizeof rd->stale);
+	/* A heading, a rule or a note between a block's last section and
+	 * the next event: the fields before it stay in this event. */
+	memset(rd->fresh, 0, sizeof rd->fresh);
 }
 
 static void
@@ -255,6 +316,7 @@ set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;
+	rd->value_cols = rd->line_cols;
 	if (f == EV_DATE)
 		g_string_assign(rd->date_raw, rd->raw->str);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
@@ -278,6 +340,7 @@ continue_field(reader_t *rd, const char *v, size_t n)
 		g_string_append_c(rd->raw, ' ');
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;
+	rd->value_cols = rd->line_cols;
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 }
 
@@ -330,12 +393,25 @@ lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
 		while (o > s && *o != '(' && !(o - s >= 3 && memcmp(o - 2, "\xef\xbc\x88", 3) == 0))
 			o--;
 		if (o > s) {
-			const char *in = *o == '(' ? o + 1 : o + 1;
+			const char *in = o + 1;
 			const char *out_end = *o == '(' ? o : o - 2;
-			int outer = lookup_label(r, s, (size_t)(out_end - s));
-			int inner = in < s + n - close ? lookup_label(r, in, (size_t)(s + n - close - in)) : -1;
+			size_t on = (size_t)(out_end - s), inn = in < s + n - close ? (size_t)(s + n - close - in) : 0;
+			int outer = lookup_label(r, s, on);
+			int inner = inn ? lookup_label(r, in, inn) : -1;
+			/* The note may make the label another field's ("IP Address
+			 * (External)" is External IP Address): the two put together
+			 * first, either way round. */
+			char *a = g_strdup_printf("%.*s %.*s", (int)inn, in, (int)on, s);
+			char *b = g_strdup_printf("%.*s%.*s", (int)inn, in, (int)on, s);
+			int both = lookup_label(r, a, strlen(a));
 
-			if (outer >= 0 && (inner < 0 || inner == outer))
+			if (both < 0)
+				both = lookup_label(r, b, strlen(b));
+			g_free(a);
+			g_free(b);
+			if (inn && both >= 0)
+				f = both;
+			else if (outer >= 0 && (inner < 0 || inner == outer))
 				f = outer;
 		}
 	}
@@ -571,10 +647,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	rd->line_trail = end < line + n && *end == ' ';
+	rd->line_cols = (size_t)(end - line);
 	if (q < end) {
 		/* After the blank line of a bridged value: its indented rest,
 		 * with no space inside unless it is a path. */
-		if (rd->bridged >= 0 && indent > rd->indent && (rd->bridged == EV_FILE_PATH || !memchr(q, ' ', end - q)))
+		if (rd->bridged >= 0 && indent > rd->indent && wrapped_rest(q, end, rd->bridged == EV_FILE_PATH))
 			rd->field = rd->bridged;
 		rd->bridged = -1;
 		rd->blank_before = FALSE;
@@ -583,15 +660,16 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* A wrapped path, link or hash may go on after one blank line:
 		 * Outlook's HTML puts each line of a text in a <p>, and the
 		 * paragraphs' breaks leave a blank line between them. */
-		rd->bridged = rd->field >= 0 && is_glued(rd->field) && !rd->blank_before ? rd->field : -1;
+		rd->bridged = rd->field >= 0 && is_glued(rd->field) && !rd->blank_before && rd->value_cols >= 60 ?
+		    rd->field : -1;
 		rd->blank_before = TRUE;
 		rd->field = -1;
 		/* "Parent File Name:" left empty, then a blank line: the text
 		 * after it is not its value (a footer had become one).  A
 		 * label alone, with no colon, keeps waiting: a table turned
 		 * into text puts a blank line between label and value. */
-		if (rd->pending >= 0 && rd->pending_colon)
-			rd->pending = -1;
+		if (rd->pending >= 0)
+			rd->pending_blank = TRUE;
 		for (int k = 0; k < EV_NFIELDS; k++)
 			if (rd->has[k]) {
 				rd->blank_in_block = TRUE;
@@ -615,7 +693,20 @@ read_line(reader_t *rd, const char *line, size_t n)
 			te--;
 		if (read_table_line(rd, ts, te))
 			return;
-	} else if (memchr(q, '\t', end - q) && read_table_line(rd, q, end)) {
+	} else if (memchr(q, '\t', end - q)) {
+		/* A header row may begin with an empty cell too (an icon's
+		 * column): keep it, as the rows will. */
+		const char *ts = q;
+
+		while (ts > line && ts[-1] == '\t')
+			ts--;
+		if (read_table_line(rd, ts == q ? q : ts, end))
+			return;
+	}
+	/* "-- ", a signature's start: what follows (a gateway's scan
+	 * lines, a footer) is no part of the event above. */
+	if (end - q == 2 && q[0] == '-' && q[1] == '-' && rd->line_trail) {
+		flush(rd);
 		return;
 	}
 	if (r->separator) {
@@ -630,8 +721,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 		if (res == KENCHI_RE_ERROR)
 			rd->out->regex_errors++;
 		if (res == KENCHI_RE_MATCH) {
-			const char *ls, *vs, *tab, *ns;
+			const char *ls, *vs, *tab = NULL, *ns;
 			size_t ln, vn, nn;
+			g_autofree char *date_cells = NULL;
 			int f;
 
 			/* A rule's label group may be optional: no label, no field. */
@@ -647,15 +739,26 @@ read_line(reader_t *rd, const char *line, size_t n)
 			else if ((tab = memchr(vs, '\t', vn)) != NULL)
 				vn = (size_t)(tab - vs);
 			f = ln ? lookup_label(r, ls, ln) : -1;
+			/* Except a date's time in the next cell ("Date | 2026-11-25 |
+			 * 07:12:31 UTC"): one value, the tab a space. */
+			if (f == EV_DATE && tab && vs + vn + 3 < end && g_ascii_isdigit(tab[1]) &&
+			    (tab[2] == ':' || (g_ascii_isdigit(tab[2]) && tab[3] == ':'))) {
+				const char *t2 = memchr(tab + 1, '\t', (size_t)(end - tab - 1));
+
+				date_cells = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)((t2 ? t2 : end) - tab - 1), tab + 1);
+				vs = date_cells;
+				vn = strlen(date_cells);
+			}
 			if (f >= 0) {
 				if (vn == 0) {
 					/* "Label:" with nothing after it: its value may be
 					 * on the next line (set_field decides then whether
-					 * the block ends), not past a blank line. */
+					 * the block ends), or past a blank line unless that
+					 * is a sentence (is_sentence). */
 					rd->pending = f;
+					rd->pending_blank = FALSE;
 					rd->pending_indent = indent;
 					rd->pending_label = label_id(ls, ln);
-					rd->pending_colon = TRUE;
 					rd->field = -1;
 				} else if (f == EV_DATE && label_note(ls, ln, &ns, &nn)) {
 					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
@@ -670,13 +773,14 @@ read_line(reader_t *rd, const char *line, size_t n)
 				return;
 			}
 			if (f == -2) {
-				/* A forwarded message's own header: whatever the block
-				 * gathered so far was not an event.  Its Subject names
+				/* A forwarded message's own header.  Its Subject names
 				 * the computer of the events after it. */
 				char *host;
 
-				if (!kenchi_event_is_complete(rd->cur))
-					flush(rd);
+				/* The header ends the block before it too: an alert
+				 * above it is done (its fields and the next one's may
+				 * be in two languages, and nothing would come again). */
+				flush(rd);
 				if (vn && (host = subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE)) != NULL) {
 					g_free(rd->block_host);
 					rd->block_host = host;
@@ -732,17 +836,22 @@ read_line(reader_t *rd, const char *line, size_t n)
 			 * comes (set_field). */
 			note_words(rd, q, end);
 			rd->pending = f;
+			rd->pending_blank = FALSE;
 			rd->pending_indent = indent;
 			rd->pending_label = lid;
-			/* A label cell beside an empty value cell (two cell ends
-			 * trimmed) is an empty value, as "Label:" is; a label
-			 * cell alone in its row (one) waits for the next row. */
-			rd->pending_colon = line + n - end >= 2 && end[0] == '\t' && end[1] == '\t';
 			rd->field = -1;
 			return;
 		}
 	}
-	if (rd->pending >= 0) {
+	if (rd->pending >= 0 && rd->pending_blank && is_sentence(q, end)) {
+		/* "Parent File Name:" left empty, a blank line, then the
+		 * footer's "View these events in the console.": no value. */
+		rd->pending = -1;
+	} else if (rd->pending >= 0 && caption_for(rd->pending, q, end)) {
+		/* A caption under a label in its cell ("SHA-256" / "click to
+		 * copy"): the value is still to come. */
+		return;
+	} else if (rd->pending >= 0) {
 		int f = rd->pending;
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
@@ -867,24 +976,26 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		return;
 	}
 	out->kind = KENCHI_KIND_ALERT;
-	/* The subject names the computer: fill it where a block lacks it.
-	 * When the subjects of the mail and of its attached messages name
-	 * different computers, no one of them is every event's. */
+	/* The subject names the computer: fill it where a block lacks it. */
 	{
 		char *host = subject_hostname(r, m, mail->subject, FALSE);
-		for (j = 0; j < mail->alt_subject->len; j++) {
+		for (j = 0; host == NULL && j < mail->alt_subject->len; j++) {
 			char *h = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j), FALSE);
 
-			if (h && host && strcmp(h, host) != 0) {
-				g_free(h);
-				g_free(host);
-				host = NULL;
-				break;
+			/* Attached messages' subjects each named their own
+			 * events (their header lines, read_line); one fills the
+			 * rest only when they all agree. */
+			for (guint k = j + 1; h && k < mail->alt_subject->len; k++) {
+				char *o = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, k), FALSE);
+
+				if (o && strcmp(o, h) != 0) {
+					g_free(h);
+					h = NULL;
+				}
+				g_free(o);
 			}
-			if (h && host == NULL)
-				host = h;
-			else
-				g_free(h);
+			host = h;
+			break;
 		}
 		for (j = 0; host && j < out->events->len; j++) {
 			kenchi_event_t *ev = g_ptr_array_index(out->events, j);

@@ -415,7 +415,7 @@ kenchi_norm_sha256(const char *s)
 	}
 	if (found) {
 		p = g_ascii_strdown(found, -1);
-	} else if (groups_ok && hex == ntok && hex > 1 && total == 64) {
+	} else if (groups_ok && hex == ntok && hex >= 4 && total == 64) {   /* 2 x 32 is two MD5s */
 		p = g_strjoinv("", tok);
 		t = g_ascii_strdown(p, -1);
 		g_free(p);
