@@ -214,6 +214,10 @@ test_dates(void **state)
 	 * (the fuzz smoke's heap-buffer-overflow, fixtures/fuzz-regressions/
 	 * mime-date-scan-overread). */
 	assert_false(kenchi_norm_date("2026-1", &t));
+	/* One instant in two zones is read once; a period needs a range mark. */
+	check_date("2026/11/25 16:12:31 (JST) / 2026/11/25 07:12:31 (UTC)", "2026-11-25T07:12:31+00:00");
+	check_date("Nov 25, 2026 4:12:31 PM JST (Nov 25, 2026 7:12:31 AM UTC)", "2026-11-25T07:12:31+00:00");
+	assert_false(kenchi_norm_date("2026-11-16 ~ 2026-11-22", &t));
 	/* A period is no date, and no other reader may guess one from it. */
 	assert_false(kenchi_norm_date("Nov 16 - Nov 22, 2026", &t));
 	assert_false(kenchi_norm_date("2026-11-16 - 2026-11-22", &t));
