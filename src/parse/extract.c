@@ -126,7 +126,7 @@ typedef struct {
 	 * ("Parent" / "File Name<TAB>explorer.exe"). */
 	char prev_words[48];
 	size_t prev_len;
-	gboolean retried;   /* read_line is reading the text after a layout cell */
+	int retried;        /* depth of read_line reading the text after a cell */
 	int bridged;        /* the glued field a blank line interrupted, or -1 */
 	size_t value_cols;  /* the length of the last line of the field's value */
 	gboolean pending_blank;   /* a blank line came after the pending label */
@@ -317,6 +317,13 @@ set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
+	/* The mirror of the rule above: a time read alone first ("Time:
+	 * 07:12:31 UTC", no date yet), then the date under another label. */
+	if (f == EV_DATE && rd->has[f] && rd->cur->v[f] == NULL && rd->label[f] != label && rd->label[f] != 0 &&
+	    strchr(rd->date_raw->str, ':') && !memchr(v, ':', n)) {
+		g_string_append_c(rd->raw, ' ');
+		g_string_append(rd->raw, rd->date_raw->str);
+	}
 	if (f == EV_DATE)
 		g_string_assign(rd->date_raw, rd->raw->str);
 	kenchi_event_set(rd->cur, f, rd->raw->str);
@@ -770,6 +777,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 				} else {
 					set_field(rd, f, vs, vn, indent, label_id(ls, ln));
 				}
+				/* A grid of "Label: value" cells, two or more a row:
+				 * the next cell is a line of its own (a few deep). */
+				if (tab && !date_cells && rd->retried < 8 && memchr(tab + 1, ':', (size_t)(end - tab - 1))) {
+					rd->retried++;
+					read_line(rd, tab + 1, (size_t)(end - tab - 1));
+					rd->retried--;
+				}
 				return;
 			}
 			if (f == -2) {
@@ -798,10 +812,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 				/* A layout cell before the alert's own ("Cisco Secure
 				 * Endpoint<TAB>Event Type: Threat Detected"): read
 				 * what follows it, once. */
-				if (t && t + 1 < end && !rd->retried) {
-					rd->retried = TRUE;
+				if (t && t + 1 < end && rd->retried < 8) {
+					rd->retried++;
 					read_line(rd, t + 1, (size_t)(end - t - 1));
-					rd->retried = FALSE;
+					rd->retried--;
 					return;
 				}
 				rd->out->unknown_labels++;
