@@ -36,6 +36,7 @@ typedef struct {
 	 * same instant written again ("16:12:31 (JST) / 07:12:31 (UTC)"),
 	 * and the reading stops at it. */
 	gboolean second, mark;
+	gboolean day_first;  /* the text says "DD/MM" (a label's note, "Date (DD/MM/YYYY)") */
 } scan_t;
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -136,7 +137,7 @@ read_numeric_date(scan_t *sc, const char **p, int a, int len)
 	c = digits(&q, 4, &nc);
 	if (len == 4 && nc <= 2)
 		sc->y = a, sc->mo = b, sc->d = c;
-	else if (len <= 2 && nc == 4 && a > 12)
+	else if (len <= 2 && nc == 4 && (a > 12 || sc->day_first))
 		sc->d = a, sc->mo = b, sc->y = c;
 	else if (len <= 2 && nc == 4)
 		sc->mo = a, sc->d = b, sc->y = c;
@@ -308,6 +309,9 @@ kenchi_date_scan(const char *s, gint64 *out)
 	GTimeZone *tz;
 	GDateTime *dt;
 
+	for (const char *c = s; *c && !sc.day_first; c++)
+		sc.day_first = g_ascii_strncasecmp(c, "dd", 2) == 0 && (c[2] == '/' || c[2] == '.' || c[2] == '-') &&
+		    g_ascii_strncasecmp(c + 3, "mm", 2) == 0;
 	while (*p && !sc.second) {
 		if (g_ascii_isdigit(*p)) {
 			if (!read_number(&sc, &p))

@@ -130,6 +130,7 @@ typedef struct {
 	int bridged;        /* the glued field a blank line interrupted, or -1 */
 	size_t value_cols;  /* the length of the last line of the field's value */
 	gboolean pending_blank;   /* a blank line came after the pending label */
+	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
 	char *block_host;   /* the computer in the last forwarded header's Subject */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
@@ -763,7 +764,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 					 * the block ends), or past a blank line unless that
 					 * is a sentence (is_sentence). */
 					rd->pending = f;
-					rd->pending_blank = FALSE;
+					rd->pending_blank = rd->pending_alone = FALSE;
 					rd->pending_indent = indent;
 					rd->pending_label = label_id(ls, ln);
 					rd->field = -1;
@@ -851,13 +852,14 @@ read_line(reader_t *rd, const char *line, size_t n)
 			note_words(rd, q, end);
 			rd->pending = f;
 			rd->pending_blank = FALSE;
+			rd->pending_alone = TRUE;
 			rd->pending_indent = indent;
 			rd->pending_label = lid;
 			rd->field = -1;
 			return;
 		}
 	}
-	if (rd->pending >= 0 && rd->pending_blank && is_sentence(q, end)) {
+	if (rd->pending >= 0 && (rd->pending_blank || rd->pending_alone) && is_sentence(q, end)) {
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
