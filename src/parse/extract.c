@@ -9,6 +9,7 @@
 #include <string.h>
 #include "parse/extract.h"
 #include "parse/event.h"
+#include "parse/line_shape.h"
 
 #define IDEOGRAPHIC_SPACE "\xe3\x80\x80"   /* U+3000 */
 
@@ -134,81 +135,6 @@ typedef struct {
 	char *block_host;   /* the computer in the last forwarded header's Subject */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
-
-/* Q..END can be the rest of a value wrapped before a blank line: ASCII
- * (a sentence in Japanese is a note, not a path's end), no "Label: ", and
- * no space unless PATH. */
-static gboolean
-wrapped_rest(const char *q, const char *end, gboolean path)
-{
-	for (const char *c = q; c < end; c++) {
-		if ((unsigned char)*c >= 0x80 || (*c == ' ' && !path))
-			return FALSE;
-		if (*c == ':' && c + 1 < end && c[1] == ' ')
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* Is Q..END words that cannot be field F's value, a caption of its label:
- * no path separator under a path's label, no hex digits under a hash's,
- * no "http" under a link's? */
-static gboolean
-caption_for(int f, const char *q, const char *end)
-{
-	size_t n = (size_t)(end - q);
-	size_t hex = 0;
-
-	if (memchr(q, '\t', n))
-		return FALSE;
-	switch (f) {
-	case EV_FILE_PATH:
-		return !memchr(q, '\\', n) && !memchr(q, '/', n) && !memchr(q, ':', n) && memchr(q, ' ', n);
-	case EV_SHA256:
-	case EV_PARENT_SHA256:
-		for (size_t i = 0; i < n; i++)
-			hex += g_ascii_isxdigit(q[i]) != 0;
-		return hex < 16;
-	case EV_TRAJECTORY:
-		return !g_strstr_len(q, (gssize)n, "http");
-	default:
-		return FALSE;
-	}
-}
-
-/* Is Q..END a sentence: four words or more, ending in ".", ":" or "。"? */
-static gboolean
-is_sentence(const char *q, const char *end)
-{
-	int words = 1;
-
-	if (end - q >= 3 && memcmp(end - 3, "\xe3\x80\x82", 3) == 0)
-		return TRUE;
-	if (end == q || (end[-1] != '.' && end[-1] != ':'))
-		return FALSE;
-	for (const char *c = q; c < end; c++)
-		words += *c == ' ' && c + 1 < end && c[1] != ' ';
-	return words >= 4;
-}
-
-/* Fields whose wrapped lines join with no space: paths, links, hashes. */
-static gboolean
-is_glued(int f)
-{
-	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
-}
-
-/* A label's identity: its bytes, ASCII case and spaces aside. */
-static guint
-label_id(const char *s, size_t n)
-{
-	guint h = 5381;
-
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			h = h * 33 + (guchar)g_ascii_tolower(s[i]);
-	return h | 1;   /* never 0, which is "unset" */
-}
 
 /* Does field F, held already, start the next event? */
 static gboolean
@@ -342,7 +268,7 @@ continue_field(reader_t *rd, const char *v, size_t n)
 {
 	int f = rd->field;
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
-	gboolean glue = is_glued(f);
+	gboolean glue = kenchi_field_is_glued(f);
 
 	if (!glue || (rd->value_trail && f == EV_FILE_PATH))   /* hashes and links hold no space */
 		g_string_append_c(rd->raw, ' ');
@@ -427,31 +353,6 @@ lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
 	return f;
 }
 
-/* The note in brackets that ends a label ("Date (UTC)", "検知日時（日本時
- * 間）"): *NS, *NN; FALSE when there is none. */
-static gboolean
-label_note(const char *s, size_t n, const char **ns, size_t *nn)
-{
-	const char *e, *o = NULL;
-
-	while (n > 0 && s[n - 1] == ' ')
-		n--;
-	if (n > 1 && s[n - 1] == ')')
-		e = s + n - 1;
-	else if (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0)
-		e = s + n - 3;
-	else
-		return FALSE;
-	for (o = e; o > s; o--)
-		if (o[-1] == '(' || (o - s >= 3 && memcmp(o - 3, "\xef\xbc\x88", 3) == 0))
-			break;
-	if (o == s)
-		return FALSE;
-	*ns = o;
-	*nn = (size_t)(e - o);
-	return *nn > 0;
-}
-
 static void
 try_captures(reader_t *rd, const char *line, size_t n)
 {
@@ -527,7 +428,7 @@ read_pair_row(reader_t *rd, char **cells, int n)
 		char *v = g_strstrip(cells[i + 1]);
 
 		if (f >= 0 && *v)
-			set_field(rd, f, v, strlen(v), 0, label_id(cells[i], strlen(cells[i])));
+			set_field(rd, f, v, strlen(v), 0, kenchi_label_id(cells[i], strlen(cells[i])));
 	}
 	rd->field = -1;
 	return TRUE;
@@ -659,7 +560,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	if (q < end) {
 		/* After the blank line of a bridged value: its indented rest,
 		 * with no space inside unless it is a path. */
-		if (rd->bridged >= 0 && indent > rd->indent && wrapped_rest(q, end, rd->bridged == EV_FILE_PATH))
+		if (rd->bridged >= 0 && indent > rd->indent && kenchi_line_wrapped_rest(q, end, rd->bridged == EV_FILE_PATH))
 			rd->field = rd->bridged;
 		rd->bridged = -1;
 		rd->blank_before = FALSE;
@@ -668,7 +569,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* A wrapped path, link or hash may go on after one blank line:
 		 * Outlook's HTML puts each line of a text in a <p>, and the
 		 * paragraphs' breaks leave a blank line between them. */
-		rd->bridged = rd->field >= 0 && is_glued(rd->field) && !rd->blank_before && rd->value_cols >= 60 ?
+		rd->bridged = rd->field >= 0 && kenchi_field_is_glued(rd->field) && !rd->blank_before && rd->value_cols >= 60 ?
 		    rd->field : -1;
 		rd->blank_before = TRUE;
 		rd->field = -1;
@@ -766,17 +667,17 @@ read_line(reader_t *rd, const char *line, size_t n)
 					rd->pending = f;
 					rd->pending_blank = rd->pending_alone = FALSE;
 					rd->pending_indent = indent;
-					rd->pending_label = label_id(ls, ln);
+					rd->pending_label = kenchi_label_id(ls, ln);
 					rd->field = -1;
-				} else if (f == EV_DATE && label_note(ls, ln, &ns, &nn)) {
+				} else if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn)) {
 					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
 					 * the label's note is the value's zone. */
 					char *v = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)nn, ns);
 
-					set_field(rd, f, v, strlen(v), indent, label_id(ls, ln));
+					set_field(rd, f, v, strlen(v), indent, kenchi_label_id(ls, ln));
 					g_free(v);
 				} else {
-					set_field(rd, f, vs, vn, indent, label_id(ls, ln));
+					set_field(rd, f, vs, vn, indent, kenchi_label_id(ls, ln));
 				}
 				/* A grid of "Label: value" cells, two or more a row:
 				 * the next cell is a line of its own (a few deep). */
@@ -832,7 +733,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	 * Detected").  Its value is the next line that is not blank. */
 	if (end - q <= 64) {
 		int f = -1;
-		guint lid = label_id(q, end - q);
+		guint lid = kenchi_label_id(q, end - q);
 
 		/* The second half of a wrapped label cell ("Event" / "Type",
 		 * "Parent" / "File Name"): the two together first. */
@@ -840,7 +741,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			char *joined = g_strdup_printf("%.*s %.*s", (int)prev_len, prev, (int)(end - q), q);
 
 			if ((f = lookup_label(r, joined, strlen(joined))) >= 0)
-				lid = label_id(joined, strlen(joined));
+				lid = kenchi_label_id(joined, strlen(joined));
 			g_free(joined);
 		}
 		if (f < 0)
@@ -859,11 +760,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 			return;
 		}
 	}
-	if (rd->pending >= 0 && (rd->pending_blank || rd->pending_alone) && is_sentence(q, end)) {
+	if (rd->pending >= 0 && (rd->pending_blank || rd->pending_alone) && kenchi_line_is_sentence(q, end)) {
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
-	} else if (rd->pending >= 0 && caption_for(rd->pending, q, end)) {
+	} else if (rd->pending >= 0 && kenchi_line_caption_for(rd->pending, q, end)) {
 		/* A caption under a label in its cell ("SHA-256" / "click to
 		 * copy"): the value is still to come. */
 		return;

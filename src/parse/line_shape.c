@@ -1,0 +1,106 @@
+/* line_shape.c: what a line or a label looks like, for the block reader
+ * (extract.c): the tests that tell a wrapped value's rest, a caption, a
+ * sentence, a label's note and a label's identity.  Pure functions. */
+#include <string.h>
+#include "parse/event.h"
+#include "parse/line_shape.h"
+
+/* Q..END can be the rest of a value wrapped before a blank line: ASCII
+ * (a sentence in Japanese is a note, not a path's end), no "Label: ", and
+ * no space unless PATH. */
+gboolean
+kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
+{
+	for (const char *c = q; c < end; c++) {
+		if ((unsigned char)*c >= 0x80 || (*c == ' ' && !path))
+			return FALSE;
+		if (*c == ':' && c + 1 < end && c[1] == ' ')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Is Q..END words that cannot be field F's value, a caption of its label:
+ * no path separator under a path's label, no hex digits under a hash's,
+ * no "http" under a link's? */
+gboolean
+kenchi_line_caption_for(int f, const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q);
+	size_t hex = 0;
+
+	if (memchr(q, '\t', n))
+		return FALSE;
+	switch (f) {
+	case EV_FILE_PATH:
+		return !memchr(q, '\\', n) && !memchr(q, '/', n) && !memchr(q, ':', n) && memchr(q, ' ', n);
+	case EV_SHA256:
+	case EV_PARENT_SHA256:
+		for (size_t i = 0; i < n; i++)
+			hex += g_ascii_isxdigit(q[i]) != 0;
+		return hex < 16;
+	case EV_TRAJECTORY:
+		return !g_strstr_len(q, (gssize)n, "http");
+	default:
+		return FALSE;
+	}
+}
+
+/* Is Q..END a sentence: four words or more, ending in ".", ":" or "。"? */
+gboolean
+kenchi_line_is_sentence(const char *q, const char *end)
+{
+	int words = 1;
+
+	if (end - q >= 3 && memcmp(end - 3, "\xe3\x80\x82", 3) == 0)
+		return TRUE;
+	if (end == q || (end[-1] != '.' && end[-1] != ':'))
+		return FALSE;
+	for (const char *c = q; c < end; c++)
+		words += *c == ' ' && c + 1 < end && c[1] != ' ';
+	return words >= 4;
+}
+
+/* Fields whose wrapped lines join with no space: paths, links, hashes. */
+gboolean
+kenchi_field_is_glued(int f)
+{
+	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
+}
+
+/* A label's identity: its bytes, ASCII case and spaces aside. */
+guint
+kenchi_label_id(const char *s, size_t n)
+{
+	guint h = 5381;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			h = h * 33 + (guchar)g_ascii_tolower(s[i]);
+	return h | 1;   /* never 0, which is "unset" */
+}
+
+/* The note in brackets that ends a label ("Date (UTC)", "検知日時（日本時
+ * 間）"): *NS, *NN; FALSE when there is none. */
+gboolean
+kenchi_label_note(const char *s, size_t n, const char **ns, size_t *nn)
+{
+	const char *e, *o = NULL;
+
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n > 1 && s[n - 1] == ')')
+		e = s + n - 1;
+	else if (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0)
+		e = s + n - 3;
+	else
+		return FALSE;
+	for (o = e; o > s; o--)
+		if (o[-1] == '(' || (o - s >= 3 && memcmp(o - 3, "\xef\xbc\x88", 3) == 0))
+			break;
+	if (o == s)
+		return FALSE;
+	*ns = o;
+	*nn = (size_t)(e - o);
+	return *nn > 0;
+}

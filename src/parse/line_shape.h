@@ -1,0 +1,22 @@
+/* line_shape.h: the shapes of lines and labels the block reader
+ * (extract.c) tells apart; line_shape.c.  Q..END is a line without its
+ * end of line; F a kenchi_field_t. */
+#ifndef KENCHI_LINE_SHAPE_H
+#define KENCHI_LINE_SHAPE_H
+
+#include <glib.h>
+
+/* Can Q..END be the rest of a value wrapped before a blank line? */
+gboolean kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path);
+/* Is Q..END a caption under field F's label, not its value? */
+gboolean kenchi_line_caption_for(int f, const char *q, const char *end);
+/* Four words or more ending in ".", ":" or "。". */
+gboolean kenchi_line_is_sentence(const char *q, const char *end);
+/* Paths, links and hashes: wrapped lines join with no space. */
+gboolean kenchi_field_is_glued(int f);
+/* A label's identity (never 0): its bytes, ASCII case and spaces aside. */
+guint kenchi_label_id(const char *s, size_t n);
+/* The note in brackets ending a label ("Date (UTC)"): *NS, *NN. */
+gboolean kenchi_label_note(const char *s, size_t n, const char **ns, size_t *nn);
+
+#endif
