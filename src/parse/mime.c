@@ -215,10 +215,11 @@ is_flowed(GMimeContentType *ct)
 }
 
 /* Take the zero-width characters out of T from byte FROM on: U+200B-200D,
- * U+2060, U+FEFF and the soft hyphen; and make the Unicode hyphens "-".  They are invisible, and text copied
+ * U+2060, U+FEFF and the soft hyphen.  They are invisible, and text copied
  * from a web console carries them inside labels ("Event Type<ZWSP>:").
  * The same set as normalize.c's is_invisible (for values from API JSON),
- * matched here on the UTF-8 bytes: this runs over every part's text. */
+ * matched here on the UTF-8 bytes: this runs over every part's text.
+ * The Unicode hyphens U+2010 and U+2011 become "-" on the way. */
 static void
 drop_invisible(GString *t, gsize from)
 {
