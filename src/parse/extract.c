@@ -132,9 +132,25 @@ typedef struct {
 	size_t value_cols;  /* the length of the last line of the field's value */
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
+	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
+	int quote_depth;          /* the "> " marks of the line being read */
+	int value_depth;          /* those of the block's last field line */
 	char *block_host;   /* the computer in the last forwarded header's Subject */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
+
+/* Keep the note of a pending date label ("Date (JST)", "検知日時（日本時
+ * 間）"), for the value on a line of its own. */
+static void
+note_pending(reader_t *rd, int f, const char *ls, size_t ln)
+{
+	const char *ns;
+	size_t nn;
+
+	rd->pending_note[0] = '\0';
+	if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn) && nn < sizeof rd->pending_note)
+		g_strlcpy(rd->pending_note, ns, nn + 1);
+}
 
 /* Does field F, held already, start the next event? */
 static gboolean
@@ -226,6 +242,11 @@ next_event(reader_t *rd)
 static void
 set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
+	/* A reply chain quotes one alert at "> " and an older one at ">> ":
+	 * a field at another quote depth than the event's begins another. */
+	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
+		flush(rd);
+	rd->value_depth = rd->quote_depth;
 	if (repeats(rd, f, label))
 		next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
@@ -270,7 +291,10 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
 	gboolean glue = kenchi_field_is_glued(f);
 
-	if (!glue || (rd->value_trail && f == EV_FILE_PATH))   /* hashes and links hold no space */
+	/* Hashes and links hold no space, unless a hash already written in
+	 * groups ("1a2b3c4d 5e6f7a8b ..." wrapped after the fourth). */
+	if (!glue || (rd->value_trail && f == EV_FILE_PATH) ||
+	    ((f == EV_SHA256 || f == EV_PARENT_SHA256) && strchr(rd->raw->str, ' ')))
 		g_string_append_c(rd->raw, ' ');
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;
@@ -427,8 +451,17 @@ read_pair_row(reader_t *rd, char **cells, int n)
 		int f = cell_label(rd, cells[i]);
 		char *v = g_strstrip(cells[i + 1]);
 
-		if (f >= 0 && *v)
+		const char *ns;
+		size_t nn;
+
+		if (f == EV_DATE && *v && kenchi_label_note(cells[i], strlen(cells[i]), &ns, &nn)) {
+			char *dv = g_strdup_printf("%s %.*s", v, (int)nn, ns);   /* "Date (JST)": the zone */
+
+			set_field(rd, f, dv, strlen(dv), 0, kenchi_label_id(cells[i], strlen(cells[i])));
+			g_free(dv);
+		} else if (f >= 0 && *v) {
 			set_field(rd, f, v, strlen(v), 0, kenchi_label_id(cells[i], strlen(cells[i])));
+		}
 	}
 	rd->field = -1;
 	return TRUE;
@@ -516,6 +549,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	kenchi_re_result_t res;
 	char prev[sizeof rd->prev_words];
 	size_t prev_len = rd->prev_len;
+	int depth = 0;
 
 	memcpy(prev, rd->prev_words, prev_len);
 	rd->prev_len = 0;
@@ -532,9 +566,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 				break;
 		}
 		if (q < end && *q == '>')
-			q++;
+			q++, depth++;
 		else if (end - q >= 3 && memcmp(q, "\xef\xbc\x9e", 3) == 0)   /* ＞ */
-			q += 3;
+			q += 3, depth++;
 		else
 			break;
 	}
@@ -557,10 +591,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 		end--;
 	rd->line_trail = end < line + n && *end == ' ';
 	rd->line_cols = (size_t)(end - line);
+	if (!rd->retried)
+		rd->quote_depth = depth;
 	if (q < end) {
 		/* After the blank line of a bridged value: its indented rest,
 		 * with no space inside unless it is a path. */
-		if (rd->bridged >= 0 && indent > rd->indent && kenchi_line_wrapped_rest(q, end, rd->bridged == EV_FILE_PATH))
+		if (rd->bridged >= 0 && indent > rd->indent &&
+		    kenchi_line_wrapped_rest(q, end, rd->bridged == EV_FILE_PATH && rd->value_trail))
 			rd->field = rd->bridged;
 		rd->bridged = -1;
 		rd->blank_before = FALSE;
@@ -665,9 +702,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 					 * the block ends), or past a blank line unless that
 					 * is a sentence (is_sentence). */
 					rd->pending = f;
-					rd->pending_blank = rd->pending_alone = FALSE;
+					rd->pending_blank = FALSE;
+					/* "[Computer]" or "【端末】" with nothing after it is a
+					 * heading as a label alone is. */
+					rd->pending_alone = ls > q && (ls[-1] == '[' || (ls - q >= 3 && (unsigned char)ls[-3] == 0xe3));
 					rd->pending_indent = indent;
 					rd->pending_label = kenchi_label_id(ls, ln);
+					note_pending(rd, f, ls, ln);
 					rd->field = -1;
 				} else if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn)) {
 					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
@@ -697,7 +738,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 				 * above it is done (its fields and the next one's may
 				 * be in two languages, and nothing would come again). */
 				flush(rd);
-				if (vn && (host = subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE)) != NULL) {
+				host = vn ? subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE) : NULL;
+				if (host || (ln >= 7 && g_ascii_strncasecmp(ls, "subject", 7) == 0) ||
+				    (ln >= 6 && memcmp(ls, "\xe4\xbb\xb6\xe5\x90\x8d", 6) == 0)) {   /* 件名 */
+					/* A Subject that names no computer names none for
+					 * the events after it either. */
 					g_free(rd->block_host);
 					rd->block_host = host;
 				}
@@ -746,6 +791,15 @@ read_line(reader_t *rd, const char *line, size_t n)
 		}
 		if (f < 0)
 			f = lookup_label(r, q, end - q);
+		/* Under a pending Event Type, an event type's name ("Cloud
+		 * IOC", which is a label too) is its value. */
+		if (f >= 0 && rd->pending == EV_EVENT_TYPE) {
+			char *t = g_strndup(q, (gsize)(end - q));
+
+			if (kenchi_event_type_id(t) > 0)
+				f = -1;
+			g_free(t);
+		}
 		if (f >= 0) {
 			/* A section's heading may be a label word ("Threat",
 			 * "【端末】"): the block ends, if at all, when a value
@@ -754,13 +808,15 @@ read_line(reader_t *rd, const char *line, size_t n)
 			rd->pending = f;
 			rd->pending_blank = FALSE;
 			rd->pending_alone = TRUE;
+			note_pending(rd, f, q, (size_t)(end - q));
 			rd->pending_indent = indent;
 			rd->pending_label = lid;
 			rd->field = -1;
 			return;
 		}
 	}
-	if (rd->pending >= 0 && (rd->pending_blank || rd->pending_alone) && kenchi_line_is_sentence(q, end)) {
+	if (rd->pending >= 0 && rd->pending != EV_IOC_DESC && (rd->pending_blank || rd->pending_alone) &&
+	    kenchi_line_is_sentence(q, end)) {
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
@@ -773,7 +829,14 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
 		 * footer, a sign-off, which it had swallowed). */
-		set_field(rd, f, q, end - q, rd->pending_indent, rd->pending_label);
+		if (rd->pending_note[0]) {
+			char *v = g_strdup_printf("%.*s %s", (int)(end - q), q, rd->pending_note);
+
+			set_field(rd, f, v, strlen(v), rd->pending_indent, rd->pending_label);
+			g_free(v);
+		} else {
+			set_field(rd, f, q, end - q, rd->pending_indent, rd->pending_label);
+		}
 		return;
 	}
 	if (rd->field >= 0 && indent > rd->indent) {

@@ -367,7 +367,12 @@ field_lines(const char *s, gsize len)
 		/* A link is no field: a placeholder of links ("View the event
 		 * online: https://...") hid the HTML part.  So the first colon
 		 * counts when what follows it is not a URL. */
-		if ((c = memchr(s, ':', (gsize)(e - s))) != NULL) {
+		/* A label's colon is followed by white space or the line's end;
+		 * those inside values are not ("07:12:31", "W32.Auto:", "C:\\"). */
+		for (c = memchr(s, ':', (gsize)(e - s)); c && c + 1 < e && c[1] != ' ' && c[1] != '\t';
+		     c = memchr(c + 1, ':', (gsize)(e - c - 1)))
+			;
+		if (c != NULL) {
 			const char *v = c + 1;
 
 			while (v < e && (*v == ' ' || *v == '\t'))
@@ -479,6 +484,11 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				int lines = rich && rich != pick ? field_lines(m->text->str + before, m->text->len - before) : 0;
 
 				if (rich && rich != pick && lines < 3) {
+					/* A placeholder: the richer part instead.  Both read
+					 * gave a near-empty event of the placeholder's two
+					 * lines beside the real one. */
+					if (lines > 0)
+						g_string_truncate(m->text, before);
 					walk(m, rich, depth + 1);
 				} else if (rich && rich != pick && lines < FIELD_LINES_REAL) {
 					/* Thin, but not a placeholder: a client may have
