@@ -130,6 +130,23 @@ norm_addresses(const char *value)
 	GString *out;
 	int kept = 0, macs = 0;
 
+	/* Full-width brackets and the Japanese comma, as ASCII. */
+	if (t && (strstr(t, "\xef\xbc\x88") || strstr(t, "\xe3\x80\x81"))) {
+		GString *a = g_string_new(NULL);
+
+		for (const char *c = t; *c; c++) {
+			if (strncmp(c, "\xef\xbc\x88", 3) == 0)
+				g_string_append(a, " ("), c += 2;
+			else if (strncmp(c, "\xef\xbc\x89", 3) == 0)
+				g_string_append_c(a, ')'), c += 2;
+			else if (strncmp(c, "\xe3\x80\x81", 3) == 0)
+				g_string_append(a, ", "), c += 2;
+			else
+				g_string_append_c(a, *c);
+		}
+		g_free(t);
+		t = g_string_free(a, FALSE);
+	}
 	/* "192.168.10.47 (Ethernet), 10.8.0.12 (VPN)": the words in
 	 * brackets name the interfaces, not addresses. */
 	if (t && strchr(t, '(')) {
@@ -150,11 +167,18 @@ norm_addresses(const char *value)
 	}
 	if (t == NULL || strpbrk(t, " ,;") == NULL)
 		return t;
-	parts = g_strsplit_set(t, " ,;", -1);
+	parts = g_strsplit_set(t, " ,;/", -1);
 	out = g_string_new(NULL);
 	for (char **p = parts; *p; p++) {
 		if (**p == '\0')
 			continue;
+		/* An adapter's name before its address ("Ethernet0 192.168.10.47",
+		 * "Wi-Fi 10.8.0.12"): a short word the next token's address
+		 * follows. */
+		if (!ip_like(*p) && strlen(*p) <= 16 && p[1] && ip_like(p[1]) && strpbrk(*p, ".:") == NULL) {
+			macs++;
+			continue;
+		}
 		if (kept > 0 && !ip_like(*p) && strspn(*p, "0123456789abcdefABCDEF:-") == strlen(*p) && strlen(*p) == 17) {
 			macs++;
 			continue;   /* the interface's MAC after its address */
@@ -270,9 +294,17 @@ unbracket(const char *value)
 	for (gsize k = 0; k < G_N_ELEMENTS(pairs); k++) {
 		gsize lo = strlen(pairs[k][0]), lc = strlen(pairs[k][1]);
 
+		const char *close;
+
 		if ((gsize)(e - p) > lo + lc && strncmp(p, pairs[k][0], lo) == 0 && strncmp(e - lc, pairs[k][1], lc) == 0 &&
 		    g_strstr_len(p + lo, e - lc - p - lo, pairs[k][0]) == NULL)
 			return g_strndup(p + lo, e - lc - p - lo);
+		/* "「PC-OS-0819」（営業部）": the value, then a note in brackets. */
+		if ((gsize)(e - p) > lo + lc && strncmp(p, pairs[k][0], lo) == 0 &&
+		    (close = g_strstr_len(p + lo, e - p - lo, pairs[k][1])) != NULL &&
+		    (close[lc] == '(' || strncmp(close + lc, "\xef\xbc\x88", 3) == 0 ||
+		     (close[lc] == ' ' && (close[lc + 1] == '(' || strncmp(close + lc + 1, "\xef\xbc\x88", 3) == 0))))
+			return g_strndup(p + lo, close - p - lo);
 	}
 	return NULL;
 }

@@ -389,7 +389,25 @@ kenchi_norm_sha256(const char *s)
 		s += 7;
 	else if (g_ascii_strncasecmp(s, "sha-256", 7) == 0 && (s[7] == ':' || s[7] == '='))
 		s += 8;
-	tok = g_strsplit_set(s, " \t()[]", -1);
+	/* Words in brackets are a note ("(VirusTotal)"), not part of a hash
+	 * written in groups. */
+	if (strchr(s, '(')) {
+		GString *b = g_string_new(NULL);
+		int depth = 0;
+
+		for (const char *c = s; *c; c++) {
+			if (*c == '(')
+				depth++;
+			else if (*c == ')' && depth > 0)
+				depth--;
+			else if (depth == 0)
+				g_string_append_c(b, *c);
+		}
+		tok = g_strsplit_set(b->str, " \t[]", -1);
+		g_string_free(b, TRUE);
+	} else {
+		tok = g_strsplit_set(s, " \t()[]", -1);
+	}
 	for (int i = 0; tok[i]; i++) {
 		t = tok[i];
 		if (*t == '\0')
