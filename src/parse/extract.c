@@ -96,6 +96,7 @@ typedef struct {
 	int pending_indent; /* that label line's indent */
 	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
 	int ncolumns;
+	char date_note[32]; /* the note of that header's date column ("(JST)"), or "" */
 	/* Fields read before prose while the block was no event yet: lines a
 	 * gateway or a list put above the alert ("Group: SOC-Alerts-DL",
 	 * "判定: 安全").  The alert's own line for such a field replaces the
@@ -479,20 +480,36 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 	gboolean used = FALSE;
 
 	if (rd->columns && n == rd->ncolumns) {
+		/* The date may span columns ("Date", "Time") and its header a
+		 * zone ("検知日時（日本時間）"): one value, the note after it. */
+		GString *date = g_string_new(NULL);
+
 		flush(rd);
 		for (i = 0; i < n; i++) {
 			char *v = g_strstrip(cells[i]);
-			if (rd->columns[i] >= 0 && *v) {
+			if (rd->columns[i] == EV_DATE && *v) {
+				g_string_append_printf(date, "%s%s", date->len ? " " : "", v);
+			} else if (rd->columns[i] >= 0 && *v) {
 				kenchi_event_set(rd->cur, rd->columns[i], v);
 				rd->has[rd->columns[i]] = TRUE;
 			}
 		}
+		if (date->len) {
+			g_string_append_printf(date, " %s", rd->date_note);
+			kenchi_event_set(rd->cur, EV_DATE, date->str);
+			rd->has[EV_DATE] = TRUE;
+		}
+		g_string_free(date, TRUE);
 		flush(rd);
 		used = TRUE;
 	} else if (n >= 4 && read_pair_row(rd, cells, n)) {
 		used = TRUE;
 	} else if (n >= 3) {
 		int *cols = g_new(int, n);
+		char note[32] = "";
+		const char *ns;
+		size_t nn;
+
 		for (i = 0; i < n; i++) {
 			char *c = g_strstrip(cells[i]);
 			size_t cl = strlen(c);
@@ -504,6 +521,8 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 				known++;
 			else
 				cols[i] = -1;
+			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
+				g_strlcpy(note, ns, nn + 1);
 		}
 		/* Most columns known, or four: a digest may carry columns of
 		 * its own (a console's ten, of which four are fields). */
@@ -512,6 +531,7 @@ read_table_line(reader_t *rd, const char *q, const char *end)
 			g_free(rd->columns);
 			rd->columns = cols;
 			rd->ncolumns = n;
+			g_strlcpy(rd->date_note, note, sizeof rd->date_note);
 			used = TRUE;
 		} else {
 			g_free(cols);
@@ -642,11 +662,15 @@ read_line(reader_t *rd, const char *line, size_t n)
 	} else if (memchr(q, '\t', end - q)) {
 		/* A header row may begin with an empty cell too (an icon's
 		 * column): keep it, as the rows will. */
-		const char *ts = q;
+		const char *ts = q, *te = end;
 
 		while (ts > line && ts[-1] == '\t')
 			ts--;
-		if (read_table_line(rd, ts == q ? q : ts, end))
+		while (te < line + n && te[0] == '\t')   /* and end with an empty one (a Copy column's) */
+			te++;
+		if (te > end)
+			te--;
+		if (read_table_line(rd, ts, te))
 			return;
 	}
 	/* "-- ", a signature's start: what follows (a gateway's scan
