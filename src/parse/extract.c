@@ -134,11 +134,35 @@ typedef struct {
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
 	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
+	const char *next;         /* the line after the one being read, or NULL */
+	size_t next_len;
 	int quote_depth;          /* the "> " marks of the line being read */
 	int value_depth;          /* those of the block's last field line */
 	char *block_host;   /* the computer in the last forwarded header's Subject */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
+
+static int lookup_label(const kenchi_rule_t *r, const char *s, size_t n);
+
+/* Is the line after the one being read "Label: value" with a known
+ * label?  An empty "Label:", a blank line, then a line with a field right
+ * under it: that line was a heading ("Event 2 of 2", "File Details"), not
+ * the empty label's value. */
+static gboolean
+next_is_field(reader_t *rd)
+{
+	const char *s = rd->next, *e, *c;
+
+	if (s == NULL)
+		return FALSE;
+	e = s + MIN(rd->next_len, 96);
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '>'))
+		s++;
+	for (c = s; c < e; c++)
+		if (*c == ':' || (e - c >= 3 && memcmp(c, "\xef\xbc\x9a", 3) == 0))   /* ：*/
+			return c > s && lookup_label(rd->rule, s, (size_t)(c - s)) >= 0;
+	return FALSE;
+}
 
 /* Keep the note of a pending date label ("Date (JST)", "検知日時（日本時
  * 間）"), for the value on a line of its own. */
@@ -840,7 +864,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		}
 	}
 	if (rd->pending >= 0 && rd->pending != EV_IOC_DESC && (rd->pending_blank || rd->pending_alone) &&
-	    kenchi_line_is_sentence(q, end)) {
+	    (kenchi_line_is_sentence(q, end) || (rd->pending_blank && next_is_field(rd)))) {
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
@@ -886,6 +910,13 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		const char *e = nl ? nl : end;
+
+		rd.next = nl ? nl + 1 : NULL;
+		rd.next_len = 0;
+		if (rd.next) {
+			const char *nn = memchr(rd.next, '\n', (size_t)(end - rd.next));
+			rd.next_len = (size_t)((nn ? nn : end) - rd.next);
+		}
 		read_line(&rd, p, e - p);
 		p = nl ? nl + 1 : end;
 	}
