@@ -150,20 +150,11 @@ norm_addresses(const char *value)
 	/* "192.168.10.47 (Ethernet), 10.8.0.12 (VPN)": the words in
 	 * brackets name the interfaces, not addresses. */
 	if (t && strchr(t, '(')) {
-		GString *bare = g_string_new(NULL);
-		int depth = 0;
+		char *bare = kenchi_drop_bracketed(t);
 
-		for (const char *c = t; *c; c++) {
-			if (*c == '(')
-				depth++;
-			else if (*c == ')' && depth > 0)
-				depth--;
-			else if (depth == 0)
-				g_string_append_c(bare, *c);
-		}
 		g_free(t);
-		t = kenchi_norm_text(bare->str);
-		g_string_free(bare, TRUE);
+		t = kenchi_norm_text(bare);
+		g_free(bare);
 	}
 	if (t == NULL || strpbrk(t, " ,;") == NULL)
 		return t;

@@ -362,6 +362,23 @@ kenchi_norm_disposition(const char *s)
 	return map_word(s, map);
 }
 
+char *
+kenchi_drop_bracketed(const char *s)
+{
+	GString *b = g_string_sized_new(strlen(s));
+	int depth = 0;
+
+	for (const char *c = s; *c; c++) {
+		if (*c == '(')
+			depth++;
+		else if (*c == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			g_string_append_c(b, *c);
+	}
+	return g_string_free(b, FALSE);
+}
+
 static gboolean
 all_hex(const char *s)
 {
@@ -391,22 +408,11 @@ kenchi_norm_sha256(const char *s)
 		s += 8;
 	/* Words in brackets are a note ("(VirusTotal)"), not part of a hash
 	 * written in groups. */
-	if (strchr(s, '(')) {
-		GString *b = g_string_new(NULL);
-		int depth = 0;
+	{
+		char *bare = kenchi_drop_bracketed(s);
 
-		for (const char *c = s; *c; c++) {
-			if (*c == '(')
-				depth++;
-			else if (*c == ')' && depth > 0)
-				depth--;
-			else if (depth == 0)
-				g_string_append_c(b, *c);
-		}
-		tok = g_strsplit_set(b->str, " \t[]", -1);
-		g_string_free(b, TRUE);
-	} else {
-		tok = g_strsplit_set(s, " \t()[]", -1);
+		tok = g_strsplit_set(bare, " \t[]", -1);
+		g_free(bare);
 	}
 	for (int i = 0; tok[i]; i++) {
 		t = tok[i];

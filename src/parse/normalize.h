@@ -22,6 +22,9 @@ char *kenchi_format_date(gint64 t);
 char *kenchi_norm_severity(const char *s);     /* Low Medium High Critical */
 char *kenchi_norm_disposition(const char *s);  /* Malicious Clean Unknown */
 char *kenchi_norm_sha256(const char *s);       /* 64 lowercase hex */
+/* S without its words in ASCII brackets ("10.8.0.12 (VPN)" -> "10.8.0.12 "),
+ * a note beside a value; g_free. */
+char *kenchi_drop_bracketed(const char *s);
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
 /* S without zero-width characters (U+200B-U+200D, U+2060, U+FEFF, the soft
