@@ -1,148 +1,21 @@
-/* extract.c: the block reader.  An event is a block of "label: value"
- * lines; a block ends at a separator line, or when a field it already holds
- * comes again (a digest without separators starts afresh at the next Event
- * Type), unless the block was no event yet when prose followed that field
- * (a gateway's lines above the alert).  Quote marks ("> ") are stripped first, so alerts forwarded inline
- * read like the original.  A value continues on the next line when that
- * line is indented deeper than the label line and is not itself a label;
- * a label with an empty value takes the next line as its value. */
+/* extract.c: the block reader, line by line (its state, reader_t, is in
+ * extract_int.h; tables are extract_table.c's, the mail's rule and subject
+ * extract_mail.c's).  An event is a block of "label: value" lines; a block
+ * ends at a separator line, or when a field it already holds comes again
+ * under the same label (a digest without separators starts afresh at the
+ * next Event Type), unless the block was no event yet when prose followed
+ * that field (a gateway's lines above the alert).  Quote marks ("> ") are
+ * stripped first, so alerts forwarded inline read like the original.  A
+ * value continues on the next line when that line is indented deeper than
+ * the label line and is not itself a label; a label with an empty value
+ * takes the next line as its value. */
 #include <string.h>
 #include "parse/extract.h"
 #include "parse/event.h"
 #include "parse/line_shape.h"
+#include "parse/extract_int.h"
 
 #define IDEOGRAPHIC_SPACE "\xe3\x80\x80"   /* U+3000 */
-
-const char *
-kenchi_kind_to_string(kenchi_kind_t k)
-{
-	switch (k) {
-	case KENCHI_KIND_ALERT: return "alert";
-	case KENCHI_KIND_NOT_ALERT: return "not_alert";
-	default: return "error";
-	}
-}
-
-void
-kenchi_extract_init(kenchi_extract_t *x)
-{
-	memset(x, 0, sizeof *x);
-	x->events = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-}
-
-void
-kenchi_extract_clear(kenchi_extract_t *x)
-{
-	g_free(x->reason);
-	if (x->events)
-		g_ptr_array_unref(x->events);
-	memset(x, 0, sizeof *x);
-}
-
-static gboolean
-any_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
-{
-	guint i;
-
-	if (s == NULL)
-		return FALSE;
-	for (i = 0; i < pats->len; i++) {
-		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(pats, i), m, s, strlen(s));
-		if (r == KENCHI_RE_MATCH)
-			return TRUE;
-		if (r == KENCHI_RE_ERROR)
-			(*errors)++;
-	}
-	return FALSE;
-}
-
-/* The subject's hostname group, when a subject pattern matches.  With
- * OWN, SUBJECT is freed. */
-static char *
-subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject, gboolean own)
-{
-	char *host = NULL;
-	guint i;
-
-	if (subject == NULL)
-		return NULL;
-	for (i = 0; i < r->subject->len; i++) {
-		kenchi_re_t *re = g_ptr_array_index(r->subject, i);
-		int g = kenchi_re_group_index(re, "hostname");
-		const char *s;
-		size_t n;
-
-		if (g > 0 && kenchi_re_exec(re, m, subject, strlen(subject)) == KENCHI_RE_MATCH &&
-		    kenchi_re_group(m, g, subject, &s, &n) && n > 0) {
-			host = g_strndup(s, n);
-			break;
-		}
-	}
-	if (own)
-		g_free((char *)subject);
-	return host;
-}
-
-typedef struct {
-	const kenchi_rule_t *rule;
-	kenchi_re_match_t *m;
-	kenchi_extract_t *out;
-	kenchi_event_t *cur;
-	gboolean has[EV_NFIELDS];
-	int field;          /* field whose value may continue, or -1 */
-	int indent;         /* indent of that field's label line */
-	GString *raw;       /* raw text of that value so far */
-	int pending;        /* label seen with an empty value, or -1 */
-	int pending_indent; /* that label line's indent */
-	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
-	int ncolumns;
-	char date_note[32]; /* the note of that header's date column ("(JST)"), or "" */
-	/* Fields read before prose while the block was no event yet: lines a
-	 * gateway or a list put above the alert ("Group: SOC-Alerts-DL",
-	 * "判定: 安全").  The alert's own line for such a field replaces the
-	 * value instead of ending the block, which had split one alert into
-	 * two halves and kept the gateway's value. */
-	gboolean stale[EV_NFIELDS];
-	/* Fields read since the block's last blank line.  Blocks separated by
-	 * blank lines need not begin with the same field: when one lacks the
-	 * first ("Severity:" missing from an Uninstall), the next block's
-	 * first lines fell into it until a field came again.  Those lines
-	 * move to the next event (see next_event). */
-	gboolean fresh[EV_NFIELDS];
-	gboolean blank_in_block;
-	/* The label each field was read under (label_id).  A field comes
-	 * "again" only under the same label: a digest repeats its template,
-	 * while one alert may give a field twice under two of its labels
-	 * ("Date:" and "Time:", "Hostname:" and "Computer:"), which had cut
-	 * the alert in two and lost its second half. */
-	guint label[EV_NFIELDS];
-	guint pending_label;
-	GString *date_raw;        /* the date's text as read */
-	/* The line being read ended in a space, and so did the last line of
-	 * the field's value: a path wrapped at a space ("...\\Remote Support "
-	 * then "Tools\\...") keeps it, though wrapped paths are glued. */
-	gboolean line_trail, value_trail;
-	size_t line_cols;   /* the length of the line being read */
-	/* The line before, when it was a few words alone (no colon, no
-	 * tab): the first half of a label cell that wrapped with <br>
-	 * ("Parent" / "File Name<TAB>explorer.exe"). */
-	char prev_words[48];
-	size_t prev_len;
-	int retried;        /* depth of read_line reading the text after a cell */
-	int bridged;        /* the glued field a blank line interrupted, or -1 */
-	size_t value_cols;  /* the length of the last line of the field's value */
-	gboolean pending_blank;   /* a blank line came after the pending label */
-	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
-	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
-	const char *next;         /* the line after the one being read, or NULL */
-	size_t next_len;
-	int quote_depth;          /* the "> " marks of the line being read */
-	int value_depth;          /* those of the block's last field line */
-	char *block_host;   /* the computer in the last forwarded header's Subject */
-	gboolean blank_before;   /* the line before was blank */
-} reader_t;
-
-static int lookup_label(const kenchi_rule_t *r, const char *s, size_t n);
 
 /* Is the line after the one being read "Label: value" with a known
  * label?  An empty "Label:", a blank line, then a line with a field right
@@ -160,7 +33,7 @@ next_is_field(reader_t *rd)
 		s++;
 	for (c = s; c < e; c++)
 		if (*c == ':' || (e - c >= 3 && memcmp(c, "\xef\xbc\x9a", 3) == 0))   /* ：*/
-			return c > s && lookup_label(rd->rule, s, (size_t)(c - s)) >= 0;
+			return c > s && kenchi_label_lookup(rd->rule, s, (size_t)(c - s)) >= 0;
 	return FALSE;
 }
 
@@ -197,8 +70,8 @@ prose(reader_t *rd)
 	memset(rd->fresh, 0, sizeof rd->fresh);
 }
 
-static void
-flush(reader_t *rd)
+void
+kenchi_reader_flush(reader_t *rd)
 {
 	if (kenchi_event_is_complete(rd->cur)) {
 		kenchi_event_complete(rd->cur);
@@ -254,7 +127,7 @@ next_event(reader_t *rd)
 			labels[k] = rd->label[k];
 		}
 	}
-	flush(rd);
+	kenchi_reader_flush(rd);
 	if (moved) {
 		kenchi_event_free(rd->cur);
 		rd->cur = moved;
@@ -264,13 +137,13 @@ next_event(reader_t *rd)
 	}
 }
 
-static void
-set_field(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
+void
+kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
 	/* A reply chain quotes one alert at "> " and an older one at ">> ":
 	 * a field at another quote depth than the event's begins another. */
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
-		flush(rd);
+		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
 	if (repeats(rd, f, label))
 		next_event(rd);
@@ -327,81 +200,6 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 }
 
-/* K (a normalized label) without the spaces that touch a non-ASCII
- * character, in place; FALSE when it had none.  Japanese puts no spaces
- * between words, so in "イベント タイプ" or "Cloud IOC での検出名" a space
- * is layout, not part of the label. */
-static gboolean
-drop_cjk_spaces(char *k)
-{
-	char *o = k;
-	const char *p;
-	gboolean dropped = FALSE;
-
-	for (p = k; *p; p++) {
-		if (*p == ' ' && o > k && p[1] &&
-		    (((unsigned char)o[-1] & 0x80) || ((unsigned char)p[1] & 0x80))) {
-			dropped = TRUE;
-			continue;
-		}
-		*o++ = *p;
-	}
-	*o = '\0';
-	return dropped;
-}
-
-static int
-lookup_label(const kenchi_rule_t *r, const char *s, size_t n)
-{
-	char *k = kenchi_rules_norm_label(s, n);
-	int f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
-
-	if (f < 0 && drop_cjk_spaces(k))
-		f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
-	if (f < 0 && g_hash_table_contains(r->resets, k))
-		f = -2;
-	/* A label with a note in brackets: its translation ("イベントタイプ
-	 * (Event Type)", "Date (日時)"), or a qualifier ("File Path (full)",
-	 * "検知日時（日本時間）", "Public IP (NAT)").  The label outside
-	 * counts, unless the note is a label of another field.  A qualifier
-	 * that changes what the value is ("File Hash (MD5)") still names the
-	 * field, but the value does not pass its check (32 hex digits are no
-	 * SHA-256), and a field's first value is not replaced under another
-	 * label (set_field).  Labels that hold brackets themselves
-	 * ("ハッシュ値(SHA-256)") were found whole above. */
-	if (f == -1 && n > 2 && (s[n - 1] == ')' || (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0))) {
-		size_t close = s[n - 1] == ')' ? 1 : 3;
-		const char *o = s + n - close;
-
-		while (o > s && *o != '(' && !(o - s >= 3 && memcmp(o - 2, "\xef\xbc\x88", 3) == 0))
-			o--;
-		if (o > s) {
-			const char *in = o + 1;
-			const char *out_end = *o == '(' ? o : o - 2;
-			size_t on = (size_t)(out_end - s), inn = in < s + n - close ? (size_t)(s + n - close - in) : 0;
-			int outer = lookup_label(r, s, on);
-			int inner = inn ? lookup_label(r, in, inn) : -1;
-			/* The note may make the label another field's ("IP Address
-			 * (External)" is External IP Address): the two put together
-			 * first, either way round. */
-			char *a = g_strdup_printf("%.*s %.*s", (int)inn, in, (int)on, s);
-			char *b = g_strdup_printf("%.*s%.*s", (int)inn, in, (int)on, s);
-			int both = lookup_label(r, a, strlen(a));
-
-			if (both < 0)
-				both = lookup_label(r, b, strlen(b));
-			g_free(a);
-			g_free(b);
-			if (inn && both >= 0)
-				f = both;
-			else if (outer >= 0 && (inner < 0 || inner == outer))
-				f = outer;
-		}
-	}
-	g_free(k);
-	return f;
-}
-
 static void
 try_captures(reader_t *rd, const char *line, size_t n)
 {
@@ -433,143 +231,6 @@ try_captures(reader_t *rd, const char *line, size_t n)
 			}
 		}
 	}
-}
-
-/* The label of a table cell, without spaces or a trailing colon: its
- * field, or -1. */
-static int
-cell_label(reader_t *rd, char *c)
-{
-	size_t cl;
-
-	c = g_strstrip(c);
-	cl = strlen(c);
-	if (cl && c[cl - 1] == ':')
-		c[--cl] = '\0';
-	return cl ? lookup_label(rd->rule, c, cl) : -1;
-}
-
-/* A grid of label and value pairs, several a row ("Computer | PC-01 |
- * Severity | High"), as some templates lay out one event: each pair is a
- * field.  Every even cell must be a label (or empty) and no odd cell one,
- * which a digest's header row of labels never is. */
-static gboolean
-read_pair_row(reader_t *rd, char **cells, int n)
-{
-	int pairs = 0, i;
-
-	if (n % 2 != 0 && *g_strstrip(cells[n - 1]) != '\0')
-		return FALSE;
-	for (i = 0; i + 1 < n; i += 2) {
-		char *lab = g_strdup(cells[i]), *val = g_strdup(cells[i + 1]);
-		int f = *g_strstrip(lab) ? cell_label(rd, lab) : -2, g = cell_label(rd, val);
-
-		g_free(lab);
-		g_free(val);
-		if (f == -1 || f < -2 || g >= 0)
-			return FALSE;
-		pairs += f >= 0;
-	}
-	if (pairs < 2)
-		return FALSE;
-	for (i = 0; i + 1 < n; i += 2) {
-		int f = cell_label(rd, cells[i]);
-		char *v = g_strstrip(cells[i + 1]);
-
-		const char *ns;
-		size_t nn;
-
-		if (f == EV_DATE && *v && kenchi_label_note(cells[i], strlen(cells[i]), &ns, &nn)) {
-			char *dv = g_strdup_printf("%s %.*s", v, (int)nn, ns);   /* "Date (JST)": the zone */
-
-			set_field(rd, f, dv, strlen(dv), 0, kenchi_label_id(cells[i], strlen(cells[i])));
-			g_free(dv);
-		} else if (f >= 0 && *v) {
-			set_field(rd, f, v, strlen(v), 0, kenchi_label_id(cells[i], strlen(cells[i])));
-		}
-	}
-	rd->field = -1;
-	return TRUE;
-}
-
-/* A table laid out with one event per row under a header row of labels
- * (an HTML digest): the header maps columns to fields.  Returns TRUE when
- * the line was a header or a row of such a table. */
-static gboolean
-read_table_line(reader_t *rd, const char *q, const char *end)
-{
-	char *line = g_strndup(q, end - q);
-	char **cells = g_strsplit(line, "\t", -1);
-	int n = (int)g_strv_length(cells), i, known = 0;
-	gboolean used = FALSE;
-
-	if (rd->columns && n == rd->ncolumns) {
-		/* The date may span columns ("Date", "Time") and its header a
-		 * zone ("検知日時（日本時間）"): one value, the note after it. */
-		GString *date = g_string_new(NULL);
-
-		flush(rd);
-		for (i = 0; i < n; i++) {
-			char *v = g_strstrip(cells[i]);
-			if (rd->columns[i] == EV_DATE && *v) {
-				g_string_append_printf(date, "%s%s", date->len ? " " : "", v);
-			} else if (rd->columns[i] >= 0 && *v) {
-				kenchi_event_set(rd->cur, rd->columns[i], v);
-				rd->has[rd->columns[i]] = TRUE;
-			}
-		}
-		if (date->len) {
-			g_string_append_printf(date, " %s", rd->date_note);
-			kenchi_event_set(rd->cur, EV_DATE, date->str);
-			rd->has[EV_DATE] = TRUE;
-		}
-		g_string_free(date, TRUE);
-		flush(rd);
-		used = TRUE;
-	} else if (n >= 4 && read_pair_row(rd, cells, n)) {
-		used = TRUE;
-	} else if (n >= 3) {
-		int *cols = g_new(int, n);
-		char note[32] = "";
-		const char *ns;
-		size_t nn;
-
-		for (i = 0; i < n; i++) {
-			char *c = g_strstrip(cells[i]);
-			size_t cl = strlen(c);
-			/* A header cell may end in a colon. */
-			if (cl && (c[cl - 1] == ':'))
-				c[--cl] = '\0';
-			cols[i] = cl ? lookup_label(rd->rule, c, cl) : -1;
-			if (cols[i] >= 0)
-				known++;
-			else
-				cols[i] = -1;
-			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
-				g_strlcpy(note, ns, nn + 1);
-		}
-		/* Most columns known, or four: a digest may carry columns of
-		 * its own (a console's ten, of which four are fields). */
-		if (known >= 3 && (known * 2 >= n || known >= 4)) {
-			flush(rd);
-			g_free(rd->columns);
-			rd->columns = cols;
-			rd->ncolumns = n;
-			g_strlcpy(rd->date_note, note, sizeof rd->date_note);
-			used = TRUE;
-		} else {
-			g_free(cols);
-		}
-	}
-	if (!used && rd->columns) {
-		/* The table ended. */
-		g_free(rd->columns);
-		rd->columns = NULL;
-		rd->ncolumns = 0;
-	}
-	g_strfreev(cells);
-	g_free(line);
-	return used;
 }
 
 /* Remember the line Q..END as "a few words alone" when it is one. */
@@ -681,7 +342,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			te++;
 		if (te > ts && te[-1] == '\t')
 			te--;
-		if (read_table_line(rd, ts, te))
+		if (kenchi_reader_table_line(rd, ts, te))
 			return;
 	} else if (memchr(q, '\t', end - q)) {
 		/* A header row may begin with an empty cell too (an icon's
@@ -694,19 +355,19 @@ read_line(reader_t *rd, const char *line, size_t n)
 			te++;
 		if (te > end)
 			te--;
-		if (read_table_line(rd, ts, te))
+		if (kenchi_reader_table_line(rd, ts, te))
 			return;
 	}
 	/* "-- ", a signature's start: what follows (a gateway's scan
 	 * lines, a footer) is no part of the event above. */
 	if (end - q == 2 && q[0] == '-' && q[1] == '-' && rd->line_trail) {
-		flush(rd);
+		kenchi_reader_flush(rd);
 		return;
 	}
 	if (r->separator) {
 		res = kenchi_re_exec(r->separator, rd->m, q, end - q);
 		if (res == KENCHI_RE_MATCH) {
-			flush(rd);
+			kenchi_reader_flush(rd);
 			return;
 		}
 	}
@@ -732,7 +393,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			 * text), not part of it. */
 			else if ((tab = memchr(vs, '\t', vn)) != NULL)
 				vn = (size_t)(tab - vs);
-			f = ln ? lookup_label(r, ls, ln) : -1;
+			f = ln ? kenchi_label_lookup(r, ls, ln) : -1;
 			/* Except a date's time in the next cell ("Date | 2026-11-25 |
 			 * 07:12:31 UTC"): one value, the tab a space. */
 			if (f == EV_DATE && tab && vs + vn + 3 < end && g_ascii_isdigit(tab[1]) &&
@@ -763,10 +424,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 					 * the label's note is the value's zone. */
 					char *v = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)nn, ns);
 
-					set_field(rd, f, v, strlen(v), indent, kenchi_label_id(ls, ln));
+					kenchi_reader_set(rd, f, v, strlen(v), indent, kenchi_label_id(ls, ln));
 					g_free(v);
 				} else {
-					set_field(rd, f, vs, vn, indent, kenchi_label_id(ls, ln));
+					kenchi_reader_set(rd, f, vs, vn, indent, kenchi_label_id(ls, ln));
 				}
 				/* A grid of "Label: value" cells, two or more a row:
 				 * the next cell is a line of its own (a few deep). */
@@ -785,8 +446,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 				/* The header ends the block before it too: an alert
 				 * above it is done (its fields and the next one's may
 				 * be in two languages, and nothing would come again). */
-				flush(rd);
-				host = vn ? subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE) : NULL;
+				kenchi_reader_flush(rd);
+				host = vn ? kenchi_subject_hostname(r, rd->m, g_strndup(vs, vn), TRUE) : NULL;
 				if (host || (ln >= 7 && g_ascii_strncasecmp(ls, "subject", 7) == 0) ||
 				    (ln >= 6 && memcmp(ls, "\xe4\xbb\xb6\xe5\x90\x8d", 6) == 0)) {   /* 件名 */
 					/* A Subject that names no computer names none for
@@ -833,12 +494,12 @@ read_line(reader_t *rd, const char *line, size_t n)
 		if (prev_len) {
 			char *joined = g_strdup_printf("%.*s %.*s", (int)prev_len, prev, (int)(end - q), q);
 
-			if ((f = lookup_label(r, joined, strlen(joined))) >= 0)
+			if ((f = kenchi_label_lookup(r, joined, strlen(joined))) >= 0)
 				lid = kenchi_label_id(joined, strlen(joined));
 			g_free(joined);
 		}
 		if (f < 0)
-			f = lookup_label(r, q, end - q);
+			f = kenchi_label_lookup(r, q, end - q);
 		/* Under a pending Event Type, an event type's name ("Cloud
 		 * IOC", which is a label too) is its value. */
 		if (f >= 0 && rd->pending == EV_EVENT_TYPE) {
@@ -880,10 +541,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 		if (rd->pending_note[0]) {
 			char *v = g_strdup_printf("%.*s %s", (int)(end - q), q, rd->pending_note);
 
-			set_field(rd, f, v, strlen(v), rd->pending_indent, rd->pending_label);
+			kenchi_reader_set(rd, f, v, strlen(v), rd->pending_indent, rd->pending_label);
 			g_free(v);
 		} else {
-			set_field(rd, f, q, end - q, rd->pending_indent, rd->pending_label);
+			kenchi_reader_set(rd, f, q, end - q, rd->pending_indent, rd->pending_label);
 		}
 		return;
 	}
@@ -897,8 +558,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 	try_captures(rd, q, end - q);
 }
 
-static void
-read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
+void
+kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
 	    kenchi_extract_t *out)
 {
 	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1 };
@@ -920,7 +581,7 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 		read_line(&rd, p, e - p);
 		p = nl ? nl + 1 : end;
 	}
-	flush(&rd);
+	kenchi_reader_flush(&rd);
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
 	g_string_free(rd.date_raw, TRUE);
@@ -929,123 +590,3 @@ read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size
 }
 
 /* How the rule recognised the mail: 0 not at all, else a bit set. */
-enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4 };
-
-static int
-recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
-{
-	int how = 0;
-	guint i;
-
-	if (any_match(r->from, m, mail->from_addr, errors))
-		how |= BY_FROM;
-	for (i = 0; i < mail->alt_from->len; i++)
-		if (any_match(r->from, m, g_ptr_array_index(mail->alt_from, i), errors))
-			how |= BY_FROM;
-	if (any_match(r->subject, m, mail->subject, errors))
-		how |= BY_SUBJECT;
-	for (i = 0; i < mail->alt_subject->len; i++)
-		if (any_match(r->subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
-			how |= BY_SUBJECT;
-	if (mail->text && any_match(r->body, m, mail->text->str, errors))
-		how |= BY_BODY;
-	return how;
-}
-
-/* A match that hit PCRE2's match or depth limit counts as no match; the
- * stored reason says so, so that a person sees mail that may be read short
- * (a hostile line against an extractor, or a rule that backtracks). */
-static void
-note_limits(kenchi_extract_t *out)
-{
-	char *r;
-
-	if (out->regex_errors <= 0)
-		return;
-	r = g_strdup_printf("%s%s%d extractor match(es) stopped at the PCRE2 match limit", out->reason ? out->reason : "",
-	    out->reason ? "; " : "", out->regex_errors);
-	g_free(out->reason);
-	out->reason = r;
-}
-
-void
-kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
-		    const kenchi_mail_t *mail, kenchi_extract_t *out)
-{
-	guint i, j;
-	int how = 0;
-	const kenchi_rule_t *r = NULL;
-
-	for (i = 0; i < rules->rules->len && !how; i++) {
-		r = g_ptr_array_index(rules->rules, i);
-		how = recognise(r, m, mail, &out->regex_errors);
-	}
-	if (!how) {
-		out->kind = KENCHI_KIND_NOT_ALERT;
-		out->reason = g_strdup("no extractor rule recognises the sender, subject or body");
-		note_limits(out);
-		return;
-	}
-	out->rule = r;
-	read_events(r, m, mail->text->str, mail->text->len, out);
-	if (out->events->len == 0 && mail->alt_text && mail->alt_text->len)
-		read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
-	if (out->events->len == 0) {
-		/* Recognised by sender: an alert we failed to read is an error a
-		 * person must see.  Recognised only by look-alike subject or
-		 * body from elsewhere: foreign mail. */
-		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
-		GString *by = g_string_new(NULL);
-		if (how & BY_FROM)
-			g_string_append(by, " from");
-		if (how & BY_SUBJECT)
-			g_string_append(by, " subject");
-		if (how & BY_BODY)
-			g_string_append(by, " body");
-		out->reason = out->headless ?
-		    g_strdup_printf("recognised by rule %s (%s) but no event block found (%d block(s) with no event type, "
-			"id or date)", r->name, by->str + 1, out->headless) :
-		    g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
-		g_string_free(by, TRUE);
-		note_limits(out);
-		return;
-	}
-	out->kind = KENCHI_KIND_ALERT;
-	/* The subject names the computer: fill it where a block lacks it. */
-	{
-		char *host = subject_hostname(r, m, mail->subject, FALSE);
-		for (j = 0; host == NULL && j < mail->alt_subject->len; j++) {
-			char *h = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j), FALSE);
-
-			/* Attached messages' subjects each named their own
-			 * events (their header lines, read_line); one fills the
-			 * rest only when they all agree. */
-			for (guint k = j + 1; h && k < mail->alt_subject->len; k++) {
-				char *o = subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, k), FALSE);
-
-				if (o && strcmp(o, h) != 0) {
-					g_free(h);
-					h = NULL;
-				}
-				g_free(o);
-			}
-			host = h;
-			break;
-		}
-		for (j = 0; host && j < out->events->len; j++) {
-			kenchi_event_t *ev = g_ptr_array_index(out->events, j);
-			if (ev->v[EV_HOSTNAME] == NULL)
-				kenchi_event_set(ev, EV_HOSTNAME, host);
-		}
-		g_free(host);
-	}
-	if (mail->text_truncated || mail->depth_exceeded || mail->lossy) {
-		out->reason = g_strdup_printf("%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",
-		    mail->depth_exceeded ? "MIME nesting too deep, inner parts skipped; " : "",
-		    mail->lossy ? "charset not decoded exactly; " : "");
-		g_strchomp(out->reason);
-		if (g_str_has_suffix(out->reason, ";"))
-			out->reason[strlen(out->reason) - 1] = '\0';
-	}
-	note_limits(out);
-}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "parse/event.h"
 #include "parse/line_shape.h"
+#include "parse/rules.h"
 
 /* Q..END can be the rest of a value wrapped before a blank line: ASCII
  * (a sentence in Japanese is a note, not a path's end), no "Label: ", and
@@ -103,4 +104,79 @@ kenchi_label_note(const char *s, size_t n, const char **ns, size_t *nn)
 	*ns = o;
 	*nn = (size_t)(e - o);
 	return *nn > 0;
+}
+
+/* K (a normalized label) without the spaces that touch a non-ASCII
+ * character, in place; FALSE when it had none.  Japanese puts no spaces
+ * between words, so in "イベント タイプ" or "Cloud IOC での検出名" a space
+ * is layout, not part of the label. */
+static gboolean
+drop_cjk_spaces(char *k)
+{
+	char *o = k;
+	const char *p;
+	gboolean dropped = FALSE;
+
+	for (p = k; *p; p++) {
+		if (*p == ' ' && o > k && p[1] &&
+		    (((unsigned char)o[-1] & 0x80) || ((unsigned char)p[1] & 0x80))) {
+			dropped = TRUE;
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return dropped;
+}
+
+int
+kenchi_label_lookup(const kenchi_rule_t *r, const char *s, size_t n)
+{
+	char *k = kenchi_rules_norm_label(s, n);
+	int f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
+
+	if (f < 0 && drop_cjk_spaces(k))
+		f = GPOINTER_TO_INT(g_hash_table_lookup(r->labels, k)) - 1;
+	if (f < 0 && g_hash_table_contains(r->resets, k))
+		f = -2;
+	/* A label with a note in brackets: its translation ("イベントタイプ
+	 * (Event Type)", "Date (日時)"), or a qualifier ("File Path (full)",
+	 * "検知日時（日本時間）", "Public IP (NAT)").  The label outside
+	 * counts, unless the note is a label of another field.  A qualifier
+	 * that changes what the value is ("File Hash (MD5)") still names the
+	 * field, but the value does not pass its check (32 hex digits are no
+	 * SHA-256), and a field's first value is not replaced under another
+	 * label (set_field).  Labels that hold brackets themselves
+	 * ("ハッシュ値(SHA-256)") were found whole above. */
+	if (f == -1 && n > 2 && (s[n - 1] == ')' || (n > 3 && memcmp(s + n - 3, "\xef\xbc\x89", 3) == 0))) {
+		size_t close = s[n - 1] == ')' ? 1 : 3;
+		const char *o = s + n - close;
+
+		while (o > s && *o != '(' && !(o - s >= 3 && memcmp(o - 2, "\xef\xbc\x88", 3) == 0))
+			o--;
+		if (o > s) {
+			const char *in = o + 1;
+			const char *out_end = *o == '(' ? o : o - 2;
+			size_t on = (size_t)(out_end - s), inn = in < s + n - close ? (size_t)(s + n - close - in) : 0;
+			int outer = kenchi_label_lookup(r, s, on);
+			int inner = inn ? kenchi_label_lookup(r, in, inn) : -1;
+			/* The note may make the label another field's ("IP Address
+			 * (External)" is External IP Address): the two put together
+			 * first, either way round. */
+			char *a = g_strdup_printf("%.*s %.*s", (int)inn, in, (int)on, s);
+			char *b = g_strdup_printf("%.*s%.*s", (int)inn, in, (int)on, s);
+			int both = kenchi_label_lookup(r, a, strlen(a));
+
+			if (both < 0)
+				both = kenchi_label_lookup(r, b, strlen(b));
+			g_free(a);
+			g_free(b);
+			if (inn && both >= 0)
+				f = both;
+			else if (outer >= 0 && (inner < 0 || inner == outer))
+				f = outer;
+		}
+	}
+	g_free(k);
+	return f;
 }

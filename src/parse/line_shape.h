@@ -18,5 +18,9 @@ gboolean kenchi_field_is_glued(int f);
 guint kenchi_label_id(const char *s, size_t n);
 /* The note in brackets ending a label ("Date (UTC)"): *NS, *NN. */
 gboolean kenchi_label_note(const char *s, size_t n, const char **ns, size_t *nn);
+/* The field of label S (N bytes) in rule R's label sets, -2 for a
+ * forwarded header's label, -1 for none (line_shape.c). */
+struct kenchi_rule;
+int kenchi_label_lookup(const struct kenchi_rule *r, const char *s, size_t n);
 
 #endif

@@ -1,0 +1,86 @@
+/* extract_int.h: the block reader's state, shared by the files that read
+ * a mail's text into events: extract.c (lines and blocks), extract_table.c
+ * (tables and grids), extract_mail.c (recognising a mail, its subjects).
+ * Internal to src/parse; nothing here prints. */
+#ifndef KENCHI_EXTRACT_INT_H
+#define KENCHI_EXTRACT_INT_H
+
+#include <glib.h>
+#include "parse/extract.h"
+#include "parse/event.h"
+
+typedef struct {
+	const kenchi_rule_t *rule;
+	kenchi_re_match_t *m;
+	kenchi_extract_t *out;
+	kenchi_event_t *cur;
+	gboolean has[EV_NFIELDS];
+	int field;          /* field whose value may continue, or -1 */
+	int indent;         /* indent of that field's label line */
+	GString *raw;       /* raw text of that value so far */
+	int pending;        /* label seen with an empty value, or -1 */
+	int pending_indent; /* that label line's indent */
+	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
+	int ncolumns;
+	char date_note[32]; /* the note of that header's date column ("(JST)"), or "" */
+	/* Fields read before prose while the block was no event yet: lines a
+	 * gateway or a list put above the alert ("Group: SOC-Alerts-DL",
+	 * "判定: 安全").  The alert's own line for such a field replaces the
+	 * value instead of ending the block, which had split one alert into
+	 * two halves and kept the gateway's value. */
+	gboolean stale[EV_NFIELDS];
+	/* Fields read since the block's last blank line.  Blocks separated by
+	 * blank lines need not begin with the same field: when one lacks the
+	 * first ("Severity:" missing from an Uninstall), the next block's
+	 * first lines fell into it until a field came again.  Those lines
+	 * move to the next event (see next_event). */
+	gboolean fresh[EV_NFIELDS];
+	gboolean blank_in_block;
+	/* The label each field was read under (label_id).  A field comes
+	 * "again" only under the same label: a digest repeats its template,
+	 * while one alert may give a field twice under two of its labels
+	 * ("Date:" and "Time:", "Hostname:" and "Computer:"), which had cut
+	 * the alert in two and lost its second half. */
+	guint label[EV_NFIELDS];
+	guint pending_label;
+	GString *date_raw;        /* the date's text as read */
+	/* The line being read ended in a space, and so did the last line of
+	 * the field's value: a path wrapped at a space ("...\\Remote Support "
+	 * then "Tools\\...") keeps it, though wrapped paths are glued. */
+	gboolean line_trail, value_trail;
+	size_t line_cols;   /* the length of the line being read */
+	/* The line before, when it was a few words alone (no colon, no
+	 * tab): the first half of a label cell that wrapped with <br>
+	 * ("Parent" / "File Name<TAB>explorer.exe"). */
+	char prev_words[48];
+	size_t prev_len;
+	int retried;        /* depth of read_line reading the text after a cell */
+	int bridged;        /* the glued field a blank line interrupted, or -1 */
+	size_t value_cols;  /* the length of the last line of the field's value */
+	gboolean pending_blank;   /* a blank line came after the pending label */
+	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
+	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
+	const char *next;         /* the line after the one being read, or NULL */
+	size_t next_len;
+	int quote_depth;          /* the "> " marks of the line being read */
+	int value_depth;          /* those of the block's last field line */
+	char *block_host;   /* the computer in the last forwarded header's Subject */
+	gboolean blank_before;   /* the line before was blank */
+} reader_t;
+
+/* The event read so far ends: kept when it is one (extract.c). */
+void kenchi_reader_flush(reader_t *rd);
+/* Field F takes V (N bytes) from a line of INDENT, read under LABEL
+ * (kenchi_label_id): the next event begins when F comes again under it. */
+void kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guint label);
+/* Q..END as a digest table's header or row, or a grid of pairs: TRUE when
+ * it was one (extract_table.c). */
+gboolean kenchi_reader_table_line(reader_t *rd, const char *q, const char *end);
+/* The events of TEXT by rule R into OUT (extract.c). */
+void kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
+			kenchi_extract_t *out);
+/* The computer a subject names, by R's subject patterns; with OWN,
+ * SUBJECT is freed (extract_mail.c). */
+char *kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject, gboolean own);
+
+#endif

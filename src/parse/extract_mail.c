@@ -1,0 +1,196 @@
+/* extract_mail.c: which rule a mail is for (its sender, subject or
+ * body), its events (the block reader, extract.c), and what its subject
+ * adds; the kind and the reason stored with it. */
+#include <string.h>
+#include "parse/extract_int.h"
+
+enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4 };
+
+const char *
+kenchi_kind_to_string(kenchi_kind_t k)
+{
+	switch (k) {
+	case KENCHI_KIND_ALERT: return "alert";
+	case KENCHI_KIND_NOT_ALERT: return "not_alert";
+	default: return "error";
+	}
+}
+
+void
+kenchi_extract_init(kenchi_extract_t *x)
+{
+	memset(x, 0, sizeof *x);
+	x->events = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+}
+
+void
+kenchi_extract_clear(kenchi_extract_t *x)
+{
+	g_free(x->reason);
+	if (x->events)
+		g_ptr_array_unref(x->events);
+	memset(x, 0, sizeof *x);
+}
+
+static gboolean
+any_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
+{
+	guint i;
+
+	if (s == NULL)
+		return FALSE;
+	for (i = 0; i < pats->len; i++) {
+		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(pats, i), m, s, strlen(s));
+		if (r == KENCHI_RE_MATCH)
+			return TRUE;
+		if (r == KENCHI_RE_ERROR)
+			(*errors)++;
+	}
+	return FALSE;
+}
+
+/* The subject's hostname group, when a subject pattern matches.  With
+ * OWN, SUBJECT is freed. */
+char *
+kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject, gboolean own)
+{
+	char *host = NULL;
+	guint i;
+
+	if (subject == NULL)
+		return NULL;
+	for (i = 0; i < r->subject->len; i++) {
+		kenchi_re_t *re = g_ptr_array_index(r->subject, i);
+		int g = kenchi_re_group_index(re, "hostname");
+		const char *s;
+		size_t n;
+
+		if (g > 0 && kenchi_re_exec(re, m, subject, strlen(subject)) == KENCHI_RE_MATCH &&
+		    kenchi_re_group(m, g, subject, &s, &n) && n > 0) {
+			host = g_strndup(s, n);
+			break;
+		}
+	}
+	if (own)
+		g_free((char *)subject);
+	return host;
+}
+
+static int
+recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
+{
+	int how = 0;
+	guint i;
+
+	if (any_match(r->from, m, mail->from_addr, errors))
+		how |= BY_FROM;
+	for (i = 0; i < mail->alt_from->len; i++)
+		if (any_match(r->from, m, g_ptr_array_index(mail->alt_from, i), errors))
+			how |= BY_FROM;
+	if (any_match(r->subject, m, mail->subject, errors))
+		how |= BY_SUBJECT;
+	for (i = 0; i < mail->alt_subject->len; i++)
+		if (any_match(r->subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
+			how |= BY_SUBJECT;
+	if (mail->text && any_match(r->body, m, mail->text->str, errors))
+		how |= BY_BODY;
+	return how;
+}
+
+/* A match that hit PCRE2's match or depth limit counts as no match; the
+ * stored reason says so, so that a person sees mail that may be read short
+ * (a hostile line against an extractor, or a rule that backtracks). */
+static void
+note_limits(kenchi_extract_t *out)
+{
+	char *r;
+
+	if (out->regex_errors <= 0)
+		return;
+	r = g_strdup_printf("%s%s%d extractor match(es) stopped at the PCRE2 match limit", out->reason ? out->reason : "",
+	    out->reason ? "; " : "", out->regex_errors);
+	g_free(out->reason);
+	out->reason = r;
+}
+
+void
+kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
+		    const kenchi_mail_t *mail, kenchi_extract_t *out)
+{
+	guint i, j;
+	int how = 0;
+	const kenchi_rule_t *r = NULL;
+
+	for (i = 0; i < rules->rules->len && !how; i++) {
+		r = g_ptr_array_index(rules->rules, i);
+		how = recognise(r, m, mail, &out->regex_errors);
+	}
+	if (!how) {
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("no extractor rule recognises the sender, subject or body");
+		note_limits(out);
+		return;
+	}
+	out->rule = r;
+	kenchi_read_events(r, m, mail->text->str, mail->text->len, out);
+	if (out->events->len == 0 && mail->alt_text && mail->alt_text->len)
+		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
+	if (out->events->len == 0) {
+		/* Recognised by sender: an alert we failed to read is an error a
+		 * person must see.  Recognised only by look-alike subject or
+		 * body from elsewhere: foreign mail. */
+		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+		GString *by = g_string_new(NULL);
+		if (how & BY_FROM)
+			g_string_append(by, " from");
+		if (how & BY_SUBJECT)
+			g_string_append(by, " subject");
+		if (how & BY_BODY)
+			g_string_append(by, " body");
+		out->reason = out->headless ?
+		    g_strdup_printf("recognised by rule %s (%s) but no event block found (%d block(s) with no event type, "
+			"id or date)", r->name, by->str + 1, out->headless) :
+		    g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
+		g_string_free(by, TRUE);
+		note_limits(out);
+		return;
+	}
+	out->kind = KENCHI_KIND_ALERT;
+	/* The subject names the computer: fill it where a block lacks it. */
+	{
+		char *host = kenchi_subject_hostname(r, m, mail->subject, FALSE);
+		for (j = 0; host == NULL && j < mail->alt_subject->len; j++) {
+			char *h = kenchi_subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, j), FALSE);
+
+			/* Attached messages' subjects each named their own
+			 * events (their header lines, read_line); one fills the
+			 * rest only when they all agree. */
+			for (guint k = j + 1; h && k < mail->alt_subject->len; k++) {
+				char *o = kenchi_subject_hostname(r, m, g_ptr_array_index(mail->alt_subject, k), FALSE);
+
+				if (o && strcmp(o, h) != 0) {
+					g_free(h);
+					h = NULL;
+				}
+				g_free(o);
+			}
+			host = h;
+			break;
+		}
+		for (j = 0; host && j < out->events->len; j++) {
+			kenchi_event_t *ev = g_ptr_array_index(out->events, j);
+			if (ev->v[EV_HOSTNAME] == NULL)
+				kenchi_event_set(ev, EV_HOSTNAME, host);
+		}
+		g_free(host);
+	}
+	if (mail->text_truncated || mail->depth_exceeded || mail->lossy) {
+		out->reason = g_strdup_printf("%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",
+		    mail->depth_exceeded ? "MIME nesting too deep, inner parts skipped; " : "",
+		    mail->lossy ? "charset not decoded exactly; " : "");
+		g_strchomp(out->reason);
+		if (g_str_has_suffix(out->reason, ";"))
+			out->reason[strlen(out->reason) - 1] = '\0';
+	}
+	note_limits(out);
+}

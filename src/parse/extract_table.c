@@ -1,0 +1,143 @@
+/* extract_table.c: digest tables (a header row of labels, one event a
+ * row) and grids of label/value pairs, read into the block reader's event
+ * (extract.c).  html.c ends every cell with a tab. */
+#include <string.h>
+#include "parse/extract_int.h"
+#include "parse/line_shape.h"
+
+/* The label of a table cell, without spaces or a trailing colon: its
+ * field, or -1. */
+static int
+cell_label(reader_t *rd, char *c)
+{
+	size_t cl;
+
+	c = g_strstrip(c);
+	cl = strlen(c);
+	if (cl && c[cl - 1] == ':')
+		c[--cl] = '\0';
+	return cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
+}
+
+/* A grid of label and value pairs, several a row ("Computer | PC-01 |
+ * Severity | High"), as some templates lay out one event: each pair is a
+ * field.  Every even cell must be a label (or empty) and no odd cell one,
+ * which a digest's header row of labels never is. */
+static gboolean
+read_pair_row(reader_t *rd, char **cells, int n)
+{
+	int pairs = 0, i;
+
+	if (n % 2 != 0 && *g_strstrip(cells[n - 1]) != '\0')
+		return FALSE;
+	for (i = 0; i + 1 < n; i += 2) {
+		char *lab = g_strdup(cells[i]), *val = g_strdup(cells[i + 1]);
+		int f = *g_strstrip(lab) ? cell_label(rd, lab) : -2, g = cell_label(rd, val);
+
+		g_free(lab);
+		g_free(val);
+		if (f == -1 || f < -2 || g >= 0)
+			return FALSE;
+		pairs += f >= 0;
+	}
+	if (pairs < 2)
+		return FALSE;
+	for (i = 0; i + 1 < n; i += 2) {
+		int f = cell_label(rd, cells[i]);
+		char *v = g_strstrip(cells[i + 1]);
+
+		const char *ns;
+		size_t nn;
+
+		if (f == EV_DATE && *v && kenchi_label_note(cells[i], strlen(cells[i]), &ns, &nn)) {
+			char *dv = g_strdup_printf("%s %.*s", v, (int)nn, ns);   /* "Date (JST)": the zone */
+
+			kenchi_reader_set(rd, f, dv, strlen(dv), 0, kenchi_label_id(cells[i], strlen(cells[i])));
+			g_free(dv);
+		} else if (f >= 0 && *v) {
+			kenchi_reader_set(rd, f, v, strlen(v), 0, kenchi_label_id(cells[i], strlen(cells[i])));
+		}
+	}
+	rd->field = -1;
+	return TRUE;
+}
+
+/* A table laid out with one event per row under a header row of labels
+ * (an HTML digest): the header maps columns to fields.  Returns TRUE when
+ * the line was a header or a row of such a table. */
+gboolean
+kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
+{
+	char *line = g_strndup(q, end - q);
+	char **cells = g_strsplit(line, "\t", -1);
+	int n = (int)g_strv_length(cells), i, known = 0;
+	gboolean used = FALSE;
+
+	if (rd->columns && n == rd->ncolumns) {
+		/* The date may span columns ("Date", "Time") and its header a
+		 * zone ("検知日時（日本時間）"): one value, the note after it. */
+		GString *date = g_string_new(NULL);
+
+		kenchi_reader_flush(rd);
+		for (i = 0; i < n; i++) {
+			char *v = g_strstrip(cells[i]);
+			if (rd->columns[i] == EV_DATE && *v) {
+				g_string_append_printf(date, "%s%s", date->len ? " " : "", v);
+			} else if (rd->columns[i] >= 0 && *v) {
+				kenchi_event_set(rd->cur, rd->columns[i], v);
+				rd->has[rd->columns[i]] = TRUE;
+			}
+		}
+		if (date->len) {
+			g_string_append_printf(date, " %s", rd->date_note);
+			kenchi_event_set(rd->cur, EV_DATE, date->str);
+			rd->has[EV_DATE] = TRUE;
+		}
+		g_string_free(date, TRUE);
+		kenchi_reader_flush(rd);
+		used = TRUE;
+	} else if (n >= 4 && read_pair_row(rd, cells, n)) {
+		used = TRUE;
+	} else if (n >= 3) {
+		int *cols = g_new(int, n);
+		char note[32] = "";
+		const char *ns;
+		size_t nn;
+
+		for (i = 0; i < n; i++) {
+			char *c = g_strstrip(cells[i]);
+			size_t cl = strlen(c);
+			/* A header cell may end in a colon. */
+			if (cl && (c[cl - 1] == ':'))
+				c[--cl] = '\0';
+			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
+			if (cols[i] >= 0)
+				known++;
+			else
+				cols[i] = -1;
+			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
+				g_strlcpy(note, ns, nn + 1);
+		}
+		/* Most columns known, or four: a digest may carry columns of
+		 * its own (a console's ten, of which four are fields). */
+		if (known >= 3 && (known * 2 >= n || known >= 4)) {
+			kenchi_reader_flush(rd);
+			g_free(rd->columns);
+			rd->columns = cols;
+			rd->ncolumns = n;
+			g_strlcpy(rd->date_note, note, sizeof rd->date_note);
+			used = TRUE;
+		} else {
+			g_free(cols);
+		}
+	}
+	if (!used && rd->columns) {
+		/* The table ended. */
+		g_free(rd->columns);
+		rd->columns = NULL;
+		rd->ncolumns = 0;
+	}
+	g_strfreev(cells);
+	g_free(line);
+	return used;
+}
