@@ -138,7 +138,18 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	if (out->events->len == 0) {
 		/* Recognised by sender: an alert we failed to read is an error a
 		 * person must see.  Recognised only by look-alike subject or
-		 * body from elsewhere: foreign mail. */
+		 * body from elsewhere: foreign mail.  The sender alone, with
+		 * no alert subject, no alert wording and not one field label,
+		 * is the cloud's other mail (a maintenance notice): foreign
+		 * too, or every notice would sit among the unreadable alerts.
+		 * A body with no text at all may be a broken alert: an error. */
+		if (how == BY_FROM && out->headless == 0 && mail->text && mail->text->len > 0) {
+			out->kind = KENCHI_KIND_NOT_ALERT;
+			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or field: "
+			    "a notice, not an alert", r->name);
+			note_limits(out);
+			return;
+		}
 		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
 		GString *by = g_string_new(NULL);
 		if (how & BY_FROM)

@@ -1,11 +1,24 @@
 #!/usr/bin/python3
-"""check_expected.py KENCHI BASEDIR EXPECTED.TSV [extra kenchi args...]
+r"""check_expected.py KENCHI BASEDIR EXPECTED.TSV [extra kenchi args...]
 
 Runs `kenchi parse` once over every file named in EXPECTED.TSV (paths
 relative to BASEDIR) and prints one TAP line per file: kind, event count and
-every N:field.path=value check.  A check value writes a space as \\s;
-an empty value ("N:field=") wants the field absent."""
+every N:field.path=value check.  In a check value \s is a space and \\ a
+backslash; any other backslash is itself, so C:\Program\sFiles\Acme is
+"C:\Program Files\Acme" and C:\Users\\sato is "C:\Users\sato".  An
+empty value ("N:field=") wants the field absent."""
 import json, subprocess, sys
+
+def unescape(v):
+    out, i = [], 0
+    while i < len(v):
+        if v[i] == '\\' and i + 1 < len(v) and v[i + 1] in 's\\':
+            out.append(' ' if v[i + 1] == 's' else '\\')
+            i += 2
+        else:
+            out.append(v[i])
+            i += 1
+    return ''.join(out)
 
 def get(ev, path):
     cur = ev
@@ -54,7 +67,7 @@ def main():
             for c in checks.split():
                 n, rest = c.split(':', 1)
                 field, want = rest.split('=', 1)
-                want = want.replace('\\s', ' ')
+                want = unescape(want)
                 n = int(n)
                 got = get(evs[n], field) if n < len(evs) else None
                 if want == '':   # "N:field=" : the field must be absent
