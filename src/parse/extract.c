@@ -12,6 +12,7 @@
 #include <string.h>
 #include "parse/extract.h"
 #include "parse/event.h"
+#include "parse/html.h"
 #include "parse/line_shape.h"
 #include "parse/extract_int.h"
 
@@ -161,6 +162,10 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	}
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
+	if (memchr(v, KENCHI_HTML_CELL_BREAK[0], n)) {
+		kenchi_cell_join(f, rd->raw->str);
+		g_string_truncate(rd->raw, strlen(rd->raw->str));
+	}
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
 	/* The mirror of the rule above: a time read alone first ("Time:

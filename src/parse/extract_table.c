@@ -80,7 +80,7 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 
 		kenchi_reader_flush(rd);
 		for (i = 0; i < n; i++) {
-			char *v = g_strstrip(cells[i]);
+			char *v = kenchi_cell_join(rd->columns[i], g_strstrip(cells[i]));
 			if (rd->columns[i] == EV_DATE && *v) {
 				g_string_append_printf(date, "%s%s", date->len ? " " : "", v);
 			} else if (rd->columns[i] >= 0 && *v) {

@@ -81,6 +81,14 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * first) starts an indented line, which the extractor reads as the
 	 * value going on, so a path broken by a <br> in its cell stays one. */
 	int cell_no = 0;
+	/* A grid: the table's first row had three cells or more and no break
+	 * inside one (a digest's header of labels).  A break inside a cell of
+	 * a later row is then no line of its own - it would cut the event's
+	 * row in two - but KENCHI_HTML_CELL_BREAK, which the table reader
+	 * joins as the column's field wants ("2026-11-25<br>07:12:31 UTC",
+	 * "...\\Temp\\<br>setup.exe").  Nested tables start afresh. */
+	int tbl_row = 0, hdr_cells = -1;
+	gboolean row_broke = FALSE;
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
@@ -124,7 +132,11 @@ kenchi_html_to_text(const char *html, gsize len)
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
-				in_cell = held_break = in_head = cell_broke = FALSE;
+				if (cell_no > 0 && tbl_row++ == 0)
+					hdr_cells = row_broke ? -1 : cell_no;
+				if (name[1] == 'a')
+					tbl_row = 0, hdr_cells = -1;
+				in_cell = held_break = in_head = cell_broke = row_broke = FALSE;
 				cell_no = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
@@ -187,12 +199,16 @@ kenchi_html_to_text(const char *html, gsize len)
 			i++;
 			continue;
 		}
-		if (held_break) {
+		if (held_break && tbl_row >= 1 && hdr_cells >= 3) {
+			append_break(out, KENCHI_HTML_CELL_BREAK);
+			held_break = space = FALSE;
+			row_broke = TRUE;
+		} else if (held_break) {
 			append_break(out, "\n");
 			if (cell_no > 1)
 				g_string_append(out, "    ");
 			held_break = space = FALSE;
-			cell_broke = TRUE;
+			cell_broke = row_broke = TRUE;
 		}
 		cell_text = in_cell;
 		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')

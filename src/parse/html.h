@@ -8,6 +8,12 @@
 
 #include <glib.h>
 
+/* Between the pieces of a cell broken by <br> or <p>, in the rows of a
+ * table under a header row of three cells or more (a digest), instead of a
+ * line break; the table reader joins them (extract_table.c).  Anywhere
+ * else a value's normalization makes it a space. */
+#define KENCHI_HTML_CELL_BREAK "\x1f"
+
 /* Returns a newly allocated UTF-8 string (g_free). */
 char *kenchi_html_to_text(const char *html, gsize len);
 

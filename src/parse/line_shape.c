@@ -3,6 +3,7 @@
  * sentence, a label's note and a label's identity.  Pure functions. */
 #include <string.h>
 #include "parse/event.h"
+#include "parse/html.h"
 #include "parse/line_shape.h"
 #include "parse/rules.h"
 
@@ -67,6 +68,34 @@ gboolean
 kenchi_field_is_glued(int f)
 {
 	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
+}
+
+/* A cell broken in pieces (KENCHI_HTML_CELL_BREAK, html.c): a path, a
+ * link or a hash goes on without a space - a hash already written in
+ * groups ("15403904 ae1a8499 ...") with one - and prose with one.  A name
+ * or an id is one word: what a template puts under it ("PC-01<br>192.0.2.1")
+ * is another field's.  In place; returns v, stripped. */
+char *
+kenchi_cell_join(int field, char *v)
+{
+	char *r = v, *w = v;
+	gboolean glue = kenchi_field_is_glued(field) &&
+	    !((field == EV_SHA256 || field == EV_PARENT_SHA256) && strchr(v, ' '));
+	gboolean one = field == EV_HOSTNAME || field == EV_CONNECTOR_GUID || field == EV_ID ||
+	    field == EV_EVENT_TYPE_ID || field == EV_DETECTION_ID;
+
+	if (strchr(v, KENCHI_HTML_CELL_BREAK[0]) == NULL)
+		return v;
+	for (; *r; r++) {
+		if (*r != KENCHI_HTML_CELL_BREAK[0])
+			*w++ = *r;
+		else if (one && w > v)
+			break;
+		else if (!glue && w > v && w[-1] != ' ')
+			*w++ = ' ';
+	}
+	*w = '\0';
+	return g_strstrip(v);
 }
 
 /* A label's identity: its bytes, ASCII case and spaces aside. */
