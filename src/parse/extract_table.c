@@ -62,6 +62,41 @@ read_pair_row(reader_t *rd, char **cells, int n)
 	return TRUE;
 }
 
+/* An empty header cell (a colspan's rest, html.c): no field, and part of
+ * the group the cell before it names. */
+#define COL_EMPTY (-3)
+
+/* A header of two rows: a group's cell spans columns ("File", colspan 2)
+ * and the row under it names them ("File Name", "SHA-256"), the cells
+ * beside it spanning both rows.  The second row's labels name the
+ * columns of the first group as wide as they are.  TRUE when it did. */
+static gboolean
+sub_header(reader_t *rd, char **cells, int n)
+{
+	int k = 0, i, start, width;
+
+	while (n > 0 && *g_strstrip(cells[n - 1]) == '\0')
+		n--;
+	if (n < 2)
+		return FALSE;
+	for (i = 0; i < n; i++)
+		if (cell_label(rd, cells[i]) < 0)
+			return FALSE;
+	k = n;
+	for (start = 0; start < rd->ncolumns; start++) {
+		if (rd->columns[start] == COL_EMPTY)
+			continue;
+		for (width = 1; start + width < rd->ncolumns && rd->columns[start + width] == COL_EMPTY; width++)
+			;
+		if (width == k) {
+			for (i = 0; i < k; i++)
+				rd->columns[start + i] = cell_label(rd, cells[i]);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 /* A table laid out with one event per row under a header row of labels
  * (an HTML digest): the header maps columns to fields.  Returns TRUE when
  * the line was a header or a row of such a table. */
@@ -73,7 +108,9 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 	int n = (int)g_strv_length(cells), i, known = 0;
 	gboolean used = FALSE;
 
-	if (rd->columns && n == rd->ncolumns) {
+	if (rd->columns && n != rd->ncolumns && sub_header(rd, cells, n)) {
+		used = TRUE;
+	} else if (rd->columns && n == rd->ncolumns) {
 		/* The date may span columns ("Date", "Time") and its header a
 		 * zone ("検知日時（日本時間）"): one value, the note after it. */
 		GString *date = g_string_new(NULL);
@@ -110,17 +147,23 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 			/* A header cell may end in a colon. */
 			if (cl && (c[cl - 1] == ':'))
 				c[--cl] = '\0';
-			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
+			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : COL_EMPTY;
 			if (cols[i] >= 0)
 				known++;
-			else
+			else if (cl)
 				cols[i] = -1;
 			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
 				g_strlcpy(note, ns, nn + 1);
 		}
 		/* Most columns known, or four: a digest may carry columns of
-		 * its own (a console's ten, of which four are fields). */
-		if (known >= 3 && (known * 2 >= n || known >= 4)) {
+		 * its own (a console's ten, of which four are fields).  Or two
+		 * and a group spanning columns, named by the row under it
+		 * (sub_header). */
+		gboolean group = FALSE;
+
+		for (i = 0; i + 1 < n; i++)
+			group = group || (cols[i] != COL_EMPTY && cols[i + 1] == COL_EMPTY);
+		if ((known >= 3 && (known * 2 >= n || known >= 4)) || (known >= 2 && group)) {
 			kenchi_reader_flush(rd);
 			g_free(rd->columns);
 			rd->columns = cols;

@@ -62,6 +62,25 @@ decode_entity(const char *s, gsize n, GString *out)
 	return 0;
 }
 
+/* A cell's colspan (tag text t, n bytes), 1 when absent or absurd. */
+static int
+tag_colspan(const char *t, gsize n)
+{
+	gsize k;
+
+	for (k = 0; k + 7 < n; k++)
+		if (g_ascii_strncasecmp(t + k, "colspan", 7) == 0) {
+			int v = 0;
+
+			for (k += 7; k < n && (t[k] == ' ' || t[k] == '=' || t[k] == '"' || t[k] == '\''); k++)
+				;
+			for (; k < n && g_ascii_isdigit(t[k]) && v < 100; k++)
+				v = v * 10 + (t[k] - '0');
+			return v >= 1 && v <= 32 ? v : 1;
+		}
+	return 1;
+}
+
 char *
 kenchi_html_to_text(const char *html, gsize len)
 {
@@ -81,14 +100,17 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * first) starts an indented line, which the extractor reads as the
 	 * value going on, so a path broken by a <br> in its cell stays one. */
 	int cell_no = 0;
-	/* A grid: the table's first row had three cells or more and no break
-	 * inside one (a digest's header of labels).  A break inside a cell of
-	 * a later row is then no line of its own - it would cut the event's
+	/* A grid: a row of three cells or more with no break inside one came
+	 * first in the table, a title row aside (a digest's header of labels).
+	 * A break inside a cell of a later row is then no line of its own - it would cut the event's
 	 * row in two - but KENCHI_HTML_CELL_BREAK, which the table reader
 	 * joins as the column's field wants ("2026-11-25<br>07:12:31 UTC",
 	 * "...\\Temp\\<br>setup.exe").  Nested tables start afresh. */
-	int tbl_row = 0, hdr_cells = -1;
+	int hdr_cells = -1;
 	gboolean row_broke = FALSE;
+	/* A cell spanning columns is that many cells (colspan), so that a
+	 * digest's row still lines up with its header. */
+	int span = 1;
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
@@ -97,7 +119,8 @@ kenchi_html_to_text(const char *html, gsize len)
 		char c = html[i];
 
 		if (c == '<') {
-			gsize j = i + 1, nl;
+			gsize j = i + 1, nl, attrs_len;
+			const char *attrs;
 			gboolean closing = FALSE;
 			char name[16];
 
@@ -113,8 +136,10 @@ kenchi_html_to_text(const char *html, gsize len)
 			for (nl = 0; j < len && nl < sizeof name - 1 && g_ascii_isalnum(html[j]); j++)
 				name[nl++] = g_ascii_tolower(html[j]);
 			name[nl] = '\0';
+			attrs = html + j;
 			while (j < len && html[j] != '>')
 				j++;
+			attrs_len = (gsize)(html + j - attrs);
 			i = j < len ? j + 1 : len;
 			if (skip_until) {
 				if (closing && strcmp(name, skip_until) == 0)
@@ -132,10 +157,13 @@ kenchi_html_to_text(const char *html, gsize len)
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				append_break(out, "\n");
 				space = FALSE;
-				if (cell_no > 0 && tbl_row++ == 0)
-					hdr_cells = row_broke ? -1 : cell_no;
+				/* The header: the first row of three cells or more
+				 * with no break inside one (a title row may come
+				 * first). */
+				if (hdr_cells < 3 && cell_no >= 3 && !row_broke)
+					hdr_cells = cell_no;
 				if (name[1] == 'a')
-					tbl_row = 0, hdr_cells = -1;
+					hdr_cells = -1;
 				in_cell = held_break = in_head = cell_broke = row_broke = FALSE;
 				cell_no = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
@@ -173,14 +201,19 @@ kenchi_html_to_text(const char *html, gsize len)
 					 * cell's text starts a line, or it was glued onto
 					 * this value. */
 					append_break(out, cell_broke ? "\n" : "\t");
+					while (!cell_broke && span-- > 1)
+						g_string_append_c(out, '\t');
 					space = FALSE;
 				}
 				cell_broke = FALSE;
 				in_cell = !closing;
 				in_head = !closing && name[1] == 'h';
 				cell_text = held_break = FALSE;
-				if (!closing)
-					cell_no++;
+				span = 1;
+				if (!closing) {
+					span = tag_colspan(attrs, attrs_len);
+					cell_no += span;
+				}
 			}
 			continue;
 		}
@@ -199,7 +232,7 @@ kenchi_html_to_text(const char *html, gsize len)
 			i++;
 			continue;
 		}
-		if (held_break && tbl_row >= 1 && hdr_cells >= 3) {
+		if (held_break && hdr_cells >= 3) {
 			append_break(out, KENCHI_HTML_CELL_BREAK);
 			held_break = space = FALSE;
 			row_broke = TRUE;
