@@ -1,9 +1,11 @@
 /* cmd_parse.c: `kenchi parse [--json] FILE...`: the contract other tools
- * score.  One JSON object per input file, no database.  Exit 65 when any
+ * score.  One JSON object per input file (an mbox's messages together),
+ * no database.  Exit 65 when any
  * file was an error, so scripts notice. */
 #include <string.h>
 #include "cli/cli.h"
 #include "parse/extract.h"
+#include "source/import_list.h"
 #include "util/clock.h"
 #include "util/input.h"
 
@@ -18,6 +20,62 @@ read_file(const char *path, char **raw, gsize *len, GError **error)
 		return FALSE;
 	*raw = g_bytes_unref_to_data(b, len);
 	return TRUE;
+}
+
+/* An mbox holds many messages, split as import splits them: one object
+ * still, with every message's events; its kind is the best of theirs
+ * (an alert if any is), and its reason names each message that was not
+ * an alert.  Returns the kind. */
+static kenchi_kind_t
+parse_mbox(kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, const char *path, const char *raw, gsize len,
+	   const kenchi_ingest_opts_t *opts0, gboolean text, JsonObject *o, JsonArray *evs)
+{
+	kenchi_import_walk_t *w = kenchi_import_walk_new(NULL, 0);
+	kenchi_import_item_t *it = NULL;
+	GBytes *data = g_bytes_new(raw, len);
+	GString *why = g_string_new(NULL);
+	int alerts = 0, errors = 0, n = 0;
+	kenchi_kind_t kind;
+
+	kenchi_import_walk_defer_mbox(w);
+	kenchi_import_walk_add_mbox(w, path, data);
+	g_bytes_unref(data);
+	while (kenchi_import_walk_next(w, &it, NULL) == KENCHI_OK && it != NULL) {
+		kenchi_ingest_opts_t opts = *opts0;
+		kenchi_analysis_t a;
+		gsize ml = 0;
+		const char *mp = it->data ? g_bytes_get_data(it->data, &ml) : "";
+
+		opts.origin = it->origin;
+		kenchi_ingest_analyse(ctx, m, mp, ml, &opts, &a);
+		n++;
+		if (text && a.mail)
+			fwrite(a.mail->text->str, 1, a.mail->text->len, stdout);
+		for (guint j = 0; a.x.events && j < a.x.events->len; j++)
+			json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
+		if (a.x.kind == KENCHI_KIND_ALERT)
+			alerts++;
+		else {
+			errors += a.x.kind == KENCHI_KIND_ERROR;
+			g_string_append_printf(why, "%s%s: %s (%s)", why->len ? "; " : "", it->origin,
+			    kenchi_kind_to_string(a.x.kind), a.x.reason ? a.x.reason : "");
+		}
+		kenchi_analysis_clear(&a);
+		kenchi_import_item_free(it);
+		it = NULL;
+	}
+	kenchi_import_walk_free(w);
+	kind = alerts ? KENCHI_KIND_ALERT : errors ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+	json_object_set_string_member(o, "kind", kenchi_kind_to_string(kind));
+	if (why->len) {
+		char *r = g_strdup_printf("mbox of %d message(s), %d alert(s); %s", n, alerts, why->str);
+
+		json_object_set_string_member(o, "reason", r);
+		g_free(r);
+	} else
+		json_object_set_null_member(o, "reason");
+	g_string_free(why, TRUE);
+	return kind;
 }
 
 int
@@ -72,20 +130,27 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 				len = arr->len;
 				raw = (char *)g_byte_array_free(arr, FALSE);
 			}
-			kenchi_ingest_analyse(&ctx, m, raw, len, &opts, &a);
-			if (text && a.mail) {
-				fwrite(a.mail->text->str, 1, a.mail->text->len, stdout);
+			if (kenchi_is_mbox(raw, len)) {
+				kenchi_kind_t kind = parse_mbox(&ctx, m, argv[i], raw, len, &opts, text, o, evs);
+
+				if (kind == KENCHI_KIND_ERROR)
+					worst = KENCHI_EXIT_DATAERR;
+			} else {
+				kenchi_ingest_analyse(&ctx, m, raw, len, &opts, &a);
+				if (text && a.mail) {
+					fwrite(a.mail->text->str, 1, a.mail->text->len, stdout);
+				}
+				json_object_set_string_member(o, "kind", kenchi_kind_to_string(a.x.kind));
+				if (a.x.reason)
+					json_object_set_string_member(o, "reason", a.x.reason);
+				else
+					json_object_set_null_member(o, "reason");
+				for (guint j = 0; a.x.events && j < a.x.events->len; j++)
+					json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
+				if (a.x.kind == KENCHI_KIND_ERROR)
+					worst = KENCHI_EXIT_DATAERR;
+				kenchi_analysis_clear(&a);
 			}
-			json_object_set_string_member(o, "kind", kenchi_kind_to_string(a.x.kind));
-			if (a.x.reason)
-				json_object_set_string_member(o, "reason", a.x.reason);
-			else
-				json_object_set_null_member(o, "reason");
-			for (guint j = 0; a.x.events && j < a.x.events->len; j++)
-				json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
-			if (a.x.kind == KENCHI_KIND_ERROR)
-				worst = KENCHI_EXIT_DATAERR;
-			kenchi_analysis_clear(&a);
 		}
 		json_object_set_array_member(o, "events", evs);
 		root = json_node_new(JSON_NODE_OBJECT);

@@ -189,6 +189,18 @@ norm_addresses(const char *value)
 	return g_string_free(out, FALSE);
 }
 
+/* A link a mail gateway rewrote, as it was (normalize.h); takes u. */
+static char *
+unwrap(char *u)
+{
+	char *w = kenchi_norm_unwrap_link(u);
+
+	if (w == NULL)
+		return u;
+	g_free(u);
+	return w;
+}
+
 static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
@@ -233,10 +245,27 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 			    (g_ascii_strncasecmp(c, "http://", 7) == 0 || g_ascii_strncasecmp(c, "https://", 8) == 0))
 				u = c;
 		if (u) {
-			gsize k = strcspn(u, " >");
+			/* Outlook's text gives a link as "text<https://...>":
+			 * the text is the link here. */
+			gsize k = strcspn(u, " <>");
 			n = g_strndup(u, k);
+			n = unwrap(n);
 		}
 		g_free(t2);
+		break;
+	}
+	case EV_URL: {
+		/* The dirty URL is the evidence, shown defanged: a gateway's
+		 * wrapper around it hides the address, and Outlook's
+		 * "url<link>" doubles it. */
+		char *lt;
+
+		n = kenchi_norm_text(value);
+		if (n && (lt = strchr(n, '<')) != NULL && lt > n &&
+		    (g_ascii_strncasecmp(lt + 1, "http://", 7) == 0 || g_ascii_strncasecmp(lt + 1, "https://", 8) == 0) &&
+		    strchr(n, ' ') == NULL)
+			*lt = '\0';
+		n = unwrap(n);
 		break;
 	}
 	case EV_EVENT_TYPE: {

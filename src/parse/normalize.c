@@ -474,3 +474,77 @@ kenchi_norm_uint(const char *s)
 	g_free(t);
 	return p;
 }
+
+/* The value of query parameter name in a URL's query, percent-decoded. */
+static char *
+query_param(const char *url, const char *name)
+{
+	const char *q = strchr(url, '?');
+	size_t nl = strlen(name);
+
+	while (q) {
+		q++;
+		if (strncmp(q, name, nl) == 0 && q[nl] == '=') {
+			const char *v = q + nl + 1;
+			char *raw = g_strndup(v, strcspn(v, "&#"));
+			char *dec = g_uri_unescape_string(raw, NULL);
+
+			g_free(raw);
+			return dec;
+		}
+		q = strchr(q, '&');
+	}
+	return NULL;
+}
+
+static gboolean
+host_is(const char *url, const char *suffix)
+{
+	const char *h = strstr(url, "://");
+	size_t hl, sl = strlen(suffix);
+
+	if (h == NULL)
+		return FALSE;
+	h += 3;
+	hl = strcspn(h, "/?#:");
+	return hl >= sl && g_ascii_strncasecmp(h + hl - sl, suffix, sl) == 0 &&
+	    (hl == sl || h[hl - sl - 1] == '.');
+}
+
+char *
+kenchi_norm_unwrap_link(const char *s)
+{
+	char *u = NULL;
+
+	if (s == NULL || (g_ascii_strncasecmp(s, "https://", 8) != 0 && g_ascii_strncasecmp(s, "http://", 7) != 0))
+		return NULL;
+	if (host_is(s, "safelinks.protection.outlook.com")) {
+		u = query_param(s, "url");
+	} else if (host_is(s, "urldefense.proofpoint.com") && strstr(s, "/v2/url")) {
+		char *v = query_param(s, "u");
+
+		/* v2 writes '%' as '-' and '/' as '_' in the parameter. */
+		for (char *c = v; c && *c; c++)
+			*c = *c == '-' ? '%' : *c == '_' ? '/' : *c;
+		u = v ? g_uri_unescape_string(v, NULL) : NULL;
+		g_free(v);
+	} else if (host_is(s, "urldefense.com") && strstr(s, "/v3/__")) {
+		const char *b = strstr(s, "/v3/__") + 6, *e = strstr(b, "__;");
+
+		u = e ? g_strndup(b, e - b) : NULL;
+	} else if (host_is(s, "secure-web.cisco.com")) {
+		const char *h = strstr(s + 8, "/http");
+
+		u = h ? g_uri_unescape_string(h + 1, NULL) : NULL;
+	}
+	/* Only a link comes out, and never one still wrapped twice over. */
+	if (u && g_ascii_strncasecmp(u, "https://", 8) != 0 && g_ascii_strncasecmp(u, "http://", 7) != 0) {
+		g_free(u);
+		u = NULL;
+	}
+	if (u && strpbrk(u, " \t\r\n<>\"")) {
+		g_free(u);
+		u = NULL;
+	}
+	return u;
+}

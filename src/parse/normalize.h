@@ -25,6 +25,11 @@ char *kenchi_norm_sha256(const char *s);       /* 64 lowercase hex */
 /* S without its words in ASCII brackets ("10.8.0.12 (VPN)" -> "10.8.0.12 "),
  * a note beside a value; g_free. */
 char *kenchi_drop_bracketed(const char *s);
+/* A link a mail gateway rewrote, given back as it was: Microsoft's Safe
+ * Links (...safelinks.protection.outlook.com/?url=...), Proofpoint's URL
+ * Defense (v2 ?u=..., v3 __URL__;...), Cisco Secure Email's
+ * secure-web.cisco.com/.../https%3A...; NULL when s is no such link. */
+char *kenchi_norm_unwrap_link(const char *s);
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
 /* S without zero-width characters (U+200B-U+200D, U+2060, U+FEFF, the soft

@@ -297,6 +297,40 @@ test_sha256(void **state)
 	    "a75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
 }
 
+/* Links a mail gateway rewrote come back as they were; anything else is
+ * no such link (NULL), and the caller keeps it. */
+static void
+test_unwrap_links(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "https://apc01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fconsole.amp.cisco.com%2Fcomputers%2Fab%2Ftrajectory2%3Fq%3Dcd%26s%3D1&data=05%7C02&reserved=0",
+		  "https://console.amp.cisco.com/computers/ab/trajectory2?q=cd&s=1" },
+		{ "https://jpn01.safelinks.protection.outlook.com/?url=http%3A%2F%2Fbad.example%2Fgate.php%3Fid%3D1&data=x",
+		  "http://bad.example/gate.php?id=1" },
+		{ "https://urldefense.proofpoint.com/v2/url?u=https-3A__console.amp.cisco.com_dashboard&d=DwMF&c=x",
+		  "https://console.amp.cisco.com/dashboard" },
+		{ "https://urldefense.com/v3/__https://console.amp.cisco.com/dashboard__;!!abc$",
+		  "https://console.amp.cisco.com/dashboard" },
+		{ "https://secure-web.cisco.com/1AbCdEf/https%3A%2F%2Fconsole.amp.cisco.com%2Fdashboard",
+		  "https://console.amp.cisco.com/dashboard" },
+		{ "https://console.amp.cisco.com/computers/ab/trajectory2?url=x", NULL },
+		{ "https://notsafelinks.protection.outlook.com.evil.example/?url=https%3A%2F%2Fa", NULL },
+		{ "https://eur01.safelinks.protection.outlook.com/?url=javascript%3Aalert(1)", NULL },
+		{ "https://eur01.safelinks.protection.outlook.com/?data=x", NULL },
+		{ "hxxp://bad[.]example/", NULL },
+	};
+	(void)state;
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *got = kenchi_norm_unwrap_link(cases[i].in);
+
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+		g_free(got);
+	}
+}
+
 static void
 test_event_json_ids(void **state)
 {
@@ -328,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_event_json_ids),
+		cmocka_unit_test(test_unwrap_links),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
