@@ -86,8 +86,44 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped)
 	return 1;
 }
 
+static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why);
+static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelope);
+
+/* An event stream's consumer may keep the event inside an envelope of its
+ * own: {"routing_key": ..., "body": {event}} from an AMQP consumer, or the
+ * event as JSON text in a log shipper's "message".  One level, under the
+ * names such tools use. */
 static int
-add_events_from(JsonNode *root, GPtrArray *events, int *dropped)
+add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
+{
+	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", NULL };
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		JsonNode *m = json_object_get_member(o, names[i]);
+		JsonNode *inner = NULL;
+		char *why = NULL;
+		int n;
+
+		if (m && JSON_NODE_HOLDS_OBJECT(m))
+			return add_events_from(m, events, dropped, FALSE);
+		if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
+			const char *t = json_node_get_string(m);
+
+			if (t == NULL || t[strspn(t, " \t\r\n")] != '{' || !parse_doc(t, strlen(t), &inner, &why)) {
+				g_free(why);
+				continue;
+			}
+			n = add_events_from(inner, events, dropped, FALSE);
+			json_node_unref(inner);
+			return n;
+		}
+	}
+	return 0;
+}
+
+static int
+add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelope)
 {
 	JsonArray *arr = NULL;
 	guint i, n = 0;
@@ -95,12 +131,16 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped)
 	if (JSON_NODE_HOLDS_OBJECT(root)) {
 		JsonObject *o = json_node_get_object(root);
 		JsonNode *d = json_object_get_member(o, "data");
+		int k;
+
 		if (d && JSON_NODE_HOLDS_ARRAY(d))
 			arr = json_node_get_array(d);
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
 			return add_one(json_node_get_object(d), events, dropped);
+		else if ((k = add_one(o, events, dropped)) > 0 || !envelope)
+			return k;   /* one event object */
 		else
-			return add_one(o, events, dropped);   /* one event object */
+			return add_enveloped(o, events, dropped);
 	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
 		arr = json_node_get_array(root);
 	}
@@ -263,7 +303,7 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	JsonNode *root = NULL;
 	char *why = NULL;
 	const char *p, *end = bytes + len;
-	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0;
+	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0, docs = 0;
 	char *first_why = NULL;
 
 	*reason = NULL;
@@ -294,7 +334,7 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	if (parse_doc(bytes, len, &root, &why)) {
 		gboolean empty_page = is_empty_page(root);
 
-		n = add_events_from(root, events, &dropped);
+		n = add_events_from(root, events, &dropped, TRUE);
 		json_node_unref(root);
 		if (dropped)
 			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
@@ -325,7 +365,8 @@ lines:
 			JsonNode *r = NULL;
 			char *w = NULL;
 			if (parse_doc(s, e - s, &r, &w)) {
-				n += add_events_from(r, events, &dropped);
+				n += add_events_from(r, events, &dropped, TRUE);
+				docs++;
 				json_node_unref(r);
 			} else {
 				if (!bad) {
@@ -341,6 +382,7 @@ lines:
 	}
 	if (n == 0) {
 		*reason = dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped)
+		    : docs > 0 && bad == 0 ? g_strdup_printf("JSON holds no event objects (%d line(s) of JSON)", docs)
 		    : g_strdup_printf("not JSON: %s", why ? why : first_why ? first_why : "no event");
 		g_free(why);
 		g_free(first_why);

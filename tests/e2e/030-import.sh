@@ -41,6 +41,8 @@ like "$(sql "select reason from messages where origin like '%deep.json'")" "nest
 is $? 0 "an event stream with a byte order mark, and an empty API page, import"
 is "$(sql "select events from messages where origin like '%bom.ndjson'")" 2 "the stream's byte order mark does not cost its first event"
 is "$(sql "select kind from messages where origin like '%empty-page.json'")" not_alert "an API page with no events is stored as not_alert, not as an error"
+"$KENCHI" import --no-progress "$FIX/api/envelope.ndjson" 2>/dev/null
+is "$(sql "select kind || ' ' || events from messages where origin like '%envelope.ndjson'")" "alert 2" "events inside a consumer's envelope (an object under body, JSON text in message) are read"
 
 before="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
 out=$("$KENCHI" import --no-progress "$FIX/maildir" "$FIX/mbox/sample.mbox" "$FIX/api" 2>&1)
