@@ -59,6 +59,36 @@ repeats(reader_t *rd, int f, guint label)
 	    (rd->label[f] == label || rd->label[f] == 0);
 }
 
+/* Does the line open an alert's body: "Hello <user>," (the verified
+ * opening, amp-alert-mail.md 1) or the rule's own body wording ("Cisco
+ * AMP for Endpoints has detected ... event")?  Fields above it, with no
+ * event yet, were a ticket's or a gateway's ("URL:", "Priority:"), and
+ * are dropped rather than kept where the alert has none of its own.
+ * Asked only while a block holds such fields. */
+static gboolean
+opens_alert(reader_t *rd, const char *q, const char *end)
+{
+	gboolean any = FALSE;
+	size_t n = (size_t)(end - q);
+	guint i;
+
+	for (int k = 0; k < EV_NFIELDS && !any; k++)
+		any = rd->has[k];
+	if (!any)
+		return FALSE;
+	if (n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',')
+		return TRUE;
+	for (i = 0; i < rd->rule->body->len; i++) {
+		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(rd->rule->body, i), rd->m, q, n);
+
+		if (r == KENCHI_RE_MATCH)
+			return TRUE;
+		if (r == KENCHI_RE_ERROR)
+			rd->out->regex_errors++;
+	}
+	return FALSE;
+}
+
 /* A line of prose (no field): what the block holds so far, if it is no
  * event yet, was a preamble. */
 static void
@@ -559,6 +589,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 	}
 	rd->field = -1;
 	note_words(rd, q, end);
+	if (!kenchi_event_is_complete(rd->cur) && opens_alert(rd, q, end))
+		kenchi_reader_flush(rd);   /* the preamble's fields are not the alert's */
 	prose(rd);
 	try_captures(rd, q, end - q);
 }
