@@ -59,6 +59,75 @@ repeats(reader_t *rd, int f, guint label)
 	    (rd->label[f] == label || rd->label[f] == 0);
 }
 
+/* Does field F's value V (N bytes), under a label the block has not used
+ * for it, name another event than the block's, though the block is a
+ * whole event?  Another id; another type, given by name or by id, than
+ * the one the block's type or type id names.  A digest with no rule
+ * between its events may label one event's type "Event Type" and the
+ * next one's "Event Type ID", or by two labels of the reference's list;
+ * the same field under a second label is otherwise the same event's,
+ * unless a blank line came between. */
+static gboolean
+names_another(reader_t *rd, int f, const char *v, size_t n)
+{
+	kenchi_event_t *probe;
+	gboolean other = FALSE;
+	gint64 id_here = 0, id_new = 0;
+
+	if ((f != EV_ID && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID) || rd->stale[f] ||
+	    !kenchi_event_is_complete(rd->cur))
+		return FALSE;
+	/* The type once more, under its other label, after a blank line: the
+	 * next block's opening line, even when it is the same type. */
+	if (f != EV_ID && rd->has[f] && rd->blank_in_block)
+		return TRUE;
+	probe = kenchi_event_new();
+	{
+		char *t = g_strndup(v, n);
+
+		kenchi_event_set(probe, f, t);
+		g_free(t);
+	}
+	if (probe->v[f] == NULL) {
+		kenchi_event_free(probe);
+		return FALSE;
+	}
+	if (f == EV_ID) {
+		other = rd->cur->v[EV_ID] && strcmp(rd->cur->v[EV_ID], probe->v[EV_ID]) != 0;
+	} else {
+		/* Both sides as a type id: by name through the table, or as given. */
+		id_new = f == EV_EVENT_TYPE_ID ? g_ascii_strtoll(probe->v[f], NULL, 10) : kenchi_event_type_id(probe->v[f]);
+		if (rd->cur->v[EV_EVENT_TYPE_ID])
+			id_here = g_ascii_strtoll(rd->cur->v[EV_EVENT_TYPE_ID], NULL, 10);
+		else if (rd->cur->v[EV_EVENT_TYPE])
+			id_here = kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]);
+		other = id_here != 0 && id_new != 0 && id_here != id_new;
+	}
+	kenchi_event_free(probe);
+	return other;
+}
+
+/* Is the line Q..END, not indented, the rest of a path that a mail
+ * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
+ * Only when the path's line was long, its last part has no extension
+ * yet, and the line holds a backslash or ends in one: a note after a
+ * whole path stays prose. */
+static gboolean
+path_rest(reader_t *rd, const char *q, const char *end)
+{
+	const char *v = rd->raw->str, *last = strrchr(v, '\\'), *dot;
+	size_t n = (size_t)(end - q);
+
+	if (rd->value_cols < 60 || rd->value_cols > 100 || last == NULL || n > 200 || memchr(q, '\t', n))
+		return FALSE;
+	if (strchr(last, '.') != NULL || !kenchi_line_wrapped_rest(q, end, TRUE))
+		return FALSE;
+	if (memchr(q, '\\', n))
+		return TRUE;
+	dot = g_strrstr_len(q, (gssize)n, ".");
+	return dot && end - dot >= 3 && end - dot <= 5 && strspn(dot + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == (size_t)(end - dot - 1);
+}
+
 /* Does the line open an alert's body: "Hello <user>," (the verified
  * opening, amp-alert-mail.md 1) or the rule's own body wording ("Cisco
  * AMP for Endpoints has detected ... event")?  Fields above it, with no
@@ -176,7 +245,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
 		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
-	if (repeats(rd, f, label))
+	if (repeats(rd, f, label) || names_another(rd, f, v, n))
 		next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first
@@ -584,6 +653,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	if (rd->field >= 0 && indent > rd->indent) {
+		continue_field(rd, q, end - q);
+		return;
+	}
+	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
+		/* A client that wraps at a space dropped the space: put it back. */
+		if (rd->value_cols < 76)
+			rd->value_trail = TRUE;
 		continue_field(rd, q, end - q);
 		return;
 	}

@@ -353,6 +353,21 @@ forward_header(const char *s, const char *c)
  * fewer than 3 is a placeholder, fewer than FIELD_LINES_REAL thin (an
  * alert has fifteen or more). */
 #define FIELD_LINES_REAL 8
+
+/* Is the colon at C (of a line ending at E) a label's: white space, the
+ * line's end, or a bold mark's end and then one of those, after it? */
+static gboolean
+label_colon(const char *c, const char *e)
+{
+	const char *v = c + 1;
+
+	if (v < e && *v == '*')
+		v++;
+	if (v < e && *v == '*')
+		v++;
+	return v >= e || *v == ' ' || *v == '\t' || *v == '\r';
+}
+
 static int
 field_lines(const char *s, gsize len)
 {
@@ -369,11 +384,13 @@ field_lines(const char *s, gsize len)
 		 * counts when what follows it is not a URL. */
 		/* A label's colon is followed by white space or the line's end;
 		 * those inside values are not ("07:12:31", "W32.Auto:", "C:\\"). */
-		for (c = memchr(s, ':', (gsize)(e - s)); c && c + 1 < e && c[1] != ' ' && c[1] != '\t';
+		/* Gmail's text of an HTML alert bolds the label, colon inside:
+		 * "*Event Type:* Threat Detected". */
+		for (c = memchr(s, ':', (gsize)(e - s)); c && c + 1 < e && !label_colon(c, e);
 		     c = memchr(c + 1, ':', (gsize)(e - c - 1)))
 			;
 		if (c != NULL) {
-			const char *v = c + 1;
+			const char *v = c + 1 + strspn(c + 1, "*");
 
 			while (v < e && (*v == ' ' || *v == '\t'))
 				v++;
