@@ -201,12 +201,30 @@ unwrap(char *u)
 	return w;
 }
 
+/* "PC-01 <https://console...>": a linked value's address after its words
+ * (html.c), or Outlook's text of a link.  Only a link field keeps it. */
+static char *
+drop_link(const char *value)
+{
+	const char *lt;
+	size_t n;
+
+	if (value == NULL || (n = strlen(value)) < 10 || value[n - 1] != '>' ||
+	    (lt = strrchr(value, '<')) == NULL || lt == value ||
+	    (g_ascii_strncasecmp(lt + 1, "http://", 7) != 0 && g_ascii_strncasecmp(lt + 1, "https://", 8) != 0) ||
+	    strchr(lt, ' ') != NULL)
+		return NULL;
+	return g_strndup(value, (gsize)(lt - value));
+}
+
 static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
-	char *n = NULL;
+	char *n = NULL, *bare = NULL;
 	gint64 t;
 
+	if (f != EV_TRAJECTORY && f != EV_URL && (bare = drop_link(value)) != NULL)
+		value = bare;
 	switch (f) {
 	case EV_FILE_PATH:
 		n = kenchi_norm_path(value);
@@ -290,8 +308,10 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	if (n == NULL) {
 		if (value && *value)
 			ev->rejected++;
+		g_free(bare);
 		return FALSE;
 	}
+	g_free(bare);
 	g_free(ev->v[f]);
 	ev->v[f] = n;
 	return TRUE;

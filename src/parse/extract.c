@@ -475,6 +475,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 			return;
 		}
 	}
+	if (rd->field == EV_DATE && !strchr(rd->raw->str, ':') && kenchi_line_is_time(q, end)) {
+		/* "2026-11-25" over "07:12:31 UTC": a <br> between them in a
+		 * card or a list, or a client's text of such a cell.  Before
+		 * the line pattern, which reads "07" as a label. */
+		continue_field(rd, q, end - q);
+		return;
+	}
 	if (r->line_re) {
 		res = kenchi_re_exec(r->line_re, rd->m, q, end - q);
 		if (res == KENCHI_RE_ERROR)
@@ -633,6 +640,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
+	} else if (rd->pending >= 0 && ((end - q == 1 && *q == ':') || (end - q == 3 && memcmp(q, "\xef\xbc\x9a", 3) == 0))) {
+		/* The colon's own cell, a line of its own in a client's text of
+		 * a "Label | : | value" table: the value is still to come. */
+		return;
 	} else if (rd->pending >= 0 && kenchi_line_caption_for(rd->pending, q, end)) {
 		/* A caption under a label in its cell ("SHA-256" / "click to
 		 * copy"): the value is still to come. */
@@ -681,6 +692,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);
 	rd.date_raw = g_string_new(NULL);
+	rd.row_date = g_string_new(NULL);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		const char *e = nl ? nl : end;
@@ -698,6 +710,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
 	g_string_free(rd.date_raw, TRUE);
+	g_string_free(rd.row_date, TRUE);
 	g_free(rd.block_host);
 	g_free(rd.columns);
 }

@@ -44,6 +44,7 @@ typedef struct {
 	guint label[EV_NFIELDS];
 	guint pending_label;
 	GString *date_raw;        /* the date's text as read */
+	GString *row_date;        /* a table row's date text, before its zone note */
 	/* The line being read ended in a space, and so did the last line of
 	 * the field's value: a path wrapped at a space ("...\\Remote Support "
 	 * then "Tools\\...") keeps it, though wrapped paths are glued. */

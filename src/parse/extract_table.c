@@ -16,7 +16,19 @@ cell_label(reader_t *rd, char *c)
 	cl = strlen(c);
 	if (cl && c[cl - 1] == ':')
 		c[--cl] = '\0';
+	else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)   /* the full-width colon */
+		c[cl -= 3] = '\0';
+	g_strchomp(c);
+	cl = strlen(c);
 	return cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
+}
+
+/* A value cell that reads as a label may still be a value: an event
+ * type's name that is a label too ("Cloud IOC"). */
+static gboolean
+value_is_label(reader_t *rd, int f, char *v)
+{
+	return cell_label(rd, v) >= 0 && !(f == EV_EVENT_TYPE && kenchi_event_type_id(g_strstrip(v)) != 0);
 }
 
 /* A grid of label and value pairs, several a row ("Computer | PC-01 |
@@ -32,11 +44,12 @@ read_pair_row(reader_t *rd, char **cells, int n)
 		return FALSE;
 	for (i = 0; i + 1 < n; i += 2) {
 		char *lab = g_strdup(cells[i]), *val = g_strdup(cells[i + 1]);
-		int f = *g_strstrip(lab) ? cell_label(rd, lab) : -2, g = cell_label(rd, val);
+		int f = *g_strstrip(lab) ? cell_label(rd, lab) : -2;
+		gboolean g = value_is_label(rd, f, val);
 
 		g_free(lab);
 		g_free(val);
-		if (f == -1 || f < -2 || g >= 0)
+		if (f == -1 || f < -2 || g)
 			return FALSE;
 		pairs += f >= 0;
 	}
@@ -108,7 +121,18 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 	int n = (int)g_strv_length(cells), i, known = 0;
 	gboolean used = FALSE;
 
-	if (rd->columns && n != rd->ncolumns && sub_header(rd, cells, n)) {
+	if (rd->columns && n == 1 && rd->row_date->len && !strchr(rd->row_date->str, ':') &&
+	    rd->out->events->len > 0 && kenchi_line_is_time(q, end)) {
+		/* The last row's date over its time: a client's text of a
+		 * "2026-11-25<br>07:12:31 UTC" cell put the time on a line of
+		 * its own. */
+		kenchi_event_t *last = g_ptr_array_index(rd->out->events, rd->out->events->len - 1);
+
+		g_string_append_printf(rd->row_date, " %.*s %s", (int)(end - q), q, rd->date_note);
+		kenchi_event_set(last, EV_DATE, rd->row_date->str);
+		g_string_truncate(rd->row_date, 0);
+		used = TRUE;
+	} else if (rd->columns && n != rd->ncolumns && sub_header(rd, cells, n)) {
 		used = TRUE;
 	} else if (rd->columns && n == rd->ncolumns) {
 		/* The date may span columns ("Date", "Time") and its header a
@@ -125,6 +149,7 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 				rd->has[rd->columns[i]] = TRUE;
 			}
 		}
+		g_string_assign(rd->row_date, date->str);
 		if (date->len) {
 			g_string_append_printf(date, " %s", rd->date_note);
 			kenchi_event_set(rd->cur, EV_DATE, date->str);
@@ -147,6 +172,8 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 			/* A header cell may end in a colon. */
 			if (cl && (c[cl - 1] == ':'))
 				c[--cl] = '\0';
+			else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)
+				c[cl -= 3] = '\0';
 			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : COL_EMPTY;
 			if (cols[i] >= 0)
 				known++;

@@ -81,6 +81,43 @@ tag_colspan(const char *t, gsize n)
 	return 1;
 }
 
+/* The href of an <a> tag (tag text t, n bytes) into buf, "&amp;" as "&";
+ * FALSE when it has none that is an http(s) link of a sane length. */
+static gboolean
+tag_href(const char *t, gsize n, char *buf, gsize size)
+{
+	gsize k, o = 0;
+	char q = 0;
+
+	for (k = 0; k + 4 < n; k++)
+		if (g_ascii_strncasecmp(t + k, "href", 4) == 0 && (k == 0 || t[k - 1] == ' ' || t[k - 1] == '\t' ||
+		    t[k - 1] == '\n' || t[k - 1] == '\r'))
+			break;
+	if (k + 4 >= n)
+		return FALSE;
+	for (k += 4; k < n && (t[k] == ' ' || t[k] == '\t'); k++)
+		;
+	if (k >= n || t[k] != '=')
+		return FALSE;
+	for (k++; k < n && (t[k] == ' ' || t[k] == '\t'); k++)
+		;
+	if (k < n && (t[k] == '"' || t[k] == '\''))
+		q = t[k++];
+	for (; k < n && o + 1 < size; k++) {
+		if (q ? t[k] == q : (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' || t[k] == '\r'))
+			break;
+		if (t[k] == '\r' || t[k] == '\n')
+			continue;
+		buf[o++] = t[k];
+		if (t[k] == '&' && n - k >= 5 && g_ascii_strncasecmp(t + k, "&amp;", 5) == 0)
+			k += 4;
+	}
+	buf[o] = '\0';
+	if (o + 1 >= size || (q && (k >= n || t[k] != q)))
+		return FALSE;
+	return g_ascii_strncasecmp(buf, "http://", 7) == 0 || g_ascii_strncasecmp(buf, "https://", 8) == 0;
+}
+
 char *
 kenchi_html_to_text(const char *html, gsize len)
 {
@@ -111,6 +148,13 @@ kenchi_html_to_text(const char *html, gsize len)
 	/* A cell spanning columns is that many cells (colspan), so that a
 	 * digest's row still lines up with its header. */
 	int span = 1;
+	/* A link whose words are not its address ("View in console"): the
+	 * address follows them as "<https://...>", as a mail client's text
+	 * of it does, so that a trajectory given as a button is not lost.
+	 * Values that are not links drop it again (event.c). */
+	char href[2048];
+	gboolean in_a = FALSE;
+	gsize a_start = 0;
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
@@ -148,6 +192,20 @@ kenchi_html_to_text(const char *html, gsize len)
 			}
 			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0)) {
 				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
+				continue;
+			}
+			if (strcmp(name, "a") == 0) {
+				if (!closing) {
+					in_a = !in_head && tag_href(attrs, attrs_len, href, sizeof href);
+					a_start = out->len;
+				} else if (in_a) {
+					const char *words = out->str + a_start;
+
+					in_a = FALSE;
+					if (out->len > a_start && strstr(words, "://") == NULL &&
+					    words[strspn(words, " \t\n")] != '\0')
+						g_string_append_printf(out, " <%s>", href);
+				}
 				continue;
 			}
 			if (strcmp(name, "pre") == 0) {
@@ -189,6 +247,14 @@ kenchi_html_to_text(const char *html, gsize len)
 				if (name[1] == 't' || closing) {
 					append_break(out, name[1] == 't' && closing ? "\t" : "\n");
 					space = FALSE;
+				}
+				/* The value breaks as a value cell's does: a <br> in
+				 * it ("2026-11-25<br>07:12:31 UTC", a wrapped path)
+				 * goes on, indented, rather than ending the field. */
+				if (name[1] == 'd') {
+					in_cell = !closing;
+					cell_no = closing ? 0 : 2;
+					cell_text = held_break = cell_broke = FALSE;
 				}
 			} else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
 				/* Cell boundary: the extractor's line pattern reads a tab

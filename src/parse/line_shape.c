@@ -70,6 +70,31 @@ kenchi_field_is_glued(int f)
 	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
 }
 
+/* Is Q..END a clock time alone ("07:12:31", "16:12 JST", "07:12:31 UTC")? */
+gboolean
+kenchi_line_is_time(const char *q, const char *end)
+{
+	const char *c = q;
+	int d = 0;
+
+	while (c < end && g_ascii_isdigit(*c) && d < 3)
+		c++, d++;
+	if (d < 1 || d > 2 || c >= end || *c != ':')
+		return FALSE;
+	c++;
+	if (end - c < 2 || !g_ascii_isdigit(c[0]) || !g_ascii_isdigit(c[1]))
+		return FALSE;
+	c += 2;
+	if (c < end && *c == ':') {
+		if (end - c < 3 || !g_ascii_isdigit(c[1]) || !g_ascii_isdigit(c[2]))
+			return FALSE;
+		c += 3;
+	}
+	/* A zone or a note after it, short and no label. */
+	return end - c <= 24 && (c == end || *c == ' ' || *c == '.' || *c == '(' || *c == '+' || *c == '-' ||
+	    (unsigned char)*c >= 0x80) && !g_strstr_len(c, end - c, ": ");
+}
+
 /* A cell broken in pieces (KENCHI_HTML_CELL_BREAK, html.c): a path, a
  * link or a hash goes on without a space - a hash already written in
  * groups ("15403904 ae1a8499 ...") with one - and prose with one.  A name

@@ -15,6 +15,7 @@ gboolean kenchi_line_is_sentence(const char *q, const char *end);
 /* Paths, links and hashes: wrapped lines join with no space. */
 gboolean kenchi_field_is_glued(int f);
 char *kenchi_cell_join(int field, char *v);
+gboolean kenchi_line_is_time(const char *q, const char *end);
 /* A label's identity (never 0): its bytes, ASCII case and spaces aside. */
 guint kenchi_label_id(const char *s, size_t n);
 /* The note in brackets ending a label ("Date (UTC)"): *NS, *NN. */

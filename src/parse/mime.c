@@ -503,9 +503,17 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				if (rich && rich != pick && lines < 3) {
 					/* A placeholder: the richer part instead.  Both read
 					 * gave a near-empty event of the placeholder's two
-					 * lines beside the real one. */
-					if (lines > 0)
-						g_string_truncate(m->text, before);
+					 * lines beside the real one.  A text of no field line
+					 * may still be the alert, a client's text of its
+					 * table with each label over its value: kept aside,
+					 * read only if the richer part has no event (both
+					 * read gave every event twice). */
+					if (lines == 0 && m->text->len > before) {
+						if (m->alt_text == NULL)
+							m->alt_text = g_string_new(NULL);
+						g_string_append_len(m->alt_text, m->text->str + before, m->text->len - before);
+					}
+					g_string_truncate(m->text, before);
 					walk(m, rich, depth + 1);
 				} else if (rich && rich != pick && lines < FIELD_LINES_REAL) {
 					/* Thin, but not a placeholder: a client may have
