@@ -169,16 +169,20 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 		for (i = 0; i < n; i++) {
 			char *c = g_strstrip(cells[i]);
 			size_t cl = strlen(c);
+			/* Only a cell with nothing in it is a colspan's rest: a
+			 * colon's own cell ("Label | : | value") is no column. */
+			gboolean empty = cl == 0;
+
 			/* A header cell may end in a colon. */
 			if (cl && (c[cl - 1] == ':'))
 				c[--cl] = '\0';
 			else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)
 				c[cl -= 3] = '\0';
-			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : COL_EMPTY;
+			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
 			if (cols[i] >= 0)
 				known++;
-			else if (cl)
-				cols[i] = -1;
+			else
+				cols[i] = empty ? COL_EMPTY : -1;
 			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
 				g_strlcpy(note, ns, nn + 1);
 		}

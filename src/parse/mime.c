@@ -515,11 +515,15 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 					}
 					g_string_truncate(m->text, before);
 					walk(m, rich, depth + 1);
-				} else if (rich && rich != pick && lines < FIELD_LINES_REAL) {
+				} else if (rich && rich != pick &&
+				    (lines < FIELD_LINES_REAL ||
+				     memchr(m->text->str + before, '\t', m->text->len - before) != NULL)) {
 					/* Thin, but not a placeholder: a client may have
 					 * flattened the alert's table ("Event Type Threat
-					 * Detected", no colon).  The richer part is kept
-					 * aside, read only if this text has no event. */
+					 * Detected", no colon).  Or tabbed: a client's text of
+					 * a digest table, whose rows a <br> in a cell cut in
+					 * two.  The richer part is kept aside, read only if
+					 * this text has no event. */
 					GString *keep = m->text;
 
 					m->text = m->alt_text ? m->alt_text : g_string_new(NULL);
