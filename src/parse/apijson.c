@@ -89,6 +89,15 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped)
 static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why);
 static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelope);
 
+/* Does O name an event of its own: an id, a type or a type id?  An
+ * envelope's "timestamp" alone does not. */
+static gboolean
+names_event(JsonObject *o)
+{
+	return json_object_has_member(o, "id") || json_object_has_member(o, "event_type") ||
+	    json_object_has_member(o, "event_type_id");
+}
+
 /* An event stream's consumer may keep the event inside an envelope of its
  * own: {"routing_key": ..., "body": {event}} from an AMQP consumer, or the
  * event as JSON text in a log shipper's "message".  One level, under the
@@ -99,15 +108,17 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
 	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", NULL };
 	int i;
 
+	/* The first member that holds an event: ECS's "event" object is the
+	 * shipper's own ({"original": ...}), its "message" the event. */
 	for (i = 0; names[i]; i++) {
 		JsonNode *m = json_object_get_member(o, names[i]);
 		JsonNode *inner = NULL;
 		char *why = NULL;
-		int n;
+		int n = 0;
 
-		if (m && JSON_NODE_HOLDS_OBJECT(m))
-			return add_events_from(m, events, dropped, FALSE);
-		if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
+		if (m && JSON_NODE_HOLDS_OBJECT(m)) {
+			n = add_events_from(m, events, dropped, FALSE);
+		} else if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
 			const char *t = json_node_get_string(m);
 
 			if (t == NULL || t[strspn(t, " \t\r\n")] != '{' || !parse_doc(t, strlen(t), &inner, &why)) {
@@ -116,8 +127,9 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
 			}
 			n = add_events_from(inner, events, dropped, FALSE);
 			json_node_unref(inner);
-			return n;
 		}
+		if (n > 0)
+			return n;
 	}
 	return 0;
 }
@@ -137,10 +149,22 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelo
 			arr = json_node_get_array(d);
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
 			return add_one(json_node_get_object(d), events, dropped);
-		else if ((k = add_one(o, events, dropped)) > 0 || !envelope)
-			return k;   /* one event object */
+		else if (!envelope)
+			return add_one(o, events, dropped);   /* one event object */
+		else if (names_event(o)) {
+			/* An event, or an envelope with an id of its own (an
+			 * EventBridge UUID, refused as an event id). */
+			int before = *dropped;
+
+			if ((k = add_one(o, events, dropped)) > 0)
+				return k;
+			if ((k = add_enveloped(o, events, dropped)) > 0)
+				*dropped = before;
+			return k;
+		} else if ((k = add_enveloped(o, events, dropped)) > 0)
+			return k;   /* an envelope's event */
 		else
-			return add_enveloped(o, events, dropped);
+			return add_one(o, events, dropped);
 	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
 		arr = json_node_get_array(root);
 	}

@@ -193,12 +193,14 @@ norm_addresses(const char *value)
 static char *
 unwrap(char *u)
 {
-	char *w = kenchi_norm_unwrap_link(u);
+	char *w;
 
-	if (w == NULL)
-		return u;
-	g_free(u);
-	return w;
+	/* Gateways stack: Safe Links around Proofpoint's link. */
+	for (int k = 0; k < 4 && (w = kenchi_norm_unwrap_link(u)) != NULL; k++) {
+		g_free(u);
+		u = w;
+	}
+	return u;
 }
 
 /* "PC-01 <https://console...>": a linked value's address after its words
@@ -206,15 +208,33 @@ unwrap(char *u)
 static char *
 drop_link(const char *value)
 {
-	const char *lt;
-	size_t n;
+	GString *out;
+	const char *p = value;
 
-	if (value == NULL || (n = strlen(value)) < 10 || value[n - 1] != '>' ||
-	    (lt = strrchr(value, '<')) == NULL || lt == value ||
-	    (g_ascii_strncasecmp(lt + 1, "http://", 7) != 0 && g_ascii_strncasecmp(lt + 1, "https://", 8) != 0) ||
-	    strchr(lt, ' ') != NULL)
+	/* Every " <http(s)://...>" after words: two linked detection names,
+	 * a link inside a Cloud IOC description. */
+	if (value == NULL || strstr(value, " <http") == NULL)
 		return NULL;
-	return g_strndup(value, (gsize)(lt - value));
+	out = g_string_new(NULL);
+	for (;;) {
+		const char *lt = strstr(p, " <http"), *u, *gt;
+
+		if (lt == NULL) {
+			g_string_append(out, p);
+			break;
+		}
+		u = lt + 2;
+		gt = strchr(u, '>');
+		if (gt && memchr(u, ' ', (size_t)(gt - u)) == NULL &&
+		    (g_ascii_strncasecmp(u, "http://", 7) == 0 || g_ascii_strncasecmp(u, "https://", 8) == 0)) {
+			g_string_append_len(out, p, (gssize)(lt - p));
+			p = gt + 1;
+		} else {
+			g_string_append_len(out, p, (gssize)(u - p));
+			p = u;
+		}
+	}
+	return g_string_free(out, FALSE);
 }
 
 static gboolean
@@ -280,9 +300,23 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 
 		n = kenchi_norm_text(value);
 		if (n && (lt = strchr(n, '<')) != NULL && lt > n &&
-		    (g_ascii_strncasecmp(lt + 1, "http://", 7) == 0 || g_ascii_strncasecmp(lt + 1, "https://", 8) == 0) &&
-		    strchr(n, ' ') == NULL)
-			*lt = '\0';
+		    (g_ascii_strncasecmp(lt + 1, "http://", 7) == 0 || g_ascii_strncasecmp(lt + 1, "https://", 8) == 0)) {
+			gboolean words_link = g_ascii_strncasecmp(n, "http://", 7) == 0 ||
+			    g_ascii_strncasecmp(n, "https://", 8) == 0 || g_ascii_strncasecmp(n, "hxxp", 4) == 0;
+			char *gt = strchr(lt, '>');
+
+			if (words_link) {
+				*lt = '\0';   /* "url<link>": the words are the link */
+				g_strchomp(n);
+			} else if (gt && gt[1] == '\0' && !memchr(lt, ' ', (size_t)(gt - lt))) {
+				/* "example.net/x <http://example.net/x>": a link
+				 * whose words left its scheme out; the address. */
+				char *h = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+
+				g_free(n);
+				n = h;
+			}
+		}
 		n = unwrap(n);
 		break;
 	}

@@ -107,6 +107,25 @@ names_another(reader_t *rd, int f, const char *v, size_t n)
 	return other;
 }
 
+/* Does the name S (N bytes) end in a file's extension: a dot, then two
+ * to five letters or digits, at least one a letter ("Release 2.1" does
+ * not)? */
+static gboolean
+has_extension(const char *s, size_t n)
+{
+	const char *dot = g_strrstr_len(s, (gssize)n, ".");
+	size_t k, letters = 0;
+
+	if (dot == NULL || (size_t)(s + n - dot - 1) < 2 || (size_t)(s + n - dot - 1) > 5)
+		return FALSE;
+	for (k = 1; dot + k < s + n; k++) {
+		if (!g_ascii_isalnum(dot[k]))
+			return FALSE;
+		letters += g_ascii_isalpha(dot[k]) != 0;
+	}
+	return letters > 0;
+}
+
 /* Is the line Q..END, not indented, the rest of a path that a mail
  * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
  * Only when the path's line was long, its last part has no extension
@@ -115,47 +134,40 @@ names_another(reader_t *rd, int f, const char *v, size_t n)
 static gboolean
 path_rest(reader_t *rd, const char *q, const char *end)
 {
-	const char *v = rd->raw->str, *last = strrchr(v, '\\'), *dot;
+	const char *v = rd->raw->str, *last = strrchr(v, '\\');
 	size_t n = (size_t)(end - q);
 
-	if (rd->value_cols < 60 || rd->value_cols > 100 || last == NULL || n > 200 || memchr(q, '\t', n))
+	if (rd->value_cols < 60 || rd->value_cols > 100 || last == NULL || n > 200 || memchr(q, '\t', n) ||
+	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, "\xef\xbc\x9a"))
 		return FALSE;
-	if (strchr(last, '.') != NULL || !kenchi_line_wrapped_rest(q, end, TRUE))
+	if (has_extension(last + 1, strlen(last + 1)))
 		return FALSE;
 	if (memchr(q, '\\', n))
 		return TRUE;
-	dot = g_strrstr_len(q, (gssize)n, ".");
-	return dot && end - dot >= 3 && end - dot <= 5 && strspn(dot + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == (size_t)(end - dot - 1);
+	/* The file's name alone: one word with an extension ("a.exe"), not a
+	 * footer's sentence ("Visit www.acme.example.com"). */
+	return memchr(q, ' ', n) == NULL && has_extension(q, n);
 }
 
 /* Does the line open an alert's body: "Hello <user>," (the verified
- * opening, amp-alert-mail.md 1) or the rule's own body wording ("Cisco
- * AMP for Endpoints has detected ... event")?  Fields above it, with no
- * event yet, were a ticket's or a gateway's ("URL:", "Priority:"), and
- * are dropped rather than kept where the alert has none of its own.
- * Asked only while a block holds such fields. */
+ * opening, amp-alert-mail.md 1)?  Fields above it, with no event yet,
+ * were a ticket's or a gateway's ("URL:", "Priority:"), and are dropped
+ * rather than kept where the alert has none of its own.  Asked only
+ * while a block holds such fields. */
 static gboolean
 opens_alert(reader_t *rd, const char *q, const char *end)
 {
 	gboolean any = FALSE;
 	size_t n = (size_t)(end - q);
-	guint i;
 
 	for (int k = 0; k < EV_NFIELDS && !any; k++)
 		any = rd->has[k];
 	if (!any)
 		return FALSE;
-	if (n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',')
-		return TRUE;
-	for (i = 0; i < rd->rule->body->len; i++) {
-		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(rd->rule->body, i), rd->m, q, n);
-
-		if (r == KENCHI_RE_MATCH)
-			return TRUE;
-		if (r == KENCHI_RE_ERROR)
-			rd->out->regex_errors++;
-	}
-	return FALSE;
+	/* Only the greeting: a template may repeat its body wording before
+	 * each computer's section ("... events on PC-01:"), after the
+	 * section's own Computer line. */
+	return n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',';
 }
 
 /* A line of prose (no field): what the block holds so far, if it is no
@@ -245,7 +257,11 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
 		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
-	if (repeats(rd, f, label) || names_another(rd, f, v, n))
+	/* A preamble's field again, after a blank line that followed a whole
+	 * event: the next section's ("Computer: PC-02" above its sentence),
+	 * not this alert's own line for it. */
+	if (repeats(rd, f, label) || names_another(rd, f, v, n) ||
+	    (rd->has[f] && rd->stale[f] && rd->blank_in_block && kenchi_event_is_complete(rd->cur)))
 		next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first
@@ -259,6 +275,11 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 		rd->field = rd->pending = -1;
 		return;
 	}
+	/* What only an alert carries: a computer, a file, a detection, an
+	 * event id.  A notice's "日時：" or "Group:" is not. */
+	if (f == EV_HOSTNAME || f == EV_CONNECTOR_GUID || f == EV_SHA256 || f == EV_FILE_PATH ||
+	    f == EV_FILE_NAME || f == EV_DETECTION || f == EV_ID || f == EV_EVENT_TYPE_ID)
+		rd->out->fields_read++;
 	g_string_assign(rd->raw, "");
 	g_string_append_len(rd->raw, v, n);
 	if (memchr(v, KENCHI_HTML_CELL_BREAK[0], n)) {
@@ -292,6 +313,11 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	int f = rd->field;
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
 	gboolean glue = kenchi_field_is_glued(f);
+
+	/* A name or an id does not wrap: an indented line under it is
+	 * another datum ("PC-01<br>Windows 11" in a <dd>). */
+	if (kenchi_field_is_one_word(f))
+		return;
 
 	/* Hashes and links hold no space, unless a hash already written in
 	 * groups ("1a2b3c4d 5e6f7a8b ..." wrapped after the fourth). */
@@ -668,9 +694,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
-		/* A client that wraps at a space dropped the space: put it back. */
-		if (rd->value_cols < 76)
-			rd->value_trail = TRUE;
+		/* A client wraps at a space, and drops it: put it back. */
+		rd->value_trail = TRUE;
 		continue_field(rd, q, end - q);
 		return;
 	}

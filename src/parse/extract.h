@@ -23,6 +23,8 @@ typedef struct {
 	int rejected_values;     /* values dropped by normalization */
 	int regex_errors;        /* matches that hit a limit */
 	int headless;            /* blocks with no event type, id or date: not events */
+	int fields_read;         /* alert-only field values read (computer, file,
+	                          * detection, id), in events or not */
 } kenchi_extract_t;
 
 void kenchi_extract_init(kenchi_extract_t *x);

@@ -76,6 +76,52 @@ kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char
 	return host;
 }
 
+/* How much EVENTS hold between them: their values' bytes (a value cut
+ * short counts less than the whole). */
+static gsize
+field_count(GPtrArray *events)
+{
+	gsize n = 0;
+
+	for (guint i = 0; i < events->len; i++) {
+		kenchi_event_t *e = g_ptr_array_index(events, i);
+
+		for (int f = 0; f < EV_NFIELDS; f++)
+			n += e->v[f] ? strlen(e->v[f]) : 0;
+	}
+	return n;
+}
+
+/* One AMP event id is one event: a mail that gives an event twice (in
+ * English, then in Japanese; a text and its HTML both read) gives one,
+ * the first, with what the later copy adds. */
+static void
+merge_same_ids(GPtrArray *events)
+{
+	for (guint i = 0; i < events->len; i++) {
+		kenchi_event_t *a = g_ptr_array_index(events, i);
+
+		if (a->v[EV_ID] == NULL)
+			continue;
+		for (guint j = i + 1; j < events->len;) {
+			kenchi_event_t *b = g_ptr_array_index(events, j);
+
+			if (b->v[EV_ID] == NULL || strcmp(a->v[EV_ID], b->v[EV_ID]) != 0) {
+				j++;
+				continue;
+			}
+			for (int f = 0; f < EV_NFIELDS; f++)
+				if (a->v[f] == NULL && b->v[f] != NULL) {
+					a->v[f] = b->v[f];
+					b->v[f] = NULL;
+					if (f == EV_DATE)
+						a->date = b->date;
+				}
+			g_ptr_array_remove_index(events, j);   /* frees b */
+		}
+	}
+}
+
 static int
 recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
@@ -135,17 +181,39 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	kenchi_read_events(r, m, mail->text->str, mail->text->len, out);
 	if (out->events->len == 0 && mail->alt_text && mail->alt_text->len)
 		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
+	else if (mail->alt_text && mail->alt_text->len) {
+		/* The text set aside a richer part (mime.c: a thin or tabbed
+		 * text): when that part gives more events, or as many holding
+		 * more, the text was read short (a digest row cut in
+		 * two), and the richer part wins. */
+		kenchi_extract_t alt;
+
+		kenchi_extract_init(&alt);
+		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, &alt);
+		if (alt.events->len > out->events->len ||
+		    (alt.events->len == out->events->len && field_count(alt.events) > field_count(out->events))) {
+			GPtrArray *t = out->events;
+
+			out->events = alt.events;
+			alt.events = t;
+			out->headless = alt.headless;
+			out->unknown_labels = alt.unknown_labels;
+		}
+		out->regex_errors += alt.regex_errors;
+		kenchi_extract_clear(&alt);
+	}
 	if (out->events->len == 0) {
 		/* Recognised by sender: an alert we failed to read is an error a
 		 * person must see.  Recognised only by look-alike subject or
 		 * body from elsewhere: foreign mail.  The sender alone, with
-		 * no alert subject, no alert wording and not one field label,
-		 * is the cloud's other mail (a maintenance notice): foreign
-		 * too, or every notice would sit among the unreadable alerts.
-		 * A body with no text at all may be a broken alert: an error. */
-		if (how == BY_FROM && out->headless == 0 && mail->text && mail->text->len > 0) {
+		 * no alert subject, no alert wording and no value only an
+		 * alert has (fields_read), is the cloud's other mail (a
+		 * maintenance notice): foreign too, or every notice would sit
+		 * among the unreadable alerts.  A body with no text at all
+		 * may be a broken alert: an error. */
+		if (how == BY_FROM && out->headless == 0 && out->fields_read == 0 && mail->text && mail->text->len > 0) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
-			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or field: "
+			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or value: "
 			    "a notice, not an alert", r->name);
 			note_limits(out);
 			return;
@@ -166,6 +234,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		note_limits(out);
 		return;
 	}
+	merge_same_ids(out->events);
 	out->kind = KENCHI_KIND_ALERT;
 	/* The subject names the computer: fill it where a block lacks it. */
 	{

@@ -113,9 +113,24 @@ tag_href(const char *t, gsize n, char *buf, gsize size)
 			k += 4;
 	}
 	buf[o] = '\0';
-	if (o + 1 >= size || (q && (k >= n || t[k] != q)))
+	if (o + 1 >= size || (q && (k >= n || t[k] != q)) || strchr(buf, ' '))
 		return FALSE;
 	return g_ascii_strncasecmp(buf, "http://", 7) == 0 || g_ascii_strncasecmp(buf, "https://", 8) == 0;
+}
+
+/* A cell that began at out offset AT ends: count it as filled, and as
+ * long when its text is more than a header's label would be. */
+static void
+end_cell(const GString *out, gsize at, int *filled, gboolean *long_cell)
+{
+	gsize n = out->len > at ? out->len - at : 0, k;
+
+	for (k = 0; k < n && strchr(" \t\n", out->str[at + k]); k++)
+		;
+	if (k < n)   /* "&nbsp;" alone is a spacer, not text */
+		(*filled)++;
+	if (n > 64)
+		*long_cell = TRUE;
 }
 
 char *
@@ -145,6 +160,11 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * "...\\Temp\\<br>setup.exe").  Nested tables start afresh. */
 	int hdr_cells = -1;
 	gboolean row_broke = FALSE;
+	/* A header is words: three cells or more with text, none of them
+	 * long.  A layout row (spacer | banner | spacer) is none. */
+	int row_filled = 0;
+	gboolean row_long = FALSE;
+	gsize cell_at = 0;
 	/* A cell spanning columns is that many cells (colspan), so that a
 	 * digest's row still lines up with its header. */
 	int span = 1;
@@ -154,7 +174,7 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * Values that are not links drop it again (event.c). */
 	char href[2048];
 	gboolean in_a = FALSE;
-	gsize a_start = 0;
+	gsize a_start = 0, first_link = 0, first_link_len = 0;
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
@@ -203,8 +223,13 @@ kenchi_html_to_text(const char *html, gsize len)
 
 					in_a = FALSE;
 					if (out->len > a_start && strstr(words, "://") == NULL &&
-					    words[strspn(words, " \t\n")] != '\0')
+					    words[strspn(words, " \t\n")] != '\0') {
+						if (in_cell && cell_no == 1)
+							first_link = out->len;
 						g_string_append_printf(out, " <%s>", href);
+						if (in_cell && cell_no == 1)
+							first_link_len = out->len - first_link;
+					}
 				}
 				continue;
 			}
@@ -218,12 +243,19 @@ kenchi_html_to_text(const char *html, gsize len)
 				/* The header: the first row of three cells or more
 				 * with no break inside one (a title row may come
 				 * first). */
-				if (hdr_cells < 3 && cell_no >= 3 && !row_broke)
+				if (in_cell)
+					end_cell(out, cell_at, &row_filled, &row_long);
+				/* A row's first cell beside others is its label: a
+				 * label that is a link stays a label. */
+				if (first_link_len && cell_no >= 2 && first_link + first_link_len <= out->len)
+					g_string_erase(out, (gssize)first_link, (gssize)first_link_len);
+				first_link = first_link_len = 0;
+				if (hdr_cells < 3 && cell_no >= 3 && !row_broke && row_filled >= 3 && !row_long)
 					hdr_cells = cell_no;
 				if (name[1] == 'a')
 					hdr_cells = -1;
-				in_cell = held_break = in_head = cell_broke = row_broke = FALSE;
-				cell_no = 0;
+				in_cell = held_break = in_head = cell_broke = row_broke = row_long = FALSE;
+				cell_no = row_filled = 0;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
 			    (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
@@ -261,6 +293,8 @@ kenchi_html_to_text(const char *html, gsize len)
 				 * as the separator between a label cell and its value.
 				 * HTML may leave </td> out: a cell opening inside a cell
 				 * closes it. */
+				if (in_cell)
+					end_cell(out, cell_at, &row_filled, &row_long);
 				if (closing || in_cell) {
 					/* A cell whose text broke inside is a card of its own
 					 * ("<div>Label</div><div>value</div>"): the next
@@ -280,6 +314,7 @@ kenchi_html_to_text(const char *html, gsize len)
 					span = tag_colspan(attrs, attrs_len);
 					cell_no += span;
 				}
+				cell_at = out->len;
 			}
 			continue;
 		}

@@ -71,6 +71,15 @@ kenchi_field_is_glued(int f)
 }
 
 /* Is Q..END a clock time alone ("07:12:31", "16:12 JST", "07:12:31 UTC")? */
+/* Fields whose value is one word, never wrapped: a name or an id.  What
+ * follows one under it is another datum (an address, a file's path). */
+gboolean
+kenchi_field_is_one_word(int f)
+{
+	return f == EV_HOSTNAME || f == EV_CONNECTOR_GUID || f == EV_ID || f == EV_EVENT_TYPE_ID ||
+	    f == EV_DETECTION_ID || f == EV_FILE_NAME || f == EV_PARENT_FILE_NAME;
+}
+
 gboolean
 kenchi_line_is_time(const char *q, const char *end)
 {
@@ -79,7 +88,25 @@ kenchi_line_is_time(const char *q, const char *end)
 
 	while (c < end && g_ascii_isdigit(*c) && d < 3)
 		c++, d++;
-	if (d < 1 || d > 2 || c >= end || *c != ':')
+	if (d < 1 || d > 2 || c >= end)
+		return FALSE;
+	/* "16時12分31秒", as a Japanese console writes it. */
+	if (end - c >= 3 && memcmp(c, "\xe6\x99\x82", 3) == 0) {   /* 時 */
+		c += 3;
+		for (d = 0; c < end && g_ascii_isdigit(*c) && d < 3; c++, d++)
+			;
+		if (d < 1 || d > 2 || end - c < 3 || memcmp(c, "\xe5\x88\x86", 3) != 0)   /* 分 */
+			return FALSE;
+		c += 3;
+		for (d = 0; c < end && g_ascii_isdigit(*c) && d < 3; c++, d++)
+			;
+		if (d > 0 && (d > 2 || end - c < 3 || memcmp(c, "\xe7\xa7\x92", 3) != 0))   /* 秒 */
+			return FALSE;
+		if (d > 0)
+			c += 3;
+		return end - c <= 24 && !g_strstr_len(c, end - c, ": ");
+	}
+	if (*c != ':')
 		return FALSE;
 	c++;
 	if (end - c < 2 || !g_ascii_isdigit(c[0]) || !g_ascii_isdigit(c[1]))
@@ -104,13 +131,30 @@ char *
 kenchi_cell_join(int field, char *v)
 {
 	char *r = v, *w = v;
-	gboolean glue = kenchi_field_is_glued(field) &&
-	    !((field == EV_SHA256 || field == EV_PARENT_SHA256) && strchr(v, ' '));
-	gboolean one = field == EV_HOSTNAME || field == EV_CONNECTOR_GUID || field == EV_ID ||
-	    field == EV_EVENT_TYPE_ID || field == EV_DETECTION_ID;
+	gboolean sha = field == EV_SHA256 || field == EV_PARENT_SHA256;
+	gboolean glue = kenchi_field_is_glued(field) && !(sha && strchr(v, ' '));
+	gboolean one = kenchi_field_is_one_word(field);
 
 	if (strchr(v, KENCHI_HTML_CELL_BREAK[0]) == NULL)
 		return v;
+	if (sha) {
+		/* A hash's pieces are hex; a button's word under it ("Copy")
+		 * is not part of it. */
+		char *p = v, *q;
+
+		while (*p) {
+			size_t k = strcspn(p, KENCHI_HTML_CELL_BREAK);
+
+			for (q = p; q < p + k && (g_ascii_isxdigit(*q) || *q == ' '); q++)
+				;
+			if (q < p + k) {
+				memmove(p, p + k + (p[k] != '\0'), strlen(p + k + (p[k] != '\0')) + 1);
+				continue;
+			}
+			p += k + (p[k] != '\0');
+		}
+		r = w = v;
+	}
 	for (; *r; r++) {
 		if (*r != KENCHI_HTML_CELL_BREAK[0])
 			*w++ = *r;

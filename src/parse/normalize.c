@@ -511,6 +511,48 @@ host_is(const char *url, const char *suffix)
 	    (hl == sl || h[hl - sl - 1] == '.');
 }
 
+/* Proofpoint v3 writes each character it would have to escape as '*'
+ * and lists them, base64, after "__;" (up to "!!"): put them back.  A
+ * run ("**") is its longer form: given up on, and the link stays. */
+static char *
+proofpoint_v3(const char *b, const char *e)
+{
+	const char *list = e + 3, *bang = strstr(list, "!!");
+	GString *out;
+	guchar *chars = NULL;
+	gsize nchars = 0, used = 0;
+
+	if (memchr(b, '*', (size_t)(e - b)) == NULL)
+		return g_strndup(b, (gsize)(e - b));
+	if (bang == NULL || g_strstr_len(b, e - b, "**"))
+		return NULL;
+	{
+		GString *b64 = g_string_new_len(list, bang - list);
+
+		for (gsize k = 0; k < b64->len; k++)
+			b64->str[k] = b64->str[k] == '-' ? '+' : b64->str[k] == '_' ? '/' : b64->str[k];
+		while (b64->len % 4)
+			g_string_append_c(b64, '=');
+		chars = g_base64_decode(b64->str, &nchars);
+		g_string_free(b64, TRUE);
+	}
+	out = g_string_new(NULL);
+	for (const char *c = b; c < e; c++) {
+		if (*c != '*') {
+			g_string_append_c(out, *c);
+			continue;
+		}
+		if (used >= nchars) {
+			g_free(chars);
+			g_string_free(out, TRUE);
+			return NULL;
+		}
+		g_string_append_c(out, (char)chars[used++]);
+	}
+	g_free(chars);
+	return g_string_free(out, FALSE);
+}
+
 char *
 kenchi_norm_unwrap_link(const char *s)
 {
@@ -531,7 +573,7 @@ kenchi_norm_unwrap_link(const char *s)
 	} else if (host_is(s, "urldefense.com") && strstr(s, "/v3/__")) {
 		const char *b = strstr(s, "/v3/__") + 6, *e = strstr(b, "__;");
 
-		u = e ? g_strndup(b, e - b) : NULL;
+		u = e ? proofpoint_v3(b, e) : NULL;
 	} else if (host_is(s, "secure-web.cisco.com")) {
 		const char *h = strstr(s + 8, "/http");
 

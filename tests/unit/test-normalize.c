@@ -313,6 +313,14 @@ test_unwrap_links(void **state)
 		  "https://console.amp.cisco.com/dashboard" },
 		{ "https://secure-web.cisco.com/1AbCdEf/https%3A%2F%2Fconsole.amp.cisco.com%2Fdashboard",
 		  "https://console.amp.cisco.com/dashboard" },
+		/* v3 writes the characters it would escape as '*', listed base64
+		 * after "__;" ("JQ" is '%'); a run ("**") is left wrapped. */
+		{ "https://urldefense.com/v3/__http://files.example.net/Invoice*20Nov.zip__;JQ!!Fjc1LPEtn8I!aBcD$",
+		  "http://files.example.net/Invoice%20Nov.zip" },
+		{ "https://urldefense.com/v3/__http://files.example.net/a**Bb__;JQ!!x$", NULL },
+		/* Safe Links around Proofpoint: one layer a call (event.c loops). */
+		{ "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Furldefense.com%2Fv3%2F__https%3A%2F%2Fconsole.amp.cisco.com%2Fdashboard__%3B!!x%24&data=1",
+		  "https://urldefense.com/v3/__https://console.amp.cisco.com/dashboard__;!!x$" },
 		{ "https://console.amp.cisco.com/computers/ab/trajectory2?url=x", NULL },
 		{ "https://notsafelinks.protection.outlook.com.evil.example/?url=https%3A%2F%2Fa", NULL },
 		{ "https://eur01.safelinks.protection.outlook.com/?url=javascript%3Aalert(1)", NULL },
