@@ -524,11 +524,19 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 					 * a digest table, whose rows a <br> in a cell cut in
 					 * two.  The richer part is kept aside, read only if
 					 * this text has no event. */
-					GString *keep = m->text;
+					GString *keep = m->text, *aside = m->alt_text ? m->alt_text : g_string_new(NULL);
 
-					m->text = m->alt_text ? m->alt_text : g_string_new(NULL);
+					/* The richer part is read into ASIDE; what it sets
+					 * aside in turn (an alternative nested in it) goes
+					 * there too, not over it. */
+					m->text = aside;
+					m->alt_text = NULL;
 					walk(m, rich, depth + 1);
-					m->alt_text = m->text;
+					if (m->alt_text != NULL && m->alt_text != aside) {
+						g_string_append_len(aside, m->alt_text->str, (gssize)m->alt_text->len);
+						g_string_free(m->alt_text, TRUE);
+					}
+					m->alt_text = aside;
 					m->text = keep;
 				}
 			}
