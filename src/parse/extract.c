@@ -137,8 +137,14 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	const char *v = rd->raw->str, *last = strrchr(v, '\\');
 	size_t n = (size_t)(end - q);
 
-	if (rd->value_cols < 60 || rd->value_cols > 100 || last == NULL || n > 200 || memchr(q, '\t', n) ||
+	if (last == NULL || n > 200 || memchr(q, '\t', n) ||
 	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, "\xef\xbc\x9a"))
+		return FALSE;
+	/* A path that ends in its separator is not whole, however short its
+	 * line: a <br> after "...\\Microsoft\\" in a card or a list. */
+	if (last[1] == '\0')
+		return memchr(q, ' ', n) == NULL || memchr(q, '\\', n) != NULL || has_extension(q, n);
+	if (rd->value_cols < 60 || rd->value_cols > 100)
 		return FALSE;
 	if (has_extension(last + 1, strlen(last + 1)))
 		return FALSE;
@@ -694,8 +700,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
-		/* A client wraps at a space, and drops it: put it back. */
-		rd->value_trail = TRUE;
+		/* A client wraps at a space, and drops it: put it back (not
+		 * after the separator a <br> followed). */
+		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\';
 		continue_field(rd, q, end - q);
 		return;
 	}
