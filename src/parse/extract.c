@@ -1,6 +1,7 @@
 /* extract.c: the block reader, line by line (its state, reader_t, is in
  * extract_int.h; tables are extract_table.c's, the mail's rule and subject
- * extract_mail.c's).  An event is a block of "label: value" lines; a block
+ * extract_mail.c's, where an event ends and the next begins
+ * extract_bounds.c's).  An event is a block of "label: value" lines; a block
  * ends at a separator line, or when a field it already holds comes again
  * under the same label (a digest without separators starts afresh at the
  * next Event Type), unless the block was no event yet when prose followed
@@ -51,81 +52,6 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
 }
 
-/* Does field F, held already, start the next event? */
-static gboolean
-repeats(reader_t *rd, int f, guint label)
-{
-	return rd->has[f] && !rd->stale[f] && kenchi_event_is_complete(rd->cur) &&
-	    (rd->label[f] == label || rd->label[f] == 0);
-}
-
-/* Does field F's value V (N bytes), under a label the block has not used
- * for it, name another event than the block's, though the block is a
- * whole event?  Another id; another type, given by name or by id, than
- * the one the block's type or type id names.  A digest with no rule
- * between its events may label one event's type "Event Type" and the
- * next one's "Event Type ID", or by two labels of the reference's list;
- * the same field under a second label is otherwise the same event's,
- * unless a blank line came between. */
-static gboolean
-names_another(reader_t *rd, int f, const char *v, size_t n)
-{
-	kenchi_event_t *probe;
-	gboolean other = FALSE;
-	gint64 id_here = 0, id_new = 0;
-
-	if ((f != EV_ID && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID) || rd->stale[f] ||
-	    !kenchi_event_is_complete(rd->cur))
-		return FALSE;
-	/* The type once more, under its other label, after a blank line: the
-	 * next block's opening line, even when it is the same type. */
-	if (f != EV_ID && rd->has[f] && rd->blank_in_block)
-		return TRUE;
-	probe = kenchi_event_new();
-	{
-		char *t = g_strndup(v, n);
-
-		kenchi_event_set(probe, f, t);
-		g_free(t);
-	}
-	if (probe->v[f] == NULL) {
-		kenchi_event_free(probe);
-		return FALSE;
-	}
-	if (f == EV_ID) {
-		other = rd->cur->v[EV_ID] && strcmp(rd->cur->v[EV_ID], probe->v[EV_ID]) != 0;
-	} else {
-		/* Both sides as a type id: by name through the table, or as given. */
-		id_new = f == EV_EVENT_TYPE_ID ? g_ascii_strtoll(probe->v[f], NULL, 10) : kenchi_event_type_id(probe->v[f]);
-		if (rd->cur->v[EV_EVENT_TYPE_ID])
-			id_here = g_ascii_strtoll(rd->cur->v[EV_EVENT_TYPE_ID], NULL, 10);
-		else if (rd->cur->v[EV_EVENT_TYPE])
-			id_here = kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]);
-		other = id_here != 0 && id_new != 0 && id_here != id_new;
-	}
-	kenchi_event_free(probe);
-	return other;
-}
-
-/* Does the name S (N bytes) end in a file's extension: a dot, then two
- * to five letters or digits, at least one a letter ("Release 2.1" does
- * not)? */
-static gboolean
-has_extension(const char *s, size_t n)
-{
-	const char *dot = g_strrstr_len(s, (gssize)n, ".");
-	size_t k, letters = 0;
-
-	if (dot == NULL || (size_t)(s + n - dot - 1) < 2 || (size_t)(s + n - dot - 1) > 5)
-		return FALSE;
-	for (k = 1; dot + k < s + n; k++) {
-		if (!g_ascii_isalnum(dot[k]))
-			return FALSE;
-		letters += g_ascii_isalpha(dot[k]) != 0;
-	}
-	return letters > 0;
-}
-
 /* Is the line Q..END, not indented, the rest of a path that a mail
  * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
  * Only when the path's line was long, its last part has no extension
@@ -143,116 +69,16 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	/* A path that ends in its separator is not whole, however short its
 	 * line: a <br> after "...\\Microsoft\\" in a card or a list. */
 	if (last[1] == '\0')
-		return memchr(q, ' ', n) == NULL || memchr(q, '\\', n) != NULL || has_extension(q, n);
+		return memchr(q, ' ', n) == NULL || memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
 	if (rd->value_cols < 60 || rd->value_cols > 100)
 		return FALSE;
-	if (has_extension(last + 1, strlen(last + 1)))
+	if (kenchi_name_has_extension(last + 1, strlen(last + 1)))
 		return FALSE;
 	if (memchr(q, '\\', n))
 		return TRUE;
 	/* The file's name alone: one word with an extension ("a.exe"), not a
 	 * footer's sentence ("Visit www.acme.example.com"). */
-	return memchr(q, ' ', n) == NULL && has_extension(q, n);
-}
-
-/* Does the line open an alert's body: "Hello <user>," (the verified
- * opening, amp-alert-mail.md 1)?  Fields above it, with no event yet,
- * were a ticket's or a gateway's ("URL:", "Priority:"), and are dropped
- * rather than kept where the alert has none of its own.  Asked only
- * while a block holds such fields. */
-static gboolean
-opens_alert(reader_t *rd, const char *q, const char *end)
-{
-	gboolean any = FALSE;
-	size_t n = (size_t)(end - q);
-
-	for (int k = 0; k < EV_NFIELDS && !any; k++)
-		any = rd->has[k];
-	if (!any)
-		return FALSE;
-	/* Only the greeting: a template may repeat its body wording before
-	 * each computer's section ("... events on PC-01:"), after the
-	 * section's own Computer line. */
-	return n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',';
-}
-
-/* A line of prose (no field): what the block holds so far, if it is no
- * event yet, was a preamble. */
-static void
-prose(reader_t *rd)
-{
-	if (!kenchi_event_is_complete(rd->cur))
-		memcpy(rd->stale, rd->has, sizeof rd->stale);
-	/* A heading, a rule or a note between a block's last section and
-	 * the next event: the fields before it stay in this event. */
-	memset(rd->fresh, 0, sizeof rd->fresh);
-}
-
-void
-kenchi_reader_flush(reader_t *rd)
-{
-	if (kenchi_event_is_complete(rd->cur)) {
-		kenchi_event_complete(rd->cur);
-	}
-	/* A block with a detection but no event type, no id and no date is
-	 * no event: a newsletter's or a ticket's "Detection:" and "SHA-256:"
-	 * lines, a summary table read as labels. */
-	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_EVENT_TYPE] && !rd->cur->v[EV_ID] &&
-	    !rd->cur->v[EV_DATE]) {
-		rd->out->headless++;
-		kenchi_event_free(rd->cur);
-		rd->cur = kenchi_event_new();
-	} else if (kenchi_event_is_complete(rd->cur)) {
-		if (rd->block_host && rd->cur->v[EV_HOSTNAME] == NULL)
-			kenchi_event_set(rd->cur, EV_HOSTNAME, rd->block_host);
-		rd->out->rejected_values += rd->cur->rejected;
-		g_ptr_array_add(rd->out->events, rd->cur);
-		rd->cur = kenchi_event_new();
-	} else {
-		kenchi_event_free(rd->cur);
-		rd->cur = kenchi_event_new();
-	}
-	memset(rd->has, 0, sizeof rd->has);
-	memset(rd->stale, 0, sizeof rd->stale);
-	memset(rd->fresh, 0, sizeof rd->fresh);
-	memset(rd->label, 0, sizeof rd->label);
-	rd->blank_in_block = FALSE;
-	rd->field = rd->pending = -1;
-}
-
-/* Field F comes again: the next event begins.  If a blank line came since
- * the block began, the fields after it began that event, not this one. */
-static void
-next_event(reader_t *rd)
-{
-	kenchi_event_t *moved = NULL;
-	gboolean have[EV_NFIELDS] = { FALSE };
-	guint labels[EV_NFIELDS] = { 0 };
-
-	if (rd->blank_in_block) {
-		for (int k = 0; k < EV_NFIELDS; k++) {
-			if (!rd->fresh[k] || rd->cur->v[k] == NULL)
-				continue;
-			if (moved == NULL)
-				moved = kenchi_event_new();
-			moved->v[k] = rd->cur->v[k];
-			rd->cur->v[k] = NULL;
-			if (k == EV_DATE) {
-				moved->date = rd->cur->date;
-				rd->cur->date = 0;
-			}
-			have[k] = TRUE;
-			labels[k] = rd->label[k];
-		}
-	}
-	kenchi_reader_flush(rd);
-	if (moved) {
-		kenchi_event_free(rd->cur);
-		rd->cur = moved;
-		memcpy(rd->has, have, sizeof rd->has);
-		memcpy(rd->fresh, have, sizeof rd->fresh);
-		memcpy(rd->label, labels, sizeof rd->label);
-	}
+	return memchr(q, ' ', n) == NULL && kenchi_name_has_extension(q, n);
 }
 
 void
@@ -266,9 +92,9 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	/* A preamble's field again, after a blank line that followed a whole
 	 * event: the next section's ("Computer: PC-02" above its sentence),
 	 * not this alert's own line for it. */
-	if (repeats(rd, f, label) || names_another(rd, f, v, n) ||
+	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n) ||
 	    (rd->has[f] && rd->stale[f] && rd->blank_in_block && kenchi_event_is_complete(rd->cur)))
-		next_event(rd);
+		kenchi_reader_next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first
 		 * stays, but a date read alone ("Date: 2026-11-25") takes the
@@ -356,8 +182,8 @@ try_captures(reader_t *rd, const char *line, size_t n)
 			size_t len;
 			if (fields[g] >= 0 && kenchi_re_group(rd->m, g, line, &s, &len) && len > 0) {
 				char *v = g_strndup(s, len);
-				if (repeats(rd, fields[g], 0x80000001u + i * 64 + (guint)g))
-					next_event(rd);
+				if (kenchi_reader_repeats(rd, fields[g], 0x80000001u + i * 64 + (guint)g))
+					kenchi_reader_next_event(rd);
 				kenchi_event_set(rd->cur, fields[g], v);
 				rd->label[fields[g]] = 0x80000001u + i * 64 + (guint)g;
 				rd->has[fields[g]] = TRUE;
@@ -619,7 +445,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 				}
 				rd->out->unknown_labels++;
 				rd->field = -1;
-				prose(rd);
+				kenchi_reader_prose(rd);
 				try_captures(rd, q, end - q);
 				return;
 			}
@@ -708,9 +534,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 	}
 	rd->field = -1;
 	note_words(rd, q, end);
-	if (!kenchi_event_is_complete(rd->cur) && opens_alert(rd, q, end))
+	if (!kenchi_event_is_complete(rd->cur) && kenchi_reader_opens_alert(rd, q, end))
 		kenchi_reader_flush(rd);   /* the preamble's fields are not the alert's */
-	prose(rd);
+	kenchi_reader_prose(rd);
 	try_captures(rd, q, end - q);
 }
 

@@ -69,8 +69,20 @@ typedef struct {
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
 
-/* The event read so far ends: kept when it is one (extract.c). */
+/* Event boundaries (extract_bounds.c).  The event read so far ends:
+ * kept when it is one. */
 void kenchi_reader_flush(reader_t *rd);
+/* Field F comes again: the next event begins (the fields after a blank
+ * line go with it). */
+void kenchi_reader_next_event(reader_t *rd);
+/* Does field F, held already under LABEL, start the next event? */
+gboolean kenchi_reader_repeats(reader_t *rd, int f, guint label);
+/* Does F's value V (N bytes) name another event than the block's? */
+gboolean kenchi_reader_names_another(reader_t *rd, int f, const char *v, size_t n);
+/* Does the line Q..END open the alert's body ("Hello <user>,")? */
+gboolean kenchi_reader_opens_alert(reader_t *rd, const char *q, const char *end);
+/* A line of prose: a block that is no event yet was a preamble. */
+void kenchi_reader_prose(reader_t *rd);
 /* Field F takes V (N bytes) from a line of INDENT, read under LABEL
  * (kenchi_label_id): the next event begins when F comes again under it. */
 void kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guint label);

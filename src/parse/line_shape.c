@@ -71,6 +71,25 @@ kenchi_field_is_glued(int f)
 }
 
 /* Is Q..END a clock time alone ("07:12:31", "16:12 JST", "07:12:31 UTC")? */
+/* Does the name S (N bytes) end in a file's extension: a dot, then two
+ * to five letters or digits, at least one a letter ("Release 2.1" does
+ * not)? */
+gboolean
+kenchi_name_has_extension(const char *s, size_t n)
+{
+	const char *dot = g_strrstr_len(s, (gssize)n, ".");
+	size_t k, letters = 0;
+
+	if (dot == NULL || (size_t)(s + n - dot - 1) < 2 || (size_t)(s + n - dot - 1) > 5)
+		return FALSE;
+	for (k = 1; dot + k < s + n; k++) {
+		if (!g_ascii_isalnum(dot[k]))
+			return FALSE;
+		letters += g_ascii_isalpha(dot[k]) != 0;
+	}
+	return letters > 0;
+}
+
 /* Fields whose value is one word, never wrapped: a name or an id.  What
  * follows one under it is another datum (an address, a file's path). */
 gboolean

@@ -17,6 +17,7 @@ gboolean kenchi_field_is_glued(int f);
 char *kenchi_cell_join(int field, char *v);
 gboolean kenchi_line_is_time(const char *q, const char *end);
 gboolean kenchi_field_is_one_word(int f);
+gboolean kenchi_name_has_extension(const char *s, size_t n);
 /* A label's identity (never 0): its bytes, ASCII case and spaces aside. */
 guint kenchi_label_id(const char *s, size_t n);
 /* The note in brackets ending a label ("Date (UTC)"): *NS, *NN. */

@@ -1,0 +1,164 @@
+/* extract_bounds.c: where one event of the block reader (extract.c) ends
+ * and the next begins - a field that comes again, another id or type, a
+ * preamble above the alert's greeting, prose after a block that is no
+ * event yet - and keeping a finished event. */
+#include <string.h>
+#include "parse/extract_int.h"
+#include "parse/line_shape.h"
+
+/* Does field F, held already, start the next event? */
+gboolean
+kenchi_reader_repeats(reader_t *rd, int f, guint label)
+{
+	return rd->has[f] && !rd->stale[f] && kenchi_event_is_complete(rd->cur) &&
+	    (rd->label[f] == label || rd->label[f] == 0);
+}
+
+/* Does field F's value V (N bytes), under a label the block has not used
+ * for it, name another event than the block's, though the block is a
+ * whole event?  Another id; another type, given by name or by id, than
+ * the one the block's type or type id names.  A digest with no rule
+ * between its events may label one event's type "Event Type" and the
+ * next one's "Event Type ID", or by two labels of the reference's list;
+ * the same field under a second label is otherwise the same event's,
+ * unless a blank line came between. */
+gboolean
+kenchi_reader_names_another(reader_t *rd, int f, const char *v, size_t n)
+{
+	kenchi_event_t *probe;
+	gboolean other = FALSE;
+	gint64 id_here = 0, id_new = 0;
+
+	if ((f != EV_ID && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID) || rd->stale[f] ||
+	    !kenchi_event_is_complete(rd->cur))
+		return FALSE;
+	/* The type once more, under its other label, after a blank line: the
+	 * next block's opening line, even when it is the same type. */
+	if (f != EV_ID && rd->has[f] && rd->blank_in_block)
+		return TRUE;
+	probe = kenchi_event_new();
+	{
+		char *t = g_strndup(v, n);
+
+		kenchi_event_set(probe, f, t);
+		g_free(t);
+	}
+	if (probe->v[f] == NULL) {
+		kenchi_event_free(probe);
+		return FALSE;
+	}
+	if (f == EV_ID) {
+		other = rd->cur->v[EV_ID] && strcmp(rd->cur->v[EV_ID], probe->v[EV_ID]) != 0;
+	} else {
+		/* Both sides as a type id: by name through the table, or as given. */
+		id_new = f == EV_EVENT_TYPE_ID ? g_ascii_strtoll(probe->v[f], NULL, 10) : kenchi_event_type_id(probe->v[f]);
+		if (rd->cur->v[EV_EVENT_TYPE_ID])
+			id_here = g_ascii_strtoll(rd->cur->v[EV_EVENT_TYPE_ID], NULL, 10);
+		else if (rd->cur->v[EV_EVENT_TYPE])
+			id_here = kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]);
+		other = id_here != 0 && id_new != 0 && id_here != id_new;
+	}
+	kenchi_event_free(probe);
+	return other;
+}
+
+/* Does the line open an alert's body: "Hello <user>," (the verified
+ * opening, amp-alert-mail.md 1)?  Fields above it, with no event yet,
+ * were a ticket's or a gateway's ("URL:", "Priority:"), and are dropped
+ * rather than kept where the alert has none of its own.  Asked only
+ * while a block holds such fields. */
+gboolean
+kenchi_reader_opens_alert(reader_t *rd, const char *q, const char *end)
+{
+	gboolean any = FALSE;
+	size_t n = (size_t)(end - q);
+
+	for (int k = 0; k < EV_NFIELDS && !any; k++)
+		any = rd->has[k];
+	if (!any)
+		return FALSE;
+	/* Only the greeting: a template may repeat its body wording before
+	 * each computer's section ("... events on PC-01:"), after the
+	 * section's own Computer line. */
+	return n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',';
+}
+
+/* A line of prose (no field): what the block holds so far, if it is no
+ * event yet, was a preamble. */
+void
+kenchi_reader_prose(reader_t *rd)
+{
+	if (!kenchi_event_is_complete(rd->cur))
+		memcpy(rd->stale, rd->has, sizeof rd->stale);
+	/* A heading, a rule or a note between a block's last section and
+	 * the next event: the fields before it stay in this event. */
+	memset(rd->fresh, 0, sizeof rd->fresh);
+}
+
+void
+kenchi_reader_flush(reader_t *rd)
+{
+	if (kenchi_event_is_complete(rd->cur)) {
+		kenchi_event_complete(rd->cur);
+	}
+	/* A block with a detection but no event type, no id and no date is
+	 * no event: a newsletter's or a ticket's "Detection:" and "SHA-256:"
+	 * lines, a summary table read as labels. */
+	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_EVENT_TYPE] && !rd->cur->v[EV_ID] &&
+	    !rd->cur->v[EV_DATE]) {
+		rd->out->headless++;
+		kenchi_event_free(rd->cur);
+		rd->cur = kenchi_event_new();
+	} else if (kenchi_event_is_complete(rd->cur)) {
+		if (rd->block_host && rd->cur->v[EV_HOSTNAME] == NULL)
+			kenchi_event_set(rd->cur, EV_HOSTNAME, rd->block_host);
+		rd->out->rejected_values += rd->cur->rejected;
+		g_ptr_array_add(rd->out->events, rd->cur);
+		rd->cur = kenchi_event_new();
+	} else {
+		kenchi_event_free(rd->cur);
+		rd->cur = kenchi_event_new();
+	}
+	memset(rd->has, 0, sizeof rd->has);
+	memset(rd->stale, 0, sizeof rd->stale);
+	memset(rd->fresh, 0, sizeof rd->fresh);
+	memset(rd->label, 0, sizeof rd->label);
+	rd->blank_in_block = FALSE;
+	rd->field = rd->pending = -1;
+}
+
+/* Field F comes again: the next event begins.  If a blank line came since
+ * the block began, the fields after it began that event, not this one. */
+void
+kenchi_reader_next_event(reader_t *rd)
+{
+	kenchi_event_t *moved = NULL;
+	gboolean have[EV_NFIELDS] = { FALSE };
+	guint labels[EV_NFIELDS] = { 0 };
+
+	if (rd->blank_in_block) {
+		for (int k = 0; k < EV_NFIELDS; k++) {
+			if (!rd->fresh[k] || rd->cur->v[k] == NULL)
+				continue;
+			if (moved == NULL)
+				moved = kenchi_event_new();
+			moved->v[k] = rd->cur->v[k];
+			rd->cur->v[k] = NULL;
+			if (k == EV_DATE) {
+				moved->date = rd->cur->date;
+				rd->cur->date = 0;
+			}
+			have[k] = TRUE;
+			labels[k] = rd->label[k];
+		}
+	}
+	kenchi_reader_flush(rd);
+	if (moved) {
+		kenchi_event_free(rd->cur);
+		rd->cur = moved;
+		memcpy(rd->has, have, sizeof rd->has);
+		memcpy(rd->fresh, have, sizeof rd->fresh);
+		memcpy(rd->label, labels, sizeof rd->label);
+	}
+}
+
