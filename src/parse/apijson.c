@@ -87,23 +87,18 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped)
 }
 
 static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why);
-static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelope);
+static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope);
 
-/* Does O name an event of its own: an id, a type or a type id?  An
- * envelope's "timestamp" alone does not. */
-static gboolean
-names_event(JsonObject *o)
-{
-	return json_object_has_member(o, "id") || json_object_has_member(o, "event_type") ||
-	    json_object_has_member(o, "event_type_id");
-}
+/* How deep envelopes nest: elasticdump's "_source" around a shipper's
+ * "message" is two. */
+#define ENVELOPE_DEPTH 3
 
 /* An event stream's consumer may keep the event inside an envelope of its
  * own: {"routing_key": ..., "body": {event}} from an AMQP consumer, or the
  * event as JSON text in a log shipper's "message".  One level, under the
  * names such tools use. */
 static int
-add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
+add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 {
 	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", NULL };
 	int i;
@@ -117,7 +112,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
 		int n = 0;
 
 		if (m && JSON_NODE_HOLDS_OBJECT(m)) {
-			n = add_events_from(m, events, dropped, FALSE);
+			n = add_events_from(m, events, dropped, depth - 1);
 		} else if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
 			const char *t = json_node_get_string(m);
 
@@ -125,7 +120,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
 				g_free(why);
 				continue;
 			}
-			n = add_events_from(inner, events, dropped, FALSE);
+			n = add_events_from(inner, events, dropped, depth - 1);
 			json_node_unref(inner);
 		}
 		if (n > 0)
@@ -135,7 +130,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped)
 }
 
 static int
-add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelope)
+add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 {
 	JsonArray *arr = NULL;
 	guint i, n = 0;
@@ -149,20 +144,14 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, gboolean envelo
 			arr = json_node_get_array(d);
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
 			return add_one(json_node_get_object(d), events, dropped);
-		else if (!envelope)
+		else if (envelope <= 0)
 			return add_one(o, events, dropped);   /* one event object */
-		else if (names_event(o)) {
-			/* An event, or an envelope with an id of its own (an
-			 * EventBridge UUID, refused as an event id). */
-			int before = *dropped;
-
-			if ((k = add_one(o, events, dropped)) > 0)
-				return k;
-			if ((k = add_enveloped(o, events, dropped)) > 0)
-				*dropped = before;
+		/* An envelope's event first: an AMP event has no member of the
+		 * envelopes' names, and an envelope may have an "id" (an
+		 * EventBridge UUID, a queue's sequence number) or an
+		 * "event_type" of its own (a shipper's "cisco_amp"). */
+		else if ((k = add_enveloped(o, events, dropped, envelope)) > 0)
 			return k;
-		} else if ((k = add_enveloped(o, events, dropped)) > 0)
-			return k;   /* an envelope's event */
 		else
 			return add_one(o, events, dropped);
 	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
@@ -358,7 +347,7 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	if (parse_doc(bytes, len, &root, &why)) {
 		gboolean empty_page = is_empty_page(root);
 
-		n = add_events_from(root, events, &dropped, TRUE);
+		n = add_events_from(root, events, &dropped, ENVELOPE_DEPTH);
 		json_node_unref(root);
 		if (dropped)
 			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
@@ -389,7 +378,7 @@ lines:
 			JsonNode *r = NULL;
 			char *w = NULL;
 			if (parse_doc(s, e - s, &r, &w)) {
-				n += add_events_from(r, events, &dropped, TRUE);
+				n += add_events_from(r, events, &dropped, ENVELOPE_DEPTH);
 				docs++;
 				json_node_unref(r);
 			} else {

@@ -211,23 +211,26 @@ drop_link(const char *value)
 	GString *out;
 	const char *p = value;
 
-	/* Every " <http(s)://...>" after words: two linked detection names,
-	 * a link inside a Cloud IOC description. */
-	if (value == NULL || strstr(value, " <http") == NULL)
+	/* Every "<http(s)://...>" after words, with a space before it or not
+	 * (Outlook's text writes "PC-01<https://...>"): two linked detection
+	 * names, a link inside a Cloud IOC description. */
+	if (value == NULL || strstr(value, "<http") == NULL)
 		return NULL;
 	out = g_string_new(NULL);
 	for (;;) {
-		const char *lt = strstr(p, " <http"), *u, *gt;
+		const char *lt = strstr(p, "<http"), *u, *gt;
 
 		if (lt == NULL) {
 			g_string_append(out, p);
 			break;
 		}
-		u = lt + 2;
+		u = lt + 1;
 		gt = strchr(u, '>');
-		if (gt && memchr(u, ' ', (size_t)(gt - u)) == NULL &&
+		if (lt > value && gt && memchr(u, ' ', (size_t)(gt - u)) == NULL &&
 		    (g_ascii_strncasecmp(u, "http://", 7) == 0 || g_ascii_strncasecmp(u, "https://", 8) == 0)) {
 			g_string_append_len(out, p, (gssize)(lt - p));
+			while (out->len > 0 && out->str[out->len - 1] == ' ')
+				g_string_truncate(out, out->len - 1);
 			p = gt + 1;
 		} else {
 			g_string_append_len(out, p, (gssize)(u - p));

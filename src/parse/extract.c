@@ -67,9 +67,11 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, "\xef\xbc\x9a"))
 		return FALSE;
 	/* A path that ends in its separator is not whole, however short its
-	 * line: a <br> after "...\\Microsoft\\" in a card or a list. */
+	 * line: a <br> after "...\\Microsoft\\" in a card or a list.  Its rest
+	 * holds a separator or ends in an extension; a closing word ("以上")
+	 * is none. */
 	if (last[1] == '\0')
-		return memchr(q, ' ', n) == NULL || memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
+		return memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
 	if (rd->value_cols < 60 || rd->value_cols > 100)
 		return FALSE;
 	if (kenchi_name_has_extension(last + 1, strlen(last + 1)))
@@ -89,11 +91,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
 		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
-	/* A preamble's field again, after a blank line that followed a whole
-	 * event: the next section's ("Computer: PC-02" above its sentence),
-	 * not this alert's own line for it. */
-	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n) ||
-	    (rd->has[f] && rd->stale[f] && rd->blank_in_block && kenchi_event_is_complete(rd->cur)))
+	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n))
 		kenchi_reader_next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first

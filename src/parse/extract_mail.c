@@ -76,20 +76,19 @@ kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char
 	return host;
 }
 
-/* How much EVENTS hold between them: their values' bytes (a value cut
- * short counts less than the whole). */
-static gsize
-field_count(GPtrArray *events)
+/* Does an event of EVENTS hold a path that ends in its separator: cut
+ * where a row of the text broke? */
+static gboolean
+cut_path(GPtrArray *events)
 {
-	gsize n = 0;
-
 	for (guint i = 0; i < events->len; i++) {
 		kenchi_event_t *e = g_ptr_array_index(events, i);
+		const char *p = e->v[EV_FILE_PATH];
 
-		for (int f = 0; f < EV_NFIELDS; f++)
-			n += e->v[f] ? strlen(e->v[f]) : 0;
+		if (p && *p && p[strlen(p) - 1] == '\\')
+			return TRUE;
 	}
-	return n;
+	return FALSE;
 }
 
 /* One AMP event id is one event: a mail that gives an event twice (in
@@ -106,7 +105,14 @@ merge_same_ids(GPtrArray *events)
 		for (guint j = i + 1; j < events->len;) {
 			kenchi_event_t *b = g_ptr_array_index(events, j);
 
-			if (b->v[EV_ID] == NULL || strcmp(a->v[EV_ID], b->v[EV_ID]) != 0) {
+			gboolean same = b->v[EV_ID] != NULL && strcmp(a->v[EV_ID], b->v[EV_ID]) == 0;
+
+			/* Only copies agree: two events that say different
+			 * things under one id (a relay that rounded ids, a
+			 * template's mistake) stay two. */
+			for (int f = 0; same && f < EV_NFIELDS; f++)
+				same = a->v[f] == NULL || b->v[f] == NULL || strcmp(a->v[f], b->v[f]) == 0;
+			if (!same) {
 				j++;
 				continue;
 			}
@@ -191,7 +197,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		kenchi_extract_init(&alt);
 		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, &alt);
 		if (alt.events->len > out->events->len ||
-		    (alt.events->len == out->events->len && field_count(alt.events) > field_count(out->events))) {
+		    (alt.events->len == out->events->len && cut_path(out->events) && !cut_path(alt.events))) {
 			GPtrArray *t = out->events;
 
 			out->events = alt.events;

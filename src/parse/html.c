@@ -256,12 +256,6 @@ kenchi_html_to_text(const char *html, gsize len)
 					hdr_cells = -1;
 				in_cell = held_break = in_head = cell_broke = row_broke = row_long = FALSE;
 				cell_no = row_filled = 0;
-			} else if (strcmp(name, "hr") == 0 && !in_cell && !in_head) {
-				/* A rule is what a text's "-----" line is: between
-				 * the events of a digest, it ends one. */
-				append_break(out, "\n");
-				g_string_append(out, "---\n");
-				space = FALSE;
 			} else if (strcmp(name, "br") == 0 || strcmp(name, "p") == 0 || strcmp(name, "div") == 0 ||
 			    strcmp(name, "li") == 0 || strcmp(name, "hr") == 0 ||
 			    (nl == 2 && name[0] == 'h' && g_ascii_isdigit(name[1]))) {
