@@ -95,8 +95,9 @@ static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int 
 
 /* An event stream's consumer may keep the event inside an envelope of its
  * own: {"routing_key": ..., "body": {event}} from an AMQP consumer, or the
- * event as JSON text in a log shipper's "message".  One level, under the
- * names such tools use. */
+ * event as JSON text in a log shipper's "message".  Under the names such
+ * tools use, DEPTH levels at most (each JSON text is parsed, and so
+ * depth-checked, as a document of its own). */
 static int
 add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 {

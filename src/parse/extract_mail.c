@@ -93,7 +93,7 @@ cut_path(GPtrArray *events)
 
 /* One AMP event id is one event: a mail that gives an event twice (in
  * English, then in Japanese; a text and its HTML both read) gives one,
- * the first, with what the later copy adds. */
+ * the first, with what the later copy adds - when the copies agree. */
 static void
 merge_same_ids(GPtrArray *events)
 {
@@ -189,9 +189,10 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
 	else if (mail->alt_text && mail->alt_text->len) {
 		/* The text set aside a richer part (mime.c: a thin or tabbed
-		 * text): when that part gives more events, or as many holding
-		 * more, the text was read short (a digest row cut in
-		 * two), and the richer part wins. */
+		 * text): when that part gives more events, or as many and the
+		 * text's paths end cut at a separator, the text was read short
+		 * (a digest row cut in two), and the richer part wins.
+		 * Otherwise the text does: the reference prefers it. */
 		kenchi_extract_t alt;
 
 		kenchi_extract_init(&alt);

@@ -153,10 +153,11 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * value going on, so a path broken by a <br> in its cell stays one. */
 	int cell_no = 0;
 	/* A grid: a row of three cells or more with no break inside one came
-	 * first in the table, a title row aside (a digest's header of labels).
-	 * A break inside a cell of a later row is then no line of its own - it would cut the event's
-	 * row in two - but KENCHI_HTML_CELL_BREAK, which the table reader
-	 * joins as the column's field wants ("2026-11-25<br>07:12:31 UTC",
+	 * first in the table, a title row aside (a digest's header of
+	 * labels).  A break inside a cell of a later row is then no line of
+	 * its own - it would cut the event's row in two - but
+	 * KENCHI_HTML_CELL_BREAK, which the table reader joins as the
+	 * column's field wants ("2026-11-25<br>07:12:31 UTC",
 	 * "...\\Temp\\<br>setup.exe").  Nested tables start afresh. */
 	int hdr_cells = -1;
 	gboolean row_broke = FALSE;
