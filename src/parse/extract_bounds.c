@@ -103,9 +103,12 @@ kenchi_reader_flush(reader_t *rd)
 	}
 	/* A block with a detection but no event type, no id and no date is
 	 * no event: a newsletter's or a ticket's "Detection:" and "SHA-256:"
-	 * lines, a summary table read as labels. */
-	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_EVENT_TYPE] && !rd->cur->v[EV_ID] &&
-	    !rd->cur->v[EV_DATE]) {
+	 * lines, a summary table read as labels.  Nor is one whose type is
+	 * no type the table knows, with no id and no date: a weekly
+	 * summary's header row "Event Type | Count". */
+	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] && !rd->cur->v[EV_DATE] &&
+	    !rd->cur->v[EV_EVENT_TYPE_ID] &&
+	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)) {
 		rd->out->headless++;
 		kenchi_event_free(rd->cur);
 		rd->cur = kenchi_event_new();

@@ -218,7 +218,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		 * maintenance notice): foreign too, or every notice would sit
 		 * among the unreadable alerts.  A body with no text at all
 		 * may be a broken alert: an error. */
-		if (how == BY_FROM && out->headless == 0 && out->fields_read == 0 && mail->text && mail->text->len > 0) {
+		if (how == BY_FROM && out->fields_read == 0 && mail->text && mail->text->len > 0) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
 			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or value: "
 			    "a notice, not an alert", r->name);
