@@ -118,7 +118,7 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 {
 	char *line = g_strndup(q, end - q);
 	char **cells = g_strsplit(line, "\t", -1);
-	int n = (int)g_strv_length(cells), i, known = 0;
+	int n = (int)g_strv_length(cells), i, known = 0, strict = 0;
 	gboolean used = FALSE;
 
 	if (rd->columns && n == 1 && rd->row_date->len && !strchr(rd->row_date->str, ':') &&
@@ -179,9 +179,12 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 			else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)
 				c[cl -= 3] = '\0';
 			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
-			if (cols[i] >= 0)
+			if (cols[i] >= 0) {
 				known++;
-			else
+				/* "Cloud IOC" is a label and a type's name: in
+				 * "Event Type | Cloud IOC | (empty)" it is a value. */
+				strict += kenchi_event_type_id(c) == 0;
+			} else
 				cols[i] = empty ? COL_EMPTY : -1;
 			if (cols[i] == EV_DATE && kenchi_label_note(c, cl, &ns, &nn) && nn < sizeof note)
 				g_strlcpy(note, ns, nn + 1);
@@ -194,7 +197,7 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 
 		for (i = 0; i + 1 < n; i++)
 			group = group || (cols[i] != COL_EMPTY && cols[i + 1] == COL_EMPTY);
-		if ((known >= 3 && (known * 2 >= n || known >= 4)) || (known >= 2 && group)) {
+		if ((known >= 3 && (known * 2 >= n || known >= 4)) || (strict >= 2 && group)) {
 			kenchi_reader_flush(rd);
 			g_free(rd->columns);
 			rd->columns = cols;
