@@ -70,7 +70,6 @@ kenchi_field_is_glued(int f)
 	return f == EV_FILE_PATH || f == EV_URL || f == EV_SHA256 || f == EV_PARENT_SHA256 || f == EV_TRAJECTORY;
 }
 
-/* Is Q..END a clock time alone ("07:12:31", "16:12 JST", "07:12:31 UTC")? */
 /* Does the name S (N bytes) end in a file's extension: a dot, then two
  * to five letters or digits, at least one a letter ("Release 2.1" does
  * not)? */
@@ -99,6 +98,7 @@ kenchi_field_is_one_word(int f)
 	    f == EV_DETECTION_ID || f == EV_FILE_NAME || f == EV_PARENT_FILE_NAME;
 }
 
+/* Is Q..END a clock time alone ("07:12:31", "16:12 JST", "07:12:31 UTC")?  Or "16時12分31秒". */
 gboolean
 kenchi_line_is_time(const char *q, const char *end)
 {
