@@ -34,7 +34,7 @@ next_is_field(reader_t *rd)
 	while (s < e && (*s == ' ' || *s == '\t' || *s == '>'))
 		s++;
 	for (c = s; c < e; c++)
-		if (*c == ':' || (e - c >= 3 && memcmp(c, "\xef\xbc\x9a", 3) == 0))   /* ：*/
+		if (*c == ':' || (e - c >= 3 && memcmp(c, KENCHI_FULLWIDTH_COLON, 3) == 0))
 			return c > s && kenchi_label_lookup(rd->rule, s, (size_t)(c - s)) >= 0;
 	return FALSE;
 }
@@ -64,7 +64,7 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	size_t n = (size_t)(end - q);
 
 	if (last == NULL || n > 200 || memchr(q, '\t', n) ||
-	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, "\xef\xbc\x9a"))
+	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
 		return FALSE;
 	/* A path that ends in its separator is not whole, however short its
 	 * line: a <br> after "...\\Microsoft\\" in a card or a list.  Its rest
@@ -496,7 +496,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* "Parent File Name:" left empty, a blank line, then the
 		 * footer's "View these events in the console.": no value. */
 		rd->pending = -1;
-	} else if (rd->pending >= 0 && ((end - q == 1 && *q == ':') || (end - q == 3 && memcmp(q, "\xef\xbc\x9a", 3) == 0))) {
+	} else if (rd->pending >= 0 && ((end - q == 1 && *q == ':') || (end - q == 3 && memcmp(q, KENCHI_FULLWIDTH_COLON, 3) == 0))) {
 		/* The colon's own cell, a line of its own in a client's text of
 		 * a "Label | : | value" table: the value is still to come. */
 		return;

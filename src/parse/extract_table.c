@@ -13,11 +13,7 @@ cell_label(reader_t *rd, char *c)
 	size_t cl;
 
 	c = g_strstrip(c);
-	cl = strlen(c);
-	if (cl && c[cl - 1] == ':')
-		c[--cl] = '\0';
-	else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)   /* the full-width colon */
-		c[cl -= 3] = '\0';
+	kenchi_cut_label_colon(c, strlen(c));
 	g_strchomp(c);
 	cl = strlen(c);
 	return cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
@@ -173,11 +169,7 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 			 * colon's own cell ("Label | : | value") is no column. */
 			gboolean empty = cl == 0;
 
-			/* A header cell may end in a colon. */
-			if (cl && (c[cl - 1] == ':'))
-				c[--cl] = '\0';
-			else if (cl >= 3 && memcmp(c + cl - 3, "\xef\xbc\x9a", 3) == 0)
-				c[cl -= 3] = '\0';
+			cl = kenchi_cut_label_colon(c, cl);   /* a header cell may end in a colon */
 			cols[i] = cl ? kenchi_label_lookup(rd->rule, c, cl) : -1;
 			if (cols[i] >= 0) {
 				known++;

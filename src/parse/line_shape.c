@@ -89,6 +89,16 @@ kenchi_name_has_extension(const char *s, size_t n)
 	return letters > 0;
 }
 
+size_t
+kenchi_cut_label_colon(char *c, size_t cl)
+{
+	if (cl && c[cl - 1] == ':')
+		c[--cl] = '\0';
+	else if (cl >= 3 && memcmp(c + cl - 3, KENCHI_FULLWIDTH_COLON, 3) == 0)
+		c[cl -= 3] = '\0';
+	return cl;
+}
+
 /* Fields whose value is one word, never wrapped: a name or an id.  What
  * follows one under it is another datum (an address, a file's path). */
 gboolean

@@ -17,6 +17,11 @@ gboolean kenchi_field_is_glued(int f);
 char *kenchi_cell_join(int field, char *v);
 gboolean kenchi_line_is_time(const char *q, const char *end);
 gboolean kenchi_field_is_one_word(int f);
+/* The full-width colon U+FF1A that Japanese labels end in, as UTF-8. */
+#define KENCHI_FULLWIDTH_COLON "\xef\xbc\x9a"
+/* A label cell's own colon, ':' or the full-width one, cut off the end
+ * of C (CL bytes) in place; returns the length left. */
+size_t kenchi_cut_label_colon(char *c, size_t cl);
 gboolean kenchi_name_has_extension(const char *s, size_t n);
 /* A label's identity (never 0): its bytes, ASCII case and spaces aside. */
 guint kenchi_label_id(const char *s, size_t n);

@@ -10,6 +10,7 @@
 #include "parse/charset.h"
 #include "parse/flowed.h"
 #include "parse/html.h"
+#include "parse/line_shape.h"
 
 #define KENCHI_MIME_MAX_DEPTH 32
 #define KENCHI_TEXT_CAP (8u << 20)   /* alerts are small; a 50 MB body is not read whole */
@@ -398,7 +399,7 @@ field_lines(const char *s, gsize len)
 			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0) && !forward_header(s, c);
 		}
 		if (colon || memchr(s, '\t', (gsize)(e - s)) ||
-		    g_strstr_len(s, e - s, "\xef\xbc\x9a"))   /* full-width colon */
+		    g_strstr_len(s, e - s, KENCHI_FULLWIDTH_COLON))
 			n++;
 		if (nl == NULL)
 			break;
