@@ -176,11 +176,20 @@ like "$out" 'unpaired UTF-16 surrogate' "an unpaired surrogate escape is an erro
 # Alternatives nested in the HTML part that a thin or tabbed text set aside
 # each set their own part aside: the outer one was lost, 280 bytes a
 # message (fixtures/fuzz-regressions/mime-nested-alternative-aside-leak).
-# Under --enable-sanitizers LeakSanitizer fails the exit status; valgrind
-# (tests/valgrind.sh) shows it as "definitely lost".
-"$KENCHI" parse "$FIX/fuzz-regressions/mime-nested-alternative-aside-leak" >/dev/null 2>"$KT_TMP/nested-alt.err"
-rc=$?
-ok $([ $rc -eq 0 ] || [ $rc -eq 65 ]; echo $?) "alternatives nested in a part set aside parse without a leak (exit $rc)"
+# LeakSanitizer does not see it (a stale pointer keeps it reachable to its
+# conservative scan); valgrind calls it definitely lost, so the check runs
+# this one parse under valgrind (no JIT: its word-wide reads past a
+# subject's end are valgrind false positives).
+if under_sanitizers || [ -n "${KENCHI_VG_WRAPPED:-}" ] || ! command -v valgrind >/dev/null 2>&1; then
+    skip "needs valgrind, outside a sanitizer build" 1
+else
+    KENCHI_NO_JIT=1 valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite --suppressions="$KT_TOP/tests/valgrind.supp" \
+        "$KENCHI" parse "$FIX/fuzz-regressions/mime-nested-alternative-aside-leak" >/dev/null 2>"$KT_TMP/nested-alt.err"
+    rc=$?
+    [ $rc -ne 99 ]
+    ok $? "alternatives nested in a part set aside parse without a definite leak (exit $rc)"
+fi
 
 # Lines of thousands of spaces between a label and nothing: the `line` rule
 # must not rescan them for each label length (2.5 s for 8 MB before; the
