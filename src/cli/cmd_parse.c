@@ -32,7 +32,8 @@ parse_mbox(kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, const char *path, con
 {
 	kenchi_import_walk_t *w = kenchi_import_walk_new(NULL, 0);
 	kenchi_import_item_t *it = NULL;
-	GBytes *data = g_bytes_new(raw, len);
+	/* RAW outlives the walk and its items (all freed here): no copy. */
+	GBytes *data = g_bytes_new_static(raw, len);
 	GString *why = g_string_new(NULL);
 	int alerts = 0, errors = 0, n = 0;
 	kenchi_kind_t kind;
