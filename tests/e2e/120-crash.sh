@@ -18,7 +18,7 @@ command -v setpriv >/dev/null || plan skip_all "setpriv not found"
 smtp_start || bail "cannot start the SMTP sink"
 
 MIN_KILLS=${KENCHI_CRASH_KILLS:-8}       # per phase
-MAX_ROUNDS=$((MIN_KILLS * 2))
+MAX_ROUNDS=$((MIN_KILLS * 3))
 BATCH=${KENCHI_CRASH_BATCH:-16}          # new alerts per round
 CUSTOMERS="acme globex initech umbrella"
 RANDOM=${KENCHI_CRASH_SEED:-$$}
@@ -212,6 +212,16 @@ killrun() {
     KILL_RC=$rc
 }
 
+# narrow HI: the window after a kill that came too late.  The run took less
+# than KILL_AT, so the next kill is drawn below it (a faster host used to
+# need more misses than the rounds allowed to shrink a fixed-ratio window).
+narrow() {
+    local hi=$KILL_AT
+    [ "$hi" -lt "$1" ] || hi=$(($1 * 2 / 3))
+    [ "$hi" -ge 10 ] || hi=10
+    echo "$hi"
+}
+
 conf() {   # conf FILE DOMAIN [MAILDIR]
     {
         cat <<CONF
@@ -251,7 +261,7 @@ while [ $round -lt $MAX_ROUNDS ] && { [ $imp_hits -lt "$MIN_KILLS" ] || [ $send_
     killrun 5 "$imp_hi" "$KENCHI" import --no-progress "$A/md"
     imp_what="import killed at ${KILL_AT} ms"
     if [ $KILL_HIT = 1 ]; then imp_hits=$((imp_hits + 1)); else
-        imp_what="import finished before the kill (exit $KILL_RC)"; imp_hi=$((imp_hi * 2 / 3 + 5)); fi
+        imp_what="import finished before the kill (exit $KILL_RC)"; imp_hi=$(narrow "$imp_hi"); fi
     "$KENCHI" import --no-progress "$A/md" 2>>"$KT_TMP/finish.log"
     rc=$?
     [ $rc -eq 0 ] || diag "round $round: finishing import exited $rc"
@@ -259,7 +269,7 @@ while [ $round -lt $MAX_ROUNDS ] && { [ $imp_hits -lt "$MIN_KILLS" ] || [ $send_
     killrun 5 "$send_hi" "$KENCHI" send --all
     send_what="send killed at ${KILL_AT} ms"
     if [ $KILL_HIT = 1 ]; then send_hits=$((send_hits + 1)); else
-        send_what="send finished before the kill (exit $KILL_RC)"; send_hi=$((send_hi * 2 / 3 + 5)); fi
+        send_what="send finished before the kill (exit $KILL_RC)"; send_hi=$(narrow "$send_hi"); fi
     for try in 1 2 3 4 5; do
         "$KENCHI" send --all 2>>"$KT_TMP/finish.log"
         [ "$(sql "select count(*) from outbox where state = 'pending'")" = 0 ] && break
