@@ -76,17 +76,18 @@ kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char
 	return host;
 }
 
-/* Is the mail's subject, or an attached message's, a subscription's
- * ("[Cisco ... Subscription] [filter] Matching Events Found On ...")?
- * The looser "[Cisco AMP for Endpoints] ..." of the rule is also the
- * cloud's notices' ("Scheduled Maintenance Notification"). */
+/* Does the mail's subject, or an attached message's, promise an event
+ * (the rule's alert_subject: a subscription's "[Cisco ... Subscription]
+ * [filter] Matching Events Found On ...")?  The rule's looser subject,
+ * "[Cisco AMP for Endpoints] ...", is also the cloud's notices'
+ * ("Scheduled Maintenance Notification"). */
 static gboolean
-subscription_subject(const kenchi_mail_t *mail)
+alert_subject(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
-	if (mail->subject && strstr(mail->subject, "Subscription]"))
+	if (any_match(r->alert_subject, m, mail->subject, errors))
 		return TRUE;
 	for (guint i = 0; i < mail->alt_subject->len; i++)
-		if (strstr(g_ptr_array_index(mail->alt_subject, i), "Subscription]"))
+		if (any_match(r->alert_subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
 			return TRUE;
 	return FALSE;
 }
@@ -228,12 +229,12 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		/* Recognised by sender: an alert we failed to read is an error a
 		 * person must see.  Recognised only by look-alike subject or
 		 * body from elsewhere: foreign mail.  The sender, or the
-		 * rule's looser subject, with no subscription subject, no
+		 * rule's looser subject, with no alert_subject, no
 		 * alert wording and no value only an alert has (fields_read),
 		 * is the cloud's other mail (a maintenance notice): foreign
 		 * too, or every notice would sit among the unreadable alerts.
 		 * A body with no text at all may be a broken alert: an error. */
-		if (!(how & BY_BODY) && !((how & BY_SUBJECT) && subscription_subject(mail)) && out->fields_read == 0 &&
+		if (!(how & BY_BODY) && !((how & BY_SUBJECT) && alert_subject(r, m, mail, &out->regex_errors)) && out->fields_read == 0 &&
 		    mail->text && mail->text->len > 0) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
 			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or value: "
