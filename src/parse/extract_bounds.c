@@ -62,8 +62,8 @@ kenchi_reader_names_another(reader_t *rd, int f, const char *v, size_t n)
 	return other;
 }
 
-/* Does the line open an alert's body: "Hello <user>," (the verified
- * opening, amp-alert-mail.md 1)?  Fields above it, with no event yet,
+/* Does the line open an alert's body (the rule's opening: AMP's "Hello
+ * <user>,", amp-alert-mail.md 1)?  Fields above it, with no event yet,
  * were a ticket's or a gateway's ("URL:", "Priority:"), and are dropped
  * rather than kept where the alert has none of its own.  Asked only
  * while a block holds such fields. */
@@ -71,16 +71,20 @@ gboolean
 kenchi_reader_opens_alert(reader_t *rd, const char *q, const char *end)
 {
 	gboolean any = FALSE;
-	size_t n = (size_t)(end - q);
 
 	for (int k = 0; k < EV_NFIELDS && !any; k++)
 		any = rd->has[k];
 	if (!any)
 		return FALSE;
-	/* Only the greeting: a template may repeat its body wording before
-	 * each computer's section ("... events on PC-01:"), after the
-	 * section's own Computer line. */
-	return n > 7 && n < 100 && g_ascii_strncasecmp(q, "Hello ", 6) == 0 && end[-1] == ',';
+	for (guint i = 0; i < rd->rule->opening->len; i++) {
+		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(rd->rule->opening, i), rd->m, q, (size_t)(end - q));
+
+		if (r == KENCHI_RE_MATCH)
+			return TRUE;
+		if (r == KENCHI_RE_ERROR)
+			rd->out->regex_errors++;
+	}
+	return FALSE;
 }
 
 /* A line of prose (no field): what the block holds so far, if it is no

@@ -27,6 +27,7 @@ rule_free(kenchi_rule_t *r)
 	g_ptr_array_unref(r->subject);
 	g_ptr_array_unref(r->body);
 	g_ptr_array_unref(r->alert_subject);
+	g_ptr_array_unref(r->opening);
 	g_ptr_array_unref(r->captures);
 	g_ptr_array_unref(r->capture_fields);
 	kenchi_re_free(r->line_re);
@@ -48,6 +49,7 @@ rule_new(const char *name, const char *file, int line)
 	r->subject = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->body = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->alert_subject = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
+	r->opening = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->captures = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->capture_fields = g_ptr_array_new_with_free_func(g_free);
 	r->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -283,10 +285,10 @@ load_file(kenchi_rules_t *rules, const char *path, GString *errs)
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re)
 				g_ptr_array_add(kw[0] == 'f' ? cur->from : kw[0] == 's' ? cur->subject : cur->body, re);
-		} else if (strcmp(kw, "alert_subject") == 0) {
+		} else if (strcmp(kw, "alert_subject") == 0 || strcmp(kw, "opening") == 0) {
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re)
-				g_ptr_array_add(cur->alert_subject, re);
+				g_ptr_array_add(kw[0] == 'a' ? cur->alert_subject : cur->opening, re);
 		} else if (strcmp(kw, "line") == 0 || strcmp(kw, "separator") == 0) {
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re && kw[0] == 'l') {

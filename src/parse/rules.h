@@ -19,6 +19,7 @@ typedef struct kenchi_rule {
 	GPtrArray *subject;      /* kenchi_re_t*, owned: subject patterns; group "hostname" */
 	GPtrArray *body;         /* kenchi_re_t*, owned: body marker patterns */
 	GPtrArray *alert_subject; /* kenchi_re_t*, owned: subjects that promise an event */
+	GPtrArray *opening;      /* kenchi_re_t*, owned: a line that opens the alert's body */
 	GPtrArray *captures;     /* kenchi_re_t*, owned: line patterns whose named groups are fields */
 	GPtrArray *capture_fields; /* int arrays (field per group number), owned */
 	kenchi_re_t *line_re;    /* owned: splits "label: value"; groups "label", "value" */

@@ -60,12 +60,13 @@ is "$cust" acme "--customer overrides"
 # Bad rules are reported with file:line and PCRE2's message, exit 78.
 mkdir -p "$KT_TMP/data/extractors" "$KT_TMP/templates"
 cp "$KT_TOP/data/event-types.tsv" "$KT_TMP/data/"
-printf 'rule bad\nfrom (unclosed\nline ^(?<label>x)(?<value>y)$\nfield nowhere.field X\nalert_subject [x\n' >"$KT_TMP/data/extractors/bad.rules"
+printf 'rule bad\nfrom (unclosed\nline ^(?<label>x)(?<value>y)$\nfield nowhere.field X\nalert_subject [x\nopening (x\n' >"$KT_TMP/data/extractors/bad.rules"
 err=$(KENCHI_DATADIR=$KT_TMP "$KENCHI" rules check 2>&1)
 is $? 78 "rules check exits 78 on a bad rules file"
 like "$err" "bad.rules:2: bad pattern: offset [0-9]+: missing closing parenthesis" "bad pattern reported at file:line with PCRE2's message"
 like "$err" "bad.rules:4: unknown field" "every error is reported, not just the first"
 like "$err" "bad.rules:5: bad pattern: .*missing terminating \\]" "an alert_subject pattern is checked too"
+like "$err" "bad.rules:6: bad pattern" "an opening pattern is checked too"
 "$KENCHI" rules check >/dev/null
 is $? 0 "the shipped rules check clean"
 
