@@ -301,6 +301,42 @@ is_empty_page(JsonNode *root)
 	return data && JSON_NODE_HOLDS_ARRAY(data) && json_array_get_length(json_node_get_array(data)) == 0;
 }
 
+/* The API's answer to a failed request, {"errors": [{"error_code": 401,
+ * "description": "Unauthorized", "details": [...]}], ...}: the text of
+ * its first error, or NULL when ROOT is no such answer.  g_free. */
+static char *
+api_error(JsonNode *root)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+	JsonNode *errs = o ? json_object_get_member(o, "errors") : NULL;
+	JsonArray *a = errs && JSON_NODE_HOLDS_ARRAY(errs) ? json_node_get_array(errs) : NULL;
+	JsonNode *first = a && json_array_get_length(a) > 0 ? json_array_get_element(a, 0) : NULL;
+	GString *t;
+
+	if (a == NULL)
+		return NULL;
+	t = g_string_new("the API answered with an error");
+	if (first && JSON_NODE_HOLDS_OBJECT(first)) {
+		JsonObject *e = json_node_get_object(first);
+		JsonNode *code = json_object_get_member(e, "error_code");
+		JsonNode *desc = json_object_get_member(e, "description");
+		JsonNode *det = json_object_get_member(e, "details");
+
+		if (code && JSON_NODE_HOLDS_VALUE(code) && json_node_get_value_type(code) == G_TYPE_INT64)
+			g_string_append_printf(t, " %" G_GINT64_FORMAT, json_node_get_int(code));
+		if (desc && JSON_NODE_HOLDS_VALUE(desc) && json_node_get_value_type(desc) == G_TYPE_STRING)
+			g_string_append_printf(t, ": %.200s", json_node_get_string(desc));
+		if (det && JSON_NODE_HOLDS_ARRAY(det) && json_array_get_length(json_node_get_array(det)) > 0) {
+			JsonNode *d = json_array_get_element(json_node_get_array(det), 0);
+
+			if (JSON_NODE_HOLDS_VALUE(d) && json_node_get_value_type(d) == G_TYPE_STRING)
+				g_string_append_printf(t, " (%.200s)", json_node_get_string(d));
+		}
+	}
+	g_string_append(t, ": no events were fetched");
+	return g_string_free(t, FALSE);
+}
+
 /* Anything but white space in [p, end)?  (The input is not NUL-terminated.) */
 static gboolean
 has_more_text(const char *p, const char *end)
@@ -347,21 +383,31 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	}
 	if (parse_doc(bytes, len, &root, &why)) {
 		gboolean empty_page = is_empty_page(root);
+		char *failed = api_error(root);
 
 		n = add_events_from(root, events, &dropped, ENVELOPE_DEPTH);
 		json_node_unref(root);
 		if (dropped)
 			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
-		if (n == 0 && !dropped && empty_page) {
-			/* A page of a time with no events: nothing wrong with it. */
-			*reason = g_strdup("an API page with no events (data is empty)");
-			return KENCHI_OK;
-		}
-		if (n == 0) {
-			if (*reason == NULL)
-				*reason = g_strdup("JSON holds no event objects");
+		if (n == 0 && !dropped && failed) {
+			/* A saved answer to a failed request: the events it
+			 * should have held were never fetched, which a person
+			 * must see. */
+			*reason = failed;
 			return KENCHI_BAD_INPUT;
 		}
+		g_free(failed);
+		if (n == 0 && !dropped) {
+			/* A page of a time with no events: nothing wrong with
+			 * it.  Nor with JSON that is no events at all (a
+			 * /v1/computers page, an audit log saved beside the
+			 * events): it reads, and it is not an alert. */
+			*reason = g_strdup(empty_page ? "an API page with no events (data is empty)" :
+			    "JSON with no event objects in it: not events");
+			return KENCHI_OK;
+		}
+		if (n == 0)
+			return KENCHI_BAD_INPUT;
 		return KENCHI_OK;
 	}
 	/* Not one document: try one object a line (an event stream). */
@@ -395,12 +441,16 @@ lines:
 		p = nl ? nl + 1 : end;
 	}
 	if (n == 0) {
+		/* Lines that are all JSON, none an event (an audit log): read,
+		 * and not an alert, as for one document above. */
+		gboolean foreign = !dropped && docs > 0 && bad == 0;
+
 		*reason = dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped)
-		    : docs > 0 && bad == 0 ? g_strdup_printf("JSON holds no event objects (%d line(s) of JSON)", docs)
+		    : foreign ? g_strdup_printf("JSON with no event objects in it: not events (%d line(s) of JSON)", docs)
 		    : g_strdup_printf("not JSON: %s", why ? why : first_why ? first_why : "no event");
 		g_free(why);
 		g_free(first_why);
-		return KENCHI_BAD_INPUT;
+		return foreign ? KENCHI_OK : KENCHI_BAD_INPUT;
 	}
 	if (bad)
 		*reason = g_strdup_printf("%d bad line%s, first at line %d: %s", bad, bad > 1 ? "s" : "",

@@ -57,6 +57,12 @@ is "$cust" unassigned "without configuration the customer is unassigned"
 cust=$("$KENCHI" parse --customer acme "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["customer"])')
 is "$cust" acme "--customer overrides"
 
+# A saved API error answer says what failed; JSON that is no events is
+# foreign, not broken.
+out=$("$KENCHI" parse "$KT_TOP/fixtures/api/api-error.json" "$KT_TOP/fixtures/api/audit-log.ndjson")
+like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized \(Unknown API key or Client ID\)' "an API error answer is an error quoting the API"
+like "$out" '"kind":"not_alert","reason":"JSON with no event objects in it: not events \(3 line' "JSON lines with no event are not an alert"
+
 # Bad rules are reported with file:line and PCRE2's message, exit 78.
 mkdir -p "$KT_TMP/data/extractors" "$KT_TMP/templates"
 cp "$KT_TOP/data/event-types.tsv" "$KT_TMP/data/"

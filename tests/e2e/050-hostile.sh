@@ -165,7 +165,7 @@ like "$out" 'stopped at the PCRE2 match limit' "a match stopped at the PCRE2 lim
 # empty case before.
 printf '{}' > "$KT_TMP/empty-object.json"
 out=$("$KENCHI" parse "$KT_TMP/empty-object.json")
-like "$out" '"kind":"error"' "{} is an error, not an alert with an empty event"
+like "$out" '"kind":"not_alert"' "{} is not an alert with an empty event (JSON with no event in it is foreign)"
 like "$out" '"events":\[\]' "... and yields no event"
 
 # An unpaired UTF-16 surrogate escape is refused before json-glib, which
