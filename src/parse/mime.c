@@ -602,21 +602,35 @@ received_date(GMimeObject *obj)
 	return t;
 }
 
-/* When the first line of RAW ends "\r\r\n": a copy with every "\r\r\n"
- * made "\r\n", its length in *LEN.  Else NULL. */
+/* Line ends GMime does not take, as a copy with ends it takes (the
+ * stored bytes stay as they came), its length in *LEN; else NULL:
+ * - "\r\r\n" on the first line (a CRLF file converted to CRLF once
+ *   more): no line was blank to GMime, so the header block never ended
+ *   and the body was lost.  Every "\r\r\n" becomes "\r\n".
+ * - a lone "\r" anywhere (old Mac line ends, or a CRLF header over a
+ *   body a tool wrote with CR alone): the whole message was one header
+ *   line, or the body one line, and the alert was lost.  Each becomes
+ *   "\n". */
 static char *
-undouble_cr(const char *raw, gsize *len)
+fix_line_ends(const char *raw, gsize *len)
 {
-	const char *nl = memchr(raw, '\n', MIN(*len, (gsize)65536));
+	const char *end = raw + *len, *nl = memchr(raw, '\n', MIN(*len, (gsize)65536)), *p;
+	gboolean dbl = nl && nl - raw >= 2 && nl[-1] == '\r' && nl[-2] == '\r', lone = FALSE;
 	char *out, *o;
-	gsize i;
 
-	if (nl == NULL || nl - raw < 2 || nl[-1] != '\r' || nl[-2] != '\r')
+	for (p = memchr(raw, '\r', *len); p && !lone; p = p + 1 < end ? memchr(p + 1, '\r', (size_t)(end - p - 1)) : NULL)
+		lone = p + 1 == end || (p[1] != '\n' && !(p[1] == '\r' && p + 2 < end && p[2] == '\n'));
+	if (!dbl && !lone)
 		return NULL;
 	o = out = g_malloc(*len);
-	for (i = 0; i < *len; i++)
-		if (!(raw[i] == '\r' && i + 2 < *len && raw[i + 1] == '\r' && raw[i + 2] == '\n'))
-			*o++ = raw[i];
+	for (p = raw; p < end; p++) {
+		if (*p != '\r' || (p + 1 < end && p[1] == '\n'))
+			*o++ = *p;
+		else if (p + 2 < end && p[1] == '\r' && p[2] == '\n')
+			dbl ? (void)0 : (void)(*o++ = *p);
+		else
+			*o++ = '\n';
+	}
 	*len = (gsize)(o - out);
 	return out;
 }
@@ -639,10 +653,7 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 		*reason = "empty message";
 		return KENCHI_BAD_INPUT;
 	}
-	/* Lines ending "\r\r\n" (a CRLF file converted to CRLF once more): to
-	 * GMime no line is blank, so the header block never ended and the body
-	 * was lost.  A copy with "\r\n" is parsed; the stored bytes stay. */
-	if ((fixed = undouble_cr(raw, &len)) != NULL)
+	if ((fixed = fix_line_ends(raw, &len)) != NULL)
 		raw = fixed;
 	/* The stream reads the caller's bytes in place, without a copy (a 50 MB
 	 * message was a 50 MB copy); owner FALSE: GMime never frees or writes

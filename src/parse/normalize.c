@@ -574,6 +574,14 @@ kenchi_norm_unwrap_link(const char *s)
 		const char *b = strstr(s, "/v3/__") + 6, *e = strstr(b, "__;");
 
 		u = e ? proofpoint_v3(b, e) : NULL;
+	} else if (host_is(s, "trendmicro.com") && strstr(s, "/wis/clicktime/")) {
+		/* Trend Micro's Time-of-Click (IMSVA, Email Security):
+		 * "https://imsva91-ctp.trendmicro.com:443/wis/clicktime/v1/
+		 * query?url=<escaped>&umid=...&auth=...". */
+		u = query_param(s, "url");
+	} else if (host_is(s, "linkprotect.cudasvc.com") && strstr(s, "/url?")) {
+		/* Barracuda Link Protection: "...cudasvc.com/url?a=<escaped>&c=E,1,...". */
+		u = query_param(s, "a");
 	} else if (host_is(s, "secure-web.cisco.com")) {
 		const char *h = strstr(s + 8, "/http");
 

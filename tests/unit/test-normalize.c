@@ -321,6 +321,12 @@ test_unwrap_links(void **state)
 		/* Safe Links around Proofpoint: one layer a call (event.c loops). */
 		{ "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Furldefense.com%2Fv3%2F__https%3A%2F%2Fconsole.amp.cisco.com%2Fdashboard__%3B!!x%24&data=1",
 		  "https://urldefense.com/v3/__https://console.amp.cisco.com/dashboard__;!!x$" },
+		/* Trend Micro's Time-of-Click and Barracuda's Link Protection. */
+		{ "https://imsva91-ctp.trendmicro.com:443/wis/clicktime/v1/query?url=https%3a%2f%2fconsole.amp.cisco.com%2fcomputers%2fab%2ftrajectory%3fs%3dcd%26t%3d9&umid=dc100aa5&auth=0ea4",
+		  "https://console.amp.cisco.com/computers/ab/trajectory?s=cd&t=9" },
+		{ "https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fconsole.amp.cisco.com%2fdashboard&c=E,1,abc&typo=1",
+		  "https://console.amp.cisco.com/dashboard" },
+		{ "https://www.trendmicro.com/en_us/business.html?url=https%3A%2F%2Fa.example", NULL },
 		{ "https://console.amp.cisco.com/computers/ab/trajectory2?url=x", NULL },
 		{ "https://notsafelinks.protection.outlook.com.evil.example/?url=https%3A%2F%2Fa", NULL },
 		{ "https://eur01.safelinks.protection.outlook.com/?url=javascript%3Aalert(1)", NULL },
