@@ -144,6 +144,14 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 	if (a->x.events && a->x.events->len > 0)
 		group = kenchi_event_get(g_ptr_array_index(a->x.events, 0), EV_GROUP);
 	c = kenchi_config_match_customer(ctx->cfg, a->mail ? a->mail->recipients : NULL, group);
+	/* A digest whose first event prints no group (or one no customer
+	 * has) is still its customer's when a later event names the group:
+	 * the events of one mail are one AMP organisation's. */
+	for (guint i = 1; c == NULL && a->x.events && i < a->x.events->len; i++) {
+		group = kenchi_event_get(g_ptr_array_index(a->x.events, i), EV_GROUP);
+		if (group)
+			c = kenchi_config_match_customer(ctx->cfg, NULL, group);
+	}
 	a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
 }
 

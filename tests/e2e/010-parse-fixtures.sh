@@ -56,6 +56,8 @@ cust=$("$KENCHI" parse "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import
 is "$cust" unassigned "without configuration the customer is unassigned"
 cust=$("$KENCHI" parse --customer acme "$KT_TOP/fixtures/mail/en-8bit.eml" | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["events"][0]["customer"])')
 is "$cust" acme "--customer overrides"
+cust=$("$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" parse "$KT_TOP/fixtures/variants/field/za04-digest-first-event-without-group.eml" | "$KT_PY" -c 'import json,sys; print(" ".join(e["customer"] for e in json.load(sys.stdin)["events"]))')
+is "$cust" "acme acme" "a digest whose first event names no group is the customer of the group a later event names"
 
 # A saved API error answer says what failed; JSON that is no events is
 # foreign, not broken.
