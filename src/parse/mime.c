@@ -626,9 +626,10 @@ fix_line_ends(const char *raw, gsize *len)
 	for (p = raw; p < end; p++) {
 		if (*p != '\r' || (p + 1 < end && p[1] == '\n'))
 			*o++ = *p;
-		else if (p + 2 < end && p[1] == '\r' && p[2] == '\n')
-			dbl ? (void)0 : (void)(*o++ = *p);
-		else
+		else if (p + 2 < end && p[1] == '\r' && p[2] == '\n') {
+			if (!dbl)
+				*o++ = *p;
+		} else
 			*o++ = '\n';
 	}
 	*len = (gsize)(o - out);
