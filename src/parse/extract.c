@@ -553,6 +553,10 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 		const char *nl = memchr(p, '\n', end - p);
 		const char *e = nl ? nl : end;
 
+		if (out->events->len >= KENCHI_MAIL_EVENTS_MAX) {
+			out->capped = TRUE;
+			break;
+		}
 		rd.next = nl ? nl + 1 : NULL;
 		rd.next_len = 0;
 		if (rd.next) {
@@ -562,7 +566,8 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 		read_line(&rd, p, e - p);
 		p = nl ? nl + 1 : end;
 	}
-	kenchi_reader_flush(&rd);
+	if (!out->capped)
+		kenchi_reader_flush(&rd);
 	kenchi_event_free(rd.cur);
 	g_string_free(rd.raw, TRUE);
 	g_string_free(rd.date_raw, TRUE);

@@ -14,6 +14,13 @@
 typedef enum { KENCHI_KIND_ALERT, KENCHI_KIND_NOT_ALERT, KENCHI_KIND_ERROR } kenchi_kind_t;
 const char *kenchi_kind_to_string(kenchi_kind_t k);
 
+/* Events read from one mail at most.  A digest holds tens; a mail of a
+ * million "Event Type:" lines held 300,000 events in 640 MB before it was
+ * refused.  The text after the last one is not read, and the reason says
+ * so (the stored message keeps it all).  API JSON has no such limit: a
+ * backlog's export is one file. */
+#define KENCHI_MAIL_EVENTS_MAX 1000
+
 typedef struct {
 	kenchi_kind_t kind;
 	char *reason;            /* g_malloc'd, NULL for a clean alert */
@@ -25,6 +32,7 @@ typedef struct {
 	int headless;            /* blocks with no event type, id or date: not events */
 	int fields_read;         /* alert-only field values read (computer, file,
 	                          * detection, id), in events or not */
+	gboolean capped;         /* KENCHI_MAIL_EVENTS_MAX read, and text after them */
 } kenchi_extract_t;
 
 void kenchi_extract_init(kenchi_extract_t *x);

@@ -221,6 +221,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			alt.events = t;
 			out->headless = alt.headless;
 			out->unknown_labels = alt.unknown_labels;
+			out->capped = alt.capped;
 		}
 		out->regex_errors += alt.regex_errors;
 		kenchi_extract_clear(&alt);
@@ -288,8 +289,9 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		}
 		g_free(host);
 	}
-	if (mail->text_truncated || mail->depth_exceeded || mail->lossy) {
-		out->reason = g_strdup_printf("%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",
+	if (mail->text_truncated || mail->depth_exceeded || mail->lossy || out->capped) {
+		out->reason = g_strdup_printf("%s%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",
+		    out->capped ? "more than " G_STRINGIFY(KENCHI_MAIL_EVENTS_MAX) " events: the text after them not read; " : "",
 		    mail->depth_exceeded ? "MIME nesting too deep, inner parts skipped; " : "",
 		    mail->lossy ? "charset not decoded exactly; " : "");
 		g_strchomp(out->reason);

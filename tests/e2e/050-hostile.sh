@@ -161,6 +161,10 @@ sed -i "s/^line .*/line    ^(?<label>(?:a|aa)+)+(?<value>)$/" "$lim/data/extract
 out=$(KENCHI_DATADIR=$lim timeout 30 "$KENCHI" parse "$KT_TMP/limit.eml")
 like "$out" 'stopped at the PCRE2 match limit' "a match stopped at the PCRE2 limit is named in the reason"
 
+# A flood of event blocks is read up to its limit, and the reason says so.
+out=$("$KENCHI" parse "$FIX/mail/hostile-event-flood.eml")
+like "$out" '"reason":"more than 1000 events: the text after them not read"' "a flood of event blocks stops at 1,000 events, and says so"
+
 # An API object with no field kenchi knows is not an event: "{}" opened an
 # empty case before.
 printf '{}' > "$KT_TMP/empty-object.json"
