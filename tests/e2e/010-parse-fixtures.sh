@@ -65,6 +65,13 @@ out=$("$KENCHI" parse "$KT_TOP/fixtures/api/api-error.json" "$KT_TOP/fixtures/ap
 like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized \(Unknown API key or Client ID\)' "an API error answer is an error quoting the API"
 like "$out" '"kind":"not_alert","reason":"JSON with no event objects in it: not events \(3 line' "JSON lines with no event are not an alert"
 
+# fixtures/generate.py writes the corpus above: a file added or edited by
+# hand would be lost the next time it runs.
+cp -r "$KT_TOP/fixtures" "$KT_TMP/regen"
+"$KT_PY" "$KT_TMP/regen/generate.py" >/dev/null 2>&1
+out=$(diff -rq "$KT_TOP/fixtures" "$KT_TMP/regen" 2>&1)
+is "$out" "" "fixtures/generate.py writes every committed fixture as it is"
+
 # Bad rules are reported with file:line and PCRE2's message, exit 78.
 mkdir -p "$KT_TMP/data/extractors" "$KT_TMP/templates"
 cp "$KT_TOP/data/event-types.tsv" "$KT_TMP/data/"
