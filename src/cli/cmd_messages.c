@@ -53,7 +53,7 @@ kenchi_cmd_messages(kenchi_app_t *app, int argc, char **argv)
 	char *kind = NULL, *customer = NULL;
 	gint64 show = 0, limit = 0;
 	GOptionEntry entries[] = {
-		{ "kind", 0, 0, G_OPTION_ARG_STRING, &kind, "not_alert, error, alert (default: all but alert)", "KIND" },
+		{ "kind", 0, 0, G_OPTION_ARG_STRING, &kind, "not_alert, error, alert (default: all but the alerts read whole)", "KIND" },
 		{ "customer", 0, 0, G_OPTION_ARG_STRING, &customer, "only this customer", "ID" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object a line", NULL },
 		{ "show", 0, 0, G_OPTION_ARG_INT64, &show, "print the raw bytes of message N", "N" },

@@ -136,7 +136,8 @@ kenchi_store_messages_each(kenchi_store_t *st, const kenchi_msg_filter_t *f, ken
 	sqlite3_stmt *q = kenchi_store_stmt(st,
 	    "SELECT id, raw_sha256, content_key, message_id, source, origin, customer, kind, reason,"
 	    " from_addr, subject, received_at, ingested_at, events, size FROM messages"
-	    " WHERE (?1 IS NULL AND kind <> 'alert' OR kind = ?1) AND (?2 IS NULL OR customer = ?2)"
+	    " WHERE (?1 IS NULL AND (kind <> 'alert' OR reason IS NOT NULL) OR kind = ?1)"
+	    " AND (?2 IS NULL OR customer = ?2)"
 	    " ORDER BY id LIMIT ?3");
 	int r;
 

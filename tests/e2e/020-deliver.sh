@@ -61,6 +61,12 @@ out=$("$KENCHI" messages)
 like "$out" "empty message" "kenchi messages lists broken mail with its reason"
 like "$out" "not_alert" "and foreign mail"
 is "$("$KENCHI" messages --kind error --json | wc -l)" 3 "messages --kind error --json: one line each"
+# An alert read in part is listed too: a person must read the rest.
+"$KENCHI" deliver <"$FIX/mail/hostile-event-flood.eml"
+is $? 0 "hostile-event-flood: exit 0, stored"
+out=$("$KENCHI" messages)
+like "$out" "alert .*more than 1000 events" "kenchi messages lists an alert that was not read whole"
+is "$("$KENCHI" messages --json | grep -c '"kind":"alert"')" 1 "but not the alerts read whole ($(sql "select count(*) from messages where kind = 'alert'") stored)"
 
 # Temporary failures: exit 75 and nothing half-written.
 before=$(sql 'select count(*) from messages')
