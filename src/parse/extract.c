@@ -205,6 +205,16 @@ note_words(reader_t *rd, const char *q, const char *end)
 	}
 }
 
+/* Is the '|' at Q a quote mark: after the run of marks and spaces it
+ * begins, does the line hold no other '|' (as a table row does)? */
+static gboolean
+pipe_quotes(const char *q, const char *end)
+{
+	while (q < end && (*q == '|' || *q == '>' || *q == ' ' || *q == '\t'))
+		q++;
+	return memchr(q, '|', (size_t)(end - q)) == NULL;
+}
+
 static void
 read_line(reader_t *rd, const char *line, size_t n)
 {
@@ -220,7 +230,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 	rd->prev_len = 0;
 
 	/* Strip quoting: any run of spaces and '>' marks, the full-width
-	 * ones of Japanese mail ("＞ ", U+3000) too. */
+	 * ones of Japanese mail ("＞ ", U+3000) too, and '|', the mark some
+	 * Japanese clients let a user choose (Becky!, Shuriken) - unless
+	 * the line holds another '|' after the marks: a table row's. */
 	for (;;) {
 		while (q < end) {
 			if (*q == ' ' || *q == '\t')
@@ -234,6 +246,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 			q++, depth++;
 		else if (end - q >= 3 && memcmp(q, "\xef\xbc\x9e", 3) == 0)   /* ＞ */
 			q += 3, depth++;
+		else if (q < end && *q == '|' && pipe_quotes(q, end))
+			q++, depth++;
 		else
 			break;
 	}
