@@ -392,7 +392,8 @@ static gboolean
 is_placeholder(const char *v)
 {
 	static const char *const words[] = { "none", "n/a", "-", "--", "\xe2\x80\x94", "(none)", "null", "nil",
-		"\xe3\x81\xaa\xe3\x81\x97", "\xe8\xa9\xb2\xe5\xbd\x93\xe3\x81\xaa\xe3\x81\x97", NULL };   /* なし, 該当なし */
+		"\xe3\x81\xaa\xe3\x81\x97", "\xe8\xa9\xb2\xe5\xbd\x93\xe3\x81\xaa\xe3\x81\x97",   /* なし, 該当なし */
+		"\xe8\xa8\x98\xe8\xbc\x89\xe3\x81\xaa\xe3\x81\x97", NULL };   /* 記載なし: a first report's (soc-service.md) */
 	gsize n;
 
 	while (*v == ' ')
@@ -406,10 +407,36 @@ is_placeholder(const char *v)
 	return FALSE;
 }
 
+/* A person's note after a value in a forward ("ACME\\kato   <-- on
+ * leave", "PC-01 ← 社長のPC"): the value ends before the arrow.  An arrow
+ * counts after a space only, and after some value.  NULL when there is
+ * none; else g_free. */
+static char *
+drop_note(const char *v)
+{
+	static const char *const arrows[] = { "<--", "<-", "<==", "\xe2\x86\x90", "\xe2\x87\x90", "\xe2\xac\x85",
+		NULL };   /* ←, ⇐, ⬅ */
+
+	for (const char *p = v; *p; p++) {
+		const char *q = p;
+
+		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
+		while (*q == ' ' || strncmp(q, "\xe3\x80\x80", 3) == 0)
+			q += *q == ' ' ? 1 : 3;
+		if (q == p)
+			continue;
+		for (int k = 0; arrows[k]; k++)
+			if (p > v && strncmp(q, arrows[k], strlen(arrows[k])) == 0)
+				return g_strndup(v, (gsize)(p - v));
+		p = q - 1;
+	}
+	return NULL;
+}
+
 gboolean
 kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
-	char *clean = NULL, *bare = NULL;
+	char *clean = NULL, *bare = NULL, *note = NULL;
 	gboolean ok;
 
 	/* Invisible and non-ASCII spaces first (kenchi_norm_spaces): an NBSP
@@ -419,12 +446,15 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = clean;
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
+	if (value && (note = drop_note(value)) != NULL)
+		value = note;
 	if (value && is_placeholder(value))
 		ok = FALSE;   /* absent, not rejected */
 	else
 		ok = event_set(ev, f, value);
 	g_free(clean);
 	g_free(bare);
+	g_free(note);
 	return ok;
 }
 

@@ -144,6 +144,51 @@ merge_same_ids(GPtrArray *events)
 	}
 }
 
+/* Do A and B name one detection: the same type, computer and file (its
+ * SHA-256, or the detection's name when neither has one), at the same
+ * time when both give one? */
+static gboolean
+restates(const kenchi_event_t *a, const kenchi_event_t *b)
+{
+	const char *const *x = (const char *const *)a->v, *const *y = (const char *const *)b->v;
+
+	if (!x[EV_EVENT_TYPE_ID] || !y[EV_EVENT_TYPE_ID] || strcmp(x[EV_EVENT_TYPE_ID], y[EV_EVENT_TYPE_ID]) != 0)
+		return FALSE;
+	if (!x[EV_HOSTNAME] || !y[EV_HOSTNAME] || g_ascii_strcasecmp(x[EV_HOSTNAME], y[EV_HOSTNAME]) != 0)
+		return FALSE;
+	if (x[EV_SHA256] || y[EV_SHA256]) {
+		if (!x[EV_SHA256] || !y[EV_SHA256] || strcmp(x[EV_SHA256], y[EV_SHA256]) != 0)
+			return FALSE;
+	} else if (!x[EV_DETECTION] || !y[EV_DETECTION] || strcmp(x[EV_DETECTION], y[EV_DETECTION]) != 0) {
+		return FALSE;
+	}
+	return !x[EV_DATE] || !y[EV_DATE] || a->date == b->date;
+}
+
+/* A block with no event id that restates an event of the same mail which
+ * has one is no event of its own: the SOC's first report quoted in a
+ * customer's reply above the alert it reported (its labels are the
+ * alert's Japanese ones, soc-service.md), an admin's summary above the
+ * alert.  It had become a second event of the one detection. */
+static void
+drop_restatements(GPtrArray *events)
+{
+	for (guint i = 0; i < events->len;) {
+		kenchi_event_t *b = g_ptr_array_index(events, i);
+		gboolean dup = FALSE;
+
+		for (guint j = 0; j < events->len && !dup && b->v[EV_ID] == NULL; j++) {
+			kenchi_event_t *a = g_ptr_array_index(events, j);
+
+			dup = a->v[EV_ID] != NULL && restates(a, b);
+		}
+		if (dup)
+			g_ptr_array_remove_index(events, i);   /* frees b */
+		else
+			i++;
+	}
+}
+
 static int
 recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
@@ -260,6 +305,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		return;
 	}
 	merge_same_ids(out->events);
+	drop_restatements(out->events);
 	out->kind = KENCHI_KIND_ALERT;
 	/* The subject names the computer: fill it where a block lacks it. */
 	{
