@@ -9,6 +9,7 @@
 #include "parse/mime.h"
 #include "parse/charset.h"
 #include "parse/flowed.h"
+#include "parse/enriched.h"
 #include "parse/html.h"
 #include "parse/line_shape.h"
 
@@ -560,6 +561,10 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 		if (!html && is_flowed(ct)) {
 			const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
 			char *t = kenchi_flowed_decode(s, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);
+			g_free(s);
+			s = t;
+		} else if (ct && g_mime_content_type_is_type(ct, "text", "enriched")) {
+			char *t = kenchi_enriched_to_text(s);
 			g_free(s);
 			s = t;
 		}
