@@ -88,6 +88,7 @@ kenchi_event_copy(const kenchi_event_t *ev)
 	c->date = ev->date;
 	c->rejected = ev->rejected;
 	c->bad_id = ev->bad_id;
+	c->soc_marks = ev->soc_marks;
 	return c;
 }
 
@@ -409,8 +410,11 @@ is_placeholder(const char *v)
 
 /* A person's note after a value in a forward ("ACME\\kato   <-- on
  * leave", "PC-01 ← 社長のPC"): the value ends before the arrow.  An arrow
- * counts after a space only, and after some value.  NULL when there is
- * none; else g_free. */
+ * counts after a space only, and after some value; and only in a field
+ * whose values are names, addresses, ids or words of a list (notes_cut):
+ * a file's name, a folder or a group may hold an arrow of its own ("請求書
+ * ←必ずご確認ください.exe", a lure; "旧PCデータ ←移行済み").  NULL when
+ * there is none; else g_free. */
 static char *
 drop_note(const char *v)
 {
@@ -433,6 +437,30 @@ drop_note(const char *v)
 	return NULL;
 }
 
+static gboolean
+notes_cut(kenchi_field_t f)
+{
+	switch (f) {
+	case EV_GROUP: case EV_FILE_NAME: case EV_FILE_PATH: case EV_PARENT_FILE_NAME:
+	case EV_IOC_SHORT: case EV_IOC_DESC: case EV_URL: case EV_TRAJECTORY:
+		return FALSE;
+	default:
+		return TRUE;
+	}
+}
+
+/* Does V hold what the SOC's reports write and AMP's alerts never do: a
+ * defanged path or link (soc-service.md: "c[:]¥users¥...", "hxxp[:]//"),
+ * or the reports' "記載なし" for a value not given? */
+static gboolean
+soc_written(const char *v)
+{
+	while (*v == ' ')
+		v++;
+	return strstr(v, "[:]") || strstr(v, "[.]") || g_ascii_strncasecmp(v, "hxxp", 4) == 0 ||
+	    strncmp(v, "\xe8\xa8\x98\xe8\xbc\x89\xe3\x81\xaa\xe3\x81\x97", 12) == 0;   /* 記載なし */
+}
+
 gboolean
 kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
@@ -446,8 +474,10 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = clean;
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
-	if (value && (note = drop_note(value)) != NULL)
+	if (value && notes_cut(f) && (note = drop_note(value)) != NULL)
 		value = note;
+	if (value && soc_written(value))
+		ev->soc_marks = TRUE;
 	if (value && is_placeholder(value))
 		ok = FALSE;   /* absent, not rejected */
 	else

@@ -108,11 +108,15 @@ kenchi_reader_flush(reader_t *rd)
 	/* A block with a detection but no event type, no id and no date is
 	 * no event: a newsletter's or a ticket's "Detection:" and "SHA-256:"
 	 * lines, a summary table read as labels.  Nor is one whose type is
-	 * no type the table knows, with no id and no date: a weekly
-	 * summary's header row "Event Type | Count". */
-	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] && !rd->cur->v[EV_DATE] &&
-	    !rd->cur->v[EV_EVENT_TYPE_ID] &&
-	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)) {
+	 * no type the table knows, with no id: a weekly summary's header
+	 * row "Event Type | Count", the SOC's second report's "PC名",
+	 * "検知日時" and "ハッシュ値" quoted in a reply.  Nor one with no id
+	 * whose values are the SOC's own (defanged, "記載なし"): its first
+	 * report quoted in a customer's reply, which the alert's Japanese
+	 * labels read as an alert (soc-service.md). */
+	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] &&
+	    (rd->cur->soc_marks || (!rd->cur->v[EV_EVENT_TYPE_ID] &&
+	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)))) {
 		rd->out->headless++;
 		kenchi_event_free(rd->cur);
 		rd->cur = kenchi_event_new();

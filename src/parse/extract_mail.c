@@ -146,7 +146,9 @@ merge_same_ids(GPtrArray *events)
 
 /* Do A and B name one detection: the same type, computer and file (its
  * SHA-256, or the detection's name when neither has one), at the same
- * time when both give one? */
+ * time when both give one, and no other value they both give differs
+ * (two Cloud IOCs on one process differ in their IOC; a self-copy under
+ * another name, in its name and path)? */
 static gboolean
 restates(const kenchi_event_t *a, const kenchi_event_t *b)
 {
@@ -162,7 +164,14 @@ restates(const kenchi_event_t *a, const kenchi_event_t *b)
 	} else if (!x[EV_DETECTION] || !y[EV_DETECTION] || strcmp(x[EV_DETECTION], y[EV_DETECTION]) != 0) {
 		return FALSE;
 	}
-	return !x[EV_DATE] || !y[EV_DATE] || a->date == b->date;
+	if (x[EV_DATE] && y[EV_DATE] && a->date != b->date)
+		return FALSE;
+	static const kenchi_field_t same[] = { EV_DETECTION, EV_DETECTION_ID, EV_IOC_SHORT, EV_FILE_NAME, EV_FILE_PATH,
+		EV_PARENT_SHA256, EV_CONNECTOR_GUID };
+	for (gsize k = 0; k < G_N_ELEMENTS(same); k++)
+		if (x[same[k]] && y[same[k]] && g_ascii_strcasecmp(x[same[k]], y[same[k]]) != 0)
+			return FALSE;
+	return TRUE;
 }
 
 /* A block with no event id that restates an event of the same mail which
