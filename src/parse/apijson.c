@@ -53,21 +53,19 @@ json_depth(const char *s, gsize len)
 	return max;
 }
 
-/* Does EV hold no field at all ("{}", or only members kenchi does not know)? */
+/* Is EV no event: neither an id nor an event type ("{}", an object of
+ * members kenchi does not know, or another endpoint's record - a
+ * /v1/vulnerabilities entry has a file and its SHA-256, and no more)?
+ * Every event the API gives has both. */
 static gboolean
 event_empty(const kenchi_event_t *ev)
 {
-	int f;
-
-	for (f = 0; f < EV_NFIELDS; f++)
-		if (ev->v[f])
-			return FALSE;
-	return TRUE;
+	return !ev->v[EV_ID] && !ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID];
 }
 
 /* Add one event unless its id is unreadable (an id past 2^63 cannot be
- * kept exactly, and rounding it would merge distinct events) or it holds
- * no field kenchi knows (an empty event would open an empty case). */
+ * kept exactly, and rounding it would merge distinct events) or it is no
+ * event (an empty one would open an empty case). */
 static int
 add_one(JsonObject *o, GPtrArray *events, int *dropped)
 {

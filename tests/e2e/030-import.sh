@@ -44,8 +44,8 @@ is "$(sql "select kind from messages where origin like '%empty-page.json'")" not
 "$KENCHI" import --no-progress "$FIX/api/envelope.ndjson" 2>/dev/null
 is "$(sql "select kind || ' ' || events from messages where origin like '%envelope.ndjson'")" "alert 2" "events inside a consumer's envelope (an object under body, JSON text in message) are read"
 
-"$KENCHI" import --no-progress "$FIX/api/api-error.json" "$FIX/api/computers-page.json" "$FIX/api/audit-log.ndjson" 2>/dev/null
-is "$(sql "select group_concat(kind, ' ') from (select kind from messages where origin like '%api-error.json' or origin like '%computers-page.json' or origin like '%audit-log.ndjson' order by origin)")" "error not_alert not_alert" "an API error answer is stored as an error; a computers page and an audit log as not alerts"
+"$KENCHI" import --no-progress "$FIX/api/api-error.json" "$FIX/api/computers-page.json" "$FIX/api/audit-log.ndjson" "$FIX/api/vulnerabilities-page.json" 2>/dev/null
+is "$(sql "select group_concat(kind, ' ') from (select kind from messages where origin like '%api-error.json' or origin like '%computers-page.json' or origin like '%audit-log.ndjson' or origin like '%vulnerabilities-page.json' order by origin)")" "error not_alert not_alert not_alert" "an API error answer is stored as an error; a computers page, an audit log and a vulnerabilities page as not alerts"
 
 before="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
 out=$("$KENCHI" import --no-progress "$FIX/maildir" "$FIX/mbox/sample.mbox" "$FIX/api" 2>&1)
