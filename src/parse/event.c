@@ -77,6 +77,22 @@ kenchi_event_free(kenchi_event_t *ev)
 	g_free(ev);
 }
 
+gboolean
+kenchi_event_absorb(kenchi_event_t *a, kenchi_event_t *b)
+{
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (a->v[f] != NULL && b->v[f] != NULL && strcmp(a->v[f], b->v[f]) != 0)
+			return FALSE;
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (a->v[f] == NULL && b->v[f] != NULL) {
+			a->v[f] = b->v[f];
+			b->v[f] = NULL;
+			if (f == EV_DATE)
+				a->date = b->date;
+		}
+	return TRUE;
+}
+
 kenchi_event_t *
 kenchi_event_copy(const kenchi_event_t *ev)
 {

@@ -37,6 +37,10 @@ int kenchi_field_from_path(const char *path);   /* -1 when unknown */
 kenchi_event_t *kenchi_event_new(void);
 void kenchi_event_free(kenchi_event_t *ev);
 kenchi_event_t *kenchi_event_copy(const kenchi_event_t *ev);
+/* When every field A and B both give is the same (B a copy of A, perhaps
+ * with more), move B's other fields into A and return TRUE; B keeps what
+ * is left, for the caller to free.  Else FALSE, and neither changes. */
+gboolean kenchi_event_absorb(kenchi_event_t *a, kenchi_event_t *b);
 
 /* Normalize VALUE for field F and store it, replacing any previous value.
  * Returns FALSE (and stores nothing, counting ev->rejected) when the value is

@@ -587,6 +587,8 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	g_string_free(rd.date_raw, TRUE);
 	g_string_free(rd.row_date, TRUE);
 	g_free(rd.block_host);
+	if (rd.by_id)
+		g_hash_table_unref(rd.by_id);
 	g_free(rd.columns);
 }
 

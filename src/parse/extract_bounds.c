@@ -123,8 +123,23 @@ kenchi_reader_flush(reader_t *rd)
 	} else if (kenchi_event_is_complete(rd->cur)) {
 		if (rd->block_host && rd->cur->v[EV_HOSTNAME] == NULL)
 			kenchi_event_set(rd->cur, EV_HOSTNAME, rd->block_host);
+		kenchi_event_t *first = NULL;
+
 		rd->out->rejected_values += rd->cur->rejected;
-		g_ptr_array_add(rd->out->events, rd->cur);
+		if (rd->cur->v[EV_ID]) {
+			if (rd->by_id == NULL)
+				rd->by_id = g_hash_table_new(g_str_hash, g_str_equal);
+			first = g_hash_table_lookup(rd->by_id, rd->cur->v[EV_ID]);
+		}
+		if (first && kenchi_event_absorb(first, rd->cur)) {
+			kenchi_event_free(rd->cur);
+			rd->last_event = first;
+		} else {
+			g_ptr_array_add(rd->out->events, rd->cur);
+			rd->last_event = rd->cur;
+			if (rd->cur->v[EV_ID] && first == NULL)
+				g_hash_table_insert(rd->by_id, rd->cur->v[EV_ID], rd->cur);
+		}
 		rd->cur = kenchi_event_new();
 	} else {
 		kenchi_event_free(rd->cur);

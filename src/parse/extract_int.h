@@ -66,6 +66,10 @@ typedef struct {
 	int quote_depth;          /* the "> " marks of the line being read */
 	int value_depth;          /* those of the block's last field line */
 	char *block_host;   /* the computer in the last forwarded header's Subject */
+	kenchi_event_t *last_event; /* where the last block went (out->events owns it) */
+	GHashTable *by_id;  /* event id -> the event of out->events that has it,
+	                     * or NULL: a copy (a thread quoting a digest again)
+	                     * joins it, and counts once against the cap */
 	gboolean blank_before;   /* the line before was blank */
 } reader_t;
 

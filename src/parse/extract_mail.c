@@ -121,24 +121,13 @@ merge_same_ids(GPtrArray *events)
 		for (guint j = i + 1; j < events->len;) {
 			kenchi_event_t *b = g_ptr_array_index(events, j);
 
-			gboolean same = b->v[EV_ID] != NULL && strcmp(a->v[EV_ID], b->v[EV_ID]) == 0;
-
 			/* Only copies agree: two events that say different
 			 * things under one id (a relay that rounded ids, a
 			 * template's mistake) stay two. */
-			for (int f = 0; same && f < EV_NFIELDS; f++)
-				same = a->v[f] == NULL || b->v[f] == NULL || strcmp(a->v[f], b->v[f]) == 0;
-			if (!same) {
+			if (b->v[EV_ID] == NULL || strcmp(a->v[EV_ID], b->v[EV_ID]) != 0 || !kenchi_event_absorb(a, b)) {
 				j++;
 				continue;
 			}
-			for (int f = 0; f < EV_NFIELDS; f++)
-				if (a->v[f] == NULL && b->v[f] != NULL) {
-					a->v[f] = b->v[f];
-					b->v[f] = NULL;
-					if (f == EV_DATE)
-						a->date = b->date;
-				}
 			g_ptr_array_remove_index(events, j);   /* frees b */
 		}
 	}

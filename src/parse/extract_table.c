@@ -118,11 +118,11 @@ kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 	gboolean used = FALSE;
 
 	if (rd->columns && n == 1 && rd->row_date->len && !strchr(rd->row_date->str, ':') &&
-	    rd->out->events->len > 0 && kenchi_line_is_time(q, end)) {
+	    rd->last_event && kenchi_line_is_time(q, end)) {
 		/* The last row's date over its time: a client's text of a
 		 * "2026-11-25<br>07:12:31 UTC" cell put the time on a line of
 		 * its own. */
-		kenchi_event_t *last = g_ptr_array_index(rd->out->events, rd->out->events->len - 1);
+		kenchi_event_t *last = rd->last_event;
 
 		g_string_append_printf(rd->row_date, " %.*s %s", (int)(end - q), q, rd->date_note);
 		kenchi_event_set(last, EV_DATE, rd->row_date->str);

@@ -164,6 +164,19 @@ like "$out" 'stopped at the PCRE2 match limit' "a match stopped at the PCRE2 lim
 # A flood of event blocks is read up to its limit, and the reason says so.
 out=$("$KENCHI" parse "$FIX/mail/hostile-event-flood.eml")
 like "$out" '"reason":"more than 1000 events: the text after them not read"' "a flood of event blocks stops at 1,000 events, and says so"
+# A copy of an event (a thread quoting one digest twice) joins it and
+# counts once against the limit: the new alert after two copies of 600
+# events is read, and nothing is said to be left unread.
+"$KT_PY" - "$FIX/mail/hostile-event-flood.eml" "$KT_TMP/twice.eml" <<'PY'
+import sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+head, body = raw.split("\n\n", 1)
+blocks = [b for b in body.split("\n-----\n") if "Event ID:" in b][:600]
+new = "Event Type: Threat Detected\nEvent ID: 6455449299999999999\nComputer: PC-NEW-0001\n"
+open(sys.argv[2], "w", encoding="utf-8").write(head + "\n\n" + "\n-----\n".join(blocks + blocks + [new]))
+PY
+out=$("$KENCHI" parse "$KT_TMP/twice.eml" | "$KT_PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d["events"]), d["events"][-1].get("computer", {}).get("hostname"), d["reason"])')
+is "$out" "601 PC-NEW-0001 None" "a digest quoted twice counts once against the 1,000-event limit"
 
 # An API object with no field kenchi knows is not an event: "{}" opened an
 # empty case before.
