@@ -5,6 +5,10 @@
 #ifndef KENCHI_EXTRACT_INT_H
 #define KENCHI_EXTRACT_INT_H
 
+/* Cells in a table row at most (a tab between two): an alert's widest
+ * digest table has about twenty columns. */
+#define KENCHI_TABLE_CELLS_MAX 64
+
 #include <glib.h>
 #include "parse/extract.h"
 #include "parse/event.h"

@@ -112,10 +112,22 @@ sub_header(reader_t *rd, char **cells, int n)
 gboolean
 kenchi_reader_table_line(reader_t *rd, const char *q, const char *end)
 {
-	char *line = g_strndup(q, end - q);
-	char **cells = g_strsplit(line, "\t", -1);
-	int n = (int)g_strv_length(cells), i, known = 0, strict = 0;
+	char *line;
+	char **cells;
+	int n, i, known = 0, strict = 0;
 	gboolean used = FALSE;
+	int tabs = 0;
+
+	/* A row of more cells than any alert's table has is no row: a line
+	 * of 30,000 cells took 60 ms, each cell looked up as a label (8 s
+	 * up to the text cap). */
+	for (const char *c = q; c < end && tabs <= KENCHI_TABLE_CELLS_MAX; c++)
+		tabs += *c == '\t';
+	if (tabs > KENCHI_TABLE_CELLS_MAX)
+		return FALSE;
+	line = g_strndup(q, end - q);
+	cells = g_strsplit(line, "\t", -1);
+	n = (int)g_strv_length(cells);
 
 	if (rd->columns && n == 1 && rd->row_date->len && !strchr(rd->row_date->str, ':') &&
 	    rd->last_event && kenchi_line_is_time(q, end)) {

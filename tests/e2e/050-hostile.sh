@@ -164,6 +164,19 @@ like "$out" 'stopped at the PCRE2 match limit' "a match stopped at the PCRE2 lim
 # A flood of event blocks is read up to its limit, and the reason says so.
 out=$("$KENCHI" parse "$FIX/mail/hostile-event-flood.eml")
 like "$out" '"reason":"more than 1000 events: the text after them not read"' "a flood of event blocks stops at 1,000 events, and says so"
+# Text tables and pipe quotes against long lines: 100,000 '|' (each was
+# a quote mark, asked again for each: quadratic), rows of 30,000 cells
+# (each cell a label lookup), rules of 100,000 '-'.  The wait is bounded
+# only to turn a hang into a failure.
+"$KT_PY" - "$KT_TMP/pipes.eml" <<'PY'
+import sys
+h = "From: Cisco <no-reply@amp.cisco.com>\nSubject: [Cisco AMP for Endpoints Subscription] [x] Matching Events Found On PC-01\n\n"
+open(sys.argv[1], "w").write(h + ("|" * 100000 + "\n") * 20 + ("| a " * 30000 + "\n") * 20 +
+                             ("a\t" * 30000 + "\n") * 20 + ("|" + "-" * 100000 + "\n") * 20)
+PY
+out=$(timeout 60 "$KENCHI" parse "$KT_TMP/pipes.eml")
+like "$out" '"kind":"error"' "long lines of pipes and of many cells are read to the end (no event, an error)"
+
 # A copy of an event (a thread quoting one digest twice) joins it and
 # counts once against the limit: the new alert after two copies of 600
 # events is read, and nothing is said to be left unread.
