@@ -53,7 +53,7 @@ parse_mbox(kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, const char *path, con
 		if (text && a.mail)
 			fwrite(a.mail->text->str, 1, a.mail->text->len, stdout);
 		for (guint j = 0; a.x.events && j < a.x.events->len; j++)
-			json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
+			json_array_add_element(evs, kenchi_ingest_event_json(&a, j));
 		if (a.x.kind == KENCHI_KIND_ALERT)
 			alerts++;
 		else {
@@ -147,7 +147,7 @@ kenchi_cmd_parse(kenchi_app_t *app, int argc, char **argv)
 				else
 					json_object_set_null_member(o, "reason");
 				for (guint j = 0; a.x.events && j < a.x.events->len; j++)
-					json_array_add_element(evs, kenchi_ingest_event_json(g_ptr_array_index(a.x.events, j), &a));
+					json_array_add_element(evs, kenchi_ingest_event_json(&a, j));
 				if (a.x.kind == KENCHI_KIND_ERROR)
 					worst = KENCHI_EXIT_DATAERR;
 				kenchi_analysis_clear(&a);

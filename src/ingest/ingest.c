@@ -118,6 +118,8 @@ kenchi_analysis_clear(kenchi_analysis_t *a)
 	kenchi_reply_info_clear(&a->reply);
 	kenchi_reply_result_clear(&a->reply_result);
 	g_free(a->customer);
+	if (a->ev_customer)
+		g_ptr_array_unref(a->ev_customer);
 	g_free(a->raw_sha256);
 	g_free(a->content_key);
 	memset(a, 0, sizeof *a);
@@ -141,18 +143,35 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 		a->customer = g_strdup(opts->customer);
 		return;
 	}
-	if (a->x.events && a->x.events->len > 0)
-		group = kenchi_event_get(g_ptr_array_index(a->x.events, 0), EV_GROUP);
-	c = kenchi_config_match_customer(ctx->cfg, a->mail ? a->mail->recipients : NULL, group);
-	/* A digest whose first event prints no group (or one no customer
-	 * has) is still its customer's when a later event names the group:
-	 * the events of one mail are one AMP organisation's. */
-	for (guint i = 1; c == NULL && a->x.events && i < a->x.events->len; i++) {
+	guint n = a->x.events ? a->x.events->len : 0;
+	const kenchi_customer_t **own;
+	gboolean mixed = FALSE;
+
+	/* The mailbox a mail was sent to is one customer's: all its events. */
+	c = kenchi_config_match_customer(ctx->cfg, a->mail ? a->mail->recipients : NULL, NULL);
+	if (c || n == 0) {
+		a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
+		return;
+	}
+	/* Else each event's AMP group: one organisation may hold a group per
+	 * customer, and its digest (or API page) events of several.  The
+	 * mail's customer is the first event's that names one; an event with
+	 * no group (or one no customer has) is the mail's. */
+	own = g_new0(const kenchi_customer_t *, n);
+	for (guint i = 0; i < n; i++) {
 		group = kenchi_event_get(g_ptr_array_index(a->x.events, i), EV_GROUP);
-		if (group)
-			c = kenchi_config_match_customer(ctx->cfg, NULL, group);
+		own[i] = group ? kenchi_config_match_customer(ctx->cfg, NULL, group) : NULL;
+		if (c == NULL)
+			c = own[i];
+		mixed |= own[i] && c && own[i] != c;
 	}
 	a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
+	if (mixed) {
+		a->ev_customer = g_ptr_array_new_full(n, g_free);
+		for (guint i = 0; i < n; i++)
+			g_ptr_array_add(a->ev_customer, g_strdup(own[i] ? own[i]->id : a->customer));
+	}
+	g_free(own);
 }
 
 void
@@ -223,9 +242,17 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	prepare_events(a, keep_trees(ctx, a));
 }
 
-JsonNode *
-kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
+const char *
+kenchi_analysis_customer(const kenchi_analysis_t *a, guint i)
 {
+	return a->ev_customer && i < a->ev_customer->len ? g_ptr_array_index(a->ev_customer, i) : a->customer;
+}
+
+JsonNode *
+kenchi_ingest_event_json(const kenchi_analysis_t *a, guint i)
+{
+	const kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+	const char *customer = kenchi_analysis_customer(a, i);
 	JsonNode *n = kenchi_event_to_json(ev);
 	JsonObject *o = json_node_get_object(n);
 	char *fp = kenchi_event_fingerprint(ev), *ra;
@@ -233,8 +260,8 @@ kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a)
 	json_object_set_string_member(o, "source", a->is_api ? "api" : "mail");
 	if (a->mail && a->mail->message_id)
 		json_object_set_string_member(o, "message_id", a->mail->message_id);
-	if (a->customer)
-		json_object_set_string_member(o, "customer", a->customer);
+	if (customer)
+		json_object_set_string_member(o, "customer", customer);
 	ra = kenchi_format_date(a->received_at);
 	if (ra)
 		json_object_set_string_member(o, "received_at", ra);
@@ -277,6 +304,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	kenchi_msg_row_t row = { 0 };
 	kenchi_status_t rc;
 	GArray *report = NULL;    /* cases that became reportable: their reports go out after all events */
+	GPtrArray *report_customer = NULL;   /* each one's customer (not owned) */
 	guint i;
 
 	/* The insert looks the message up itself, under this transaction's
@@ -330,7 +358,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		kenchi_event_row_from_event(&er, ev);
 		er.uid = pr->uid;
 		er.message = a->message;
-		er.customer = a->customer;
+		er.customer = kenchi_analysis_customer(a, i);
 		er.source = a->is_api ? "api" : "mail";
 		er.message_id = row.message_id;
 		er.fingerprint = pr->fingerprint;
@@ -350,7 +378,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			}
 			if (rc != KENCHI_NOT_FOUND)
 				goto fail;
-			rc = kenchi_cases_place(ctx->cases, st, ev, a->customer, a->received_at, opts->now, &pl);
+			rc = kenchi_cases_place(ctx->cases, st, ev, er.customer, a->received_at, opts->now, &pl);
 			if (rc != KENCHI_OK)
 				goto fail;
 			er.case_id = pl.case_id;
@@ -367,9 +395,12 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			a->cases_new += pl.created;
 			a->reportable += pl.became_reportable;
 			if (pl.became_reportable && ctx->reports) {
-				if (report == NULL)
+				if (report == NULL) {
 					report = g_array_new(FALSE, FALSE, sizeof(gint64));
+					report_customer = g_ptr_array_new();
+				}
 				g_array_append_val(report, pl.case_id);
+				g_ptr_array_add(report_customer, (gpointer)er.customer);
 			}
 		} else {
 			rc = kenchi_store_event_insert(st, &er, &id);
@@ -390,14 +421,15 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 
 		known_events(a, &known);
 		for (i = 0; i < report->len; i++) {
-			rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i), a->customer,
-			    a->received_at, opts->now, &known);
+			rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i),
+			    g_ptr_array_index(report_customer, i), a->received_at, opts->now, &known);
 			if (rc != KENCHI_OK)
 				break;
 		}
 		g_hash_table_unref(known.by_id);
 		g_hash_table_unref(known.by_case);
 		g_array_unref(report);
+		g_ptr_array_unref(report_customer);
 	}
 	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)
 		return rc;
@@ -405,7 +437,9 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		return KENCHI_OK;
 	return kenchi_store_message_set_events(st, a->message, a->events_new);
 fail:
-	if (report)
+	if (report) {
 		g_array_unref(report);
+		g_ptr_array_unref(report_customer);
+	}
 	return rc;
 }

@@ -42,7 +42,11 @@ typedef struct {
 	gboolean is_api;
 	kenchi_mail_t *mail;          /* NULL for API JSON or unparseable mail */
 	kenchi_extract_t x;           /* kind, reason, events */
-	char *customer;               /* customer id, or "unassigned" */
+	char *customer;               /* customer id, or "unassigned": the mail's */
+	GPtrArray *ev_customer;       /* per event of x.events (char*, owned), when the
+				       * events are several customers' (one AMP organisation
+				       * with a group per customer: a digest across them);
+				       * NULL when every event is customer's */
 	char *raw_sha256;
 	char *content_key;
 	gint64 raw_key, content_hash;   /* store.h kenchi_msg_row_t */
@@ -71,8 +75,13 @@ void kenchi_analysis_clear(kenchi_analysis_t *a);
 kenchi_status_t kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st,
 				    kenchi_analysis_t *a, const kenchi_ingest_opts_t *opts);
 
-/* The normalized event as the JSON the contract promises, with kenchi's
- * own members when known (customer, source, message_id, received_at...). */
-JsonNode *kenchi_ingest_event_json(const kenchi_event_t *ev, const kenchi_analysis_t *a);
+/* The customer of A's event I: its own when a digest's events are
+ * several customers', else the mail's. */
+const char *kenchi_analysis_customer(const kenchi_analysis_t *a, guint i);
+
+/* The normalized event I of A as the JSON the contract promises, with
+ * kenchi's own members when known (customer, source, message_id,
+ * received_at...). */
+JsonNode *kenchi_ingest_event_json(const kenchi_analysis_t *a, guint i);
 
 #endif

@@ -11,9 +11,14 @@ export KENCHI_CONF=$KT_TOP/contrib/kenchi.conf.sample
 export KENCHI_NOW=2026-11-25T10:00:00Z
 CUSTOMERS="acme globex"
 
-"$KENCHI" import --no-progress "$FIX/mail" "$FIX/api" "$FIX/maildir" "$FIX/mbox" 2>"$KT_TMP/import.err"
+# With them, a digest sent to the SOC's shared mailbox whose events are in
+# both customers' AMP groups (one organisation, a group per customer).
+"$KENCHI" import --no-progress "$FIX/mail" "$FIX/api" "$FIX/maildir" "$FIX/mbox" \
+    "$FIX/variants/field/zc09-two-customers-one-digest.eml" 2>"$KT_TMP/import.err"
 rc=$?
 ok "$([ $rc -eq 0 ] || [ $rc -eq 1 ]; echo $?)" "every fixture imported (exit $rc)"
+is "$(sql "select group_concat(e.customer || ':' || e.hostname || ':' || c.customer, ' ') from events e join cases c on c.id = e.case_id where e.message_id = 'zc09-two-customers@min.example' order by e.id")" \
+    "acme:PC-M10:acme globex:NY-M11:globex" "a digest across two customers' groups: each event, and its case, is its own group's customer's"
 for c in $CUSTOMERS; do
     cmp_ok "$(sql "select count(*) from events where customer = '$c'")" -gt 0 "$c has events"
 done
