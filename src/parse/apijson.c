@@ -7,17 +7,49 @@
 #include "parse/apijson.h"
 #include "parse/event.h"
 
+/* Does [P, END) begin a comment line, "#" or "//" (a script's note at
+ * the top of a saved stream)?  No JSON value begins so. */
+static gboolean
+comment_line(const char *p, const char *end)
+{
+	return p < end && (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/'));
+}
+
 gboolean
 kenchi_api_sniff(const char *bytes, gsize len)
 {
+	const char *end = bytes + len;
 	gsize i;
 
+	/* UTF-16 with its byte order mark (Windows PowerShell 5.1's ">" and
+	 * Out-File write it): the first character after the mark. */
+	if (len >= 4 && (((guchar)bytes[0] == 0xff && (guchar)bytes[1] == 0xfe) ||
+	    ((guchar)bytes[0] == 0xfe && (guchar)bytes[1] == 0xff))) {
+		for (i = 2; i + 1 < len; i += 2) {
+			char c = bytes[0] == '\xff' ? bytes[i] : bytes[i + 1], z = bytes[0] == '\xff' ? bytes[i + 1] : bytes[i];
+
+			if (z != 0)
+				return FALSE;
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+				continue;
+			return c == '{' || c == '[';
+		}
+		return FALSE;
+	}
 	for (i = 0; i < len; i++) {
 		char c = bytes[i];
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
 		if ((unsigned char)c == 0xef && i + 2 < len && (unsigned char)bytes[i + 1] == 0xbb)
 			{ i += 2; continue; }   /* UTF-8 BOM */
+		if (comment_line(bytes + i, end)) {
+			const char *nl = memchr(bytes + i, '\n', len - i);
+
+			if (nl == NULL)
+				return FALSE;
+			i = (gsize)(nl - bytes);
+			continue;
+		}
 		return c == '{' || c == '[';
 	}
 	return FALSE;
@@ -53,14 +85,16 @@ json_depth(const char *s, gsize len)
 	return max;
 }
 
-/* Is EV no event: neither an id nor an event type ("{}", an object of
- * members kenchi does not know, or another endpoint's record - a
- * /v1/vulnerabilities entry has a file and its SHA-256, and no more)?
- * Every event the API gives has both. */
+/* Is EV no event: no event type, or neither an id nor a date ("{}", an
+ * object of members kenchi does not know, or another endpoint's record -
+ * a /v1/vulnerabilities entry has a file and its SHA-256, a
+ * /v1/event_types entry an id and a name, a SIEM's count by event type a
+ * type and a number)?  Every event the API gives has its type, its id and
+ * its date. */
 static gboolean
 event_empty(const kenchi_event_t *ev)
 {
-	return !ev->v[EV_ID] && !ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID];
+	return (!ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID]) || (!ev->v[EV_ID] && !ev->v[EV_DATE]);
 }
 
 /* Add one event unless its id is unreadable (an id past 2^63 cannot be
@@ -88,8 +122,9 @@ static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope);
 
 /* How deep envelopes nest: elasticdump's "_source" around a shipper's
- * "message" is two. */
-#define ENVELOPE_DEPTH 3
+ * "message" is two; a saved Elasticsearch answer, hits -> hits[] ->
+ * _source -> cisco_amp, four. */
+#define ENVELOPE_DEPTH 5
 
 /* An event stream's consumer may keep the event inside an envelope of its
  * own: {"routing_key": ..., "body": {event}} from an AMQP consumer, or the
@@ -99,7 +134,12 @@ static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int 
 static int
 add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 {
-	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", NULL };
+	/* AMQP consumers, log shippers, EventBridge; Filebeat's "json",
+	 * Splunk's export ("result", its "_raw" text), Elasticsearch's
+	 * answer ("hits") and its documents' "cisco_amp", Azure's
+	 * "records". */
+	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", "json",
+		"result", "_raw", "hits", "cisco_amp", "records", NULL };
 	int i;
 
 	/* The first member that holds an event: ECS's "event" object is the
@@ -110,7 +150,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 		char *why = NULL;
 		int n = 0;
 
-		if (m && JSON_NODE_HOLDS_OBJECT(m)) {
+		if (m && (JSON_NODE_HOLDS_OBJECT(m) || JSON_NODE_HOLDS_ARRAY(m))) {
 			n = add_events_from(m, events, dropped, depth - 1);
 		} else if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
 			const char *t = json_node_get_string(m);
@@ -160,8 +200,11 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 		return 0;
 	for (i = 0; i < json_array_get_length(arr); i++) {
 		JsonNode *e = json_array_get_element(arr, i);
+		/* An array may hold envelopes (an answer's hits, a script's
+		 * list of Filebeat documents): each is looked into as one. */
 		if (JSON_NODE_HOLDS_OBJECT(e))
-			n += add_one(json_node_get_object(e), events, dropped);
+			n += envelope > 0 ? add_events_from(e, events, dropped, envelope) :
+			    add_one(json_node_get_object(e), events, dropped);
 	}
 	return (int)n;
 }
@@ -345,6 +388,110 @@ has_more_text(const char *p, const char *end)
 	return FALSE;
 }
 
+/* The end of the JSON value that begins at P ('{' or '['): past its
+ * closing bracket, or END when it never closes (a cut download). */
+static const char *
+value_end(const char *p, const char *end)
+{
+	int depth = 0;
+	gboolean in_str = FALSE;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				in_str = FALSE;
+		} else if (*p == '"') {
+			in_str = TRUE;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return end;
+}
+
+/* [BYTES, END) as a stream of JSON values, whatever separates them:
+ * pages written back to back ("}{", as "curl >> events.json" leaves
+ * them), jq's pretty-printed values one after another, a page saved twice.
+ * Events into EVENTS; counts and the first bad value's line as the line
+ * mode counts them. */
+static int
+stream_values(const char *bytes, const char *end, GPtrArray *events, int *dropped, int *docs, int *bad,
+	      int *first_bad, char **first_why)
+{
+	int n = 0, line = 1;
+	const char *p = bytes;
+
+	while (p < end) {
+		const char *v, *ve;
+
+		if (*p == '\n')
+			line++;
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ',') {
+			p++;
+			continue;
+		}
+		if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+			p += 3;
+			continue;
+		}
+		if (*p != '{' && *p != '[') {
+			/* Not a value: a comment, or text between values, to
+			 * the end of its line. */
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			if (!comment_line(p, end)) {
+				if (!(*bad)++) {
+					*first_bad = line;
+					*first_why = g_strdup("not a JSON value");
+				}
+			}
+			p = nl ? nl : end;
+			continue;
+		}
+		v = p;
+		ve = value_end(v, end);
+		{
+			JsonNode *r = NULL;
+			char *w = NULL;
+
+			if (parse_doc(v, (gsize)(ve - v), &r, &w)) {
+				n += add_events_from(r, events, dropped, ENVELOPE_DEPTH);
+				(*docs)++;
+				json_node_unref(r);
+			} else if (!(*bad)++) {
+				*first_bad = line;
+				*first_why = w;
+			} else {
+				g_free(w);
+			}
+		}
+		for (; p < ve; p++)
+			line += *p == '\n';
+	}
+	return n;
+}
+
+/* UTF-16 with its byte order mark as UTF-8 (g_free), or NULL. */
+static char *
+from_utf16(const char *bytes, gsize len, gsize *out_len)
+{
+	const char *from;
+
+	if (len < 2)
+		return NULL;
+	if ((guchar)bytes[0] == 0xff && (guchar)bytes[1] == 0xfe)
+		from = "UTF-16LE";
+	else if ((guchar)bytes[0] == 0xfe && (guchar)bytes[1] == 0xff)
+		from = "UTF-16BE";
+	else
+		return NULL;
+	return g_convert(bytes + 2, (gssize)((len - 2) & ~(gsize)1), "UTF-8", from, NULL, out_len, NULL);
+}
+
 kenchi_status_t
 kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 {
@@ -355,6 +502,17 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	char *first_why = NULL;
 
 	*reason = NULL;
+	{
+		gsize ul = 0;
+		char *u = from_utf16(bytes, len, &ul);
+
+		if (u) {
+			kenchi_status_t st = kenchi_api_parse(u, ul, events, reason);
+
+			g_free(u);
+			return st;
+		}
+	}
 	/* A UTF-8 byte order mark, as Windows PowerShell 5 writes one before
 	 * an export: json-glib refuses it. */
 	if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0) {
@@ -419,7 +577,7 @@ lines:
 		/* Streams concatenated with cat keep each one's byte order mark. */
 		if (e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
-		if (s < e) {
+		if (s < e && !comment_line(s, e)) {
 			JsonNode *r = NULL;
 			char *w = NULL;
 			if (parse_doc(s, e - s, &r, &w)) {
@@ -437,6 +595,35 @@ lines:
 			}
 		}
 		p = nl ? nl + 1 : end;
+	}
+	if (bad) {
+		/* Lines that are no JSON of their own: perhaps values that
+		 * span lines, or share one.  The reading with more events
+		 * wins. */
+		GPtrArray *alt = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+		int adropped = 0, adocs = 0, abad = 0, afirst = 0;
+		char *awhy = NULL;
+		int an = stream_values(bytes, end, alt, &adropped, &adocs, &abad, &afirst, &awhy);
+
+		if (an > n || (an == n && abad < bad)) {
+			gsize got = 0;
+			gpointer *moved = g_ptr_array_steal(alt, &got);
+
+			g_ptr_array_set_size(events, events->len - (guint)n);
+			for (gsize k = 0; k < got; k++)
+				g_ptr_array_add(events, moved[k]);
+			g_free(moved);
+			n = an;
+			dropped = adropped;
+			docs = adocs;
+			bad = abad;
+			first_bad = afirst;
+			g_free(first_why);
+			first_why = awhy;
+			awhy = NULL;
+		}
+		g_free(awhy);
+		g_ptr_array_unref(alt);
 	}
 	if (n == 0) {
 		/* Lines that are all JSON, none an event (an audit log): read,

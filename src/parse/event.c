@@ -678,6 +678,13 @@ kenchi_event_from_json(JsonObject *obj)
 					v = g_string_free(all, all->len == 0);
 				}
 			}
+		} else if (i == EV_CONNECTOR_GUID) {
+			/* The event's own top-level copy when "computer" is
+			 * gone: PowerShell's ConvertTo-Json below its depth
+			 * writes it as "System.Collections.Hashtable". */
+			v = json_path_text(obj, field_paths[i]);
+			if (v == NULL)
+				v = json_path_text(obj, "connector_guid");
 		} else if (i == EV_TRAJECTORY) {
 			v = json_path_text(obj, "trajectory");
 			if (v == NULL)
