@@ -425,17 +425,18 @@ is_placeholder(const char *v)
 }
 
 /* A person's note after a value in a forward ("ACME\\kato   <-- on
- * leave", "PC-01 ← 社長のPC"): the value ends before the arrow.  An arrow
- * counts after a space only, and after some value; and only in a field
- * whose values are names, addresses, ids or words of a list (notes_cut):
- * a file's name, a folder or a group may hold an arrow of its own ("請求書
- * ←必ずご確認ください.exe", a lure; "旧PCデータ ←移行済み").  NULL when
- * there is none; else g_free. */
+ * leave", "PC-01 ← 社長のPC", "PC-01 ※社長のPC"): the value ends before
+ * the mark, after some value.  Only in a field whose values are names,
+ * addresses, ids, links or words of a list (notes_cut), where no space
+ * and no arrow belong: a file's name, a folder or a group may hold an
+ * arrow of its own ("請求書 ←必ずご確認ください.exe", a lure; "旧PCデータ
+ * ←移行済み").  An arrow counts stuck to the value too ("PC-01←共有PC");
+ * "※" after a space only.  NULL when there is none; else g_free. */
 static char *
 drop_note(const char *v)
 {
 	static const char *const arrows[] = { "<--", "<-", "<==", "\xe2\x86\x90", "\xe2\x87\x90", "\xe2\xac\x85",
-		NULL };   /* ←, ⇐, ⬅ */
+		"\xe2\x80\xb9--", NULL };   /* ←, ⇐, ⬅, ‹-- */
 
 	for (const char *p = v; *p; p++) {
 		const char *q = p;
@@ -443,12 +444,13 @@ drop_note(const char *v)
 		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
 		while (*q == ' ' || strncmp(q, "\xe3\x80\x80", 3) == 0)
 			q += *q == ' ' ? 1 : 3;
-		if (q == p)
-			continue;
 		for (int k = 0; arrows[k]; k++)
 			if (p > v && strncmp(q, arrows[k], strlen(arrows[k])) == 0)
 				return g_strndup(v, (gsize)(p - v));
-		p = q - 1;
+		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0)   /* ※ */
+			return g_strndup(v, (gsize)(p - v));
+		if (q > p)
+			p = q - 1;
 	}
 	return NULL;
 }
@@ -457,23 +459,23 @@ static gboolean
 notes_cut(kenchi_field_t f)
 {
 	switch (f) {
-	case EV_GROUP: case EV_FILE_NAME: case EV_FILE_PATH: case EV_PARENT_FILE_NAME:
-	case EV_IOC_SHORT: case EV_IOC_DESC: case EV_URL: case EV_TRAJECTORY:
+	case EV_GROUP: case EV_FILE_NAME: case EV_FILE_PATH: case EV_PARENT_FILE_NAME: case EV_IOC_DESC:
 		return FALSE;
 	default:
 		return TRUE;
 	}
 }
 
-/* Does V hold what the SOC's reports write and AMP's alerts never do: a
- * defanged path or link (soc-service.md: "c[:]¥users¥...", "hxxp[:]//"),
- * or the reports' "記載なし" for a value not given? */
+/* Does V, the value of F, hold what the SOC's reports write and AMP's
+ * alerts never do: a defanged path (soc-service.md: "c[:]¥users¥..."), or
+ * the reports' "記載なし" for a value not given?  Not a defanged link or
+ * address: a careful admin forwarding an alert defangs those too. */
 static gboolean
-soc_written(const char *v)
+soc_written(const char *v, kenchi_field_t f)
 {
 	while (*v == ' ')
 		v++;
-	return strstr(v, "[:]") || strstr(v, "[.]") || g_ascii_strncasecmp(v, "hxxp", 4) == 0 ||
+	return (f == EV_FILE_PATH && strstr(v, "[:]")) ||
 	    strncmp(v, "\xe8\xa8\x98\xe8\xbc\x89\xe3\x81\xaa\xe3\x81\x97", 12) == 0;   /* 記載なし */
 }
 
@@ -492,7 +494,7 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = bare;
 	if (value && notes_cut(f) && (note = drop_note(value)) != NULL)
 		value = note;
-	if (value && soc_written(value))
+	if (value && soc_written(value, f))
 		ev->soc_marks = TRUE;
 	if (value && is_placeholder(value))
 		ok = FALSE;   /* absent, not rejected */

@@ -205,6 +205,16 @@ note_words(reader_t *rd, const char *q, const char *end)
 	}
 }
 
+/* Does a colon end the label that ends at P ("Label:", "ラベル："),
+ * spaces aside? */
+static gboolean
+label_has_colon(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && (*p == ':' || (end - p >= 3 && memcmp(p, KENCHI_FULLWIDTH_COLON, 3) == 0));
+}
+
 /* Is [Q, END) a rule of a text table: '-', '=', ':', '+', '|' and
  * spaces, with a run of three '-' or '='? */
 static gboolean
@@ -490,8 +500,13 @@ read_line(reader_t *rd, const char *line, size_t n)
 					kenchi_reader_set(rd, f, vs, vn, indent, kenchi_label_id(ls, ln));
 				}
 				/* A grid of "Label: value" cells, two or more a row:
-				 * the next cell is a line of its own (a few deep). */
-				if (tab && !date_cells && rd->retried < 8 && memchr(tab + 1, ':', (size_t)(end - tab - 1))) {
+				 * the next cell is a line of its own (a few deep).
+				 * Not after a label with no colon: that is a label
+				 * cell of a table, and its row's last cell a remark
+				 * ("Computer | PC-01 | User: 遠藤 (営業部)"), which
+				 * had set the user and cut the event in two. */
+				if (tab && !date_cells && rd->retried < 8 && label_has_colon(ls + ln, end) &&
+				    memchr(tab + 1, ':', (size_t)(end - tab - 1))) {
 					rd->retried++;
 					read_line(rd, tab + 1, (size_t)(end - tab - 1));
 					rd->retried--;

@@ -133,30 +133,51 @@ merge_same_ids(GPtrArray *events)
 	}
 }
 
+/* Are two computer names one: the same but for case, or one the other's
+ * first DNS label (a person writes "PC-01" for AMP's "PC-01.acme.local")? */
+static gboolean
+same_host(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	return g_ascii_strcasecmp(a, b) == 0 || (la == lb && g_ascii_strncasecmp(a, b, la) == 0 &&
+	    (a[la] == '\0' || b[lb] == '\0'));
+}
+
+/* Are two times one as a person restates it: to the minute, or as the
+ * local time of Japan written with no zone (read as UTC, 9 hours off)? */
+static gboolean
+same_time(gint64 a, gint64 b)
+{
+	gint64 d = a > b ? a - b : b - a;
+
+	return d < 60 || (d > 9 * 3600 - 60 && d < 9 * 3600 + 60);
+}
+
 /* Do A and B name one detection: the same type, computer and file (its
- * SHA-256, or the detection's name when neither has one), at the same
- * time when both give one, and no other value they both give differs
- * (two Cloud IOCs on one process differ in their IOC; a self-copy under
- * another name, in its name and path)? */
+ * SHA-256; or, when one has none, the detection's name, else the file's),
+ * at the same time when both give one, and no other value they both give
+ * differs (two Cloud IOCs on one process differ in their IOC; a self-copy
+ * under another name, in its name and path)? */
 static gboolean
 restates(const kenchi_event_t *a, const kenchi_event_t *b)
 {
 	const char *const *x = (const char *const *)a->v, *const *y = (const char *const *)b->v;
+	static const kenchi_field_t same[] = { EV_DETECTION, EV_DETECTION_ID, EV_IOC_SHORT, EV_FILE_NAME, EV_FILE_PATH,
+		EV_PARENT_SHA256, EV_CONNECTOR_GUID };
 
 	if (!x[EV_EVENT_TYPE_ID] || !y[EV_EVENT_TYPE_ID] || strcmp(x[EV_EVENT_TYPE_ID], y[EV_EVENT_TYPE_ID]) != 0)
 		return FALSE;
-	if (!x[EV_HOSTNAME] || !y[EV_HOSTNAME] || g_ascii_strcasecmp(x[EV_HOSTNAME], y[EV_HOSTNAME]) != 0)
+	if (!x[EV_HOSTNAME] || !y[EV_HOSTNAME] || !same_host(x[EV_HOSTNAME], y[EV_HOSTNAME]))
 		return FALSE;
-	if (x[EV_SHA256] || y[EV_SHA256]) {
-		if (!x[EV_SHA256] || !y[EV_SHA256] || strcmp(x[EV_SHA256], y[EV_SHA256]) != 0)
+	if (x[EV_SHA256] && y[EV_SHA256]) {
+		if (strcmp(x[EV_SHA256], y[EV_SHA256]) != 0)
 			return FALSE;
-	} else if (!x[EV_DETECTION] || !y[EV_DETECTION] || strcmp(x[EV_DETECTION], y[EV_DETECTION]) != 0) {
-		return FALSE;
+	} else if (!(x[EV_DETECTION] && y[EV_DETECTION]) && !(x[EV_FILE_NAME] && y[EV_FILE_NAME])) {
+		return FALSE;   /* nothing names the file in both */
 	}
-	if (x[EV_DATE] && y[EV_DATE] && a->date != b->date)
+	if (x[EV_DATE] && y[EV_DATE] && !same_time(a->date, b->date))
 		return FALSE;
-	static const kenchi_field_t same[] = { EV_DETECTION, EV_DETECTION_ID, EV_IOC_SHORT, EV_FILE_NAME, EV_FILE_PATH,
-		EV_PARENT_SHA256, EV_CONNECTOR_GUID };
 	for (gsize k = 0; k < G_N_ELEMENTS(same); k++)
 		if (x[same[k]] && y[same[k]] && g_ascii_strcasecmp(x[same[k]], y[same[k]]) != 0)
 			return FALSE;
