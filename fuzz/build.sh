@@ -46,7 +46,7 @@ PKG_LIBS="$(pkg-config --libs gmime-3.0 json-glib-1.0 glib-2.0 gio-2.0 libpcre2-
 # reported issues during long campaigns; UBSAN_OPTIONS=halt_on_error=1 (set
 # by the scripts) still makes every other report fatal.
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-CFLAGS="-std=gnu11 -g -O1 -Wall -Wno-unused-parameter $SAN -I$top/src -I$out \
+CFLAGS="-std=gnu11 -g -O1 -Wall -Wno-unused-parameter -Werror=incompatible-pointer-types -Werror=implicit-function-declaration $SAN -I$top/src -I$out \
 	-DKENCHI_PKGDATADIR=\"/nonexistent\" -DKENCHI_SRCDIR=\"$top\" $PKG_CFLAGS"
 export CC CFLAGS
 

@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (guint i = 0; a.x.events && i < a.x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a.x.events, i);
-		JsonNode *n = kenchi_ingest_event_json(ev, &a);
+		JsonNode *n = kenchi_ingest_event_json(&a, i);
 		char *s, *uid = kenchi_event_uid(ev);
 
 		json_generator_set_root(gen, n);
