@@ -509,14 +509,24 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 void
 kenchi_event_complete(kenchi_event_t *ev)
 {
-	if (ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID]) {
-		gint64 id = kenchi_event_type_id(ev->v[EV_EVENT_TYPE]);
-		if (id > 0)
-			ev->v[EV_EVENT_TYPE_ID] = g_strdup_printf("%" G_GINT64_FORMAT, id);
-	} else if (ev->v[EV_EVENT_TYPE_ID] && !ev->v[EV_EVENT_TYPE]) {
-		const char *name = kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10));
-		if (name)
-			ev->v[EV_EVENT_TYPE] = g_strdup(name);
+	gint64 id = ev->v[EV_EVENT_TYPE] ? kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) : 0;
+	const char *name;
+
+	if (id > 0 && !ev->v[EV_EVENT_TYPE_ID])
+		ev->v[EV_EVENT_TYPE_ID] = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	name = ev->v[EV_EVENT_TYPE_ID] ? kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10)) : NULL;
+	if (name == NULL)
+		return;
+	/* The API's name for the type, as for severity and disposition: an
+	 * older name ("Generic IOC", "Retrospective Detection") or another
+	 * case missed the scoring rules, written with the API's ("Cloud
+	 * IOC").  Not a name that is another type's than the id's: a
+	 * conflict is kept as it came. */
+	if (ev->v[EV_EVENT_TYPE] == NULL) {
+		ev->v[EV_EVENT_TYPE] = g_strdup(name);
+	} else if (id == g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10) && strcmp(name, ev->v[EV_EVENT_TYPE]) != 0) {
+		g_free(ev->v[EV_EVENT_TYPE]);
+		ev->v[EV_EVENT_TYPE] = g_strdup(name);
 	}
 }
 

@@ -59,6 +59,12 @@ is "$cust" acme "--customer overrides"
 cust=$("$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" parse "$KT_TOP/fixtures/variants/field/za04-digest-first-event-without-group.eml" | "$KT_PY" -c 'import json,sys; print(" ".join(e["customer"] for e in json.load(sys.stdin)["events"]))')
 is "$cust" "acme acme" "a digest whose first event names no group is the customer of the group a later event names"
 
+# An event type is given by the API's name of its id, whatever name the
+# mail used: an older one, another case (scoring rules use the API's).
+out=$("$KENCHI" parse "$KT_TOP/fixtures/mail/digest-en.eml" "$KT_TOP/fixtures/mail/evt-retrospective.eml" | "$KT_PY" -c 'import json,sys
+print(" | ".join(e["event_type"] for l in sys.stdin for e in json.loads(l)["events"]))')
+is "$out" "Threat Detected | Executed malware | Cloud IOC | Threat Quarantined | Cloud IOC | Cloud Recall Detection" "aliases and other cases of event type names become the API's names"
+
 # A saved API error answer says what failed; JSON that is no events is
 # foreign, not broken.
 out=$("$KENCHI" parse "$KT_TOP/fixtures/api/api-error.json" "$KT_TOP/fixtures/api/audit-log.ndjson")
