@@ -87,8 +87,10 @@ kenchi_event_absorb(kenchi_event_t *a, kenchi_event_t *b)
 		if (a->v[f] == NULL && b->v[f] != NULL) {
 			a->v[f] = b->v[f];
 			b->v[f] = NULL;
-			if (f == EV_DATE)
+			if (f == EV_DATE) {
 				a->date = b->date;
+				a->date_zoneless = b->date_zoneless;
+			}
 		}
 	return TRUE;
 }
@@ -105,6 +107,7 @@ kenchi_event_copy(const kenchi_event_t *ev)
 	c->rejected = ev->rejected;
 	c->bad_id = ev->bad_id;
 	c->soc_marks = ev->soc_marks;
+	c->date_zoneless = ev->date_zoneless;
 	return c;
 }
 
@@ -257,6 +260,36 @@ drop_link(const char *value)
 	return g_string_free(out, FALSE);
 }
 
+/* Does a date's text name its zone (so that it was not read as UTC for
+ * want of one): a zone's letters ("UTC", "JST", "Z", "GMT+9"), an offset
+ * after the time ("+09:00"), Japan in words ("日本時間", "Tokyo"), or a
+ * date in Japanese ("2026年11月25日"), which is read as Japan's? */
+static gboolean
+names_zone(const char *v)
+{
+	const char *end = v + strlen(v), *p;
+
+	for (p = v; p < end; p++) {
+		if (g_ascii_isupper(*p) && (p == v || !g_ascii_isalpha(p[-1]))) {
+			const char *q = p;
+
+			while (q < end && g_ascii_isupper(*q))
+				q++;
+			gsize k = (gsize)(q - p);
+
+			/* "Z", "UT", "UTC", or three or four letters in 'T'
+			 * ("JST", "GMT", "CEST"). */
+			if (k <= 4 && (q == end || !g_ascii_isalpha(*q)) &&
+			    ((k == 1 && *p == 'Z') || strncmp(p, "UT", MIN(k, 2)) == 0 || (k >= 3 && q[-1] == 'T')))
+				return TRUE;
+		}
+		if ((*p == '+' || *p == '-') && p > v && g_ascii_isdigit(p[1]) && memchr(v, ':', (size_t)(p - v)))
+			return TRUE;
+	}
+	return strstr(v, "\xe6\x97\xa5\xe6\x9c\xac") || strstr(v, "\xe5\xb9\xb4") ||   /* 日本, 年 */
+	    strstr(v, "Tokyo") || strstr(v, "Japan") || strstr(v, "Osaka");
+}
+
 static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
@@ -272,8 +305,10 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_DATE:
 		if (kenchi_norm_date(value, &t)) {
 			n = kenchi_format_date(t);
-			if (n)
+			if (n) {
 				ev->date = t;
+				ev->date_zoneless = !names_zone(value);
+			}
 		}
 		break;
 	case EV_INTERNAL_IP:
@@ -431,9 +466,12 @@ is_placeholder(const char *v)
  * and no arrow belong: a file's name, a folder or a group may hold an
  * arrow of its own ("請求書 ←必ずご確認ください.exe", a lure; "旧PCデータ
  * ←移行済み").  An arrow counts stuck to the value too ("PC-01←共有PC");
- * "※" after a space only.  NULL when there is none; else g_free. */
+ * "※" after a space only, and with KOME (a value with no space of its
+ * own) or after a first word: a detection's name may be a custom list's,
+ * "SCD ブロックリスト ※SOC依頼分", while "W32.Auto:a879d2 ※初めて" is
+ * AMP's name and a note.  NULL when there is none; else g_free. */
 static char *
-drop_note(const char *v)
+drop_note(const char *v, gboolean kome)
 {
 	static const char *const arrows[] = { "<--", "<-", "<==", "\xe2\x86\x90", "\xe2\x87\x90", "\xe2\xac\x85",
 		"\xe2\x80\xb9--", NULL };   /* ←, ⇐, ⬅, ‹-- */
@@ -447,12 +485,28 @@ drop_note(const char *v)
 		for (int k = 0; arrows[k]; k++)
 			if (p > v && strncmp(q, arrows[k], strlen(arrows[k])) == 0)
 				return g_strndup(v, (gsize)(p - v));
-		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0)   /* ※ */
+		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0 &&   /* ※ */
+		    (kome || memchr(v, ' ', (size_t)(p - v)) == NULL))
 			return g_strndup(v, (gsize)(p - v));
 		if (q > p)
 			p = q - 1;
 	}
 	return NULL;
+}
+
+/* Has a value of F no space of its own (a name of a machine, an address,
+ * an id, a hash, a link)? */
+static gboolean
+spaceless(kenchi_field_t f)
+{
+	switch (f) {
+	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
+	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
+	case EV_URL: case EV_TRAJECTORY:
+		return TRUE;
+	default:
+		return FALSE;
+	}
 }
 
 static gboolean
@@ -492,7 +546,7 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = clean;
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
-	if (value && notes_cut(f) && (note = drop_note(value)) != NULL)
+	if (value && notes_cut(f) && (note = drop_note(value, spaceless(f))) != NULL)
 		value = note;
 	if (value && soc_written(value, f))
 		ev->soc_marks = TRUE;

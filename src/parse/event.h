@@ -26,6 +26,7 @@ typedef struct {
 	gint64 date;            /* EV_DATE as Unix seconds, 0 when absent */
 	int rejected;           /* values dropped by normalization (bad hash...) */
 	gboolean bad_id;        /* an AMP id was given but is not a 64-bit integer */
+	gboolean date_zoneless; /* EV_DATE was written with no zone (read as UTC) */
 	gboolean soc_marks;     /* a value the SOC's own reports write and AMP never
 	                         * does: defanged ("c[:]\\", "hxxp"), "記載なし" */
 } kenchi_event_t;

@@ -215,6 +215,26 @@ label_has_colon(const char *p, const char *end)
 	return p < end && (*p == ':' || (end - p >= 3 && memcmp(p, KENCHI_FULLWIDTH_COLON, 3) == 0));
 }
 
+/* In a row whose first cells are LABEL_END .. VALUE (a label, its colon,
+ * its value, the tab after it at TAB), is the next cell another pair of
+ * the grid?  When the label had a cell of its own ("Computer:<TAB>PC-01"),
+ * the next pair's label has one too ("Event ID:"): a cell "User: 田村
+ * (前任者)" is a remark.  When the label shared its value's cell
+ * ("Event Type: Threat Detected<TAB>Event ID: 645..."), so does the
+ * next. */
+static gboolean
+grid_pair_next(const char *label_end, const char *value, const char *tab, const char *end)
+{
+	const char *cell = tab + 1, *ce = memchr(cell, '\t', (size_t)(end - cell));
+
+	if (memchr(label_end, '\t', (size_t)(value - label_end)) == NULL)
+		return TRUE;
+	ce = ce ? ce : end;
+	while (ce > cell && (ce[-1] == ' ' || ce[-1] == '\t'))
+		ce--;
+	return (ce > cell && ce[-1] == ':') || (ce - cell >= 3 && memcmp(ce - 3, KENCHI_FULLWIDTH_COLON, 3) == 0);
+}
+
 /* Is [Q, END) a rule of a text table: '-', '=', ':', '+', '|' and
  * spaces, with a run of three '-' or '='? */
 static gboolean
@@ -254,8 +274,11 @@ text_table_row(const char *q, const char *end)
 	{
 		char *o = line;
 
+		/* Markdown writes a '|' inside a cell "\|" (a link's). */
 		for (const char *c = q; c < end; c++)
-			if (!(*c == '|' && o > line && o[-1] == '|'))
+			if (*c == '\\' && c + 1 < end && c[1] == '|')
+				*o++ = '\x1e', c++;
+			else if (!(*c == '|' && o > line && o[-1] == '|'))
 				*o++ = *c;
 		*o = '\0';
 	}
@@ -267,7 +290,8 @@ text_table_row(const char *q, const char *end)
 	for (int i = first; i < n; i++) {
 		if (i > first)
 			g_string_append_c(row, '\t');
-		g_string_append(row, g_strstrip(cells[i]));
+		for (char *c = g_strstrip(cells[i]); *c; c++)
+			g_string_append_c(row, *c == '\x1e' ? '|' : *c);
 	}
 	g_strfreev(cells);
 	g_free(line);
@@ -506,7 +530,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 				 * ("Computer | PC-01 | User: 遠藤 (営業部)"), which
 				 * had set the user and cut the event in two. */
 				if (tab && !date_cells && rd->retried < 8 && label_has_colon(ls + ln, end) &&
-				    memchr(tab + 1, ':', (size_t)(end - tab - 1))) {
+				    memchr(tab + 1, ':', (size_t)(end - tab - 1)) && grid_pair_next(ls + ln, vs, tab, end)) {
 					rd->retried++;
 					read_line(rd, tab + 1, (size_t)(end - tab - 1));
 					rd->retried--;

@@ -144,27 +144,45 @@ same_host(const char *a, const char *b)
 	    (a[la] == '\0' || b[lb] == '\0'));
 }
 
-/* Are two times one as a person restates it: to the minute, or as the
- * local time of Japan written with no zone (read as UTC, 9 hours off)? */
+/* Is B's time, the restatement's, A's as a person restates it: to the
+ * minute; or Japan's time written with no zone, read as UTC, nine hours
+ * off?  Nine hours apart with zones given is the same file again, another
+ * event. */
 static gboolean
-same_time(gint64 a, gint64 b)
+same_time(const kenchi_event_t *a, const kenchi_event_t *b)
 {
-	gint64 d = a > b ? a - b : b - a;
+	gint64 d = a->date > b->date ? a->date - b->date : b->date - a->date;
 
-	return d < 60 || (d > 9 * 3600 - 60 && d < 9 * 3600 + 60);
+	return d < 60 || (b->date_zoneless && !a->date_zoneless && d > 9 * 3600 - 60 && d < 9 * 3600 + 60);
+}
+
+/* Are two user names one: the same but for case, or but for a domain
+ * before a '\\' or a host after an '@' ("kato" for "ACME\\kato")? */
+static gboolean
+same_user(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '\\'), *sb = strrchr(b, '\\');
+	size_t la, lb;
+
+	a = sa ? sa + 1 : a;
+	b = sb ? sb + 1 : b;
+	la = strcspn(a, "@");
+	lb = strcspn(b, "@");
+	return la == lb && g_ascii_strncasecmp(a, b, la) == 0;
 }
 
 /* Do A and B name one detection: the same type, computer and file (its
  * SHA-256; or, when one has none, the detection's name, else the file's),
  * at the same time when both give one, and no other value they both give
  * differs (two Cloud IOCs on one process differ in their IOC; a self-copy
- * under another name, in its name and path)? */
+ * under another name, in its name and path; two users of a terminal
+ * server, in the user; two bad sites, in the link or the address)? */
 static gboolean
 restates(const kenchi_event_t *a, const kenchi_event_t *b)
 {
 	const char *const *x = (const char *const *)a->v, *const *y = (const char *const *)b->v;
 	static const kenchi_field_t same[] = { EV_DETECTION, EV_DETECTION_ID, EV_IOC_SHORT, EV_FILE_NAME, EV_FILE_PATH,
-		EV_PARENT_SHA256, EV_CONNECTOR_GUID };
+		EV_PARENT_SHA256, EV_CONNECTOR_GUID, EV_URL, EV_REMOTE_IP };
 
 	if (!x[EV_EVENT_TYPE_ID] || !y[EV_EVENT_TYPE_ID] || strcmp(x[EV_EVENT_TYPE_ID], y[EV_EVENT_TYPE_ID]) != 0)
 		return FALSE;
@@ -176,7 +194,9 @@ restates(const kenchi_event_t *a, const kenchi_event_t *b)
 	} else if (!(x[EV_DETECTION] && y[EV_DETECTION]) && !(x[EV_FILE_NAME] && y[EV_FILE_NAME])) {
 		return FALSE;   /* nothing names the file in both */
 	}
-	if (x[EV_DATE] && y[EV_DATE] && !same_time(a->date, b->date))
+	if (x[EV_DATE] && y[EV_DATE] && !same_time(a, b))
+		return FALSE;
+	if (x[EV_USER] && y[EV_USER] && !same_user(x[EV_USER], y[EV_USER]))
 		return FALSE;
 	for (gsize k = 0; k < G_N_ELEMENTS(same); k++)
 		if (x[same[k]] && y[same[k]] && g_ascii_strcasecmp(x[same[k]], y[same[k]]) != 0)

@@ -17,6 +17,10 @@ static const struct { const char *name; const char *utf8; } entities[] = {
 	{ "rdquo", "\xe2\x80\x9d" }, { "middot", "\xc2\xb7" }, { "bull", "\xe2\x80\xa2" },
 	{ "laquo", "\xc2\xab" }, { "raquo", "\xc2\xbb" }, { "times", "\xc3\x97" },
 	{ "reg", "\xc2\xae" }, { "trade", "\xe2\x84\xa2" }, { "euro", "\xe2\x82\xac" },
+	/* Arrows: a person's note after a value ("PC-01 &larr; 代替機"). */
+	{ "larr", "\xe2\x86\x90" }, { "rarr", "\xe2\x86\x92" }, { "uarr", "\xe2\x86\x91" },
+	{ "darr", "\xe2\x86\x93" }, { "harr", "\xe2\x86\x94" }, { "lArr", "\xe2\x87\x90" },
+	{ "rArr", "\xe2\x87\x92" }, { "deg", "\xc2\xb0" },
 	{ NULL, NULL }
 };
 
