@@ -135,11 +135,13 @@ static int
 add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 {
 	/* AMQP consumers, log shippers, EventBridge; Filebeat's "json",
-	 * Splunk's export ("result", its "_raw" text), Elasticsearch's
-	 * answer ("hits") and its documents' "cisco_amp", Azure's
-	 * "records". */
+	 * Splunk's export ("result", its "_raw" text) and REST answer
+	 * ("results"), Elasticsearch's answer ("hits") and its documents'
+	 * "cisco_amp", Azure's "records", AWS's "Records", Graylog's
+	 * "messages", and the plain "events" and "items" of scripts. */
 	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", "json",
-		"result", "_raw", "hits", "cisco_amp", "records", NULL };
+		"result", "results", "_raw", "hits", "cisco_amp", "records", "Records", "messages", "events", "items",
+		NULL };
 	int i;
 
 	/* The first member that holds an event: ECS's "event" object is the
@@ -413,6 +415,50 @@ value_end(const char *p, const char *end)
 	return end;
 }
 
+/* The whole objects of a value cut short at END: the elements of its
+ * first array ("data": [...] of a page, or a bare array) that closed
+ * before the cut, each read as an event.  How many were added. */
+static int
+salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
+{
+	const char *p = v;
+	int n = 0;
+
+	if (*p == '{') {
+		const char *d = g_strstr_len(p, end - p, "\"data\"");
+
+		if (d == NULL)
+			return 0;
+		p = d + 6;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ':'))
+			p++;
+	}
+	if (p >= end || *p != '[')
+		return 0;
+	p++;
+	while (p < end) {
+		const char *e;
+		JsonNode *r = NULL;
+		char *w = NULL;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ','))
+			p++;
+		if (p >= end || *p != '{')
+			break;
+		e = value_end(p, end);
+		if (e == end && end[-1] != '}')
+			break;   /* the cut one */
+		if (parse_doc(p, (gsize)(e - p), &r, &w)) {
+			n += add_events_from(r, events, dropped, ENVELOPE_DEPTH);
+			json_node_unref(r);
+		} else {
+			g_free(w);
+		}
+		p = e;
+	}
+	return n;
+}
+
 /* [BYTES, END) as a stream of JSON values, whatever separates them:
  * pages written back to back ("}{", as "curl >> events.json" leaves
  * them), jq's pretty-printed values one after another, a page saved twice.
@@ -454,6 +500,21 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, int *droppe
 		}
 		v = p;
 		ve = value_end(v, end);
+		if (ve == end && (end[-1] != '}' && end[-1] != ']')) {
+			/* Cut short (a download that stopped): the events that
+			 * came whole before the cut. */
+			int k = salvage(v, end, events, dropped);
+
+			if (k > 0) {
+				n += k;
+				(*docs)++;
+				if (!(*bad)++) {
+					*first_bad = line;
+					*first_why = g_strdup_printf("cut short after %d whole event(s)", k);
+				}
+				break;
+			}
+		}
 		{
 			JsonNode *r = NULL;
 			char *w = NULL;
@@ -492,8 +553,43 @@ from_utf16(const char *bytes, gsize len, gsize *out_len)
 	return g_convert(bytes + 2, (gssize)((len - 2) & ~(gsize)1), "UTF-8", from, NULL, out_len, NULL);
 }
 
+/* The copies of an event among EVENTS from FROM on (one page saved twice,
+ * pages that overlap) join the first, when their values agree: one AMP
+ * id is one event, as in mail. */
+static void
+join_copies(GPtrArray *events, guint from)
+{
+	GHashTable *by_id = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = from; i < events->len;) {
+		kenchi_event_t *e = g_ptr_array_index(events, i);
+		kenchi_event_t *first = e->v[EV_ID] ? g_hash_table_lookup(by_id, e->v[EV_ID]) : NULL;
+
+		if (first && kenchi_event_absorb(first, e)) {
+			g_ptr_array_remove_index(events, i);   /* frees e */
+			continue;
+		}
+		if (e->v[EV_ID] && first == NULL)
+			g_hash_table_insert(by_id, e->v[EV_ID], e);
+		i++;
+	}
+	g_hash_table_unref(by_id);
+}
+
+static kenchi_status_t api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
+
 kenchi_status_t
 kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
+{
+	guint from = events->len;
+	kenchi_status_t st = api_parse(bytes, len, events, reason);
+
+	join_copies(events, from);
+	return st;
+}
+
+static kenchi_status_t
+api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 {
 	JsonNode *root = NULL;
 	char *why = NULL;
@@ -507,7 +603,7 @@ kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		char *u = from_utf16(bytes, len, &ul);
 
 		if (u) {
-			kenchi_status_t st = kenchi_api_parse(u, ul, events, reason);
+			kenchi_status_t st = api_parse(u, ul, events, reason);
 
 			g_free(u);
 			return st;
