@@ -473,18 +473,28 @@ is_placeholder(const char *v)
 static char *
 drop_note(const char *v, gboolean kome)
 {
-	static const char *const arrows[] = { "<--", "<-", "<==", "\xe2\x86\x90", "\xe2\x87\x90", "\xe2\xac\x85",
-		"\xe2\x80\xb9--", NULL };   /* ←, ⇐, ⬅, ‹-- */
+	static const struct { const char *s; size_t n; } arrows[] = {
+		{ "<--", 3 }, { "<-", 2 }, { "<==", 3 }, { "\xe2\x86\x90", 3 }, { "\xe2\x87\x90", 3 },
+		{ "\xe2\xac\x85", 3 }, { "\xe2\x80\xb9--", 5 },   /* ←, ⇐, ⬅, ‹-- */
+	};
 
 	for (const char *p = v; *p; p++) {
 		const char *q = p;
+		unsigned char c = (unsigned char)*p;
 
+		/* Only a space, '<' or the lead byte of U+2000-U+3FFF (the
+		 * arrows, ※ and the ideographic space) may begin a note: the
+		 * rest of a value is passed over at a byte's cost (each value
+		 * of every import goes through here). */
+		if (c != ' ' && c != '<' && c != 0xe2 && c != 0xe3)
+			continue;
 		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
-		while (*q == ' ' || strncmp(q, "\xe3\x80\x80", 3) == 0)
+		while (*q == ' ' || (q[0] == '\xe3' && q[1] == '\x80' && q[2] == '\x80'))
 			q += *q == ' ' ? 1 : 3;
-		for (int k = 0; arrows[k]; k++)
-			if (p > v && strncmp(q, arrows[k], strlen(arrows[k])) == 0)
-				return g_strndup(v, (gsize)(p - v));
+		if (p > v && (*q == '<' || *q == '\xe2'))
+			for (gsize k = 0; k < G_N_ELEMENTS(arrows); k++)
+				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
+					return g_strndup(v, (gsize)(p - v));
 		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0 &&   /* ※ */
 		    (kome || memchr(v, ' ', (size_t)(p - v)) == NULL))
 			return g_strndup(v, (gsize)(p - v));
