@@ -137,11 +137,12 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 	/* AMQP consumers, log shippers, EventBridge; Filebeat's "json",
 	 * Splunk's export ("result", its "_raw" text) and REST answer
 	 * ("results"), Elasticsearch's answer ("hits") and its documents'
-	 * "cisco_amp", Azure's "records", AWS's "Records", Graylog's
-	 * "messages", and the plain "events" and "items" of scripts. */
+	 * "cisco_amp", Azure's "records", AWS's "Records" (and SQS's
+	 * "Messages" and "Body"), Graylog's "messages", and the plain
+	 * "events" and "items" of scripts. */
 	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", "json",
-		"result", "results", "_raw", "hits", "cisco_amp", "records", "Records", "messages", "events", "items",
-		NULL };
+		"result", "results", "_raw", "hits", "cisco_amp", "records", "Records", "messages", "Messages", "Body",
+		"events", "items", NULL };
 	int i;
 
 	/* The first member that holds an event: ECS's "event" object is the

@@ -476,22 +476,24 @@ drop_note(const char *v, gboolean kome)
 	static const struct { const char *s; size_t n; } arrows[] = {
 		{ "<--", 3 }, { "<-", 2 }, { "<==", 3 }, { "\xe2\x86\x90", 3 }, { "\xe2\x87\x90", 3 },
 		{ "\xe2\xac\x85", 3 }, { "\xe2\x80\xb9--", 5 },   /* ←, ⇐, ⬅, ‹-- */
+		{ "\xef\xbc\x9c\xef\xbc\x8d", 6 }, { "\xef\xbc\x9c\xef\xbc\x9d", 6 },   /* ＜－, ＜＝ (an IME's) */
 	};
 
 	for (const char *p = v; *p; p++) {
 		const char *q = p;
 		unsigned char c = (unsigned char)*p;
 
-		/* Only a space, '<' or the lead byte of U+2000-U+3FFF (the
-		 * arrows, ※ and the ideographic space) may begin a note: the
+		/* Only a space, '<' or the lead byte of U+2000-U+3FFF or of
+		 * the full-width forms (the arrows, ※, the ideographic space,
+		 * "＜－") may begin a note: the
 		 * rest of a value is passed over at a byte's cost (each value
 		 * of every import goes through here). */
-		if (c != ' ' && c != '<' && c != 0xe2 && c != 0xe3)
+		if (c != ' ' && c != '<' && c != 0xe2 && c != 0xe3 && c != 0xef)
 			continue;
 		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
 		while (*q == ' ' || (q[0] == '\xe3' && q[1] == '\x80' && q[2] == '\x80'))
 			q += *q == ' ' ? 1 : 3;
-		if (p > v && (*q == '<' || *q == '\xe2'))
+		if (p > v && (*q == '<' || *q == '\xe2' || *q == '\xef'))
 			for (gsize k = 0; k < G_N_ELEMENTS(arrows); k++)
 				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
 					return g_strndup(v, (gsize)(p - v));
@@ -504,15 +506,16 @@ drop_note(const char *v, gboolean kome)
 	return NULL;
 }
 
-/* Has a value of F no space of its own (a name of a machine, an address,
- * an id, a hash, a link)? */
+/* Is " ※" always a note after a value of F: a value with no space of
+ * its own (a name of a machine, an address, an id, a hash, a link), or
+ * a word of a list ("Threat Detected ※2回目", "High ※要確認")? */
 static gboolean
 spaceless(kenchi_field_t f)
 {
 	switch (f) {
 	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
 	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
-	case EV_URL: case EV_TRAJECTORY:
+	case EV_URL: case EV_TRAJECTORY: case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
 		return TRUE;
 	default:
 		return FALSE;
