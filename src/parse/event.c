@@ -485,9 +485,9 @@ drop_note(const char *v, gboolean kome)
 
 		/* Only a space, '<' or the lead byte of U+2000-U+3FFF or of
 		 * the full-width forms (the arrows, ※, the ideographic space,
-		 * "＜－") may begin a note: the
-		 * rest of a value is passed over at a byte's cost (each value
-		 * of every import goes through here). */
+		 * "＜－") may begin a note: the rest of a value is passed over
+		 * at a byte's cost (each value of every import goes through
+		 * here). */
 		if (c != ' ' && c != '<' && c != 0xe2 && c != 0xe3 && c != 0xef)
 			continue;
 		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
@@ -510,7 +510,7 @@ drop_note(const char *v, gboolean kome)
  * its own (a name of a machine, an address, an id, a hash, a link), or
  * a word of a list ("Threat Detected ※2回目", "High ※要確認")? */
 static gboolean
-spaceless(kenchi_field_t f)
+kome_cut(kenchi_field_t f)
 {
 	switch (f) {
 	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
@@ -522,6 +522,9 @@ spaceless(kenchi_field_t f)
 	}
 }
 
+/* May a value of F end in a person's note (drop_note)?  Not a group, a
+ * file's name or path, an IOC's description: free text that may hold an
+ * arrow of its own. */
 static gboolean
 notes_cut(kenchi_field_t f)
 {
@@ -559,7 +562,7 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = clean;
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
-	if (value && notes_cut(f) && (note = drop_note(value, spaceless(f))) != NULL)
+	if (value && notes_cut(f) && (note = drop_note(value, kome_cut(f))) != NULL)
 		value = note;
 	if (value && soc_written(value, f))
 		ev->soc_marks = TRUE;

@@ -111,7 +111,7 @@ kenchi_reader_flush(reader_t *rd)
 	 * no type the table knows, with no id: a weekly summary's header
 	 * row "Event Type | Count", the SOC's second report's "PC名",
 	 * "検知日時" and "ハッシュ値" quoted in a reply.  Nor one with no id
-	 * whose values are the SOC's own (defanged, "記載なし"): its first
+	 * that holds the SOC's own marks (a defanged path, "記載なし"): its first
 	 * report quoted in a customer's reply, which the alert's Japanese
 	 * labels read as an alert (soc-service.md). */
 	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] &&

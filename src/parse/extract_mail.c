@@ -319,8 +319,8 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		 * is the cloud's other mail (a maintenance notice): foreign
 		 * too, or every notice would sit among the unreadable alerts.
 		 * A body with no text at all may be a broken alert: an error. */
-		if (!(how & BY_BODY) && !((how & BY_SUBJECT) && alert_subject(r, m, mail, &out->regex_errors)) && out->fields_read == 0 &&
-		    mail->text && mail->text->len > 0) {
+		if (!(how & BY_BODY) && !((how & BY_SUBJECT) && alert_subject(r, m, mail, &out->regex_errors)) &&
+		    out->fields_read == 0 && mail->text && mail->text->len > 0) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
 			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or value: "
 			    "a notice, not an alert", r->name);

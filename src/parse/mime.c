@@ -634,8 +634,9 @@ fix_line_ends(const char *raw, gsize *len)
 		else if (p + 2 < end && p[1] == '\r' && p[2] == '\n') {
 			if (!dbl)
 				*o++ = *p;
-		} else
+		} else {
 			*o++ = '\n';
+		}
 	}
 	*len = (gsize)(o - out);
 	return out;
