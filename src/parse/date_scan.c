@@ -302,7 +302,7 @@ place_loose(scan_t *sc)
 }
 
 int
-kenchi_date_scan(const char *s, gint64 *out)
+kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 {
 	scan_t sc = { 0 };
 	const char *p = s;
@@ -358,6 +358,7 @@ kenchi_date_scan(const char *s, gint64 *out)
 		else if (sc.ampm == 1 && sc.h == 12)
 			sc.h = 0;
 	}
+	*zoned = sc.have_zone || sc.japanese;
 	if (!sc.have_zone)
 		sc.offset = sc.japanese ? 9 * 3600 : 0;
 	tz = g_time_zone_new_offset(sc.offset);

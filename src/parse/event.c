@@ -260,41 +260,12 @@ drop_link(const char *value)
 	return g_string_free(out, FALSE);
 }
 
-/* Does a date's text name its zone (so that it was not read as UTC for
- * want of one): a zone's letters ("UTC", "JST", "Z", "GMT+9"), an offset
- * after the time ("+09:00"), Japan in words ("日本時間", "Tokyo"), or a
- * date in Japanese ("2026年11月25日"), which is read as Japan's? */
-static gboolean
-names_zone(const char *v)
-{
-	const char *end = v + strlen(v), *p;
-
-	for (p = v; p < end; p++) {
-		if (g_ascii_isupper(*p) && (p == v || !g_ascii_isalpha(p[-1]))) {
-			const char *q = p;
-
-			while (q < end && g_ascii_isupper(*q))
-				q++;
-			gsize k = (gsize)(q - p);
-
-			/* "Z", "UT", "UTC", or three or four letters in 'T'
-			 * ("JST", "GMT", "CEST"). */
-			if (k <= 4 && (q == end || !g_ascii_isalpha(*q)) &&
-			    ((k == 1 && *p == 'Z') || strncmp(p, "UT", MIN(k, 2)) == 0 || (k >= 3 && q[-1] == 'T')))
-				return TRUE;
-		}
-		if ((*p == '+' || *p == '-') && p > v && g_ascii_isdigit(p[1]) && memchr(v, ':', (size_t)(p - v)))
-			return TRUE;
-	}
-	return strstr(v, "\xe6\x97\xa5\xe6\x9c\xac") || strstr(v, "\xe5\xb9\xb4") ||   /* 日本, 年 */
-	    strstr(v, "Tokyo") || strstr(v, "Japan") || strstr(v, "Osaka");
-}
-
 static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
 	char *n = NULL, *bare = NULL;
 	gint64 t;
+	gboolean zoned;
 
 	if (f != EV_TRAJECTORY && f != EV_URL && (bare = drop_link(value)) != NULL)
 		value = bare;
@@ -303,11 +274,11 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		n = kenchi_norm_path(value);
 		break;
 	case EV_DATE:
-		if (kenchi_norm_date(value, &t)) {
+		if (kenchi_norm_date_zoned(value, &t, &zoned)) {
 			n = kenchi_format_date(t);
 			if (n) {
 				ev->date = t;
-				ev->date_zoneless = !names_zone(value);
+				ev->date_zoneless = !zoned;
 			}
 		}
 		break;

@@ -232,7 +232,7 @@ grid_pair_next(const char *label_end, const char *value, const char *tab, const 
 	ce = ce ? ce : end;
 	while (ce > cell && (ce[-1] == ' ' || ce[-1] == '\t'))
 		ce--;
-	return (ce > cell && ce[-1] == ':') || (ce - cell >= 3 && memcmp(ce - 3, KENCHI_FULLWIDTH_COLON, 3) == 0);
+	return kenchi_label_colon_len(cell, (size_t)(ce - cell)) > 0;
 }
 
 /* Is [Q, END) a rule of a text table: '-', '=', ':', '+', '|' and

@@ -49,6 +49,18 @@ any_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
 	return FALSE;
 }
 
+/* Does one of PATS match the mail's subject, or an attached message's? */
+static gboolean
+any_subject(GPtrArray *pats, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
+{
+	if (any_match(pats, m, mail->subject, errors))
+		return TRUE;
+	for (guint i = 0; i < mail->alt_subject->len; i++)
+		if (any_match(pats, m, g_ptr_array_index(mail->alt_subject, i), errors))
+			return TRUE;
+	return FALSE;
+}
+
 /* The subject's hostname group, when a subject pattern matches.  With
  * OWN, SUBJECT is freed. */
 char *
@@ -84,12 +96,7 @@ kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char
 static gboolean
 alert_subject(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
-	if (any_match(r->alert_subject, m, mail->subject, errors))
-		return TRUE;
-	for (guint i = 0; i < mail->alt_subject->len; i++)
-		if (any_match(r->alert_subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
-			return TRUE;
-	return FALSE;
+	return any_subject(r->alert_subject, m, mail, errors);
 }
 
 /* Does an event of EVENTS hold a path that ends in its separator: cut
@@ -239,11 +246,8 @@ recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mai
 	for (i = 0; i < mail->alt_from->len; i++)
 		if (any_match(r->from, m, g_ptr_array_index(mail->alt_from, i), errors))
 			how |= BY_FROM;
-	if (any_match(r->subject, m, mail->subject, errors))
+	if (any_subject(r->subject, m, mail, errors))
 		how |= BY_SUBJECT;
-	for (i = 0; i < mail->alt_subject->len; i++)
-		if (any_match(r->subject, m, g_ptr_array_index(mail->alt_subject, i), errors))
-			how |= BY_SUBJECT;
 	if (mail->text && any_match(r->body, m, mail->text->str, errors))
 		how |= BY_BODY;
 	return how;

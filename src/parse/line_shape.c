@@ -92,11 +92,17 @@ kenchi_name_has_extension(const char *s, size_t n)
 size_t
 kenchi_cut_label_colon(char *c, size_t cl)
 {
-	if (cl && c[cl - 1] == ':')
-		c[--cl] = '\0';
-	else if (cl >= 3 && memcmp(c + cl - 3, KENCHI_FULLWIDTH_COLON, 3) == 0)
-		c[cl -= 3] = '\0';
+	cl -= kenchi_label_colon_len(c, cl);
+	c[cl] = '\0';
 	return cl;
+}
+
+size_t
+kenchi_label_colon_len(const char *c, size_t cl)
+{
+	if (cl && c[cl - 1] == ':')
+		return 1;
+	return cl >= 3 && memcmp(c + cl - 3, KENCHI_FULLWIDTH_COLON, 3) == 0 ? 3 : 0;
 }
 
 /* Fields whose value is one word, never wrapped: a name or an id.  What

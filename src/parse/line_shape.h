@@ -19,8 +19,10 @@ gboolean kenchi_line_is_time(const char *q, const char *end);
 gboolean kenchi_field_is_one_word(int f);
 /* The full-width colon U+FF1A that Japanese labels end in, as UTF-8. */
 #define KENCHI_FULLWIDTH_COLON "\xef\xbc\x9a"
-/* A label cell's own colon, ':' or the full-width one, cut off the end
- * of C (CL bytes) in place; returns the length left. */
+/* The bytes of a label cell's own colon, ':' or the full-width one, at
+ * the end of C (CL bytes): 1, 3, or 0 when it ends in none. */
+size_t kenchi_label_colon_len(const char *c, size_t cl);
+/* That colon cut off the end of C in place; returns the length left. */
 size_t kenchi_cut_label_colon(char *c, size_t cl);
 gboolean kenchi_name_has_extension(const char *s, size_t n);
 /* A label's identity (never 0): its bytes, ASCII case and spaces aside. */

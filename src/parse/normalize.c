@@ -205,6 +205,14 @@ date_fold(char *t)
 gboolean
 kenchi_norm_date(const char *s, gint64 *out)
 {
+	gboolean zoned;
+
+	return kenchi_norm_date_zoned(s, out, &zoned);
+}
+
+gboolean
+kenchi_norm_date_zoned(const char *s, gint64 *out, gboolean *zoned)
+{
 	char buf[64];
 	char *t, *p;
 	size_t n;
@@ -212,6 +220,7 @@ kenchi_norm_date(const char *s, gint64 *out)
 	GTimeZone *utc;
 	gboolean ok = FALSE;
 
+	*zoned = TRUE;   /* epoch seconds; RFC 2822 requires a zone */
 	if (s == NULL)
 		return FALSE;
 	t = kenchi_norm_text(s);
@@ -267,14 +276,20 @@ kenchi_norm_date(const char *s, gint64 *out)
 	dt = g_date_time_new_from_iso8601(buf, utc);
 	g_time_zone_unref(utc);
 	if (dt) {
+		/* ISO 8601's zone: "Z" or an offset after the time. */
+		const char *tpos = strchr(buf, 'T');
+
 		*out = g_date_time_to_unix(dt);
 		g_date_time_unref(dt);
+		*zoned = buf[strlen(buf) - 1] == 'Z' || (tpos && strpbrk(tpos, "+-"));
 		ok = TRUE;
 	}
 words:
 	if (!ok) {
-		int r = kenchi_date_scan(t, out);
+		int r = kenchi_date_scan(t, out, zoned);
 
+		if (r <= 0)
+			*zoned = TRUE;
 		ok = r > 0 || (r == 0 && rfc2822_date(t, out));
 	}
 	g_free(t);

@@ -11,10 +11,15 @@ char *kenchi_norm_path(const char *s);
 /* "2026-11-25 07:12:31 UTC", ISO 8601 with offset, "2026/11/25 16:12:31 JST",
  * epoch seconds -> Unix time in *out; FALSE when unparseable. */
 gboolean kenchi_norm_date(const char *s, gint64 *out);
+/* The same, and in *ZONED whether the text gave its zone (a zone, an
+ * offset, epoch seconds, or a date in Japanese, which is Japan's): FALSE
+ * when it was read as UTC for want of one. */
+gboolean kenchi_norm_date_zoned(const char *s, gint64 *out, gboolean *zoned);
 /* The other spellings of a date, in any order of date, time and zone
  * (date_scan.c), kenchi_norm_date's fallback: 1 read, 0 not read, -1
- * refused (a period, which no other reader may guess a date from). */
-int kenchi_date_scan(const char *s, gint64 *out);
+ * refused (a period, which no other reader may guess a date from).
+ * *ZONED as kenchi_norm_date_zoned's. */
+int kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned);
 /* "YYYY-MM-DD" SEP "HH:MM:SS" of DT in its own zone, four-digit year. */
 void kenchi_date_text(GDateTime *dt, char sep, char out[20]);
 /* Unix time -> "2026-11-25T07:12:31+00:00" (g_free). */
