@@ -15,6 +15,8 @@ comment_line(const char *p, const char *end)
 	return p < end && (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/'));
 }
 
+static gboolean transcript(const char *bytes, gsize len);
+
 gboolean
 kenchi_api_sniff(const char *bytes, gsize len)
 {
@@ -50,7 +52,7 @@ kenchi_api_sniff(const char *bytes, gsize len)
 			i = (gsize)(nl - bytes);
 			continue;
 		}
-		return c == '{' || c == '[';
+		return c == '{' || c == '[' || transcript(bytes + i, len - i);
 	}
 	return FALSE;
 }
@@ -119,6 +121,7 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped)
 }
 
 static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why);
+static gboolean parse_text(const char *s, gsize len, JsonNode **root, char **why);
 static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope);
 
 /* How deep envelopes nest: elasticdump's "_source" around a shipper's
@@ -300,8 +303,59 @@ json_prescan(const char *s, gsize len, gboolean *multi, gboolean *bad_escape)
 	}
 }
 
+/* A copy of [S, S+LEN) with its comments blanked, or NULL when it has
+ * none: "//" or "#" outside a string, to the end of the line (a sample
+ * edited by hand, JSONC).  json-glib 1.6 must not see them: its scanner
+ * takes "//" for a comment that ends at the next "/", so the rest of a
+ * commented-out line ('// "severity": "Low",') is read as data.  No JSON
+ * text has either character outside a string, and no string spans a
+ * line, so nothing else is touched.  "/ * ... * /" comments json-glib
+ * reads rightly. */
+static char *
+blank_comments(const char *s, gsize len)
+{
+	char *copy = NULL;
+	gboolean in_str = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		char c = s[i];
+		gsize j;
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"' || c == '\n')
+				in_str = FALSE;
+			continue;
+		}
+		if (c == '"') {
+			in_str = TRUE;
+			continue;
+		}
+		if (c != '#' && !(c == '/' && i + 1 < len && s[i + 1] == '/'))
+			continue;
+		if (copy == NULL)
+			copy = g_memdup2(s, len);
+		for (j = i; j < len && s[j] != '\n'; j++)
+			copy[j] = ' ';
+		i = j;
+	}
+	return copy;
+}
+
 static gboolean
 parse_doc(const char *s, gsize len, JsonNode **root, char **why)
+{
+	char *blanked = blank_comments(s, len);
+	gboolean ok;
+
+	ok = parse_text(blanked ? blanked : s, len, root, why);
+	g_free(blanked);
+	return ok;
+}
+
+static gboolean
+parse_text(const char *s, gsize len, JsonNode **root, char **why)
 {
 	JsonParser *p;
 	GError *err = NULL;
@@ -392,7 +446,8 @@ has_more_text(const char *p, const char *end)
 }
 
 /* The end of the JSON value that begins at P ('{' or '['): past its
- * closing bracket, or END when it never closes (a cut download). */
+ * closing bracket, or END when it never closes (a cut download).  A
+ * comment line inside it (blank_comments()) holds no bracket of it. */
 static const char *
 value_end(const char *p, const char *end)
 {
@@ -407,6 +462,12 @@ value_end(const char *p, const char *end)
 				in_str = FALSE;
 		} else if (*p == '"') {
 			in_str = TRUE;
+		} else if (comment_line(p, end)) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			if (nl == NULL)
+				return end;
+			p = nl;
 		} else if (*p == '{' || *p == '[') {
 			depth++;
 		} else if ((*p == '}' || *p == ']') && --depth == 0) {
@@ -458,6 +519,105 @@ salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
 		p = e;
 	}
 	return n;
+}
+
+/* How many '{' or '[' of one line are tried as the start of its value. */
+#define LINE_VALUE_TRIES 8
+
+/* The JSON value that ends the line [S, E) after text of another kind: a
+ * fetcher's log line ("2026-12-15T00:00:02Z INFO event {...}"), an
+ * "event=" before it.  The value must run to the line's end; the first of
+ * the line's first LINE_VALUE_TRIES brackets to give one wins.  A line
+ * that begins with a value is not searched: values back to back ("}{")
+ * are stream_values()'s to read, all of them. */
+static gboolean
+line_value(const char *s, const char *e, JsonNode **root)
+{
+	const char *q = s + 1;
+
+	if (s >= e || *s == '{' || *s == '[')
+		return FALSE;
+
+	for (int tries = 0; tries < LINE_VALUE_TRIES && q < e; tries++, q++) {
+		const char *ve;
+		char *w = NULL;
+
+		while (q < e && *q != '{' && *q != '[')
+			q++;
+		if (q >= e)
+			break;
+		ve = value_end(q, e);
+		if (ve == e && e[-1] != '}' && e[-1] != ']')
+			continue;   /* never closes on this line */
+		if (has_more_text(ve, e))
+			continue;
+		if (parse_doc(q, (gsize)(ve - q), root, &w))
+			return TRUE;
+		g_free(w);
+	}
+	return FALSE;
+}
+
+/* Does the line [P, E) open a mail: a header field (a name of printable
+ * characters and no space, then ":"; no field's name begins with a
+ * digit, a log line's time does) or an mbox "From " line? */
+static gboolean
+mail_first_line(const char *p, const char *e)
+{
+	const char *q = p;
+
+	if (e - p >= 5 && memcmp(p, "From ", 5) == 0)
+		return TRUE;
+	if (p < e && g_ascii_isdigit(*p))
+		return FALSE;
+	while (q < e && *q > ' ' && *q < 127 && *q != ':')
+		q++;
+	return q > p && q < e && *q == ':';
+}
+
+/* How far into a file transcript() looks for its JSON. */
+#define TRANSCRIPT_SCAN (64 * 1024)
+
+/* Is [BYTES, BYTES+LEN), which opens with text that is no JSON, a saved
+ * transcript of the API: "curl -i" or "curl -v" output (an HTTP head,
+ * then the page), or a fetcher's log with an event at the end of its
+ * lines?  Not when its first line opens a mail.  It is when one of its
+ * lines in the first TRANSCRIPT_SCAN bytes holds, whole, a value that
+ * is an API answer: events, an empty page, or the API's error. */
+static gboolean
+transcript(const char *bytes, gsize len)
+{
+	const char *p = bytes, *end = bytes + MIN(len, (gsize)TRANSCRIPT_SCAN);
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (mail_first_line(p, nl ? nl : end))
+		return FALSE;
+	for (; p < end; p = nl ? nl + 1 : end) {
+		const char *e;
+		JsonNode *r = NULL;
+		char *w = NULL;
+		gboolean api = FALSE;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		e = nl ? nl : end;
+		if (!memchr(p, '{', (size_t)(e - p)))
+			continue;
+		if (*p == '{' ? parse_doc(p, (gsize)(e - p), &r, &w) : line_value(p, e, &r)) {
+			GPtrArray *evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+			int dropped = 0;
+			char *failed = api_error(r);
+
+			api = add_events_from(r, evs, &dropped, ENVELOPE_DEPTH) > 0 || dropped > 0 ||
+			    is_empty_page(r) || failed != NULL;
+			g_free(failed);
+			g_ptr_array_unref(evs);
+			json_node_unref(r);
+		}
+		g_free(w);
+		if (api)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 /* [BYTES, END) as a stream of JSON values, whatever separates them:
@@ -677,7 +837,7 @@ lines:
 		if (s < e && !comment_line(s, e)) {
 			JsonNode *r = NULL;
 			char *w = NULL;
-			if (parse_doc(s, e - s, &r, &w)) {
+			if (parse_doc(s, e - s, &r, &w) || line_value(s, e, &r)) {
 				n += add_events_from(r, events, &dropped, ENVELOPE_DEPTH);
 				docs++;
 				json_node_unref(r);

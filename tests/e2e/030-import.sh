@@ -48,6 +48,10 @@ is "$(sql "select kind || ' ' || events from messages where origin like '%envelo
 "$KENCHI" import --no-progress "$FIX/api/api-error.json" "$FIX/api/computers-page.json" "$FIX/api/audit-log.ndjson" "$FIX/api/vulnerabilities-page.json" 2>/dev/null
 is "$(sql "select group_concat(kind, ' ') from (select kind from messages where origin like '%api-error.json' or origin like '%computers-page.json' or origin like '%audit-log.ndjson' or origin like '%vulnerabilities-page.json' order by origin)")" "error not_alert not_alert not_alert" "an API error answer is stored as an error; a computers page, an audit log and a vulnerabilities page as not alerts"
 
+"$KENCHI" import --no-progress "$FIX/api/curl-transcript.json" "$FIX/api/fetcher-log.json" "$FIX/api/jsonc-comments.json" 2>/dev/null
+is "$(sql "select group_concat(kind || ' ' || events, ', ') from (select kind, events from messages where origin like '%curl-transcript.json' or origin like '%fetcher-log.json' or origin like '%jsonc-comments.json' order by origin)")" "alert 2, alert 0, alert 0" "API JSON saved with text around it (curl -v, a fetcher's log lines) or comments in it is read as API JSON (alerts; the log's and the edited sample's events are the transcript's, stored already)"
+is "$(sql "select count(*) from events where uid in ('amp:6455449101000002001', 'amp:6455449101000002002')")" 2 "and its events are stored once"
+
 before="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
 out=$("$KENCHI" import --no-progress "$FIX/maildir" "$FIX/mbox/sample.mbox" "$FIX/api" 2>&1)
 after="$(sql 'select count(*) from messages')|$(sql 'select count(*) from events')"
