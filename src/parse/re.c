@@ -26,6 +26,14 @@ struct kenchi_re_match {
 	int capacity;
 };
 
+static gboolean re_jit = TRUE;
+
+void
+kenchi_re_set_jit(gboolean on)
+{
+	re_jit = on;
+}
+
 kenchi_re_t *
 kenchi_re_compile(const char *pattern, char **errmsg)
 {
@@ -50,7 +58,7 @@ kenchi_re_compile(const char *pattern, char **errmsg)
 	/* JIT failure is not fatal: the interpreter honours the same limits.
 	 * KENCHI_NO_JIT=1 uses the interpreter only: memcheck cannot follow
 	 * generated code (tests/valgrind.sh sets it). */
-	if (g_getenv("KENCHI_NO_JIT") == NULL)
+	if (re_jit && g_getenv("KENCHI_NO_JIT") == NULL)
 		(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 	re->pattern = g_strdup(pattern);
 

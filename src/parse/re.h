@@ -20,6 +20,11 @@ typedef struct kenchi_re kenchi_re_t;   /* opaque; owned by whoever compiled it 
  * "offset N: PCRE2 message" (the caller adds file:line). */
 kenchi_re_t *kenchi_re_compile(const char *pattern, char **errmsg);
 void kenchi_re_free(kenchi_re_t *re);
+/* Whether kenchi_re_compile() JIT-compiles (the default: TRUE).  A process
+ * that matches one small message turns it off before it loads any rules:
+ * JIT-compiling every rule costs it more than the interpreter's matches do.
+ * Not thread-safe; KENCHI_NO_JIT=1 turns JIT off whatever this says. */
+void kenchi_re_set_jit(gboolean on);
 const char *kenchi_re_pattern(const kenchi_re_t *re);
 
 /* Index of named group NAME, or -1. */
