@@ -714,6 +714,32 @@ from_utf16(const char *bytes, gsize len, gsize *out_len)
 	return g_convert(bytes + 2, (gssize)((len - 2) & ~(gsize)1), "UTF-8", from, NULL, out_len, NULL);
 }
 
+/* Does F tell how the computer was when its page was fetched, not when
+ * the event happened?  A laptop that changed network between two fetches
+ * gives one event two external addresses. */
+static gboolean
+computer_now(int f)
+{
+	return f == EV_EXTERNAL_IP || f == EV_INTERNAL_IP;
+}
+
+/* Is COPY a copy of FIRST (an event of the same id) but for computer_now()
+ * members?  Then those take FIRST's values, as the store keeps the first
+ * copy it meets. */
+static gboolean
+copy_of(const kenchi_event_t *first, kenchi_event_t *copy)
+{
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (!computer_now(f) && first->v[f] && copy->v[f] && strcmp(first->v[f], copy->v[f]) != 0)
+			return FALSE;
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (computer_now(f) && first->v[f] && copy->v[f]) {
+			g_free(copy->v[f]);
+			copy->v[f] = g_strdup(first->v[f]);
+		}
+	return TRUE;
+}
+
 /* The copies of an event among EVENTS from FROM on (one page saved twice,
  * pages that overlap) join the first, when their values agree: one AMP
  * id is one event, as in mail. */
@@ -726,7 +752,7 @@ join_copies(GPtrArray *events, guint from)
 		kenchi_event_t *e = g_ptr_array_index(events, i);
 		kenchi_event_t *first = e->v[EV_ID] ? g_hash_table_lookup(by_id, e->v[EV_ID]) : NULL;
 
-		if (first && kenchi_event_absorb(first, e)) {
+		if (first && copy_of(first, e) && kenchi_event_absorb(first, e)) {
 			g_ptr_array_remove_index(events, i);   /* frees e */
 			continue;
 		}

@@ -430,6 +430,38 @@ is_placeholder(const char *v)
 	return FALSE;
 }
 
+/* When is " ※" a note after a value: always, after a value of one word,
+ * or after AMP's names too (amp_names()). */
+typedef enum { KOME_FIRST_WORD, KOME_ALWAYS, KOME_AMP_NAMES } kome_t;
+
+/* Is [V, END) one or more of AMP's own detection names, separated by
+ * spaces ("W32.Application.22ik.1201 W32.DFC.MalParent", as the Executed
+ * malware alert gives two)?  Each is ASCII with a "." or ":" in it; a
+ * custom list's name ("SCD ブロックリスト") is not. */
+static gboolean
+amp_names(const char *v, const char *end)
+{
+	const char *p = v;
+	int words = 0;
+
+	while (p < end) {
+		const char *w = p;
+		gboolean mark = FALSE;
+
+		for (; p < end && *p != ' '; p++) {
+			if ((unsigned char)*p >= 0x80)
+				return FALSE;
+			mark = mark || *p == '.' || *p == ':';
+		}
+		if (p > w && !mark)
+			return FALSE;
+		words += p > w;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	return words > 0;
+}
+
 /* A person's note after a value in a forward ("ACME\\kato   <-- on
  * leave", "PC-01 ← 社長のPC", "PC-01 ※社長のPC"): the value ends before
  * the mark, after some value.  Only in a field whose values are names,
@@ -442,7 +474,7 @@ is_placeholder(const char *v)
  * "SCD ブロックリスト ※SOC依頼分", while "W32.Auto:a879d2 ※初めて" is
  * AMP's name and a note.  NULL when there is none; else g_free. */
 static char *
-drop_note(const char *v, gboolean kome)
+drop_note(const char *v, kome_t kome)
 {
 	static const struct { const char *s; size_t n; } arrows[] = {
 		{ "<--", 3 }, { "<-", 2 }, { "<==", 3 }, { "\xe2\x86\x90", 3 }, { "\xe2\x87\x90", 3 },
@@ -469,7 +501,8 @@ drop_note(const char *v, gboolean kome)
 				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
 					return g_strndup(v, (gsize)(p - v));
 		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0 &&   /* ※ */
-		    (kome || memchr(v, ' ', (size_t)(p - v)) == NULL))
+		    (kome == KOME_ALWAYS || memchr(v, ' ', (size_t)(p - v)) == NULL ||
+		     (kome == KOME_AMP_NAMES && amp_names(v, p))))
 			return g_strndup(v, (gsize)(p - v));
 		if (q > p)
 			p = q - 1;
@@ -477,19 +510,23 @@ drop_note(const char *v, gboolean kome)
 	return NULL;
 }
 
-/* Is " ※" always a note after a value of F: a value with no space of
- * its own (a name of a machine, an address, an id, a hash, a link), or
- * a word of a list ("Threat Detected ※2回目", "High ※要確認")? */
-static gboolean
+/* When is " ※" a note after a value of F?  Always after a value with no
+ * space of its own (a name of a machine, an address, an id, a hash, a
+ * link) or a word of a list ("Threat Detected ※2回目", "High ※要確認");
+ * after a detection of AMP's names, one or two ("W32.Auto:a879d2.in03.Talos
+ * W32.DFC.MalParent ※初見"); else after a first word only. */
+static kome_t
 kome_cut(kenchi_field_t f)
 {
 	switch (f) {
 	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
 	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
 	case EV_URL: case EV_TRAJECTORY: case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
-		return TRUE;
+		return KOME_ALWAYS;
+	case EV_DETECTION:
+		return KOME_AMP_NAMES;
 	default:
-		return FALSE;
+		return KOME_FIRST_WORD;
 	}
 }
 
