@@ -5,17 +5,34 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include "parse/apijson.h"
+#include "parse/apijson_int.h"
 #include "parse/event.h"
 
-/* Does [P, END) begin a comment line, "#" or "//" (a script's note at
- * the top of a saved stream)?  No JSON value begins so. */
-static gboolean
-comment_line(const char *p, const char *end)
+/* Does [P, END) begin a comment, "#" or "//" to the end of its line (a
+ * script's note at the top of a saved stream), or a block comment?  No
+ * JSON value begins so. */
+gboolean
+kenchi_json_comment_line(const char *p, const char *end)
 {
-	return p < end && (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/'));
+	return p < end && (*p == '#' || (*p == '/' && p + 1 < end && (p[1] == '/' || p[1] == '*')));
 }
 
-static gboolean transcript(const char *bytes, gsize len);
+/* Past the comment that begins at P (kenchi_json_comment_line()): after
+ * its "* /", or at the newline that ends it; END when nothing does. */
+static const char *
+comment_end(const char *p, const char *end)
+{
+	const char *q;
+
+	if (p[0] == '/' && p[1] == '*') {
+		q = g_strstr_len(p + 2, end - p - 2, "*/");
+		return q ? q + 2 : end;
+	}
+	q = memchr(p, '\n', (size_t)(end - p));
+	return q ? q : end;
+}
+
+static char *from_utf16(const char *bytes, gsize len, gsize *out_len);
 
 gboolean
 kenchi_api_sniff(const char *bytes, gsize len)
@@ -24,17 +41,27 @@ kenchi_api_sniff(const char *bytes, gsize len)
 	gsize i;
 
 	/* UTF-16 with its byte order mark (Windows PowerShell 5.1's ">" and
-	 * Out-File write it): the first character after the mark. */
+	 * Out-File write it): the first character after the mark, or the
+	 * text as UTF-8 when it is no JSON (a curl transcript saved so). */
 	if (len >= 4 && (((guchar)bytes[0] == 0xff && (guchar)bytes[1] == 0xfe) ||
 	    ((guchar)bytes[0] == 0xfe && (guchar)bytes[1] == 0xff))) {
 		for (i = 2; i + 1 < len; i += 2) {
 			char c = bytes[0] == '\xff' ? bytes[i] : bytes[i + 1], z = bytes[0] == '\xff' ? bytes[i + 1] : bytes[i];
+			gsize ul = 0;
+			char *u;
+			gboolean json;
 
 			if (z != 0)
 				return FALSE;
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 				continue;
-			return c == '{' || c == '[';
+			if (c == '{' || c == '[')
+				return TRUE;
+			if ((u = from_utf16(bytes, len, &ul)) == NULL)
+				return FALSE;
+			json = kenchi_json_transcript(u, ul);
+			g_free(u);
+			return json;
 		}
 		return FALSE;
 	}
@@ -44,15 +71,11 @@ kenchi_api_sniff(const char *bytes, gsize len)
 			continue;
 		if ((unsigned char)c == 0xef && i + 2 < len && (unsigned char)bytes[i + 1] == 0xbb)
 			{ i += 2; continue; }   /* UTF-8 BOM */
-		if (comment_line(bytes + i, end)) {
-			const char *nl = memchr(bytes + i, '\n', len - i);
-
-			if (nl == NULL)
-				return FALSE;
-			i = (gsize)(nl - bytes);
+		if (kenchi_json_comment_line(bytes + i, end)) {
+			i = (gsize)(comment_end(bytes + i, end) - bytes) - 1;
 			continue;
 		}
-		return c == '{' || c == '[' || transcript(bytes + i, len - i);
+		return c == '{' || c == '[' || kenchi_json_transcript(bytes + i, len - i);
 	}
 	return FALSE;
 }
@@ -120,7 +143,6 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped)
 	return 1;
 }
 
-static gboolean parse_doc(const char *s, gsize len, JsonNode **root, char **why);
 static gboolean parse_text(const char *s, gsize len, JsonNode **root, char **why);
 static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope);
 
@@ -141,11 +163,11 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 	 * Splunk's export ("result", its "_raw" text) and REST answer
 	 * ("results"), Elasticsearch's answer ("hits") and its documents'
 	 * "cisco_amp", Azure's "records", AWS's "Records" (and SQS's
-	 * "Messages" and "Body"), Graylog's "messages", and the plain
+	 * "Messages" and "Body", SNS's "Message"), Graylog's "messages", and the plain
 	 * "events" and "items" of scripts. */
 	static const char *const names[] = { "body", "payload", "event", "message", "_source", "detail", "json",
 		"result", "results", "_raw", "hits", "cisco_amp", "records", "Records", "messages", "Messages", "Body",
-		"events", "items", NULL };
+		"Message", "events", "items", NULL };
 	int i;
 
 	/* The first member that holds an event: ECS's "event" object is the
@@ -161,7 +183,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 		} else if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
 			const char *t = json_node_get_string(m);
 
-			if (t == NULL || t[strspn(t, " \t\r\n")] != '{' || !parse_doc(t, strlen(t), &inner, &why)) {
+			if (t == NULL || t[strspn(t, " \t\r\n")] != '{' || !kenchi_json_parse_doc(t, strlen(t), &inner, &why)) {
 				g_free(why);
 				continue;
 			}
@@ -303,54 +325,14 @@ json_prescan(const char *s, gsize len, gboolean *multi, gboolean *bad_escape)
 	}
 }
 
-/* A copy of [S, S+LEN) with its comments blanked, or NULL when it has
- * none: "//" or "#" outside a string, to the end of the line (a sample
- * edited by hand, JSONC).  json-glib 1.6 must not see them: its scanner
- * takes "//" for a comment that ends at the next "/", so the rest of a
- * commented-out line ('// "severity": "Low",') is read as data.  No JSON
- * text has either character outside a string, and no string spans a
- * line, so nothing else is touched.  "/ * ... * /" comments json-glib
- * reads rightly. */
-static char *
-blank_comments(const char *s, gsize len)
+gboolean
+kenchi_json_parse_doc(const char *s, gsize len, JsonNode **root, char **why)
 {
-	char *copy = NULL;
-	gboolean in_str = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		char c = s[i];
-		gsize j;
-
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"' || c == '\n')
-				in_str = FALSE;
-			continue;
-		}
-		if (c == '"') {
-			in_str = TRUE;
-			continue;
-		}
-		if (c != '#' && !(c == '/' && i + 1 < len && s[i + 1] == '/'))
-			continue;
-		if (copy == NULL)
-			copy = g_memdup2(s, len);
-		for (j = i; j < len && s[j] != '\n'; j++)
-			copy[j] = ' ';
-		i = j;
-	}
-	return copy;
-}
-
-static gboolean
-parse_doc(const char *s, gsize len, JsonNode **root, char **why)
-{
-	char *blanked = blank_comments(s, len);
+	char *clean = kenchi_jsonc_clean(s, len);
 	gboolean ok;
 
-	ok = parse_text(blanked ? blanked : s, len, root, why);
-	g_free(blanked);
+	ok = parse_text(clean ? clean : s, len, root, why);
+	g_free(clean);
 	return ok;
 }
 
@@ -435,9 +417,34 @@ api_error(JsonNode *root)
 	return g_string_free(t, FALSE);
 }
 
-/* Anything but white space in [p, end)?  (The input is not NUL-terminated.) */
+/* Another of the API's answers: its "metadata", and its "data" or its
+ * "errors" (an /v1/event_streams or /v1/computers page saved with curl). */
 static gboolean
-has_more_text(const char *p, const char *end)
+is_api_page(JsonNode *root)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+
+	return o && json_object_has_member(o, "metadata") &&
+	    (json_object_has_member(o, "data") || json_object_has_member(o, "errors"));
+}
+
+int
+kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen)
+{
+	int n = add_events_from(root, events, &seen->dropped, ENVELOPE_DEPTH);
+
+	seen->docs++;
+	seen->empty_page = seen->empty_page || is_empty_page(root);
+	seen->api_page = seen->api_page || is_api_page(root);
+	if (seen->failed == NULL)
+		seen->failed = api_error(root);
+	json_node_unref(root);
+	return n;
+}
+
+/* Anything but white space in [p, end)?  (The input is not NUL-terminated.) */
+gboolean
+kenchi_json_more_text(const char *p, const char *end)
 {
 	for (; p < end; p++)
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -445,11 +452,11 @@ has_more_text(const char *p, const char *end)
 	return FALSE;
 }
 
-/* The end of the JSON value that begins at P ('{' or '['): past its
- * closing bracket, or END when it never closes (a cut download).  A
- * comment line inside it (blank_comments()) holds no bracket of it. */
-static const char *
-value_end(const char *p, const char *end)
+/* Past the bracket that closes the JSON value that begins at P ('{' or
+ * '['), or NULL when none does before END.  A comment inside it
+ * (kenchi_jsonc_clean()) holds no bracket of it. */
+const char *
+kenchi_json_value_close(const char *p, const char *end)
 {
 	int depth = 0;
 	gboolean in_str = FALSE;
@@ -462,19 +469,39 @@ value_end(const char *p, const char *end)
 				in_str = FALSE;
 		} else if (*p == '"') {
 			in_str = TRUE;
-		} else if (comment_line(p, end)) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-			if (nl == NULL)
-				return end;
-			p = nl;
+		} else if (kenchi_json_comment_line(p, end)) {
+			p = comment_end(p, end) - 1;
 		} else if (*p == '{' || *p == '[') {
 			depth++;
 		} else if ((*p == '}' || *p == ']') && --depth == 0) {
 			return p + 1;
 		}
 	}
-	return end;
+	return NULL;
+}
+
+/* The end of the JSON value that begins at P: kenchi_json_value_close(),
+ * or END when it never closes (a cut download). */
+const char *
+kenchi_json_value_end(const char *p, const char *end)
+{
+	const char *ve = kenchi_json_value_close(p, end);
+
+	return ve ? ve : end;
+}
+
+gboolean
+kenchi_json_value_start(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (p >= end || (*p != '{' && *p != '['))
+		return FALSE;
+	while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+		q++;
+	if (q >= end)
+		return FALSE;
+	return *p == '{' ? (*q == '"' || *q == '}') : (*q == '{' || *q == '[' || *q == '"' || *q == ']');
 }
 
 /* The whole objects of a value cut short at END: the elements of its
@@ -507,10 +534,10 @@ salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
 			p++;
 		if (p >= end || *p != '{')
 			break;
-		e = value_end(p, end);
+		e = kenchi_json_value_end(p, end);
 		if (e == end && end[-1] != '}')
 			break;   /* the cut one */
-		if (parse_doc(p, (gsize)(e - p), &r, &w)) {
+		if (kenchi_json_parse_doc(p, (gsize)(e - p), &r, &w)) {
 			n += add_events_from(r, events, dropped, ENVELOPE_DEPTH);
 			json_node_unref(r);
 		} else {
@@ -521,119 +548,23 @@ salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
 	return n;
 }
 
-/* How many '{' or '[' of one line are tried as the start of its value. */
-#define LINE_VALUE_TRIES 8
-
-/* The JSON value that ends the line [S, E) after text of another kind: a
- * fetcher's log line ("2026-12-15T00:00:02Z INFO event {...}"), an
- * "event=" before it.  The value must run to the line's end; the first of
- * the line's first LINE_VALUE_TRIES brackets to give one wins.  A line
- * that begins with a value is not searched: values back to back ("}{")
- * are stream_values()'s to read, all of them. */
-static gboolean
-line_value(const char *s, const char *e, JsonNode **root)
-{
-	const char *q = s + 1;
-
-	if (s >= e || *s == '{' || *s == '[')
-		return FALSE;
-
-	for (int tries = 0; tries < LINE_VALUE_TRIES && q < e; tries++, q++) {
-		const char *ve;
-		char *w = NULL;
-
-		while (q < e && *q != '{' && *q != '[')
-			q++;
-		if (q >= e)
-			break;
-		ve = value_end(q, e);
-		if (ve == e && e[-1] != '}' && e[-1] != ']')
-			continue;   /* never closes on this line */
-		if (has_more_text(ve, e))
-			continue;
-		if (parse_doc(q, (gsize)(ve - q), root, &w))
-			return TRUE;
-		g_free(w);
-	}
-	return FALSE;
-}
-
-/* Does the line [P, E) open a mail: a header field (a name of printable
- * characters and no space, then ":"; no field's name begins with a
- * digit, a log line's time does) or an mbox "From " line? */
-static gboolean
-mail_first_line(const char *p, const char *e)
-{
-	const char *q = p;
-
-	if (e - p >= 5 && memcmp(p, "From ", 5) == 0)
-		return TRUE;
-	if (p < e && g_ascii_isdigit(*p))
-		return FALSE;
-	while (q < e && *q > ' ' && *q < 127 && *q != ':')
-		q++;
-	return q > p && q < e && *q == ':';
-}
-
-/* How far into a file transcript() looks for its JSON. */
-#define TRANSCRIPT_SCAN (64 * 1024)
-
-/* Is [BYTES, BYTES+LEN), which opens with text that is no JSON, a saved
- * transcript of the API: "curl -i" or "curl -v" output (an HTTP head,
- * then the page), or a fetcher's log with an event at the end of its
- * lines?  Not when its first line opens a mail.  It is when one of its
- * lines in the first TRANSCRIPT_SCAN bytes holds, whole, a value that
- * is an API answer: events, an empty page, or the API's error. */
-static gboolean
-transcript(const char *bytes, gsize len)
-{
-	const char *p = bytes, *end = bytes + MIN(len, (gsize)TRANSCRIPT_SCAN);
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	if (mail_first_line(p, nl ? nl : end))
-		return FALSE;
-	for (; p < end; p = nl ? nl + 1 : end) {
-		const char *e;
-		JsonNode *r = NULL;
-		char *w = NULL;
-		gboolean api = FALSE;
-
-		nl = memchr(p, '\n', (size_t)(end - p));
-		e = nl ? nl : end;
-		if (!memchr(p, '{', (size_t)(e - p)))
-			continue;
-		if (*p == '{' ? parse_doc(p, (gsize)(e - p), &r, &w) : line_value(p, e, &r)) {
-			GPtrArray *evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-			int dropped = 0;
-			char *failed = api_error(r);
-
-			api = add_events_from(r, evs, &dropped, ENVELOPE_DEPTH) > 0 || dropped > 0 ||
-			    is_empty_page(r) || failed != NULL;
-			g_free(failed);
-			g_ptr_array_unref(evs);
-			json_node_unref(r);
-		}
-		g_free(w);
-		if (api)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* [BYTES, END) as a stream of JSON values, whatever separates them:
  * pages written back to back ("}{", as "curl >> events.json" leaves
- * them), jq's pretty-printed values one after another, a page saved twice.
- * Events into EVENTS; counts and the first bad value's line as the line
+ * them), jq's pretty-printed values one after another, a page saved twice,
+ * a pretty-printed page after a transcript's lines.  Events into EVENTS,
+ * the rest into SEEN; counts and the first bad value's line as the line
  * mode counts them. */
 static int
-stream_values(const char *bytes, const char *end, GPtrArray *events, int *dropped, int *docs, int *bad,
+stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json_seen_t *seen, int *bad,
 	      int *first_bad, char **first_why)
 {
 	int n = 0, line = 1;
 	const char *p = bytes;
 
 	while (p < end) {
-		const char *v, *ve;
+		const char *v, *ve, *next;
+		JsonNode *r = NULL;
+		char *w = NULL;
 
 		if (*p == '\n')
 			line++;
@@ -641,34 +572,37 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, int *droppe
 			p++;
 			continue;
 		}
-		if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		if (*p == '\xef' && end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
 			p += 3;
 			continue;
 		}
-		if (*p != '{' && *p != '[') {
-			/* Not a value: a comment, or text between values, to
-			 * the end of its line. */
+		if (kenchi_json_comment_line(p, end)) {
+			for (next = comment_end(p, end); p < next; p++)
+				line += *p == '\n';
+			continue;
+		}
+		if (!kenchi_json_value_start(p, end)) {
+			/* Not a value: text between values, to the end of its
+			 * line ("{ [122 bytes data]" of curl -v, too). */
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-			if (!comment_line(p, end)) {
-				if (!(*bad)++) {
-					*first_bad = line;
-					*first_why = g_strdup("not a JSON value");
-				}
+			if (!(*bad)++) {
+				*first_bad = line;
+				*first_why = g_strdup("not a JSON value");
 			}
 			p = nl ? nl : end;
 			continue;
 		}
 		v = p;
-		ve = value_end(v, end);
+		ve = kenchi_json_value_end(v, end);
 		if (ve == end && (end[-1] != '}' && end[-1] != ']')) {
 			/* Cut short (a download that stopped): the events that
 			 * came whole before the cut. */
-			int k = salvage(v, end, events, dropped);
+			int k = salvage(v, end, events, &seen->dropped);
 
 			if (k > 0) {
 				n += k;
-				(*docs)++;
+				seen->docs++;
 				if (!(*bad)++) {
 					*first_bad = line;
 					*first_why = g_strdup_printf("cut short after %d whole event(s)", k);
@@ -676,22 +610,19 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, int *droppe
 				break;
 			}
 		}
-		{
-			JsonNode *r = NULL;
-			char *w = NULL;
-
-			if (parse_doc(v, (gsize)(ve - v), &r, &w)) {
-				n += add_events_from(r, events, dropped, ENVELOPE_DEPTH);
-				(*docs)++;
-				json_node_unref(r);
-			} else if (!(*bad)++) {
+		if (kenchi_json_parse_doc(v, (gsize)(ve - v), &r, &w)) {
+			n += kenchi_json_take(r, events, seen);
+			next = ve;
+		} else {
+			if (!(*bad)++) {
 				*first_bad = line;
 				*first_why = w;
 			} else {
 				g_free(w);
 			}
+			next = ve;
 		}
-		for (; p < ve; p++)
+		for (; p < next; p++)
 			line += *p == '\n';
 	}
 	return n;
@@ -765,6 +696,25 @@ join_copies(GPtrArray *events, guint from)
 
 static kenchi_status_t api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
 
+/* May the line [S, E) be one JSON value: an object or array that closes
+ * at its end, or a scalar?  Only then is it worth a parse (each costs
+ * json-glib a parser; a text of millions of lines "{" must not). */
+static gboolean
+whole_line(const char *s, const char *e)
+{
+	const char *ve;
+
+	if (*s != '{' && *s != '[')
+		return *s == '"' || *s == '-' || g_ascii_isdigit(*s) || *s == 't' || *s == 'f' || *s == 'n';
+	ve = kenchi_json_value_close(s, e);
+	return ve && !kenchi_json_more_text(ve, e);
+}
+
+/* How many values inside lines (a log's, a transcript's) that give no
+ * event one input may have parsed: past it, such lines are bad lines.  A
+ * hostile text of small values on every line would cost a parse each. */
+#define LINE_TRIES 20000
+
 kenchi_status_t
 kenchi_api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 {
@@ -781,8 +731,9 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	JsonNode *root = NULL;
 	char *why = NULL;
 	const char *p, *end = bytes + len;
-	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0, docs = 0;
+	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0;
 	char *first_why = NULL;
+	kenchi_json_seen_t seen = { .budget = LINE_TRIES };
 
 	*reason = NULL;
 	{
@@ -814,13 +765,13 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		const char *nl = memchr(bytes, '\n', len);
 		JsonNode *first = NULL;
 		char *w = NULL;
-		if (nl && has_more_text(nl + 1, end) && parse_doc(bytes, nl - bytes, &first, &w)) {
+		if (nl && kenchi_json_more_text(nl + 1, end) && kenchi_json_parse_doc(bytes, nl - bytes, &first, &w)) {
 			json_node_unref(first);
 			goto lines;
 		}
 		g_free(w);
 	}
-	if (parse_doc(bytes, len, &root, &why)) {
+	if (kenchi_json_parse_doc(bytes, len, &root, &why)) {
 		gboolean empty_page = is_empty_page(root);
 		char *failed = api_error(root);
 
@@ -854,39 +805,57 @@ lines:
 	for (p = bytes; p < end; ) {
 		const char *nl = memchr(p, '\n', end - p), *e = nl ? nl : end;
 		const char *s = p;
+		char *w = NULL;
+		gboolean line_bad = FALSE;
+
 		line++;
+		p = nl ? nl + 1 : end;
 		while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
 			s++;
 		/* Streams concatenated with cat keep each one's byte order mark. */
-		if (e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		if (*s == '\xef' && e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
-		if (s < e && !comment_line(s, e)) {
+		if (s >= e)
+			continue;
+		if (kenchi_json_comment_line(s, e)) {
+			/* a block comment goes on to the line that ends it */
+			const char *ce = comment_end(s, end);
+			const char *q = ce < end ? memchr(ce, '\n', (size_t)(end - ce)) : NULL;
+
+			for (const char *x = e; x < (q ? q : end); x++)
+				line += *x == '\n';
+			p = q ? q + 1 : end;
+			continue;
+		}
+		if (whole_line(s, e)) {
 			JsonNode *r = NULL;
-			char *w = NULL;
-			if (parse_doc(s, e - s, &r, &w) || line_value(s, e, &r)) {
-				n += add_events_from(r, events, &dropped, ENVELOPE_DEPTH);
-				docs++;
-				json_node_unref(r);
-			} else {
-				if (!bad) {
-					first_bad = line;
-					first_why = w;
-				} else {
-					g_free(w);
-				}
-				bad++;
+
+			if (kenchi_json_parse_doc(s, e - s, &r, &w)) {
+				n += kenchi_json_take(r, events, &seen);
+				continue;
 			}
 		}
-		p = nl ? nl + 1 : end;
+		/* Not a whole value: values inside the line (a log's). */
+		g_free(w);
+		w = NULL;
+		n += kenchi_json_line_values(s, e, events, &seen, &line_bad, bad ? NULL : &w);
+		if (!line_bad)
+			continue;
+		if (!bad) {
+			first_bad = line;
+			first_why = w;
+		}
+		bad++;
 	}
 	if (bad) {
 		/* Lines that are no JSON of their own: perhaps values that
 		 * span lines, or share one.  The reading with more events
 		 * wins. */
 		GPtrArray *alt = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-		int adropped = 0, adocs = 0, abad = 0, afirst = 0;
+		kenchi_json_seen_t aseen = { .budget = LINE_TRIES };
+		int abad = 0, afirst = 0;
 		char *awhy = NULL;
-		int an = stream_values(bytes, end, alt, &adropped, &adocs, &abad, &afirst, &awhy);
+		int an = stream_values(bytes, end, alt, &aseen, &abad, &afirst, &awhy);
 
 		if (an > n || (an == n && abad < bad)) {
 			gsize got = 0;
@@ -897,27 +866,36 @@ lines:
 				g_ptr_array_add(events, moved[k]);
 			g_free(moved);
 			n = an;
-			dropped = adropped;
-			docs = adocs;
+			g_free(seen.failed);
+			seen = aseen;
+			aseen.failed = NULL;
 			bad = abad;
 			first_bad = afirst;
 			g_free(first_why);
 			first_why = awhy;
 			awhy = NULL;
 		}
+		g_free(aseen.failed);
 		g_free(awhy);
 		g_ptr_array_unref(alt);
 	}
 	if (n == 0) {
-		/* Lines that are all JSON, none an event (an audit log): read,
-		 * and not an alert, as for one document above. */
-		gboolean foreign = !dropped && docs > 0 && bad == 0;
+		/* Values that are all JSON, none an event (an audit log, an
+		 * empty page after curl's head): read, and not an alert, as
+		 * for one document above; but the API's error answer is an
+		 * error, with the API's words. */
+		gboolean foreign = !seen.dropped && !seen.failed && seen.docs > 0 &&
+		    (bad == 0 || seen.empty_page || seen.api_page);
 
-		*reason = dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped)
-		    : foreign ? g_strdup_printf("JSON with no event objects in it: not events (%d line(s) of JSON)", docs)
+		*reason = seen.dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", seen.dropped)
+		    : seen.failed ? g_strdup(seen.failed)
+		    : foreign && seen.empty_page ? g_strdup("an API page with no events (data is empty)")
+		    : foreign ? g_strdup_printf("JSON with no event objects in it: not events (%d line(s) of JSON)",
+			seen.docs)
 		    : g_strdup_printf("not JSON: %s", why ? why : first_why ? first_why : "no event");
 		g_free(why);
 		g_free(first_why);
+		g_free(seen.failed);
 		return foreign ? KENCHI_OK : KENCHI_BAD_INPUT;
 	}
 	if (bad)
@@ -925,5 +903,6 @@ lines:
 		    first_bad, first_why);
 	g_free(why);
 	g_free(first_why);
+	g_free(seen.failed);
 	return KENCHI_OK;
 }

@@ -70,6 +70,9 @@ is "$out" "Threat Detected | Executed malware | Cloud IOC | Threat Quarantined |
 out=$("$KENCHI" parse "$KT_TOP/fixtures/api/api-error.json" "$KT_TOP/fixtures/api/audit-log.ndjson")
 like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized \(Unknown API key or Client ID\)' "an API error answer is an error quoting the API"
 like "$out" '"kind":"not_alert","reason":"JSON with no event objects in it: not events \(3 line' "JSON lines with no event are not an alert"
+out=$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/zh03-curl-v-401-answer.txt" "$KT_TOP/fixtures/variants/field/zh04-curl-i-empty-page.txt")
+like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized' "the API's error answer inside curl -v output is an error quoting the API"
+like "$out" '"kind":"not_alert","reason":"an API page with no events' "an empty page after curl -i's head is not an alert"
 
 # fixtures/generate.py writes the corpus above: a file added or edited by
 # hand would be lost the next time it runs.

@@ -1,0 +1,52 @@
+/* apijson_int.h: what apijson.c (JSON documents: pages, streams,
+ * envelopes) and apitext.c (JSON inside text that is not all JSON: hand
+ * edits, log lines, curl transcripts) share.  Internal to src/parse. */
+#ifndef KENCHI_APIJSON_INT_H
+#define KENCHI_APIJSON_INT_H
+
+#include <json-glib/json-glib.h>
+
+/* What the JSON values of one input gave besides their events. */
+typedef struct {
+	int docs;             /* values read */
+	int dropped;          /* events refused: an id past 63 bits */
+	gboolean empty_page;  /* an API page whose data[] is empty */
+	gboolean api_page;    /* an API answer of another kind (metadata, and data or errors) */
+	char *failed;         /* the first API error answer, as a reason (g_free) */
+	int tries;            /* values inside lines that gave no event */
+	int budget;           /* how many such tries are allowed; 0: none */
+} kenchi_json_seen_t;
+
+/* apijson.c */
+/* One JSON value, [S, S+LEN), depth- and escape-checked, comments and
+ * trailing commas cleaned (kenchi_jsonc_clean()).  FALSE with *WHY (g_free). */
+gboolean kenchi_json_parse_doc(const char *s, gsize len, JsonNode **root, char **why);
+/* Past the bracket that closes the value opening at P ('{' or '['), or
+ * NULL (value_close) or END (value_end) when none does before END. */
+const char *kenchi_json_value_close(const char *p, const char *end);
+const char *kenchi_json_value_end(const char *p, const char *end);
+/* May a value begin at P: a '{' then a member's name or its '}', or a '['
+ * then an object, an array, a string or its ']' (white space between)?
+ * Not a log's "[2026-12-15 00:00:02]", "[worker]" or "{3}", nor curl's
+ * "{ [122 bytes data]", which json-glib need not be asked about. */
+gboolean kenchi_json_value_start(const char *p, const char *end);
+/* ROOT's events into EVENTS, what else it is into SEEN; unrefs ROOT.
+ * How many events. */
+int kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen);
+/* Does [P, END) begin a "#" or "//" comment, or a "/" "*" one? */
+gboolean kenchi_json_comment_line(const char *p, const char *end);
+/* Anything but white space in [P, END)? */
+gboolean kenchi_json_more_text(const char *p, const char *end);
+
+/* apitext.c */
+char *kenchi_jsonc_clean(const char *s, gsize len);
+/* The values inside the line [S, E) (kenchi_json_value_start() ones, up
+ * to 32, while SEEN's budget lasts): their events into EVENTS, the rest
+ * into SEEN.  *BAD: no value was read, or the object the line begins
+ * with is broken; then *WHY (g_free) says why, when WHY is not NULL.  How
+ * many events. */
+int kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_json_seen_t *seen,
+			    gboolean *bad, char **why);
+gboolean kenchi_json_transcript(const char *bytes, gsize len);
+
+#endif

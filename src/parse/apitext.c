@@ -1,0 +1,289 @@
+/* apitext.c: API JSON inside text that is not all JSON, as people save it:
+ * a sample edited by hand (comments, the trailing comma of a member
+ * commented out), a fetcher's log with values inside its lines, the output
+ * of curl -v or curl -i around a page.  apijson.c reads the documents. */
+#include <string.h>
+#include "parse/apijson_int.h"
+#include "parse/event.h"
+
+/* Blank [S+I, S+J) of COPY, made from S when it is NULL; newlines stay, so
+ * that a parse error's line is the text's. */
+static char *
+blank(char *copy, const char *s, gsize len, gsize i, gsize j)
+{
+	if (copy == NULL)
+		copy = g_memdup2(s, len);
+	for (; i < j; i++)
+		if (copy[i] != '\n')
+			copy[i] = ' ';
+	return copy;
+}
+
+/* A copy of [S, S+LEN) with its comments blanked, or NULL when it has
+ * none: "//" or "#" outside a string, to the end of the line, and a block
+ * comment (JSONC, a sample edited by hand).  json-glib 1.6 must not see
+ * "//": its scanner takes it for a comment that ends at the next "/", so
+ * the rest of a commented-out line ('// "severity": "Low",') was read as
+ * data.  No JSON text has these characters outside a string, and no string
+ * spans a line, so nothing else is touched. */
+static char *
+blank_comments(const char *s, gsize len)
+{
+	char *copy = NULL;
+	gboolean in_str = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		char c = s[i];
+		const char *stop;
+		gsize j;
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"' || c == '\n')
+				in_str = FALSE;
+			continue;
+		}
+		if (c == '"') {
+			in_str = TRUE;
+			continue;
+		}
+		if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+			stop = g_strstr_len(s + i + 2, (gssize)(len - i - 2), "*/");
+			j = stop ? (gsize)(stop - s) + 2 : len;
+		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
+			stop = memchr(s + i, '\n', len - i);
+			j = stop ? (gsize)(stop - s) : len;
+		} else {
+			continue;
+		}
+		copy = blank(copy, s, len, i, j);
+		i = j - 1;
+	}
+	return copy;
+}
+
+/* TEXT (of LEN) with the commas before a closing bracket blanked, COPY
+ * (made from TEXT when NULL) returned: what is left of a list whose last
+ * member was commented out, which json-glib refuses. */
+static char *
+blank_trailing_commas(char *copy, const char *text, gsize len)
+{
+	gboolean in_str = FALSE;
+
+	for (gsize i = 0; i < len; i++) {
+		const char *t = copy ? copy : text;
+		gsize j;
+
+		if (in_str) {
+			if (t[i] == '\\')
+				i++;
+			else if (t[i] == '"' || t[i] == '\n')
+				in_str = FALSE;
+			continue;
+		}
+		if (t[i] == '"') {
+			in_str = TRUE;
+			continue;
+		}
+		if (t[i] != ',')
+			continue;
+		for (j = i + 1; j < len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r' || t[j] == '\n'); j++)
+			;
+		if (j < len && (t[j] == '}' || t[j] == ']'))
+			copy = blank(copy, text, len, i, i + 1);
+	}
+	return copy;
+}
+
+/* [S, S+LEN) as json-glib can read it, or NULL when it can as it is
+ * (g_free): comments blanked, then trailing commas. */
+char *
+kenchi_jsonc_clean(const char *s, gsize len)
+{
+	char *copy = blank_comments(s, len);
+
+	if (memchr(copy ? copy : s, ',', len))
+		copy = blank_trailing_commas(copy, s, len);
+	return copy;
+}
+
+/* How many values on one line kenchi_json_line_values() tries. */
+#define LINE_VALUE_TRIES 32
+
+int
+kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_json_seen_t *seen,
+			gboolean *bad, char **why)
+{
+	const char *q = s, *fixed = NULL;   /* the reason of a bad line: a fixed text, or ... */
+	char *err = NULL;                    /* ... json-glib's, for the value the line begins with */
+	int n = 0, read = 0;
+
+	/* Every whole value on the line, after text of another kind or
+	 * before it: a fetcher's log ("2026-12-15T00:00:02Z INFO event
+	 * {...}", "[2026-12-15 00:00:02] event {...} (took 12 ms)"), two
+	 * values on a line, curl's "* Connection #0 ... left intact" after a
+	 * page that had no newline.  A bracket whose value does not parse is
+	 * passed over whole ("[worker{3}]"): no value inside it is read. */
+	for (int tries = 0; tries < LINE_VALUE_TRIES && seen->tries < seen->budget && q < e;) {
+		const char *ve;
+		JsonNode *r = NULL;
+		char *w = NULL;
+
+		while (q < e && *q != '{' && *q != '[')
+			q++;
+		if (q >= e)
+			break;
+		ve = kenchi_json_value_start(q, e) ? kenchi_json_value_close(q, e) : NULL;
+		if (ve == NULL) {
+			/* it does not close on this line ("[fetch#3]" of a
+			 * log: a "#" outside a string begins a comment) */
+			if (q == s && fixed == NULL)
+				fixed = "a value that does not end on its line";
+			q++;
+			tries++;
+			continue;
+		}
+		if (kenchi_json_parse_doc(q, (gsize)(ve - q), &r, &w)) {
+			int k = kenchi_json_take(r, events, seen);
+
+			/* values with no event cost the budget: a hostile
+			 * text of many small values is not parsed for ever */
+			seen->tries += k == 0;
+			n += k;
+			read++;
+		} else {
+			if (q == s && fixed == NULL) {
+				fixed = "";
+				err = w;
+			} else {
+				g_free(w);
+			}
+			tries++;
+			seen->tries++;
+		}
+		q = ve;
+	}
+	if (read == 0 && fixed == NULL)
+		fixed = "not a JSON value";
+	/* A log's line may begin with a field in brackets ("[2026-12-15
+	 * 00:00:02] INFO event {...}"); an object that begins a line and
+	 * does not parse is broken, whatever follows it. */
+	*bad = fixed && (read == 0 || *s == '{');
+	if (*bad && why)
+		*why = err ? err : g_strdup(fixed);
+	else
+		g_free(err);
+	return n;
+}
+
+/* Does [P, E) open a mail's header: a field ("Name: value", a name of
+ * printable characters and no space) or an mbox "From " line? */
+static gboolean
+header_line(const char *p, const char *e)
+{
+	const char *q = p;
+
+	if (e - p >= 5 && memcmp(p, "From ", 5) == 0)
+		return TRUE;
+	while (q < e && *q > ' ' && *q < 127 && *q != ':')
+		q++;
+	return q > p && q < e && *q == ':';
+}
+
+/* How far mail_head() reads. */
+#define HEAD_SCAN (64 * 1024)
+
+/* Does [BYTES, BYTES+LEN) open as a mail does: its first line a header
+ * field or an mbox "From " line, and the fields before the first blank
+ * line holding one that mail has (RFC 5322's From and Date, a transport's
+ * Received or Return-Path, ...)?  A log's lines can look like fields
+ * ("INFO:amp_fetch:event {...}", "amp-fetch: event {...}",
+ * "sato@soc01:~$ cat events.json"); none of them is a mail's. */
+static gboolean
+mail_head(const char *bytes, gsize len)
+{
+	static const char *const names[] = { "from:", "date:", "received:", "return-path:", "message-id:",
+		"subject:", "to:", "mime-version:", "delivered-to:", "dkim-signature:", "x-original-to:", NULL };
+	const char *p = bytes, *end = bytes + MIN(len, (gsize)HEAD_SCAN), *nl;
+
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (!header_line(p, nl ? nl : end))
+		return FALSE;
+	if (end - p >= 5 && memcmp(p, "From ", 5) == 0)
+		return TRUE;
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (p == nl || (*p == '\r' && p + 1 == nl))
+			return FALSE;   /* the end of the header */
+		for (int k = 0; names[k]; k++)
+			if (g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
+				return TRUE;
+	}
+	return FALSE;
+}
+
+/* Is SEEN (of a value with N events) an API answer? */
+static gboolean
+api_answer(const kenchi_json_seen_t *seen, int n)
+{
+	return n > 0 || seen->dropped > 0 || seen->empty_page || seen->api_page || seen->failed != NULL;
+}
+
+/* How far into a file transcript scanning looks for the start of its
+ * JSON (curl --trace writes a lot before the page). */
+#define TRANSCRIPT_SCAN (1024 * 1024)
+/* How many values that span lines it tries (each one read to its end),
+ * and how many values inside lines: a text of many values, none an API
+ * answer, is no transcript, and each try is a parse. */
+#define TRANSCRIPT_SPANS 4
+#define TRANSCRIPT_TRIES 2000
+
+/* Is [BYTES, BYTES+LEN), which does not open with JSON, API JSON inside
+ * text: curl -v or curl -i output (an HTTP head, then the page, on one
+ * line or pretty-printed), a fetcher's log with values inside its lines?
+ * Not when it opens as a mail (mail_head()).  It is when a line that
+ * begins in the first TRANSCRIPT_SCAN bytes holds an API answer (events,
+ * an empty page, the API's error, another endpoint's page), or a value
+ * beginning a line and spanning lines is one. */
+gboolean
+kenchi_json_transcript(const char *bytes, gsize len)
+{
+	const char *p = bytes, *end = bytes + len, *scan_end = bytes + MIN(len, (gsize)TRANSCRIPT_SCAN), *nl;
+	GPtrArray *evs;
+	gboolean api = FALSE;
+	int spans = 0, tries = 0;
+
+	if (mail_head(bytes, len))
+		return FALSE;
+	evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+	for (; !api && p < scan_end && tries < TRANSCRIPT_TRIES; p = nl ? nl + 1 : end) {
+		kenchi_json_seen_t seen = { .budget = TRANSCRIPT_TRIES - tries };
+		const char *e, *s = p;
+		gboolean bad = FALSE;
+		int n = 0;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		e = nl ? nl : end;
+		if (!memchr(p, '{', (size_t)(e - p)) && !memchr(p, '[', (size_t)(e - p)))
+			continue;
+		n = kenchi_json_line_values(p, e, evs, &seen, &bad, NULL);
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (!api_answer(&seen, n) && bad && (*s == '{' || *s == '[') && spans++ < TRANSCRIPT_SPANS) {
+			/* a value that opens this line and closes on another */
+			const char *ve = kenchi_json_value_end(s, end);
+			JsonNode *r = NULL;
+			char *w = NULL;
+
+			if (kenchi_json_parse_doc(s, (gsize)(ve - s), &r, &w))
+				n += kenchi_json_take(r, evs, &seen);
+			g_free(w);
+		}
+		api = api_answer(&seen, n);
+		tries += seen.tries;
+		g_free(seen.failed);
+	}
+	g_ptr_array_unref(evs);
+	return api;
+}
