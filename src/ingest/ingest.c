@@ -174,6 +174,54 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 	g_free(own);
 }
 
+/* Is [P, E) white space only? */
+static gboolean
+blank_to(const char *p, const char *e)
+{
+	for (; p < e; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			return FALSE;
+	return TRUE;
+}
+
+/* The Outlook line above the header it shows (Message Options, the
+ * Internet headers saved with the message). */
+#define OUTLOOK_BANNER "Microsoft Mail Internet Headers Version 2.0"
+
+/* Leave out of *RAW (of *LEN) what wraps a mail and is not part of it, so
+ * that it is neither stored nor hashed (a redelivery is recognised):
+ * an mbox "From " envelope line (procmail and maildrop pass it on);
+ * Outlook's OUTLOOK_BANNER line; Apple Mail's .emlx, whose first line is
+ * the message's length in bytes and whose end, past it, is Apple's
+ * property list. */
+static void
+unwrap(const char **raw, gsize *len)
+{
+	const char *p = *raw, *nl = memchr(p, '\n', *len);
+	gsize first, digits = 0, blen = strlen(OUTLOOK_BANNER);
+
+	if (nl == NULL)
+		return;
+	first = (gsize)(nl - p) + 1;
+	while (p + digits < nl && g_ascii_isdigit(p[digits]))
+		digits++;
+	if (*len > 5 && memcmp(p, "From ", 5) == 0) {
+		*raw += first;
+		*len -= first;
+	} else if (first > blen && memcmp(p, OUTLOOK_BANNER, blen) == 0 && blank_to(p + blen, nl)) {
+		*raw += first;
+		*len -= first;
+	} else if (digits > 0 && digits <= 12 && blank_to(p + digits, nl) &&
+		   first < *len && memchr(p + first, ':', MIN(*len - first, 200))) {
+		guint64 n = g_ascii_strtoull(p, NULL, 10);
+
+		*raw += first;
+		*len -= first;
+		if (n > 0 && n < *len)
+			*len = (gsize)n;
+	}
+}
+
 void
 kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		      const char *raw, gsize len, const kenchi_ingest_opts_t *opts, kenchi_analysis_t *a)
@@ -183,15 +231,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	int day;   /* of the Date header: both store keys begin with it */
 
 	memset(a, 0, sizeof *a);
-	/* An mbox "From " envelope line (procmail and maildrop pass it on) is
-	 * delivery data, not mail: leave it out of the stored bytes and hashes
-	 * so that a redelivery is recognised. */
-	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *nl = memchr(raw, '\n', len);
-		gsize skip = nl ? (gsize)(nl - raw) + 1 : len;
-		raw += skip;
-		len -= skip;
-	}
+	unwrap(&raw, &len);
 	a->raw = raw;
 	a->len = len;
 	kenchi_extract_init(&a->x);

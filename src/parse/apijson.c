@@ -110,16 +110,20 @@ json_depth(const char *s, gsize len)
 	return max;
 }
 
-/* Is EV no event: no event type, or neither an id nor a date ("{}", an
- * object of members kenchi does not know, or another endpoint's record -
- * a /v1/vulnerabilities entry has a file and its SHA-256, a
- * /v1/event_types entry an id and a name, a SIEM's count by event type a
- * type and a number)?  Every event the API gives has its type, its id and
- * its date. */
+/* Is EV no event: no event type (a type id, or a name the event-type
+ * table knows: a fetcher's own log record, "event_type": "fetch_failed",
+ * is none), or neither an id nor a date ("{}", an object of members
+ * kenchi does not know, or another endpoint's record - a
+ * /v1/vulnerabilities entry has a file and its SHA-256, a /v1/event_types
+ * entry an id and a name, a SIEM's count by event type a type and a
+ * number)?  Every event the API gives has its type, its id and its date. */
 static gboolean
 event_empty(const kenchi_event_t *ev)
 {
-	return (!ev->v[EV_EVENT_TYPE] && !ev->v[EV_EVENT_TYPE_ID]) || (!ev->v[EV_ID] && !ev->v[EV_DATE]);
+	gboolean typed = ev->v[EV_EVENT_TYPE_ID] ||
+	    (ev->v[EV_EVENT_TYPE] && kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) != 0);
+
+	return !typed || (!ev->v[EV_ID] && !ev->v[EV_DATE]);
 }
 
 /* Add one event unless its id is unreadable (an id past 2^63 cannot be
@@ -429,15 +433,21 @@ is_api_page(JsonNode *root)
 }
 
 int
-kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen)
+kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen, gboolean *answer)
 {
 	int n = add_events_from(root, events, &seen->dropped, ENVELOPE_DEPTH);
+	gboolean empty = is_empty_page(root), page = is_api_page(root);
+	char *failed = api_error(root);
 
 	seen->docs++;
-	seen->empty_page = seen->empty_page || is_empty_page(root);
-	seen->api_page = seen->api_page || is_api_page(root);
+	seen->empty_page = seen->empty_page || empty;
+	seen->api_page = seen->api_page || page;
+	if (answer)
+		*answer = empty || page || failed;
 	if (seen->failed == NULL)
-		seen->failed = api_error(root);
+		seen->failed = failed;
+	else
+		g_free(failed);
 	json_node_unref(root);
 	return n;
 }
@@ -572,7 +582,7 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json
 			p++;
 			continue;
 		}
-		if (*p == '\xef' && end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		if (end - p >= 3 && *p == '\xef' && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
 			p += 3;
 			continue;
 		}
@@ -611,7 +621,7 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json
 			}
 		}
 		if (kenchi_json_parse_doc(v, (gsize)(ve - v), &r, &w)) {
-			n += kenchi_json_take(r, events, seen);
+			n += kenchi_json_take(r, events, seen, NULL);
 			next = ve;
 		} else {
 			if (!(*bad)++) {
@@ -813,7 +823,7 @@ lines:
 		while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
 			s++;
 		/* Streams concatenated with cat keep each one's byte order mark. */
-		if (*s == '\xef' && e - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		if (e - s >= 3 && *s == '\xef' && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
 		if (s >= e)
 			continue;
@@ -831,7 +841,7 @@ lines:
 			JsonNode *r = NULL;
 
 			if (kenchi_json_parse_doc(s, e - s, &r, &w)) {
-				n += kenchi_json_take(r, events, &seen);
+				n += kenchi_json_take(r, events, &seen, NULL);
 				continue;
 			}
 		}

@@ -31,8 +31,9 @@ const char *kenchi_json_value_end(const char *p, const char *end);
  * "{ [122 bytes data]", which json-glib need not be asked about. */
 gboolean kenchi_json_value_start(const char *p, const char *end);
 /* ROOT's events into EVENTS, what else it is into SEEN; unrefs ROOT.
- * How many events. */
-int kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen);
+ * How many events; *ANSWER (when not NULL): ROOT is an API answer that is
+ * no event (an empty page, another endpoint's page, the API's error). */
+int kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen, gboolean *answer);
 /* Does [P, END) begin a "#" or "//" comment, or a "/" "*" one? */
 gboolean kenchi_json_comment_line(const char *p, const char *end);
 /* Anything but white space in [P, END)? */

@@ -108,6 +108,35 @@ kenchi_jsonc_clean(const char *s, gsize len)
 	return copy;
 }
 
+/* The smallest id of the API's size: AMP's event ids are 64-bit numbers
+ * far above it (the format reference: above 2^53); a test's "id": 1 is
+ * not one. */
+#define API_ID_MIN G_GINT64_CONSTANT(1000000000)
+
+/* Remove from EVENTS, from BEFORE on, the events unlike the API's: no id
+ * of its size, or a type that the event-type table does not know.  How
+ * many. */
+static int
+drop_unlike_api(GPtrArray *events, guint before)
+{
+	int dropped = 0;
+
+	for (guint i = before; i < events->len;) {
+		const kenchi_event_t *ev = g_ptr_array_index(events, i);
+		gboolean known = ev->v[EV_EVENT_TYPE_ID] ?
+		    kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10)) != NULL :
+		    ev->v[EV_EVENT_TYPE] && kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) != 0;
+
+		if (ev->v[EV_ID] && g_ascii_strtoll(ev->v[EV_ID], NULL, 10) >= API_ID_MIN && known) {
+			i++;
+			continue;
+		}
+		g_ptr_array_remove_index(events, i);   /* frees it */
+		dropped++;
+	}
+	return dropped;
+}
+
 /* How many values on one line kenchi_json_line_values() tries. */
 #define LINE_VALUE_TRIES 32
 
@@ -134,22 +163,35 @@ kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_
 			q++;
 		if (q >= e)
 			break;
-		ve = kenchi_json_value_start(q, e) ? kenchi_json_value_close(q, e) : NULL;
-		if (ve == NULL) {
-			/* it does not close on this line ("[fetch#3]" of a
-			 * log: a "#" outside a string begins a comment) */
-			if (q == s && fixed == NULL)
-				fixed = "a value that does not end on its line";
+		if (!kenchi_json_value_start(q, e)) {
+			/* a log's "[2026-12-15 00:00:02]" or "[fetch#3]" */
 			q++;
 			tries++;
 			continue;
 		}
+		if ((ve = kenchi_json_value_close(q, e)) == NULL) {
+			/* A value that goes on past the line (a page that
+			 * another thread's log line cut): the rest of the
+			 * line is its, and no value inside it is one of the
+			 * line's.  The line is bad: its value is not read. */
+			fixed = fixed ? fixed : "a value that does not end on its line";
+			read = 0;
+			break;
+		}
 		if (kenchi_json_parse_doc(q, (gsize)(ve - q), &r, &w)) {
-			int k = kenchi_json_take(r, events, seen);
+			guint before = events->len;
+			gboolean answer = FALSE;
+			int k = kenchi_json_take(r, events, seen, &answer);
 
-			/* values with no event cost the budget: a hostile
-			 * text of many small values is not parsed for ever */
-			seen->tries += k == 0;
+			/* Inside text, a value is an event only with its id and
+			 * a type of the event-type table: not a request's body
+			 * echoed in a log, a template, a log record of the
+			 * fetcher's own with "event_type": "fetch_failed". */
+			k -= drop_unlike_api(events, before);
+			/* Values that are no event nor API answer cost the
+			 * budget: a hostile text of many small values is not
+			 * parsed for ever. */
+			seen->tries += k == 0 && !answer;
 			n += k;
 			read++;
 		} else {
@@ -196,31 +238,37 @@ header_line(const char *p, const char *e)
 
 /* Does [BYTES, BYTES+LEN) open as a mail does: its first line a header
  * field or an mbox "From " line, and the fields before the first blank
- * line holding one that mail has (RFC 5322's From and Date, a transport's
- * Received or Return-Path, ...)?  A log's lines can look like fields
- * ("INFO:amp_fetch:event {...}", "amp-fetch: event {...}",
- * "sato@soc01:~$ cat events.json"); none of them is a mail's. */
+ * line holding a "From:" (every mail has one, RFC 5322) and another field
+ * of a mail's (Date, Received, Message-ID, Subject, ...)?  A log's lines
+ * can look like fields ("INFO:amp_fetch:event {...}", "amp-fetch: event
+ * {...}", "sato@soc01:~$ cat events.json"), and a dump may open with a
+ * "Date:" line, a "Received: 2 events" line or a window's "From:" and
+ * "To:"; none of them is a mail's whole header. */
 static gboolean
 mail_head(const char *bytes, gsize len)
 {
-	static const char *const names[] = { "from:", "date:", "received:", "return-path:", "message-id:",
-		"subject:", "to:", "mime-version:", "delivered-to:", "dkim-signature:", "x-original-to:", NULL };
+	static const char *const names[] = { "date:", "received:", "return-path:", "message-id:", "subject:",
+		"mime-version:", "delivered-to:", "dkim-signature:", "x-original-to:", "content-type:", NULL };
 	const char *p = bytes, *end = bytes + MIN(len, (gsize)HEAD_SCAN), *nl;
+	gboolean from = FALSE, other = FALSE;
 
 	nl = memchr(p, '\n', (size_t)(end - p));
 	if (!header_line(p, nl ? nl : end))
 		return FALSE;
 	if (end - p >= 5 && memcmp(p, "From ", 5) == 0)
 		return TRUE;
-	for (; p < end; p = nl ? nl + 1 : end) {
+	for (; p < end && !(from && other); p = nl ? nl + 1 : end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (p == nl || (*p == '\r' && p + 1 == nl))
-			return FALSE;   /* the end of the header */
-		for (int k = 0; names[k]; k++)
-			if (g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
-				return TRUE;
+			break;   /* the end of the header */
+		if (g_ascii_strncasecmp(p, "from:", 5) == 0) {
+			from = TRUE;
+			continue;
+		}
+		for (int k = 0; names[k] && !other; k++)
+			other = g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0;
 	}
-	return FALSE;
+	return from && other;
 }
 
 /* Is SEEN (of a value with N events) an API answer? */
@@ -270,14 +318,14 @@ kenchi_json_transcript(const char *bytes, gsize len)
 		n = kenchi_json_line_values(p, e, evs, &seen, &bad, NULL);
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
-		if (!api_answer(&seen, n) && bad && (*s == '{' || *s == '[') && spans++ < TRANSCRIPT_SPANS) {
+		if (!api_answer(&seen, n) && bad && kenchi_json_value_start(s, end) && spans++ < TRANSCRIPT_SPANS) {
 			/* a value that opens this line and closes on another */
 			const char *ve = kenchi_json_value_end(s, end);
 			JsonNode *r = NULL;
 			char *w = NULL;
 
 			if (kenchi_json_parse_doc(s, (gsize)(ve - s), &r, &w))
-				n += kenchi_json_take(r, evs, &seen);
+				n += kenchi_json_take(r, evs, &seen, NULL);
 			g_free(w);
 		}
 		api = api_answer(&seen, n);

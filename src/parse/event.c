@@ -430,14 +430,16 @@ is_placeholder(const char *v)
 	return FALSE;
 }
 
-/* When is " ※" a note after a value: always, after a value of one word,
- * or after AMP's names too (amp_names()). */
+/* When is "※" a note after a value: always (stuck to it too), after
+ * AMP's detection names only (amp_names(); stuck to them too), or after a
+ * space and a value of one word. */
 typedef enum { KOME_FIRST_WORD, KOME_ALWAYS, KOME_AMP_NAMES } kome_t;
 
 /* Is [V, END) one or more of AMP's own detection names, separated by
  * spaces ("W32.Application.22ik.1201 W32.DFC.MalParent", as the Executed
- * malware alert gives two)?  Each is ASCII with a "." or ":" in it; a
- * custom list's name ("SCD ブロックリスト") is not. */
+ * malware alert gives two)?  Each is ASCII with two "." or a ":" in it
+ * (Talos's Platform.Category.Name, "W32.Auto:a879d2.in03.Talos"); a
+ * custom list's name ("SCD ブロックリスト", "Acme.Blocklist") is not. */
 static gboolean
 amp_names(const char *v, const char *end)
 {
@@ -448,18 +450,32 @@ amp_names(const char *v, const char *end)
 		const char *w = p;
 		gboolean mark = FALSE;
 
+		int dots = 0;
+
 		for (; p < end && *p != ' '; p++) {
 			if ((unsigned char)*p >= 0x80)
 				return FALSE;
-			mark = mark || *p == '.' || *p == ':';
+			dots += *p == '.';
+			mark = mark || *p == ':';
 		}
-		if (p > w && !mark)
+		if (p > w && !mark && dots < 2)
 			return FALSE;
 		words += p > w;
 		while (p < end && *p == ' ')
 			p++;
 	}
 	return words > 0;
+}
+
+/* Does a "※" note begin at Q: "※", or "(※" / "（※" ("Talos （※初見）")? */
+static gboolean
+kome_note(const char *q)
+{
+	if (*q == '(')
+		q++;
+	else if (strncmp(q, "\xef\xbc\x88", 3) == 0)   /* （ */
+		q += 3;
+	return strncmp(q, "\xe2\x80\xbb", 3) == 0;      /* ※ */
 }
 
 /* A person's note after a value in a forward ("ACME\\kato   <-- on
@@ -469,10 +485,10 @@ amp_names(const char *v, const char *end)
  * and no arrow belong: a file's name, a folder or a group may hold an
  * arrow of its own ("請求書 ←必ずご確認ください.exe", a lure; "旧PCデータ
  * ←移行済み").  An arrow counts stuck to the value too ("PC-01←共有PC");
- * "※" after a space only, and with KOME (a value with no space of its
- * own) or after a first word: a detection's name may be a custom list's,
- * "SCD ブロックリスト ※SOC依頼分", while "W32.Auto:a879d2 ※初めて" is
- * AMP's name and a note.  NULL when there is none; else g_free. */
+ * "※" (or "(※", "（※") as KOME says: a detection's name may be a custom
+ * list's, "SCD ブロックリスト ※SOC依頼分" or "Acme.Blocklist ※SOC依頼分",
+ * while "W32.Auto:a879d2.in03.Talos ※初めて" is AMP's name and a note.
+ * NULL when there is none; else g_free. */
 static char *
 drop_note(const char *v, kome_t kome)
 {
@@ -491,7 +507,7 @@ drop_note(const char *v, kome_t kome)
 		 * "＜－") may begin a note: the rest of a value is passed over
 		 * at a byte's cost (each value of every import goes through
 		 * here). */
-		if (c != ' ' && c != '<' && c != 0xe2 && c != 0xe3 && c != 0xef)
+		if (c != ' ' && c != '<' && c != '(' && c != 0xe2 && c != 0xe3 && c != 0xef)
 			continue;
 		/* Spaces: ASCII, or the ideographic one a Japanese note uses. */
 		while (*q == ' ' || (q[0] == '\xe3' && q[1] == '\x80' && q[2] == '\x80'))
@@ -500,9 +516,9 @@ drop_note(const char *v, kome_t kome)
 			for (gsize k = 0; k < G_N_ELEMENTS(arrows); k++)
 				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
 					return g_strndup(v, (gsize)(p - v));
-		if (q > p && p > v && strncmp(q, "\xe2\x80\xbb", 3) == 0 &&   /* ※ */
-		    (kome == KOME_ALWAYS || memchr(v, ' ', (size_t)(p - v)) == NULL ||
-		     (kome == KOME_AMP_NAMES && amp_names(v, p))))
+		if (p > v && kome_note(q) &&
+		    (kome == KOME_ALWAYS || (kome == KOME_AMP_NAMES && amp_names(v, p)) ||
+		     (kome == KOME_FIRST_WORD && q > p && memchr(v, ' ', (size_t)(p - v)) == NULL)))
 			return g_strndup(v, (gsize)(p - v));
 		if (q > p)
 			p = q - 1;
