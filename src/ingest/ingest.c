@@ -184,6 +184,40 @@ blank_to(const char *p, const char *e)
 	return TRUE;
 }
 
+/* Does [P, P+LEN) begin with a header field, "Name: value"? */
+static gboolean
+header_field(const char *p, gsize len)
+{
+	gsize i = 0;
+
+	while (i < len && p[i] > ' ' && p[i] < 127 && p[i] != ':')
+		i++;
+	return i > 0 && i < len && p[i] == ':';
+}
+
+/* [P, P+LEN) begins with a line (FIRST bytes) that is a number N, then a
+ * header: Apple Mail's .emlx.  N, when N bytes of message are followed by
+ * Apple's property list, as Apple Mail writes it; else 0, and nothing but
+ * the number's line is left out. */
+static gsize
+emlx_tail(const char *p, gsize len, gsize first)
+{
+	guint64 n = g_ascii_strtoull(p, NULL, 10);
+	const char *t;
+	gsize rest;
+
+	if (n == 0 || n >= len - first)
+		return 0;
+	t = p + first + n;
+	rest = len - first - (gsize)n;
+	while (rest > 0 && (*t == '\n' || *t == '\r' || *t == ' ')) {
+		t++;
+		rest--;
+	}
+	return (rest >= 5 && memcmp(t, "<?xml", 5) == 0) || (rest >= 6 && memcmp(t, "<plist", 6) == 0) ?
+	    (gsize)n : 0;
+}
+
 /* The Outlook line above the header it shows (Message Options, the
  * Internet headers saved with the message). */
 #define OUTLOOK_BANNER "Microsoft Mail Internet Headers Version 2.0"
@@ -193,7 +227,7 @@ blank_to(const char *p, const char *e)
  * an mbox "From " envelope line (procmail and maildrop pass it on);
  * Outlook's OUTLOOK_BANNER line; Apple Mail's .emlx, whose first line is
  * the message's length in bytes and whose end, past it, is Apple's
- * property list. */
+ * property list (emlx_tail()). */
 static void
 unwrap(const char **raw, gsize *len)
 {
@@ -211,14 +245,12 @@ unwrap(const char **raw, gsize *len)
 	} else if (first > blen && memcmp(p, OUTLOOK_BANNER, blen) == 0 && blank_to(p + blen, nl)) {
 		*raw += first;
 		*len -= first;
-	} else if (digits > 0 && digits <= 12 && blank_to(p + digits, nl) &&
-		   first < *len && memchr(p + first, ':', MIN(*len - first, 200))) {
-		guint64 n = g_ascii_strtoull(p, NULL, 10);
+	} else if (digits > 0 && digits <= 12 && blank_to(p + digits, nl) && first < *len &&
+		   header_field(p + first, *len - first)) {
+		gsize cut = emlx_tail(p, *len, first);
 
 		*raw += first;
-		*len -= first;
-		if (n > 0 && n < *len)
-			*len = (gsize)n;
+		*len = cut ? cut : *len - first;
 	}
 }
 

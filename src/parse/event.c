@@ -449,7 +449,6 @@ amp_names(const char *v, const char *end)
 	while (p < end) {
 		const char *w = p;
 		gboolean mark = FALSE;
-
 		int dots = 0;
 
 		for (; p < end && *p != ' '; p++) {

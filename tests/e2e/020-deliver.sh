@@ -38,6 +38,10 @@ is "$(sql 'select count(*) from messages')" 1 "a redelivery with another Receive
 # An mbox From_ line, as procmail passes it, does not make it a new message.
 { printf 'From no-reply@amp.cisco.com Wed Nov 25 07:13:05 2026\n'; cat "$FIX/mail/en-plain.eml"; } | "$KENCHI" deliver
 is "$(sql 'select count(*) from messages')" 1 "an mbox From_ line is envelope, not content"
+# Apple Mail's .emlx (a byte count, the message, Apple's property list) is
+# the same message too: neither the count nor the list is stored.
+"$KENCHI" deliver <"$KT_TOP/fixtures/variants/field/zi16-apple-mail-with-plist.emlx"
+is "$(sql 'select count(*) from messages')" 1 "an .emlx wrapper is not content: the same message"
 
 # The same AMP event by API: stored once.
 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
