@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include "parse/apijson.h"
 #include "parse/apijson_int.h"
+#include "parse/charset.h"
 #include "parse/event.h"
 
 /* Does [P, END) begin a comment, "#" or "//" to the end of its line (a
@@ -596,7 +597,7 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json
 			 * line ("{ [122 bytes data]" of curl -v, too). */
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-			if (!(*bad)++) {
+			if (!seen->text && !(*bad)++) {
 				*first_bad = line;
 				*first_why = g_strdup("not a JSON value");
 			}
@@ -706,6 +707,19 @@ join_copies(GPtrArray *events, guint from)
 
 static kenchi_status_t api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
 
+/* Is [BYTES, BYTES+LEN) text around JSON (a log, a transcript), not JSON
+ * that may have a bad line: does it begin with something else than a
+ * value or a comment? */
+static gboolean
+text_around(const char *bytes, gsize len)
+{
+	const char *p = bytes, *end = bytes + len;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p < end && *p != '{' && *p != '[' && !kenchi_json_comment_line(p, end);
+}
+
 /* May the line [S, E) be one JSON value: an object or array that closes
  * at its end, or a scalar?  Only then is it worth a parse (each costs
  * json-glib a parser; a text of millions of lines "{" must not). */
@@ -768,6 +782,23 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		*reason = g_strdup("NUL byte in JSON");
 		return KENCHI_BAD_INPUT;
 	}
+	/* Not UTF-8: Japanese Windows' code page, as Windows PowerShell 5.1's
+	 * Set-Content, Add-Content and Out-File -Encoding Default write it
+	 * (CP932, no byte order mark).  Read before anything else looks at
+	 * the bytes: a kanji's second byte may be 0x5C, a backslash. */
+	if (!g_utf8_validate(bytes, (gssize)len, NULL)) {
+		gboolean lossy = FALSE;
+		char *u = kenchi_charset_to_utf8(bytes, len, "CP932", &lossy);
+
+		if (u && !lossy) {
+			kenchi_status_t st = api_parse(u, strlen(u), events, reason);
+
+			g_free(u);
+			return st;
+		}
+		g_free(u);
+	}
+	seen.text = text_around(bytes, len);
 	/* json-glib reads the first document of an event stream and ignores
 	 * the rest, so an NDJSON file (first line a whole document, more lines
 	 * after it) goes line by line from the start. */
@@ -857,12 +888,12 @@ lines:
 		}
 		bad++;
 	}
-	if (bad) {
-		/* Lines that are no JSON of their own: perhaps values that
-		 * span lines, or share one.  The reading with more events
-		 * wins. */
+	if (bad || seen.text) {
+		/* Lines that are no JSON of their own, or text around JSON:
+		 * perhaps values that span lines, or share one.  The reading
+		 * with more events wins. */
 		GPtrArray *alt = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-		kenchi_json_seen_t aseen = { .budget = LINE_TRIES };
+		kenchi_json_seen_t aseen = { .budget = LINE_TRIES, .text = seen.text };
 		int abad = 0, afirst = 0;
 		char *awhy = NULL;
 		int an = stream_values(bytes, end, alt, &aseen, &abad, &afirst, &awhy);

@@ -15,6 +15,8 @@ typedef struct {
 	char *failed;         /* the first API error answer, as a reason (g_free) */
 	int tries;            /* values inside lines that gave no event */
 	int budget;           /* how many such tries are allowed; 0: none */
+	gboolean text;        /* text around JSON (a log, a transcript): its lines
+	                       * without JSON are its own, not bad lines */
 } kenchi_json_seen_t;
 
 /* apijson.c */

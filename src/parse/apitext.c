@@ -113,9 +113,14 @@ kenchi_jsonc_clean(const char *s, gsize len)
  * not one. */
 #define API_ID_MIN G_GINT64_CONSTANT(1000000000)
 
+/* The smallest type id of the API's kind: its event types are numbers of
+ * nine or ten digits (553648130, 1090519054), a newer one the table does
+ * not list yet too. */
+#define API_TYPE_ID_MIN G_GINT64_CONSTANT(1000000)
+
 /* Remove from EVENTS, from BEFORE on, the events unlike the API's: no id
- * of its size, or a type that the event-type table does not know.  How
- * many. */
+ * of its size, or no type of its kind (a type id of its size, or a name
+ * the event-type table knows).  How many. */
 static int
 drop_unlike_api(GPtrArray *events, guint before)
 {
@@ -124,7 +129,7 @@ drop_unlike_api(GPtrArray *events, guint before)
 	for (guint i = before; i < events->len;) {
 		const kenchi_event_t *ev = g_ptr_array_index(events, i);
 		gboolean known = ev->v[EV_EVENT_TYPE_ID] ?
-		    kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10)) != NULL :
+		    g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10) >= API_TYPE_ID_MIN :
 		    ev->v[EV_EVENT_TYPE] && kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) != 0;
 
 		if (ev->v[EV_ID] && g_ascii_strtoll(ev->v[EV_ID], NULL, 10) >= API_ID_MIN && known) {
@@ -206,7 +211,7 @@ kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_
 		}
 		q = ve;
 	}
-	if (read == 0 && fixed == NULL)
+	if (read == 0 && fixed == NULL && !seen->text)
 		fixed = "not a JSON value";
 	/* A log's line may begin with a field in brackets ("[2026-12-15
 	 * 00:00:02] INFO event {...}"); an object that begins a line and
@@ -238,12 +243,13 @@ header_line(const char *p, const char *e)
 
 /* Does [BYTES, BYTES+LEN) open as a mail does: its first line a header
  * field or an mbox "From " line, and the fields before the first blank
- * line holding a "From:" (every mail has one, RFC 5322) and another field
- * of a mail's (Date, Received, Message-ID, Subject, ...)?  A log's lines
- * can look like fields ("INFO:amp_fetch:event {...}", "amp-fetch: event
- * {...}", "sato@soc01:~$ cat events.json"), and a dump may open with a
- * "Date:" line, a "Received: 2 events" line or a window's "From:" and
- * "To:"; none of them is a mail's whole header. */
+ * line holding a "From:" with an address (every mail has one, RFC 5322)
+ * and another field of a mail's (Date, Received, Message-ID, Subject,
+ * ...)?  A log's lines can look like fields ("INFO:amp_fetch:event {...}",
+ * "amp-fetch: event {...}", "sato@soc01:~$ cat events.json"), and a dump
+ * may open with a "Date:" line, a "Received: 2 events" line, a window's
+ * "From:" and "To:" or a report's "From: 2026-11-26"; none of them is a
+ * mail's whole header. */
 static gboolean
 mail_head(const char *bytes, gsize len)
 {
@@ -262,7 +268,8 @@ mail_head(const char *bytes, gsize len)
 		if (p == nl || (*p == '\r' && p + 1 == nl))
 			break;   /* the end of the header */
 		if (g_ascii_strncasecmp(p, "from:", 5) == 0) {
-			from = TRUE;
+			/* an address, not a report's "From: 2026-11-26" */
+			from = memchr(p, '@', (size_t)((nl ? nl : end) - p)) != NULL;
 			continue;
 		}
 		for (int k = 0; names[k] && !other; k++)
@@ -278,9 +285,6 @@ api_answer(const kenchi_json_seen_t *seen, int n)
 	return n > 0 || seen->dropped > 0 || seen->empty_page || seen->api_page || seen->failed != NULL;
 }
 
-/* How far into a file transcript scanning looks for the start of its
- * JSON (curl --trace writes a lot before the page). */
-#define TRANSCRIPT_SCAN (1024 * 1024)
 /* How many values that span lines it tries (each one read to its end),
  * and how many values inside lines: a text of many values, none an API
  * answer, is no transcript, and each try is a parse. */
@@ -290,14 +294,16 @@ api_answer(const kenchi_json_seen_t *seen, int n)
 /* Is [BYTES, BYTES+LEN), which does not open with JSON, API JSON inside
  * text: curl -v or curl -i output (an HTTP head, then the page, on one
  * line or pretty-printed), a fetcher's log with values inside its lines?
- * Not when it opens as a mail (mail_head()).  It is when a line that
- * begins in the first TRANSCRIPT_SCAN bytes holds an API answer (events,
- * an empty page, the API's error, another endpoint's page), or a value
- * beginning a line and spanning lines is one. */
+ * Not when it opens as a mail (mail_head()).  It is when a line holds an
+ * API answer (events, an empty page, the API's error, another endpoint's
+ * page), or a value beginning a line and spanning lines is one.  The
+ * whole text is looked at (a poller's log may hold a day of "0 new
+ * events" lines before its first event); lines without a bracket cost a
+ * memchr, and the parses are bounded (TRANSCRIPT_TRIES, _SPANS). */
 gboolean
 kenchi_json_transcript(const char *bytes, gsize len)
 {
-	const char *p = bytes, *end = bytes + len, *scan_end = bytes + MIN(len, (gsize)TRANSCRIPT_SCAN), *nl;
+	const char *p = bytes, *end = bytes + len, *nl;
 	GPtrArray *evs;
 	gboolean api = FALSE;
 	int spans = 0, tries = 0;
@@ -305,7 +311,7 @@ kenchi_json_transcript(const char *bytes, gsize len)
 	if (mail_head(bytes, len))
 		return FALSE;
 	evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-	for (; !api && p < scan_end && tries < TRANSCRIPT_TRIES; p = nl ? nl + 1 : end) {
+	for (; !api && p < end && tries < TRANSCRIPT_TRIES; p = nl ? nl + 1 : end) {
 		kenchi_json_seen_t seen = { .budget = TRANSCRIPT_TRIES - tries };
 		const char *e, *s = p;
 		gboolean bad = FALSE;

@@ -70,6 +70,12 @@ is "$out" "Threat Detected | Executed malware | Cloud IOC | Threat Quarantined |
 out=$("$KENCHI" parse "$KT_TOP/fixtures/api/api-error.json" "$KT_TOP/fixtures/api/audit-log.ndjson")
 like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized \(Unknown API key or Client ID\)' "an API error answer is an error quoting the API"
 like "$out" '"kind":"not_alert","reason":"JSON with no event objects in it: not events \(3 line' "JSON lines with no event are not an alert"
+# A poller's log: 1.8 MB of "0 new events" lines before its first event.
+poll=$KT_TMP/poller.log
+ev=$(sed -n 1p "$KT_TOP/fixtures/api/events.ndjson")
+yes '2026-11-26T01:00:00Z INFO poll: 0 new events since the last run' | head -n 30000 >"$poll"
+printf '2026-11-26T09:00:00Z INFO event %s\n' "$ev" >>"$poll"
+like "$("$KENCHI" parse "$poll")" '"kind":"alert","reason":null,"events":\[\{"event_type":"Threat Detected"' "an event after 1.8 MB of a poller's log lines is read"
 out=$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/zh03-curl-v-401-answer.txt" "$KT_TOP/fixtures/variants/field/zh04-curl-i-empty-page.txt")
 like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized' "the API's error answer inside curl -v output is an error quoting the API"
 like "$out" '"kind":"not_alert","reason":"an API page with no events' "an empty page after curl -i's head is not an alert"
