@@ -153,14 +153,20 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 		a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
 		return;
 	}
-	/* Else each event's AMP group: one organisation may hold a group per
+	/* Else each event's AMP group (its name, or its id: the
+	 * customer's group_guids): one organisation may hold a group per
 	 * customer, and its digest (or API page) events of several.  The
 	 * mail's customer is the first event's that names one; an event with
 	 * no group (or one no customer has) is the mail's. */
 	own = g_new0(const kenchi_customer_t *, n);
 	for (guint i = 0; i < n; i++) {
-		group = kenchi_event_get(g_ptr_array_index(a->x.events, i), EV_GROUP);
+		const kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+
+		/* by name (mail), else by id (the API gives group_guids) */
+		group = kenchi_event_get(ev, EV_GROUP);
 		own[i] = group ? kenchi_config_match_customer(ctx->cfg, NULL, group) : NULL;
+		if (own[i] == NULL)
+			own[i] = kenchi_config_match_group_guids(ctx->cfg, kenchi_event_get(ev, EV_GROUP_GUIDS));
 		if (c == NULL)
 			c = own[i];
 		mixed |= own[i] && c && own[i] != c;

@@ -31,6 +31,7 @@ static const char *const field_paths[EV_NFIELDS] = {
 	[EV_REMOTE_IP] = "network_info.remote_ip",
 	[EV_URL] = "network_info.dirty_url",
 	[EV_TRAJECTORY] = "trajectory",
+	[EV_GROUP_GUIDS] = "group_guids",
 };
 
 const char *
@@ -712,6 +713,16 @@ kenchi_event_to_json(const kenchi_event_t *ev)
 			json_object_set_array_member(comp, "network_addresses", arr);
 			continue;
 		}
+		if (i == EV_GROUP_GUIDS) {
+			JsonArray *arr = json_array_new();
+			char **ids = g_strsplit(ev->v[i], ", ", -1);
+
+			for (char **p = ids; *p; p++)
+				json_array_add_string_element(arr, *p);
+			g_strfreev(ids);
+			json_object_set_array_member(root, "group_guids", arr);
+			continue;
+		}
 		o = object_for_path(root, field_paths[i], &leaf);
 		if (i == EV_ID || i == EV_EVENT_TYPE_ID)
 			json_object_set_int_member(o, leaf, g_ascii_strtoll(ev->v[i], NULL, 10));
@@ -782,6 +793,24 @@ kenchi_event_from_json(JsonObject *obj)
 					}
 					v = g_string_free(all, all->len == 0);
 				}
+			}
+		} else if (i == EV_GROUP_GUIDS) {
+			/* Every group, as the addresses are kept: "A, B". */
+			JsonNode *gg = json_object_get_member(obj, "group_guids");
+
+			if (gg && JSON_NODE_HOLDS_ARRAY(gg)) {
+				JsonArray *a = json_node_get_array(gg);
+				GString *all = g_string_new(NULL);
+
+				for (guint k = 0; k < json_array_get_length(a); k++) {
+					JsonNode *e = json_array_get_element(a, k);
+
+					if (JSON_NODE_HOLDS_VALUE(e) && json_node_get_value_type(e) == G_TYPE_STRING &&
+					    *json_node_get_string(e))
+						g_string_append_printf(all, "%s%s", all->len ? ", " : "",
+						    json_node_get_string(e));
+				}
+				v = g_string_free(all, all->len == 0);
 			}
 		} else if (i == EV_CONNECTOR_GUID) {
 			/* The event's own top-level copy when "computer" is

@@ -19,6 +19,7 @@ customer_free(kenchi_customer_t *c)
 	g_free(c->name);
 	g_strfreev(c->recipients);
 	g_strfreev(c->groups);
+	g_strfreev(c->group_guids);
 	g_strfreev(c->report_to);
 	g_strfreev(c->report_cc);
 	g_free(c->language);
@@ -234,7 +235,7 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 	GKeyFile *kf = cfg->kf;
 	char **keys, **k;
 	static const char *const known[] = {
-		"name", "recipients", "groups", "report_to", "report_cc", "language", "charset",
+		"name", "recipients", "groups", "group_guids", "report_to", "report_cc", "language", "charset",
 		"tuning_until", "servers", "closed_days", "closure", "hours", NULL
 	};
 
@@ -245,6 +246,7 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 	c->name = get_str(kf, group, "name", c->id);
 	c->recipients = get_list(kf, group, "recipients", TRUE);
 	c->groups = get_list(kf, group, "groups", FALSE);
+	c->group_guids = get_list(kf, group, "group_guids", FALSE);
 	c->report_to = get_list(kf, group, "report_to", FALSE);
 	c->report_cc = get_list(kf, group, "report_cc", FALSE);
 	c->language = get_str(kf, group, "language", "ja");
@@ -443,6 +445,27 @@ kenchi_config_match_customer(const kenchi_config_t *cfg, GPtrArray *recipients, 
 			return c;
 	}
 	return NULL;
+}
+
+const kenchi_customer_t *
+kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids)
+{
+	const kenchi_customer_t *found = NULL;
+	char **ids;
+
+	if (guids == NULL)
+		return NULL;
+	ids = g_strsplit(guids, ", ", -1);
+	for (guint i = 0; found == NULL && i < cfg->customers->len; i++) {
+		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+
+		for (char **g = c->group_guids; found == NULL && g && *g; g++)
+			for (char **id = ids; found == NULL && *id; id++)
+				if (g_ascii_strcasecmp(*g, *id) == 0)
+					found = c;
+	}
+	g_strfreev(ids);
+	return found;
 }
 
 const kenchi_customer_t *

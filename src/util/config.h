@@ -14,6 +14,7 @@ typedef struct {
 	char *name;              /* display name (〇〇〇〇株式会社) */
 	char **recipients;       /* lower-case glob patterns of alert recipients */
 	char **groups;           /* glob patterns of AMP group names */
+	char **group_guids;      /* AMP group ids (an API event has no group name) */
 	char **report_to;
 	char **report_cc;
 	char *language;          /* "ja" or "en" */
@@ -74,6 +75,9 @@ const kenchi_customer_t *kenchi_config_match_customer(const kenchi_config_t *cfg
 const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, const char *id);
 
 /* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
+/* The customer one of whose group_guids is among GUIDS (an API event's
+ * "A, B"; case does not matter); NULL when none. */
+const kenchi_customer_t *kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids);
 int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
 
 /* Append "file:line: [GROUP] KEY: message" to ERRORS (the one format of

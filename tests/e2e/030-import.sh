@@ -198,4 +198,16 @@ else
 	skip "needs root and setpriv (the read-only user is nobody)" 2
 fi
 
+# API events have no group name, only group_guids: a customer's group_guids
+# key assigns them, as groups does for mail.
+gconf=$KT_TMP/guids.conf
+sed -e '/^groups = Acme/a group_guids = 5DEEBEBD-dcdf-510a-a011-c4651cc852ee' \
+    -e '/^groups = Globex/a group_guids = 88ff74f6-2af3-5efa-a0fe-e282b684f4b0; ebc049fb-8296-5ee7-a68e-2a2afb449f6e' \
+    "$KT_TOP/contrib/kenchi.conf.sample" >"$gconf"
+KENCHI_CONF=$gconf KENCHI_DB=$KT_TMP/guids.db "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/guids.db sql "select group_concat(hostname || '=' || customer, ' ') from (select hostname, customer from events order by id)")" \
+    "PC-TK-0231=acme PC-TK-0231=acme SV-TK-FS01=acme PC-NG-0310.globex.local=globex GX-OS-0055=globex PC-TK-0303=acme" \
+    "API events take the customer whose group_guids hold their group (case aside); one with no such group, the page's"
+like "$("$KENCHI" parse "$FIX/api/page.json")" '"group_guids":\["5deebebd-dcdf-510a-a011-c4651cc852ee"\]' "parse keeps an API event's group_guids"
+
 done_testing
