@@ -188,10 +188,11 @@ kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_
 			gboolean answer = FALSE;
 			int k = kenchi_json_take(r, events, seen, &answer);
 
-			/* Inside text, a value is an event only with its id and
-			 * a type of the event-type table: not a request's body
-			 * echoed in a log, a template, a log record of the
-			 * fetcher's own with "event_type": "fetch_failed". */
+			/* Inside text, a value is an event only with an id and
+			 * a type of the API's (drop_unlike_api()): not a
+			 * request's body echoed in a log, a template, a log
+			 * record of the fetcher's own ("event_type":
+			 * "fetch_failed"). */
 			k -= drop_unlike_api(events, before);
 			/* Values that are no event nor API answer cost the
 			 * budget: a hostile text of many small values is not
