@@ -560,6 +560,42 @@ notes_cut(kenchi_field_t f)
 	}
 }
 
+/* Does [V, END) end in a file's extension (".exe", ".xlsm", ".7z")? */
+static gboolean
+ends_in_extension(const char *v, const char *end)
+{
+	const char *p = end;
+
+	while (p > v && p - end > -9 && g_ascii_isalnum(p[-1]))
+		p--;
+	return p < end && p - 1 > v && p[-1] == '.' && end - p <= 8;
+}
+
+/* A person's " ※" note after a file's name or path (round 26b: "a.exe ※
+ * 業務利用の申請なし", "C:\...\a.exe　※メール添付から保存"): only after an
+ * extension, and only when the note is no rest of the name (no folder, no
+ * extension of its own), since a lure's name may hold "※" ("請求書 ※至急
+ * .exe").  NULL when there is none; else g_free. */
+static char *
+drop_file_note(const char *v)
+{
+	const char *end = v + strlen(v);
+
+	for (const char *p = v; *p; p++) {
+		const char *q = p;
+
+		/* spaces: ASCII, or the ideographic one (a path keeps it) */
+		while (*q == ' ' || (q[0] == '\xe3' && q[1] == '\x80' && q[2] == '\x80'))
+			q += *q == ' ' ? 1 : 3;
+		if (q == p || !kome_note(q) || !ends_in_extension(v, p))
+			continue;
+		if (strpbrk(q, "\\/") || ends_in_extension(q, end))
+			return NULL;
+		return g_strndup(v, (gsize)(p - v));
+	}
+	return NULL;
+}
+
 /* Does V, the value of F, hold what the SOC's reports write and AMP's
  * alerts never do: a defanged path (soc-service.md: "c[:]¥users¥..."), or
  * the reports' "記載なし" for a value not given?  Not a defanged link or
@@ -587,6 +623,9 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	if (value && (unsigned char)*value >= 0x80 && (bare = unbracket(value)) != NULL)
 		value = bare;
 	if (value && notes_cut(f) && (note = drop_note(value, kome_cut(f))) != NULL)
+		value = note;
+	else if (value && (f == EV_FILE_NAME || f == EV_FILE_PATH || f == EV_PARENT_FILE_NAME) &&
+		 (note = drop_file_note(value)) != NULL)
 		value = note;
 	if (value && soc_written(value, f))
 		ev->soc_marks = TRUE;
