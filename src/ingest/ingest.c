@@ -190,17 +190,6 @@ blank_to(const char *p, const char *e)
 	return TRUE;
 }
 
-/* Does [P, P+LEN) begin with a header field, "Name: value"? */
-static gboolean
-header_field(const char *p, gsize len)
-{
-	gsize i = 0;
-
-	while (i < len && p[i] > ' ' && p[i] < 127 && p[i] != ':')
-		i++;
-	return i > 0 && i < len && p[i] == ':';
-}
-
 /* [P, P+LEN) begins with a line (FIRST bytes) that is a number N, then a
  * header: Apple Mail's .emlx.  N, when N bytes of message are followed by
  * Apple's property list, as Apple Mail writes it; else 0, and nothing but
@@ -252,7 +241,7 @@ unwrap(const char **raw, gsize *len)
 		*raw += first;
 		*len -= first;
 	} else if (digits > 0 && digits <= 12 && blank_to(p + digits, nl) && first < *len &&
-		   header_field(p + first, *len - first)) {
+		   kenchi_mail_header_line(p + first, p + *len)) {
 		gsize cut = emlx_tail(p, *len, first);
 
 		*raw += first;

@@ -9,6 +9,10 @@
 
 #define KENCHI_JSON_MAX_DEPTH 64
 
+/* Does [P, E) open a mail's header: a field ("Name: value", a name of
+ * printable characters and no space) or an mbox "From " line? */
+gboolean kenchi_mail_header_line(const char *p, const char *e);
+
 /* True when BYTES look like JSON rather than mail (first non-space byte). */
 gboolean kenchi_api_sniff(const char *bytes, gsize len);
 

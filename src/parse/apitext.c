@@ -1,112 +1,11 @@
 /* apitext.c: API JSON inside text that is not all JSON, as people save it:
- * a sample edited by hand (comments, the trailing comma of a member
- * commented out), a fetcher's log with values inside its lines, the output
- * of curl -v or curl -i around a page.  apijson.c reads the documents. */
+ * a fetcher's log with values inside its lines, the output of curl -v or
+ * curl -i around a page; and whether a text is a mail at all.  apijson.c
+ * reads the documents, jsonscan.c cleans a hand-edited one. */
 #include <string.h>
+#include "parse/apijson.h"
 #include "parse/apijson_int.h"
 #include "parse/event.h"
-
-/* Blank [S+I, S+J) of COPY, made from S when it is NULL; newlines stay, so
- * that a parse error's line is the text's. */
-static char *
-blank(char *copy, const char *s, gsize len, gsize i, gsize j)
-{
-	if (copy == NULL)
-		copy = g_memdup2(s, len);
-	for (; i < j; i++)
-		if (copy[i] != '\n')
-			copy[i] = ' ';
-	return copy;
-}
-
-/* A copy of [S, S+LEN) with its comments blanked, or NULL when it has
- * none: "//" or "#" outside a string, to the end of the line, and a block
- * comment (JSONC, a sample edited by hand).  json-glib 1.6 must not see
- * "//": its scanner takes it for a comment that ends at the next "/", so
- * the rest of a commented-out line ('// "severity": "Low",') was read as
- * data.  No JSON text has these characters outside a string, and no string
- * spans a line, so nothing else is touched. */
-static char *
-blank_comments(const char *s, gsize len)
-{
-	char *copy = NULL;
-	gboolean in_str = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		char c = s[i];
-		const char *stop;
-		gsize j;
-
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"' || c == '\n')
-				in_str = FALSE;
-			continue;
-		}
-		if (c == '"') {
-			in_str = TRUE;
-			continue;
-		}
-		if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-			stop = g_strstr_len(s + i + 2, (gssize)(len - i - 2), "*/");
-			j = stop ? (gsize)(stop - s) + 2 : len;
-		} else if (c == '#' || (c == '/' && i + 1 < len && s[i + 1] == '/')) {
-			stop = memchr(s + i, '\n', len - i);
-			j = stop ? (gsize)(stop - s) : len;
-		} else {
-			continue;
-		}
-		copy = blank(copy, s, len, i, j);
-		i = j - 1;
-	}
-	return copy;
-}
-
-/* TEXT (of LEN) with the commas before a closing bracket blanked, COPY
- * (made from TEXT when NULL) returned: what is left of a list whose last
- * member was commented out, which json-glib refuses. */
-static char *
-blank_trailing_commas(char *copy, const char *text, gsize len)
-{
-	gboolean in_str = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		const char *t = copy ? copy : text;
-		gsize j;
-
-		if (in_str) {
-			if (t[i] == '\\')
-				i++;
-			else if (t[i] == '"' || t[i] == '\n')
-				in_str = FALSE;
-			continue;
-		}
-		if (t[i] == '"') {
-			in_str = TRUE;
-			continue;
-		}
-		if (t[i] != ',')
-			continue;
-		for (j = i + 1; j < len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r' || t[j] == '\n'); j++)
-			;
-		if (j < len && (t[j] == '}' || t[j] == ']'))
-			copy = blank(copy, text, len, i, i + 1);
-	}
-	return copy;
-}
-
-/* [S, S+LEN) as json-glib can read it, or NULL when it can as it is
- * (g_free): comments blanked, then trailing commas. */
-char *
-kenchi_jsonc_clean(const char *s, gsize len)
-{
-	char *copy = blank_comments(s, len);
-
-	if (memchr(copy ? copy : s, ',', len))
-		copy = blank_trailing_commas(copy, s, len);
-	return copy;
-}
 
 /* The smallest id of the API's size: AMP's event ids are 64-bit numbers
  * far above it (the format reference: above 2^53); a test's "id": 1 is
@@ -225,10 +124,8 @@ kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_
 	return n;
 }
 
-/* Does [P, E) open a mail's header: a field ("Name: value", a name of
- * printable characters and no space) or an mbox "From " line? */
-static gboolean
-header_line(const char *p, const char *e)
+gboolean
+kenchi_mail_header_line(const char *p, const char *e)
 {
 	const char *q = p;
 
@@ -260,7 +157,7 @@ mail_head(const char *bytes, gsize len)
 	gboolean from = FALSE, other = FALSE;
 
 	nl = memchr(p, '\n', (size_t)(end - p));
-	if (!header_line(p, nl ? nl : end))
+	if (!kenchi_mail_header_line(p, nl ? nl : end))
 		return FALSE;
 	if (end - p >= 5 && memcmp(p, "From ", 5) == 0)
 		return TRUE;

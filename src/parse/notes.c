@@ -1,0 +1,188 @@
+/* notes.c: a person's note written after a value of a forwarded alert
+ * ("ACME\\kato <-- on leave", "PC-01 ← 社長のPC", "a.exe ※業務利用の申請
+ * なし"): where the value ends.  event.c calls it on every value it sets. */
+#include <string.h>
+#include "parse/notes.h"
+
+/* Past the spaces at Q: ASCII, or the ideographic one a Japanese note
+ * uses (a path keeps it). */
+static const char *
+skip_spaces(const char *q)
+{
+	while (*q == ' ' || (q[0] == '\xe3' && q[1] == '\x80' && q[2] == '\x80'))
+		q += *q == ' ' ? 1 : 3;
+	return q;
+}
+
+/* When is "※" a note after a value: always (stuck to it too), after
+ * AMP's detection names only (amp_names(); stuck to them too), or after a
+ * space and a value of one word. */
+typedef enum { KOME_FIRST_WORD, KOME_ALWAYS, KOME_AMP_NAMES } kome_t;
+
+/* Is [V, END) one or more of AMP's own detection names, separated by
+ * spaces ("W32.Application.22ik.1201 W32.DFC.MalParent", as the Executed
+ * malware alert gives two)?  Each is ASCII with two "." or a ":" in it
+ * (Talos's Platform.Category.Name, "W32.Auto:a879d2.in03.Talos"); a
+ * custom list's name ("SCD ブロックリスト", "Acme.Blocklist") is not. */
+static gboolean
+amp_names(const char *v, const char *end)
+{
+	const char *p = v;
+	int words = 0;
+
+	while (p < end) {
+		const char *w = p;
+		gboolean mark = FALSE;
+		int dots = 0;
+
+		for (; p < end && *p != ' '; p++) {
+			if ((unsigned char)*p >= 0x80)
+				return FALSE;
+			dots += *p == '.';
+			mark = mark || *p == ':';
+		}
+		if (p > w && !mark && dots < 2)
+			return FALSE;
+		words += p > w;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	return words > 0;
+}
+
+/* Does a "※" note begin at Q: "※", or "(※" / "（※" ("Talos （※初見）")? */
+static gboolean
+kome_note(const char *q)
+{
+	if (*q == '(')
+		q++;
+	else if (strncmp(q, "\xef\xbc\x88", 3) == 0)   /* （ */
+		q += 3;
+	return strncmp(q, "\xe2\x80\xbb", 3) == 0;      /* ※ */
+}
+
+/* A person's note after a value in a forward ("ACME\\kato   <-- on
+ * leave", "PC-01 ← 社長のPC", "PC-01 ※社長のPC"): the value ends before
+ * the mark, after some value.  Only in a field whose values are names,
+ * addresses, ids, links or words of a list (notes_cut), where no space
+ * and no arrow belong: a file's name, a folder or a group may hold an
+ * arrow of its own ("請求書 ←必ずご確認ください.exe", a lure; "旧PCデータ
+ * ←移行済み").  An arrow counts stuck to the value too ("PC-01←共有PC");
+ * "※" (or "(※", "（※") as KOME says: a detection's name may be a custom
+ * list's, "SCD ブロックリスト ※SOC依頼分" or "Acme.Blocklist ※SOC依頼分",
+ * while "W32.Auto:a879d2.in03.Talos ※初めて" is AMP's name and a note.
+ * NULL when there is none; else g_free. */
+static char *
+drop_note(const char *v, kome_t kome)
+{
+	static const struct { const char *s; size_t n; } arrows[] = {
+		{ "<--", 3 }, { "<-", 2 }, { "<==", 3 }, { "\xe2\x86\x90", 3 }, { "\xe2\x87\x90", 3 },
+		{ "\xe2\xac\x85", 3 }, { "\xe2\x80\xb9--", 5 },   /* ←, ⇐, ⬅, ‹-- */
+		{ "\xef\xbc\x9c\xef\xbc\x8d", 6 }, { "\xef\xbc\x9c\xef\xbc\x9d", 6 },   /* ＜－, ＜＝ (an IME's) */
+	};
+
+	for (const char *p = v; *p; p++) {
+		const char *q = p;
+		unsigned char c = (unsigned char)*p;
+
+		/* Only a space, '<' or the lead byte of U+2000-U+3FFF or of
+		 * the full-width forms (the arrows, ※, the ideographic space,
+		 * "＜－") may begin a note: the rest of a value is passed over
+		 * at a byte's cost (each value of every import goes through
+		 * here). */
+		if (c != ' ' && c != '<' && c != '(' && c != 0xe2 && c != 0xe3 && c != 0xef)
+			continue;
+		q = skip_spaces(q);
+		if (p > v && (*q == '<' || *q == '\xe2' || *q == '\xef'))
+			for (gsize k = 0; k < G_N_ELEMENTS(arrows); k++)
+				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
+					return g_strndup(v, (gsize)(p - v));
+		if (p > v && kome_note(q) &&
+		    (kome == KOME_ALWAYS || (kome == KOME_AMP_NAMES && amp_names(v, p)) ||
+		     (kome == KOME_FIRST_WORD && q > p && memchr(v, ' ', (size_t)(p - v)) == NULL)))
+			return g_strndup(v, (gsize)(p - v));
+		if (q > p)
+			p = q - 1;
+	}
+	return NULL;
+}
+
+/* When is " ※" a note after a value of F?  Always after a value with no
+ * space of its own (a name of a machine, an address, an id, a hash, a
+ * link) or a word of a list ("Threat Detected ※2回目", "High ※要確認");
+ * after a detection of AMP's names, one or two ("W32.Auto:a879d2.in03.Talos
+ * W32.DFC.MalParent ※初見"); else after a first word only. */
+static kome_t
+kome_cut(kenchi_field_t f)
+{
+	switch (f) {
+	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
+	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
+	case EV_URL: case EV_TRAJECTORY: case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
+		return KOME_ALWAYS;
+	case EV_DETECTION:
+		return KOME_AMP_NAMES;
+	default:
+		return KOME_FIRST_WORD;
+	}
+}
+
+/* May a value of F end in a person's note (drop_note)?  Not a group, a
+ * file's name or path, an IOC's description: free text that may hold an
+ * arrow of its own. */
+static gboolean
+notes_cut(kenchi_field_t f)
+{
+	switch (f) {
+	case EV_GROUP: case EV_FILE_NAME: case EV_FILE_PATH: case EV_PARENT_FILE_NAME: case EV_IOC_DESC:
+		return FALSE;
+	default:
+		return TRUE;
+	}
+}
+
+/* Does [V, END) end in a file's extension (".exe", ".xlsm", ".7z")? */
+static gboolean
+ends_in_extension(const char *v, const char *end)
+{
+	const char *p = end;
+
+	while (p > v && p - end > -9 && g_ascii_isalnum(p[-1]))
+		p--;
+	return p < end && p - 1 > v && p[-1] == '.' && end - p <= 8;
+}
+
+/* A person's " ※" note after a file's name or path (round 26b: "a.exe ※
+ * 業務利用の申請なし", "C:\...\a.exe　※メール添付から保存"): only after an
+ * extension, and only when the note is no rest of the name (no folder, no
+ * extension of its own), since a lure's name may hold "※" ("請求書 ※至急
+ * .exe").  NULL when there is none; else g_free. */
+static char *
+drop_file_note(const char *v)
+{
+	const char *end = v + strlen(v);
+
+	for (const char *p = v; *p; p++) {
+		const char *q;
+
+		if (*p != ' ' && *p != '\xe3')
+			continue;
+		q = skip_spaces(p);
+		if (q == p || !kome_note(q) || !ends_in_extension(v, p))
+			continue;
+		if (strpbrk(q, "\\/") || ends_in_extension(q, end))
+			return NULL;
+		return g_strndup(v, (gsize)(p - v));
+	}
+	return NULL;
+}
+
+char *
+kenchi_note_drop(const char *value, kenchi_field_t f)
+{
+	if (notes_cut(f))
+		return drop_note(value, kome_cut(f));
+	if (f == EV_FILE_NAME || f == EV_FILE_PATH || f == EV_PARENT_FILE_NAME)
+		return drop_file_note(value);
+	return NULL;
+}
