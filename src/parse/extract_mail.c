@@ -277,6 +277,16 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	int how = 0;
 	const kenchi_rule_t *r = NULL;
 
+	/* A delivery or read report returns mail the SOC sent (a forward to
+	 * an analyst's phone that bounced, a report's receipt): an alert it
+	 * carries came in on its own already, and is no new one.  AMP's own
+	 * bounces go to AMP's sender, never here. */
+	if (mail->is_report) {
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("a delivery or read report (multipart/report): the mail it returns is not read "
+		    "as an alert");
+		return;
+	}
 	for (i = 0; i < rules->rules->len && !how; i++) {
 		r = g_ptr_array_index(rules->rules, i);
 		how = recognise(r, m, mail, &out->regex_errors);
@@ -322,11 +332,14 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		 * alert wording and no value only an alert has (fields_read),
 		 * is the cloud's other mail (a maintenance notice): foreign
 		 * too, or every notice would sit among the unreadable alerts.
+		 * The rule's looser subject says so even when the body's
+		 * words pass for an alert's ("Cisco AMP for Endpoints will
+		 * undergo maintenance.  No events will be lost", round 25a).
 		 * A body with no text at all may be a broken alert: an error. */
-		if (!(how & BY_BODY) && !((how & BY_SUBJECT) && alert_subject(r, m, mail, &out->regex_errors)) &&
-		    out->fields_read == 0 && mail->text && mail->text->len > 0) {
+		if (out->fields_read == 0 && mail->text && mail->text->len > 0 &&
+		    ((how & BY_SUBJECT) ? !alert_subject(r, m, mail, &out->regex_errors) : !(how & BY_BODY))) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
-			out->reason = g_strdup_printf("from rule %s's sender, but no alert subject, wording or value: "
+			out->reason = g_strdup_printf("from rule %s's sender, but no alert's subject and no value only an alert has: "
 			    "a notice, not an alert", r->name);
 			note_limits(out);
 			return;
