@@ -177,6 +177,28 @@ drop_file_note(const char *v)
 	return NULL;
 }
 
+/* A person's " ※" note after a group (rounds 25a, 26b: "Globex-Laptops
+ * ※営業部"): a group's name may hold spaces and has no extension to go
+ * by, so the note needs a space before its "※"; a name that holds " ※"
+ * itself is the rarer thing, and a note kept would miss the customer's
+ * group.  NULL when there is none; else g_free. */
+static char *
+drop_group_note(const char *v)
+{
+	for (const char *p = v; *p; p++) {
+		const char *q;
+
+		if (*p != ' ' && *p != '\xe3')
+			continue;
+		q = skip_spaces(p);
+		if (p > v && q > p && strncmp(q, "\xe2\x80\xbb", 3) == 0)
+			return g_strndup(v, (gsize)(p - v));
+		if (q > p)
+			p = q - 1;
+	}
+	return NULL;
+}
+
 char *
 kenchi_note_drop(const char *value, kenchi_field_t f)
 {
@@ -184,5 +206,7 @@ kenchi_note_drop(const char *value, kenchi_field_t f)
 		return drop_note(value, kome_cut(f));
 	if (f == EV_FILE_NAME || f == EV_FILE_PATH || f == EV_PARENT_FILE_NAME)
 		return drop_file_note(value);
+	if (f == EV_GROUP)
+		return drop_group_note(value);
 	return NULL;
 }
