@@ -64,23 +64,29 @@ kenchi_api_sniff(const char *bytes, gsize len)
  * entry an id and a name, a SIEM's count by event type a type and a
  * number)?  Every event the API gives has its type, its id and its date. */
 static gboolean
-event_empty(const kenchi_event_t *ev)
+event_empty(const kenchi_event_t *ev, gboolean in_page)
 {
 	gboolean typed = ev->v[EV_EVENT_TYPE_ID] ||
 	    (ev->v[EV_EVENT_TYPE] && kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) != 0);
 
+	/* An entry of an events page's data[] is an event by where it is: a
+	 * type newer than the table, named only (a re-export that dropped
+	 * the ids, round 25a j11), is one when it has its id and its date. */
+	if (!typed && in_page)
+		typed = ev->v[EV_EVENT_TYPE] && ev->v[EV_ID] && ev->v[EV_DATE];
 	return !typed || (!ev->v[EV_ID] && !ev->v[EV_DATE]);
 }
 
 /* Add one event unless its id is unreadable (an id past 2^63 cannot be
  * kept exactly, and rounding it would merge distinct events) or it is no
- * event (an empty one would open an empty case). */
+ * event (an empty one would open an empty case).  IN_PAGE: O is an entry
+ * of an API page's data[] (event_empty()). */
 static int
-add_one(JsonObject *o, GPtrArray *events, int *dropped)
+add_one(JsonObject *o, GPtrArray *events, int *dropped, gboolean in_page)
 {
 	kenchi_event_t *ev = kenchi_event_from_json(o);
 
-	if (event_empty(ev)) {
+	if (event_empty(ev, in_page)) {
 		kenchi_event_free(ev);
 		return 0;
 	}
@@ -150,18 +156,21 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 {
 	JsonArray *arr = NULL;
 	guint i, n = 0;
+	gboolean page = FALSE;
 
 	if (JSON_NODE_HOLDS_OBJECT(root)) {
 		JsonObject *o = json_node_get_object(root);
 		JsonNode *d = json_object_get_member(o, "data");
 		int k;
 
-		if (d && JSON_NODE_HOLDS_ARRAY(d))
+		if (d && JSON_NODE_HOLDS_ARRAY(d)) {
 			arr = json_node_get_array(d);
+			page = json_object_has_member(o, "metadata");
+		}
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
-			return add_one(json_node_get_object(d), events, dropped);
+			return add_one(json_node_get_object(d), events, dropped, FALSE);
 		else if (envelope <= 0)
-			return add_one(o, events, dropped);   /* one event object */
+			return add_one(o, events, dropped, FALSE);   /* one event object */
 		/* An envelope's event first: an AMP event has no member of the
 		 * envelopes' names, and an envelope may have an "id" (an
 		 * EventBridge UUID, a queue's sequence number) or an
@@ -169,7 +178,7 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 		else if ((k = add_enveloped(o, events, dropped, envelope)) > 0)
 			return k;
 		else
-			return add_one(o, events, dropped);
+			return add_one(o, events, dropped, FALSE);
 	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
 		arr = json_node_get_array(root);
 	}
@@ -179,9 +188,15 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 		JsonNode *e = json_array_get_element(arr, i);
 		/* An array may hold envelopes (an answer's hits, a script's
 		 * list of Filebeat documents): each is looked into as one. */
-		if (JSON_NODE_HOLDS_OBJECT(e))
-			n += envelope > 0 ? add_events_from(e, events, dropped, envelope) :
-			    add_one(json_node_get_object(e), events, dropped);
+		int k, was = *dropped;
+
+		if (!JSON_NODE_HOLDS_OBJECT(e))
+			continue;
+		k = envelope > 0 ? add_events_from(e, events, dropped, envelope) :
+		    add_one(json_node_get_object(e), events, dropped, FALSE);
+		if (k == 0 && page && *dropped == was)
+			k = add_one(json_node_get_object(e), events, dropped, TRUE);
+		n += (guint)k;
 	}
 	return (int)n;
 }
