@@ -15,9 +15,10 @@ skip_spaces(const char *q)
 }
 
 /* When is "※" a note after a value: always (stuck to it too), after
- * AMP's detection names only (amp_names(); stuck to them too), or after a
- * space and a value of one word. */
-typedef enum { KOME_FIRST_WORD, KOME_ALWAYS, KOME_AMP_NAMES } kome_t;
+ * AMP's detection names only (amp_names(); stuck to them too), after a
+ * space (a link's path may hold "※" of its own), or after a space and a
+ * value of one word. */
+typedef enum { KOME_FIRST_WORD, KOME_ALWAYS, KOME_AMP_NAMES, KOME_SPACED } kome_t;
 
 /* Is [V, END) one or more of AMP's own detection names, separated by
  * spaces ("W32.Application.22ik.1201 W32.DFC.MalParent", as the Executed
@@ -98,7 +99,7 @@ drop_note(const char *v, kome_t kome)
 				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
 					return g_strndup(v, (gsize)(p - v));
 		if (p > v && kome_note(q) &&
-		    (kome == KOME_ALWAYS || (kome == KOME_AMP_NAMES && amp_names(v, p)) ||
+		    (kome == KOME_ALWAYS || (kome == KOME_AMP_NAMES && amp_names(v, p)) || (kome == KOME_SPACED && q > p) ||
 		     (kome == KOME_FIRST_WORD && q > p && memchr(v, ' ', (size_t)(p - v)) == NULL)))
 			return g_strndup(v, (gsize)(p - v));
 		if (q > p)
@@ -108,18 +109,21 @@ drop_note(const char *v, kome_t kome)
 }
 
 /* When is " ※" a note after a value of F?  Always after a value with no
- * space of its own (a name of a machine, an address, an id, a hash, a
- * link) or a word of a list ("Threat Detected ※2回目", "High ※要確認");
- * after a detection of AMP's names, one or two ("W32.Auto:a879d2.in03.Talos
- * W32.DFC.MalParent ※初見"); else after a first word only. */
+ * space of its own (a name of a machine, an address, an id, a hash) or a
+ * word of a list ("Threat Detected ※2回目", "High ※要確認"); after a
+ * space in a link, whose path may hold "※"; after a detection of AMP's
+ * names, one or two ("W32.Auto:a879d2.in03.Talos W32.DFC.MalParent
+ * ※初見"); else after a first word only. */
 static kome_t
 kome_cut(kenchi_field_t f)
 {
 	switch (f) {
 	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
 	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
-	case EV_URL: case EV_TRAJECTORY: case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
+	case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
 		return KOME_ALWAYS;
+	case EV_URL: case EV_TRAJECTORY:
+		return KOME_SPACED;   /* "http://shop.example.jp/※限定.html", round 25a */
 	case EV_DETECTION:
 		return KOME_AMP_NAMES;
 	default:
