@@ -249,6 +249,33 @@ unwrap(const char **raw, gsize *len)
 	}
 }
 
+/* A mail whose text is API JSON (a fetcher's cron job mailing its page,
+ * an admin pasting curl -v output under a question, a ticket quoting an
+ * event) is not read as events: a mail quoting an old event would open a
+ * case and report it again.  Its reason says what it holds, so that the
+ * person who reads `kenchi messages` imports the JSON itself (rounds
+ * 23a, 24a and 25a disagreed; this is the judgement). */
+static void
+body_api(kenchi_analysis_t *a)
+{
+	const GString *t = a->mail->text;
+	GPtrArray *evs;
+	char *why = NULL;
+
+	if (!kenchi_api_sniff(t->str, t->len))
+		return;
+	evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
+	if (kenchi_api_parse(t->str, t->len, evs, &why) == KENCHI_OK && evs->len > 0) {
+		char *r = g_strdup_printf("%s%sits text holds API JSON with %u event(s), not read from a mail "
+		    "(save the JSON and import it to read them)", a->x.reason ? a->x.reason : "", a->x.reason ? "; " : "", evs->len);
+
+		g_free(a->x.reason);
+		a->x.reason = r;
+	}
+	g_free(why);
+	g_ptr_array_unref(evs);
+}
+
 void
 kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		      const char *raw, gsize len, const kenchi_ingest_opts_t *opts, kenchi_analysis_t *a)
@@ -298,6 +325,9 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	/* Not an alert: perhaps an answer to kenchi's own mail. */
 	if (a->x.kind != KENCHI_KIND_ALERT)
 		kenchi_reply_classify(ctx->cfg, a->mail, &a->reply);
+	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report &&
+	    a->mail->text->len > 0)
+		body_api(a);
 	if (a->x.kind == KENCHI_KIND_NOT_ALERT && a->mail->text->len == 0 && a->mail->subject == NULL &&
 	    a->mail->from_addr == NULL) {
 		/* Nothing GMime could read as a mail at all: call it broken. */

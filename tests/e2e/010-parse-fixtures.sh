@@ -79,6 +79,11 @@ like "$("$KENCHI" parse "$poll")" '"kind":"alert","reason":null,"events":\[\{"ev
 out=$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/zh03-curl-v-401-answer.txt" "$KT_TOP/fixtures/variants/field/zh04-curl-i-empty-page.txt")
 like "$out" '"kind":"error","reason":"the API answered with an error 401: Unauthorized' "the API's error answer inside curl -v output is an error quoting the API"
 like "$out" '"kind":"not_alert","reason":"an API page with no events' "an empty page after curl -i's head is not an alert"
+# A mail whose text is an API page is no alert (a mail quoting an old event
+# would report it again), but its reason says what it holds.
+like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/zl07-mail-text-api-page.eml")" \
+    '"kind":"not_alert","reason":"[^"]*its text holds API JSON with 1 event\(s\), not read from a mail' \
+    "a mail whose text is API JSON says so in its reason"
 
 # fixtures/generate.py writes the corpus above: a file added or edited by
 # hand would be lost the next time it runs.
