@@ -445,24 +445,53 @@ copy_of(const kenchi_event_t *first, kenchi_event_t *copy)
 	return TRUE;
 }
 
+/* Is LATER the same event as FIRST (their ids agree), seen again after a
+ * value changed: the same type, time, file and computer?  Ids rounded
+ * through a double (a page saved from a spreadsheet) give two events one
+ * id, and they differ there (round 22a j01, j13; two files found on one
+ * PC in one second differ by their files). */
+static gboolean
+same_event(const kenchi_event_t *first, const kenchi_event_t *later)
+{
+	static const int what[] = { EV_EVENT_TYPE_ID, EV_EVENT_TYPE, EV_DATE, EV_SHA256 };
+	/* The computer by its connector; a renamed one keeps it. */
+	int who = first->v[EV_CONNECTOR_GUID] && later->v[EV_CONNECTOR_GUID] ? EV_CONNECTOR_GUID : EV_HOSTNAME;
+
+	for (gsize k = 0; k < G_N_ELEMENTS(what); k++)
+		if (g_strcmp0(first->v[what[k]], later->v[what[k]]) != 0)
+			return FALSE;
+	return g_strcmp0(first->v[who], later->v[who]) == 0;
+}
+
 /* The copies of an event among EVENTS from FROM on (one page saved twice,
  * pages that overlap) join the first, when their values agree: one AMP
- * id is one event, as in mail. */
+ * id is one event, as in mail.  A later copy of the same event
+ * (same_event()) with other values is the event as it is now, and takes
+ * the first's place: a dump's "diff -u" gives the old line before the new
+ * one, a fetcher's log "old={...} new={...}" (round 24a). */
 static void
 join_copies(GPtrArray *events, guint from)
 {
-	GHashTable *by_id = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *by_id = g_hash_table_new(g_str_hash, g_str_equal);   /* id -> index + 1 */
 
 	for (guint i = from; i < events->len;) {
 		kenchi_event_t *e = g_ptr_array_index(events, i);
-		kenchi_event_t *first = e->v[EV_ID] ? g_hash_table_lookup(by_id, e->v[EV_ID]) : NULL;
+		guint at = e->v[EV_ID] ? GPOINTER_TO_UINT(g_hash_table_lookup(by_id, e->v[EV_ID])) : 0;
+		kenchi_event_t *first = at ? g_ptr_array_index(events, at - 1) : NULL;
 
 		if (first && copy_of(first, e) && kenchi_event_absorb(first, e)) {
 			g_ptr_array_remove_index(events, i);   /* frees e */
 			continue;
 		}
+		if (first && same_event(first, e)) {
+			g_ptr_array_steal_index(events, i);
+			events->pdata[at - 1] = e;
+			g_hash_table_replace(by_id, e->v[EV_ID], GUINT_TO_POINTER(at));
+			kenchi_event_free(first);
+			continue;
+		}
 		if (e->v[EV_ID] && first == NULL)
-			g_hash_table_insert(by_id, e->v[EV_ID], e);
+			g_hash_table_insert(by_id, e->v[EV_ID], GUINT_TO_POINTER(i + 1));
 		i++;
 	}
 	g_hash_table_unref(by_id);
