@@ -574,15 +574,17 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		*reason = g_strdup("NUL byte in JSON");
 		return KENCHI_BAD_INPUT;
 	}
-	/* Not UTF-8: Japanese Windows' code page, as Windows PowerShell 5.1's
+	/* Not UTF-8: Windows' code page, as Windows PowerShell 5.1's
 	 * Set-Content, Add-Content and Out-File -Encoding Default write it
-	 * (CP932, no byte order mark).  Read before anything else looks at
-	 * the bytes: a kanji's second byte may be 0x5C, a backslash. */
+	 * (CP932 on Japanese Windows, CP1252 on a Western one; no byte order
+	 * mark), line by line: one such line appended to a UTF-8 stream
+	 * leaves the rest as it is (round 27b).  Read before anything else
+	 * looks at the bytes: a kanji's second byte may be 0x5C, a
+	 * backslash. */
 	if (!g_utf8_validate(bytes, (gssize)len, NULL)) {
-		gboolean lossy = FALSE;
-		char *u = kenchi_charset_to_utf8(bytes, len, "CP932", &lossy);
+		char *u = kenchi_charset_lines_to_utf8(bytes, len);
 
-		if (u && !lossy) {
+		if (u) {
 			kenchi_status_t st = api_parse(u, strlen(u), events, reason);
 
 			g_free(u);

@@ -284,6 +284,33 @@ test_unknown_charset(void **state)
     assert_null(kenchi_charset_canonical(""));
 }
 
+/* Latin text in CP1252 often decodes exactly as CP932 ("Hélène" ->
+ * "H駘鈩e"): it is told by its letters between ASCII letters (round 27b). */
+static void
+test_latin_or_cp932(void **state)
+{
+    (void)state;
+    assert_true(kenchi_charset_latin_looking("H\351l\350ne", 6));
+    assert_true(kenchi_charset_latin_looking("Fran\347ois", 8));
+    assert_true(kenchi_charset_latin_looking("Stra\337e", 6));
+    /* CP932: 佐藤, アクセス (katakana whose second bytes are letters), PC名, ソフト */
+    assert_false(kenchi_charset_latin_looking("\"\215\262\223\241\"", 6));
+    assert_false(kenchi_charset_latin_looking("\203A\203N\203Z\203X", 8));
+    assert_false(kenchi_charset_latin_looking("PC\226\274", 4));
+    assert_false(kenchi_charset_latin_looking("\203\\\203t\203g", 6));
+    assert_false(kenchi_charset_latin_looking("ascii", 5));
+    /* undeclared Latin text is no longer taken for CP932 */
+    ASSERT_DEC("H\351l\350ne", NULL, "Hélène", TRUE);
+
+    /* line by line: UTF-8 lines stay, a CP932 line and a CP1252 line are read */
+    char *u = kenchi_charset_lines_to_utf8("\xe4\xbd\x90\xe8\x97\xa4\n\215\262\223\241\nH\351l\350ne\n", 19);
+    assert_non_null(u);
+    assert_string_equal(u, "佐藤\n佐藤\nHélène\n");
+    g_free(u);
+    /* a line neither reads exactly: NULL */
+    assert_null(kenchi_charset_lines_to_utf8("a\n\201\n", 4));
+}
+
 static void
 test_invalid_utf8(void **state)
 {
@@ -529,6 +556,7 @@ main(void)
         cmocka_unit_test(test_large_input),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_latin_or_cp932),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
