@@ -274,9 +274,18 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 		if (!g_strv_contains(known, *k))
 			err_at(errors, cfg, group, *k, "unknown key");
 	g_strfreev(keys);
-	for (guint i = 0; i < cfg->customers->len; i++)
-		if (strcmp(((kenchi_customer_t *)g_ptr_array_index(cfg->customers, i))->id, c->id) == 0)
+	for (guint i = 0; i < cfg->customers->len; i++) {
+		const kenchi_customer_t *o = g_ptr_array_index(cfg->customers, i);
+
+		if (strcmp(o->id, c->id) == 0)
 			err_at(errors, cfg, group, NULL, "customer \"%s\" defined twice", c->id);
+		/* A group is one customer's: its events must not go to the
+		 * first of two (round 27b). */
+		for (k = c->group_guids; k && *k; k++)
+			for (char **g = o->group_guids; g && *g; g++)
+				if (g_ascii_strcasecmp(*g, *k) == 0)
+					err_at(errors, cfg, group, "group_guids", "\"%s\" is customer \"%s\"'s too", *k, o->id);
+	}
 	g_ptr_array_add(cfg->customers, c);
 }
 
@@ -456,13 +465,21 @@ kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids)
 	if (guids == NULL)
 		return NULL;
 	ids = g_strsplit(guids, ", ", -1);
-	for (guint i = 0; found == NULL && i < cfg->customers->len; i++) {
+	for (guint i = 0; i < cfg->customers->len; i++) {
 		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+		gboolean hit = FALSE;
 
-		for (char **g = c->group_guids; found == NULL && g && *g; g++)
-			for (char **id = ids; found == NULL && *id; id++)
-				if (g_ascii_strcasecmp(*g, *id) == 0)
-					found = c;
+		for (char **g = c->group_guids; !hit && g && *g; g++)
+			for (char **id = ids; !hit && *id; id++)
+				hit = g_ascii_strcasecmp(*g, *id) == 0;
+		/* Groups of two customers: neither's, rather than a report
+		 * to the wrong one (round 27b). */
+		if (hit && found) {
+			found = NULL;
+			break;
+		}
+		if (hit)
+			found = c;
 	}
 	g_strfreev(ids);
 	return found;

@@ -74,10 +74,11 @@ const kenchi_customer_t *kenchi_config_match_customer(const kenchi_config_t *cfg
 						      GPtrArray *recipients, const char *group);
 const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, const char *id);
 
-/* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
 /* The customer one of whose group_guids is among GUIDS (an API event's
- * "A, B"; case does not matter); NULL when none. */
+ * "A, B"; case does not matter); NULL when none, or when they are groups
+ * of two customers. */
 const kenchi_customer_t *kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids);
+/* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
 int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
 
 /* Append "file:line: [GROUP] KEY: message" to ERRORS (the one format of

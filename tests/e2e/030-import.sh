@@ -209,5 +209,24 @@ is "$(KENCHI_DB=$KT_TMP/guids.db sql "select group_concat(hostname || '=' || cus
     "PC-TK-0231=acme PC-TK-0231=acme SV-TK-FS01=acme PC-NG-0310.globex.local=globex GX-OS-0055=globex PC-TK-0303=acme" \
     "API events take the customer whose group_guids hold their group (case aside); one with no such group, the page's"
 like "$("$KENCHI" parse "$FIX/api/page.json")" '"group_guids":\["5deebebd-dcdf-510a-a011-c4651cc852ee"\]' "parse keeps an API event's group_guids"
+# An event in groups of two customers is neither's (a report to the wrong
+# customer is a leak), and one group configured for two is a config error.
+"$KT_PY" - "$FIX/api/page.json" "$KT_TMP/two-guids.json" <<'PY'
+import json, sys
+page = json.load(open(sys.argv[1], encoding="utf-8"))
+ev = page["data"][0]
+ev["id"] = 6455449999000000001
+ev["group_guids"] = ["5deebebd-dcdf-510a-a011-c4651cc852ee", "88ff74f6-2af3-5efa-a0fe-e282b684f4b0"]
+page["data"] = [ev]
+json.dump(page, open(sys.argv[2], "w"))
+PY
+KENCHI_CONF=$gconf KENCHI_DB=$KT_TMP/guids.db "$KENCHI" import --no-progress "$KT_TMP/two-guids.json" 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/guids.db sql "select customer from events where uid like '%6455449999000000001%'")" \
+    "unassigned" "an API event in groups of two customers goes to neither"
+sed -e 's/^group_guids = 88ff74f6.*/group_guids = 5deebebd-DCDF-510a-a011-c4651cc852ee/' "$gconf" >"$KT_TMP/dupguid.conf"
+err=$("$KENCHI" -c "$KT_TMP/dupguid.conf" check-config 2>&1 >/dev/null)
+is $? 78 "a group_guids entry of two customers fails check-config"
+like "$err" 'dupguid.conf:[0-9]+: \[customer globex\] group_guids: "5deebebd-DCDF-510a-a011-c4651cc852ee" is customer "acme".s too' \
+    "... at its file:line"
 
 done_testing
