@@ -478,6 +478,7 @@ kenchi_event_complete(kenchi_event_t *ev)
 	gint64 id = ev->v[EV_EVENT_TYPE] ? kenchi_event_type_id(ev->v[EV_EVENT_TYPE]) : 0;
 	const char *name;
 
+	kenchi_note_drop_file_pair(ev);
 	if (id > 0 && !ev->v[EV_EVENT_TYPE_ID])
 		ev->v[EV_EVENT_TYPE_ID] = g_strdup_printf("%" G_GINT64_FORMAT, id);
 	name = ev->v[EV_EVENT_TYPE_ID] ? kenchi_event_type_name(g_ascii_strtoll(ev->v[EV_EVENT_TYPE_ID], NULL, 10)) : NULL;

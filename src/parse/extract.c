@@ -15,6 +15,7 @@
 #include "parse/event.h"
 #include "parse/html.h"
 #include "parse/line_shape.h"
+#include "parse/notes.h"
 #include "parse/extract_int.h"
 
 #define IDEOGRAPHIC_SPACE "\xe3\x80\x80"   /* U+3000 */
@@ -147,6 +148,10 @@ continue_field(reader_t *rd, const char *v, size_t n)
 	/* A name or an id does not wrap: an indented line under it is
 	 * another datum ("PC-01<br>Windows 11" in a <dd>). */
 	if (kenchi_field_is_one_word(f))
+		return;
+	/* A person's "※" note on a line of its own under the value (round
+	 * 27b: "a.exe" / "    ※USB経由" gave "a.exe※USB経由"). */
+	if (kenchi_note_mark(v, n))
 		return;
 
 	/* Hashes and links hold no space, unless a hash already written in

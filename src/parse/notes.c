@@ -51,15 +51,12 @@ amp_names(const char *v, const char *end)
 	return words > 0;
 }
 
-/* Does a "※" note begin at Q: "※", or "(※" / "（※" ("Talos （※初見）")? */
+/* Does a "※" note begin at Q: "※", or "(※" / "（※" ("Talos （※初見）")?
+ * At most six bytes tell. */
 static gboolean
 kome_note(const char *q)
 {
-	if (*q == '(')
-		q++;
-	else if (strncmp(q, "\xef\xbc\x88", 3) == 0)   /* （ */
-		q += 3;
-	return strncmp(q, "\xe2\x80\xbb", 3) == 0;      /* ※ */
+	return kenchi_note_mark(q, strnlen(q, 6));
 }
 
 /* A person's note after a value in a forward ("ACME\\kato   <-- on
@@ -109,8 +106,8 @@ drop_note(const char *v, kome_t kome)
 }
 
 /* When is " ※" a note after a value of F?  Always after a value with no
- * space of its own (a name of a machine, an address, an id, a hash) or a
- * word of a list ("Threat Detected ※2回目", "High ※要確認"); after a
+ * space of its own (a name of a machine, an address, an id, a hash), a
+ * person's name or a word of a list ("Threat Detected ※2回目", "High ※要確認"); after a
  * space in a link, whose path may hold "※"; after a detection of AMP's
  * names, one or two ("W32.Auto:a879d2.in03.Talos W32.DFC.MalParent
  * ※初見"); else after a first word only. */
@@ -121,6 +118,7 @@ kome_cut(kenchi_field_t f)
 	case EV_HOSTNAME: case EV_CONNECTOR_GUID: case EV_EXTERNAL_IP: case EV_INTERNAL_IP: case EV_ID:
 	case EV_EVENT_TYPE_ID: case EV_DETECTION_ID: case EV_SHA256: case EV_PARENT_SHA256: case EV_REMOTE_IP:
 	case EV_EVENT_TYPE: case EV_SEVERITY: case EV_DISPOSITION:
+	case EV_USER:   /* "Taro Sato ※退職済み": a name may hold a space, not "※" (round 27b) */
 		return KOME_ALWAYS;
 	case EV_URL: case EV_TRAJECTORY:
 		return KOME_SPACED;   /* "http://shop.example.jp/※限定.html", round 25a */
@@ -213,4 +211,49 @@ kenchi_note_drop(const char *value, kenchi_field_t f)
 	if (f == EV_GROUP)
 		return drop_group_note(value);
 	return NULL;
+}
+
+gboolean
+kenchi_note_mark(const char *q, gsize n)
+{
+	const char *e = q + n;
+
+	while (q < e && (*q == ' ' || (e - q >= 3 && memcmp(q, "\xe3\x80\x80", 3) == 0)))
+		q += *q == ' ' ? 1 : 3;
+	if (q < e && *q == '(')
+		q++;
+	else if (e - q >= 3 && memcmp(q, "\xef\xbc\x88", 3) == 0)   /* （ */
+		q += 3;
+	return e - q >= 3 && memcmp(q, "\xe2\x80\xbb", 3) == 0;      /* ※ */
+}
+
+void
+kenchi_note_drop_file_pair(kenchi_event_t *ev)
+{
+	char *name = ev->v[EV_FILE_NAME], *path = ev->v[EV_FILE_PATH];
+	const char *base, *hit = NULL;
+	gsize bl, nl;
+
+	if (name == NULL || path == NULL)
+		return;
+	base = strrchr(path, '\\');
+	base = base ? base + 1 : path;
+	bl = strlen(base);
+	/* The path's own file name begins the name, and a note follows it. */
+	if (bl > 0 && strncmp(name, base, bl) == 0 && name[bl] && kenchi_note_mark(name + bl, strlen(name + bl)) &&
+	    ends_in_extension(base, base + bl)) {
+		name[bl] = '\0';
+		return;
+	}
+	/* The name, after a separator of the path, and a note after it. */
+	nl = strlen(name);
+	if (nl == 0 || !ends_in_extension(name, name + nl))
+		return;
+	for (const char *p = strstr(path, name); p; p = strstr(p + 1, name))
+		if (p > path && p[-1] == '\\' && p[nl] && kenchi_note_mark(p + nl, strlen(p + nl))) {
+			hit = p + nl;
+			break;
+		}
+	if (hit)
+		path[hit - path] = '\0';
 }

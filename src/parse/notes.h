@@ -10,4 +10,14 @@
  * it has none.  g_free. */
 char *kenchi_note_drop(const char *value, kenchi_field_t f);
 
+/* Does a person's "※" note begin the N bytes at Q, after spaces ("※",
+ * "(※", "（※")?  A line under a value that begins so is no rest of it. */
+gboolean kenchi_note_mark(const char *q, gsize n);
+
+/* A note the single values kept, seen from the file's name and path
+ * together (round 27b): a name "a.exe ※元はa.pdf" whose path ends in
+ * "\a.exe" is "a.exe"; a path "...\a.exe ※C:\Temp にも" or
+ * "...\a.exe※USB経由" of a file named "a.exe" ends at the name. */
+void kenchi_note_drop_file_pair(kenchi_event_t *ev);
+
 #endif
