@@ -249,6 +249,70 @@ unwrap(const char **raw, gsize *len)
 	}
 }
 
+/* How far into a text a mail's header is looked for after a preamble, and
+ * at how many places: a preamble is a few lines. */
+#define PREAMBLE_SCAN (64 * 1024)
+#define PREAMBLE_TRIES 64
+
+/* Does the header block at P hold a field only a mail's own header has
+ * (not a client's summary of it: Gmail's "From:", "To:", "Subject:",
+ * "SPF:")? */
+static gboolean
+raw_header(const char *p, const char *end)
+{
+	static const char *const names[] = { "received:", "delivered-to:", "return-path:", "message-id:",
+		"mime-version:", NULL };
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (p == nl || (*p == '\r' && p + 1 == nl))
+			return FALSE;
+		for (int k = 0; names[k]; k++)
+			if (g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
+				return TRUE;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return FALSE;
+}
+
+/* Where a mail's header begins after a preamble, or NULL: a text that GMime
+ * read as no mail, such as Gmail's "Show original" page copied whole
+ * ("Original Message", its summary, "Download Original", then the mail;
+ * round 27b).  A header line that begins a block (after a blank line or
+ * a line that is no field) and whose block is a mail's
+ * (kenchi_mail_head()); the first whose block is a mail's own header
+ * (raw_header()), else the first. */
+static const char *
+after_preamble(const char *raw, gsize len)
+{
+	const char *p = raw, *end = raw + MIN(len, (gsize)PREAMBLE_SCAN), *first = NULL;
+	gboolean fresh = FALSE;   /* the line before is no field */
+	int tries = 0;
+
+	while (p < end && tries < PREAMBLE_TRIES) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		gboolean field = *p != ' ' && *p != '\t' && kenchi_mail_header_line(p, nl ? nl : end);
+
+		if (field && fresh) {
+			tries++;
+			if (kenchi_mail_head(p, (gsize)(raw + len - p))) {
+				if (raw_header(p, end))
+					return p;
+				if (first == NULL)
+					first = p;
+			}
+		}
+		fresh = !field;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return first;
+}
+
 /* A mail whose text is API JSON (a fetcher's cron job mailing its page,
  * an admin pasting curl -v output under a question, a ticket quoting an
  * event) is not read as events: a mail quoting an old event would open a
@@ -309,6 +373,12 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		return;
 	}
 	rc = kenchi_mail_parse(raw, len, &a->mail, &why);
+	if (rc != KENCHI_OK) {
+		const char *h = after_preamble(raw, len);
+
+		if (h)
+			rc = kenchi_mail_parse(h, len - (gsize)(h - raw), &a->mail, &why);
+	}
 	if (rc != KENCHI_OK) {
 		a->x.kind = KENCHI_KIND_ERROR;
 		a->x.reason = g_strdup(why);

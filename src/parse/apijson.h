@@ -13,6 +13,13 @@
  * printable characters and no space) or an mbox "From " line? */
 gboolean kenchi_mail_header_line(const char *p, const char *e);
 
+/* Does [BYTES, BYTES+LEN) open as a mail does: its first line a header
+ * field or an mbox "From " line, and the fields before the first blank
+ * line holding a "From:" with an address (every mail has one, RFC 5322)
+ * and another field of a mail's (Date, Received, Message-ID, Subject,
+ * ...)?  Its first 64 KB are read. */
+gboolean kenchi_mail_head(const char *bytes, gsize len);
+
 /* True when BYTES look like JSON rather than mail (first non-space byte). */
 gboolean kenchi_api_sniff(const char *bytes, gsize len);
 

@@ -136,20 +136,16 @@ kenchi_mail_header_line(const char *p, const char *e)
 	return q > p && q < e && *q == ':';
 }
 
-/* How far mail_head() reads. */
+/* How far kenchi_mail_head() reads. */
 #define HEAD_SCAN (64 * 1024)
 
-/* Does [BYTES, BYTES+LEN) open as a mail does: its first line a header
- * field or an mbox "From " line, and the fields before the first blank
- * line holding a "From:" with an address (every mail has one, RFC 5322)
- * and another field of a mail's (Date, Received, Message-ID, Subject,
- * ...)?  A log's lines can look like fields ("INFO:amp_fetch:event {...}",
+/* A log's lines can look like fields ("INFO:amp_fetch:event {...}",
  * "amp-fetch: event {...}", "sato@soc01:~$ cat events.json"), and a dump
  * may open with a "Date:" line, a "Received: 2 events" line, a window's
  * "From:" and "To:" or a report's "From: 2026-11-26"; none of them is a
- * mail's whole header. */
-static gboolean
-mail_head(const char *bytes, gsize len)
+ * mail's whole header (kenchi_mail_head(), apijson.h). */
+gboolean
+kenchi_mail_head(const char *bytes, gsize len)
 {
 	static const char *const names[] = { "date:", "received:", "return-path:", "message-id:", "subject:",
 		"mime-version:", "delivered-to:", "dkim-signature:", "x-original-to:", "content-type:", NULL };
@@ -192,7 +188,7 @@ api_answer(const kenchi_json_seen_t *seen, int n)
 /* Is [BYTES, BYTES+LEN), which does not open with JSON, API JSON inside
  * text: curl -v or curl -i output (an HTTP head, then the page, on one
  * line or pretty-printed), a fetcher's log with values inside its lines?
- * Not when it opens as a mail (mail_head()).  It is when a line holds an
+ * Not when it opens as a mail (kenchi_mail_head()).  It is when a line holds an
  * API answer (events, an empty page, the API's error, another endpoint's
  * page), or a value beginning a line and spanning lines is one.  The
  * whole text is looked at (a poller's log may hold a day of "0 new
@@ -206,7 +202,7 @@ kenchi_json_transcript(const char *bytes, gsize len)
 	gboolean api = FALSE;
 	int spans = 0, tries = 0;
 
-	if (mail_head(bytes, len))
+	if (kenchi_mail_head(bytes, len))
 		return FALSE;
 	evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
 	for (; !api && p < end && tries < TRANSCRIPT_TRIES; p = nl ? nl + 1 : end) {
