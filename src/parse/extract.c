@@ -53,6 +53,34 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
 }
 
+/* Is Q..END the hex digits that make the hex digits V a SHA-256? */
+static gboolean
+hash_rest(const char *v, const char *q, const char *end)
+{
+	size_t vn = strlen(v), qn = (size_t)(end - q);
+
+	if (vn + qn != 64)
+		return FALSE;
+	for (size_t i = 0; i < vn; i++)
+		if (!g_ascii_isxdigit(v[i]))
+			return FALSE;
+	for (size_t i = 0; i < qn; i++)
+		if (!g_ascii_isxdigit(q[i]))
+			return FALSE;
+	return TRUE;
+}
+
+/* Does [S, END) end in the file's NAME, after a folder's separator or
+ * alone? */
+static gboolean
+name_ends(const char *s, const char *end, const char *name)
+{
+	size_t nl = name ? strlen(name) : 0;
+
+	return nl > 0 && (size_t)(end - s) >= nl && memcmp(end - nl, name, nl) == 0 &&
+	    (end - nl == s || end[-(ptrdiff_t)nl - 1] == '\\');
+}
+
 /* Is the line Q..END, not indented, the rest of a path that a mail
  * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
  * Only when the path's line was long, its last part has no extension
@@ -73,6 +101,11 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	 * is none. */
 	if (last[1] == '\0')
 		return memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
+	/* The file's name, read before the path, ends this line and not the
+	 * path: its rest, however short the path's line (a relay wrapped at a
+	 * space before the 60th column, round 27a). */
+	if (name_ends(q, end, rd->cur->v[EV_FILE_NAME]) && !name_ends(v, v + strlen(v), rd->cur->v[EV_FILE_NAME]))
+		return TRUE;
 	if (rd->value_cols < 60 || rd->value_cols > 100)
 		return FALSE;
 	if (kenchi_name_has_extension(last + 1, strlen(last + 1)))
@@ -662,8 +695,21 @@ read_line(reader_t *rd, const char *line, size_t n)
 	}
 	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
 		/* A client wraps at a space, and drops it: put it back (not
-		 * after the separator a <br> followed). */
-		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\';
+		 * after the separator a <br> followed, nor between two
+		 * Japanese characters: Japanese wraps anywhere, round 27a's
+		 * "...\\見" / "積書.exe"; "Acme Tokyo" / "営業部" was a space). */
+		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' &&
+		    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80);
+		continue_field(rd, q, end - q);
+		return;
+	}
+	/* A link or a hash a relay hard-wrapped at 76 or 78 columns, with
+	 * no indent (round 27a): the link's rest (kenchi_link_rest()) after
+	 * a long line, the hex digits that make the hash whole after any
+	 * (a Japanese label's bytes are no columns to count). */
+	if ((rd->field == EV_TRAJECTORY && rd->value_cols >= 60 && rd->value_cols <= 100 &&
+	     kenchi_link_rest(rd->raw->str, q, end)) ||
+	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && hash_rest(rd->raw->str, q, end))) {
 		continue_field(rd, q, end - q);
 		return;
 	}

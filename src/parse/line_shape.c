@@ -22,6 +22,49 @@ kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
 	return TRUE;
 }
 
+gboolean
+kenchi_link_rest(const char *v, const char *q, const char *end)
+{
+	const char *t = strstr(v, "/trajectory"), *h;
+	size_t hex = 0;
+
+	if (q >= end || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
+		return FALSE;
+	for (const char *c = q; c < end; c++)
+		if ((guchar)*c <= ' ' || (guchar)*c >= 0x7f || strchr("\"<>\\^`{|}", *c))
+			return FALSE;
+	if (t == NULL) {
+		/* Cut in the connector's id, or in "/trajectory" after it: the
+		 * line goes on with what is missing (not a "--" or a word
+		 * after a link to the computer alone). */
+		const char *c = strstr(v, "/computers/"), *r;
+		size_t g, rl, qn = (size_t)(end - q);
+
+		if (c == NULL)
+			return FALSE;
+		c += strlen("/computers/");
+		g = strspn(c, "0123456789abcdefABCDEF-");
+		if (c[g] == '\0' && g < 36)
+			return g_ascii_isxdigit(*q) || *q == '-';
+		r = c + g;
+		rl = strlen(r);
+		if (rl >= strlen("/trajectory") || strncmp("/trajectory", r, rl) != 0)
+			return FALSE;
+		return strncmp(q, "/trajectory" + rl, MIN(qn, strlen("/trajectory") - rl)) == 0;
+	}
+	h = strstr(t, "q=");
+	if (h == NULL)
+		h = strstr(t, "s=");
+	if (h == NULL)
+		return FALSE;
+	for (h += 2; g_ascii_isxdigit(h[hex]); hex++)
+		;
+	if (h[hex] != '\0' || hex >= 64)
+		return FALSE;
+	/* The hash's rest: hex digits, then perhaps more of the query. */
+	return g_ascii_isxdigit(*q);
+}
+
 /* Is Q..END words that cannot be field F's value, a caption of its label:
  * no path separator under a path's label, no hex digits under a hash's,
  * no "http" under a link's? */

@@ -8,6 +8,12 @@
 
 /* Can Q..END be the rest of a value wrapped before a blank line? */
 gboolean kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path);
+
+/* Is Q..END, a line of its own, the rest of the device trajectory link V
+ * that a relay hard-wrapped (round 27a): V cut short (no "/trajectory"
+ * yet, or its "q=" or "s=" hash shorter than 64 hex digits), and the line
+ * one token of a link's characters that begins no link of its own? */
+gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
 /* Is Q..END a caption under field F's label, not its value? */
 gboolean kenchi_line_caption_for(int f, const char *q, const char *end);
 /* Four words or more ending in ".", ":" or "。". */
