@@ -53,6 +53,25 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
 }
 
+/* The columns [S, END) takes, as a client wraps it: a Japanese
+ * character (three bytes or four in UTF-8) two, another one.  A wrap's
+ * width is in columns, not in bytes (round 27a: a Japanese label's bytes
+ * put a wrapped link's line past 100). */
+static size_t
+columns(const char *s, const char *end)
+{
+	size_t c = 0;
+
+	for (const guchar *p = (const guchar *)s; p < (const guchar *)end; p++)
+		if (*p < 0x80)
+			c++;
+		else if (*p >= 0xe0)
+			c += 2;
+		else if (*p >= 0xc0)
+			c++;
+	return c;
+}
+
 /* Is Q..END the hex digits that make the hex digits V a SHA-256? */
 static gboolean
 hash_rest(const char *v, const char *q, const char *end)
@@ -403,7 +422,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	rd->line_trail = end < line + n && *end == ' ';
-	rd->line_cols = (size_t)(end - line);
+	rd->line_cols = columns(line, end);
 	if (!rd->retried)
 		rd->quote_depth = depth;
 	/* A table typed in text, "| Label | value |" (Markdown, Jira), or a
