@@ -234,60 +234,6 @@ latin1_decode(const char *in, gsize len, GString *out, gboolean *lossy)
     }
 }
 
-gboolean
-kenchi_charset_latin_looking(const char *in, gsize len)
-{
-    const guchar *p = (const guchar *)in, *e = p + len;
-    gsize high = 0, glued = 0;
-
-    while (p < e) {
-        guchar c = *p;
-
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        high++;
-        /* A Latin letter of CP1252 (à-ÿ, À-Þ but × and ÷) between two
-         * ASCII letters: "Hélène", "François", "Straße".  Japanese puts
-         * no such lead byte there but a rare kanji's; its kana lead with
-         * 0x82 and 0x83, its common kanji with 0x88-0x9F. */
-        if (c >= 0xC0 && c != 0xD7 && c != 0xF7 && p > (const guchar *)in && g_ascii_isalpha(p[-1]) &&
-            p + 1 < e && g_ascii_isalpha(p[1]))
-            glued++;
-        p += ((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC)) && p + 1 < e ? 2 : 1;
-    }
-    return high > 0 && glued * 2 >= high;
-}
-
-char *
-kenchi_charset_lines_to_utf8(const char *in, gsize len)
-{
-    GString *out = g_string_sized_new(len + len / 4 + 1);
-    const char *p = in, *e = in + len;
-
-    while (p < e) {
-        const char *nl = memchr(p, '\n', (gsize)(e - p));
-        const char *end = nl ? nl + 1 : e;
-        gsize n = (gsize)(end - p);
-        gboolean lossy = FALSE;
-
-        if (g_utf8_validate(p, (gssize)n, NULL)) {
-            g_string_append_len(out, p, (gssize)n);
-        } else {
-            gboolean latin = kenchi_charset_latin_looking(p, n);
-            GIConv cd = kenchi_charset_get_cd("UTF-8", latin ? "CP1252" : "CP932");
-
-            if (cd == (GIConv)-1 || kenchi_charset_iconv_decode(cd, p, n, out, &lossy) != 0 || lossy) {
-                g_string_free(out, TRUE);
-                return NULL;
-            }
-        }
-        p = end;
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* Undeclared/unknown: valid UTF-8 as is -> CP932 if clean and no Latin
  * text (kenchi_charset_latin_looking()) -> ISO-8859-1.  Always sets
  * *lossy (the charset was guessed). */

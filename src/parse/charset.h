@@ -38,17 +38,18 @@ G_BEGIN_DECLS
 char *kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset,
                              gboolean *lossy);
 
-/* Would [IN, IN+LEN), not UTF-8, read as CP932 put its characters
- * between ASCII letters, as Latin text in CP1252 gives ("Hélène" is
- * "H駘鈩e" in CP932)?  Then it is Latin text, whatever decodes. */
+/* Is [IN, IN+LEN), not UTF-8, Latin text in CP1252 rather than Japanese
+ * in CP932 ("Hélène" decodes as CP932 too, as "H駘鈩e")?  By its 8-bit
+ * bytes: accented letters inside words of ASCII letters, or characters
+ * of two bytes in runs (charset_guess.c). */
 gboolean kenchi_charset_latin_looking(const char *in, gsize len);
 
-/* [IN, IN+LEN) as UTF-8, line by line: a line that is UTF-8 stays, one
- * that is not is read as CP1252 when it is Latin text
- * (kenchi_charset_latin_looking()), else as CP932, as Windows
- * PowerShell 5.1 writes them.  NULL when a line decodes neither way
- * exactly (or holds a NUL); else g_free.  One line of another code page
- * appended to a UTF-8 file leaves the others as they are. */
+/* [IN, IN+LEN) as UTF-8, line by line: a line that is UTF-8 stays, the
+ * others are read as CP1252 or as CP932, as Windows PowerShell 5.1
+ * writes them, one code page for all of them, chosen from all of them
+ * (kenchi_charset_latin_looking()'s evidence).  NULL when they do not
+ * decode exactly (or hold a NUL); else g_free.  One line of another
+ * code page appended to a UTF-8 file leaves the others as they are. */
 char *kenchi_charset_lines_to_utf8(const char *in, gsize len);
 
 /* Canonical name for iconv: shift_jis, sjis, x-sjis, shift-jis, ms_kanji,

@@ -285,30 +285,59 @@ test_unknown_charset(void **state)
 }
 
 /* Latin text in CP1252 often decodes exactly as CP932 ("Hélène" ->
- * "H駘鈩e"): it is told by its letters between ASCII letters (round 27b). */
+ * "H駘鈩e"): it is told by its accented letters inside words, Japanese
+ * by its runs of two-byte characters, weighed over a whole text (rounds
+ * 27b, 28a). */
+static gboolean
+latin(const char *s)
+{
+    return kenchi_charset_latin_looking(s, strlen(s));
+}
+
+static char *
+lines(const char *s)
+{
+    return kenchi_charset_lines_to_utf8(s, strlen(s));
+}
+
 static void
 test_latin_or_cp932(void **state)
 {
     (void)state;
-    assert_true(kenchi_charset_latin_looking("H\351l\350ne", 6));
-    assert_true(kenchi_charset_latin_looking("Fran\347ois", 8));
-    assert_true(kenchi_charset_latin_looking("Stra\337e", 6));
+    assert_true(latin("H\351l\350ne"));
+    assert_true(latin("Fran\347ois"));
+    assert_true(latin("Stra\337e"));
+    assert_true(latin("Gr\366\337e"));
+    assert_true(latin("\"\334bersicht.exe\""));
+    assert_true(latin("Jos\351@PC-07"));
+    assert_true(latin("Caf\351.xlsm"));
     /* CP932: 佐藤, アクセス (katakana whose second bytes are letters), PC名, ソフト */
-    assert_false(kenchi_charset_latin_looking("\"\215\262\223\241\"", 6));
-    assert_false(kenchi_charset_latin_looking("\203A\203N\203Z\203X", 8));
-    assert_false(kenchi_charset_latin_looking("PC\226\274", 4));
-    assert_false(kenchi_charset_latin_looking("\203\\\203t\203g", 6));
-    assert_false(kenchi_charset_latin_looking("ascii", 5));
+    assert_false(latin("\"\215\262\223\241\""));
+    assert_false(latin("\203A\203N\203Z\203X"));
+    assert_false(latin("PC\226\274"));
+    assert_false(latin("\203\\\203t\203g"));
+    assert_false(latin("ascii"));
+    /* a lone kanji beside letters, among Japanese: Japanese */
+    assert_false(latin("Setup\340V.exe \215\262\223\241 \220\277\213\201\217\221"));
     /* undeclared Latin text is no longer taken for CP932 */
     ASSERT_DEC("H\351l\350ne", NULL, "Hélène", TRUE);
 
-    /* line by line: UTF-8 lines stay, a CP932 line and a CP1252 line are read */
-    char *u = kenchi_charset_lines_to_utf8("\xe4\xbd\x90\xe8\x97\xa4\n\215\262\223\241\nH\351l\350ne\n", 19);
+    /* line by line: UTF-8 lines stay, the others take one code page */
+    char *u = lines("\xe4\xbd\x90\xe8\x97\xa4\n\215\262\223\241\nSetup\340V.exe\n");
     assert_non_null(u);
-    assert_string_equal(u, "佐藤\n佐藤\nHélène\n");
+    assert_string_equal(u, "佐藤\n佐藤\nSetup澤.exe\n");
     g_free(u);
-    /* a line neither reads exactly: NULL */
-    assert_null(kenchi_charset_lines_to_utf8("a\n\201\n", 4));
+    u = lines("\xe4\xbd\x90\xe8\x97\xa4\nH\351l\350ne\nCaf\351.xlsm\n");
+    assert_non_null(u);
+    assert_string_equal(u, "佐藤\nHélène\nCafé.xlsm\n");
+    g_free(u);
+    /* é before "." is no CP932: CP1252, though no letter follows */
+    u = lines("Zo\353\n");
+    assert_non_null(u);
+    assert_string_equal(u, "Zoë\n");
+    g_free(u);
+    /* lines neither reads exactly: NULL */
+    assert_null(lines("a\n\201\n"));
 }
 
 static void
