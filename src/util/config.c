@@ -196,6 +196,18 @@ valid_date(const char *s)
 	return g_date_valid(&d);
 }
 
+/* An AMP group's id as the API writes it: 8-4-4-4-12 hex digits, no
+ * braces (a braced "{...}" never matched an event, round 28a). */
+static gboolean
+valid_guid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !g_ascii_isxdigit(s[i]))
+			return FALSE;
+	}
+	return s[36] == '\0';
+}
+
 static gboolean
 valid_closure(const char *s)
 {
@@ -266,6 +278,9 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 		err_at(errors, cfg, group, "hours", "not HH:MM-HH:MM: \"%s\"", c->hours);
 	if (c->tuning_until && !valid_date(c->tuning_until))
 		err_at(errors, cfg, group, "tuning_until", "not a date (YYYY-MM-DD): \"%s\"", c->tuning_until);
+	for (k = c->group_guids; k && *k; k++)
+		if (!valid_guid(*k))
+			err_at(errors, cfg, group, "group_guids", "not a group id (8-4-4-4-12 hex digits): \"%s\"", *k);
 	for (k = c->closed_days; k && *k; k++)
 		if (!valid_date(*k))
 			err_at(errors, cfg, group, "closed_days", "not a date (YYYY-MM-DD): \"%s\"", *k);

@@ -228,5 +228,9 @@ err=$("$KENCHI" -c "$KT_TMP/dupguid.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a group_guids entry of two customers fails check-config"
 like "$err" 'dupguid.conf:[0-9]+: \[customer globex\] group_guids: "5deebebd-DCDF-510a-a011-c4651cc852ee" is customer "acme".s too' \
     "... at its file:line"
+sed -e 's/^group_guids = 88ff74f6.*/group_guids = {88ff74f6-2af3-5efa-a0fe-e282b684f4b0}/' "$gconf" >"$KT_TMP/braceguid.conf"
+err=$("$KENCHI" -c "$KT_TMP/braceguid.conf" check-config 2>&1 >/dev/null)
+is $? 78 "a group_guids entry that is no group id (braced) fails check-config"
+like "$err" 'braceguid.conf:[0-9]+: \[customer globex\] group_guids: not a group id' "... at its file:line"
 
 done_testing
