@@ -313,6 +313,37 @@ after_preamble(const char *raw, gsize len)
 	return first;
 }
 
+/* RAW as a mail (kenchi_mail_parse()), or, when GMime reads none, the mail
+ * after a preamble (after_preamble()), or else the text as a mail's body
+ * with no header (*HEADLESS): an alert's block pasted into a file (round
+ * 28a), read as an alert or else as the error it was. */
+static kenchi_status_t
+parse_mail(const char *raw, gsize len, kenchi_mail_t **mail, const char **why, gboolean *headless)
+{
+	kenchi_status_t rc = kenchi_mail_parse(raw, len, mail, why);
+	const char *h;
+
+	if (rc == KENCHI_OK || len == 0)
+		return rc;
+	if ((h = after_preamble(raw, len)) != NULL &&
+	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
+		return KENCHI_OK;
+	if (memchr(raw, '\0', len) == NULL) {
+		/* A blank line first: an empty header, then the text. */
+		char *body = g_malloc(len + 1);
+		const char *w = NULL;
+
+		body[0] = '\n';
+		memcpy(body + 1, raw, len);
+		if (kenchi_mail_parse(body, len + 1, mail, &w) == KENCHI_OK)
+			*headless = TRUE;
+		g_free(body);
+		if (*headless)
+			return KENCHI_OK;
+	}
+	return rc;
+}
+
 /* A mail whose text is API JSON (a fetcher's cron job mailing its page,
  * an admin pasting curl -v output under a question, a ticket quoting an
  * event) is not read as events: a mail quoting an old event would open a
@@ -347,6 +378,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	const char *why = NULL;
 	kenchi_status_t rc;
 	int day;   /* of the Date header: both store keys begin with it */
+	gboolean headless = FALSE;
 
 	memset(a, 0, sizeof *a);
 	unwrap(&raw, &len);
@@ -372,13 +404,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		prepare_events(a, keep_trees(ctx, a));
 		return;
 	}
-	rc = kenchi_mail_parse(raw, len, &a->mail, &why);
-	if (rc != KENCHI_OK) {
-		const char *h = after_preamble(raw, len);
-
-		if (h)
-			rc = kenchi_mail_parse(h, len - (gsize)(h - raw), &a->mail, &why);
-	}
+	rc = parse_mail(raw, len, &a->mail, &why, &headless);
 	if (rc != KENCHI_OK) {
 		a->x.kind = KENCHI_KIND_ERROR;
 		a->x.reason = g_strdup(why);
@@ -398,6 +424,13 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report &&
 	    a->mail->text->len > 0)
 		body_api(a);
+	if (headless && a->x.kind != KENCHI_KIND_ALERT) {
+		/* Text with no header that is no alert either: what it was. */
+		a->x.kind = KENCHI_KIND_ERROR;
+		g_free(a->x.reason);
+		a->x.reason = g_strdup("not a MIME message, nor an alert's text without a header");
+		a->reply.kind = KENCHI_REPLY_NONE;
+	}
 	if (a->x.kind == KENCHI_KIND_NOT_ALERT && a->mail->text->len == 0 && a->mail->subject == NULL &&
 	    a->mail->from_addr == NULL) {
 		/* Nothing GMime could read as a mail at all: call it broken. */
