@@ -100,6 +100,23 @@ name_ends(const char *s, const char *end, const char *name)
 	    (end - nl == s || end[-(ptrdiff_t)nl - 1] == '\\');
 }
 
+/* Do V and Q..END, joined with no space, end in "\\" and the file's NAME
+ * (a wrap inside the name: "...\\inv" / "oice.exe", round 28a)? */
+static gboolean
+glued_name(const char *v, const char *q, const char *end, const char *name)
+{
+	size_t nl = name ? strlen(name) : 0, vl = strlen(v), ql = (size_t)(end - q);
+	char *t;
+	gboolean hit;
+
+	if (nl == 0 || ql >= nl || vl + ql < nl + 1)
+		return FALSE;
+	t = g_strdup_printf("%s%.*s", v + vl - (nl + 1 - ql), (int)ql, q);
+	hit = t[0] == '\\' && strcmp(t + 1, name) == 0;
+	g_free(t);
+	return hit;
+}
+
 /* Is the line Q..END, not indented, the rest of a path that a mail
  * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
  * Only when the path's line was long, its last part has no extension
@@ -123,7 +140,8 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	/* The file's name, read before the path, ends this line and not the
 	 * path: its rest, however short the path's line (a relay wrapped at a
 	 * space before the 60th column, round 27a). */
-	if (name_ends(q, end, rd->cur->v[EV_FILE_NAME]) && !name_ends(v, v + strlen(v), rd->cur->v[EV_FILE_NAME]))
+	if (!name_ends(v, v + strlen(v), rd->cur->v[EV_FILE_NAME]) &&
+	    (name_ends(q, end, rd->cur->v[EV_FILE_NAME]) || glued_name(v, q, end, rd->cur->v[EV_FILE_NAME])))
 		return TRUE;
 	if (rd->value_cols < 60 || rd->value_cols > 100)
 		return FALSE;
@@ -714,20 +732,24 @@ read_line(reader_t *rd, const char *line, size_t n)
 	}
 	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
 		/* A client wraps at a space, and drops it: put it back (not
-		 * after the separator a <br> followed, nor between two
-		 * Japanese characters: Japanese wraps anywhere, round 27a's
-		 * "...\\見" / "積書.exe"; "Acme Tokyo" / "営業部" was a space). */
-		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' &&
-		    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80);
+		 * beside the separator, after a <br> or before the rest, nor
+		 * between two Japanese characters: Japanese wraps anywhere,
+		 * round 27a's "...\\見" / "積書.exe", while "Acme Tokyo" /
+		 * "営業部" was a space; nor inside the file's name, round 28a.
+		 * A cut inside a folder's name, "Content.O" / "utlook", gets
+		 * one: Gmail's lines of exactly 78 columns end at spaces too). */
+		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' && *q != '\\' &&
+		    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80) &&
+		    !glued_name(rd->raw->str, q, end, rd->cur->v[EV_FILE_NAME]);
 		continue_field(rd, q, end - q);
 		return;
 	}
 	/* A link or a hash a relay hard-wrapped at 76 or 78 columns, with
 	 * no indent (round 27a): the link's rest (kenchi_link_rest()) after
-	 * a long line, the hex digits that make the hash whole after any
-	 * (a Japanese label's bytes are no columns to count). */
-	if ((rd->field == EV_TRAJECTORY && rd->value_cols >= 60 && rd->value_cols <= 100 &&
-	     kenchi_link_rest(rd->raw->str, q, end)) ||
+	 * a long line, the hex digits that make the hash, or the link's
+	 * hash, whole after any. */
+	if ((rd->field == EV_TRAJECTORY && ((rd->value_cols >= 60 && rd->value_cols <= 100 &&
+	     kenchi_link_rest(rd->raw->str, q, end)) || kenchi_link_hash_rest(rd->raw->str, q, end))) ||
 	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && hash_rest(rd->raw->str, q, end))) {
 		continue_field(rd, q, end - q);
 		return;

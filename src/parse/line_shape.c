@@ -22,11 +22,29 @@ kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
 	return TRUE;
 }
 
+/* How many hex digits the "q=" or "s=" hash after T ("/trajectory...")
+ * has when the link ends with them (0 right after "q="); -1 when it does
+ * not end in one. */
+static gssize
+link_hash(const char *t)
+{
+	const char *h = strstr(t, "q=");
+	gssize hex = 0;
+
+	if (h == NULL)
+		h = strstr(t, "s=");
+	if (h == NULL)
+		return -1;
+	for (h += 2; g_ascii_isxdigit(h[hex]); hex++)
+		;
+	return h[hex] == '\0' ? hex : -1;
+}
+
 gboolean
 kenchi_link_rest(const char *v, const char *q, const char *end)
 {
-	const char *t = strstr(v, "/trajectory"), *h;
-	size_t hex = 0;
+	const char *t = strstr(v, "/trajectory");
+	gssize hex;
 
 	if (q >= end || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
 		return FALSE;
@@ -52,17 +70,24 @@ kenchi_link_rest(const char *v, const char *q, const char *end)
 			return FALSE;
 		return strncmp(q, "/trajectory" + rl, MIN(qn, strlen("/trajectory") - rl)) == 0;
 	}
-	h = strstr(t, "q=");
-	if (h == NULL)
-		h = strstr(t, "s=");
-	if (h == NULL)
-		return FALSE;
-	for (h += 2; g_ascii_isxdigit(h[hex]); hex++)
-		;
-	if (h[hex] != '\0' || hex >= 64)
-		return FALSE;
+	hex = link_hash(t);
 	/* The hash's rest: hex digits, then perhaps more of the query. */
-	return g_ascii_isxdigit(*q);
+	return hex >= 0 && hex < 64 && g_ascii_isxdigit(*q);
+}
+
+gboolean
+kenchi_link_hash_rest(const char *v, const char *q, const char *end)
+{
+	const char *t = strstr(v, "/trajectory");
+	gssize hex = t ? link_hash(t) : -1;
+	size_t n = (size_t)(end - q);
+
+	if (hex < 0 || (size_t)hex + n != 64)
+		return FALSE;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(q[i]))
+			return FALSE;
+	return TRUE;
 }
 
 /* Is Q..END words that cannot be field F's value, a caption of its label:

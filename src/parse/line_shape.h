@@ -14,6 +14,9 @@ gboolean kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
  * yet, or its "q=" or "s=" hash shorter than 64 hex digits), and the line
  * one token of a link's characters that begins no link of its own? */
 gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
+/* Is Q..END the hex digits that make the link V's "q=" or "s=" hash 64
+ * digits, however long V's line (round 28a)? */
+gboolean kenchi_link_hash_rest(const char *v, const char *q, const char *end);
 /* Is Q..END a caption under field F's label, not its value? */
 gboolean kenchi_line_caption_for(int f, const char *q, const char *end);
 /* Four words or more ending in ".", ":" or "。". */

@@ -180,20 +180,21 @@ drop_file_note(const char *v)
 }
 
 /* A person's " ※" note after a group (rounds 25a, 26b: "Globex-Laptops
- * ※営業部"): a group's name may hold spaces and has no extension to go
- * by, so the note needs a space before its "※"; a name that holds " ※"
- * itself is the rarer thing, and a note kept would miss the customer's
- * group.  NULL when there is none; else g_free. */
+ * ※営業部"), or one in parentheses (round 28a: "Acme Desktops（※旧グルー
+ * プ）"): a group's name may hold spaces and has no extension to go by, so
+ * the note needs a space or a parenthesis before its "※"; a name that
+ * holds " ※" itself is the rarer thing, and a note kept would miss the
+ * customer's group.  NULL when there is none; else g_free. */
 static char *
 drop_group_note(const char *v)
 {
 	for (const char *p = v; *p; p++) {
 		const char *q;
 
-		if (*p != ' ' && *p != '\xe3')
+		if (*p != ' ' && *p != '\xe3' && *p != '(' && *p != '\xef')
 			continue;
 		q = skip_spaces(p);
-		if (p > v && q > p && strncmp(q, "\xe2\x80\xbb", 3) == 0)
+		if (p > v && (q > p || *p == '(' || strncmp(p, "\xef\xbc\x88", 3) == 0) && kome_note(q))
 			return g_strndup(v, (gsize)(p - v));
 		if (q > p)
 			p = q - 1;
