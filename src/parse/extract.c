@@ -585,6 +585,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 					 * heading as a label alone is. */
 					rd->pending_alone = ls > q && (ls[-1] == '[' || (ls - q >= 3 && (unsigned char)ls[-3] == 0xe3));
 					rd->pending_indent = indent;
+					rd->pending_depth = rd->quote_depth;
 					rd->pending_label = kenchi_label_id(ls, ln);
 					note_pending(rd, f, ls, ln);
 					rd->field = -1;
@@ -693,6 +694,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			rd->pending_alone = TRUE;
 			note_pending(rd, f, q, (size_t)(end - q));
 			rd->pending_indent = indent;
+			rd->pending_depth = rd->quote_depth;
 			rd->pending_label = lid;
 			rd->field = -1;
 			return;
@@ -713,6 +715,12 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	} else if (rd->pending >= 0) {
 		int f = rd->pending;
+
+		/* "> Parent SHA-256:" and its value on a line that lost the
+		 * "> " (a client re-wrapped the quote at 76 columns, round
+		 * 28b): the value is the label's, at the label's depth. */
+		if (rd->quote_depth < rd->pending_depth && kenchi_line_value_shaped(f, q, end))
+			rd->quote_depth = rd->pending_depth;
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
 		 * footer, a sign-off, which it had swallowed). */

@@ -24,6 +24,7 @@ typedef struct {
 	GString *raw;       /* raw text of that value so far */
 	int pending;        /* label seen with an empty value, or -1 */
 	int pending_indent; /* that label line's indent */
+	int pending_depth;  /* and its "> " marks */
 	int *columns;       /* a table's header row: field per column (-1 none), or NULL */
 	int ncolumns;
 	char date_note[32]; /* the note of that header's date column ("(JST)"), or "" */

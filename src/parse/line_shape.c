@@ -90,6 +90,29 @@ kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 	return TRUE;
 }
 
+gboolean
+kenchi_line_value_shaped(int f, const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q), hex = 0;
+
+	if (n == 0)
+		return FALSE;
+	switch (f) {
+	case EV_SHA256:
+	case EV_PARENT_SHA256:
+		while (hex < n && g_ascii_isxdigit(q[hex]))
+			hex++;
+		return hex == n && n == 64;
+	case EV_TRAJECTORY:
+	case EV_URL:
+		return n > 8 && g_ascii_strncasecmp(q, "http", 4) == 0 && !memchr(q, ' ', n);
+	case EV_FILE_PATH:
+		return n > 3 && g_ascii_isalpha(q[0]) && q[1] == ':' && q[2] == '\\';
+	default:
+		return FALSE;
+	}
+}
+
 /* Is Q..END words that cannot be field F's value, a caption of its label:
  * no path separator under a path's label, no hex digits under a hash's,
  * no "http" under a link's? */

@@ -17,6 +17,9 @@ gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
 /* Is Q..END the hex digits that make the link V's "q=" or "s=" hash 64
  * digits, however long V's line (round 28a)? */
 gboolean kenchi_link_hash_rest(const char *v, const char *q, const char *end);
+/* Is Q..END, one token, a value only field F has: a hash's hex digits,
+ * a link, a Windows path? */
+gboolean kenchi_line_value_shaped(int f, const char *q, const char *end);
 /* Is Q..END a caption under field F's label, not its value? */
 gboolean kenchi_line_caption_for(int f, const char *q, const char *end);
 /* Four words or more ending in ".", ":" or "。". */
