@@ -349,9 +349,11 @@ text_table_row(const char *q, const char *end)
 	{
 		char *o = line;
 
-		/* Markdown writes a '|' inside a cell "\|" (a link's). */
+		/* Markdown writes a '|' inside a cell "\|" (a link's); but a
+		 * row's closing '|' after a folder's "\" is the row's end
+		 * (Jira's "|File Path|C:\...\Temp\|", round 22a). */
 		for (const char *c = q; c < end; c++)
-			if (*c == '\\' && c + 1 < end && c[1] == '|')
+			if (*c == '\\' && c + 1 < end && c[1] == '|' && c + 2 < end)
 				*o++ = '\x1e', c++;
 			else if (!(*c == '|' && o > line && o[-1] == '|'))
 				*o++ = *c;

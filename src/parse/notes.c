@@ -91,7 +91,9 @@ drop_note(const char *v, kome_t kome)
 		if (c != ' ' && c != '<' && c != '(' && c != 0xe2 && c != 0xe3 && c != 0xef)
 			continue;
 		q = skip_spaces(q);
-		if (p > v && (*q == '<' || *q == '\xe2' || *q == '\xef'))
+		/* In a link an arrow needs a space before it too: a query may
+		 * hold "<-" ("item.php?id=1<-1", round 22a). */
+		if (p > v && (*q == '<' || *q == '\xe2' || *q == '\xef') && (kome != KOME_SPACED || q > p))
 			for (gsize k = 0; k < G_N_ELEMENTS(arrows); k++)
 				if (strncmp(q, arrows[k].s, arrows[k].n) == 0)
 					return g_strndup(v, (gsize)(p - v));
