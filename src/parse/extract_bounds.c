@@ -99,6 +99,19 @@ kenchi_reader_prose(reader_t *rd)
 	memset(rd->fresh, 0, sizeof rd->fresh);
 }
 
+/* Does EV hold nothing but what a type's description has: a type, its
+ * id, a severity, a disposition, a group?  A release note's table of
+ * event types and severities gave each row as an event (round 29b). */
+static gboolean
+nowhere(const kenchi_event_t *ev)
+{
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (ev->v[f] && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID && f != EV_SEVERITY && f != EV_DISPOSITION &&
+		    f != EV_GROUP)
+			return FALSE;
+	return TRUE;
+}
+
 void
 kenchi_reader_flush(reader_t *rd)
 {
@@ -116,7 +129,8 @@ kenchi_reader_flush(reader_t *rd)
 	 * labels read as an alert (soc-service.md). */
 	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] &&
 	    (rd->cur->soc_marks || (!rd->cur->v[EV_EVENT_TYPE_ID] &&
-	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)))) {
+	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)) ||
+	     nowhere(rd->cur))) {
 		rd->out->headless++;
 		kenchi_event_free(rd->cur);
 		rd->cur = kenchi_event_new();
