@@ -234,19 +234,27 @@ latin1_decode(const char *in, gsize len, GString *out, gboolean *lossy)
     }
 }
 
-/* Undeclared/unknown: valid UTF-8 as is -> CP932 if clean and no Latin
- * text (kenchi_charset_latin_looking()) -> ISO-8859-1.  Always sets
- * *lossy (the charset was guessed). */
+/* Undeclared/unknown: valid UTF-8 as is, or UTF-8 with a few stray bytes
+ * replaced (kenchi_charset_mostly_utf8()) -> CP932 if clean and no Latin
+ * text (kenchi_charset_latin_looking()) -> CP1252 if clean (its ’ and –
+ * are no Latin-1; round 29a) -> ISO-8859-1.  Always sets *lossy (the
+ * charset was guessed). */
 void
 kenchi_charset_guess_decode(const char *in, gsize len, GString *out, gboolean *lossy)
 {
     gsize mark = out->len;
     gboolean dummy = FALSE;
     *lossy = TRUE;
-    if (kenchi_charset_utf8_repair(in, len, out, &dummy) == 0)
+    if (kenchi_charset_utf8_repair(in, len, out, &dummy) == 0 || kenchi_charset_mostly_utf8(in, len))
         return;
     g_string_truncate(out, mark);
     GIConv cd = kenchi_charset_latin_looking(in, len) ? (GIConv)-1 : kenchi_charset_get_cd("UTF-8", "CP932");
+    if (cd != (GIConv)-1) {
+        if (kenchi_charset_iconv_decode(cd, in, len, out, &dummy) == 0)
+            return;
+        g_string_truncate(out, mark);
+    }
+    cd = kenchi_charset_get_cd("UTF-8", "CP1252");
     if (cd != (GIConv)-1) {
         if (kenchi_charset_iconv_decode(cd, in, len, out, &dummy) == 0)
             return;

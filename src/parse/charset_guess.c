@@ -5,51 +5,96 @@
 #include "parse/charset.h"
 #include "parse/charset_int.h"
 
-/* The evidence of [IN, IN+LEN) for each code page, run by run of 8-bit
- * bytes.  Latin text puts one accented letter (0xC0-0xFF but × and ÷),
- * sometimes two or three ("Größe"), inside a word of ASCII letters:
- * "Hélène", "Übersicht", "Café.", "José@".  Japanese puts characters of
- * two bytes in runs ("佐藤", "請求書.exe").  A lone byte that CP932 reads
- * as a kanji with an ASCII second byte ("é" + "l" is "駘", and "澤" in
- * "Setup澤.exe" is 0xE0 "V") is either: it weighs half.  A whole text is
- * weighed, not a line (round 28a). */
+/* Is C a letter of CP1252's upper half (À-ÿ but × and ÷)? */
+static gboolean
+latin_letter(guchar c)
+{
+	return c >= 0xC0 && c != 0xD7 && c != 0xF7;
+}
+
+/* The evidence of [IN, IN+LEN) for each code page, read as CP932 reads
+ * it, character by character (rounds 27b, 28a, 29a).  Latin text puts an
+ * accented letter, or the apostrophe ’ (0x92), inside a word of ASCII
+ * letters: "Hélène", "Übersicht", "Café.", "José@", "John’s".  Japanese
+ * puts two-byte characters side by side ("佐藤": a second byte of 0x80 or
+ * more, which Latin text has not), kana and kanji whose first byte is no
+ * Latin letter ("田澤" is 0x93 'c' 0xE0 'V'), and half-width kana in runs.
+ * A Latin letter read as the first byte of a kanji with an ASCII second
+ * byte, after an ASCII letter ("é" + "l" is "駘"), is either: it weighs
+ * half; a run of half-width kana ("ﾃﾞｰﾀ") is no Latin letter, however
+ * its first and last bytes read in CP1252.  *STRONG counts the characters only Japanese has. */
 static void
-evidence(const char *in, gsize len, gsize *latin, gsize *japanese)
+evidence(const char *in, gsize len, gsize *latin, gsize *japanese, gsize *strong)
 {
 	const guchar *s = (const guchar *)in, *p = s, *e = s + len;
 
 	while (p < e) {
-		const guchar *r = p;
-		gboolean letters = TRUE, before, after;
+		guchar c = *p, t = p + 1 < e ? p[1] : 0;
+		gboolean after_letter = p > s && g_ascii_isalpha(p[-1]);
+		gboolean lead = (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC);
 
-		if (*p < 0x80) {
+		if (c < 0x80) {
 			p++;
 			continue;
 		}
-		while (p < e && *p >= 0x80) {
-			letters = letters && *p >= 0xC0 && *p != 0xD7 && *p != 0xF7;
-			p++;
-		}
-		before = r > s && g_ascii_isalpha(r[-1]);
-		after = p < e && g_ascii_isalpha(*p);
-		if (letters && p - r == 1 && (before || after)) {
-			gboolean kanji = *r >= 0xE0 && *r <= 0xFC && p < e && *p >= 0x40 && *p <= 0x7E;
+		if (lead && t >= 0x80 && t <= 0xFC && latin_letter(c) && latin_letter(t) && after_letter &&
+		    p + 2 < e && g_ascii_isalpha(p[2])) {
+			*latin += 2;   /* two letters inside a word: "Größe" */
+			p += 2;
+		} else if (lead && t >= 0x80 && t <= 0xFC) {
+			*japanese += 2;   /* two 8-bit bytes: a kanji, a kana */
+			(*strong)++;
+			p += 2;
+		} else if (lead && t >= 0x40 && t <= 0x7E) {
+			if (c == 0x92 && after_letter && g_ascii_islower(t))
+				*latin += 2;   /* John’s */
+			else if (latin_letter(c) && after_letter)
+				*latin += 1;   /* Hélène, or Setup澤 */
+			else
+				*japanese += 1;
+			p += 2;
+		} else {
+			/* A byte CP932 cannot begin a character with here, or a
+			 * half-width kana: Latin beside a letter ("Café.",
+			 * "Übersicht"), else Japanese's kana. */
+			gboolean lone = !(p > s && p[-1] >= 0x80) && t < 0x80;
 
-			*latin += kanji ? 1 : 2;
-		} else if (letters && p - r <= 3 && before && after) {
-			*latin += 2;
-		} else if (p - r >= 2) {
-			*japanese += 2;
+			if (latin_letter(c) && lone && (after_letter || g_ascii_isalpha(t)))
+				*latin += 2;
+			else if (c >= 0xA1 && c <= 0xDF)
+				*japanese += 1;
+			p++;
 		}
 	}
 }
 
 gboolean
+kenchi_charset_mostly_utf8(const char *in, gsize len)
+{
+	const char *p = in, *e = in + len;
+	gsize good = 0, bad = 0;
+
+	while (p < e) {
+		const gchar *stop = NULL;
+
+		if (g_utf8_validate_len(p, (gsize)(e - p), &stop))
+			stop = e;
+		for (const guchar *c = (const guchar *)p; c < (const guchar *)stop; c++)
+			good += *c >= 0xC0;
+		if (stop >= e)
+			break;
+		bad++;
+		p = stop + 1;
+	}
+	return bad <= 16 && good >= 4 * bad;
+}
+
+gboolean
 kenchi_charset_latin_looking(const char *in, gsize len)
 {
-	gsize latin = 0, japanese = 0;
+	gsize latin = 0, japanese = 0, strong = 0;
 
-	evidence(in, len, &latin, &japanese);
+	evidence(in, len, &latin, &japanese, &strong);
 	return latin > japanese;
 }
 
@@ -95,7 +140,7 @@ decode_lines(const char *in, gsize len, const char *code_page)
 char *
 kenchi_charset_lines_to_utf8(const char *in, gsize len)
 {
-	gsize latin = 0, japanese = 0;
+	gsize latin = 0, japanese = 0, strong = 0;
 	const char *p = in, *e = in + len;
 	char *u;
 
@@ -106,14 +151,14 @@ kenchi_charset_lines_to_utf8(const char *in, gsize len)
 		const char *end = nl ? nl + 1 : e;
 
 		if (!g_utf8_validate(p, (gssize)(end - p), NULL))
-			evidence(p, (gsize)(end - p), &latin, &japanese);
+			evidence(p, (gsize)(end - p), &latin, &japanese, &strong);
 		p = end;
 	}
 	if (latin > japanese)
 		return decode_lines(in, len, "CP1252");
-	if ((u = decode_lines(in, len, "CP932")) != NULL || latin == 0)
+	if ((u = decode_lines(in, len, "CP932")) != NULL || strong > 0)
 		return u;
-	/* Not CP932 and a Latin letter in a word ("Café.xlsm": é and "." are
-	 * no CP932 character): CP1252. */
+	/* Not CP932, and nothing only Japanese has: CP1252 ("Café.xlsm": é
+	 * and "." are no CP932 character; "a – b": nor is 0x96 and a space). */
 	return decode_lines(in, len, "CP1252");
 }

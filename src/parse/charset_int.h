@@ -43,6 +43,10 @@ GIConv kenchi_charset_get_cd(const char *to, const char *from);
 gsize kenchi_charset_iconv_decode(GIConv cd, const char *in, gsize len, GString *out, gboolean *lossy);
 gsize kenchi_charset_utf8_bad_len(const guchar *p, gsize n);
 gsize kenchi_charset_utf8_repair(const char *in, gsize len, GString *out, gboolean *lossy);
+/* Is [IN, IN+LEN), not valid UTF-8, UTF-8 with a few stray bytes (one
+ * bad byte or fewer in four characters of several bytes, sixteen at
+ * most): a relay's or an editor's NBSP in a UTF-8 text (charset_guess.c). */
+gboolean kenchi_charset_mostly_utf8(const char *in, gsize len);
 gboolean kenchi_charset_has_8bit(const char *s, gsize n);
 void kenchi_charset_ascii_copy(const char *in, gsize len, GString *out, gboolean *lossy);
 void kenchi_charset_guess_decode(const char *in, gsize len, GString *out, gboolean *lossy);

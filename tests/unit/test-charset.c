@@ -336,6 +336,19 @@ test_latin_or_cp932(void **state)
     assert_non_null(u);
     assert_string_equal(u, "Zoë\n");
     g_free(u);
+    /* round 29a: an apostrophe is Latin, "田澤" (0x93 'c' 0xE0 'V') is
+     * not, and curly quotes or a dash alone are CP1252, which CP932 does
+     * not read */
+    assert_true(latin("John\222s"));
+    assert_false(latin("\"\223c\340V\""));
+    u = lines("{\"u\": \"\223c\340V\"}\n");
+    assert_non_null(u);
+    assert_string_equal(u, "{\"u\": \"田澤\"}\n");
+    g_free(u);
+    u = lines("{\"d\": \"a \226 b \223x\224 \"}\n");
+    assert_non_null(u);
+    assert_string_equal(u, "{\"d\": \"a – b “x” \"}\n");
+    g_free(u);
     /* lines neither reads exactly: NULL */
     assert_null(lines("a\n\201\n"));
 }
