@@ -7,6 +7,7 @@
  * foreign mail is stored with its reason, never dropped. */
 #include <string.h>
 #include "ingest/ingest.h"
+#include "ingest/mail_text.h"
 #include "parse/apijson.h"
 #include "parse/event.h"
 #include "parse/normalize.h"
@@ -180,170 +181,6 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 	g_free(own);
 }
 
-/* Is [P, E) white space only? */
-static gboolean
-blank_to(const char *p, const char *e)
-{
-	for (; p < e; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\r')
-			return FALSE;
-	return TRUE;
-}
-
-/* [P, P+LEN) begins with a line (FIRST bytes) that is a number N, then a
- * header: Apple Mail's .emlx.  N, when N bytes of message are followed by
- * Apple's property list, as Apple Mail writes it; else 0, and nothing but
- * the number's line is left out. */
-static gsize
-emlx_tail(const char *p, gsize len, gsize first)
-{
-	guint64 n = g_ascii_strtoull(p, NULL, 10);
-	const char *t;
-	gsize rest;
-
-	if (n == 0 || n >= len - first)
-		return 0;
-	t = p + first + n;
-	rest = len - first - (gsize)n;
-	while (rest > 0 && (*t == '\n' || *t == '\r' || *t == ' ')) {
-		t++;
-		rest--;
-	}
-	return (rest >= 5 && memcmp(t, "<?xml", 5) == 0) || (rest >= 6 && memcmp(t, "<plist", 6) == 0) ?
-	    (gsize)n : 0;
-}
-
-/* The Outlook line above the header it shows (Message Options, the
- * Internet headers saved with the message). */
-#define OUTLOOK_BANNER "Microsoft Mail Internet Headers Version 2.0"
-
-/* Leave out of *RAW (of *LEN) what wraps a mail and is not part of it, so
- * that it is neither stored nor hashed (a redelivery is recognised):
- * an mbox "From " envelope line (procmail and maildrop pass it on);
- * Outlook's OUTLOOK_BANNER line; Apple Mail's .emlx, whose first line is
- * the message's length in bytes and whose end, past it, is Apple's
- * property list (emlx_tail()). */
-static void
-unwrap(const char **raw, gsize *len)
-{
-	const char *p = *raw, *nl = memchr(p, '\n', *len);
-	gsize first, digits = 0, blen = strlen(OUTLOOK_BANNER);
-
-	if (nl == NULL)
-		return;
-	first = (gsize)(nl - p) + 1;
-	while (p + digits < nl && g_ascii_isdigit(p[digits]))
-		digits++;
-	if (*len > 5 && memcmp(p, "From ", 5) == 0) {
-		*raw += first;
-		*len -= first;
-	} else if (first > blen && memcmp(p, OUTLOOK_BANNER, blen) == 0 && blank_to(p + blen, nl)) {
-		*raw += first;
-		*len -= first;
-	} else if (digits > 0 && digits <= 12 && blank_to(p + digits, nl) && first < *len &&
-		   kenchi_mail_header_line(p + first, p + *len)) {
-		gsize cut = emlx_tail(p, *len, first);
-
-		*raw += first;
-		*len = cut ? cut : *len - first;
-	}
-}
-
-/* How far into a text a mail's header is looked for after a preamble, and
- * at how many places: a preamble is a few lines. */
-#define PREAMBLE_SCAN (64 * 1024)
-#define PREAMBLE_TRIES 64
-
-/* Does the header block at P hold a field only a mail's own header has
- * (not a client's summary of it: Gmail's "From:", "To:", "Subject:",
- * "SPF:")? */
-static gboolean
-raw_header(const char *p, const char *end)
-{
-	static const char *const names[] = { "received:", "delivered-to:", "return-path:", "message-id:",
-		"mime-version:", NULL };
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (p == nl || (*p == '\r' && p + 1 == nl))
-			return FALSE;
-		for (int k = 0; names[k]; k++)
-			if (g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
-				return TRUE;
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return FALSE;
-}
-
-/* Where a mail's header begins after a preamble, or NULL: a text that GMime
- * read as no mail, such as Gmail's "Show original" page copied whole
- * ("Original Message", its summary, "Download Original", then the mail;
- * round 27b).  A header line that begins a block (after a blank line or
- * a line that is no field) and whose block is a mail's
- * (kenchi_mail_head()); the first whose block is a mail's own header
- * (raw_header()), else the first. */
-static const char *
-after_preamble(const char *raw, gsize len)
-{
-	const char *p = raw, *end = raw + MIN(len, (gsize)PREAMBLE_SCAN), *first = NULL;
-	gboolean fresh = FALSE;   /* the line before is no field */
-	int tries = 0;
-
-	while (p < end && tries < PREAMBLE_TRIES) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		gboolean field = *p != ' ' && *p != '\t' && kenchi_mail_header_line(p, nl ? nl : end);
-
-		if (field && fresh) {
-			tries++;
-			if (kenchi_mail_head(p, (gsize)(raw + len - p))) {
-				if (raw_header(p, end))
-					return p;
-				if (first == NULL)
-					first = p;
-			}
-		}
-		fresh = !field;
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return first;
-}
-
-/* RAW as a mail (kenchi_mail_parse()), or, when GMime reads none, the mail
- * after a preamble (after_preamble()), or else the text as a mail's body
- * with no header (*HEADLESS): an alert's block pasted into a file (round
- * 28a), read as an alert or else as the error it was. */
-static kenchi_status_t
-parse_mail(const char *raw, gsize len, kenchi_mail_t **mail, const char **why, gboolean *headless)
-{
-	kenchi_status_t rc = kenchi_mail_parse(raw, len, mail, why);
-	const char *h;
-
-	if (rc == KENCHI_OK || len == 0)
-		return rc;
-	if ((h = after_preamble(raw, len)) != NULL &&
-	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
-		return KENCHI_OK;
-	if (memchr(raw, '\0', len) == NULL) {
-		/* A blank line first: an empty header, then the text. */
-		char *body = g_malloc(len + 1);
-		const char *w = NULL;
-
-		body[0] = '\n';
-		memcpy(body + 1, raw, len);
-		if (kenchi_mail_parse(body, len + 1, mail, &w) == KENCHI_OK)
-			*headless = TRUE;
-		g_free(body);
-		if (*headless)
-			return KENCHI_OK;
-	}
-	return rc;
-}
-
 /* A mail whose text is API JSON (a fetcher's cron job mailing its page,
  * an admin pasting curl -v output under a question, a ticket quoting an
  * event) is not read as events: a mail quoting an old event would open a
@@ -378,10 +215,10 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	const char *why = NULL;
 	kenchi_status_t rc;
 	int day;   /* of the Date header: both store keys begin with it */
-	gboolean headless = FALSE;
+	kenchi_headless_t headless = KENCHI_HEADLESS_NOT;
 
 	memset(a, 0, sizeof *a);
-	unwrap(&raw, &len);
+	kenchi_mail_unwrap(&raw, &len);
 	a->raw = raw;
 	a->len = len;
 	kenchi_extract_init(&a->x);
@@ -404,7 +241,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		prepare_events(a, keep_trees(ctx, a));
 		return;
 	}
-	rc = parse_mail(raw, len, &a->mail, &why, &headless);
+	rc = kenchi_mail_text_parse(raw, len, &a->mail, &why, &headless);
 	if (rc != KENCHI_OK) {
 		a->x.kind = KENCHI_KIND_ERROR;
 		a->x.reason = g_strdup(why);
@@ -424,7 +261,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report &&
 	    a->mail->text->len > 0)
 		body_api(a);
-	if (headless && a->x.kind != KENCHI_KIND_ALERT) {
+	if (headless == KENCHI_HEADLESS_UNREAD && a->x.kind != KENCHI_KIND_ALERT) {
 		/* Text with no header that is no alert either: what it was. */
 		a->x.kind = KENCHI_KIND_ERROR;
 		g_free(a->x.reason);

@@ -1,0 +1,36 @@
+/* mail_text.h: where a mail is in the bytes kenchi was given (mail_text.c):
+ * the ingest layer (ingest.c) calls these before and instead of
+ * kenchi_mail_parse(). */
+#ifndef KENCHI_MAIL_TEXT_H
+#define KENCHI_MAIL_TEXT_H
+
+#include <glib.h>
+#include "parse/mime.h"
+#include "util/status.h"
+
+/* How a text was read as a mail's body with no header
+ * (kenchi_mail_text_parse()): not; after GMime read it as a header alone
+ * (it stays what that header makes of it when it gives no alert); or after
+ * GMime read no mail (it stays an error unless it gives an alert). */
+typedef enum { KENCHI_HEADLESS_NOT, KENCHI_HEADLESS_READ, KENCHI_HEADLESS_UNREAD } kenchi_headless_t;
+
+/* Leave out of *RAW (of *LEN) what wraps a mail and is not part of it, so
+ * that it is neither stored nor hashed (a redelivery is recognised): an
+ * mbox "From " envelope line (procmail and maildrop pass it on); Outlook's
+ * "Microsoft Mail Internet Headers Version 2.0" line; Apple Mail's .emlx,
+ * whose first line is the message's length in bytes and whose end, past
+ * it, is Apple's property list. */
+void kenchi_mail_unwrap(const char **raw, gsize *len);
+
+/* RAW as a mail (kenchi_mail_parse()).  A text whose first block is no
+ * mail's header ("Ticket: 42", a client's summary, round 29a) or that
+ * GMime reads as no mail is looked into for a mail after a preamble first
+ * (its first 64 KB, at 64 places; a block with a mail's own fields wins).
+ * A text that is no mail at all, or only a header of an alert's fields
+ * ("Date:", "Computer:": a block pasted into a file, rounds 28a, 29a), is
+ * read as a mail's body with no header (*HEADLESS).  *WHY as
+ * kenchi_mail_parse() gives it. */
+kenchi_status_t kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why,
+				       kenchi_headless_t *headless);
+
+#endif
