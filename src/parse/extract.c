@@ -53,107 +53,6 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
 }
 
-/* The columns [S, END) takes, as a client wraps it: a Japanese
- * character (three bytes or four in UTF-8) two, another one.  A wrap's
- * width is in columns, not in bytes (round 27a: a Japanese label's bytes
- * put a wrapped link's line past 100). */
-static size_t
-columns(const char *s, const char *end)
-{
-	size_t c = 0;
-
-	for (const guchar *p = (const guchar *)s; p < (const guchar *)end; p++)
-		if (*p < 0x80)
-			c++;
-		else if (*p >= 0xe0)
-			c += 2;
-		else if (*p >= 0xc0)
-			c++;
-	return c;
-}
-
-/* Is Q..END the hex digits that make the hex digits V a SHA-256? */
-static gboolean
-hash_rest(const char *v, const char *q, const char *end)
-{
-	size_t vn = strlen(v), qn = (size_t)(end - q);
-
-	if (vn + qn != 64)
-		return FALSE;
-	for (size_t i = 0; i < vn; i++)
-		if (!g_ascii_isxdigit(v[i]))
-			return FALSE;
-	for (size_t i = 0; i < qn; i++)
-		if (!g_ascii_isxdigit(q[i]))
-			return FALSE;
-	return TRUE;
-}
-
-/* Does [S, END) end in the file's NAME, after a folder's separator or
- * alone? */
-static gboolean
-name_ends(const char *s, const char *end, const char *name)
-{
-	size_t nl = name ? strlen(name) : 0;
-
-	return nl > 0 && (size_t)(end - s) >= nl && memcmp(end - nl, name, nl) == 0 &&
-	    (end - nl == s || end[-(ptrdiff_t)nl - 1] == '\\');
-}
-
-/* Do V and Q..END, joined with no space, end in "\\" and the file's NAME
- * (a wrap inside the name: "...\\inv" / "oice.exe", round 28a)? */
-static gboolean
-glued_name(const char *v, const char *q, const char *end, const char *name)
-{
-	size_t nl = name ? strlen(name) : 0, vl = strlen(v), ql = (size_t)(end - q);
-	char *t;
-	gboolean hit;
-
-	if (nl == 0 || ql >= nl || vl + ql < nl + 1)
-		return FALSE;
-	t = g_strdup_printf("%s%.*s", v + vl - (nl + 1 - ql), (int)ql, q);
-	hit = t[0] == '\\' && strcmp(t + 1, name) == 0;
-	g_free(t);
-	return hit;
-}
-
-/* Is the line Q..END, not indented, the rest of a path that a mail
- * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
- * Only when the path's line was long, its last part has no extension
- * yet, and the line holds a backslash or ends in one: a note after a
- * whole path stays prose. */
-static gboolean
-path_rest(reader_t *rd, const char *q, const char *end)
-{
-	const char *v = rd->raw->str, *last = strrchr(v, '\\');
-	size_t n = (size_t)(end - q);
-
-	if (last == NULL || n > 200 || memchr(q, '\t', n) ||
-	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
-		return FALSE;
-	/* A path that ends in its separator is not whole, however short its
-	 * line: a <br> after "...\\Microsoft\\" in a card or a list.  Its rest
-	 * holds a separator or ends in an extension; a closing word ("以上")
-	 * is none. */
-	if (last[1] == '\0')
-		return memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
-	/* The file's name, read before the path, ends this line and not the
-	 * path: its rest, however short the path's line (a relay wrapped at a
-	 * space before the 60th column, round 27a). */
-	if (!name_ends(v, v + strlen(v), rd->cur->v[EV_FILE_NAME]) &&
-	    (name_ends(q, end, rd->cur->v[EV_FILE_NAME]) || glued_name(v, q, end, rd->cur->v[EV_FILE_NAME])))
-		return TRUE;
-	if (rd->value_cols < 60 || rd->value_cols > 100)
-		return FALSE;
-	if (kenchi_name_has_extension(last + 1, strlen(last + 1)))
-		return FALSE;
-	if (memchr(q, '\\', n))
-		return TRUE;
-	/* The file's name alone: one word with an extension ("a.exe"), not a
-	 * footer's sentence ("Visit www.acme.example.com"). */
-	return memchr(q, ' ', n) == NULL && kenchi_name_has_extension(q, n);
-}
-
 void
 kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
@@ -208,8 +107,8 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	rd->pending = -1;
 }
 
-static void
-continue_field(reader_t *rd, const char *v, size_t n)
+void
+kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 {
 	int f = rd->field;
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
@@ -442,7 +341,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	rd->line_trail = end < line + n && *end == ' ';
-	rd->line_cols = columns(line, end);
+	rd->line_cols = kenchi_line_columns(line, end);
 	if (!rd->retried)
 		rd->quote_depth = depth;
 	/* A table typed in text, "| Label | value |" (Markdown, Jira), or a
@@ -539,7 +438,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* "2026-11-25" over "07:12:31 UTC": a <br> between them in a
 		 * card or a list, or a client's text of such a cell.  Before
 		 * the line pattern, which reads "07" as a label. */
-		continue_field(rd, q, end - q);
+		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}
 	if (r->line_re) {
@@ -636,7 +535,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 				return;
 			}
 			if (rd->field >= 0 && indent > rd->indent) {
-				continue_field(rd, q, end - q);
+				kenchi_reader_continue(rd, q, end - q);
 				return;
 			}
 			if (rd->pending < 0) {
@@ -737,31 +636,11 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	}
 	if (rd->field >= 0 && indent > rd->indent) {
-		continue_field(rd, q, end - q);
+		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}
-	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
-		/* A client wraps at a space, and drops it: put it back (not
-		 * beside the separator, after a <br> or before the rest, nor
-		 * between two Japanese characters: Japanese wraps anywhere,
-		 * round 27a's "...\\見" / "積書.exe", while "Acme Tokyo" /
-		 * "営業部" was a space; nor inside the file's name, round 28a.
-		 * A cut inside a folder's name, "Content.O" / "utlook", gets
-		 * one: Gmail's lines of exactly 78 columns end at spaces too). */
-		rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' && *q != '\\' &&
-		    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80) &&
-		    !glued_name(rd->raw->str, q, end, rd->cur->v[EV_FILE_NAME]);
-		continue_field(rd, q, end - q);
-		return;
-	}
-	/* A link or a hash a relay hard-wrapped at 76 or 78 columns, with
-	 * no indent (round 27a): the link's rest (kenchi_link_rest()) after
-	 * a long line, the hex digits that make the hash, or the link's
-	 * hash, whole after any. */
-	if ((rd->field == EV_TRAJECTORY && ((rd->value_cols >= 60 && rd->value_cols <= 100 &&
-	     kenchi_link_rest(rd->raw->str, q, end)) || kenchi_link_hash_rest(rd->raw->str, q, end))) ||
-	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && hash_rest(rd->raw->str, q, end))) {
-		continue_field(rd, q, end - q);
+	if (kenchi_reader_wrapped(rd, q, end)) {
+		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}
 	rd->field = -1;

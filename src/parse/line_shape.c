@@ -5,6 +5,7 @@
 #include "parse/event.h"
 #include "parse/html.h"
 #include "parse/line_shape.h"
+#include "parse/notes.h"
 #include "parse/rules.h"
 
 /* Q..END can be the rest of a value wrapped before a blank line: ASCII
@@ -80,14 +81,15 @@ kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 {
 	const char *t = strstr(v, "/trajectory");
 	gssize hex = t ? link_hash(t) : -1;
-	size_t n = (size_t)(end - q);
+	size_t n = 0;
 
+	while (q + n < end && g_ascii_isxdigit(q[n]))
+		n++;
 	if (hex < 0 || (size_t)hex + n != 64)
 		return FALSE;
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isxdigit(q[i]))
-			return FALSE;
-	return TRUE;
+	/* The digits alone, or a person's " ※" note after them (cut from
+	 * the link as its value is set). */
+	return q + n == end || (q[n] == ' ' && kenchi_note_mark(q + n, (gsize)(end - q - n)));
 }
 
 gboolean
@@ -111,6 +113,37 @@ kenchi_line_value_shaped(int f, const char *q, const char *end)
 	default:
 		return FALSE;
 	}
+}
+
+size_t
+kenchi_line_columns(const char *s, const char *end)
+{
+	size_t c = 0;
+
+	for (const guchar *p = (const guchar *)s; p < (const guchar *)end; p++)
+		if (*p < 0x80)
+			c++;
+		else if (*p >= 0xe0)
+			c += 2;
+		else if (*p >= 0xc0)
+			c++;
+	return c;
+}
+
+gboolean
+kenchi_line_hash_rest(const char *v, const char *q, const char *end)
+{
+	size_t vn = strlen(v), qn = (size_t)(end - q);
+
+	if (vn + qn != 64)
+		return FALSE;
+	for (size_t i = 0; i < vn; i++)
+		if (!g_ascii_isxdigit(v[i]))
+			return FALSE;
+	for (size_t i = 0; i < qn; i++)
+		if (!g_ascii_isxdigit(q[i]))
+			return FALSE;
+	return TRUE;
 }
 
 /* Is Q..END words that cannot be field F's value, a caption of its label:

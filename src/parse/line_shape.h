@@ -15,11 +15,19 @@ gboolean kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
  * one token of a link's characters that begins no link of its own? */
 gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
 /* Is Q..END the hex digits that make the link V's "q=" or "s=" hash 64
- * digits, however long V's line (round 28a)? */
+ * digits, however long V's line (round 28a), alone or before a " ※"
+ * note? */
 gboolean kenchi_link_hash_rest(const char *v, const char *q, const char *end);
 /* Is Q..END, one token, a value only field F has: a hash's hex digits,
  * a link, a Windows path? */
 gboolean kenchi_line_value_shaped(int f, const char *q, const char *end);
+/* The columns [S, END) takes, as a client wraps it: a Japanese character
+ * (three bytes or four in UTF-8) two, another one.  A wrap's width is in
+ * columns, not in bytes (round 27a: a Japanese label's bytes put a
+ * wrapped link's line past 100). */
+size_t kenchi_line_columns(const char *s, const char *end);
+/* Is Q..END the hex digits that make the hex digits V a SHA-256? */
+gboolean kenchi_line_hash_rest(const char *v, const char *q, const char *end);
 /* Is Q..END a caption under field F's label, not its value? */
 gboolean kenchi_line_caption_for(int f, const char *q, const char *end);
 /* Four words or more ending in ".", ":" or "。". */

@@ -1,0 +1,112 @@
+/* extract_wrap.c: a value's rest on the next line that a client or a
+ * relay hard-wrapped with no indent (Gmail's plain text at 78 columns, a
+ * relay at 76): a path's, a device trajectory link's, a hash's; and
+ * whether the space the wrap took is put back. */
+#include <string.h>
+#include "parse/event.h"
+#include "parse/extract_int.h"
+#include "parse/line_shape.h"
+#include "parse/rules.h"
+
+/* Does [S, END) end in the file's NAME, after a folder's separator or
+ * alone? */
+static gboolean
+name_ends(const char *s, const char *end, const char *name)
+{
+	size_t nl = name ? strlen(name) : 0;
+
+	return nl > 0 && (size_t)(end - s) >= nl && memcmp(end - nl, name, nl) == 0 &&
+	    (end - nl == s || end[-(ptrdiff_t)nl - 1] == '\\');
+}
+
+/* Do V and Q..END, joined by SEP ("" or " "), end in "\\" and the file's
+ * NAME: a wrap inside the name ("...\\inv" / "oice.exe", round 28a), or
+ * at a space in it ("...\\Invoice" / "November 2026.exe", round 29a)? */
+static gboolean
+joined_name(const char *v, const char *sep, const char *q, const char *end, const char *name)
+{
+	size_t nl = name ? strlen(name) : 0, vl = strlen(v), sl = strlen(sep), ql = (size_t)(end - q);
+	GString *t;
+	gboolean hit;
+
+	if (nl == 0 || ql >= nl || vl + sl + ql < nl + 1)
+		return FALSE;
+	t = g_string_new(NULL);
+	g_string_append(t, v + vl - MIN(vl, nl + 1));
+	g_string_append(t, sep);
+	g_string_append_len(t, q, (gssize)ql);
+	hit = t->len >= nl + 1 && t->str[t->len - nl - 1] == '\\' && strcmp(t->str + t->len - nl, name) == 0;
+	g_string_free(t, TRUE);
+	return hit;
+}
+
+/* Is the line Q..END, not indented, the rest of a path that a mail
+ * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
+ * Only when the path's line was long, its last part has no extension
+ * yet, and the line holds a backslash or ends in one: a note after a
+ * whole path stays prose. */
+static gboolean
+path_rest(reader_t *rd, const char *q, const char *end)
+{
+	const char *v = rd->raw->str, *last = strrchr(v, '\\');
+	size_t n = (size_t)(end - q);
+
+	if (last == NULL || n > 200 || memchr(q, '\t', n) ||
+	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
+		return FALSE;
+	/* A path that ends in its separator is not whole, however short its
+	 * line: a <br> after "...\\Microsoft\\" in a card or a list.  Its rest
+	 * holds a separator or ends in an extension; a closing word ("以上")
+	 * is none. */
+	if (last[1] == '\0')
+		return memchr(q, '\\', n) != NULL || kenchi_name_has_extension(q, n);
+	/* The file's name, read before the path, ends this line and not the
+	 * path: its rest, however short the path's line (a relay wrapped at a
+	 * space before the 60th column, round 27a). */
+	if (!name_ends(v, v + strlen(v), rd->cur->v[EV_FILE_NAME]) &&
+	    (name_ends(q, end, rd->cur->v[EV_FILE_NAME]) || joined_name(v, "", q, end, rd->cur->v[EV_FILE_NAME]) ||
+	     joined_name(v, " ", q, end, rd->cur->v[EV_FILE_NAME])))
+		return TRUE;
+	if (rd->value_cols < 60 || rd->value_cols > 100)
+		return FALSE;
+	if (kenchi_name_has_extension(last + 1, strlen(last + 1)))
+		return FALSE;
+	if (memchr(q, '\\', n))
+		return TRUE;
+	/* The file's name alone: one word with an extension ("a.exe"), not a
+	 * footer's sentence ("Visit www.acme.example.com"). */
+	return memchr(q, ' ', n) == NULL && kenchi_name_has_extension(q, n);
+}
+
+gboolean
+kenchi_reader_wrapped(reader_t *rd, const char *q, const char *end)
+{
+	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
+		/* A client wraps at a space, and drops it: put it back (not
+		 * beside the separator, after a <br> or before the rest, nor
+		 * between two Japanese characters: Japanese wraps anywhere,
+		 * round 27a's "...\\見" / "積書.exe", while "Acme Tokyo" /
+		 * "営業部" was a space; nor inside the file's name, round 28a;
+		 * but always where the file's name has its space, round 29a.
+		 * A cut inside a folder's name, "Content.O" / "utlook", gets
+		 * one: Gmail's lines of exactly 78 columns end at spaces too). */
+		const char *name = rd->cur->v[EV_FILE_NAME];
+
+		if (joined_name(rd->raw->str, " ", q, end, name))
+			rd->value_trail = TRUE;
+		else
+			rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' && *q != '\\' &&
+			    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80) &&
+			    !joined_name(rd->raw->str, "", q, end, name);
+		return TRUE;
+	}
+	/* A link or a hash a relay hard-wrapped at 76 or 78 columns, with
+	 * no indent (round 27a): the link's rest (kenchi_link_rest()) after
+	 * a long line, the hex digits that make the hash, or the link's
+	 * hash, whole after any. */
+	if ((rd->field == EV_TRAJECTORY && ((rd->value_cols >= 60 && rd->value_cols <= 100 &&
+	     kenchi_link_rest(rd->raw->str, q, end)) || kenchi_link_hash_rest(rd->raw->str, q, end))) ||
+	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && kenchi_line_hash_rest(rd->raw->str, q, end)))
+		return TRUE;
+	return FALSE;
+}
