@@ -103,10 +103,12 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char *end)
 	/* A link or a hash a relay hard-wrapped at 76 or 78 columns, with
 	 * no indent (round 27a): the link's rest (kenchi_link_rest()) after
 	 * a long line, the hex digits that make the hash, or the link's
-	 * hash, whole after any. */
+	 * hash, whole after any; a dirty URL's rest of a path or a query
+	 * after a line of 70 columns or more (round 29a). */
 	if ((rd->field == EV_TRAJECTORY && ((rd->value_cols >= 60 && rd->value_cols <= 100 &&
 	     kenchi_link_rest(rd->raw->str, q, end)) || kenchi_link_hash_rest(rd->raw->str, q, end))) ||
-	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && kenchi_line_hash_rest(rd->raw->str, q, end)))
+	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && kenchi_line_hash_rest(rd->raw->str, q, end)) ||
+	    (rd->field == EV_URL && rd->value_cols >= 70 && rd->value_cols <= 100 && kenchi_url_rest(q, end)))
 		return TRUE;
 	return FALSE;
 }

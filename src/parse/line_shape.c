@@ -77,6 +77,22 @@ kenchi_link_rest(const char *v, const char *q, const char *end)
 }
 
 gboolean
+kenchi_url_rest(const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q);
+	gboolean part = FALSE;
+
+	if (n == 0 || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
+		return FALSE;
+	for (const char *c = q; c < end; c++) {
+		if ((guchar)*c <= ' ' || (guchar)*c >= 0x7f || strchr("\"<>\\^`{|}", *c))
+			return FALSE;
+		part = part || strchr("/?=&%", *c) != NULL;
+	}
+	return part;
+}
+
+gboolean
 kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 {
 	const char *t = strstr(v, "/trajectory");

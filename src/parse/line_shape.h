@@ -14,6 +14,11 @@ gboolean kenchi_line_wrapped_rest(const char *q, const char *end, gboolean path)
  * yet, or its "q=" or "s=" hash shorter than 64 hex digits), and the line
  * one token of a link's characters that begins no link of its own? */
 gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
+/* Can Q..END, a line of its own, be the rest of a link a relay
+ * hard-wrapped (round 29a): one token of a link's characters, with a
+ * "/", "?", "=", "&" or "%" of a path or a query, that begins no link of
+ * its own? */
+gboolean kenchi_url_rest(const char *q, const char *end);
 /* Is Q..END the hex digits that make the link V's "q=" or "s=" hash 64
  * digits, however long V's line (round 28a), alone or before a " ※"
  * note? */
