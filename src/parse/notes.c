@@ -109,10 +109,10 @@ drop_note(const char *v, kome_t kome)
 
 /* When is " ※" a note after a value of F?  Always after a value with no
  * space of its own (a name of a machine, an address, an id, a hash), a
- * person's name or a word of a list ("Threat Detected ※2回目", "High ※要確認"); after a
- * space in a link, whose path may hold "※"; after a detection of AMP's
- * names, one or two ("W32.Auto:a879d2.in03.Talos W32.DFC.MalParent
- * ※初見"); else after a first word only. */
+ * person's name or a word of a list ("Threat Detected ※2回目", "High
+ * ※要確認"); after a space in a link, whose path may hold "※"; after a
+ * detection of AMP's names, one or two ("W32.Auto:a879d2.in03.Talos
+ * W32.DFC.MalParent ※初見"); else after a first word only. */
 static kome_t
 kome_cut(kenchi_field_t f)
 {
