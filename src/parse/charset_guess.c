@@ -5,11 +5,13 @@
 #include "parse/charset.h"
 #include "parse/charset_int.h"
 
-/* Is C a letter of CP1252's upper half (À-ÿ but × and ÷)? */
+/* Is C a letter of CP1252's upper half (À-ÿ but × and ÷, Š Œ Ž š œ ž
+ * Ÿ)? */
 static gboolean
 latin_letter(guchar c)
 {
-	return c >= 0xC0 && c != 0xD7 && c != 0xF7;
+	return (c >= 0xC0 && c != 0xD7 && c != 0xF7) || c == 0x8A || c == 0x8C || c == 0x8E || c == 0x9A ||
+	    c == 0x9C || c == 0x9E || c == 0x9F;   /* Š Œ Ž š œ ž Ÿ */
 }
 
 /* The evidence of [IN, IN+LEN) for each code page, read as CP932 reads
@@ -46,21 +48,27 @@ evidence(const char *in, gsize len, gsize *latin, gsize *japanese, gsize *strong
 			(*strong)++;
 			p += 2;
 		} else if (lead && t >= 0x40 && t <= 0x7E) {
-			if (c == 0x92 && after_letter && g_ascii_islower(t))
-				*latin += 2;   /* John’s */
-			else if (latin_letter(c) && after_letter)
-				*latin += 1;   /* Hélène, or Setup澤 */
+			gboolean after_high = p > s && p[-1] >= 0x80;
+
+			if (c == 0x92 && after_letter && g_ascii_isalpha(t))
+				*latin += 2;   /* John’s, O’Brien */
+			else if (latin_letter(c) && (after_letter || (g_ascii_isalpha(t) && !after_high)))
+				*latin += 1;   /* Hélène, Škoda, or Setup澤 */
 			else
 				*japanese += 1;
 			p += 2;
 		} else {
 			/* A byte CP932 cannot begin a character with here, or a
-			 * half-width kana: Latin beside a letter ("Café.",
-			 * "Übersicht"), else Japanese's kana. */
+			 * half-width kana.  Alone among ASCII it is Latin: a
+			 * letter beside a letter ("Café.", "Übersicht") weighs
+			 * full, a sign or a letter elsewhere ("£450", "Nº",
+			 * "À propos") half; half-width kana come in runs. */
 			gboolean lone = !(p > s && p[-1] >= 0x80) && t < 0x80;
 
 			if (latin_letter(c) && lone && (after_letter || g_ascii_isalpha(t)))
 				*latin += 2;
+			else if (lone && c >= 0xA1)
+				*latin += 1;
 			else if (c >= 0xA1 && c <= 0xDF)
 				*japanese += 1;
 			p++;

@@ -349,6 +349,13 @@ test_latin_or_cp932(void **state)
     assert_non_null(u);
     assert_string_equal(u, "{\"d\": \"a – b “x” \"}\n");
     g_free(u);
+    /* round 30a: O’Brien, Škoda, £450, Nº, À propos are Latin */
+    assert_true(latin("O\222Brien"));
+    assert_true(latin("\"\212koda\""));
+    assert_true(latin("\"\243450\""));
+    assert_true(latin("N\272 5"));
+    assert_true(latin("\"\300 propos\""));
+    assert_false(latin("\"\303\336\260\300\""));   /* ﾃﾞｰﾀ, a run */
     /* lines neither reads exactly: NULL */
     assert_null(lines("a\n\201\n"));
 }
