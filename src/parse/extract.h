@@ -33,6 +33,8 @@ typedef struct {
 	int fields_read;         /* alert-only field values read (computer, file,
 	                          * detection, id), in events or not */
 	gboolean capped;         /* KENCHI_MAIL_EVENTS_MAX read, and text after them */
+	gboolean subject_host;   /* given to the reader: the mail's subject names
+	                          * a computer, which a block may lack */
 } kenchi_extract_t;
 
 void kenchi_extract_init(kenchi_extract_t *x);

@@ -101,7 +101,9 @@ kenchi_reader_prose(reader_t *rd)
 
 /* Does EV hold nothing but what a type's description has: a type, its
  * id, a severity, a disposition, a group?  A release note's table of
- * event types and severities gave each row as an event (round 29b). */
+ * event types and severities gave each row as an event (round 29b).  The
+ * computer a subscription's subject names makes one an event (an
+ * Uninstall's block may hold its type and group only, round 30a). */
 static gboolean
 nowhere(const kenchi_event_t *ev)
 {
@@ -130,7 +132,7 @@ kenchi_reader_flush(reader_t *rd)
 	if (kenchi_event_is_complete(rd->cur) && !rd->cur->v[EV_ID] &&
 	    (rd->cur->soc_marks || (!rd->cur->v[EV_EVENT_TYPE_ID] &&
 	    (!rd->cur->v[EV_EVENT_TYPE] || kenchi_event_type_id(rd->cur->v[EV_EVENT_TYPE]) == 0)) ||
-	     nowhere(rd->cur))) {
+	     (nowhere(rd->cur) && rd->block_host == NULL && !rd->out->subject_host))) {
 		rd->out->headless++;
 		kenchi_event_free(rd->cur);
 		rd->cur = kenchi_event_new();

@@ -298,6 +298,12 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		return;
 	}
 	out->rule = r;
+	{
+		char *host = kenchi_subject_hostname(r, m, mail->subject, FALSE);
+
+		out->subject_host = host != NULL;
+		g_free(host);
+	}
 	kenchi_read_events(r, m, mail->text->str, mail->text->len, out);
 	if (out->events->len == 0 && mail->alt_text && mail->alt_text->len)
 		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, out);
@@ -310,6 +316,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		kenchi_extract_t alt;
 
 		kenchi_extract_init(&alt);
+		alt.subject_host = out->subject_host;
 		kenchi_read_events(r, m, mail->alt_text->str, mail->alt_text->len, &alt);
 		if (alt.events->len > out->events->len ||
 		    (alt.events->len == out->events->len && cut_path(out->events) && !cut_path(alt.events))) {
