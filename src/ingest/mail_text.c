@@ -163,28 +163,35 @@ parse_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 kenchi_status_t
 kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why, kenchi_headless_t *headless)
 {
-	const char *h = NULL;
+	const char *h;
+	gboolean mail_like, tried = FALSE;
 	kenchi_status_t rc;
 
-	if (len > 0 && !block_has(raw, raw + MIN(len, (gsize)PREAMBLE_SCAN), mail_fields) &&
-	    (h = after_preamble(raw, len)) != NULL && kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
-		return KENCHI_OK;
-	rc = kenchi_mail_parse(raw, len, mail, why);
 	if (len == 0)
-		return rc;
+		return kenchi_mail_parse(raw, len, mail, why);
+	mail_like = block_has(raw, raw + MIN(len, (gsize)PREAMBLE_SCAN), mail_fields);
+	if (!mail_like) {
+		tried = TRUE;
+		if ((h = after_preamble(raw, len)) != NULL &&
+		    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
+			return KENCHI_OK;
+	}
+	rc = kenchi_mail_parse(raw, len, mail, why);
 	if (rc == KENCHI_OK) {
 		kenchi_mail_t *bare = NULL;
 
-		/* A header that took the whole text and names no sender. */
-		if ((*mail)->text->str[strspn((*mail)->text->str, " \t\r\n")] != '\0' || (*mail)->from_addr ||
-		    parse_headless(raw, len, &bare) != KENCHI_OK)
+		/* A header GMime made of an alert's labels of one word
+		 * ("Computer:", "イベントタイプ:", round 30a), or one that took
+		 * the whole text and names no sender: the text is a body. */
+		if ((mail_like && ((*mail)->text->str[strspn((*mail)->text->str, " \t\r\n")] != '\0' ||
+		    (*mail)->from_addr)) || parse_headless(raw, len, &bare) != KENCHI_OK)
 			return rc;
 		kenchi_mail_free(*mail);
 		*mail = bare;
 		*headless = KENCHI_HEADLESS_READ;
 		return KENCHI_OK;
 	}
-	if (h == NULL && (h = after_preamble(raw, len)) != NULL &&
+	if (!tried && (h = after_preamble(raw, len)) != NULL &&
 	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
 		return KENCHI_OK;
 	if (parse_headless(raw, len, mail) == KENCHI_OK) {

@@ -26,9 +26,10 @@ void kenchi_mail_unwrap(const char **raw, gsize *len);
  * mail's header ("Ticket: 42", a client's summary, round 29a) or that
  * GMime reads as no mail is looked into for a mail after a preamble first
  * (its first 64 KB, at 64 places; a block with a mail's own fields wins).
- * A text that is no mail at all, or only a header of an alert's fields
- * ("Date:", "Computer:": a block pasted into a file, rounds 28a, 29a), is
- * read as a mail's body with no header (*HEADLESS).  *WHY as
+ * A text that is no mail at all, whose first block holds none of a
+ * mail's fields ("Computer:"), or that is only a header of an alert's
+ * fields ("Date:": a block pasted into a file, rounds 28a-30a), is read
+ * as a mail's body with no header (*HEADLESS).  *WHY as
  * kenchi_mail_parse() gives it. */
 kenchi_status_t kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why,
 				       kenchi_headless_t *headless);
