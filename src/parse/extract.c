@@ -639,7 +639,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}
-	if (kenchi_reader_wrapped(rd, q, end)) {
+	if (kenchi_reader_wrapped(rd, q, &end)) {
 		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}

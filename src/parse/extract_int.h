@@ -98,10 +98,11 @@ void kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent,
 /* The line V (N bytes) goes on the value of the field being read: its
  * wrapped rest (extract.c). */
 void kenchi_reader_continue(reader_t *rd, const char *v, size_t n);
-/* Is the line Q..END, not indented, the rest of the value being read that
+/* Is the line Q..*END, not indented, the rest of the value being read that
  * a client or a relay hard-wrapped (a path's, a link's, a hash's)?  Sets
- * whether the space the wrap took is put back (extract_wrap.c). */
-gboolean kenchi_reader_wrapped(reader_t *rd, const char *q, const char *end);
+ * whether the space the wrap took is put back, and pulls *END back to
+ * where the rest ends (a note after a link's hash; extract_wrap.c). */
+gboolean kenchi_reader_wrapped(reader_t *rd, const char *q, const char **end);
 /* Q..END as a digest table's header or row, or a grid of pairs: TRUE when
  * it was one (extract_table.c). */
 gboolean kenchi_reader_table_line(reader_t *rd, const char *q, const char *end);

@@ -79,8 +79,11 @@ path_rest(reader_t *rd, const char *q, const char *end)
 }
 
 gboolean
-kenchi_reader_wrapped(reader_t *rd, const char *q, const char *end)
+kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 {
+	const char *end = *endp;
+	size_t hash;
+
 	if (rd->field == EV_FILE_PATH && path_rest(rd, q, end)) {
 		/* A client wraps at a space, and drops it: put it back (not
 		 * beside the separator, after a <br> or before the rest, nor
@@ -105,8 +108,12 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char *end)
 	 * a long line, the hex digits that make the hash, or the link's
 	 * hash, whole after any; a dirty URL's rest of a path or a query
 	 * after a line of 70 columns or more (round 29a). */
-	if ((rd->field == EV_TRAJECTORY && ((rd->value_cols >= 60 && rd->value_cols <= 100 &&
-	     kenchi_link_rest(rd->raw->str, q, end)) || kenchi_link_hash_rest(rd->raw->str, q, end))) ||
+	if (rd->field == EV_TRAJECTORY && (hash = kenchi_link_hash_rest(rd->raw->str, q, end)) > 0) {
+		*endp = q + hash;
+		return TRUE;
+	}
+	if ((rd->field == EV_TRAJECTORY && rd->value_cols >= 60 && rd->value_cols <= 100 &&
+	     kenchi_link_rest(rd->raw->str, q, end)) ||
 	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && kenchi_line_hash_rest(rd->raw->str, q, end)) ||
 	    (rd->field == EV_URL && rd->value_cols >= 70 && rd->value_cols <= 100 && kenchi_url_rest(q, end)))
 		return TRUE;

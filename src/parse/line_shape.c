@@ -92,7 +92,7 @@ kenchi_url_rest(const char *q, const char *end)
 	return part;
 }
 
-gboolean
+size_t
 kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 {
 	const char *t = strstr(v, "/trajectory");
@@ -101,11 +101,9 @@ kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 
 	while (q + n < end && g_ascii_isxdigit(q[n]))
 		n++;
-	if (hex < 0 || (size_t)hex + n != 64)
-		return FALSE;
-	/* The digits alone, or a person's " ※" note after them (cut from
-	 * the link as its value is set). */
-	return q + n == end || (q[n] == ' ' && kenchi_note_mark(q + n, (gsize)(end - q - n)));
+	/* The digits, and whatever a person wrote after them ("※確認済",
+	 * "　※…", " (要ログイン)", rounds 28a, 30a) is left off the link. */
+	return hex >= 0 && n > 0 && (size_t)hex + n == 64 ? n : 0;
 }
 
 gboolean

@@ -19,10 +19,10 @@ gboolean kenchi_link_rest(const char *v, const char *q, const char *end);
  * "/", "?", "=", "&" or "%" of a path or a query, that begins no link of
  * its own? */
 gboolean kenchi_url_rest(const char *q, const char *end);
-/* Is Q..END the hex digits that make the link V's "q=" or "s=" hash 64
- * digits, however long V's line (round 28a), alone or before a " ※"
- * note? */
-gboolean kenchi_link_hash_rest(const char *v, const char *q, const char *end);
+/* How many bytes at Q, hex digits, make the link V's "q=" or "s=" hash 64
+ * digits, however long V's line (round 28a), whatever follows them on
+ * the line; 0 when they do not. */
+size_t kenchi_link_hash_rest(const char *v, const char *q, const char *end);
 /* Is Q..END, one token, a value only field F has: a hash's hex digits,
  * a link, a Windows path? */
 gboolean kenchi_line_value_shaped(int f, const char *q, const char *end);
