@@ -112,11 +112,13 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 {
 	int f = rd->field;
 	/* Paths, URLs and hashes wrap without a space; prose with one. */
-	gboolean glue = kenchi_field_is_glued(f);
+	gboolean glue = kenchi_field_is_glued(f), rest = rd->rest_next, glue_next = rd->glue_next;
 
+	rd->rest_next = rd->glue_next = FALSE;
 	/* A name or an id does not wrap: an indented line under it is
-	 * another datum ("PC-01<br>Windows 11" in a <dd>). */
-	if (kenchi_field_is_one_word(f))
+	 * another datum ("PC-01<br>Windows 11" in a <dd>); but a name's rest
+	 * a client wrapped does (kenchi_reader_wrapped()). */
+	if (kenchi_field_is_one_word(f) && !rest)
 		return;
 	/* A person's "※" note on a line of its own under the value (round
 	 * 27b: "a.exe" / "    ※USB経由" gave "a.exe※USB経由"). */
@@ -125,8 +127,8 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 
 	/* Hashes and links hold no space, unless a hash already written in
 	 * groups ("1a2b3c4d 5e6f7a8b ..." wrapped after the fourth). */
-	if (!glue || (rd->value_trail && f == EV_FILE_PATH) ||
-	    ((f == EV_SHA256 || f == EV_PARENT_SHA256) && strchr(rd->raw->str, ' ')))
+	if (!glue_next && (!glue || (rd->value_trail && f == EV_FILE_PATH) ||
+	    ((f == EV_SHA256 || f == EV_PARENT_SHA256) && strchr(rd->raw->str, ' '))))
 		g_string_append_c(rd->raw, ' ');
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;

@@ -76,6 +76,11 @@ typedef struct {
 	                     * or NULL: a copy (a thread quoting a digest again)
 	                     * joins it, and counts once against the cap */
 	gboolean blank_before;   /* the line before was blank */
+	gboolean rest_next;      /* the next kenchi_reader_continue()'s line is
+	                          * the value's rest, a one-word field's too
+	                          * (a name a client wrapped) */
+	gboolean glue_next;      /* and it joins with no space (a wrap between
+	                          * two Japanese characters of a name) */
 } reader_t;
 
 /* Event boundaries (extract_bounds.c).  The event read so far ends:

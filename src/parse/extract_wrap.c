@@ -78,6 +78,23 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	return memchr(q, ' ', n) == NULL && kenchi_name_has_extension(q, n);
 }
 
+/* Is the line Q..END the rest of a file's name whose line a client
+ * wrapped: the name's line 60 to 100 columns long and the name with no
+ * extension yet, the line one that ends in one, with no folder, no label
+ * and no tab? */
+static gboolean
+name_rest(reader_t *rd, const char *q, const char *end)
+{
+	const char *v = rd->raw->str;
+	size_t n = (size_t)(end - q);
+
+	if (rd->value_cols < 60 || rd->value_cols > 100 || n > 200 || kenchi_name_has_extension(v, strlen(v)) ||
+	    !kenchi_name_has_extension(q, n) || memchr(q, '\\', n) || memchr(q, '\t', n) ||
+	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
+		return FALSE;
+	return TRUE;
+}
+
 gboolean
 kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 {
@@ -108,6 +125,15 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 	 * a long line, the hex digits that make the hash, or the link's
 	 * hash, whole after any; a dirty URL's rest of a path or a query
 	 * after a line of 70 columns or more (round 29a). */
+	/* A file's long name wrapped at 76 columns ("...Please review and" /
+	 * "sign urgently.pdf.exe", round 30a): the rest ends in the
+	 * extension the line lacks; the space the wrap took goes back but
+	 * between two Japanese characters. */
+	if ((rd->field == EV_FILE_NAME || rd->field == EV_PARENT_FILE_NAME) && name_rest(rd, q, end)) {
+		rd->rest_next = TRUE;
+		rd->glue_next = rd->raw->len > 0 && (guchar)rd->raw->str[rd->raw->len - 1] >= 0x80 && (guchar)*q >= 0x80;
+		return TRUE;
+	}
 	if (rd->field == EV_TRAJECTORY && (hash = kenchi_link_hash_rest(rd->raw->str, q, end)) > 0) {
 		*endp = q + hash;
 		return TRUE;
