@@ -10,11 +10,30 @@ static GHashTable *by_name;   /* casefolded name -> gint64* */
 static GHashTable *canon;     /* casefolded name -> spelling as in the table */
 
 /* g_utf8_casefold, without its Unicode tables for the common ASCII name
- * (the same result there: only A-Z fold). */
+ * (the same result there: only A-Z fold), with a run of spaces (tabs,
+ * U+3000) one space ("Threat  Quarantined", round 30b). */
 static char *
 fold(const char *s)
 {
-	return g_str_is_ascii(s) ? g_ascii_strdown(s, -1) : g_utf8_casefold(s, -1);
+	char *f = g_str_is_ascii(s) ? g_ascii_strdown(s, -1) : g_utf8_casefold(s, -1);
+	char *o = f;
+	gboolean space = FALSE;
+
+	for (const char *p = f; *p;) {
+		gsize w = *p == ' ' || *p == '\t' ? 1 : strncmp(p, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+
+		if (w) {
+			space = o > f;
+			p += w;
+			continue;
+		}
+		if (space)
+			*o++ = ' ';
+		space = FALSE;
+		*o++ = *p++;
+	}
+	*o = '\0';
+	return f;
 }
 
 static void
