@@ -140,24 +140,15 @@ after_preamble(const char *raw, gsize len)
 	return first;
 }
 
-
-/* Parse the text [RAW, RAW+LEN) as a mail's body with no header. */
+/* The text [RAW, RAW+LEN) as a mail's body with no header. */
 static kenchi_status_t
 parse_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 {
-	char *body;
 	const char *w = NULL;
-	kenchi_status_t rc;
 
 	if (memchr(raw, '\0', len) != NULL)
 		return KENCHI_BAD_INPUT;
-	/* A blank line first: an empty header, then the text. */
-	body = g_malloc(len + 1);
-	body[0] = '\n';
-	memcpy(body + 1, raw, len);
-	rc = kenchi_mail_parse(body, len + 1, mail, &w);
-	g_free(body);
-	return rc;
+	return kenchi_mail_parse_body(raw, len, mail, &w);
 }
 
 kenchi_status_t

@@ -642,10 +642,13 @@ fix_line_ends(const char *raw, gsize *len)
 	return out;
 }
 
-kenchi_status_t
-kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
+/* RAW as a mail (kenchi_mail_parse()), or, HEADLESS, as a mail's body
+ * with no header: a blank line is read before it, from a stream of its
+ * own, so that a big text is not copied to have one put in front. */
+static kenchi_status_t
+parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const char **reason)
 {
-	GMimeStream *stream;
+	GMimeStream *stream, *src;
 	GByteArray *arr;
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -670,12 +673,23 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 	stream = g_mime_stream_mem_new();
 	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(stream), arr);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
-	parser = g_mime_parser_new_with_stream(stream);
+	src = g_object_ref(stream);
+	if (headless) {
+		GMimeStream *blank = g_mime_stream_mem_new_with_buffer("\n", 1);
+
+		g_object_unref(src);
+		src = g_mime_stream_cat_new();
+		g_mime_stream_cat_add_source(GMIME_STREAM_CAT(src), blank);
+		g_mime_stream_cat_add_source(GMIME_STREAM_CAT(src), stream);
+		g_object_unref(blank);
+	}
+	parser = g_mime_parser_new_with_stream(src);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
 	if (msg == NULL) {
+		g_object_unref(src);
 		g_object_unref(stream);
 		release_bytes(arr);
 		g_free(fixed);
@@ -714,9 +728,22 @@ kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **
 	walk(m, g_mime_message_get_mime_part(msg), 0);
 
 	g_object_unref(msg);
+	g_object_unref(src);
 	g_object_unref(stream);
 	release_bytes(arr);
 	g_free(fixed);
 	*out = m;
 	return KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
+{
+	return parse(raw, len, FALSE, out, reason);
+}
+
+kenchi_status_t
+kenchi_mail_parse_body(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
+{
+	return parse(raw, len, TRUE, out, reason);
 }

@@ -48,6 +48,9 @@ void kenchi_mime_shutdown(void);
 /* Parse RAW (not modified, not retained).  KENCHI_BAD_INPUT with *reason set
  * (static string) when it is not a mail GMime can read at all. */
 kenchi_status_t kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason);
+/* RAW as a mail's body with no header (an alert's block pasted into a
+ * file), as kenchi_mail_parse() reads a mail. */
+kenchi_status_t kenchi_mail_parse_body(const char *raw, gsize len, kenchi_mail_t **out, const char **reason);
 void kenchi_mail_free(kenchi_mail_t *m);
 
 #endif
