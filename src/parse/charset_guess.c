@@ -15,16 +15,18 @@ latin_letter(guchar c)
 }
 
 /* The evidence of [IN, IN+LEN) for each code page, read as CP932 reads
- * it, character by character (rounds 27b, 28a, 29a).  Latin text puts an
+ * it, character by character (rounds 27b-30a).  Latin text puts an
  * accented letter, or the apostrophe ’ (0x92), inside a word of ASCII
- * letters: "Hélène", "Übersicht", "Café.", "José@", "John’s".  Japanese
- * puts two-byte characters side by side ("佐藤": a second byte of 0x80 or
- * more, which Latin text has not), kana and kanji whose first byte is no
- * Latin letter ("田澤" is 0x93 'c' 0xE0 'V'), and half-width kana in runs.
+ * letters: "Hélène", "Übersicht", "Café.", "José@", "John’s", "O’Brien";
+ * a lone sign or capital ("£450", "Nº", "À propos") weighs half.
+ * Japanese puts two-byte characters side by side ("佐藤": a second byte
+ * of 0x80 or more, which Latin text has not), kana and kanji whose first
+ * byte is no Latin letter ("田澤" is 0x93 'c' 0xE0 'V'), and half-width
+ * kana in runs ("ﾃﾞｰﾀ", however its first and last bytes read in CP1252).
  * A Latin letter read as the first byte of a kanji with an ASCII second
- * byte, after an ASCII letter ("é" + "l" is "駘"), is either: it weighs
- * half; a run of half-width kana ("ﾃﾞｰﾀ") is no Latin letter, however
- * its first and last bytes read in CP1252.  *STRONG counts the characters only Japanese has. */
+ * byte, after an ASCII letter ("é" + "l" is "駘") or before one
+ * ("Škoda"), is either: it weighs half.  *STRONG counts the characters
+ * only Japanese has. */
 static void
 evidence(const char *in, gsize len, gsize *latin, gsize *japanese, gsize *strong)
 {
