@@ -93,10 +93,11 @@ kenchi_charset_mostly_utf8(const char *in, gsize len)
 			good += *c >= 0xC0;
 		if (stop >= e)
 			break;
-		bad++;
+		if (++bad > 16)
+			return FALSE;
 		p = stop + 1;
 	}
-	return bad <= 16 && good >= 4 * bad;
+	return good >= 4 * bad;
 }
 
 gboolean
