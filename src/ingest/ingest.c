@@ -134,51 +134,57 @@ keep_trees(const kenchi_ingest_ctx_t *ctx, const kenchi_analysis_t *a)
 	return ctx->reports != NULL && kenchi_config_customer(ctx->cfg, a->customer) != NULL;
 }
 
+/* Whose each event is (round 31b: a report to the wrong customer is a
+ * leak).  An event's own AMP group - its name, or its id as the API
+ * gives it (group_guids) - decides: one organisation may hold a group per
+ * customer, and a mail reach the SOC through another's mailbox (an MSP's
+ * admin forwarding it, a list).  An event with no group a customer has is
+ * the mailbox's customer (the recipients'), else the customer every other
+ * event of the message names, else unassigned.  The message is its
+ * mailbox's customer, else its events'. */
 static void
 assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenchi_ingest_opts_t *opts)
 {
-	const kenchi_customer_t *c = NULL;
-	const char *group = NULL;
+	const kenchi_customer_t *box, *all = NULL, **own;
+	guint n = a->x.events ? a->x.events->len : 0;
+	gboolean agree = TRUE, mixed = FALSE, *torn;
 
 	if (opts->customer) {
 		a->customer = g_strdup(opts->customer);
 		return;
 	}
-	guint n = a->x.events ? a->x.events->len : 0;
-	const kenchi_customer_t **own;
-	gboolean mixed = FALSE;
-
-	/* The mailbox a mail was sent to is one customer's: all its events. */
-	c = kenchi_config_match_customer(ctx->cfg, a->mail ? a->mail->recipients : NULL, NULL);
-	if (c || n == 0) {
-		a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
-		return;
-	}
-	/* Else each event's AMP group (its name, or its id: the
-	 * customer's group_guids): one organisation may hold a group per
-	 * customer, and its digest (or API page) events of several.  The
-	 * mail's customer is the first event's that names one; an event with
-	 * no group (or one no customer has) is the mail's. */
-	own = g_new0(const kenchi_customer_t *, n);
+	box = kenchi_config_match_recipients(ctx->cfg, a->mail ? a->mail->recipients : NULL, NULL);
+	own = g_new0(const kenchi_customer_t *, n + 1);
+	torn = g_new0(gboolean, n + 1);
 	for (guint i = 0; i < n; i++) {
 		const kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
+		gboolean by_name = FALSE, by_id = FALSE;
 
-		/* by name (mail), else by id (the API gives group_guids) */
-		group = kenchi_event_get(ev, EV_GROUP);
-		own[i] = group ? kenchi_config_match_customer(ctx->cfg, NULL, group) : NULL;
+		own[i] = kenchi_config_match_group(ctx->cfg, kenchi_event_get(ev, EV_GROUP), &by_name);
 		if (own[i] == NULL)
-			own[i] = kenchi_config_match_group_guids(ctx->cfg, kenchi_event_get(ev, EV_GROUP_GUIDS));
-		if (c == NULL)
-			c = own[i];
-		mixed |= own[i] && c && own[i] != c;
+			own[i] = kenchi_config_match_group_guids(ctx->cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id);
+		/* Its group is two customers': neither's, nor another event's. */
+		torn[i] = own[i] == NULL && (by_name || by_id);
+		if (own[i] && all && own[i] != all)
+			agree = FALSE;
+		if (own[i] && all == NULL)
+			all = own[i];
 	}
-	a->customer = g_strdup(c ? c->id : KENCHI_UNASSIGNED);
+	if (!agree)
+		all = NULL;
+	for (guint i = 0; i < n; i++)
+		if (own[i] == NULL && !torn[i])
+			own[i] = box ? box : all;
+	a->customer = g_strdup(box ? box->id : n > 0 && own[0] ? own[0]->id : KENCHI_UNASSIGNED);
+	for (guint i = 0; i < n; i++)
+		mixed |= strcmp(own[i] ? own[i]->id : KENCHI_UNASSIGNED, a->customer) != 0;
 	if (mixed) {
 		a->ev_customer = g_ptr_array_new_full(n, g_free);
 		for (guint i = 0; i < n; i++)
-			g_ptr_array_add(a->ev_customer, g_strdup(own[i] ? own[i]->id : a->customer));
+			g_ptr_array_add(a->ev_customer, g_strdup(own[i] ? own[i]->id : KENCHI_UNASSIGNED));
 	}
 	g_free(own);
+	g_free(torn);
 }
 
 /* A mail whose text is API JSON (a fetcher's cron job mailing its page,

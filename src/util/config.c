@@ -294,12 +294,6 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 
 		if (strcmp(o->id, c->id) == 0)
 			err_at(errors, cfg, group, NULL, "customer \"%s\" defined twice", c->id);
-		/* A group is one customer's: its events must not go to the
-		 * first of two (round 27b). */
-		for (k = c->group_guids; k && *k; k++)
-			for (char **g = o->group_guids; g && *g; g++)
-				if (g_ascii_strcasecmp(*g, *k) == 0)
-					err_at(errors, cfg, group, "group_guids", "\"%s\" is customer \"%s\"'s too", *k, o->id);
 	}
 	g_ptr_array_add(cfg->customers, c);
 }
@@ -425,6 +419,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 			err_at(errors, cfg, *g, NULL, "unknown section");
 	}
 	g_strfreev(groups);
+	kenchi_config_check_customers(cfg, errors);
 	*out = cfg;
 	return errors->len > start_len ? KENCHI_CONFIG : KENCHI_OK;
 }
@@ -439,65 +434,6 @@ char *
 kenchi_config_template_path(const kenchi_config_t *cfg, const char *rel)
 {
 	return g_build_filename(cfg->datadir, "templates", rel, NULL);
-}
-
-static gboolean
-match_any(char **patterns, const char *s)
-{
-	if (patterns == NULL || s == NULL)
-		return FALSE;
-	for (; *patterns; patterns++)
-		if (g_pattern_match_simple(*patterns, s))
-			return TRUE;
-	return FALSE;
-}
-
-const kenchi_customer_t *
-kenchi_config_match_customer(const kenchi_config_t *cfg, GPtrArray *recipients, const char *group)
-{
-	guint i, j;
-
-	for (i = 0; recipients && i < cfg->customers->len; i++) {
-		kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-		for (j = 0; j < recipients->len; j++)
-			if (match_any(c->recipients, g_ptr_array_index(recipients, j)))
-				return c;
-	}
-	for (i = 0; group && i < cfg->customers->len; i++) {
-		kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-		if (match_any(c->groups, group))
-			return c;
-	}
-	return NULL;
-}
-
-const kenchi_customer_t *
-kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids)
-{
-	const kenchi_customer_t *found = NULL;
-	char **ids;
-
-	if (guids == NULL)
-		return NULL;
-	ids = g_strsplit(guids, ", ", -1);
-	for (guint i = 0; i < cfg->customers->len; i++) {
-		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-		gboolean hit = FALSE;
-
-		for (char **g = c->group_guids; !hit && g && *g; g++)
-			for (char **id = ids; !hit && *id; id++)
-				hit = g_ascii_strcasecmp(*g, *id) == 0;
-		/* Groups of two customers: neither's, rather than a report
-		 * to the wrong one (round 27b). */
-		if (hit && found) {
-			found = NULL;
-			break;
-		}
-		if (hit)
-			found = c;
-	}
-	g_strfreev(ids);
-	return found;
 }
 
 const kenchi_customer_t *

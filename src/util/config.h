@@ -68,16 +68,28 @@ void kenchi_config_free(kenchi_config_t *cfg);
 char *kenchi_config_data_path(const kenchi_config_t *cfg, const char *rel);
 char *kenchi_config_template_path(const kenchi_config_t *cfg, const char *rel);
 
-/* The customer whose recipient patterns match one of RECIPIENTS, else whose
- * group patterns match GROUP; NULL when none (the caller says "unassigned"). */
-const kenchi_customer_t *kenchi_config_match_customer(const kenchi_config_t *cfg,
-						      GPtrArray *recipients, const char *group);
+/* Which customer an alert is for (config_match.c); NULL when none, or
+ * when two customers match as well (the caller says "unassigned"):
+ * - the one whose recipient patterns match one of RECIPIENTS (lower-case
+ *   addresses: To, Cc, Delivered-To, X-Original-To);
+ * - the one with the most specific group pattern that matches GROUP, an
+ *   AMP group's name ("AcmeTech*" over "Acme*"; both sides NFKC and case
+ *   folded: "㈱" is "(株)");
+ * - the one one of whose group_guids is among GUIDS (an API event's "A,
+ *   B"; case does not matter).
+ * *AMBIGUOUS (may be NULL) says that two customers matched. */
+const kenchi_customer_t *kenchi_config_match_recipients(const kenchi_config_t *cfg, GPtrArray *recipients,
+							 gboolean *ambiguous);
+const kenchi_customer_t *kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolean *ambiguous);
+const kenchi_customer_t *kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids,
+							  gboolean *ambiguous);
 const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, const char *id);
-
-/* The customer one of whose group_guids is among GUIDS (an API event's
- * "A, B"; case does not matter); NULL when none, or when they are groups
- * of two customers. */
-const kenchi_customer_t *kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids);
+/* What makes an alert two customers' or no one's, as configuration errors
+ * at file:line in ERRORS (config_match.c): a recipient pattern with no
+ * "@", or one that two customers list; a group pattern or a group id two
+ * customers list; a [customer ID] section written twice (GKeyFile merges
+ * the two). */
+void kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors);
 /* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
 int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
 

@@ -24,6 +24,12 @@ out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants/
 is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "review mail parses as expected (forward chains, digest sections, two labels of one field, wrapped values)"
 printf '%s\n' "$out" | grep -A3 '^not ok ' | sed 's/^/# /'
 printf '%s\n' "$out" | grep -A10 '^not ok' | head -30 | sed 's/^/# /'
+# Whose each event is, with the config beside the files (a report to the
+# wrong customer is a leak).
+out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants/customers" \
+    "$KT_TOP/fixtures/variants/customers/expected.tsv" -c "$KT_TOP/fixtures/variants/customers/kenchi.conf")
+is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "customers by group (the most specific, normalized) over mailbox, none when two match"
+printf '%s\n' "$out" | grep -A3 '^not ok ' | sed 's/^/# /'
 
 # The contract: one compact JSON object per file, in order, with file/kind/reason/events.
 lines=$("$KENCHI" parse --json "$KT_TOP/fixtures/mail/en-plain.eml" "$KT_TOP/fixtures/mail/notalert-personal.eml" | wc -l)

@@ -34,6 +34,23 @@ like "$err" "bad.conf:10: \[customer Bad\] tuning_until" "a bad date"
 like "$err" "bad.conf:11: \[nonsense\] unknown section" "an unknown section"
 like "$err" "bad.conf:4: \[smtp\] password_file: .*readable by group or others" "a group/world-readable secret file is refused"
 unlike "$err" "hunter2" "the secret itself is never printed"
+# What would make an alert two customers' or no one's (round 31b).
+cat >"$KT_TMP/cust.conf" <<CONF
+[customer acme]
+recipients = soc-acme.example.jp; soc+shared@soc.example.jp
+groups = Acme*
+[customer globex]
+recipients = soc+shared@soc.example.jp
+groups = ACME*
+[customer acme]
+name = Acme again
+CONF
+err=$("$KENCHI" -c "$KT_TMP/cust.conf" check-config 2>&1 >/dev/null)
+is $? 78 "customers' overlaps fail check-config"
+like "$err" 'cust.conf:2: \[customer acme\] recipients: not an address: "soc-acme.example.jp"' "a recipient with no @"
+like "$err" 'cust.conf:5: \[customer globex\] recipients: "soc\+shared@soc.example.jp" is customer "acme".s too' "a mailbox of two customers"
+like "$err" 'cust.conf:6: \[customer globex\] groups: "ACME\*" is customer "acme".s too' "a group pattern of two customers (case aside)"
+like "$err" 'cust.conf:7: \[customer acme\] written twice' "a customer's section written twice"
 # Regressions: settings that used to be taken silently.
 cat >"$KT_TMP/quiet.conf" <<CONF
 [kenchi]
