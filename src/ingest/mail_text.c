@@ -85,7 +85,7 @@ block_has(const char *p, const char *end, const char *const *names)
 		if (p == nl || (*p == '\r' && p + 1 == nl))
 			return FALSE;
 		for (int k = 0; names[k]; k++)
-			if (g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
+			if ((gsize)(end - p) >= strlen(names[k]) && g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0)
 				return TRUE;
 		if (nl == NULL)
 			break;
@@ -104,6 +104,31 @@ static const char *const raw_fields[] = { "received:", "delivered-to:", "return-
 static const char *const mail_fields[] = { "from:", "to:", "cc:", "subject:", "date:", "received:",
 	"delivered-to:", "return-path:", "message-id:", "mime-version:", "content-type:", "reply-to:",
 	"sender:", NULL };
+
+/* Is the first block of [P, END) a mail's header: every line a field
+ * ("Name: value", a name with no space) or a folded line of one, and one
+ * of them a mail's (mail_fields)?  "Date: ..." over "Event Type: ...", an
+ * alert's block pasted into a file, is none (round 31a). */
+static gboolean
+mail_block(const char *p, const char *end)
+{
+	const char *start = p;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *c = p;
+
+		while (c < e && *c == '\r')
+			c++;
+		if (c == e)
+			break;   /* the blank line ("\r\r\n" too): the header's end */
+		if (!((*p == ' ' || *p == '\t') && p > start) && !kenchi_mail_header_line(p, e))
+			return FALSE;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return block_has(start, end, mail_fields);
+}
 
 /* Where a mail's header begins after a preamble, or NULL: a text that GMime
  * read as no mail, such as Gmail's "Show original" page copied whole
@@ -160,7 +185,7 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 
 	if (len == 0)
 		return kenchi_mail_parse(raw, len, mail, why);
-	mail_like = block_has(raw, raw + MIN(len, (gsize)PREAMBLE_SCAN), mail_fields);
+	mail_like = mail_block(raw, raw + MIN(len, (gsize)PREAMBLE_SCAN));
 	if (!mail_like) {
 		tried = TRUE;
 		if ((h = after_preamble(raw, len)) != NULL &&

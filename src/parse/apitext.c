@@ -161,13 +161,13 @@ kenchi_mail_head(const char *bytes, gsize len)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (p == nl || (*p == '\r' && p + 1 == nl))
 			break;   /* the end of the header */
-		if (g_ascii_strncasecmp(p, "from:", 5) == 0) {
+		if (end - p >= 5 && g_ascii_strncasecmp(p, "from:", 5) == 0) {
 			/* an address, not a report's "From: 2026-11-26" */
 			from = memchr(p, '@', (size_t)((nl ? nl : end) - p)) != NULL;
 			continue;
 		}
 		for (int k = 0; names[k] && !other; k++)
-			other = g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0;
+			other = (gsize)(end - p) >= strlen(names[k]) && g_ascii_strncasecmp(p, names[k], strlen(names[k])) == 0;
 	}
 	return from && other;
 }

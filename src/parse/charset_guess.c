@@ -24,9 +24,10 @@ latin_letter(guchar c)
  * byte is no Latin letter ("田澤" is 0x93 'c' 0xE0 'V'), and half-width
  * kana in runs ("ﾃﾞｰﾀ", however its first and last bytes read in CP1252).
  * A Latin letter read as the first byte of a kanji with an ASCII second
- * byte, after an ASCII letter ("é" + "l" is "駘") or before one
- * ("Škoda"), is either: it weighs half.  *STRONG counts the characters
- * only Japanese has. */
+ * byte, after an ASCII letter ("é" + "l" is "駘"), is either: it weighs
+ * half.  Not before one at a word's start: "Škoda" is 0x8A 'k', and so
+ * are the first bytes of 山, 三, 子, 恵, 警 (round 31a).  *STRONG counts
+ * the characters only Japanese has. */
 static void
 evidence(const char *in, gsize len, gsize *latin, gsize *japanese, gsize *strong)
 {
@@ -50,14 +51,12 @@ evidence(const char *in, gsize len, gsize *latin, gsize *japanese, gsize *strong
 			(*strong)++;
 			p += 2;
 		} else if (lead && t >= 0x40 && t <= 0x7E) {
-			gboolean after_high = p > s && p[-1] >= 0x80;
-
 			if (c == 0x92 && after_letter && g_ascii_isalpha(t))
 				*latin += 2;   /* John’s, O’Brien */
-			else if (latin_letter(c) && (after_letter || (g_ascii_isalpha(t) && !after_high)))
-				*latin += 1;   /* Hélène, Škoda, or Setup澤 */
+			else if (latin_letter(c) && after_letter)
+				*latin += 1;   /* Hélène, or Setup澤 */
 			else
-				*japanese += 1;
+				*japanese += 1;   /* 山 (0x8E 'R'), 恵 (0x8C 'b'): kanji, not "Ž", "Œ" */
 			p += 2;
 		} else {
 			/* A byte CP932 cannot begin a character with here, or a
