@@ -19,6 +19,7 @@ customer_free(kenchi_customer_t *c)
 	g_free(c->name);
 	g_strfreev(c->recipients);
 	g_strfreev(c->groups);
+	g_strfreev(c->groups_fold);
 	g_strfreev(c->group_guids);
 	g_strfreev(c->report_to);
 	g_strfreev(c->report_cc);
@@ -258,6 +259,7 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 	c->name = get_str(kf, group, "name", c->id);
 	c->recipients = get_list(kf, group, "recipients", TRUE);
 	c->groups = get_list(kf, group, "groups", FALSE);
+	kenchi_config_fold_groups(c);
 	c->group_guids = get_list(kf, group, "group_guids", FALSE);
 	c->report_to = get_list(kf, group, "report_to", FALSE);
 	c->report_cc = get_list(kf, group, "report_cc", FALSE);

@@ -14,6 +14,7 @@ typedef struct {
 	char *name;              /* display name (〇〇〇〇株式会社) */
 	char **recipients;       /* lower-case glob patterns of alert recipients */
 	char **groups;           /* glob patterns of AMP group names */
+	char **groups_fold;      /* the same, as names compare (config_match.c) */
 	char **group_guids;      /* AMP group ids (an API event has no group name) */
 	char **report_to;
 	char **report_cc;
@@ -90,6 +91,8 @@ const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, cons
  * customers list; a [customer ID] section written twice (GKeyFile merges
  * the two). */
 void kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors);
+/* CUSTOMER's group patterns as names compare (groups_fold), once at load. */
+void kenchi_config_fold_groups(kenchi_customer_t *customer);
 /* The line of KEY in GROUP of the file (1-based), 0 when unknown. */
 int kenchi_config_line(const kenchi_config_t *cfg, const char *group, const char *key);
 

@@ -9,13 +9,26 @@
 static char *
 fold(const char *s)
 {
-	char *n = g_utf8_normalize(s, -1, G_NORMALIZE_NFKC), *f;
+	char *n, *f;
 
-	if (n == NULL)
+	if (g_str_is_ascii(s))
+		return g_ascii_strdown(s, -1);   /* what NFKC and casefolding give it */
+	if ((n = g_utf8_normalize(s, -1, G_NORMALIZE_NFKC)) == NULL)
 		return g_ascii_strdown(s, -1);
 	f = g_utf8_casefold(n, -1);
 	g_free(n);
 	return f;
+}
+
+void
+kenchi_config_fold_groups(kenchi_customer_t *c)
+{
+	guint n = c->groups ? g_strv_length(c->groups) : 0;
+
+	g_strfreev(c->groups_fold);
+	c->groups_fold = g_new0(char *, n + 1);
+	for (guint i = 0; i < n; i++)
+		c->groups_fold[i] = fold(c->groups[i]);
 }
 
 const kenchi_customer_t *
@@ -72,8 +85,8 @@ kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolea
 	for (guint i = 0; i < cfg->customers->len; i++) {
 		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
 
-		for (char **p = c->groups; p && *p; p++) {
-			char *f = fold(*p);
+		for (char **p = c->groups_fold; p && *p; p++) {
+			const char *f = *p;
 			gsize n = literal(f);
 
 			/* The most specific pattern wins; two customers' as
@@ -87,7 +100,6 @@ kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolea
 					tie = TRUE;
 				}
 			}
-			g_free(f);
 		}
 	}
 	g_free(g);
@@ -177,16 +189,11 @@ kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors)
 					if (strcmp(*r, *q) == 0)
 						kenchi_config_error(errors, cfg, group, "recipients", "\"%s\" is customer \"%s\"'s too",
 						    *r, o->id);
-			for (char **g = c->groups; g && *g; g++)
-				for (char **h = o->groups; h && *h; h++) {
-					char *a = fold(*g), *b = fold(*h);
-
-					if (strcmp(a, b) == 0)
+			for (guint k = 0; c->groups_fold && c->groups_fold[k]; k++)
+				for (char **h = o->groups_fold; h && *h; h++)
+					if (strcmp(c->groups_fold[k], *h) == 0)
 						kenchi_config_error(errors, cfg, group, "groups", "\"%s\" is customer \"%s\"'s too",
-						    *g, o->id);
-					g_free(a);
-					g_free(b);
-				}
+						    c->groups[k], o->id);
 			/* A group is one customer's: its events must not go to
 			 * the first of two (round 27b). */
 			for (char **k = c->group_guids; k && *k; k++)
