@@ -134,14 +134,20 @@ keep_trees(const kenchi_ingest_ctx_t *ctx, const kenchi_analysis_t *a)
 	return ctx->reports != NULL && kenchi_config_customer(ctx->cfg, a->customer) != NULL;
 }
 
-/* Whose each event is (round 31b: a report to the wrong customer is a
- * leak).  An event's own AMP group - its name, or its id as the API
- * gives it (group_guids) - decides: one organisation may hold a group per
- * customer, and a mail reach the SOC through another's mailbox (an MSP's
- * admin forwarding it, a list).  An event with no group a customer has is
- * the mailbox's customer (the recipients'), else the customer every other
- * event of the message names, else unassigned.  The message is its
- * mailbox's customer, else its events'. */
+/* Whose each event is (rounds 31b, 32a: a report to the wrong customer
+ * is a leak, one to nobody only late).  An event's own AMP group - its
+ * name, or its id as the API gives it (group_guids) - and the mailbox the
+ * mail was sent to (its recipients) each name a customer or none:
+ * - both the same, or only one: that one (a group two customers' patterns
+ *   match, with no pattern within another's, is the mailbox's when the
+ *   mailbox's customer is one of them);
+ * - two that differ: no one's.  A customer's AMP console mails its own
+ *   address, so a group another customer's pattern takes there is a
+ *   pattern too wide ("Acme*" over Globex's "Acme Project Team"), and
+ *   the SOC must look; a holding's console whose groups are several
+ *   customers' mails the generic address, which names none;
+ * - neither: the customer every other event of the message names, when
+ *   none of them is torn between two. */
 static void
 assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenchi_ingest_opts_t *opts)
 {
@@ -160,11 +166,15 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 		const kenchi_event_t *ev = g_ptr_array_index(a->x.events, i);
 		gboolean by_name = FALSE, by_id = FALSE;
 
-		own[i] = kenchi_config_match_group(ctx->cfg, kenchi_event_get(ev, EV_GROUP), &by_name);
+		own[i] = kenchi_config_match_group(ctx->cfg, kenchi_event_get(ev, EV_GROUP), box, &by_name);
 		if (own[i] == NULL)
 			own[i] = kenchi_config_match_group_guids(ctx->cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id);
-		/* Its group is two customers': neither's, nor another event's. */
-		torn[i] = own[i] == NULL && (by_name || by_id);
+		/* Its group is two customers', or another's than its mailbox's. */
+		torn[i] = (own[i] == NULL && (by_name || by_id)) || (own[i] && box && own[i] != box);
+		if (torn[i]) {
+			own[i] = NULL;
+			agree = FALSE;
+		}
 		if (own[i] && all && own[i] != all)
 			agree = FALSE;
 		if (own[i] && all == NULL)

@@ -70,18 +70,20 @@ char *kenchi_config_data_path(const kenchi_config_t *cfg, const char *rel);
 char *kenchi_config_template_path(const kenchi_config_t *cfg, const char *rel);
 
 /* Which customer an alert is for (config_match.c); NULL when none, or
- * when two customers match as well (the caller says "unassigned"):
- * - the one whose recipient patterns match one of RECIPIENTS (lower-case
- *   addresses: To, Cc, Delivered-To, X-Original-To);
- * - the one with the most specific group pattern that matches GROUP, an
- *   AMP group's name ("AcmeTech*" over "Acme*"; both sides NFKC and case
- *   folded: "㈱" is "(株)");
+ * when two customers match and no pattern decides (the caller says
+ * "unassigned"; *AMBIGUOUS, which may be NULL, says so):
+ * - the one whose recipient patterns match RECIPIENTS (lower-case
+ *   addresses: To, Cc, Delivered-To, X-Original-To, Envelope-To);
+ * - the one whose group pattern matches GROUP, an AMP group's name, both
+ *   sides NFKC and case folded ("㈱" is "(株)"); a pattern within another
+ *   customer's decides ("AcmeTech*" over "Acme*"), else PREFER (the
+ *   mailbox's customer) if it is among them;
  * - the one one of whose group_guids is among GUIDS (an API event's "A,
- *   B"; case does not matter).
- * *AMBIGUOUS (may be NULL) says that two customers matched. */
+ *   B"; case does not matter). */
 const kenchi_customer_t *kenchi_config_match_recipients(const kenchi_config_t *cfg, GPtrArray *recipients,
 							 gboolean *ambiguous);
-const kenchi_customer_t *kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolean *ambiguous);
+const kenchi_customer_t *kenchi_config_match_group(const kenchi_config_t *cfg, const char *group,
+						   const kenchi_customer_t *prefer, gboolean *ambiguous);
 const kenchi_customer_t *kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids,
 							  gboolean *ambiguous);
 const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, const char *id);

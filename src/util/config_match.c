@@ -31,6 +31,82 @@ kenchi_config_fold_groups(kenchi_customer_t *c)
 		c->groups_fold[i] = fold(c->groups[i]);
 }
 
+/* Does every name PATTERN A matches match B too, and A say more: B "*",
+ * A a name written out that B matches, or B a prefix "P*" that A's own
+ * leading characters extend ("acmetech*" or "acme tokyo" within "acme*")?  "*osaka*" and "acme*" each match
+ * names the other does not: neither is within the other (round 32a). */
+static gboolean
+within(const char *a, const char *b)
+{
+	gsize bl = strlen(b), al;
+
+	if (strcmp(a, b) == 0)
+		return FALSE;
+	if (strspn(b, "*") == bl)
+		return TRUE;
+	/* A name written out that B's wildcards take: "soc+acmebank@..."
+	 * within "soc+acme*@...". */
+	if (strcspn(a, "*?") == strlen(a))
+		return g_pattern_match_simple(b, a);
+	if (bl < 2 || b[bl - 1] != '*' || strcspn(b, "*?") != bl - 1)
+		return FALSE;
+	al = strcspn(a, "*?");
+	return al >= bl - 1 && strncmp(a, b, bl - 1) == 0 && (al > bl - 1 || a[al] == '\0');
+}
+
+/* The customer whose patterns (PATTERNS_OF: a customer's recipients or
+ * folded groups) match NAME, one pattern within another's deciding
+ * ("acmetech*" over "acme*"); when customers match that no pattern
+ * decides between, PREFER if it is one of them, else none (*AMBIGUOUS). */
+static const kenchi_customer_t *
+resolve(const kenchi_config_t *cfg, const char *name, char **(*patterns_of)(const kenchi_customer_t *),
+	const kenchi_customer_t *prefer, gboolean *ambiguous)
+{
+	GPtrArray *hits = g_ptr_array_new(), *stand = g_ptr_array_new();   /* hits: customer, pattern, ... */
+	const kenchi_customer_t *found = NULL;
+
+	for (guint i = 0; i < cfg->customers->len; i++) {
+		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+
+		for (char **p = patterns_of(c); p && *p; p++)
+			if (g_pattern_match_simple(*p, name)) {
+				g_ptr_array_add(hits, (gpointer)c);
+				g_ptr_array_add(hits, *p);
+			}
+	}
+	/* A customer's match stands unless another customer's pattern is
+	 * within it. */
+	for (guint i = 0; i < hits->len; i += 2) {
+		gboolean beaten = FALSE;
+
+		for (guint j = 0; j < hits->len && !beaten; j += 2)
+			beaten = hits->pdata[j] != hits->pdata[i] && within(hits->pdata[j + 1], hits->pdata[i + 1]);
+		if (!beaten && !g_ptr_array_find(stand, hits->pdata[i], NULL))
+			g_ptr_array_add(stand, hits->pdata[i]);
+	}
+	if (stand->len == 1)
+		found = stand->pdata[0];
+	else if (stand->len > 1 && prefer && g_ptr_array_find(stand, prefer, NULL))
+		found = prefer;
+	if (ambiguous)
+		*ambiguous = stand->len > 1 && found == NULL;
+	g_ptr_array_unref(hits);
+	g_ptr_array_unref(stand);
+	return found;
+}
+
+static char **
+recipients_of(const kenchi_customer_t *c)
+{
+	return c->recipients;
+}
+
+static char **
+groups_of(const kenchi_customer_t *c)
+{
+	return c->groups_fold;
+}
+
 const kenchi_customer_t *
 kenchi_config_match_recipients(const kenchi_config_t *cfg, GPtrArray *recipients, gboolean *ambiguous)
 {
@@ -38,43 +114,27 @@ kenchi_config_match_recipients(const kenchi_config_t *cfg, GPtrArray *recipients
 
 	if (ambiguous)
 		*ambiguous = FALSE;
-	for (guint i = 0; recipients && i < cfg->customers->len; i++) {
-		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-		gboolean hit = FALSE;
+	for (guint j = 0; recipients && j < recipients->len; j++) {
+		gboolean tie = FALSE;
+		const kenchi_customer_t *c = resolve(cfg, g_ptr_array_index(recipients, j), recipients_of, NULL, &tie);
 
-		for (guint j = 0; !hit && j < recipients->len; j++)
-			for (char **p = c->recipients; !hit && p && *p; p++)
-				hit = g_pattern_match_simple(*p, g_ptr_array_index(recipients, j));
 		/* Two customers' mailboxes on one mail: neither's. */
-		if (hit && found) {
+		if (tie || (c && found && c != found)) {
 			if (ambiguous)
 				*ambiguous = TRUE;
 			return NULL;
 		}
-		if (hit)
+		if (c)
 			found = c;
 	}
 	return found;
 }
 
-/* How many characters of PATTERN are no wildcard: the more, the more
- * specific ("AcmeTech*" over "Acme*"). */
-static gsize
-literal(const char *pattern)
-{
-	gsize n = 0;
-
-	for (const char *p = pattern; *p; p = g_utf8_next_char(p))
-		n += *p != '*' && *p != '?';
-	return n;
-}
-
 const kenchi_customer_t *
-kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolean *ambiguous)
+kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, const kenchi_customer_t *prefer,
+			  gboolean *ambiguous)
 {
-	const kenchi_customer_t *found = NULL;
-	gboolean tie = FALSE;
-	gsize best = 0;
+	const kenchi_customer_t *c;
 	char *g;
 
 	if (ambiguous)
@@ -82,30 +142,9 @@ kenchi_config_match_group(const kenchi_config_t *cfg, const char *group, gboolea
 	if (group == NULL)
 		return NULL;
 	g = fold(group);
-	for (guint i = 0; i < cfg->customers->len; i++) {
-		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-
-		for (char **p = c->groups_fold; p && *p; p++) {
-			const char *f = *p;
-			gsize n = literal(f);
-
-			/* The most specific pattern wins; two customers' as
-			 * specific are neither's. */
-			if (g_pattern_match_simple(f, g)) {
-				if (found == NULL || n > best) {
-					found = c;
-					best = n;
-					tie = FALSE;
-				} else if (n == best && c != found) {
-					tie = TRUE;
-				}
-			}
-		}
-	}
+	c = resolve(cfg, g, groups_of, prefer, ambiguous);
 	g_free(g);
-	if (ambiguous)
-		*ambiguous = tie;
-	return tie ? NULL : found;
+	return c;
 }
 
 const kenchi_customer_t *
@@ -139,6 +178,26 @@ kenchi_config_match_group_guids(const kenchi_config_t *cfg, const char *guids, g
 	}
 	g_strfreev(ids);
 	return found;
+}
+
+/* Are patterns A and B the same, a run of "*" as one ("acme**" is
+ * "acme*")? */
+static gboolean
+same_pattern(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a != *b)
+			return FALSE;
+		if (*a == '*') {
+			while (a[1] == '*')
+				a++;
+			while (b[1] == '*')
+				b++;
+		}
+		a++;
+		b++;
+	}
+	return *a == *b;
 }
 
 /* The [customer ...] sections the file writes more than once. */
@@ -181,6 +240,12 @@ kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors)
 		for (char **r = c->recipients; r && *r; r++)
 			if (strchr(*r, '@') == NULL || strchr(*r, '<') || strchr(*r, ' '))
 				kenchi_config_error(errors, cfg, group, "recipients", "not an address: \"%s\"", *r);
+		/* "*" among several customers takes every other's group in
+		 * its mailbox, and ties with each of theirs elsewhere. */
+		for (char **g = c->groups; cfg->customers->len > 1 && g && *g; g++)
+			if (strspn(*g, "*?") == strlen(*g))
+				kenchi_config_error(errors, cfg, group, "groups", "\"%s\" names no group: every customer's "
+				    "would be this one's too", *g);
 		for (guint j = 0; j < i; j++) {
 			const kenchi_customer_t *o = g_ptr_array_index(cfg->customers, j);
 
@@ -191,7 +256,7 @@ kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors)
 						    *r, o->id);
 			for (guint k = 0; c->groups_fold && c->groups_fold[k]; k++)
 				for (char **h = o->groups_fold; h && *h; h++)
-					if (strcmp(c->groups_fold[k], *h) == 0)
+					if (same_pattern(c->groups_fold[k], *h))
 						kenchi_config_error(errors, cfg, group, "groups", "\"%s\" is customer \"%s\"'s too",
 						    c->groups[k], o->id);
 			/* A group is one customer's: its events must not go to

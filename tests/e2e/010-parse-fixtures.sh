@@ -28,7 +28,11 @@ printf '%s\n' "$out" | grep -A10 '^not ok' | head -30 | sed 's/^/# /'
 # wrong customer is a leak).
 out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants/customers" \
     "$KT_TOP/fixtures/variants/customers/expected.tsv" -c "$KT_TOP/fixtures/variants/customers/kenchi.conf")
-is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "customers by group (the most specific, normalized) over mailbox, none when two match"
+is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "customers by group (one pattern within another's, names normalized) and mailbox, none when they name two"
+printf '%s\n' "$out" | grep -A3 '^not ok ' | sed 's/^/# /'
+out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants/customers/wide" \
+    "$KT_TOP/fixtures/variants/customers/wide/expected.tsv" -c "$KT_TOP/fixtures/variants/customers/wide/kenchi.conf")
+is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "wide patterns: the mailbox breaks a tie, a written-out address within a glob wins"
 printf '%s\n' "$out" | grep -A3 '^not ok ' | sed 's/^/# /'
 
 # The contract: one compact JSON object per file, in order, with file/kind/reason/events.

@@ -44,6 +44,10 @@ recipients = soc+shared@soc.example.jp
 groups = ACME*
 [customer acme]
 name = Acme again
+[customer initech]
+groups = **
+[customer umbrella]
+groups = ACME**
 CONF
 err=$("$KENCHI" -c "$KT_TMP/cust.conf" check-config 2>&1 >/dev/null)
 is $? 78 "customers' overlaps fail check-config"
@@ -51,6 +55,8 @@ like "$err" 'cust.conf:2: \[customer acme\] recipients: not an address: "soc-acm
 like "$err" 'cust.conf:5: \[customer globex\] recipients: "soc\+shared@soc.example.jp" is customer "acme".s too' "a mailbox of two customers"
 like "$err" 'cust.conf:6: \[customer globex\] groups: "ACME\*" is customer "acme".s too' "a group pattern of two customers (case aside)"
 like "$err" 'cust.conf:7: \[customer acme\] written twice' "a customer's section written twice"
+like "$err" 'cust.conf:10: \[customer initech\] groups: "\*\*" names no group' "a group pattern of wildcards only, among several customers"
+like "$err" 'cust.conf:12: \[customer umbrella\] groups: "ACME\*\*" is customer "acme".s too' "a group pattern the same but for a run of *"
 # Regressions: settings that used to be taken silently.
 cat >"$KT_TMP/quiet.conf" <<CONF
 [kenchi]
