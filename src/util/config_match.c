@@ -1,6 +1,8 @@
 /* config_match.c: which customer an alert is for - by the mailbox it was
- * sent to, by its AMP group's name or id.  A report to the wrong customer
- * is a leak: a match that two customers share is no match (round 31b). */
+ * sent to, by its AMP group's name or id - and check-config's view of the
+ * customers.  A report to the wrong customer is a leak: what two
+ * customers match, with nothing to decide between them, is no match
+ * (rounds 31b, 32a). */
 #include <string.h>
 #include "util/config.h"
 
@@ -33,8 +35,9 @@ kenchi_config_fold_groups(kenchi_customer_t *c)
 
 /* Does every name PATTERN A matches match B too, and A say more: B "*",
  * A a name written out that B matches, or B a prefix "P*" that A's own
- * leading characters extend ("acmetech*" or "acme tokyo" within "acme*")?  "*osaka*" and "acme*" each match
- * names the other does not: neither is within the other (round 32a). */
+ * leading characters extend ("acmetech*" or "acme tokyo" within
+ * "acme*")?  "*osaka*" and "acme*" each match names the other does not:
+ * neither is within the other (round 32a). */
 static gboolean
 within(const char *a, const char *b)
 {
