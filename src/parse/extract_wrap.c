@@ -40,6 +40,14 @@ joined_name(const char *v, const char *sep, const char *q, const char *end, cons
 	return hit;
 }
 
+/* Does the line Q (N bytes) hold a label or a table's cells ("Label: ",
+ * "ラベル：", a tab): no value's rest? */
+static gboolean
+labelled(const char *q, size_t n)
+{
+	return memchr(q, '\t', n) || g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON);
+}
+
 /* Is the line Q..END, not indented, the rest of a path that a mail
  * client hard-wrapped (Gmail's plain text mode at 78 columns, no indent)?
  * Only when the path's line was long, its last part has no extension
@@ -51,8 +59,7 @@ path_rest(reader_t *rd, const char *q, const char *end)
 	const char *v = rd->raw->str, *last = strrchr(v, '\\');
 	size_t n = (size_t)(end - q);
 
-	if (last == NULL || n > 200 || memchr(q, '\t', n) ||
-	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
+	if (last == NULL || n > 200 || labelled(q, n))
 		return FALSE;
 	/* A path that ends in its separator is not whole, however short its
 	 * line: a <br> after "...\\Microsoft\\" in a card or a list.  Its rest
@@ -88,11 +95,8 @@ name_rest(reader_t *rd, const char *q, const char *end)
 	const char *v = rd->raw->str;
 	size_t n = (size_t)(end - q);
 
-	if (rd->value_cols < 60 || rd->value_cols > 100 || n > 200 || kenchi_name_has_extension(v, strlen(v)) ||
-	    !kenchi_name_has_extension(q, n) || memchr(q, '\\', n) || memchr(q, '\t', n) ||
-	    g_strstr_len(q, (gssize)n, ": ") || g_strstr_len(q, (gssize)n, KENCHI_FULLWIDTH_COLON))
-		return FALSE;
-	return TRUE;
+	return rd->value_cols >= 60 && rd->value_cols <= 100 && n <= 200 && !kenchi_name_has_extension(v, strlen(v)) &&
+	    kenchi_name_has_extension(q, n) && !memchr(q, '\\', n) && !labelled(q, n);
 }
 
 gboolean

@@ -41,17 +41,27 @@ link_hash(const char *t)
 	return h[hex] == '\0' ? hex : -1;
 }
 
+/* Is Q..END one token of a link's characters that begins no link of its
+ * own (a wrapped link's rest)? */
+static gboolean
+link_token(const char *q, const char *end)
+{
+	if (q >= end || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
+		return FALSE;
+	for (const char *c = q; c < end; c++)
+		if ((guchar)*c <= ' ' || (guchar)*c >= 0x7f || strchr("\"<>\\^`{|}", *c))
+			return FALSE;
+	return TRUE;
+}
+
 gboolean
 kenchi_link_rest(const char *v, const char *q, const char *end)
 {
 	const char *t = strstr(v, "/trajectory");
 	gssize hex;
 
-	if (q >= end || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
+	if (!link_token(q, end))
 		return FALSE;
-	for (const char *c = q; c < end; c++)
-		if ((guchar)*c <= ' ' || (guchar)*c >= 0x7f || strchr("\"<>\\^`{|}", *c))
-			return FALSE;
 	if (t == NULL) {
 		/* Cut in the connector's id, or in "/trajectory" after it: the
 		 * line goes on with what is missing (not a "--" or a word
@@ -79,17 +89,12 @@ kenchi_link_rest(const char *v, const char *q, const char *end)
 gboolean
 kenchi_url_rest(const char *q, const char *end)
 {
-	size_t n = (size_t)(end - q);
-	gboolean part = FALSE;
-
-	if (n == 0 || g_ascii_strncasecmp(q, "http", 4) == 0 || g_ascii_strncasecmp(q, "www.", 4) == 0)
+	if (!link_token(q, end))
 		return FALSE;
-	for (const char *c = q; c < end; c++) {
-		if ((guchar)*c <= ' ' || (guchar)*c >= 0x7f || strchr("\"<>\\^`{|}", *c))
-			return FALSE;
-		part = part || strchr("/?=&%", *c) != NULL;
-	}
-	return part;
+	for (const char *c = q; c < end; c++)
+		if (strchr("/?=&%", *c))
+			return TRUE;
+	return FALSE;
 }
 
 size_t

@@ -300,6 +300,17 @@ lines(const char *s)
     return kenchi_charset_lines_to_utf8(s, strlen(s));
 }
 
+/* IN read line by line gives WANT. */
+static void
+assert_lines(const char *in, const char *want)
+{
+    char *u = lines(in);
+
+    assert_non_null(u);
+    assert_string_equal(u, want);
+    g_free(u);
+}
+
 static void
 test_latin_or_cp932(void **state)
 {
@@ -323,32 +334,17 @@ test_latin_or_cp932(void **state)
     ASSERT_DEC("H\351l\350ne", NULL, "Hélène", TRUE);
 
     /* line by line: UTF-8 lines stay, the others take one code page */
-    char *u = lines("\xe4\xbd\x90\xe8\x97\xa4\n\215\262\223\241\nSetup\340V.exe\n");
-    assert_non_null(u);
-    assert_string_equal(u, "佐藤\n佐藤\nSetup澤.exe\n");
-    g_free(u);
-    u = lines("\xe4\xbd\x90\xe8\x97\xa4\nH\351l\350ne\nCaf\351.xlsm\n");
-    assert_non_null(u);
-    assert_string_equal(u, "佐藤\nHélène\nCafé.xlsm\n");
-    g_free(u);
+    assert_lines("\xe4\xbd\x90\xe8\x97\xa4\n\215\262\223\241\nSetup\340V.exe\n", "佐藤\n佐藤\nSetup澤.exe\n");
+    assert_lines("\xe4\xbd\x90\xe8\x97\xa4\nH\351l\350ne\nCaf\351.xlsm\n", "佐藤\nHélène\nCafé.xlsm\n");
     /* é before "." is no CP932: CP1252, though no letter follows */
-    u = lines("Zo\353\n");
-    assert_non_null(u);
-    assert_string_equal(u, "Zoë\n");
-    g_free(u);
+    assert_lines("Zo\353\n", "Zoë\n");
     /* round 29a: an apostrophe is Latin, "田澤" (0x93 'c' 0xE0 'V') is
      * not, and curly quotes or a dash alone are CP1252, which CP932 does
      * not read */
     assert_true(latin("John\222s"));
     assert_false(latin("\"\223c\340V\""));
-    u = lines("{\"u\": \"\223c\340V\"}\n");
-    assert_non_null(u);
-    assert_string_equal(u, "{\"u\": \"田澤\"}\n");
-    g_free(u);
-    u = lines("{\"d\": \"a \226 b \223x\224 \"}\n");
-    assert_non_null(u);
-    assert_string_equal(u, "{\"d\": \"a – b “x” \"}\n");
-    g_free(u);
+    assert_lines("{\"u\": \"\223c\340V\"}\n", "{\"u\": \"田澤\"}\n");
+    assert_lines("{\"d\": \"a \226 b \223x\224 \"}\n", "{\"d\": \"a – b “x” \"}\n");
     /* round 30a: O’Brien, £450, Nº, À propos are Latin */
     assert_true(latin("O\222Brien"));
     /* "Škoda" at a word's start is what 山形支店 looks like: Japanese */
