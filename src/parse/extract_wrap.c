@@ -93,8 +93,14 @@ static gboolean
 name_rest(reader_t *rd, const char *q, const char *end)
 {
 	const char *v = rd->raw->str;
-	size_t n = (size_t)(end - q);
+	size_t n = (size_t)(end - q), hex = 0;
 
+	/* A file named by its SHA-256 is whole: the line after it is prose
+	 * ("Please check ... invoice.pdf", round 31a). */
+	while (g_ascii_isxdigit(v[hex]))
+		hex++;
+	if (hex == 64 && v[hex] == '\0')
+		return FALSE;
 	return rd->value_cols >= 60 && rd->value_cols <= 100 && n <= 200 && !kenchi_name_has_extension(v, strlen(v)) &&
 	    kenchi_name_has_extension(q, n) && !memchr(q, '\\', n) && !labelled(q, n);
 }
@@ -134,8 +140,13 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 	 * extension the line lacks; the space the wrap took goes back but
 	 * between two Japanese characters. */
 	if ((rd->field == EV_FILE_NAME || rd->field == EV_PARENT_FILE_NAME) && name_rest(rd, q, end)) {
+		/* A name with no space, its line cut at exactly 76 or 78
+		 * columns, and a rest with none, is a relay's cut inside
+		 * a word ("..._Approve" / "d_v3.xlsm", round 31a): a client
+		 * wraps at a space, and a shorter line. */
 		rd->rest_next = TRUE;
-		rd->glue_next = rd->raw->len > 0 && (guchar)rd->raw->str[rd->raw->len - 1] >= 0x80 && (guchar)*q >= 0x80;
+		rd->glue_next = (rd->raw->len > 0 && (guchar)rd->raw->str[rd->raw->len - 1] >= 0x80 && (guchar)*q >= 0x80) ||
+		    ((rd->value_cols == 76 || rd->value_cols == 78) && !strchr(rd->raw->str, ' ') && !memchr(q, ' ', (size_t)(end - q)));
 		return TRUE;
 	}
 	if (rd->field == EV_TRAJECTORY && (hash = kenchi_link_hash_rest(rd->raw->str, q, end)) > 0) {

@@ -106,9 +106,16 @@ kenchi_link_hash_rest(const char *v, const char *q, const char *end)
 
 	while (q + n < end && g_ascii_isxdigit(q[n]))
 		n++;
-	/* The digits, and whatever a person wrote after them ("※確認済",
-	 * "　※…", " (要ログイン)", rounds 28a, 30a) is left off the link. */
-	return hex >= 0 && n > 0 && (size_t)hex + n == 64 ? n : 0;
+	if (hex < 0 || n == 0 || (size_t)hex + n != 64)
+		return 0;
+	/* The link's query may go on after the hash ("&s=<sha256>", round
+	 * 31a): up to a space or a non-ASCII byte.  Whatever a person wrote
+	 * after the digits ("※確認済", "　※…", " (要ログイン)", rounds 28a,
+	 * 30a) is left off the link. */
+	if (q + n < end && q[n] == '&')
+		while (q + n < end && (guchar)q[n] > 0x20 && (guchar)q[n] < 0x7f)
+			n++;
+	return n;
 }
 
 gboolean
