@@ -165,9 +165,8 @@ after_preamble(const char *raw, gsize len)
 	return first;
 }
 
-/* The text [RAW, RAW+LEN) as a mail's body with no header. */
-static kenchi_status_t
-parse_headless(const char *raw, gsize len, kenchi_mail_t **mail)
+kenchi_status_t
+kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 {
 	const char *w = NULL;
 
@@ -189,8 +188,10 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 	if (!mail_like) {
 		tried = TRUE;
 		if ((h = after_preamble(raw, len)) != NULL &&
-		    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
+		    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK) {
+			*headless = KENCHI_HEADLESS_PREAMBLE;
 			return KENCHI_OK;
+		}
 	}
 	rc = kenchi_mail_parse(raw, len, mail, why);
 	if (rc == KENCHI_OK) {
@@ -200,7 +201,7 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 		 * ("Computer:", "イベントタイプ:", round 30a), or one that took
 		 * the whole text and names no sender: the text is a body. */
 		if ((mail_like && ((*mail)->text->str[strspn((*mail)->text->str, " \t\r\n")] != '\0' ||
-		    (*mail)->from_addr)) || parse_headless(raw, len, &bare) != KENCHI_OK)
+		    (*mail)->from_addr)) || kenchi_mail_text_headless(raw, len, &bare) != KENCHI_OK)
 			return rc;
 		kenchi_mail_free(*mail);
 		*mail = bare;
@@ -208,9 +209,11 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 		return KENCHI_OK;
 	}
 	if (!tried && (h = after_preamble(raw, len)) != NULL &&
-	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK)
+	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK) {
+		*headless = KENCHI_HEADLESS_PREAMBLE;
 		return KENCHI_OK;
-	if (parse_headless(raw, len, mail) == KENCHI_OK) {
+	}
+	if (kenchi_mail_text_headless(raw, len, mail) == KENCHI_OK) {
 		*headless = KENCHI_HEADLESS_UNREAD;
 		return KENCHI_OK;
 	}

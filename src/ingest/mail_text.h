@@ -11,8 +11,11 @@
 /* How a text was read as a mail's body with no header
  * (kenchi_mail_text_parse()): not; after GMime read it as a header alone
  * (it stays what that header makes of it when it gives no alert); or after
- * GMime read no mail (it stays an error unless it gives an alert). */
-typedef enum { KENCHI_HEADLESS_NOT, KENCHI_HEADLESS_READ, KENCHI_HEADLESS_UNREAD } kenchi_headless_t;
+ * GMime read no mail (it stays an error unless it gives an alert).  Or
+ * not, but as the mail that begins after a preamble: the caller may read
+ * the whole text as a body with no header (kenchi_mail_text_headless())
+ * when the preamble holds an alert too. */
+typedef enum { KENCHI_HEADLESS_NOT, KENCHI_HEADLESS_READ, KENCHI_HEADLESS_UNREAD, KENCHI_HEADLESS_PREAMBLE } kenchi_headless_t;
 
 /* Leave out of *RAW (of *LEN) what wraps a mail and is not part of it, so
  * that it is neither stored nor hashed (a redelivery is recognised): an
@@ -33,5 +36,9 @@ void kenchi_mail_unwrap(const char **raw, gsize *len);
  * kenchi_mail_parse() gives it. */
 kenchi_status_t kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why,
 				       kenchi_headless_t *headless);
+
+/* RAW as a mail's body with no header: KENCHI_BAD_INPUT when it holds a
+ * NUL. */
+kenchi_status_t kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail);
 
 #endif
