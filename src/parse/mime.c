@@ -642,6 +642,30 @@ fix_line_ends(const char *raw, gsize *len)
 	return out;
 }
 
+/* Does the text [RAW, RAW+LEN) begin as an HTML document or fragment
+ * does ("<!DOCTYPE html", "<html", "<body", "<table", ...), after a BOM
+ * and white space? */
+static gboolean
+looks_html(const char *raw, gsize len)
+{
+	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<meta", "<table", "<div",
+		NULL };
+	const char *p = raw, *end = raw + len;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end && g_ascii_isspace(*p))
+		p++;
+	for (int i = 0; starts[i]; i++) {
+		size_t n = strlen(starts[i]);
+
+		if ((size_t)(end - p) > n && g_ascii_strncasecmp(p, starts[i], n) == 0 &&
+		    (starts[i][1] == '!' || p[n] == '>' || g_ascii_isspace(p[n])))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* RAW as a mail (kenchi_mail_parse()), or, HEADLESS, as a mail's body
  * with no header: a blank line is read before it, from a stream of its
  * own, so that a big text is not copied to have one put in front. */
@@ -675,7 +699,11 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	src = g_object_ref(stream);
 	if (headless) {
-		GMimeStream *blank = g_mime_stream_mem_new_with_buffer("\n", 1);
+		/* A header of its own: none, or a part saved as HTML (round
+		 * 31a), whose charset is guessed as a plain part's is. */
+		static const char html_head[] = "Content-Type: text/html\n\n";
+		GMimeStream *blank = looks_html(raw, len) ? g_mime_stream_mem_new_with_buffer(html_head, sizeof html_head - 1) :
+		    g_mime_stream_mem_new_with_buffer("\n", 1);
 
 		g_object_unref(src);
 		src = g_mime_stream_cat_new();
