@@ -40,6 +40,17 @@ joined_name(const char *v, const char *sep, const char *q, const char *end, cons
 	return hit;
 }
 
+/* Was the value's line cut by a relay inside a word: exactly 76 or 78
+ * columns long, with no space in the value so far nor in its rest Q..END?
+ * A client wraps at a space, on a shorter line ("...\\Content.O" /
+ * "utlook\\...", round 28a; "..._Approve" / "d_v3.xlsm", round 31a). */
+static gboolean
+relay_cut(const reader_t *rd, const char *q, const char *end)
+{
+	return (rd->value_cols == 76 || rd->value_cols == 78) && !strchr(rd->raw->str, ' ') &&
+	    !memchr(q, ' ', (size_t)(end - q));
+}
+
 /* Does the line Q (N bytes) hold a label or a table's cells ("Label: ",
  * "ラベル：", a tab): no value's rest? */
 static gboolean
@@ -118,12 +129,14 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 		 * round 27a's "...\\見" / "積書.exe", while "Acme Tokyo" /
 		 * "営業部" was a space; nor inside the file's name, round 28a;
 		 * but always where the file's name has its space, round 29a.
-		 * A cut inside a folder's name, "Content.O" / "utlook", gets
-		 * one: Gmail's lines of exactly 78 columns end at spaces too). */
+		 * A cut inside a folder's name gets one, unless a relay cut
+		 * a path with no space (relay_cut()). */
 		const char *name = rd->cur->v[EV_FILE_NAME];
 
 		if (joined_name(rd->raw->str, " ", q, end, name))
 			rd->value_trail = TRUE;
+		else if (relay_cut(rd, q, end))
+			rd->value_trail = FALSE;
 		else
 			rd->value_trail = rd->raw->len > 0 && rd->raw->str[rd->raw->len - 1] != '\\' && *q != '\\' &&
 			    ((guchar)rd->raw->str[rd->raw->len - 1] < 0x80 || (guchar)*q < 0x80) &&
@@ -140,13 +153,9 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 	 * extension the line lacks; the space the wrap took goes back but
 	 * between two Japanese characters. */
 	if ((rd->field == EV_FILE_NAME || rd->field == EV_PARENT_FILE_NAME) && name_rest(rd, q, end)) {
-		/* A name with no space, its line cut at exactly 76 or 78
-		 * columns, and a rest with none, is a relay's cut inside
-		 * a word ("..._Approve" / "d_v3.xlsm", round 31a): a client
-		 * wraps at a space, and a shorter line. */
 		rd->rest_next = TRUE;
 		rd->glue_next = (rd->raw->len > 0 && (guchar)rd->raw->str[rd->raw->len - 1] >= 0x80 && (guchar)*q >= 0x80) ||
-		    ((rd->value_cols == 76 || rd->value_cols == 78) && !strchr(rd->raw->str, ' ') && !memchr(q, ' ', (size_t)(end - q)));
+		    relay_cut(rd, q, end);
 		return TRUE;
 	}
 	if (rd->field == EV_TRAJECTORY && (hash = kenchi_link_hash_rest(rd->raw->str, q, end)) > 0) {
