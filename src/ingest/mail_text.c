@@ -5,6 +5,11 @@
 #include <string.h>
 #include "ingest/mail_text.h"
 #include "parse/apijson.h"
+#include "parse/charset.h"
+
+/* The biggest text in UTF-16 that is read as UTF-8: an alert's digest is
+ * some hundred KB. */
+#define UTF16_MAX ((gsize)8 << 20)
 
 /* Is [P, E) white space only? */
 static gboolean
@@ -169,8 +174,16 @@ kenchi_status_t
 kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 {
 	const char *w = NULL;
+	gsize ul = 0;
+	char *u = len <= UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+	kenchi_status_t rc;
 
-	if (memchr(raw, '\0', len) != NULL)
+	if (u != NULL) {
+		rc = kenchi_mail_text_headless(u, ul, mail);
+		g_free(u);
+		return rc;
+	}
+	if (len == 0 || memchr(raw, '\0', len) != NULL)
 		return KENCHI_BAD_INPUT;
 	return kenchi_mail_parse_body(raw, len, mail, &w);
 }
@@ -184,6 +197,21 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 
 	if (len == 0)
 		return kenchi_mail_parse(raw, len, mail, why);
+	/* UTF-16 with its byte order mark: a mail or an alert's text that
+	 * Notepad's "Unicode" or Windows PowerShell 5.1's Out-File wrote.  Up
+	 * to UTF16_MAX: the copy in UTF-8 is not made of a bigger file, which
+	 * is read as it is (issue 7's memory limit). */
+	{
+		gsize ul = 0;
+		char *u = len <= UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+
+		if (u != NULL) {
+			rc = ul > 0 ? kenchi_mail_text_parse(u, ul, mail, why, headless) :
+			    kenchi_mail_parse(raw, len, mail, why);
+			g_free(u);
+			return rc;
+		}
+	}
 	mail_like = mail_block(raw, raw + MIN(len, (gsize)PREAMBLE_SCAN));
 	if (!mail_like) {
 		tried = TRUE;

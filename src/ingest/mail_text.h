@@ -37,8 +37,9 @@ void kenchi_mail_unwrap(const char **raw, gsize *len);
 kenchi_status_t kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why,
 				       kenchi_headless_t *headless);
 
-/* RAW as a mail's body with no header: KENCHI_BAD_INPUT when it holds a
- * NUL. */
+/* RAW as a mail's body with no header (as UTF-8 when it begins with
+ * UTF-16's byte order mark): KENCHI_BAD_INPUT when it is empty or holds
+ * a NUL. */
 kenchi_status_t kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail);
 
 #endif

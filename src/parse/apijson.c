@@ -8,8 +8,6 @@
 #include "parse/charset.h"
 #include "parse/event.h"
 
-static char *from_utf16(const char *bytes, gsize len, gsize *out_len);
-
 gboolean
 kenchi_api_sniff(const char *bytes, gsize len)
 {
@@ -33,7 +31,7 @@ kenchi_api_sniff(const char *bytes, gsize len)
 				continue;
 			if (c == '{' || c == '[')
 				return TRUE;
-			if ((u = from_utf16(bytes, len, &ul)) == NULL)
+			if ((u = kenchi_charset_from_utf16(bytes, len, &ul)) == NULL)
 				return FALSE;
 			json = kenchi_json_transcript(u, ul);
 			g_free(u);
@@ -402,23 +400,6 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json
 	return n;
 }
 
-/* UTF-16 with its byte order mark as UTF-8 (g_free), or NULL. */
-static char *
-from_utf16(const char *bytes, gsize len, gsize *out_len)
-{
-	const char *from;
-
-	if (len < 2)
-		return NULL;
-	if ((guchar)bytes[0] == 0xff && (guchar)bytes[1] == 0xfe)
-		from = "UTF-16LE";
-	else if ((guchar)bytes[0] == 0xfe && (guchar)bytes[1] == 0xff)
-		from = "UTF-16BE";
-	else
-		return NULL;
-	return g_convert(bytes + 2, (gssize)((len - 2) & ~(gsize)1), "UTF-8", from, NULL, out_len, NULL);
-}
-
 /* Does F tell how the computer was when its page was fetched, not when
  * the event happened?  A laptop that changed network between two fetches
  * gives one event two external addresses. */
@@ -554,7 +535,7 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	*reason = NULL;
 	{
 		gsize ul = 0;
-		char *u = from_utf16(bytes, len, &ul);
+		char *u = kenchi_charset_from_utf16(bytes, len, &ul);
 
 		if (u) {
 			kenchi_status_t st = api_parse(u, ul, events, reason);

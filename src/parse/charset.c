@@ -435,3 +435,19 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
         *lossy_out = lossy;
     return g_string_free(out, FALSE);
 }
+
+char *
+kenchi_charset_from_utf16(const char *bytes, gsize len, gsize *out_len)
+{
+	const char *from;
+
+	if (len < 2)
+		return NULL;
+	if ((guchar)bytes[0] == 0xff && (guchar)bytes[1] == 0xfe)
+		from = "UTF-16LE";
+	else if ((guchar)bytes[0] == 0xfe && (guchar)bytes[1] == 0xff)
+		from = "UTF-16BE";
+	else
+		return NULL;
+	return g_convert(bytes + 2, (gssize)((len - 2) & ~(gsize)1), "UTF-8", from, NULL, out_len, NULL);
+}

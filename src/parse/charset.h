@@ -52,6 +52,11 @@ gboolean kenchi_charset_latin_looking(const char *in, gsize len);
  * code page appended to a UTF-8 file leaves the others as they are. */
 char *kenchi_charset_lines_to_utf8(const char *in, gsize len);
 
+/* [BYTES, BYTES+LEN) that begins with UTF-16's byte order mark (LE or
+ * BE), as UTF-8 of *OUT_LEN bytes (g_free); NULL when there is no mark or
+ * the rest is no UTF-16. */
+char *kenchi_charset_from_utf16(const char *bytes, gsize len, gsize *out_len);
+
 /* Canonical name for iconv: shift_jis, sjis, x-sjis, shift-jis, ms_kanji,
  * windows-31j, cp932 (any case) -> "CP932"; euc-jp -> "EUC-JP-MS";
  * iso-2022-jp, csISO2022JP, CP50220/1/2, ISO-2022-JP-MS ->

@@ -582,6 +582,32 @@ test_utf8_valid(void **state)
     g_rand_free(r);
 }
 
+/* UTF-16 with either byte order mark becomes UTF-8; no mark, a lone
+ * surrogate or an odd last byte are no UTF-16 to read. */
+static void
+test_from_utf16(void **state)
+{
+    static const char le[] = "\xff\xfe" "A\0:\0\x50\x4f\x0a\0";   /* "A:佐\n" */
+    static const char be[] = "\xfe\xff" "\0A\0:\x4f\x50\0\x0a\0";  /* "A:佐\n" and an odd byte */
+    static const char lone[] = "\xff\xfe" "\x00\xd8" "A\0";        /* a high surrogate alone */
+    gsize n = 0;
+    char *u;
+    (void)state;
+
+    u = kenchi_charset_from_utf16(le, sizeof le - 1, &n);
+    assert_non_null(u);
+    assert_string_equal(u, "A:\xe4\xbd\x90\n");
+    assert_int_equal(n, 6);
+    g_free(u);
+    u = kenchi_charset_from_utf16(be, sizeof be - 1, &n);
+    assert_non_null(u);
+    assert_string_equal(u, "A:\xe4\xbd\x90\n");
+    g_free(u);
+    assert_null(kenchi_charset_from_utf16("A:\n", 3, &n));
+    assert_null(kenchi_charset_from_utf16("\xff", 1, &n));
+    assert_null(kenchi_charset_from_utf16(lone, sizeof lone - 1, &n));
+}
+
 int
 main(void)
 {
@@ -604,6 +630,7 @@ main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_latin_or_cp932),
+        cmocka_unit_test(test_from_utf16),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
