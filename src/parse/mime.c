@@ -191,16 +191,53 @@ part_bytes(GMimePart *part, gsize cap, gboolean *truncated)
 	return arr;
 }
 
-/* A leaf part's text, charset-decoded to UTF-8. */
+/* The charset an HTML text names in its first 4 KB, in a <meta> tag's
+ * charset="X" or content="text/html; charset=X" (g_free), or NULL. */
+static char *
+meta_charset(const GByteArray *arr)
+{
+	char *low = g_ascii_strdown(arr->data ? (const char *)arr->data : "", (gssize)MIN(arr->len, 4096u)), *cs = NULL;
+	const char *end = low + strlen(low), *p = strstr(low, "<meta"), *c, *e;
+
+	for (; p && p < end && (c = strstr(p, "charset=")) != NULL; p = c + 8) {
+		c += 8;
+		while (*c == '"' || *c == '\'')
+			c++;
+		for (e = c; g_ascii_isalnum(*e) || (*e && strchr("-_.:", *e)); e++)
+			;
+		if (e > c) {
+			cs = g_strndup(c, (gsize)(e - c));
+			break;
+		}
+	}
+	g_free(low);
+	return cs;
+}
+
+/* A leaf part's text, charset-decoded to UTF-8.  An HTML part with no
+ * charset in its header is read in the one its <meta> tag names (a saved
+ * page, an EUC-JP table), unless its bytes are none of that charset. */
 static char *
 part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 {
 	GByteArray *arr = part_bytes(part, KENCHI_TEXT_CAP, truncated);
 	const char *cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *data = arr->data ? (const char *)arr->data : "";
 	gboolean l = FALSE;
-	char *s;
+	char *s = NULL, *meta;
 
-	s = kenchi_charset_to_utf8(arr->data ? (const char *)arr->data : "", arr->len, cs, &l);
+	if (cs == NULL && ct && g_mime_content_type_is_type(ct, "text", "html") && (meta = meta_charset(arr)) != NULL) {
+		s = kenchi_charset_to_utf8(data, arr->len, meta, &l);
+		g_free(meta);
+		if (l) {
+			g_free(s);
+			s = NULL;
+			l = FALSE;
+		}
+	}
+	if (s == NULL)
+		s = kenchi_charset_to_utf8(data, arr->len, cs, &l);
 	g_byte_array_unref(arr);
 	if (l)
 		*lossy = TRUE;

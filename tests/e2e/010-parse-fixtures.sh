@@ -35,6 +35,11 @@ out=$("$KT_PY" "$KT_LIB/check_expected.py" "$KENCHI" "$KT_TOP/fixtures/variants/
 is "$(printf '%s\n' "$out" | grep -c '^not ok ')" 0 "wide patterns: the mailbox breaks a tie, a written-out address within a glob wins"
 printf '%s\n' "$out" | grep -A3 '^not ok ' | sed 's/^/# /'
 
+# An HTML part with no charset in its header, in the charset its <meta>
+# tag names: decoded exactly, so no "charset not decoded exactly" reason.
+is "$("$KENCHI" parse --json "$KT_TOP/fixtures/variants/field/zm47-saved-by-blink-mhtml.mhtml" | grep -c '"reason":null')" 1 \
+    "an HTML part is read in its <meta> tag's charset, exactly"
+
 # The contract: one compact JSON object per file, in order, with file/kind/reason/events.
 lines=$("$KENCHI" parse --json "$KT_TOP/fixtures/mail/en-plain.eml" "$KT_TOP/fixtures/mail/notalert-personal.eml" | wc -l)
 is "$lines" 2 "one JSON line per input file"
