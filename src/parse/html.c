@@ -365,3 +365,45 @@ kenchi_html_to_text(const char *html, gsize len)
 	}
 	return g_string_free(out, FALSE);
 }
+
+gboolean
+kenchi_html_looks(const char *raw, gsize len)
+{
+	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<meta", "<table", "<div",
+		NULL };
+	const char *p = raw, *end = raw + len;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end && g_ascii_isspace(*p))
+		p++;
+	for (int i = 0; starts[i]; i++) {
+		size_t n = strlen(starts[i]);
+
+		if ((size_t)(end - p) > n && g_ascii_strncasecmp(p, starts[i], n) == 0 &&
+		    (starts[i][1] == '!' || p[n] == '>' || g_ascii_isspace(p[n])))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+char *
+kenchi_html_meta_charset(const char *data, gsize len)
+{
+	char *low = g_ascii_strdown(data, (gssize)MIN(len, 4096u)), *cs = NULL;
+	const char *end = low + strlen(low), *p = strstr(low, "<meta"), *c, *e;
+
+	for (; p && p < end && (c = strstr(p, "charset=")) != NULL; p = c + 8) {
+		c += 8;
+		while (*c == '"' || *c == '\'')
+			c++;
+		for (e = c; g_ascii_isalnum(*e) || (*e && strchr("-_.:", *e)); e++)
+			;
+		if (e > c) {
+			cs = g_strndup(c, (gsize)(e - c));
+			break;
+		}
+	}
+	g_free(low);
+	return cs;
+}

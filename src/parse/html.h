@@ -17,4 +17,13 @@
 /* Returns a newly allocated UTF-8 string (g_free). */
 char *kenchi_html_to_text(const char *html, gsize len);
 
+/* Does the text [RAW, RAW+LEN) begin as an HTML document or fragment
+ * does ("<!DOCTYPE html", "<html", "<body", "<table", ...), after a BOM
+ * and white space?  A saved part with no header (mime.c). */
+gboolean kenchi_html_looks(const char *raw, gsize len);
+
+/* The charset an HTML text names in its first 4 KB, in a <meta> tag's
+ * charset="X" or content="text/html; charset=X" (g_free), or NULL. */
+char *kenchi_html_meta_charset(const char *data, gsize len);
+
 #endif

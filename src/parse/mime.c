@@ -191,29 +191,6 @@ part_bytes(GMimePart *part, gsize cap, gboolean *truncated)
 	return arr;
 }
 
-/* The charset an HTML text names in its first 4 KB, in a <meta> tag's
- * charset="X" or content="text/html; charset=X" (g_free), or NULL. */
-static char *
-meta_charset(const GByteArray *arr)
-{
-	char *low = g_ascii_strdown(arr->data ? (const char *)arr->data : "", (gssize)MIN(arr->len, 4096u)), *cs = NULL;
-	const char *end = low + strlen(low), *p = strstr(low, "<meta"), *c, *e;
-
-	for (; p && p < end && (c = strstr(p, "charset=")) != NULL; p = c + 8) {
-		c += 8;
-		while (*c == '"' || *c == '\'')
-			c++;
-		for (e = c; g_ascii_isalnum(*e) || (*e && strchr("-_.:", *e)); e++)
-			;
-		if (e > c) {
-			cs = g_strndup(c, (gsize)(e - c));
-			break;
-		}
-	}
-	g_free(low);
-	return cs;
-}
-
 /* A leaf part's text, charset-decoded to UTF-8.  An HTML part with no
  * charset in its header is read in the one its <meta> tag names (a saved
  * page, an EUC-JP table), unless its bytes are none of that charset. */
@@ -227,7 +204,8 @@ part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 	gboolean l = FALSE;
 	char *s = NULL, *meta;
 
-	if (cs == NULL && ct && g_mime_content_type_is_type(ct, "text", "html") && (meta = meta_charset(arr)) != NULL) {
+	if (cs == NULL && ct && g_mime_content_type_is_type(ct, "text", "html") &&
+	    (meta = kenchi_html_meta_charset(data, arr->len)) != NULL) {
 		s = kenchi_charset_to_utf8(data, arr->len, meta, &l);
 		g_free(meta);
 		if (l) {
@@ -679,30 +657,6 @@ fix_line_ends(const char *raw, gsize *len)
 	return out;
 }
 
-/* Does the text [RAW, RAW+LEN) begin as an HTML document or fragment
- * does ("<!DOCTYPE html", "<html", "<body", "<table", ...), after a BOM
- * and white space? */
-static gboolean
-looks_html(const char *raw, gsize len)
-{
-	static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<meta", "<table", "<div",
-		NULL };
-	const char *p = raw, *end = raw + len;
-
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	while (p < end && g_ascii_isspace(*p))
-		p++;
-	for (int i = 0; starts[i]; i++) {
-		size_t n = strlen(starts[i]);
-
-		if ((size_t)(end - p) > n && g_ascii_strncasecmp(p, starts[i], n) == 0 &&
-		    (starts[i][1] == '!' || p[n] == '>' || g_ascii_isspace(p[n])))
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* RAW as a mail (kenchi_mail_parse()), or, HEADLESS, as a mail's body
  * with no header: a blank line is read before it, from a stream of its
  * own, so that a big text is not copied to have one put in front. */
@@ -739,7 +693,7 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 		/* A header of its own: none, or a part saved as HTML (round
 		 * 31a), whose charset is guessed as a plain part's is. */
 		static const char html_head[] = "Content-Type: text/html\n\n";
-		GMimeStream *blank = looks_html(raw, len) ? g_mime_stream_mem_new_with_buffer(html_head, sizeof html_head - 1) :
+		GMimeStream *blank = kenchi_html_looks(raw, len) ? g_mime_stream_mem_new_with_buffer(html_head, sizeof html_head - 1) :
 		    g_mime_stream_mem_new_with_buffer("\n", 1);
 
 		g_object_unref(src);
