@@ -156,6 +156,11 @@ after_preamble(const char *raw, gsize len)
 		if (field && fresh) {
 			tries++;
 			if (kenchi_mail_head(p, (gsize)(raw + len - p))) {
+				/* A preamble with a NUL is no text but a file's
+				 * binary head: a zip that stores a mail unpacked is
+				 * no mail (round 34a). */
+				if (memchr(raw, '\0', (size_t)(p - raw)) != NULL)
+					return NULL;
 				if (block_has(p, end, raw_fields))
 					return p;
 				if (first == NULL)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "parse/extract_int.h"
 
-enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4 };
+enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4, BY_PASTE = 8 };
 
 const char *
 kenchi_kind_to_string(kenchi_kind_t k)
@@ -235,6 +235,26 @@ drop_restatements(GPtrArray *events)
 	}
 }
 
+/* Do PATS, one or more, all match S?  An alert's block pasted into a
+ * file with no header, greeting or link (round 34a) is the rule's only by
+ * two kinds of evidence at once: its event type's label, and a value only
+ * an alert has. */
+static gboolean
+all_match(GPtrArray *pats, kenchi_re_match_t *m, const char *s, int *errors)
+{
+	guint i;
+
+	for (i = 0; i < pats->len; i++) {
+		kenchi_re_result_t r = kenchi_re_exec(g_ptr_array_index(pats, i), m, s, strlen(s));
+
+		if (r == KENCHI_RE_ERROR)
+			(*errors)++;
+		if (r != KENCHI_RE_MATCH)
+			return FALSE;
+	}
+	return pats->len > 0;
+}
+
 static int
 recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
@@ -250,6 +270,8 @@ recognise(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mai
 		how |= BY_SUBJECT;
 	if (mail->text && any_match(r->body, m, mail->text->str, errors))
 		how |= BY_BODY;
+	if (mail->no_header && mail->text && all_match(r->paste, m, mail->text->str, errors))
+		how |= BY_PASTE;
 	return how;
 }
 
@@ -344,7 +366,7 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		 * undergo maintenance.  No events will be lost", round 25a).
 		 * A body with no text at all may be a broken alert: an error. */
 		if (out->fields_read == 0 && mail->text && mail->text->len > 0 &&
-		    ((how & BY_SUBJECT) ? !alert_subject(r, m, mail, &out->regex_errors) : !(how & BY_BODY))) {
+		    ((how & BY_SUBJECT) ? !alert_subject(r, m, mail, &out->regex_errors) : !(how & (BY_BODY | BY_PASTE)))) {
 			out->kind = KENCHI_KIND_NOT_ALERT;
 			out->reason = g_strdup_printf("from rule %s's sender, but no alert's subject and no value only an alert has: "
 			    "a notice, not an alert", r->name);
@@ -359,6 +381,8 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			g_string_append(by, " subject");
 		if (how & BY_BODY)
 			g_string_append(by, " body");
+		if (how & BY_PASTE)
+			g_string_append(by, " paste");
 		out->reason = out->headless ?
 		    g_strdup_printf("recognised by rule %s (%s) but no event block found (%d block(s) with no event type, "
 			"id or date)", r->name, by->str + 1, out->headless) :

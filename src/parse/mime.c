@@ -721,6 +721,7 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 	m->alt_from = g_ptr_array_new_with_free_func(g_free);
 	m->alt_subject = g_ptr_array_new_with_free_func(g_free);
 	m->text = g_string_sized_new(4096);
+	m->no_header = headless;
 
 	m->from_addr = first_from(msg);
 	m->subject = header_text(obj, "Subject", &m->lossy);

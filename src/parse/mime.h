@@ -28,6 +28,7 @@ typedef struct {
 	char *auto_submitted;   /* Auto-Submitted value or NULL */
 	char *precedence;       /* Precedence value or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */
+	gboolean no_header;     /* read as a body with no header (kenchi_mail_parse_body()) */
 	gboolean has_loop;      /* carries kenchi's own loop header */
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */

@@ -26,6 +26,7 @@ rule_free(kenchi_rule_t *r)
 	g_ptr_array_unref(r->from);
 	g_ptr_array_unref(r->subject);
 	g_ptr_array_unref(r->body);
+	g_ptr_array_unref(r->paste);
 	g_ptr_array_unref(r->alert_subject);
 	g_ptr_array_unref(r->opening);
 	g_ptr_array_unref(r->captures);
@@ -48,6 +49,7 @@ rule_new(const char *name, const char *file, int line)
 	r->from = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->subject = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->body = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
+	r->paste = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->alert_subject = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->opening = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
 	r->captures = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
@@ -285,10 +287,10 @@ load_file(kenchi_rules_t *rules, const char *path, GString *errs)
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re)
 				g_ptr_array_add(kw[0] == 'f' ? cur->from : kw[0] == 's' ? cur->subject : cur->body, re);
-		} else if (strcmp(kw, "alert_subject") == 0 || strcmp(kw, "opening") == 0) {
+		} else if (strcmp(kw, "alert_subject") == 0 || strcmp(kw, "opening") == 0 || strcmp(kw, "paste") == 0) {
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re)
-				g_ptr_array_add(kw[0] == 'a' ? cur->alert_subject : cur->opening, re);
+				g_ptr_array_add(kw[0] == 'a' ? cur->alert_subject : kw[0] == 'o' ? cur->opening : cur->paste, re);
 		} else if (strcmp(kw, "line") == 0 || strcmp(kw, "separator") == 0) {
 			kenchi_re_t *re = compile_at(arg, path, ln, errs);
 			if (re && kw[0] == 'l') {

@@ -18,6 +18,7 @@ typedef struct kenchi_rule {
 	GPtrArray *from;         /* kenchi_re_t*, owned: sender address patterns */
 	GPtrArray *subject;      /* kenchi_re_t*, owned: subject patterns; group "hostname" */
 	GPtrArray *body;         /* kenchi_re_t*, owned: body marker patterns */
+	GPtrArray *paste;        /* kenchi_re_t*, owned: all match a text with no header that is an alert's */
 	GPtrArray *alert_subject; /* kenchi_re_t*, owned: subjects that promise an event */
 	GPtrArray *opening;      /* kenchi_re_t*, owned: a line that opens the alert's body */
 	GPtrArray *captures;     /* kenchi_re_t*, owned: line patterns whose named groups are fields */
