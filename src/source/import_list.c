@@ -228,11 +228,12 @@ static kenchi_status_t
 regular(kenchi_import_walk_t *w, const char *path, kenchi_import_item_t **item, GError **error)
 {
 	if (!w->defer_mbox && is_mbox(path)) {
-		GMappedFile *mf = g_mapped_file_new(path, FALSE, error);
-		if (mf == NULL)
+		/* Read, not mapped (kenchi_read_file()): a mail client that
+		 * compacts the mbox meanwhile must not be a SIGBUS. */
+		GBytes *b = kenchi_read_file(path, error);
+		if (b == NULL)
 			return KENCHI_IO;
-		begin_mbox(w, g_strdup(path), g_mapped_file_get_bytes(mf));
-		g_mapped_file_unref(mf);
+		begin_mbox(w, g_strdup(path), b);
 		return KENCHI_OK;
 	}
 	/* A file's origin is its path: one string. */

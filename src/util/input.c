@@ -52,25 +52,12 @@ file_error(GError **error, int e, const char *what, const char *path)
 	g_free(name);
 }
 
-static GBytes *
-map_file(const char *path, GError **error)
-{
-	GMappedFile *mf = g_mapped_file_new(path, FALSE, error);
-	GBytes *b;
-
-	if (mf == NULL)
-		return NULL;
-	b = g_mapped_file_get_bytes(mf);
-	g_mapped_file_unref(mf);
-	return b;
-}
-
 GBytes *
 kenchi_read_file(const char *path, GError **error)
 {
 	struct stat sb;
 	char *buf;
-	gsize got = 0;
+	gsize got = 0, cap;
 	int fd, e;
 
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is
@@ -95,15 +82,22 @@ kenchi_read_file(const char *path, GError **error)
 		g_free(name);
 		return NULL;
 	}
-	if (sb.st_size > KENCHI_READ_MAP_MIN) {
-		close(fd);
-		return map_file(path, error);
-	}
-	/* One byte more than the size, to see a file that grew meanwhile:
-	 * then it is mapped as it is now. */
-	buf = g_malloc((gsize)sb.st_size + 1);
+	/* Read, never mapped: a mapped file that is truncated meanwhile (an
+	 * mbox a mail client compacts, a log rotated by copytruncate) kills
+	 * the process with SIGBUS at the next touch of a page past its new end
+	 * (round 33a).  Its pages would count in the peak RSS all the same.
+	 * One byte more than the size, to see a file that grew meanwhile: it
+	 * is read on to its end; one that shrank ends where it ends. */
+	cap = (gsize)sb.st_size + 1;
+	buf = g_malloc(cap);
 	for (;;) {
-		ssize_t n = read(fd, buf + got, (gsize)sb.st_size + 1 - got);
+		ssize_t n;
+
+		if (got == cap) {
+			cap = cap < G_MAXSIZE / 2 ? cap * 2 : G_MAXSIZE;
+			buf = g_realloc(buf, cap);
+		}
+		n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -116,11 +110,6 @@ kenchi_read_file(const char *path, GError **error)
 		if (n == 0)
 			break;
 		got += (gsize)n;
-		if (got > (gsize)sb.st_size) {
-			g_free(buf);
-			close(fd);
-			return map_file(path, error);
-		}
 	}
 	close(fd);
 	return g_bytes_new_take(buf, got);

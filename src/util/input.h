@@ -20,15 +20,10 @@ gsize kenchi_message_max(void);
  * more than kenchi_message_max() bytes (the rest is not read). */
 kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
 
-/* Files up to this size are read into memory, larger ones mapped. */
-#define KENCHI_READ_MAP_MIN (1024 * 1024)
-
-/* The contents of the file PATH, or NULL with ERROR set (G_FILE_ERROR, the
- * errno's domain, as g_mapped_file_new sets it).  Only a regular file is
- * read: a FIFO would wait for a writer and /dev/zero never end.  A small file is read:
- * mapping it costs two system calls more and, in a process with several
- * threads, an unmap that interrupts every core to flush its TLB (an import
- * reads thousands of 4 KB files from its parser threads). */
+/* The contents of the file PATH, read into memory (never mapped: a file
+ * truncated meanwhile would be a SIGBUS), or NULL with ERROR set
+ * (G_FILE_ERROR, the errno's domain).  Only a regular file is read: a FIFO
+ * would wait for a writer and /dev/zero never end. */
 GBytes *kenchi_read_file(const char *path, GError **error);
 
 /* Do the LEN bytes at P start an mbox (a "From " line)? */

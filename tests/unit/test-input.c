@@ -61,9 +61,9 @@ test_sizes(void **state)
 	check_size(0);
 	check_size(1);
 	check_size(4321);
-	check_size(KENCHI_READ_MAP_MIN);       /* the largest that is read */
-	check_size(KENCHI_READ_MAP_MIN + 1);   /* mapped */
-	check_size(3 * KENCHI_READ_MAP_MIN + 7);
+	check_size(1024 * 1024);   /* the largest that was read, once */
+	check_size(1024 * 1024 + 1);   /* it was mapped: read now */
+	check_size(3 * 1024 * 1024 + 7);
 }
 
 static void
