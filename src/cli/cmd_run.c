@@ -29,6 +29,8 @@ mctx_free(kenchi_maildir_ctx_t *mc)
 {
 	g_free(mc->customer);
 	g_free(mc->name);
+	if (mc->warned)
+		g_hash_table_unref(mc->warned);
 	g_free(mc);
 }
 

@@ -61,6 +61,8 @@ out:
 	kenchi_re_match_free(mc.m);
 	g_free(mc.customer);
 	g_free(mc.name);
+	if (mc.warned)
+		g_hash_table_unref(mc.warned);
 	g_free(customer);
 	g_free(err);
 	return rc;

@@ -16,12 +16,26 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 
 	raw = kenchi_read_file(path, &err);
 	if (raw == NULL) {
-		/* Gone already (another watcher took it) is not an error. */
+		/* Gone (a mail client moved it to cur/, another watcher took
+		 * it): the maildir looks in cur/.  No message file (a
+		 * directory, a FIFO), or one that cannot be read now: said
+		 * once, and left where it is, while the others go on. */
 		gboolean gone = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-		kenchi_warn("maildir %s: %s", mc->name, err->message);
+		gboolean junk = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_ISDIR) ||
+		    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+
+		if (!gone) {
+			if (mc->warned == NULL)
+				mc->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			if (g_hash_table_add(mc->warned, g_strdup(path)))
+				kenchi_warn("maildir %s: %s; left in place%s", mc->name, err->message,
+				    junk ? "" : ", tried again at each scan");
+		}
 		g_error_free(err);
-		return gone ? KENCHI_OK : KENCHI_TEMP;
+		return gone ? KENCHI_NOT_FOUND : junk ? KENCHI_BAD_INPUT : KENCHI_WAIT;
 	}
+	if (mc->warned)
+		g_hash_table_remove(mc->warned, path);
 	origin = g_strdup_printf("maildir:%s/%s", mc->name, name);
 	st = kenchi_app_ingest(mc->app, mc->m, g_bytes_get_size(raw) ? g_bytes_get_data(raw, NULL) : "",
 	    g_bytes_get_size(raw), "maildir", origin, mc->customer, &a);
@@ -30,7 +44,9 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 	kenchi_analysis_clear(&a);
 	g_bytes_unref(raw);
 	g_free(origin);
-	return st;
+	/* The store's trouble stops the scan (maildir.h): never one of the
+	 * statuses that skip one file. */
+	return st == KENCHI_NOT_FOUND || st == KENCHI_WAIT ? KENCHI_TEMP : st;
 }
 
 typedef struct {

@@ -11,6 +11,7 @@ typedef struct {
 	kenchi_re_match_t *m;
 	char *customer;           /* owned; NULL: from the recipients */
 	char *name;               /* owned; for the log */
+	GHashTable *warned;       /* owned, or NULL: paths already warned of (once each) */
 } kenchi_maildir_ctx_t;
 
 /* kenchi_maildir_ingest_fn for a maildir source: read, ingest, commit, log. */

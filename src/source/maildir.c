@@ -3,7 +3,9 @@
  * Raw inotify rather than GFileMonitor: we need IN_MOVED_TO and
  * IN_CLOSE_WRITE on new/ exactly (a delivery agent writes to tmp/ and
  * renames into new/), and to notice IN_IGNORED when new/ itself goes away. */
+#define _GNU_SOURCE   /* renameat2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,6 +92,60 @@ cur_name(const char *name)
 	return g_strdup_printf("%.*s:2,S", (int)base, name);
 }
 
+/* Move SRC to cur/ under NAME's cur/ name, never over a file that is
+ * there: a name another message holds already gets a number (two messages
+ * of one name, and the move destroyed the first; round 33a).  0, or an
+ * errno. */
+static int
+move_to_cur(kenchi_maildir_t *md, const char *src, const char *name)
+{
+	const char *colon = strchr(name, ':');
+	int base = (int)(colon ? (gsize)(colon - name) : strlen(name)), e = 0;
+
+	for (int n = 0; n < 1000; n++) {
+		char *cn = n ? g_strdup_printf("%.*s.%d:2,S", base, name, n) : cur_name(name);
+		char *dst = g_build_filename(md->cur_dir, cn, NULL);
+		int r = renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE);
+
+		/* A file system that cannot refuse to replace: a hard link
+		 * can (EEXIST), and the name in new/ goes once it is made. */
+		if (r != 0 && (errno == EINVAL || errno == ENOSYS) && (r = link(src, dst)) == 0)
+			unlink(src);
+		e = r == 0 ? 0 : errno;
+		g_free(cn);
+		g_free(dst);
+		if (e != EEXIST)
+			return e == ENOENT ? 0 : e;
+	}
+	return e;
+}
+
+/* new/NAME went away before it was read: a mail client that shows the
+ * maildir moved it to cur/ (it marks it seen there; round 33a lost 1,118
+ * of 2,000 so), or another watcher took it.  Read it in cur/, where it
+ * stays: the entry whose unique part is NAME's. */
+static kenchi_status_t
+from_cur(kenchi_maildir_t *md, const char *name)
+{
+	const char *colon = strchr(name, ':'), *n;
+	gsize base = colon ? (gsize)(colon - name) : strlen(name);
+	kenchi_status_t rc = KENCHI_OK;
+	GDir *d = g_dir_open(md->cur_dir, 0, NULL);
+
+	if (d == NULL)
+		return KENCHI_OK;
+	while ((n = g_dir_read_name(d)) != NULL)
+		if (strncmp(n, name, base) == 0 && (n[base] == '\0' || n[base] == ':')) {
+			char *path = g_build_filename(md->cur_dir, n, NULL);
+
+			rc = md->fn(path, n, md->user);
+			g_free(path);
+			break;
+		}
+	g_dir_close(d);
+	return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+}
+
 kenchi_status_t
 kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 {
@@ -97,6 +153,7 @@ kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 	GPtrArray *names;
 	const char *n;
 	kenchi_status_t rc = KENCHI_OK;
+	gboolean unread = FALSE;
 	guint i;
 
 	*done = 0;
@@ -112,25 +169,35 @@ kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 	for (i = 0; i < names->len; i++) {
 		const char *name = g_ptr_array_index(names, i);
 		char *src = g_build_filename(md->new_dir, name, NULL);
-		char *cn = cur_name(name);
-		char *dst = g_build_filename(md->cur_dir, cn, NULL);
+		int e;
 
 		rc = md->fn(src, name, md->user);
 		if (rc == KENCHI_OK) {
 			/* Committed: now, and only now, out of new/. */
-			if (rename(src, dst) != 0 && errno != ENOENT)
-				rc = errno == ENOSPC ? KENCHI_TEMP : KENCHI_IO;
+			if ((e = move_to_cur(md, src, name)) != 0)
+				rc = e == ENOSPC ? KENCHI_TEMP : KENCHI_IO;
 			else {
 				(*done)++;
 				md->stats.taken++;
 			}
+		} else if (rc == KENCHI_NOT_FOUND && (rc = from_cur(md, name)) == KENCHI_OK) {
+			(*done)++;
+			md->stats.taken++;
 		}
 		g_free(src);
-		g_free(cn);
-		g_free(dst);
+		/* One entry that is no message, or that cannot be read now,
+		 * does not keep the others waiting behind it (round 33a). */
+		if (rc == KENCHI_BAD_INPUT)
+			rc = KENCHI_OK;
+		else if (rc == KENCHI_WAIT) {
+			unread = TRUE;
+			rc = KENCHI_OK;
+		}
 		if (rc != KENCHI_OK)
 			break;
 	}
+	if (rc == KENCHI_OK && unread)
+		rc = KENCHI_TEMP;
 	g_ptr_array_unref(names);
 	md->stats.last = rc;
 	if (rc != KENCHI_OK)

@@ -12,8 +12,14 @@
 
 typedef struct kenchi_maildir kenchi_maildir_t;
 
-/* Ingest one file: KENCHI_OK when committed (the file is then moved to cur/),
- * a temporary status to leave it in new/ and stop this scan. */
+/* Ingest one file: KENCHI_OK when committed (a file of new/ is then moved
+ * to cur/, never over another); KENCHI_NOT_FOUND when it is gone (it is
+ * looked for in cur/, where a mail client moves what it shows, and read
+ * there); KENCHI_BAD_INPUT for an entry that is no message file (a
+ * directory, a FIFO, a device) and KENCHI_WAIT for one that cannot be read
+ * now (permissions): each is left where it is, and the scan goes on, ending
+ * KENCHI_TEMP after a KENCHI_WAIT.  Any other status is the store's
+ * trouble: the file stays in new/ and the scan stops. */
 typedef kenchi_status_t (*kenchi_maildir_ingest_fn)(const char *path, const char *name, gpointer user);
 
 kenchi_maildir_t *kenchi_maildir_new(const char *path, kenchi_maildir_ingest_fn fn, gpointer user);
@@ -21,7 +27,8 @@ void kenchi_maildir_free(kenchi_maildir_t *md);
 const char *kenchi_maildir_path(const kenchi_maildir_t *md);
 
 /* Take every message now in new/.  *done counts those committed.  Returns
- * the first failure that stopped the scan, or KENCHI_OK. */
+ * the failure that stopped the scan, KENCHI_TEMP when a file could not be
+ * read, or KENCHI_OK. */
 kenchi_status_t kenchi_maildir_scan(kenchi_maildir_t *md, int *done);
 
 /* Watch new/ from the thread-default main context; scans on every arrival,

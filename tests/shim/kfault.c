@@ -7,12 +7,19 @@
  *   KFAULT_INOTIFY=emfile|enospc              inotify_init1 fails with EMFILE (out of
  *                                             instances), or inotify_add_watch with
  *                                             ENOSPC (out of watches)
+ *   KFAULT_MOVE_TO_CUR=TEXT                   open() of a path ".../new/NAME" that holds
+ *                                             TEXT first moves it to ".../cur/NAME:2,S",
+ *                                             as a mail client does between a watcher's
+ *                                             listing and its read
  *
  * Allocation faults are in kfault-malloc.c, a shim of their own: replacing
  * malloc cannot be combined with ASan's allocator.  *
  * Nothing here is linked into kenchi. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,3 +140,36 @@ inotify_add_watch(int fd, const char *path, uint32_t mask)
 	}
 	return real(fd, path, mask);
 }
+
+static void
+kf_move_to_cur(const char *path)
+{
+	const char *want = getenv("KFAULT_MOVE_TO_CUR"), *n;
+	char dst[4096];
+
+	if (want == NULL || path == NULL || strstr(path, want) == NULL || (n = strstr(path, "/new/")) == NULL)
+		return;
+	if (snprintf(dst, sizeof dst, "%.*s/cur/%s:2,S", (int)(n - path), path, n + 5) < (int)sizeof dst)
+		rename(path, dst);
+}
+
+#define KF_OPEN(name)                                                                   \
+	int name(const char *path, int flags, ...);                                     \
+	int                                                                             \
+	name(const char *path, int flags, ...)                                          \
+	{                                                                               \
+		static int (*real)(const char *, int, ...);                             \
+		mode_t mode = 0;                                                        \
+		if (flags & (O_CREAT | O_TMPFILE)) {                                    \
+			va_list ap;                                                     \
+			va_start(ap, flags);                                            \
+			mode = (mode_t)va_arg(ap, int);                                 \
+			va_end(ap);                                                     \
+		}                                                                       \
+		if (real == NULL)                                                       \
+			real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \
+		kf_move_to_cur(path);                                                   \
+		return real(path, flags, mode);                                         \
+	}
+KF_OPEN(open)
+KF_OPEN(open64)
