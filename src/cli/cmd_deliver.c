@@ -46,8 +46,11 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	}
 	if (st != KENCHI_OK) {
-		kenchi_err("deliver: reading stdin: %s", kenchi_status_to_string(st));
-		rc = kenchi_status_to_exit(st);
+		/* Whatever the error (a closed stdin, a directory): nothing was
+		 * stored, and the delivery agent keeps the message on 75, as
+		 * kenchi(1) says and as the socket's front does (round 33a). */
+		kenchi_err("deliver: reading stdin: %s (temporary failure)", kenchi_status_to_string(st));
+		rc = KENCHI_EXIT_TEMPFAIL;
 		goto done;
 	}
 	m = kenchi_re_match_new();

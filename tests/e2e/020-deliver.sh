@@ -82,6 +82,12 @@ KFAULT_SQLITE_STEP=ioerr KFAULT_AFTER=8 LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$
 is $? 75 "SQLITE_IOERR exits 75"
 KFAULT_WRITE=enospc LD_PRELOAD=$KFAULT "$KENCHI" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
 is $? 75 "ENOSPC on write exits 75"
+# stdin that cannot be read (closed, a directory: a broken recipe): 75, as
+# kenchi(1) says, so that the agent keeps the message (it was 1).
+"$KENCHI" deliver <"$KT_TMP" 2>/dev/null
+is $? 75 "a stdin that cannot be read (a directory) exits 75"
+"$KENCHI" deliver <&- 2>/dev/null
+is $? 75 "a closed stdin exits 75"
 is "$(sql 'select count(*) from messages')" "$before" "nothing was stored by the failed attempts"
 if under_sanitizers || [ "${KENCHI_VALGRIND:-0}" = 1 ]; then
     skip "the malloc shim cannot replace ASan's or valgrind's allocator" 1
