@@ -305,6 +305,14 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		    c.seen, c.stored, c.dup, c.not_alert, c.errors, c.unreadable, c.events, c.events_dup, secs,
 		    secs > 0 ? c.seen / secs : 0.0);
 	}
+	{
+		const char *first;
+		guint64 n = kenchi_import_walk_skipped(walk, &first);
+
+		if (n > 0)
+			kenchi_warn("import: %" G_GUINT64_FORMAT " entr%s skipped: no file to read (a FIFO, a device) or "
+			    "not reachable (a symlink loop, no access); the first: %s", n, n == 1 ? "y" : "ies", first);
+	}
 	kenchi_import_walk_free(walk);
 	if (walk_err) {
 		kenchi_err("import stopped: %s (committed batches are kept; run again to finish)", walk_err->message);

@@ -6,6 +6,7 @@
  *
  * A stack of open directories replaces a list of every item: at 100,000
  * messages the list cost 25 MB, and peak RSS must stay flat. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct kenchi_import_walk {
 	int mbox_n;
 	gboolean defer_mbox;   /* files are not sniffed: kenchi_import_walk_defer_mbox */
 	GQueue pending;        /* pending_t*: mboxes found by the readers, not begun */
+	guint64 skipped;       /* entries that are no file or directory, or not reachable */
+	char *first_skipped;
 };
 
 typedef struct {
@@ -134,6 +137,7 @@ kenchi_import_walk_free(kenchi_import_walk_t *w)
 	if (w->mbox)
 		g_bytes_unref(w->mbox);
 	g_free(w->mbox_origin);
+	g_free(w->first_skipped);
 	g_free(w);
 }
 
@@ -365,6 +369,23 @@ read_chunk(frame_t *f)
 	return f->offs->len > 0;
 }
 
+/* P is no file to read (a FIFO, a device, a socket) or cannot be reached
+ * (a symlink loop, no access): counted, so that the import says so (round
+ * 33a: they went unsaid). */
+static void
+skip(kenchi_import_walk_t *w, const char *p)
+{
+	if (w->skipped++ == 0)
+		w->first_skipped = g_strdup(p);
+}
+
+guint64
+kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first)
+{
+	*first = w->first_skipped;
+	return w->skipped;
+}
+
 kenchi_status_t
 kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GError **error)
 {
@@ -413,12 +434,16 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 		/* One stat a name; g_stat() follows symlinks; a name gone since
 		 * the listing is skipped. */
 		if (g_stat(p, &sb) != 0) {
-			/* skipped */
+			/* Gone since the listing: taken by someone else. */
+			if (errno != ENOENT)
+				skip(w, p);
 		} else if (S_ISDIR(sb.st_mode)) {
 			if (strcmp(name, "tmp") != 0 && f->depth < MAX_DEPTH)
 				rc = enter_dir(w, p, f->depth + 1, error);
 		} else if (S_ISREG(sb.st_mode)) {
 			rc = regular(w, p, item, error);
+		} else {
+			skip(w, p);
 		}
 		g_free(p);
 		if (rc != KENCHI_OK)

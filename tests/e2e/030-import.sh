@@ -233,6 +233,17 @@ err=$("$KENCHI" -c "$KT_TMP/braceguid.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a group_guids entry that is no group id (braced) fails check-config"
 like "$err" 'braceguid.conf:[0-9]+: \[customer globex\] group_guids: not a group id' "... at its file:line"
 
+# A FIFO and a symlink loop among the messages: skipped, and said (round
+# 33a: they went unsaid); the message beside them is taken.
+mkdir -p "$KT_TMP/odd"/{cur,new,tmp}
+cp "$FIX/mail/en-plain.eml" "$KT_TMP/odd/new/a"
+mkfifo "$KT_TMP/odd/new/b"
+ln -s "$KT_TMP/odd/cur/c" "$KT_TMP/odd/cur/c"
+err=$(KENCHI_DB=$KT_TMP/odd.db "$KENCHI" import --no-progress "$KT_TMP/odd" 2>&1)
+is $? 0 "a maildir with a FIFO and a symlink loop is imported"
+like "$err" "2 entries skipped: no file to read.*the first: .*/new/b" "and the two entries skipped are said"
+is "$(KENCHI_DB=$KT_TMP/odd.db sql 'select count(*) from messages')" 1 "the message beside them is stored"
+
 # A file truncated while import reads it (an mbox a mail client compacts,
 # a log rotated by copytruncate) ends where it ends: a mapped file killed
 # import with SIGBUS at the next page past its new end (round 33a).  The
