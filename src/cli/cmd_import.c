@@ -213,6 +213,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	kenchi_parse_pool_t *pool;
 	kenchi_import_walk_t *walk;
 	GError *walk_err = NULL;
+	char *why = NULL;   /* the store's message when it failed */
 	guint64 total = 0;
 	counts_t c = { 0 }, tx_c = { 0 };   /* committed; in the open transaction */
 	kenchi_status_t st = KENCHI_OK;
@@ -278,11 +279,17 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 			st = kenchi_store_commit(app->st);
 			if (st == KENCHI_OK)
 				counts_add(&c, &tx_c);
-			else
+			else {
+				why = g_strdup(kenchi_store_errmsg(app->st));
 				kenchi_store_rollback(app->st);
+			}
 			in_tx = FALSE;
 			memset(&tx_c, 0, sizeof tx_c);
 		}
+		/* SQLite's message before the rollback that resets it ("not an
+		 * error" was printed for a read-only database; round 33a). */
+		if (st != KENCHI_OK && why == NULL)
+			why = g_strdup(kenchi_store_errmsg(app->st));
 		if (st != KENCHI_OK && in_tx) {
 			kenchi_store_rollback(app->st);
 			in_tx = FALSE;
@@ -317,11 +324,13 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	if (walk_err) {
 		kenchi_err("import stopped: %s (committed batches are kept; run again to finish)", walk_err->message);
 		g_error_free(walk_err);
+		g_free(why);
 		return st != KENCHI_OK ? kenchi_status_to_exit(st) : KENCHI_EXIT_FAIL;
 	}
 	if (st != KENCHI_OK) {
 		kenchi_err("import stopped: %s: %s (committed batches are kept; run again to finish)",
-		    kenchi_status_to_string(st), kenchi_store_errmsg(app->st));
+		    kenchi_status_to_string(st), why ? why : kenchi_store_errmsg(app->st));
+		g_free(why);
 		return kenchi_status_to_exit(st);
 	}
 	return c.unreadable ? KENCHI_EXIT_FAIL : 0;

@@ -244,6 +244,20 @@ is $? 0 "a maildir with a FIFO and a symlink loop is imported"
 like "$err" "2 entries skipped: no file to read.*the first: .*/new/b" "and the two entries skipped are said"
 is "$(KENCHI_DB=$KT_TMP/odd.db sql 'select count(*) from messages')" 1 "the message beside them is stored"
 
+# A database that cannot be written: SQLite's own words, not "not an
+# error" (the message was read after the rollback had reset it).
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$KT_TMP/ro2"
+    KENCHI_DB=$KT_TMP/ro2/k.db "$KENCHI" import --no-progress "$FIX/mail/en-plain.eml" 2>/dev/null
+    chmod 555 "$KT_TMP/ro2"; chmod 444 "$KT_TMP/ro2/k.db"
+    err=$(KENCHI_DB=$KT_TMP/ro2/k.db setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+        "$KENCHI" import --no-progress "$FIX/mail/en-qp.eml" 2>&1)
+    like "$err" "import stopped: .*readonly database" "a read-only database: import says what SQLite said"
+    chmod 755 "$KT_TMP/ro2"
+else
+    skip "needs root to run as another user" 1
+fi
+
 # A file truncated while import reads it (an mbox a mail client compacts,
 # a log rotated by copytruncate) ends where it ends: a mapped file killed
 # import with SIGBUS at the next page past its new end (round 33a).  The
