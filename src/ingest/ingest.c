@@ -8,6 +8,7 @@
 #include <string.h>
 #include "ingest/ingest.h"
 #include "ingest/mail_text.h"
+#include "ingest/reread.h"
 #include "parse/apijson.h"
 #include "parse/event.h"
 #include "parse/normalize.h"
@@ -224,34 +225,6 @@ body_api(kenchi_analysis_t *a)
 	g_ptr_array_unref(evs);
 }
 
-/* A text read as the mail after its preamble (KENCHI_HEADLESS_PREAMBLE)
- * whose preamble holds an alert of its own: an alert's text, then
- * "-----Original Message-----" and an older alert under its quoted header
- * (round 31a).  Read whole, as a body with no header, it gives more events
- * than the mail after the preamble does; then the whole text is A's. */
-static void
-preamble_alert(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, const char *raw, gsize len, kenchi_analysis_t *a)
-{
-	kenchi_mail_t *whole = NULL;
-	kenchi_extract_t x;
-
-	if (kenchi_mail_text_headless(raw, len, &whole) != KENCHI_OK)
-		return;
-	kenchi_extract_init(&x);
-	kenchi_extract_mail(ctx->rules, m, whole, &x);
-	if (x.kind == KENCHI_KIND_ALERT && x.events->len > a->x.events->len) {
-		kenchi_mail_t *t = a->mail;
-		kenchi_extract_t y = a->x;
-
-		a->mail = whole;
-		whole = t;
-		a->x = x;
-		x = y;
-	}
-	kenchi_extract_clear(&x);
-	kenchi_mail_free(whole);
-}
-
 void
 kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		      const char *raw, gsize len, const kenchi_ingest_opts_t *opts, kenchi_analysis_t *a)
@@ -294,7 +267,8 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	}
 	kenchi_extract_mail(ctx->rules, m, a->mail, &a->x);
 	if (headless == KENCHI_HEADLESS_PREAMBLE)
-		preamble_alert(ctx, m, raw, len, a);
+		kenchi_reread_preamble(ctx, m, raw, len, a);
+	kenchi_reread_utf16_ansi(ctx, m, raw, len, a);
 	/* Arrival: the top Received header, unless it claims the future. */
 	if (a->mail->received > 0 && a->mail->received <= opts->now + 300)
 		a->received_at = a->mail->received;

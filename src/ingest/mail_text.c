@@ -7,10 +7,6 @@
 #include "parse/apijson.h"
 #include "parse/charset.h"
 
-/* The biggest text in UTF-16 that is read as UTF-8: an alert's digest is
- * some hundred KB. */
-#define UTF16_MAX ((gsize)8 << 20)
-
 /* Is [P, E) white space only? */
 static gboolean
 blank_to(const char *p, const char *e)
@@ -180,7 +176,7 @@ kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 {
 	const char *w = NULL;
 	gsize ul = 0;
-	char *u = len <= UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+	char *u = len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
 	kenchi_status_t rc;
 
 	if (u != NULL) {
@@ -204,16 +200,18 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 		return kenchi_mail_parse(raw, len, mail, why);
 	/* UTF-16 with its byte order mark: a mail or an alert's text that
 	 * Notepad's "Unicode" or Windows PowerShell 5.1's Out-File wrote.  Up
-	 * to UTF16_MAX: the copy in UTF-8 is not made of a bigger file, which
+	 * to KENCHI_UTF16_MAX: the copy in UTF-8 is not made of a bigger file, which
 	 * is read as it is (issue 7's memory limit). */
 	{
 		gsize ul = 0;
-		char *u = len <= UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+		char *u = len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
 
 		if (u != NULL) {
 			rc = ul > 0 ? kenchi_mail_text_parse(u, ul, mail, why, headless) :
 			    kenchi_mail_parse(raw, len, mail, why);
 			g_free(u);
+			if (rc == KENCHI_OK)
+				(*mail)->preamble = 0;   /* counted in the copy, not in RAW */
 			return rc;
 		}
 	}
@@ -223,6 +221,7 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 		if ((h = after_preamble(raw, len)) != NULL &&
 		    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK) {
 			*headless = KENCHI_HEADLESS_PREAMBLE;
+			(*mail)->preamble = (gsize)(h - raw);
 			return KENCHI_OK;
 		}
 	}
@@ -244,6 +243,7 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 	if (!tried && (h = after_preamble(raw, len)) != NULL &&
 	    kenchi_mail_parse(h, len - (gsize)(h - raw), mail, why) == KENCHI_OK) {
 		*headless = KENCHI_HEADLESS_PREAMBLE;
+		(*mail)->preamble = (gsize)(h - raw);
 		return KENCHI_OK;
 	}
 	if (kenchi_mail_text_headless(raw, len, mail) == KENCHI_OK) {

@@ -8,6 +8,11 @@
 #include "parse/mime.h"
 #include "util/status.h"
 
+/* The biggest text in UTF-16 that is read as UTF-8: an alert's digest is
+ * some hundred KB; a bigger file is read as it is (issue 7's memory
+ * limit). */
+#define KENCHI_UTF16_MAX ((gsize)8 << 20)
+
 /* How a text was read as a mail's body with no header
  * (kenchi_mail_text_parse()): not; after GMime read it as a header alone
  * (it stays what that header makes of it when it gives no alert); or after

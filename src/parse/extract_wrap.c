@@ -40,15 +40,20 @@ joined_name(const char *v, const char *sep, const char *q, const char *end, cons
 	return hit;
 }
 
-/* Was the value's line cut by a relay inside a word: exactly 76 or 78
- * columns long, with no space in the value so far nor in its rest Q..END?
- * A client wraps at a space, on a shorter line ("...\\Content.O" /
- * "utlook\\...", round 28a; "..._Approve" / "d_v3.xlsm", round 31a). */
+/* Was the value's line, with no space in it, cut by a relay inside a
+ * word?  A client wraps at a space, on a shorter line ("...\\Content.O" /
+ * "utlook\\...", round 28a; "..._Approve" / "d_v3.xlsm", round 31a).  A
+ * relay cuts at exactly 76 columns (RFC 2045's line), fold(1) at 80,
+ * whatever the rest holds ("..._202" / "6\\Setup Files\\...", round 35a);
+ * at 78 Gmail's lines end at a space as often, so there the rest must
+ * have none either. */
 static gboolean
 relay_cut(const reader_t *rd, const char *q, const char *end)
 {
-	return (rd->value_cols == 76 || rd->value_cols == 78) && !strchr(rd->raw->str, ' ') &&
-	    !memchr(q, ' ', (size_t)(end - q));
+	if (strchr(rd->raw->str, ' '))
+		return FALSE;
+	return rd->value_cols == 76 || rd->value_cols == 80 ||
+	    (rd->value_cols == 78 && !memchr(q, ' ', (size_t)(end - q)));
 }
 
 /* Does the line Q (N bytes) hold a label or a table's cells ("Label: ",
@@ -106,11 +111,12 @@ name_rest(reader_t *rd, const char *q, const char *end)
 	const char *v = rd->raw->str;
 	size_t n = (size_t)(end - q), hex = 0;
 
-	/* A file named by its SHA-256 is whole: the line after it is prose
-	 * ("Please check ... invoice.pdf", round 31a). */
+	/* A file named by its SHA-256 is whole but for its extension: the
+	 * line after it is prose ("Please check ... invoice.pdf", round 31a)
+	 * unless it is one word (".exe", round 35a). */
 	while (g_ascii_isxdigit(v[hex]))
 		hex++;
-	if (hex == 64 && v[hex] == '\0')
+	if (hex == 64 && v[hex] == '\0' && memchr(q, ' ', n))
 		return FALSE;
 	return rd->value_cols >= 60 && rd->value_cols <= 100 && n <= 200 && !kenchi_name_has_extension(v, strlen(v)) &&
 	    kenchi_name_has_extension(q, n) && !memchr(q, '\\', n) && !labelled(q, n);
@@ -154,8 +160,10 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 	 * between two Japanese characters. */
 	if ((rd->field == EV_FILE_NAME || rd->field == EV_PARENT_FILE_NAME) && name_rest(rd, q, end)) {
 		rd->rest_next = TRUE;
+		/* A rest that begins with its extension's dot was cut before
+		 * it, not at a space. */
 		rd->glue_next = (rd->raw->len > 0 && (guchar)rd->raw->str[rd->raw->len - 1] >= 0x80 && (guchar)*q >= 0x80) ||
-		    relay_cut(rd, q, end);
+		    relay_cut(rd, q, end) || *q == '.';
 		return TRUE;
 	}
 	if (rd->field == EV_TRAJECTORY && (hash = kenchi_link_hash_rest(rd->raw->str, q, end)) > 0) {

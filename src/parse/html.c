@@ -375,8 +375,21 @@ kenchi_html_looks(const char *raw, gsize len)
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	while (p < end && g_ascii_isspace(*p))
-		p++;
+	/* Past an XML prolog ("<?xml ...?>", XHTML) and comments ("<!--
+	 * saved from url=... -->", a browser's save; round 35a). */
+	for (int k = 0; k < 8; k++) {
+		const char *e = NULL;
+
+		while (p < end && g_ascii_isspace(*p))
+			p++;
+		if (end - p >= 5 && memcmp(p, "<?xml", 5) == 0)
+			e = g_strstr_len(p, MIN(end - p, 1024), "?>");
+		else if (end - p >= 4 && memcmp(p, "<!--", 4) == 0)
+			e = g_strstr_len(p, MIN(end - p, 4096), "-->");
+		if (e == NULL)
+			break;
+		p = e + (e[1] == '>' ? 2 : 3);
+	}
 	for (int i = 0; starts[i]; i++) {
 		size_t n = strlen(starts[i]);
 

@@ -83,7 +83,16 @@ kenchi_link_rest(const char *v, const char *q, const char *end)
 	}
 	hex = link_hash(t);
 	/* The hash's rest: hex digits, then perhaps more of the query. */
-	return hex >= 0 && hex < 64 && g_ascii_isxdigit(*q);
+	if (hex >= 0 && hex < 64)
+		return g_ascii_isxdigit(*q);
+	/* Whole, and the query goes on with another hash that the link's
+	 * second cut left short ("&s=5e92...a35" / "59d0...", round 35a). */
+	{
+		const char *eq = strrchr(t, '=');
+		size_t tail = eq ? strspn(eq + 1, "0123456789abcdefABCDEF") : 0;
+
+		return eq && eq[1 + tail] == '\0' && tail > 0 && tail < 64 && g_ascii_isxdigit(*q);
+	}
 }
 
 gboolean

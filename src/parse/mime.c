@@ -12,6 +12,7 @@
 #include "parse/enriched.h"
 #include "parse/html.h"
 #include "parse/line_shape.h"
+#include "util/utf8.h"
 
 #define KENCHI_MIME_MAX_DEPTH 32
 #define KENCHI_TEXT_CAP (8u << 20)   /* alerts are small; a 50 MB body is not read whole */
@@ -192,8 +193,9 @@ part_bytes(GMimePart *part, gsize cap, gboolean *truncated)
 }
 
 /* A leaf part's text, charset-decoded to UTF-8.  An HTML part with no
- * charset in its header is read in the one its <meta> tag names (a saved
- * page, an EUC-JP table), unless its bytes are none of that charset. */
+ * charset in its header is read as UTF-8 when it is UTF-8, else in the
+ * charset its <meta> tag names (a saved page, an EUC-JP table), unless its
+ * bytes are none of that charset. */
 static char *
 part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 {
@@ -204,14 +206,19 @@ part_text(GMimePart *part, gboolean *lossy, gboolean *truncated)
 	gboolean l = FALSE;
 	char *s = NULL, *meta;
 
-	if (cs == NULL && ct && g_mime_content_type_is_type(ct, "text", "html") &&
-	    (meta = kenchi_html_meta_charset(data, arr->len)) != NULL) {
-		s = kenchi_charset_to_utf8(data, arr->len, meta, &l);
-		g_free(meta);
-		if (l) {
-			g_free(s);
-			s = NULL;
-			l = FALSE;
+	/* Bytes that are UTF-8 are read as UTF-8 whatever the tag says: a
+	 * page saved in UTF-8 keeps the tag it was written with (round 35a). */
+	if (cs == NULL && ct && g_mime_content_type_is_type(ct, "text", "html")) {
+		if (kenchi_utf8_valid(data, arr->len))
+			s = kenchi_charset_to_utf8(data, arr->len, "UTF-8", &l);
+		else if ((meta = kenchi_html_meta_charset(data, arr->len)) != NULL) {
+			s = kenchi_charset_to_utf8(data, arr->len, meta, &l);
+			g_free(meta);
+			if (l) {
+				g_free(s);
+				s = NULL;
+				l = FALSE;
+			}
 		}
 	}
 	if (s == NULL)

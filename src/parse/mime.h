@@ -29,6 +29,8 @@ typedef struct {
 	char *precedence;       /* Precedence value or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */
 	gboolean no_header;     /* read as a body with no header (kenchi_mail_parse_body()) */
+	gsize preamble;         /* bytes of text before the header, when it came after a
+	                         * preamble (kenchi_mail_text_parse()); else 0 */
 	gboolean has_loop;      /* carries kenchi's own loop header */
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
