@@ -10,6 +10,7 @@
 #include <string.h>
 #include "source/imap_run.h"
 #include "cli/imap_ops.h"
+#include "util/lockfile.h"
 
 typedef struct {
 	kenchi_app_t *app;
@@ -34,9 +35,27 @@ account_main(gpointer data)
 	kenchi_cases_t *cases = NULL;
 	kenchi_reports_t *reports = NULL;
 	GError *err = NULL;
-	char *msg = NULL;
+	char *msg = NULL, *lock_path;
 	kenchi_status_t rc;
+	int lock_fd, e = 0;
+	gboolean said = FALSE;
 
+	/* One process follows an account (cmd_imap.c): wait for another's
+	 * `kenchi imap` to end, however long, rather than fetch beside it. */
+	lock_path = kenchi_lockfile_imap_path(kenchi_app_db_path(a->app), a->acct->name);
+	while ((lock_fd = kenchi_lockfile_try(lock_path, &e)) < 0 && e == EWOULDBLOCK && !g_atomic_int_get(&a->stop)) {
+		if (!said)
+			kenchi_info("imap=%s: waiting: another kenchi follows this account (%s)", a->acct->name, lock_path);
+		said = TRUE;
+		g_usleep(G_USEC_PER_SEC);
+	}
+	if (lock_fd < 0 && e == EWOULDBLOCK) {
+		g_free(lock_path);
+		return NULL;
+	}
+	if (lock_fd < 0)
+		kenchi_warn("imap=%s: cannot lock %s (%s): going on without it", a->acct->name, lock_path, g_strerror(e));
+	g_free(lock_path);
 	rc = kenchi_store_open(kenchi_app_db_path(a->app), a->app->cfg->busy_timeout_ms, &st, &msg);
 	if (rc != KENCHI_OK) {
 		kenchi_err("imap=%s: database: %s", a->acct->name, msg ? msg : "?");
@@ -80,6 +99,7 @@ done:
 	kenchi_reports_free(reports);
 	kenchi_cases_free(cases);
 	kenchi_store_close(st);
+	kenchi_lockfile_release(lock_fd);
 	return NULL;
 }
 
