@@ -375,7 +375,7 @@ st_login(kenchi_imap_t *c)
 static kenchi_status_t
 st_select(kenchi_imap_t *c)
 {
-	gint64 uv = 0, last = 0, server_uv;
+	gint64 uv = 0, last = 0, server_uv, server_next;
 	kenchi_status_t st;
 	GArray *left = NULL;
 	int r;
@@ -389,19 +389,28 @@ st_select(kenchi_imap_t *c)
 		return kenchi_imap_classify(c, r, "SELECT");
 	}
 	server_uv = c->imap->imap_selection_info ? c->imap->imap_selection_info->sel_uidvalidity : 0;
+	server_next = c->imap->imap_selection_info ? c->imap->imap_selection_info->sel_uidnext : 0;
 	st = c->ops->position(c->user, c->a->source, &uv, &last);
 	if (st == KENCHI_NOT_FOUND)
 		uv = 0, last = 0;
 	else if (st != KENCHI_OK)
 		return st;
-	if (uv != 0 && uv != server_uv) {
+	if (uv != 0 && (uv != server_uv || (server_next > 0 && last >= server_next))) {
 		/* The server renumbered the mailbox: our UIDs mean nothing now.
-		 * Fetch everything again; ingest recognises what it already has
-		 * by content, so nothing is stored twice.  Record the new
-		 * UIDVALIDITY at once, so a crash mid-way does not restart it. */
-		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "UIDVALIDITY changed from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-		    " (after last uid %" G_GINT64_FORMAT "): refetching the mailbox; duplicates are recognised",
-		    uv, server_uv, last);
+		 * Or its next UID is not above the last one stored: the mailbox
+		 * was restored from a backup with its UIDVALIDITY, and new mail
+		 * takes UIDs we think we took; "recover" would mark it unstored
+		 * (round 35b).  Fetch everything again; ingest recognises what it
+		 * already has by content, so nothing is stored twice.  Record the
+		 * position at once, so a crash mid-way does not restart it. */
+		if (uv != server_uv)
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "UIDVALIDITY changed from %" G_GINT64_FORMAT " to %"
+			    G_GINT64_FORMAT " (after last uid %" G_GINT64_FORMAT "): refetching the mailbox; duplicates are "
+			    "recognised", uv, server_uv, last);
+		else
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "UIDNEXT %" G_GINT64_FORMAT " is not above the last uid "
+			    "taken, %" G_GINT64_FORMAT " (a mailbox restored from a backup?): refetching the mailbox; "
+			    "duplicates are recognised", server_next, last);
 		c->stats.uidvalidity_changes++;
 		last = 0;
 		st = c->ops->deliver(c->user, c->a->source, server_uv, 0, NULL, 0);
