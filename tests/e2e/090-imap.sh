@@ -195,6 +195,47 @@ for i in $(seq 1 100); do kt__alive "$pid" || break; sleep 0.1; done
 wait "$pid"
 is $? 0 "SIGTERM stops the daemon with exit 0"
 
+# ---------------------------------------------------------------- one follower per account
+# Two runs of one account would fetch and move the same UIDs (round 35b: a
+# cron's --once beside another doubled up to 352 of 2,000 messages in the
+# processed folder).  The account's lock beside the database: a second
+# --once exits 75 and touches nothing.
+gen_append alice INBOX 3 lk "$FIX/mail/en-plain.eml"
+L=$KENCHI_DB.imap-alerts.lock
+flock -o "$L" sleep 60 &
+lpid=$!
+for i in $(seq 100); do flock -n "$L" true || break; sleep 0.05; done
+"$KENCHI" imap --once alerts 2>"$KT_TMP/lock.err"
+is $? 75 "imap --once while another process follows the account: exit 75"
+like "$(cat "$KT_TMP/lock.err")" "another kenchi follows this account" "and says why"
+is "$(imapx count "$DOVECOT_PORT" alice INBOX)" 3 "nothing was fetched or moved"
+kill "$lpid"; wait "$lpid" 2>/dev/null
+"$KENCHI" imap --once alerts 2>/dev/null
+is $? 0 "once the lock is free, the run takes them"
+is "$(sql "select count(*) from messages where message_id like 'lk-%@kt.example'")" 3 "all three, once"
+
+# ---------------------------------------------------------------- a mailbox restored
+# The mailbox is restored from a backup with its UIDVALIDITY, so its next
+# UID goes back below the last one taken: new mail takes UIDs kenchi took
+# before.  "recover" moved them as committed, and they were never stored
+# (round 35b).  Now the mailbox is fetched again.
+MD=$KT_TMP/dovecot/mail/alice/Maildir
+dovecot_stop
+rm -rf "$KT_TMP/backup"; cp -a "$MD" "$KT_TMP/backup"
+dovecot__launch || bail "Dovecot did not restart"
+gen_append alice INBOX 4 day "$FIX/mail/en-plain.eml"
+"$KENCHI" imap --once alerts 2>/dev/null
+is "$(imapx count "$DOVECOT_PORT" alice INBOX)" 0 "a day's mail is taken"
+dovecot_stop
+rm -rf "$MD"; cp -a "$KT_TMP/backup" "$MD"
+dovecot__launch || bail "Dovecot did not restart"
+gen_append alice INBOX 3 restored "$FIX/mail/en-plain.eml"
+"$KENCHI" imap --once alerts 2>"$KT_TMP/restore.err"
+is $? 0 "after the mailbox was restored from its backup, --once exits 0"
+is "$(sql "select count(*) from messages where message_id like 'restored-%@kt.example'")" 3 \
+    "the mail that came after the restore is stored, not marked unread"
+like "$(cat "$KT_TMP/restore.err")" "UIDNEXT .* is not above the last uid taken" "and the log says why it refetched"
+
 # ---------------------------------------------------------------- configuration
 chmod 644 "$KT_TMP/pw"
 "$KENCHI" imap --once alerts 2>"$KT_TMP/err8"
