@@ -377,7 +377,6 @@ st_select(kenchi_imap_t *c)
 {
 	gint64 uv = 0, last = 0, server_uv, server_next;
 	kenchi_status_t st;
-	GArray *left = NULL;
 	int r;
 
 	r = mailimap_select(c->imap, c->a->mailbox);
@@ -423,6 +422,16 @@ st_select(kenchi_imap_t *c)
 		/* Fails harmlessly when it exists; MOVE would say TRYCREATE otherwise. */
 		(void)mailimap_create(c->imap, c->a->processed);
 	}
+	return kenchi_imap_recover(c);
+}
+
+kenchi_status_t
+kenchi_imap_recover(kenchi_imap_t *c)
+{
+	GArray *left = NULL;
+	kenchi_status_t st;
+	gint64 last = c->last_uid;
+
 	if (last <= 0)
 		return KENCHI_OK;
 	if (c->a->processed)
@@ -607,8 +616,15 @@ kenchi_imap_run(kenchi_imap_t *c, volatile gint *stop, gboolean once)
 		st = session(c, stop, once, &failures);
 		if (kenchi_imap_stopped(stop))
 			return KENCHI_OK;
-		if (once)
+		if (once) {
+			/* Committed but not moved or flagged: the next run does it. */
+			if (st == KENCHI_OK && c->unmarked) {
+				kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "committed message(s) could not be marked; the next run "
+				    "marks them");
+				st = KENCHI_TEMP;
+			}
 			return st;
+		}
 		if (!kenchi_status_is_temporary(st) && st != KENCHI_OK)
 			return st;   /* FINAL, CONFIG...: a person must act */
 		failures++;

@@ -22,8 +22,13 @@ struct kenchi_imap {
 	gint64 uidvalidity, last_uid;     /* the committed position */
 	gboolean has_idle, has_move, has_uidplus;
 	gboolean warned_no_uidplus;
+	gboolean unmarked;                /* committed messages whose move or flag was refused */
 	kenchi_imap_stats_t stats;
 };
+
+/* Mark every committed message (UID <= last_uid) still in the mailbox:
+ * after a crash between a commit and its move, or a refused move. */
+kenchi_status_t kenchi_imap_recover(kenchi_imap_t *c);
 
 G_GNUC_PRINTF(3, 4) void kenchi_imap_say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, ...);
 /* libetpan's R is a success. */

@@ -59,10 +59,15 @@ done:
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
 		st = kenchi_imap_classify(c, r, what);
-		/* The messages are committed: a refused STORE/MOVE is not worth a
-		 * reconnect loop; "recover" retries after the next SELECT. */
-		if (st == KENCHI_WAIT)
+		/* The messages are committed: a refused STORE/MOVE (the
+		 * processed folder gone, a UID another client expunged) is not
+		 * worth a reconnect loop; "recover" retries at the next SYNC,
+		 * and --once ends 75 (round 35b: it ended 0, and the daemon left
+		 * them until its next connection). */
+		if (st == KENCHI_WAIT) {
+			c->unmarked = TRUE;
 			st = KENCHI_OK;
+		}
 	}
 	return st;
 }
@@ -231,6 +236,15 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 	kenchi_status_t st, st2;
 	guint i, n, want;
 
+	if (c->unmarked) {
+		/* The processed folder may be gone: made again, then the
+		 * committed messages marked. */
+		c->unmarked = FALSE;
+		if (c->a->processed)
+			(void)mailimap_create(c->imap, c->a->processed);
+		if ((st = kenchi_imap_recover(c)) != KENCHI_OK)
+			return st;
+	}
 	if (c->last_uid >= G_MAXUINT32)
 		return KENCHI_OK;
 	st = kenchi_imap_uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0)),
