@@ -36,6 +36,15 @@ password_file = $KT_TMP/pw
 processed = Processed
 batch = 200
 
+[imap badproc]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = none
+user = alice
+password_file = $KT_TMP/pw
+mailbox = Badin
+processed = Bad//Name
+
 [imap flagged]
 host = 127.0.0.1
 port = $DOVECOT_PORT
@@ -213,6 +222,15 @@ kill "$lpid"; wait "$lpid" 2>/dev/null
 "$KENCHI" imap --once alerts 2>/dev/null
 is $? 0 "once the lock is free, the run takes them"
 is "$(sql "select count(*) from messages where message_id like 'lk-%@kt.example'")" 3 "all three, once"
+
+# A processed folder the server cannot make: the messages are stored and
+# stay in the mailbox, and --once says so with 75 (it said 0; round 35b).
+gen_append alice Badin 2 bp "$FIX/mail/en-plain.eml"
+"$KENCHI" imap --once badproc 2>"$KT_TMP/badproc.err"
+is $? 75 "a move the server refuses: --once exits 75"
+is "$(sql "select count(*) from messages where message_id like 'bp-%@kt.example'")" 2 "the messages are stored"
+is "$(imapx count "$DOVECOT_PORT" alice Badin)" 2 "and stay in the mailbox, for the next run to move"
+like "$(cat "$KT_TMP/badproc.err")" "could not be marked; the next run marks them" "which the log says"
 
 # ---------------------------------------------------------------- a mailbox restored
 # The mailbox is restored from a backup with its UIDVALIDITY, so its next
