@@ -369,6 +369,21 @@ st_login(kenchi_imap_t *c)
 }
 
 
+/* Does a SELECT's refusal TEXT say the mailbox does not exist? */
+static gboolean
+missing_mailbox_text(const char *text)
+{
+	static const char *const says[] = { "doesn't exist", "does not exist", "unknown mailbox", "no such mailbox",
+		"mailbox not found", NULL };
+	char *low = g_ascii_strdown(text ? text : "", -1);
+	gboolean hit = FALSE;
+
+	for (int i = 0; says[i] && !hit; i++)
+		hit = strstr(low, says[i]) != NULL;
+	g_free(low);
+	return hit;
+}
+
 /* SELECT: open the mailbox, compare its UIDVALIDITY with the stored
  * position, create the processed folder, and finish marking anything
  * committed before a crash or a dropped connection. */
@@ -381,7 +396,11 @@ st_select(kenchi_imap_t *c)
 
 	r = mailimap_select(c->imap, c->a->mailbox);
 	if (r != MAILIMAP_NO_ERROR) {
-		if (r == MAILIMAP_ERROR_SELECT && g_ascii_strcasecmp(server_code(c), "NONEXISTENT") == 0) {
+		/* libetpan 1.9 keeps no [NONEXISTENT] of a tagged NO (round
+		 * 35b: Dovecot's missing mailbox was retried as temporary): the
+		 * servers' words too (Dovecot, Cyrus, Courier, Gmail). */
+		if (r == MAILIMAP_ERROR_SELECT && (g_ascii_strcasecmp(server_code(c), "NONEXISTENT") == 0 ||
+		    missing_mailbox_text(server_text(c)))) {
 			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "mailbox %s does not exist: %s", c->a->mailbox, server_text(c));
 			return KENCHI_FINAL;
 		}

@@ -45,6 +45,14 @@ password_file = $KT_TMP/pw
 mailbox = Badin
 processed = Bad//Name
 
+[imap nombox]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = none
+user = alice
+password_file = $KT_TMP/pw
+mailbox = Nope
+
 [imap flagged]
 host = 127.0.0.1
 port = $DOVECOT_PORT
@@ -231,6 +239,13 @@ is $? 75 "a move the server refuses: --once exits 75"
 is "$(sql "select count(*) from messages where message_id like 'bp-%@kt.example'")" 2 "the messages are stored"
 is "$(imapx count "$DOVECOT_PORT" alice Badin)" 2 "and stay in the mailbox, for the next run to move"
 like "$(cat "$KT_TMP/badproc.err")" "could not be marked; the next run marks them" "which the log says"
+
+# A mailbox that does not exist is final, as kenchi(1) says: exit 1, not
+# a temporary failure retried for ever (libetpan keeps no [NONEXISTENT] of
+# a tagged NO: the server's words are read; round 35b).
+"$KENCHI" imap --once nombox 2>"$KT_TMP/nombox.err"
+is $? 1 "a mailbox that does not exist: exit 1 (final)"
+like "$(cat "$KT_TMP/nombox.err")" "mailbox Nope does not exist" "and says which"
 
 # ---------------------------------------------------------------- a mailbox restored
 # The mailbox is restored from a backup with its UIDVALIDITY, so its next
