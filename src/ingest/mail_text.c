@@ -199,9 +199,8 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 	if (len == 0)
 		return kenchi_mail_parse(raw, len, mail, why);
 	/* UTF-16 with its byte order mark: a mail or an alert's text that
-	 * Notepad's "Unicode" or Windows PowerShell 5.1's Out-File wrote.  Up
-	 * to KENCHI_UTF16_MAX: the copy in UTF-8 is not made of a bigger file, which
-	 * is read as it is (issue 7's memory limit). */
+	 * Notepad's "Unicode" or Windows PowerShell 5.1's Out-File wrote, up
+	 * to KENCHI_UTF16_MAX. */
 	{
 		gsize ul = 0;
 		char *u = len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;

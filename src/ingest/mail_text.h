@@ -20,7 +20,9 @@
  * not, but as the mail that begins after a preamble: the caller may read
  * the whole text as a body with no header (kenchi_mail_text_headless())
  * when the preamble holds an alert too. */
-typedef enum { KENCHI_HEADLESS_NOT, KENCHI_HEADLESS_READ, KENCHI_HEADLESS_UNREAD, KENCHI_HEADLESS_PREAMBLE } kenchi_headless_t;
+typedef enum {
+	KENCHI_HEADLESS_NOT, KENCHI_HEADLESS_READ, KENCHI_HEADLESS_UNREAD, KENCHI_HEADLESS_PREAMBLE
+} kenchi_headless_t;
 
 /* Leave out of *RAW (of *LEN) what wraps a mail and is not part of it, so
  * that it is neither stored nor hashed (a redelivery is recognised): an

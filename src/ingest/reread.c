@@ -58,7 +58,6 @@ kenchi_reread_preamble(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, con
 	take_if(a, whole, &x, x.kind == KENCHI_KIND_ALERT && x.events->len > a->x.events->len);
 }
 
-
 void
 kenchi_reread_utf16_ansi(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, const char *raw, gsize len,
 			 kenchi_analysis_t *a)

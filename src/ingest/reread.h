@@ -10,9 +10,8 @@
  * a->mail->preamble bytes before the mail's header) whose preamble holds
  * an alert of its own: an alert's text, then "-----Original Message-----"
  * and an older alert or a customer's mail under its quoted header (rounds
- * 31a, 35a).  Read whole, as a body
- * with no header, it gives more events than the mail after the preamble
- * does; then the whole text is A's.  The rules' paste patterns, for a
+ * 31a, 35a).  Read whole, as a body with no header, it gives more events
+ * than the mail after the preamble does; then the whole text is A's.  The rules' paste patterns, for a
  * block pasted alone, may claim the whole only when they claim its
  * preamble: a customer's mail under a ticket's line that quotes a type
  * and a hash stays the customer's (round 35a). */

@@ -700,7 +700,8 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 		/* A header of its own: none, or a part saved as HTML (round
 		 * 31a), whose charset is guessed as a plain part's is. */
 		static const char html_head[] = "Content-Type: text/html\n\n";
-		GMimeStream *blank = kenchi_html_looks(raw, len) ? g_mime_stream_mem_new_with_buffer(html_head, sizeof html_head - 1) :
+		GMimeStream *blank = kenchi_html_looks(raw, len) ?
+		    g_mime_stream_mem_new_with_buffer(html_head, sizeof html_head - 1) :
 		    g_mime_stream_mem_new_with_buffer("\n", 1);
 
 		g_object_unref(src);
