@@ -42,10 +42,9 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 	kenchi_imap_sink_t ic = { 0 };
 	kenchi_imap_t *client = NULL;
 	struct sigaction sa, old_int, old_term, old_pipe;
-	gboolean handlers = FALSE, said = FALSE;
+	gboolean handlers = FALSE;
 	kenchi_status_t st;
-	char *lock_path = NULL;
-	int rc, lock_fd = -1, e = 0;
+	int rc, lock_fd = KENCHI_IMAP_LOCK_NONE;
 
 	if ((rc = kenchi_cli_options("[ACCOUNT] - fetch alerts from an [imap ACCOUNT] mailbox", entries, &argc, &argv)) != 0)
 		goto out;
@@ -100,26 +99,16 @@ kenchi_cmd_imap(kenchi_app_t *app, int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	handlers = TRUE;
-	/* One process follows an account: a second --once (a cron's, while a
-	 * backlog is fetched) exits 75; a follower waits for the lock. */
-	lock_path = kenchi_lockfile_imap_path(kenchi_app_db_path(app), acct->name);
-	while ((lock_fd = kenchi_lockfile_try(lock_path, &e)) < 0 && e == EWOULDBLOCK && !once &&
-	    !g_atomic_int_get(&the_stop)) {
-		if (!said)
-			kenchi_info("imap=%s: waiting: another kenchi follows this account (%s)", acct->name, lock_path);
-		said = TRUE;
-		g_usleep(G_USEC_PER_SEC);
-	}
-	if (lock_fd < 0 && e == EWOULDBLOCK) {
+	/* A second --once (a cron's, while a backlog is fetched) exits 75;
+	 * a follower waits for the lock. */
+	if ((lock_fd = kenchi_imap_lock(app, acct, !once, &the_stop)) == KENCHI_IMAP_LOCK_HELD) {
 		if (once) {
-			kenchi_warn("imap=%s: another kenchi follows this account (%s holds the lock): try again later",
-			    acct->name, lock_path);
+			kenchi_warn("imap=%s: another kenchi follows this account (it holds the lock): try again later",
+			    acct->name);
 			rc = KENCHI_EXIT_TEMPFAIL;
 		}
 		goto out;
 	}
-	if (lock_fd < 0)
-		kenchi_warn("imap=%s: cannot lock %s (%s): going on without it", acct->name, lock_path, g_strerror(e));
 	if (!once)
 		kenchi_info("imap=%s: following %s on %s:%d", acct->name, acct->mailbox, acct->host, acct->port);
 	st = kenchi_imap_run(client, &the_stop, once);
@@ -144,7 +133,6 @@ out:
 	}
 	the_client = NULL;
 	kenchi_lockfile_release(lock_fd);
-	g_free(lock_path);
 	kenchi_imap_free(client);
 	kenchi_parse_pool_free(ic.pool);
 	if (accounts)

@@ -1,6 +1,8 @@
 /* imap_ops.c: the ingest side of an IMAP source (see imap_ops.h). */
+#include <errno.h>
 #include "cli/imap_ops.h"
 #include "util/clock.h"
+#include "util/lockfile.h"
 
 static void
 imap_log(gpointer user, kenchi_imap_log_level_t level, const char *msg)
@@ -94,3 +96,26 @@ done:
 }
 
 const kenchi_imap_ops_t kenchi_imap_sink_ops = { imap_deliver, imap_position, imap_log };
+
+int
+kenchi_imap_lock(kenchi_app_t *app, const kenchi_imap_account_t *acct, gboolean wait, volatile gint *stop)
+{
+	char *path = kenchi_lockfile_imap_path(kenchi_app_db_path(app), acct->name);
+	gboolean said = FALSE;
+	int fd, e = 0;
+
+	while ((fd = kenchi_lockfile_try(path, &e)) < 0 && e == EWOULDBLOCK && wait && !g_atomic_int_get(stop)) {
+		if (!said)
+			kenchi_info("imap=%s: waiting: another kenchi follows this account (%s)", acct->name, path);
+		said = TRUE;
+		g_usleep(G_USEC_PER_SEC);
+	}
+	if (fd < 0 && e == EWOULDBLOCK)
+		fd = KENCHI_IMAP_LOCK_HELD;
+	else if (fd < 0) {
+		kenchi_warn("imap=%s: cannot lock %s (%s): going on without it", acct->name, path, g_strerror(e));
+		fd = KENCHI_IMAP_LOCK_NONE;
+	}
+	g_free(path);
+	return fd;
+}

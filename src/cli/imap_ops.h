@@ -24,4 +24,14 @@ typedef struct {
  * COMMIT, so a crash keeps the batch and its position or neither. */
 extern const kenchi_imap_ops_t kenchi_imap_sink_ops;
 
+/* One process follows an account: two would fetch and move the same UIDs
+ * (round 35b).  The account's lock beside the database
+ * (kenchi_lockfile_imap_path()), taken at once or, WAIT, waited for (said
+ * once) until it is free or *STOP is set.  Its descriptor
+ * (kenchi_lockfile_release()); KENCHI_IMAP_LOCK_HELD when another process
+ * holds it; KENCHI_IMAP_LOCK_NONE when it cannot be made, which is said,
+ * and the caller goes on without it. */
+enum { KENCHI_IMAP_LOCK_HELD = -1, KENCHI_IMAP_LOCK_NONE = -2 };
+int kenchi_imap_lock(kenchi_app_t *app, const kenchi_imap_account_t *acct, gboolean wait, volatile gint *stop);
+
 #endif

@@ -35,27 +35,14 @@ account_main(gpointer data)
 	kenchi_cases_t *cases = NULL;
 	kenchi_reports_t *reports = NULL;
 	GError *err = NULL;
-	char *msg = NULL, *lock_path;
+	char *msg = NULL;
 	kenchi_status_t rc;
-	int lock_fd, e = 0;
-	gboolean said = FALSE;
+	int lock_fd;
 
-	/* One process follows an account (cmd_imap.c): wait for another's
-	 * `kenchi imap` to end, however long, rather than fetch beside it. */
-	lock_path = kenchi_lockfile_imap_path(kenchi_app_db_path(a->app), a->acct->name);
-	while ((lock_fd = kenchi_lockfile_try(lock_path, &e)) < 0 && e == EWOULDBLOCK && !g_atomic_int_get(&a->stop)) {
-		if (!said)
-			kenchi_info("imap=%s: waiting: another kenchi follows this account (%s)", a->acct->name, lock_path);
-		said = TRUE;
-		g_usleep(G_USEC_PER_SEC);
-	}
-	if (lock_fd < 0 && e == EWOULDBLOCK) {
-		g_free(lock_path);
+	/* Wait for another's `kenchi imap` to end, however long, rather than
+	 * fetch beside it. */
+	if ((lock_fd = kenchi_imap_lock(a->app, a->acct, TRUE, &a->stop)) == KENCHI_IMAP_LOCK_HELD)
 		return NULL;
-	}
-	if (lock_fd < 0)
-		kenchi_warn("imap=%s: cannot lock %s (%s): going on without it", a->acct->name, lock_path, g_strerror(e));
-	g_free(lock_path);
 	rc = kenchi_store_open(kenchi_app_db_path(a->app), a->app->cfg->busy_timeout_ms, &st, &msg);
 	if (rc != KENCHI_OK) {
 		kenchi_err("imap=%s: database: %s", a->acct->name, msg ? msg : "?");

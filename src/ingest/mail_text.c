@@ -171,12 +171,18 @@ after_preamble(const char *raw, gsize len)
 	return first;
 }
 
+char *
+kenchi_mail_text_utf16(const char *raw, gsize len, gsize *out_len)
+{
+	return len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, out_len) : NULL;
+}
+
 kenchi_status_t
 kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail)
 {
 	const char *w = NULL;
 	gsize ul = 0;
-	char *u = len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+	char *u = kenchi_mail_text_utf16(raw, len, &ul);
 	kenchi_status_t rc;
 
 	if (u != NULL) {
@@ -203,7 +209,7 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 	 * to KENCHI_UTF16_MAX. */
 	{
 		gsize ul = 0;
-		char *u = len <= KENCHI_UTF16_MAX ? kenchi_charset_from_utf16(raw, len, &ul) : NULL;
+		char *u = kenchi_mail_text_utf16(raw, len, &ul);
 
 		if (u != NULL) {
 			rc = ul > 0 ? kenchi_mail_text_parse(u, ul, mail, why, headless) :

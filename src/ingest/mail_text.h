@@ -44,6 +44,10 @@ void kenchi_mail_unwrap(const char **raw, gsize *len);
 kenchi_status_t kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const char **why,
 				       kenchi_headless_t *headless);
 
+/* RAW, when it begins with UTF-16's byte order mark and is no longer than
+ * KENCHI_UTF16_MAX, as UTF-8 of *OUT_LEN bytes (g_free); else NULL. */
+char *kenchi_mail_text_utf16(const char *raw, gsize len, gsize *out_len);
+
 /* RAW as a mail's body with no header (as UTF-8 when it begins with
  * UTF-16's byte order mark): KENCHI_BAD_INPUT when it is empty or holds
  * a NUL. */

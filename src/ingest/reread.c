@@ -4,7 +4,6 @@
 #include <string.h>
 #include "ingest/reread.h"
 #include "ingest/mail_text.h"
-#include "parse/charset.h"
 
 /* A's reading becomes MAIL and *X when BETTER (A's old one is freed, or
  * else MAIL and *X are). */
@@ -73,7 +72,7 @@ kenchi_reread_utf16_ansi(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m, c
 	/* Only a reading that lost an alert or decoded short is tried again. */
 	if (a->x.kind == KENCHI_KIND_ALERT && !a->mail->lossy)
 		return;
-	if (len > KENCHI_UTF16_MAX || (u = kenchi_charset_from_utf16(raw, len, &ul)) == NULL)
+	if ((u = kenchi_mail_text_utf16(raw, len, &ul)) == NULL)
 		return;
 	for (int i = 0; b == NULL && ansi[i]; i++)
 		b = g_convert(u, (gssize)ul, ansi[i], "UTF-8", NULL, &bl, NULL);

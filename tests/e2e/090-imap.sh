@@ -230,6 +230,22 @@ kill "$lpid"; wait "$lpid" 2>/dev/null
 "$KENCHI" imap --once alerts 2>/dev/null
 is $? 0 "once the lock is free, the run takes them"
 is "$(sql "select count(*) from messages where message_id like 'lk-%@kt.example'")" 3 "all three, once"
+# A follower (imap without --once, as run's threads do) waits for the lock
+# instead, and takes the mail once it is free.
+gen_append alice INBOX 2 lw "$FIX/mail/en-plain.eml"
+flock -o "$L" sleep 60 &
+lpid=$!
+for i in $(seq 100); do flock -n "$L" true || break; sleep 0.05; done
+"$KENCHI" imap alerts 2>"$KT_TMP/wait.err" &
+fpid=$!
+for i in $(seq 100); do grep -q 'waiting: another kenchi follows this account' "$KT_TMP/wait.err" && break; sleep 0.1; done
+like "$(cat "$KT_TMP/wait.err")" "waiting: another kenchi follows this account" "a follower waits for the lock, and says so"
+is "$(imapx count "$DOVECOT_PORT" alice INBOX)" 2 "while it waits, nothing is fetched"
+kill "$lpid"; wait "$lpid" 2>/dev/null
+for i in $(seq 150); do [ "$(sql "select count(*) from messages where message_id like 'lw-%@kt.example'")" = 2 ] && break; sleep 0.1; done
+is "$(sql "select count(*) from messages where message_id like 'lw-%@kt.example'")" 2 "once the lock is free, it takes the mail"
+kill -TERM "$fpid"; wait "$fpid"
+is $? 0 "and stops on SIGTERM"
 
 # A processed folder the server cannot make: the messages are stored and
 # stay in the mailbox, and --once says so with 75 (it said 0; round 35b).
