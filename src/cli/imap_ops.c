@@ -1,5 +1,6 @@
 /* imap_ops.c: the ingest side of an IMAP source (see imap_ops.h). */
 #include <errno.h>
+#include <string.h>
 #include "cli/imap_ops.h"
 #include "util/clock.h"
 #include "util/lockfile.h"
@@ -21,6 +22,38 @@ imap_position(gpointer user, const char *source, gint64 *uidvalidity, gint64 *la
 {
 	kenchi_imap_sink_t *ic = user;
 	return kenchi_store_source_get(ic->st, source, uidvalidity, last_uid);
+}
+
+/* imap_held.c's state, in the meta table: no schema change, and it is
+ * advisory (lost, it costs finding the bad message again). */
+static kenchi_status_t
+imap_held_get(gpointer user, const char *source, char **text)
+{
+	kenchi_imap_sink_t *ic = user;
+	char *key = g_strconcat("imap-held:", source, NULL);
+	GBytes *v = NULL;
+	kenchi_status_t st = kenchi_store_meta_get(ic->st, key, &v);
+
+	*text = NULL;
+	if (st == KENCHI_OK) {
+		gsize n;
+		const char *d = g_bytes_get_data(v, &n);
+		*text = g_strndup(d ? d : "", n);
+		g_bytes_unref(v);
+	}
+	g_free(key);
+	return st == KENCHI_NOT_FOUND ? KENCHI_OK : st;
+}
+
+static kenchi_status_t
+imap_held_set(gpointer user, const char *source, const char *text)
+{
+	kenchi_imap_sink_t *ic = user;
+	char *key = g_strconcat("imap-held:", source, NULL);
+	kenchi_status_t st = kenchi_store_meta_set(ic->st, key, text, strlen(text));
+
+	g_free(key);
+	return st;
 }
 
 /* Messages handed to the pool at a time: small enough that storing starts
@@ -95,7 +128,8 @@ done:
 	return rc;
 }
 
-const kenchi_imap_ops_t kenchi_imap_sink_ops = { imap_deliver, imap_position, imap_log };
+const kenchi_imap_ops_t kenchi_imap_sink_ops = { imap_deliver, imap_position, imap_held_get, imap_held_set,
+	imap_log };
 
 int
 kenchi_imap_lock(kenchi_app_t *app, const kenchi_imap_account_t *acct, gboolean wait, volatile gint *stop)

@@ -311,6 +311,7 @@ st_connect(kenchi_imap_t *c)
 	if (c->imap == NULL)
 		return KENCHI_TEMP;
 	mailimap_set_timeout(c->imap, IO_TIMEOUT_S);
+	mailimap_set_logger(c->imap, kenchi_imap_held_logger, c);
 	if (a->tls == KENCHI_IMAP_TLS_IMPLICIT)
 		r = mailimap_ssl_connect_with_callback(c->imap, a->host, (uint16_t)a->port, tls_setup, c);
 	else
@@ -437,6 +438,7 @@ st_select(kenchi_imap_t *c)
 	}
 	c->uidvalidity = server_uv;
 	c->last_uid = last;
+	kenchi_imap_held_load(c);
 	if (c->a->processed) {
 		/* Fails harmlessly when it exists; MOVE would say TRYCREATE otherwise. */
 		(void)mailimap_create(c->imap, c->a->processed);
@@ -587,6 +589,7 @@ kenchi_imap_free(kenchi_imap_t *c)
 	if (c == NULL)
 		return;
 	disconnect(c);
+	kenchi_imap_held_free(&c->held);
 	close(c->wake[0]);
 	close(c->wake[1]);
 	g_free(c);
@@ -640,6 +643,12 @@ kenchi_imap_run(kenchi_imap_t *c, volatile gint *stop, gboolean once)
 			if (st == KENCHI_OK && c->unmarked) {
 				kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "committed message(s) could not be marked; the next run "
 				    "marks them");
+				st = KENCHI_TEMP;
+			}
+			/* As `watch --once` with a file it cannot read. */
+			if (st == KENCHI_OK && c->held.uids && c->held.uids->len) {
+				kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%u message(s) the server cannot send stay in %s, "
+				    "not stored", c->held.uids->len, c->a->mailbox);
 				st = KENCHI_TEMP;
 			}
 			return st;

@@ -34,6 +34,10 @@ typedef struct {
 				   const kenchi_imap_msg_t *msgs, guint n);
 	/* The stored position of SOURCE; KENCHI_NOT_FOUND when there is none. */
 	kenchi_status_t (*position)(gpointer user, const char *source, gint64 *uidvalidity, gint64 *last_uid);
+	/* What imap_held.c keeps of SOURCE between runs (messages the server
+	 * cannot send): *TEXT (g_free), NULL or "" when none; set "" to clear. */
+	kenchi_status_t (*held_get)(gpointer user, const char *source, char **text);
+	kenchi_status_t (*held_set)(gpointer user, const char *source, const char *text);
 	/* One line, no newline; the command layer prints or syslogs it. */
 	void (*log)(gpointer user, kenchi_imap_log_level_t level, const char *msg);
 } kenchi_imap_ops_t;

@@ -11,6 +11,16 @@
 #define BACKOFF_BASE_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
 
+/* Messages the server cannot send (imap_held.c). */
+typedef struct {
+	guint32 lo, hi;                   /* a batch whose FETCH failed: fetched one UID at a time */
+	guint32 bad;                      /* a UID whose FETCH alone failed, */
+	guint tries;                      /* how many times in a row */
+	GArray *uids;                     /* owned: the UIDs held back, and until when */
+	char tail[128];                   /* the last bytes the server sent (a BYE?) */
+	gsize tail_len;
+} kenchi_imap_held_t;
+
 typedef enum { ST_CONNECT, ST_LOGIN, ST_SELECT, ST_SYNC, ST_IDLE, ST_DONE } imap_state_t;
 
 struct kenchi_imap {
@@ -23,6 +33,8 @@ struct kenchi_imap {
 	gboolean has_idle, has_move, has_uidplus;
 	gboolean warned_no_uidplus;
 	gboolean unmarked;                /* committed messages whose move or flag was refused */
+	kenchi_imap_held_t held;
+	int fetch_error;                  /* libetpan's answer to the last UID FETCH */
 	kenchi_imap_stats_t stats;
 };
 
@@ -44,5 +56,26 @@ kenchi_status_t kenchi_imap_uid_search(kenchi_imap_t *c, struct mailimap_search_
 kenchi_status_t kenchi_imap_mark_done(kenchi_imap_t *c, const guint32 *uids, guint n);
 /* SYNC: fetch, hand over and mark everything above the committed UID. */
 kenchi_status_t kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop);
+
+/* imap_held.c.  Keeps the last bytes the server sent (mailimap_set_logger). */
+void kenchi_imap_held_logger(mailimap *imap, int log_type, const char *str, size_t size, void *context);
+/* After SELECT: the state the store keeps for this mailbox. */
+void kenchi_imap_held_load(kenchi_imap_t *c);
+void kenchi_imap_held_clear(kenchi_imap_held_t *h);
+void kenchi_imap_held_free(kenchi_imap_held_t *h);
+/* Drop from UIDS (sorted) the held UIDs not due for another try at NOW,
+ * and put the due ones last; returns how many UIDs are held. */
+guint kenchi_imap_held_filter(kenchi_imap_t *c, GArray *uids, gint64 now);
+/* How many of UIDS[0..avail) to fetch in one command, at most WANT: one
+ * at a time in a suspect batch and for a held UID. */
+guint kenchi_imap_held_batch(const kenchi_imap_t *c, const guint32 *uids, guint avail, guint want);
+/* The position a batch FIRST..TOP may commit: below the lowest held UID. */
+gint64 kenchi_imap_held_cap(const kenchi_imap_t *c, guint32 first, guint32 top);
+/* The FETCH of UIDS[0..n) failed with libetpan's R at NOW: narrow it
+ * down.  FALSE when nothing more can be narrowed (the server fails on
+ * everything). */
+gboolean kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, gint64 now);
+/* UIDS[0..n) are committed. */
+void kenchi_imap_held_done(kenchi_imap_t *c, const guint32 *uids, guint n);
 
 #endif

@@ -7,6 +7,7 @@
 #include <malloc.h>
 #endif
 #include "source/imap_int.h"
+#include "util/clock.h"
 
 /* After the commit: move to the processed folder (MOVE, else UID COPY +
  * \Deleted + UID EXPUNGE, which touches only these UIDs), or flag. */
@@ -82,6 +83,7 @@ typedef struct {
 	const guint32 *uids;
 	guint n;
 	gint64 top;
+	gint64 pos;              /* the position its commit records: TOP, or below a held UID */
 	clist *res;              /* the FETCH response that MSGS point into */
 	GArray *msgs;            /* kenchi_imap_msg_t */
 	kenchi_status_t st;      /* deliver()'s */
@@ -118,9 +120,11 @@ fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n, batch_t **out)
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	/* PEEK: fetching must not set \Seen; only a commit marks a message. */
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	c->held.tail_len = 0;
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
+	c->fetch_error = r;
 	if (r != MAILIMAP_NO_ERROR)
 		return kenchi_imap_classify(c, r, "UID FETCH");
 	c->stats.fetch_commands++;
@@ -129,6 +133,7 @@ fetch_batch(kenchi_imap_t *c, const guint32 *uids, guint n, batch_t **out)
 	b->uids = uids;
 	b->n = n;
 	b->top = uids[n - 1];
+	b->pos = MAX(kenchi_imap_held_cap(c, uids[0], uids[n - 1]), c->last_uid);
 	b->res = res;
 	b->msgs = g_array_sized_new(FALSE, TRUE, sizeof(kenchi_imap_msg_t), n);
 	for (it = clist_begin(res); it; it = clist_next(it)) {
@@ -163,7 +168,7 @@ deliver_thread(gpointer data)
 	batch_t *b = data;
 	kenchi_imap_t *c = b->c;
 
-	b->st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, b->top, (kenchi_imap_msg_t *)b->msgs->data,
+	b->st = c->ops->deliver(c->user, c->a->source, c->uidvalidity, b->pos, (kenchi_imap_msg_t *)b->msgs->data,
 	    b->msgs->len);
 	return NULL;
 }
@@ -178,9 +183,10 @@ wait_batch(kenchi_imap_t *c, batch_t *b)
 		deliver_thread(b);
 	b->thread = NULL;
 	if (b->st == KENCHI_OK) {
-		c->last_uid = b->top;
+		c->last_uid = MAX(c->last_uid, b->pos);
 		c->stats.fetched += b->msgs->len;
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "committed %u message(s) up to uid %" G_GINT64_FORMAT, b->msgs->len, b->top);
+		kenchi_imap_held_done(c, b->uids, b->n);
 	} else
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "deliver failed (%s): %u message(s) stay unmarked for the next try",
 		    kenchi_status_to_string(b->st), b->msgs->len);
@@ -232,6 +238,7 @@ kenchi_status_t
 kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 {
 	GArray *uids = NULL;
+	struct mailimap_search_key *key;
 	batch_t *cur = NULL, *next = NULL;
 	kenchi_status_t st, st2;
 	guint i, n, want;
@@ -247,10 +254,20 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 	}
 	if (c->last_uid >= G_MAXUINT32)
 		return KENCHI_OK;
-	st = kenchi_imap_uid_search(c, mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0)),
-	    (guint32)c->last_uid, &uids);
+	key = mailimap_search_key_new_uid(mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0));
+	if (c->a->processed == NULL && c->held.uids->len) {
+		/* Above a message held back (imap_held.c), flagged means
+		 * committed after it.  Only then: a database restored from a
+		 * backup must fetch again what it lost, flagged or not. */
+		struct mailimap_search_key *k = mailimap_search_key_new_multiple_empty();
+		mailimap_search_key_multiple_add(k, key);
+		mailimap_search_key_multiple_add(k, mailimap_search_key_new_unkeyword(g_strdup(c->a->flag)));
+		key = k;
+	}
+	st = kenchi_imap_uid_search(c, key, (guint32)c->last_uid, &uids);
 	if (st != KENCHI_OK)
 		return st;
+	kenchi_imap_held_filter(c, uids, kenchi_now());
 	if (uids->len)
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
 	/* The first fetch has nothing to overlap with, nor the last delivery:
@@ -258,11 +275,14 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 	 * begins after 64 messages rather than after a full batch. */
 	for (i = 0, want = MIN(64u, (guint)c->a->batch); i < uids->len && st == KENCHI_OK && !kenchi_imap_stopped(stop);
 	     i += n, want = MIN(want * 2, (guint)c->a->batch)) {
-		n = MIN(want, uids->len - i);
+		n = kenchi_imap_held_batch(c, &g_array_index(uids, guint32, i), uids->len - i, want);
 		st = fetch_batch(c, &g_array_index(uids, guint32, i), n, &next);
 		/* The batch before is committed (or not) before this one is
 		 * handed over: positions move in order. */
 		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
+		if (st != KENCHI_OK)
+			(void)kenchi_imap_held_failed(c, &g_array_index(uids, guint32, i), n, c->fetch_error,
+			    kenchi_now());
 		if (st == KENCHI_OK)
 			st = st2;
 		if (st == KENCHI_OK)
