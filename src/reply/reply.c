@@ -101,13 +101,14 @@ parse_refs(const char *s, gint64 *case_id)
 	return FALSE;
 }
 
+/* An analysts entry is "addr" or "Name <addr>" (kenchi.conf(5)): the
+ * notices go to either, and the commands are accepted from either (round
+ * 36a: "鈴木 <suzuki@...>" got every notice, and every reply of his was
+ * refused). */
 static gboolean
 is_analyst(const kenchi_config_t *cfg, const char *from)
 {
-	for (char **a = cfg->analysts; from && a && *a; a++)
-		if (g_ascii_strcasecmp(*a, from) == 0)
-			return TRUE;
-	return FALSE;
+	return kenchi_config_is_analyst(cfg, from);
 }
 
 void

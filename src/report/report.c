@@ -223,10 +223,18 @@ join_rcpts(char **to, char **cc)
 {
 	GString *s = g_string_new(NULL);
 
-	for (char **p = to; p && *p; p++)
-		g_string_append_printf(s, "%s\n", *p);
-	for (char **p = cc; p && *p; p++)
-		g_string_append_printf(s, "%s\n", *p);
+	/* The envelope takes the address of "Name <address>": the SMTP
+	 * client refused the whole notice when an analyst was written so
+	 * (round 36a). */
+	for (int k = 0; k < 2; k++)
+		for (char **p = k ? cc : to; p && *p; p++) {
+			const char *lt = strrchr(*p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+			if (gt)
+				g_string_append_len(s, lt + 1, gt - lt - 1);
+			else
+				g_string_append(s, *p);
+			g_string_append_c(s, '\n');
+		}
 	return g_string_free(s, FALSE);
 }
 

@@ -93,6 +93,9 @@ const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, cons
  * customers list; a [customer ID] section written twice (GKeyFile merges
  * the two). */
 void kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors);
+/* ADDR ("addr" or "Name <addr>") is one of [soc] analysts, compared
+ * without case. */
+gboolean kenchi_config_is_analyst(const kenchi_config_t *cfg, const char *addr);
 /* CUSTOMER's group patterns as names compare (groups_fold), once at load. */
 void kenchi_config_fold_groups(kenchi_customer_t *customer);
 /* The line of KEY in GROUP of the file (1-based), 0 when unknown. */

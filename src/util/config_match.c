@@ -233,12 +233,51 @@ sections_twice(const kenchi_config_t *cfg, GString *errors)
 	g_free(text);
 }
 
+/* "addr" or "Name <addr>": where the address is, and its length. */
+static const char *
+bare(const char *s, gsize *len)
+{
+	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (gt == NULL) {
+		*len = strlen(s);
+		return s;
+	}
+	*len = (gsize)(gt - lt - 1);
+	return lt + 1;
+}
+
+gboolean
+kenchi_config_is_analyst(const kenchi_config_t *cfg, const char *addr)
+{
+	gsize n, m;
+	const char *x = addr ? bare(addr, &n) : NULL;
+
+	for (char **a = cfg->analysts; x && a && *a; a++) {
+		const char *y = bare(*a, &m);
+		if (m == n && g_ascii_strncasecmp(x, y, n) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 void
 kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors)
 {
 	for (guint i = 0; i < cfg->customers->len; i++) {
 		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
 		char *group = g_strdup_printf("customer %s", c->id);
+
+		/* An analyst gets every customer's notices, and his replies are
+		 * read as commands (round 36b). */
+		for (char **r = c->report_to; r && *r; r++)
+			if (kenchi_config_is_analyst(cfg, *r))
+				kenchi_config_error(errors, cfg, group, "report_to", "\"%s\" is in [soc] analysts: it would get "
+				    "every customer's case notices, and its replies would be taken as commands", *r);
+		for (char **r = c->report_cc; r && *r; r++)
+			if (kenchi_config_is_analyst(cfg, *r))
+				kenchi_config_error(errors, cfg, group, "report_cc", "\"%s\" is in [soc] analysts: it would get "
+				    "every customer's case notices, and its replies would be taken as commands", *r);
 
 		for (char **r = c->recipients; r && *r; r++)
 			if (strchr(*r, '@') == NULL || strchr(*r, '<') || strchr(*r, ' '))

@@ -48,6 +48,10 @@ name = Acme again
 groups = **
 [customer umbrella]
 groups = ACME**
+[soc]
+analysts = 鈴木 <Suzuki@soc.example.jp>; tanaka@soc.example.jp
+[customer hooli]
+report_to = suzuki@soc.example.jp
 CONF
 err=$("$KENCHI" -c "$KT_TMP/cust.conf" check-config 2>&1 >/dev/null)
 is $? 78 "customers' overlaps fail check-config"
@@ -57,6 +61,8 @@ like "$err" 'cust.conf:6: \[customer globex\] groups: "ACME\*" is customer "acme
 like "$err" 'cust.conf:7: \[customer acme\] written twice' "a customer's section written twice"
 like "$err" 'cust.conf:10: \[customer initech\] groups: "\*\*" names no group' "a group pattern of wildcards only, among several customers"
 like "$err" 'cust.conf:12: \[customer umbrella\] groups: "ACME\*\*" is customer "acme".s too' "a group pattern the same but for a run of *"
+like "$err" 'cust.conf:16: \[customer hooli\] report_to: "suzuki@soc.example.jp" is in \[soc\] analysts' \
+    "a customer's address that is an analyst's (one written \"Name <address>\"): every notice would reach it (round 36b)"
 # Regressions: settings that used to be taken silently.
 cat >"$KT_TMP/quiet.conf" <<CONF
 [kenchi]

@@ -15,7 +15,7 @@ report_hold = 0s
 [soc]
 name = 検知SOC
 from = soc@soc.example.jp
-analysts = analyst@soc.example.jp
+analysts = analyst@soc.example.jp; 鈴木 <suzuki@soc.example.jp>
 trusted_authserv_id = mx.soc.example.jp
 require_auth_results = $1
 [smtp]
@@ -140,6 +140,11 @@ for s in ("悪性", "一部検疫済み", "Tetra (Offline Engine)", "フルス�
 PY
 ok $? "with the verdict, state, reason, actions and prevention"
 like "$("$KENCHI" case 1)" "second report queued at" "the case records the time against its deadline"
+
+# --- an analyst written "Name <address>" in the configuration -------------
+# He gets the notices; his replies must command too (round 36a: refused).
+reply Suzuki@soc.example.jp "$reply_to" suzuki-1@soc "assign: 鈴木"
+is "$(sql "select assignee from cases where id = 1")" "鈴木" "an analyst listed as \"Name <address>\" commands a case"
 
 # --- replay: the same Message-ID again changes nothing ---------------------
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
