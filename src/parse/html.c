@@ -269,10 +269,14 @@ kenchi_html_to_text(const char *html, gsize len)
 					space = TRUE;
 				} else if (in_cell) {
 					held_break = cell_text;
-				} else if (name[0] == 'd' && out->len > 0 && out->str[out->len - 1] == '\n') {
+				} else if ((name[0] == 'd' || name[0] == 'p') && out->len > 0 && out->str[out->len - 1] == '\n') {
 					/* A <div> has no margin: "</div><div>" is one line
 					 * break, not a blank line (Gmail writes each line of
-					 * a forwarded text in a div of its own). */
+					 * a forwarded text in a div of its own).  Nor does a
+					 * <p> make one: Outlook writes each line a person
+					 * types as a <p>, and an empty line as an empty <p>
+					 * (round 36a: every command after the first was cut
+					 * off by a blank line the analyst never typed). */
 					space = FALSE;
 				} else {
 					append_break(out, "\n");

@@ -359,6 +359,15 @@ line_obj(const char *text, const char *result)
 	return o;
 }
 
+/* RES[0..n), some NULL. */
+static void
+free_results(char **res, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		g_free(res[i]);
+	g_free(res);
+}
+
 static kenchi_status_t
 process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
 		const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
@@ -422,39 +431,44 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 			json_array_unref(lines);
 			goto done;
 		}
-		for (i = 0; i < cl->cmds->len && !failed; i++) {
-			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
-			char *why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc);
-			if (rc != KENCHI_OK) {
+		/* The commands of a mail apply together: `send` goes last,
+		 * after the findings it reports, wherever it is written (round
+		 * 36a: written first, it failed for want of the verdict below
+		 * it).  Results are kept in the mail's order. */
+		char **res = g_new0(char *, cl->cmds->len + 1);
+		for (guint pass = 0; pass < 2 && !failed; pass++)
+			for (i = 0; i < cl->cmds->len && !failed; i++) {
+				kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+				char *why;
+				if ((c->kind == KENCHI_CMD_SEND) != (pass == 1))
+					continue;
+				why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc);
+				if (rc != KENCHI_OK) {
+					g_free(why);
+					free_results(res, cl->cmds->len);
+					kenchi_store_savepoint_rollback(st);
+					json_array_unref(lines);
+					goto done;
+				}
+				res[i] = why ? g_strdup_printf("error: %s", why) : g_strdup("ok");
+				failed = why != NULL;
 				g_free(why);
-				kenchi_store_savepoint_rollback(st);
-				json_array_unref(lines);
-				goto done;
+				if (c->kind == KENCHI_CMD_HELP)
+					help = TRUE;
 			}
-			if (why) {
-				char *res = g_strdup_printf("error: %s", why);
-				json_array_add_object_element(lines, line_obj(c->text, res));
-				g_free(res);
-				g_free(why);
-				failed = TRUE;
-			} else {
-				json_array_add_object_element(lines, line_obj(c->text, "ok"));
-			}
-			if (c->kind == KENCHI_CMD_HELP)
-				help = TRUE;
-		}
 		if (!failed)
 			rc = kenchi_store_findings_set(st, info->case_id, &f, now);
+		for (i = 0; i < cl->cmds->len; i++) {
+			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+			/* After a failure the lines not reached were not tried. */
+			json_array_add_object_element(lines, line_obj(c->text, res[i] ? res[i] : "not tried"));
+		}
+		free_results(res, cl->cmds->len);
 		if (failed || rc != KENCHI_OK) {
 			kenchi_store_savepoint_rollback(st);
 			if (rc != KENCHI_OK) {
 				json_array_unref(lines);
 				goto done;
-			}
-			/* Lines after the failing one were not tried. */
-			for (; i < cl->cmds->len; i++) {
-				kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
-				json_array_add_object_element(lines, line_obj(c->text, "not tried"));
 			}
 		} else {
 			rc = kenchi_store_savepoint_release(st);

@@ -186,6 +186,15 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_SECOND, kenchi_report_lang(c->language)), ctx, "second_report", "second_report", case_id, customer,
 	    c->report_to, c->report_cc, c->charset, first_mid, first_mid, NULL, now, &id);
 	json_node_unref(ctx);
+	/* The same report again - a reply sent twice, or two send lines -
+	 * would reach the customer twice (round 36b).  The caller's
+	 * savepoint takes the new row back. */
+	if (rc == KENCHI_OK && f.second_report && kenchi_store_outbox_same_body(st, f.second_report, id)) {
+		*why = g_strdup_printf("this second report went out already (outbox %" G_GINT64_FORMAT "): change a "
+		    "finding first, or `kenchi outbox retry` it", f.second_report);
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
 	if (rc == KENCHI_OK) {
 		f.second_report = id;
 		f.second_report_at = now;

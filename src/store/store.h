@@ -305,6 +305,8 @@ void kenchi_store_savepoint_rollback(kenchi_store_t *st);
 
 /* The Message-ID of an outbox row (g_free), or NULL. */
 char *kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id);
+/* Outbox rows A and B hold the same mail but for Message-Id and Date. */
+gboolean kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b);
 
 /* Meta: kenchi's own small settings (the token key). */
 kenchi_status_t kenchi_store_meta_get(kenchi_store_t *st, const char *key, GBytes **value);

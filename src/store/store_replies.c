@@ -280,3 +280,22 @@ kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id)
 	sqlite3_reset(q);
 	return r;
 }
+
+gboolean
+kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b)
+{
+	/* The header differs (Message-Id, Date); the body is the report. */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT substr(x.raw, instr(x.raw, X'0d0a0d0a')) ="
+	    " substr(y.raw, instr(y.raw, X'0d0a0d0a')) AND x.subject IS y.subject AND x.rcpts = y.rcpts"
+	    " FROM outbox x, outbox y WHERE x.id = ?1 AND y.id = ?2");
+	gboolean same = FALSE;
+
+	if (q == NULL)
+		return FALSE;
+	kenchi_bind_int(q, 1, a);
+	kenchi_bind_int(q, 2, b);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		same = sqlite3_column_int(q, 0) != 0;
+	sqlite3_reset(q);
+	return same;
+}

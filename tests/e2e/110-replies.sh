@@ -141,6 +141,21 @@ PY
 ok $? "with the verdict, state, reason, actions and prevention"
 like "$("$KENCHI" case 1)" "second report queued at" "the case records the time against its deadline"
 
+# --- the same second report is not sent twice; `send` goes last ------------
+seconds() { sql "select count(*) from outbox where kind = 'second_report' and case_id = 1"; }
+is "$(seconds)" 1 "(one second report so far)"
+reply analyst@soc.example.jp "$reply_to" resend-1@soc "send: second-report"
+is "$(seconds)" 1 "a reply that sends the same second report again queues nothing (round 36b)"
+"$KENCHI" send --all 2>/dev/null
+tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | xargs ls -t | head -1)
+like "$(decoded "$tf")" "went out already" "and its transcript says why"
+reply analyst@soc.example.jp "$reply_to" sendfirst-1@soc "send: second-report
+prevention: ダウンロード元 URL をブロックしました。"
+is "$(seconds)" 2 "send written above the finding it reports: applied after it, a new report goes (round 36a)"
+"$KENCHI" send --all 2>/dev/null
+sr2=$(grep -l "X-Kenchi-Kind: second_report" $(smtp_messages) | xargs ls -t | head -1)
+like "$(decoded "$sr2")" "ブロックしました" "and it carries the new finding"
+
 # --- an analyst written "Name <address>" in the configuration -------------
 # He gets the notices; his replies must command too (round 36a: refused).
 reply Suzuki@soc.example.jp "$reply_to" suzuki-1@soc "assign: 鈴木"
