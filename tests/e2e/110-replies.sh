@@ -161,6 +161,16 @@ like "$(decoded "$sr2")" "ブロックしました" "and it carries the new find
 reply Suzuki@soc.example.jp "$reply_to" suzuki-1@soc "assign: 鈴木"
 is "$(sql "select assignee from cases where id = 1")" "鈴木" "an analyst listed as \"Name <address>\" commands a case"
 
+# --- an HTML-only reply, one <p> per typed line (Outlook) ------------------
+{
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <html-1@soc>\n' "$reply_to"
+    printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n'
+    printf '<html><body><p class=MsoNormal>assign: 田中<o:p></o:p></p>\n<p class=MsoNormal>priority: P2<o:p></o:p></p>\n'
+    printf '<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n<p class=MsoNormal>よろしくお願いします。<o:p></o:p></p></body></html>\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority from cases where id = 1")" "田中|P2" \
+    "an HTML reply with a <p> per line applies every line, up to the empty paragraph (round 36a)"
+
 # --- replay: the same Message-ID again changes nothing ---------------------
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
 close"
