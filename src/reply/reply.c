@@ -212,6 +212,7 @@ kenchi_reply_auth_results_ok(char **trusted, const char *value, const char *from
 typedef struct {
 	char *customer;
 	char *hostname;
+	char *state;
 } case_info_t;
 
 static gboolean
@@ -221,6 +222,7 @@ take_info(const kenchi_case_row_t *r, gpointer user)
 
 	ci->customer = g_strdup(r->customer);
 	ci->hostname = g_strdup(r->hostname ? r->hostname : r->host_key);
+	ci->state = g_strdup(r->state);
 	return FALSE;
 }
 
@@ -302,6 +304,12 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 			*rc = r;
 		else if (strcmp(other.customer, ci->customer) != 0)
 			why = g_strdup_printf("case %" G_GINT64_FORMAT " belongs to another customer", c->number);
+		else if (strcmp(other.state, "closed") == 0)
+			/* A closed case - or one merged itself - would hide the
+			 * incident from open work; two merged into each other
+			 * were both closed (round 36b). */
+			why = g_strdup_printf("case %" G_GINT64_FORMAT " is closed (merged, or done): reopen it first, "
+			    "or merge into the case it went to", c->number);
 		else {
 			/* Findings first: the merge closes this case. */
 			*rc = kenchi_store_findings_set(st, case_id, f, now);
@@ -312,6 +320,7 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		}
 		g_free(other.customer);
 		g_free(other.hostname);
+		g_free(other.state);
 		return why;
 	}
 	case KENCHI_CMD_CLOSE:
@@ -528,6 +537,7 @@ done:
 	kenchi_findings_clear(&f);
 	g_free(ci.customer);
 	g_free(ci.hostname);
+	g_free(ci.state);
 	g_free(key);
 	g_free(errmsg);
 	g_free(reject);
@@ -575,6 +585,7 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 	g_free(text);
 	g_free(ci.customer);
 	g_free(ci.hostname);
+	g_free(ci.state);
 	(void)cfg;
 	return rc;
 }

@@ -60,14 +60,33 @@ step_id(kenchi_store_t *st, sqlite3_stmt *q, gint64 *id)
 kenchi_status_t
 kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer, const char *detection_id, gint64 *id)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE customer = ?1 AND detection_id = ?2"
-	    " ORDER BY id LIMIT 1");
+	/* coalesce: a case merged into another hands its detection on
+	 * (round 36b: a later event of it went to the closed case that was
+	 * merged, and nobody heard of it). */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT coalesce(merged_into, id) FROM cases WHERE customer = ?1"
+	    " AND detection_id = ?2 ORDER BY id LIMIT 1");
+	kenchi_status_t rc;
+	gint64 next;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, customer);
 	kenchi_bind_text(q, 2, detection_id);
-	return step_id(st, q, id);
+	if ((rc = step_id(st, q, id)) != KENCHI_OK)
+		return rc;
+	/* A case merged into one merged later: follow, a few steps at most. */
+	for (int i = 0; i < 8; i++) {
+		q = kenchi_store_stmt(st, "SELECT merged_into FROM cases WHERE id = ?1 AND merged_into IS NOT NULL");
+		if (q == NULL)
+			return kenchi_store_status(st, sqlite3_errcode(st->db));
+		kenchi_bind_int(q, 1, *id);
+		if ((rc = step_id(st, q, &next)) == KENCHI_NOT_FOUND)
+			break;
+		if (rc != KENCHI_OK)
+			return rc;
+		*id = next;
+	}
+	return KENCHI_OK;
 }
 
 static void

@@ -171,6 +171,19 @@ is "$(sql "select assignee from cases where id = 1")" "鈴木" "an analyst liste
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "田中|P2" \
     "an HTML reply with a <p> per line applies every line, up to the empty paragraph (round 36a)"
 
+# --- merge: never into a closed case; a merged case's detection follows ----
+notice3=$(grep -l "X-Kenchi-Case: 3" $(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages)) | head -1)
+reply_to3=$(sed -n 's/^Reply-To: //p' "$notice3" | tr -d '\r')
+reply analyst@soc.example.jp "$reply_to3" merge-3-1@soc "merge: 1"
+is "$(sql "select state || '|' || merged_into from cases where id = 3")" "closed|1" "case 3 is merged into case 1"
+reply analyst@soc.example.jp "$reply_to" merge-1-3@soc "merge: 3"
+is "$(sql "select state || '|' || coalesce(merged_into, '-') from cases where id = 1")" "open|-" \
+    "merging case 1 into the closed case 3 is refused: the two were both closed, each merged into the other (round 36b)"
+sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: .*/Event ID: 6455442292357464999/' \
+    "$FIX/mail/en-qp.eml" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select case_id from events where uid like '%6455442292357464999%'")" 1 \
+    "a later event of case 3's detection joins case 1, which case 3 went to (it joined the closed case 3)"
+
 # --- replay: the same Message-ID again changes nothing ---------------------
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
 close"
