@@ -368,6 +368,12 @@ line_obj(const char *text, const char *result)
 	return o;
 }
 
+static gboolean from_customer(const kenchi_config_t *cfg, kenchi_store_t *st, const char *customer, gint64 case_id,
+			      const kenchi_mail_t *mail);
+static kenchi_status_t process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st,
+					const kenchi_mail_t *mail, const kenchi_reply_info_t *info, gint64 now,
+					kenchi_reply_result_t *out);
+
 /* RES[0..n), some NULL. */
 static void
 free_results(char **res, guint n)
@@ -410,8 +416,16 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	rc = kenchi_token_key(cfg, st, &key, &key_len, &errmsg);
 	if (rc != KENCHI_OK)
 		goto done;
-	if (reject == NULL && !is_analyst(cfg, mail->from_addr))
+	if (reject == NULL && !is_analyst(cfg, mail->from_addr)) {
+		/* The customer answering a notice forwarded to it: its word,
+		 * kept as its note, never commands (round 36b: it was only
+		 * audited, and the analysts never saw it). */
+		if (from_customer(cfg, st, ci.customer, info->case_id, mail)) {
+			rc = process_customer(cfg, rx, st, mail, info, now, out);
+			goto done;
+		}
 		reject = g_strdup_printf("sender %s is not in the analysts list", mail->from_addr ? mail->from_addr : "(none)");
+	}
 	else if (reject == NULL && info->token == NULL)
 		reject = g_strdup("no case token (reply to the notice, or keep the subject tag)");
 	else if (reject == NULL && !kenchi_token_check(key, key_len, info->case_id, info->token))
@@ -544,6 +558,39 @@ done:
 	return rc;
 }
 
+/* MAIL is from the customer of its case: from a domain (or a subdomain)
+ * of the customer's report addresses, or answering a report kenchi mailed
+ * it about the case.  A case number is no secret - they count up - so a
+ * subject tag alone filed any outsider's text, and another customer's,
+ * as the customer's word (round 36b). */
+static gboolean
+from_customer(const kenchi_config_t *cfg, kenchi_store_t *st, const char *customer, gint64 case_id,
+	      const kenchi_mail_t *mail)
+{
+	const kenchi_customer_t *c = kenchi_config_customer(cfg, customer);
+	const char *at = mail->from_addr ? strrchr(mail->from_addr, '@') : NULL;
+	char *refs;
+	gboolean ok = FALSE;
+
+	for (int k = 0; c && at && k < 2 && !ok; k++)
+		for (char **r = k ? c->report_cc : c->report_to; r && *r && !ok; r++) {
+			const char *lt = strrchr(*r, '<'), *d = strrchr(*r, '@');
+			gsize n, m = strlen(at + 1);
+			if (d == NULL)
+				continue;
+			d++;
+			n = lt && strchr(d, '>') ? (gsize)(strchr(d, '>') - d) : strlen(d);
+			ok = (m == n && g_ascii_strncasecmp(at + 1, d, n) == 0) ||
+			    (m > n && at[m - n] == '.' && g_ascii_strncasecmp(at + 1 + m - n, d, n) == 0);
+		}
+	if (ok)
+		return TRUE;
+	refs = g_strconcat(mail->in_reply_to ? mail->in_reply_to : "", " ", mail->references ? mail->references : "", NULL);
+	ok = kenchi_store_case_mail_cited(st, case_id, refs);
+	g_free(refs);
+	return ok;
+}
+
 static kenchi_status_t
 process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
 		 const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
@@ -561,6 +608,15 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 	}
 	if (rc != KENCHI_OK)
 		return rc;
+	if (!from_customer(cfg, st, ci.customer, info->case_id, mail)) {
+		out->summary = g_strdup_printf("names case %" G_GINT64_FORMAT ", but %s is not of its customer %s (no "
+		    "address of its report domains, no reply to its reports): not filed", info->case_id,
+		    mail->from_addr ? mail->from_addr : "(no sender)", ci.customer);
+		g_free(ci.customer);
+		g_free(ci.hostname);
+		g_free(ci.state);
+		return KENCHI_OK;
+	}
 	/* Customer mail never runs commands, whatever lines it holds: it is a note. */
 	text = g_strndup(mail->text->str, MIN(mail->text->len, 16384));
 	rc = kenchi_store_note_add(st, info->case_id, mail->from_addr, "customer", mail->message_id, text, now);
@@ -586,7 +642,6 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 	g_free(ci.customer);
 	g_free(ci.hostname);
 	g_free(ci.state);
-	(void)cfg;
 	return rc;
 }
 

@@ -307,6 +307,9 @@ void kenchi_store_savepoint_rollback(kenchi_store_t *st);
 char *kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id);
 /* Outbox rows A and B hold the same mail but for Message-Id and Date. */
 gboolean kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b);
+/* REFS (In-Reply-To and References) cite a report kenchi mailed the
+ * customer about CASE_ID. */
+gboolean kenchi_store_case_mail_cited(kenchi_store_t *st, gint64 case_id, const char *refs);
 
 /* Meta: kenchi's own small settings (the token key). */
 kenchi_status_t kenchi_store_meta_get(kenchi_store_t *st, const char *key, GBytes **value);

@@ -299,3 +299,23 @@ kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b)
 	sqlite3_reset(q);
 	return same;
 }
+
+gboolean
+kenchi_store_case_mail_cited(kenchi_store_t *st, gint64 case_id, const char *refs)
+{
+	/* A report that covered several cases lists them in `cases`
+	 * ("3,7,9"); the first is case_id. */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT message_id FROM outbox WHERE kind IN ('first_report',"
+	    " 'second_report') AND (case_id = ?1 OR ',' || cases || ',' LIKE '%,' || ?1 || ',%')");
+	gboolean hit = FALSE;
+
+	if (q == NULL || refs == NULL)
+		return FALSE;
+	kenchi_bind_int(q, 1, case_id);
+	while (!hit && sqlite3_step(q) == SQLITE_ROW) {
+		const char *mid = kenchi_col_text(q, 0);
+		hit = mid && *mid && strstr(refs, mid) != NULL;
+	}
+	sqlite3_reset(q);
+	return hit;
+}

@@ -90,6 +90,24 @@ like "$(sql "select text from notes where case_id = 1 and source = 'customer'")"
 "$KENCHI" send --all 2>/dev/null
 like "$(cat $(smtp_messages) | tr -d '\r')" "Customer reply from" "the analysts get a notice of it"
 
+# --- a case number is no secret: only the case's customer files a note ----
+{
+    printf 'From: someone@evil.example\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #1] report\n'
+    printf 'Message-ID: <outsider-1@evil>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n'
+    printf 'Urgent: call +81-3-0000-0000 to keep your account.\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where message_id = 'outsider-1@evil'")" 0 \
+    "an outsider's mail naming case 1 in its subject is not filed as the customer's note (round 36b)"
+like "$(sql "select reason from messages where message_id = 'outsider-1@evil'")" "not of its customer acme" \
+    "it is stored, and says why, for kenchi messages"
+{
+    printf 'From: taro@acme.example.co.jp\nTo: %s\nSubject: Re: [kenchi #1 %s] New case\n' "$reply_to" "$token"
+    printf 'Message-ID: <fwd-notice-1@acme>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n'
+    printf 'この端末は来週入れ替え予定です。\n'
+} | "$KENCHI" deliver 2>/dev/null
+like "$(sql "select text from notes where message_id = 'fwd-notice-1@acme'")" "入れ替え予定" \
+    "the customer answering a notice forwarded to it (it carries the token) is kept as its note, not lost (round 36b)"
+
 # --- auto-replies and loops are ignored -----------------------------------
 {
     printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Out of office: [kenchi #1] report\n'
