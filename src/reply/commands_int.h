@@ -25,4 +25,12 @@ void kenchi_cmd_set_error(kenchi_command_t *c, char *msg);
  * value C->error says why. */
 void kenchi_cmd_parse_value(kenchi_command_t *c, const char *val);
 
+/* list_breadth.c: why an entry from a reply would catch too much, or no
+ * indicator at all (g_free), or NULL when it is fine. */
+char *kenchi_cmd_path_too_broad(const char *path);
+char *kenchi_cmd_host_too_broad(const char *host);
+char *kenchi_cmd_ip_no_indicator(const char *ip);
+char *kenchi_cmd_url_no_indicator(const char *scheme);
+char *kenchi_cmd_domain_too_broad(const char *domain);
+
 #endif

@@ -215,6 +215,30 @@ refang(const char *s)
 	return out;
 }
 
+/* A path as pasted: "C:\Program Files\x.exe" with its quotes, straight
+ * or typographic (iOS and Outlook turn them curly: round 36a), and the
+ * "c[:]\" kenchi's own notices print a path with. */
+static char *
+unquote_path(const char *s)
+{
+	static const char *const pairs[][2] = { { "\"", "\"" }, { "\u201c", "\u201d" }, { "\u201d", "\u201d" },
+		{ "\u201e", "\u201c" }, { "\u00ab", "\u00bb" }, { "\u300c", "\u300d" }, { "'", "'" },
+		{ "\u2018", "\u2019" } };
+	gsize n = strlen(s);
+	char *out = NULL, *r;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(pairs) && out == NULL; i++) {
+		gsize a = strlen(pairs[i][0]), b = strlen(pairs[i][1]);
+		if (n >= a + b && strncmp(s, pairs[i][0], a) == 0 && strcmp(s + n - b, pairs[i][1]) == 0)
+			out = g_strndup(s + a, n - a - b);
+	}
+	if (out == NULL)
+		out = g_strdup(s);
+	if ((r = strstr(out, "[:]")) != NULL && r - out <= 2)
+		memmove(r + 1, r + 3, strlen(r + 3) + 1), r[0] = ':';
+	return out;
+}
+
 static gboolean
 has_space(const char *s)
 {
@@ -375,12 +399,7 @@ parse_list(kenchi_command_t *c, const char *val)
 	} else if (strcmp(kind, "detection") == 0) {
 		norm = g_strdup(rest);
 	} else if (strcmp(kind, "path") == 0) {
-		gsize n = strlen(rest);
-		/* "C:\Program Files\x.exe" is often pasted with its quotes */
-		if (n >= 2 && rest[0] == '"' && rest[n - 1] == '"')
-			norm = g_strndup(rest + 1, n - 2);
-		else
-			norm = g_strdup(rest);
+		norm = unquote_path(rest);
 		if (*norm == '\0')
 			g_clear_pointer(&norm, g_free);
 	} else if (strcmp(kind, "host") == 0) {
@@ -408,6 +427,20 @@ parse_list(kenchi_command_t *c, const char *val)
 		kenchi_cmd_set_error(c, g_strdup_printf("bad %s %s (%s)", kind, q, why != NULL ? why : "empty"));
 		g_free(q);
 		goto done;
+	}
+	{
+		char *broad = strcmp(kind, "path") == 0 ? kenchi_cmd_path_too_broad(norm) :
+		    strcmp(kind, "host") == 0 ? kenchi_cmd_host_too_broad(norm) :
+		    strcmp(kind, "ip") == 0 ? kenchi_cmd_ip_no_indicator(norm) :
+		    strcmp(kind, "url") == 0 ? kenchi_cmd_url_no_indicator(g_uri_peek_scheme(norm)) :
+		    strcmp(kind, "domain") == 0 ? kenchi_cmd_domain_too_broad(norm) : NULL;
+		if (broad) {
+			char *q = quote(norm);
+			kenchi_cmd_set_error(c, g_strdup_printf("%s %s %s refused: %s", verb, kind, q, broad));
+			g_free(q);
+			g_free(broad);
+			goto done;
+		}
 	}
 	c->list_kind = g_strdup(kind);
 	c->list_value = norm;

@@ -262,6 +262,13 @@ test_allow_block(void **state)
     check_list("block: domain Evil.Example.COM.", KENCHI_CMD_BLOCK, "domain", "evil.example.com");
     check_list("block: domain evil[.]example[.]com", KENCHI_CMD_BLOCK, "domain", "evil.example.com");
     check_list("block: domain 例え.jp", KENCHI_CMD_BLOCK, "domain", "xn--r8jz45g.jp");
+    /* Typographic quotes (iOS, Outlook) and the notice's own "c[:]" (round 36a). */
+    check_list("allow: path \u201cC:\\Tools\\a.exe\u201d", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\a.exe");
+    check_list("allow: path c[:]\\Users\\yamada\\Downloads\\x.exe", KENCHI_CMD_ALLOW, "path",
+               "c:\\Users\\yamada\\Downloads\\x.exe");
+    check_list("allow: path C:\\Tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\inhouse\\*");
+    check_list("allow: path *\\inhouse.exe", KENCHI_CMD_ALLOW, "path", "*\\inhouse.exe");
+    check_list("allow: host PC-*", KENCHI_CMD_ALLOW, "host", "PC-*");
 
     one_bad("allow: url https://x.example/", "cannot allow by url (allow: sha256, detection, path, host)");
     one_bad("allow: ip 192.0.2.1", "cannot allow by ip");
@@ -287,6 +294,20 @@ test_allow_block(void **state)
     one_bad("block: sha256", "block sha256 needs a value");
     one_bad("block: evil.example", "block needs KIND VALUE; unknown kind \"evil.example\"");
     one_bad("block:", "block needs a value");
+    /* Entries that would silence every alert, or are no indicator (round 36b). */
+    one_bad("allow: path *", "names no file or folder");
+    one_bad("allow: path **", "names no file or folder");
+    one_bad("allow: path ?*", "names no file or folder");
+    one_bad("allow: path *.dll", "must name a file after");
+    one_bad("allow: path C:\\Users\\*", "near the root");
+    one_bad("allow: path C:\\*", "names no file or folder");
+    one_bad("allow: host *", "names no host");
+    one_bad("block: ip 0.0.0.0", "not an address a host talks to");
+    one_bad("block: ip ::", "not an address a host talks to");
+    one_bad("block: ip 127.0.0.1", "not an address a host talks to");
+    one_bad("block: url javascript:alert(1)", "no network indicator");
+    one_bad("block: url file:///C:/", "no network indicator");
+    one_bad("block: domain co.jp", "a registry");
 }
 
 static void
