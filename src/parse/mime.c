@@ -138,6 +138,23 @@ add_header_addresses(GPtrArray *out, GMimeObject *obj, const char *name)
 	}
 }
 
+/* More than one sender: two From headers, or a From of several addresses
+ * or a group.  A command mail must have one (round 36b: "From: analyst,
+ * evil" commanded as the analyst). */
+static gboolean
+from_many(GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	InternetAddressList *l = g_mime_message_get_from(msg);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0, froms = 0;
+
+	for (i = 0; i < n; i++)
+		froms += g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(hl, i)), "From") == 0;
+	if (froms > 1 || (l && internet_address_list_length(l) > 1))
+		return TRUE;
+	return l && internet_address_list_length(l) == 1 && !INTERNET_ADDRESS_IS_MAILBOX(internet_address_list_get_address(l, 0));
+}
+
 static char *
 first_from(GMimeMessage *msg)
 {
@@ -732,6 +749,7 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 	m->no_header = headless;
 
 	m->from_addr = first_from(msg);
+	m->from_many = from_many(msg);
 	m->subject = header_text(obj, "Subject", &m->lossy);
 	m->message_id = strip_angles(g_mime_message_get_message_id(msg));
 	m->in_reply_to = strip_angles(g_mime_object_get_header(obj, "In-Reply-To"));

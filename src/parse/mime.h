@@ -33,6 +33,7 @@ typedef struct {
 	                         * preamble (kenchi_mail_text_parse()); else 0 */
 	gboolean has_loop;      /* carries kenchi's own loop header */
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
+	gboolean from_many;     /* two From headers, or a From of several addresses */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
 	GString *alt_text;      /* the richer alternatives of a thin text/plain, read when
 	                         * the text has no event (kenchi_extract_mail); or NULL */

@@ -32,5 +32,6 @@ char *kenchi_cmd_host_too_broad(const char *host);
 char *kenchi_cmd_ip_no_indicator(const char *ip);
 char *kenchi_cmd_url_no_indicator(const char *scheme);
 char *kenchi_cmd_domain_too_broad(const char *domain);
+char *kenchi_cmd_invisible(const char *value);
 
 #endif

@@ -429,11 +429,13 @@ parse_list(kenchi_command_t *c, const char *val)
 		goto done;
 	}
 	{
-		char *broad = strcmp(kind, "path") == 0 ? kenchi_cmd_path_too_broad(norm) :
-		    strcmp(kind, "host") == 0 ? kenchi_cmd_host_too_broad(norm) :
-		    strcmp(kind, "ip") == 0 ? kenchi_cmd_ip_no_indicator(norm) :
-		    strcmp(kind, "url") == 0 ? kenchi_cmd_url_no_indicator(g_uri_peek_scheme(norm)) :
-		    strcmp(kind, "domain") == 0 ? kenchi_cmd_domain_too_broad(norm) : NULL;
+		char *broad = kenchi_cmd_invisible(norm);
+		if (broad == NULL)
+			broad = strcmp(kind, "path") == 0 ? kenchi_cmd_path_too_broad(norm) :
+			    strcmp(kind, "host") == 0 ? kenchi_cmd_host_too_broad(norm) :
+			    strcmp(kind, "ip") == 0 ? kenchi_cmd_ip_no_indicator(norm) :
+			    strcmp(kind, "url") == 0 ? kenchi_cmd_url_no_indicator(g_uri_peek_scheme(norm)) :
+			    strcmp(kind, "domain") == 0 ? kenchi_cmd_domain_too_broad(norm) : NULL;
 		if (broad) {
 			char *q = quote(norm);
 			kenchi_cmd_set_error(c, g_strdup_printf("%s %s %s refused: %s", verb, kind, q, broad));

@@ -104,3 +104,16 @@ kenchi_cmd_domain_too_broad(const char *domain)
 			    "under it", suffixes[i]);
 	return NULL;
 }
+
+char *
+kenchi_cmd_invisible(const char *s)
+{
+	/* A right-to-left override or a zero-width character makes the list
+	 * show one value and hold another (round 36b). */
+	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char_validated(p, -1);
+		if (u != (gunichar)-1 && u != (gunichar)-2 && g_unichar_type(u) == G_UNICODE_FORMAT)
+			return g_strdup_printf("it holds an invisible formatting character (U+%04X)", u);
+	}
+	return NULL;
+}

@@ -426,6 +426,8 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 		}
 		reject = g_strdup_printf("sender %s is not in the analysts list", mail->from_addr ? mail->from_addr : "(none)");
 	}
+	else if (reject == NULL && mail->from_many)
+		reject = g_strdup("more than one sender in From: a command mail has one");
 	else if (reject == NULL && info->token == NULL)
 		reject = g_strdup("no case token (reply to the notice, or keep the subject tag)");
 	else if (reject == NULL && !kenchi_token_check(key, key_len, info->case_id, info->token))

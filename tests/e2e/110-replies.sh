@@ -77,6 +77,9 @@ is "$(state)" "-|-|open" "no token at all changes nothing"
 is "$(smtp_count)" "$sent_before" "and none of them got a reply (no backscatter)"
 is "$("$KENCHI" audit --json | grep -c '"ok":false')" 4 "every refused mail is in kenchi audit"
 like "$("$KENCHI" audit)" "not in the analysts list" "the audit says why"
+reply "analyst@soc.example.jp, attacker@evil.example" "$reply_to" twofrom-1@evil "verdict: benign"
+is "$(state)" "-|-|open" "a From of two addresses, an analyst's first, changes nothing (round 36b)"
+like "$("$KENCHI" audit --json | grep twofrom-1)" "more than one sender" "and the audit says why"
 
 # --- a customer reply with command-like lines: a note, never commands -----
 {

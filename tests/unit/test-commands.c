@@ -308,6 +308,8 @@ test_allow_block(void **state)
     one_bad("block: url javascript:alert(1)", "no network indicator");
     one_bad("block: url file:///C:/", "no network indicator");
     one_bad("block: domain co.jp", "a registry");
+    one_bad("allow: path C:\\Tools\\\u202Eexe.txt", "invisible formatting character (U+202E)");
+    one_bad("allow: detection W32.\u200BEvil", "invisible formatting character (U+200B)");
 }
 
 static void
