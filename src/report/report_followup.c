@@ -223,6 +223,11 @@ kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 
 	if (c)
 		json_object_set_string_member(c, "token", tok);
 	reply_to = kenchi_report_token_address(rx, case_id);
+	/* A Message-ID is the analyst's mailer's, any length: one that would
+	 * not fit a header line (998 octets) is not echoed (round 36b: a
+	 * 5,000-character one made a transcript a server may refuse). */
+	if (in_reply_to && strlen(in_reply_to) > 900)
+		in_reply_to = NULL;
 	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_TRANSCRIPT, 0), ctx, "transcript", "transcript", case_id, NULL, rcpt, NULL, "utf-8",
 	    in_reply_to, in_reply_to, reply_to, now, NULL);
 	g_free(reply_to);

@@ -205,6 +205,12 @@ sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: 
 is "$(sql "select case_id from events where uid like '%6455442292357464999%'")" 1 \
     "a later event of case 3's detection joins case 1, which case 3 went to (it joined the closed case 3)"
 
+# --- a Message-ID too long for a header line is not echoed ------------------
+reply analyst@soc.example.jp "$reply_to" "$(head -c 2000 /dev/zero | tr '\0' x)@soc" "help"
+"$KENCHI" send --all 2>/dev/null
+is "$(sql "select state from outbox where kind = 'transcript' order by id desc limit 1")" sent \
+    "the transcript of a reply with a 2,000-character Message-ID is sent: it does not echo it into a header line over 998 octets, which the server refused (round 36b)"
+
 # --- replay: the same Message-ID again changes nothing ---------------------
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
 close"
