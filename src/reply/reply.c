@@ -402,9 +402,10 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 
 	rc = kenchi_store_audit_seen(st, mail->message_id);
 	if (rc == KENCHI_DUPLICATE) {
+		/* Listed too (round 36b: kenchi(1) said so, and it was not). */
 		out->replay = TRUE;
 		out->summary = g_strdup("replay of a command mail already processed: ignored");
-		return KENCHI_OK;
+		return audit(st, info->case_id, mail->from_addr, mail->message_id, NULL, out->summary, FALSE, now);
 	}
 	if (rc != KENCHI_NOT_FOUND)
 		return rc;

@@ -215,6 +215,7 @@ is "$(sql "select state from outbox where kind = 'transcript' order by id desc l
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
 close"
 is "$(state)" "malicious|フルスキャンを実施し、Downloads フォルダの Invoice_2026-11.pdf.exe を削除してください。|open" "a replayed Message-ID changes nothing"
+like "$("$KENCHI" audit --json | grep good-1@soc | tail -1)" "replay of a command mail" "and is listed by kenchi audit (round 36b)"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true
