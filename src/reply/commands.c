@@ -255,7 +255,46 @@ typedef struct {
 	int line;
 	gboolean bad;   /* NUL or control character */
 	gboolean cut;   /* longer than LINE_CAP */
+	gboolean free_text;   /* state, reason, summary, action, prevention, note */
+	gsize last_cols;      /* display width of its last physical line */
 } pending_t;
+
+/* A mail client that wraps long lines (Gmail's plain-text mode at 78
+ * columns, Becky! at 72) cuts a line of free text without indenting the
+ * rest (round 36a: "not a command", and nothing applied).  After a line
+ * at least this wide, a line that is no command is its rest. */
+#define WRAP_COLS 60
+
+static gsize
+columns(const char *s)
+{
+	gsize n = 0;
+
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		n += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	return n;
+}
+
+/* "close", "reopen", "help": a command of one word, no colon. */
+static gboolean
+bare_keyword(const char *s)
+{
+	kenchi_cmd_kind_t k;
+
+	return keyword_kind(s, s + strlen(s), &k);
+}
+
+static gboolean
+free_text_line(const char *s)
+{
+	const char *after, *colon = find_colon(s, &after);
+	kenchi_cmd_kind_t k;
+
+	if (colon == NULL || !keyword_kind(s, colon, &k))
+		return FALSE;
+	return k == KENCHI_CMD_STATE || k == KENCHI_CMD_REASON || k == KENCHI_CMD_SUMMARY || k == KENCHI_CMD_ACTION ||
+	    k == KENCHI_CMD_PREVENTION || k == KENCHI_CMD_NOTE;
+}
 
 static void
 command_free(gpointer p)
@@ -346,7 +385,7 @@ kenchi_commands_parse_len(const char *body, gssize len)
 	const char *pos, *end, *lp;
 	gsize ln;
 	int lineno = 0;
-	pending_t pd = { NULL, 0, FALSE, FALSE };
+	pending_t pd = { NULL, 0, FALSE, FALSE, FALSE, 0 };
 
 	l->cmds = g_ptr_array_new_with_free_func(command_free);
 	if (body == NULL)
@@ -381,6 +420,7 @@ kenchi_commands_parse_len(const char *body, gssize len)
 				g_string_append_c(pd.text, ' ');
 				g_string_append_len(pd.text, sp, se - sp);
 			}
+			pd.last_cols = columns(clean);
 			g_free(clean);
 			continue;
 		}
@@ -396,6 +436,24 @@ kenchi_commands_parse_len(const char *body, gssize len)
 			if (hdr) {
 				g_free(clean);
 				break;
+			}
+			if (pd.text != NULL && pd.free_text && pd.last_cols >= WRAP_COLS && !pd.cut && !bare_keyword(clean)) {
+				/* The wrapped rest of a long line: joined as typed,
+				 * with a space only between words of Latin script. */
+				const char *se = kenchi_cmd_rskip_space(clean, clean + strlen(clean));
+				gboolean cjk = pd.text->len > 0 && (guchar)pd.text->str[pd.text->len - 1] >= 0x80 &&
+				    (guchar)clean[0] >= 0x80;
+				pd.bad |= bad;
+				if (pd.text->len + 1 + (gsize)(se - clean) > LINE_CAP || cut)
+					pd.cut = TRUE;
+				else {
+					if (!cjk)
+						g_string_append_c(pd.text, ' ');
+					g_string_append_len(pd.text, clean, se - clean);
+				}
+				pd.last_cols = columns(clean);
+				g_free(clean);
+				continue;
 			}
 		}
 		if (pd.text != NULL) {
@@ -422,6 +480,8 @@ kenchi_commands_parse_len(const char *body, gssize len)
 		pd.line = lineno;
 		pd.bad = bad;
 		pd.cut = cut;
+		pd.free_text = free_text_line(clean);
+		pd.last_cols = columns(clean);
 		g_free(clean);
 	}
 	if (pd.text != NULL) {

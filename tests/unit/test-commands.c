@@ -341,6 +341,38 @@ test_continuation(void **state)
     one_bad("close:\n  now", "close takes no value");
     /* an indented first line has nothing to continue */
     one_ok("   verdict: benign", KENCHI_CMD_VERDICT, "benign");
+
+    /* A long line of free text that the mail client wrapped, the rest not
+     * indented (Gmail's plain-text mode, Becky!): its rest (round 36a). */
+    l = kenchi_commands_parse("action: Please disconnect PC-TK-0231 from the network, run a full scan with\n"
+                              "the latest definitions.\n"
+                              "send: second-report\n");
+    assert_int_equal(l->errors, 0);
+    assert_int_equal(l->cmds->len, 2);
+    assert_string_equal(nth(l, 0)->value, "Please disconnect PC-TK-0231 from the network, run a full scan with "
+                                          "the latest definitions.");
+    kenchi_commands_free(l);
+    l = kenchi_commands_parse("対応: 当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のうえ、検体\n"
+                              "の実行有無をご確認ください。\n");
+    assert_int_equal(l->errors, 0);
+    assert_string_equal(nth(l, 0)->value, "当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のうえ、検体"
+                                          "の実行有無をご確認ください。");
+    kenchi_commands_free(l);
+    /* A one-word command after a long note stays a command. */
+    l = kenchi_commands_parse("note: Confirmed with the customer's IT, it is their in-house tool again\nclose\n");
+    assert_int_equal(l->errors, 0);
+    assert_int_equal(l->cmds->len, 2);
+    kenchi_commands_free(l);
+    /* After a short line, or after a verdict, a stray line is still an error. */
+    l = kenchi_commands_parse("action: isolate the PC\nthanks\n");
+    assert_int_equal(l->cmds->len, 2);
+    assert_int_equal(l->errors, 1);
+    assert_non_null(strstr(nth(l, 1)->error, "not a command"));
+    kenchi_commands_free(l);
+    l = kenchi_commands_parse("priority: P1 because the sandbox run of this morning confirmed it, see\nthe ticket\n");
+    assert_int_equal(l->cmds->len, 2);
+    assert_non_null(strstr(nth(l, 1)->error, "not a command"));
+    kenchi_commands_free(l);
 }
 
 /* BODY's commands end before the marker: exactly N valid commands. */
