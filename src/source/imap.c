@@ -105,8 +105,17 @@ kenchi_imap_classify(kenchi_imap_t *c, int r, const char *what)
 	default:
 		st = KENCHI_WAIT;
 	}
-	kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
-	    *server_text(c) ? ": " : "", server_text(c), kenchi_status_to_string(st));
+	/* After a broken stream the last text is an earlier reply's ("UID
+	 * MOVE failed: Fetch completed", round 35b): only the server's own
+	 * answer to this command is quoted, or its parting BYE. */
+	if (st == KENCHI_TEMP) {
+		char *bye = kenchi_imap_held_bye(&c->held);
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
+		    bye ? ": " : "", bye ? bye : "", kenchi_status_to_string(st));
+		g_free(bye);
+	} else
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
+		    *server_text(c) ? ": " : "", server_text(c), kenchi_status_to_string(st));
 	return st;
 }
 
@@ -312,6 +321,7 @@ st_connect(kenchi_imap_t *c)
 		return KENCHI_TEMP;
 	mailimap_set_timeout(c->imap, IO_TIMEOUT_S);
 	mailimap_set_logger(c->imap, kenchi_imap_held_logger, c);
+	c->held.tail_len = 0;   /* a BYE of the connection before is not this one's */
 	if (a->tls == KENCHI_IMAP_TLS_IMPLICIT)
 		r = mailimap_ssl_connect_with_callback(c->imap, a->host, (uint16_t)a->port, tls_setup, c);
 	else

@@ -130,14 +130,30 @@ kenchi_imap_held_logger(mailimap *imap, int log_type, const char *str, size_t si
 static gboolean
 server_refused(const kenchi_imap_held_t *h, int r)
 {
-	static const char bye[] = "* BYE ";
+	char *b;
+	gboolean said;
 
 	if (r == MAILIMAP_ERROR_UID_FETCH)
 		return TRUE;
+	b = kenchi_imap_held_bye(h);
+	said = b != NULL;
+	g_free(b);
+	return said;
+}
+
+char *
+kenchi_imap_held_bye(const kenchi_imap_held_t *h)
+{
+	static const char bye[] = "* BYE ";
+
 	for (gsize i = 0; i + sizeof bye - 1 <= h->tail_len; i++)
-		if ((i == 0 || h->tail[i - 1] == '\n') && memcmp(h->tail + i, bye, sizeof bye - 1) == 0)
-			return TRUE;
-	return FALSE;
+		if ((i == 0 || h->tail[i - 1] == '\n') && memcmp(h->tail + i, bye, sizeof bye - 1) == 0) {
+			const char *s = h->tail + i, *e = s;
+			while (e < h->tail + h->tail_len && *e != '\r' && *e != '\n')
+				e++;
+			return g_strndup(s, e - s);
+		}
+	return NULL;
 }
 
 static held_uid_t *

@@ -59,6 +59,8 @@ kenchi_status_t kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop);
 
 /* imap_held.c.  Keeps the last bytes the server sent (mailimap_set_logger). */
 void kenchi_imap_held_logger(mailimap *imap, int log_type, const char *str, size_t size, void *context);
+/* The server's parting "* BYE ..." line among them, or NULL (g_free). */
+char *kenchi_imap_held_bye(const kenchi_imap_held_t *h);
 /* After SELECT: the state the store keeps for this mailbox. */
 void kenchi_imap_held_load(kenchi_imap_t *c);
 void kenchi_imap_held_clear(kenchi_imap_held_t *h);

@@ -228,6 +228,8 @@ if [ "$(id -u)" -eq 0 ]; then
     is "$RC" 75 "the run exits 75: a message stays unstored"
     like "$(cat "$KT_TMP/all-once.log")" "uid [0-9]+ of INBOX: the server failed 2 times to send it" \
         "the held-back UID is logged"
+    like "$(cat "$KT_TMP/all-once.log")" "UID FETCH failed \(libetpan error 4: \* BYE FETCH failed" \
+        "the failed FETCH quotes the server's parting words, not an earlier reply's (round 35b Q7)"
     is "$(count alice INBOX HEADER Message-ID p-)|$(count alice Processed HEADER Message-ID p-)" "1|4" \
         "the unreadable one stays in INBOX, the four are moved"
     once cut
@@ -240,7 +242,7 @@ if [ "$(id -u)" -eq 0 ]; then
     is "$(whole $files)" "5 5 0" "all five stored exactly once, whole"
     is "$(count alice INBOX HEADER Message-ID p-)|$(count alice Processed HEADER Message-ID p-)" "0|5" "and moved"
 else
-    skip 7 "a mail file Dovecot cannot read needs root to make"
+    skip 8 "a mail file Dovecot cannot read needs root to make"
 fi
 
 # ---------------------------------------------------------------- the daemon
