@@ -230,6 +230,72 @@ release_memory(kenchi_imap_t *c)
 #endif
 }
 
+/* A batch holds at most this many bytes of mail (but at least one
+ * message): `batch` counts messages, and 24 alerts of 30 MB each took the
+ * daemon to 775 MB (round 35b); a backlog of large ones at batch = 500
+ * could not be fetched at all. */
+#define BATCH_BYTES (32u << 20)
+
+/* RFC822.SIZE of every message above the position, by UID: what each
+ * batch will weigh.  NULL when the server does not say (batches are then
+ * only counted). */
+static GHashTable *
+fetch_sizes(kenchi_imap_t *c)
+{
+	struct mailimap_set *set = mailimap_set_new_interval((uint32_t)c->last_uid + 1, 0);
+	struct mailimap_fetch_type *ft;
+	GHashTable *sizes = NULL;
+	clist *res = NULL;
+	clistiter *it, *jt;
+	int r;
+
+	if (set == NULL)
+		return NULL;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	r = mailimap_uid_fetch(c->imap, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return NULL;
+	sizes = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (it = clist_begin(res); it; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		guint32 uid = 0, size = 0;
+		for (jt = clist_begin(ma->att_list); jt; jt = clist_next(jt)) {
+			struct mailimap_msg_att_item *item = clist_content(jt);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+				uid = item->att_data.att_static->att_data.att_uid;
+			else if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+				size = item->att_data.att_static->att_data.att_rfc822_size;
+		}
+		if (uid)
+			g_hash_table_insert(sizes, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(size));
+	}
+	mailimap_fetch_list_free(res);
+	return sizes;
+}
+
+/* At most N of UIDS, and no more than BATCH_BYTES of them but the first. */
+static guint
+weigh(GHashTable *sizes, const guint32 *uids, guint n)
+{
+	guint64 sum = 0;
+	guint k;
+
+	if (sizes == NULL)
+		return n;
+	for (k = 0; k < n; k++) {
+		sum += GPOINTER_TO_UINT(g_hash_table_lookup(sizes, GUINT_TO_POINTER(uids[k])));
+		if (k > 0 && sum > BATCH_BYTES)
+			break;
+	}
+	return k;
+}
+
 /* SYNC: what is new is every UID above the committed one; fetch it in
  * batches of `batch` UIDs (one round trip each).  The server and kenchi
  * work at once: batch N+1 is fetched while batch N is stored, and batch N
@@ -238,10 +304,12 @@ kenchi_status_t
 kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 {
 	GArray *uids = NULL;
+	GHashTable *sizes = NULL;
+	gboolean heavy = FALSE;
 	struct mailimap_search_key *key;
 	batch_t *cur = NULL, *next = NULL;
 	kenchi_status_t st, st2;
-	guint i, n, want;
+	guint i, n, w, want;
 
 	if (c->unmarked) {
 		/* The processed folder may be gone: made again, then the
@@ -270,12 +338,17 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 	kenchi_imap_held_filter(c, uids, kenchi_now());
 	if (uids->len)
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
+	if (uids->len > 1)
+		sizes = fetch_sizes(c);
 	/* The first fetch has nothing to overlap with, nor the last delivery:
 	 * batches start small and double up to `batch`, so that storing
 	 * begins after 64 messages rather than after a full batch. */
 	for (i = 0, want = MIN(64u, (guint)c->a->batch); i < uids->len && st == KENCHI_OK && !kenchi_imap_stopped(stop);
 	     i += n, want = MIN(want * 2, (guint)c->a->batch)) {
 		n = kenchi_imap_held_batch(c, &g_array_index(uids, guint32, i), uids->len - i, want);
+		w = weigh(sizes, &g_array_index(uids, guint32, i), n);
+		heavy |= w < n;
+		n = w;
 		st = fetch_batch(c, &g_array_index(uids, guint32, i), n, &next);
 		/* The batch before is committed (or not) before this one is
 		 * handed over: positions move in order. */
@@ -309,8 +382,10 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 			st = st2;
 	}
 	/* A backlog is over: the next messages come one at a time. */
-	if (uids->len > (guint)c->a->batch)
+	if (uids->len > (guint)c->a->batch || heavy)
 		release_memory(c);
+	if (sizes)
+		g_hash_table_unref(sizes);
 	g_array_unref(uids);
 	return st;
 }
