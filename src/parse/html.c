@@ -87,6 +87,19 @@ tag_colspan(const char *t, gsize n)
 
 /* The href of an <a> tag (tag text t, n bytes) into buf, "&amp;" as "&";
  * FALSE when it has none that is an http(s) link of a sane length. */
+/* The tag's attributes say class="MsoNormal" (Outlook's paragraph,
+ * margin 0). */
+static gboolean
+tag_msonormal(const char *t, gsize n)
+{
+	static const char cls[] = "msonormal";
+
+	for (gsize i = 0; i + sizeof cls - 1 <= n; i++)
+		if (g_ascii_strncasecmp(t + i, cls, sizeof cls - 1) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean
 tag_href(const char *t, gsize n, char *buf, gsize size)
 {
@@ -178,7 +191,7 @@ kenchi_html_to_text(const char *html, gsize len)
 	 * of it does, so that a trajectory given as a button is not lost.
 	 * Values that are not links drop it again (event.c). */
 	char href[2048];
-	gboolean in_a = FALSE;
+	gboolean in_a = FALSE, p_flat = FALSE;   /* p_flat: the open <p> is MsoNormal */
 	gsize a_start = 0, first_link = 0, first_link_len = 0;
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
@@ -269,14 +282,16 @@ kenchi_html_to_text(const char *html, gsize len)
 					space = TRUE;
 				} else if (in_cell) {
 					held_break = cell_text;
-				} else if ((name[0] == 'd' || name[0] == 'p') && out->len > 0 && out->str[out->len - 1] == '\n') {
+				} else if ((name[0] == 'd' || (name[0] == 'p' && (closing ? p_flat : (p_flat = tag_msonormal(attrs,
+				    attrs_len))))) && out->len > 0 && out->str[out->len - 1] == '\n') {
 					/* A <div> has no margin: "</div><div>" is one line
 					 * break, not a blank line (Gmail writes each line of
-					 * a forwarded text in a div of its own).  Nor does a
-					 * <p> make one: Outlook writes each line a person
-					 * types as a <p>, and an empty line as an empty <p>
-					 * (round 36a: every command after the first was cut
-					 * off by a blank line the analyst never typed). */
+					 * a forwarded text in a div of its own).  Nor has
+					 * Outlook's <p class=MsoNormal>: each line a person
+					 * types is one, and an empty line an empty one (round
+					 * 36a: the analyst saw no blank line between his
+					 * commands).  Another <p> keeps its margin: a blank
+					 * line, as a mail client shows it. */
 					space = FALSE;
 				} else {
 					append_break(out, "\n");

@@ -18,7 +18,7 @@
  *     (also wrapped onto two lines), any line ending "wrote:" or
  *     "書きました:", a line ending ":" that holds "<addr@host>" (Gmail's
  *     "2026年11月25日(水) 10:00 Taro <taro@example.jp>:", also wrapped after
- *     "<"), and "From:"/"差出人:" followed by "Sent:"/"Date:"/"送信日時:".
+ *     "<"), and "From:"/"差出人:" followed by "Sent:"/"Date:"/"送信日時:"/"日付:".
  * Header detection is skipped for lines that start with a known keyword and
  * a colon, so "note: asked <x@example.jp> about it:" stays a command.
  *
@@ -243,7 +243,9 @@ is_reply_header(const char *s, const char *next)
 		return TRUE;
 	if ((g_str_has_prefix(s, "From:") || g_str_has_prefix(s, "差出人:") || g_str_has_prefix(s, "差出人："))
 	    && (g_str_has_prefix(next, "Sent:") || g_str_has_prefix(next, "Date:")
-		|| g_str_has_prefix(next, "送信日時:") || g_str_has_prefix(next, "送信日時：")))
+		|| g_str_has_prefix(next, "送信日時:") || g_str_has_prefix(next, "送信日時：")
+		/* Outlook for Mac in Japanese (round 37a) */
+		|| g_str_has_prefix(next, "日付:") || g_str_has_prefix(next, "日付：")))
 		return TRUE;
 	return FALSE;
 }
@@ -264,6 +266,10 @@ typedef struct {
  * rest (round 36a: "not a command", and nothing applied).  After a line
  * at least this wide, a line that is no command is its rest. */
 #define WRAP_COLS 60
+/* ... and no wider than a client wraps (78, with a full-width character
+ * that did not fit): a longer line was not wrapped, so what follows it is
+ * not its rest (round 37a: a disclaimer after a 90-column action). */
+#define WRAP_MAX_COLS 80
 
 static gsize
 columns(const char *s)
@@ -282,6 +288,43 @@ bare_keyword(const char *s)
 	kenchi_cmd_kind_t k;
 
 	return keyword_kind(s, s + strlen(s), &k);
+}
+
+/* NEXT is the wrapped rest of the line that ended PREV, not a line of
+ * its own (round 37a: a mistyped command, a disclaimer and "Sent from my
+ * iPhone" were joined into an action, and went to the customer).  A
+ * client wraps inside a sentence: a line that ends one is whole.  What
+ * looks like a command, a label, an address or a mobile signature is
+ * never a rest: it stays a line, and an error when it is no command. */
+static gboolean
+wrapped_rest(const char *prev, const char *next)
+{
+	static const char *const ends[] = { ".", "\u3002", "!", "\uff01", "?", "\uff1f", ")", "\uff09", "\u300d",
+		":", "\uff1a", NULL };
+	static const char *const sigs[] = { "sent from", "get outlook", "\u9001\u4fe1", NULL };
+	const char *pe = kenchi_cmd_rskip_space(prev, prev + strlen(prev)), *w = next, *we;
+	kenchi_cmd_kind_t k;
+	char *low;
+	gboolean sig = FALSE;
+
+	for (int i = 0; ends[i]; i++) {
+		gsize n = strlen(ends[i]);
+		if ((gsize)(pe - prev) >= n && memcmp(pe - n, ends[i], n) == 0)
+			return FALSE;
+	}
+	if (bare_keyword(next) || strchr(next, ':') || strstr(next, "\uff1a") || strchr(next, '@'))
+		return FALSE;
+	/* "prevention enable ASR": a command with its colon missing. */
+	const char *end = next + strlen(next);
+	for (we = w; we < end && kenchi_cmd_space_len(we, end) == 0; we++)
+		;
+	if (we > w && keyword_kind(w, we, &k))
+		return FALSE;
+	low = g_ascii_strdown(next, -1);
+	for (int i = 0; sigs[i] && !sig; i++)
+		sig = strstr(low, sigs[i]) != NULL;
+	g_free(low);
+	return !sig;
 }
 
 static gboolean
@@ -378,8 +421,46 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 	push(l, c);
 }
 
+/* The first line after *POS that is not blank is a command line: *POS
+ * moves to it, past *BLANKS more blank lines.  Moving is what keeps a
+ * mail of a million blank lines linear. */
+static gboolean
+command_follows(const char **pos, const char *end, int *blanks)
+{
+	const char *lp, *at = *pos, *p = *pos;
+	gsize ln;
+	gboolean bad, cut, yes = FALSE;
+	char *clean;
+	int n = 0;
+
+	while (next_line(&p, end, &lp, &ln)) {
+		if (kenchi_cmd_is_blank(lp, lp + ln)) {
+			n++;
+			at = p;
+			continue;
+		}
+		if (kenchi_cmd_space_len(lp, lp + ln) > 0 || is_quote_line(lp, lp + ln))
+			return FALSE;   /* an indented line continues nothing here */
+		clean = clean_line(lp, ln, &bad, &cut);
+		yes = is_keyword_line(clean) || bare_keyword(clean);
+		g_free(clean);
+		break;
+	}
+	if (yes) {
+		*pos = at;
+		*blanks = n;
+	}
+	return yes;
+}
+
 kenchi_command_list_t *
 kenchi_commands_parse_len(const char *body, gssize len)
+{
+	return kenchi_commands_parse_text(body, len, TRUE);
+}
+
+kenchi_command_list_t *
+kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 {
 	kenchi_command_list_t *l = g_new0(kenchi_command_list_t, 1);
 	const char *pos, *end, *lp;
@@ -399,11 +480,20 @@ kenchi_commands_parse_len(const char *body, gssize len)
 		const char *le = lp + ln;
 		gboolean bad, cut;
 		char *clean;
+		int blanks = 0;
 
 		lineno++;
 		if (kenchi_cmd_is_blank(lp, le)) {
 			if (pd.text == NULL && l->cmds->len == 0)
 				continue;   /* leading blank lines */
+			/* A blank line ends the commands unless a command comes
+			 * next: analysts leave one between commands, and an HTML
+			 * editor's paragraphs read as blank lines (round 36a: the
+			 * commands after the first were dropped unseen). */
+			if (command_follows(&pos, end, &blanks)) {
+				lineno += blanks;
+				continue;
+			}
 			break;
 		}
 		if (is_quote_line(lp, le) || (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
@@ -437,7 +527,9 @@ kenchi_commands_parse_len(const char *body, gssize len)
 				g_free(clean);
 				break;
 			}
-			if (pd.text != NULL && pd.free_text && pd.last_cols >= WRAP_COLS && !pd.cut && !bare_keyword(clean)) {
+			if (wrapped && pd.text != NULL && pd.free_text && pd.last_cols >= WRAP_COLS &&
+			    pd.last_cols <= WRAP_MAX_COLS && !pd.cut &&
+			    wrapped_rest(pd.text->str, clean)) {
 				/* The wrapped rest of a long line: joined as typed,
 				 * with a space only between words of Latin script. */
 				const char *se = kenchi_cmd_rskip_space(clean, clean + strlen(clean));

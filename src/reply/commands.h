@@ -68,6 +68,10 @@ kenchi_command_list_t *kenchi_commands_parse(const char *body_utf8);
  * bytes, as a decoded base64 part can: a command line with a NUL or another
  * control character is an error, never silently cut. */
 kenchi_command_list_t *kenchi_commands_parse_len(const char *body, gssize len);
+/* The same; WRAPPED: the body is plain text a mail client may have
+ * wrapped (no HTML part), so the unindented rest of a long line of free
+ * text is joined to it (kenchi-commands(7)). */
+kenchi_command_list_t *kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped);
 void kenchi_commands_free(kenchi_command_list_t *l);
 
 /* "verdict", "state", ... (static; "unknown" outside the enum). */

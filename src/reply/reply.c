@@ -444,7 +444,8 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 		goto done;
 	}
 
-	cl = kenchi_commands_parse_len(mail->text->str, mail->text->len);
+	/* HTML is not wrapped by the client: its lines are as typed. */
+	cl = kenchi_commands_parse_text(mail->text->str, mail->text->len, mail->html_parts == 0);
 	out->commands = cl->cmds->len;
 	out->errors = cl->errors;
 	lines = json_array_new();

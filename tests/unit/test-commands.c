@@ -352,11 +352,11 @@ test_continuation(void **state)
     assert_string_equal(nth(l, 0)->value, "Please disconnect PC-TK-0231 from the network, run a full scan with "
                                           "the latest definitions.");
     kenchi_commands_free(l);
-    l = kenchi_commands_parse("対応: 当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のうえ、検体\n"
-                              "の実行有無をご確認ください。\n");
+    l = kenchi_commands_parse("対応: 当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のう\n"
+                              "え、検体の実行有無をご確認ください。\n");
     assert_int_equal(l->errors, 0);
-    assert_string_equal(nth(l, 0)->value, "当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のうえ、検体"
-                                          "の実行有無をご確認ください。");
+    assert_string_equal(nth(l, 0)->value, "当該端末をネットワークから切り離し、管理者権限でフルスキャンを実施のう"
+                                          "え、検体の実行有無をご確認ください。");
     kenchi_commands_free(l);
     /* A one-word command after a long note stays a command. */
     l = kenchi_commands_parse("note: Confirmed with the customer's IT, it is their in-house tool again\nclose\n");
@@ -369,6 +369,27 @@ test_continuation(void **state)
     assert_int_equal(l->errors, 1);
     assert_non_null(strstr(nth(l, 1)->error, "not a command"));
     kenchi_commands_free(l);
+    /* Never a rest (round 37a): after a whole sentence, a command with its
+     * colon missing, a label, an address, a mobile signature; nor in HTML. */
+    {
+        static const char *const rests[] = {
+            "action: Please disconnect PC-TK-0231 from the network and run a full scan.\nThanks, Tanaka\n",
+            "action: Please disconnect PC-TK-0231 from the network and run a full scan with\nprevention enable ASR rules\n",
+            "action: Please disconnect PC-TK-0231 from the network and run a full scan with\nCONFIDENTIALITY NOTICE: this mail is for\n",
+            "action: Please disconnect PC-TK-0231 from the network and run a full scan with\nSent from my iPhone\n",
+            "action: Please disconnect PC-TK-0231 from the network and run a full scan with\nTanaka <t@soc.example.jp>\n",
+        };
+        for (gsize i = 0; i < G_N_ELEMENTS(rests); i++) {
+            l = kenchi_commands_parse(rests[i]);
+            if (l->cmds->len != 2 || l->errors != 1)
+                fail_msg("%s: %u commands, %d errors: joined", rests[i], l->cmds->len, l->errors);
+            kenchi_commands_free(l);
+        }
+        l = kenchi_commands_parse_text("action: Please disconnect PC-TK-0231 from the network, run a full scan with\n"
+                                       "the latest definitions.\n", -1, FALSE);
+        assert_int_equal(l->errors, 1);
+        kenchi_commands_free(l);
+    }
     l = kenchi_commands_parse("priority: P1 because the sandbox run of this morning confirmed it, see\nthe ticket\n");
     assert_int_equal(l->cmds->len, 2);
     assert_non_null(strstr(nth(l, 1)->error, "not a command"));
@@ -391,7 +412,11 @@ static void
 test_stop_markers(void **state)
 {
     (void)state;
-    check_stop("verdict: benign\n\nverdict: malicious\nhello\n", 1);
+    check_stop("verdict: benign\n\nhello\nverdict: malicious\n", 1);
+    /* A blank line followed by a command does not end them (round 36a:
+     * an HTML editor's paragraphs read as blank lines). */
+    check_stop("verdict: benign\n\nstate: quarantined\n\n\nclose\n\nThanks, Tanaka\nverdict: malicious\n", 3);
+    check_stop("verdict: benign\n\n  verdict: malicious\n", 1);
     check_stop("verdict: benign\n \t\nhello\n", 1);
     check_stop("verdict: benign\n　\nhello\n", 1);
     check_stop("verdict: benign\n> verdict: malicious\n", 1);
