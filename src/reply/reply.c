@@ -327,6 +327,12 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		replace(&f->state, "closed");
 		break;
 	case KENCHI_CMD_REOPEN:
+		/* Its events are the other case's now: reopened, it would be
+		 * an empty case still pointing there, and a merge back would
+		 * close both (round 37a). */
+		if (f->merged_into)
+			return g_strdup_printf("this case was merged into case %" G_GINT64_FORMAT ": work on that one",
+			    f->merged_into);
 		replace(&f->state, "open");
 		break;
 	case KENCHI_CMD_SEND: {
@@ -458,17 +464,27 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 			json_array_unref(lines);
 			goto done;
 		}
-		/* The commands of a mail apply together: `send` goes last,
-		 * after the findings it reports, wherever it is written (round
-		 * 36a: written first, it failed for want of the verdict below
-		 * it).  Results are kept in the mail's order. */
+		/* The commands of a mail apply together: `send` after the
+		 * findings it reports, wherever it is written (round 36a:
+		 * written first, it failed for want of the verdict below it),
+		 * and `merge` last, after the report of the case it empties
+		 * (round 37a: a report of nothing went out).  Results are kept
+		 * in the mail's order. */
 		char **res = g_new0(char *, cl->cmds->len + 1);
-		for (guint pass = 0; pass < 2 && !failed; pass++)
+		gboolean sent = FALSE;
+		for (guint pass = 0; pass < 3 && !failed; pass++)
 			for (i = 0; i < cl->cmds->len && !failed; i++) {
 				kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
 				char *why;
-				if ((c->kind == KENCHI_CMD_SEND) != (pass == 1))
+				guint when = c->kind == KENCHI_CMD_SEND ? 1 : c->kind == KENCHI_CMD_MERGE ? 2 : 0;
+				if (when != pass)
 					continue;
+				if (c->kind == KENCHI_CMD_SEND && sent) {
+					/* Both would report the same findings. */
+					res[i] = g_strdup("ok (one second report per mail: sent above)");
+					continue;
+				}
+				sent |= c->kind == KENCHI_CMD_SEND;
 				why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc);
 				if (rc != KENCHI_OK) {
 					g_free(why);

@@ -190,8 +190,8 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 	 * would reach the customer twice (round 36b).  The caller's
 	 * savepoint takes the new row back. */
 	if (rc == KENCHI_OK && f.second_report && kenchi_store_outbox_same_body(st, f.second_report, id)) {
-		*why = g_strdup_printf("this second report went out already (outbox %" G_GINT64_FORMAT "): change a "
-		    "finding first, or `kenchi outbox retry` it", f.second_report);
+		*why = g_strdup_printf("this second report is queued or sent already (outbox %" G_GINT64_FORMAT "): "
+		    "change a finding first", f.second_report);
 		rc = KENCHI_BAD_INPUT;
 		goto done;
 	}

@@ -284,10 +284,12 @@ kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id)
 gboolean
 kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b)
 {
-	/* The header differs (Message-Id, Date); the body is the report. */
+	/* The header differs (Message-Id, Date); the body is the report.  A
+	 * row that failed did not go out: sending again is the way to resend
+	 * it to an address fixed since (round 37a). */
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT substr(x.raw, instr(x.raw, X'0d0a0d0a')) ="
 	    " substr(y.raw, instr(y.raw, X'0d0a0d0a')) AND x.subject IS y.subject AND x.rcpts = y.rcpts"
-	    " FROM outbox x, outbox y WHERE x.id = ?1 AND y.id = ?2");
+	    " FROM outbox x, outbox y WHERE x.id = ?1 AND y.id = ?2 AND x.state != 'failed'");
 	gboolean same = FALSE;
 
 	if (q == NULL)

@@ -169,7 +169,7 @@ reply analyst@soc.example.jp "$reply_to" resend-1@soc "send: second-report"
 is "$(seconds)" 1 "a reply that sends the same second report again queues nothing (round 36b)"
 "$KENCHI" send --all 2>/dev/null
 tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | xargs ls -t | head -1)
-like "$(decoded "$tf")" "went out already" "and its transcript says why"
+like "$(decoded "$tf")" "queued or sent already" "and its transcript says why"
 reply analyst@soc.example.jp "$reply_to" sendfirst-1@soc "send: second-report
 prevention: ダウンロード元 URL をブロックしました。"
 is "$(seconds)" 2 "send written above the finding it reports: applied after it, a new report goes (round 36a)"
@@ -200,6 +200,8 @@ is "$(sql "select state || '|' || merged_into from cases where id = 3")" "closed
 reply analyst@soc.example.jp "$reply_to" merge-1-3@soc "merge: 3"
 is "$(sql "select state || '|' || coalesce(merged_into, '-') from cases where id = 1")" "open|-" \
     "merging case 1 into the closed case 3 is refused: the two were both closed, each merged into the other (round 36b)"
+reply analyst@soc.example.jp "$reply_to3" reopen-3@soc "reopen"
+is "$(sql "select state from cases where id = 3")" closed "a merged case cannot be reopened: a merge back would close both (round 37a)"
 sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: .*/Event ID: 6455442292357464999/' \
     "$FIX/mail/en-qp.eml" | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select case_id from events where uid like '%6455442292357464999%'")" 1 \
