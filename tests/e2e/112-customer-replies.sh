@@ -1,0 +1,63 @@
+#!/bin/bash
+# 112-customer-replies: whose mail naming a case is filed as the customer's
+# note.  A case number is no secret, so a subject tag alone proves nothing
+# (round 36b); the customer is known by one of its report addresses, by its
+# own domain - never a free mail service's, nor one another customer
+# reports to (round 37a) - or by citing a report kenchi mailed it.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+cat >"$KT_TMP/k.conf" <<CONF
+[kenchi]
+report_hold = 0s
+[soc]
+from = soc@soc.example.jp
+analysts = analyst@soc.example.jp
+[customer acme]
+recipients = soc+acme@soc.example.jp
+report_to = security@acme.example.co.jp
+[customer beta]
+recipients = soc+beta@soc.example.jp
+report_to = beta.sec@gmail.com
+[customer gamma]
+recipients = soc+gamma@soc.example.jp
+report_to = it@gamma.example.com; soc-desk@acme.example.co.jp
+[customer delta]
+recipients = soc+delta@soc.example.jp
+report_to = security@例え.jp
+CONF
+export KENCHI_CONF=$KT_TMP/k.conf KENCHI_NOW=2026-11-25T07:20:00Z
+
+# One case each: the same alert to each customer's mailbox.
+n=0
+for c in acme beta gamma delta; do
+    n=$((n + 1))
+    sed "s/^To: .*/To: soc+$c@soc.example.jp/; s/^Message-ID: <\(.*\)>/Message-ID: <$c.\1>/; s/^Event ID: .*/Event ID: 645544229235746400$n/" \
+        "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+done
+case_of() { sql "select id from cases where customer = '$1'"; }
+is "$(sql "select count(*) from cases")" 4 "four customers, a case each"
+
+# note FROM CASE MSGID: a reply naming CASE by its subject tag only.
+note() {
+    printf 'From: %s\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #%s] report\nMessage-ID: <%s>\n\nplease check\n' \
+        "$1" "$2" "$3" | "$KENCHI" deliver 2>/dev/null
+    sql "select count(*) from notes where message_id = '$3'"
+}
+is "$(note security@acme.example.co.jp "$(case_of acme)" a1@x)" 1 "the customer's report address: filed"
+is "$(note taro@jp.acme.example.co.jp "$(case_of gamma)" a2@x)" 0 \
+    "a domain gamma shares with acme (it reports to soc-desk@ there too) names no customer: not filed"
+is "$(note it@gamma.example.com "$(case_of gamma)" g1@x)" 1 "gamma's own domain: filed"
+is "$(note someone@gmail.com "$(case_of beta)" b1@x)" 0 \
+    "any Gmail user naming the case of a customer that reports to a Gmail address: not filed (round 37a)"
+is "$(note Beta.Sec@gmail.com "$(case_of beta)" b2@x)" 1 "that address itself: filed"
+is "$(note x@xn--r8jz45g.jp "$(case_of delta)" d1@x)" 1 \
+    "a customer configured with an IDN domain is known in punycode too (round 37a)"
+is "$(note evil@x.example "$(case_of acme)" e1@x)" 0 "an outsider: not filed"
+like "$(sql "select reason from messages where message_id = 'e1@x'")" "not of its customer acme" "and stored with why"
+first=$(sql "select message_id from outbox where kind = 'first_report' and case_id = $(case_of beta)")
+printf 'From: cfo@beta-holdings.example\nTo: soc@soc.example.jp\nSubject: Re: report\nMessage-ID: <b3@x>\nIn-Reply-To: <%s>\n\nforwarded to me\n' \
+    "$first" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where message_id = 'b3@x'")" 1 "anyone citing the first report kenchi mailed: filed"
+
+done_testing
