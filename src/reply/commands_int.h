@@ -30,7 +30,7 @@ void kenchi_cmd_parse_value(kenchi_command_t *c, const char *val);
 char *kenchi_cmd_path_too_broad(const char *path);
 char *kenchi_cmd_host_too_broad(const char *host);
 char *kenchi_cmd_ip_no_indicator(const char *ip);
-char *kenchi_cmd_url_no_indicator(const char *scheme);
+char *kenchi_cmd_url_no_indicator(const char *url);
 char *kenchi_cmd_domain_too_broad(const char *domain);
 char *kenchi_cmd_invisible(const char *value);
 

@@ -212,6 +212,8 @@ refang(const char *s)
 	}
 	if (g_ascii_strncasecmp(out, "hxxp", 4) == 0)
 		memcpy(out, "http", 4);
+	else if (g_ascii_strncasecmp(out, "fxp", 3) == 0)
+		memcpy(out, "ftp", 3);
 	return out;
 }
 
@@ -434,7 +436,7 @@ parse_list(kenchi_command_t *c, const char *val)
 			broad = strcmp(kind, "path") == 0 ? kenchi_cmd_path_too_broad(norm) :
 			    strcmp(kind, "host") == 0 ? kenchi_cmd_host_too_broad(norm) :
 			    strcmp(kind, "ip") == 0 ? kenchi_cmd_ip_no_indicator(norm) :
-			    strcmp(kind, "url") == 0 ? kenchi_cmd_url_no_indicator(g_uri_peek_scheme(norm)) :
+			    strcmp(kind, "url") == 0 ? kenchi_cmd_url_no_indicator(norm) :
 			    strcmp(kind, "domain") == 0 ? kenchi_cmd_domain_too_broad(norm) : NULL;
 		if (broad) {
 			char *q = quote(norm);

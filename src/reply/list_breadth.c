@@ -8,6 +8,7 @@
 #include <string.h>
 #include <gio/gio.h>
 #include "reply/commands_int.h"
+#include "parse/normalize.h"
 
 static gboolean
 wild(char c)
@@ -27,28 +28,54 @@ literal_chars(const char *s, const char *seps)
 	return n;
 }
 
+/* A glob's * matches across backslashes (g_pattern_match_simple), so
+ * what a pattern reaches is set by what comes before its first wildcard:
+ * "C:\Use*" is all of C:\Users.  The path is judged as it will be stored
+ * and matched - normalised: written with slashes or with the yen sign a
+ * Japanese keyboard types for a backslash, "C:\Users\*" passed (round
+ * 37a). */
 char *
-kenchi_cmd_path_too_broad(const char *path)
+kenchi_cmd_path_too_broad(const char *value)
 {
-	const char *last = strrchr(path, '\\');
+	char *path = kenchi_norm_path(value), *why = NULL;
+	const char *w, *root, *last;
 	gsize dirs = 0;
 
-	if (literal_chars(path, "\\/:.") < 3)
-		return g_strdup("it names no file or folder: it would allow nearly every alert of the customer");
-	/* "*.dll", "*setup*": any file so named in any folder. */
-	if (wild(path[0]) && last == NULL)
-		return g_strdup("a pattern that begins with a wildcard must name a file after a \\ "
-		    "(\"*\\\\tool.exe\"): as written it allows files of any name in any folder");
-	/* "C:\*", "C:\Users\*": a folder near the root, with all below it. */
-	if (last && literal_chars(last + 1, ".") == 0) {
-		for (const char *p = path; p < last; p++)
-			if (*p == '\\' && p[1] != '\\')
-				dirs++;
-		if (dirs < 2)
-			return g_strdup("a folder this near the root holds most of the disk: name the tool's own "
-			    "folder (\"C:\\\\Tools\\\\inhouse\\\\*\") or the file");
+	if (path == NULL)
+		return NULL;
+	w = path + strcspn(path, "*?");
+	if (*w == '\0')
+		goto done;                /* no wildcard: one file */
+	if (literal_chars(path, "\\/:.") < 3) {
+		why = g_strdup("it names no file or folder: it would allow nearly every alert of the customer");
+		goto done;
 	}
-	return NULL;
+	if (w == path) {
+		/* "*\tool.exe": this file in any folder - only a whole name. */
+		last = strrchr(path, '\\');
+		if (last == NULL || last[1] == '\0' || strpbrk(last + 1, "*?") != NULL || literal_chars(last + 1, ".") < 3)
+			why = g_strdup("a pattern that begins with a wildcard must end with a whole file name after a "
+			    "\\ (\"*\\tool.exe\"): as written it allows files of many names in any folder");
+		goto done;
+	}
+	/* The root: "C:\", or a share's "\\server\share\". */
+	root = path;
+	if (g_ascii_isalpha(path[0]) && path[1] == ':' && path[2] == '\\')
+		root = path + 3;
+	else if (path[0] == '\\' && path[1] == '\\') {
+		const char *sh = strchr(path + 2, '\\');
+		root = sh ? strchr(sh + 1, '\\') : NULL;
+		root = root ? root + 1 : w;
+	}
+	for (const char *p = root; p < w; p++)
+		if (*p == '\\')
+			dirs++;
+	if (dirs < 2)
+		why = g_strdup("everything below a folder this near the root is most of the disk: the wildcards must "
+		    "come after two folders (\"C:\\Tools\\inhouse\\*\"), or name the file");
+done:
+	g_free(path);
+	return why;
 }
 
 char *
@@ -62,8 +89,13 @@ kenchi_cmd_host_too_broad(const char *host)
 char *
 kenchi_cmd_ip_no_indicator(const char *ip)
 {
-	GInetAddress *a = g_inet_address_new_from_string(ip);
+	GInetAddress *a;
 	char *why = NULL;
+
+	/* "::ffff:127.0.0.1" is 127.0.0.1 (round 37a). */
+	if (g_ascii_strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
+		ip += 7;
+	a = g_inet_address_new_from_string(ip);
 
 	if (a == NULL)
 		return NULL;
@@ -75,14 +107,31 @@ kenchi_cmd_ip_no_indicator(const char *ip)
 }
 
 char *
-kenchi_cmd_url_no_indicator(const char *scheme)
+kenchi_cmd_url_no_indicator(const char *url)
 {
 	static const char *const ok[] = { "http", "https", "ftp", "ftps", "ws", "wss", NULL };
+	const char *scheme = g_uri_peek_scheme(url);
+	GUri *u;
+	char *why = NULL;
+	int i;
 
-	for (int i = 0; ok[i]; i++)
+	for (i = 0; scheme && ok[i]; i++)
 		if (g_ascii_strcasecmp(scheme, ok[i]) == 0)
-			return NULL;
-	return g_strdup_printf("a %s: URL is no network indicator (http, https, ftp)", scheme);
+			break;
+	if (scheme == NULL || ok[i] == NULL)
+		return g_strdup_printf("a %s: URL is no network indicator (http, https, ftp)", scheme ? scheme : "schemeless");
+	/* The host this machine is: http://127.0.0.1/, https://localhost/. */
+	u = g_uri_parse(url, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED, NULL);
+	if (u && g_uri_get_host(u)) {
+		const char *h = g_uri_get_host(u);
+		if (g_ascii_strcasecmp(h, "localhost") == 0 || g_str_has_suffix(h, ".localhost"))
+			why = g_strdup("its host is this machine (localhost)");
+		else if (g_hostname_is_ip_address(h))
+			why = kenchi_cmd_ip_no_indicator(h);
+	}
+	if (u)
+		g_uri_unref(u);
+	return why;
 }
 
 char *
@@ -90,18 +139,30 @@ kenchi_cmd_domain_too_broad(const char *domain)
 {
 	/* The registry level: blocking "co.jp" blocks a country's companies.
 	 * Not the whole public suffix list; the suffixes such mail shows. */
+	/* Registries only: a hosting service's or a dynamic DNS domain
+	 * (duckdns.org, github.io) may well be blocked whole - a block entry
+	 * escalates, and that is a SOC's policy to choose (round 37a). */
 	static const char *const suffixes[] = { "co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp", "ad.jp", "ed.jp",
 		"gr.jp", "lg.jp", "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "com.cn",
-		"net.cn", "com.tw", "co.kr", "or.kr", "com.sg", "com.hk", "co.in", "com.br", "github.io",
-		"blogspot.com", "herokuapp.com", "azurewebsites.net", "cloudfront.net", "amazonaws.com",
-		"appspot.com", "web.app", "firebaseapp.com", "ngrok.io", "duckdns.org", "no-ip.com", NULL };
+		"net.cn", "com.tw", "co.kr", "or.kr", "com.sg", "com.hk", "co.in", "com.br", NULL };
+	/* and the prefectures' under .jp */
+	static const char *const pref[] = { "hokkaido", "aomori", "iwate", "miyagi", "akita", "yamagata", "fukushima",
+		"ibaraki", "tochigi", "gunma", "saitama", "chiba", "tokyo", "kanagawa", "niigata", "toyama", "ishikawa",
+		"fukui", "yamanashi", "nagano", "gifu", "shizuoka", "aichi", "mie", "shiga", "kyoto", "osaka", "hyogo",
+		"nara", "wakayama", "tottori", "shimane", "okayama", "hiroshima", "yamaguchi", "tokushima", "kagawa",
+		"ehime", "kochi", "fukuoka", "saga", "nagasaki", "kumamoto", "oita", "miyazaki", "kagoshima", "okinawa",
+		NULL };
+	gsize n = strlen(domain);
 
 	if (strchr(domain, '.') == NULL)
 		return g_strdup("a top-level domain");
 	for (int i = 0; suffixes[i]; i++)
 		if (g_ascii_strcasecmp(domain, suffixes[i]) == 0)
-			return g_strdup_printf("%s is a registry or a hosting service's shared domain: block the name "
-			    "under it", suffixes[i]);
+			return g_strdup_printf("%s is a registry's domain: block the name under it", suffixes[i]);
+	if (n > 3 && g_ascii_strcasecmp(domain + n - 3, ".jp") == 0)
+		for (int i = 0; pref[i]; i++)
+			if (strlen(pref[i]) == n - 3 && g_ascii_strncasecmp(domain, pref[i], n - 3) == 0)
+				return g_strdup_printf("%s is a registry's domain: block the name under it", domain);
 	return NULL;
 }
 
@@ -112,8 +173,15 @@ kenchi_cmd_invisible(const char *s)
 	 * show one value and hold another (round 36b). */
 	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
 		gunichar u = g_utf8_get_char_validated(p, -1);
-		if (u != (gunichar)-1 && u != (gunichar)-2 && g_unichar_type(u) == G_UNICODE_FORMAT)
-			return g_strdup_printf("it holds an invisible formatting character (U+%04X)", u);
+		if (u == (gunichar)-1 || u == (gunichar)-2)
+			continue;
+		/* Format characters, and the invisible ones of other classes:
+		 * a combining grapheme joiner, variation selectors, the Hangul
+		 * fillers, Mongolian selectors (round 37a). */
+		if (g_unichar_type(u) == G_UNICODE_FORMAT || u == 0x034F || (u >= 0xFE00 && u <= 0xFE0F) ||
+		    (u >= 0xE0100 && u <= 0xE01EF) || u == 0x115F || u == 0x1160 || u == 0x3164 || u == 0xFFA0 ||
+		    (u >= 0x180B && u <= 0x180F))
+			return g_strdup_printf("it holds an invisible character (U+%04X)", u);
 	}
 	return NULL;
 }

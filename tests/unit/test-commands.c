@@ -268,6 +268,10 @@ test_allow_block(void **state)
                "c:\\Users\\yamada\\Downloads\\x.exe");
     check_list("allow: path C:\\Tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\inhouse\\*");
     check_list("allow: path *\\inhouse.exe", KENCHI_CMD_ALLOW, "path", "*\\inhouse.exe");
+    check_list("allow: path C:\\Program Files\\Vendor\\*\\agent.exe", KENCHI_CMD_ALLOW, "path",
+               "C:\\Program Files\\Vendor\\*\\agent.exe");
+    check_list("allow: path \\\\fs01\\share\\tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path",
+               "\\\\fs01\\share\\tools\\inhouse\\*");
     check_list("allow: host PC-*", KENCHI_CMD_ALLOW, "host", "PC-*");
 
     one_bad("allow: url https://x.example/", "cannot allow by url (allow: sha256, detection, path, host)");
@@ -298,7 +302,16 @@ test_allow_block(void **state)
     one_bad("allow: path *", "names no file or folder");
     one_bad("allow: path **", "names no file or folder");
     one_bad("allow: path ?*", "names no file or folder");
-    one_bad("allow: path *.dll", "must name a file after");
+    one_bad("allow: path *.dll", "must end with a whole file name");
+    /* A * matches across backslashes: what comes before it decides; and
+     * the path is judged normalised (round 37a). */
+    one_bad("allow: path *\\*.exe", "must end with a whole file name");
+    one_bad("allow: path C:\\*.exe", "near the root");
+    one_bad("allow: path C:\\Use*", "near the root");
+    one_bad("allow: path C:\\Users\\*\\*", "near the root");
+    one_bad("allow: path C:\\*\\Downloads\\*", "near the root");
+    one_bad("allow: path C:/Users/*", "near the root");
+    one_bad("allow: path C:\u00a5Users\u00a5*", "near the root");
     one_bad("allow: path C:\\Users\\*", "near the root");
     one_bad("allow: path C:\\*", "names no file or folder");
     one_bad("allow: host *", "names no host");
@@ -308,8 +321,15 @@ test_allow_block(void **state)
     one_bad("block: url javascript:alert(1)", "no network indicator");
     one_bad("block: url file:///C:/", "no network indicator");
     one_bad("block: domain co.jp", "a registry");
-    one_bad("allow: path C:\\Tools\\\u202Eexe.txt", "invisible formatting character (U+202E)");
-    one_bad("allow: detection W32.\u200BEvil", "invisible formatting character (U+200B)");
+    one_bad("block: ip ::ffff:127.0.0.1", "not an address a host talks to");
+    one_bad("block: url http://127.0.0.1/x", "not an address a host talks to");
+    one_bad("block: url https://localhost/x", "localhost");
+    one_bad("block: domain tokyo.jp", "a registry");
+    one_bad("allow: path C:\\Tools\\a\u034Fb.exe", "invisible character (U+034F)");
+    check_list("block: domain duckdns.org", KENCHI_CMD_BLOCK, "domain", "duckdns.org");
+    check_list("block: url fxp://evil[.]example/x", KENCHI_CMD_BLOCK, "url", "ftp://evil.example/x");
+    one_bad("allow: path C:\\Tools\\\u202Eexe.txt", "invisible character (U+202E)");
+    one_bad("allow: detection W32.\u200BEvil", "invisible character (U+200B)");
 }
 
 static void
