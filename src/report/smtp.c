@@ -384,20 +384,22 @@ judge_message(msg_ctx_t *mc, session_ctx_t *s)
 	}
 	t.refused = g_string_new("");
 	smtp_enumerate_recipients(mc->msg, tally_rcpt, &t);
-	if (code >= 200 && code < 300) {
+	if (t.ok == 0 && (t.temp || t.perm)) {
+		/* every recipient refused: a 4xx among them means a retry may
+		 * help; the DATA reply (often 503/554 "no valid recipients") is
+		 * only a consequence and does not decide - nor does a 250 to
+		 * it, which RFC 5321 3.3 allows and delivers to no one (round
+		 * 37a: such a report was marked sent) */
+		if (t.temp)
+			set_result(m, KENCHI_TEMP, t.first_temp, "all recipients refused: %s", t.refused->str);
+		else
+			set_result(m, KENCHI_FINAL, t.first_perm, "all recipients refused: %s", t.refused->str);
+	} else if (code >= 200 && code < 300) {
 		if (t.refused->len)
 			set_result(m, KENCHI_OK, code, "accepted for %d recipient(s); refused: %s",
 			           t.ok, t.refused->str);
 		else
 			set_result(m, KENCHI_OK, code, NULL);
-	} else if (t.ok == 0 && (t.temp || t.perm)) {
-		/* every recipient refused: a 4xx among them means a retry may
-		 * help; the DATA reply (often 503/554 "no valid recipients") is
-		 * only a consequence and does not decide */
-		if (t.temp)
-			set_result(m, KENCHI_TEMP, t.first_temp, "all recipients refused: %s", t.refused->str);
-		else
-			set_result(m, KENCHI_FINAL, t.first_perm, "all recipients refused: %s", t.refused->str);
 	} else if (code >= 400) {
 		set_result(m, class_of_code(code), code, "DATA refused: %d %s", code,
 		           ts->text ? g_strchomp(ts->text) : "");

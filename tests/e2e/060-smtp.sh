@@ -90,6 +90,38 @@ smtp_ctl rcpt-permfail
 out=$(send "$KT_TMP/m1.eml")
 like "$out" '^FINAL 550 ' "every recipient 550: FINAL"
 
+# A server that refuses every recipient and then takes DATA anyway (RFC
+# 5321 3.3 allows it; the mail goes to no one): not sent (round 37a: the
+# report was marked sent).  aiosmtpd answers 503 there, so a raw server.
+RAW_PORT=$(kt_free_port)
+"$KT_PY" - "$RAW_PORT" >"$KT_TMP/raw.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+while True:   # the first connection is kt_wait_port's probe
+    c, _ = s.accept(); f = c.makefile("rb"); w = lambda x: c.sendall(x.encode() + b"\r\n")
+    try:
+        w("220 raw"); data = False
+        for l in f:
+            if data:
+                if l.rstrip(b"\r\n") == b".": data = False; w("250 queued for nobody")
+                continue
+            u = l.upper()
+            if u.startswith(b"EHLO"): w("250-raw"); w("250 8BITMIME")
+            elif u.startswith(b"RCPT"): w("550 5.1.1 no such user")
+            elif u.startswith(b"DATA"): data = True; w("354 go ahead")
+            elif u.startswith(b"QUIT"): w("221 bye"); break
+            else: w("250 ok")
+    except OSError:
+        pass
+    c.close()
+PY
+raw_pid=$!
+kt_wait_port "$RAW_PORT" || bail "the raw SMTP server did not start"
+out=$("$TOOL" 127.0.0.1 "$RAW_PORT" "$FROM" "$RCPT" "$KT_TMP/m1.eml")
+like "$out" '^FINAL 550 .*all recipients refused' "every recipient refused, DATA taken anyway: FINAL, not sent"
+kill "$raw_pid" 2>/dev/null; wait "$raw_pid" 2>/dev/null
+
 smtp_ctl drop-in-data
 out=$(send "$KT_TMP/m1.eml" "$KT_TMP/m2.eml")
 like "$out" '^TEMP ' "connection dropped in DATA: TEMP"
