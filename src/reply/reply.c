@@ -552,6 +552,16 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	json_object_set_string_member(root, "from", mail->from_addr);
 	if (mail->message_id)
 		json_object_set_string_member(root, "message_id", mail->message_id);
+	if (mail->message_id && strlen(mail->message_id) > 200) {
+		/* Quoted in the transcript's text: a line of thousands of
+		 * characters when a mailer wrote such a Message-ID (round 37a). */
+		char *cut = g_strndup(mail->message_id, 200), *valid = g_utf8_make_valid(cut, -1);
+		char *mid = g_strconcat(valid, "...", NULL);
+		json_object_set_string_member(root, "message_id", mid);
+		g_free(mid);
+		g_free(valid);
+		g_free(cut);
+	}
 	json_object_set_boolean_member(root, "applied", out->applied);
 	json_object_set_array_member(root, "lines", lines);
 	json_object_set_string_member(root, "summary", out->summary);

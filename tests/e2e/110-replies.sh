@@ -212,6 +212,9 @@ reply analyst@soc.example.jp "$reply_to" "$(head -c 2000 /dev/zero | tr '\0' x)@
 "$KENCHI" send --all 2>/dev/null
 is "$(sql "select state from outbox where kind = 'transcript' order by id desc limit 1")" sent \
     "the transcript of a reply with a 2,000-character Message-ID is sent: it does not echo it into a header line over 998 octets, which the server refused (round 36b)"
+tf=$(grep -l "X-Kenchi-Kind: transcript" $(smtp_messages) | xargs ls -t | head -1)
+is "$(decoded "$tf" | awk '{ if (length($0) > m) m = length($0) } END { print (m < 300) }')" 1 \
+    "nor into a line of its text (round 37a)"
 
 # --- replay: the same Message-ID again changes nothing ---------------------
 reply analyst@soc.example.jp "$reply_to" good-1@soc "verdict: benign
