@@ -397,6 +397,14 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		return rc;
 	if (a->reply.kind != KENCHI_REPLY_NONE && ctx->reports) {
 		rc = kenchi_reply_process(ctx->cfg, ctx->reports, st, a->mail, &a->reply, opts->now, &a->reply_result);
+		if (rc == KENCHI_BAD_INPUT) {
+			/* Something of the reply could not go into the answer:
+			 * the mail is stored all the same, never bounced (round
+			 * 38a: a Message-ID with an accent made deliver exit 65). */
+			g_free(a->reply_result.summary);
+			a->reply_result.summary = g_strdup("reply stored, but its answer could not be made (bad input)");
+			rc = KENCHI_OK;
+		}
 		if (rc == KENCHI_OK && a->reply_result.summary)
 			rc = kenchi_store_message_set_reason(st, a->message, a->reply_result.summary);
 		return rc;

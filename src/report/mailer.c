@@ -120,8 +120,8 @@ has_control(const char *s)
 
 /* A msg-id without the brackets: printable ASCII, no space, no <>, and an
  * '@' so that receivers' threading treats it as a real id. */
-static gboolean
-valid_msgid(const char *id)
+gboolean
+kenchi_mail_valid_msgid(const char *id)
 {
 	const char *p;
 
@@ -571,8 +571,8 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 		jis = FALSE;
 	else
 		return KENCHI_BAD_INPUT;
-	if (!valid_msgid(spec->message_id) ||
-	    (spec->in_reply_to != NULL && !valid_msgid(spec->in_reply_to)))
+	if (!kenchi_mail_valid_msgid(spec->message_id) ||
+	    (spec->in_reply_to != NULL && !kenchi_mail_valid_msgid(spec->in_reply_to)))
 		return KENCHI_BAD_INPUT;
 
 	h.out = g_string_sized_new(4096);
@@ -613,7 +613,7 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 		for (i = 0; ids[i] != NULL; i++) {
 			if (ids[i][0] == '\0')
 				continue;
-			if (!valid_msgid(ids[i])) {
+			if (!kenchi_mail_valid_msgid(ids[i])) {
 				g_strfreev(ids);
 				g_string_free(r, TRUE);
 				goto done;

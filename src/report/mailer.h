@@ -62,4 +62,8 @@ kenchi_status_t kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out,
 
 G_END_DECLS
 
+/* ID (without brackets) can go into a Message-ID or In-Reply-To header:
+ * printable ASCII, no space, no <>, an '@'. */
+gboolean kenchi_mail_valid_msgid(const char *id);
+
 #endif /* KENCHI_REPORT_MAILER_H */

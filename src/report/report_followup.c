@@ -3,6 +3,7 @@
  * the notice that a customer replied.  All go through
  * kenchi_report_queue_rendered() (report.c). */
 #include <string.h>
+#include "report/mailer.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "reply/token.h"
@@ -226,8 +227,8 @@ kenchi_report_queue_transcript(kenchi_reports_t *rx, kenchi_store_t *st, gint64 
 	/* A Message-ID is the analyst's mailer's, any length: one that would
 	 * not fit a header line (998 octets) is not echoed (round 36b: a
 	 * 5,000-character one made a transcript a server may refuse). */
-	if (in_reply_to && strlen(in_reply_to) > 900)
-		in_reply_to = NULL;
+	if (in_reply_to && (strlen(in_reply_to) > 900 || !kenchi_mail_valid_msgid(in_reply_to)))
+		in_reply_to = NULL;   /* nor one that is no header's (round 38a: "café@x" failed the whole delivery) */
 	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_TRANSCRIPT, 0), ctx, "transcript", "transcript", case_id, NULL, rcpt, NULL, "utf-8",
 	    in_reply_to, in_reply_to, reply_to, now, NULL);
 	g_free(reply_to);

@@ -207,6 +207,11 @@ sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: 
 is "$(sql "select case_id from events where uid like '%6455442292357464999%'")" 1 \
     "a later event of case 3's detection joins case 1, which case 3 went to (it joined the closed case 3)"
 
+# --- a Message-ID that is no header's: stored and applied, never bounced ----
+reply analyst@soc.example.jp "$reply_to" "café-1@soc" "note: accent in the Message-ID"
+is "$?" 0 "a reply whose Message-ID has an accent: deliver exits 0 (round 38a: 65, and not stored)"
+is "$(sql "select count(*) from notes where text = 'accent in the Message-ID'")" 1 "and its command is applied"
+
 # --- a Message-ID too long for a header line is not echoed ------------------
 reply analyst@soc.example.jp "$reply_to" "$(head -c 2000 /dev/zero | tr '\0' x)@soc" "help"
 "$KENCHI" send --all 2>/dev/null
