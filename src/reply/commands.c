@@ -480,20 +480,18 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 		const char *le = lp + ln;
 		gboolean bad, cut;
 		char *clean;
-		int blanks = 0;
+		int blanks = 0;   /* command_follows() counts them; not needed here */
 
 		lineno++;
 		if (kenchi_cmd_is_blank(lp, le)) {
 			if (pd.text == NULL && l->cmds->len == 0)
 				continue;   /* leading blank lines */
-			/* A blank line ends the commands unless a command comes
-			 * next: analysts leave one between commands, and an HTML
-			 * editor's paragraphs read as blank lines (round 36a: the
-			 * commands after the first were dropped unseen). */
-			if (command_follows(&pos, end, &blanks)) {
-				lineno += blanks;
-				continue;
-			}
+			/* A blank line ends the commands.  Reading on when a
+			 * command-like line came next let a signature's "対応：
+			 * SOC 田中" overwrite the action unseen (round 38a), so
+			 * the transcript says instead that one was not read
+			 * (round 36a: dropped unseen). */
+			l->more_after_blank = command_follows(&pos, end, &blanks);
 			break;
 		}
 		if (is_quote_line(lp, le) || (ln >= 2 && lp[0] == '-' && lp[1] == '-'))

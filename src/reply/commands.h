@@ -59,6 +59,8 @@ typedef struct {
 	GPtrArray *cmds;      /* owned: kenchi_command_t *, in body order */
 	int errors;           /* commands with error != NULL */
 	gboolean empty;       /* no command lines at all before the end markers */
+	gboolean more_after_blank; /* a line that looks like a command follows the
+	                            * blank line that ended them: not read */
 } kenchi_command_list_t;
 
 /* Parse the top of BODY_UTF8 (NUL-terminated; NULL is an empty body).

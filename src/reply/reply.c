@@ -534,6 +534,12 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 		out->summary = g_strdup_printf("nothing was applied: %d of %u line(s) failed", MAX(cl->errors, 1), cl->cmds->len);
 	else
 		out->summary = g_strdup_printf("all %u command(s) applied", cl->cmds->len);
+	if (cl->more_after_blank) {
+		char *more = g_strconcat(out->summary, "; below the blank line that ended the commands a line that looks "
+		    "like one was not read (write the commands with no blank line between them)", NULL);
+		g_free(out->summary);
+		out->summary = more;
+	}
 	/* Audit every line, then answer with the transcript. */
 	for (i = 0; i < json_array_get_length(lines) && rc == KENCHI_OK; i++) {
 		JsonObject *l = json_array_get_object_element(lines, i);

@@ -207,6 +207,15 @@ sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: 
 is "$(sql "select case_id from events where uid like '%6455442292357464999%'")" 1 \
     "a later event of case 3's detection joins case 1, which case 3 went to (it joined the closed case 3)"
 
+# --- a blank line ends the commands, and the transcript says what it cut ----
+reply analyst@soc.example.jp "$reply_to" blank-1@soc "note: before the blank
+
+対応：SOC運用チーム 田中"
+is "$(sql "select count(*) from cases where id = 1 and action like '%SOC運用チーム%'")" 0 \
+    "a signature's 対応：... below a blank line is not read as the action (round 38a)"
+like "$(sql "select reason from messages where message_id = 'blank-1@soc'")" "was not read" \
+    "and the answer says a line below the blank line was not read (round 36a)"
+
 # --- a Message-ID that is no header's: stored and applied, never bounced ----
 reply analyst@soc.example.jp "$reply_to" "café-1@soc" "note: accent in the Message-ID"
 is "$?" 0 "a reply whose Message-ID has an accent: deliver exits 0 (round 38a: 65, and not stored)"

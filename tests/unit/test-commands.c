@@ -433,10 +433,18 @@ test_stop_markers(void **state)
 {
     (void)state;
     check_stop("verdict: benign\n\nhello\nverdict: malicious\n", 1);
-    /* A blank line followed by a command does not end them (round 36a:
-     * an HTML editor's paragraphs read as blank lines). */
-    check_stop("verdict: benign\n\nstate: quarantined\n\n\nclose\n\nThanks, Tanaka\nverdict: malicious\n", 3);
-    check_stop("verdict: benign\n\n  verdict: malicious\n", 1);
+    /* A blank line ends them even when a command-like line follows (round
+     * 38a: a signature's "対応：SOC 田中" overwrote the action); the list
+     * says one followed, for the transcript (round 36a). */
+    check_stop("verdict: benign\n\n対応：SOC運用チーム 田中\n", 1);
+    {
+        kenchi_command_list_t *l = kenchi_commands_parse("verdict: benign\n\nstate: quarantined\n");
+        assert_true(l->more_after_blank);
+        kenchi_commands_free(l);
+        l = kenchi_commands_parse("verdict: benign\n\nThanks, Tanaka\n");
+        assert_false(l->more_after_blank);
+        kenchi_commands_free(l);
+    }
     check_stop("verdict: benign\n \t\nhello\n", 1);
     check_stop("verdict: benign\n　\nhello\n", 1);
     check_stop("verdict: benign\n> verdict: malicious\n", 1);
