@@ -238,6 +238,17 @@ unquote_path(const char *s)
 		out = g_strdup(s);
 	if ((r = strstr(out, "[:]")) != NULL && r - out <= 2)
 		memmove(r + 1, r + 3, strlen(r + 3) + 1), r[0] = ':';
+	/* "C:\\Users\\x" pasted from JSON or a log: one backslash each, but
+	 * a share's leading two (round 38a: kept, it matched nothing). */
+	{
+		char *w = out, *p = out;
+		if (p[0] == '\\' && p[1] == '\\')
+			w += 2, p += 2;
+		for (; *p; p++)
+			if (!(*p == '\\' && w > out && w[-1] == '\\' && w - out > 2))
+				*w++ = *p;
+		*w = '\0';
+	}
 	return out;
 }
 
@@ -431,7 +442,11 @@ parse_list(kenchi_command_t *c, const char *val)
 		goto done;
 	}
 	{
-		char *broad = kenchi_cmd_invisible(norm);
+		/* The value as written too: a domain's punycode hides a
+		 * Hangul filler (round 38a). */
+		char *broad = kenchi_cmd_invisible(rest);
+		if (broad == NULL)
+			broad = kenchi_cmd_invisible(norm);
 		if (broad == NULL)
 			broad = strcmp(kind, "path") == 0 ? kenchi_cmd_path_too_broad(norm) :
 			    strcmp(kind, "host") == 0 ? kenchi_cmd_host_too_broad(norm) :

@@ -6,6 +6,7 @@
  * and cluttered the list.  These checks refuse such entries with a reason
  * the transcript shows; `kenchi allow add` at a terminal is not checked. */
 #include <string.h>
+#include <arpa/inet.h>
 #include <gio/gio.h>
 #include "reply/commands_int.h"
 #include "parse/normalize.h"
@@ -58,6 +59,13 @@ kenchi_cmd_path_too_broad(const char *value)
 			    "\\ (\"*\\tool.exe\"): as written it allows files of many names in any folder");
 		goto done;
 	}
+	/* A whole file name at the end, wildcards only in its folders
+	 * (C:\Users\*\AppData\...\Teams.exe): one program wherever it is
+	 * installed, as *\tool.exe is (round 38a: it was refused, and the
+	 * wider *\...\Teams.exe accepted). */
+	last = strrchr(path, '\\');
+	if (last && strpbrk(last + 1, "*?") == NULL && literal_chars(last + 1, ".") >= 3)
+		goto done;
 	/* The root: "C:\", or a share's "\\server\share\". */
 	root = path;
 	if (g_ascii_isalpha(path[0]) && path[1] == ':' && path[2] == '\\')
@@ -81,8 +89,10 @@ done:
 char *
 kenchi_cmd_host_too_broad(const char *host)
 {
-	if (literal_chars(host, "") < 3)
-		return g_strdup("it names no host: it would allow nearly every alert of the customer");
+	/* "PC-*", "PC-??-????": every PC of the usual naming (round 38a). */
+	if (literal_chars(host, "") < 3 || (strpbrk(host, "*?") && literal_chars(host, "-_.") < 5))
+		return g_strdup("it names no host, or a naming scheme most hosts follow: it would allow nearly every "
+		    "alert of the customer (a pattern needs five characters besides wildcards and - _ .)");
 	return NULL;
 }
 
@@ -120,14 +130,25 @@ kenchi_cmd_url_no_indicator(const char *url)
 			break;
 	if (scheme == NULL || ok[i] == NULL)
 		return g_strdup_printf("a %s: URL is no network indicator (http, https, ftp)", scheme ? scheme : "schemeless");
-	/* The host this machine is: http://127.0.0.1/, https://localhost/. */
+	/* The host this machine is: http://127.0.0.1/, https://localhost/,
+	 * and the spellings a browser takes for them: 127.1, 2130706433,
+	 * 0x7f000001, 0, "localhost." (round 38a). */
 	u = g_uri_parse(url, G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED, NULL);
 	if (u && g_uri_get_host(u)) {
-		const char *h = g_uri_get_host(u);
-		if (g_ascii_strcasecmp(h, "localhost") == 0 || g_str_has_suffix(h, ".localhost"))
+		char *h = g_ascii_strdown(g_uri_get_host(u), -1);
+		struct in_addr a4;
+		gsize n = strlen(h);
+		if (n > 1 && h[n - 1] == '.')
+			h[--n] = '\0';
+		if (strcmp(h, "localhost") == 0 || g_str_has_suffix(h, ".localhost"))
 			why = g_strdup("its host is this machine (localhost)");
 		else if (g_hostname_is_ip_address(h))
 			why = kenchi_cmd_ip_no_indicator(h);
+		else if (strspn(h, "0123456789abcdefx.") == n && inet_aton(h, &a4)) {
+			char buf[INET_ADDRSTRLEN];
+			why = kenchi_cmd_ip_no_indicator(inet_ntop(AF_INET, &a4, buf, sizeof buf) ? buf : h);
+		}
+		g_free(h);
 	}
 	if (u)
 		g_uri_unref(u);
@@ -159,10 +180,17 @@ kenchi_cmd_domain_too_broad(const char *domain)
 	for (int i = 0; suffixes[i]; i++)
 		if (g_ascii_strcasecmp(domain, suffixes[i]) == 0)
 			return g_strdup_printf("%s is a registry's domain: block the name under it", suffixes[i]);
-	if (n > 3 && g_ascii_strcasecmp(domain + n - 3, ".jp") == 0)
-		for (int i = 0; pref[i]; i++)
-			if (strlen(pref[i]) == n - 3 && g_ascii_strncasecmp(domain, pref[i], n - 3) == 0)
+	if (n > 3 && g_ascii_strcasecmp(domain + n - 3, ".jp") == 0) {
+		/* "tokyo.jp", and a municipality's "chiyoda.tokyo.jp" under it
+		 * (round 38a): a city's own names are one level further down. */
+		const char *first = strchr(domain, '.'), *rest = first + 1;
+		for (int i = 0; pref[i]; i++) {
+			gsize pl = strlen(pref[i]);
+			if ((pl == n - 3 && g_ascii_strncasecmp(domain, pref[i], pl) == 0) ||
+			    (strlen(rest) == pl + 3 && g_ascii_strncasecmp(rest, pref[i], pl) == 0))
 				return g_strdup_printf("%s is a registry's domain: block the name under it", domain);
+		}
+	}
 	return NULL;
 }
 
@@ -178,7 +206,8 @@ kenchi_cmd_invisible(const char *s)
 		/* Format characters, and the invisible ones of other classes:
 		 * a combining grapheme joiner, variation selectors, the Hangul
 		 * fillers, Mongolian selectors (round 37a). */
-		if (g_unichar_type(u) == G_UNICODE_FORMAT || u == 0x034F || (u >= 0xFE00 && u <= 0xFE0F) ||
+		if (g_unichar_type(u) == G_UNICODE_FORMAT || u == 0x034F || u == 0x17B4 || u == 0x17B5 ||
+		    (u >= 0xFE00 && u <= 0xFE0F) ||
 		    (u >= 0xE0100 && u <= 0xE01EF) || u == 0x115F || u == 0x1160 || u == 0x3164 || u == 0xFFA0 ||
 		    (u >= 0x180B && u <= 0x180F))
 			return g_strdup_printf("it holds an invisible character (U+%04X)", u);

@@ -272,7 +272,7 @@ test_allow_block(void **state)
                "C:\\Program Files\\Vendor\\*\\agent.exe");
     check_list("allow: path \\\\fs01\\share\\tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path",
                "\\\\fs01\\share\\tools\\inhouse\\*");
-    check_list("allow: host PC-*", KENCHI_CMD_ALLOW, "host", "PC-*");
+    check_list("allow: host BUILD-SRV-*", KENCHI_CMD_ALLOW, "host", "BUILD-SRV-*");
 
     one_bad("allow: url https://x.example/", "cannot allow by url (allow: sha256, detection, path, host)");
     one_bad("allow: ip 192.0.2.1", "cannot allow by ip");
@@ -310,6 +310,14 @@ test_allow_block(void **state)
     one_bad("allow: path C:\\Use*", "near the root");
     one_bad("allow: path C:\\Users\\*\\*", "near the root");
     one_bad("allow: path C:\\*\\Downloads\\*", "near the root");
+    /* A whole file name at the end is one program wherever it is (round 38a). */
+    check_list("allow: path C:\\Users\\*\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe", KENCHI_CMD_ALLOW,
+               "path", "C:\\Users\\*\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe");
+    check_list("allow: path D:\\*\\backup.exe", KENCHI_CMD_ALLOW, "path", "D:\\*\\backup.exe");
+    /* Doubled backslashes (a path pasted from JSON) are one (round 38a). */
+    one_bad("allow: path C:\\\\Users\\\\*", "near the root");
+    check_list("allow: path C:\\\\Tools\\\\a.exe", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\a.exe");
+    check_list("allow: path \\\\fs01\\\\share\\a.exe", KENCHI_CMD_ALLOW, "path", "\\\\fs01\\share\\a.exe");
     one_bad("allow: path C:/Users/*", "near the root");
     one_bad("allow: path C:\u00a5Users\u00a5*", "near the root");
     one_bad("allow: path C:\\Users\\*", "near the root");
@@ -327,6 +335,16 @@ test_allow_block(void **state)
     one_bad("block: domain tokyo.jp", "a registry");
     one_bad("allow: path C:\\Tools\\a\u034Fb.exe", "invisible character (U+034F)");
     check_list("block: domain duckdns.org", KENCHI_CMD_BLOCK, "domain", "duckdns.org");
+    /* round 38a */
+    one_bad("allow: host PC-*", "naming scheme");
+    one_bad("allow: host PC-??-????", "naming scheme");
+    one_bad("block: url http://127.1/x", "not an address a host talks to");
+    one_bad("block: url http://2130706433/", "not an address a host talks to");
+    one_bad("block: url http://0x7f000001/", "not an address a host talks to");
+    one_bad("block: url http://localhost./", "localhost");
+    one_bad("block: domain chiyoda.tokyo.jp", "a registry");
+    one_bad("block: domain ex\u3164ample.com", "invisible character (U+3164)");
+    check_list("block: domain city.chiyoda.tokyo.jp", KENCHI_CMD_BLOCK, "domain", "city.chiyoda.tokyo.jp");
     check_list("block: url fxp://evil[.]example/x", KENCHI_CMD_BLOCK, "url", "ftp://evil.example/x");
     one_bad("allow: path C:\\Tools\\\u202Eexe.txt", "invisible character (U+202E)");
     one_bad("allow: detection W32.\u200BEvil", "invisible character (U+200B)");
