@@ -87,12 +87,13 @@ tag_colspan(const char *t, gsize n)
 
 /* The href of an <a> tag (tag text t, n bytes) into buf, "&amp;" as "&";
  * FALSE when it has none that is an http(s) link of a sane length. */
-/* The tag's attributes say class="MsoNormal" (Outlook's paragraph,
- * margin 0). */
+/* The tag is Word's (Outlook's): class="MsoNormal", "MsoPlainText",
+ * "MsoListParagraph", or an mso- style - a paragraph of margin 0 (round
+ * 38a: only MsoNormal was known). */
 static gboolean
 tag_msonormal(const char *t, gsize n)
 {
-	static const char cls[] = "msonormal";
+	static const char cls[] = "mso";
 
 	for (gsize i = 0; i + sizeof cls - 1 <= n; i++)
 		if (g_ascii_strncasecmp(t + i, cls, sizeof cls - 1) == 0)

@@ -602,6 +602,7 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			char *t = kenchi_flowed_decode(s, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);
 			g_free(s);
 			s = t;
+			m->flowed = TRUE;
 		} else if (ct && g_mime_content_type_is_type(ct, "text", "enriched")) {
 			char *t = kenchi_enriched_to_text(s);
 			g_free(s);

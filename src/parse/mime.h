@@ -34,6 +34,7 @@ typedef struct {
 	gboolean has_loop;      /* carries kenchi's own loop header */
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
 	gboolean from_many;     /* two From headers, or a From of several addresses */
+	gboolean flowed;        /* a format=flowed part was joined as its sender meant */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
 	GString *alt_text;      /* the richer alternatives of a thin text/plain, read when
 	                         * the text has no event (kenchi_extract_mail); or NULL */

@@ -337,6 +337,11 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		break;
 	case KENCHI_CMD_SEND: {
 		char *why = NULL;
+		/* Its events went to the other case: the report would be of
+		 * nothing (round 38a: a hollow one went out). */
+		if (f->merged_into)
+			return g_strdup_printf("this case was merged into case %" G_GINT64_FORMAT ": send from that one",
+			    f->merged_into);
 		/* The report must see the findings of the lines before it. */
 		*rc = kenchi_store_findings_set(st, case_id, f, now);
 		if (*rc == KENCHI_OK) {
@@ -450,8 +455,10 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 		goto done;
 	}
 
-	/* HTML is not wrapped by the client: its lines are as typed. */
-	cl = kenchi_commands_parse_text(mail->text->str, mail->text->len, mail->html_parts == 0);
+	/* HTML is not wrapped by the client, nor format=flowed once joined
+	 * (round 38a: a marked hard break was joined again): their lines
+	 * are as typed. */
+	cl = kenchi_commands_parse_text(mail->text->str, mail->text->len, mail->html_parts == 0 && !mail->flowed);
 	out->commands = cl->cmds->len;
 	out->errors = cl->errors;
 	lines = json_array_new();
@@ -561,7 +568,12 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	if (mail->message_id && strlen(mail->message_id) > 200) {
 		/* Quoted in the transcript's text: a line of thousands of
 		 * characters when a mailer wrote such a Message-ID (round 37a). */
-		char *cut = g_strndup(mail->message_id, 200), *valid = g_utf8_make_valid(cut, -1);
+		const char *e = mail->message_id + 200;
+		char *cut, *valid;
+		while (e > mail->message_id && ((guchar)*e & 0xC0) == 0x80)
+			e--;   /* not inside a character (round 38a: "\ufffd\ufffd") */
+		cut = g_strndup(mail->message_id, e - mail->message_id);
+		valid = g_utf8_make_valid(cut, -1);
 		char *mid = g_strconcat(valid, "...", NULL);
 		json_object_set_string_member(root, "message_id", mid);
 		g_free(mid);
@@ -619,20 +631,29 @@ addr_domain(const char *addr)
 	return d;
 }
 
+static gboolean in_domain(const char *from_domain, const char *domain);
+
 /* Mail from anyone at all: a customer whose report address is here is
  * known by the whole address, never by the domain (round 37a: any Gmail
  * user filed notes on a customer that reports to a Gmail address). */
 static gboolean
 free_mail(const char *domain)
 {
+	/* Webmail, the mobile carriers and the ISPs whose subscribers'
+	 * addresses sit under them ("abc.ocn.ne.jp" too: round 38a). */
 	static const char *const d[] = { "gmail.com", "googlemail.com", "outlook.com", "outlook.jp", "hotmail.com",
-		"hotmail.co.jp", "live.com", "live.jp", "msn.com", "yahoo.com", "yahoo.co.jp", "ymail.com", "icloud.com",
-		"me.com", "mac.com", "aol.com", "gmx.com", "gmx.net", "mail.com", "proton.me", "protonmail.com",
-		"zoho.com", "yandex.com", "qq.com", "163.com", "naver.com", "docomo.ne.jp", "ezweb.ne.jp", "au.com",
-		"softbank.ne.jp", "i.softbank.jp", "nifty.com", "biglobe.ne.jp", "ocn.ne.jp", "so-net.ne.jp", NULL };
+		"hotmail.co.jp", "live.com", "live.jp", "msn.com", "yahoo.com", "yahoo.co.jp", "yahoo.ne.jp", "ymail.com",
+		"ymail.ne.jp", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com", "gmx.net", "gmx.de", "mail.com",
+		"proton.me", "protonmail.com", "pm.me", "tutanota.com", "fastmail.com", "zoho.com", "yandex.com",
+		"yandex.ru", "mail.ru", "qq.com", "163.com", "126.com", "naver.com", "goo.jp", "excite.co.jp",
+		"rakuten.jp", "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp",
+		"vodafone.ne.jp", "disney.ne.jp", "ymobile.ne.jp", "emobile.ne.jp", "willcom.com", "pdx.ne.jp",
+		"uqmobile.jp", "nifty.com", "biglobe.ne.jp", "ocn.ne.jp", "so-net.ne.jp", "plala.or.jp", "eonet.ne.jp",
+		"zaq.ne.jp", "dion.ne.jp", "ybb.ne.jp", "home.ne.jp", "odn.ne.jp", "asahi-net.or.jp", "ttcn.ne.jp",
+		"infoweb.ne.jp", "kcn.ne.jp", "commufa.jp", "bbexcite.jp", NULL };
 
 	for (int i = 0; d[i]; i++)
-		if (strcmp(domain, d[i]) == 0)
+		if (in_domain(domain, d[i]))
 			return TRUE;
 	return FALSE;
 }
@@ -709,6 +730,7 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 	kenchi_status_t rc;
 	JsonNode *ctx;
 	char *text;
+	gint64 id = info->case_id;
 
 	rc = kenchi_store_case_get(st, info->case_id, take_info, &ci);
 	if (rc == KENCHI_NOT_FOUND) {
@@ -726,27 +748,36 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 		g_free(ci.state);
 		return KENCHI_OK;
 	}
+	/* A case merged into another: the note goes where its events went
+	 * (round 38a: it went on the closed shell, unseen). */
+	for (int hop = 0; hop < 8 && kenchi_store_findings_get(st, id, &f) == KENCHI_OK; hop++) {
+		gint64 next = f.merged_into;
+		kenchi_findings_clear(&f);
+		if (next == 0)
+			break;
+		id = next;
+	}
 	/* Customer mail never runs commands, whatever lines it holds: it is a note. */
 	text = g_strndup(mail->text->str, MIN(mail->text->len, 16384));
-	rc = kenchi_store_note_add(st, info->case_id, mail->from_addr, "customer", mail->message_id, text, now);
-	if (rc == KENCHI_OK && (rc = kenchi_store_findings_get(st, info->case_id, &f)) == KENCHI_OK) {
+	rc = kenchi_store_note_add(st, id, mail->from_addr, "customer", mail->message_id, text, now);
+	if (rc == KENCHI_OK && (rc = kenchi_store_findings_get(st, id, &f)) == KENCHI_OK) {
 		f.attention = TRUE;
-		rc = kenchi_store_findings_set(st, info->case_id, &f, now);
+		rc = kenchi_store_findings_set(st, id, &f, now);
 		kenchi_findings_clear(&f);
 	}
 	if (rc == KENCHI_OK) {
-		ctx = kenchi_report_context(rx, st, ci.customer, &info->case_id, 1, &rc);
+		ctx = kenchi_report_context(rx, st, ci.customer, &id, 1, &rc);
 		if (ctx) {
 			JsonObject *o = json_node_get_object(ctx);
 			json_object_set_string_member(o, "from", mail->from_addr ? mail->from_addr : "");
 			json_object_set_string_member(o, "subject", mail->subject ? mail->subject : "");
 			json_object_set_string_member(o, "text", text);
-			rc = kenchi_report_queue_customer_notice(rx, st, info->case_id, ci.customer, ctx, now);
+			rc = kenchi_report_queue_customer_notice(rx, st, id, ci.customer, ctx, now);
 			json_node_unref(ctx);
 		}
 	}
 	out->summary = g_strdup_printf("customer reply: note added to case %" G_GINT64_FORMAT ", flagged for attention",
-	    info->case_id);
+	    id);
 	g_free(text);
 	g_free(ci.customer);
 	g_free(ci.hostname);

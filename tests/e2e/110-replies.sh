@@ -200,6 +200,13 @@ is "$(sql "select state || '|' || merged_into from cases where id = 3")" "closed
 reply analyst@soc.example.jp "$reply_to" merge-1-3@soc "merge: 3"
 is "$(sql "select state || '|' || coalesce(merged_into, '-') from cases where id = 1")" "open|-" \
     "merging case 1 into the closed case 3 is refused: the two were both closed, each merged into the other (round 36b)"
+reply analyst@soc.example.jp "$reply_to3" send-3@soc "send: second-report"
+like "$(sql "select reason from messages where message_id = 'send-3@soc'")" "nothing was applied" \
+    "a merged case sends no second report: it would be of nothing (round 38a)"
+printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #3] report\nMessage-ID: <cust-3@acme>\n\nstill there?\n' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select case_id from notes where message_id = 'cust-3@acme'")" 1 \
+    "the customer's reply naming the merged case is filed on the case it went to (round 38a)"
 reply analyst@soc.example.jp "$reply_to3" reopen-3@soc "reopen"
 is "$(sql "select state from cases where id = 3")" closed "a merged case cannot be reopened: a merge back would close both (round 37a)"
 sed 's/^Message-ID: .*/Message-ID: <later-detection@amp.example>/; s/^Event ID: .*/Event ID: 6455442292357464999/' \

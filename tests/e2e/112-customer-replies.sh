@@ -25,18 +25,21 @@ report_to = it@gamma.example.com; soc-desk@acme.example.co.jp
 [customer delta]
 recipients = soc+delta@soc.example.jp
 report_to = security@例え.jp
+[customer epsilon]
+recipients = soc+epsilon@soc.example.jp
+report_to = it-admin@abc.ocn.ne.jp
 CONF
 export KENCHI_CONF=$KT_TMP/k.conf KENCHI_NOW=2026-11-25T07:20:00Z
 
 # One case each: the same alert to each customer's mailbox.
 n=0
-for c in acme beta gamma delta; do
+for c in acme beta gamma delta epsilon; do
     n=$((n + 1))
     sed "s/^To: .*/To: soc+$c@soc.example.jp/; s/^Message-ID: <\(.*\)>/Message-ID: <$c.\1>/; s/^Event ID: .*/Event ID: 645544229235746400$n/" \
         "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
 done
 case_of() { sql "select id from cases where customer = '$1'"; }
-is "$(sql "select count(*) from cases")" 4 "four customers, a case each"
+is "$(sql "select count(*) from cases")" 5 "five customers, a case each"
 
 # note FROM CASE MSGID: a reply naming CASE by its subject tag only.
 note() {
@@ -51,6 +54,8 @@ is "$(note it@gamma.example.com "$(case_of gamma)" g1@x)" 1 "gamma's own domain:
 is "$(note someone@gmail.com "$(case_of beta)" b1@x)" 0 \
     "any Gmail user naming the case of a customer that reports to a Gmail address: not filed (round 37a)"
 is "$(note Beta.Sec@gmail.com "$(case_of beta)" b2@x)" 1 "that address itself: filed"
+is "$(note neighbour@abc.ocn.ne.jp "$(case_of epsilon)" p1@x)" 0 \
+    "an ISP's subscribers share its subdomains: another abc.ocn.ne.jp address is not the customer (round 38a)"
 is "$(note x@xn--r8jz45g.jp "$(case_of delta)" d1@x)" 1 \
     "a customer configured with an IDN domain is known in punycode too (round 37a)"
 is "$(note evil@x.example "$(case_of acme)" e1@x)" 0 "an outsider: not filed"
