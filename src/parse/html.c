@@ -93,7 +93,12 @@ tag_colspan(const char *t, gsize n)
 static gboolean
 tag_msonormal(const char *t, gsize n)
 {
-	static const char cls[] = "mso";
+	static const char cls[] = "mso", sig[] = "msoautosig";
+
+	/* ...but the signature Outlook inserts keeps its distance. */
+	for (gsize i = 0; i + sizeof sig - 1 <= n; i++)
+		if (g_ascii_strncasecmp(t + i, sig, sizeof sig - 1) == 0)
+			return FALSE;
 
 	for (gsize i = 0; i + sizeof cls - 1 <= n; i++)
 		if (g_ascii_strncasecmp(t + i, cls, sizeof cls - 1) == 0)
@@ -292,7 +297,10 @@ kenchi_html_to_text(const char *html, gsize len)
 					 * types is one, and an empty line an empty one (round
 					 * 36a: the analyst saw no blank line between his
 					 * commands).  Another <p> keeps its margin: a blank
-					 * line, as a mail client shows it. */
+					 * line, as a mail client shows it.  An empty Word
+					 * paragraph is an empty line (round 38a). */
+					if (name[0] == 'p' && closing)
+						append_break(out, "\n");
 					space = FALSE;
 				} else {
 					append_break(out, "\n");

@@ -191,6 +191,14 @@ is "$(sql "select assignee from cases where id = 1")" "鈴木" "an analyst liste
 } | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "田中|P2" \
     "an HTML reply with a <p> per line applies every line, up to the empty paragraph (round 36a)"
+{
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <html-2@soc>\n' "$reply_to"
+    printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n'
+    printf '<html><body><p class=MsoNormal>assign: 佐藤</p><p class=MsoPlainText>priority: P3</p>\n'
+    printf '<p class=MsoNormal><o:p></o:p></p><p class=MsoNormal>担当: 田中</p></body></html>\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority from cases where id = 1")" "佐藤|P3" \
+    "Word's paragraphs of any class are lines; an empty one ends the commands, and the signature's 担当: below it is not read (round 38a)"
 
 # --- merge: never into a closed case; a merged case's detection follows ----
 notice3=$(grep -l "X-Kenchi-Case: 3" $(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages)) | head -1)
