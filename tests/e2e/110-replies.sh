@@ -183,20 +183,18 @@ reply Suzuki@soc.example.jp "$reply_to" suzuki-1@soc "assign: 鈴木"
 is "$(sql "select assignee from cases where id = 1")" "鈴木" "an analyst listed as \"Name <address>\" commands a case"
 
 # --- an HTML-only reply, one <p> per typed line (Outlook) ------------------
-{
-    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <html-1@soc>\n' "$reply_to"
-    printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n'
-    printf '<html><body><p class=MsoNormal>assign: 田中<o:p></o:p></p>\n<p class=MsoNormal>priority: P2<o:p></o:p></p>\n'
-    printf '<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n<p class=MsoNormal>よろしくお願いします。<o:p></o:p></p></body></html>\n'
-} | "$KENCHI" deliver 2>/dev/null
+html_reply() {   # html_reply MSGID HTML-BODY: an analyst's HTML-only reply
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <%s>\n' "$reply_to" "$1"
+    printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body>%s</body></html>\n' "$2"
+}
+html_reply html-1@soc '<p class=MsoNormal>assign: 田中<o:p></o:p></p>
+<p class=MsoNormal>priority: P2<o:p></o:p></p>
+<p class=MsoNormal><o:p>&nbsp;</o:p></p>
+<p class=MsoNormal>よろしくお願いします。<o:p></o:p></p>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "田中|P2" \
     "an HTML reply with a <p> per line applies every line, up to the empty paragraph (round 36a)"
-{
-    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <html-2@soc>\n' "$reply_to"
-    printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n'
-    printf '<html><body><p class=MsoNormal>assign: 佐藤</p><p class=MsoPlainText>priority: P3</p>\n'
-    printf '<p class=MsoNormal><o:p></o:p></p><p class=MsoNormal>担当: 田中</p></body></html>\n'
-} | "$KENCHI" deliver 2>/dev/null
+html_reply html-2@soc '<p class=MsoNormal>assign: 佐藤</p><p class=MsoPlainText>priority: P3</p>
+<p class=MsoNormal><o:p></o:p></p><p class=MsoNormal>担当: 田中</p>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "佐藤|P3" \
     "Word's paragraphs of any class are lines; an empty one ends the commands, and the signature's 担当: below it is not read (round 38a)"
 
