@@ -240,8 +240,25 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 			 * untouched, for after the fix. */
 			rc = kenchi_store_outbox_mark(st, p->id, "pending", p->attempts, now, why, 0);
 		} else if (m->status == KENCHI_OK) {
-			rc = kenchi_store_outbox_mark(st, p->id, "sent", p->attempts + 1, now, NULL, now);
+			/* Sent, but some recipients refused it (DETAIL says which):
+			 * kept on the row, and the analysts told - a report that
+			 * reached the Cc but not the customer's report_to was
+			 * "sent" unseen (round 38a).  Not resent: the others have
+			 * it. */
+			rc = kenchi_store_outbox_mark(st, p->id, "sent", p->attempts + 1, now, m->detail, now);
 			stats->sent++;
+			if (rc == KENCHI_OK && m->detail && rx && strcmp(p->kind, "notice") != 0 &&
+			    strcmp(p->kind, "alert") != 0) {
+				char *subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] delivery partly refused: outbox %"
+				    G_GINT64_FORMAT, p->case_id, p->id);
+				char *body = g_strdup_printf("The %s of case %" G_GINT64_FORMAT " (outbox row %" G_GINT64_FORMAT
+				    ", Message-ID <%s>) was delivered, but some recipients refused it:\n\n  %s\n\nThe "
+				    "others have it.  Fix the address and send it to the refused ones by hand.\n",
+				    p->kind, p->case_id, p->id, p->message_id, m->detail);
+				rc = kenchi_report_queue_alert(rx, st, p->case_id, subject, body, now);
+				g_free(subject);
+				g_free(body);
+			}
 		} else if (kenchi_status_is_temporary(m->status)) {
 			rc = kenchi_store_outbox_mark(st, p->id, "pending", p->attempts + 1,
 			    now + kenchi_outbox_backoff(p->attempts + 1), why, 0);

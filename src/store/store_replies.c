@@ -306,9 +306,9 @@ gboolean
 kenchi_store_case_mail_cited(kenchi_store_t *st, gint64 case_id, const char *refs)
 {
 	/* A report that covered several cases lists them in `cases`
-	 * ("3,7,9"); the first is case_id. */
+	 * ("3 7 9"); the first is case_id. */
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT message_id FROM outbox WHERE kind IN ('first_report',"
-	    " 'second_report') AND (case_id = ?1 OR ',' || cases || ',' LIKE '%,' || ?1 || ',%')");
+	    " 'second_report') AND (case_id = ?1 OR ' ' || cases || ' ' LIKE '% ' || ?1 || ' %')");
 	gboolean hit = FALSE;
 
 	if (q == NULL || refs == NULL)

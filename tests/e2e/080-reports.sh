@@ -245,4 +245,24 @@ shown=$(KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" preview --raw "$c" 2>&1 | tr -d 
 is "$queued" "$shown" "its report, queued from ingest's trees, is the report rendered from the stored events"
 export KENCHI_DB=$main_db
 
+# A report refused for its report_to but taken for its report_cc: sent (the
+# Cc has it, it is not resent), the refusal kept on the row, and the
+# analysts told (round 38a: "sent" unseen, the customer's contact never
+# had it).
+smtp_start || bail "sink restart"
+conf "$SMTP_PORT"
+sed 's/^report_to = soc-reports@globex.example.com$/report_to = soc-reports@globex.example.com\nreport_cc = ciso@globex.example.com/' \
+    "$KT_TMP/k.conf" >"$KT_TMP/cc.conf"
+export KENCHI_DB=$KT_TMP/cc.db
+KENCHI_CONF=$KT_TMP/cc.conf KENCHI_NOW=2026-11-25T09:10:00Z "$KENCHI" deliver <"$FIX/mail/en-8bit.eml" 2>/dev/null
+smtp_ctl refuse=soc-reports@globex.example.com
+KENCHI_CONF=$KT_TMP/cc.conf KENCHI_NOW=2026-11-25T09:15:00Z "$KENCHI" send --all 2>/dev/null
+smtp_ctl ok
+is "$(sql "select state from outbox where kind = 'first_report'")" sent "refused for report_to, taken for report_cc: sent"
+like "$(sql "select last_error from outbox where kind = 'first_report'")" "soc-reports@globex.example.com: 550" \
+    "the refusal is kept on the row"
+is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%delivery partly refused%'")" 1 \
+    "and the analysts are told"
+export KENCHI_DB=$main_db
+
 done_testing

@@ -26,7 +26,7 @@
 #   smtp_start [--fail-with CODE] [--fail-after N]
 #                           exports SMTP_PORT SMTP_MAILDIR SMTP_CTL SMTP_LOG
 #   smtp_ctl MODE           ok|tempfail|permfail|rcpt-tempfail|rcpt-permfail|
-#                           drop-in-data|NNN, read by the sink on each message
+#                           refuse=ADDR|drop-in-data|NNN, read by the sink on each message
 #   smtp_send FROM TO[,TO] FILE   prints the reply code; status 0 accepted,
 #                           4 (4xx), 5 (5xx), 3 (connection dropped)
 #   smtp_count | smtp_wait_count N [TIMEOUT] | smtp_messages | smtp_stop

@@ -14,6 +14,7 @@ while the server runs:
   tempfail      451 at DATA          rcpt-tempfail  451 at RCPT
   permfail      550 at DATA          rcpt-permfail  550 at RCPT
   NNN           reply code NNN at DATA (e.g. 452, 554)
+  refuse=ADDR   550 at RCPT for ADDR only
   drop-in-data  close the connection after the data, before any reply
 When SMTP_CTL says ok, SMTP_FAIL_WITH=NNN makes DATA answer NNN once
 SMTP_FAIL_AFTER (default 0) messages have been accepted.
@@ -47,7 +48,11 @@ class Sink:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         mode = self.mode()
-        if mode.startswith("rcpt-"):
+        if mode.startswith("refuse="):
+            if address.lower() == mode[7:].lower():
+                self.note(f"RCPT {address} -> 550")
+                return "550 sink: refused"
+        elif mode.startswith("rcpt-"):
             self.note(f"RCPT {address} -> {CODES[mode]}")
             return f"{CODES[mode]} sink: {mode}"
         envelope.rcpt_tos.append(address)
