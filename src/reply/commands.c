@@ -421,34 +421,24 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 	push(l, c);
 }
 
-/* The first line after *POS that is not blank is a command line: *POS
- * moves to it, past *BLANKS more blank lines.  Moving is what keeps a
- * mail of a million blank lines linear. */
+/* The first line after POS that is not blank looks like a command. */
 static gboolean
-command_follows(const char **pos, const char *end, int *blanks)
+command_follows(const char *pos, const char *end)
 {
-	const char *lp, *at = *pos, *p = *pos;
+	const char *lp;
 	gsize ln;
 	gboolean bad, cut, yes = FALSE;
 	char *clean;
-	int n = 0;
 
-	while (next_line(&p, end, &lp, &ln)) {
-		if (kenchi_cmd_is_blank(lp, lp + ln)) {
-			n++;
-			at = p;
+	while (next_line(&pos, end, &lp, &ln)) {
+		if (kenchi_cmd_is_blank(lp, lp + ln))
 			continue;
-		}
 		if (kenchi_cmd_space_len(lp, lp + ln) > 0 || is_quote_line(lp, lp + ln))
-			return FALSE;   /* an indented line continues nothing here */
+			return FALSE;
 		clean = clean_line(lp, ln, &bad, &cut);
 		yes = is_keyword_line(clean) || bare_keyword(clean);
 		g_free(clean);
 		break;
-	}
-	if (yes) {
-		*pos = at;
-		*blanks = n;
 	}
 	return yes;
 }
@@ -480,7 +470,6 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 		const char *le = lp + ln;
 		gboolean bad, cut;
 		char *clean;
-		int blanks = 0;   /* command_follows() counts them; not needed here */
 
 		lineno++;
 		if (kenchi_cmd_is_blank(lp, le)) {
@@ -491,7 +480,7 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 			 * SOC 田中" overwrite the action unseen (round 38a), so
 			 * the transcript says instead that one was not read
 			 * (round 36a: dropped unseen). */
-			l->more_after_blank = command_follows(&pos, end, &blanks);
+			l->more_after_blank = command_follows(pos, end);
 			break;
 		}
 		if (is_quote_line(lp, le) || (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
