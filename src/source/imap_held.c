@@ -5,9 +5,10 @@
  *
  * A batch whose FETCH failed becomes suspect: its UIDs are fetched one at
  * a time, so that the good ones before and after the bad one are stored.
- * A UID whose FETCH alone the server refuses twice in a row is held: left in the
- * mailbox, unstored and unmarked, and tried again after HOLD_S, after
- * the rest of what is new (its failure may drop the connection).  The
+ * A UID whose FETCH alone the server refuses twice in a row is held:
+ * left in the mailbox, unstored and unmarked, and tried again after
+ * HOLD_S, after the rest of what is new (its failure may drop the
+ * connection).  A network cut is not the server refusing.  The
  * committed position stays below the lowest held UID, so "recover" never
  * marks it; the messages after it are committed and marked (the search
  * for new mail skips what is marked: moved away, or flagged).
