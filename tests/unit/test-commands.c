@@ -487,6 +487,7 @@ test_stop_markers(void **state)
     check_stop("verdict: benign\n________________________________\nFrom: soc\nclose\n", 1);
     check_stop("verdict: benign\nFrom: Kenchi <soc@example.jp>\nSent: Wednesday\nclose\n", 1);
     check_stop("verdict: benign\n差出人: Kenchi <soc@example.jp>\n送信日時: 2026年11月25日\nclose\n", 1);
+    check_stop("verdict: benign\n差出人: Kenchi <soc@example.jp>\n日付: 2026年11月25日水曜日 16:20\nclose\n", 1);   /* Outlook for Mac */
     /* a keyword line that looks like a header is still a command */
     check_stop("note: asked Taro <taro@example.jp> about it:\nverdict: benign\n", 2);
     check_stop("note: he wrote:\nverdict: benign\n", 2);
