@@ -7,15 +7,14 @@
 static char *
 addr_domain(const char *addr)
 {
-	const char *lt = strrchr(addr, '<'), *at, *end;
+	gsize n;
+	const char *spec = kenchi_addr_spec(addr, &n), *at = g_strrstr_len(spec, (gssize)n, "@");
 	char *d, *ascii;
 
-	if (lt && strchr(lt, '>'))
-		addr = lt + 1;
-	if ((at = strrchr(addr, '@')) == NULL)
+	if (at == NULL)
 		return NULL;
-	end = at + 1 + strcspn(at + 1, "> \t");
-	d = g_strndup(at + 1, end - at - 1);
+	d = g_strndup(at + 1, spec + n - at - 1);
+	g_strstrip(d);
 	if (*d && d[strlen(d) - 1] == '.')
 		d[strlen(d) - 1] = '\0';
 	ascii = g_hostname_to_ascii(d);
@@ -92,12 +91,9 @@ kenchi_reply_from_customer(const kenchi_config_t *cfg, kenchi_store_t *st, const
 
 	for (int k = 0; c && fd && k < 2 && !ok; k++)
 		for (char **r = k ? c->report_cc : c->report_to; r && *r && !ok; r++) {
-			const char *lt = strrchr(*r, '<');
-			char *bare = lt && strchr(lt, '>') ? g_strndup(lt + 1, strchr(lt, '>') - lt - 1) : g_strdup(*r);
 			char *d = addr_domain(*r);
-			ok = g_ascii_strcasecmp(g_strstrip(bare), mail->from_addr) == 0 ||
+			ok = kenchi_addr_same(*r, mail->from_addr) ||
 			    (d && !free_mail(d) && in_domain(fd, d) && !shared_domain(cfg, c, d));
-			g_free(bare);
 			g_free(d);
 		}
 	g_free(fd);

@@ -102,16 +102,6 @@ parse_refs(const char *s, gint64 *case_id)
 	return FALSE;
 }
 
-/* An analysts entry is "addr" or "Name <addr>" (kenchi.conf(5)): the
- * notices go to either, and the commands are accepted from either (round
- * 36a: "鈴木 <suzuki@...>" got every notice, and every reply of his was
- * refused). */
-static gboolean
-is_analyst(const kenchi_config_t *cfg, const char *from)
-{
-	return kenchi_config_is_analyst(cfg, from);
-}
-
 void
 kenchi_reply_classify(const kenchi_config_t *cfg, const kenchi_mail_t *mail, kenchi_reply_info_t *out)
 {
@@ -157,7 +147,7 @@ kenchi_reply_classify(const kenchi_config_t *cfg, const kenchi_mail_t *mail, ken
 	    mail->is_report) {
 		out->kind = KENCHI_REPLY_AUTO;
 		out->why = g_strdup("auto-reply or bounce (Auto-Submitted, Precedence or multipart/report): ignored");
-	} else if (command_channel || is_analyst(cfg, mail->from_addr)) {
+	} else if (command_channel || kenchi_config_is_analyst(cfg, mail->from_addr)) {
 		out->kind = KENCHI_REPLY_ANALYST;
 		out->why = g_strdup_printf("analyst reply to case %" G_GINT64_FORMAT " (%s)", id, how);
 	} else {
@@ -427,7 +417,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	rc = kenchi_token_key(cfg, st, &key, &key_len, &errmsg);
 	if (rc != KENCHI_OK)
 		goto done;
-	if (reject == NULL && !is_analyst(cfg, mail->from_addr)) {
+	if (reject == NULL && !kenchi_config_is_analyst(cfg, mail->from_addr)) {
 		/* The customer answering a notice forwarded to it: its word,
 		 * kept as its note, never commands (round 36b: it was only
 		 * audited, and the analysts never saw it). */

@@ -228,11 +228,9 @@ join_rcpts(char **to, char **cc)
 	 * (round 36a). */
 	for (int k = 0; k < 2; k++)
 		for (char **p = k ? cc : to; p && *p; p++) {
-			const char *lt = strrchr(*p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-			if (gt)
-				g_string_append_len(s, lt + 1, gt - lt - 1);
-			else
-				g_string_append(s, *p);
+			gsize n;
+			const char *a = kenchi_addr_spec(*p, &n);
+			g_string_append_len(s, a, n);
 			g_string_append_c(s, '\n');
 		}
 	return g_string_free(s, FALSE);

@@ -184,7 +184,7 @@ sorted_has(GArray *uids, guint32 uid)
 	return FALSE;
 }
 
-guint
+void
 kenchi_imap_held_filter(kenchi_imap_t *c, GArray *uids, gint64 now)
 {
 	kenchi_imap_held_t *h = &c->held;
@@ -213,13 +213,18 @@ kenchi_imap_held_filter(kenchi_imap_t *c, GArray *uids, gint64 now)
 	g_array_set_size(uids, j);
 	g_array_append_vals(uids, due->data, due->len);
 	g_array_unref(due);
-	return h->uids->len;
 }
 
+/* UID is fetched alone: in a suspect batch, the one that failed, or held. */
 static gboolean
-single(const kenchi_imap_held_t *h, guint32 uid)
+alone(const kenchi_imap_held_t *h, guint32 uid)
 {
-	return (h->lo && uid >= h->lo && uid <= h->hi) || uid == h->bad;
+	if ((h->lo && uid >= h->lo && uid <= h->hi) || uid == h->bad)
+		return TRUE;
+	for (guint i = 0; i < h->uids->len; i++)
+		if (g_array_index(h->uids, held_uid_t, i).uid == uid)
+			return TRUE;
+	return FALSE;
 }
 
 guint
@@ -228,10 +233,10 @@ kenchi_imap_held_batch(const kenchi_imap_t *c, const guint32 *uids, guint avail,
 	const kenchi_imap_held_t *h = &c->held;
 	guint n;
 
-	if (single(h, uids[0]) || find((kenchi_imap_held_t *)h, uids[0]))
+	if (alone(h, uids[0]))
 		return 1;
 	for (n = 1; n < MIN(avail, want); n++)
-		if (single(h, uids[n]) || find((kenchi_imap_held_t *)h, uids[n]))
+		if (alone(h, uids[n]))
 			break;
 	return n;
 }
@@ -242,16 +247,17 @@ kenchi_imap_held_cap(const kenchi_imap_t *c, guint32 first, guint32 top)
 	const kenchi_imap_held_t *h = &c->held;
 	gint64 cap = top;
 
-	/* A held UID fetched in this very batch is not held if it comes. */
 	for (guint i = 0; i < h->uids->len; i++) {
 		guint32 u = g_array_index(h->uids, held_uid_t, i).uid;
-		if ((u < first || u > top || first != top) && u <= cap)
-			cap = (gint64)u - 1;
+		/* A held UID is fetched alone: in its own batch it is what
+		 * the batch commits, if it comes. */
+		if (!(first == top && u == first))
+			cap = MIN(cap, (gint64)u - 1);
 	}
 	return cap;
 }
 
-gboolean
+void
 kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, gint64 now)
 {
 	kenchi_imap_held_t *h = &c->held;
@@ -263,15 +269,15 @@ kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, g
 		h->hi = uids[n - 1];
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_INFO, "the next try fetches uids %u-%u one at a time", h->lo, h->hi);
 		save(c);
-		return TRUE;
+		return;
 	}
 	if ((x = find(h, uids[0])) != NULL) {
 		x->until = now + HOLD_S;
 		save(c);
-		return TRUE;
+		return;
 	}
 	if (!server_refused(h, r))
-		return TRUE;
+		return;
 	if (h->bad == uids[0])
 		h->tries++;
 	else
@@ -283,7 +289,7 @@ kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, g
 			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "uid %u cannot be fetched either, and %u message(s) are "
 			    "held already: the server is failing, not a message", uids[0], h->uids->len);
 			save(c);
-			return FALSE;
+			return;
 		}
 		u.uid = uids[0];
 		u.until = now + HOLD_S;
@@ -294,7 +300,6 @@ kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, g
 		    "go on (the server's log says why)", u.uid, c->a->mailbox, HOLD_TRIES, HOLD_S / 60);
 	}
 	save(c);
-	return TRUE;
 }
 
 void

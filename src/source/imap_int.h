@@ -66,17 +66,17 @@ void kenchi_imap_held_load(kenchi_imap_t *c);
 void kenchi_imap_held_clear(kenchi_imap_held_t *h);
 void kenchi_imap_held_free(kenchi_imap_held_t *h);
 /* Drop from UIDS (sorted) the held UIDs not due for another try at NOW,
- * and put the due ones last; returns how many UIDs are held. */
-guint kenchi_imap_held_filter(kenchi_imap_t *c, GArray *uids, gint64 now);
+ * and put the due ones last. */
+void kenchi_imap_held_filter(kenchi_imap_t *c, GArray *uids, gint64 now);
 /* How many of UIDS[0..avail) to fetch in one command, at most WANT: one
  * at a time in a suspect batch and for a held UID. */
 guint kenchi_imap_held_batch(const kenchi_imap_t *c, const guint32 *uids, guint avail, guint want);
 /* The position a batch FIRST..TOP may commit: below the lowest held UID. */
 gint64 kenchi_imap_held_cap(const kenchi_imap_t *c, guint32 first, guint32 top);
 /* The FETCH of UIDS[0..n) failed with libetpan's R at NOW: narrow it
- * down.  FALSE when nothing more can be narrowed (the server fails on
+ * down (no further once HOLD_MAX are held: the server fails on
  * everything). */
-gboolean kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, gint64 now);
+void kenchi_imap_held_failed(kenchi_imap_t *c, const guint32 *uids, guint n, int r, gint64 now);
 /* UIDS[0..n) are committed. */
 void kenchi_imap_held_done(kenchi_imap_t *c, const guint32 *uids, guint n);
 

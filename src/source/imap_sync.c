@@ -354,7 +354,7 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 		 * handed over: positions move in order. */
 		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
 		if (st != KENCHI_OK)
-			(void)kenchi_imap_held_failed(c, &g_array_index(uids, guint32, i), n, c->fetch_error,
+			kenchi_imap_held_failed(c, &g_array_index(uids, guint32, i), n, c->fetch_error,
 			    kenchi_now());
 		if (st == KENCHI_OK)
 			st = st2;

@@ -60,31 +60,39 @@ step_id(kenchi_store_t *st, sqlite3_stmt *q, gint64 *id)
 kenchi_status_t
 kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer, const char *detection_id, gint64 *id)
 {
-	/* coalesce: a case merged into another hands its detection on
-	 * (round 36b: a later event of it went to the closed case that was
-	 * merged, and nobody heard of it). */
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT coalesce(merged_into, id) FROM cases WHERE customer = ?1"
+	/* A case merged into another hands its detection on (round 36b: a
+	 * later event of it went to the closed case that was merged, and
+	 * nobody heard of it).  One query when the case was not merged, as
+	 * nearly all are: this runs for every event of a known detection. */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id, merged_into FROM cases WHERE customer = ?1"
 	    " AND detection_id = ?2 ORDER BY id LIMIT 1");
-	kenchi_status_t rc;
 	gint64 next;
+	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, customer);
 	kenchi_bind_text(q, 2, detection_id);
-	if ((rc = step_id(st, q, id)) != KENCHI_OK)
-		return rc;
-	/* A case merged into one merged later: follow, a few steps at most. */
-	for (int i = 0; i < 8; i++) {
-		q = kenchi_store_stmt(st, "SELECT merged_into FROM cases WHERE id = ?1 AND merged_into IS NOT NULL");
+	r = sqlite3_step(q);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+	}
+	*id = sqlite3_column_int64(q, 0);
+	next = sqlite3_column_int64(q, 1);   /* 0 when NULL */
+	sqlite3_reset(q);
+	/* Merged into one merged later: follow, a few steps at most. */
+	for (int i = 0; i < 8 && next != 0; i++) {
+		*id = next;
+		q = kenchi_store_stmt(st, "SELECT coalesce(merged_into, 0) FROM cases WHERE id = ?1");
 		if (q == NULL)
 			return kenchi_store_status(st, sqlite3_errcode(st->db));
 		kenchi_bind_int(q, 1, *id);
-		if ((rc = step_id(st, q, &next)) == KENCHI_NOT_FOUND)
+		kenchi_status_t rc = step_id(st, q, &next);
+		if (rc == KENCHI_NOT_FOUND)
 			break;
 		if (rc != KENCHI_OK)
 			return rc;
-		*id = next;
 	}
 	return KENCHI_OK;
 }

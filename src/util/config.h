@@ -93,6 +93,11 @@ const kenchi_customer_t *kenchi_config_customer(const kenchi_config_t *cfg, cons
  * customers list; a [customer ID] section written twice (GKeyFile merges
  * the two). */
 void kenchi_config_check_customers(const kenchi_config_t *cfg, GString *errors);
+/* The address of S, "addr" or "Name <addr>": where it starts, and its
+ * length in *LEN (config_match.c). */
+const char *kenchi_addr_spec(const char *s, gsize *len);
+/* A and B ("addr" or "Name <addr>") are one address, compared without case. */
+gboolean kenchi_addr_same(const char *a, const char *b);
 /* ADDR ("addr" or "Name <addr>") is one of [soc] analysts, compared
  * without case. */
 gboolean kenchi_config_is_analyst(const kenchi_config_t *cfg, const char *addr);

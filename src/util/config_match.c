@@ -233,9 +233,8 @@ sections_twice(const kenchi_config_t *cfg, GString *errors)
 	g_free(text);
 }
 
-/* "addr" or "Name <addr>": where the address is, and its length. */
-static const char *
-bare(const char *s, gsize *len)
+const char *
+kenchi_addr_spec(const char *s, gsize *len)
 {
 	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 
@@ -248,16 +247,20 @@ bare(const char *s, gsize *len)
 }
 
 gboolean
-kenchi_config_is_analyst(const kenchi_config_t *cfg, const char *addr)
+kenchi_addr_same(const char *a, const char *b)
 {
 	gsize n, m;
-	const char *x = addr ? bare(addr, &n) : NULL;
+	const char *x = kenchi_addr_spec(a, &n), *y = kenchi_addr_spec(b, &m);
 
-	for (char **a = cfg->analysts; x && a && *a; a++) {
-		const char *y = bare(*a, &m);
-		if (m == n && g_ascii_strncasecmp(x, y, n) == 0)
+	return m == n && g_ascii_strncasecmp(x, y, n) == 0;
+}
+
+gboolean
+kenchi_config_is_analyst(const kenchi_config_t *cfg, const char *addr)
+{
+	for (char **a = cfg->analysts; addr && a && *a; a++)
+		if (kenchi_addr_same(*a, addr))
 			return TRUE;
-	}
 	return FALSE;
 }
 

@@ -176,6 +176,13 @@ is "$(seconds)" 2 "send written above the finding it reports: applied after it, 
 "$KENCHI" send --all 2>/dev/null
 sr2=$(grep -l "X-Kenchi-Kind: second_report" $(smtp_messages) | xargs ls -t | head -1)
 like "$(decoded "$sr2")" "ブロックしました" "and it carries the new finding"
+reply analyst@soc.example.jp "$reply_to" twosend-1@soc "send: second-report
+prevention: 同一 URL を全社でブロックしました。
+send: second-report"
+is "$(seconds)" 3 "two send lines in one mail send one report (round 37a)"
+sql "update outbox set state = 'failed' where id = (select max(id) from outbox where kind = 'second_report')" >/dev/null
+reply analyst@soc.example.jp "$reply_to" afterfail-1@soc "send: second-report"
+is "$(seconds)" 4 "a report whose delivery failed does not block the same report again (round 37a)"
 
 # --- an analyst written "Name <address>" in the configuration -------------
 # He gets the notices; his replies must command too (round 36a: refused).
