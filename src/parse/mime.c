@@ -7,6 +7,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "parse/mime.h"
+#include "parse/mime_int.h"
 #include "parse/charset.h"
 #include "parse/flowed.h"
 #include "parse/enriched.h"
@@ -50,126 +51,6 @@ kenchi_mail_free(kenchi_mail_t *m)
 	if (m->alt_text)
 		g_string_free(m->alt_text, TRUE);
 	g_free(m);
-}
-
-/* A header's value decoded by our charset module; controls become spaces. */
-static char *
-header_text(GMimeObject *obj, const char *name, gboolean *lossy)
-{
-	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
-	const char *raw;
-	char *v, *p;
-	gboolean l = FALSE;
-
-	if (h == NULL)
-		return NULL;
-	raw = g_mime_header_get_raw_value(h);
-	if (raw == NULL)
-		return NULL;
-	v = kenchi_charset_decode_header(raw, &l);
-	if (l && lossy)
-		*lossy = TRUE;
-	if (v == NULL)
-		return NULL;
-	for (p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	g_strstrip(v);
-	return v;
-}
-
-static char *
-strip_angles(const char *s)
-{
-	char *t;
-
-	if (s == NULL)
-		return NULL;
-	t = g_strdup(s);
-	g_strstrip(t);
-	if (t[0] == '<') {
-		char *e = strchr(t, '>');
-		if (e)
-			*e = '\0';
-		memmove(t, t + 1, strlen(t));
-	}
-	if (*t == '\0' || strchr(t, '\n') || strchr(t, '\r')) {
-		g_free(t);
-		return NULL;
-	}
-	return t;
-}
-
-static void
-add_addresses(GPtrArray *out, InternetAddressList *list)
-{
-	int i, n;
-
-	if (list == NULL)
-		return;
-	n = internet_address_list_length(list);
-	for (i = 0; i < n; i++) {
-		InternetAddress *a = internet_address_list_get_address(list, i);
-		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-			if (addr && *addr)
-				g_ptr_array_add(out, g_ascii_strdown(addr, -1));
-		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
-			add_addresses(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
-		}
-	}
-}
-
-static void
-add_header_addresses(GPtrArray *out, GMimeObject *obj, const char *name)
-{
-	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-	int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
-
-	for (i = 0; i < n; i++) {
-		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
-			InternetAddressList *l = internet_address_list_parse(NULL, g_mime_header_get_raw_value(h));
-			add_addresses(out, l);
-			if (l)
-				g_object_unref(l);
-		}
-	}
-}
-
-/* More than one sender: two From headers, or a From of several addresses
- * or a group.  A command mail must have one (round 36b: "From: analyst,
- * evil" commanded as the analyst). */
-static gboolean
-from_many(GMimeMessage *msg)
-{
-	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
-	InternetAddressList *l = g_mime_message_get_from(msg);
-	int i, n = hl ? g_mime_header_list_get_count(hl) : 0, froms = 0;
-
-	for (i = 0; i < n; i++)
-		froms += g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(hl, i)), "From") == 0;
-	if (froms > 1 || (l && internet_address_list_length(l) > 1))
-		return TRUE;
-	return l && internet_address_list_length(l) == 1 && !INTERNET_ADDRESS_IS_MAILBOX(internet_address_list_get_address(l, 0));
-}
-
-static char *
-first_from(GMimeMessage *msg)
-{
-	InternetAddressList *l = g_mime_message_get_from(msg);
-	int i, n = l ? internet_address_list_length(l) : 0;
-
-	for (i = 0; i < n; i++) {
-		InternetAddress *a = internet_address_list_get_address(l, i);
-		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-			if (addr && *addr)
-				return g_ascii_strdown(addr, -1);
-		}
-	}
-	return NULL;
 }
 
 /* Transfer-decoded bytes of a leaf part: at most CAP of them (*TRUNCATED
@@ -346,10 +227,10 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	if (inner == NULL)
 		return;
 	m->rfc822_parts++;
-	s = first_from(inner);
+	s = kenchi_mime_first_from(inner);
 	if (s)
 		g_ptr_array_add(m->alt_from, s);
-	s = header_text(GMIME_OBJECT(inner), "Subject", &m->lossy);
+	s = kenchi_mime_header_text(GMIME_OBJECT(inner), "Subject", &m->lossy);
 	if (s) {
 		/* The attached message's Subject, as an inline forward shows it:
 		 * the extractor takes a forwarded header's Subject for the
@@ -625,28 +506,6 @@ release_bytes(GByteArray *arr)
 	g_byte_array_unref(arr);
 }
 
-static gint64
-received_date(GMimeObject *obj)
-{
-	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, "Received") : NULL;
-	const char *raw, *semi;
-	GDateTime *dt;
-	gint64 t;
-
-	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
-		return 0;
-	semi = strrchr(raw, ';');
-	if (semi == NULL)
-		return 0;
-	dt = g_mime_utils_header_decode_date(semi + 1);
-	if (dt == NULL)
-		return 0;
-	t = g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
-	return t;
-}
-
 /* Line ends GMime does not take, as a copy with ends it takes (the
  * stored bytes stay as they came), its length in *LEN; else NULL:
  * - "\r\r\n" on the first line (a CRLF file converted to CRLF once
@@ -749,21 +608,21 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 	m->text = g_string_sized_new(4096);
 	m->no_header = headless;
 
-	m->from_addr = first_from(msg);
-	m->from_many = from_many(msg);
-	m->subject = header_text(obj, "Subject", &m->lossy);
-	m->message_id = strip_angles(g_mime_message_get_message_id(msg));
-	m->in_reply_to = strip_angles(g_mime_object_get_header(obj, "In-Reply-To"));
+	m->from_addr = kenchi_mime_first_from(msg);
+	m->from_many = kenchi_mime_from_many(msg);
+	m->subject = kenchi_mime_header_text(obj, "Subject", &m->lossy);
+	m->message_id = kenchi_mime_strip_angles(g_mime_message_get_message_id(msg));
+	m->in_reply_to = kenchi_mime_strip_angles(g_mime_object_get_header(obj, "In-Reply-To"));
 	if ((v = g_mime_object_get_header(obj, "References")) != NULL)
 		m->references = g_strdup(v);
-	add_header_addresses(m->recipients, obj, "Delivered-To");
-	add_header_addresses(m->recipients, obj, "X-Original-To");
-	add_header_addresses(m->recipients, obj, "Envelope-To");
-	add_addresses(m->recipients, g_mime_message_get_to(msg));
-	add_addresses(m->recipients, g_mime_message_get_cc(msg));
+	kenchi_mime_add_header_addresses(m->recipients, obj, "Delivered-To");
+	kenchi_mime_add_header_addresses(m->recipients, obj, "X-Original-To");
+	kenchi_mime_add_header_addresses(m->recipients, obj, "Envelope-To");
+	kenchi_mime_add_addresses(m->recipients, g_mime_message_get_to(msg));
+	kenchi_mime_add_addresses(m->recipients, g_mime_message_get_cc(msg));
 	if ((dt = g_mime_message_get_date(msg)) != NULL)
 		m->date = g_date_time_to_unix(dt);
-	m->received = received_date(obj);
+	m->received = kenchi_mime_received_date(obj);
 	if ((v = g_mime_object_get_header(obj, "Auto-Submitted")) != NULL)
 		m->auto_submitted = g_strstrip(g_strdup(v));
 	if ((v = g_mime_object_get_header(obj, "Precedence")) != NULL)

@@ -1,0 +1,150 @@
+/* mime_headers.c: what kenchi takes from a mail's header through GMime:
+ * decoded header text, Message-IDs without their angles, the addresses of
+ * address headers, the sender (and whether there are several), and the
+ * date of the top Received header.  Used by mime.c's walk (mime_int.h). */
+#include <string.h>
+#include <gmime/gmime.h>
+#include "parse/mime_int.h"
+#include "parse/charset.h"
+
+/* A header's value decoded by our charset module; controls become spaces. */
+char *
+kenchi_mime_header_text(GMimeObject *obj, const char *name, gboolean *lossy)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+	const char *raw;
+	char *v, *p;
+	gboolean l = FALSE;
+
+	if (h == NULL)
+		return NULL;
+	raw = g_mime_header_get_raw_value(h);
+	if (raw == NULL)
+		return NULL;
+	v = kenchi_charset_decode_header(raw, &l);
+	if (l && lossy)
+		*lossy = TRUE;
+	if (v == NULL)
+		return NULL;
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	g_strstrip(v);
+	return v;
+}
+
+char *
+kenchi_mime_strip_angles(const char *s)
+{
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	t = g_strdup(s);
+	g_strstrip(t);
+	if (t[0] == '<') {
+		char *e = strchr(t, '>');
+		if (e)
+			*e = '\0';
+		memmove(t, t + 1, strlen(t));
+	}
+	if (*t == '\0' || strchr(t, '\n') || strchr(t, '\r')) {
+		g_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+kenchi_mime_add_addresses(GPtrArray *out, InternetAddressList *list)
+{
+	int i, n;
+
+	if (list == NULL)
+		return;
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				g_ptr_array_add(out, g_ascii_strdown(addr, -1));
+		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			kenchi_mime_add_addresses(out, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+		}
+	}
+}
+
+void
+kenchi_mime_add_header_addresses(GPtrArray *out, GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
+			InternetAddressList *l = internet_address_list_parse(NULL, g_mime_header_get_raw_value(h));
+			kenchi_mime_add_addresses(out, l);
+			if (l)
+				g_object_unref(l);
+		}
+	}
+}
+
+/* More than one sender: two From headers, or a From of several addresses
+ * or a group.  A command mail must have one (round 36b: "From: analyst,
+ * evil" commanded as the analyst). */
+gboolean
+kenchi_mime_from_many(GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	InternetAddressList *l = g_mime_message_get_from(msg);
+	int i, n = hl ? g_mime_header_list_get_count(hl) : 0, froms = 0;
+
+	for (i = 0; i < n; i++)
+		froms += g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(hl, i)), "From") == 0;
+	if (froms > 1 || (l && internet_address_list_length(l) > 1))
+		return TRUE;
+	return l && internet_address_list_length(l) == 1 && !INTERNET_ADDRESS_IS_MAILBOX(internet_address_list_get_address(l, 0));
+}
+
+char *
+kenchi_mime_first_from(GMimeMessage *msg)
+{
+	InternetAddressList *l = g_mime_message_get_from(msg);
+	int i, n = l ? internet_address_list_length(l) : 0;
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				return g_ascii_strdown(addr, -1);
+		}
+	}
+	return NULL;
+}
+
+gint64
+kenchi_mime_received_date(GMimeObject *obj)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, "Received") : NULL;
+	const char *raw, *semi;
+	GDateTime *dt;
+	gint64 t;
+
+	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
+		return 0;
+	semi = strrchr(raw, ';');
+	if (semi == NULL)
+		return 0;
+	dt = g_mime_utils_header_decode_date(semi + 1);
+	if (dt == NULL)
+		return 0;
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}

@@ -1,0 +1,24 @@
+/* mime_int.h: the header helpers mime.c's walk shares with
+ * mime_headers.c.  Not for use outside src/parse/mime*.c. */
+#ifndef KENCHI_MIME_INT_H
+#define KENCHI_MIME_INT_H
+
+#include <gmime/gmime.h>
+
+/* NAME's value decoded by kenchi's charset module, controls as spaces,
+ * stripped (g_free), or NULL; *LOSSY set when a charset was not exact. */
+char *kenchi_mime_header_text(GMimeObject *obj, const char *name, gboolean *lossy);
+/* S without its angle brackets (g_free), or NULL when empty or folded. */
+char *kenchi_mime_strip_angles(const char *s);
+/* The mailboxes of LIST (groups opened), lower-case, appended to OUT. */
+void kenchi_mime_add_addresses(GPtrArray *out, InternetAddressList *list);
+/* The same for every NAME header of OBJ. */
+void kenchi_mime_add_header_addresses(GPtrArray *out, GMimeObject *obj, const char *name);
+/* Two From headers, or a From of several addresses or a group. */
+gboolean kenchi_mime_from_many(GMimeMessage *msg);
+/* The first From mailbox, lower-case (g_free), or NULL. */
+char *kenchi_mime_first_from(GMimeMessage *msg);
+/* The date of the top Received header, 0 when none or unreadable. */
+gint64 kenchi_mime_received_date(GMimeObject *obj);
+
+#endif
