@@ -106,6 +106,54 @@ tag_msonormal(const char *t, gsize n)
 	return FALSE;
 }
 
+/* The tag hides its element from a reader: a style of "display: none",
+ * "visibility: hidden" or "mso-hide: all", or a hidden attribute.  Only
+ * a reply is read as shown (round 36b: a hidden line was a command). */
+static gboolean
+tag_hidden(const char *t, gsize n)
+{
+	static const char *const props[][2] = { { "display", "none" }, { "mso-hide", "all" },
+	    { "visibility", "hidden" } };
+
+	for (gsize i = 0; i < n; i++) {
+		if (i > 0 && (g_ascii_isalnum(t[i - 1]) || t[i - 1] == '-'))
+			continue;
+		/* the attribute, not a word in a value ("overflow:hidden") */
+		if ((i == 0 || g_ascii_isspace(t[i - 1])) && g_ascii_strncasecmp(t + i, "hidden", 6) == 0 &&
+		    (i + 6 == n || g_ascii_isspace(t[i + 6]) || t[i + 6] == '=' || t[i + 6] == '/'))
+			return TRUE;
+		for (gsize k = 0; k < G_N_ELEMENTS(props); k++) {
+			gsize pl = strlen(props[k][0]), vl = strlen(props[k][1]), j = i + pl;
+
+			if (n - i < pl || g_ascii_strncasecmp(t + i, props[k][0], pl) != 0)
+				continue;
+			while (j < n && (t[j] == ' ' || t[j] == '\t'))
+				j++;
+			if (j >= n || t[j] != ':')
+				continue;
+			for (j++; j < n && (t[j] == ' ' || t[j] == '\t'); j++)
+				;
+			if (n - j >= vl && g_ascii_strncasecmp(t + j, props[k][1], vl) == 0 &&
+			    (j + vl == n || !g_ascii_isalnum(t[j + vl])))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* An element with no end tag: it hides nothing after it. */
+static gboolean
+void_element(const char *name)
+{
+	static const char *const v[] = { "br", "hr", "img", "meta", "input", "link", "wbr", "col", "area",
+	    "base", "source", "embed", "param", "track", NULL };
+
+	for (int i = 0; v[i]; i++)
+		if (strcmp(name, v[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 static gboolean
 tag_href(const char *t, gsize n, char *buf, gsize size)
 {
@@ -159,6 +207,12 @@ end_cell(const GString *out, gsize at, int *filled, gboolean *long_cell)
 char *
 kenchi_html_to_text(const char *html, gsize len)
 {
+	return kenchi_html_to_text_as(html, len, FALSE);
+}
+
+char *
+kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
+{
 	GString *out = g_string_sized_new(len / 2 + 16);
 	gsize i = 0;
 	gboolean space = FALSE;
@@ -202,6 +256,10 @@ kenchi_html_to_text(const char *html, gsize len)
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
+	/* TYPED: the element hiding what is read now, and how deep its
+	 * own tags nest within it. */
+	char hide_name[16] = "";
+	int hide_depth = 0;
 
 	while (i < len) {
 		char c = html[i];
@@ -234,8 +292,31 @@ kenchi_html_to_text(const char *html, gsize len)
 					skip_until = NULL;
 				continue;
 			}
+			if (hide_depth > 0) {
+				if (strcmp(name, hide_name) == 0 &&
+				    (closing || (attrs_len == 0 || attrs[attrs_len - 1] != '/')))
+					hide_depth += closing ? -1 : 1;
+				continue;
+			}
+			if (typed && !closing && nl > 0 && !void_element(name) &&
+			    (attrs_len == 0 || attrs[attrs_len - 1] != '/') && tag_hidden(attrs, attrs_len)) {
+				g_strlcpy(hide_name, name, sizeof hide_name);
+				hide_depth = 1;
+				continue;
+			}
 			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0)) {
 				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
+				continue;
+			}
+			if (typed && strcmp(name, "blockquote") == 0) {
+				/* Quoted mail, with or without an attribution line
+				 * above it: its first line marked as a client's text
+				 * of it would be, where the commands end (round 36b). */
+				if (out->len > 0 && out->str[out->len - 1] != '\n')
+					append_break(out, "\n");
+				if (!closing)
+					g_string_append(out, "> ");
+				space = FALSE;
 				continue;
 			}
 			if (strcmp(name, "a") == 0) {
@@ -302,6 +383,14 @@ kenchi_html_to_text(const char *html, gsize len)
 					if (name[0] == 'p' && closing)
 						append_break(out, "\n");
 					space = FALSE;
+				} else if (typed && nl == 1 && !closing && out->len > 1 && out->str[out->len - 1] == '\n' &&
+				    out->str[out->len - 2] != '\n') {
+					/* A reply's <p> after a line of text: its margin
+					 * as a line of its own, which the command reader
+					 * reads on past when a command follows - the
+					 * editor shows the gap at every line typed. */
+					append_break(out, KENCHI_HTML_PARA_GAP "\n");
+					space = FALSE;
 				} else {
 					append_break(out, "\n");
 					space = FALSE;
@@ -351,7 +440,7 @@ kenchi_html_to_text(const char *html, gsize len)
 			}
 			continue;
 		}
-		if (skip_until) {
+		if (skip_until || hide_depth > 0) {
 			i++;
 			continue;
 		}

@@ -14,8 +14,19 @@
  * else a value's normalization makes it a space. */
 #define KENCHI_HTML_CELL_BREAK "\x1f"
 
+/* The line between two paragraphs (<p>) of a reply read as typed: the
+ * gap an editor shows between them, which is no blank line a person
+ * typed (U+2029 PARAGRAPH SEPARATOR, alone on its line). */
+#define KENCHI_HTML_PARA_GAP "\xe2\x80\xa9"
+
 /* Returns a newly allocated UTF-8 string (g_free). */
 char *kenchi_html_to_text(const char *html, gsize len);
+/* The same; TYPED: the text as a person typed it and reads it, for a
+ * reply: the margin between two paragraphs a line of
+ * KENCHI_HTML_PARA_GAP, not a blank line; a <blockquote> starts a line
+ * "> "; an element that is not shown (display: none, visibility:
+ * hidden, mso-hide: all, hidden) is left out. */
+char *kenchi_html_to_text_as(const char *html, gsize len, gboolean typed);
 
 /* Does the text [RAW, RAW+LEN) begin as an HTML document or fragment
  * does ("<!DOCTYPE html", "<html", "<body", "<table", ...), after a BOM

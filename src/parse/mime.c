@@ -189,7 +189,7 @@ append_text(kenchi_mail_t *m, const char *s, gboolean html)
 		return;
 	}
 	if (html) {
-		t = kenchi_html_to_text(s, strlen(s));
+		t = kenchi_html_to_text_as(s, strlen(s), m->typed);
 		s = t;
 	}
 	if (m->text->len > 0)
@@ -218,6 +218,22 @@ append_text(kenchi_mail_t *m, const char *s, gboolean html)
 }
 
 static void walk(kenchi_mail_t *m, GMimeObject *obj, int depth);
+
+/* Nothing a person typed: white space (NBSP and U+3000 too), and the
+ * "-----" that append_text() puts between parts. */
+static gboolean
+blank_text(const char *s, gsize n)
+{
+	const char *e = s + n;
+
+	for (const char *p = s; p < e; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char_validated(p, e - p);
+
+		if (c != '-' && !g_unichar_isspace(c))
+			return FALSE;
+	}
+	return TRUE;
+}
 
 static void
 walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
@@ -412,6 +428,19 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			}
 			if (pick == NULL && n > 0)
 				pick = g_mime_multipart_get_part(mp, n - 1);
+			if (m->typed) {
+				/* A reply: the text its sender typed, unless it
+				 * holds nothing; field lines are an alert's. */
+				gsize before = m->text->len;
+
+				walk(m, pick, depth + 1);
+				if (pick != g_mime_multipart_get_part(mp, n - 1) &&
+				    blank_text(m->text->str + before, m->text->len - before)) {
+					g_string_truncate(m->text, before);
+					walk(m, g_mime_multipart_get_part(mp, n - 1), depth + 1);
+				}
+				return;
+			}
 			{
 				gsize before = m->text->len;
 				GMimeObject *rich = n > 0 ? g_mime_multipart_get_part(mp, n - 1) : NULL;
@@ -545,7 +574,7 @@ fix_line_ends(const char *raw, gsize *len)
  * with no header: a blank line is read before it, from a stream of its
  * own, so that a big text is not copied to have one put in front. */
 static kenchi_status_t
-parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const char **reason)
+parse(const char *raw, gsize len, gboolean headless, gboolean typed, kenchi_mail_t **out, const char **reason)
 {
 	GMimeStream *stream, *src;
 	GByteArray *arr;
@@ -607,6 +636,7 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 	m->alt_subject = g_ptr_array_new_with_free_func(g_free);
 	m->text = g_string_sized_new(4096);
 	m->no_header = headless;
+	m->typed = typed;
 
 	m->from_addr = kenchi_mime_first_from(msg);
 	m->from_many = kenchi_mime_from_many(msg);
@@ -645,11 +675,32 @@ parse(const char *raw, gsize len, gboolean headless, kenchi_mail_t **out, const 
 kenchi_status_t
 kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
 {
-	return parse(raw, len, FALSE, out, reason);
+	return parse(raw, len, FALSE, FALSE, out, reason);
 }
 
 kenchi_status_t
 kenchi_mail_parse_body(const char *raw, gsize len, kenchi_mail_t **out, const char **reason)
 {
-	return parse(raw, len, TRUE, out, reason);
+	return parse(raw, len, TRUE, FALSE, out, reason);
+}
+
+void
+kenchi_mail_retext_typed(kenchi_mail_t *m, const char *raw, gsize len)
+{
+	kenchi_mail_t *t;
+	const char *why;
+	GString *swap;
+
+	if (m->typed || parse(raw, len, FALSE, TRUE, &t, &why) != KENCHI_OK)
+		return;
+	swap = m->text;
+	m->text = t->text;
+	t->text = swap;
+	m->typed = TRUE;
+	m->flowed = t->flowed;
+	m->html_parts = t->html_parts;
+	m->text_parts = t->text_parts;
+	m->text_truncated = t->text_truncated;
+	m->lossy |= t->lossy;
+	kenchi_mail_free(t);
 }

@@ -35,6 +35,7 @@ typedef struct {
 	char *auth_results;     /* the top Authentication-Results value, or NULL */
 	gboolean from_many;     /* two From headers, or a From of several addresses */
 	gboolean flowed;        /* a format=flowed part was joined as its sender meant */
+	gboolean typed;         /* the text is as typed (kenchi_mail_retext_typed()) */
 	GString *text;          /* extraction text, UTF-8, LF line ends; owned */
 	GString *alt_text;      /* the richer alternatives of a thin text/plain, read when
 	                         * the text has no event (kenchi_extract_mail); or NULL */
@@ -56,6 +57,13 @@ kenchi_status_t kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **ou
 /* RAW as a mail's body with no header (an alert's block pasted into a
  * file), as kenchi_mail_parse() reads a mail. */
 kenchi_status_t kenchi_mail_parse_body(const char *raw, gsize len, kenchi_mail_t **out, const char **reason);
+/* Read M's text again from RAW (the bytes M was parsed from) as its
+ * sender typed and sees it, for a reply read as commands or as a note:
+ * text/plain in a multipart/alternative unless it is blank, where an
+ * alert's thin text/plain gives way to its HTML; an HTML <p> one line;
+ * hidden HTML left out.  Sets typed, and the part counts and flowed of
+ * the new text.  M is unchanged when RAW cannot be read again. */
+void kenchi_mail_retext_typed(kenchi_mail_t *m, const char *raw, gsize len);
 void kenchi_mail_free(kenchi_mail_t *m);
 
 #endif

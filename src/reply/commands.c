@@ -9,6 +9,9 @@
  * read, so a quoted notice that happens to hold "verdict: benign" is inert:
  *   - a blank line (only spaces, tabs, U+3000, NBSP) once a command was seen;
  *     blank lines before the first command are skipped;
+ *   - the gap between two HTML paragraphs (a KENCHI_HTML_PARA_GAP line),
+ *     unless the line after it is a command: an editor shows one at every
+ *     line typed;
  *   - a quoted line: ">" or full-width "＞", after optional spaces;
  *   - a line beginning "--": the signature "-- " (and the "--" that clients
  *     strip it to), "-----Original Message-----", "-----元のメッセージ-----",
@@ -35,6 +38,7 @@
  *     it would otherwise end up in the database and in terminals. */
 #include <string.h>
 #include "reply/commands_int.h"
+#include "parse/html.h"
 
 /* A logical line is read up to this many bytes: a full value plus room for
  * the keyword and a colon.  Beyond it the value is too long anyway. */
@@ -421,6 +425,15 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 	push(l, c);
 }
 
+/* The line is KENCHI_HTML_PARA_GAP alone (html.h). */
+static gboolean
+is_para_gap(const char *lp, const char *le)
+{
+	gsize n = sizeof KENCHI_HTML_PARA_GAP - 1;
+
+	return (gsize)(le - lp) == n && memcmp(lp, KENCHI_HTML_PARA_GAP, n) == 0;
+}
+
 /* The first line after POS that is not blank looks like a command. */
 static gboolean
 command_follows(const char *pos, const char *end)
@@ -431,7 +444,7 @@ command_follows(const char *pos, const char *end)
 	char *clean;
 
 	while (next_line(&pos, end, &lp, &ln)) {
-		if (kenchi_cmd_is_blank(lp, lp + ln))
+		if (kenchi_cmd_is_blank(lp, lp + ln) || is_para_gap(lp, lp + ln))
 			continue;
 		if (kenchi_cmd_space_len(lp, lp + ln) > 0 || is_quote_line(lp, lp + ln))
 			return FALSE;
@@ -472,6 +485,19 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 		char *clean;
 
 		lineno++;
+		if (is_para_gap(lp, le)) {
+			const char *peek = pos, *np;
+			gsize nn;
+
+			/* An HTML editor's gap between paragraphs: read on when
+			 * the next line is a command, else it is a blank line
+			 * (round 36a: only the first command of an editor that
+			 * makes a paragraph of each line was read). */
+			if (next_line(&peek, end, &np, &nn) && !kenchi_cmd_is_blank(np, np + nn) &&
+			    !is_para_gap(np, np + nn) && command_follows(pos, end))
+				continue;
+			lp = le;   /* read as the blank line it shows */
+		}
 		if (kenchi_cmd_is_blank(lp, le)) {
 			if (pd.text == NULL && l->cmds->len == 0)
 				continue;   /* leading blank lines */

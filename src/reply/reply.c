@@ -8,6 +8,7 @@
  * them back. */
 #include <string.h>
 #include "reply/reply.h"
+#include "parse/html.h"
 #include "reply/token.h"
 #include "reply/commands.h"
 #include "reply/customer.h"
@@ -595,6 +596,31 @@ done:
 	return rc;
 }
 
+/* The first N bytes of a reply's text as a note: an HTML editor's gap
+ * between paragraphs (html.h) the blank line it shows. */
+static char *
+note_text(const char *s, gsize n)
+{
+	GString *t = g_string_sized_new(n);
+	const gsize gl = sizeof KENCHI_HTML_PARA_GAP - 1;
+	const char *e = s + n, *g = s;
+
+	while ((g = memchr(g, KENCHI_HTML_PARA_GAP[0], (size_t)(e - g))) != NULL) {
+		if ((gsize)(e - g) >= gl && memcmp(g, KENCHI_HTML_PARA_GAP, gl) == 0) {
+			g_string_append_len(t, s, g - s);
+			s = g = g + gl;
+		} else {
+			g++;
+		}
+	}
+	g_string_append_len(t, s, e - s);
+	/* and without the blank lines around it */
+	g_strchomp(t->str);
+	t->len = strlen(t->str);
+	g_string_erase(t, 0, (gssize)strspn(t->str, "\n"));
+	return g_string_free(t, FALSE);
+}
+
 static kenchi_status_t
 process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
 		 const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
@@ -632,7 +658,7 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 		id = next;
 	}
 	/* Customer mail never runs commands, whatever lines it holds: it is a note. */
-	text = g_strndup(mail->text->str, MIN(mail->text->len, 16384));
+	text = note_text(mail->text->str, MIN(mail->text->len, 16384));
 	rc = kenchi_store_note_add(st, id, mail->from_addr, "customer", mail->message_id, text, now);
 	if (rc == KENCHI_OK && (rc = kenchi_store_findings_get(st, id, &f)) == KENCHI_OK) {
 		f.attention = TRUE;

@@ -204,6 +204,31 @@ html_reply html-2@soc '<p class=MsoNormal>assign: 佐藤</p><p class=MsoPlainTex
 <p class=MsoNormal><o:p></o:p></p><p class=MsoNormal>担当: 田中</p>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "佐藤|P3" \
     "Word's paragraphs of any class are lines; an empty one ends the commands, and the signature's 担当: below it is not read (round 38a)"
+html_reply html-3@soc '<p>assign: 山田</p><p>priority: P4</p><p>&nbsp;</p><p>Tanaka</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority from cases where id = 1")" "山田|P4" \
+    "plain <p> paragraphs, which an editor shows with a margin, are lines too (round 36a: only the first was read)"
+html_reply html-3b@soc '<p>note: one paragraph</p><p>Taro</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where text = 'one paragraph'")" 1 \
+    "and a paragraph that is no command after them is the end of the commands, as a blank line is"
+pri_before=$(sql "select priority from cases where id = 1")
+html_reply html-4@soc '<div>assign: 中村</div><div style="color:red; display : none">priority: P1</div>
+<div hidden>priority: P1</div><span style="mso-hide:all"><div>priority: P1</div></span>
+<div style="overflow:hidden">note: shown</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority || '|' || (select count(*) from notes where text = 'shown') from cases where id = 1")" \
+    "中村|$pri_before|1" \
+    "text an HTML reply does not show (display:none, hidden, mso-hide:all) is not read as commands (round 36b)"
+html_reply html-5@soc '<div>note: above the quote</div><blockquote type="cite"><div>priority: P1</div></blockquote>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority || '|' || (select count(*) from notes where text = 'above the quote') from cases where id = 1")" \
+    "$pri_before|1" "a <blockquote> with no attribution line above it is quoted text: the commands end there (round 36b)"
+{
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <alt-1@soc>\n' "$reply_to"
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\n'
+    printf 'Content-Type: text/plain; charset=utf-8\n\nassign: 小林\n\n--b\nContent-Type: text/html; charset=utf-8\n\n'
+    printf '<div>assign: 小林</div><div>priority: P1</div>\n--b--\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority from cases where id = 1")" "小林|$pri_before" \
+    "a reply in text and HTML is read from its text, as typed, not from its HTML (round 36b)"
 
 # --- merge: never into a closed case; a merged case's detection follows ----
 notice3=$(grep -l "X-Kenchi-Case: 3" $(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages)) | head -1)
