@@ -9,6 +9,7 @@
 #include "util/secret.h"
 #include <sys/stat.h>
 #include "source/imap_config.h"
+#include "reply/banner.h"
 
 static int
 check_rules(kenchi_app_t *app)
@@ -40,6 +41,21 @@ check_rules(kenchi_app_t *app)
 		} else {
 			printf("scoring rules: %u rule(s) in %s: ok\n", kenchi_scoring_rule_count(sc), dir);
 			kenchi_scoring_free(sc);
+		}
+	}
+	g_free(dir);
+	dir = kenchi_config_data_path(app->cfg, "reply-banners");
+	{
+		kenchi_banners_t *b = NULL;
+		char *why = NULL;
+
+		if (kenchi_banners_load(dir, &b, &why) != KENCHI_OK) {
+			fprintf(stderr, "%s\n", why);
+			g_free(why);
+			rc = KENCHI_EXIT_CONFIG;
+		} else {
+			printf("reply banners: %u pattern(s) in %s: ok\n", kenchi_banners_count(b), dir);
+			kenchi_banners_free(b);
 		}
 	}
 	g_free(dir);

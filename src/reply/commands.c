@@ -440,20 +440,13 @@ command_follows(const char *pos, const char *end)
 {
 	const char *lp;
 	gsize ln;
-	gboolean bad, cut, yes = FALSE;
-	char *clean;
 
 	while (next_line(&pos, end, &lp, &ln)) {
 		if (kenchi_cmd_is_blank(lp, lp + ln) || is_para_gap(lp, lp + ln))
 			continue;
-		if (kenchi_cmd_space_len(lp, lp + ln) > 0 || is_quote_line(lp, lp + ln))
-			return FALSE;
-		clean = clean_line(lp, ln, &bad, &cut);
-		yes = is_keyword_line(clean) || bare_keyword(clean);
-		g_free(clean);
-		break;
+		return !is_quote_line(lp, lp + ln) && kenchi_commands_line_is_command(lp, ln);
 	}
-	return yes;
+	return FALSE;
 }
 
 kenchi_command_list_t *
@@ -596,6 +589,26 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 done:
 	l->empty = l->cmds->len == 0;
 	return l;
+}
+
+gboolean
+kenchi_commands_line_is_blank(const char *p, gsize n)
+{
+	return kenchi_cmd_is_blank(p, p + n);
+}
+
+gboolean
+kenchi_commands_line_is_command(const char *p, gsize n)
+{
+	gboolean bad, cut, yes;
+	char *clean;
+
+	if (kenchi_cmd_space_len(p, p + n) > 0)
+		return FALSE;
+	clean = clean_line(p, n, &bad, &cut);
+	yes = is_keyword_line(clean) || bare_keyword(clean);
+	g_free(clean);
+	return yes;
 }
 
 kenchi_command_list_t *

@@ -76,6 +76,13 @@ kenchi_command_list_t *kenchi_commands_parse_len(const char *body, gssize len);
 kenchi_command_list_t *kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped);
 void kenchi_commands_free(kenchi_command_list_t *l);
 
+/* The line [P, P+N) (no line end) is blank to the command reader: only
+ * spaces, tabs, U+3000 or NBSP. */
+gboolean kenchi_commands_line_is_blank(const char *p, gsize n);
+/* ... or reads as a command: a keyword and its colon, or a bare close,
+ * reopen or help. */
+gboolean kenchi_commands_line_is_command(const char *p, gsize n);
+
 /* "verdict", "state", ... (static; "unknown" outside the enum). */
 const char *kenchi_cmd_kind_name(kenchi_cmd_kind_t k);
 /* The reply to `help`, also the source of the man page's list (g_free). */

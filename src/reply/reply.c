@@ -12,6 +12,7 @@
 #include "reply/token.h"
 #include "reply/commands.h"
 #include "reply/customer.h"
+#include "reply/banner.h"
 #include "parse/normalize.h"
 
 const char *
@@ -384,6 +385,26 @@ free_results(char **res, guint n)
 	g_free(res);
 }
 
+/* A copy of the reply's text in *BODY with a mail gateway's banner at
+ * its top blanked out (banner.h; round 36a: "[EXTERNAL] ..." above the
+ * commands failed every reply); how many lines it took.  A banner file
+ * that does not load blanks nothing: `kenchi rules check` names it. */
+static int
+skip_banner(const kenchi_config_t *cfg, const kenchi_mail_t *mail, GString **body)
+{
+	char *path = kenchi_config_data_path(cfg, "reply-banners"), *why = NULL;
+	kenchi_banners_t *b = NULL;
+	int n = 0;
+
+	*body = g_string_new_len(mail->text->str, (gssize)mail->text->len);
+	if (kenchi_banners_load(path, &b, &why) == KENCHI_OK)
+		n = kenchi_banners_blank(b, *body);
+	kenchi_banners_free(b);
+	g_free(why);
+	g_free(path);
+	return n;
+}
+
 static kenchi_status_t
 process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
 		const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
@@ -400,6 +421,8 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	JsonNode *ctx;
 	gboolean help = FALSE, failed = FALSE;
 	guint i;
+	GString *body;
+	int banner;
 
 	rc = kenchi_store_audit_seen(st, mail->message_id);
 	if (rc == KENCHI_DUPLICATE) {
@@ -448,7 +471,9 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	/* HTML is not wrapped by the client, nor format=flowed once joined
 	 * (round 38a: a marked hard break was joined again): their lines
 	 * are as typed. */
-	cl = kenchi_commands_parse_text(mail->text->str, mail->text->len, mail->html_parts == 0 && !mail->flowed);
+	banner = skip_banner(cfg, mail, &body);
+	cl = kenchi_commands_parse_text(body->str, body->len, mail->html_parts == 0 && !mail->flowed);
+	g_string_free(body, TRUE);
 	out->commands = cl->cmds->len;
 	out->errors = cl->errors;
 	lines = json_array_new();
@@ -534,6 +559,12 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	if (cl->more_after_blank) {
 		char *more = g_strconcat(out->summary, "; below the blank line that ended the commands a line that looks "
 		    "like one was not read (write the commands with no blank line between them)", NULL);
+		g_free(out->summary);
+		out->summary = more;
+	}
+	if (banner > 0) {
+		char *more = g_strdup_printf("%s; %d line(s) of a mail gateway's banner at the top were not read",
+		    out->summary, banner);
 		g_free(out->summary);
 		out->summary = more;
 	}

@@ -199,6 +199,11 @@ printf 'rule "bad" if severity =~ "(" then add 5\n' >"$KT_TMP/dd/data/scoring.ru
 err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
 is $? 78 "rules check fails on a bad scoring rule"
 like "$err" "scoring.rules:1:" "with file:line"
+cp "$KT_TOP/data/scoring.rules" "$KT_TMP/dd/data/scoring.rules"
+printf '# banners\n^\\[EXTERNAL\\]\n^【(社外\n' >"$KT_TMP/dd/data/reply-banners"
+err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
+is $? 78 "rules check fails on a bad reply-banner pattern"
+like "$err" "reply-banners:3: offset [0-9]+: missing closing parenthesis" "with file:line and PCRE2's message"
 
 # --- score reasons are JSON whatever the rule's name ------------------
 # A rule name is any text of the rules file: Japanese, a quote, backslashes.

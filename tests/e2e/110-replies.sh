@@ -230,6 +230,25 @@ is "$(sql "select priority || '|' || (select count(*) from notes where text = 'a
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "小林|$pri_before" \
     "a reply in text and HTML is read from its text, as typed, not from its HTML (round 36b)"
 
+# --- a mail gateway's banner at the top is not read --------------------------
+reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
+ファイルにご注意ください。
+[EXTERNAL] This email originated from outside the organization.
+
+note: under the banner"
+is "$(sql "select count(*) from notes where text = 'under the banner'")" 1 \
+    "a reply under a gateway's banner (two banners, one wrapped) is read from below it (round 36a: every such reply failed)"
+like "$(sql "select reason from messages where message_id = 'banner-1@soc'")" "3 line\\(s\\) of a mail gateway's banner" \
+    "and the answer says how many lines it skipped"
+reply analyst@soc.example.jp "$reply_to" banner-2@soc "CAUTION: This email originated from outside of the organization.
+note: right under the banner"
+is "$(sql "select count(*) from notes where text = 'right under the banner'")" 1 \
+    "a banner with no blank line below it ends at the first command line"
+reply analyst@soc.example.jp "$reply_to" banner-3@soc "Hello team,
+note: after a greeting"
+like "$(sql "select reason from messages where message_id = 'banner-3@soc'")" "nothing was applied" \
+    "a first line that is no banner is still an error (only the banners of data/reply-banners are skipped)"
+
 # --- merge: never into a closed case; a merged case's detection follows ----
 notice3=$(grep -l "X-Kenchi-Case: 3" $(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages)) | head -1)
 reply_to3=$(sed -n 's/^Reply-To: //p' "$notice3" | tr -d '\r')

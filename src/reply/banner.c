@@ -1,0 +1,111 @@
+/* banner.c: a mail gateway's banner at the top of a reply (banner.h).
+ * A banner wraps onto more lines than its pattern's first one ("CAUTION:
+ * This email originated from outside of the organization. Do not click /
+ * links or open attachments..."), so the lines after it go with it until
+ * a blank line - or a command line, since a gateway may put no blank line
+ * between its banner and what the analyst typed. */
+#include <string.h>
+#include "reply/banner.h"
+#include "reply/commands.h"
+#include "parse/re.h"
+
+struct kenchi_banners {
+	GPtrArray *res;            /* kenchi_re_t * */
+	kenchi_re_match_t *m;
+};
+
+void
+kenchi_banners_free(kenchi_banners_t *b)
+{
+	if (b == NULL)
+		return;
+	g_ptr_array_unref(b->res);
+	kenchi_re_match_free(b->m);
+	g_free(b);
+}
+
+guint
+kenchi_banners_count(const kenchi_banners_t *b)
+{
+	return b ? b->res->len : 0;
+}
+
+kenchi_status_t
+kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
+{
+	kenchi_banners_t *b = g_new0(kenchi_banners_t, 1);
+	char *text = NULL, **lines;
+	GError *err = NULL;
+
+	*out = NULL;
+	*errmsg = NULL;
+	b->res = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_re_free);
+	b->m = kenchi_re_match_new();
+	if (!g_file_get_contents(path, &text, NULL, &err)) {
+		gboolean none = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+
+		if (!none)
+			*errmsg = g_strdup_printf("%s: %s", path, err->message);
+		g_error_free(err);
+		if (!none) {
+			kenchi_banners_free(b);
+			return KENCHI_CONFIG;
+		}
+		*out = b;
+		return KENCHI_OK;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	g_free(text);
+	for (int i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]), *why = NULL;
+		kenchi_re_t *re;
+
+		if (*l == '\0' || *l == '#')
+			continue;
+		if (!g_utf8_validate(l, -1, NULL) || (re = kenchi_re_compile(l, &why)) == NULL) {
+			*errmsg = g_strdup_printf("%s:%d: %s", path, i + 1, why ? why : "not valid UTF-8");
+			g_free(why);
+			g_strfreev(lines);
+			kenchi_banners_free(b);
+			return KENCHI_CONFIG;
+		}
+		g_ptr_array_add(b->res, re);
+	}
+	g_strfreev(lines);
+	*out = b;
+	return KENCHI_OK;
+}
+
+int
+kenchi_banners_blank(const kenchi_banners_t *b, GString *text)
+{
+	char *p = text->str, *end = text->str + text->len, *e;
+	gboolean in = FALSE;
+	int n = 0;
+
+	if (b == NULL || b->res->len == 0)
+		return 0;
+	for (; p < end; p = e + (e < end)) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		if (kenchi_commands_line_is_blank(p, (gsize)(e - p))) {
+			in = FALSE;   /* a banner may follow another */
+			continue;
+		}
+		if (!in) {
+			guint i;
+
+			for (i = 0; i < b->res->len; i++)
+				if (kenchi_re_exec(g_ptr_array_index(b->res, i), b->m, p, (size_t)(e - p)) == KENCHI_RE_MATCH)
+					break;
+			if (i == b->res->len)
+				break;
+			in = TRUE;
+		} else if (kenchi_commands_line_is_command(p, (gsize)(e - p))) {
+			break;
+		}
+		memset(p, ' ', (size_t)(e - p));
+		n++;
+	}
+	return n;
+}
