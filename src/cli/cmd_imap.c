@@ -25,7 +25,7 @@ on_signal(int sig)
 	(void)sig;
 	g_atomic_int_set(&the_stop, 1);
 	if (the_client)
-		kenchi_imap_wake(the_client);
+		kenchi_imap_abort(the_client);
 }
 
 int

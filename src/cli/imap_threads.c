@@ -129,7 +129,7 @@ kenchi_imap_threads_stop(kenchi_imap_threads_t *t)
 		g_atomic_int_set(&a->stop, 1);
 		g_mutex_lock(&a->lock);
 		if (a->client)
-			kenchi_imap_wake(a->client);
+			kenchi_imap_abort(a->client);
 		g_mutex_unlock(&a->lock);
 	}
 	for (i = 0; i < t->running->len; i++) {

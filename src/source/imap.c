@@ -303,6 +303,7 @@ disconnect(kenchi_imap_t *c)
 	if (c->imap == NULL)
 		return;
 	/* mailimap_free closes the stream; no LOGOUT on a connection that may be dead. */
+	kenchi_imap_forget_fd(c);
 	mailimap_free(c->imap);
 	c->imap = NULL;
 }
@@ -314,7 +315,8 @@ st_connect(kenchi_imap_t *c)
 {
 	const kenchi_imap_account_t *a = c->a;
 	kenchi_status_t st;
-	int r;
+	mailstream *s;
+	int r, fd;
 
 	c->imap = mailimap_new(0, NULL);
 	if (c->imap == NULL)
@@ -322,14 +324,32 @@ st_connect(kenchi_imap_t *c)
 	mailimap_set_timeout(c->imap, IO_TIMEOUT_S);
 	mailimap_set_logger(c->imap, kenchi_imap_held_logger, c);
 	c->held.tail_len = 0;   /* a BYE of the connection before is not this one's */
-	if (a->tls == KENCHI_IMAP_TLS_IMPLICIT)
-		r = mailimap_ssl_connect_with_callback(c->imap, a->host, (uint16_t)a->port, tls_setup, c);
-	else
-		r = mailimap_socket_connect(c->imap, a->host, (uint16_t)a->port);
+	/* libetpan's mailimap_socket_connect(), with a socket of our own
+	 * (imap_net.c). */
+	if ((fd = kenchi_imap_tcp_connect(c, a->host, a->port, IO_TIMEOUT_S)) < 0) {
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "cannot connect to %s:%d (%s)", a->host, a->port,
+		    kenchi_imap_tls_to_string(a->tls));
+		return KENCHI_WAIT;
+	}
+	s = a->tls == KENCHI_IMAP_TLS_IMPLICIT ? mailstream_ssl_open_with_callback_timeout(fd, IO_TIMEOUT_S, tls_setup, c) :
+	    mailstream_socket_open_timeout(fd, IO_TIMEOUT_S);
+	if (s == NULL) {
+		kenchi_imap_forget_fd(c);
+		close(fd);
+		if (a->tls == KENCHI_IMAP_TLS_IMPLICIT && kenchi_imap_speaks_plain(c, a->host, a->port)) {
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "%s:%d speaks IMAP in plain text, not implicit TLS: set tls = "
+			    "starttls, or the port of IMAP over TLS (993)", a->host, a->port);
+			return KENCHI_CONFIG;
+		}
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "cannot connect to %s:%d (%s handshake failed)", a->host, a->port,
+		    kenchi_imap_tls_to_string(a->tls));
+		return KENCHI_TEMP;
+	}
+	r = mailimap_connect(c->imap, s);   /* the stream is the session's now, closed by disconnect() */
 	if (!kenchi_imap_ok(r)) {
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "cannot connect to %s:%d (%s, libetpan error %d)", a->host, a->port,
 		    kenchi_imap_tls_to_string(a->tls), r);
-		return r == MAILIMAP_ERROR_SSL ? KENCHI_TEMP : KENCHI_WAIT;
+		return KENCHI_WAIT;   /* no greeting: a server not up yet, or a port that waits for TLS */
 	}
 	if (a->tls == KENCHI_IMAP_TLS_STARTTLS) {
 		r = mailimap_socket_starttls_with_callback(c->imap, tls_setup, c);
@@ -590,6 +610,7 @@ kenchi_imap_new(const kenchi_imap_account_t *acct, const kenchi_imap_ops_t *ops,
 	c->a = acct;
 	c->ops = ops;
 	c->user = user;
+	c->sock_fd = -1;
 	return c;
 }
 

@@ -63,6 +63,11 @@ kenchi_status_t kenchi_imap_run(kenchi_imap_t *c, volatile gint *stop, gboolean 
  * stop is seen.  Async-signal-safe and thread-safe (one write(2) to a pipe
  * the client owns).  A wake with *stop unset just re-syncs. */
 void kenchi_imap_wake(kenchi_imap_t *c);
+/* Stop now: wake, and shut the connection's socket down (shutdown(2)), so
+ * that a read or a connect waiting on a server that says nothing ends at
+ * once rather than after its timeout.  Set *stop first.  Async-signal-safe
+ * and thread-safe. */
+void kenchi_imap_abort(kenchi_imap_t *c);
 
 /* Counters, for the log and the tests (read from the client's thread or
  * after kenchi_imap_run returned). */

@@ -28,6 +28,7 @@ struct kenchi_imap {
 	const kenchi_imap_ops_t *ops;     /* not owned */
 	gpointer user;
 	int wake[2];                      /* owned: [0] polled, [1] written by kenchi_imap_wake */
+	volatile gint sock_fd;            /* the connection's socket, for kenchi_imap_abort; or -1 */
 	mailimap *imap;                   /* owned: the current connection, or NULL */
 	gint64 uidvalidity, last_uid;     /* the committed position */
 	gboolean has_idle, has_move, has_uidplus;
@@ -56,6 +57,16 @@ kenchi_status_t kenchi_imap_uid_search(kenchi_imap_t *c, struct mailimap_search_
 kenchi_status_t kenchi_imap_mark_done(kenchi_imap_t *c, const guint32 *uids, guint n);
 /* SYNC: fetch, hand over and mark everything above the committed UID. */
 kenchi_status_t kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop);
+
+/* imap_net.c.  A TCP connection to HOST:PORT within TIMEOUT_S seconds,
+ * blocking, its socket set as C's sock_fd from the start; -1 when none
+ * could be made. */
+int kenchi_imap_tcp_connect(kenchi_imap_t *c, const char *host, int port, int timeout_s);
+/* C's socket is closed, or about to be: no more for kenchi_imap_abort. */
+void kenchi_imap_forget_fd(kenchi_imap_t *c);
+/* HOST:PORT greets in plain text ("* OK", within 5 s): an IMAP port
+ * without implicit TLS. */
+gboolean kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port);
 
 /* imap_held.c.  Keeps the last bytes the server sent (mailimap_set_logger). */
 void kenchi_imap_held_logger(mailimap *imap, int log_type, const char *str, size_t size, void *context);

@@ -1,0 +1,107 @@
+/* imap_net.c: the IMAP source's TCP connections.  kenchi opens them itself,
+ * not libetpan, so that the socket is known from the first moment to
+ * kenchi_imap_abort(): a stop must not wait out the 60-second I/O timeout
+ * of a server that accepts and says nothing, in the connect, the TLS
+ * handshake or the greeting (round 35b Q4: 60 to 180 s, past systemd's
+ * stop timeout).  And when an implicit-TLS handshake fails, it looks at
+ * what the port speaks, so that a port of plain IMAP is reported as the
+ * configuration mistake it is rather than retried for ever (round 35b
+ * Q3). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "source/imap_int.h"
+
+void
+kenchi_imap_forget_fd(kenchi_imap_t *c)
+{
+	g_atomic_int_set(&c->sock_fd, -1);
+}
+
+void
+kenchi_imap_abort(kenchi_imap_t *c)
+{
+	int saved = errno, fd = g_atomic_int_get(&c->sock_fd);
+
+	/* shutdown(2), not close(2): the descriptor stays the client's, and
+	 * every read or write on it, or a connect in progress, ends now. */
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+	errno = saved;
+	kenchi_imap_wake(c);
+}
+
+/* Wait up to MS for EVENTS on FD; TRUE when they came. */
+static gboolean
+wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r == 1 && (p.revents & events) != 0;
+}
+
+int
+kenchi_imap_tcp_connect(kenchi_imap_t *c, const char *host, int port, int timeout_s)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char svc[16];
+	int fd = -1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	g_snprintf(svc, sizeof svc, "%d", port);
+	if (getaddrinfo(host, svc, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		int err = 0;
+		socklen_t el = sizeof err;
+
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		g_atomic_int_set(&c->sock_fd, fd);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && wait_fd(fd, POLLOUT, timeout_s * 1000) &&
+		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0))
+			break;
+		kenchi_imap_forget_fd(c);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	/* libetpan's streams wait with poll, then read and write in full. */
+	if (fd >= 0)
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+gboolean
+kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port)
+{
+	static const char *const greetings[] = { "* OK", "* PREAUTH", "* BYE" };
+	char buf[16];
+	ssize_t n = -1;
+	int fd = kenchi_imap_tcp_connect(c, host, port, 5);
+
+	if (fd < 0)
+		return FALSE;
+	if (wait_fd(fd, POLLIN, 5000))
+		n = recv(fd, buf, sizeof buf, 0);
+	kenchi_imap_forget_fd(c);
+	close(fd);
+	for (gsize i = 0; n > 0 && i < G_N_ELEMENTS(greetings); i++) {
+		gsize gl = strlen(greetings[i]);
+
+		if ((gsize)n >= gl && g_ascii_strncasecmp(buf, greetings[i], gl) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}

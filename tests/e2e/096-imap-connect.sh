@@ -1,0 +1,101 @@
+#!/bin/bash
+# 096-imap-connect: an IMAP account whose server never answers, or whose
+# tls setting does not fit its port (round 35b Q3, Q4).
+# - A server that accepts and says nothing: `kenchi imap ACCOUNT` and
+#   `kenchi run` stop on SIGTERM while they wait for its greeting or its
+#   TLS handshake, not after their 60-second I/O timeout (they took 60 to
+#   180 s, past systemd's stop timeout, and were killed).
+# - tls = tls against a port of plain IMAP (Dovecot's): a configuration
+#   mistake, named as such: `--once` exits 78, and the daemon ends that
+#   account instead of retrying it for ever as a network fault.
+# The bound on each stop (20 s) only tells "stopped at once" from "stopped
+# when the 60 s timeout ran out"; nothing asserts a duration beyond that.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+
+dovecot_start || bail "cannot start Dovecot"
+smtp_start || bail "cannot start the SMTP sink"
+D=$KT_TMP/d
+mkdir -p "$D"
+export KENCHI_DB=$D/kenchi.db KENCHI_CONF=$D/k.conf KENCHI_NOW=
+
+# A server that accepts every connection and never writes a byte.
+SILENT_PORT=$(kt_free_port)
+"$KT_PY" - "$SILENT_PORT" "$D/silent.log" <<'PY' >/dev/null 2>&1 &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+open(sys.argv[2], "w").write("listening\n")
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)
+    with open(sys.argv[2], "a") as f:
+        f.write("accepted\n")
+PY
+silent_pid=$!
+kt_at_exit "kt_kill -TERM $silent_pid"
+for i in $(seq 100); do grep -q listening "$D/silent.log" 2>/dev/null && break; sleep 0.05; done
+
+printf 'secret\n' >"$D/pw"
+chmod 600 "$D/pw"
+{ printf '[kenchi]\nreport_hold = 0s\n'; daemon_conf; cat <<CONF; } >"$D/k.conf"
+[imap mute]
+host = 127.0.0.1
+port = $SILENT_PORT
+tls = none
+user = alice
+password_file = $D/pw
+[imap mutetls]
+host = 127.0.0.1
+port = $SILENT_PORT
+tls = tls
+user = bob
+password_file = $D/pw
+[imap plainport]
+host = 127.0.0.1
+port = $DOVECOT_PORT
+tls = tls
+user = carol
+password_file = $D/pw
+CONF
+
+accepted() { grep -c accepted "$D/silent.log"; }
+# stops CMD...: start CMD, wait for the silent server to take its
+# connection, SIGTERM it; prints "gone RC" or "still running".
+stops() {
+    local before pid i
+    before=$(accepted)
+    "$@" >>"$D/stops.log" 2>&1 &
+    pid=$!
+    for i in $(seq 200); do [ "$(accepted)" -gt "$before" ] && break; sleep 0.05; done
+    sleep 0.3   # into the wait for the greeting or the handshake
+    kill -TERM "$pid"
+    if kt__wait_gone 20 "$pid"; then
+        wait "$pid"
+        echo "gone $?"
+    else
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        echo "still running"
+    fi
+}
+
+is "$(stops "$KENCHI" imap mute)" "gone 0" \
+    "kenchi imap, waiting for a greeting that never comes, stops on SIGTERM at once"
+is "$(stops "$KENCHI" imap mutetls)" "gone 0" \
+    "and waiting for a TLS handshake that never comes"
+is "$(stops "$KENCHI" imap --once mute)" "gone 0" "imap --once too"
+{ printf '[kenchi]\nreport_hold = 0s\n'; daemon_conf; sed -n '/^\[imap mute\]/,/^password_file/p' "$D/k.conf"; } >"$D/run.conf"
+chown -R nobody:nogroup "$D"
+is "$(KENCHI_CONF=$D/run.conf stops setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr)" "gone 0" \
+    "kenchi run, its account waiting on a silent server, stops on SIGTERM at once"
+
+timeout -k 5 120 "$KENCHI" -v imap --once plainport >"$D/plain.log" 2>&1
+is "$?" 78 "tls = tls against a port of plain IMAP: exit 78, a configuration mistake (was 75, retried for ever)"
+like "$(cat "$D/plain.log")" "speaks IMAP in plain text, not implicit TLS: set tls = starttls" "and the log says what to change"
+
+done_testing
