@@ -44,6 +44,22 @@ kenchi_cmd_path_too_broad(const char *value)
 
 	if (path == NULL)
 		return NULL;
+	/* Paths as AMP reports them, which is how they are matched: never
+	 * "%SystemDrive%\..." nor "C:Users\..." (round 38a: accepted, and
+	 * they matched nothing). */
+	{
+		const char *pct = strchr(path, '%');
+
+		if (pct && strchr(pct + 1, '%') != NULL) {
+			why = g_strdup("an environment variable (%...%) is not expanded: write the path as the alert shows "
+			    "it (\"C:\\Windows\\...\")");
+			goto done;
+		}
+		if (g_ascii_isalpha(path[0]) && path[1] == ':' && path[2] != '\\') {
+			why = g_strdup_printf("a drive without a \\ after it: write \"%c:\\%s\"", path[0], path + 2);
+			goto done;
+		}
+	}
 	w = path + strcspn(path, "*?");
 	if (*w == '\0')
 		goto done;                /* no wildcard: one file */
@@ -96,24 +112,54 @@ kenchi_cmd_host_too_broad(const char *host)
 	return NULL;
 }
 
+/* An IPv4 address (4 bytes) a host does not talk to across a network:
+ * why, or NULL. */
+static const char *
+v4_no_indicator(const guint8 *b)
+{
+	if (b[0] == 0)
+		return "\"this network\" (0.0.0.0/8)";
+	if (b[0] == 127)
+		return "loopback";
+	if (b[0] == 169 && b[1] == 254)
+		return "link-local";
+	if (b[0] >= 224 && b[0] <= 239)
+		return "multicast";
+	if (b[0] >= 240)
+		return "reserved or broadcast (240.0.0.0/4)";
+	return NULL;
+}
+
 char *
 kenchi_cmd_ip_no_indicator(const char *ip)
 {
-	GInetAddress *a;
-	char *why = NULL;
-
-	/* "::ffff:127.0.0.1" is 127.0.0.1 (round 37a). */
-	if (g_ascii_strncasecmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
-		ip += 7;
-	a = g_inet_address_new_from_string(ip);
+	static const guint8 zero[12] = { 0 }, mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff },
+	    nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	GInetAddress *a = g_inet_address_new_from_string(ip);
+	const guint8 *b;
+	const char *why = NULL;
 
 	if (a == NULL)
 		return NULL;
-	if (g_inet_address_get_is_any(a) || g_inet_address_get_is_loopback(a) ||
-	    g_inet_address_get_is_multicast(a) || strcmp(ip, "255.255.255.255") == 0)
-		why = g_strdup("not an address a host talks to (unspecified, loopback, multicast or broadcast)");
+	b = g_inet_address_to_bytes(a);
+	if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV4)
+		why = v4_no_indicator(b);
+	else if (memcmp(b, zero, 12) == 0 && (b[12] | b[13]) != 0)
+		why = v4_no_indicator(b + 12);   /* ::127.0.0.1, IPv4-compatible (round 38a) */
+	else if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+		why = v4_no_indicator(b + 12);   /* ::ffff:127.0.0.1 (37a), 64:ff9b::7f00:1 (NAT64) */
+	else if (b[0] == 0x20 && b[1] == 0x02)
+		why = v4_no_indicator(b + 2);    /* 2002:7f00:1:: (6to4) */
+	else if (g_inet_address_get_is_any(a))
+		why = "unspecified";
+	else if (g_inet_address_get_is_loopback(a))
+		why = "loopback";
+	else if (g_inet_address_get_is_link_local(a))
+		why = "link-local";
+	else if (g_inet_address_get_is_multicast(a))
+		why = "multicast";
 	g_object_unref(a);
-	return why;
+	return why ? g_strdup_printf("not an address a host talks to across a network (%s)", why) : NULL;
 }
 
 char *
@@ -173,6 +219,20 @@ kenchi_cmd_domain_too_broad(const char *domain)
 		"nara", "wakayama", "tottori", "shimane", "okayama", "hiroshima", "yamaguchi", "tokushima", "kagawa",
 		"ehime", "kochi", "fukuoka", "saga", "nagasaki", "kumamoto", "oita", "miyazaki", "kagoshima", "okinawa",
 		NULL };
+	/* ... their names in kanji, as IDNs (東京.jp) - a registry level with
+	 * nothing listed under it (round 38a) ... */
+	static const char *const kpref[] = { "xn--djrs72d6uy", "xn--32vp30h", "xn--djty4k", "xn--uisz3g", "xn--rny31h",
+		"xn--rht61e", "xn--klt787d", "xn--uist22h", "xn--4pvxs", "xn--7t0a264c", "xn--5js045d", "xn--mkru45i",
+		"xn--1lqs71d", "xn--ntso0iqx3a", "xn--efvn9s", "xn--1ctwo", "xn--5rtp49c", "xn--elqq16h", "xn--rht27z",
+		"xn--2m4a15e", "xn--nit225k", "xn--4it797k", "xn--vgu402c", "xn--ehqz56n", "xn--zbx025d", "xn--1lqs03n",
+		"xn--pssu33l", "xn--f6qx53a", "xn--ntsq17g", "xn--0trq7p7nn", "xn--tor131o", "xn--klty5x", "xn--rht3d",
+		"xn--kltx9a", "xn--6orx2r", "xn--kltp7d", "xn--5rtq34k", "xn--c3s14m", "xn--k7yn95e", "xn--4it168d",
+		"xn--qqqt11m", "xn--8ltr62k", "xn--8pvr4u", "xn--kbrq7o", "xn--6btw5a", "xn--d5qv7z876c", "xn--uuwu58a",
+		NULL };
+	/* ... and the designated cities', whose wards have names under them
+	 * (naka.yokohama.jp), all but the city's own (city.yokohama.jp). */
+	static const char *const dcity[] = { "kawasaki", "kitakyushu", "kobe", "nagoya", "sapporo", "sendai",
+		"yokohama", NULL };
 	gsize n = strlen(domain);
 
 	if (strchr(domain, '.') == NULL)
@@ -188,6 +248,18 @@ kenchi_cmd_domain_too_broad(const char *domain)
 			gsize pl = strlen(pref[i]);
 			if ((pl == n - 3 && g_ascii_strncasecmp(domain, pref[i], pl) == 0) ||
 			    (strlen(rest) == pl + 3 && g_ascii_strncasecmp(rest, pref[i], pl) == 0))
+				return g_strdup_printf("%s is a registry's domain: block the name under it", domain);
+		}
+		for (int i = 0; kpref[i]; i++) {
+			gsize pl = strlen(kpref[i]);
+			if (pl == n - 3 && g_ascii_strncasecmp(domain, kpref[i], pl) == 0)
+				return g_strdup_printf("%s is a registry's domain: block the name under it", domain);
+		}
+		for (int i = 0; dcity[i]; i++) {
+			gsize pl = strlen(dcity[i]);
+			if ((pl == n - 3 && g_ascii_strncasecmp(domain, dcity[i], pl) == 0) ||
+			    (strlen(rest) == pl + 3 && g_ascii_strncasecmp(rest, dcity[i], pl) == 0 &&
+			     g_ascii_strncasecmp(domain, "city.", 5) != 0))
 				return g_strdup_printf("%s is a registry's domain: block the name under it", domain);
 		}
 	}

@@ -346,6 +346,22 @@ test_allow_block(void **state)
     one_bad("block: domain ex\u3164ample.com", "invisible character (U+3164)");
     check_list("block: domain city.chiyoda.tokyo.jp", KENCHI_CMD_BLOCK, "domain", "city.chiyoda.tokyo.jp");
     check_list("block: url fxp://evil[.]example/x", KENCHI_CMD_BLOCK, "url", "ftp://evil.example/x");
+    /* session 17 */
+    one_bad("block: ip ::127.0.0.1", "loopback");
+    one_bad("block: ip 64:ff9b::7f00:1", "loopback");
+    one_bad("block: ip 2002:7f00:1::", "loopback");
+    one_bad("block: ip 0.1.2.3", "this network");
+    one_bad("block: ip 240.0.0.1", "reserved");
+    one_bad("block: ip 169.254.169.254", "link-local");
+    one_bad("block: ip fe80::1", "link-local");
+    check_list("block: ip 64:ff9b::c633:6407", KENCHI_CMD_BLOCK, "ip", "64:ff9b::c633:6407");
+    one_bad("block: domain 東京.jp", "a registry");
+    one_bad("block: domain kawasaki.jp", "a registry");
+    one_bad("block: domain nakahara.kawasaki.jp", "a registry");
+    check_list("block: domain city.kawasaki.jp", KENCHI_CMD_BLOCK, "domain", "city.kawasaki.jp");
+    check_list("block: domain evil.東京.jp", KENCHI_CMD_BLOCK, "domain", "evil.xn--1lqs71d.jp");
+    one_bad("allow: path %SystemDrive%\\Tools\\a.exe", "environment variable");
+    one_bad("allow: path C:Tools\\a.exe", "write \"C:\\Tools\\a.exe\"");
     one_bad("allow: path C:\\Tools\\\u202Eexe.txt", "invisible character (U+202E)");
     one_bad("allow: detection W32.\u200BEvil", "invisible character (U+200B)");
 }
