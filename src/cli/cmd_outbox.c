@@ -167,7 +167,7 @@ collect_ids(const kenchi_outbox_row_t *r, gpointer user)
 int
 kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 {
-	gboolean json = FALSE, all = FALSE, show = FALSE;
+	gboolean json = FALSE, all = FALSE, show = FALSE, readdress = FALSE;
 	char *state = NULL;
 	gint64 case_id = 0;
 	GOptionEntry entries[] = {
@@ -176,6 +176,8 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 		{ "case", 0, 0, G_OPTION_ARG_INT64, &case_id, "only rows of case N", "N" },
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "release: every held row", NULL },
 		{ "show", 0, 0, G_OPTION_ARG_NONE, &show, "print the messages themselves", NULL },
+		{ "readdress", 0, 0, G_OPTION_ARG_NONE, &readdress,
+		  "retry: a first report, rendered again for the customer's addresses as configured now", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	kenchi_outbox_filter_t f = { 0 };
@@ -183,7 +185,7 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 	kenchi_status_t st = KENCHI_OK;
 	int rc;
 
-	if ((rc = kenchi_cli_options("[retry N | release N|--all] - the outbox", entries, &argc, &argv)) != 0)
+	if ((rc = kenchi_cli_options("[retry [--readdress] N | release N|--all] - the outbox", entries, &argc, &argv)) != 0)
 		goto done;
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
@@ -199,7 +201,42 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 		} else if (argc == 3 && g_ascii_string_to_signed(argv[2], 10, 1, G_MAXINT64, &id, NULL)) {
 			g_array_append_val(ids, id);
 		} else {
-			kenchi_err("usage: kenchi outbox retry N | release N | release --all");
+			kenchi_err("usage: kenchi outbox retry [--readdress] N | release N | release --all");
+			g_array_unref(ids);
+			rc = KENCHI_EXIT_USAGE;
+			goto done;
+		}
+		if (readdress && !release && ids->len == 1) {
+			/* An address fixed in the configuration since the row was
+			 * queued: the report goes to the new one. */
+			GError *err = NULL;
+			kenchi_reports_t *rx = kenchi_reports_new(app->cfg, &err);
+			const char *why = NULL;
+
+			if (rx == NULL) {
+				kenchi_err("outbox: %s", err->message);
+				g_error_free(err);
+				g_array_unref(ids);
+				rc = KENCHI_EXIT_CONFIG;
+				goto done;
+			}
+			if ((st = kenchi_store_begin(app->st)) == KENCHI_OK)
+				st = kenchi_report_readdress(rx, app->st, g_array_index(ids, gint64, 0), now, &why);
+			if (st == KENCHI_OK)
+				st = kenchi_store_commit(app->st);
+			else
+				kenchi_store_rollback(app->st);
+			kenchi_reports_free(rx);
+			if (st == KENCHI_OK)
+				printf("outbox: row %" G_GINT64_FORMAT " addressed again and queued for retry\n",
+				    g_array_index(ids, gint64, 0));
+			else if (why)
+				kenchi_err("outbox: row %" G_GINT64_FORMAT ": %s", g_array_index(ids, gint64, 0), why);
+			rc = st == KENCHI_OK ? 0 : why ? KENCHI_EXIT_FAIL : kenchi_status_to_exit(st);
+			g_array_unref(ids);
+			goto done;
+		} else if (readdress) {
+			kenchi_err("usage: kenchi outbox retry --readdress N");
 			g_array_unref(ids);
 			rc = KENCHI_EXIT_USAGE;
 			goto done;

@@ -40,7 +40,7 @@ static const kenchi_cmd_t commands[] = {
 	{ "block", kenchi_cmd_block, "block list: add, list, remove" },
 	{ "tune", kenchi_cmd_tune, "candidate false positives of a customer in tuning" },
 	{ "preview", kenchi_cmd_preview, "print the first report that case N would get" },
-	{ "outbox", kenchi_cmd_outbox, "list the outbox; retry N; release N|--all" },
+	{ "outbox", kenchi_cmd_outbox, "list the outbox; retry [--readdress] N; release N|--all" },
 	{ "send", NET(kenchi_cmd_send), "flush the outbox once over SMTP" },
 	{ "audit", kenchi_cmd_audit, "the analysts' command audit trail" },
 	{ "run", NET(kenchi_cmd_run), "the daemon: configured sources, the outbox sender and the SLA clock" },

@@ -603,3 +603,70 @@ kenchi_report_token_address(kenchi_reports_t *rx, gint64 case_id)
 	g_free(addr);
 	return r;
 }
+
+typedef struct {
+	char *kind, *customer, *cases, *mid;
+	gint64 case_id;
+} row_copy_t;
+
+static gboolean
+take_row(const kenchi_outbox_row_t *r, gpointer user)
+{
+	row_copy_t *c = user;
+
+	c->kind = g_strdup(r->kind);
+	c->customer = g_strdup(r->customer);
+	c->cases = g_strdup(r->cases);
+	c->mid = g_strdup(r->message_id);
+	c->case_id = r->case_id;
+	return FALSE;
+}
+
+kenchi_status_t
+kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gint64 now, const char **why)
+{
+	kenchi_outbox_filter_t f = { .id = id };
+	row_copy_t row = { 0 };
+	char *subject = NULL, *raw = NULL, *rcpts = NULL, *one = NULL;
+	gint64 *ids = NULL;
+	gsize len = 0;
+	guint n = 0;
+	kenchi_status_t rc;
+
+	*why = NULL;
+	if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) != KENCHI_OK)
+		goto done;
+	if (row.kind == NULL || strcmp(row.kind, "first_report") != 0 || row.customer == NULL) {
+		/* A second report is sent again with `send: second-report`; a
+		 * notice or an alert goes to the analysts, who are configured
+		 * for the SOC as a whole. */
+		*why = row.kind == NULL ? "no such row" : "only a first report is addressed again";
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
+	if ((rc = kenchi_store_outbox_requeue(st, id, now)) != KENCHI_OK) {
+		*why = "a sent report is never sent again";
+		goto done;
+	}
+	if (row.cases == NULL || *row.cases == '\0')
+		row.cases = one = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
+	ids = cases_parse(row.cases, &n);
+	rc = n ? kenchi_report_build_first(rx, st, row.customer, ids, n, row.mid, now, &subject, &raw, &len, &rcpts) :
+	    KENCHI_BAD_INPUT;
+	if (rc == KENCHI_NOT_FOUND)
+		*why = "its customer has no report_to address";
+	else if (rc == KENCHI_OK)
+		rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, row.cases, rcpts);
+done:
+	if (one == NULL)
+		g_free(row.cases);
+	g_free(one);
+	g_free(row.kind);
+	g_free(row.customer);
+	g_free(row.mid);
+	g_free(ids);
+	g_free(subject);
+	g_free(raw);
+	g_free(rcpts);
+	return rc;
+}

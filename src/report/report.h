@@ -47,6 +47,15 @@ typedef struct {
 	GHashTable *by_case;   /* case id (gint64 *) -> GPtrArray of JsonNode */
 } kenchi_known_events_t;
 
+/* Outbox row ID, a first report not sent yet (pending, held or failed),
+ * made sendable now and rendered again: to its customer's report_to and
+ * report_cc as configured now, from its cases as they are now, with its
+ * Message-ID kept.  The caller holds a transaction.  KENCHI_BAD_INPUT or
+ * KENCHI_NOT_FOUND with *WHY (static) when it cannot be: no such row,
+ * another kind, sent already, or no report_to. */
+kenchi_status_t kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gint64 now,
+					const char **why);
+
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
  * KNOWN may be NULL. */

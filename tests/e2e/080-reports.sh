@@ -263,6 +263,38 @@ like "$(sql "select last_error from outbox where kind = 'first_report'")" "soc-r
     "the refusal is kept on the row"
 is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%delivery partly refused%'")" 1 \
     "and the analysts are told"
+
+# A first report refused for a wrong report_to: after the address is fixed
+# in the configuration, `outbox retry --readdress` sends it to the new one,
+# the same mail (its Message-ID kept); plain `retry` keeps the old one.
+export KENCHI_DB=$KT_TMP/readdress.db
+KENCHI_CONF=$KT_TMP/k.conf KENCHI_NOW=2026-11-25T09:10:00Z "$KENCHI" deliver <"$FIX/mail/en-8bit.eml" 2>/dev/null
+smtp_ctl refuse=soc-reports@globex.example.com
+KENCHI_CONF=$KT_TMP/k.conf KENCHI_NOW=2026-11-25T09:15:00Z "$KENCHI" send --all 2>/dev/null
+smtp_ctl ok
+row=$(sql "select id from outbox where kind = 'first_report'")
+mid=$(sql "select message_id from outbox where id = $row")
+is "$(sql "select state from outbox where id = $row")" failed "a first report refused for its only address: failed"
+sed 's/^report_to = soc-reports@globex.example.com$/report_to = security@globex.example.com/' "$KT_TMP/k.conf" >"$KT_TMP/fixed.conf"
+KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry "$row" >/dev/null 2>&1
+is "$(sql "select rcpts from outbox where id = $row")" soc-reports@globex.example.com "plain retry keeps the address it was queued with"
+KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" >/dev/null 2>&1
+is "$?" 0 "outbox retry --readdress N exits 0"
+is "$(sql "select state || ' ' || replace(rcpts, char(10), '') || ' ' || message_id from outbox where id = $row")" \
+    "pending security@globex.example.com $mid" \
+    "the row goes to the fixed address, pending, with its Message-ID"
+n=$(smtp_count)
+KENCHI_CONF=$KT_TMP/fixed.conf KENCHI_NOW=2026-11-25T09:20:00Z "$KENCHI" send --all 2>/dev/null
+smtp_wait_count $((n + 1)) 10
+last=$(grep -l -F "$mid" $(smtp_messages) | tail -1)
+ok $([ -n "$last" ]; echo $?) "the report reaches the SMTP server, with its Message-ID"
+like "$(tr -d '\r' <"$last" | grep -i '^To:')" "security@globex.example.com" "addressed to the fixed address"
+notice=$(sql "select id from outbox where kind = 'notice' limit 1")
+err=$(KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$notice" 2>&1)
+is "$?" 1 "--readdress of another kind of row exits 1"
+like "$err" "only a first report" "saying why"
+err=$(KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" 2>&1)
+like "$err" "never sent again" "and of a sent one"
 export KENCHI_DB=$main_db
 
 done_testing
