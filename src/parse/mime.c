@@ -428,7 +428,7 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			}
 			if (pick == NULL && n > 0)
 				pick = g_mime_multipart_get_part(mp, n - 1);
-			if (m->typed) {
+			if (m->typed && n > 0) {
 				/* A reply: the text its sender typed, unless it
 				 * holds nothing; field lines are an alert's. */
 				gsize before = m->text->len;
