@@ -2,7 +2,7 @@
  * API-JSON sniff, GMime parsing, charsets, HTML to text, recognition and
  * extraction by the shipped rules, customer assignment and reply
  * classification (which runs the command parser on answers to kenchi's own
- * mail).  Then each event is turned into the JSON kenchi prints, as
+ * mail), and the second reading of a reply as typed.  Then each event is turned into the JSON kenchi prints, as
  * `kenchi parse` does, so that the output side sees hostile values too.
  *
  * The rules, event types and configuration load once: loading is fuzzed on
@@ -11,6 +11,7 @@
 #include "ingest/ingest.h"
 #include "parse/apijson.h"
 #include "parse/event.h"
+#include "reply/commands.h"
 
 static kenchi_config_t *cfg;
 static kenchi_rules_t *rules;
@@ -76,6 +77,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_touch(a.mail->message_id);
 		if (!g_utf8_validate(a.mail->text->str, a.mail->text->len, NULL))
 			abort();   /* mime.h promises UTF-8 extraction text */
+		/* Every input read once more as a reply is, as typed (hidden
+		 * HTML, paragraph gaps, blockquotes), then as commands. */
+		if (!a.mail->typed && !a.mail->no_header && a.mail->preamble < size) {
+			kenchi_command_list_t *cl;
+
+			kenchi_mail_retext_typed(a.mail, (const char *)data + a.mail->preamble, size - a.mail->preamble);
+			if (!g_utf8_validate(a.mail->text->str, a.mail->text->len, NULL))
+				abort();
+			cl = kenchi_commands_parse_text(a.mail->text->str, a.mail->text->len, a.mail->html_parts == 0);
+			kenchi_commands_free(cl);
+		}
 	}
 	for (guint i = 0; a.x.events && i < a.x.events->len; i++) {
 		kenchi_event_t *ev = g_ptr_array_index(a.x.events, i);
