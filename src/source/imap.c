@@ -54,6 +54,9 @@ kenchi_imap_say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, 
 
 	if (c->ops->log == NULL)
 		return;
+	/* What a stop's shutdown(2) breaks is no fault to warn of. */
+	if (g_atomic_int_get(&c->aborted) && lvl < KENCHI_IMAP_LOG_INFO)
+		lvl = KENCHI_IMAP_LOG_DEBUG;
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);

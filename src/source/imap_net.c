@@ -27,6 +27,7 @@ kenchi_imap_abort(kenchi_imap_t *c)
 {
 	int saved = errno, fd = g_atomic_int_get(&c->sock_fd);
 
+	g_atomic_int_set(&c->aborted, 1);
 	/* shutdown(2), not close(2): the descriptor stays the client's, and
 	 * every read or write on it, or a connect in progress, ends now. */
 	if (fd >= 0)
