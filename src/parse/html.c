@@ -3,6 +3,7 @@
  * source stays one value. */
 #include <string.h>
 #include "parse/html.h"
+#include "parse/html_int.h"
 
 /* The named entities HTML mail uses; the spaces among them become plain
  * spaces ("Label:&ensp;value"), the invisible ones nothing. */
@@ -35,8 +36,8 @@ append_break(GString *out, const char *brk)
 	g_string_append(out, brk);
 }
 
-static gsize
-decode_entity(const char *s, gsize n, GString *out)
+gsize
+kenchi_html_entity(const char *s, gsize n, GString *out)
 {
 	gsize i;
 	int k;
@@ -106,41 +107,6 @@ tag_msonormal(const char *t, gsize n)
 	return FALSE;
 }
 
-/* The tag hides its element from a reader: a style of "display: none",
- * "visibility: hidden" or "mso-hide: all", or a hidden attribute.  Only
- * a reply is read as shown (round 36b: a hidden line was a command). */
-static gboolean
-tag_hidden(const char *t, gsize n)
-{
-	static const char *const props[][2] = { { "display", "none" }, { "mso-hide", "all" },
-	    { "visibility", "hidden" } };
-
-	for (gsize i = 0; i < n; i++) {
-		if (i > 0 && (g_ascii_isalnum(t[i - 1]) || t[i - 1] == '-'))
-			continue;
-		/* the attribute, not a word in a value ("overflow:hidden") */
-		if ((i == 0 || g_ascii_isspace(t[i - 1])) && g_ascii_strncasecmp(t + i, "hidden", 6) == 0 &&
-		    (i + 6 == n || g_ascii_isspace(t[i + 6]) || t[i + 6] == '=' || t[i + 6] == '/'))
-			return TRUE;
-		for (gsize k = 0; k < G_N_ELEMENTS(props); k++) {
-			gsize pl = strlen(props[k][0]), vl = strlen(props[k][1]), j = i + pl;
-
-			if (n - i < pl || g_ascii_strncasecmp(t + i, props[k][0], pl) != 0)
-				continue;
-			while (j < n && (t[j] == ' ' || t[j] == '\t'))
-				j++;
-			if (j >= n || t[j] != ':')
-				continue;
-			for (j++; j < n && (t[j] == ' ' || t[j] == '\t'); j++)
-				;
-			if (n - j >= vl && g_ascii_strncasecmp(t + j, props[k][1], vl) == 0 &&
-			    (j + vl == n || !g_ascii_isalnum(t[j + vl])))
-				return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 /* An element with no end tag: it hides nothing after it. */
 static gboolean
 void_element(const char *name)
@@ -152,6 +118,62 @@ void_element(const char *name)
 		if (strcmp(name, v[i]) == 0)
 			return TRUE;
 	return FALSE;
+}
+
+/* An element whose start ends an open <p>, as HTML's parser ends it. */
+static gboolean
+closes_p(const char *name)
+{
+	static const char *const v[] = { "p", "div", "table", "ul", "ol", "dl", "pre", "blockquote", "hr", "section",
+	    "article", "center", "form", "address", "header", "footer", "nav", "aside", "main", "figure", "details",
+	    "fieldset", "menu", "h1", "h2", "h3", "h4", "h5", "h6", NULL };
+
+	for (int i = 0; v[i]; i++)
+		if (strcmp(name, v[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Where the comment opened at I ends, as HTML5 reads it: "<!-->" and
+ * "<!--->" are empty, and "--!>" ends one too (round 41a: the rest of
+ * the mail was taken for a comment).  E: the first "-->" after it, or
+ * NULL. */
+static gsize
+comment_end(const char *html, gsize len, gsize i, const char *e)
+{
+	const char *from = html + i + 4, *bang;
+
+	if (i + 4 < len && html[i + 4] == '>')
+		return i + 5;
+	if (i + 5 < len && html[i + 4] == '-' && html[i + 5] == '>')
+		return i + 6;
+	bang = g_strstr_len(from, (e ? e : html + len) - from, "--!>");
+	if (bang)
+		return (gsize)(bang - html) + 4;
+	return e ? (gsize)(e - html) + 3 : len;
+}
+
+/* The <style> blocks anywhere in the document (a <head> is skipped
+ * whole): the classes and ids they hide, into HIDDEN. */
+static void
+style_blocks(const char *html, gsize len, GPtrArray *hidden)
+{
+	for (gsize k = 0; k + 7 < len; k++) {
+		const char *gt;
+		gsize s, e;
+
+		if (html[k] != '<' || g_ascii_strncasecmp(html + k + 1, "style", 5) != 0 || g_ascii_isalnum(html[k + 6]))
+			continue;
+		if ((gt = memchr(html + k, '>', len - k)) == NULL)
+			return;
+		for (s = e = (gsize)(gt - html) + 1; e + 7 <= len; e++)
+			if (html[e] == '<' && html[e + 1] == '/' && g_ascii_strncasecmp(html + e + 2, "style", 5) == 0)
+				break;
+		if (e + 7 > len)
+			e = len;
+		kenchi_html_style_block(html + s, e - s, hidden);
+		k = e;
+	}
 }
 
 static gboolean
@@ -259,7 +281,14 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	/* TYPED: the element hiding what is read now, and how deep its
 	 * own tags nest within it. */
 	char hide_name[16] = "";
-	int hide_depth = 0;
+	int hide_depth = 0, hide_inner = 0;
+	gboolean hide_p = FALSE;
+	GPtrArray *hsel = NULL;   /* TYPED: the classes and ids <style> blocks hide */
+
+	if (typed) {
+		hsel = g_ptr_array_new_with_free_func(g_free);
+		style_blocks(html, len, hsel);
+	}
 
 	while (i < len) {
 		char c = html[i];
@@ -272,7 +301,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 
 			if (len - i >= 4 && strncmp(html + i, "<!--", 4) == 0) {
 				const char *e = g_strstr_len(html + i + 4, len - i - 4, "-->");
-				i = e ? (gsize)(e - html) + 3 : len;
+				i = typed ? comment_end(html, len, i, e) : e ? (gsize)(e - html) + 3 : len;
 				continue;
 			}
 			if (j < len && html[j] == '/') {
@@ -293,19 +322,35 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				continue;
 			}
 			if (hide_depth > 0) {
-				if (strcmp(name, hide_name) == 0 &&
-				    (closing || (attrs_len == 0 || attrs[attrs_len - 1] != '/')))
+				/* In a hidden element until it ends: its own end tag,
+				 * or, as a browser ends it unclosed, the end of an
+				 * element around it, or (a <p>) a block after it. */
+				gboolean selfc = attrs_len > 0 && attrs[attrs_len - 1] == '/';
+
+				if (nl > 0 && strcmp(name, hide_name) == 0 && (closing || !selfc) && !(hide_p && !closing)) {
 					hide_depth += closing ? -1 : 1;
-				continue;
+					continue;
+				}
+				if (nl == 0 || (closing ? hide_inner > 0 : !(hide_p && closes_p(name)))) {
+					if (nl > 0 && !selfc && !void_element(name))
+						hide_inner += closing ? -1 : 1;
+					continue;
+				}
+				hide_depth = 0;   /* and this tag is read */
 			}
 			if (typed && !closing && nl > 0 && !void_element(name) &&
-			    (attrs_len == 0 || attrs[attrs_len - 1] != '/') && tag_hidden(attrs, attrs_len)) {
+			    (attrs_len == 0 || attrs[attrs_len - 1] != '/') && kenchi_html_tag_hidden(attrs, attrs_len, hsel)) {
 				g_strlcpy(hide_name, name, sizeof hide_name);
 				hide_depth = 1;
+				hide_inner = 0;
+				hide_p = strcmp(name, "p") == 0;
 				continue;
 			}
-			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0)) {
-				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" : "head";
+			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0 ||
+			    strcmp(name, "template") == 0)) {
+				/* a template is never shown */
+				skip_until = strcmp(name, "script") == 0 ? "script" : strcmp(name, "style") == 0 ? "style" :
+				    strcmp(name, "head") == 0 ? "head" : "template";
 				continue;
 			}
 			if (typed && strcmp(name, "blockquote") == 0) {
@@ -444,6 +489,20 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			i++;
 			continue;
 		}
+		if (typed && !pre && c == '&') {
+			/* "&#10;" is white space on the screen, not a new line
+			 * (round 41a: one line shown, two commands read) */
+			GString *ch = g_string_new(NULL);
+			gsize used = kenchi_html_entity(html + i, len - i, ch);
+			gboolean ws = used && ch->len == 1 && (ch->str[0] == '\n' || ch->str[0] == '\r' || ch->str[0] == '\t');
+
+			g_string_free(ch, TRUE);
+			if (ws) {
+				space = TRUE;
+				i += used;
+				continue;
+			}
+		}
 		if (pre && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
 			if (c != '\r')
 				g_string_append_c(out, c);
@@ -471,7 +530,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			g_string_append_c(out, ' ');
 		space = FALSE;
 		if (c == '&') {
-			gsize used = decode_entity(html + i, len - i, out);
+			gsize used = kenchi_html_entity(html + i, len - i, out);
 			if (used) {
 				i += used;
 				continue;
@@ -480,6 +539,8 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 		g_string_append_c(out, c);
 		i++;
 	}
+	if (hsel)
+		g_ptr_array_unref(hsel);
 	return g_string_free(out, FALSE);
 }
 

@@ -229,6 +229,22 @@ is "$(sql "select priority || '|' || (select count(*) from notes where text = 'a
 } | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "小林|$pri_before" \
     "a reply in text and HTML is read from its text, as typed, not from its HTML (round 36b)"
+pri_before=$(sql "select priority from cases where id = 1")
+html_reply html-7@soc '<head><style>.sig{display:none} #x9 { visibility : hidden !important }</style></head>
+<div>note: seen 7</div><div class="a sig">priority: P1</div><div id="x9">priority: P1</div>
+<div style="font-size:0">priority: P1</div><div style="display&#58;none">priority: P1</div>
+<div style="display:/**/none">priority: P1</div><div style="color:#FFF;background-color:rgb(255, 255, 255)">priority: P1</div>
+<div style="opacity:0">priority: P1</div><template><div>priority: P1</div></template>
+<p style="display:none">priority: P1<p>note: shown after an unclosed hidden p</p>
+<div style="display:none;display:block">note: the last display wins</div>
+<!--><div>note: after an empty comment</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority || '|' || (select count(*) from notes where text in ('seen 7', 'shown after an unclosed hidden p', 'the last display wins', 'after an empty comment')) from cases where id = 1")" \
+    "$pri_before|4" \
+    "hidden by a stylesheet's class or id, font-size 0, an encoded or commented style, white on white, opacity 0, a <template>: not read; an unclosed hidden <p> ends at the next <p>, the last display wins, <!--> is an empty comment (round 41a)"
+html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority from cases where id = 1")" "$pri_before" \
+    "&#10; is a space on the screen, not a new command line (round 41a)"
+
 
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付

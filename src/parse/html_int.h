@@ -1,0 +1,20 @@
+/* html_int.h: what html.c (HTML to text) and html_hidden.c (whether an
+ * element is shown) share.  Not for use outside src/parse/html*.c. */
+#ifndef KENCHI_HTML_INT_H
+#define KENCHI_HTML_INT_H
+
+#include <glib.h>
+
+/* The character reference at S ('&', N bytes on) decoded into OUT;
+ * the bytes it took, 0 when it is none (a literal '&'). */
+gsize kenchi_html_entity(const char *s, gsize n, GString *out);
+/* CSS declarations ("a: b; c: d") that hide what they style. */
+gboolean kenchi_html_css_hides(const char *decls);
+/* The rules of a <style> block [CSS, CSS+N) that hide: their ".class"
+ * and "#id" selectors, lower-case, appended to HIDDEN (g_free). */
+void kenchi_html_style_block(const char *css, gsize n, GPtrArray *hidden);
+/* The tag's attribute text [ATTRS, ATTRS+N) hides its element: a hidden
+ * attribute, a style that hides, or a class or id in HIDDEN (or NULL). */
+gboolean kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden);
+
+#endif
