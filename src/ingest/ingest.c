@@ -278,11 +278,11 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	/* Not an alert: perhaps an answer to kenchi's own mail. */
 	if (a->x.kind != KENCHI_KIND_ALERT)
 		kenchi_reply_classify(ctx->cfg, a->mail, &a->reply);
-	/* A reply's HTML was read as an alert's: read it again as the person
-	 * typed it (round 36b: a hidden line was a command; 36a: of <p> lines
-	 * only the first). */
-	if (a->reply.kind != KENCHI_REPLY_NONE && a->mail->html_parts > 0 && !a->mail->no_header &&
-	    a->mail->preamble < len)
+	/* A reply was read as an alert is: read it again as the person typed
+	 * it (round 36b: a hidden line was a command; 36a: of <p> lines only
+	 * the first; 41a: the HTML of a paragraph editor went unread when
+	 * its text part had three "key: value" lines).  Replies are few. */
+	if (a->reply.kind != KENCHI_REPLY_NONE && !a->mail->no_header && a->mail->preamble < len)
 		kenchi_mail_retext_typed(a->mail, raw + a->mail->preamble, len - a->mail->preamble);
 	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report &&
 	    a->mail->text->len > 0)

@@ -235,6 +235,64 @@ blank_text(const char *s, gsize n)
 	return TRUE;
 }
 
+/* S without white space around it (NBSP and U+3000 too). */
+static char *
+trimmed(const char *s, gsize n)
+{
+	char *t = g_strndup(s, n), *p = t, *e = t + strlen(t);
+
+	while (p < e && (g_ascii_isspace(*p) || (e - p >= 2 && memcmp(p, "\xc2\xa0", 2) == 0) ||
+	    (e - p >= 3 && memcmp(p, "\xe3\x80\x80", 3) == 0)))
+		p += g_ascii_isspace(*p) ? 1 : (guchar)*p == 0xc2 ? 2 : 3;
+	while (e > p && (g_ascii_isspace(e[-1]) || (e - p >= 2 && memcmp(e - 2, "\xc2\xa0", 2) == 0) ||
+	    (e - p >= 3 && memcmp(e - 3, "\xe3\x80\x80", 3) == 0)))
+		e -= g_ascii_isspace(e[-1]) ? 1 : (guchar)e[-1] == 0xa0 ? 2 : 3;
+	memmove(t, p, (gsize)(e - p));
+	t[e - p] = '\0';
+	return t;
+}
+
+/* The HTML just read into M's text from BEFORE says what its text part
+ * PICK says: each of its lines above the quoted mail is a line of the
+ * text too.  A reply's parts come from one editor; when they disagree
+ * the HTML is not the one trusted (round 36b: HTML commands that its
+ * text part did not hold). */
+static gboolean
+rich_agrees(kenchi_mail_t *m, GMimeObject *pick, gsize before, int depth)
+{
+	GString *keep = m->text, *plain = g_string_new(NULL);
+	GHashTable *lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	int html_parts = m->html_parts, text_parts = m->text_parts;
+	gboolean flowed = m->flowed, ok = TRUE;
+	const char *p, *e, *end;
+
+	m->text = plain;
+	walk(m, pick, depth + 1);
+	m->text = keep;
+	m->html_parts = html_parts;
+	m->text_parts = text_parts;
+	m->flowed = flowed;
+	for (p = plain->str, end = plain->str + plain->len; p < end; p = e + 1) {
+		e = memchr(p, '\n', (size_t)(end - p));
+		e = e ? e : end;
+		g_hash_table_add(lines, trimmed(p, (gsize)(e - p)));
+	}
+	for (p = keep->str + before, end = keep->str + keep->len; ok && p < end; p = e + 1) {
+		char *t;
+
+		e = memchr(p, '\n', (size_t)(end - p));
+		e = e ? e : end;
+		if (p < e && p[0] == '>')
+			break;   /* the quoted mail: a client's text of it differs */
+		t = trimmed(p, (gsize)(e - p));
+		ok = *t == '\0' || strcmp(t, KENCHI_HTML_PARA_GAP) == 0 || g_hash_table_contains(lines, t);
+		g_free(t);
+	}
+	g_hash_table_unref(lines);
+	g_string_free(plain, TRUE);
+	return ok;
+}
+
 static void
 walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 {
@@ -430,14 +488,29 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				pick = g_mime_multipart_get_part(mp, n - 1);
 			if (m->typed && n > 0) {
 				/* A reply: the text its sender typed, unless it
-				 * holds nothing; field lines are an alert's. */
+				 * holds nothing; field lines are an alert's.  But the
+				 * HTML of an editor that makes a paragraph of each
+				 * line: it tells the gap between two paragraphs from
+				 * a blank line typed, and its text does not (round
+				 * 41a: Thunderbird's and Roundcube's text part has a
+				 * blank line after every command). */
+				GMimeObject *rich = g_mime_multipart_get_part(mp, n - 1);
 				gsize before = m->text->len;
+				int html_parts = m->html_parts, text_parts = m->text_parts;
 
-				walk(m, pick, depth + 1);
-				if (pick != g_mime_multipart_get_part(mp, n - 1) &&
-				    blank_text(m->text->str + before, m->text->len - before)) {
+				if (rich != pick) {
+					walk(m, rich, depth + 1);
+					if (g_strstr_len(m->text->str + before, (gssize)(m->text->len - before),
+					    KENCHI_HTML_PARA_GAP) != NULL && rich_agrees(m, pick, before, depth))
+						return;
 					g_string_truncate(m->text, before);
-					walk(m, g_mime_multipart_get_part(mp, n - 1), depth + 1);
+					m->html_parts = html_parts;
+					m->text_parts = text_parts;
+				}
+				walk(m, pick, depth + 1);
+				if (rich != pick && blank_text(m->text->str + before, m->text->len - before)) {
+					g_string_truncate(m->text, before);
+					walk(m, rich, depth + 1);
 				}
 				return;
 			}

@@ -449,6 +449,25 @@ command_follows(const char *pos, const char *end)
 	return FALSE;
 }
 
+/* The paragraph after POS is commands: each of its lines, up to the next
+ * paragraph gap or where commands end (a blank line, a quote, a "--"
+ * line, the end), is a command or continues one. */
+static gboolean
+paragraph_of_commands(const char *pos, const char *end)
+{
+	const char *lp;
+	gsize ln;
+
+	while (next_line(&pos, end, &lp, &ln)) {
+		if (is_para_gap(lp, lp + ln) || kenchi_cmd_is_blank(lp, lp + ln) || is_quote_line(lp, lp + ln) ||
+		    (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
+			break;
+		if (kenchi_cmd_space_len(lp, lp + ln) == 0 && !kenchi_commands_line_is_command(lp, ln))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 kenchi_command_list_t *
 kenchi_commands_parse_len(const char *body, gssize len)
 {
@@ -483,11 +502,13 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 			gsize nn;
 
 			/* An HTML editor's gap between paragraphs: read on when
-			 * the next line is a command, else it is a blank line
+			 * the next paragraph is commands, else it is a blank line
 			 * (round 36a: only the first command of an editor that
-			 * makes a paragraph of each line was read). */
+			 * makes a paragraph of each line was read; round 41a: a
+			 * signature's "担当：田中" over its other lines set the
+			 * assignee). */
 			if (next_line(&peek, end, &np, &nn) && !kenchi_cmd_is_blank(np, np + nn) &&
-			    !is_para_gap(np, np + nn) && command_follows(pos, end))
+			    !is_para_gap(np, np + nn) && paragraph_of_commands(pos, end))
 				continue;
 			lp = le;   /* read as the blank line it shows */
 		}

@@ -229,6 +229,24 @@ is "$(sql "select priority || '|' || (select count(*) from notes where text = 'a
 } | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select assignee || '|' || priority from cases where id = 1")" "小林|$pri_before" \
     "a reply in text and HTML is read from its text, as typed, not from its HTML (round 36b)"
+# alt_reply MSGID TEXT HTML: an analyst's reply in text and HTML
+alt_reply() {
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <%s>\n' "$reply_to" "$1"
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\n'
+    printf 'Content-Type: text/plain; charset=utf-8\n\n%s\n\n--b\nContent-Type: text/html; charset=utf-8\n\n%s\n--b--\n' "$2" "$3"
+}
+alt_reply alt-2@soc 'assign: 林
+
+priority: P2
+
+Tanaka' '<p>assign: 林</p><p>priority: P2</p><p>Tanaka</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee || '|' || priority from cases where id = 1")" "林|P2" \
+    "a paragraph editor's reply (Thunderbird, Roundcube) in text and HTML: read from the HTML, whose paragraph gaps its text shows as blank lines (round 41a: only the first command)"
+alt_reply alt-3@soc 'note: harmless' '<p>note: harmless</p><p>priority: P1</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority from cases where id = 1")" P2 "but not when its HTML holds a line its text does not"
+html_reply html-6@soc '<p>assign: 森</p><p>担当：田中<br>検知SOC 第2グループ<br>TEL: 03-1234-5678</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select assignee from cases where id = 1")" 森 \
+    "a signature paragraph whose first line looks like a command is not read past the gap (round 41a)"
 pri_before=$(sql "select priority from cases where id = 1")
 html_reply html-7@soc '<head><style>.sig{display:none} #x9 { visibility : hidden !important }</style></head>
 <div>note: seen 7</div><div class="a sig">priority: P1</div><div id="x9">priority: P1</div>
