@@ -76,6 +76,33 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 	return KENCHI_OK;
 }
 
+/* A line under a banner's first that its wrapped prose would not be:
+ * "word: ..." (a mistyped command, round 41a: "verdct: benign" was
+ * skipped as the banner's, and the mail applied), or one short ASCII
+ * word ("clsoe").  The analyst typed it: the command reader judges it. */
+static gboolean
+typed_by_hand(const char *p, const char *e)
+{
+	const char *q = p, *colon;
+	gsize word = 0;
+
+	while (q < e && (*q == ' ' || *q == '\t'))
+		q++;
+	for (colon = q; colon < e && word < 25 && *colon != ' ' && *colon != '\t' && *colon != ':'; colon++)
+		word++;
+	if (word > 0 && word < 25 && ((colon < e && *colon == ':') ||
+	    (e - colon >= 3 && memcmp(colon, "\xef\xbc\x9a", 3) == 0)))   /* "：" */
+		return TRUE;
+	while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e - q == 0 || e - q > 12)
+		return FALSE;
+	for (const char *c = q; c < e; c++)
+		if (!g_ascii_isalpha(*c))
+			return FALSE;
+	return TRUE;
+}
+
 int
 kenchi_banners_blank(const kenchi_banners_t *b, GString *text)
 {
@@ -92,17 +119,19 @@ kenchi_banners_blank(const kenchi_banners_t *b, GString *text)
 			in = FALSE;   /* a banner may follow another */
 			continue;
 		}
-		if (!in) {
+		/* A command is never a banner, whatever a pattern says
+		 * (round 41a: a pattern that matched "close" skipped it). */
+		if (kenchi_commands_line_is_command(p, (gsize)(e - p)))
+			break;
+		{
 			guint i;
 
 			for (i = 0; i < b->res->len; i++)
 				if (kenchi_re_exec(g_ptr_array_index(b->res, i), b->m, p, (size_t)(e - p)) == KENCHI_RE_MATCH)
 					break;
-			if (i == b->res->len)
+			if (i == b->res->len && (!in || typed_by_hand(p, e)))
 				break;
 			in = TRUE;
-		} else if (kenchi_commands_line_is_command(p, (gsize)(e - p))) {
-			break;
 		}
 		memset(p, ' ', (size_t)(e - p));
 		n++;

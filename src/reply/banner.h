@@ -19,10 +19,12 @@ guint kenchi_banners_count(const kenchi_banners_t *b);
 void kenchi_banners_free(kenchi_banners_t *b);
 
 /* Blank out, in place, the banner at the top of TEXT: from a first line
- * that is not blank and that a pattern matches, up to a blank line or a
- * command line (kenchi_commands_line_is_command()).  Its bytes become
- * spaces, so the lines below keep their numbers.  Returns how many lines
- * were blanked: 0 when the top of TEXT is no banner. */
+ * that is not blank, no command, and that a pattern matches, up to a
+ * blank line, a command line (kenchi_commands_line_is_command()) or a
+ * line that looks typed ("word: ...", one short word).  Its bytes become
+ * spaces, so the lines below keep their numbers.  Several banners, each
+ * under a blank line, go too.  Returns how many lines were blanked: 0
+ * when the top of TEXT is no banner. */
 int kenchi_banners_blank(const kenchi_banners_t *b, GString *text);
 
 #endif

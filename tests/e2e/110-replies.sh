@@ -263,7 +263,6 @@ html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" d
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
 
-
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
 ファイルにご注意ください。
@@ -282,6 +281,11 @@ reply analyst@soc.example.jp "$reply_to" banner-3@soc "Hello team,
 note: after a greeting"
 like "$(sql "select reason from messages where message_id = 'banner-3@soc'")" "nothing was applied" \
     "a first line that is no banner is still an error (only the banners of data/reply-banners are skipped)"
+reply analyst@soc.example.jp "$reply_to" banner-4@soc "[EXTERNAL] This email originated from outside the organization.
+verdct: benign
+note: after a typo"
+like "$(sql "select reason from messages where message_id = 'banner-4@soc'")" "nothing was applied" \
+    "a mistyped command under a banner is not taken for the banner's: the mail is refused (round 41a: skipped, and the rest applied)"
 
 # --- merge: never into a closed case; a merged case's detection follows ----
 notice3=$(grep -l "X-Kenchi-Case: 3" $(grep -l "X-Kenchi-Kind: analyst-notice" $(smtp_messages)) | head -1)
