@@ -19,15 +19,32 @@ typedef struct {
 	GMutex lock;
 	GThread *thread;
 	volatile gint stop;
+	volatile gint done;        /* account_main has returned */
 } account_t;
+
+/* A stop lets each account commit and mark the batch in hand for this
+ * long, then cuts the connections still open (round 35b Q4). */
+#define STOP_GRACE_US (3 * G_USEC_PER_SEC)
 
 struct kenchi_imap_threads {
 	GPtrArray *accounts;       /* kenchi_imap_account_t*, from the configuration */
 	GPtrArray *running;        /* account_t* */
 };
 
+static gpointer account_run(gpointer data);
+
 static gpointer
 account_main(gpointer data)
+{
+	account_t *a = data;
+	gpointer r = account_run(data);
+
+	g_atomic_int_set(&a->done, 1);
+	return r;
+}
+
+static gpointer
+account_run(gpointer data)
 {
 	account_t *a = data;
 	kenchi_imap_sink_t sink = { 0 };
@@ -129,6 +146,25 @@ kenchi_imap_threads_stop(kenchi_imap_threads_t *t)
 		g_atomic_int_set(&a->stop, 1);
 		g_mutex_lock(&a->lock);
 		if (a->client)
+			kenchi_imap_wake(a->client);
+		g_mutex_unlock(&a->lock);
+	}
+	{
+		gint64 until = g_get_monotonic_time() + STOP_GRACE_US;
+		gboolean waiting = TRUE;
+
+		while (waiting && g_get_monotonic_time() < until) {
+			waiting = FALSE;
+			for (i = 0; i < t->running->len; i++)
+				waiting |= !g_atomic_int_get(&((account_t *)g_ptr_array_index(t->running, i))->done);
+			if (waiting)
+				g_usleep(20000);
+		}
+	}
+	for (i = 0; i < t->running->len; i++) {
+		account_t *a = g_ptr_array_index(t->running, i);
+		g_mutex_lock(&a->lock);
+		if (a->client && !g_atomic_int_get(&a->done))
 			kenchi_imap_abort(a->client);
 		g_mutex_unlock(&a->lock);
 	}
