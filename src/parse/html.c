@@ -138,6 +138,16 @@ closes_p(const char *name)
  * "<!--->" are empty, and "--!>" ends one too (round 41a: the rest of
  * the mail was taken for a comment).  E: the first "-->" after it, or
  * NULL. */
+/* A block's line break.  In a reply read as typed, none at the start
+ * of a line: a table, a row or a <pre> after a line of text shows no
+ * empty line (round 41a: it ended the commands as a blank line). */
+static void
+line_break(GString *out, gboolean typed)
+{
+	if (!typed || (out->len > 0 && out->str[out->len - 1] != '\n'))
+		append_break(out, "\n");
+}
+
 static gsize
 comment_end(const char *html, gsize len, gsize i, const char *e)
 {
@@ -384,11 +394,11 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				continue;
 			}
 			if (strcmp(name, "pre") == 0) {
-				append_break(out, "\n");
+				line_break(out, typed);
 				space = FALSE;
 				pre = closing ? MAX(pre - 1, 0) : pre + 1;
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
-				append_break(out, "\n");
+				line_break(out, typed);
 				space = FALSE;
 				/* The header: the first row of three cells or more
 				 * with no break inside one (a title row may come
@@ -435,6 +445,11 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					 * reads on past when a command follows - the
 					 * editor shows the gap at every line typed. */
 					append_break(out, KENCHI_HTML_PARA_GAP "\n");
+					space = FALSE;
+				} else if (typed && name[0] != 'b' && out->len > 0 && out->str[out->len - 1] == '\n') {
+					/* A block's edge at the start of a line shows no
+					 * empty line: a <br> before </p>, an <li> or <h3>
+					 * after a line (round 41a: it ended the commands). */
 					space = FALSE;
 				} else {
 					append_break(out, "\n");

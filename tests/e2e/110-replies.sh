@@ -259,6 +259,10 @@ html_reply html-7@soc '<head><style>.sig{display:none} #x9 { visibility : hidden
 is "$(sql "select priority || '|' || (select count(*) from notes where text in ('seen 7', 'shown after an unclosed hidden p', 'the last display wins', 'after an empty comment')) from cases where id = 1")" \
     "$pri_before|4" \
     "hidden by a stylesheet's class or id, font-size 0, an encoded or commented style, white on white, opacity 0, a <template>: not read; an unclosed hidden <p> ends at the next <p>, the last display wins, <!--> is an empty comment (round 41a)"
+html_reply html-9@soc '<div>note: nine a</div><table><tr><td>note: nine b</td></tr></table><ul><li>note: nine c</li></ul>
+<p>note: nine d<br></p><p>note: nine e</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where message_id = 'html-9@soc'")" 5 \
+    "a table, a list, a <br> before </p> after a line show no empty line: they do not end the commands (round 41a)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
