@@ -451,7 +451,7 @@ command_follows(const char *pos, const char *end)
 
 /* The paragraph after POS is commands: each of its lines, up to the next
  * paragraph gap or where commands end (a blank line, a quote, a "--"
- * line, the end), is a command or continues one. */
+ * line, a reply header, the end), is a command or continues one. */
 static gboolean
 paragraph_of_commands(const char *pos, const char *end)
 {
@@ -459,11 +459,25 @@ paragraph_of_commands(const char *pos, const char *end)
 	gsize ln;
 
 	while (next_line(&pos, end, &lp, &ln)) {
+		const char *peek = pos, *np;
+		gsize nn;
+		gboolean bad, cut, header;
+		char *clean, *next = NULL;
+
 		if (is_para_gap(lp, lp + ln) || kenchi_cmd_is_blank(lp, lp + ln) || is_quote_line(lp, lp + ln) ||
 		    (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
 			break;
-		if (kenchi_cmd_space_len(lp, lp + ln) == 0 && !kenchi_commands_line_is_command(lp, ln))
-			return FALSE;
+		if (kenchi_cmd_space_len(lp, lp + ln) > 0 || kenchi_commands_line_is_command(lp, ln))
+			continue;
+		/* OWA's "差出人: ... / 送信日時: ..." right under the last
+		 * paragraph (round 37a H08) */
+		clean = clean_line(lp, ln, &bad, &cut);
+		if (next_line(&peek, end, &np, &nn))
+			next = clean_line(np, nn, &bad, &cut);
+		header = is_reply_header(clean, next);
+		g_free(next);
+		g_free(clean);
+		return header;
 	}
 	return TRUE;
 }

@@ -263,6 +263,11 @@ html_reply html-9@soc '<div>note: nine a</div><table><tr><td>note: nine b</td></
 <p>note: nine d<br></p><p>note: nine e</p>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select count(*) from notes where message_id = 'html-9@soc'")" 5 \
     "a table, a list, a <br> before </p> after a line show no empty line: they do not end the commands (round 41a)"
+html_reply html-10@soc '<div><p>note: ten a</p><p>note: ten b</p></div><hr style="display:inline-block;width:98%">
+<div id="divRplyFwdMsg"><b>差出人:</b> 検知SOC &lt;soc@soc.example.jp&gt;<br><b>送信日時:</b> 2026年11月25日 16:20<br></div><div>close</div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select (select count(*) from notes where message_id = 'html-10@soc') || '|' || state from cases where id = 1")" "2|open" \
+    "an OWA reply: the paragraphs above its 差出人:/送信日時: header are read, and nothing below it (round 37a H08)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
