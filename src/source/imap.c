@@ -305,8 +305,16 @@ disconnect(kenchi_imap_t *c)
 {
 	if (c->imap == NULL)
 		return;
-	/* mailimap_free closes the stream; no LOGOUT on a connection that may be dead. */
+	/* No LOGOUT on a connection that may be dead: mailimap_free() sends
+	 * one while it has a stream, and waited out the 60 s I/O timeout of
+	 * a server that said nothing (round 41b: `--once` took 120 s), so
+	 * the stream is closed first.  session() logs out of a healthy one. */
 	kenchi_imap_forget_fd(c);
+	if (c->imap->imap_stream != NULL) {
+		mailstream_close(c->imap->imap_stream);
+		c->imap->imap_stream = NULL;
+		c->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
+	}
 	mailimap_free(c->imap);
 	c->imap = NULL;
 }
