@@ -651,6 +651,21 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 	if (row.cases == NULL || *row.cases == '\0')
 		row.cases = one = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
 	ids = cases_parse(row.cases, &n);
+	for (guint i = 0; i < n; i++) {
+		/* A case merged since has no events of its own: its report
+		 * rendered now would be of nothing (round 41b). */
+		kenchi_findings_t fd = { 0 };
+
+		if ((rc = kenchi_store_findings_get(st, ids[i], &fd)) != KENCHI_OK)
+			goto done;
+		if (fd.merged_into != 0)
+			*why = "a case of the report was merged into another since: that case's report is the one to send";
+		kenchi_findings_clear(&fd);
+		if (*why) {
+			rc = KENCHI_BAD_INPUT;
+			goto done;
+		}
+	}
 	rc = n ? kenchi_report_build_first(rx, st, row.customer, ids, n, row.mid, now, &subject, &raw, &len, &rcpts) :
 	    KENCHI_BAD_INPUT;
 	if (rc == KENCHI_NOT_FOUND)

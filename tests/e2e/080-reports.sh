@@ -278,6 +278,13 @@ is "$(sql "select state from outbox where id = $row")" failed "a first report re
 sed 's/^report_to = soc-reports@globex.example.com$/report_to = security@globex.example.com/' "$KT_TMP/k.conf" >"$KT_TMP/fixed.conf"
 KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry "$row" >/dev/null 2>&1
 is "$(sql "select rcpts from outbox where id = $row")" soc-reports@globex.example.com "plain retry keeps the address it was queued with"
+rcase=$(sql "select case_id from outbox where id = $row")
+sql "update cases set merged_into = $rcase + 1000 where id = $rcase"
+err=$(KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" 2>&1)
+is "$?" 1 "--readdress of a report whose case was merged since is refused (round 41b: a report of nothing went out)"
+like "$err" "merged into another" "saying why"
+is "$(sql "select rcpts from outbox where id = $row")" soc-reports@globex.example.com "and the row is as it was"
+sql "update cases set merged_into = NULL where id = $rcase"
 KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" >/dev/null 2>&1
 is "$?" 0 "outbox retry --readdress N exits 0"
 is "$(sql "select state || ' ' || replace(rcpts, char(10), '') || ' ' || message_id from outbox where id = $row")" \
