@@ -34,7 +34,7 @@ kenchi_status_t
 kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 {
 	kenchi_banners_t *b = g_new0(kenchi_banners_t, 1);
-	char *text = NULL, **lines;
+	char *text = NULL, **lines, **samples = NULL;
 	GError *err = NULL;
 
 	*out = NULL;
@@ -70,8 +70,23 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 			return KENCHI_CONFIG;
 		}
 		g_ptr_array_add(b->res, re);
+		/* A pattern that takes a command for a banner is useless (a
+		 * command is never blanked), and says its writer erred (round
+		 * 41a F12: rules check passed one that matched "close"). */
+		if (samples == NULL)
+			samples = kenchi_commands_sample_lines();
+		for (int k = 0; samples[k]; k++)
+			if (kenchi_re_exec(re, b->m, samples[k], strlen(samples[k])) == KENCHI_RE_MATCH) {
+				*errmsg = g_strdup_printf("%s:%d: the pattern matches the command line \"%s\": a banner pattern "
+				    "must not", path, i + 1, samples[k]);
+				g_strfreev(samples);
+				g_strfreev(lines);
+				kenchi_banners_free(b);
+				return KENCHI_CONFIG;
+			}
 	}
 	g_strfreev(lines);
+	g_strfreev(samples);
 	*out = b;
 	return KENCHI_OK;
 }

@@ -626,6 +626,27 @@ done:
 	return l;
 }
 
+char **
+kenchi_commands_sample_lines(void)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (gsize i = 0; i < G_N_ELEMENTS(keywords); i++) {
+		const char *k = keywords[i].name;
+		kenchi_cmd_kind_t kd = keywords[i].kind;
+
+		g_ptr_array_add(a, g_strdup_printf("%s: x", k));
+		if ((guchar)k[0] < 0x80) {
+			g_ptr_array_add(a, g_strdup_printf("%c%s: x", g_ascii_toupper(k[0]), k + 1));
+			g_ptr_array_add(a, g_ascii_strup(k, -1));
+		}
+		if (kd == KENCHI_CMD_CLOSE || kd == KENCHI_CMD_REOPEN || kd == KENCHI_CMD_HELP)
+			g_ptr_array_add(a, g_strdup(k));
+	}
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
 gboolean
 kenchi_commands_line_is_blank(const char *p, gsize n)
 {

@@ -82,6 +82,10 @@ gboolean kenchi_commands_line_is_blank(const char *p, gsize n);
 /* ... or reads as a command: a keyword and its colon, or a bare close,
  * reopen or help. */
 gboolean kenchi_commands_line_is_command(const char *p, gsize n);
+/* A line of each keyword as an analyst writes it ("verdict: x",
+ * "Verdict: x", "CLOSE", "close", "判定: x"), NULL-terminated
+ * (g_strfreev): what a banner pattern must not match. */
+char **kenchi_commands_sample_lines(void);
 
 /* "verdict", "state", ... (static; "unknown" outside the enum). */
 const char *kenchi_cmd_kind_name(kenchi_cmd_kind_t k);

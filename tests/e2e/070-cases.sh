@@ -204,6 +204,10 @@ printf '# banners\n^\\[EXTERNAL\\]\n^【(社外\n' >"$KT_TMP/dd/data/reply-banne
 err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
 is $? 78 "rules check fails on a bad reply-banner pattern"
 like "$err" "reply-banners:3: offset [0-9]+: missing closing parenthesis" "with file:line and PCRE2's message"
+printf '(?i)^\\s*(?:caution|close)\\b\n' >"$KT_TMP/dd/data/reply-banners"
+err=$(KENCHI_DATADIR=$KT_TMP/dd "$KENCHI" rules check 2>&1)
+is $? 78 "rules check fails on a banner pattern that matches a command line (round 41a)"
+like "$err" "reply-banners:1: the pattern matches the command line \"close" "and names the line"
 
 # --- score reasons are JSON whatever the rule's name ------------------
 # A rule name is any text of the rules file: Japanese, a quote, backslashes.
