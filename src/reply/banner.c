@@ -65,6 +65,7 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 		if (!g_utf8_validate(l, -1, NULL) || (re = kenchi_re_compile(l, &why)) == NULL) {
 			*errmsg = g_strdup_printf("%s:%d: %s", path, i + 1, why ? why : "not valid UTF-8");
 			g_free(why);
+			g_strfreev(samples);
 			g_strfreev(lines);
 			kenchi_banners_free(b);
 			return KENCHI_CONFIG;
