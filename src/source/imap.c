@@ -364,12 +364,20 @@ st_connect(kenchi_imap_t *c)
 	}
 	if (a->tls == KENCHI_IMAP_TLS_STARTTLS) {
 		r = mailimap_socket_starttls_with_callback(c->imap, tls_setup, c);
-		if (r != MAILIMAP_NO_ERROR) {
+		if (r == MAILIMAP_ERROR_STARTTLS) {
 			/* A server that refuses STARTTLS will refuse it next time too:
 			 * never fall back to sending the password in clear. */
 			kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "STARTTLS refused by %s:%d (libetpan error %d%s%s)", a->host,
 			    a->port, r, *server_text(c) ? ": " : "", server_text(c));
-			return r == MAILIMAP_ERROR_STREAM ? KENCHI_TEMP : KENCHI_FINAL;
+			return KENCHI_FINAL;
+		}
+		if (r != MAILIMAP_NO_ERROR) {
+			/* Closed, cut or stalled before or during the handshake: a
+			 * network fault, retried (round 41b: "* OK" and a close was
+			 * a final "STARTTLS refused"). */
+			kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "STARTTLS with %s:%d failed (libetpan error %d)", a->host,
+			    a->port, r);
+			return KENCHI_TEMP;
 		}
 	}
 	if (a->tls != KENCHI_IMAP_TLS_NONE && (st = tls_verify(c)) != KENCHI_OK)
