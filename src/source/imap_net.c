@@ -94,8 +94,18 @@ kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port)
 
 	if (fd < 0)
 		return FALSE;
-	if (wait_fd(fd, POLLIN, 5000))
-		n = recv(fd, buf, sizeof buf, 0);
+	{
+		/* A stop (the wake pipe) ends the wait: it must not hold a
+		 * stop or a reload for 5 s (round 41b). */
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->wake[0], .events = POLLIN } };
+		int r;
+
+		do
+			r = poll(p, 2, 5000);
+		while (r < 0 && errno == EINTR);
+		if (r > 0 && (p[0].revents & POLLIN) && !(p[1].revents & POLLIN))
+			n = recv(fd, buf, sizeof buf, 0);
+	}
 	kenchi_imap_forget_fd(c);
 	close(fd);
 	for (gsize i = 0; n > 0 && i < G_N_ELEMENTS(greetings); i++) {
