@@ -232,6 +232,8 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 				    g_array_index(ids, gint64, 0));
 			else if (why)
 				kenchi_err("outbox: row %" G_GINT64_FORMAT ": %s", g_array_index(ids, gint64, 0), why);
+			else
+				kenchi_err("outbox: %s: nothing changed, try again", kenchi_status_to_string(st));
 			rc = st == KENCHI_OK ? 0 : why ? KENCHI_EXIT_FAIL : kenchi_status_to_exit(st);
 			g_array_unref(ids);
 			goto done;
@@ -261,8 +263,10 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 			kenchi_store_rollback(app->st);
 		}
 		g_array_unref(ids);
-		if (st != KENCHI_OK && st != KENCHI_NOT_FOUND)
+		if (st != KENCHI_OK && st != KENCHI_NOT_FOUND) {
+			kenchi_err("outbox: %s: nothing changed, try again", kenchi_status_to_string(st));
 			rc = kenchi_status_to_exit(st);
+		}
 		goto done;
 	}
 	if (argc >= 2) {

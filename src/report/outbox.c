@@ -270,9 +270,16 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 			if (rc == KENCHI_OK && rx && strcmp(p->kind, "notice") != 0 && strcmp(p->kind, "alert") != 0) {
 				char *subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] delivery failed: outbox %" G_GINT64_FORMAT,
 				    p->case_id, p->id);
+				/* A first report goes to the fixed address with
+				 * --readdress; a plain retry keeps the refused one
+				 * (round 41b); a second report is sent again. */
+				gboolean first = strcmp(p->kind, "first_report") == 0;
 				char *body = g_strdup_printf("The %s of case %" G_GINT64_FORMAT " (outbox row %" G_GINT64_FORMAT
-				    ", Message-ID <%s>) was refused:\n\n  %s\n\nFix the address, then `kenchi outbox retry %"
-				    G_GINT64_FORMAT "`.\n", p->kind, p->case_id, p->id, p->message_id, why, p->id);
+				    ", Message-ID <%s>) was refused:\n\n  %s\n\n%s%" G_GINT64_FORMAT "%s\n", p->kind, p->case_id,
+				    p->id, p->message_id, why,
+				    first ? "Fix the address in the configuration, then `kenchi outbox retry --readdress " :
+				    "Fix the address, then send it again (`send: second-report`), or `kenchi outbox retry ",
+				    p->id, first ? "`." : "` for the same address.");
 				rc = kenchi_report_queue_alert(rx, st, p->case_id, subject, body, now);
 				g_free(subject);
 				g_free(body);
