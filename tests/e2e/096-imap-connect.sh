@@ -87,14 +87,44 @@ stops() {
 }
 
 is "$(stops "$KENCHI" imap mute)" "gone 0" \
-    "kenchi imap, waiting for a greeting that never comes, stops on SIGTERM at once"
+    "kenchi imap, waiting for a greeting that never comes, stops on SIGTERM after its grace, not its 60 s timeout"
 is "$(stops "$KENCHI" imap mutetls)" "gone 0" \
     "and waiting for a TLS handshake that never comes"
 is "$(stops "$KENCHI" imap --once mute)" "gone 0" "imap --once too"
 { printf '[kenchi]\nreport_hold = 0s\n'; daemon_conf; sed -n '/^\[imap mute\]/,/^password_file/p' "$D/k.conf"; } >"$D/run.conf"
 chown -R nobody:nogroup "$D"
 is "$(KENCHI_CONF=$D/run.conf stops setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr)" "gone 0" \
-    "kenchi run, its account waiting on a silent server, stops on SIGTERM at once"
+    "kenchi run, its account waiting on a silent server, stops on SIGTERM after its grace, not its 60 s timeout"
+
+# A server that greets, then closes at STARTTLS: a network fault, retried
+# (round 41b: a final "STARTTLS refused", exit 1, the account dropped).
+CLOSE_PORT=$(kt_free_port)
+"$KT_PY" - "$CLOSE_PORT" "$D/close.log" <<'PY' >/dev/null 2>&1 &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+open(sys.argv[2], "w").write("listening\n")
+while True:
+    c, _ = s.accept()
+    c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+    c.recv(1024)
+    c.close()
+PY
+close_pid=$!
+kt_at_exit "kt_kill -TERM $close_pid"
+for i in $(seq 100); do grep -q listening "$D/close.log" 2>/dev/null && break; sleep 0.05; done
+cat >>"$D/k.conf" <<CONF
+[imap closer]
+host = 127.0.0.1
+port = $CLOSE_PORT
+tls = starttls
+user = dave
+password_file = $D/pw
+CONF
+timeout -k 5 120 "$KENCHI" imap --once closer >"$D/closer.log" 2>&1
+is "$?" 75 "a server that closes at STARTTLS: exit 75, retried later, not a final refusal"
 
 timeout -k 5 120 "$KENCHI" -v imap --once plainport >"$D/plain.log" 2>&1
 is "$?" 78 "tls = tls against a port of plain IMAP: exit 78, a configuration mistake (was 75, retried for ever)"
