@@ -59,10 +59,12 @@ kenchi_status_t kenchi_mail_parse(const char *raw, gsize len, kenchi_mail_t **ou
 kenchi_status_t kenchi_mail_parse_body(const char *raw, gsize len, kenchi_mail_t **out, const char **reason);
 /* Read M's text again from RAW (the bytes M was parsed from) as its
  * sender typed and sees it, for a reply read as commands or as a note:
- * text/plain in a multipart/alternative unless it is blank, where an
- * alert's thin text/plain gives way to its HTML; an HTML <p> one line;
- * hidden HTML left out.  Sets typed, and the part counts and flowed of
- * the new text.  M is unchanged when RAW cannot be read again. */
+ * in a multipart/alternative its text/plain, unless that is blank or the
+ * HTML is a paragraph editor's that the text agrees with (where an
+ * alert's thin text/plain gives way to its HTML); HTML as typed
+ * (kenchi_html_to_text_as(): paragraph gaps, hidden HTML left out).
+ * Sets typed, and the part counts and flowed of the new text.  M is
+ * unchanged when RAW cannot be read again. */
 void kenchi_mail_retext_typed(kenchi_mail_t *m, const char *raw, gsize len);
 void kenchi_mail_free(kenchi_mail_t *m);
 
