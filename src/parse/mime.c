@@ -252,44 +252,35 @@ trimmed(const char *s, gsize n)
 	return t;
 }
 
-/* The HTML just read into M's text from BEFORE says what its text part
- * PICK says: each of its lines above the quoted mail is a line of the
- * text too.  A reply's parts come from one editor; when they disagree
- * the HTML is not the one trusted (round 36b: HTML commands that its
- * text part did not hold). */
+/* The HTML read as typed, [H, H+HN), says what its text part [T, T+TN)
+ * says: each of its lines above the quoted mail is a line of the text
+ * too.  A reply's parts come from one editor; when they disagree the
+ * HTML is not the one trusted (round 36b: HTML commands that its text
+ * part did not hold). */
 static gboolean
-rich_agrees(kenchi_mail_t *m, GMimeObject *pick, gsize before, int depth)
+lines_within(const char *h, gsize hn, const char *t, gsize tn)
 {
-	GString *keep = m->text, *plain = g_string_new(NULL);
 	GHashTable *lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	int html_parts = m->html_parts, text_parts = m->text_parts;
-	gboolean flowed = m->flowed, ok = TRUE;
 	const char *p, *e, *end;
+	gboolean ok = TRUE;
 
-	m->text = plain;
-	walk(m, pick, depth + 1);
-	m->text = keep;
-	m->html_parts = html_parts;
-	m->text_parts = text_parts;
-	m->flowed = flowed;
-	for (p = plain->str, end = plain->str + plain->len; p < end; p = e + 1) {
+	for (p = t, end = t + tn; p < end; p = e + 1) {
 		e = memchr(p, '\n', (size_t)(end - p));
 		e = e ? e : end;
 		g_hash_table_add(lines, trimmed(p, (gsize)(e - p)));
 	}
-	for (p = keep->str + before, end = keep->str + keep->len; ok && p < end; p = e + 1) {
-		char *t;
+	for (p = h, end = h + hn; ok && p < end; p = e + 1) {
+		char *l;
 
 		e = memchr(p, '\n', (size_t)(end - p));
 		e = e ? e : end;
 		if (p < e && p[0] == '>')
 			break;   /* the quoted mail: a client's text of it differs */
-		t = trimmed(p, (gsize)(e - p));
-		ok = *t == '\0' || strcmp(t, KENCHI_HTML_PARA_GAP) == 0 || g_hash_table_contains(lines, t);
-		g_free(t);
+		l = trimmed(p, (gsize)(e - p));
+		ok = *l == '\0' || strcmp(l, KENCHI_HTML_PARA_GAP) == 0 || g_hash_table_contains(lines, l);
+		g_free(l);
 	}
 	g_hash_table_unref(lines);
-	g_string_free(plain, TRUE);
 	return ok;
 }
 
@@ -496,22 +487,42 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				 * blank line after every command). */
 				GMimeObject *rich = g_mime_multipart_get_part(mp, n - 1);
 				gsize before = m->text->len;
-				int html_parts = m->html_parts, text_parts = m->text_parts;
+				int hp0 = m->html_parts, tp0 = m->text_parts, hp1, tp1;
+				gboolean fl0 = m->flowed, fl1;
+				GString *keep, *html;
 
-				if (rich != pick) {
-					walk(m, rich, depth + 1);
-					if (g_strstr_len(m->text->str + before, (gssize)(m->text->len - before),
-					    KENCHI_HTML_PARA_GAP) != NULL && rich_agrees(m, pick, before, depth))
-						return;
-					g_string_truncate(m->text, before);
-					m->html_parts = html_parts;
-					m->text_parts = text_parts;
-				}
 				walk(m, pick, depth + 1);
-				if (rich != pick && blank_text(m->text->str + before, m->text->len - before)) {
+				if (rich == pick)
+					return;
+				if (blank_text(m->text->str + before, m->text->len - before)) {
 					g_string_truncate(m->text, before);
 					walk(m, rich, depth + 1);
+					return;
 				}
+				/* The HTML, read aside: it replaces the text only
+				 * when it has paragraph gaps and agrees with it. */
+				hp1 = m->html_parts;
+				tp1 = m->text_parts;
+				fl1 = m->flowed;
+				keep = m->text;
+				html = m->text = g_string_new(NULL);
+				walk(m, rich, depth + 1);
+				m->text = keep;
+				if (g_strstr_len(html->str, (gssize)html->len, KENCHI_HTML_PARA_GAP) != NULL &&
+				    lines_within(html->str, html->len, keep->str + before, keep->len - before)) {
+					g_string_truncate(keep, before);
+					if (before > 0)
+						g_string_append(keep, "\n-----\n");   /* as append_text() parts them */
+					g_string_append_len(keep, html->str, (gssize)html->len);
+					m->html_parts = hp0 + (m->html_parts - hp1);
+					m->text_parts = tp0 + (m->text_parts - tp1);
+					m->flowed = fl0;
+				} else {
+					m->html_parts = hp1;
+					m->text_parts = tp1;
+					m->flowed = fl1;
+				}
+				g_string_free(html, TRUE);
 				return;
 			}
 			{
