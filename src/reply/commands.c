@@ -254,6 +254,22 @@ is_reply_header(const char *s, const char *next)
 	return FALSE;
 }
 
+/* CLEAN, a line whose next starts at POS, is a reply header. */
+static gboolean
+header_here(const char *clean, const char *pos, const char *end)
+{
+	const char *np;
+	gsize nn;
+	gboolean bad, cut, hdr;
+	char *next = NULL;
+
+	if (next_line(&pos, end, &np, &nn))
+		next = clean_line(np, nn, &bad, &cut);
+	hdr = is_reply_header(clean, next);
+	g_free(next);
+	return hdr;
+}
+
 /* ---- the block ---------------------------------------------------------- */
 
 typedef struct {
@@ -459,10 +475,8 @@ paragraph_of_commands(const char *pos, const char *end)
 	gsize ln;
 
 	while (next_line(&pos, end, &lp, &ln)) {
-		const char *peek = pos, *np;
-		gsize nn;
 		gboolean bad, cut, header;
-		char *clean, *next = NULL;
+		char *clean;
 
 		if (is_para_gap(lp, lp + ln) || kenchi_cmd_is_blank(lp, lp + ln) || is_quote_line(lp, lp + ln) ||
 		    (ln >= 2 && lp[0] == '-' && lp[1] == '-'))
@@ -472,10 +486,7 @@ paragraph_of_commands(const char *pos, const char *end)
 		/* OWA's "差出人: ... / 送信日時: ..." right under the last
 		 * paragraph (round 37a H08) */
 		clean = clean_line(lp, ln, &bad, &cut);
-		if (next_line(&peek, end, &np, &nn))
-			next = clean_line(np, nn, &bad, &cut);
-		header = is_reply_header(clean, next);
-		g_free(next);
+		header = header_here(clean, pos, end);
 		g_free(clean);
 		return header;
 	}
@@ -556,15 +567,7 @@ kenchi_commands_parse_text(const char *body, gssize len, gboolean wrapped)
 			continue;
 		}
 		if (!is_keyword_line(clean)) {
-			const char *peek = pos, *np;
-			gsize nn;
-			char *next = NULL;
-			gboolean nb, nc, hdr;
-			if (next_line(&peek, end, &np, &nn))
-				next = clean_line(np, nn, &nb, &nc);
-			hdr = is_reply_header(clean, next);
-			g_free(next);
-			if (hdr) {
+			if (header_here(clean, pos, end)) {
 				g_free(clean);
 				break;
 			}
