@@ -22,25 +22,37 @@ D=$KT_TMP/d
 mkdir -p "$D"
 export KENCHI_DB=$D/kenchi.db KENCHI_CONF=$D/k.conf KENCHI_NOW=
 
-# A server that accepts every connection and never writes a byte.
-SILENT_PORT=$(kt_free_port)
-"$KT_PY" - "$SILENT_PORT" "$D/silent.log" <<'PY' >/dev/null 2>&1 &
+# fake_server MODE PORT LOG: a server on 127.0.0.1 that, for every
+# connection, says nothing (silent) or greets, then closes at the first
+# command (close); LOG gets "listening" when it is ready.
+fake_server() {
+    "$KT_PY" - "$@" <<'PY' >/dev/null 2>&1 &
 import socket, sys
+mode, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+s.bind(("127.0.0.1", port))
 s.listen(16)
-open(sys.argv[2], "w").write("listening\n")
+open(log, "w").write("listening\n")
 held = []
 while True:
     c, _ = s.accept()
-    held.append(c)
-    with open(sys.argv[2], "a") as f:
+    with open(log, "a") as f:
         f.write("accepted\n")
+    if mode == "silent":
+        held.append(c)
+        continue
+    c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
+    c.recv(1024)
+    c.close()
 PY
-silent_pid=$!
-kt_at_exit "kt_kill -TERM $silent_pid"
-for i in $(seq 100); do grep -q listening "$D/silent.log" 2>/dev/null && break; sleep 0.05; done
+    kt_at_exit "kt_kill -TERM $!"
+    for i in $(seq 100); do grep -q listening "$3" 2>/dev/null && break; sleep 0.05; done
+}
+
+# A server that accepts every connection and never writes a byte.
+SILENT_PORT=$(kt_free_port)
+fake_server silent "$SILENT_PORT" "$D/silent.log"
 
 printf 'secret\n' >"$D/pw"
 chmod 600 "$D/pw"
@@ -99,22 +111,7 @@ is "$(KENCHI_CONF=$D/run.conf stops setpriv --reuid=nobody --regid=nogroup --cle
 # A server that greets, then closes at STARTTLS: a network fault, retried
 # (round 41b: a final "STARTTLS refused", exit 1, the account dropped).
 CLOSE_PORT=$(kt_free_port)
-"$KT_PY" - "$CLOSE_PORT" "$D/close.log" <<'PY' >/dev/null 2>&1 &
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(16)
-open(sys.argv[2], "w").write("listening\n")
-while True:
-    c, _ = s.accept()
-    c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n")
-    c.recv(1024)
-    c.close()
-PY
-close_pid=$!
-kt_at_exit "kt_kill -TERM $close_pid"
-for i in $(seq 100); do grep -q listening "$D/close.log" 2>/dev/null && break; sleep 0.05; done
+fake_server close "$CLOSE_PORT" "$D/close.log"
 cat >>"$D/k.conf" <<CONF
 [imap closer]
 host = 127.0.0.1
