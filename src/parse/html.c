@@ -148,6 +148,32 @@ line_break(GString *out, gboolean typed)
 		append_break(out, "\n");
 }
 
+/* Where the attributes from J end in a reply read as typed: at a '>'
+ * outside a quoted value, as a browser reads them, or at the end of the
+ * text when a quote never closes - a browser shows nothing of it (round
+ * 41a F6: a text after '<div style="display:none>' was read).  Returns
+ * the offset of that '>', or LEN. */
+static gsize
+tag_end_typed(const char *html, gsize len, gsize j)
+{
+	while (j < len && html[j] != '>') {
+		if (html[j] == '=') {
+			for (j++; j < len && g_ascii_isspace(html[j]); j++)
+				;
+			if (j < len && (html[j] == '"' || html[j] == '\'')) {
+				const char *q = memchr(html + j + 1, html[j], len - j - 1);
+
+				if (q == NULL)
+					return len;
+				j = (gsize)(q - html) + 1;
+			}
+			continue;
+		}
+		j++;
+	}
+	return j;
+}
+
 static gsize
 comment_end(const char *html, gsize len, gsize i, const char *e)
 {
@@ -293,6 +319,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	char hide_name[16] = "";
 	int hide_depth = 0, hide_inner = 0;
 	gboolean hide_p = FALSE;
+	int quote = 0;   /* TYPED: how deep in <blockquote>s */
 	GPtrArray *hsel = NULL;   /* TYPED: the classes and ids <style> blocks hide */
 
 	if (typed) {
@@ -322,6 +349,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				name[nl++] = g_ascii_tolower(html[j]);
 			name[nl] = '\0';
 			attrs = html + j;
+			j = typed ? tag_end_typed(html, len, j) : j;
 			while (j < len && html[j] != '>')
 				j++;
 			attrs_len = (gsize)(html + j - attrs);
@@ -365,12 +393,13 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			}
 			if (typed && strcmp(name, "blockquote") == 0) {
 				/* Quoted mail, with or without an attribution line
-				 * above it: its first line marked as a client's text
-				 * of it would be, where the commands end (round 36b). */
+				 * above it: each of its lines marked as a client's
+				 * text of it would be, where the commands end (round
+				 * 36b), and a customer's note shows what was quoted
+				 * (round 41a: only the first line was). */
 				if (out->len > 0 && out->str[out->len - 1] != '\n')
 					append_break(out, "\n");
-				if (!closing)
-					g_string_append(out, "> ");
+				quote = closing ? MAX(quote - 1, 0) : quote + 1;
 				space = FALSE;
 				continue;
 			}
@@ -541,6 +570,11 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			cell_broke = row_broke = TRUE;
 		}
 		cell_text = in_cell;
+		if (quote > 0 && (out->len == 0 || out->str[out->len - 1] == '\n')) {
+			for (int q = 0; q < quote; q++)
+				g_string_append(out, "> ");
+			space = FALSE;
+		}
 		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
 			g_string_append_c(out, ' ');
 		space = FALSE;

@@ -268,6 +268,11 @@ html_reply html-10@soc '<div><p>note: ten a</p><p>note: ten b</p></div><hr style
     "$KENCHI" deliver 2>/dev/null
 is "$(sql "select (select count(*) from notes where message_id = 'html-10@soc') || '|' || state from cases where id = 1")" "2|open" \
     "an OWA reply: the paragraphs above its 差出人:/送信日時: header are read, and nothing below it (round 37a H08)"
+html_reply html-11@soc '<div>note: eleven</div><div style="display:none>close</div><div>priority: P1</div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority || '|' || (select count(*) from notes where text = 'eleven') from cases where id = 1")" \
+    "$pri_before|1" \
+    "an attribute quote that never closes takes the rest of the HTML, as a browser shows it: nothing after it is read (round 41a F6)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"

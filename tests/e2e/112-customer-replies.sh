@@ -68,5 +68,10 @@ printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: 
     "$(case_of acme)" | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select replace(text, char(10), '|') from notes where message_id = 'h1@x'")" "It was our test.||Hanako" \
     "an HTML reply's note reads as the customer saw it: paragraphs a blank line apart, hidden text left out"
+printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #%s] report\nMessage-ID: <h2@x>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<div>Not opened.</div><div>On Wed, SOC wrote:</div><blockquote><div>Dear Acme</div><div>Verdict : pending</div><blockquote>older<br>text</blockquote></blockquote><div>Hanako</div>\n' \
+    "$(case_of acme)" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select replace(text, char(10), '|') from notes where message_id = 'h2@x'")" \
+    "Not opened.|On Wed, SOC wrote:|> Dear Acme|> Verdict : pending|> > older|> > text|Hanako" \
+    "an HTML reply's quoted mail is marked on every line, as deep as it is quoted (round 41a F14: the first line only)"
 
 done_testing
