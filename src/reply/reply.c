@@ -385,6 +385,20 @@ free_results(char **res, guint n)
 	g_free(res);
 }
 
+/* Every line read is "not a command": no command was written above the
+ * blank line that ended them. */
+static gboolean
+none_is_command(const kenchi_command_list_t *cl)
+{
+	for (guint i = 0; i < cl->cmds->len; i++) {
+		const kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+
+		if (c->error == NULL || !g_str_has_prefix(c->error, "not a command"))
+			return FALSE;
+	}
+	return cl->cmds->len > 0;
+}
+
 /* A copy of the reply's text in *BODY with a mail gateway's banner at
  * its top blanked out (banner.h; round 36a: "[EXTERNAL] ..." above the
  * commands failed every reply); how many lines it took.  A banner file
@@ -557,8 +571,13 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	else
 		out->summary = g_strdup_printf("all %u command(s) applied", cl->cmds->len);
 	if (cl->more_after_blank) {
+		/* Text above the commands - often a gateway banner that
+		 * data/reply-banners does not know - is no gap between
+		 * commands (round 41a F13: the hint said it was). */
 		char *more = g_strconcat(out->summary, "; below the blank line that ended the commands a line that looks "
-		    "like one was not read (write the commands with no blank line between them)", NULL);
+		    "like one was not read ", none_is_command(cl) ? "(the lines above it are no commands: write the "
+		    "commands at the top, or add a mail gateway's banner to data/reply-banners)" :
+		    "(write the commands with no blank line between them)", NULL);
 		g_free(out->summary);
 		out->summary = more;
 	}

@@ -295,6 +295,12 @@ reply analyst@soc.example.jp "$reply_to" banner-3@soc "Hello team,
 note: after a greeting"
 like "$(sql "select reason from messages where message_id = 'banner-3@soc'")" "nothing was applied" \
     "a first line that is no banner is still an error (only the banners of data/reply-banners are skipped)"
+reply analyst@soc.example.jp "$reply_to" banner-5@soc "*** Caution: this message came from the internet. ***
+
+note: under an unknown banner"
+like "$(sql "select reason from messages where message_id = 'banner-5@soc'")" \
+    "the lines above it are no commands: write the commands at the top, or add a mail gateway's banner" \
+    "a banner data/reply-banners does not know: the answer names it, not a gap between commands (round 41a F13)"
 reply analyst@soc.example.jp "$reply_to" banner-4@soc "[EXTERNAL] This email originated from outside the organization.
 verdct: benign
 note: after a typo"
@@ -329,7 +335,7 @@ reply analyst@soc.example.jp "$reply_to" blank-1@soc "note: before the blank
 対応：SOC運用チーム 田中"
 is "$(sql "select count(*) from cases where id = 1 and action like '%SOC運用チーム%'")" 0 \
     "a signature's 対応：... below a blank line is not read as the action (round 38a)"
-like "$(sql "select reason from messages where message_id = 'blank-1@soc'")" "was not read" \
+like "$(sql "select reason from messages where message_id = 'blank-1@soc'")" "was not read \\(write the commands with no blank line between them\\)" \
     "and the answer says a line below the blank line was not read (round 36a)"
 
 # --- a Message-ID that is no header's: stored and applied, never bounced ----
