@@ -16,22 +16,33 @@
 #include <sys/socket.h>
 #include "source/imap_int.h"
 
+/* The caller closes the socket next.  An abort that read its number
+ * before is let finish first: in `kenchi run` it runs on another thread,
+ * and the number, once closed, may be another connection's at once (an
+ * SMTP session, a deliver socket's client; round 41b F11).  No lock: the
+ * abort also runs in a signal handler, and there it has finished before
+ * the thread it interrupted goes on. */
 void
 kenchi_imap_forget_fd(kenchi_imap_t *c)
 {
 	g_atomic_int_set(&c->sock_fd, -1);
+	while (g_atomic_int_get(&c->abort_busy) > 0)
+		g_thread_yield();
 }
 
 void
 kenchi_imap_abort(kenchi_imap_t *c)
 {
-	int saved = errno, fd = g_atomic_int_get(&c->sock_fd);
+	int saved = errno, fd;
 
+	g_atomic_int_inc(&c->abort_busy);
+	fd = g_atomic_int_get(&c->sock_fd);
 	g_atomic_int_set(&c->aborted, 1);
 	/* shutdown(2), not close(2): the descriptor stays the client's, and
 	 * every read or write on it, or a connect in progress, ends now. */
 	if (fd >= 0)
 		(void)shutdown(fd, SHUT_RDWR);
+	g_atomic_int_dec_and_test(&c->abort_busy);
 	errno = saved;
 	kenchi_imap_wake(c);
 }
