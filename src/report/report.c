@@ -605,7 +605,7 @@ kenchi_report_token_address(kenchi_reports_t *rx, gint64 case_id)
 }
 
 typedef struct {
-	char *kind, *customer, *cases, *mid;
+	char *kind, *customer, *cases, *mid, *state;
 	gint64 case_id;
 } row_copy_t;
 
@@ -618,6 +618,7 @@ take_row(const kenchi_outbox_row_t *r, gpointer user)
 	c->customer = g_strdup(r->customer);
 	c->cases = g_strdup(r->cases);
 	c->mid = g_strdup(r->message_id);
+	c->state = g_strdup(r->state);
 	c->case_id = r->case_id;
 	return FALSE;
 }
@@ -644,8 +645,16 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 		rc = KENCHI_BAD_INPUT;
 		goto done;
 	}
+	if (kenchi_config_customer(rx->cfg, row.customer) == NULL) {
+		*why = "its customer is no longer in the configuration";
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
 	if ((rc = kenchi_store_outbox_requeue(st, id, now)) != KENCHI_OK) {
-		*why = "a sent report is never sent again";
+		/* A send that claimed it may still fail (round 41b F8: it
+		 * was called sent). */
+		*why = g_strcmp0(row.state, "sending") == 0 ? "it is being sent now: see `kenchi outbox` when the send ends" :
+		    "a sent report is never sent again";
 		goto done;
 	}
 	if (row.cases == NULL || *row.cases == '\0')
@@ -679,6 +688,7 @@ done:
 	g_free(row.kind);
 	g_free(row.customer);
 	g_free(row.mid);
+	g_free(row.state);
 	g_free(ids);
 	g_free(subject);
 	g_free(raw);

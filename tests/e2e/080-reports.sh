@@ -302,6 +302,14 @@ is "$?" 1 "--readdress of another kind of row exits 1"
 like "$err" "only a first report" "saying why"
 err=$(KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" 2>&1)
 like "$err" "never sent again" "and of a sent one"
+sql "update outbox set state = 'sending' where id = $row"
+err=$(KENCHI_CONF=$KT_TMP/fixed.conf "$KENCHI" outbox retry --readdress "$row" 2>&1)
+like "$err" "being sent now" "and of one a send has claimed, which is not called sent (round 41b F8)"
+sql "update outbox set state = 'sent' where id = $row"
+sed 's/^\[customer globex\]$/[customer globex-renamed]/' "$KT_TMP/fixed.conf" >"$KT_TMP/gone.conf"
+err=$(KENCHI_CONF=$KT_TMP/gone.conf "$KENCHI" outbox retry --readdress "$row" 2>&1)
+like "$err" "customer is no longer in the configuration" \
+    "and of one whose customer is gone from the configuration, said so (round 41b F8: \"has no report_to\")"
 export KENCHI_DB=$main_db
 
 done_testing
