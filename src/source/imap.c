@@ -113,6 +113,8 @@ kenchi_imap_classify(kenchi_imap_t *c, int r, const char *what)
 	 * answer to this command is quoted, or its parting BYE. */
 	if (st == KENCHI_TEMP) {
 		char *bye = kenchi_imap_held_bye(&c->held);
+
+		c->broken = TRUE;
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
 		    bye ? ": " : "", bye ? bye : "", kenchi_status_to_string(st));
 		g_free(bye);
@@ -335,6 +337,7 @@ st_connect(kenchi_imap_t *c)
 	mailimap_set_timeout(c->imap, IO_TIMEOUT_S);
 	mailimap_set_logger(c->imap, kenchi_imap_held_logger, c);
 	c->held.tail_len = 0;   /* a BYE of the connection before is not this one's */
+	c->broken = FALSE;
 	/* libetpan's mailimap_socket_connect(), with a socket of our own
 	 * (imap_net.c). */
 	if ((fd = kenchi_imap_tcp_connect(c, a->host, a->port, IO_TIMEOUT_S)) < 0) {

@@ -36,6 +36,7 @@ struct kenchi_imap {
 	gboolean has_idle, has_move, has_uidplus;
 	gboolean warned_no_uidplus;
 	gboolean unmarked;                /* committed messages whose move or flag was refused */
+	gboolean broken;                  /* this connection's stream failed: no more commands on it */
 	kenchi_imap_held_t held;
 	int fetch_error;                  /* libetpan's answer to the last UID FETCH */
 	kenchi_imap_stats_t stats;

@@ -24,6 +24,14 @@ kenchi_imap_mark_done(kenchi_imap_t *c, const guint32 *uids, guint n)
 
 	if (set == NULL)
 		return KENCHI_TEMP;
+	if (c->broken) {
+		/* A FETCH after them timed out or broke: a MOVE on that
+		 * connection waited out one more I/O timeout (round 41b F9:
+		 * 60 s).  The next connection's recover step marks them. */
+		mailimap_set_free(set);
+		c->unmarked = TRUE;
+		return KENCHI_OK;
+	}
 	if (!flag_only && c->has_move) {
 		what = "UID MOVE";
 		r = mailimap_uid_move(c->imap, set, c->a->processed);

@@ -160,7 +160,10 @@ moved=$(count alice Processed HEADER Message-ID b-5)$(count alice Processed HEAD
 is "$in_inbox|$moved" "11|00" "the uncommitted two stay in INBOX, not moved"
 cmp_ok "$(count alice Processed HEADER Message-ID b-)" -ge 2 "the first committed batch is moved"
 is "$(( $(count alice INBOX) + $(count alice Processed HEADER Message-ID b-) ))" 6 "nothing is lost on the server"
+unlike "$(cat "$KT_TMP/once.log")" "UID (MOVE|STORE|COPY) failed" \
+    "no move is tried on the broken connection: on a stalled one it waited out one more I/O timeout (round 41b F9)"
 once cut
+like "$(cat "$KT_TMP/once.log")" "recover: [12] committed message" "the next run's recovery moves the committed batch"
 is "$RC" 0 "a healthy run: exit 0"
 is "$(whole $files)" "6 6 0" "all six stored exactly once, whole"
 unlike "$(cat "$KT_TMP/once.log")" "duplicate=1" "nothing was fetched twice"
