@@ -345,6 +345,15 @@ st_connect(kenchi_imap_t *c)
 		    kenchi_imap_tls_to_string(a->tls));
 		return KENCHI_WAIT;
 	}
+	if (a->tls != KENCHI_IMAP_TLS_IMPLICIT && kenchi_imap_quiet_speaks_tls(c, fd, a->host, a->port)) {
+		/* It would wait for our handshake as we wait for its greeting,
+		 * and a retry would wait again, for ever (round 41b F9). */
+		kenchi_imap_forget_fd(c);
+		close(fd);
+		kenchi_imap_say(c, KENCHI_IMAP_LOG_ERR, "%s:%d speaks IMAP over TLS, and says nothing before a TLS "
+		    "handshake: set tls = tls, or the port of plain IMAP (143)", a->host, a->port);
+		return KENCHI_CONFIG;
+	}
 	s = a->tls == KENCHI_IMAP_TLS_IMPLICIT ? mailstream_ssl_open_with_callback_timeout(fd, IO_TIMEOUT_S, tls_setup, c) :
 	    mailstream_socket_open_timeout(fd, IO_TIMEOUT_S);
 	if (s == NULL) {

@@ -70,6 +70,11 @@ void kenchi_imap_forget_fd(kenchi_imap_t *c);
 /* HOST:PORT greets in plain text ("* OK", within 5 s): an IMAP port
  * without implicit TLS. */
 gboolean kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port);
+/* FD, a plain connection to HOST:PORT, has sent no greeting in 5 s, and
+ * the port answers a TLS handshake: it is one of implicit TLS, which
+ * waits for the client (tls = none or starttls against port 993).  FALSE
+ * at once when it speaks, closes or a stop comes. */
+gboolean kenchi_imap_quiet_speaks_tls(kenchi_imap_t *c, int fd, const char *host, int port);
 
 /* imap_held.c.  Keeps the last bytes the server sent (mailimap_set_logger). */
 void kenchi_imap_held_logger(mailimap *imap, int log_type, const char *str, size_t size, void *context);

@@ -6,7 +6,8 @@
  * stop timeout).  And when an implicit-TLS handshake fails, it looks at
  * what the port speaks, so that a port of plain IMAP is reported as the
  * configuration mistake it is rather than retried for ever (round 35b
- * Q3). */
+ * Q3); and the other way round, a plain connection that hears no greeting
+ * tries whether the port waits for a TLS handshake (round 41b F9). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <libetpan/libetpan.h>
 #include "source/imap_int.h"
 
 /* The caller closes the socket next.  An abort that read its number
@@ -126,4 +128,33 @@ kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+gboolean
+kenchi_imap_quiet_speaks_tls(kenchi_imap_t *c, int fd, const char *host, int port)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->wake[0], .events = POLLIN } };
+	mailstream *s = NULL;
+	int r, probe;
+
+	do
+		r = poll(p, 2, 5000);
+	while (r < 0 && errno == EINTR);
+	if (r != 0)
+		return FALSE;   /* it spoke (or closed), or a stop came */
+	/* Quiet for 5 s: a handshake on a connection of its own.  The
+	 * socket an abort cuts is the probe's meanwhile, then this one's
+	 * again - cut here if an abort came. */
+	if ((probe = kenchi_imap_tcp_connect(c, host, port, 5)) >= 0) {
+		s = mailstream_ssl_open_timeout(probe, 5);
+		kenchi_imap_forget_fd(c);
+		if (s != NULL)
+			mailstream_close(s);
+		else
+			close(probe);
+	}
+	g_atomic_int_set(&c->sock_fd, fd);
+	if (g_atomic_int_get(&c->aborted))
+		(void)shutdown(fd, SHUT_RDWR);
+	return s != NULL;
 }

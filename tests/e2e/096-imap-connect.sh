@@ -6,9 +6,10 @@
 #   TLS handshake, after their 3-second grace for the batch in hand, not
 #   after their 60-second I/O timeout (they took 60 to 180 s, past
 #   systemd's stop timeout, and were killed).
-# - tls = tls against a port of plain IMAP (Dovecot's): a configuration
-#   mistake, named as such: `--once` exits 78, and the daemon ends that
-#   account instead of retrying it for ever as a network fault.
+# - tls = tls against a port of plain IMAP (Dovecot's), or tls = none or
+#   starttls against its port of IMAP over TLS: a configuration mistake,
+#   named as such: `--once` exits 78, and the daemon ends that account
+#   instead of retrying it for ever as a network fault.
 # The bound on each stop (20 s) only tells "stopped after the grace" from
 # "stopped when the 60 s timeout ran out"; nothing asserts a duration
 # beyond that.
@@ -16,7 +17,7 @@
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
 
-dovecot_start || bail "cannot start Dovecot"
+dovecot_start --ssl || bail "cannot start Dovecot"
 smtp_start || bail "cannot start the SMTP sink"
 D=$KT_TMP/d
 mkdir -p "$D"
@@ -126,5 +127,26 @@ is "$?" 75 "a server that closes at STARTTLS: exit 75, retried later, not a fina
 timeout -k 5 120 "$KENCHI" -v imap --once plainport >"$D/plain.log" 2>&1
 is "$?" 78 "tls = tls against a port of plain IMAP: exit 78, a configuration mistake (was 75, retried for ever)"
 like "$(cat "$D/plain.log")" "speaks IMAP in plain text, not implicit TLS: set tls = starttls" "and the log says what to change"
+
+cat >>"$D/k.conf" <<CONF
+[imap tlsport]
+host = 127.0.0.1
+port = $DOVECOT_SSL_PORT
+tls = none
+user = erin
+password_file = $D/pw
+[imap tlsport2]
+host = 127.0.0.1
+port = $DOVECOT_SSL_PORT
+tls = starttls
+user = frank
+password_file = $D/pw
+CONF
+timeout -k 5 120 "$KENCHI" imap --once tlsport >"$D/tlsport.log" 2>&1
+is "$?" 78 "tls = none against a port of IMAP over TLS: exit 78, a configuration mistake (was 75 after 60 s, retried for ever; round 41b F9)"
+like "$(cat "$D/tlsport.log")" "speaks IMAP over TLS, and says nothing before a TLS handshake: set tls = tls" \
+    "and the log says what to change"
+timeout -k 5 120 "$KENCHI" imap --once tlsport2 >/dev/null 2>&1
+is "$?" 78 "tls = starttls against it too"
 
 done_testing
