@@ -57,26 +57,17 @@ fake_server silent "$SILENT_PORT" "$D/silent.log"
 
 printf 'secret\n' >"$D/pw"
 chmod 600 "$D/pw"
-{ printf '[kenchi]\nreport_hold = 0s\n'; daemon_conf; cat <<CONF; } >"$D/k.conf"
-[imap mute]
-host = 127.0.0.1
-port = $SILENT_PORT
-tls = none
-user = alice
-password_file = $D/pw
-[imap mutetls]
-host = 127.0.0.1
-port = $SILENT_PORT
-tls = tls
-user = bob
-password_file = $D/pw
-[imap plainport]
-host = 127.0.0.1
-port = $DOVECOT_PORT
-tls = tls
-user = carol
-password_file = $D/pw
-CONF
+# account NAME PORT TLS USER: an [imap] section for 127.0.0.1
+account() {
+    printf '[imap %s]\nhost = 127.0.0.1\nport = %s\ntls = %s\nuser = %s\npassword_file = %s\n' "$1" "$2" "$3" "$4" "$D/pw"
+}
+{
+    printf '[kenchi]\nreport_hold = 0s\n'
+    daemon_conf
+    account mute "$SILENT_PORT" none alice
+    account mutetls "$SILENT_PORT" tls bob
+    account plainport "$DOVECOT_PORT" tls carol
+} >"$D/k.conf"
 
 accepted() { grep -c accepted "$D/silent.log"; }
 # stops CMD...: start CMD, wait for the silent server to take its
@@ -113,14 +104,7 @@ is "$(KENCHI_CONF=$D/run.conf stops setpriv --reuid=nobody --regid=nogroup --cle
 # (round 41b: a final "STARTTLS refused", exit 1, the account dropped).
 CLOSE_PORT=$(kt_free_port)
 fake_server close "$CLOSE_PORT" "$D/close.log"
-cat >>"$D/k.conf" <<CONF
-[imap closer]
-host = 127.0.0.1
-port = $CLOSE_PORT
-tls = starttls
-user = dave
-password_file = $D/pw
-CONF
+account closer "$CLOSE_PORT" starttls dave >>"$D/k.conf"
 timeout -k 5 120 "$KENCHI" imap --once closer >"$D/closer.log" 2>&1
 is "$?" 75 "a server that closes at STARTTLS: exit 75, retried later, not a final refusal"
 
@@ -128,20 +112,7 @@ timeout -k 5 120 "$KENCHI" -v imap --once plainport >"$D/plain.log" 2>&1
 is "$?" 78 "tls = tls against a port of plain IMAP: exit 78, a configuration mistake (was 75, retried for ever)"
 like "$(cat "$D/plain.log")" "speaks IMAP in plain text, not implicit TLS: set tls = starttls" "and the log says what to change"
 
-cat >>"$D/k.conf" <<CONF
-[imap tlsport]
-host = 127.0.0.1
-port = $DOVECOT_SSL_PORT
-tls = none
-user = erin
-password_file = $D/pw
-[imap tlsport2]
-host = 127.0.0.1
-port = $DOVECOT_SSL_PORT
-tls = starttls
-user = frank
-password_file = $D/pw
-CONF
+{ account tlsport "$DOVECOT_SSL_PORT" none erin; account tlsport2 "$DOVECOT_SSL_PORT" starttls frank; } >>"$D/k.conf"
 timeout -k 5 120 "$KENCHI" imap --once tlsport >"$D/tlsport.log" 2>&1
 is "$?" 78 "tls = none against a port of IMAP over TLS: exit 78, a configuration mistake (was 75 after 60 s, retried for ever; round 41b F9)"
 like "$(cat "$D/tlsport.log")" "speaks IMAP over TLS, and says nothing before a TLS handshake: set tls = tls" \
