@@ -149,29 +149,91 @@ line_break(GString *out, gboolean typed)
 }
 
 /* Where the attributes from J end in a reply read as typed: at a '>'
- * outside a quoted value, as a browser reads them, or at the end of the
- * text when a quote never closes - a browser shows nothing of it (round
- * 41a F6: a text after '<div style="display:none>' was read).  Returns
- * the offset of that '>', or LEN. */
+ * outside a quoted value, as HTML's tokenizer reads them, or at the end
+ * of the text when a quote never closes - a browser shows nothing of it
+ * (round 41a F6: a text after '<div style="display:none>' was read).  A
+ * quote opens a value only right after a name's '=': in an unquoted value
+ * ("title=a=\"") or after a quoted one ('class="a"="') it is a character
+ * (round 42 F2: the tag ran on into the next one).  Returns the offset of
+ * that '>', or LEN. */
 static gsize
 tag_end_typed(const char *html, gsize len, gsize j)
 {
-	while (j < len && html[j] != '>') {
-		if (html[j] == '=') {
-			for (j++; j < len && g_ascii_isspace(html[j]); j++)
-				;
-			if (j < len && (html[j] == '"' || html[j] == '\'')) {
-				const char *q = memchr(html + j + 1, html[j], len - j - 1);
+	enum { BEFORE_NAME, NAME, AFTER_NAME, BEFORE_VALUE, UNQUOTED } at = BEFORE_NAME;
+
+	for (; j < len && html[j] != '>'; j++) {
+		char ch = html[j];
+		gboolean ws = g_ascii_isspace(ch);
+
+		switch (at) {
+		case BEFORE_NAME:
+			if (!ws && ch != '/')
+				at = NAME;   /* a name may begin with '=' */
+			break;
+		case NAME:
+		case AFTER_NAME:
+			if (ch == '=')
+				at = BEFORE_VALUE;
+			else if (ch == '/')
+				at = BEFORE_NAME;
+			else if (ws)
+				at = AFTER_NAME;
+			else
+				at = NAME;
+			break;
+		case BEFORE_VALUE:
+			if (ch == '"' || ch == '\'') {
+				const char *q = memchr(html + j + 1, ch, len - j - 1);
 
 				if (q == NULL)
 					return len;
-				j = (gsize)(q - html) + 1;
-			}
-			continue;
+				j = (gsize)(q - html);
+				at = BEFORE_NAME;
+			} else if (!ws)
+				at = UNQUOTED;
+			break;
+		case UNQUOTED:
+			if (ws)
+				at = BEFORE_NAME;
+			break;
 		}
-		j++;
 	}
 	return j;
+}
+
+/* Where a <blockquote> began or ended in a reply's text, and how deep
+ * the quoting is from there. */
+typedef struct {
+	gsize at;
+	int depth;
+} quote_at_t;
+
+/* OUT with each line inside a <blockquote> marked "> " as deep as it is
+ * quoted, as a client's text of the quote is: after the text is made, so
+ * that no way of starting a line - a <pre>'s indent, a cell's - goes
+ * unmarked (round 42 F1: an indented quoted line was read as a command).
+ * Empty lines and paragraph gaps stay as they are. */
+static GString *
+mark_quotes(const GString *out, const GArray *quotes)
+{
+	GString *m = g_string_sized_new(out->len + 64);
+	gsize ls = 0, k = 0;
+	int depth = 0;
+
+	while (ls < out->len) {
+		const char *nl = memchr(out->str + ls, '\n', out->len - ls);
+		gsize le = nl ? (gsize)(nl - out->str) : out->len;
+
+		for (; k < quotes->len && g_array_index(quotes, quote_at_t, k).at <= ls; k++)
+			depth = g_array_index(quotes, quote_at_t, k).depth;
+		if (le > ls && !(le - ls == strlen(KENCHI_HTML_PARA_GAP) &&
+		    memcmp(out->str + ls, KENCHI_HTML_PARA_GAP, le - ls) == 0))
+			for (int q = 0; q < depth; q++)
+				g_string_append(m, "> ");
+		g_string_append_len(m, out->str + ls, (gssize)(le - ls + (nl ? 1 : 0)));
+		ls = le + 1;
+	}
+	return m;
 }
 
 static gsize
@@ -319,7 +381,9 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	char hide_name[16] = "";
 	int hide_depth = 0, hide_inner = 0;
 	gboolean hide_p = FALSE;
-	int quote = 0;   /* TYPED: how deep in <blockquote>s */
+	/* TYPED: how deep in <blockquote>s, and from where in OUT */
+	int depth = 0;
+	GArray *quotes = NULL;
 	GPtrArray *hsel = NULL;   /* TYPED: the classes and ids <style> blocks hide */
 
 	if (typed) {
@@ -397,9 +461,16 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				 * text of it would be, where the commands end (round
 				 * 36b), and a customer's note shows what was quoted
 				 * (round 41a: only the first line was). */
+				quote_at_t q;
+
 				if (out->len > 0 && out->str[out->len - 1] != '\n')
 					append_break(out, "\n");
-				quote = closing ? MAX(quote - 1, 0) : quote + 1;
+				depth = closing ? MAX(depth - 1, 0) : depth + 1;
+				q.at = out->len;
+				q.depth = depth;
+				if (quotes == NULL)
+					quotes = g_array_new(FALSE, FALSE, sizeof(quote_at_t));
+				g_array_append_val(quotes, q);
 				space = FALSE;
 				continue;
 			}
@@ -570,11 +641,6 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			cell_broke = row_broke = TRUE;
 		}
 		cell_text = in_cell;
-		if (quote > 0 && (out->len == 0 || out->str[out->len - 1] == '\n')) {
-			for (int q = 0; q < quote; q++)
-				g_string_append(out, "> ");
-			space = FALSE;
-		}
 		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
 			g_string_append_c(out, ' ');
 		space = FALSE;
@@ -590,6 +656,13 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	}
 	if (hsel)
 		g_ptr_array_unref(hsel);
+	if (quotes) {
+		GString *marked = mark_quotes(out, quotes);
+
+		g_array_unref(quotes);
+		g_string_free(out, TRUE);
+		out = marked;
+	}
 	return g_string_free(out, FALSE);
 }
 

@@ -273,6 +273,15 @@ html_reply html-11@soc '<div>note: eleven</div><div style="display:none>close</d
 is "$(sql "select priority || '|' || (select count(*) from notes where text = 'eleven') from cases where id = 1")" \
     "$pri_before|1" \
     "an attribute quote that never closes takes the rest of the HTML, as a browser shows it: nothing after it is read (round 41a F6)"
+html_reply html-12@soc '<div>note: twelve</div><blockquote type="cite"><pre class="moz-quote-pre">  priority: P1
+	close</pre></blockquote>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority || '|' || state || '|' || (select text from notes where message_id = 'html-12@soc') from cases where id = 1")" \
+    "$pri_before|open|twelve" \
+    "an indented line of a quoted <pre> (Thunderbird) is quoted text too: not a command, nor the note's continuation (round 42 F1)"
+html_reply html-13@soc '<div>note: thirteen</div><div title=a=">note: shown 13</div><div style="display:none">close</div>
+<div class="a"=" x>note: also 13</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select state || '|' || (select count(*) from notes where message_id = 'html-13@soc') from cases where id = 1")" "open|3" \
+    "a quote inside an unquoted value, or after a quoted one, opens no value, as HTML's tokenizer reads it: the tag ends at its '>' (round 42 F2, F3)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
