@@ -191,6 +191,48 @@ keyword_kind(const char *p, const char *end, kenchi_cmd_kind_t *kind)
 	return found;
 }
 
+/* The keyword [P, END) is one typo away from: one letter wrong, missing,
+ * extra or two swapped ("verdct", "prioirty"), two in a long keyword.
+ * NULL when it is none's, or no ASCII word. */
+static const char *
+near_keyword(const char *p, const char *end)
+{
+	gsize n = (gsize)(end - p);
+	char w[24];
+
+	if (n < 3 || n >= sizeof w)
+		return NULL;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isalpha(p[i]))
+			return NULL;
+		else
+			w[i] = g_ascii_tolower(p[i]);
+	w[n] = '\0';
+	for (gsize k = 0; k < G_N_ELEMENTS(kenchi_cmd_kind_names); k++) {
+		const char *kw = kenchi_cmd_kind_names[k];
+		gsize m = kw ? strlen(kw) : 0, d[24][24];
+
+		if (kw == NULL || m > n + 2 || n > m + 2)
+			continue;
+		/* Damerau-Levenshtein (optimal string alignment) */
+		for (gsize i = 0; i <= n; i++)
+			d[i][0] = i;
+		for (gsize j = 0; j <= m; j++)
+			d[0][j] = j;
+		for (gsize i = 1; i <= n; i++)
+			for (gsize j = 1; j <= m; j++) {
+				gsize c = w[i - 1] == kw[j - 1] ? 0 : 1;
+
+				d[i][j] = MIN(MIN(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + c);
+				if (i > 1 && j > 1 && w[i - 1] == kw[j - 2] && w[i - 2] == kw[j - 1])
+					d[i][j] = MIN(d[i][j], d[i - 2][j - 2] + 1);
+			}
+		if (d[n][m] > 0 && d[n][m] <= (m >= 6 ? 2u : 1u))
+			return kw;
+	}
+	return NULL;
+}
+
 static gboolean
 is_keyword_line(const char *s)
 {
@@ -430,11 +472,14 @@ finish(kenchi_command_list_t *l, pending_t *pd)
 	} else {
 		/* "verdict malicious": name the slip rather than just refusing */
 		const char *end = s + (colon != NULL ? (gsize)(colon - s) : pd->text->len);
-		const char *w = kenchi_cmd_skip_space(s, end), *we = w;
+		const char *w = kenchi_cmd_skip_space(s, end), *we = w, *near;
 		while (we < end && kenchi_cmd_space_len(we, end) == 0)
 			we++;
 		if (colon == NULL && we < end && keyword_kind(w, we, &kind))
 			kenchi_cmd_set_error(c, g_strdup_printf("missing \":\" after \"%.*s\"", (int)(we - w), w));
+		else if (colon != NULL && kenchi_cmd_skip_space(we, end) == end && (near = near_keyword(w, we)) != NULL)
+			kenchi_cmd_set_error(c, g_strdup_printf("unknown keyword \"%.*s\" (did you mean \"%s\"?)",
+			    (int)(we - w), w, near));
 		else
 			kenchi_cmd_set_error(c, g_strdup("not a command (expected \"keyword: value\"; send \"help\" for the list)"));
 	}

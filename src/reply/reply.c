@@ -385,8 +385,9 @@ free_results(char **res, guint n)
 	g_free(res);
 }
 
-/* Every line read is "not a command": no command was written above the
- * blank line that ended them. */
+/* Every line read is "not a command" (a mistyped keyword is "unknown
+ * keyword"): no command was written above the blank line that ended
+ * them. */
 static gboolean
 none_is_command(const kenchi_command_list_t *cl)
 {

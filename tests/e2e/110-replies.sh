@@ -310,6 +310,11 @@ note: under an unknown banner"
 like "$(sql "select reason from messages where message_id = 'banner-5@soc'")" \
     "the lines above it are no commands: write the commands at the top, or add a mail gateway's banner" \
     "a banner data/reply-banners does not know: the answer names it, not a gap between commands (round 41a F13)"
+reply analyst@soc.example.jp "$reply_to" banner-6@soc "verdct: benign low
+
+note: under a typo"
+like "$(sql "select reason from messages where message_id = 'banner-6@soc'")" "no blank line between them" \
+    "a mistyped keyword above the blank line is no banner: the answer says to close the gap, and the line's error names the keyword meant (round 42 F5)"
 reply analyst@soc.example.jp "$reply_to" banner-4@soc "[EXTERNAL] This email originated from outside the organization.
 verdct: benign
 note: after a typo"

@@ -551,6 +551,17 @@ test_bad_line_and_empty(void **state)
     assert_string_equal(nth(l, 4)->value, "quarantined");
     kenchi_commands_free(l);
 
+    /* A keyword one typo away is named, not "not a command" (round 42
+     * F5: the answer took it for a banner); far words and headers are not. */
+    l = kenchi_commands_parse("verdct: benign\nPrioirty: P2\nAssigned: Tanaka\nDate: today\nnotice: x\n");
+    assert_int_equal(l->errors, 5);
+    assert_string_equal(nth(l, 0)->error, "unknown keyword \"verdct\" (did you mean \"verdict\"?)");
+    assert_string_equal(nth(l, 1)->error, "unknown keyword \"Prioirty\" (did you mean \"priority\"?)");
+    assert_string_equal(nth(l, 2)->error, "unknown keyword \"Assigned\" (did you mean \"assign\"?)");
+    assert_non_null(strstr(nth(l, 3)->error, "not a command"));
+    assert_non_null(strstr(nth(l, 4)->error, "not a command"));
+    kenchi_commands_free(l);
+
     l = kenchi_commands_parse(NULL);
     assert_true(l->empty);
     assert_int_equal(l->cmds->len, 0);
