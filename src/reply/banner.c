@@ -95,7 +95,8 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 /* A line under a banner's first that its wrapped prose would not be:
  * "word: ..." (a mistyped command, round 41a: "verdct: benign" was
  * skipped as the banner's, and the mail applied), or one short ASCII
- * word ("clsoe").  The analyst typed it: the command reader judges it. */
+ * word ("clsoe"), or a short greeting.  The analyst typed it: the
+ * command reader judges it. */
 static gboolean
 typed_by_hand(const char *p, const char *e)
 {
@@ -111,6 +112,10 @@ typed_by_hand(const char *p, const char *e)
 		return TRUE;
 	while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
+	/* A greeting ("Hi,", "Hello team,"): a banner's prose wraps at
+	 * longer lines (round 42 F6: "Hi," was skipped with the banner). */
+	if (e - q > 1 && e - q <= 24 && e[-1] == ',')
+		return TRUE;
 	if (e - q == 0 || e - q > 12)
 		return FALSE;
 	for (const char *c = q; c < e; c++)

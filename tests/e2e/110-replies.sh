@@ -315,6 +315,12 @@ reply analyst@soc.example.jp "$reply_to" banner-6@soc "verdct: benign low
 note: under a typo"
 like "$(sql "select reason from messages where message_id = 'banner-6@soc'")" "no blank line between them" \
     "a mistyped keyword above the blank line is no banner: the answer says to close the gap, and the line's error names the keyword meant (round 42 F5)"
+reply analyst@soc.example.jp "$reply_to" banner-7@soc "[EXTERNAL] This email originated from outside the organization.
+Hi,
+
+close"
+like "$(sql "select reason from messages where message_id = 'banner-7@soc'")" "nothing was applied" \
+    "a greeting under a banner is the analyst's, not the banner's: the mail is refused as without a banner (round 42 F6)"
 reply analyst@soc.example.jp "$reply_to" banner-4@soc "[EXTERNAL] This email originated from outside the organization.
 verdct: benign
 note: after a typo"
