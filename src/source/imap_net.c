@@ -15,8 +15,22 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <gnutls/gnutls.h>
 #include <libetpan/libetpan.h>
 #include "source/imap_int.h"
+#include "util/log.h"
+
+/* libetpan reports a failed TLS handshake or read with gnutls_perror(),
+ * which writes "GnuTLS error: ..." to stderr, outside kenchi's log and
+ * syslog (round 41b F7), and a probe (kenchi_imap_quiet_speaks_tls) makes
+ * such failures routine.  This definition takes its place - the
+ * program's symbols come before any library's - and logs it at debug
+ * level: kenchi's own line says what failed. */
+void
+gnutls_perror(int error)
+{
+	kenchi_log(KENCHI_LOG_DEBUG, "GnuTLS: %s", gnutls_strerror(error));
+}
 
 /* The caller closes the socket next.  An abort that read its number
  * before is let finish first: in `kenchi run` it runs on another thread,

@@ -117,6 +117,8 @@ timeout -k 5 120 "$KENCHI" imap --once tlsport >"$D/tlsport.log" 2>&1
 is "$?" 78 "tls = none against a port of IMAP over TLS: exit 78, a configuration mistake (was 75 after 60 s, retried for ever; round 41b F9)"
 like "$(cat "$D/tlsport.log")" "speaks IMAP over TLS, and says nothing before a TLS handshake: set tls = tls" \
     "and the log says what to change"
+unlike "$(cat "$D/plain.log" "$D/tlsport.log")" "(^|
+)GnuTLS error" "no bare GnuTLS line on stderr: its words go to kenchi's log, at debug level (round 41b F7)"
 timeout -k 5 120 "$KENCHI" imap --once tlsport2 >/dev/null 2>&1
 is "$?" 78 "tls = starttls against it too"
 
