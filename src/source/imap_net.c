@@ -58,7 +58,7 @@ kenchi_imap_abort(kenchi_imap_t *c)
 	 * every read or write on it, or a connect in progress, ends now. */
 	if (fd >= 0)
 		(void)shutdown(fd, SHUT_RDWR);
-	g_atomic_int_dec_and_test(&c->abort_busy);
+	g_atomic_int_add(&c->abort_busy, -1);
 	errno = saved;
 	kenchi_imap_wake(c);
 }
