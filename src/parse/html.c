@@ -163,7 +163,7 @@ tag_end_typed(const char *html, gsize len, gsize j)
 
 	for (; j < len && html[j] != '>'; j++) {
 		char ch = html[j];
-		gboolean ws = g_ascii_isspace(ch);
+		gboolean ws = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r';   /* HTML's, not \v */
 
 		switch (at) {
 		case BEFORE_NAME:
