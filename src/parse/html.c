@@ -299,13 +299,28 @@ tag_href(const char *t, gsize n, char *buf, gsize size)
 			break;
 		if (t[k] == '\r' || t[k] == '\n')
 			continue;
+		if (t[k] == '&') {
+			/* "&amp;", and "&quot;" or "&#39;" in a query (round 42) */
+			GString *ch = g_string_new(NULL);
+			gsize used = kenchi_html_entity(t + k, n - k, ch);
+
+			if (used && ch->len > 0 && o + ch->len + 1 < size) {
+				memcpy(buf + o, ch->str, ch->len);
+				o += ch->len;
+				k += used - 1;
+				g_string_free(ch, TRUE);
+				continue;
+			}
+			g_string_free(ch, TRUE);
+		}
 		buf[o++] = t[k];
-		if (t[k] == '&' && n - k >= 5 && g_ascii_strncasecmp(t + k, "&amp;", 5) == 0)
-			k += 4;
 	}
 	buf[o] = '\0';
-	if (o + 1 >= size || (q && (k >= n || t[k] != q)) || strchr(buf, ' '))
+	if (o + 1 >= size || (q && (k >= n || t[k] != q)))
 		return FALSE;
+	for (gsize i = 0; i < o; i++)
+		if ((guchar)buf[i] <= ' ')   /* a space, or "&#10;" decoded */
+			return FALSE;
 	return g_ascii_strncasecmp(buf, "http://", 7) == 0 || g_ascii_strncasecmp(buf, "https://", 8) == 0;
 }
 

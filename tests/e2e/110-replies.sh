@@ -282,6 +282,10 @@ html_reply html-13@soc '<div>note: thirteen</div><div title=a=">note: shown 13</
 <div class="a"=" x>note: also 13</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select state || '|' || (select count(*) from notes where message_id = 'html-13@soc') from cases where id = 1")" "open|3" \
     "a quote inside an unquoted value, or after a quoted one, opens no value, as HTML's tokenizer reads it: the tag ends at its '>' (round 42 F2, F3)"
+html_reply html-14@soc '<div>note: see <a href="https://example.com/r?x=1&amp;y=&quot;2&quot;">the report</a></div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select text from notes where message_id = 'html-14@soc'")" 'see the report <https://example.com/r?x=1&y="2">' \
+    "a link's address after its words has its character references decoded, not only &amp; (round 42 F7)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
