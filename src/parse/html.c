@@ -409,7 +409,10 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	while (i < len) {
 		char c = html[i];
 
-		if (c == '<') {
+		/* "<" before anything but a letter, "/", "!" or "?" is text, as
+		 * HTML's tokenizer reads it ("score <= 5"; round 42 F7). */
+		if (c == '<' && i + 1 < len && (g_ascii_isalpha(html[i + 1]) || html[i + 1] == '/' || html[i + 1] == '!' ||
+		    html[i + 1] == '?')) {
 			gsize j = i + 1, nl, attrs_len;
 			const char *attrs;
 			gboolean closing = FALSE;

@@ -286,6 +286,9 @@ html_reply html-14@soc '<div>note: see <a href="https://example.com/r?x=1&amp;y=
     "$KENCHI" deliver 2>/dev/null
 is "$(sql "select text from notes where message_id = 'html-14@soc'")" 'see the report <https://example.com/r?x=1&y="2">' \
     "a link's address after its words has its character references decoded, not only &amp; (round 42 F7)"
+html_reply html-15@soc '<div>note: score <= 5 < 7</div><div>note: fifteen</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select group_concat(text, '|') from notes where message_id = 'html-15@soc'")" 'score <= 5 < 7|fifteen' \
+    "a '<' before no letter is text, as a browser shows it, not the start of a tag that eats the line (round 42 F7)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
