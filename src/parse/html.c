@@ -515,6 +515,10 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				line_break(out, typed);
 				space = FALSE;
 				pre = closing ? MAX(pre - 1, 0) : pre + 1;
+				/* A line break right after <pre> is not shown (round 42:
+				 * an empty line in a quoted <pre>). */
+				if (typed && !closing && i < len && (html[i] == '\n' || html[i] == '\r'))
+					i += html[i] == '\r' && i + 1 < len && html[i + 1] == '\n' ? 2 : 1;
 			} else if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0) {
 				line_break(out, typed);
 				space = FALSE;

@@ -73,10 +73,10 @@ printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: 
 is "$(sql "select replace(text, char(10), '|') from notes where message_id = 'h2@x'")" \
     "Not opened.|On Wed, SOC wrote:|> Dear Acme|> Verdict : pending|> > older|> > text|Hanako" \
     "an HTML reply's quoted mail is marked on every line, as deep as it is quoted (round 41a F14: the first line only)"
-printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #%s] report\nMessage-ID: <h3@x>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<div>Seen.</div><blockquote type="cite"><pre>  Host : PC-01\n\tverdict: pending</pre><table><tr><td>Path</td><td>c:\\Users<br>\\a.exe</td></tr></table></blockquote>\n' \
+printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #%s] report\nMessage-ID: <h3@x>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<div>Seen.</div><blockquote type="cite"><pre>\n  Host : PC-01\n\tverdict: pending</pre><table><tr><td>Path</td><td>c:\\Users<br>\\a.exe</td></tr></table></blockquote>\n' \
     "$(case_of acme)" | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select replace(replace(text, char(10), '|'), char(9), ' ') from notes where message_id = 'h3@x'")" \
     "Seen.|>   Host : PC-01|>  verdict: pending|> Path c:\\Users|>     \\a.exe" \
-    "and so are a quoted <pre>'s indented lines and a quoted cell's continuation (round 42 F4)"
+    "and so are a quoted <pre>'s indented lines and a quoted cell's continuation, with no empty line for the break after <pre> (round 42 F4)"
 
 done_testing
