@@ -114,7 +114,11 @@ kenchi_imap_classify(kenchi_imap_t *c, int r, const char *what)
 	if (st == KENCHI_TEMP) {
 		char *bye = kenchi_imap_held_bye(&c->held);
 
-		c->broken = TRUE;
+		/* A stop's signal ends a blocked read too (EINTR): the server
+		 * is fine, and the batch in hand is still marked on this
+		 * connection - a command it had sent was done (round 42: a
+		 * stop left the last batch unmarked for the next run). */
+		c->broken = !g_atomic_int_get(&c->stopping);
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
 		    bye ? ": " : "", bye ? bye : "", kenchi_status_to_string(st));
 		g_free(bye);
@@ -663,6 +667,7 @@ kenchi_imap_wake(kenchi_imap_t *c)
 	int saved = errno;   /* may run in a signal handler */
 	ssize_t r;
 
+	g_atomic_int_set(&c->stopping, 1);
 	r = write(c->wake[1], "w", 1);
 	(void)r;             /* EAGAIN: the pipe is full, a wake is pending anyway */
 	errno = saved;

@@ -31,6 +31,7 @@ struct kenchi_imap {
 	volatile gint sock_fd;            /* the connection's socket, for kenchi_imap_abort; or -1 */
 	volatile gint aborted;            /* kenchi_imap_abort was called */
 	volatile gint abort_busy;         /* kenchi_imap_abort is using sock_fd */
+	volatile gint stopping;           /* kenchi_imap_wake was called: this client's work ends */
 	mailimap *imap;                   /* owned: the current connection, or NULL */
 	gint64 uidvalidity, last_uid;     /* the committed position */
 	gboolean has_idle, has_move, has_uidplus;
