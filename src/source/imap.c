@@ -54,8 +54,10 @@ kenchi_imap_say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, 
 
 	if (c->ops->log == NULL)
 		return;
-	/* What a stop's shutdown(2) breaks is no fault to warn of. */
-	if (g_atomic_int_get(&c->aborted) && lvl < KENCHI_IMAP_LOG_INFO)
+	/* What a stop breaks - a read its signal ended, the answers read
+	 * out of step after it ("UID MOVE failed: Move completed"), or what
+	 * its shutdown(2) cut - is no fault to warn of (rounds 41b, 42). */
+	if ((g_atomic_int_get(&c->aborted) || g_atomic_int_get(&c->stopping)) && lvl < KENCHI_IMAP_LOG_INFO)
 		lvl = KENCHI_IMAP_LOG_DEBUG;
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);

@@ -251,6 +251,7 @@ is $? 0 "imap --once stopped by SIGTERM in a backlog: exit 0"
 stored=$(sql "select count(*) from messages where message_id like 'st-%@kt.example'")
 cmp_ok "$stored" -lt 1500 "the stop came in the middle of the backlog ($stored of 1500 stored)"
 is "$(imapx count "$DOVECOT_PORT" alice INBOX)" $((1500 - stored)) "every stored message was moved: none waits for a recovery"
+unlike "$(cat "$KT_TMP/stop.err")" "warning|error" "and the stop logs no warning: what it interrupts is no fault"
 "$KENCHI" imap --once alerts 2>/dev/null
 is "$(sql "select count(*) from messages where message_id like 'st-%@kt.example'")|$(imapx count "$DOVECOT_PORT" alice INBOX)" \
     "1500|0" "the next run takes the rest"
