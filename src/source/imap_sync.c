@@ -361,7 +361,9 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 		/* The batch before is committed (or not) before this one is
 		 * handed over: positions move in order. */
 		st2 = cur ? wait_batch(c, cur) : KENCHI_OK;
-		if (st != KENCHI_OK)
+		/* A FETCH a stop's signal ended says nothing of its messages
+		 * (round 41b F5: the next run fetched them one at a time). */
+		if (st != KENCHI_OK && !g_atomic_int_get(&c->stopping))
 			kenchi_imap_held_failed(c, &g_array_index(uids, guint32, i), n, c->fetch_error,
 			    kenchi_now());
 		if (st == KENCHI_OK)

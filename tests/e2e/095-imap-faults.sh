@@ -169,6 +169,25 @@ is "$(whole $files)" "6 6 0" "all six stored exactly once, whole"
 unlike "$(cat "$KT_TMP/once.log")" "duplicate=1" "nothing was fetched twice"
 is "$(count alice INBOX)|$(count alice Processed HEADER Message-ID b-)" "0|6" "all six moved, INBOX is empty"
 
+# ---------------------------------------------------------------- a stop in a stalled FETCH
+# The server stalls in the middle of a body; SIGTERM ends the wait.  What
+# the stop broke says nothing of the messages: the next run fetches them in
+# batches as ever, not one at a time as after a server's failure (round
+# 41b F5), and no warning is logged for it.
+files=$(mk s 4)
+append alice INBOX $files
+proxy_ctl "fetch 3 300 stall x1"
+timeout -k 5 60 "$KENCHI" imap cut >"$KT_TMP/stall.log" 2>&1 &
+spid=$!
+for i in $(seq 200); do grep -q ' cut stall' "$PROXY_LOG" && break; sleep 0.05; done
+kill -TERM "$spid"; wait "$spid"
+is "$?" 0 "SIGTERM during a stalled FETCH: exit 0"
+unlike "$(cat "$KT_TMP/stall.log")" "one at a time|warning" \
+    "the FETCH the stop ended is no server failure: nothing is held for one-at-a-time fetching, no warning"
+once cut
+is "$RC|$(whole $files)" "0|4 4 0" "the next run stores all four, once"
+unlike "$(cat "$KT_TMP/once.log")" "one at a time" "in batches"
+
 # ---------------------------------------------------------------- flag mode
 # Without a processed folder, a commit sets \Seen and $KenchiDone: an
 # uncommitted message must have neither (BODY.PEEK, not BODY).

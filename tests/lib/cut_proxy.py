@@ -12,11 +12,13 @@ applies to the next C connections and is then removed, so that the next
 line applies; an empty file means "pass".  Lines:
 
   pass                          relay, never cut
-  fetch N K rst|fin [xC]        in the server's replies, count the literals of
+  fetch N K rst|fin|stall [xC]  in the server's replies, count the literals of
                                 FETCH responses that carry a body (BODY[...]
                                 {n}); forward K bytes of the Nth one, then
                                 cut (at most n-1 bytes, so the cut is always
-                                inside the literal)
+                                inside the literal); stall: forward nothing
+                                more, and hold the connection open until the
+                                client closes it
   command REGEX before|after rst|fin [xC]   (REGEX without spaces: \\s)
                                 when the client sends a command line matching
                                 REGEX (Python re, searched in the line):
@@ -173,6 +175,16 @@ def cut(sock, how):
     sock.close()
 
 
+def stall(sock):
+    """Say nothing more; read and drop what the client sends until it closes."""
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+    sock.close()
+
+
 def sendall(sock, data):
     try:
         sock.sendall(data)
@@ -224,6 +236,10 @@ def relay(n, client, upstream_port, ctl, log):
                     count_s2c += at
                     what = s2c.cut_note if s2c.tag_stop is None else " after command: %s%s" % (c_cmd, s2c.cut_note)
                     log("conn %d cut %s%s" % (n, how, what))
+                    if how == "stall":
+                        server.close()
+                        stall(client)
+                        return
                     cut(client, how)
                     server.close()
                     return
