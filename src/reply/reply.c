@@ -385,19 +385,21 @@ free_results(char **res, guint n)
 	g_free(res);
 }
 
-/* Every line read is "not a command" (a mistyped keyword is "unknown
- * keyword"): no command was written above the blank line that ended
- * them. */
-static gboolean
-none_is_command(const kenchi_command_list_t *cl)
+/* How many of the lines read are "not a command" (a mistyped keyword
+ * is "unknown keyword"): all of them, no command was written above the
+ * blank line that ended them; some, a greeting or such is among them. */
+static guint
+not_commands(const kenchi_command_list_t *cl)
 {
+	guint n = 0;
+
 	for (guint i = 0; i < cl->cmds->len; i++) {
 		const kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
 
-		if (c->error == NULL || !g_str_has_prefix(c->error, "not a command"))
-			return FALSE;
+		if (c->error != NULL && g_str_has_prefix(c->error, "not a command"))
+			n++;
 	}
-	return cl->cmds->len > 0;
+	return n;
 }
 
 /* A copy of the reply's text in *BODY with a mail gateway's banner at
@@ -575,9 +577,11 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 		/* Text above the commands - often a gateway banner that
 		 * data/reply-banners does not know - is no gap between
 		 * commands (round 41a F13: the hint said it was). */
+		guint nc = not_commands(cl);
 		char *more = g_strconcat(out->summary, "; below the blank line that ended the commands a line that looks "
-		    "like one was not read ", none_is_command(cl) ? "(the lines above it are no commands: write the "
-		    "commands at the top, or add a mail gateway's banner to data/reply-banners)" :
+		    "like one was not read ", nc > 0 && nc == cl->cmds->len ? "(the lines above it are no commands: write the "
+		    "commands at the top, or add a mail gateway's banner to data/reply-banners)" : nc > 0 ?
+		    "(leave out the lines that are no commands, and write the commands with no blank line between them)" :
 		    "(write the commands with no blank line between them)", NULL);
 		g_free(out->summary);
 		out->summary = more;

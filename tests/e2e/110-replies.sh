@@ -322,6 +322,12 @@ reply analyst@soc.example.jp "$reply_to" banner-6@soc "verdct: benign low
 note: under a typo"
 like "$(sql "select reason from messages where message_id = 'banner-6@soc'")" "no blank line between them" \
     "a mistyped keyword above the blank line is no banner: the answer says to close the gap, and the line's error names the keyword meant (round 42 F5)"
+reply analyst@soc.example.jp "$reply_to" banner-8@soc "Hi,
+note: under a greeting
+
+note: below the gap"
+like "$(sql "select reason from messages where message_id = 'banner-8@soc'")" "leave out the lines that are no commands, and write" \
+    "a greeting above commands and a gap below them: the answer names both (round 42 d06: only the gap)"
 reply analyst@soc.example.jp "$reply_to" banner-7@soc "[EXTERNAL] This email originated from outside the organization.
 Hi,
 
