@@ -79,7 +79,7 @@ kenchi_link_rest(const char *v, const char *q, const char *end)
 		rl = strlen(r);
 		if (rl >= strlen("/trajectory") || strncmp("/trajectory", r, rl) != 0)
 			return FALSE;
-		return strncmp(q, "/trajectory" + rl, MIN(qn, strlen("/trajectory") - rl)) == 0;
+		return strncmp(q, &"/trajectory"[rl], MIN(qn, strlen("/trajectory") - rl)) == 0;
 	}
 	hex = link_hash(t);
 	/* The hash's rest: hex digits, then perhaps more of the query. */
