@@ -201,6 +201,15 @@ tag_end_typed(const char *html, gsize len, gsize j)
 	return j;
 }
 
+/* TYPED: the element hiding what is read now, how deep its own tags
+ * nest within it, whether it is a <p> (ended by a block after it), and
+ * whether only its visibility hides it (a child may be visible). */
+typedef struct {
+	char name[16];
+	int depth, inner;
+	gboolean p, vis;
+} hide_t;
+
 /* Where a <blockquote> began or ended in a reply's text, and how deep
  * the quoting is from there. */
 typedef struct {
@@ -391,11 +400,13 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	/* Inside <pre> the source's line breaks and spaces are the layout: an
 	 * alert pasted as preformatted text has one field a line. */
 	int pre = 0;
-	/* TYPED: the element hiding what is read now, and how deep its
-	 * own tags nest within it. */
-	char hide_name[16] = "";
-	int hide_depth = 0, hide_inner = 0;
-	gboolean hide_p = FALSE;
+	hide_t hide = { "", 0, 0, FALSE, FALSE }, outer = hide;
+	/* TYPED: a visible element inside an invisible one (island; its
+	 * name, how deep it nests), and the hiding around it (OUTER), which
+	 * holds again after its end (island_end) */
+	char island_name[16] = "";
+	int island = 0;
+	gboolean island_end = FALSE;
 	/* TYPED: how deep in <blockquote>s, and from where in OUT */
 	int depth = 0;
 	GArray *quotes = NULL;
@@ -408,6 +419,11 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 
 	while (i < len) {
 		char c = html[i];
+
+		if (island_end) {
+			hide = outer;
+			island_end = FALSE;
+		}
 
 		/* "<" before anything but a letter, "/", "!" or "?" is text, as
 		 * HTML's tokenizer reads it ("score <= 5"; round 42 F7). */
@@ -441,30 +457,52 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					skip_until = NULL;
 				continue;
 			}
-			if (hide_depth > 0) {
+			if (hide.depth > 0) {
 				/* In a hidden element until it ends: its own end tag,
 				 * or, as a browser ends it unclosed, the end of an
 				 * element around it, or (a <p>) a block after it. */
 				gboolean selfc = attrs_len > 0 && attrs[attrs_len - 1] == '/';
 
-				if (nl > 0 && strcmp(name, hide_name) == 0 && (closing || !selfc) && !(hide_p && !closing)) {
-					hide_depth += closing ? -1 : 1;
-					continue;
+				if (hide.vis && island == 0 && !closing && nl > 0 && !selfc && !void_element(name) &&
+				    kenchi_html_tag_shown(attrs, attrs_len, hsel) == KENCHI_HTML_VISIBLE) {
+					/* visibility: visible inside visibility: hidden
+					 * is shown (round 41a x07), until its end */
+					outer = hide;
+					hide.depth = 0;
+					g_strlcpy(island_name, name, sizeof island_name);
+				} else {
+					if (nl > 0 && strcmp(name, hide.name) == 0 && (closing || !selfc) && !(hide.p && !closing)) {
+						hide.depth += closing ? -1 : 1;
+						continue;
+					}
+					if (nl == 0 || (closing ? hide.inner > 0 : !(hide.p && closes_p(name)))) {
+						if (nl > 0 && !selfc && !void_element(name))
+							hide.inner += closing ? -1 : 1;
+						continue;
+					}
+					hide.depth = 0;   /* and this tag is read */
 				}
-				if (nl == 0 || (closing ? hide_inner > 0 : !(hide_p && closes_p(name)))) {
-					if (nl > 0 && !selfc && !void_element(name))
-						hide_inner += closing ? -1 : 1;
-					continue;
+			}
+			if (island_name[0] && nl > 0 && strcmp(name, island_name) == 0 && !void_element(name)) {
+				island += closing ? -1 : 1;
+				if (island == 0) {
+					/* the hiding around it holds again after this tag */
+					island_name[0] = '\0';
+					island_end = TRUE;
 				}
-				hide_depth = 0;   /* and this tag is read */
 			}
 			if (typed && !closing && nl > 0 && !void_element(name) &&
-			    (attrs_len == 0 || attrs[attrs_len - 1] != '/') && kenchi_html_tag_hidden(attrs, attrs_len, hsel)) {
-				g_strlcpy(hide_name, name, sizeof hide_name);
-				hide_depth = 1;
-				hide_inner = 0;
-				hide_p = strcmp(name, "p") == 0;
-				continue;
+			    (attrs_len == 0 || attrs[attrs_len - 1] != '/')) {
+				kenchi_html_shown_t shown = kenchi_html_tag_shown(attrs, attrs_len, hsel);
+
+				if (shown == KENCHI_HTML_HIDDEN || shown == KENCHI_HTML_INVISIBLE) {
+					g_strlcpy(hide.name, name, sizeof hide.name);
+					hide.depth = 1;
+					hide.inner = 0;
+					hide.p = strcmp(name, "p") == 0;
+					hide.vis = shown == KENCHI_HTML_INVISIBLE && island == 0;
+					continue;
+				}
 			}
 			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0 ||
 			    strcmp(name, "template") == 0)) {
@@ -622,7 +660,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			}
 			continue;
 		}
-		if (skip_until || hide_depth > 0) {
+		if (skip_until || hide.depth > 0) {
 			i++;
 			continue;
 		}

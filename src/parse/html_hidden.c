@@ -174,8 +174,11 @@ unseen_color(const char *co, const char *bg, const char *bgc)
 	return same;
 }
 
-gboolean
-kenchi_html_css_hides(const char *decls)
+/* CSS declarations DECLS hide; *VIS (when not NULL) is the last
+ * visibility: 1 visible, 0 hidden or collapse, -1 none given.  NO_VIS:
+ * judge as if no visibility was given. */
+static gboolean
+css_hides_as(const char *decls, gboolean no_vis, int *vis)
 {
 	static const char *const props[] = { "display", "visibility", "mso-hide", "font-size", "opacity", "color",
 	    "background", "background-color", "height", "max-height", "width", "max-width", "overflow", "transform",
@@ -211,8 +214,11 @@ kenchi_html_css_hides(const char *decls)
 		enum { d, vi, mso, fs, op, co, bg, bgc, h, xh, w, xw, ov, tr, ti, le, to, cp, cl };
 		gboolean clipped = val[ov] && strcmp(val[ov], "hidden") == 0;
 
-		hid = (val[d] && strcmp(val[d], "none") == 0) ||
-		    (val[vi] && (strcmp(val[vi], "hidden") == 0 || strcmp(val[vi], "collapse") == 0)) ||
+		gboolean vis_hidden = val[vi] && (strcmp(val[vi], "hidden") == 0 || strcmp(val[vi], "collapse") == 0);
+
+		if (vis)
+			*vis = val[vi] == NULL ? -1 : vis_hidden ? 0 : strcmp(val[vi], "visible") == 0 ? 1 : -1;
+		hid = (val[d] && strcmp(val[d], "none") == 0) || (vis_hidden && !no_vis) ||
 		    (val[mso] && strcmp(val[mso], "all") == 0) || zero(val[fs]) || zero(val[op]) ||
 		    (val[co] && strcmp(val[co], "transparent") == 0) ||
 		    unseen_color(val[co], val[bg], val[bgc]) ||
@@ -228,6 +234,12 @@ kenchi_html_css_hides(const char *decls)
 	g_strfreev(parts);
 	g_free(css);
 	return hid;
+}
+
+gboolean
+kenchi_html_css_hides(const char *decls)
+{
+	return css_hides_as(decls, FALSE, NULL);
 }
 
 void
@@ -259,18 +271,19 @@ kenchi_html_style_block(const char *css, gsize n, GPtrArray *hidden)
 	g_free(text);
 }
 
-gboolean
-kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden)
+kenchi_html_shown_t
+kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden)
 {
 	char *v;
 	gboolean hid = FALSE;
+	int vis = -1;
 
 	if ((v = attr_value(attrs, n, "hidden")) != NULL) {
 		g_free(v);
-		return TRUE;
+		return KENCHI_HTML_HIDDEN;
 	}
 	if ((v = attr_value(attrs, n, "style")) != NULL) {
-		hid = kenchi_html_css_hides(v);
+		hid = css_hides_as(v, TRUE, &vis);
 		g_free(v);
 	}
 	if (!hid && hidden && hidden->len > 0) {
@@ -294,5 +307,16 @@ kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden)
 			g_free(v);
 		}
 	}
-	return hid;
+	/* visibility is inherited, and a child may set it back to visible
+	 * (round 41a x07): a hidden box that only it hides says so */
+	return hid ? KENCHI_HTML_HIDDEN : vis == 0 ? KENCHI_HTML_INVISIBLE : vis == 1 ? KENCHI_HTML_VISIBLE :
+	    KENCHI_HTML_SHOWN;
+}
+
+gboolean
+kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden)
+{
+	kenchi_html_shown_t s = kenchi_html_tag_shown(attrs, n, hidden);
+
+	return s == KENCHI_HTML_HIDDEN || s == KENCHI_HTML_INVISIBLE;
 }

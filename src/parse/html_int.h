@@ -16,5 +16,10 @@ void kenchi_html_style_block(const char *css, gsize n, GPtrArray *hidden);
 /* The tag's attribute text [ATTRS, ATTRS+N) hides its element: a hidden
  * attribute, a style that hides, or a class or id in HIDDEN (or NULL). */
 gboolean kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden);
+/* The same, told apart: hidden so that nothing inside shows; invisible
+ * (visibility hidden or collapse alone), which a child may undo; set
+ * visible; or shown with no say about it. */
+typedef enum { KENCHI_HTML_SHOWN, KENCHI_HTML_VISIBLE, KENCHI_HTML_INVISIBLE, KENCHI_HTML_HIDDEN } kenchi_html_shown_t;
+kenchi_html_shown_t kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden);
 
 #endif

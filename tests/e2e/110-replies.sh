@@ -289,6 +289,12 @@ is "$(sql "select text from notes where message_id = 'html-14@soc'")" 'see the r
 html_reply html-15@soc '<div>note: score <= 5 < 7</div><div>note: fifteen</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select group_concat(text, '|') from notes where message_id = 'html-15@soc'")" 'score <= 5 < 7|fifteen' \
     "a '<' before no letter is text, as a browser shows it, not the start of a tag that eats the line (round 42 F7)"
+html_reply html-16@soc '<div>note: sixteen</div><div style="visibility:hidden">priority: P1<div style="visibility:visible">note: shown v</div>
+close<div style="visibility:visible">note: shown w<span style="display:none">close</span></div></div>
+<div style="display:none"><div style="visibility:visible">close</div></div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select priority || '|' || state || '|' || (select group_concat(text, ',') from notes where message_id = 'html-16@soc') from cases where id = 1")" \
+    "$pri_before|open|sixteen,shown v,shown w" \
+    "a visibility:visible child of a visibility:hidden box is shown, and read; the box's own text is not, nor anything under display:none (round 41a x07)"
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
