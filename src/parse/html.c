@@ -134,10 +134,6 @@ closes_p(const char *name)
 	return FALSE;
 }
 
-/* Where the comment opened at I ends, as HTML5 reads it: "<!-->" and
- * "<!--->" are empty, and "--!>" ends one too (round 41a: the rest of
- * the mail was taken for a comment).  E: the first "-->" after it, or
- * NULL. */
 /* A block's line break.  In a reply read as typed, none at the start
  * of a line: a table, a row or a <pre> after a line of text shows no
  * empty line (round 41a: it ended the commands as a blank line). */
@@ -245,6 +241,10 @@ mark_quotes(const GString *out, const GArray *quotes)
 	return m;
 }
 
+/* Where the comment opened at I ends, as HTML5 reads it: "<!-->" and
+ * "<!--->" are empty, and "--!>" ends one too (round 41a: the rest of
+ * the mail was taken for a comment).  E: the first "-->" after it, or
+ * NULL. */
 static gsize
 comment_end(const char *html, gsize len, gsize i, const char *e)
 {
@@ -288,6 +288,7 @@ tag_href(const char *t, gsize n, char *buf, gsize size)
 {
 	gsize k, o = 0;
 	char q = 0;
+	GString *ch = NULL;   /* a character reference decoded */
 
 	for (k = 0; k + 4 < n; k++)
 		if (g_ascii_strncasecmp(t + k, "href", 4) == 0 && (k == 0 || t[k - 1] == ' ' || t[k - 1] == '\t' ||
@@ -310,20 +311,23 @@ tag_href(const char *t, gsize n, char *buf, gsize size)
 			continue;
 		if (t[k] == '&') {
 			/* "&amp;", and "&quot;" or "&#39;" in a query (round 42) */
-			GString *ch = g_string_new(NULL);
-			gsize used = kenchi_html_entity(t + k, n - k, ch);
+			gsize used;
 
+			if (ch == NULL)
+				ch = g_string_new(NULL);
+			g_string_truncate(ch, 0);
+			used = kenchi_html_entity(t + k, n - k, ch);
 			if (used && ch->len > 0 && o + ch->len + 1 < size) {
 				memcpy(buf + o, ch->str, ch->len);
 				o += ch->len;
 				k += used - 1;
-				g_string_free(ch, TRUE);
 				continue;
 			}
-			g_string_free(ch, TRUE);
 		}
 		buf[o++] = t[k];
 	}
+	if (ch)
+		g_string_free(ch, TRUE);
 	buf[o] = '\0';
 	if (o + 1 >= size || (q && (k >= n || t[k] != q)))
 		return FALSE;

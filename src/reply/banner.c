@@ -65,10 +65,7 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 		if (!g_utf8_validate(l, -1, NULL) || (re = kenchi_re_compile(l, &why)) == NULL) {
 			*errmsg = g_strdup_printf("%s:%d: %s", path, i + 1, why ? why : "not valid UTF-8");
 			g_free(why);
-			g_strfreev(samples);
-			g_strfreev(lines);
-			kenchi_banners_free(b);
-			return KENCHI_CONFIG;
+			goto fail;
 		}
 		g_ptr_array_add(b->res, re);
 		/* A pattern that takes a command for a banner is useless (a
@@ -80,16 +77,18 @@ kenchi_banners_load(const char *path, kenchi_banners_t **out, char **errmsg)
 			if (kenchi_re_exec(re, b->m, samples[k], strlen(samples[k])) == KENCHI_RE_MATCH) {
 				*errmsg = g_strdup_printf("%s:%d: the pattern matches the command line \"%s\": a banner pattern "
 				    "must not", path, i + 1, samples[k]);
-				g_strfreev(samples);
-				g_strfreev(lines);
-				kenchi_banners_free(b);
-				return KENCHI_CONFIG;
+				goto fail;
 			}
 	}
 	g_strfreev(lines);
 	g_strfreev(samples);
 	*out = b;
 	return KENCHI_OK;
+fail:
+	g_strfreev(samples);
+	g_strfreev(lines);
+	kenchi_banners_free(b);
+	return KENCHI_CONFIG;
 }
 
 /* A line under a banner's first that its wrapped prose would not be:

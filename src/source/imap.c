@@ -57,7 +57,7 @@ kenchi_imap_say(kenchi_imap_t *c, kenchi_imap_log_level_t lvl, const char *fmt, 
 	/* What a stop breaks - a read its signal ended, the answers read
 	 * out of step after it ("UID MOVE failed: Move completed"), or what
 	 * its shutdown(2) cut - is no fault to warn of (rounds 41b, 42). */
-	if ((g_atomic_int_get(&c->aborted) || g_atomic_int_get(&c->stopping)) && lvl < KENCHI_IMAP_LOG_INFO)
+	if (g_atomic_int_get(&c->stopping) && lvl < KENCHI_IMAP_LOG_INFO)   /* an abort wakes too */
 		lvl = KENCHI_IMAP_LOG_DEBUG;
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
@@ -120,7 +120,8 @@ kenchi_imap_classify(kenchi_imap_t *c, int r, const char *what)
 		 * is fine, and the batch in hand is still marked on this
 		 * connection - a command it had sent was done (round 42: a
 		 * stop left the last batch unmarked for the next run). */
-		c->broken = !g_atomic_int_get(&c->stopping);
+		if (!g_atomic_int_get(&c->stopping))
+			c->broken = TRUE;
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_WARN, "%s failed (libetpan error %d%s%s) class=%s", what, r,
 		    bye ? ": " : "", bye ? bye : "", kenchi_status_to_string(st));
 		g_free(bye);

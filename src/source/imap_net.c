@@ -54,6 +54,7 @@ kenchi_imap_abort(kenchi_imap_t *c)
 	g_atomic_int_inc(&c->abort_busy);
 	fd = g_atomic_int_get(&c->sock_fd);
 	g_atomic_int_set(&c->aborted, 1);
+	g_atomic_int_set(&c->stopping, 1);   /* before what the cut breaks is logged */
 	/* shutdown(2), not close(2): the descriptor stays the client's, and
 	 * every read or write on it, or a connect in progress, ends now. */
 	if (fd >= 0)
@@ -74,6 +75,22 @@ wait_fd(int fd, short events, int ms)
 		r = poll(&p, 1, ms);
 	while (r < 0 && errno == EINTR);
 	return r == 1 && (p.revents & events) != 0;
+}
+
+/* Wait up to MS for FD to say something (or close), unless a stop (the
+ * wake pipe) comes first: it must not hold a stop or a reload for the
+ * wait (round 41b).  1 when FD spoke, 0 when nothing came, -1 at a stop
+ * or an error. */
+static int
+wait_words(kenchi_imap_t *c, int fd, int ms)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->wake[0], .events = POLLIN } };
+	int r;
+
+	do
+		r = poll(p, 2, ms);
+	while (r < 0 && errno == EINTR);
+	return r < 0 || (p[1].revents & POLLIN) ? -1 : r > 0;
 }
 
 int
@@ -121,18 +138,8 @@ kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port)
 
 	if (fd < 0)
 		return FALSE;
-	{
-		/* A stop (the wake pipe) ends the wait: it must not hold a
-		 * stop or a reload for 5 s (round 41b). */
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->wake[0], .events = POLLIN } };
-		int r;
-
-		do
-			r = poll(p, 2, 5000);
-		while (r < 0 && errno == EINTR);
-		if (r > 0 && (p[0].revents & POLLIN) && !(p[1].revents & POLLIN))
-			n = recv(fd, buf, sizeof buf, 0);
-	}
+	if (wait_words(c, fd, 5000) == 1)
+		n = recv(fd, buf, sizeof buf, 0);
 	kenchi_imap_forget_fd(c);
 	close(fd);
 	for (gsize i = 0; n > 0 && i < G_N_ELEMENTS(greetings); i++) {
@@ -147,14 +154,10 @@ kenchi_imap_speaks_plain(kenchi_imap_t *c, const char *host, int port)
 gboolean
 kenchi_imap_quiet_speaks_tls(kenchi_imap_t *c, int fd, const char *host, int port)
 {
-	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->wake[0], .events = POLLIN } };
 	mailstream *s = NULL;
-	int r, probe;
+	int probe;
 
-	do
-		r = poll(p, 2, 5000);
-	while (r < 0 && errno == EINTR);
-	if (r != 0)
+	if (wait_words(c, fd, 5000) != 0)
 		return FALSE;   /* it spoke (or closed), or a stop came */
 	/* Quiet for 5 s: a handshake on a connection of its own.  The
 	 * socket an abort cuts is the probe's meanwhile, then this one's
