@@ -11,6 +11,7 @@
 #include "source/imap_run.h"
 #include "cli/imap_ops.h"
 #include "util/lockfile.h"
+#include "util/thread.h"
 
 typedef struct {
 	kenchi_app_t *app;
@@ -127,7 +128,7 @@ kenchi_imap_threads_start(kenchi_app_t *app, int *started)
 		a->app = app;
 		a->acct = g_ptr_array_index(t->accounts, i);
 		g_mutex_init(&a->lock);
-		a->thread = g_thread_new(a->acct->name, account_main, a);
+		a->thread = kenchi_thread_new(a->acct->name, account_main, a);
 		g_ptr_array_add(t->running, a);
 		(*started)++;
 	}

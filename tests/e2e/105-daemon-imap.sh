@@ -58,6 +58,17 @@ like "$(cat "$D/run.log")" "imap=broken: FAILED" "a wrong password ends that acc
 is "$(grep -c "imap=broken: FAILED" "$D/run.log")" 1 "once: no retry storm"
 kill -0 "$pid" 2>/dev/null
 ok $? "the daemon and its other accounts go on"
+# A stop or a reload is the main loop's: an account thread blocks them, so
+# that the kernel never hands one to a thread in the middle of an IMAP read
+# (SigBlk is hex; SIGHUP, SIGINT and SIGTERM are bits 0, 1 and 14).
+sigblk() { awk '/^SigBlk:/ { print $2 }' "$1/status"; }
+held() { (( (0x$1 & 0x4003) == 0x4003 )); }
+acct=; main=$(sigblk /proc/$pid/task/$pid)
+for t in /proc/$pid/task/*; do
+    [ "$(cat "$t/comm")" = alerts ] && acct=$(sigblk "$t")
+done
+ok $([ -n "$acct" ] && held "$acct"; echo $?) "the account thread blocks SIGHUP, SIGINT and SIGTERM (SigBlk $acct)"
+ok $(held "$main"; [ $? -ne 0 ]; echo $?) "the main thread takes them (SigBlk $main)"
 kill -TERM "$pid"
 wait "$pid"
 is $? 0 "SIGTERM stops the daemon cleanly"
