@@ -507,6 +507,14 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					hide.vis = shown == KENCHI_HTML_INVISIBLE && island == 0;
 					continue;
 				}
+				if (kenchi_html_tag_signature(attrs, attrs_len)) {
+					/* The signature the client inserted ends the
+					 * commands as a text's "-- " does (round 41a n28:
+					 * a signature paragraph "担当：SOC 田中" was read
+					 * past the editor's gap as an assign). */
+					line_break(out, TRUE);
+					append_break(out, "-- \n");
+				}
 			}
 			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0 ||
 			    strcmp(name, "template") == 0)) {

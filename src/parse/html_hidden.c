@@ -1,5 +1,6 @@
 /* html_hidden.c: whether an HTML element is shown, for a reply read as the
- * analyst sees it (html.h, TYPED).  A hidden line must never become a
+ * analyst sees it (html.h, TYPED), and whether it is the signature the
+ * analyst's mail client inserted.  A hidden line must never become a
  * command (rounds 36b, 41a), nor may a shown one be dropped, so the style
  * is read as a mail client reads it: the style attribute's value with its
  * character references decoded, CSS comments and escapes undone, and the
@@ -319,4 +320,32 @@ kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden)
 	kenchi_html_shown_t s = kenchi_html_tag_shown(attrs, n, hidden);
 
 	return s == KENCHI_HTML_HIDDEN || s == KENCHI_HTML_INVISIBLE;
+}
+
+gboolean
+kenchi_html_tag_signature(const char *attrs, gsize n)
+{
+	/* What clients put around the signature they insert: Gmail,
+	 * Thunderbird, Outlook for iOS and Android, Apple Mail, Roundcube,
+	 * Yahoo, Word's (Outlook's) class for a signature's paragraphs, and
+	 * the id "Signature" of Outlook on the web and new Outlook.  A class
+	 * "signature" is anybody's, and not taken. */
+	static const char *const sig[] = { "gmail_signature", "moz-signature", "ms-outlook-mobile-signature",
+	    "AppleMailSignature", "_rc_sig", "ymail_android_signature", "MsoAutoSig", NULL };
+	static const char *const kinds[] = { "class", "id" };
+	gboolean found = FALSE;
+
+	for (gsize k = 0; k < G_N_ELEMENTS(kinds) && !found; k++) {
+		char *v = attr_value(attrs, n, kinds[k]), **names;
+
+		if (v == NULL)
+			continue;
+		names = g_strsplit_set(v, " \t\n\r\f", -1);
+		for (int i = 0; names[i] && !found; i++)
+			found = g_strv_contains(sig, names[i]) ||
+			    (g_ascii_strcasecmp(names[i], "signature") == 0 && k == 1);
+		g_strfreev(names);
+		g_free(v);
+	}
+	return found;
 }

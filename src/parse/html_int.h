@@ -1,5 +1,5 @@
 /* html_int.h: what html.c (HTML to text) and html_hidden.c (whether an
- * element is shown) share.  Not for use outside src/parse/html*.c. */
+ * element is shown, or a signature) share.  Not for use outside src/parse/html*.c. */
 #ifndef KENCHI_HTML_INT_H
 #define KENCHI_HTML_INT_H
 
@@ -21,5 +21,8 @@ gboolean kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hid
  * visible; or shown with no say about it. */
 typedef enum { KENCHI_HTML_SHOWN, KENCHI_HTML_VISIBLE, KENCHI_HTML_INVISIBLE, KENCHI_HTML_HIDDEN } kenchi_html_shown_t;
 kenchi_html_shown_t kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden);
+/* The tag opens a mail client's signature block: its class or id is one a
+ * client gives the signature it inserts. */
+gboolean kenchi_html_tag_signature(const char *attrs, gsize n);
 
 #endif

@@ -298,6 +298,16 @@ is "$(sql "select priority || '|' || state || '|' || (select group_concat(text, 
 html_reply html-8@soc '<div>note: one line&#10;priority: P1</div>' | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select priority from cases where id = 1")" "$pri_before" \
     "&#10; is a space on the screen, not a new command line (round 41a)"
+who_before=$(sql "select coalesce(assignee, '') from cases where id = 1")
+html_reply html-17@soc '<div>note: seventeen</div><div id="Signature"><div>担当：SOC 田中</div><div>検知SOC</div></div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select coalesce(assignee, '') || '|' || (select group_concat(text, ',') from notes where message_id = 'html-17@soc') from cases where id = 1")" \
+    "$who_before|seventeen" \
+    "the signature Outlook on the web inserts right under the commands ends them: its \"担当：\" is no assign"
+html_reply html-18@soc '<p>note: eighteen</p><p class="moz-signature">assign: SOC Sato</p>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select coalesce(assignee, '') || '|' || (select group_concat(text, ',') from notes where message_id = 'html-18@soc') from cases where id = 1")" \
+    "$who_before|eighteen" \
+    "nor is a command-like line in a client's signature paragraph past an editor's gap (round 41a n28)"
 
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
