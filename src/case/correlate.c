@@ -4,12 +4,15 @@
  * Quarantine Failure, in any order, sharing a detection_id: that id is
  * looked up first.  Otherwise the same host with the same file within the
  * window is a repeat of one case.  A case's score is the highest score of
- * its events (the reasons of that evaluation are kept), so a late Quarantine
- * Failure can raise a case that a Threat Detected opened.  A case is
+ * its kinds of event (the latest of each type), each scored against the
+ * case as it is now (the reasons of that evaluation are kept): a Threat
+ * Quarantined lowers a Threat Detected's case, a late Quarantine Failure
+ * raises it, and the outcome is the same in any order (round 43a).  A case is
  * suppressed only while all of its events are (allow list, tuning, rules):
- * the first event that is not makes it reportable, with deadlines from that
- * event's arrival. */
+ * the first event that is not makes it reportable, with deadlines from the
+ * earliest arrival of its reportable events. */
 #include <string.h>
+#include <json-glib/json-glib.h>
 #include "case/correlate.h"
 #include "util/clock.h"
 
@@ -336,33 +339,121 @@ reasons_json(const kenchi_score_result_t *r)
 	return g_string_free(s, FALSE);
 }
 
+/* A case's score from several evaluations: the highest score with its
+ * reasons, the most urgent priority, every tag. */
+typedef struct {
+	int score;
+	char priority[3];
+	char *reasons;
+	GPtrArray *tags;
+	gboolean escalate;
+} case_score_t;
+
+static void
+case_score_take(case_score_t *cs, const kenchi_score_result_t *r)
+{
+	char *reasons = reasons_json(r);
+
+	/* A tie goes to the larger text, the same for any arrival order. */
+	if (cs->reasons == NULL || r->score > cs->score || (r->score == cs->score && strcmp(reasons, cs->reasons) > 0)) {
+		g_free(cs->reasons);
+		cs->reasons = g_steal_pointer(&reasons);
+		cs->score = r->score;
+	}
+	g_free(reasons);
+	if (cs->priority[0] == '\0' || strcmp(r->priority, cs->priority) < 0)
+		g_strlcpy(cs->priority, r->priority, sizeof cs->priority);
+	if (cs->tags == NULL)
+		cs->tags = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < r->tags->len; i++)
+		if (!g_ptr_array_find_with_equal_func(cs->tags, g_ptr_array_index(r->tags, i), g_str_equal, NULL))
+			g_ptr_array_add(cs->tags, g_strdup(g_ptr_array_index(r->tags, i)));
+	cs->escalate |= r->escalate;
+}
+
+static void
+case_score_clear(case_score_t *cs)
+{
+	g_free(cs->reasons);
+	if (cs->tags)
+		g_ptr_array_unref(cs->tags);
+	memset(cs, 0, sizeof *cs);
+}
+
 static char *
-tags_json(const kenchi_score_result_t *r, const char *old)
+case_score_tags(const case_score_t *cs)
 {
 	GString *s = g_string_new("[");
-	GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
-	guint i;
 
-	/* Tags accumulate over the events of a case. */
-	if (old && old[0] == '[') {
-		char **parts = g_strsplit_set(old, "[]\",", -1);
-		for (char **p = parts; *p; p++)
-			if (**p && !g_ptr_array_find_with_equal_func(all, *p, g_str_equal, NULL))
-				g_ptr_array_add(all, g_strdup(*p));
-		g_strfreev(parts);
-	}
-	for (i = 0; i < r->tags->len; i++) {
-		const char *t = g_ptr_array_index(r->tags, i);
-		if (!g_ptr_array_find_with_equal_func(all, t, g_str_equal, NULL))
-			g_ptr_array_add(all, g_strdup(t));
-	}
-	for (i = 0; i < all->len; i++) {
-		/* Tag names come from the rules file: letters, digits, '-' and '_'. */
-		g_string_append_printf(s, "%s\"%s\"", i ? "," : "", (char *)g_ptr_array_index(all, i));
-	}
+	/* Tag names come from the rules file: letters, digits, '-' and '_'. */
+	for (guint i = 0; cs->tags && i < cs->tags->len; i++)
+		g_string_append_printf(s, "%s\"%s\"", i ? "," : "", (char *)g_ptr_array_index(cs->tags, i));
 	g_string_append_c(s, ']');
-	g_ptr_array_unref(all);
 	return g_string_free(s, FALSE);
+}
+
+/* Score EV as one of the case's events into CS, with its own list hits. */
+static kenchi_status_t
+score_event(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, const kenchi_event_t *ev, gint64 t,
+	    case_score_t *cs)
+{
+	char *allow = NULL, *block = NULL;
+	kenchi_status_t rc;
+
+	if ((rc = list_check(st, "allow", sc->c->customer, ev, &allow)) == KENCHI_OK &&
+	    (rc = list_check(st, "block", sc->c->customer, ev, &block)) == KENCHI_OK) {
+		sc->ev = ev;
+		sc->t = t;
+		sc->allowlisted = allow != NULL;
+		sc->blocklisted = block != NULL;
+		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, sc, &cx->res);
+		if (rc == KENCHI_OK)
+			case_score_take(cs, &cx->res);
+	}
+	g_free(allow);
+	g_free(block);
+	return rc;
+}
+
+typedef struct {
+	kenchi_cases_t *cx;
+	kenchi_store_t *st;
+	score_ctx_t *sc;
+	case_score_t *cs;
+	kenchi_status_t rc;
+} kinds_ctx_t;
+
+static gboolean
+score_kind(const kenchi_event_row_t *row, gpointer user)
+{
+	kinds_ctx_t *k = user;
+	JsonNode *n = json_from_string(row->json, NULL);
+	kenchi_event_t *ev;
+
+	if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n)) {   /* every stored event is an object */
+		if (n)
+			json_node_unref(n);
+		return TRUE;
+	}
+	ev = kenchi_event_from_json(json_node_get_object(n));
+	json_node_unref(n);
+	k->rc = score_event(k->cx, k->st, k->sc, ev, ev->date ? ev->date : row->received_at, k->cs);
+	kenchi_event_free(ev);
+	return k->rc == KENCHI_OK;
+}
+
+/* The kinds of event a case is scored from: the latest of each type; a
+ * case holds a handful (detected, quarantined, failed, executed...). */
+#define CASE_KINDS_MAX 16
+
+/* Score the stored events of case SC->c (its id set) into CS. */
+static kenchi_status_t
+score_stored(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, case_score_t *cs)
+{
+	kinds_ctx_t k = { cx, st, sc, cs, KENCHI_OK };
+	kenchi_status_t rc = kenchi_store_case_event_kinds(st, sc->c->id, CASE_KINDS_MAX, score_kind, &k);
+
+	return rc != KENCHI_OK ? rc : k.rc;
 }
 
 /* A copy of a case row whose strings we own. */
@@ -406,6 +497,33 @@ case_buf_clear(case_buf_t *b)
 		g_free(b->s[i]);
 }
 
+/* Put CS on case row C (whose strings B owns). */
+static void
+case_score_apply(case_buf_t *b, const case_score_t *cs)
+{
+	char *tags = case_score_tags(cs);
+
+	b->row.score = cs->score;
+	set_str(b, 6, &b->row.priority, cs->escalate || b->row.escalated ? "P1" : cs->priority);
+	set_str(b, 7, &b->row.score_reasons, cs->reasons);
+	set_str(b, 8, &b->row.tags, tags);
+	b->row.escalated |= cs->escalate;
+	g_free(tags);
+}
+
+/* The case's arrival and the deadlines that run from it. */
+static void
+set_deadlines(kenchi_cases_t *cx, kenchi_case_row_t *c, gint64 arrival)
+{
+	const kenchi_calendar_t *cal = kenchi_cases_calendar(cx, c->customer);
+
+	c->arrival = arrival;
+	c->first_report_due = kenchi_calendar_first_report_due(arrival);
+	c->second_report_due = kenchi_calendar_second_report_due(cal, arrival);
+	if (c->second_report_due == KENCHI_CALENDAR_NO_DUE)
+		c->second_report_due = 0;
+}
+
 static gboolean
 in_tuning(const kenchi_customer_t *c, gint64 now)
 {
@@ -424,15 +542,15 @@ in_tuning(const kenchi_customer_t *c, gint64 now)
 }
 
 /* How many hosts have the file in the window WIN, the case at hand (HOST_KEY,
- * its id ID or 0 when new) included; *FIRST the smallest case id of them. */
+ * its id ID or 0 when new) included; *FIRST the smallest case id of them;
+ * *GREW whether HOST_KEY is new among them. */
 static int
-window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first)
+window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first, gboolean *grew)
 {
 	GHashTable *hosts = g_hash_table_new(g_str_hash, g_str_equal);
 	int n;
 
 	*first = id;
-	g_hash_table_add(hosts, (gpointer)host_key);
 	for (guint i = 0; i < win->len; i++) {
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 		if (w->host_key)
@@ -440,9 +558,35 @@ window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first)
 		if (*first == 0 || w->id < *first)
 			*first = w->id;
 	}
+	*grew = g_hash_table_add(hosts, (gpointer)host_key);
 	n = (int)g_hash_table_size(hosts);
 	g_hash_table_unref(hosts);
 	return n;
+}
+
+/* Score case ID again with HOSTS hosts in its outbreak. */
+static kenchi_status_t
+rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
+{
+	case_buf_t b = { 0 };
+	case_score_t cs = { 0 };
+	score_ctx_t sc = { 0 };
+	kenchi_status_t rc = kenchi_store_case_get(st, id, copy_case, &b);
+
+	if (rc == KENCHI_OK) {
+		sc.c = &b.row;
+		sc.customer = kenchi_config_customer(cx->cfg, b.row.customer);
+		sc.hosts = hosts;
+		sc.field_codes = cx->field_codes;
+		rc = score_stored(cx, st, &sc, &cs);
+		if (rc == KENCHI_OK && cs.reasons) {
+			case_score_apply(&b, &cs);
+			rc = kenchi_store_case_update(st, &b.row);
+		}
+	}
+	case_score_clear(&cs);
+	case_buf_clear(&b);
+	return rc;
 }
 
 /* The case an event of HOST_KEY joins among the file's cases in the window
@@ -474,13 +618,14 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 {
 	const kenchi_customer_t *cust = kenchi_config_customer(cx->cfg, customer);
 	char *host_key = kenchi_case_host_key(ev), *file_key = kenchi_case_file_key(ev);
-	char *allow_hit = NULL, *block_hit = NULL, *reasons = NULL, *tags = NULL, *why = NULL;
+	char *allow_hit = NULL, *block_hit = NULL, *why = NULL;
 	gint64 t = ev->date ? ev->date : arrival, id = 0, first_case = 0;
 	GArray *win = g_array_new(FALSE, FALSE, sizeof(kenchi_window_case_t));
 	case_buf_t b = { 0 };
 	score_ctx_t sc = { 0 };
 	kenchi_status_t rc;
-	gboolean suppress, tuning;
+	gboolean suppress, tuning, escalate, rule_suppress, grew = FALSE, spread = FALSE;
+	case_score_t cs = { 0 };
 	int q;
 
 	memset(out, 0, sizeof *out);
@@ -535,7 +680,16 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	if ((rc = list_check(st, "allow", customer, ev, &allow_hit)) != KENCHI_OK ||
 	    (rc = list_check(st, "block", customer, ev, &block_hit)) != KENCHI_OK)
 		goto done;
-	sc.hosts = window_hosts(win, host_key, id, &first_case);
+	/* An outbreak is one file or detection on several hosts; events that
+	 * name neither (an Uninstall, an Exploit Prevention without a name)
+	 * share only their type, which links nothing (round 43a: connector
+	 * upgrades on three hosts became a P1 "outbreak"). */
+	if (g_str_has_prefix(file_key, "type:")) {
+		sc.hosts = 1;
+		first_case = id;
+	} else {
+		sc.hosts = window_hosts(win, host_key, id, &first_case, &grew);
+	}
 
 	sc.ev = ev;
 	sc.c = &b.row;
@@ -547,27 +701,45 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 	if (rc != KENCHI_OK)
 		goto done;
-	if (out->created || cx->res.score > b.row.score) {
-		reasons = reasons_json(&cx->res);
-		b.row.score = cx->res.score;
-		set_str(&b, 6, &b.row.priority, cx->res.priority);
-		set_str(&b, 7, &b.row.score_reasons, reasons);
+	out->event_score = cx->res.score;
+	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
+	if (grew && sc.hosts > 1) {
+		/* Whether one host more changes what the rules say of this
+		 * file: then the outbreak's other cases are scored again
+		 * (round 43a: its first host kept the lowest score).  Asked of
+		 * the new event alone, so a worm's thousandth host costs one
+		 * evaluation, not a thousand. */
+		guint tags = cx->res.tags->len;
+
+		sc.hosts--;
+		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
+		sc.hosts++;
+		if (rc != KENCHI_OK)
+			goto done;
+		spread = cx->res.score != out->event_score || strcmp(cx->res.priority, out->event_priority) != 0 ||
+		    cx->res.tags->len != tags;
+		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
+		if (rc != KENCHI_OK)
+			goto done;
 	}
-	tags = tags_json(&cx->res, b.row.tags);
-	set_str(&b, 8, &b.row.tags, tags);
-	if (cx->res.escalate || block_hit) {
-		b.row.escalated = TRUE;
-		if (strcmp(b.row.priority, "P1") != 0)
-			set_str(&b, 6, &b.row.priority, "P1");
-	}
+	escalate = cx->res.escalate || block_hit;
+	rule_suppress = cx->res.suppress;
+	case_score_take(&cs, &cx->res);
+	/* The case's other kinds of event, against the case as it is now. */
+	if (!out->created && (rc = score_stored(cx, st, &sc, &cs)) != KENCHI_OK)
+		goto done;
+	cs.escalate |= escalate;
+	case_score_apply(&b, &cs);
 
 	tuning = in_tuning(cust, now);
-	suppress = allow_hit != NULL || (cx->res.suppress && !cx->res.escalate && !block_hit);
+	/* An escalation outweighs an allow list entry (round 43a: a blocked
+	 * file on an allow-listed host was escalated and never reported). */
+	suppress = !escalate && (allow_hit != NULL || rule_suppress);
 	if (cust == NULL)
 		why = g_strdup("no configured customer matches this alert");
 	else if (tuning)
 		why = g_strdup_printf("customer in initial tuning until %s", cust->tuning_until);
-	else if (allow_hit)
+	else if (suppress && allow_hit)
 		why = g_strdup_printf("allow list: %s", allow_hit);
 	else if (suppress)
 		why = g_strdup("suppressed by scoring rules");
@@ -576,16 +748,17 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		/* A closed case takes the event but stays closed. */
 	} else if (why == NULL && !b.row.reportable) {
 		/* The first reportable event: the deadlines start from its arrival. */
-		const kenchi_calendar_t *cal = kenchi_cases_calendar(cx, customer);
 		set_str(&b, 4, &b.row.state, "open");
 		set_str(&b, 5, &b.row.suppressed_reason, NULL);
 		b.row.reportable = TRUE;
-		b.row.arrival = arrival;
-		b.row.first_report_due = kenchi_calendar_first_report_due(arrival);
-		b.row.second_report_due = kenchi_calendar_second_report_due(cal, arrival);
-		if (b.row.second_report_due == KENCHI_CALENDAR_NO_DUE)
-			b.row.second_report_due = 0;
+		set_deadlines(cx, &b.row, arrival);
 		out->became_reportable = TRUE;
+	} else if (why == NULL && arrival < b.row.arrival) {
+		/* A reportable alert that reached the SOC before the one that
+		 * opened the case, stored after it (an import in file-name order,
+		 * a mail held back): the promise runs from the earlier arrival
+		 * (round 43b F1). */
+		set_deadlines(cx, &b.row, arrival);
 	} else if (why && !b.row.reportable) {
 		set_str(&b, 4, &b.row.state, tuning && cust ? "tuning" : "suppressed");
 		set_str(&b, 5, &b.row.suppressed_reason, why);
@@ -609,12 +782,12 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
+		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, w->id, sc.hosts)) != KENCHI_OK)
+			goto done;
 	}
 	out->case_id = id;
 	out->score = b.row.score;
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
-	out->event_score = cx->res.score;
-	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
 done:
 	g_array_unref(win);
 	case_buf_clear(&b);
@@ -622,8 +795,7 @@ done:
 	g_free(file_key);
 	g_free(allow_hit);
 	g_free(block_hit);
-	g_free(reasons);
-	g_free(tags);
+	case_score_clear(&cs);
 	g_free(why);
 	return rc;
 }

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 9
+#define KENCHI_SCHEMA_VERSION 10
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -122,6 +122,11 @@ typedef struct {
 typedef gboolean (*kenchi_event_cb)(const kenchi_event_row_t *row, gpointer user);
 kenchi_status_t kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f,
 					 kenchi_event_cb cb, gpointer user);
+/* The latest event of each type in case CASE_ID, at most MAX of them, in
+ * the order they were stored; only id, json, event_type_id, date and
+ * received_at are set.  A case is scored from these (correlate.c). */
+kenchi_status_t kenchi_store_case_event_kinds(kenchi_store_t *st, gint64 case_id, int max, kenchi_event_cb cb,
+					      gpointer user);
 
 /* Cases --------------------------------------------------------------- */
 typedef struct {

@@ -147,3 +147,33 @@ kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, ken
 	sqlite3_reset(q);
 	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
 }
+
+kenchi_status_t
+kenchi_store_case_event_kinds(kenchi_store_t *st, gint64 case_id, int max, kenchi_event_cb cb, gpointer user)
+{
+	/* events_case is (case_id, event_type_id): the kinds are read from
+	 * the index, however many repeats the case has. */
+	sqlite3_stmt *q = kenchi_store_stmt(st,
+	    "SELECT id, json, event_type_id, date, received_at FROM events WHERE id IN"
+	    " (SELECT max(id) FROM events WHERE case_id = ?1 GROUP BY event_type_id) ORDER BY id LIMIT ?2");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, case_id);
+	kenchi_bind_int(q, 2, max);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		kenchi_event_row_t e = {
+			.id = sqlite3_column_int64(q, 0),
+			.json = kenchi_col_text(q, 1),
+			.event_type_id = sqlite3_column_int64(q, 2),
+			.date = sqlite3_column_int64(q, 3),
+			.received_at = sqlite3_column_int64(q, 4),
+			.case_id = case_id,
+		};
+		if (!cb(&e, user))
+			break;
+	}
+	sqlite3_reset(q);
+	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
+}

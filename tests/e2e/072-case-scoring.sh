@@ -1,0 +1,90 @@
+#!/bin/bash
+# 072-case-scoring: a case's score and deadlines do not depend on the order
+# its events arrive in; an outbreak scores all of its cases; events that
+# share only their type are no outbreak; a block list hit outweighs an
+# allow list entry (round 43a and 43b findings).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kenchi.sh"
+export KENCHI_NOW=2026-11-24T01:05:00Z
+S1=d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311
+G1=be298a4a-0f1e-57d1-b27f-d51c302b8f64
+
+# mail RECEIVED TYPE EVENT_ID DATE HOST GUID|- SHA|- DETECTION|- DETECTION_ID|-
+mail() {
+    local rcvd=$1 t=$2 id=$3 d=$4 h=$5 g=$6 s=$7 det=$8 did=$9
+    printf 'Received: from mail-out1.amp.cisco.com by mx.soc.example.jp for <soc+acme@soc.example.jp>; %s\n' "$rcvd"
+    printf 'Message-ID: <%s@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n' "$id"
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On %s\n\n' "$h"
+    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: %s\nEvent ID: %s\nDate: %s UTC\nComputer: %s\n' \
+        "$t" "$id" "$d" "$h"
+    [ "$g" != - ] && printf 'Connector GUID: %s\n' "$g"
+    printf 'Severity: High\n'
+    [ "$det" != - ] && printf 'Detection: %s\n' "$det"
+    [ "$did" != - ] && printf 'Detection ID: %s\n' "$did"
+    [ "$s" != - ] && printf 'Disposition: Malicious\nFile Name: x.exe\nFile Path: C:\\Users\\u\\x.exe\nSHA-256: %s\n' "$s"
+    printf '\nCisco Systems, Inc.\n'
+}
+R='Tue, 24 Nov 2026 01:00:30 +0000'
+td() { mail "$R" "Threat Detected" 1001 "2026-11-24 01:00:00" PC-A $G1 $S1 W32.GenericKD.1201 777; }
+tq() { mail "$R" "Threat Quarantined" 1002 "2026-11-24 01:00:10" PC-A $G1 $S1 W32.GenericKD.1201 777; }
+qf() { mail "$R" "Quarantine Failure" 1003 "2026-11-24 01:00:05" PC-A $G1 $S1 W32.GenericKD.1201 777; }
+fresh() { rm -f "$KENCHI_DB" "$KENCHI_DB"-wal "$KENCHI_DB"-shm; }
+score_of() { sql "select score || ' ' || priority || ' ' || score_reasons from cases where id = ${1:-1}"; }
+
+# --- one detection: the same score in any order --------------------------
+fresh; td | "$KENCHI" deliver 2>/dev/null; tq | "$KENCHI" deliver 2>/dev/null
+a=$(score_of)
+fresh; tq | "$KENCHI" deliver 2>/dev/null; td | "$KENCHI" deliver 2>/dev/null
+is "$(score_of)" "$a" "Threat Detected then Threat Quarantined scores as the reverse order does"
+like "$a" '"quarantined","points":-30' "and a quarantined detection ranks low, with the reason shown"
+is "$(sql 'select priority from cases')" P4 "(P4)"
+fresh; td | "$KENCHI" deliver 2>/dev/null; qf | "$KENCHI" deliver 2>/dev/null; tq | "$KENCHI" deliver 2>/dev/null
+a=$(score_of)
+fresh; tq | "$KENCHI" deliver 2>/dev/null; qf | "$KENCHI" deliver 2>/dev/null; td | "$KENCHI" deliver 2>/dev/null
+is "$(score_of)" "$a" "the detection triple scores the same in reverse order"
+like "$a" "quarantine failed" "and the failure is among its reasons"
+
+# --- an outbreak: its first host scores as its last ------------------------
+fresh
+for i in 1 2 3; do
+    mail "$R" "Threat Detected" 200$i "2026-11-24 01:0$i:00" PC-W$i - $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql 'select group_concat(score, " ") from cases')" "60 60 60" \
+    "three hosts with one file: each case has the outbreak's points, the first one's too"
+is "$(sql "select count(*) from cases where tags like '%outbreak%'")" 3 "and its tag"
+
+# --- the same event type on several hosts is no outbreak --------------------
+fresh
+for i in 1 2 3; do
+    mail "$R" "Uninstall" 300$i "2026-11-24 01:0$i:00" PC-U$i - - - - | "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql 'select count(*) from cases where outbreak is not null')" 0 \
+    "three connectors uninstalled on three hosts: not linked as an outbreak"
+is "$(sql 'select group_concat(score, " ") from cases')" "90 90 90" "nor scored as one (no spreading points)"
+mail "$R" "Uninstall" 3004 "2026-11-24 01:04:00" PC-U1 - - - - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || max(events) from cases')" "3 2" "a repeat on one host is still that host's case"
+
+# --- a block list hit outweighs an allow list entry --------------------------
+fresh
+"$KENCHI" allow add --customer acme host PC-LAB-02 >/dev/null
+"$KENCHI" block add --customer acme sha256 $S1 >/dev/null
+mail "$R" "Threat Detected" 4001 "2026-11-24 01:00:00" PC-LAB-02 - $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select state || " " || priority || " " || escalated from cases')" "open P1 1" \
+    "a blocked file on an allow-listed host is escalated and reported, not suppressed"
+is "$(sql "select count(*) from outbox where kind = 'first_report'")" 1 "its first report is queued"
+
+# --- deadlines run from the earliest arrival --------------------------------
+fresh
+d=$KT_TMP/backlog
+mkdir -p "$d"
+# The Quarantine Failure sorts first by name, and arrived a day after the
+# Threat Detected (Thu 09:00 JST against Wed 17:00 JST).
+mail 'Thu, 26 Nov 2026 09:00:00 +0900' "Quarantine Failure" 5002 "2026-11-25 23:59:00" PC-B $G1 $S1 W32.GenericKD.1201 999 >"$d/a.eml"
+mail 'Wed, 25 Nov 2026 17:00:00 +0900' "Threat Detected" 5001 "2026-11-25 07:59:00" PC-B $G1 $S1 W32.GenericKD.1201 999 >"$d/b.eml"
+KENCHI_NOW=2026-11-26T00:10:00Z "$KENCHI" import --no-progress "$d" >/dev/null 2>&1
+"$KENCHI" cases --json >"$KT_TMP/c.json"
+is "$("$KT_PY" -c 'import json,sys; c=json.loads(open(sys.argv[1]).readline()); print(c["first_report_due"], c["second_report_due"])' "$KT_TMP/c.json")" \
+    "2026-11-25T09:00:00+00:00 2026-11-26T09:00:00+00:00" \
+    "an alert stored after a later one of its case: the deadlines run from the earlier arrival"
+
+done_testing
