@@ -198,6 +198,13 @@ kenchi_calendar_load(const char *holidays_path, GError **error)
     if (!load_lines(cal, holidays_path, text, error)) {
         kenchi_calendar_free(cal);
         cal = NULL;
+    } else if (cal->first_year == 0) {
+        /* An empty table would make every national holiday a business
+         * day, and every deadline early, unsaid (round 43b F6). */
+        g_set_error(error, KENCHI_CALENDAR_ERROR, KENCHI_CALENDAR_ERROR_INVALID,
+                    "%s: no holidays in the file", holidays_path);
+        kenchi_calendar_free(cal);
+        cal = NULL;
     }
     g_free(text);
     return cal;

@@ -7,6 +7,7 @@
 #include "case/correlate.h"
 #include "report/report.h"
 #include "util/secret.h"
+#include "util/clock.h"
 #include <sys/stat.h>
 #include "source/imap_config.h"
 #include "reply/banner.h"
@@ -60,6 +61,25 @@ check_rules(kenchi_app_t *app)
 	}
 	g_free(dir);
 	return rc;
+}
+
+/* The holiday table's years, and a warning when it ends this year or next:
+ * past it no national holiday is known, and deadlines fall on them (round
+ * 43b F5).  A warning, not an error: the deadlines are early, not late. */
+static void
+check_calendar(kenchi_cases_t *cx)
+{
+	int first = 0, last = 0;
+	GDateTime *now = g_date_time_new_from_unix_utc(kenchi_now() + 9 * 3600);
+	int year = now ? g_date_time_get_year(now) : 0;
+
+	kenchi_calendar_get_range(kenchi_cases_calendar(cx, ""), &first, &last);
+	printf("calendar: national holidays %d-%d: ok\n", first, last);
+	if (year + 1 >= last)
+		fprintf(stderr, "calendar: warning: the holiday table ends with %d: a deadline after it counts no national"
+		    " holiday; regenerate data/holidays-jp.tsv (contrib/gen-holidays-jp.py)\n", last);
+	if (now)
+		g_date_time_unref(now);
 }
 
 /* A secret file must exist and be readable by its owner only. */
@@ -130,6 +150,7 @@ kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
 				g_clear_error(&err);
 				rc = KENCHI_EXIT_CONFIG;
 			} else {
+				check_calendar(cx);
 				kenchi_cases_free(cx);
 			}
 		}

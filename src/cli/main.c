@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "util/exec.h"
 #include "parse/mime.h"
 #include "config.h"
@@ -151,6 +152,10 @@ main(int argc, char **argv)
 			break;
 	if (k == G_N_ELEMENTS(commands)) {
 		kenchi_err("unknown command \"%s\" (try kenchi help)", argv[i]);
+		return KENCHI_EXIT_USAGE;
+	}
+	if (!kenchi_now_valid()) {
+		kenchi_err("KENCHI_NOW=\"%s\" is no ISO 8601 time", g_getenv("KENCHI_NOW"));
 		return KENCHI_EXIT_USAGE;
 	}
 #ifdef KENCHI_LITE

@@ -204,6 +204,20 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
  * case and report it again.  Its reason says what it holds, so that the
  * person who reads `kenchi messages` imports the JSON itself (rounds
  * 23a, 24a and 25a disagreed; this is the judgement). */
+/* The time of the latest event of X, 0 when none has one. */
+static gint64
+newest_event(const kenchi_extract_t *x)
+{
+	gint64 t = 0;
+
+	for (guint i = 0; x->events && i < x->events->len; i++) {
+		const kenchi_event_t *ev = g_ptr_array_index(x->events, i);
+
+		t = MAX(t, ev->date);
+	}
+	return t;
+}
+
 static void
 body_api(kenchi_analysis_t *a)
 {
@@ -269,8 +283,12 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	if (headless == KENCHI_HEADLESS_PREAMBLE)
 		kenchi_reread_preamble(ctx, m, raw, len, a);
 	kenchi_reread_utf16_ansi(ctx, m, raw, len, a);
-	/* Arrival: the top Received header, unless it claims the future. */
-	if (a->mail->received > 0 && a->mail->received <= opts->now + 300)
+	/* Arrival: the top Received header, unless it claims the future or a
+	 * time before the alert's own events (round 43b F2: an MX whose clock
+	 * said 2001 made a live alert breached from the start).  An endpoint's
+	 * clock may be off: a day is allowed. */
+	if (a->mail->received > 0 && a->mail->received <= opts->now + 300 &&
+	    a->mail->received >= newest_event(&a->x) - 86400)
 		a->received_at = a->mail->received;
 	a->content_key = content_key(a->mail->message_id, raw, len);
 	if (a->content_key)

@@ -133,6 +133,7 @@ kenchi_mime_received_date(GMimeObject *obj)
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
 	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, "Received") : NULL;
 	const char *raw, *semi;
+	char *date;
 	GDateTime *dt;
 	gint64 t;
 
@@ -141,7 +142,17 @@ kenchi_mime_received_date(GMimeObject *obj)
 	semi = strrchr(raw, ';');
 	if (semi == NULL)
 		return 0;
-	dt = g_mime_utils_header_decode_date(semi + 1);
+	date = g_strdup(semi + 1);
+	/* RFC 5322 allows a leap second, ":60", which GDateTime refuses
+	 * (round 43b F4: an arrival at 23:59:60 JST fell to the time of
+	 * ingest, after midnight, and its report was due a day late). */
+	for (char *p = date; (p = strstr(p, ":60")) != NULL; p += 3)
+		if (p >= date + 5 && p[-3] == ':' && g_ascii_isdigit(p[-1]) && !g_ascii_isdigit(p[3])) {
+			p[1] = '5';
+			p[2] = '9';
+		}
+	dt = g_mime_utils_header_decode_date(date);
+	g_free(date);
 	if (dt == NULL)
 		return 0;
 	t = g_date_time_to_unix(dt);

@@ -12,3 +12,12 @@ kenchi_now(void)
 		return t;
 	return g_get_real_time() / G_USEC_PER_SEC;
 }
+
+gboolean
+kenchi_now_valid(void)
+{
+	const char *env = g_getenv("KENCHI_NOW");
+	gint64 t;
+
+	return env == NULL || *env == '\0' || kenchi_norm_date(env, &t);
+}

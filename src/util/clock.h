@@ -6,5 +6,8 @@
 #include <glib.h>
 
 gint64 kenchi_now(void);   /* Unix seconds */
+/* FALSE when KENCHI_NOW is set to what is no time: kenchi_now() would use
+ * the real clock, and a replay would go wrong unsaid (round 43b F8). */
+gboolean kenchi_now_valid(void);
 
 #endif

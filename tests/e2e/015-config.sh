@@ -125,4 +125,22 @@ KENCHI_DATADIR=$KT_TMP "$KENCHI" deliver <"$FIX/mail/en-base64.eml" 2>"$KT_TMP/t
 is $? 78 "deliver refuses an alert whose template is broken (78): the recipes keep a copy"
 like "$(cat "$KT_TMP/tpl.err")" "first-report.ja:3:" "... with file:line"
 
+# The holiday table (round 43b F5, F6).
+out=$("$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" check-config 2>&1)
+like "$out" "calendar: national holidays 2019-2030: ok" "check-config names the holiday table's years"
+unlike "$out" "warning" "and, in 2026, warns of nothing"
+out=$(KENCHI_NOW=2029-06-01T00:00:00Z "$KENCHI" -c "$KT_TOP/contrib/kenchi.conf.sample" check-config 2>&1)
+is $? 0 "a holiday table that ends next year: still ok"
+like "$out" "warning: the holiday table ends with 2030" "but check-config warns of it"
+cp "$KT_TOP/templates/first-report.en" "$KT_TOP/templates/first-report.ja" "$KT_TMP/templates/"
+printf '# no holidays\n' >"$KT_TMP/data/holidays-jp.tsv"
+err=$(KENCHI_DATADIR=$KT_TMP "$KENCHI" check-config 2>&1 >/dev/null)
+is $? 78 "a holiday table with no holiday fails check-config"
+like "$err" "holidays-jp.tsv: no holidays" "and says why"
+
+# A fixed clock that is no time is an error, not the real clock (round 43b F8).
+err=$(KENCHI_NOW=garbage "$KENCHI" events 2>&1)
+is $? 64 "KENCHI_NOW=garbage: exit 64"
+like "$err" "KENCHI_NOW=\"garbage\" is no ISO 8601 time" "and says so"
+
 done_testing

@@ -2,7 +2,8 @@
 # 072-case-scoring: a case's score and deadlines do not depend on the order
 # its events arrive in; an outbreak scores all of its cases; events that
 # share only their type are no outbreak; a block list hit outweighs an
-# allow list entry (round 43a and 43b findings).
+# allow list entry; the arrival is the top Received when that can be true
+# (round 43a and 43b findings).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
 export KENCHI_NOW=2026-11-24T01:05:00Z
@@ -86,5 +87,14 @@ KENCHI_NOW=2026-11-26T00:10:00Z "$KENCHI" import --no-progress "$d" >/dev/null 2
 is "$("$KT_PY" -c 'import json,sys; c=json.loads(open(sys.argv[1]).readline()); print(c["first_report_due"], c["second_report_due"])' "$KT_TMP/c.json")" \
     "2026-11-25T09:00:00+00:00 2026-11-26T09:00:00+00:00" \
     "an alert stored after a later one of its case: the deadlines run from the earlier arrival"
+
+# --- the arrival: the top Received, when it can be true ---------------------
+fresh
+mail 'Mon, 01 Jan 2001 10:00:00 +0900' "Threat Detected" 6001 "2026-11-24 01:00:00" PC-C - $S1 - - | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6001'")" "$(date -u -d 2026-11-24T01:05:00Z +%s)" \
+    "a top Received years before the alert's own event (an MX's clock) is not its arrival: the time of ingest is"
+mail 'Tue, 24 Nov 2026 09:59:60 +0900' "Threat Detected" 6002 "2026-11-24 00:59:00" PC-D - $S1 - - | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6002'")" "$(date -u -d 2026-11-24T00:59:59Z +%s)" \
+    "a Received at a leap second (:60) is read, as its second 59"
 
 done_testing
