@@ -589,6 +589,47 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
 	return rc;
 }
 
+/* One machine, two keys: an alert that names its connector's GUID and one
+ * that does not (a mail template without it, beside the API) are of one
+ * host when their hostnames agree (round 43a: one machine made two cases
+ * and two first reports).  The window's cases with no GUID, and the event
+ * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
+ * event, with their hostname; the key to use is returned. */
+static char *
+host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
+{
+	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID, borrowed */
+	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
+	const char *g;
+
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->name && w->host_key && strcmp(w->host_key, w->name) != 0)
+			g_hash_table_insert(guid_of, w->name, w->host_key);
+	}
+	if (name && ev->v[EV_CONNECTOR_GUID])
+		g_hash_table_insert(guid_of, name, host_key);
+	for (guint i = 0; i < win->len; i++) {
+		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->name && w->host_key && strcmp(w->host_key, w->name) == 0 &&
+		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL) {
+			g_free(w->host_key);
+			w->host_key = g_strdup(g);
+		}
+	}
+	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL) {
+		char *key = g_strdup(g);
+
+		g_free(host_key);
+		host_key = key;
+	}
+	g_hash_table_unref(guid_of);
+	g_free(name);
+	return host_key;
+}
+
 /* The case an event of HOST_KEY joins among the file's cases in the window
  * WIN: not closed, the one last seen latest (of two, the later case).
  * Every case of the file whose span meets the window is in WIN, so this is
@@ -636,6 +677,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
 	if (rc != KENCHI_OK)
 		goto done;
+	host_key = host_keys_join(win, ev, host_key);
 	rc = ev->v[EV_DETECTION_ID] ? kenchi_store_case_find_detection(st, customer, ev->v[EV_DETECTION_ID], &id)
 	    : KENCHI_NOT_FOUND;
 	if (rc == KENCHI_NOT_FOUND)

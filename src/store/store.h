@@ -174,13 +174,15 @@ typedef struct {
 } kenchi_case_filter_t;
 kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);
 /* A case of the outbreak window: its id, host, outbreak link (0: none),
- * whether it is closed, and when it was last seen. */
+ * whether it is closed, when it was last seen, and its hostname in lower
+ * case (NULL: none). */
 typedef struct {
 	gint64 id;
 	gint64 outbreak;
 	gint64 last_seen;
 	gboolean closed;
 	char *host_key;
+	char *name;
 } kenchi_window_case_t;
 /* Append to OUT (an array of kenchi_window_case_t whose clear function
  * is kenchi_window_case_clear) the cases of CUSTOMER with FILE_KEY whose

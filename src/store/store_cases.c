@@ -248,6 +248,9 @@ read_window(kenchi_store_t *st, const char *sql, const char *customer, const cha
 			.closed = sqlite3_column_int(q, 3) != 0,
 			.last_seen = sqlite3_column_int64(q, 4),
 		};
+		const char *name = kenchi_col_text(q, 5);
+
+		c.name = name ? g_utf8_strdown(name, -1) : NULL;
 		g_array_append_val(out, c);
 	}
 	sqlite3_reset(q);
@@ -275,6 +278,7 @@ void
 kenchi_window_case_clear(gpointer p)
 {
 	g_free(((kenchi_window_case_t *)p)->host_key);
+	g_free(((kenchi_window_case_t *)p)->name);
 }
 
 kenchi_status_t

@@ -50,7 +50,7 @@ struct kenchi_store {
  *   than KENCHI_CASE_LONG_S (cases_file_long).
  * The span only bounds the work: any value gives the same rows.
  * tests/unit/test-store-plan.c checks that SQLite reads both indexes. */
-#define KENCHI_SQL_FILE_COLS "SELECT id, host_key, outbreak, state = 'closed', last_seen FROM cases"
+#define KENCHI_SQL_FILE_COLS "SELECT id, host_key, outbreak, state = 'closed', last_seen, hostname FROM cases"
 #define KENCHI_SQL_FILE_WEEK \
 	KENCHI_SQL_FILE_COLS " WHERE customer = ?1 AND " KENCHI_CASE_WEEK " = ?5 AND file_key = ?2" \
 	" AND first_seen >= ?3 - ?4 - " KENCHI_CASE_LONG_S " AND first_seen <= ?3 + ?4 AND last_seen >= ?3 - ?4"

@@ -65,6 +65,17 @@ is "$(sql 'select group_concat(score, " ") from cases')" "90 90 90" "nor scored 
 mail "$R" "Uninstall" 3004 "2026-11-24 01:04:00" PC-U1 - - - - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select count(*) || " " || max(events) from cases')" "3 2" "a repeat on one host is still that host's case"
 
+# --- one machine, with and without its connector's GUID ---------------------
+fresh
+mail "$R" "Threat Detected" 7001 "2026-11-24 01:00:00" PC-GX-78 $G1 $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7002 "2026-11-24 01:10:00" pc-gx-78 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || max(events) from cases')" "1 2" \
+    "an alert without the GUID, of the hostname an alert with it gave: the same machine, one case"
+mail "$R" "Threat Detected" 7003 "2026-11-24 01:20:00" PC-GX-79 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7004 "2026-11-24 01:30:00" PC-GX-79 $G1-b $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events, " ") from cases')" "2 2" "and the other way round: the GUID's alert joins the hostname's case"
+is "$(sql 'select count(*) from cases')" 2 "two machines, two cases"
+
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh
 "$KENCHI" allow add --customer acme host PC-LAB-02 >/dev/null
