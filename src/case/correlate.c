@@ -841,3 +841,60 @@ done:
 	g_free(why);
 	return rc;
 }
+
+/* kenchi_cases_covered ------------------------------------------------- */
+
+static gboolean
+take_id(const kenchi_case_row_t *c, gpointer user)
+{
+	g_array_append_val((GArray *)user, c->id);
+	return TRUE;
+}
+
+typedef struct {
+	const kenchi_list_row_t *entry;
+	gboolean all;        /* every kind read so far is matched */
+	guint kinds;
+} covered_t;
+
+static gboolean
+kind_covered(const kenchi_event_row_t *row, gpointer user)
+{
+	covered_t *cv = user;
+	JsonNode *n = json_from_string(row->json, NULL);
+	list_match_t lm = { 0 };
+
+	cv->kinds++;
+	if (n && JSON_NODE_HOLDS_OBJECT(n)) {
+		kenchi_event_t *ev = kenchi_event_from_json(json_node_get_object(n));
+
+		lm.ev = ev;
+		match_list_row(cv->entry, &lm);
+		kenchi_event_free(ev);
+	}
+	if (n)
+		json_node_unref(n);
+	cv->all &= lm.hit != NULL;
+	g_free(lm.hit);
+	return cv->all;
+}
+
+kenchi_status_t
+kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray *ids)
+{
+	kenchi_case_filter_t f = { .customer = strcmp(entry->customer, "*") == 0 ? NULL : entry->customer,
+				   .open_only = TRUE };
+	GArray *open = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_id, open);
+
+	for (guint i = 0; rc == KENCHI_OK && i < open->len; i++) {
+		covered_t cv = { entry, TRUE, 0 };
+		gint64 id = g_array_index(open, gint64, i);
+
+		rc = kenchi_store_case_event_kinds(st, id, CASE_KINDS_MAX, kind_covered, &cv);
+		if (rc == KENCHI_OK && cv.all && cv.kinds > 0)
+			g_array_append_val(ids, id);
+	}
+	g_array_unref(open);
+	return rc;
+}

@@ -1,6 +1,7 @@
 /* cmd_lists.c: `kenchi allow|block add|list|remove` and `kenchi tune`. */
 #include <string.h>
 #include "cli/cli.h"
+#include "case/correlate.h"
 #include "parse/normalize.h"
 #include "util/clock.h"
 
@@ -33,6 +34,29 @@ print_row(const kenchi_list_row_t *l, gpointer user)
 		    l->note ? "  # " : "", l->note ? l->note : "");
 	}
 	return TRUE;
+}
+
+/* The open cases the new entry R covers: it acts on later events only, so
+ * the analyst is told which cases stay as they were (round 43a: an allow
+ * entry added after its case left the case open, its report to go). */
+static kenchi_status_t
+say_covered(kenchi_app_t *app, const kenchi_list_row_t *r)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t st = kenchi_cases_covered(app->st, r, ids);
+
+	if (st == KENCHI_OK && ids->len > 0) {
+		printf("%s: %u open case(s) hold only what it matches, and stay as they are (it acts on events stored"
+		    " from now on): ", r->list, ids->len);
+		for (guint i = 0; i < ids->len && i < 20; i++)
+			printf("%s%" G_GINT64_FORMAT, i ? " " : "", g_array_index(ids, gint64, i));
+		printf("%s\n", ids->len > 20 ? " ..." : "");
+		printf("%s\n", strcmp(r->list, "allow") == 0 ?
+		    "  a false positive is closed by a reply to its notice: verdict: false-positive, close (kenchi-commands(7))" :
+		    "  see each with `kenchi case N`; its next event escalates it");
+	}
+	g_array_unref(ids);
+	return st;
 }
 
 static int
@@ -82,9 +106,10 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		r.kind = argv[2];
 		r.value = value;
 		st = kenchi_store_list_add(app->st, &r, &id);
-		if (st == KENCHI_OK)
+		if (st == KENCHI_OK) {
 			printf("%s %" G_GINT64_FORMAT ": %s %s %s\n", list, id, customer, argv[2], value);
-		else if (st == KENCHI_DUPLICATE) {
+			st = say_covered(app, &r);
+		} else if (st == KENCHI_DUPLICATE) {
 			printf("%s: already listed: %s %s %s\n", list, customer, argv[2], value);
 			st = KENCHI_OK;
 		}

@@ -85,6 +85,17 @@ is "$(sql 'select state || " " || priority || " " || escalated from cases')" "op
     "a blocked file on an allow-listed host is escalated and reported, not suppressed"
 is "$(sql "select count(*) from outbox where kind = 'first_report'")" 1 "its first report is queued"
 
+# --- an allow entry added after its case names the case -------------------
+fresh
+mail "$R" "Threat Detected" 8001 "2026-11-24 01:00:00" PC-FA $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 8002 "2026-11-24 01:00:00" PC-FB - 0000000000000000000000000000000000000000000000000000000000000001 W32.Other - |
+    "$KENCHI" deliver 2>/dev/null
+out=$("$KENCHI" allow add --customer acme sha256 $S1)
+like "$out" "allow: 1 open case\\(s\\) hold only what it matches, and stay as they are .*: 1[[:space:]]+a false positive" \
+    "allow add names the open case the entry covers, and no other (an entry acts on later events)"
+like "$out" "verdict: false-positive, close" "and says how to close it"
+is "$(sql 'select state from cases where id = 1')" open "the case is as it was"
+
 # --- deadlines run from the earliest arrival --------------------------------
 fresh
 d=$KT_TMP/backlog
