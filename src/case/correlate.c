@@ -423,20 +423,28 @@ typedef struct {
 	kenchi_status_t rc;
 } kinds_ctx_t;
 
+/* A stored event read back from its JSON (kenchi_event_free), or NULL. */
+static kenchi_event_t *
+stored_event(const char *json)
+{
+	JsonNode *n = json_from_string(json, NULL);
+	kenchi_event_t *ev = NULL;
+
+	if (n && JSON_NODE_HOLDS_OBJECT(n))   /* every stored event is an object */
+		ev = kenchi_event_from_json(json_node_get_object(n));
+	if (n)
+		json_node_unref(n);
+	return ev;
+}
+
 static gboolean
 score_kind(const kenchi_event_row_t *row, gpointer user)
 {
 	kinds_ctx_t *k = user;
-	JsonNode *n = json_from_string(row->json, NULL);
-	kenchi_event_t *ev;
+	kenchi_event_t *ev = stored_event(row->json);
 
-	if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n)) {   /* every stored event is an object */
-		if (n)
-			json_node_unref(n);
+	if (ev == NULL)
 		return TRUE;
-	}
-	ev = kenchi_event_from_json(json_node_get_object(n));
-	json_node_unref(n);
 	k->rc = score_event(k->cx, k->st, k->sc, ev, ev->date ? ev->date : row->received_at, k->cs);
 	kenchi_event_free(ev);
 	return k->rc == KENCHI_OK;
@@ -861,19 +869,14 @@ static gboolean
 kind_covered(const kenchi_event_row_t *row, gpointer user)
 {
 	covered_t *cv = user;
-	JsonNode *n = json_from_string(row->json, NULL);
-	list_match_t lm = { 0 };
+	kenchi_event_t *ev = stored_event(row->json);
+	list_match_t lm = { .ev = ev };
 
 	cv->kinds++;
-	if (n && JSON_NODE_HOLDS_OBJECT(n)) {
-		kenchi_event_t *ev = kenchi_event_from_json(json_node_get_object(n));
-
-		lm.ev = ev;
+	if (ev) {
 		match_list_row(cv->entry, &lm);
 		kenchi_event_free(ev);
 	}
-	if (n)
-		json_node_unref(n);
 	cv->all &= lm.hit != NULL;
 	g_free(lm.hit);
 	return cv->all;
