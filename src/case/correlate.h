@@ -44,12 +44,6 @@ typedef struct {
 kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev,
 				   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out);
 
-/* The open cases of ENTRY's customer ("*": every customer's) whose every
- * kind of event ENTRY matches, appended to IDS (gint64).  A list entry
- * acts on the events stored after it: a case it would have suppressed or
- * escalated stays as it is, and the command says which those are. */
-kenchi_status_t kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray *ids);
-
 /* The case keys of an event (g_free): host (GUID, else lower-case hostname;
  * placing an event joins the two by hostname, correlate.c host_keys_join)
  * and file (SHA-256, else "det:" detection, else "type:" event type id). */

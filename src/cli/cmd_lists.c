@@ -1,7 +1,7 @@
 /* cmd_lists.c: `kenchi allow|block add|list|remove` and `kenchi tune`. */
 #include <string.h>
 #include "cli/cli.h"
-#include "case/correlate.h"
+#include "case/lists.h"
 #include "parse/normalize.h"
 #include "util/clock.h"
 

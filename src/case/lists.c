@@ -1,0 +1,146 @@
+/* lists.c: what an allow or block list entry matches in an event, and the
+ * open cases a new entry covers (see lists.h). */
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include "case/lists.h"
+
+typedef struct {
+	const kenchi_event_t *ev;
+	char *hit;           /* "kind value" of the first match, g_malloc'd */
+} list_match_t;
+
+static char *
+url_host(const char *url)
+{
+	const char *p = strstr(url, "://"), *e;
+
+	p = p ? p + 3 : url;
+	e = p + strcspn(p, "/:?#");
+	return g_ascii_strdown(p, e - p);
+}
+
+static gboolean
+domain_matches(const char *host, const char *domain)
+{
+	size_t hl = strlen(host), dl = strlen(domain);
+
+	if (hl == dl)
+		return g_ascii_strcasecmp(host, domain) == 0;
+	return hl > dl && host[hl - dl - 1] == '.' && g_ascii_strcasecmp(host + hl - dl, domain) == 0;
+}
+
+static gboolean
+match_list_row(const kenchi_list_row_t *l, gpointer user)
+{
+	list_match_t *lm = user;
+	const kenchi_event_t *ev = lm->ev;
+	gboolean hit = FALSE;
+
+	if (strcmp(l->kind, "sha256") == 0) {
+		hit = (ev->v[EV_SHA256] && g_ascii_strcasecmp(ev->v[EV_SHA256], l->value) == 0) ||
+		    (ev->v[EV_PARENT_SHA256] && g_ascii_strcasecmp(ev->v[EV_PARENT_SHA256], l->value) == 0 &&
+		     strcmp(l->list, "block") == 0);
+	} else if (strcmp(l->kind, "detection") == 0) {
+		hit = ev->v[EV_DETECTION] && g_ascii_strcasecmp(ev->v[EV_DETECTION], l->value) == 0;
+	} else if (strcmp(l->kind, "path") == 0 && ev->v[EV_FILE_PATH]) {
+		/* Windows paths compare without case; the glob is the analyst's. */
+		char *p = g_utf8_casefold(ev->v[EV_FILE_PATH], -1), *g = g_utf8_casefold(l->value, -1);
+		hit = g_pattern_match_simple(g, p);
+		g_free(p);
+		g_free(g);
+	} else if (strcmp(l->kind, "host") == 0 && ev->v[EV_HOSTNAME]) {
+		char *h = g_utf8_casefold(ev->v[EV_HOSTNAME], -1), *g = g_utf8_casefold(l->value, -1);
+		hit = g_pattern_match_simple(g, h);
+		g_free(h);
+		g_free(g);
+	} else if (strcmp(l->kind, "ip") == 0) {
+		hit = (ev->v[EV_REMOTE_IP] && strcmp(ev->v[EV_REMOTE_IP], l->value) == 0);
+	} else if (strcmp(l->kind, "url") == 0) {
+		hit = ev->v[EV_URL] && g_ascii_strcasecmp(ev->v[EV_URL], l->value) == 0;
+	} else if (strcmp(l->kind, "domain") == 0 && ev->v[EV_URL]) {
+		char *h = url_host(ev->v[EV_URL]);
+		hit = domain_matches(h, l->value);
+		g_free(h);
+	}
+	if (hit)
+		lm->hit = g_strdup_printf("%s %s", l->kind, l->value);
+	return !hit;
+}
+
+kenchi_status_t
+kenchi_lists_check(kenchi_store_t *st, const char *list, const char *customer, const kenchi_event_t *ev, char **hit)
+{
+	list_match_t lm = { .ev = ev };
+	kenchi_status_t rc;
+
+	/* "*" entries apply to every customer (a SOC-wide false positive). */
+	rc = kenchi_store_list_each(st, list, customer, match_list_row, &lm);
+	if (rc == KENCHI_OK && lm.hit == NULL)
+		rc = kenchi_store_list_each(st, list, "*", match_list_row, &lm);
+	*hit = lm.hit;
+	return rc;
+}
+
+/* A stored event read back from its JSON (kenchi_event_free), or NULL. */
+kenchi_event_t *
+kenchi_stored_event(const char *json)
+{
+	JsonNode *n = json_from_string(json, NULL);
+	kenchi_event_t *ev = NULL;
+
+	if (n && JSON_NODE_HOLDS_OBJECT(n))   /* every stored event is an object */
+		ev = kenchi_event_from_json(json_node_get_object(n));
+	if (n)
+		json_node_unref(n);
+	return ev;
+}
+
+static gboolean
+take_id(const kenchi_case_row_t *c, gpointer user)
+{
+	g_array_append_val((GArray *)user, c->id);
+	return TRUE;
+}
+
+typedef struct {
+	const kenchi_list_row_t *entry;
+	gboolean all;        /* every kind read so far is matched */
+	guint kinds;
+} covered_t;
+
+static gboolean
+kind_covered(const kenchi_event_row_t *row, gpointer user)
+{
+	covered_t *cv = user;
+	kenchi_event_t *ev = kenchi_stored_event(row->json);
+	list_match_t lm = { .ev = ev };
+
+	cv->kinds++;
+	if (ev) {
+		match_list_row(cv->entry, &lm);
+		kenchi_event_free(ev);
+	}
+	cv->all &= lm.hit != NULL;
+	g_free(lm.hit);
+	return cv->all;
+}
+
+kenchi_status_t
+kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray *ids)
+{
+	kenchi_case_filter_t f = { .customer = strcmp(entry->customer, "*") == 0 ? NULL : entry->customer,
+				   .open_only = TRUE };
+	GArray *open = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_id, open);
+
+	for (guint i = 0; rc == KENCHI_OK && i < open->len; i++) {
+		covered_t cv = { entry, TRUE, 0 };
+		gint64 id = g_array_index(open, gint64, i);
+
+		rc = kenchi_store_case_event_kinds(st, id, KENCHI_CASE_KINDS, kind_covered, &cv);
+		if (rc == KENCHI_OK && cv.all && cv.kinds > 0)
+			g_array_append_val(ids, id);
+	}
+	g_array_unref(open);
+	return rc;
+}
