@@ -215,18 +215,25 @@ valid_closure(const char *s)
 	int m1, d1, m2, d2;
 	char tail;
 
+	/* A day of some year: 02-29 is, 02-30 is not (round 43b). */
 	return sscanf(s, "%d-%d..%d-%d%c", &m1, &d1, &m2, &d2, &tail) == 4 && m1 >= 1 && m1 <= 12 && m2 >= 1 &&
-	    m2 <= 12 && d1 >= 1 && d1 <= 31 && d2 >= 1 && d2 <= 31;
+	    m2 <= 12 && d1 >= 1 && d2 >= 1 && g_date_valid_dmy(d1, m1, 2024) && g_date_valid_dmy(d2, m2, 2024);
 }
 
-static gboolean
-valid_hours(const char *s)
+/* What is wrong with business hours S, or NULL. */
+static const char *
+hours_error(const char *s)
 {
 	int h1, m1, h2, m2;
 	char tail;
 
-	return sscanf(s, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) == 4 && h1 >= 0 && h1 <= 24 && h2 >= 0 &&
-	    h2 <= 24 && m1 >= 0 && m1 < 60 && m2 >= 0 && m2 < 60 && h1 * 60 + m1 < h2 * 60 + m2;
+	if (sscanf(s, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) != 4 || h1 < 0 || h1 > 24 || h2 < 0 || h2 > 24 ||
+	    m1 < 0 || m1 >= 60 || m2 < 0 || m2 >= 60)
+		return "not HH:MM-HH:MM";
+	/* round 43b: "22:00-06:00" was called no HH:MM-HH:MM */
+	if (h1 * 60 + m1 >= h2 * 60 + m2)
+		return "the end must come after the start (hours across midnight are not supported)";
+	return NULL;
 }
 
 /* Every key of GROUP must be one of KNOWN: a typo is an error, not a default. */
@@ -276,8 +283,8 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 		err_at(errors, cfg, group, "charset", "must be utf-8 or iso-2022-jp, not \"%s\"", c->charset);
 	if (c->closure && *c->closure && !valid_closure(c->closure))
 		err_at(errors, cfg, group, "closure", "not MM-DD..MM-DD (or empty for none): \"%s\"", c->closure);
-	if (c->hours && !valid_hours(c->hours))
-		err_at(errors, cfg, group, "hours", "not HH:MM-HH:MM: \"%s\"", c->hours);
+	if (c->hours && hours_error(c->hours))
+		err_at(errors, cfg, group, "hours", "%s: \"%s\"", hours_error(c->hours), c->hours);
 	if (c->tuning_until && !valid_date(c->tuning_until))
 		err_at(errors, cfg, group, "tuning_until", "not a date (YYYY-MM-DD): \"%s\"", c->tuning_until);
 	for (k = c->group_guids; k && *k; k++)

@@ -84,6 +84,11 @@ like "$err" "quiet.conf:6: \[smtp\] tls: implicit TLS is not supported" "implici
 like "$err" "quiet.conf:8: \[customer acme\] closure" "a bad closure"
 like "$err" "quiet.conf:9: \[customer acme\] hours" "bad business hours"
 like "$err" "\[maildir x\] pth: unknown key" "maildir keys are checked"
+printf '[customer acme]\nclosure = 02-30..03-01\nhours = 22:00-06:00\n' >"$KT_TMP/cal.conf"
+err=$("$KENCHI" -c "$KT_TMP/cal.conf" check-config 2>&1 >/dev/null)
+like "$err" "cal.conf:2: \[customer acme\] closure" "a closure from a day no year has (02-30)"
+like "$err" "hours: the end must come after the start \(hours across midnight are not supported\)" \
+    "hours across midnight: said so, not called malformed (round 43b)"
 
 chmod 600 "$KT_TMP/pw"
 printf '[smtp]\npassword_file = %s\n' "$KT_TMP/pw" >"$KT_TMP/ok.conf"
