@@ -407,16 +407,23 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	gint64 left2 = c->second_report_due ? c->second_report_due - l->now : 0;
 	const char *col = "", *end = "";
 	char *d = c->second_report_due ? kenchi_format_date(c->second_report_due) : NULL;
+	/* A first report that will not go by itself shows (round 43b F3: a
+	 * held one was in no column): held until released, or failed. */
+	char *first = c->first_report ? kenchi_store_outbox_state(l->st, c->first_report) : NULL;
+	const char *mark = c->sla_alerted ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
+	    g_strcmp0(first, "failed") == 0 ? "FAILED" : "";
 
 	if (l->json) {
 		JsonObject *o = case_json(l->st, c);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 		json_object_set_int_member(o, "second_report_left_s", left2);
 		json_object_set_boolean_member(o, "first_report_late", c->sla_alerted);
+		json_object_set_string_member(o, "first_report_state", first ? first : "none");
 		json_node_take_object(n, o);
 		kenchi_print_json_line(n);
 		json_node_unref(n);
 		g_free(d);
+		g_free(first);
 		return TRUE;
 	}
 	if (d)
@@ -428,11 +435,12 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	else if (l->color && c->second_report_due && left2 < 7200)
 		col = "\033[33m", end = "\033[0m";
 	/* The first report's SLA: LATE once the analysts were alerted. */
-	if (l->color && c->sla_alerted)
+	if (l->color && *mark)
 		col = "\033[31m", end = "\033[0m";
 	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s %s%s\n", col, c->id, c->customer, c->priority,
-	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, c->sla_alerted ? "LATE" : "", end);
+	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, mark, end);
 	g_free(d);
+	g_free(first);
 	return TRUE;
 }
 

@@ -312,6 +312,8 @@ void kenchi_store_savepoint_rollback(kenchi_store_t *st);
 
 /* The Message-ID of an outbox row (g_free), or NULL. */
 char *kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id);
+/* The state of an outbox row (g_free), or NULL. */
+char *kenchi_store_outbox_state(kenchi_store_t *st, gint64 id);
 /* Outbox rows A and B hold the same mail but for Message-Id and Date, and
  * A has not failed. */
 gboolean kenchi_store_outbox_same_body(kenchi_store_t *st, gint64 a, gint64 b);

@@ -266,10 +266,11 @@ kenchi_store_savepoint_rollback(kenchi_store_t *st)
 	st->lists_empty = -1;   /* the lists may be back as they were */
 }
 
-char *
-kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id)
+/* The one text column that statement SQL selects of outbox row ID. */
+static char *
+outbox_text(kenchi_store_t *st, const char *sql, gint64 id)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT message_id FROM outbox WHERE id = ?1");
+	sqlite3_stmt *q = kenchi_store_stmt(st, sql);
 	char *r = NULL;
 
 	if (q == NULL)
@@ -279,6 +280,18 @@ kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id)
 		r = g_strdup(kenchi_col_text(q, 0));
 	sqlite3_reset(q);
 	return r;
+}
+
+char *
+kenchi_store_outbox_message_id(kenchi_store_t *st, gint64 id)
+{
+	return outbox_text(st, "SELECT message_id FROM outbox WHERE id = ?1", id);
+}
+
+char *
+kenchi_store_outbox_state(kenchi_store_t *st, gint64 id)
+{
+	return outbox_text(st, "SELECT state FROM outbox WHERE id = ?1", id);
 }
 
 gboolean

@@ -179,6 +179,10 @@ like "$(KENCHI_DB=$KT_TMP/readback2.db sql "select subject from messages")" "他
 KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" deliver <"$FIX/mail/en-alternative.eml" 2>/dev/null
 is "$(sql "select state from outbox where kind = 'first_report' order by id desc limit 1")" held "a stale alert's report is held"
 like "$(sql "select last_error from outbox where kind = 'first_report' order by id desc limit 1")" "stale" "with the reason"
+held_case=$(sql "select case_id from outbox where kind = 'first_report' order by id desc limit 1")
+like "$(KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" due | grep "^$held_case ")" "HELD" \
+    "kenchi due shows that its first report is held (round 43b F3: no column said so)"
+like "$(KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" due --json)" '"first_report_state":"held"' "and --json says so"
 "$KENCHI" outbox release --all >/dev/null
 is "$(sql "select state from outbox where kind = 'first_report' order by id desc limit 1")" pending "outbox release --all lets it go"
 
