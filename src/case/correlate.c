@@ -4,10 +4,11 @@
  * Quarantine Failure, in any order, sharing a detection_id: that id is
  * looked up first.  Otherwise the same host with the same file within the
  * window is a repeat of one case.  A case's score is the highest score of
- * its kinds of event (the latest of each type), each scored against the
- * case as it is now (the reasons of that evaluation are kept): a Threat
- * Quarantined lowers a Threat Detected's case, a late Quarantine Failure
- * raises it, and the outcome is the same in any order (round 43a).  A case is
+ * its events, each scored against the case as it is now (the reasons of
+ * that evaluation are kept): a Threat Quarantined lowers a Threat Detected's
+ * case, a late Quarantine Failure raises it, and the outcome is the same in
+ * any order (round 43a).  A case of more than KENCHI_CASE_SCORED events is
+ * scored from the best-scored event of each type (store.h).  A case is
  * suppressed only while all of its events are (allow list, tuning, rules):
  * the first event that is not makes it reportable, with deadlines from the
  * earliest arrival of its reportable events. */
@@ -343,12 +344,12 @@ typedef struct {
 	score_ctx_t *sc;
 	case_score_t *cs;
 	kenchi_status_t rc;
-} kinds_ctx_t;
+} scored_ctx_t;
 
 static gboolean
-score_kind(const kenchi_event_row_t *row, gpointer user)
+score_stored_event(const kenchi_event_row_t *row, gpointer user)
 {
-	kinds_ctx_t *k = user;
+	scored_ctx_t *k = user;
 	kenchi_event_t *ev = kenchi_stored_event(row->json);
 
 	if (ev == NULL)
@@ -362,8 +363,8 @@ score_kind(const kenchi_event_row_t *row, gpointer user)
 static kenchi_status_t
 score_stored(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, case_score_t *cs)
 {
-	kinds_ctx_t k = { cx, st, sc, cs, KENCHI_OK };
-	kenchi_status_t rc = kenchi_store_case_event_kinds(st, sc->c->id, KENCHI_CASE_KINDS, score_kind, &k);
+	scored_ctx_t k = { cx, st, sc, cs, KENCHI_OK };
+	kenchi_status_t rc = kenchi_store_case_scored_events(st, sc->c->id, sc->c->events, score_stored_event, &k);
 
 	return rc != KENCHI_OK ? rc : k.rc;
 }
@@ -507,10 +508,21 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
  * and two first reports).  The window's cases with no GUID, and the event
  * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
  * event, with their hostname; the key to use is returned. */
+static void
+guid_named(GHashTable *guid_of, char *name, char *guid)
+{
+	const char *had = g_hash_table_lookup(guid_of, name);
+
+	/* Two GUIDs of one name are two machines (a re-imaged PC, a default
+	 * "DESKTOP-..." name): an alert without one belongs to neither
+	 * (round 44: it merged them into one case). */
+	g_hash_table_insert(guid_of, name, had && strcmp(had, guid) != 0 ? (char *)"" : guid);
+}
+
 static char *
 host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
 {
-	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID, borrowed */
+	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID ("": two), borrowed */
 	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
 	const char *g;
 
@@ -518,20 +530,20 @@ host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 
 		if (w->name && w->host_key && strcmp(w->host_key, w->name) != 0)
-			g_hash_table_insert(guid_of, w->name, w->host_key);
+			guid_named(guid_of, w->name, w->host_key);
 	}
 	if (name && ev->v[EV_CONNECTOR_GUID])
-		g_hash_table_insert(guid_of, name, host_key);
+		guid_named(guid_of, name, host_key);
 	for (guint i = 0; i < win->len; i++) {
 		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 
 		if (w->name && w->host_key && strcmp(w->host_key, w->name) == 0 &&
-		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL) {
+		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL && *g) {
 			g_free(w->host_key);
 			w->host_key = g_strdup(g);
 		}
 	}
-	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL) {
+	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL && *g) {
 		char *key = g_strdup(g);
 
 		g_free(host_key);
@@ -598,6 +610,16 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		rc = kenchi_store_case_get(st, id, copy_case, &b);
 		if (rc != KENCHI_OK)
 			goto done;
+		/* A case opened without the GUID takes it from the first alert
+		 * that gives it: a second GUID of that name is then another
+		 * machine (round 44). */
+		if (ev->v[EV_CONNECTOR_GUID] && b.row.hostname && strcmp(b.row.host_key, host_key) != 0) {
+			char *name = g_utf8_strdown(b.row.hostname, -1);
+
+			if (strcmp(b.row.host_key, name) == 0)
+				set_str(&b, 1, &b.row.host_key, host_key);
+			g_free(name);
+		}
 		b.row.events++;
 		if (t < b.row.first_seen)
 			b.row.first_seen = t;
@@ -663,15 +685,19 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		 * (round 43a: its first host kept the lowest score).  Asked of
 		 * the new event alone, so a worm's thousandth host costs one
 		 * evaluation, not a thousand. */
-		guint tags = cx->res.tags->len;
+		char *with = reasons_json(&cx->res), *without;
 
+		/* The rules that fired, not the score: a score at its cap of
+		 * 100 hides a rule more (round 44). */
 		sc.hosts--;
 		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 		sc.hosts++;
+		without = rc == KENCHI_OK ? reasons_json(&cx->res) : NULL;
+		spread = without && strcmp(with, without) != 0;
+		g_free(with);
+		g_free(without);
 		if (rc != KENCHI_OK)
 			goto done;
-		spread = cx->res.score != out->event_score || strcmp(cx->res.priority, out->event_priority) != 0 ||
-		    cx->res.tags->len != tags;
 		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 		if (rc != KENCHI_OK)
 			goto done;
@@ -679,7 +705,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	escalate = cx->res.escalate || block_hit;
 	rule_suppress = cx->res.suppress;
 	case_score_take(&cs, &cx->res);
-	/* The case's other kinds of event, against the case as it is now. */
+	/* The case's other events, against the case as it is now. */
 	if (!out->created && (rc = score_stored(cx, st, &sc, &cs)) != KENCHI_OK)
 		goto done;
 	cs.escalate |= escalate;

@@ -104,18 +104,18 @@ take_id(const kenchi_case_row_t *c, gpointer user)
 
 typedef struct {
 	const kenchi_list_row_t *entry;
-	gboolean all;        /* every kind read so far is matched */
-	guint kinds;
+	gboolean all;        /* every event read so far is matched */
+	guint events;
 } covered_t;
 
 static gboolean
-kind_covered(const kenchi_event_row_t *row, gpointer user)
+event_covered(const kenchi_event_row_t *row, gpointer user)
 {
 	covered_t *cv = user;
 	kenchi_event_t *ev = kenchi_stored_event(row->json);
 	list_match_t lm = { .ev = ev };
 
-	cv->kinds++;
+	cv->events++;
 	if (ev) {
 		match_list_row(cv->entry, &lm);
 		kenchi_event_free(ev);
@@ -137,8 +137,12 @@ kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray 
 		covered_t cv = { entry, TRUE, 0 };
 		gint64 id = g_array_index(open, gint64, i);
 
-		rc = kenchi_store_case_event_kinds(st, id, KENCHI_CASE_KINDS, kind_covered, &cv);
-		if (rc == KENCHI_OK && cv.all && cv.kinds > 0)
+		kenchi_event_filter_t ef = { .case_id = id };
+
+		/* Every event, not the few a case is scored from (round 44: a
+		 * case with an older event elsewhere was named). */
+		rc = kenchi_store_events_each(st, &ef, event_covered, &cv);
+		if (rc == KENCHI_OK && cv.all && cv.events > 0)
 			g_array_append_val(ids, id);
 	}
 	g_array_unref(open);

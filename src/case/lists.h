@@ -11,10 +11,6 @@
 #include "store/store.h"
 #include "util/status.h"
 
-/* The kinds of event a case is read back by: the latest of each type (a
- * case holds a handful: detected, quarantined, failed, executed...). */
-#define KENCHI_CASE_KINDS 16
-
 /* The first entry of LIST ("allow" or "block") for CUSTOMER, or for every
  * customer ("*"), that EV matches: *HIT "kind value" (g_free), or NULL. */
 kenchi_status_t kenchi_lists_check(kenchi_store_t *st, const char *list, const char *customer,
@@ -24,7 +20,7 @@ kenchi_status_t kenchi_lists_check(kenchi_store_t *st, const char *list, const c
 kenchi_event_t *kenchi_stored_event(const char *json);
 
 /* The open cases of ENTRY's customer ("*": every customer's) whose every
- * kind of event ENTRY matches, appended to IDS (gint64).  A list entry
+ * event ENTRY matches, appended to IDS (gint64).  A list entry
  * acts on the events stored after it: a case it would have suppressed or
  * escalated stays as it is, and the command says which those are. */
 kenchi_status_t kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray *ids);

@@ -67,7 +67,7 @@ check_rules(kenchi_app_t *app)
  * past it no national holiday is known, and deadlines fall on them (round
  * 43b F5).  A warning, not an error: the deadlines are early, not late. */
 static void
-check_calendar(kenchi_cases_t *cx)
+check_calendar(const kenchi_config_t *cfg, kenchi_cases_t *cx)
 {
 	int first = 0, last = 0;
 	GDateTime *now = g_date_time_new_from_unix_utc(kenchi_now() + 9 * 3600);
@@ -80,6 +80,21 @@ check_calendar(kenchi_cases_t *cx)
 		    " holiday; regenerate data/holidays-jp.tsv (contrib/gen-holidays-jp.py)\n", last);
 	if (now)
 		g_date_time_unref(now);
+	/* A closure the loader let through that the calendar refuses (a day
+	 * no year has): the default applies, and the warning says so. */
+	for (guint i = 0; cfg->customers && i < cfg->customers->len; i++) {
+		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
+		kenchi_calendar_t *cal = c->closure && *c->closure ? kenchi_calendar_new_empty() : NULL;
+		GError *err = NULL;
+
+		if (cal && !kenchi_calendar_set_closure(cal, c->closure, &err)) {
+			fprintf(stderr, "calendar: warning: [customer %s] closure %s: %s: the default closure applies\n", c->id,
+			    c->closure, err->message);
+			g_error_free(err);
+		}
+		if (cal)
+			kenchi_calendar_free(cal);
+	}
 }
 
 /* A secret file must exist and be readable by its owner only. */
@@ -150,7 +165,7 @@ kenchi_cmd_check_config(kenchi_app_t *app, int argc, char **argv)
 				g_clear_error(&err);
 				rc = KENCHI_EXIT_CONFIG;
 			} else {
-				check_calendar(cx);
+				check_calendar(app->cfg, cx);
 				kenchi_cases_free(cx);
 			}
 		}

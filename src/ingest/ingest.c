@@ -218,6 +218,22 @@ newest_event(const kenchi_extract_t *x)
 	return t;
 }
 
+/* Whether M's top Received date can be its arrival: not in the future (5
+ * minutes allowed), and not an hour before the hop below it, or with none
+ * the Date header: servers' clocks (round 44: an MX that wrote UTC as
+ * +0900 was 9 hours early).  With neither, not a day before the newest of
+ * its events (an endpoint's clock may be off; round 44: one ahead threw a
+ * true Received away when the events were the only check). */
+static gboolean
+received_true(const kenchi_mail_t *m, gint64 newest, gint64 now)
+{
+	gint64 below = m->received_next ? m->received_next : m->date;
+
+	if (m->received <= 0 || m->received > now + 300)
+		return FALSE;
+	return below ? m->received >= below - 3600 : m->received >= newest - 86400;
+}
+
 static void
 body_api(kenchi_analysis_t *a)
 {
@@ -283,12 +299,10 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	if (headless == KENCHI_HEADLESS_PREAMBLE)
 		kenchi_reread_preamble(ctx, m, raw, len, a);
 	kenchi_reread_utf16_ansi(ctx, m, raw, len, a);
-	/* Arrival: the top Received header, unless it claims the future or a
-	 * time before the alert's own events (round 43b F2: an MX whose clock
-	 * said 2001 made a live alert breached from the start).  An endpoint's
-	 * clock may be off: a day is allowed. */
-	if (a->mail->received > 0 && a->mail->received <= opts->now + 300 &&
-	    a->mail->received >= newest_event(&a->x) - 86400)
+	/* Arrival: the top Received header, unless its clock cannot be right
+	 * (round 43b F2: an MX whose clock said 2001 made a live alert breached
+	 * from the start). */
+	if (received_true(a->mail, newest_event(&a->x), opts->now))
 		a->received_at = a->mail->received;
 	a->content_key = content_key(a->mail->message_id, raw, len);
 	if (a->content_key)

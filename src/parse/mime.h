@@ -25,6 +25,7 @@ typedef struct {
 	GPtrArray *alt_subject; /* char*: their subjects */
 	gint64 date;            /* Date header as Unix time, 0 when none */
 	gint64 received;        /* the top Received header's date, 0 when none or unreadable */
+	gint64 received_next;   /* the date of the Received header below it, the same */
 	char *auto_submitted;   /* Auto-Submitted value or NULL */
 	char *precedence;       /* Precedence value or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */

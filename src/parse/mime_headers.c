@@ -127,20 +127,16 @@ kenchi_mime_first_from(GMimeMessage *msg)
 	return NULL;
 }
 
-gint64
-kenchi_mime_received_date(GMimeObject *obj)
+/* The date of a Received header H, 0 when unreadable. */
+static gint64
+received_date(GMimeHeader *h)
 {
-	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, "Received") : NULL;
-	const char *raw, *semi;
+	const char *raw = g_mime_header_get_raw_value(h), *semi;
 	char *date;
 	GDateTime *dt;
 	gint64 t;
 
-	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
-		return 0;
-	semi = strrchr(raw, ';');
-	if (semi == NULL)
+	if (raw == NULL || (semi = strrchr(raw, ';')) == NULL)
 		return 0;
 	date = g_strdup(semi + 1);
 	/* RFC 5322 allows a leap second, ":60", which GDateTime refuses
@@ -158,4 +154,20 @@ kenchi_mime_received_date(GMimeObject *obj)
 	t = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
 	return t;
+}
+
+void
+kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int n = hl ? g_mime_header_list_get_count(hl) : 0, seen = 0;
+
+	*top = *next = 0;
+	for (int i = 0; i < n && seen < 2; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Received") != 0)
+			continue;
+		*(seen++ == 0 ? top : next) = received_date(h);
+	}
 }

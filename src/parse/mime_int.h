@@ -18,7 +18,8 @@ void kenchi_mime_add_header_addresses(GPtrArray *out, GMimeObject *obj, const ch
 gboolean kenchi_mime_from_many(GMimeMessage *msg);
 /* The first From mailbox, lower-case (g_free), or NULL. */
 char *kenchi_mime_first_from(GMimeMessage *msg);
-/* The date of the top Received header, 0 when none or unreadable. */
-gint64 kenchi_mime_received_date(GMimeObject *obj);
+/* The dates of the top Received header and of the one below it, each 0
+ * when none or unreadable. */
+void kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next);
 
 #endif

@@ -122,11 +122,14 @@ typedef struct {
 typedef gboolean (*kenchi_event_cb)(const kenchi_event_row_t *row, gpointer user);
 kenchi_status_t kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f,
 					 kenchi_event_cb cb, gpointer user);
-/* The latest event of each type in case CASE_ID, at most MAX of them, in
- * the order they were stored; only id, json, event_type_id, date and
- * received_at are set.  A case is scored from these (correlate.c). */
-kenchi_status_t kenchi_store_case_event_kinds(kenchi_store_t *st, gint64 case_id, int max, kenchi_event_cb cb,
-					      gpointer user);
+/* The events a case is scored from (correlate.c): every event of case
+ * CASE_ID when it holds at most KENCHI_CASE_SCORED of them, else the event
+ * of each type that scored highest when it came (the latest of those);
+ * only id, json, event_type_id, date and received_at are set.  COUNT is
+ * the case's count of events, or more. */
+#define KENCHI_CASE_SCORED 64
+kenchi_status_t kenchi_store_case_scored_events(kenchi_store_t *st, gint64 case_id, gint64 count,
+						kenchi_event_cb cb, gpointer user);
 
 /* Cases --------------------------------------------------------------- */
 typedef struct {

@@ -148,32 +148,101 @@ kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, ken
 	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
 }
 
-kenchi_status_t
-kenchi_store_case_event_kinds(kenchi_store_t *st, gint64 case_id, int max, kenchi_event_cb cb, gpointer user)
+/* Hand the event with ID to CB; FALSE when CB says stop or on an error. */
+static gboolean
+scored_event(kenchi_store_t *st, gint64 id, kenchi_event_cb cb, gpointer user, kenchi_status_t *rc)
 {
-	/* events_case is (case_id, event_type_id): the kinds are read from
-	 * the index, however many repeats the case has. */
-	sqlite3_stmt *q = kenchi_store_stmt(st,
-	    "SELECT id, json, event_type_id, date, received_at FROM events WHERE id IN"
-	    " (SELECT max(id) FROM events WHERE case_id = ?1 GROUP BY event_type_id) ORDER BY id LIMIT ?2");
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT json, event_type_id, date, received_at, case_id FROM events"
+	    " WHERE id = ?1");
+	gboolean go = TRUE;
 	int r;
 
-	if (q == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_int(q, 1, case_id);
-	kenchi_bind_int(q, 2, max);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	if (q == NULL) {
+		*rc = kenchi_store_status(st, sqlite3_errcode(st->db));
+		return FALSE;
+	}
+	kenchi_bind_int(q, 1, id);
+	if ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		kenchi_event_row_t e = {
-			.id = sqlite3_column_int64(q, 0),
-			.json = kenchi_col_text(q, 1),
-			.event_type_id = sqlite3_column_int64(q, 2),
-			.date = sqlite3_column_int64(q, 3),
-			.received_at = sqlite3_column_int64(q, 4),
-			.case_id = case_id,
+			.id = id,
+			.json = kenchi_col_text(q, 0),
+			.event_type_id = sqlite3_column_int64(q, 1),
+			.date = sqlite3_column_int64(q, 2),
+			.received_at = sqlite3_column_int64(q, 3),
+			.case_id = sqlite3_column_int64(q, 4),
 		};
-		if (!cb(&e, user))
-			break;
+		go = cb(&e, user);
+	} else if (r != SQLITE_DONE) {
+		*rc = kenchi_store_status(st, r);
+		go = FALSE;
 	}
 	sqlite3_reset(q);
-	return (r == SQLITE_ROW || r == SQLITE_DONE) ? KENCHI_OK : kenchi_store_status(st, r);
+	return go;
+}
+
+/* The ids of STMT's rows (one id column) into IDS. */
+static kenchi_status_t
+ids_of(kenchi_store_t *st, sqlite3_stmt *q, GArray *ids)
+{
+	int r;
+
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64(q, 0);
+		g_array_append_val(ids, id);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_case_scored_events(kenchi_store_t *st, gint64 case_id, gint64 count, kenchi_event_cb cb, gpointer user)
+{
+	/* A small case: all of its events.  Ids first, rows after: the
+	 * callback may run statements of its own. */
+	sqlite3_stmt *all = kenchi_store_stmt(st, "SELECT id FROM events WHERE case_id = ?1 ORDER BY id LIMIT ?2");
+	/* A large one: its types, one step of events_case_kind each (a
+	 * NULL type first, then upward from ?2), and the best of each. */
+	sqlite3_stmt *next = kenchi_store_stmt(st, "SELECT event_type_id FROM events WHERE case_id = ?1"
+	    " AND event_type_id > ?2 ORDER BY event_type_id LIMIT 1");
+	sqlite3_stmt *best = kenchi_store_stmt(st, "SELECT id FROM events WHERE case_id = ?1 AND event_type_id IS ?2"
+	    " ORDER BY score DESC, id DESC LIMIT 1");
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t rc;
+	gint64 type = G_MININT64;
+
+	if (all == NULL || next == NULL || best == NULL) {
+		g_array_unref(ids);
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	}
+	kenchi_bind_int(all, 1, case_id);
+	kenchi_bind_int(all, 2, KENCHI_CASE_SCORED + 1);
+	rc = count <= KENCHI_CASE_SCORED ? ids_of(st, all, ids) : KENCHI_OK;
+	if (rc == KENCHI_OK && (count > KENCHI_CASE_SCORED || ids->len > KENCHI_CASE_SCORED)) {
+		g_array_set_size(ids, 0);
+		kenchi_bind_int(best, 1, case_id);
+		sqlite3_bind_null(best, 2);
+		rc = ids_of(st, best, ids);
+		for (guint n = 0; rc == KENCHI_OK && n < KENCHI_CASE_SCORED; n++) {
+			int r;
+
+			kenchi_bind_int(next, 1, case_id);
+			kenchi_bind_int(next, 2, type);
+			r = sqlite3_step(next);
+			if (r == SQLITE_ROW)
+				type = sqlite3_column_int64(next, 0);
+			sqlite3_reset(next);
+			if (r != SQLITE_ROW) {
+				rc = r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+				break;
+			}
+			kenchi_bind_int(best, 1, case_id);
+			kenchi_bind_int(best, 2, type);
+			rc = ids_of(st, best, ids);
+		}
+	}
+	for (guint i = 0; rc == KENCHI_OK && i < ids->len; i++)
+		if (!scored_event(st, g_array_index(ids, gint64, i), cb, user, &rc))
+			break;
+	g_array_unref(ids);
+	return rc;
 }

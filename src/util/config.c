@@ -215,9 +215,11 @@ valid_closure(const char *s)
 	int m1, d1, m2, d2;
 	char tail;
 
-	/* A day of some year: 02-29 is, 02-30 is not (round 43b). */
+	/* A day no year has (02-30, 04-31) is check-config's warning, not an
+	 * error that would stop every customer's intake on an upgrade (round
+	 * 44); the calendar then keeps the default closure. */
 	return sscanf(s, "%d-%d..%d-%d%c", &m1, &d1, &m2, &d2, &tail) == 4 && m1 >= 1 && m1 <= 12 && m2 >= 1 &&
-	    m2 <= 12 && d1 >= 1 && d2 >= 1 && g_date_valid_dmy(d1, m1, 2024) && g_date_valid_dmy(d2, m2, 2024);
+	    m2 <= 12 && d1 >= 1 && d1 <= 31 && d2 >= 1 && d2 <= 31;
 }
 
 /* What is wrong with business hours S, or NULL. */

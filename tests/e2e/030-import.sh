@@ -150,6 +150,7 @@ KENCHI_DB=$m5 sql "DROP INDEX cases_file_week" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX cases_key ON cases(customer, host_key, file_key, last_seen)" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX cases_file_long" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX cases_file ON cases(customer, file_key, last_seen)" >/dev/null
+KENCHI_DB=$m5 sql "DROP INDEX events_case_kind" >/dev/null
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kenchi 5 left it"
 KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>&1

@@ -9,20 +9,22 @@
 export KENCHI_NOW=2026-11-24T01:05:00Z
 S1=d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311
 G1=be298a4a-0f1e-57d1-b27f-d51c302b8f64
+S2=2222222222222222222222222222222222222222222222222222222222222222
 
 # mail RECEIVED TYPE EVENT_ID DATE HOST GUID|- SHA|- DETECTION|- DETECTION_ID|-
 mail() {
     local rcvd=$1 t=$2 id=$3 d=$4 h=$5 g=$6 s=$7 det=$8 did=$9
     printf 'Received: from mail-out1.amp.cisco.com by mx.soc.example.jp for <soc+acme@soc.example.jp>; %s\n' "$rcvd"
+    [ -n "${DATEHDR:-}" ] && printf 'Date: %s\n' "$DATEHDR"
     printf 'Message-ID: <%s@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n' "$id"
     printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On %s\n\n' "$h"
     printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: %s\nEvent ID: %s\nDate: %s UTC\nComputer: %s\n' \
         "$t" "$id" "$d" "$h"
     [ "$g" != - ] && printf 'Connector GUID: %s\n' "$g"
-    printf 'Severity: High\n'
+    printf 'Severity: %s\n' "${SEV:-High}"
     [ "$det" != - ] && printf 'Detection: %s\n' "$det"
     [ "$did" != - ] && printf 'Detection ID: %s\n' "$did"
-    [ "$s" != - ] && printf 'Disposition: Malicious\nFile Name: x.exe\nFile Path: C:\\Users\\u\\x.exe\nSHA-256: %s\n' "$s"
+    [ "$s" != - ] && printf 'Disposition: Malicious\nFile Name: x.exe\nFile Path: %s\nSHA-256: %s\n' "${FPATH:-C:\\Users\\u\\x.exe}" "$s"
     printf '\nCisco Systems, Inc.\n'
 }
 R='Tue, 24 Nov 2026 01:00:30 +0000'
@@ -45,6 +47,20 @@ fresh; tq | "$KENCHI" deliver 2>/dev/null; qf | "$KENCHI" deliver 2>/dev/null; t
 is "$(score_of)" "$a" "the detection triple scores the same in reverse order"
 like "$a" "quarantine failed" "and the failure is among its reasons"
 
+# --- what ran stays ranked when its file is quarantined ----------------------
+fresh
+mail "$R" "Executed malware" 1101 "2026-11-24 01:00:00" PC-A $G1 $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+td | "$KENCHI" deliver 2>/dev/null; tq | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select priority || " " || quarantine from cases')" "P1 quarantined" \
+    "executed malware, then its file detected and quarantined: still P1 (round 44: it fell to P3)"
+
+# --- repeats score the same in any order ------------------------------------
+rep() { mail "$R" "Threat Detected" $1 "$2" PC-R $G1 $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null; }
+fresh; rep 1201 "2026-11-24 18:30:00"; rep 1202 "2026-11-24 03:00:00"; rep 1203 "2026-11-24 04:00:00"
+a=$(score_of)
+fresh; rep 1202 "2026-11-24 03:00:00"; rep 1201 "2026-11-24 18:30:00"; rep 1203 "2026-11-24 04:00:00"
+is "$(score_of)" "$a" "three repeats, one of them off hours: the same score whichever came first (round 44)"
+
 # --- an outbreak: its first host scores as its last ------------------------
 fresh
 for i in 1 2 3; do
@@ -53,6 +69,13 @@ done
 is "$(sql 'select group_concat(score, " ") from cases')" "60 60 60" \
     "three hosts with one file: each case has the outbreak's points, the first one's too"
 is "$(sql "select count(*) from cases where tags like '%outbreak%'")" 3 "and its tag"
+fresh
+for i in 1 2; do
+    mail "$R" "Threat Detected" 210$i "2026-11-24 01:0$i:00" PC-V$i - $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+done
+SEV=Critical mail "$R" "Executed malware" 2103 "2026-11-24 01:03:00" PC-V3 - $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from cases where tags like '%outbreak%'")" 3 \
+    "the third host scoring 100 with or without the outbreak's points still makes the first two an outbreak (round 44)"
 
 # --- the same event type on several hosts is no outbreak --------------------
 fresh
@@ -75,6 +98,15 @@ mail "$R" "Threat Detected" 7003 "2026-11-24 01:20:00" PC-GX-79 - $S1 W32.Auto.i
 mail "$R" "Threat Detected" 7004 "2026-11-24 01:30:00" PC-GX-79 $G1-b $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select group_concat(events, " ") from cases')" "2 2" "and the other way round: the GUID's alert joins the hostname's case"
 is "$(sql 'select count(*) from cases')" 2 "two machines, two cases"
+fresh
+G2=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+mail "$R" "Threat Detected" 7101 "2026-11-24 01:00:00" DESKTOP-7H2K9QF - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7102 "2026-11-24 01:10:00" DESKTOP-7H2K9QF $G1 $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7103 "2026-11-24 01:20:00" DESKTOP-7H2K9QF $G2 $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events, " ") from cases')" "2 1" \
+    "two GUIDs of one hostname are two machines: the alert without one joined the first, never both (round 44)"
+mail "$R" "Threat Detected" 7104 "2026-11-24 01:30:00" DESKTOP-7H2K9QF - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events, " ") from cases')" "2 1 1" "and one without a GUID after both belongs to neither"
 
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh
@@ -95,6 +127,12 @@ like "$out" "allow: 1 open case\\(s\\) hold only what it matches, and stay as th
     "allow add names the open case the entry covers, and no other (an entry acts on later events)"
 like "$out" "verdict: false-positive, close" "and says how to close it"
 is "$(sql 'select state from cases where id = 1')" open "the case is as it was"
+FPATH='C:\Users\u\Downloads\x.exe' mail "$R" "Threat Detected" 8003 "2026-11-24 01:00:00" PC-FC - $S2 W32.Tool.1201 - |
+    "$KENCHI" deliver 2>/dev/null
+FPATH='C:\Tools\x.exe' mail "$R" "Threat Detected" 8004 "2026-11-24 01:10:00" PC-FC - $S2 W32.Tool.1201 - |
+    "$KENCHI" deliver 2>/dev/null
+unlike "$("$KENCHI" allow add --customer acme path 'C:\Tools\*')" "open case" \
+    "nor a case one of whose events, however old, the entry does not match (round 44)"
 
 # --- deadlines run from the earliest arrival --------------------------------
 fresh
@@ -115,6 +153,14 @@ fresh
 mail 'Mon, 01 Jan 2001 10:00:00 +0900' "Threat Detected" 6001 "2026-11-24 01:00:00" PC-C - $S1 - - | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6001'")" "$(date -u -d 2026-11-24T01:05:00Z +%s)" \
     "a top Received years before the alert's own event (an MX's clock) is not its arrival: the time of ingest is"
+DATEHDR='Tue, 24 Nov 2026 00:59:30 +0000' mail 'Tue, 24 Nov 2026 00:59:40 +0900' "Threat Detected" 6003 "2026-11-24 00:59:00" PC-E - $S1 - - |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6003'")" "$(date -u -d 2026-11-24T01:05:00Z +%s)" \
+    "nor one 9 hours before the mail's Date header (an MX that wrote UTC as +0900; round 44)"
+DATEHDR='Wed, 25 Nov 2026 01:00:30 +0000' mail 'Wed, 25 Nov 2026 01:01:00 +0000' "Threat Detected" 6004 "2026-11-27 00:59:00" PC-F - $S1 - - |
+    KENCHI_NOW=2026-11-25T09:00:00Z "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6004'")" "$(date -u -d 2026-11-25T01:01:00Z +%s)" \
+    "but an endpoint's clock two days ahead does not make a true Received untrue (round 44)"
 mail 'Tue, 24 Nov 2026 09:59:60 +0900' "Threat Detected" 6002 "2026-11-24 00:59:00" PC-D - $S1 - - | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6002'")" "$(date -u -d 2026-11-24T00:59:59Z +%s)" \
     "a Received at a leap second (:60) is read, as its second 59"
