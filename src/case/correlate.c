@@ -502,12 +502,7 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
 	return rc;
 }
 
-/* One machine, two keys: an alert that names its connector's GUID and one
- * that does not (a mail template without it, beside the API) are of one
- * host when their hostnames agree (round 43a: one machine made two cases
- * and two first reports).  The window's cases with no GUID, and the event
- * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
- * event, with their hostname; the key to use is returned. */
+/* Note in GUID_OF that hostname NAME is GUID's. */
 static void
 guid_named(GHashTable *guid_of, char *name, char *guid)
 {
@@ -519,6 +514,12 @@ guid_named(GHashTable *guid_of, char *name, char *guid)
 	g_hash_table_insert(guid_of, name, had && strcmp(had, guid) != 0 ? (char *)"" : guid);
 }
 
+/* One machine, two keys: an alert that names its connector's GUID and one
+ * that does not (a mail template without it, beside the API) are of one
+ * host when their hostnames agree (round 43a: one machine made two cases
+ * and two first reports).  The window's cases with no GUID, and the event
+ * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
+ * event, with their hostname; the key to use is returned. */
 static char *
 host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
 {
