@@ -455,10 +455,10 @@ in_tuning(const kenchi_customer_t *c, gint64 now)
 }
 
 /* How many hosts have the file in the window WIN, the case at hand (HOST_KEY,
- * its id ID or 0 when new) included; *FIRST the smallest case id of them;
- * *GREW whether HOST_KEY is new among them. */
+ * its id ID or 0 when new) included and the keys in UNSURE not; *FIRST the
+ * smallest case id of them; *GREW whether HOST_KEY is new among them. */
 static int
-window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first, gboolean *grew)
+window_hosts(GArray *win, const char *host_key, GHashTable *unsure, gint64 id, gint64 *first, gboolean *grew)
 {
 	GHashTable *hosts = g_hash_table_new(g_str_hash, g_str_equal);
 	int n;
@@ -466,13 +466,13 @@ window_hosts(GArray *win, const char *host_key, gint64 id, gint64 *first, gboole
 	*first = id;
 	for (guint i = 0; i < win->len; i++) {
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-		if (w->host_key)
+		if (w->host_key && !g_hash_table_contains(unsure, w->host_key))
 			g_hash_table_add(hosts, w->host_key);
 		if (*first == 0 || w->id < *first)
 			*first = w->id;
 	}
-	*grew = g_hash_table_add(hosts, (gpointer)host_key);
-	n = (int)g_hash_table_size(hosts);
+	*grew = !g_hash_table_contains(unsure, host_key) && g_hash_table_add(hosts, (gpointer)host_key);
+	n = MAX((int)g_hash_table_size(hosts), 1);
 	g_hash_table_unref(hosts);
 	return n;
 }
@@ -521,7 +521,7 @@ guid_named(GHashTable *guid_of, char *name, char *guid)
  * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
  * event, with their hostname; the key to use is returned. */
 static char *
-host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
+host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable *unsure)
 {
 	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID ("": two), borrowed */
 	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
@@ -550,6 +550,17 @@ host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key)
 		g_free(host_key);
 		host_key = key;
 	}
+	/* A key of no GUID whose name two GUIDs have is one of them: no
+	 * host of its own in an outbreak's count (round 45). */
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->name && w->host_key && strcmp(w->host_key, w->name) == 0 &&
+		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL && *g == '\0')
+			g_hash_table_add(unsure, g_strdup(w->host_key));
+	}
+	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL && *g == '\0')
+		g_hash_table_add(unsure, g_strdup(host_key));
 	g_hash_table_unref(guid_of);
 	g_free(name);
 	return host_key;
@@ -587,6 +598,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	char *allow_hit = NULL, *block_hit = NULL, *why = NULL;
 	gint64 t = ev->date ? ev->date : arrival, id = 0, first_case = 0;
 	GArray *win = g_array_new(FALSE, FALSE, sizeof(kenchi_window_case_t));
+	GHashTable *unsure = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	case_buf_t b = { 0 };
 	score_ctx_t sc = { 0 };
 	kenchi_status_t rc;
@@ -602,7 +614,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
 	if (rc != KENCHI_OK)
 		goto done;
-	host_key = host_keys_join(win, ev, host_key);
+	host_key = host_keys_join(win, ev, host_key, unsure);
 	rc = ev->v[EV_DETECTION_ID] ? kenchi_store_case_find_detection(st, customer, ev->v[EV_DETECTION_ID], &id)
 	    : KENCHI_NOT_FOUND;
 	if (rc == KENCHI_NOT_FOUND)
@@ -665,7 +677,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		sc.hosts = 1;
 		first_case = id;
 	} else {
-		sc.hosts = window_hosts(win, host_key, id, &first_case, &grew);
+		sc.hosts = window_hosts(win, host_key, unsure, id, &first_case, &grew);
 	}
 
 	sc.ev = ev;
@@ -771,6 +783,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
 done:
 	g_array_unref(win);
+	g_hash_table_unref(unsure);
 	case_buf_clear(&b);
 	g_free(host_key);
 	g_free(file_key);

@@ -219,19 +219,24 @@ newest_event(const kenchi_extract_t *x)
 }
 
 /* Whether M's top Received date can be its arrival: not in the future (5
- * minutes allowed), and not an hour before the hop below it, or with none
- * the Date header: servers' clocks (round 44: an MX that wrote UTC as
- * +0900 was 9 hours early).  With neither, not a day before the newest of
- * its events (an endpoint's clock may be off; round 44: one ahead threw a
- * true Received away when the events were the only check). */
+ * minutes allowed), and not an hour before both the hop below it and the
+ * Date header, servers' clocks (round 44: an MX that wrote UTC as +0900 was
+ * 9 hours early).  One of them skewed does not outvote the top, nor does
+ * one later than NOW, which cannot be right itself (round 45).  With
+ * neither, not a day before the newest of its events (an endpoint's clock
+ * may be off; round 44: one ahead threw a true Received away when the
+ * events were the only check). */
 static gboolean
 received_true(const kenchi_mail_t *m, gint64 newest, gint64 now)
 {
-	gint64 below = m->received_next ? m->received_next : m->date;
+	gint64 refs[2] = { m->received_next, m->sent }, low = 0;
 
 	if (m->received <= 0 || m->received > now + 300)
 		return FALSE;
-	return below ? m->received >= below - 3600 : m->received >= newest - 86400;
+	for (gsize i = 0; i < G_N_ELEMENTS(refs); i++)
+		if (refs[i] > 0 && refs[i] <= now + 300)
+			low = low ? MIN(low, refs[i]) : refs[i];
+	return low ? m->received >= low - 3600 : m->received >= newest - 86400;
 }
 
 static void

@@ -507,11 +507,13 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					hide.vis = shown == KENCHI_HTML_INVISIBLE && island == 0;
 					continue;
 				}
-				if (kenchi_html_tag_signature(attrs, attrs_len)) {
+				if (kenchi_html_tag_signature(attrs, attrs_len) && out->str[strspn(out->str, " \t\r\n")]) {
 					/* The signature the client inserted ends the
-					 * commands as a text's "-- " does (round 41a n28:
-					 * a signature paragraph "担当：SOC 田中" was read
-					 * past the editor's gap as an assign). */
+					 * commands typed above it as a text's "-- " does
+					 * (round 41a n28: a signature paragraph "担当：SOC
+					 * 田中" was read past the editor's gap as an
+					 * assign); commands typed into it, above nothing,
+					 * are read (round 45). */
 					line_break(out, TRUE);
 					append_break(out, "-- \n");
 				}

@@ -327,11 +327,14 @@ kenchi_html_tag_signature(const char *attrs, gsize n)
 {
 	/* What clients put around the signature they insert: Gmail,
 	 * Thunderbird, Outlook for iOS and Android, Apple Mail, Roundcube,
-	 * Yahoo, Word's (Outlook's) class for a signature's paragraphs, and
-	 * the id "Signature" of Outlook on the web and new Outlook.  A class
-	 * "signature" is anybody's, and not taken. */
+	 * Yahoo, and the id "Signature" of Outlook on the web and new
+	 * Outlook; and around the quoted mail's header: Outlook on the web's
+	 * divRplyFwdMsg, Gmail's gmail_quote.  A class "signature" is
+	 * anybody's, and not taken; nor is Word's paragraph style MsoAutoSig,
+	 * which the paragraphs typed above a signature may inherit (round
+	 * 45). */
 	static const char *const sig[] = { "gmail_signature", "moz-signature", "ms-outlook-mobile-signature",
-	    "AppleMailSignature", "_rc_sig", "ymail_android_signature", "MsoAutoSig", NULL };
+	    "AppleMailSignature", "_rc_sig", "ymail_android_signature", "divRplyFwdMsg", "gmail_quote", NULL };
 	static const char *const kinds[] = { "class", "id" };
 	gboolean found = FALSE;
 

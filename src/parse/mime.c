@@ -737,6 +737,7 @@ parse(const char *raw, gsize len, gboolean headless, gboolean typed, kenchi_mail
 	if ((dt = g_mime_message_get_date(msg)) != NULL)
 		m->date = g_date_time_to_unix(dt);
 	kenchi_mime_received_dates(obj, &m->received, &m->received_next);
+	m->sent = kenchi_mime_sent_date(obj);
 	if ((v = g_mime_object_get_header(obj, "Auto-Submitted")) != NULL)
 		m->auto_submitted = g_strstrip(g_strdup(v));
 	if ((v = g_mime_object_get_header(obj, "Precedence")) != NULL)

@@ -26,6 +26,8 @@ typedef struct {
 	gint64 date;            /* Date header as Unix time, 0 when none */
 	gint64 received;        /* the top Received header's date, 0 when none or unreadable */
 	gint64 received_next;   /* the date of the Received header below it, the same */
+	gint64 sent;            /* the Date header's, JST and KST read (date: GMime's reading, kept
+	                         * for the idempotence keys), 0 when none */
 	char *auto_submitted;   /* Auto-Submitted value or NULL */
 	char *precedence;       /* Precedence value or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */

@@ -21,5 +21,7 @@ char *kenchi_mime_first_from(GMimeMessage *msg);
 /* The dates of the top Received header and of the one below it, each 0
  * when none or unreadable. */
 void kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next);
+/* The Date header's time, a JST or KST zone read as +0900; 0 when none. */
+gint64 kenchi_mime_sent_date(GMimeObject *obj);
 
 #endif

@@ -15,6 +15,7 @@ S2=2222222222222222222222222222222222222222222222222222222222222222
 mail() {
     local rcvd=$1 t=$2 id=$3 d=$4 h=$5 g=$6 s=$7 det=$8 did=$9
     printf 'Received: from mail-out1.amp.cisco.com by mx.soc.example.jp for <soc+acme@soc.example.jp>; %s\n' "$rcvd"
+    [ -n "${BELOW:-}" ] && printf 'Received: from esa1.amp.cisco.com by gw.amp.cisco.com; %s\n' "$BELOW"
     [ -n "${DATEHDR:-}" ] && printf 'Date: %s\n' "$DATEHDR"
     printf 'Message-ID: <%s@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n' "$id"
     printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On %s\n\n' "$h"
@@ -107,6 +108,7 @@ is "$(sql 'select group_concat(events, " ") from cases')" "2 1" \
     "two GUIDs of one hostname are two machines: the alert without one joined the first, never both (round 44)"
 mail "$R" "Threat Detected" 7104 "2026-11-24 01:30:00" DESKTOP-7H2K9QF - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select group_concat(events, " ") from cases')" "2 1 1" "and one without a GUID after both belongs to neither"
+is "$(sql "select count(*) from cases where tags like '%outbreak%'")" 0 "nor counts as a third host (round 45)"
 
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh
@@ -161,6 +163,17 @@ DATEHDR='Wed, 25 Nov 2026 01:00:30 +0000' mail 'Wed, 25 Nov 2026 01:01:00 +0000'
     KENCHI_NOW=2026-11-25T09:00:00Z "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6004'")" "$(date -u -d 2026-11-25T01:01:00Z +%s)" \
     "but an endpoint's clock two days ahead does not make a true Received untrue (round 44)"
+# One skewed clock below the top does not outvote it, nor does a Date in
+# JST read as UTC (round 45: both made an 8-hour-old alert look new).
+BELOW='Wed, 25 Nov 2026 10:01:00 +0000' DATEHDR='Wed, 25 Nov 2026 01:00:30 +0000' \
+    mail 'Wed, 25 Nov 2026 10:01:05 +0900' "Threat Detected" 6005 "2026-11-25 01:00:00" PC-G - $S1 - - |
+    KENCHI_NOW=2026-11-25T09:00:00Z "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6005'")" "$(date -u -d 2026-11-25T01:01:05Z +%s)" \
+    "a hop below the top whose clock is 9 hours off, with a Date header that agrees with the top: the top is the arrival"
+DATEHDR='Wed, 25 Nov 2026 10:00:30 JST' mail 'Wed, 25 Nov 2026 10:01:05 +0900' "Threat Detected" 6006 "2026-11-25 01:00:00" PC-H - $S1 - - |
+    KENCHI_NOW=2026-11-25T09:00:00Z "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6006'")" "$(date -u -d 2026-11-25T01:01:05Z +%s)" \
+    "a Date header in JST is read as +0900, not as UTC"
 mail 'Tue, 24 Nov 2026 09:59:60 +0900' "Threat Detected" 6002 "2026-11-24 00:59:00" PC-D - $S1 - - | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6002'")" "$(date -u -d 2026-11-24T00:59:59Z +%s)" \
     "a Received at a leap second (:60) is read, as its second 59"

@@ -308,6 +308,14 @@ html_reply html-18@soc '<p>note: eighteen</p><p class="moz-signature">assign: SO
 is "$(sql "select coalesce(assignee, '') || '|' || (select group_concat(text, ',') from notes where message_id = 'html-18@soc') from cases where id = 1")" \
     "$who_before|eighteen" \
     "nor is a command-like line in a client's signature paragraph past an editor's gap (round 41a n28)"
+html_reply html-19@soc '<div id="AppleMailSignature">note: nineteen<br>note: typed into it<br><br>Sent from my iPhone</div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select group_concat(text, ',') from notes where message_id = 'html-19@soc'")" "nineteen,typed into it" \
+    "commands typed into a signature element, above nothing, are read (round 45: they were refused)"
+html_reply html-20@soc '<div id="Signature"><br></div><div>note: twenty</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg">From: SOC</div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select group_concat(text, ',') from notes where message_id = 'html-20@soc'")" "twenty" \
+    "Outlook on the web's quoted header (divRplyFwdMsg) ends the commands, however short it is (round 45)"
 
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
