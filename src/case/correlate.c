@@ -535,32 +535,31 @@ host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable
 	}
 	if (name && ev->v[EV_CONNECTOR_GUID])
 		guid_named(guid_of, name, host_key);
+	/* A key of no GUID whose name two GUIDs have is one of them, which
+	 * is not known: no host of its own in an outbreak's count (round 45). */
 	for (guint i = 0; i < win->len; i++) {
 		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 
-		if (w->name && w->host_key && strcmp(w->host_key, w->name) == 0 &&
-		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL && *g) {
+		if (w->name == NULL || w->host_key == NULL || strcmp(w->host_key, w->name) != 0 ||
+		    (g = g_hash_table_lookup(guid_of, w->name)) == NULL)
+			continue;
+		if (*g == '\0') {
+			g_hash_table_add(unsure, g_strdup(w->host_key));
+		} else {
 			g_free(w->host_key);
 			w->host_key = g_strdup(g);
 		}
 	}
-	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL && *g) {
-		char *key = g_strdup(g);
+	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL) {
+		char *key = *g ? g_strdup(g) : NULL;
 
-		g_free(host_key);
-		host_key = key;
+		if (key == NULL) {
+			g_hash_table_add(unsure, g_strdup(host_key));
+		} else {
+			g_free(host_key);
+			host_key = key;
+		}
 	}
-	/* A key of no GUID whose name two GUIDs have is one of them: no
-	 * host of its own in an outbreak's count (round 45). */
-	for (guint i = 0; i < win->len; i++) {
-		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-
-		if (w->name && w->host_key && strcmp(w->host_key, w->name) == 0 &&
-		    (g = g_hash_table_lookup(guid_of, w->name)) != NULL && *g == '\0')
-			g_hash_table_add(unsure, g_strdup(w->host_key));
-	}
-	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL && *g == '\0')
-		g_hash_table_add(unsure, g_strdup(host_key));
 	g_hash_table_unref(guid_of);
 	g_free(name);
 	return host_key;
