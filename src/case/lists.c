@@ -134,9 +134,8 @@ kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray 
 	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_id, open);
 
 	for (guint i = 0; rc == KENCHI_OK && i < open->len; i++) {
-		covered_t cv = { entry, TRUE, 0 };
 		gint64 id = g_array_index(open, gint64, i);
-
+		covered_t cv = { entry, TRUE, 0 };
 		kenchi_event_filter_t ef = { .case_id = id };
 
 		/* Every event, not the few a case is scored from (round 44: a
