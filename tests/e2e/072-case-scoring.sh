@@ -1,9 +1,10 @@
 #!/bin/bash
 # 072-case-scoring: a case's score and deadlines do not depend on the order
 # its events arrive in; an outbreak scores all of its cases; events that
-# share only their type are no outbreak; a block list hit outweighs an
-# allow list entry; the arrival is the top Received when that can be true
-# (round 43a and 43b findings).
+# share only their type are no outbreak; one machine with and without its
+# GUID is one host, two GUIDs of one name two; a block list hit outweighs an
+# allow list entry, and allow add names the cases it covers; the arrival is
+# the top Received when that can be true (rounds 43a, 43b, 44 and 45).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
 export KENCHI_NOW=2026-11-24T01:05:00Z
