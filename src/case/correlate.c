@@ -477,6 +477,24 @@ window_hosts(GArray *win, const char *host_key, GHashTable *unsure, gint64 id, g
 	return n;
 }
 
+/* The score of SC's event alone: in a case of its own, with one event, one
+ * host and its own quarantine outcome Q (quarantine_of()).  A large case is
+ * scored from the event of each type that scores best so (store.h). */
+static kenchi_status_t
+own_score(kenchi_cases_t *cx, score_ctx_t *sc, const char *customer, int q, int *score)
+{
+	kenchi_case_row_t alone = { .customer = customer, .events = 1,
+				    .quarantine = q > 0 ? "quarantined" : q < 0 ? "failed" : "none" };
+	score_ctx_t one = *sc;
+	kenchi_status_t rc;
+
+	one.c = &alone;
+	one.hosts = 1;
+	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &one, &cx->res);
+	*score = cx->res.score;
+	return rc;
+}
+
 /* Score case ID again with HOSTS hosts in its outbreak. */
 static kenchi_status_t
 rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
@@ -686,6 +704,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	sc.blocklisted = block_hit != NULL;
 	sc.t = t;
 	sc.field_codes = cx->field_codes;
+	if ((rc = own_score(cx, &sc, customer, q, &out->own_score)) != KENCHI_OK)
+		goto done;
 	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 	if (rc != KENCHI_OK)
 		goto done;

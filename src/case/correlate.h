@@ -34,6 +34,7 @@ typedef struct {
 	char priority[3];
 	int event_score;         /* the event's own, for its row */
 	char event_priority[3];
+	int own_score;           /* the event's alone: in a case of its own (store.h) */
 } kenchi_placement_t;
 
 /* Place event EV of CUSTOMER that arrived at ARRIVAL, before its row is

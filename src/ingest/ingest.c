@@ -492,6 +492,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			er.case_id = pl.case_id;
 			er.score = pl.event_score;
 			er.priority = pl.event_priority;
+			er.own_score = pl.own_score;
 			rc = kenchi_store_event_insert(st, &er, &id);
 			if (rc == KENCHI_DUPLICATE)   /* placed already: not a duplicate to skip */
 				rc = KENCHI_FAIL;

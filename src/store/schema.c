@@ -240,6 +240,16 @@ static const char *const migrations[] = {
 	 * in a few steps however many repeats the case holds (round 44: a
 	 * scan of them all made a case of 10,000 repeats quadratic). */
 	"CREATE INDEX IF NOT EXISTS events_case_kind ON events(case_id, event_type_id, score);",
+
+	/* 11: ... and by the score of the event alone, the case's fields at
+	 * their start (one event, one host, its own quarantine outcome): its
+	 * score when it came included the case as it was then, so an event
+	 * of its own evidence (a public address) lost to later repeats that
+	 * came with an outbreak's points (round 45).  Rows stored before have
+	 * none, and sort last. */
+	"ALTER TABLE events ADD COLUMN own_score INTEGER;"
+	"DROP INDEX IF EXISTS events_case_kind;"
+	"CREATE INDEX events_case_own ON events(case_id, event_type_id, own_score);",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 10
+#define KENCHI_SCHEMA_VERSION 11
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -104,6 +104,7 @@ typedef struct {
 	gint64 case_id;           /* 0 while not placed */
 	int score;
 	const char *priority;
+	int own_score;            /* the event's score alone (correlate.c), for the insert */
 } kenchi_event_row_t;
 
 /* Fill the columns of ROW from EV (pointers into EV; JSON not set). */
@@ -124,7 +125,7 @@ kenchi_status_t kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_
 					 kenchi_event_cb cb, gpointer user);
 /* The events a case is scored from (correlate.c): every event of case
  * CASE_ID when it holds at most KENCHI_CASE_SCORED of them, else the event
- * of each type that scored highest when it came (the latest of those);
+ * of each type whose score alone is the highest (the latest of those);
  * only id, json, event_type_id, date and received_at are set.  COUNT is
  * the case's count of events, or more. */
 #define KENCHI_CASE_SCORED 64

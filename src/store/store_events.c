@@ -22,8 +22,8 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 	sqlite3_stmt *q = kenchi_store_stmt(st,
 	    "INSERT INTO events (uid, message, customer, source, message_id, fingerprint, event_type,"
 	    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-	    " received_at, case_id, score, priority, json)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	    " received_at, case_id, score, priority, json, own_score)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
 	    " ON CONFLICT(uid) DO NOTHING");
 	int r;
 
@@ -49,6 +49,10 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 	kenchi_bind_int(q, 18, e->score);
 	kenchi_bind_text(q, 19, e->priority);
 	kenchi_bind_text(q, 20, e->json);
+	if (e->case_id)
+		kenchi_bind_int(q, 21, e->own_score);
+	else
+		sqlite3_bind_null(q, 21);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
@@ -200,12 +204,12 @@ kenchi_store_case_scored_events(kenchi_store_t *st, gint64 case_id, gint64 count
 	/* A small case: all of its events.  Ids first, rows after: the
 	 * callback may run statements of its own. */
 	sqlite3_stmt *all = kenchi_store_stmt(st, "SELECT id FROM events WHERE case_id = ?1 ORDER BY id LIMIT ?2");
-	/* A large one: its types, one step of events_case_kind each (a
+	/* A large one: its types, one step of events_case_own each (a
 	 * NULL type first, then upward from ?2), and the best of each. */
 	sqlite3_stmt *next = kenchi_store_stmt(st, "SELECT event_type_id FROM events WHERE case_id = ?1"
 	    " AND event_type_id > ?2 ORDER BY event_type_id LIMIT 1");
 	sqlite3_stmt *best = kenchi_store_stmt(st, "SELECT id FROM events WHERE case_id = ?1 AND event_type_id IS ?2"
-	    " ORDER BY score DESC, id DESC LIMIT 1");
+	    " ORDER BY own_score DESC, id DESC LIMIT 1");
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	kenchi_status_t rc;
 	gint64 type = G_MININT64;

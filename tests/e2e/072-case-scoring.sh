@@ -63,6 +63,31 @@ a=$(score_of)
 fresh; rep 1202 "2026-11-24 03:00:00"; rep 1201 "2026-11-24 18:30:00"; rep 1203 "2026-11-24 04:00:00"
 is "$(score_of)" "$a" "three repeats, one of them off hours: the same score whichever came first (round 44)"
 
+# --- past 64 events, a case keeps the evidence of the event that had it -------
+# One DFC detection reaches a public address once; it shows on two more
+# hosts (an outbreak's points for what comes after), then calls out through
+# the proxy 65 times: the case is scored from the event of each type that
+# scores best alone (round 45: it lost the outbound points at its 65th
+# event, to repeats that had come with the outbreak's).
+fresh
+{
+    printf 'Received: from mail-out1.amp.cisco.com by mx.soc.example.jp; %s\n' "$R"
+    printf 'Message-ID: <dfc@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-E\n\n'
+    printf 'Cisco AMP for Endpoints has detected 68 events:\n'
+    for i in $(seq 0 67); do
+        host=PC-E ip=10.20.0.5 guid=$G1
+        [ $i = 0 ] && ip=203.0.113.50
+        [ $i = 1 ] && host=PC-F guid=${G1%?}1
+        [ $i = 2 ] && host=PC-G guid=${G1%?}2
+        printf '\nEvent Type: DFC Threat Detected\nEvent ID: %s\nDate: 2026-11-24 00:%02d:00 UTC\nComputer: %s\n' $((9000 + i)) $i $host
+        printf 'Connector GUID: %s\nSeverity: Medium\nDetection: W32.DFC.MalParent\nRemote IP: %s\n' $guid $ip
+    done
+    printf '\nCisco Systems, Inc.\n'
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select events || ' ' || (tags like '%outbound%') from cases where hostname = 'PC-E'")" "66 1" \
+    "66 events of one case, the first to a public address: the case keeps its outbound points"
+
 # --- an outbreak: its first host scores as its last ------------------------
 fresh
 for i in 1 2 3; do
