@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 #include "case/correlate.h"
 #include "case/lists.h"
+#include "case/hosts.h"
 #include "util/clock.h"
 
 struct kenchi_cases {
@@ -102,29 +103,6 @@ kenchi_cases_calendar(kenchi_cases_t *cx, const char *customer)
 	}
 	g_hash_table_insert(cx->calendars, g_strdup(customer), cal);
 	return cal;
-}
-
-char *
-kenchi_case_host_key(const kenchi_event_t *ev)
-{
-	if (ev->v[EV_CONNECTOR_GUID])
-		return g_ascii_strdown(ev->v[EV_CONNECTOR_GUID], -1);
-	if (ev->v[EV_HOSTNAME])
-		return g_utf8_strdown(ev->v[EV_HOSTNAME], -1);
-	return g_strdup("unknown-host");
-}
-
-char *
-kenchi_case_file_key(const kenchi_event_t *ev)
-{
-	if (ev->v[EV_SHA256])
-		return g_strdup(ev->v[EV_SHA256]);
-	if (ev->v[EV_DETECTION])
-		return g_strconcat("det:", ev->v[EV_DETECTION], NULL);
-	if (ev->v[EV_IOC_SHORT])
-		return g_strconcat("ioc:", ev->v[EV_IOC_SHORT], NULL);
-	return g_strconcat("type:", ev->v[EV_EVENT_TYPE_ID] ? ev->v[EV_EVENT_TYPE_ID] :
-	    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "unknown", NULL);
 }
 
 /* Quarantine outcome of an event type: 1 quarantined, -1 failed, 0 neither. */
@@ -317,22 +295,19 @@ case_score_tags(const case_score_t *cs)
 
 /* Score EV as one of the case's events into CS, with its own list hits. */
 static kenchi_status_t
-score_event(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, const kenchi_event_t *ev, gint64 t,
+score_event(kenchi_cases_t *cx, const kenchi_lists_t *ls, score_ctx_t *sc, const kenchi_event_t *ev, gint64 t,
 	    case_score_t *cs)
 {
-	char *allow = NULL, *block = NULL;
+	char *allow = kenchi_lists_match(ls, "allow", ev), *block = kenchi_lists_match(ls, "block", ev);
 	kenchi_status_t rc;
 
-	if ((rc = kenchi_lists_check(st, "allow", sc->c->customer, ev, &allow)) == KENCHI_OK &&
-	    (rc = kenchi_lists_check(st, "block", sc->c->customer, ev, &block)) == KENCHI_OK) {
-		sc->ev = ev;
-		sc->t = t;
-		sc->allowlisted = allow != NULL;
-		sc->blocklisted = block != NULL;
-		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, sc, &cx->res);
-		if (rc == KENCHI_OK)
-			case_score_take(cs, &cx->res);
-	}
+	sc->ev = ev;
+	sc->t = t;
+	sc->allowlisted = allow != NULL;
+	sc->blocklisted = block != NULL;
+	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, sc, &cx->res);
+	if (rc == KENCHI_OK)
+		case_score_take(cs, &cx->res);
 	g_free(allow);
 	g_free(block);
 	return rc;
@@ -340,7 +315,7 @@ score_event(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, const kench
 
 typedef struct {
 	kenchi_cases_t *cx;
-	kenchi_store_t *st;
+	const kenchi_lists_t *ls;
 	score_ctx_t *sc;
 	case_score_t *cs;
 	kenchi_status_t rc;
@@ -354,16 +329,17 @@ score_stored_event(const kenchi_event_row_t *row, gpointer user)
 
 	if (ev == NULL)
 		return TRUE;
-	k->rc = score_event(k->cx, k->st, k->sc, ev, ev->date ? ev->date : row->received_at, k->cs);
+	k->rc = score_event(k->cx, k->ls, k->sc, ev, ev->date ? ev->date : row->received_at, k->cs);
 	kenchi_event_free(ev);
 	return k->rc == KENCHI_OK;
 }
 
-/* Score the stored events of case SC->c (its id set) into CS. */
+/* Score the stored events of case SC->c (its id set) into CS, with the
+ * lists LS of its customer. */
 static kenchi_status_t
-score_stored(kenchi_cases_t *cx, kenchi_store_t *st, score_ctx_t *sc, case_score_t *cs)
+score_stored(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, score_ctx_t *sc, case_score_t *cs)
 {
-	scored_ctx_t k = { cx, st, sc, cs, KENCHI_OK };
+	scored_ctx_t k = { cx, ls, sc, cs, KENCHI_OK };
 	kenchi_status_t rc = kenchi_store_case_scored_events(st, sc->c->id, sc->c->events, score_stored_event, &k);
 
 	return rc != KENCHI_OK ? rc : k.rc;
@@ -454,29 +430,6 @@ in_tuning(const kenchi_customer_t *c, gint64 now)
 	return r;
 }
 
-/* How many hosts have the file in the window WIN, the case at hand (HOST_KEY,
- * its id ID or 0 when new) included and the keys in UNSURE not; *FIRST the
- * smallest case id of them; *GREW whether HOST_KEY is new among them. */
-static int
-window_hosts(GArray *win, const char *host_key, GHashTable *unsure, gint64 id, gint64 *first, gboolean *grew)
-{
-	GHashTable *hosts = g_hash_table_new(g_str_hash, g_str_equal);
-	int n;
-
-	*first = id;
-	for (guint i = 0; i < win->len; i++) {
-		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-		if (w->host_key && !g_hash_table_contains(unsure, w->host_key))
-			g_hash_table_add(hosts, w->host_key);
-		if (*first == 0 || w->id < *first)
-			*first = w->id;
-	}
-	*grew = !g_hash_table_contains(unsure, host_key) && g_hash_table_add(hosts, (gpointer)host_key);
-	n = MAX((int)g_hash_table_size(hosts), 1);
-	g_hash_table_unref(hosts);
-	return n;
-}
-
 /* The score of SC's event alone: in a case of its own, with one event, one
  * host and its own quarantine outcome Q (quarantine_of()).  A large case is
  * scored from the event of each type that scores best so (store.h). */
@@ -495,9 +448,10 @@ own_score(kenchi_cases_t *cx, score_ctx_t *sc, const char *customer, int q, int 
 	return rc;
 }
 
-/* Score case ID again with HOSTS hosts in its outbreak. */
+/* Score case ID, of the customer whose lists are LS, again with HOSTS hosts
+ * in its outbreak. */
 static kenchi_status_t
-rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
+rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts)
 {
 	case_buf_t b = { 0 };
 	case_score_t cs = { 0 };
@@ -509,7 +463,7 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
 		sc.customer = kenchi_config_customer(cx->cfg, b.row.customer);
 		sc.hosts = hosts;
 		sc.field_codes = cx->field_codes;
-		rc = score_stored(cx, st, &sc, &cs);
+		rc = score_stored(cx, st, ls, &sc, &cs);
 		if (rc == KENCHI_OK && cs.reasons) {
 			case_score_apply(&b, &cs);
 			rc = kenchi_store_case_update(st, &b.row);
@@ -518,92 +472,6 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id, int hosts)
 	case_score_clear(&cs);
 	case_buf_clear(&b);
 	return rc;
-}
-
-/* Note in GUID_OF that hostname NAME is GUID's. */
-static void
-guid_named(GHashTable *guid_of, char *name, char *guid)
-{
-	const char *had = g_hash_table_lookup(guid_of, name);
-
-	/* Two GUIDs of one name are two machines (a re-imaged PC, a default
-	 * "DESKTOP-..." name): an alert without one belongs to neither
-	 * (round 44: it merged them into one case). */
-	g_hash_table_insert(guid_of, name, had && strcmp(had, guid) != 0 ? (char *)"" : guid);
-}
-
-/* One machine, two keys: an alert that names its connector's GUID and one
- * that does not (a mail template without it, beside the API) are of one
- * host when their hostnames agree (round 43a: one machine made two cases
- * and two first reports).  The window's cases with no GUID, and the event
- * EV with its key HOST_KEY (g_free), take the GUID of a case, or of the
- * event, with their hostname; the key to use is returned. */
-static char *
-host_keys_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable *unsure)
-{
-	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID ("": two), borrowed */
-	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
-	const char *g;
-
-	for (guint i = 0; i < win->len; i++) {
-		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-
-		if (w->name && w->host_key && strcmp(w->host_key, w->name) != 0)
-			guid_named(guid_of, w->name, w->host_key);
-	}
-	if (name && ev->v[EV_CONNECTOR_GUID])
-		guid_named(guid_of, name, host_key);
-	/* A key of no GUID whose name two GUIDs have is one of them, which
-	 * is not known: no host of its own in an outbreak's count (round 45). */
-	for (guint i = 0; i < win->len; i++) {
-		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-
-		if (w->name == NULL || w->host_key == NULL || strcmp(w->host_key, w->name) != 0 ||
-		    (g = g_hash_table_lookup(guid_of, w->name)) == NULL)
-			continue;
-		if (*g == '\0') {
-			g_hash_table_add(unsure, g_strdup(w->host_key));
-		} else {
-			g_free(w->host_key);
-			w->host_key = g_strdup(g);
-		}
-	}
-	if (name && ev->v[EV_CONNECTOR_GUID] == NULL && (g = g_hash_table_lookup(guid_of, name)) != NULL) {
-		char *key = *g ? g_strdup(g) : NULL;
-
-		if (key == NULL) {
-			g_hash_table_add(unsure, g_strdup(host_key));
-		} else {
-			g_free(host_key);
-			host_key = key;
-		}
-	}
-	g_hash_table_unref(guid_of);
-	g_free(name);
-	return host_key;
-}
-
-/* The case an event of HOST_KEY joins among the file's cases in the window
- * WIN: not closed, the one last seen latest (of two, the later case).
- * Every case of the file whose span meets the window is in WIN, so this is
- * the same-host lookup without a second search of the index. */
-static kenchi_status_t
-same_host_case(GArray *win, const char *host_key, gint64 *id)
-{
-	const kenchi_window_case_t *best = NULL;
-
-	for (guint i = 0; i < win->len; i++) {
-		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-
-		if (w->closed || w->host_key == NULL || strcmp(w->host_key, host_key) != 0)
-			continue;
-		if (best == NULL || w->last_seen > best->last_seen || (w->last_seen == best->last_seen && w->id > best->id))
-			best = w;
-	}
-	if (best == NULL)
-		return KENCHI_NOT_FOUND;
-	*id = best->id;
-	return KENCHI_OK;
 }
 
 kenchi_status_t
@@ -621,6 +489,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	kenchi_status_t rc;
 	gboolean suppress, tuning, escalate, rule_suppress, grew = FALSE, spread = FALSE;
 	case_score_t cs = { 0 };
+	kenchi_lists_t *ls = NULL;
+	char *without = NULL;   /* the event's reasons with one host fewer */
 	int q;
 
 	memset(out, 0, sizeof *out);
@@ -631,11 +501,11 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	rc = kenchi_store_file_window(st, customer, file_key, t, cx->cfg->window_s, win);
 	if (rc != KENCHI_OK)
 		goto done;
-	host_key = host_keys_join(win, ev, host_key, unsure);
+	host_key = kenchi_hosts_join(win, ev, host_key, unsure);
 	rc = ev->v[EV_DETECTION_ID] ? kenchi_store_case_find_detection(st, customer, ev->v[EV_DETECTION_ID], &id)
 	    : KENCHI_NOT_FOUND;
 	if (rc == KENCHI_NOT_FOUND)
-		rc = same_host_case(win, host_key, &id);
+		rc = kenchi_hosts_same_case(win, host_key, &id);
 	if (rc == KENCHI_OK) {
 		rc = kenchi_store_case_get(st, id, copy_case, &b);
 		if (rc != KENCHI_OK)
@@ -683,9 +553,11 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		b.row.quarantine_at = t;
 	}
 
-	if ((rc = kenchi_lists_check(st, "allow", customer, ev, &allow_hit)) != KENCHI_OK ||
-	    (rc = kenchi_lists_check(st, "block", customer, ev, &block_hit)) != KENCHI_OK)
+	/* The lists, read once for this event and every one scored with it. */
+	if ((ls = kenchi_lists_load(st, customer, &rc)) == NULL)
 		goto done;
+	allow_hit = kenchi_lists_match(ls, "allow", ev);
+	block_hit = kenchi_lists_match(ls, "block", ev);
 	/* An outbreak is one file or detection on several hosts; events that
 	 * name neither (an Uninstall, an Exploit Prevention without a name)
 	 * share only their type, which links nothing (round 43a: connector
@@ -694,7 +566,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		sc.hosts = 1;
 		first_case = id;
 	} else {
-		sc.hosts = window_hosts(win, host_key, unsure, id, &first_case, &grew);
+		sc.hosts = kenchi_hosts_count(win, host_key, unsure, id, &first_case, &grew);
 	}
 
 	sc.ev = ev;
@@ -706,39 +578,38 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	sc.field_codes = cx->field_codes;
 	if ((rc = own_score(cx, &sc, customer, q, &out->own_score)) != KENCHI_OK)
 		goto done;
-	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
-	if (rc != KENCHI_OK)
-		goto done;
-	out->event_score = cx->res.score;
-	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
 	if (grew && sc.hosts > 1) {
 		/* Whether one host more changes what the rules say of this
 		 * file: then the outbreak's other cases are scored again
 		 * (round 43a: its first host kept the lowest score).  Asked of
 		 * the new event alone, so a worm's thousandth host costs one
-		 * evaluation, not a thousand. */
-		char *with = reasons_json(&cx->res), *without;
-
-		/* The rules that fired, not the score: a score at its cap of
-		 * 100 hides a rule more (round 44). */
+		 * evaluation, not a thousand; and the rules that fired, not the
+		 * score: a score at its cap of 100 hides a rule more (round
+		 * 44).  This first, with one host fewer, so that the event's
+		 * own evaluation below is the last in cx->res. */
 		sc.hosts--;
 		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 		sc.hosts++;
-		without = rc == KENCHI_OK ? reasons_json(&cx->res) : NULL;
-		spread = without && strcmp(with, without) != 0;
+		if (rc != KENCHI_OK)
+			goto done;
+		without = reasons_json(&cx->res);
+	}
+	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
+	if (rc != KENCHI_OK)
+		goto done;
+	out->event_score = cx->res.score;
+	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
+	if (without) {
+		char *with = reasons_json(&cx->res);
+
+		spread = strcmp(with, without) != 0;
 		g_free(with);
-		g_free(without);
-		if (rc != KENCHI_OK)
-			goto done;
-		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
-		if (rc != KENCHI_OK)
-			goto done;
 	}
 	escalate = cx->res.escalate || block_hit;
 	rule_suppress = cx->res.suppress;
 	case_score_take(&cs, &cx->res);
 	/* The case's other events, against the case as it is now. */
-	if (!out->created && (rc = score_stored(cx, st, &sc, &cs)) != KENCHI_OK)
+	if (!out->created && (rc = score_stored(cx, st, ls, &sc, &cs)) != KENCHI_OK)
 		goto done;
 	cs.escalate |= escalate;
 	case_score_apply(&b, &cs);
@@ -794,7 +665,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
-		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, w->id, sc.hosts)) != KENCHI_OK)
+		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, ls, w->id, sc.hosts)) != KENCHI_OK)
 			goto done;
 	}
 	out->case_id = id;
@@ -809,6 +680,8 @@ done:
 	g_free(allow_hit);
 	g_free(block_hit);
 	case_score_clear(&cs);
+	kenchi_lists_free(ls);
+	g_free(without);
 	g_free(why);
 	return rc;
 }

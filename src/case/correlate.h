@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "case/scoring.h"
 #include "case/calendar.h"
+#include "case/hosts.h"
 
 typedef struct kenchi_cases kenchi_cases_t;
 
@@ -45,10 +46,6 @@ typedef struct {
 kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev,
 				   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out);
 
-/* The case keys of an event (g_free): host (GUID, else lower-case hostname;
- * placing an event joins the two by hostname, correlate.c host_keys_join)
- * and file (SHA-256, else "det:" detection, else "type:" event type id). */
-char *kenchi_case_host_key(const kenchi_event_t *ev);
-char *kenchi_case_file_key(const kenchi_event_t *ev);
+/* The case keys of an event: hosts.h. */
 
 #endif

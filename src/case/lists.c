@@ -67,18 +67,76 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 	return !hit;
 }
 
-kenchi_status_t
-kenchi_lists_check(kenchi_store_t *st, const char *list, const char *customer, const kenchi_event_t *ev, char **hit)
-{
-	list_match_t lm = { .ev = ev };
-	kenchi_status_t rc;
+struct kenchi_lists {
+	GPtrArray *rows[2];   /* allow, block: kenchi_list_row_t *, the customer's, then "*"'s */
+};
 
-	/* "*" entries apply to every customer (a SOC-wide false positive). */
-	rc = kenchi_store_list_each(st, list, customer, match_list_row, &lm);
-	if (rc == KENCHI_OK && lm.hit == NULL)
-		rc = kenchi_store_list_each(st, list, "*", match_list_row, &lm);
-	*hit = lm.hit;
-	return rc;
+static void
+row_free(gpointer p)
+{
+	kenchi_list_row_t *l = p;
+
+	g_free((char *)l->list);
+	g_free((char *)l->kind);
+	g_free((char *)l->value);
+	g_free(l);
+}
+
+static gboolean
+keep_row(const kenchi_list_row_t *l, gpointer user)
+{
+	kenchi_list_row_t *c = g_new0(kenchi_list_row_t, 1);
+
+	c->id = l->id;
+	c->list = g_strdup(l->list);
+	c->kind = g_strdup(l->kind);
+	c->value = g_strdup(l->value);
+	g_ptr_array_add(user, c);
+	return TRUE;
+}
+
+kenchi_lists_t *
+kenchi_lists_load(kenchi_store_t *st, const char *customer, kenchi_status_t *rc)
+{
+	static const char *const names[2] = { "allow", "block" };
+	kenchi_lists_t *ls = g_new0(kenchi_lists_t, 1);
+
+	*rc = KENCHI_OK;
+	for (int i = 0; i < 2; i++) {
+		ls->rows[i] = g_ptr_array_new_with_free_func(row_free);
+		/* "*" entries apply to every customer (a SOC-wide false positive). */
+		if (*rc == KENCHI_OK)
+			*rc = kenchi_store_list_each(st, names[i], customer, keep_row, ls->rows[i]);
+		if (*rc == KENCHI_OK)
+			*rc = kenchi_store_list_each(st, names[i], "*", keep_row, ls->rows[i]);
+	}
+	if (*rc != KENCHI_OK) {
+		kenchi_lists_free(ls);
+		return NULL;
+	}
+	return ls;
+}
+
+char *
+kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev)
+{
+	GPtrArray *rows = ls->rows[strcmp(list, "allow") == 0 ? 0 : 1];
+	list_match_t lm = { .ev = ev };
+
+	for (guint i = 0; i < rows->len && match_list_row(g_ptr_array_index(rows, i), &lm); i++)
+		;
+	return lm.hit;
+}
+
+void
+kenchi_lists_free(kenchi_lists_t *ls)
+{
+	if (ls == NULL)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (ls->rows[i])
+			g_ptr_array_unref(ls->rows[i]);
+	g_free(ls);
 }
 
 /* A stored event read back from its JSON (kenchi_event_free), or NULL. */

@@ -11,10 +11,15 @@
 #include "store/store.h"
 #include "util/status.h"
 
-/* The first entry of LIST ("allow" or "block") for CUSTOMER, or for every
- * customer ("*"), that EV matches: *HIT "kind value" (g_free), or NULL. */
-kenchi_status_t kenchi_lists_check(kenchi_store_t *st, const char *list, const char *customer,
-				   const kenchi_event_t *ev, char **hit);
+/* The allow and block lists of CUSTOMER and of every customer ("*"), read
+ * once for all the events a placement scores (kenchi_lists_free); NULL with
+ * *RC on a store error. */
+typedef struct kenchi_lists kenchi_lists_t;
+kenchi_lists_t *kenchi_lists_load(kenchi_store_t *st, const char *customer, kenchi_status_t *rc);
+/* The first entry of LIST ("allow" or "block") that EV matches, the
+ * customer's before "*"'s: "kind value" (g_free), or NULL. */
+char *kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev);
+void kenchi_lists_free(kenchi_lists_t *ls);
 
 /* A stored event read back from its JSON (kenchi_event_free), or NULL. */
 kenchi_event_t *kenchi_stored_event(const char *json);
