@@ -153,10 +153,20 @@ kenchi_stored_event(const char *json)
 	return ev;
 }
 
+typedef struct {
+	GArray *ids;
+	gboolean allow;
+} open_cases_t;
+
+/* An escalated case is not one an allow entry suppresses: a block hit or
+ * an escalating rule outweighs it (correlate.c). */
 static gboolean
-take_id(const kenchi_case_row_t *c, gpointer user)
+take_open(const kenchi_case_row_t *c, gpointer user)
 {
-	g_array_append_val((GArray *)user, c->id);
+	open_cases_t *oc = user;
+
+	if (!oc->allow || (c->reportable && !c->escalated))
+		g_array_append_val(oc->ids, c->id);
 	return TRUE;
 }
 
@@ -189,7 +199,8 @@ kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray 
 	kenchi_case_filter_t f = { .customer = strcmp(entry->customer, "*") == 0 ? NULL : entry->customer,
 				   .open_only = TRUE };
 	GArray *open = g_array_new(FALSE, FALSE, sizeof(gint64));
-	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_id, open);
+	open_cases_t oc = { open, strcmp(entry->list, "allow") == 0 };
+	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_open, &oc);
 
 	for (guint i = 0; rc == KENCHI_OK && i < open->len; i++) {
 		gint64 id = g_array_index(open, gint64, i);

@@ -25,9 +25,10 @@ void kenchi_lists_free(kenchi_lists_t *ls);
 kenchi_event_t *kenchi_stored_event(const char *json);
 
 /* The open cases of ENTRY's customer ("*": every customer's) whose every
- * event ENTRY matches, appended to IDS (gint64).  A list entry
- * acts on the events stored after it: a case it would have suppressed or
- * escalated stays as it is, and the command says which those are. */
+ * event ENTRY matches, appended to IDS (gint64); for an allow entry, not
+ * the escalated ones.  What becomes of them is the caller's: an allow
+ * entry suppresses those whose first report has not gone out
+ * (report_withdraw.c); a block entry escalates a case at its next event. */
 kenchi_status_t kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray *ids);
 
 #endif

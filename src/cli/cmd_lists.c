@@ -2,6 +2,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "case/lists.h"
+#include "report/report.h"
 #include "parse/normalize.h"
 #include "util/clock.h"
 
@@ -36,27 +37,49 @@ print_row(const kenchi_list_row_t *l, gpointer user)
 	return TRUE;
 }
 
-/* The open cases the new entry R covers: it acts on later events only, so
- * the analyst is told which cases stay as they were (round 43a: an allow
- * entry added after its case left the case open, its report to go). */
+/* The open cases the new entry R (ID) covers.  A block entry acts on
+ * later events: the analyst is told which cases its next event escalates
+ * (KEPT).  An allow entry suppresses the cases whose first report has not
+ * gone out, and withdraws that report (SUPPRESSED; report_withdraw.c;
+ * round 43a F6: the report of a false positive registered within the hold
+ * went out); those whose report went out are KEPT. */
 static kenchi_status_t
-say_covered(kenchi_app_t *app, const kenchi_list_row_t *r)
+apply_covered(kenchi_app_t *app, const kenchi_list_row_t *r, gint64 id, GArray *suppressed, GArray *kept)
 {
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-	kenchi_status_t st = kenchi_cases_covered(app->st, r, ids);
+	if (strcmp(r->list, "allow") == 0)
+		return kenchi_report_allow_apply(app->reports, app->st, r, id, r->created_at, suppressed, kept);
+	return kenchi_cases_covered(app->st, r, kept);
+}
 
-	if (st == KENCHI_OK && ids->len > 0) {
-		printf("%s: %u open case(s) hold only what it matches, and stay as they are (it acts on events stored"
-		    " from now on): ", r->list, ids->len);
-		for (guint i = 0; i < ids->len && i < 20; i++)
-			printf("%s%" G_GINT64_FORMAT, i ? " " : "", g_array_index(ids, gint64, i));
-		printf("%s\n", ids->len > 20 ? " ..." : "");
-		printf("%s\n", strcmp(r->list, "allow") == 0 ?
-		    "  a false positive is closed by a reply to its notice: verdict: false-positive, close (kenchi-commands(7))" :
-		    "  see each with `kenchi case N`; its next event escalates it");
+static void
+print_ids(const GArray *ids)
+{
+	for (guint i = 0; i < ids->len && i < 20; i++)
+		printf("%s%" G_GINT64_FORMAT, i ? " " : "", g_array_index(ids, gint64, i));
+	printf("%s\n", ids->len > 20 ? " ..." : "");
+}
+
+static void
+say_covered(const char *list, const GArray *suppressed, const GArray *kept)
+{
+	gboolean allow = strcmp(list, "allow") == 0;
+
+	if (suppressed->len > 0) {
+		printf("allow: %u open case(s) suppressed, their unsent first report withdrawn: ", suppressed->len);
+		print_ids(suppressed);
 	}
-	g_array_unref(ids);
-	return st;
+	if (kept->len == 0)
+		return;
+	if (allow)
+		printf("allow: %u open case(s) hold only what it matches, but their first report has gone out:"
+		    " they stay open: ", kept->len);
+	else
+		printf("block: %u open case(s) hold only what it matches, and stay as they are (it acts on events"
+		    " stored from now on): ", kept->len);
+	print_ids(kept);
+	printf("%s\n", allow ?
+	    "  a false positive is closed by a reply to its notice: verdict: false-positive, close (kenchi-commands(7))" :
+	    "  see each with `kenchi case N`; its next event escalates it");
 }
 
 static int
@@ -83,6 +106,9 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 	}
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	/* An allow entry may render a consolidated report again. */
+	if (strcmp(argv[1], "add") == 0 && strcmp(list, "allow") == 0 && (rc = kenchi_app_load_reports(app)) != 0)
+		goto done;
 	if (strcmp(argv[1], "add") == 0) {
 		kenchi_list_row_t r = { .list = list, .customer = customer, .note = note, .created_at = kenchi_now() };
 		char *value = NULL;
@@ -105,11 +131,25 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		}
 		r.kind = argv[2];
 		r.value = value;
-		st = kenchi_store_list_add(app->st, &r, &id);
+		GArray *supp = g_array_new(FALSE, FALSE, sizeof(gint64)), *kept = g_array_new(FALSE, FALSE, sizeof(gint64));
+		if ((st = kenchi_store_begin(app->st)) == KENCHI_OK) {
+			st = kenchi_store_list_add(app->st, &r, &id);
+			if (st == KENCHI_OK)
+				st = apply_covered(app, &r, id, supp, kept);
+			if (st == KENCHI_OK || st == KENCHI_DUPLICATE) {
+				kenchi_status_t c = kenchi_store_commit(app->st);
+				st = c != KENCHI_OK ? c : st;
+			} else {
+				kenchi_store_rollback(app->st);
+			}
+		}
 		if (st == KENCHI_OK) {
 			printf("%s %" G_GINT64_FORMAT ": %s %s %s\n", list, id, customer, argv[2], value);
-			st = say_covered(app, &r);
-		} else if (st == KENCHI_DUPLICATE) {
+			say_covered(list, supp, kept);
+		}
+		g_array_unref(supp);
+		g_array_unref(kept);
+		if (st == KENCHI_DUPLICATE) {
 			printf("%s: already listed: %s %s %s\n", list, customer, argv[2], value);
 			st = KENCHI_OK;
 		}

@@ -158,6 +158,13 @@ print_outbox(const kenchi_outbox_row_t *r, gpointer user)
 }
 
 static gboolean
+take_state(const kenchi_outbox_row_t *r, gpointer user)
+{
+	*(char **)user = g_strdup(r->state);
+	return FALSE;
+}
+
+static gboolean
 collect_ids(const kenchi_outbox_row_t *r, gpointer user)
 {
 	g_array_append_val((GArray *)user, r->id);
@@ -250,8 +257,18 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 			 * Message-ID stays, so a resend is recognisably the same mail. */
 			st = kenchi_store_outbox_requeue(app->st, g_array_index(ids, gint64, i), now);
 			if (st == KENCHI_NOT_FOUND) {
-				kenchi_err("outbox: no row %" G_GINT64_FORMAT " that is failed, held or pending (a sent"
-				    " report is never sent again)", g_array_index(ids, gint64, i));
+				gint64 row = g_array_index(ids, gint64, i);
+				char *was = NULL;
+				kenchi_outbox_filter_t one = { .id = row };
+
+				if (kenchi_store_outbox_each(app->st, &one, take_state, &was) == KENCHI_OK &&
+				    g_strcmp0(was, "withdrawn") == 0)
+					kenchi_err("outbox: row %" G_GINT64_FORMAT " was withdrawn: an allow entry suppressed"
+					    " its cases before it went out, and it is never sent", row);
+				else
+					kenchi_err("outbox: no row %" G_GINT64_FORMAT " that is failed, held or pending (a"
+					    " sent report is never sent again)", row);
+				g_free(was);
 				rc = KENCHI_EXIT_FAIL;
 			}
 		}

@@ -235,11 +235,37 @@ replace(char **field, const char *v)
 	*field = g_strdup(v);
 }
 
-/* Apply one valid command.  Returns NULL ("ok") or why it failed (g_free). */
+/* What an allow entry did to the open cases it covers (report_withdraw.c),
+ * for the command's result; NULL when it covers none. */
+static char *
+allow_done(gint64 case_id, const GArray *supp, const GArray *kept, kenchi_findings_t *f)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < supp->len; i++) {
+		gint64 id = g_array_index(supp, gint64, i);
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : "case ", id);
+		/* The findings are written back after the commands: they must
+		 * not make it open again.  A close in the same mail stands. */
+		if (id == case_id && g_strcmp0(f->state, "open") == 0)
+			replace(&f->state, "suppressed");
+	}
+	if (supp->len)
+		g_string_append(s, " suppressed, its unsent first report withdrawn");
+	for (guint i = 0; i < kept->len; i++)
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : s->len ? "; case " : "case ",
+		    g_array_index(kept, gint64, i));
+	if (kept->len)
+		g_string_append(s, " open still: its first report has gone out");
+	return g_string_free(s, s->len == 0);
+}
+
+/* Apply one valid command.  Returns NULL ("ok", with *DONE saying more
+ * when set: g_free) or why it failed (g_free). */
 static char *
 apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
 	  const case_info_t *ci, kenchi_findings_t *f, const kenchi_command_t *c, const kenchi_mail_t *mail,
-	  gint64 now, kenchi_status_t *rc)
+	  gint64 now, kenchi_status_t *rc, char **done)
 {
 	*rc = KENCHI_OK;
 	switch (c->kind) {
@@ -279,8 +305,17 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		gint64 id;
 		l.value = v;
 		*rc = kenchi_store_list_add(st, &l, &id);
-		if (*rc == KENCHI_DUPLICATE)
+		if (*rc == KENCHI_DUPLICATE) {
 			*rc = KENCHI_OK;
+		} else if (*rc == KENCHI_OK && c->kind == KENCHI_CMD_ALLOW) {
+			/* Issue 3: an allow-listed case has no customer report. */
+			GArray *supp = g_array_new(FALSE, FALSE, sizeof(gint64)), *kept = g_array_new(FALSE, FALSE, sizeof(gint64));
+			*rc = kenchi_report_allow_apply(rx, st, &l, id, now, supp, kept);
+			if (*rc == KENCHI_OK)
+				*done = allow_done(case_id, supp, kept, f);
+			g_array_unref(supp);
+			g_array_unref(kept);
+		}
 		g_free(v);
 		break;
 	}
@@ -524,15 +559,19 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 					continue;
 				}
 				sent |= c->kind == KENCHI_CMD_SEND;
-				why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc);
+				char *done_note = NULL;
+				why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc, &done_note);
 				if (rc != KENCHI_OK) {
+					g_free(done_note);
 					g_free(why);
 					free_results(res, cl->cmds->len);
 					kenchi_store_savepoint_rollback(st);
 					json_array_unref(lines);
 					goto done;
 				}
-				res[i] = why ? g_strdup_printf("error: %s", why) : g_strdup("ok");
+				res[i] = why ? g_strdup_printf("error: %s", why) :
+				    done_note ? g_strdup_printf("ok (%s)", done_note) : g_strdup("ok");
+				g_free(done_note);
 				failed = why != NULL;
 				g_free(why);
 				if (c->kind == KENCHI_CMD_HELP)

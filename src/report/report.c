@@ -322,8 +322,8 @@ count_cases(const char *cases)
 	return n;
 }
 
-static gint64 *
-cases_parse(const char *cases, guint *n)
+gint64 *
+kenchi_report_cases_parse(const char *cases, guint *n)
 {
 	char **parts = g_strsplit(cases ? cases : "", " ", -1);
 	guint k = g_strv_length(parts), i, m = 0;
@@ -403,7 +403,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 			/* Join the pending report: same Message-ID, re-rendered. */
 			char *all = cases_add(cases, case_id);
 			guint n;
-			gint64 *ids = cases_parse(all, &n);
+			gint64 *ids = kenchi_report_cases_parse(all, &n);
 			kenchi_outbox_filter_t f = { .id = id };
 
 			/* The row's Message-ID is kept across the re-rendering. */
@@ -654,12 +654,13 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 		/* A send that claimed it may still fail (round 41b F8: it
 		 * was called sent). */
 		*why = g_strcmp0(row.state, "sending") == 0 ? "it is being sent now: see `kenchi outbox` when the send ends" :
+		    g_strcmp0(row.state, "withdrawn") == 0 ? "it was withdrawn: an allow entry suppressed its cases" :
 		    "a sent report is never sent again";
 		goto done;
 	}
 	if (row.cases == NULL || *row.cases == '\0')
 		row.cases = one = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
-	ids = cases_parse(row.cases, &n);
+	ids = kenchi_report_cases_parse(row.cases, &n);
 	for (guint i = 0; i < n; i++) {
 		/* A case merged since has no events of its own: its report
 		 * rendered now would be of nothing (round 41b). */

@@ -56,6 +56,15 @@ typedef struct {
 kenchi_status_t kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gint64 now,
 					const char **why);
 
+/* ENTRY, an allow entry just added as ENTRY_ID, applied to the open cases
+ * it covers (kenchi_cases_covered): each whose first report was never
+ * tried is suppressed and taken out of that report (withdrawn, or
+ * rendered again without it), its id appended to SUPPRESSED; each whose
+ * report has gone out, or is going, stays open, appended to KEPT.  The
+ * caller holds a transaction. */
+kenchi_status_t kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_list_row_t *entry,
+					  gint64 entry_id, gint64 now, GArray *suppressed, GArray *kept);
+
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
  * KNOWN may be NULL. */

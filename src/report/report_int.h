@@ -45,6 +45,8 @@ const kenchi_report_template_t *kenchi_reports_tpl(kenchi_reports_t *rx, kenchi_
 /* The explanations table of LANG, or NULL. */
 GHashTable *kenchi_reports_expl(kenchi_reports_t *rx, int lang);
 
+/* The case ids of an outbox row's "cases" ("12 13 14"), *N of them (g_free). */
+gint64 *kenchi_report_cases_parse(const char *cases, guint *n);
 /* 0 for Japanese, 1 for English: the index of a template pair. */
 int kenchi_report_lang(const char *lang);
 /* Load the command-token key once (kenchi_token_key). */

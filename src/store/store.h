@@ -196,6 +196,9 @@ kenchi_status_t kenchi_store_file_window(kenchi_store_t *st, const char *custome
 void kenchi_window_case_clear(gpointer p);
 /* Link case ID to the outbreak whose first case is OUTBREAK. */
 kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak);
+/* Suppress the open, reportable case ID with REASON (an allow entry added
+ * after it); KENCHI_NOT_FOUND when it is not open and reportable. */
+kenchi_status_t kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
 
 /* Allow and block lists ----------------------------------------------- */
 typedef struct {
@@ -215,7 +218,7 @@ typedef struct {
 	const char *kind;         /* first_report notice second_report transcript alert */
 	gint64 case_id;
 	const char *customer;
-	const char *state;        /* pending held sent failed */
+	const char *state;        /* pending held sending sent failed withdrawn */
 	const char *message_id;
 	const char *env_from;
 	const char *rcpts;        /* one address per line */
@@ -233,6 +236,10 @@ kenchi_status_t kenchi_store_outbox_insert(kenchi_store_t *st, const kenchi_outb
 /* Replace the message of a row that is still pending or held (consolidation). */
 kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject,
 					    const void *raw, gsize len, const char *cases, const char *rcpts);
+/* Row ID, never tried, will not be sent: state "withdrawn", WHY its
+ * last_error.  KENCHI_NOT_FOUND when it is not pending or held, or a send
+ * was tried (a sender may hold it). */
+kenchi_status_t kenchi_store_outbox_withdraw(kenchi_store_t *st, gint64 id, const char *why, gint64 now);
 /* The pending first report of CUSTOMER created at or after SINCE, if any. */
 kenchi_status_t kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id,
 						char **cases);

@@ -297,6 +297,25 @@ kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak)
 }
 
 kenchi_status_t
+kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET state = 'suppressed', reportable = 0,"
+	    " suppressed_reason = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'open' AND reportable = 1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, reason);
+	kenchi_bind_int(q, 3, now);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return kenchi_store_status(st, r);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
 kenchi_store_list_add(kenchi_store_t *st, const kenchi_list_row_t *l, gint64 *id)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "INSERT INTO lists (list, customer, kind, value, note, created_at)"

@@ -58,6 +58,25 @@ kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject, 
 }
 
 kenchi_status_t
+kenchi_store_outbox_withdraw(kenchi_store_t *st, gint64 id, const char *why, gint64 now)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'withdrawn', last_error = ?2,"
+	    " next_attempt = ?3 WHERE id = ?1 AND state IN ('pending', 'held') AND attempts = 0");
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, why);
+	kenchi_bind_int(q, 3, now);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return kenchi_store_status(st, rc);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
 kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id, char **cases)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id, cases FROM outbox WHERE customer = ?1"

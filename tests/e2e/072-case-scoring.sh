@@ -3,7 +3,8 @@
 # its events arrive in; an outbreak scores all of its cases; events that
 # share only their type are no outbreak; one machine with and without its
 # GUID is one host, two GUIDs of one name two; a block list hit outweighs an
-# allow list entry, and allow add names the cases it covers; the arrival is
+# allow list entry, and allow add suppresses the cases it covers whose
+# first report has not gone out, withdrawing that report; the arrival is
 # the top Received when that can be true (rounds 43a, 43b, 44 and 45).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
@@ -145,22 +146,68 @@ is "$(sql 'select state || " " || priority || " " || escalated from cases')" "op
     "a blocked file on an allow-listed host is escalated and reported, not suppressed"
 is "$(sql "select count(*) from outbox where kind = 'first_report'")" 1 "its first report is queued"
 
-# --- an allow entry added after its case names the case -------------------
+# --- an allow entry added after its case: unsent reports withdrawn --------
 fresh
 mail "$R" "Threat Detected" 8001 "2026-11-24 01:00:00" PC-FA $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
 mail "$R" "Threat Detected" 8002 "2026-11-24 01:00:00" PC-FB - 0000000000000000000000000000000000000000000000000000000000000001 W32.Other - |
     "$KENCHI" deliver 2>/dev/null
+is "$(sql "select cases from outbox where kind = 'first_report'")" "1 2" "(the two cases share one consolidated report)"
+mid=$(sql "select message_id from outbox where kind = 'first_report'")
 out=$("$KENCHI" allow add --customer acme sha256 $S1)
-like "$out" "allow: 1 open case\\(s\\) hold only what it matches, and stay as they are .*: 1[[:space:]]+a false positive" \
-    "allow add names the open case the entry covers, and no other (an entry acts on later events)"
-like "$out" "verdict: false-positive, close" "and says how to close it"
+like "$out" "allow: 1 open case\\(s\\) suppressed, their unsent first report withdrawn: 1$" \
+    "allow add suppresses the open case the entry covers, and no other (round 43a F6: its report went out)"
+is "$(sql 'select state || " " || reportable from cases where id = 1')" "suppressed 0" "the case is suppressed"
+like "$(sql 'select suppressed_reason from cases where id = 1')" "^allow list: sha256 $S1 \\(entry 1, added after the case\\)" \
+    "with the entry as its reason"
+is "$(sql "select state || ' ' || cases || ' ' || message_id from outbox where kind = 'first_report'")" "pending 2 $mid" \
+    "the consolidated report keeps the other case, and its Message-ID"
+raw=$(sql "select raw from outbox where kind = 'first_report'")
+like "$raw" "PC-FB" "and is rendered again with it"
+unlike "$raw" "PC-FA" "without the suppressed case"
+unlike "$("$KENCHI" due 2>&1)" "PC-FA" "the suppressed case is no longer due"
+"$KENCHI" allow add --customer acme host PC-FB >/dev/null
+is "$(sql "select state from outbox where kind = 'first_report'")" withdrawn \
+    "a report whose every case is suppressed is withdrawn"
+like "$("$KENCHI" outbox 2>&1)" "withdrawn" "and kenchi outbox shows it so"
+is "$("$KENCHI" send >/dev/null 2>&1; sql "select state from outbox where kind = 'first_report'")" withdrawn \
+    "a send leaves a withdrawn report alone"
+rel=$("$KENCHI" outbox release "$(sql "select id from outbox where kind = 'first_report'")" 2>&1); rrc=$?
+isnt "$rrc" 0 "a withdrawn report is not released"
+like "$rel" "withdrawn" "(and the refusal says why: $rel)"
+
+fresh
+mail "$R" "Threat Detected" 8011 "2026-11-24 01:00:00" PC-FD $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+sql "update outbox set state = 'sent', attempts = 1, sent_at = 1 where kind = 'first_report'"
+out=$("$KENCHI" allow add --customer acme sha256 $S1)
+like "$out" "allow: 1 open case\\(s\\) hold only what it matches, but their first report has gone out: they stay open: 1[[:space:]]+a false positive" \
+    "a case whose report went out stays open: its customer is owed the verdict"
+like "$out" "verdict: false-positive, close" "and allow add says how to close it"
 is "$(sql 'select state from cases where id = 1')" open "the case is as it was"
-FPATH='C:\Users\u\Downloads\x.exe' mail "$R" "Threat Detected" 8003 "2026-11-24 01:00:00" PC-FC - $S2 W32.Tool.1201 - |
-    "$KENCHI" deliver 2>/dev/null
+fresh
+mail "$R" "Threat Detected" 8021 "2026-11-24 01:00:00" PC-FE $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+sql "update outbox set attempts = 1, last_error = '451 try later' where kind = 'first_report'"
+"$KENCHI" allow add --customer acme sha256 $S1 >/dev/null
+is "$(sql 'select state from cases where id = 1')" open "nor is a case whose report a send has tried (it may have reached someone)"
+fresh
+"$KENCHI" block add --customer acme sha256 $S2 >/dev/null
+mail "$R" "Threat Detected" 8031 "2026-11-24 01:00:00" PC-FF $G1 $S2 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+unlike "$("$KENCHI" allow add --customer acme host PC-FF)" "open case" "an escalated case is not suppressed by a later allow entry"
+is "$(sql 'select state || " " || priority from cases')" "open P1" "(it stays open, P1)"
+fresh
+mail "$R" "Threat Detected" 8041 "2026-11-24 01:00:00" PC-FG $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+"$KENCHI" allow add --customer acme sha256 $S1 >/dev/null
+mail "$R" "Threat Detected" 8042 "2026-11-24 01:01:00" PC-FG $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select state || " " || events from cases')" "suppressed 2" "a repeat joins the suppressed case"
+is "$(sql "select group_concat(state) from outbox where kind = 'first_report'")" withdrawn "and queues no report"
+
+fresh
+mail "$R" "Threat Detected" 8003 "2026-11-24 01:00:00" PC-FC - $S2 W32.Tool.1201 - >"$KT_TMP/a.eml"
+FPATH='C:\Users\u\Downloads\x.exe' "$KENCHI" deliver <"$KT_TMP/a.eml" 2>/dev/null
 FPATH='C:\Tools\x.exe' mail "$R" "Threat Detected" 8004 "2026-11-24 01:10:00" PC-FC - $S2 W32.Tool.1201 - |
     "$KENCHI" deliver 2>/dev/null
 unlike "$("$KENCHI" allow add --customer acme path 'C:\Tools\*')" "open case" \
     "nor a case one of whose events, however old, the entry does not match (round 44)"
+is "$(sql 'select state from cases')" open "(it stays open)"
 
 # --- deadlines run from the earliest arrival --------------------------------
 fresh

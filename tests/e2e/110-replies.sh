@@ -415,6 +415,33 @@ close"
 is "$(state)" "malicious|フルスキャンを実施し、Downloads フォルダの Invoice_2026-11.pdf.exe を削除してください。|open" "a replayed Message-ID changes nothing"
 like "$("$KENCHI" audit --json | grep good-1@soc | tail -1)" "replay of a command mail" "and is listed by kenchi audit (round 36b)"
 
+# --- allow: in a reply suppresses the case, its unsent report withdrawn ------
+S9=9999999999999999999999999999999999999999999999999999999999999999
+{
+    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:15:00 +0900\nMessage-ID: <allow-alert-1@amp.test>\n'
+    printf 'From: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-AL\n\n'
+    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 9901\n'
+    printf 'Date: 2026-11-25 07:14:00 UTC\nComputer: PC-AL\nSeverity: Medium\nDetection: W32.InHouseTool\n'
+    printf 'Disposition: Malicious\nFile Name: tool.exe\nFile Path: C:\\Tools\\tool.exe\nSHA-256: %s\n' "$S9"
+} | "$KENCHI" deliver 2>/dev/null
+c=$(sql "select id from cases where hostname = 'PC-AL'")
+is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c")" pending "(a new case, its first report not sent yet)"
+art=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = $c" | sed -n 's/^Reply-To: //p' | tr -d '\r')
+{
+    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:31:00 +0900\n'
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #%s] New case\nMessage-ID: <allow-1@soc>\n' "$art" "$c"
+    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nverdict: false-positive\nallow: sha256 %s\n' "$S9"
+} | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
+is "$(sql "select state || ' ' || reportable || ' ' || verdict from cases where id = $c")" "suppressed 0 false-positive" \
+    "an allow: command suppresses the case it answers, whose report has not gone out (round 43a F6)"
+is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c")" withdrawn "and withdraws that report"
+like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c suppressed, its unsent first report withdrawn" \
+    "the command's result says so"
+"$KENCHI" send --all 2>/dev/null
+unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first-report")" "." \
+    "the customer never gets the report"
+
 # --- Authentication-Results when required ----------------------------------
 write_conf true
 reply analyst@soc.example.jp "$reply_to" ar-none@soc "priority: P1"
