@@ -344,6 +344,34 @@ take_message_id(const kenchi_outbox_row_t *r, gpointer user)
 	return FALSE;
 }
 
+static gboolean
+take_notice_id(const kenchi_outbox_row_t *r, gpointer user)
+{
+	if (strcmp(r->kind, "notice") != 0)
+		return TRUE;
+	*(char **)user = g_strdup(r->message_id);
+	return FALSE;
+}
+
+/* The Message-ID of the analysts' notice of the report's lead case (the
+ * first of CASES), or NULL: the notice of a case that joins a consolidated
+ * report answers it, so that a worm's forty notices are one thread in the
+ * analysts' mail client (round 43a), each still with its own case's
+ * reply address. */
+static char *
+lead_notice_id(kenchi_store_t *st, const char *cases)
+{
+	guint n;
+	gint64 *ids = kenchi_report_cases_parse(cases, &n);
+	kenchi_outbox_filter_t f = { .case_id = n ? ids[0] : -1 };
+	char *mid = NULL;
+
+	if (n && kenchi_store_outbox_each(st, &f, take_notice_id, &mid) != KENCHI_OK)
+		g_clear_pointer(&mid, g_free);
+	g_free(ids);
+	return mid;
+}
+
 
 /* The analysts' notice of CASE_ID.  SHARED, when not NULL, is the case's own
  * context (one case) already built for its first report: nothing the
@@ -351,7 +379,7 @@ take_message_id(const kenchi_outbox_row_t *r, gpointer user)
  * so the notice reuses it instead of reading the case and its events again. */
 static kenchi_status_t
 queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *customer, JsonNode *shared,
-	     gint64 now)
+	     const char *thread, gint64 now)
 {
 	const kenchi_customer_t *c = kenchi_config_customer(rx->cfg, customer);
 	kenchi_status_t rc;
@@ -369,7 +397,7 @@ queue_notice(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const cha
 	/* Replies come back to soc+case-N-TOKEN@domain: the token authenticates. */
 	reply_to = kenchi_report_token_address(rx, case_id);
 	rc = kenchi_report_queue_rendered(rx, st, kenchi_reports_tpl(rx, KENCHI_TPL_NOTICE, kenchi_report_lang(c ? c->language : "ja")), ctx, "notice", "analyst-notice",
-	    case_id, customer, rx->cfg->analysts, NULL, "utf-8", NULL, NULL, reply_to, now, NULL);
+	    case_id, customer, rx->cfg->analysts, NULL, "utf-8", thread, thread, reply_to, now, NULL);
 	json_node_unref(ctx);
 	g_free(reply_to);
 	return rc;
@@ -383,6 +411,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 	kenchi_status_t rc;
 	gboolean stale = arrival < now - rx->cfg->stale_s;
 	char *cases = NULL, *subject = NULL, *raw = NULL, *rcpts = NULL, *mid = NULL, *addr = NULL, *err = NULL;
+	char *thread = NULL;
 	JsonNode *ctx = NULL;
 	gsize len = 0;
 	gint64 id = 0;
@@ -414,6 +443,8 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 				rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, all, rcpts);
 			if (rc == KENCHI_OK)
 				rc = kenchi_store_case_set_report(st, case_id, id);
+			if (rc == KENCHI_OK)
+				thread = lead_notice_id(st, cases);
 			g_free(ids);
 			g_free(all);
 			goto notice;
@@ -458,8 +489,9 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 		rc = kenchi_store_case_set_report(st, case_id, id);
 notice:
 	if (rc == KENCHI_OK)
-		rc = queue_notice(rx, st, case_id, customer, ctx, now);
+		rc = queue_notice(rx, st, case_id, customer, ctx, thread, now);
 done:
+	g_free(thread);
 	if (ctx)
 		json_node_unref(ctx);
 	g_free(cases);

@@ -4,7 +4,8 @@
 # share only their type are no outbreak; one machine with and without its
 # GUID is one host, two GUIDs of one name two; a block list hit outweighs an
 # allow list entry, and allow add suppresses the cases it covers whose
-# first report has not gone out, withdrawing that report; the arrival is
+# first report has not gone out, withdrawing that report; the notices of
+# a consolidated report are one thread; the arrival is
 # the top Received when that can be true (rounds 43a, 43b, 44 and 45).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
@@ -152,6 +153,12 @@ mail "$R" "Threat Detected" 8001 "2026-11-24 01:00:00" PC-FA $G1 $S1 W32.Tool.12
 mail "$R" "Threat Detected" 8002 "2026-11-24 01:00:00" PC-FB - 0000000000000000000000000000000000000000000000000000000000000001 W32.Other - |
     "$KENCHI" deliver 2>/dev/null
 is "$(sql "select cases from outbox where kind = 'first_report'")" "1 2" "(the two cases share one consolidated report)"
+n1=$(sql "select message_id from outbox where kind = 'notice' and case_id = 1")
+n2=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = 2" | tr -d '\r')
+like "$n2" "In-Reply-To: <$n1>" "the notice of a case that joins a consolidated report answers the lead case's notice: one thread (round 43a)"
+like "$n2" "References: <$n1>" "(References too)"
+like "$n2" "Reply-To: soc\+case-2-" "and keeps its own case's reply address"
+unlike "$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = 1")" "In-Reply-To" "(the lead's notice starts the thread)"
 mid=$(sql "select message_id from outbox where kind = 'first_report'")
 out=$("$KENCHI" allow add --customer acme sha256 $S1)
 like "$out" "allow: 1 open case\\(s\\) suppressed, their unsent first report withdrawn: 1$" \
