@@ -141,14 +141,9 @@ host_is_server(const score_ctx_t *sc)
 {
 	if (sc->customer == NULL || sc->customer->server_hosts == NULL || sc->ev->v[EV_HOSTNAME] == NULL)
 		return FALSE;
-	for (char **p = sc->customer->server_hosts; *p; p++) {
-		char *h = g_utf8_casefold(sc->ev->v[EV_HOSTNAME], -1), *g = g_utf8_casefold(*p, -1);
-		gboolean m = g_pattern_match_simple(g, h);
-		g_free(h);
-		g_free(g);
-		if (m)
+	for (char **p = sc->customer->server_hosts; *p; p++)
+		if (kenchi_host_matches(*p, sc->ev->v[EV_HOSTNAME]))
 			return TRUE;
-	}
 	return FALSE;
 }
 

@@ -49,6 +49,111 @@ kenchi_hosts_count(GArray *win, const char *host_key, GHashTable *unsure, gint64
 	return n;
 }
 
+/* A host name with a domain ("pc-1.corp.local"), not an address. */
+static gboolean
+has_domain(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot != NULL && dot > name && strspn(name, "0123456789.:") != strlen(name);
+}
+
+gboolean
+kenchi_host_matches(const char *pattern, const char *hostname)
+{
+	char *g = g_utf8_casefold(pattern, -1), *h = g_utf8_casefold(hostname, -1);
+	gboolean hit = g_pattern_match_simple(g, h);
+
+	/* PC-LAB-01 is PC-LAB-01.acme.local, and the other way round: an
+	 * alert may name a machine with or without its domain (round 43a). */
+	if (!hit && has_domain(g) != has_domain(h)) {
+		char *gd = has_domain(g) ? strchr(g, '.') : NULL, *hd = has_domain(h) ? strchr(h, '.') : NULL;
+		if (gd)
+			*gd = '\0';
+		if (hd)
+			*hd = '\0';
+		hit = g_pattern_match_simple(g, h);
+	}
+	g_free(g);
+	g_free(h);
+	return hit;
+}
+
+/* Note in FQDN_OF that NAME, with a domain, has the first label LABEL
+ * ("": two names with different domains have it). */
+static void
+fqdn_named(GHashTable *fqdn_of, const char *name)
+{
+	char *label = g_strndup(name, strchr(name, '.') - name);
+	const char *had = g_hash_table_lookup(fqdn_of, label);
+
+	if (had && strcmp(had, name) != 0)
+		name = "";
+	g_hash_table_replace(fqdn_of, label, g_strdup(name));
+}
+
+/* *NAME (g_malloc'd, lower case), a name without a domain, made the one
+ * name with a domain whose first label it is; "" when two domains have
+ * it; unchanged when none.  Returns the name with a domain, "" or NULL. */
+static const char *
+fqdn_of_short(GHashTable *fqdn_of, char **name)
+{
+	const char *f;
+
+	if (*name == NULL || has_domain(*name) || (f = g_hash_table_lookup(fqdn_of, *name)) == NULL)
+		return NULL;
+	if (*f) {
+		g_free(*name);
+		*name = g_strdup(f);
+	}
+	return f;
+}
+
+/* One machine named with and without its domain (PC-GX-77 and
+ * PC-GX-77.globex.local, neither with a GUID: two cases and a second host
+ * before, round 43a F7): a name without a domain is the one name with a
+ * domain of its first label among the window's and the event's; when two
+ * domains have that label, it is either machine, which is not known, and
+ * a key of it goes into UNSURE.  Keys of no GUID follow their names. */
+static void
+join_domains(GArray *win, char **name, char **host_key, gboolean guid, GHashTable *unsure)
+{
+	GHashTable *fqdn_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	const char *f;
+
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+		if (w->name && has_domain(w->name))
+			fqdn_named(fqdn_of, w->name);
+	}
+	if (*name && has_domain(*name))
+		fqdn_named(fqdn_of, *name);
+	if (g_hash_table_size(fqdn_of) > 0) {
+		for (guint i = 0; i < win->len; i++) {
+			kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+			gboolean own = w->name && w->host_key && strcmp(w->host_key, w->name) == 0;
+
+			if ((f = fqdn_of_short(fqdn_of, &w->name)) == NULL)
+				continue;
+			if (own && *f) {
+				g_free(w->host_key);
+				w->host_key = g_strdup(f);
+			} else if (own) {
+				g_hash_table_add(unsure, g_strdup(w->host_key));
+			}
+		}
+		if ((f = fqdn_of_short(fqdn_of, name)) != NULL && !guid) {
+			if (*f) {
+				g_free(*host_key);
+				*host_key = g_strdup(f);
+			} else {
+				g_hash_table_add(unsure, g_strdup(*host_key));
+			}
+		}
+	}
+	g_hash_table_unref(fqdn_of);
+}
+
 /* Note in GUID_OF that hostname NAME is GUID's. */
 static void
 guid_named(GHashTable *guid_of, char *name, char *guid)
@@ -74,6 +179,7 @@ kenchi_hosts_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTa
 	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
 	const char *g;
 
+	join_domains(win, &name, &host_key, ev->v[EV_CONNECTOR_GUID] != NULL, unsure);
 	for (guint i = 0; i < win->len; i++) {
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 

@@ -18,9 +18,16 @@ char *kenchi_case_file_key(const kenchi_event_t *ev);
 
 /* The window WIN's cases with no GUID, and the event EV with its key
  * HOST_KEY (g_free), take the GUID of a case, or of the event, with their
- * hostname; a key of no GUID whose hostname two GUIDs have goes into
- * UNSURE (a set of g_malloc'd keys).  The key to use is returned. */
+ * hostname; a hostname without a domain is first made the one with a
+ * domain of its first label among them.  A key of no GUID whose hostname
+ * two GUIDs, or two domains, have goes into UNSURE (a set of g_malloc'd
+ * keys).  The key to use is returned. */
 char *kenchi_hosts_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable *unsure);
+
+/* Whether host PATTERN (an allow entry's, a customer's servers; "*" and
+ * "?" wildcards, no case) matches HOSTNAME; when only one of the two has a
+ * domain, their first labels are compared (PC-1 is PC-1.corp.local). */
+gboolean kenchi_host_matches(const char *pattern, const char *hostname);
 
 /* How many hosts have the file in WIN, the case at hand (HOST_KEY, its id
  * ID or 0 when new) included and the keys in UNSURE not; *FIRST the

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include "case/lists.h"
+#include "case/hosts.h"
 
 typedef struct {
 	const kenchi_event_t *ev;
@@ -49,10 +50,7 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 		g_free(p);
 		g_free(g);
 	} else if (strcmp(l->kind, "host") == 0 && ev->v[EV_HOSTNAME]) {
-		char *h = g_utf8_casefold(ev->v[EV_HOSTNAME], -1), *g = g_utf8_casefold(l->value, -1);
-		hit = g_pattern_match_simple(g, h);
-		g_free(h);
-		g_free(g);
+		hit = kenchi_host_matches(l->value, ev->v[EV_HOSTNAME]);
 	} else if (strcmp(l->kind, "ip") == 0) {
 		hit = (ev->v[EV_REMOTE_IP] && strcmp(ev->v[EV_REMOTE_IP], l->value) == 0);
 	} else if (strcmp(l->kind, "url") == 0) {

@@ -2,7 +2,8 @@
 # 072-case-scoring: a case's score and deadlines do not depend on the order
 # its events arrive in; an outbreak scores all of its cases; events that
 # share only their type are no outbreak; one machine with and without its
-# GUID is one host, two GUIDs of one name two; a block list hit outweighs an
+# GUID is one host, two GUIDs of one name two, and one with and without its
+# domain one; a block list hit outweighs an
 # allow list entry, and allow add suppresses the cases it covers whose
 # first report has not gone out, withdrawing that report; the notices of
 # a consolidated report are one thread; the arrival is
@@ -137,6 +138,28 @@ is "$(sql 'select group_concat(events, " ") from cases')" "2 1" \
 mail "$R" "Threat Detected" 7104 "2026-11-24 01:30:00" DESKTOP-7H2K9QF - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select group_concat(events, " ") from cases')" "2 1 1" "and one without a GUID after both belongs to neither"
 is "$(sql "select count(*) from cases where tags like '%outbreak%'")" 0 "nor counts as a third host (round 45)"
+
+# --- one machine, with and without its domain --------------------------------
+fresh
+mail "$R" "Threat Detected" 7201 "2026-11-24 01:00:00" PC-GX-77 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7202 "2026-11-24 01:10:00" PC-GX-77.globex.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || max(events) from cases')" "1 2" \
+    "a hostname with its domain, and without: one machine, one case (round 43a F7)"
+mail "$R" "Threat Detected" 7203 "2026-11-24 01:20:00" pc-gx-77 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || max(events) from cases')" "1 3" "(and again without it)"
+unlike "$(sql 'select tags from cases')" "outbreak" "not counted as two hosts (round 46 D9)"
+fresh
+mail "$R" "Threat Detected" 7211 "2026-11-24 01:00:00" PC-D.a.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7212 "2026-11-24 01:10:00" PC-D.b.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7213 "2026-11-24 01:20:00" PC-D - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events, " ") from cases')" "1 1 1" \
+    "two domains with one machine name are two machines, and the name alone joins neither"
+mail "$R" "Threat Detected" 7214 "2026-11-24 01:30:00" PC-D.a.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events, " ") from cases')" "2 1 1" "(each with its domain is its own)"
+fresh
+"$KENCHI" allow add --customer acme host PC-LAB-01 >/dev/null
+mail "$R" "Threat Detected" 7221 "2026-11-24 01:00:00" PC-LAB-01.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select state from cases')" suppressed "the host allow entry PC-LAB-01 covers PC-LAB-01.acme.local (round 43a F7)"
 
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "case/scoring.h"
+#include "case/hosts.h"
 
 static kenchi_re_match_t *m;    /* one per thread, as the case code will hold it */
 
@@ -797,6 +798,25 @@ test_default_other_cases(void **state)
 
 /* ------------------------------------------------------------ speed */
 
+/* A host pattern (servers = ..., allow host ...) and a hostname with or
+ * without its domain (round 43a F7). */
+static void
+test_host_matches(void **state)
+{
+	(void)state;
+	assert_true(kenchi_host_matches("PC-LAB-01", "pc-lab-01"));
+	assert_true(kenchi_host_matches("PC-LAB-01", "PC-LAB-01.acme.local"));
+	assert_true(kenchi_host_matches("pc-lab-01.acme.local", "PC-LAB-01"));
+	assert_true(kenchi_host_matches("SV-*", "sv-db1.acme.local"));
+	assert_true(kenchi_host_matches("SV-DB?", "sv-db1.acme.local"));
+	assert_false(kenchi_host_matches("PC-LAB-01.acme.local", "pc-lab-01.globex.local"));
+	assert_false(kenchi_host_matches("PC-LAB-01", "pc-lab-010.acme.local"));
+	assert_false(kenchi_host_matches("PC-LAB", "pc-lab-01"));
+	/* An address is no name with a domain. */
+	assert_false(kenchi_host_matches("10", "10.0.0.5"));
+	assert_false(kenchi_host_matches("10.0.0.5", "10"));
+}
+
 static void
 test_speed(void **state)
 {
@@ -876,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_default_executed_malware_on_server_is_p1),
 		cmocka_unit_test(test_default_quarantined_low_is_p4),
 		cmocka_unit_test(test_default_other_cases),
+		cmocka_unit_test(test_host_matches),
 		cmocka_unit_test(test_speed),
 	};
 
