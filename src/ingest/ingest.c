@@ -12,6 +12,7 @@
 #include "parse/apijson.h"
 #include "parse/event.h"
 #include "parse/normalize.h"
+#include "case/hosts.h"
 #include "util/hash.h"
 #include "util/msgkey.h"
 
@@ -397,6 +398,39 @@ known_events(const kenchi_analysis_t *a, kenchi_known_events_t *k)
 	}
 }
 
+/* Whether stored event ID, a copy of EV that no customer took (an API
+ * event whose group the configuration does not map), goes to CUSTOMER,
+ * which this copy names (its mailbox, its group): the first copy stored
+ * decided before, and the mail that named the customer was a duplicate -
+ * no case of the customer, no first report (round 46 R1).  The copies
+ * must name the same machine.  *OLD_CASE: the case it leaves. */
+static kenchi_status_t
+adoptable(kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer, gboolean *adopt,
+	  gint64 *old_case)
+{
+	char *had = NULL, *host = NULL, *guid = NULL;
+	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
+	kenchi_status_t rc;
+
+	*adopt = FALSE;
+	if (strcmp(customer, KENCHI_UNASSIGNED) == 0)
+		return KENCHI_OK;
+	if ((rc = kenchi_store_event_owner(st, id, &had, old_case, &host, &guid)) != KENCHI_OK)
+		return rc;
+	if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0) {
+		if (guid && g)
+			*adopt = g_ascii_strcasecmp(guid, g) == 0;
+		else if (host && h)
+			*adopt = kenchi_host_matches(host, h);
+		else
+			*adopt = TRUE;
+	}
+	g_free(had);
+	g_free(host);
+	g_free(guid);
+	return KENCHI_OK;
+}
+
 kenchi_status_t
 kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a,
 		    const kenchi_ingest_opts_t *opts)
@@ -479,13 +513,26 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			/* The case first, so that the event's row goes in once,
 			 * complete; this transaction holds the write lock, so the
 			 * uid found free stays free until the insert. */
+			gboolean adopt = FALSE;
+			gint64 old_case = 0;
+
 			rc = kenchi_store_event_find(st, er.uid, &id);
-			if (rc == KENCHI_OK) {
+			if (rc == KENCHI_OK && (rc = adoptable(st, id, ev, er.customer, &adopt, &old_case)) != KENCHI_OK)
+				goto fail;
+			if (rc == KENCHI_OK && !adopt) {
 				a->events_dup++;
 				continue;
 			}
-			if (rc != KENCHI_NOT_FOUND)
+			if (rc != KENCHI_OK && rc != KENCHI_NOT_FOUND)
 				goto fail;
+			if (adopt && old_case) {
+				char *why = g_strdup_printf("its event went to customer %s, which a later copy named",
+				    er.customer);
+				rc = kenchi_store_case_drop_event(st, old_case, why, opts->now);
+				g_free(why);
+				if (rc != KENCHI_OK)
+					goto fail;
+			}
 			rc = kenchi_cases_place(ctx->cases, st, ev, er.customer, a->received_at, opts->now, &pl);
 			if (rc != KENCHI_OK)
 				goto fail;
@@ -493,9 +540,13 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			er.score = pl.event_score;
 			er.priority = pl.event_priority;
 			er.own_score = pl.own_score;
-			rc = kenchi_store_event_insert(st, &er, &id);
-			if (rc == KENCHI_DUPLICATE)   /* placed already: not a duplicate to skip */
-				rc = KENCHI_FAIL;
+			if (adopt) {
+				rc = kenchi_store_event_replace(st, id, &er);
+			} else {
+				rc = kenchi_store_event_insert(st, &er, &id);
+				if (rc == KENCHI_DUPLICATE)   /* placed already: not a duplicate to skip */
+					rc = KENCHI_FAIL;
+			}
 			if (rc != KENCHI_OK)
 				goto fail;
 			pr->case_id = pl.case_id;

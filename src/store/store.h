@@ -113,6 +113,13 @@ void kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *
 kenchi_status_t kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *row, gint64 *id);
 /* The event with UID: KENCHI_OK and *ID, or KENCHI_NOT_FOUND. */
 kenchi_status_t kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id);
+/* Event ID's customer, case (0: none), hostname and connector GUID (each
+ * g_free, NULL when absent). */
+kenchi_status_t kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id,
+					 char **hostname, char **guid);
+/* Event ID stored again from ROW (every column but id and uid): a copy
+ * of it that names its customer, where the stored one named none. */
+kenchi_status_t kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *row);
 
 typedef struct {
 	const char *customer;
@@ -196,6 +203,9 @@ kenchi_status_t kenchi_store_file_window(kenchi_store_t *st, const char *custome
 void kenchi_window_case_clear(gpointer p);
 /* Link case ID to the outbreak whose first case is OUTBREAK. */
 kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak);
+/* Case ID has one event fewer (it went to another customer's case): a
+ * case left with none is closed, with REASON. */
+kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
 /* Suppress the open, reportable case ID with REASON (an allow entry added
  * after it); KENCHI_NOT_FOUND when it is not open and reportable. */
 kenchi_status_t kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);

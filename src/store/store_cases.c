@@ -297,6 +297,25 @@ kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak)
 }
 
 kenchi_status_t
+kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET events = max(events - 1, 0),"
+	    " state = CASE WHEN events <= 1 THEN 'closed' ELSE state END,"
+	    " suppressed_reason = CASE WHEN events <= 1 THEN ?2 ELSE suppressed_reason END,"
+	    " reportable = CASE WHEN events <= 1 THEN 0 ELSE reportable END, updated_at = ?3 WHERE id = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, reason);
+	kenchi_bind_int(q, 3, now);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET state = 'suppressed', reportable = 0,"

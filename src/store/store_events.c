@@ -16,19 +16,10 @@ kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *ev)
 	row->date = ev->date;
 }
 
-kenchi_status_t
-kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint64 *id)
+/* ?1 to ?21: uid, message, ... json, own_score, as the insert lists them. */
+static void
+bind_event_row(sqlite3_stmt *q, const kenchi_event_row_t *e)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st,
-	    "INSERT INTO events (uid, message, customer, source, message_id, fingerprint, event_type,"
-	    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-	    " received_at, case_id, score, priority, json, own_score)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
-	    " ON CONFLICT(uid) DO NOTHING");
-	int r;
-
-	if (q == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, e->uid);
 	kenchi_bind_int0(q, 2, e->message);
 	kenchi_bind_text(q, 3, e->customer);
@@ -53,6 +44,22 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 		kenchi_bind_int(q, 21, e->own_score);
 	else
 		sqlite3_bind_null(q, 21);
+}
+
+kenchi_status_t
+kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint64 *id)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st,
+	    "INSERT INTO events (uid, message, customer, source, message_id, fingerprint, event_type,"
+	    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
+	    " received_at, case_id, score, priority, json, own_score)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
+	    " ON CONFLICT(uid) DO NOTHING");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	bind_event_row(q, e);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
@@ -82,6 +89,52 @@ kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id)
 	if (r == SQLITE_ROW)
 		return KENCHI_OK;
 	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id, char **hostname, char **guid)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT customer, coalesce(case_id, 0), hostname, connector_guid"
+	    " FROM events WHERE id = ?1");
+	int r;
+
+	*customer = *hostname = *guid = NULL;
+	*case_id = 0;
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*customer = g_strdup(kenchi_col_text(q, 0));
+		*case_id = sqlite3_column_int64(q, 1);
+		*hostname = g_strdup(kenchi_col_text(q, 2));
+		*guid = g_strdup(kenchi_col_text(q, 3));
+	}
+	sqlite3_reset(q);
+	if (r == SQLITE_ROW)
+		return KENCHI_OK;
+	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *e)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st,
+	    "UPDATE events SET message = ?2, customer = ?3, source = ?4, message_id = ?5, fingerprint = ?6,"
+	    " event_type = ?7, event_type_id = ?8, hostname = ?9, connector_guid = ?10, sha256 = ?11, detection = ?12,"
+	    " detection_id = ?13, severity = ?14, date = ?15, received_at = ?16, case_id = ?17, score = ?18,"
+	    " priority = ?19, json = ?20, own_score = ?21 WHERE id = ?22 AND uid = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	bind_event_row(q, e);
+	kenchi_bind_int(q, 22, id);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return kenchi_store_status(st, r);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
 }
 
 kenchi_status_t

@@ -2,7 +2,8 @@
 # 020-deliver: `kenchi deliver` stores one message from stdin and is
 # acknowledged only after the commit; exit 75 on temporary trouble; broken
 # and foreign mail is stored with its reason; concurrent delivers lose
-# nothing and count nothing twice.
+# nothing and count nothing twice; an event no customer took goes to the
+# customer a later copy names.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
 
@@ -46,6 +47,34 @@ is "$(sql 'select count(*) from messages')" 1 "an .emlx wrapper is not content: 
 # The same AMP event by API: stored once.
 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
 is "$(sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "the same AMP event by mail and by API is one event"
+
+# The same AMP event stored first from API JSON whose group the
+# configuration does not map (no customer's), then by the mail that names
+# its customer: the event is that customer's, with a case and a first
+# report; before, the mail was a duplicate and the customer never heard
+# of it (round 46 R1).  Not when the copies name other machines, nor from
+# one customer to another.
+adb=$KT_TMP/adopt.db
+KENCHI_DB=$adb "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(KENCHI_DB=$adb sql "select customer from events where uid = 'amp:6455442249407791104'")" unassigned \
+    "(the API copy is no customer's: its group is not mapped)"
+old=$(KENCHI_DB=$adb sql "select case_id from events where uid = 'amp:6455442249407791104'")
+KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb sql "select e.customer || ' ' || e.source || ' ' || c.customer || ' ' || c.state from events e join cases c on c.id = e.case_id where uid = 'amp:6455442249407791104'")" \
+    "acme mail acme open" "an event no customer took goes to the customer its mail copy names, in a case of that customer's"
+is "$(KENCHI_DB=$adb sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "(still one event)"
+is "$(KENCHI_DB=$adb sql "select count(*) from outbox o join events e on e.case_id = o.case_id where o.kind = 'first_report' and e.uid = 'amp:6455442249407791104'")" 1 \
+    "and its first report is queued"
+is "$(KENCHI_DB=$adb sql "select events from cases where id = $old")" 1 "the unassigned case it left has one event fewer"
+KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb sql "select count(*) from outbox where kind = 'first_report'")" 1 "a third copy changes nothing"
+sed -e 's/^Message-ID: .*/Message-ID: <other-host@example.jp>/' -e 's/PC-TK-0231/PC-XX-9999/g' \
+    -e 's/be298a4a-0f1e-57d1-b27f-d51c302b8f64/00000000-1111-4222-8333-444444444444/g' "$FIX/mail/en-plain.eml" >"$KT_TMP/other.eml"
+adb2=$KT_TMP/adopt2.db
+KENCHI_DB=$adb2 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+KENCHI_DB=$adb2 "$KENCHI" deliver <"$KT_TMP/other.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb2 sql "select customer || ' ' || hostname from events where uid = 'amp:6455442249407791104'")" "unassigned PC-TK-0231" \
+    "a copy that names another machine does not take the event"
 
 # Regression: a new message whose only event is already stored is stored
 # itself (it used to fail with "duplicate" and was not kept).
