@@ -98,6 +98,7 @@ typedef struct {
 	gint64 now;
 	gboolean color;
 	int n;
+	gint64 sla_warn;   /* [kenchi] sla_warning (due) */
 } list_t;
 
 static gboolean
@@ -410,15 +411,32 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	/* A first report that will not go by itself shows (round 43b F3: a
 	 * held one was in no column): held until released, or failed. */
 	char *first = c->first_report ? kenchi_store_outbox_state(l->st, c->first_report) : NULL;
-	const char *mark = c->sla_alerted ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
-	    g_strcmp0(first, "failed") == 0 ? "FAILED" : "";
+	/* Not sent yet, but on its way: pending, or being sent.  Its hour is
+	 * the most urgent work there is (round 43b D1: due showed it late only
+	 * once the SLA guard of a sender had run). */
+	gboolean going = c->first_report_due && (first == NULL || strcmp(first, "pending") == 0 ||
+	    strcmp(first, "sending") == 0);
+	gint64 left1 = c->first_report_due - l->now;
+	gboolean late = c->sla_alerted || (going && left1 <= 0);
+	gboolean near = !late && going && l->sla_warn > 0 && l->now >= c->arrival + l->sla_warn;
+	char near_s[32];
+	const char *mark = late ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
+	    g_strcmp0(first, "failed") == 0 ? "FAILED" : near ? near_s : "";
+
+	if (near) {
+		fmt_left(near_s, sizeof near_s, left1);
+		memmove(near_s + 4, near_s, strlen(near_s) + 1);
+		memcpy(near_s, "DUE ", 4);
+	}
 
 	if (l->json) {
 		JsonObject *o = case_json(l->st, c);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 		json_object_set_int_member(o, "second_report_left_s", left2);
-		json_object_set_boolean_member(o, "first_report_late", c->sla_alerted);
+		json_object_set_boolean_member(o, "first_report_late", late);
 		json_object_set_string_member(o, "first_report_state", first ? first : "none");
+		if (going)
+			json_object_set_int_member(o, "first_report_left_s", left1);
 		json_node_take_object(n, o);
 		kenchi_print_json_line(n);
 		json_node_unref(n);
@@ -434,8 +452,11 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		col = "\033[31m", end = "\033[0m";
 	else if (l->color && c->second_report_due && left2 < 7200)
 		col = "\033[33m", end = "\033[0m";
-	/* The first report's SLA: LATE once the analysts were alerted. */
-	if (l->color && *mark)
+	/* The first report's SLA: red when late, held or failed; yellow
+	 * from the SLA guard's warning on. */
+	if (l->color && near)
+		col = "\033[33m", end = "\033[0m";
+	else if (l->color && *mark)
 		col = "\033[31m", end = "\033[0m";
 	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s %s%s\n", col, c->id, c->customer, c->priority,
 	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, mark, end);
@@ -468,6 +489,7 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	l.json = json;
 	l.now = kenchi_now();
 	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL;
+	l.sla_warn = app->cfg->sla_warn_s;
 	if (!json)
 		printf("%-5s %-10s %-3s %3s %-18s %-25s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
 		    "SECOND REPORT DUE", "LEFT", "1ST REPORT");

@@ -193,6 +193,14 @@ export KENCHI_DB=$KT_TMP/sla.db
 {
     # No Received header: the arrival is the time of ingest.
     sed '/^Received:/d' "$KT_TMP/inj.eml" | KENCHI_NOW=2026-11-27T09:00:00Z "$KENCHI" deliver 2>/dev/null
+    # kenchi due reads the first report's hour itself, before any sender's
+    # SLA guard has run (round 43b D1).
+    unlike "$(KENCHI_NOW=2026-11-27T09:20:00Z "$KENCHI" due | sed -n 2p)" "LATE|DUE" "due: an unsent first report 20 minutes after arrival is not flagged"
+    like "$(KENCHI_NOW=2026-11-27T09:50:00Z "$KENCHI" due | sed -n 2p)" "DUE 0h10m$" \
+        "due: 45 minutes after arrival, unsent, it shows the 10 minutes left (round 43b D1)"
+    like "$(KENCHI_NOW=2026-11-27T10:05:00Z "$KENCHI" due | sed -n 2p)" "LATE$" "due: past its hour, unsent, it is LATE though no SLA guard ran"
+    like "$(KENCHI_NOW=2026-11-27T10:05:00Z "$KENCHI" due --json)" '"first_report_late":true.*"first_report_left_s":-300' \
+        "and --json says so, with the seconds left"
     KENCHI_NOW=2026-11-27T09:30:00Z "$KENCHI" send --all 2>/dev/null
     is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 0 "no SLA alert 30 minutes after arrival"
     KENCHI_NOW=2026-11-27T09:50:00Z "$KENCHI" send --all 2>/dev/null
