@@ -65,14 +65,14 @@ say_covered(const char *list, const GArray *suppressed, const GArray *kept)
 	gboolean allow = strcmp(list, "allow") == 0;
 
 	if (suppressed->len > 0) {
-		printf("allow: %u open case(s) suppressed, their unsent first report withdrawn: ", suppressed->len);
+		printf("allow: %u open case(s) suppressed, and taken out of their unsent first report: ", suppressed->len);
 		print_ids(suppressed);
 	}
 	if (kept->len == 0)
 		return;
 	if (allow)
-		printf("allow: %u open case(s) hold only what it matches, but their first report has gone out:"
-		    " they stay open: ", kept->len);
+		printf("allow: %u open case(s) hold only what it matches, but are P1 or their first report has gone"
+		    " out (or is going): they stay open: ", kept->len);
 	else
 		printf("block: %u open case(s) hold only what it matches, and stay as they are (it acts on events"
 		    " stored from now on): ", kept->len);

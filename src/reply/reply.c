@@ -251,12 +251,12 @@ allow_done(gint64 case_id, const GArray *supp, const GArray *kept, kenchi_findin
 			replace(&f->state, "suppressed");
 	}
 	if (supp->len)
-		g_string_append(s, " suppressed, its unsent first report withdrawn");
+		g_string_append(s, " suppressed, and taken out of its unsent first report");
 	for (guint i = 0; i < kept->len; i++)
 		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : s->len ? "; case " : "case ",
 		    g_array_index(kept, gint64, i));
 	if (kept->len)
-		g_string_append(s, " open still: its first report has gone out");
+		g_string_append(s, " open still: P1, or its first report has gone out");
 	return g_string_free(s, s->len == 0);
 }
 
@@ -361,6 +361,11 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		if (f->merged_into)
 			return g_strdup_printf("this case was merged into case %" G_GINT64_FORMAT ": work on that one",
 			    f->merged_into);
+		/* Reopened, it would be open and still not reportable: in no
+		 * list, with no report (round 47). */
+		if (g_strcmp0(f->state, "suppressed") == 0)
+			return g_strdup("this case is suppressed (allow list, tuning or rules), not closed: reopen takes"
+			    " back a close");
 		replace(&f->state, "open");
 		break;
 	case KENCHI_CMD_SEND: {

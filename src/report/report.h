@@ -57,11 +57,12 @@ kenchi_status_t kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st
 					const char **why);
 
 /* ENTRY, an allow entry just added as ENTRY_ID, applied to the open cases
- * it covers (kenchi_cases_covered): each whose first report was never
- * tried is suppressed and taken out of that report (withdrawn, or
- * rendered again without it), its id appended to SUPPRESSED; each whose
- * report has gone out, or is going, stays open, appended to KEPT.  The
- * caller holds a transaction. */
+ * it covers (kenchi_cases_covered): each whose first report no sender took
+ * is suppressed and taken out of that report (withdrawn, or rendered again
+ * without it), its untaken notice withdrawn, its id appended to
+ * SUPPRESSED; each that is P1, or whose report has gone out, is going or
+ * was tried, stays open, appended to KEPT.  The caller holds a
+ * transaction. */
 kenchi_status_t kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_list_row_t *entry,
 					  gint64 entry_id, gint64 now, GArray *suppressed, GArray *kept);
 

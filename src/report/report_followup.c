@@ -173,6 +173,19 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 		rc = KENCHI_BAD_INPUT;
 		goto done;
 	}
+	{
+		gboolean withdrawn = FALSE;
+		/* "The detection we reported to you" of one it never heard of
+		 * (round 47: allow: and send: second-report in one reply). */
+		if ((rc = kenchi_report_first_withdrawn(st, case_id, f.first_report, &withdrawn)) != KENCHI_OK)
+			goto done;
+		if (withdrawn) {
+			*why = g_strdup("its first report was withdrawn before it went out (an allow entry suppressed the"
+			    " case): the customer was never told of it");
+			rc = KENCHI_BAD_INPUT;
+			goto done;
+		}
+	}
 	c = kenchi_config_customer(rx->cfg, customer);
 	if (c == NULL || c->report_to == NULL || c->report_to[0] == NULL) {
 		*why = g_strdup_printf("customer %s has no report_to address", customer);

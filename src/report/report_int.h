@@ -47,6 +47,10 @@ GHashTable *kenchi_reports_expl(kenchi_reports_t *rx, int lang);
 
 /* The case ids of an outbox row's "cases" ("12 13 14"), *N of them (g_free). */
 gint64 *kenchi_report_cases_parse(const char *cases, guint *n);
+/* Whether CASE_ID's first report REPORT (an outbox id, 0: none) was
+ * withdrawn, or rendered again without it: its customer never heard of it
+ * (report_withdraw.c). */
+kenchi_status_t kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report, gboolean *withdrawn);
 /* 0 for Japanese, 1 for English: the index of a template pair. */
 int kenchi_report_lang(const char *lang);
 /* Load the command-token key once (kenchi_token_key). */

@@ -1,15 +1,19 @@
 /* report_withdraw.c: an allow entry added after the cases it covers.
  *
  * Issue 3: an allow-listed case is suppressed, with no customer report.
- * An entry registered while its false positive's first report still waits
+ * An entry registered while its false positive's first report still waited
  * in the outbox (report_hold, a held report, an analyst answering within
  * the hour) did nothing to it before (round 43a F6): the report went out.
- * Now each open case the entry covers (lists.c) whose first report was
- * never tried is suppressed and taken out of that report: the report is
- * withdrawn when it was the case's alone, and rendered again without it
- * when it is a consolidated one, keeping its Message-ID.  A case whose
- * report has gone out, or is being sent, stays open: its customer was told
- * of it, and is owed a second report with the verdict. */
+ * Now each open case the entry covers (lists.c) whose first report no
+ * sender ever took is suppressed and taken out of that report: the report
+ * is withdrawn when it was the case's alone, and rendered again without it
+ * when it is a consolidated one, keeping its Message-ID; the case's
+ * analysts' notice, if no sender took it either, is withdrawn too.  A case
+ * whose report has gone out, is going or was tried stays open: its
+ * customer may have been told of it, and is owed a second report with the
+ * verdict.  So does a P1 case: an entry registered after the fact does not
+ * silence the most urgent work unseen (round 47: a host pattern withdrew a
+ * ransomware report); the analyst closes it by reply. */
 #include <string.h>
 #include "report/report.h"
 #include "report/report_int.h"
@@ -19,7 +23,7 @@ typedef struct {
 	char *state, *customer, *cases, *mid, *subject, *rcpts;
 	GBytes *raw;
 	int attempts;
-	gboolean found;
+	gboolean tried, found;
 } row_copy_t;
 
 static gboolean
@@ -34,8 +38,9 @@ take_row(const kenchi_outbox_row_t *r, gpointer user)
 	c->mid = g_strdup(r->message_id);
 	c->subject = g_strdup(r->subject);
 	c->rcpts = g_strdup(r->rcpts);
-	c->raw = g_bytes_new(r->raw, r->raw_len);
+	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
 	c->attempts = r->attempts;
+	c->tried = r->tried;
 	return FALSE;
 }
 
@@ -50,13 +55,44 @@ row_copy_clear(row_copy_t *c)
 	g_free(c->rcpts);
 	if (c->raw)
 		g_bytes_unref(c->raw);
+	memset(c, 0, sizeof *c);
+}
+
+/* Whether a sender could still send the row, and never took it. */
+static gboolean
+untouched(const row_copy_t *r)
+{
+	return r->found && (strcmp(r->state, "pending") == 0 || strcmp(r->state, "held") == 0) && r->attempts == 0 &&
+	    !r->tried;
+}
+
+typedef struct {
+	gint64 first_report, first_report_due;
+	gboolean p1;
+} case_copy_t;
+
+static gboolean
+take_case(const kenchi_case_row_t *r, gpointer user)
+{
+	case_copy_t *c = user;
+
+	c->first_report = r->first_report;
+	c->first_report_due = r->first_report_due;
+	c->p1 = g_strcmp0(r->priority, "P1") == 0;
+	return FALSE;
 }
 
 static gboolean
-take_first_report(const kenchi_case_row_t *r, gpointer user)
+case_in(const char *cases, gint64 id)
 {
-	*(gint64 *)user = r->first_report;
-	return FALSE;
+	guint n, i;
+	gint64 *ids = kenchi_report_cases_parse(cases, &n);
+	gboolean in = FALSE;
+
+	for (i = 0; i < n && !in; i++)
+		in = ids[i] == id;
+	g_free(ids);
+	return in;
 }
 
 /* "12 13 14" less ID. */
@@ -74,64 +110,121 @@ cases_without(const char *cases, gint64 id)
 	return g_string_free(s, FALSE);
 }
 
-/* Take CASE_ID out of its first report if that was never tried: *DONE
+kenchi_status_t
+kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report, gboolean *withdrawn)
+{
+	row_copy_t row = { 0 };
+	kenchi_outbox_filter_t f = { .id = report };
+	kenchi_status_t rc = KENCHI_OK;
+
+	*withdrawn = FALSE;
+	if (report != 0 && (rc = kenchi_store_outbox_each(st, &f, take_row, &row)) == KENCHI_OK && row.found)
+		*withdrawn = strcmp(row.state, "withdrawn") == 0 || (row.cases && *row.cases && !case_in(row.cases, case_id));
+	row_copy_clear(&row);
+	return rc;
+}
+
+/* The consolidated report REPORT (ROW) rendered again for the cases REST,
+ * led by the first of them, due when the soonest of theirs is. */
+static kenchi_status_t
+render_rest(kenchi_reports_t *rx, kenchi_store_t *st, gint64 report, const row_copy_t *row, const char *rest,
+	    gint64 now)
+{
+	char *subject = NULL, *raw = NULL, *rcpts = NULL;
+	guint n;
+	gint64 *ids = kenchi_report_cases_parse(rest, &n), due = 0;
+	gsize len = 0;
+	kenchi_status_t rc = KENCHI_OK;
+
+	for (guint i = 0; i < n && rc == KENCHI_OK; i++) {
+		case_copy_t c = { 0 };
+		rc = kenchi_store_case_get(st, ids[i], take_case, &c);
+		if (rc == KENCHI_OK && c.first_report_due && (due == 0 || c.first_report_due < due))
+			due = c.first_report_due;
+	}
+	/* As when it was queued: the context carries the lead's token. */
+	if (rc == KENCHI_OK)
+		rc = kenchi_report_ensure_key(rx, st);
+	if (rc == KENCHI_OK)
+		rc = kenchi_report_build_first(rx, st, row->customer, ids, n, row->mid, now, &subject, &raw, &len, &rcpts);
+	if (rc == KENCHI_OK) {
+		rc = kenchi_store_outbox_rewrite(st, report, subject, raw, len, rest, rcpts);
+	} else if (rc == KENCHI_NOT_FOUND) {
+		/* Held for want of a report_to: nothing rendered to mend. */
+		gsize old_len = 0;
+		const void *old = row->raw ? g_bytes_get_data(row->raw, &old_len) : "";
+		rc = kenchi_store_outbox_rewrite(st, report, row->subject, old, old_len, rest, row->rcpts);
+	}
+	/* A customer's reply to it, and `outbox --case`, follow its lead
+	 * (round 47: a reply went to the suppressed case as its note). */
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_outbox_set_lead(st, report, ids[0], due);
+	g_free(ids);
+	g_free(subject);
+	g_free(raw);
+	g_free(rcpts);
+	return rc;
+}
+
+static gboolean
+take_notice_ids(const kenchi_outbox_row_t *r, gpointer user)
+{
+	if (strcmp(r->kind, "notice") == 0)
+		g_array_append_val((GArray *)user, r->id);
+	return TRUE;
+}
+
+/* CASE_ID's analysts' notices that no sender took: withdrawn (round 47: a
+ * "new case" notice went out for a case suppressed before it). */
+static kenchi_status_t
+withdraw_notices(kenchi_store_t *st, gint64 case_id, const char *why, gint64 now)
+{
+	kenchi_outbox_filter_t f = { .case_id = case_id };
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t rc = kenchi_store_outbox_each(st, &f, take_notice_ids, ids);
+
+	for (guint i = 0; rc == KENCHI_OK && i < ids->len; i++)
+		if ((rc = kenchi_store_outbox_withdraw(st, g_array_index(ids, gint64, i), why, now)) == KENCHI_NOT_FOUND)
+			rc = KENCHI_OK;
+	g_array_unref(ids);
+	return rc;
+}
+
+/* Take CASE_ID out of its first report if no sender took that: *DONE
  * then.  The caller holds a transaction. */
 static kenchi_status_t
 withdraw_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *why, gint64 now,
 	      gboolean *done)
 {
-	gint64 report = 0;
+	case_copy_t c = { 0 };
 	row_copy_t row = { 0 };
 	kenchi_outbox_filter_t f = { .with_raw = TRUE };
-	char *rest = NULL, *subject = NULL, *raw = NULL, *rcpts = NULL;
-	gint64 *ids = NULL;
-	gsize len = 0;
-	guint n = 0;
+	char *rest = NULL;
 	kenchi_status_t rc;
 
 	*done = FALSE;
-	if ((rc = kenchi_store_case_get(st, case_id, take_first_report, &report)) != KENCHI_OK)
+	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.p1)
 		return rc;
-	if (report == 0) {
-		/* Nothing was queued for it (no report_to and no analysts). */
-		*done = TRUE;
-		return KENCHI_OK;
-	}
-	f.id = report;
-	if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) != KENCHI_OK || !row.found)
-		goto out;
-	/* A report that was tried may have reached some of its recipients. */
-	if ((strcmp(row.state, "pending") != 0 && strcmp(row.state, "held") != 0) || row.attempts > 0)
-		goto out;
-	rest = cases_without(row.cases, case_id);
-	if (*rest == '\0') {
-		rc = kenchi_store_outbox_withdraw(st, report, why, now);
-	} else {
-		ids = kenchi_report_cases_parse(rest, &n);
-		/* As when it was queued: the context carries the lead's token. */
-		if ((rc = kenchi_report_ensure_key(rx, st)) != KENCHI_OK)
+	if (c.first_report != 0) {
+		f.id = c.first_report;
+		if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) != KENCHI_OK || !untouched(&row))
 			goto out;
-		rc = kenchi_report_build_first(rx, st, row.customer, ids, n, row.mid, now, &subject, &raw, &len, &rcpts);
-		if (rc == KENCHI_OK) {
-			rc = kenchi_store_outbox_rewrite(st, report, subject, raw, len, rest, rcpts);
-		} else if (rc == KENCHI_NOT_FOUND) {
-			/* Held for want of a report_to: nothing rendered to mend. */
-			gsize old_len;
-			const void *old = g_bytes_get_data(row.raw, &old_len);
-			rc = kenchi_store_outbox_rewrite(st, report, row.subject, old, old_len, rest, row.rcpts);
+		rest = cases_without(row.cases, case_id);
+		rc = *rest == '\0' ? kenchi_store_outbox_withdraw(st, c.first_report, why, now) :
+		    render_rest(rx, st, c.first_report, &row, rest, now);
+		if (rc == KENCHI_NOT_FOUND) {
+			rc = KENCHI_OK;
+			goto out;
 		}
 	}
+	/* No report queued at all (no report_to and no analysts) is none to
+	 * withdraw. */
 	if (rc == KENCHI_OK)
-		*done = TRUE;
-	else if (rc == KENCHI_NOT_FOUND)
-		rc = KENCHI_OK;
+		rc = withdraw_notices(st, case_id, why, now);
+	*done = rc == KENCHI_OK;
 out:
 	row_copy_clear(&row);
 	g_free(rest);
-	g_free(ids);
-	g_free(subject);
-	g_free(raw);
-	g_free(rcpts);
 	return rc;
 }
 
@@ -149,10 +242,8 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 		gboolean done = FALSE;
 
 		rc = withdraw_case(rx, st, id, why, now, &done);
-		if (rc == KENCHI_OK && done && (rc = kenchi_store_case_suppress(st, id, why, now)) == KENCHI_NOT_FOUND) {
-			rc = KENCHI_OK;
-			done = FALSE;
-		}
+		if (rc == KENCHI_OK && done && (rc = kenchi_store_case_suppress(st, id, why, now)) == KENCHI_NOT_FOUND)
+			rc = KENCHI_FAIL;   /* covered: open and reportable in this transaction */
 		if (rc == KENCHI_OK)
 			g_array_append_val(done ? suppressed : kept, id);
 	}

@@ -250,6 +250,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE events ADD COLUMN own_score INTEGER;"
 	"DROP INDEX IF EXISTS events_case_kind;"
 	"CREATE INDEX events_case_own ON events(case_id, event_type_id, own_score);",
+	/* 12: whether a sender ever took a row: `outbox retry` sets attempts
+	 * back to 0, and a report tried once may have reached its customer
+	 * (a 451 after DATA), so an allow entry must not withdraw it (round
+	 * 47: it did).  Set when a sender claims the row. */
+	"ALTER TABLE outbox ADD COLUMN tried INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE outbox SET tried = 1 WHERE attempts > 0 OR state IN ('sending', 'sent', 'failed');",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 11
+#define KENCHI_SCHEMA_VERSION 12
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -236,7 +236,8 @@ typedef struct {
 	const void *raw;          /* CRLF message */
 	gsize raw_len;
 	const char *cases;        /* "12 13 14" for a consolidated report */
-	int attempts;
+	int attempts;             /* since the last `outbox retry` */
+	gboolean tried;           /* a sender ever took it (read only) */
 	gint64 next_attempt;
 	const char *last_error;
 	gint64 created_at, sent_at, due;
@@ -246,9 +247,11 @@ kenchi_status_t kenchi_store_outbox_insert(kenchi_store_t *st, const kenchi_outb
 /* Replace the message of a row that is still pending or held (consolidation). */
 kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject,
 					    const void *raw, gsize len, const char *cases, const char *rcpts);
-/* Row ID, never tried, will not be sent: state "withdrawn", WHY its
- * last_error.  KENCHI_NOT_FOUND when it is not pending or held, or a send
- * was tried (a sender may hold it). */
+/* Row ID's case (the lead of a consolidated report) and due time. */
+kenchi_status_t kenchi_store_outbox_set_lead(kenchi_store_t *st, gint64 id, gint64 case_id, gint64 due);
+/* Row ID, never taken by a sender (its "tried" mark, which `outbox retry`
+ * keeps), will not be sent: state "withdrawn", WHY its last_error.
+ * KENCHI_NOT_FOUND when it is not pending or held, or was tried. */
 kenchi_status_t kenchi_store_outbox_withdraw(kenchi_store_t *st, gint64 id, const char *why, gint64 now);
 /* The pending first report of CUSTOMER created at or after SINCE, if any. */
 kenchi_status_t kenchi_store_outbox_open_report(kenchi_store_t *st, const char *customer, gint64 since, gint64 *id,

@@ -58,10 +58,26 @@ kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject, 
 }
 
 kenchi_status_t
+kenchi_store_outbox_set_lead(kenchi_store_t *st, gint64 id, gint64 case_id, gint64 due)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET case_id = ?2, due = ?3 WHERE id = ?1");
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_int(q, 2, case_id);
+	kenchi_bind_int0(q, 3, due);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, rc);
+}
+
+kenchi_status_t
 kenchi_store_outbox_withdraw(kenchi_store_t *st, gint64 id, const char *why, gint64 now)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'withdrawn', last_error = ?2,"
-	    " next_attempt = ?3 WHERE id = ?1 AND state IN ('pending', 'held') AND attempts = 0");
+	    " next_attempt = ?3 WHERE id = ?1 AND state IN ('pending', 'held') AND attempts = 0 AND tried = 0");
 	int rc;
 
 	if (q == NULL)
@@ -103,7 +119,7 @@ kenchi_status_t
 kenchi_store_outbox_claim(kenchi_store_t *st, gint64 id, gint64 now)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET state = 'sending', next_attempt = ?2,"
-	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'");
+	    " last_error = ?3, tried = 1 WHERE id = ?1 AND state = 'pending'");
 	char who[48];
 	int rc;
 
@@ -187,19 +203,19 @@ kenchi_store_outbox_each(kenchi_store_t *st, const kenchi_outbox_filter_t *f, ke
 	if (f->id)
 		/* One row by id: the filters' OR terms would scan the table. */
 		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
-		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due"
+		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due, tried"
 		    " FROM outbox WHERE id = ?4 AND (?3 IS NULL OR state = ?3) AND (?6 = 0 OR case_id = ?6) LIMIT ?2");
 	else if (f->case_id)
 		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
-		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due"
+		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due, tried"
 		    " FROM outbox WHERE case_id = ?6 AND (?3 IS NULL OR state = ?3) AND ?4 = 0 ORDER BY id LIMIT ?2");
 	else if (f->ready_only)
 		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
-		    " raw, cases, attempts, next_attempt, last_error, created_at, sent_at, due FROM outbox"
+		    " raw, cases, attempts, next_attempt, last_error, created_at, sent_at, due, tried FROM outbox"
 		    " WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2");
 	else
 		q = kenchi_store_stmt(st, "SELECT id, kind, case_id, customer, state, message_id, env_from, rcpts, subject,"
-		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due"
+		    " CASE WHEN ?5 THEN raw ELSE NULL END, cases, attempts, next_attempt, last_error, created_at, sent_at, due, tried"
 		    " FROM outbox WHERE (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id = ?4) AND (?6 = 0 OR case_id = ?6)"
 		    " ORDER BY id LIMIT ?2");
 	if (q == NULL)
@@ -233,6 +249,7 @@ kenchi_store_outbox_each(kenchi_store_t *st, const kenchi_outbox_filter_t *f, ke
 			.created_at = sqlite3_column_int64(q, 14),
 			.sent_at = sqlite3_column_int64(q, 15),
 			.due = sqlite3_column_int64(q, 16),
+			.tried = sqlite3_column_int(q, 17),
 		};
 		if (!cb(&r, user))
 			break;

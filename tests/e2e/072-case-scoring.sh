@@ -184,13 +184,17 @@ like "$n2" "Reply-To: soc\+case-2-" "and keeps its own case's reply address"
 unlike "$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = 1")" "In-Reply-To" "(the lead's notice starts the thread)"
 mid=$(sql "select message_id from outbox where kind = 'first_report'")
 out=$("$KENCHI" allow add --customer acme sha256 $S1)
-like "$out" "allow: 1 open case\\(s\\) suppressed, their unsent first report withdrawn: 1$" \
+like "$out" "allow: 1 open case\\(s\\) suppressed, and taken out of their unsent first report: 1$" \
     "allow add suppresses the open case the entry covers, and no other (round 43a F6: its report went out)"
 is "$(sql 'select state || " " || reportable from cases where id = 1')" "suppressed 0" "the case is suppressed"
 like "$(sql 'select suppressed_reason from cases where id = 1')" "^allow list: sha256 $S1 \\(entry 1, added after the case\\)" \
     "with the entry as its reason"
 is "$(sql "select state || ' ' || cases || ' ' || message_id from outbox where kind = 'first_report'")" "pending 2 $mid" \
     "the consolidated report keeps the other case, and its Message-ID"
+is "$(sql "select case_id from outbox where kind = 'first_report'")" 2 \
+    "and is led by it: a customer's reply to it is that case's (round 47: it went to the suppressed one)"
+is "$(sql "select group_concat(case_id || ' ' || state, ', ') from outbox where kind = 'notice'")" "1 withdrawn, 2 pending" \
+    "the suppressed case's unsent notice is withdrawn, the other's is not (round 47)"
 raw=$(sql "select raw from outbox where kind = 'first_report'")
 like "$raw" "PC-FB" "and is rendered again with it"
 unlike "$raw" "PC-FA" "without the suppressed case"
@@ -209,15 +213,26 @@ fresh
 mail "$R" "Threat Detected" 8011 "2026-11-24 01:00:00" PC-FD $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
 sql "update outbox set state = 'sent', attempts = 1, sent_at = 1 where kind = 'first_report'"
 out=$("$KENCHI" allow add --customer acme sha256 $S1)
-like "$out" "allow: 1 open case\\(s\\) hold only what it matches, but their first report has gone out: they stay open: 1[[:space:]]+a false positive" \
+like "$out" "allow: 1 open case\\(s\\) hold only what it matches, but are P1 or their first report has gone out \\(or is going\\): they stay open: 1[[:space:]]+a false positive" \
     "a case whose report went out stays open: its customer is owed the verdict"
 like "$out" "verdict: false-positive, close" "and allow add says how to close it"
 is "$(sql 'select state from cases where id = 1')" open "the case is as it was"
 fresh
 mail "$R" "Threat Detected" 8021 "2026-11-24 01:00:00" PC-FE $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
-sql "update outbox set attempts = 1, last_error = '451 try later' where kind = 'first_report'"
+# Nothing listens on the sample's SMTP port: the send fails, to be retried.
+KENCHI_NOW=2026-11-24T01:10:00Z "$KENCHI" send >/dev/null 2>&1
+is "$(sql "select state || ' ' || attempts from outbox where kind = 'first_report'")" "pending 1" "(a send tried the report, and failed for now)"
+"$KENCHI" outbox retry "$(sql "select id from outbox where kind = 'first_report'")" >/dev/null 2>&1
+is "$(sql "select attempts from outbox where kind = 'first_report'")" 0 "(outbox retry counts its attempts from 0 again)"
 "$KENCHI" allow add --customer acme sha256 $S1 >/dev/null
-is "$(sql 'select state from cases where id = 1')" open "nor is a case whose report a send has tried (it may have reached someone)"
+is "$(sql 'select state from cases where id = 1')" open \
+    "nor is a case whose report a send has tried, though retried since (it may have reached someone; round 47)"
+fresh
+mail "$R" "Executed malware" 8025 "2026-11-24 01:00:00" PC-FH $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select priority from cases')" P1 "(executed malware: P1)"
+like "$("$KENCHI" allow add --customer acme sha256 $S1)" "are P1 or their first report has gone out" \
+    "a P1 case is not suppressed by an entry added after it: the analyst closes it (round 47)"
+is "$(sql "select c.state || ' ' || o.state from cases c join outbox o on o.id = c.first_report")" "open pending" "(its report goes)"
 fresh
 "$KENCHI" block add --customer acme sha256 $S2 >/dev/null
 mail "$R" "Threat Detected" 8031 "2026-11-24 01:00:00" PC-FF $G1 $S2 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null

@@ -436,11 +436,29 @@ art=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_i
 is "$(sql "select state || ' ' || reportable || ' ' || verdict from cases where id = $c")" "suppressed 0 false-positive" \
     "an allow: command suppresses the case it answers, whose report has not gone out (round 43a F6)"
 is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c")" withdrawn "and withdraws that report"
-like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c suppressed, its unsent first report withdrawn" \
+like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c suppressed, and taken out of its unsent first report" \
     "the command's result says so"
+areply() {   # areply MSGID BODY: the analyst's reply on case $c
+    {
+        printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:32:00 +0900\n'
+        printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #%s] New case\nMessage-ID: <%s>\n' "$art" "$c" "$1"
+        printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$2"
+    } | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
+}
+areply allow-2@soc "action: none
+send: second-report"
+like "$("$KENCHI" audit --json | grep allow-2@soc | grep send)" "first report was withdrawn before it went out" \
+    "a second report of a case whose first report was withdrawn is refused: the customer never heard of it (round 47)"
+is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $c")" 0 "(none is queued)"
+areply allow-3@soc "reopen"
+like "$("$KENCHI" audit --json | grep allow-3@soc)" "suppressed .*not closed" \
+    "reopen of a suppressed case says it is not closed, and leaves it as it is (round 47: open, unreported, in no list)"
+is "$(sql "select state from cases where id = $c")" suppressed "(still suppressed)"
 "$KENCHI" send --all 2>/dev/null
 unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first-report")" "." \
     "the customer never gets the report"
+unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: analyst-notice")" "." \
+    "nor the analysts its notice, unsent when the case was suppressed"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true
