@@ -235,6 +235,27 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 	return FALSE;
 }
 
+/* " (2026-11-26 18:00 JST)" of an ISO 8601 date, or "": the service's
+ * deadlines are JST business hours, which a Japanese desk reads faster
+ * than UTC (round 43b D2).  JSON keeps UTC. */
+static const char *
+jst_of(const char *iso, char *buf, gsize n)
+{
+	GDateTime *t = iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+	GTimeZone *jst = g_time_zone_new_offset(9 * 3600);
+	GDateTime *j = t ? g_date_time_to_timezone(t, jst) : NULL;
+	char *f = j ? g_date_time_format(j, " (%Y-%m-%d %H:%M JST)") : NULL;
+
+	g_strlcpy(buf, f ? f : "", n);
+	g_free(f);
+	if (j)
+		g_date_time_unref(j);
+	if (t)
+		g_date_time_unref(t);
+	g_time_zone_unref(jst);
+	return buf;
+}
+
 static void
 print_case_text(JsonObject *o, gint64 now)
 {
@@ -250,9 +271,14 @@ print_case_text(JsonObject *o, gint64 now)
 	printf("quarantine: %s   events: %" G_GINT64_FORMAT "\n", json_object_get_string_member(o, "quarantine"),
 	    json_object_get_int_member(o, "events"));
 	printf("seen: %s .. %s\n", json_object_get_string_member(o, "first_seen"), json_object_get_string_member(o, "last_seen"));
-	printf("first report due:  %s\nsecond report due: %s\n",
-	    json_object_get_string_member_with_default(o, "first_report_due", "-") ?: "-",
-	    json_object_get_string_member_with_default(o, "second_report_due", "-") ?: "-");
+	{
+		const char *d1 = json_object_get_string_member_with_default(o, "first_report_due", NULL);
+		const char *d2 = json_object_get_string_member_with_default(o, "second_report_due", NULL);
+		char j1[32], j2[32];
+
+		printf("first report due:  %s%s\nsecond report due: %s%s\n", d1 ? d1 : "-", jst_of(d1, j1, sizeof j1),
+		    d2 ? d2 : "-", jst_of(d2, j2, sizeof j2));
+	}
 	printf("score reasons:\n");
 	a = json_object_get_array_member(o, "score_reasons");
 	for (i = 0; a && i < json_array_get_length(a); i++) {
@@ -404,7 +430,7 @@ static gboolean
 print_due(const kenchi_case_row_t *c, gpointer user)
 {
 	list_t *l = user;
-	char left[32], due_s[32] = "-";
+	char left[32], due_s[32] = "-", jst[40];
 	gint64 left2 = c->second_report_due ? c->second_report_due - l->now : 0;
 	const char *col = "", *end = "";
 	char *d = c->second_report_due ? kenchi_format_date(c->second_report_due) : NULL;
@@ -444,7 +470,10 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		g_free(first);
 		return TRUE;
 	}
-	if (d)
+	/* "2026-11-26 18:00 JST" of " (2026-11-26 18:00 JST)". */
+	if (d && *jst_of(d, jst, sizeof jst))
+		g_strlcpy(due_s, jst + 2, strlen(jst) - 2);
+	else if (d)
 		g_strlcpy(due_s, d, sizeof due_s);
 	fmt_left(left, sizeof left, left2);
 	/* Red: breached; yellow: less than 2 hours left. */
@@ -458,7 +487,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		col = "\033[33m", end = "\033[0m";
 	else if (l->color && *mark)
 		col = "\033[31m", end = "\033[0m";
-	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-25s %10s %s%s\n", col, c->id, c->customer, c->priority,
+	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-20s %10s %s%s\n", col, c->id, c->customer, c->priority,
 	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, mark, end);
 	g_free(d);
 	g_free(first);
@@ -491,8 +520,8 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL;
 	l.sla_warn = app->cfg->sla_warn_s;
 	if (!json)
-		printf("%-5s %-10s %-3s %3s %-18s %-25s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
-		    "SECOND REPORT DUE", "LEFT", "1ST REPORT");
+		printf("%-5s %-10s %-3s %3s %-18s %-20s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
+		    "2ND REPORT DUE", "LEFT", "1ST REPORT");
 	st = kenchi_store_cases_each(app->st, &f, print_due, &l);
 	if (st != KENCHI_OK) {
 		kenchi_err("due: %s", kenchi_store_errmsg(app->st));

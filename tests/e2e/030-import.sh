@@ -152,11 +152,12 @@ KENCHI_DB=$m5 sql "DROP INDEX cases_file_long" >/dev/null
 KENCHI_DB=$m5 sql "CREATE INDEX cases_file ON cases(customer, file_key, last_seen)" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX events_case_own" >/dev/null
 KENCHI_DB=$m5 sql "ALTER TABLE events DROP COLUMN own_score" >/dev/null
+KENCHI_DB=$m5 sql "ALTER TABLE outbox DROP COLUMN tried" >/dev/null
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kenchi 5 left it"
 KENCHI_DB=$m5 "$KENCHI" events >/dev/null 2>&1
-is $? 0 "schema 5 -> 11: kenchi opens it"
-is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 11 "... and migrates it to 11"
+is $? 0 "schema 5 -> 12: kenchi opens it"
+is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 12 "... and migrates it to 12"
 is "$(KENCHI_DB=$m5 sql "select count(*) from sqlite_master where name in ('messages_msgid', 'events_detection', 'cases_file', 'cases_key')")" 0 \
    "... dropping the four old indexes"
 is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where name like 'cases_file%' order by name)")" \

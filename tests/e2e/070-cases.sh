@@ -189,6 +189,12 @@ is "$(due 2026-10-16T20:00:00+09:00)" "2026-10-19 18:00|3600" "Friday 20:00 JST 
 is "$(due 2026-09-18T10:00:00+09:00)" "2026-09-24 18:00|3600" "Friday 2026-09-18 is due 2026-09-24 18:00 (three holidays)"
 is "$(due 2026-12-28T10:00:00+09:00)" "2027-01-04 18:00|3600" "Monday 2026-12-28 is due 2027-01-04 18:00 (year-end closure)"
 is "$(due 2026-11-25T23:30:00Z)" "2026-11-27 18:00|3600" "23:30 UTC is already the next day in JST"
+jdb=$KT_TMP/due-jst.db
+KENCHI_NOW=2026-11-25T23:30:00Z KENCHI_DB=$jdb "$KENCHI" deliver <"$KT_TMP/d.eml" 2>/dev/null
+like "$(KENCHI_NOW=2026-11-25T23:40:00Z KENCHI_DB=$jdb "$KENCHI" due | sed -n 2p)" " 2026-11-27 18:00 JST +[0-9]+h" \
+    "kenchi due shows the second deadline in JST, as the service promises it (round 43b D2)"
+like "$(KENCHI_DB=$jdb "$KENCHI" case 1)" \
+    "second report due: 2026-11-27T09:00:00\+00:00 \(2026-11-27 18:00 JST\)" "kenchi case gives both"
 out=$("$KENCHI" due)
 like "$out" "LEFT" "kenchi due lists open work with the time left"
 
