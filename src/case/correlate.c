@@ -515,6 +515,17 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 				set_str(&b, 1, &b.row.host_key, host_key);
 			g_free(name);
 		}
+		/* Likewise its domain: a case of PC-D takes PC-D.a.local's name
+		 * (and key, without a GUID), so that PC-D.b.local is another
+		 * machine, whichever came first (round 47: all three joined). */
+		if (b.row.hostname && ev->v[EV_HOSTNAME] && kenchi_host_domain_of(b.row.hostname, ev->v[EV_HOSTNAME])) {
+			char *name = g_utf8_strdown(b.row.hostname, -1);
+
+			if (strcmp(b.row.host_key, name) == 0 && ev->v[EV_CONNECTOR_GUID] == NULL)
+				set_str(&b, 1, &b.row.host_key, host_key);
+			set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
+			g_free(name);
+		}
 		b.row.events++;
 		if (t < b.row.first_seen)
 			b.row.first_seen = t;

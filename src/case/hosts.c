@@ -3,13 +3,26 @@
 #include <string.h>
 #include "case/hosts.h"
 
+/* A hostname as a key: lower case, without the root's trailing dot
+ * (PC-T.corp.local. is PC-T.corp.local; round 47: a second machine). */
+static char *
+name_key(const char *hostname)
+{
+	char *k = g_utf8_strdown(hostname, -1);
+	gsize n = strlen(k);
+
+	while (n > 1 && k[n - 1] == '.')
+		k[--n] = '\0';
+	return k;
+}
+
 char *
 kenchi_case_host_key(const kenchi_event_t *ev)
 {
 	if (ev->v[EV_CONNECTOR_GUID])
 		return g_ascii_strdown(ev->v[EV_CONNECTOR_GUID], -1);
 	if (ev->v[EV_HOSTNAME])
-		return g_utf8_strdown(ev->v[EV_HOSTNAME], -1);
+		return name_key(ev->v[EV_HOSTNAME]);
 	return g_strdup("unknown-host");
 }
 
@@ -64,19 +77,28 @@ kenchi_host_matches(const char *pattern, const char *hostname)
 	char *g = g_utf8_casefold(pattern, -1), *h = g_utf8_casefold(hostname, -1);
 	gboolean hit = g_pattern_match_simple(g, h);
 
-	/* PC-LAB-01 is PC-LAB-01.acme.local, and the other way round: an
-	 * alert may name a machine with or without its domain (round 43a). */
-	if (!hit && has_domain(g) != has_domain(h)) {
-		char *gd = has_domain(g) ? strchr(g, '.') : NULL, *hd = has_domain(h) ? strchr(h, '.') : NULL;
-		if (gd)
-			*gd = '\0';
-		if (hd)
-			*hd = '\0';
+	/* PC-LAB-01 covers PC-LAB-01.acme.local: an alert may name a machine
+	 * with its domain (round 43a).  Not the other way round: a pattern
+	 * that names a domain matches that domain only, or *.lab.local would
+	 * match every name without one (round 47). */
+	if (!hit && !has_domain(g) && has_domain(h)) {
+		*strchr(h, '.') = '\0';
 		hit = g_pattern_match_simple(g, h);
 	}
 	g_free(g);
 	g_free(h);
 	return hit;
+}
+
+gboolean
+kenchi_host_domain_of(const char *name, const char *fqdn)
+{
+	char *n = name_key(name), *f = name_key(fqdn);
+	gboolean of = !has_domain(n) && has_domain(f) && g_str_has_prefix(f, n) && f[strlen(n)] == '.';
+
+	g_free(n);
+	g_free(f);
+	return of;
 }
 
 /* Note in FQDN_OF that NAME, with a domain, has the first label LABEL
@@ -122,8 +144,15 @@ join_domains(GArray *win, char **name, char **host_key, gboolean guid, GHashTabl
 	const char *f;
 
 	for (guint i = 0; i < win->len; i++) {
-		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-		if (w->name && has_domain(w->name))
+		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+		char *k;
+
+		if (w->name == NULL)
+			continue;
+		k = name_key(w->name);
+		g_free(w->name);
+		w->name = k;
+		if (has_domain(w->name))
 			fqdn_named(fqdn_of, w->name);
 	}
 	if (*name && has_domain(*name))
@@ -176,7 +205,7 @@ char *
 kenchi_hosts_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable *unsure)
 {
 	GHashTable *guid_of = g_hash_table_new(g_str_hash, g_str_equal);   /* name -> GUID ("": two), borrowed */
-	char *name = ev->v[EV_HOSTNAME] ? g_utf8_strdown(ev->v[EV_HOSTNAME], -1) : NULL;
+	char *name = ev->v[EV_HOSTNAME] ? name_key(ev->v[EV_HOSTNAME]) : NULL;
 	const char *g;
 
 	join_domains(win, &name, &host_key, ev->v[EV_CONNECTOR_GUID] != NULL, unsure);

@@ -25,9 +25,12 @@ char *kenchi_case_file_key(const kenchi_event_t *ev);
 char *kenchi_hosts_join(GArray *win, const kenchi_event_t *ev, char *host_key, GHashTable *unsure);
 
 /* Whether host PATTERN (an allow entry's, a customer's servers; "*" and
- * "?" wildcards, no case) matches HOSTNAME; when only one of the two has a
- * domain, their first labels are compared (PC-1 is PC-1.corp.local). */
+ * "?" wildcards, no case) matches HOSTNAME; a pattern without a domain
+ * also matches a hostname's first label (PC-1 covers PC-1.corp.local), a
+ * pattern with one only that domain. */
 gboolean kenchi_host_matches(const char *pattern, const char *hostname);
+/* Whether NAME, without a domain, is the first label of FQDN. */
+gboolean kenchi_host_domain_of(const char *name, const char *fqdn);
 
 /* How many hosts have the file in WIN, the case at hand (HOST_KEY, its id
  * ID or 0 when new) included and the keys in UNSURE not; *FIRST the

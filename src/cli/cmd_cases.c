@@ -443,8 +443,12 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	gboolean going = c->first_report_due && (first == NULL || strcmp(first, "pending") == 0 ||
 	    strcmp(first, "sending") == 0);
 	gint64 left1 = c->first_report_due - l->now;
-	gboolean late = c->sla_alerted || (going && left1 <= 0);
-	gboolean near = !late && going && l->sla_warn > 0 && l->now >= c->arrival + l->sla_warn;
+	gboolean late = going && left1 <= 0;
+	/* From the SLA guard's warning on: whether a sender alerted the
+	 * analysts or not (round 47: alerted, it said LATE with 10 min left). */
+	gboolean near = !late && going && (c->sla_alerted || (l->sla_warn > 0 && l->now >= c->arrival + l->sla_warn));
+	/* Past its hour and not sent, held and failed ones too (round 47). */
+	gboolean late_json = c->first_report_due && left1 <= 0 && g_strcmp0(first, "sent") != 0;
 	char near_s[32];
 	const char *mark = late ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
 	    g_strcmp0(first, "failed") == 0 ? "FAILED" : near ? near_s : "";
@@ -459,7 +463,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		JsonObject *o = case_json(l->st, c);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 		json_object_set_int_member(o, "second_report_left_s", left2);
-		json_object_set_boolean_member(o, "first_report_late", late);
+		json_object_set_boolean_member(o, "first_report_late", late_json);
 		json_object_set_string_member(o, "first_report_state", first ? first : "none");
 		if (going)
 			json_object_set_int_member(o, "first_report_left_s", left1);

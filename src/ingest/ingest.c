@@ -13,6 +13,7 @@
 #include "parse/event.h"
 #include "parse/normalize.h"
 #include "case/hosts.h"
+#include "case/lists.h"
 #include "util/hash.h"
 #include "util/msgkey.h"
 
@@ -398,26 +399,45 @@ known_events(const kenchi_analysis_t *a, kenchi_known_events_t *k)
 	}
 }
 
+/* Whether the stored copy JSON of an event named no customer's group at
+ * all, by name or by id: its group not mapped, not claimed by two
+ * customers, nor another's than its mailbox's (those stay unassigned,
+ * never reported: round 47). */
+static gboolean
+named_no_group(const kenchi_config_t *cfg, const char *json)
+{
+	kenchi_event_t *ev = json ? kenchi_stored_event(json) : NULL;
+	gboolean by_name = FALSE, by_id = FALSE, none;
+
+	if (ev == NULL)
+		return FALSE;
+	none = kenchi_config_match_group(cfg, kenchi_event_get(ev, EV_GROUP), NULL, &by_name) == NULL && !by_name &&
+	    kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id) == NULL && !by_id;
+	kenchi_event_free(ev);
+	return none;
+}
+
 /* Whether stored event ID, a copy of EV that no customer took (an API
  * event whose group the configuration does not map), goes to CUSTOMER,
  * which this copy names (its mailbox, its group): the first copy stored
  * decided before, and the mail that named the customer was a duplicate -
  * no case of the customer, no first report (round 46 R1).  The copies
- * must name the same machine.  *OLD_CASE: the case it leaves. */
+ * must name the same machine, and the stored one no customer's group.
+ * *OLD_CASE: the case it leaves. */
 static kenchi_status_t
-adoptable(kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer, gboolean *adopt,
-	  gint64 *old_case)
+adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer,
+	  gboolean *adopt, gint64 *old_case)
 {
-	char *had = NULL, *host = NULL, *guid = NULL;
+	char *had = NULL, *host = NULL, *guid = NULL, *json = NULL;
 	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
 	kenchi_status_t rc;
 
 	*adopt = FALSE;
 	if (strcmp(customer, KENCHI_UNASSIGNED) == 0)
 		return KENCHI_OK;
-	if ((rc = kenchi_store_event_owner(st, id, &had, old_case, &host, &guid)) != KENCHI_OK)
+	if ((rc = kenchi_store_event_owner(st, id, &had, old_case, &host, &guid, &json)) != KENCHI_OK)
 		return rc;
-	if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0) {
+	if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0 && named_no_group(cfg, json)) {
 		if (guid && g)
 			*adopt = g_ascii_strcasecmp(guid, g) == 0;
 		else if (host && h)
@@ -428,6 +448,7 @@ adoptable(kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *c
 	g_free(had);
 	g_free(host);
 	g_free(guid);
+	g_free(json);
 	return KENCHI_OK;
 }
 
@@ -517,7 +538,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			gint64 old_case = 0;
 
 			rc = kenchi_store_event_find(st, er.uid, &id);
-			if (rc == KENCHI_OK && (rc = adoptable(st, id, ev, er.customer, &adopt, &old_case)) != KENCHI_OK)
+			if (rc == KENCHI_OK && (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &old_case)) != KENCHI_OK)
 				goto fail;
 			if (rc == KENCHI_OK && !adopt) {
 				a->events_dup++;

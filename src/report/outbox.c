@@ -106,10 +106,16 @@ take_late(const kenchi_case_row_t *c, gpointer user)
 static kenchi_status_t
 sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 now, int *alerts)
 {
-	GArray *late = g_array_new(FALSE, FALSE, sizeof(late_t));
-	kenchi_status_t rc = kenchi_store_begin(st);
+	GArray *late;
+	kenchi_status_t rc;
 	guint i;
 
+	/* No one to alert: no case is marked alerted (round 47: `due` then
+	 * showed LATE, and no mail had gone). */
+	if (cfg->analysts == NULL || cfg->analysts[0] == NULL)
+		return KENCHI_OK;
+	late = g_array_new(FALSE, FALSE, sizeof(late_t));
+	rc = kenchi_store_begin(st);
 	if (rc == KENCHI_OK)
 		rc = kenchi_store_cases_sla_late(st, now - cfg->sla_warn_s, take_late, late);
 	for (i = 0; i < late->len && rc == KENCHI_OK; i++) {

@@ -113,10 +113,10 @@ void kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *
 kenchi_status_t kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *row, gint64 *id);
 /* The event with UID: KENCHI_OK and *ID, or KENCHI_NOT_FOUND. */
 kenchi_status_t kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id);
-/* Event ID's customer, case (0: none), hostname and connector GUID (each
- * g_free, NULL when absent). */
+/* Event ID's customer, case (0: none), hostname, connector GUID and JSON
+ * (each g_free, NULL when absent). */
 kenchi_status_t kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id,
-					 char **hostname, char **guid);
+					 char **hostname, char **guid, char **json);
 /* Event ID stored again from ROW (every column but id and uid): a copy
  * of it that names its customer, where the stored one named none. */
 kenchi_status_t kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *row);

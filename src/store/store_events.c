@@ -92,13 +92,14 @@ kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id)
 }
 
 kenchi_status_t
-kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id, char **hostname, char **guid)
+kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id, char **hostname, char **guid,
+			 char **json)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT customer, coalesce(case_id, 0), hostname, connector_guid"
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT customer, coalesce(case_id, 0), hostname, connector_guid, json"
 	    " FROM events WHERE id = ?1");
 	int r;
 
-	*customer = *hostname = *guid = NULL;
+	*customer = *hostname = *guid = *json = NULL;
 	*case_id = 0;
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
@@ -109,6 +110,7 @@ kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 
 		*case_id = sqlite3_column_int64(q, 1);
 		*hostname = g_strdup(kenchi_col_text(q, 2));
 		*guid = g_strdup(kenchi_col_text(q, 3));
+		*json = g_strdup(kenchi_col_text(q, 4));
 	}
 	sqlite3_reset(q);
 	if (r == SQLITE_ROW)

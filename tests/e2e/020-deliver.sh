@@ -75,6 +75,23 @@ KENCHI_DB=$adb2 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
 KENCHI_DB=$adb2 "$KENCHI" deliver <"$KT_TMP/other.eml" 2>/dev/null
 is "$(KENCHI_DB=$adb2 sql "select customer || ' ' || hostname from events where uid = 'amp:6455442249407791104'")" "unassigned PC-TK-0231" \
     "a copy that names another machine does not take the event"
+# An event unassigned because its groups are two customers' stays so:
+# never reported to either (kenchi.conf(5); round 47).
+adb3=$KT_TMP/adopt3.db
+sed -e '/^groups = Acme/a group_guids = 5deebebd-dcdf-510a-a011-c4651cc852ee' \
+    -e '/^groups = Globex/a group_guids = 88ff74f6-2af3-5efa-a0fe-e282b684f4b0' "$KENCHI_CONF" >"$KT_TMP/two.conf"
+"$KT_PY" - "$FIX/api/page.json" "$KT_TMP/two-page.json" <<'PY'
+import json, sys
+page = json.load(open(sys.argv[1], encoding="utf-8"))
+for ev in page["data"]:
+    ev["group_guids"] = ["5deebebd-dcdf-510a-a011-c4651cc852ee", "88ff74f6-2af3-5efa-a0fe-e282b684f4b0"]
+json.dump(page, open(sys.argv[2], "w"))
+PY
+KENCHI_CONF=$KT_TMP/two.conf KENCHI_DB=$adb3 "$KENCHI" import --no-progress "$KT_TMP/two-page.json" >/dev/null 2>&1
+is "$(KENCHI_DB=$adb3 sql "select customer from events where uid = 'amp:6455442249407791104'")" unassigned "(in two customers' groups: unassigned)"
+KENCHI_CONF=$KT_TMP/two.conf KENCHI_DB=$adb3 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb3 sql "select customer from events where uid = 'amp:6455442249407791104'")" unassigned \
+    "an event whose groups are two customers' is not taken by a later copy (round 47)"
 
 # Regression: a new message whose only event is already stored is stored
 # itself (it used to fail with "duplicate" and was not kept).

@@ -157,9 +157,23 @@ is "$(sql 'select group_concat(events, " ") from cases')" "1 1 1" \
 mail "$R" "Threat Detected" 7214 "2026-11-24 01:30:00" PC-D.a.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select group_concat(events, " ") from cases')" "2 1 1" "(each with its domain is its own)"
 fresh
+mail "$R" "Threat Detected" 7215 "2026-11-24 01:00:00" PC-D - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7216 "2026-11-24 01:10:00" PC-D.a.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7217 "2026-11-24 01:20:00" PC-D.b.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select group_concat(events || " " || hostname, ", ") from cases')" "2 PC-D.a.local, 1 PC-D.b.local" \
+    "the bare name first: it joins the first domain's machine, the case takes that name, the other domain is another machine (round 47: all three joined)"
+fresh
+mail "$R" "Threat Detected" 7218 "2026-11-24 01:00:00" PC-T.corp.local. - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7219 "2026-11-24 01:10:00" pc-t.corp.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || max(events) from cases')" "1 2" "a hostname with the root's trailing dot is the same machine (round 47)"
+fresh
 "$KENCHI" allow add --customer acme host PC-LAB-01 >/dev/null
 mail "$R" "Threat Detected" 7221 "2026-11-24 01:00:00" PC-LAB-01.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" suppressed "the host allow entry PC-LAB-01 covers PC-LAB-01.acme.local (round 43a F7)"
+fresh
+"$KENCHI" allow add --customer acme host '*.lab.local' >/dev/null
+mail "$R" "Threat Detected" 7222 "2026-11-24 01:00:00" PC-9 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select state from cases')" open "but *.lab.local does not cover PC-9, a name without a domain (round 47: it did)"
 
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh

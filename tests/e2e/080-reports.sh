@@ -207,8 +207,16 @@ export KENCHI_DB=$KT_TMP/sla.db
     is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 1 "an unsent first report 45 minutes after arrival alerts the analysts"
     KENCHI_NOW=2026-11-27T09:55:00Z "$KENCHI" send --all 2>/dev/null
     is "$(sql "select count(*) from outbox where kind = 'alert' and subject like '%SLA%'")" 1 "once"
-    like "$("$KENCHI" due)" "LATE" "kenchi due flags it"
+    like "$(KENCHI_NOW=2026-11-27T09:55:00Z "$KENCHI" due | sed -n 2p)" "DUE 0h05m$" \
+        "kenchi due flags it, with the time left: alerted is not late (round 47: it said LATE)"
+    like "$(KENCHI_NOW=2026-11-27T10:01:00Z "$KENCHI" due | sed -n 2p)" "LATE$" "and LATE past its hour"
 }
+# With no analysts, the guard alerts no one, and marks no case alerted.
+export KENCHI_DB=$KT_TMP/sla-none.db
+grep -v '^analysts' "$KENCHI_CONF" >"$KT_TMP/noanalysts.conf"
+sed '/^Received:/d' "$KT_TMP/inj.eml" | KENCHI_CONF=$KT_TMP/noanalysts.conf KENCHI_NOW=2026-11-27T09:00:00Z "$KENCHI" deliver 2>/dev/null
+KENCHI_CONF=$KT_TMP/noanalysts.conf KENCHI_NOW=2026-11-27T09:50:00Z "$KENCHI" send --all >/dev/null 2>&1
+is "$(sql "select sum(sla_alerted) from cases")" 0 "no analysts: no case is marked alerted (round 47: due said LATE, no mail had gone)"
 export KENCHI_DB=$main_db
 
 # preview prints the report without queueing or sending.

@@ -806,7 +806,14 @@ test_host_matches(void **state)
 	(void)state;
 	assert_true(kenchi_host_matches("PC-LAB-01", "pc-lab-01"));
 	assert_true(kenchi_host_matches("PC-LAB-01", "PC-LAB-01.acme.local"));
-	assert_true(kenchi_host_matches("pc-lab-01.acme.local", "PC-LAB-01"));
+	/* A pattern with a domain matches that domain only (round 47). */
+	assert_false(kenchi_host_matches("pc-lab-01.acme.local", "PC-LAB-01"));
+	assert_false(kenchi_host_matches("*.lab.local", "PC-9"));
+	assert_false(kenchi_host_matches("PC-*.lab.local", "pc-9"));
+	assert_true(kenchi_host_matches("*.lab.local", "pc-9.lab.local"));
+	assert_true(kenchi_host_domain_of("PC-D", "pc-d.a.local."));
+	assert_false(kenchi_host_domain_of("PC-D", "pc-dd.a.local"));
+	assert_false(kenchi_host_domain_of("pc-d.a.local", "pc-d.b.local"));
 	assert_true(kenchi_host_matches("SV-*", "sv-db1.acme.local"));
 	assert_true(kenchi_host_matches("SV-DB?", "sv-db1.acme.local"));
 	assert_false(kenchi_host_matches("PC-LAB-01.acme.local", "pc-lab-01.globex.local"));
