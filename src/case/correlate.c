@@ -620,7 +620,10 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	cs.escalate |= escalate;
 	case_score_apply(&b, &cs);
 
-	tuning = in_tuning(cust, now);
+	/* By when the alert reached the SOC, not when it was stored: an alert
+	 * of the tuning's last minute stored after midnight was reported
+	 * (round 43b D6), and a backlog of tuning days would be. */
+	tuning = in_tuning(cust, arrival);
 	/* An escalation outweighs an allow list entry (round 43a: a blocked
 	 * file on an allow-listed host was escalated and never reported). */
 	suppress = !escalate && (allow_hit != NULL || rule_suppress);

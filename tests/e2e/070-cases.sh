@@ -177,6 +177,11 @@ is "$(KENCHI_DB=$KT_TMP/tune.db sql "select group_concat(distinct state) || '|' 
 out=$(KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" tune --customer acme --json)
 like "$out" '"events":2,"hosts":2' "tune groups the candidates with counts of events and hosts"
 like "$out" 'kenchi allow add --customer acme sha256' "and gives the command that registers them"
+mkalert "$FIX/mail/en-qp.eml" "$KT_TMP/t3.eml" 7000000000000000032 "" 7100000000000000032 LAST-PC
+{ printf 'Received: by mx.soc.example.jp; Thu, 31 Dec 2026 23:59:00 +0900\n'; cat "$KT_TMP/t3.eml"; } |
+    KENCHI_NOW=2027-01-01T00:01:00+09:00 KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" deliver 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/tune.db sql "select state from cases where hostname = 'LAST-PC'")" tuning \
+    "an alert that arrived on the tuning's last day, stored after midnight, is in tuning (round 43b D6)"
 
 # --- calendar: second-report deadlines on a fixed clock ---------------
 due() {   # due NOW-ISO -> the second-report deadline of a fresh alert, in JST
