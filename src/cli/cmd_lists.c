@@ -82,6 +82,41 @@ say_covered(const char *list, const GArray *suppressed, const GArray *kept)
 	    "  see each with `kenchi case N`; its next event escalates it");
 }
 
+typedef struct {
+	gint64 id;
+	char *why;        /* the reason a case it suppressed gives */
+	char *customer;   /* NULL for "*" */
+} entry_find_t;
+
+static gboolean
+take_entry(const kenchi_list_row_t *l, gpointer user)
+{
+	entry_find_t *ef = user;
+
+	if (l->id != ef->id)
+		return TRUE;
+	ef->why = g_strdup_printf("allow list: %s %s", l->kind, l->value);
+	ef->customer = strcmp(l->customer, "*") == 0 ? NULL : g_strdup(l->customer);
+	return FALSE;
+}
+
+/* Removing an entry undoes nothing: the cases it suppressed are named,
+ * for the analyst to look at (round 47: it said nothing). */
+static kenchi_status_t
+say_still_suppressed(kenchi_app_t *app, const entry_find_t *ef)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	kenchi_status_t st = kenchi_store_cases_suppressed_by(app->st, ef->customer, ef->why, ids);
+
+	if (st == KENCHI_OK && ids->len > 0) {
+		printf("allow: %u case(s) it suppressed stay suppressed (a later event it does not match makes one"
+		    " reportable): ", ids->len);
+		print_ids(ids);
+	}
+	g_array_unref(ids);
+	return st;
+}
+
 static int
 list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 {
@@ -163,12 +198,20 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 			rc = KENCHI_EXIT_USAGE;
 			goto done;
 		}
-		st = kenchi_store_list_remove(app->st, list, id, customer);
+		entry_find_t ef = { .id = id };
+		if ((st = kenchi_store_list_each(app->st, list, customer, take_entry, &ef)) == KENCHI_OK)
+			st = kenchi_store_list_remove(app->st, list, id, customer);
 		if (st == KENCHI_NOT_FOUND) {
 			kenchi_err("%s: no entry %" G_GINT64_FORMAT, list, id);
+			g_free(ef.why);
+			g_free(ef.customer);
 			rc = KENCHI_EXIT_FAIL;
 			goto done;
 		}
+		if (st == KENCHI_OK && ef.why && strcmp(list, "allow") == 0)
+			st = say_still_suppressed(app, &ef);
+		g_free(ef.why);
+		g_free(ef.customer);
 	} else {
 		kenchi_err("%s: unknown action \"%s\" (add, list, remove)", list, argv[1]);
 		rc = KENCHI_EXIT_USAGE;

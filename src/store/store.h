@@ -206,6 +206,10 @@ kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gi
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
+/* The suppressed cases of CUSTOMER (NULL: every one) whose reason is
+ * REASON, or REASON then " (entry ...": appended to IDS (gint64). */
+kenchi_status_t kenchi_store_cases_suppressed_by(kenchi_store_t *st, const char *customer, const char *reason,
+						 GArray *ids);
 /* Suppress the open, reportable case ID with REASON (an allow entry added
  * after it); KENCHI_NOT_FOUND when it is not open and reportable. */
 kenchi_status_t kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);

@@ -316,6 +316,27 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
+kenchi_store_cases_suppressed_by(kenchi_store_t *st, const char *customer, const char *reason, GArray *ids)
+{
+	/* A scan of the cases: only `allow remove` asks. */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE state = 'suppressed'"
+	    " AND (?1 IS NULL OR customer = ?1) AND (suppressed_reason = ?2"
+	    " OR substr(suppressed_reason, 1, length(?2) + 8) = ?2 || ' (entry ') ORDER BY id");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, customer);
+	kenchi_bind_text(q, 2, reason);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64(q, 0);
+		g_array_append_val(ids, id);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_case_suppress(kenchi_store_t *st, gint64 id, const char *reason, gint64 now)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET state = 'suppressed', reportable = 0,"

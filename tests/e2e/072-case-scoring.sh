@@ -222,6 +222,8 @@ is "$("$KENCHI" send >/dev/null 2>&1; sql "select state from outbox where kind =
 rel=$("$KENCHI" outbox release "$(sql "select id from outbox where kind = 'first_report'")" 2>&1); rrc=$?
 isnt "$rrc" 0 "a withdrawn report is not released"
 like "$rel" "withdrawn" "(and the refusal says why: $rel)"
+like "$("$KENCHI" allow remove 1)" "allow: 1 case\\(s\\) it suppressed stay suppressed .*: 1$" \
+    "allow remove names the cases the entry suppressed, which stay so (round 47: it said nothing)"
 
 fresh
 mail "$R" "Threat Detected" 8011 "2026-11-24 01:00:00" PC-FD $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
