@@ -5,15 +5,12 @@
 
 /* A hostname as a key: lower case, without the root's trailing dot
  * (PC-T.corp.local. is PC-T.corp.local; round 47: a second machine). */
+static char *strip_root(char *s);
+
 static char *
 name_key(const char *hostname)
 {
-	char *k = g_utf8_strdown(hostname, -1);
-	gsize n = strlen(k);
-
-	while (n > 1 && k[n - 1] == '.')
-		k[--n] = '\0';
-	return k;
+	return strip_root(g_utf8_strdown(hostname, -1));
 }
 
 char *
@@ -71,10 +68,21 @@ has_domain(const char *name)
 	return dot != NULL && dot > name && strspn(name, "0123456789.:") != strlen(name);
 }
 
+/* S without the root's trailing dots, in place. */
+static char *
+strip_root(char *s)
+{
+	gsize n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '.')
+		s[--n] = '\0';
+	return s;
+}
+
 gboolean
 kenchi_host_matches(const char *pattern, const char *hostname)
 {
-	char *g = g_utf8_casefold(pattern, -1), *h = g_utf8_casefold(hostname, -1);
+	char *g = strip_root(g_utf8_casefold(pattern, -1)), *h = strip_root(g_utf8_casefold(hostname, -1));
 	gboolean hit = g_pattern_match_simple(g, h);
 
 	/* PC-LAB-01 covers PC-LAB-01.acme.local: an alert may name a machine

@@ -71,8 +71,8 @@ say_covered(const char *list, const GArray *suppressed, const GArray *kept)
 	if (kept->len == 0)
 		return;
 	if (allow)
-		printf("allow: %u open case(s) hold only what it matches, but are P1 or their first report has gone"
-		    " out (or is going): they stay open: ", kept->len);
+		printf("allow: %u open case(s) hold only what it matches, but are P1 or their first report was sent"
+		    " or tried: they stay open: ", kept->len);
 	else
 		printf("block: %u open case(s) hold only what it matches, and stay as they are (it acts on events"
 		    " stored from now on): ", kept->len);

@@ -256,7 +256,7 @@ allow_done(gint64 case_id, const GArray *supp, const GArray *kept, kenchi_findin
 		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : s->len ? "; case " : "case ",
 		    g_array_index(kept, gint64, i));
 	if (kept->len)
-		g_string_append(s, " open still: P1, or its first report has gone out");
+		g_string_append(s, " open still: P1, or its first report was sent or tried");
 	return g_string_free(s, s->len == 0);
 }
 
@@ -755,6 +755,22 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 		if (next == 0)
 			break;
 		id = next;
+	}
+	/* A case taken out of the consolidated report the customer answers
+	 * (an allow entry after the fact): the customer asks of the cases
+	 * that report holds, so the note goes to its lead (round 48: it went
+	 * on the suppressed case, in no list). */
+	{
+		gint64 lead = 0;
+		if ((rc = kenchi_report_first_lead(st, id, &lead)) == KENCHI_OK && lead != 0 &&
+		    kenchi_store_case_mail_cited(st, lead, mail->in_reply_to))
+			id = lead;
+		else if (rc != KENCHI_OK) {
+			g_free(ci.customer);
+			g_free(ci.hostname);
+			g_free(ci.state);
+			return rc;
+		}
 	}
 	/* Customer mail never runs commands, whatever lines it holds: it is a note. */
 	text = note_text(mail->text->str, MIN(mail->text->len, 16384));

@@ -66,6 +66,11 @@ kenchi_status_t kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st
 kenchi_status_t kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_list_row_t *entry,
 					  gint64 entry_id, gint64 now, GArray *suppressed, GArray *kept);
 
+/* The case that now leads the first report CASE_ID was taken out of
+ * (kenchi_report_allow_apply), in *LEAD; 0 when it is still in its first
+ * report, or that was withdrawn, or it has none. */
+kenchi_status_t kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead);
+
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
  * KNOWN may be NULL. */

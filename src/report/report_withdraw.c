@@ -23,6 +23,7 @@ typedef struct {
 	char *state, *customer, *cases, *mid, *subject, *rcpts;
 	GBytes *raw;
 	int attempts;
+	gint64 case_id;
 	gboolean tried, found;
 } row_copy_t;
 
@@ -40,6 +41,7 @@ take_row(const kenchi_outbox_row_t *r, gpointer user)
 	c->rcpts = g_strdup(r->rcpts);
 	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
 	c->attempts = r->attempts;
+	c->case_id = r->case_id;
 	c->tried = r->tried;
 	return FALSE;
 }
@@ -120,6 +122,25 @@ kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report,
 	*withdrawn = FALSE;
 	if (report != 0 && (rc = kenchi_store_outbox_each(st, &f, take_row, &row)) == KENCHI_OK && row.found)
 		*withdrawn = strcmp(row.state, "withdrawn") == 0 || (row.cases && *row.cases && !case_in(row.cases, case_id));
+	row_copy_clear(&row);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
+{
+	case_copy_t c = { 0 };
+	row_copy_t row = { 0 };
+	kenchi_outbox_filter_t f = { 0 };
+	kenchi_status_t rc;
+
+	*lead = 0;
+	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.first_report == 0)
+		return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+	f.id = c.first_report;
+	if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) == KENCHI_OK && row.found &&
+	    strcmp(row.state, "withdrawn") != 0 && row.cases && *row.cases && !case_in(row.cases, case_id))
+		*lead = row.case_id;
 	row_copy_clear(&row);
 	return rc;
 }

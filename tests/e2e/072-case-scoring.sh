@@ -175,6 +175,13 @@ fresh
 mail "$R" "Threat Detected" 7222 "2026-11-24 01:00:00" PC-9 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" open "but *.lab.local does not cover PC-9, a name without a domain (round 47: it did)"
 
+# --- ransomware is not hidden by an allow entry ------------------------------
+fresh
+"$KENCHI" allow add --customer acme host 'PC-LAB-*' >/dev/null
+mail "$R" "Potential Ransomware" 4101 "2026-11-24 01:00:00" PC-LAB-07 - $S1 W32.Ransom.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select state || " " || priority || " " || escalated from cases')" "open P1 1" \
+    "Potential Ransomware on an allow-listed host is escalated and reported (round 48)"
+
 # --- a block list hit outweighs an allow list entry --------------------------
 fresh
 "$KENCHI" allow add --customer acme host PC-LAB-02 >/dev/null
@@ -229,7 +236,7 @@ fresh
 mail "$R" "Threat Detected" 8011 "2026-11-24 01:00:00" PC-FD $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
 sql "update outbox set state = 'sent', attempts = 1, sent_at = 1 where kind = 'first_report'"
 out=$("$KENCHI" allow add --customer acme sha256 $S1)
-like "$out" "allow: 1 open case\\(s\\) hold only what it matches, but are P1 or their first report has gone out \\(or is going\\): they stay open: 1[[:space:]]+a false positive" \
+like "$out" "allow: 1 open case\\(s\\) hold only what it matches, but are P1 or their first report was sent or tried: they stay open: 1[[:space:]]+a false positive" \
     "a case whose report went out stays open: its customer is owed the verdict"
 like "$out" "verdict: false-positive, close" "and allow add says how to close it"
 is "$(sql 'select state from cases where id = 1')" open "the case is as it was"
@@ -246,7 +253,7 @@ is "$(sql 'select state from cases where id = 1')" open \
 fresh
 mail "$R" "Executed malware" 8025 "2026-11-24 01:00:00" PC-FH $G1 $S1 W32.Tool.1201 - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select priority from cases')" P1 "(executed malware: P1)"
-like "$("$KENCHI" allow add --customer acme sha256 $S1)" "are P1 or their first report has gone out" \
+like "$("$KENCHI" allow add --customer acme sha256 $S1)" "are P1 or their first report was sent or tried" \
     "a P1 case is not suppressed by an entry added after it: the analyst closes it (round 47)"
 is "$(sql "select c.state || ' ' || o.state from cases c join outbox o on o.id = c.first_report")" "open pending" "(its report goes)"
 fresh

@@ -79,4 +79,23 @@ is "$(sql "select replace(replace(text, char(10), '|'), char(9), ' ') from notes
     "Seen.|>   Host : PC-01|>  verdict: pending|> Path c:\\Users|>     \\a.exe" \
     "and so are a quoted <pre>'s indented lines and a quoted cell's continuation, with no empty line for the break after <pre> (round 42 F4)"
 
+# A consolidated report rendered again without its lead case (an allow
+# entry added after the fact): the customer's reply to it is a note on
+# the case that leads it now (round 48: it went on the suppressed case).
+export KENCHI_DB=$KT_TMP/lead.db
+sed -e "s/^Message-ID: <\(.*\)>/Message-ID: <lead1.\1>/" -e 's/^Event ID: .*/Event ID: 6455442292357470001/' \
+    -e 's/^Detection ID: .*/Detection ID: 6455442249407700001/' "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+sed -e "s/^Message-ID: <\(.*\)>/Message-ID: <lead2.\1>/" -e 's/^Event ID: .*/Event ID: 6455442292357470002/' \
+    -e 's/^Detection ID: .*/Detection ID: 6455442249407700002/' -e 's/PC-TK-0231/PC-TK-0777/g' \
+    -e 's/be298a4a-0f1e-57d1-b27f-d51c302b8f64/be298a4a-0f1e-57d1-b27f-d51c302b8f77/g' \
+    -e 's/d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311/1111111111111111111111111111111111111111111111111111111111111111/g' \
+    "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select cases from outbox where kind = 'first_report'")" "1 2" "(two cases, one consolidated report)"
+"$KENCHI" allow add --customer acme sha256 d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311 >/dev/null
+rmid=$(sql "select message_id from outbox where kind = 'first_report'")
+printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: report\nMessage-ID: <lead-r@x>\nIn-Reply-To: <%s>\n\nWhat about PC-TK-0777?\n' \
+    "$rmid" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select case_id from notes where message_id = 'lead-r@x'")" 2 \
+    "a reply to a report rendered again without its first case is a note on the case leading it now (round 48)"
+
 done_testing

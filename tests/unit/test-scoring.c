@@ -811,6 +811,8 @@ test_host_matches(void **state)
 	assert_false(kenchi_host_matches("*.lab.local", "PC-9"));
 	assert_false(kenchi_host_matches("PC-*.lab.local", "pc-9"));
 	assert_true(kenchi_host_matches("*.lab.local", "pc-9.lab.local"));
+	assert_true(kenchi_host_matches("PC-Q.acme.local", "pc-q.acme.local."));
+	assert_true(kenchi_host_matches("pc-q.acme.local.", "PC-Q.acme.local"));
 	assert_true(kenchi_host_domain_of("PC-D", "pc-d.a.local."));
 	assert_false(kenchi_host_domain_of("PC-D", "pc-dd.a.local"));
 	assert_false(kenchi_host_domain_of("pc-d.a.local", "pc-d.b.local"));
