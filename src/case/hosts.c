@@ -99,6 +99,17 @@ kenchi_host_matches(const char *pattern, const char *hostname)
 }
 
 gboolean
+kenchi_host_same(const char *a, const char *b)
+{
+	char *x = name_key(a), *y = name_key(b);
+	gboolean same = strcmp(x, y) == 0 || kenchi_host_domain_of(x, y) || kenchi_host_domain_of(y, x);
+
+	g_free(x);
+	g_free(y);
+	return same;
+}
+
+gboolean
 kenchi_host_domain_of(const char *name, const char *fqdn)
 {
 	char *n = name_key(name), *f = name_key(fqdn);

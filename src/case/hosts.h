@@ -31,6 +31,9 @@ char *kenchi_hosts_join(GArray *win, const kenchi_event_t *ev, char *host_key, G
 gboolean kenchi_host_matches(const char *pattern, const char *hostname);
 /* Whether NAME, without a domain, is the first label of FQDN. */
 gboolean kenchi_host_domain_of(const char *name, const char *fqdn);
+/* Whether hostnames A and B name one machine: equal without case or the
+ * root's dot, or one the other without its domain.  No wildcards. */
+gboolean kenchi_host_same(const char *a, const char *b);
 
 /* How many hosts have the file in WIN, the case at hand (HOST_KEY, its id
  * ID or 0 when new) included and the keys in UNSURE not; *FIRST the

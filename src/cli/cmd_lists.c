@@ -39,10 +39,10 @@ print_row(const kenchi_list_row_t *l, gpointer user)
 
 /* The open cases the new entry R (ID) covers.  A block entry acts on
  * later events: the analyst is told which cases its next event escalates
- * (KEPT).  An allow entry suppresses the cases whose first report has not
- * gone out, and withdraws that report (SUPPRESSED; report_withdraw.c;
+ * (KEPT).  An allow entry suppresses the cases whose first report no
+ * sender has taken, and takes them out of it (SUPPRESSED; report_withdraw.c;
  * round 43a F6: the report of a false positive registered within the hold
- * went out); those whose report went out are KEPT. */
+ * went out); P1 cases, and those whose report was sent or tried, are KEPT. */
 static kenchi_status_t
 apply_covered(kenchi_app_t *app, const kenchi_list_row_t *r, gint64 id, GArray *suppressed, GArray *kept)
 {

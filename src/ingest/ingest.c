@@ -441,7 +441,7 @@ adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kench
 		if (guid && g)
 			*adopt = g_ascii_strcasecmp(guid, g) == 0;
 		else if (host && h)
-			*adopt = kenchi_host_matches(host, h);
+			*adopt = kenchi_host_same(host, h);   /* not a pattern: "*" is no wildcard here */
 		else
 			*adopt = TRUE;
 	}

@@ -813,6 +813,10 @@ test_host_matches(void **state)
 	assert_true(kenchi_host_matches("*.lab.local", "pc-9.lab.local"));
 	assert_true(kenchi_host_matches("PC-Q.acme.local", "pc-q.acme.local."));
 	assert_true(kenchi_host_matches("pc-q.acme.local.", "PC-Q.acme.local"));
+	assert_true(kenchi_host_same("PC-D", "pc-d.a.local."));
+	assert_true(kenchi_host_same("pc-d.a.local", "PC-D"));
+	assert_false(kenchi_host_same("*", "pc-d"));
+	assert_false(kenchi_host_same("pc-d.a.local", "pc-d.b.local"));
 	assert_true(kenchi_host_domain_of("PC-D", "pc-d.a.local."));
 	assert_false(kenchi_host_domain_of("PC-D", "pc-dd.a.local"));
 	assert_false(kenchi_host_domain_of("pc-d.a.local", "pc-d.b.local"));
