@@ -293,7 +293,8 @@ static kenchi_status_t
 score_event(kenchi_cases_t *cx, const kenchi_lists_t *ls, score_ctx_t *sc, const kenchi_event_t *ev, gint64 t,
 	    case_score_t *cs)
 {
-	char *allow = kenchi_lists_match(ls, "allow", ev), *block = kenchi_lists_match(ls, "block", ev);
+	const char *host = sc->c ? sc->c->hostname : NULL;
+	char *allow = kenchi_lists_match(ls, "allow", ev, host), *block = kenchi_lists_match(ls, "block", ev, host);
 	kenchi_status_t rc;
 
 	sc->ev = ev;
@@ -562,8 +563,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	/* The lists, read once for this event and every one scored with it. */
 	if ((ls = kenchi_lists_load(st, customer, &rc)) == NULL)
 		goto done;
-	allow_hit = kenchi_lists_match(ls, "allow", ev);
-	block_hit = kenchi_lists_match(ls, "block", ev);
+	allow_hit = kenchi_lists_match(ls, "allow", ev, b.row.hostname);
+	block_hit = kenchi_lists_match(ls, "block", ev, b.row.hostname);
 	/* An outbreak is one file or detection on several hosts; events that
 	 * name neither (an Uninstall, an Exploit Prevention without a name)
 	 * share only their type, which links nothing (round 43a: connector

@@ -7,6 +7,7 @@
 
 typedef struct {
 	const kenchi_event_t *ev;
+	const char *host;    /* the machine's name with its domain, when EV gives it without (or NULL) */
 	char *hit;           /* "kind value" of the first match, g_malloc'd */
 } list_match_t;
 
@@ -50,7 +51,8 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 		g_free(p);
 		g_free(g);
 	} else if (strcmp(l->kind, "host") == 0 && ev->v[EV_HOSTNAME]) {
-		hit = kenchi_host_matches(l->value, ev->v[EV_HOSTNAME]);
+		hit = kenchi_host_matches(l->value, ev->v[EV_HOSTNAME]) ||
+		    (lm->host && kenchi_host_matches(l->value, lm->host));
 	} else if (strcmp(l->kind, "ip") == 0) {
 		hit = (ev->v[EV_REMOTE_IP] && strcmp(ev->v[EV_REMOTE_IP], l->value) == 0);
 	} else if (strcmp(l->kind, "url") == 0) {
@@ -115,11 +117,19 @@ kenchi_lists_load(kenchi_store_t *st, const char *customer, kenchi_status_t *rc)
 	return ls;
 }
 
+/* CASE_HOST when EV names the case's machine without its domain, else NULL. */
+static const char *
+full_name(const kenchi_event_t *ev, const char *case_host)
+{
+	return case_host && ev && ev->v[EV_HOSTNAME] && kenchi_host_domain_of(ev->v[EV_HOSTNAME], case_host) ?
+	    case_host : NULL;
+}
+
 char *
-kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev)
+kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev, const char *case_host)
 {
 	GPtrArray *rows = ls->rows[strcmp(list, "allow") == 0 ? 0 : 1];
-	list_match_t lm = { .ev = ev };
+	list_match_t lm = { .ev = ev, .host = full_name(ev, case_host) };
 
 	for (guint i = 0; i < rows->len && match_list_row(g_ptr_array_index(rows, i), &lm); i++)
 		;
@@ -153,6 +163,7 @@ kenchi_stored_event(const char *json)
 
 typedef struct {
 	GArray *ids;
+	GPtrArray *hosts;    /* each one's hostname (g_free; NULL: none) */
 	gboolean allow;
 } open_cases_t;
 
@@ -163,13 +174,16 @@ take_open(const kenchi_case_row_t *c, gpointer user)
 {
 	open_cases_t *oc = user;
 
-	if (!oc->allow || (c->reportable && !c->escalated))
+	if (!oc->allow || (c->reportable && !c->escalated)) {
 		g_array_append_val(oc->ids, c->id);
+		g_ptr_array_add(oc->hosts, g_strdup(c->hostname));
+	}
 	return TRUE;
 }
 
 typedef struct {
 	const kenchi_list_row_t *entry;
+	const char *host;    /* the case's hostname */
 	gboolean all;        /* every event read so far is matched */
 	guint events;
 } covered_t;
@@ -179,7 +193,7 @@ event_covered(const kenchi_event_row_t *row, gpointer user)
 {
 	covered_t *cv = user;
 	kenchi_event_t *ev = kenchi_stored_event(row->json);
-	list_match_t lm = { .ev = ev };
+	list_match_t lm = { .ev = ev, .host = full_name(ev, cv->host) };
 
 	cv->events++;
 	if (ev) {
@@ -197,12 +211,12 @@ kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray 
 	kenchi_case_filter_t f = { .customer = strcmp(entry->customer, "*") == 0 ? NULL : entry->customer,
 				   .open_only = TRUE };
 	GArray *open = g_array_new(FALSE, FALSE, sizeof(gint64));
-	open_cases_t oc = { open, strcmp(entry->list, "allow") == 0 };
+	open_cases_t oc = { open, g_ptr_array_new_with_free_func(g_free), strcmp(entry->list, "allow") == 0 };
 	kenchi_status_t rc = kenchi_store_cases_each(st, &f, take_open, &oc);
 
 	for (guint i = 0; rc == KENCHI_OK && i < open->len; i++) {
 		gint64 id = g_array_index(open, gint64, i);
-		covered_t cv = { entry, TRUE, 0 };
+		covered_t cv = { entry, g_ptr_array_index(oc.hosts, i), TRUE, 0 };
 		kenchi_event_filter_t ef = { .case_id = id };
 
 		/* Every event, not the few a case is scored from (round 44: a
@@ -212,5 +226,6 @@ kenchi_cases_covered(kenchi_store_t *st, const kenchi_list_row_t *entry, GArray 
 			g_array_append_val(ids, id);
 	}
 	g_array_unref(open);
+	g_ptr_array_unref(oc.hosts);
 	return rc;
 }

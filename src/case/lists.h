@@ -17,8 +17,12 @@
 typedef struct kenchi_lists kenchi_lists_t;
 kenchi_lists_t *kenchi_lists_load(kenchi_store_t *st, const char *customer, kenchi_status_t *rc);
 /* The first entry of LIST ("allow" or "block") that EV matches, the
- * customer's before "*"'s: "kind value" (g_free), or NULL. */
-char *kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev);
+ * customer's before "*"'s: "kind value" (g_free), or NULL.  CASE_HOST, the
+ * hostname of EV's case or NULL: when EV names that machine without its
+ * domain, a host entry may match either name (an entry of PC-Q.acme.local
+ * covers the case's alert that said PC-Q; round 49). */
+char *kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_event_t *ev,
+			 const char *case_host);
 void kenchi_lists_free(kenchi_lists_t *ls);
 
 /* A stored event read back from its JSON (kenchi_event_free), or NULL. */

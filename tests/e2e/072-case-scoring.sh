@@ -171,6 +171,17 @@ fresh
 mail "$R" "Threat Detected" 7221 "2026-11-24 01:00:00" PC-LAB-01.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" suppressed "the host allow entry PC-LAB-01 covers PC-LAB-01.acme.local (round 43a F7)"
 fresh
+mail "$R" "Threat Detected" 7223 "2026-11-24 01:00:00" PC-Q - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7224 "2026-11-24 01:10:00" PC-Q.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+like "$("$KENCHI" allow add --customer acme host PC-Q.acme.local)" "1 open case\\(s\\) suppressed" \
+    "an entry with the domain covers the case whose first alert named the machine without it (round 49)"
+fresh
+"$KENCHI" allow add --customer acme host PC-Q.acme.local >/dev/null
+mail "$R" "Threat Detected" 7225 "2026-11-24 01:00:00" PC-Q.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7226 "2026-11-24 01:10:00" PC-Q - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || state || " " || events from cases')" "1 suppressed 2" \
+    "and the machine's later alert without the domain, in that case, is allowed too"
+fresh
 "$KENCHI" allow add --customer acme host '*.lab.local' >/dev/null
 mail "$R" "Threat Detected" 7222 "2026-11-24 01:00:00" PC-9 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" open "but *.lab.local does not cover PC-9, a name without a domain (round 47: it did)"
