@@ -162,16 +162,13 @@ join_domains(GArray *win, char **name, char **host_key, gboolean guid, GHashTabl
 	GHashTable *fqdn_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	const char *f;
 
+	/* Once per placement over every case of the file in the window (a
+	 * worm's thousands): in place, without allocating, the store having
+	 * lowered the names' case already. */
 	for (guint i = 0; i < win->len; i++) {
 		kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-		char *k;
 
-		if (w->name == NULL)
-			continue;
-		k = name_key(w->name);
-		g_free(w->name);
-		w->name = k;
-		if (has_domain(w->name))
+		if (w->name && strchr(strip_root(w->name), '.') && has_domain(w->name))
 			fqdn_named(fqdn_of, w->name);
 	}
 	if (*name && has_domain(*name))
