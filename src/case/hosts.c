@@ -98,11 +98,18 @@ kenchi_host_matches(const char *pattern, const char *hostname)
 	return hit;
 }
 
+/* kenchi_host_domain_of() of two keys (name_key()). */
+static gboolean
+key_domain_of(const char *n, const char *f)
+{
+	return !has_domain(n) && has_domain(f) && g_str_has_prefix(f, n) && f[strlen(n)] == '.';
+}
+
 gboolean
 kenchi_host_same(const char *a, const char *b)
 {
 	char *x = name_key(a), *y = name_key(b);
-	gboolean same = strcmp(x, y) == 0 || kenchi_host_domain_of(x, y) || kenchi_host_domain_of(y, x);
+	gboolean same = strcmp(x, y) == 0 || key_domain_of(x, y) || key_domain_of(y, x);
 
 	g_free(x);
 	g_free(y);
@@ -113,7 +120,7 @@ gboolean
 kenchi_host_domain_of(const char *name, const char *fqdn)
 {
 	char *n = name_key(name), *f = name_key(fqdn);
-	gboolean of = !has_domain(n) && has_domain(f) && g_str_has_prefix(f, n) && f[strlen(n)] == '.';
+	gboolean of = key_domain_of(n, f);
 
 	g_free(n);
 	g_free(f);

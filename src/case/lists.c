@@ -117,12 +117,18 @@ kenchi_lists_load(kenchi_store_t *st, const char *customer, kenchi_status_t *rc)
 	return ls;
 }
 
-/* CASE_HOST when EV names the case's machine without its domain, else NULL. */
+/* CASE_HOST when EV names the case's machine without its domain, else
+ * NULL.  Every scored event asks: the dots are looked at before anything
+ * is copied. */
 static const char *
 full_name(const kenchi_event_t *ev, const char *case_host)
 {
-	return case_host && ev && ev->v[EV_HOSTNAME] && kenchi_host_domain_of(ev->v[EV_HOSTNAME], case_host) ?
-	    case_host : NULL;
+	const char *h = ev ? ev->v[EV_HOSTNAME] : NULL, *dot = h ? strchr(h, '.') : NULL;
+
+	/* A name with a dot other than the root's has its domain already. */
+	if (case_host == NULL || h == NULL || strchr(case_host, '.') == NULL || (dot && dot[strspn(dot, ".")] != '\0'))
+		return NULL;
+	return kenchi_host_domain_of(h, case_host) ? case_host : NULL;
 }
 
 char *

@@ -235,16 +235,16 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 	return FALSE;
 }
 
-/* " (2026-11-26 18:00 JST)" of an ISO 8601 date, or "": the service's
- * deadlines are JST business hours, which a Japanese desk reads faster
- * than UTC (round 43b D2).  JSON keeps UTC. */
+/* An ISO 8601 date in JST as FMT (g_date_time_format) has it, or "": the
+ * service's deadlines are JST business hours, which a Japanese desk reads
+ * faster than UTC (round 43b D2).  JSON keeps UTC. */
 static const char *
-jst_of(const char *iso, char *buf, gsize n)
+jst_of(const char *iso, const char *fmt, char *buf, gsize n)
 {
 	GDateTime *t = iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
 	GTimeZone *jst = g_time_zone_new_offset(9 * 3600);
 	GDateTime *j = t ? g_date_time_to_timezone(t, jst) : NULL;
-	char *f = j ? g_date_time_format(j, " (%Y-%m-%d %H:%M JST)") : NULL;
+	char *f = j ? g_date_time_format(j, fmt) : NULL;
 
 	g_strlcpy(buf, f ? f : "", n);
 	g_free(f);
@@ -276,8 +276,9 @@ print_case_text(JsonObject *o, gint64 now)
 		const char *d2 = json_object_get_string_member_with_default(o, "second_report_due", NULL);
 		char j1[32], j2[32];
 
-		printf("first report due:  %s%s\nsecond report due: %s%s\n", d1 ? d1 : "-", jst_of(d1, j1, sizeof j1),
-		    d2 ? d2 : "-", jst_of(d2, j2, sizeof j2));
+		printf("first report due:  %s%s\nsecond report due: %s%s\n", d1 ? d1 : "-",
+		    jst_of(d1, " (%Y-%m-%d %H:%M JST)", j1, sizeof j1), d2 ? d2 : "-",
+		    jst_of(d2, " (%Y-%m-%d %H:%M JST)", j2, sizeof j2));
 	}
 	printf("score reasons:\n");
 	a = json_object_get_array_member(o, "score_reasons");
@@ -430,7 +431,7 @@ static gboolean
 print_due(const kenchi_case_row_t *c, gpointer user)
 {
 	list_t *l = user;
-	char left[32], due_s[32] = "-", jst[40];
+	char left[32], due_s[32] = "-";
 	gint64 left2 = c->second_report_due ? c->second_report_due - l->now : 0;
 	const char *col = "", *end = "";
 	char *d = c->second_report_due ? kenchi_format_date(c->second_report_due) : NULL;
@@ -449,14 +450,13 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	gboolean near = !late && going && (c->sla_alerted || (l->sla_warn > 0 && l->now >= c->arrival + l->sla_warn));
 	/* Past its hour and not sent, held and failed ones too (round 47). */
 	gboolean late_json = c->first_report_due && left1 <= 0 && g_strcmp0(first, "sent") != 0;
-	char near_s[32];
+	char near_s[40], left1_s[32];
 	const char *mark = late ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
 	    g_strcmp0(first, "failed") == 0 ? "FAILED" : near ? near_s : "";
 
 	if (near) {
-		fmt_left(near_s, sizeof near_s, left1);
-		memmove(near_s + 4, near_s, strlen(near_s) + 1);
-		memcpy(near_s, "DUE ", 4);
+		fmt_left(left1_s, sizeof left1_s, left1);
+		g_snprintf(near_s, sizeof near_s, "DUE %s", left1_s);
 	}
 
 	if (l->json) {
@@ -474,10 +474,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		g_free(first);
 		return TRUE;
 	}
-	/* "2026-11-26 18:00 JST" of " (2026-11-26 18:00 JST)". */
-	if (d && *jst_of(d, jst, sizeof jst))
-		g_strlcpy(due_s, jst + 2, strlen(jst) - 2);
-	else if (d)
+	if (d && *jst_of(d, "%Y-%m-%d %H:%M JST", due_s, sizeof due_s) == '\0')
 		g_strlcpy(due_s, d, sizeof due_s);
 	fmt_left(left, sizeof left, left2);
 	/* Red: breached; yellow: less than 2 hours left. */

@@ -158,13 +158,6 @@ print_outbox(const kenchi_outbox_row_t *r, gpointer user)
 }
 
 static gboolean
-take_state(const kenchi_outbox_row_t *r, gpointer user)
-{
-	*(char **)user = g_strdup(r->state);
-	return FALSE;
-}
-
-static gboolean
 collect_ids(const kenchi_outbox_row_t *r, gpointer user)
 {
 	g_array_append_val((GArray *)user, r->id);
@@ -258,11 +251,9 @@ kenchi_cmd_outbox(kenchi_app_t *app, int argc, char **argv)
 			st = kenchi_store_outbox_requeue(app->st, g_array_index(ids, gint64, i), now);
 			if (st == KENCHI_NOT_FOUND) {
 				gint64 row = g_array_index(ids, gint64, i);
-				char *was = NULL;
-				kenchi_outbox_filter_t one = { .id = row };
+				char *was = kenchi_store_outbox_state(app->st, row);
 
-				if (kenchi_store_outbox_each(app->st, &one, take_state, &was) == KENCHI_OK &&
-				    g_strcmp0(was, "withdrawn") == 0)
+				if (g_strcmp0(was, "withdrawn") == 0)
 					kenchi_err("outbox: row %" G_GINT64_FORMAT " was withdrawn: an allow entry suppressed"
 					    " its cases before it went out, and it is never sent", row);
 				else

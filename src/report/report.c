@@ -636,38 +636,54 @@ kenchi_report_token_address(kenchi_reports_t *rx, gint64 case_id)
 	return r;
 }
 
-typedef struct {
-	char *kind, *customer, *cases, *mid, *state;
-	gint64 case_id;
-} row_copy_t;
-
-static gboolean
-take_row(const kenchi_outbox_row_t *r, gpointer user)
+gboolean
+kenchi_report_take_row(const kenchi_outbox_row_t *r, gpointer user)
 {
-	row_copy_t *c = user;
+	kenchi_report_row_t *c = user;
 
+	c->found = TRUE;
 	c->kind = g_strdup(r->kind);
+	c->state = g_strdup(r->state);
 	c->customer = g_strdup(r->customer);
 	c->cases = g_strdup(r->cases);
 	c->mid = g_strdup(r->message_id);
-	c->state = g_strdup(r->state);
+	c->subject = g_strdup(r->subject);
+	c->rcpts = g_strdup(r->rcpts);
+	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
+	c->attempts = r->attempts;
 	c->case_id = r->case_id;
+	c->tried = r->tried;
 	return FALSE;
+}
+
+void
+kenchi_report_row_clear(kenchi_report_row_t *c)
+{
+	g_free(c->kind);
+	g_free(c->state);
+	g_free(c->customer);
+	g_free(c->cases);
+	g_free(c->mid);
+	g_free(c->subject);
+	g_free(c->rcpts);
+	if (c->raw)
+		g_bytes_unref(c->raw);
+	memset(c, 0, sizeof *c);
 }
 
 kenchi_status_t
 kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gint64 now, const char **why)
 {
 	kenchi_outbox_filter_t f = { .id = id };
-	row_copy_t row = { 0 };
-	char *subject = NULL, *raw = NULL, *rcpts = NULL, *one = NULL;
+	kenchi_report_row_t row = { 0 };
+	char *subject = NULL, *raw = NULL, *rcpts = NULL;
 	gint64 *ids = NULL;
 	gsize len = 0;
 	guint n = 0;
 	kenchi_status_t rc;
 
 	*why = NULL;
-	if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) != KENCHI_OK)
+	if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK)
 		goto done;
 	if (row.kind == NULL || strcmp(row.kind, "first_report") != 0 || row.customer == NULL) {
 		/* A second report is sent again with `send: second-report`; a
@@ -690,8 +706,10 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 		    "a sent report is never sent again";
 		goto done;
 	}
-	if (row.cases == NULL || *row.cases == '\0')
-		row.cases = one = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
+	if (row.cases == NULL || *row.cases == '\0') {
+		g_free(row.cases);
+		row.cases = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
+	}
 	ids = kenchi_report_cases_parse(row.cases, &n);
 	for (guint i = 0; i < n; i++) {
 		/* A case merged since has no events of its own: its report
@@ -715,13 +733,7 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 	else if (rc == KENCHI_OK)
 		rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, row.cases, rcpts);
 done:
-	if (one == NULL)
-		g_free(row.cases);
-	g_free(one);
-	g_free(row.kind);
-	g_free(row.customer);
-	g_free(row.mid);
-	g_free(row.state);
+	kenchi_report_row_clear(&row);
 	g_free(ids);
 	g_free(subject);
 	g_free(raw);

@@ -45,6 +45,18 @@ const kenchi_report_template_t *kenchi_reports_tpl(kenchi_reports_t *rx, kenchi_
 /* The explanations table of LANG, or NULL. */
 GHashTable *kenchi_reports_expl(kenchi_reports_t *rx, int lang);
 
+/* An outbox row copied out of kenchi_store_outbox_each() by
+ * kenchi_report_take_row() as its callback (the first row only; raw when
+ * the filter asks for it); kenchi_report_row_clear() frees it. */
+typedef struct {
+	char *kind, *state, *customer, *cases, *mid, *subject, *rcpts;
+	GBytes *raw;
+	int attempts;
+	gint64 case_id;
+	gboolean tried, found;
+} kenchi_report_row_t;
+gboolean kenchi_report_take_row(const kenchi_outbox_row_t *r, gpointer user);
+void kenchi_report_row_clear(kenchi_report_row_t *r);
 /* The case ids of an outbox row's "cases" ("12 13 14"), *N of them (g_free). */
 gint64 *kenchi_report_cases_parse(const char *cases, guint *n);
 /* Whether CASE_ID's first report REPORT (an outbox id, 0: none) was

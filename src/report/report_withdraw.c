@@ -19,50 +19,9 @@
 #include "report/report_int.h"
 #include "case/lists.h"
 
-typedef struct {
-	char *state, *customer, *cases, *mid, *subject, *rcpts;
-	GBytes *raw;
-	int attempts;
-	gint64 case_id;
-	gboolean tried, found;
-} row_copy_t;
-
-static gboolean
-take_row(const kenchi_outbox_row_t *r, gpointer user)
-{
-	row_copy_t *c = user;
-
-	c->found = TRUE;
-	c->state = g_strdup(r->state);
-	c->customer = g_strdup(r->customer);
-	c->cases = g_strdup(r->cases);
-	c->mid = g_strdup(r->message_id);
-	c->subject = g_strdup(r->subject);
-	c->rcpts = g_strdup(r->rcpts);
-	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
-	c->attempts = r->attempts;
-	c->case_id = r->case_id;
-	c->tried = r->tried;
-	return FALSE;
-}
-
-static void
-row_copy_clear(row_copy_t *c)
-{
-	g_free(c->state);
-	g_free(c->customer);
-	g_free(c->cases);
-	g_free(c->mid);
-	g_free(c->subject);
-	g_free(c->rcpts);
-	if (c->raw)
-		g_bytes_unref(c->raw);
-	memset(c, 0, sizeof *c);
-}
-
 /* Whether a sender could still send the row, and never took it. */
 static gboolean
-untouched(const row_copy_t *r)
+untouched(const kenchi_report_row_t *r)
 {
 	return r->found && (strcmp(r->state, "pending") == 0 || strcmp(r->state, "held") == 0) && r->attempts == 0 &&
 	    !r->tried;
@@ -115,14 +74,14 @@ cases_without(const char *cases, gint64 id)
 kenchi_status_t
 kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report, gboolean *withdrawn)
 {
-	row_copy_t row = { 0 };
+	kenchi_report_row_t row = { 0 };
 	kenchi_outbox_filter_t f = { .id = report };
 	kenchi_status_t rc = KENCHI_OK;
 
 	*withdrawn = FALSE;
-	if (report != 0 && (rc = kenchi_store_outbox_each(st, &f, take_row, &row)) == KENCHI_OK && row.found)
+	if (report != 0 && (rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) == KENCHI_OK && row.found)
 		*withdrawn = strcmp(row.state, "withdrawn") == 0 || (row.cases && *row.cases && !case_in(row.cases, case_id));
-	row_copy_clear(&row);
+	kenchi_report_row_clear(&row);
 	return rc;
 }
 
@@ -130,7 +89,7 @@ kenchi_status_t
 kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
 {
 	case_copy_t c = { 0 };
-	row_copy_t row = { 0 };
+	kenchi_report_row_t row = { 0 };
 	kenchi_outbox_filter_t f = { 0 };
 	kenchi_status_t rc;
 
@@ -138,17 +97,17 @@ kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
 	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.first_report == 0)
 		return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
 	f.id = c.first_report;
-	if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) == KENCHI_OK && row.found &&
+	if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) == KENCHI_OK && row.found &&
 	    strcmp(row.state, "withdrawn") != 0 && row.cases && *row.cases && !case_in(row.cases, case_id))
 		*lead = row.case_id;
-	row_copy_clear(&row);
+	kenchi_report_row_clear(&row);
 	return rc;
 }
 
 /* The consolidated report REPORT (ROW) rendered again for the cases REST,
  * led by the first of them, due when the soonest of theirs is. */
 static kenchi_status_t
-render_rest(kenchi_reports_t *rx, kenchi_store_t *st, gint64 report, const row_copy_t *row, const char *rest,
+render_rest(kenchi_reports_t *rx, kenchi_store_t *st, gint64 report, const kenchi_report_row_t *row, const char *rest,
 	    gint64 now)
 {
 	char *subject = NULL, *raw = NULL, *rcpts = NULL;
@@ -218,7 +177,7 @@ withdraw_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const ch
 	      gboolean *done)
 {
 	case_copy_t c = { 0 };
-	row_copy_t row = { 0 };
+	kenchi_report_row_t row = { 0 };
 	kenchi_outbox_filter_t f = { .with_raw = TRUE };
 	char *rest = NULL;
 	kenchi_status_t rc;
@@ -228,7 +187,7 @@ withdraw_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const ch
 		return rc;
 	if (c.first_report != 0) {
 		f.id = c.first_report;
-		if ((rc = kenchi_store_outbox_each(st, &f, take_row, &row)) != KENCHI_OK || !untouched(&row))
+		if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK || !untouched(&row))
 			goto out;
 		rest = cases_without(row.cases, case_id);
 		rc = *rest == '\0' ? kenchi_store_outbox_withdraw(st, c.first_report, why, now) :
@@ -244,7 +203,7 @@ withdraw_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const ch
 		rc = withdraw_notices(st, case_id, why, now);
 	*done = rc == KENCHI_OK;
 out:
-	row_copy_clear(&row);
+	kenchi_report_row_clear(&row);
 	g_free(rest);
 	return rc;
 }
