@@ -1,11 +1,13 @@
 /* main.c: global options and the dispatch table.  Every command returns an
  * exit code; the mapping from statuses is kenchi_status_to_exit().
  *
- * Built twice.  `kenchi` (KENCHI_LITE) links GLib, GMime, PCRE2, SQLite,
- * json-glib and (statically) nettle only: the delivery hook runs once per message, and loading
- * libetpan's and libesmtp's TLS stacks (GnuTLS, OpenSSL, SASL, p11-kit)
- * cost more than the delivery itself.  `kenchi-net` is the whole program;
- * the commands that talk to a server (send, run, imap) are handed
+ * Built twice.  kenchi-core.so (KENCHI_LITE, KENCHI_MODULE) links GLib,
+ * GMime, PCRE2, SQLite, json-glib and (statically) nettle only, and the
+ * front `kenchi` loads it and calls kenchi_core_main() in its own process:
+ * the delivery hook runs once per message, and loading libetpan's and
+ * libesmtp's TLS stacks (GnuTLS, OpenSSL, SASL, p11-kit) cost more than the
+ * delivery itself, as did a second exec.  `kenchi-net` is the whole
+ * program; the commands that talk to a server (send, run, imap) are handed
  * over to it with execv(), argv unchanged. */
 #include <locale.h>
 #include <string.h>
@@ -107,6 +109,12 @@ on_glib_error(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpoin
 	}
 	g_log_default_handler(domain, level, msg, user);
 }
+
+#ifdef KENCHI_MODULE
+/* The one symbol the module exports (the sources are built hidden). */
+__attribute__((visibility("default"))) int kenchi_core_main(int argc, char **argv);
+#define main kenchi_core_main
+#endif
 
 int
 main(int argc, char **argv)

@@ -25,8 +25,9 @@
  * syslog (round 41b F7), and a probe (kenchi_imap_quiet_speaks_tls) makes
  * such failures routine.  This definition takes its place - the
  * program's symbols come before any library's - and logs it at debug
- * level: kenchi's own line says what failed. */
-void
+ * level: kenchi's own line says what failed.  Default visibility, or
+ * the program would not export it (the sources are built hidden). */
+__attribute__((visibility("default"))) void
 gnutls_perror(int error)
 {
 	kenchi_log(KENCHI_LOG_DEBUG, "GnuTLS: %s", gnutls_strerror(error));

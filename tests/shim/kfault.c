@@ -41,6 +41,18 @@ kf_after(void)
 	return after;
 }
 
+/* SQLite is a dependency of kenchi-core.so, which the front loads with
+ * RTLD_LOCAL: RTLD_NEXT does not see it, the loaded library does. */
+static void *
+sqlite_sym(const char *name)
+{
+	void *h, *p = dlsym(RTLD_NEXT, name);
+
+	if (p == NULL && (h = dlopen("libsqlite3.so.0", RTLD_LAZY | RTLD_NOLOAD)) != NULL)
+		p = dlsym(h, name);
+	return p;
+}
+
 int sqlite3_step(sqlite3_stmt *q);
 int
 sqlite3_step(sqlite3_stmt *q)
@@ -50,7 +62,7 @@ sqlite3_step(sqlite3_stmt *q)
 	const char *mode = getenv("KFAULT_SQLITE_STEP");
 
 	if (real == NULL)
-		real = (int (*)(sqlite3_stmt *))dlsym(RTLD_NEXT, "sqlite3_step");
+		real = (int (*)(sqlite3_stmt *))sqlite_sym("sqlite3_step");
 	if (mode && calls++ >= kf_after()) {
 		if (strcmp(mode, "busy") == 0) return 5;     /* SQLITE_BUSY */
 		if (strcmp(mode, "full") == 0) return 13;    /* SQLITE_FULL */
