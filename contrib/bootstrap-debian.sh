@@ -11,7 +11,7 @@ set -e
 cd "$(dirname "$0")/.."
 PKGS="libgmime-3.0-dev libetpan-dev libpcre2-dev libsqlite3-dev libesmtp-dev libjson-glib-dev nettle-dev
  autoconf automake libtool pkg-config make gcc libcmocka-dev valgrind
- dovecot-core dovecot-imapd python3-aiosmtpd procmail maildrop sqlite3 time bc openssl procps
+ dovecot-core dovecot-imapd python3-aiosmtpd procmail maildrop sqlite3 time bc openssl procps strace
  clang libclang-rt-14-dev"
 missing=
 for p in $PKGS; do

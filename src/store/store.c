@@ -121,7 +121,8 @@ kenchi_store_open(const char *path, int busy_timeout_ms, kenchi_store_t **out, c
 	st->lists_empty = -1;
 	st->hook_wal_frames = -1;
 	st->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_stmt);
-	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    kenchi_store_vfs());
 	if (r != SQLITE_OK) {
 		*errmsg = g_strdup_printf("%s: %s", path, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(r));
 		rc = kenchi_store_status(st, r);

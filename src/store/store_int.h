@@ -19,6 +19,10 @@ struct kenchi_store {
 	int hook_wal_frames;
 };
 
+/* The name of kenchi's VFS (vfs.c), registered on first use; NULL (the
+ * default VFS) if it could not be. */
+const char *kenchi_store_vfs(void);
+
 /* How long a case must last to be in cases_file_long (migration 7).  The
  * partial index's WHERE and the query that reads it must say the same words,
  * or SQLite does not use the index; a database keeps the index it was

@@ -239,4 +239,21 @@ cmp_ok "$drops" -ge 2 "hooks: the WAL was checkpointed and truncated ($drops tim
 cmp_ok "$max" -le $(( (256 + 128) * 4120 )) "hooks: the WAL stays bounded (largest: $max bytes)"
 is "$(KENCHI_DB=$wdb sql 'select count(*) from messages')" "$commits" "hooks: every message is there, in the database or its WAL"
 
+# A hook into a database whose WAL exists syncs the WAL at its commit, and
+# not the directory as well (src/store/vfs.c): the WAL's name is durable
+# since the hook that created it.  The first hook, which creates the WAL,
+# still syncs the directory.
+if command -v strace >/dev/null; then
+	sdb=$KT_TMP/sync.db
+	syncs() {   # syncs FILE: the fsync and fdatasync calls of one hook, one a line
+		KENCHI_DB=$sdb strace -f -e trace=fsync,fdatasync -o "$KT_TMP/sync.trace" "$KENCHI" deliver <"$1" 2>/dev/null
+		grep -c 'sync(' "$KT_TMP/sync.trace"
+	}
+	cmp_ok "$(syncs "$FIX/mail/en-plain.eml")" -ge 2 "the hook that creates the WAL syncs it and its directory"
+	is "$(syncs "$FIX/mail/en-qp.eml")" 1 "a hook into an existing WAL syncs once, at its commit"
+	is "$(KENCHI_DB=$sdb sql 'select count(*) from messages')" 2 "and both messages are stored"
+else
+	skip "strace is not installed" 3
+fi
+
 done_testing
