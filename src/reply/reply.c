@@ -67,13 +67,41 @@ allow_done(gint64 case_id, const GArray *supp, const GArray *kept, kenchi_findin
 			replace(&f->state, "suppressed");
 	}
 	if (supp->len)
-		g_string_append(s, " suppressed, and taken out of its unsent first report");
+		g_string_append(s, supp->len > 1 ? " suppressed, and taken out of their unsent first report" :
+		    " suppressed, and taken out of its unsent first report");
 	for (guint i = 0; i < kept->len; i++)
 		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : s->len ? "; case " : "case ",
 		    g_array_index(kept, gint64, i));
 	if (kept->len)
 		g_string_append(s, " open still: P1, or its first report was sent or tried");
 	return g_string_free(s, s->len == 0);
+}
+
+/* The other cases an allow entry added by a reply to case CASE_ID covers
+ * get an audit row each, so that the trail of a case says what suppressed
+ * it (round 49: only the case answered had one).  Inside the reply's
+ * savepoint: a later command that fails takes them back too. */
+static kenchi_status_t
+audit_covered(kenchi_store_t *st, gint64 case_id, const GArray *supp, const GArray *kept, const kenchi_command_t *c,
+	      const kenchi_mail_t *mail, gint64 now)
+{
+	kenchi_status_t rc = KENCHI_OK;
+
+	for (guint k = 0; k < 2 && rc == KENCHI_OK; k++) {
+		const GArray *ids = k == 0 ? supp : kept;
+		for (guint i = 0; i < ids->len && rc == KENCHI_OK; i++) {
+			gint64 id = g_array_index(ids, gint64, i);
+			char *res;
+			if (id == case_id)
+				continue;
+			res = g_strdup_printf(k == 0 ? "suppressed by this allow entry, added by a reply to case %" G_GINT64_FORMAT
+			    ", and taken out of its unsent first report" : "covered by this allow entry, added by a reply to case %"
+			    G_GINT64_FORMAT ", and open still: P1, or its first report was sent or tried", case_id);
+			rc = audit(st, id, mail->from_addr, mail->message_id, c->text, res, TRUE, now);
+			g_free(res);
+		}
+	}
+	return rc;
 }
 
 /* Apply one valid command.  Returns NULL ("ok", with *DONE saying more
@@ -127,6 +155,8 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 			/* Issue 3: an allow-listed case has no customer report. */
 			GArray *supp = g_array_new(FALSE, FALSE, sizeof(gint64)), *kept = g_array_new(FALSE, FALSE, sizeof(gint64));
 			*rc = kenchi_report_allow_apply(rx, st, &l, id, now, supp, kept);
+			if (*rc == KENCHI_OK)
+				*rc = audit_covered(st, case_id, supp, kept, c, mail, now);
 			if (*rc == KENCHI_OK)
 				*done = allow_done(case_id, supp, kept, f);
 			g_array_unref(supp);
@@ -456,8 +486,10 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	for (i = 0; i < json_array_get_length(lines) && rc == KENCHI_OK; i++) {
 		JsonObject *l = json_array_get_object_element(lines, i);
 		const char *res = json_object_get_string_member(l, "result");
+		/* "ok (what it did)" is as good as "ok": only a mail that was
+		 * not applied says "ok (not applied)". */
 		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, json_object_get_string_member(l, "text"),
-		    res, out->applied && strcmp(res, "ok") == 0, now);
+		    res, out->applied && (strcmp(res, "ok") == 0 || g_str_has_prefix(res, "ok (")), now);
 	}
 	if (rc == KENCHI_OK && json_array_get_length(lines) == 0)
 		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, NULL, out->summary, FALSE, now);

@@ -417,16 +417,22 @@ like "$("$KENCHI" audit --json | grep good-1@soc | tail -1)" "replay of a comman
 
 # --- allow: in a reply suppresses the case, its unsent report withdrawn ------
 S9=9999999999999999999999999999999999999999999999999999999999999999
-{
-    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:15:00 +0900\nMessage-ID: <allow-alert-1@amp.test>\n'
-    printf 'From: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
-    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-AL\n\n'
-    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 9901\n'
-    printf 'Date: 2026-11-25 07:14:00 UTC\nComputer: PC-AL\nSeverity: Medium\nDetection: W32.InHouseTool\n'
-    printf 'Disposition: Malicious\nFile Name: tool.exe\nFile Path: C:\\Tools\\tool.exe\nSHA-256: %s\n' "$S9"
-} | "$KENCHI" deliver 2>/dev/null
+in_house_tool() {   # in_house_tool N HOST MINUTE: alert N of the in-house tool (file $S9) on HOST
+    {
+        printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:%s:00 +0900\n' "$3"
+        printf 'Message-ID: <allow-alert-%s@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n' "$1"
+        printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On %s\n\n' "$2"
+        printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 990%s\n' "$1"
+        printf 'Date: 2026-11-25 07:%s:00 UTC\nComputer: %s\nSeverity: Medium\nDetection: W32.InHouseTool\n' "$3" "$2"
+        printf 'Disposition: Malicious\nFile Name: tool.exe\nFile Path: C:\\Tools\\tool.exe\nSHA-256: %s\n' "$S9"
+    } | "$KENCHI" deliver 2>/dev/null
+}
+in_house_tool 1 PC-AL 15
 c=$(sql "select id from cases where hostname = 'PC-AL'")
 is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c")" pending "(a new case, its first report not sent yet)"
+# The same file on a second machine: the entry will cover its case too.
+in_house_tool 2 PC-AM 16
+c2=$(sql "select id from cases where hostname = 'PC-AM'")
 art=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = $c" | sed -n 's/^Reply-To: //p' | tr -d '\r')
 {
     printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:31:00 +0900\n'
@@ -435,9 +441,16 @@ art=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_i
 } | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
 is "$(sql "select state || ' ' || reportable || ' ' || verdict from cases where id = $c")" "suppressed 0 false-positive" \
     "an allow: command suppresses the case it answers, whose report has not gone out (round 43a F6)"
-is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c")" withdrawn "and withdraws that report"
-like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c suppressed, and taken out of its unsent first report" \
+is "$(sql "select group_concat(distinct state) from outbox where kind = 'first_report' and case_id in ($c, $c2)")" withdrawn \
+    "and withdraws that report (the one that holds both cases)"
+like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c, $c2 suppressed, and taken out of their unsent first report" \
     "the command's result says so"
+is "$(sql "select state from cases where id = $c2")" suppressed "the entry suppresses the other machine's case too"
+like "$("$KENCHI" audit --case "$c2" --json | grep allow-1@soc)" \
+    "\"case_id\":$c2,.*\"command\":\"allow: sha256 $S9\",\"result\":\"suppressed by this allow entry, added by a reply to case $c" \
+    "and that case's audit trail says which reply suppressed it (round 49: it had no row of its own)"
+like "$("$KENCHI" audit --case "$c" --json | grep allow-1@soc | grep 'allow: ')" '"ok":true' \
+    "a command that did more than \"ok\" says is audited as ok (it was \"ok\":false)"
 areply() {   # areply MSGID BODY: the analyst's reply on case $c
     {
         printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:32:00 +0900\n'
