@@ -56,21 +56,6 @@ case_in(const char *cases, gint64 id)
 	return in;
 }
 
-/* "12 13 14" less ID. */
-static char *
-cases_without(const char *cases, gint64 id)
-{
-	guint n, i;
-	gint64 *ids = kenchi_report_cases_parse(cases, &n);
-	GString *s = g_string_new(NULL);
-
-	for (i = 0; i < n; i++)
-		if (ids[i] != id)
-			g_string_append_printf(s, "%s%" G_GINT64_FORMAT, s->len ? " " : "", ids[i]);
-	g_free(ids);
-	return g_string_free(s, FALSE);
-}
-
 kenchi_status_t
 kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report, gboolean *withdrawn)
 {
@@ -170,42 +155,115 @@ withdraw_notices(kenchi_store_t *st, gint64 case_id, const char *why, gint64 now
 	return rc;
 }
 
-/* Take CASE_ID out of its first report if no sender took that: *DONE
- * then.  The caller holds a transaction. */
+/* A first report that covered cases are taken out of, once all of them
+ * are known: rendered again once, or withdrawn with its cases list as it
+ * was when none is left (before, it was rendered again for each case in
+ * turn, and a withdrawn one named only the last). */
+typedef struct {
+	kenchi_report_row_t row;
+	GArray *out;      /* gint64: the covered cases to take out of it */
+	kenchi_status_t rc;   /* KENCHI_NOT_FOUND: gone meanwhile, its cases stay */
+} report_edit_t;
+
+static void
+report_edit_free(gpointer p)
+{
+	report_edit_t *e = p;
+
+	kenchi_report_row_clear(&e->row);
+	g_array_unref(e->out);
+	g_free(e);
+}
+
+/* "12 13 14" less the ids in OUT. */
+static char *
+cases_without(const char *cases, const GArray *out)
+{
+	guint n, i, k;
+	gint64 *ids = kenchi_report_cases_parse(cases, &n);
+	GString *s = g_string_new(NULL);
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < out->len && g_array_index(out, gint64, k) != ids[i]; k++)
+			;
+		if (k == out->len)
+			g_string_append_printf(s, "%s%" G_GINT64_FORMAT, s->len ? " " : "", ids[i]);
+	}
+	g_free(ids);
+	return g_string_free(s, FALSE);
+}
+
+/* Whether covered case CASE_ID can be suppressed (not P1, its first report
+ * untouched or none): *OK.  Its report, read once, goes into EDITS with the
+ * case to take out of it. */
 static kenchi_status_t
-withdraw_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *why, gint64 now,
-	      gboolean *done)
+plan_case(kenchi_store_t *st, gint64 case_id, GHashTable *edits, gboolean *ok)
 {
 	case_copy_t c = { 0 };
-	kenchi_report_row_t row = { 0 };
-	kenchi_outbox_filter_t f = { .with_raw = TRUE };
-	char *rest = NULL;
+	report_edit_t *e;
 	kenchi_status_t rc;
 
-	*done = FALSE;
+	*ok = FALSE;
 	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.p1)
 		return rc;
-	if (c.first_report != 0) {
-		f.id = c.first_report;
-		if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK || !untouched(&row))
-			goto out;
-		rest = cases_without(row.cases, case_id);
-		rc = *rest == '\0' ? kenchi_store_outbox_withdraw(st, c.first_report, why, now) :
-		    render_rest(rx, st, c.first_report, &row, rest, now);
-		if (rc == KENCHI_NOT_FOUND) {
-			rc = KENCHI_OK;
-			goto out;
-		}
+	if (c.first_report == 0) {
+		/* No report queued at all (no report_to and no analysts) is
+		 * none to withdraw. */
+		*ok = TRUE;
+		return KENCHI_OK;
 	}
-	/* No report queued at all (no report_to and no analysts) is none to
-	 * withdraw. */
-	if (rc == KENCHI_OK)
-		rc = withdraw_notices(st, case_id, why, now);
-	*done = rc == KENCHI_OK;
-out:
-	kenchi_report_row_clear(&row);
-	g_free(rest);
+	if ((e = g_hash_table_lookup(edits, &c.first_report)) == NULL) {
+		kenchi_outbox_filter_t f = { .id = c.first_report, .with_raw = TRUE };
+		e = g_new0(report_edit_t, 1);
+		e->out = g_array_new(FALSE, FALSE, sizeof(gint64));
+		g_hash_table_insert(edits, g_memdup2(&c.first_report, sizeof c.first_report), e);
+		if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &e->row)) != KENCHI_OK)
+			return rc;
+	}
+	if (!untouched(&e->row))
+		return KENCHI_OK;
+	g_array_append_val(e->out, case_id);
+	*ok = TRUE;
+	return KENCHI_OK;
+}
+
+/* Each planned report: withdrawn when none of its cases is left, else
+ * rendered again for the rest. */
+static kenchi_status_t
+edit_reports(kenchi_reports_t *rx, kenchi_store_t *st, GHashTable *edits, const char *why, gint64 now)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	kenchi_status_t rc = KENCHI_OK;
+
+	g_hash_table_iter_init(&it, edits);
+	while (rc == KENCHI_OK && g_hash_table_iter_next(&it, &key, &value)) {
+		report_edit_t *e = value;
+		gint64 report = *(gint64 *)key;
+		char *rest;
+		if (e->out->len == 0)
+			continue;
+		rest = cases_without(e->row.cases, e->out);
+		e->rc = *rest == '\0' ? kenchi_store_outbox_withdraw(st, report, why, now) :
+		    render_rest(rx, st, report, &e->row, rest, now);
+		rc = e->rc == KENCHI_NOT_FOUND ? KENCHI_OK : e->rc;
+		g_free(rest);
+	}
 	return rc;
+}
+
+/* Whether CASE_ID's report, if it had one, was withdrawn or rendered
+ * without it. */
+static gboolean
+report_done(kenchi_store_t *st, GHashTable *edits, gint64 case_id)
+{
+	case_copy_t c = { 0 };
+	report_edit_t *e;
+
+	if (kenchi_store_case_get(st, case_id, take_case, &c) != KENCHI_OK)
+		return FALSE;
+	e = c.first_report ? g_hash_table_lookup(edits, &c.first_report) : NULL;
+	return e == NULL || e->rc == KENCHI_OK;
 }
 
 kenchi_status_t
@@ -213,20 +271,30 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 			  gint64 now, GArray *suppressed, GArray *kept)
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	GArray *ok = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	GHashTable *edits = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, report_edit_free);
 	kenchi_status_t rc = kenchi_cases_covered(st, entry, ids);
 	char *why = g_strdup_printf("allow list: %s %s (entry %" G_GINT64_FORMAT ", added after the case)", entry->kind,
 	    entry->value, entry_id);
+	guint i;
 
-	for (guint i = 0; rc == KENCHI_OK && i < ids->len; i++) {
+	g_array_set_size(ok, ids->len);
+	for (i = 0; rc == KENCHI_OK && i < ids->len; i++)
+		rc = plan_case(st, g_array_index(ids, gint64, i), edits, &g_array_index(ok, gboolean, i));
+	if (rc == KENCHI_OK)
+		rc = edit_reports(rx, st, edits, why, now);
+	for (i = 0; rc == KENCHI_OK && i < ids->len; i++) {
 		gint64 id = g_array_index(ids, gint64, i);
-		gboolean done = FALSE;
+		gboolean done = g_array_index(ok, gboolean, i) && report_done(st, edits, id);
 
-		rc = withdraw_case(rx, st, id, why, now, &done);
-		if (rc == KENCHI_OK && done && (rc = kenchi_store_case_suppress(st, id, why, now)) == KENCHI_NOT_FOUND)
+		if (done && (rc = withdraw_notices(st, id, why, now)) == KENCHI_OK &&
+		    (rc = kenchi_store_case_suppress(st, id, why, now)) == KENCHI_NOT_FOUND)
 			rc = KENCHI_FAIL;   /* covered: open and reportable in this transaction */
 		if (rc == KENCHI_OK)
 			g_array_append_val(done ? suppressed : kept, id);
 	}
+	g_hash_table_unref(edits);
+	g_array_unref(ok);
 	g_array_unref(ids);
 	g_free(why);
 	return rc;

@@ -443,6 +443,8 @@ is "$(sql "select state || ' ' || reportable || ' ' || verdict from cases where 
     "an allow: command suppresses the case it answers, whose report has not gone out (round 43a F6)"
 is "$(sql "select group_concat(distinct state) from outbox where kind = 'first_report' and case_id in ($c, $c2)")" withdrawn \
     "and withdraws that report (the one that holds both cases)"
+is "$(sql "select cases from outbox where kind = 'first_report' and case_id in ($c, $c2)")" "$c $c2" \
+    "which still names both: it was withdrawn once, not rendered for one and then withdrawn with the other"
 like "$("$KENCHI" audit --json | grep allow-1@soc)" "case $c, $c2 suppressed, and taken out of their unsent first report" \
     "the command's result says so"
 is "$(sql "select state from cases where id = $c2")" suppressed "the entry suppresses the other machine's case too"
