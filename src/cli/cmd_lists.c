@@ -158,7 +158,8 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		}
 		if (strcmp(customer, "*") != 0 && kenchi_config_customer(app->cfg, customer) == NULL)
 			kenchi_warn("%s: customer \"%s\" is not in the configuration", list, customer);
-		value = strcmp(argv[2], "sha256") == 0 ? kenchi_norm_sha256(argv[3]) : kenchi_norm_text(argv[3]);
+		value = strcmp(argv[2], "sha256") == 0 ? kenchi_norm_sha256(argv[3]) :
+		    strcmp(argv[2], "host") == 0 ? kenchi_norm_host(argv[3]) : kenchi_norm_text(argv[3]);
 		if (value == NULL) {
 			kenchi_err("%s: not a valid %s: %s", list, argv[2], argv[3]);
 			rc = KENCHI_EXIT_USAGE;

@@ -287,6 +287,9 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_INTERNAL_IP:
 		n = norm_addresses(value);
 		break;
+	case EV_HOSTNAME:
+		n = kenchi_norm_host(value);
+		break;
 	case EV_SEVERITY:
 		n = kenchi_norm_severity(value);
 		break;

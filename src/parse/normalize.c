@@ -28,6 +28,33 @@ kenchi_norm_text(const char *s)
 	return t;
 }
 
+char *
+kenchi_norm_host(const char *s)
+{
+	char *t = kenchi_norm_text(s);
+	GString *o;
+
+	if (t == NULL || g_str_is_ascii(t) || !g_utf8_validate(t, -1, NULL))
+		return t;
+	/* The full-width forms of ASCII (U+FF01-FF5E) become ASCII, and the
+	 * stops IDNA reads as dots (。．｡) dots: a person retyping the name
+	 * in Japanese mail.  Not all of NFKC: a name in half-width katakana
+	 * is the machine's own, and stays. */
+	o = g_string_sized_new(strlen(t));
+	for (const char *p = t; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c >= 0xFF01 && c <= 0xFF5E)
+			g_string_append_c(o, (char)(c - 0xFEE0));
+		else if (c == 0x3002 || c == 0xFF61)
+			g_string_append_c(o, '.');
+		else
+			g_string_append_unichar(o, c);
+	}
+	g_free(t);
+	return g_string_free(o, FALSE);
+}
+
 /* Zero-width and invisible: dropped wherever they are. */
 static gboolean
 is_invisible(gunichar c)

@@ -37,6 +37,9 @@ char *kenchi_drop_bracketed(const char *s);
 char *kenchi_norm_unwrap_link(const char *s);
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
+/* A computer name: kenchi_norm_text, and a name retyped in full-width
+ * forms (ＰＣ－０１．ｃｏｒｐ。ｌｏｃａｌ) becomes the ASCII the machine reports. */
+char *kenchi_norm_host(const char *s);
 /* S without zero-width characters (U+200B-U+200D, U+2060, U+FEFF, the soft
  * hyphen), with no-break and other Unicode spaces made ASCII spaces, and
  * trimmed of Unicode spaces, the ideographic space (U+3000) included,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <gio/gio.h>   /* GInetAddress: strict v4/v6 parsing and canonical form */
 #include "reply/commands_int.h"
+#include "parse/normalize.h"
 
 #define QUOTE_MAX 60   /* bytes of the analyst's text quoted in an error */
 
@@ -416,8 +417,9 @@ parse_list(kenchi_command_t *c, const char *val)
 		if (*norm == '\0')
 			g_clear_pointer(&norm, g_free);
 	} else if (strcmp(kind, "host") == 0) {
+		/* As the alerts' names are read (normalize.c): ＰＣ－０１ is PC-01. */
 		if (!has_space(rest))
-			norm = g_strdup(rest);
+			norm = kenchi_norm_host(rest);
 		why = g_strdup("a host name has no spaces");
 	} else {
 		char *r = refang(rest);

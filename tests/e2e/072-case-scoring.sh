@@ -182,6 +182,14 @@ mail "$R" "Threat Detected" 7226 "2026-11-24 01:10:00" PC-Q - $S1 W32.Auto.in03.
 is "$(sql 'select count(*) || " " || state || " " || events from cases')" "1 suppressed 2" \
     "and the machine's later alert without the domain, in that case, is allowed too"
 fresh
+mail "$R" "Threat Detected" 7227 "2026-11-24 01:00:00" PC-W.acme.local - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+mail "$R" "Threat Detected" 7228 "2026-11-24 01:10:00" ＰＣ－Ｗ．ａｃｍｅ。ｌｏｃａｌ - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+is "$(sql 'select count(*) || " " || events || " " || hostname from cases')" "1 2 PC-W.acme.local" \
+    "a name retyped in full-width forms, with the ideographic full stop, is the same machine (round 49)"
+like "$("$KENCHI" allow add --customer acme host ＰＣ－Ｗ．ａｃｍｅ．ｌｏｃａｌ)" "host PC-W.acme.local" \
+    "and an allow entry typed so is stored as the machine reports its name"
+is "$(sql 'select state from cases')" suppressed "(and covers it)"
+fresh
 "$KENCHI" allow add --customer acme host '*.lab.local' >/dev/null
 mail "$R" "Threat Detected" 7222 "2026-11-24 01:00:00" PC-9 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" open "but *.lab.local does not cover PC-9, a name without a domain (round 47: it did)"

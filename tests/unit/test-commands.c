@@ -273,6 +273,8 @@ test_allow_block(void **state)
     check_list("allow: path \\\\fs01\\share\\tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path",
                "\\\\fs01\\share\\tools\\inhouse\\*");
     check_list("allow: host BUILD-SRV-*", KENCHI_CMD_ALLOW, "host", "BUILD-SRV-*");
+    /* Retyped in full-width forms: stored as the alerts read the name (round 49). */
+    check_list("allow: host ＰＣ－ＢＵＩＬＤ－０１．ｃｏｒｐ。ｌｏｃａｌ", KENCHI_CMD_ALLOW, "host", "PC-BUILD-01.corp.local");
 
     one_bad("allow: url https://x.example/", "cannot allow by url (allow: sha256, detection, path, host)");
     one_bad("allow: ip 192.0.2.1", "cannot allow by ip");
