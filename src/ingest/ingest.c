@@ -426,7 +426,7 @@ named_no_group(const kenchi_config_t *cfg, const char *json)
  * *OLD_CASE: the case it leaves. */
 static kenchi_status_t
 adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer,
-	  gboolean *adopt, gint64 *old_case)
+	  gboolean *adopt, gint64 *old_case, char **stored_json)
 {
 	char *had = NULL, *host = NULL, *guid = NULL, *json = NULL;
 	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
@@ -448,8 +448,49 @@ adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kench
 	g_free(had);
 	g_free(host);
 	g_free(guid);
-	g_free(json);
+	if (*adopt)
+		*stored_json = json;
+	else
+		g_free(json);
 	return KENCHI_OK;
+}
+
+/* An adopted event keeps what only the copy stored first gave: the fields
+ * EV lacks are taken from that copy's JSON (round 48: a mail copy without
+ * the connector GUID replaced the API copy whole, and the GUID was lost,
+ * and with it the case's key).  Returns whether any was. */
+static gboolean
+merge_stored(kenchi_event_t *ev, const char *json)
+{
+	kenchi_event_t *old = kenchi_stored_event(json);
+	gboolean any = FALSE;
+
+	if (old == NULL)
+		return FALSE;
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (ev->v[f] == NULL && old->v[f] != NULL && kenchi_event_set(ev, f, old->v[f]))
+			any = TRUE;
+	kenchi_event_free(old);
+	return any;
+}
+
+/* PR made again for EV, changed since (merge_stored): its JSON, its tree
+ * if it kept one, its fingerprint.  The uid stays: the stored row's. */
+static void
+prepare_again(prepared_t *pr, const kenchi_event_t *ev)
+{
+	JsonNode *n = kenchi_event_to_json(ev);
+
+	g_free(pr->json);
+	pr->json = node_to_string(n);
+	if (pr->node) {
+		json_node_unref(pr->node);
+		pr->node = n;
+	} else {
+		json_node_unref(n);
+	}
+	g_free(pr->fingerprint);
+	pr->fingerprint = kenchi_event_fingerprint(ev);
 }
 
 kenchi_status_t
@@ -536,10 +577,19 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			 * uid found free stays free until the insert. */
 			gboolean adopt = FALSE;
 			gint64 old_case = 0;
+			char *stored_json = NULL;
 
 			rc = kenchi_store_event_find(st, er.uid, &id);
-			if (rc == KENCHI_OK && (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &old_case)) != KENCHI_OK)
+			if (rc == KENCHI_OK &&
+			    (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &old_case, &stored_json)) != KENCHI_OK)
 				goto fail;
+			if (adopt && stored_json && merge_stored(ev, stored_json)) {
+				prepare_again(pr, ev);
+				kenchi_event_row_from_event(&er, ev);
+				er.fingerprint = pr->fingerprint;
+				er.json = pr->json;
+			}
+			g_free(stored_json);
 			if (rc == KENCHI_OK && !adopt) {
 				a->events_dup++;
 				continue;

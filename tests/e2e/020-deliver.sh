@@ -68,6 +68,18 @@ is "$(KENCHI_DB=$adb sql "select count(*) from outbox o join events e on e.case_
 is "$(KENCHI_DB=$adb sql "select events from cases where id = $old")" 1 "the unassigned case it left has one event fewer"
 KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
 is "$(KENCHI_DB=$adb sql "select count(*) from outbox where kind = 'first_report'")" 1 "a third copy changes nothing"
+# A mail copy without the connector GUID the API copy had: the event it
+# takes keeps the GUID (it was replaced by the mail copy whole, GUID
+# gone, and the case keyed by the name instead: round 48).
+sed -e '/^Connector GUID:/d' "$FIX/mail/en-plain.eml" >"$KT_TMP/noguid.eml"
+adb4=$KT_TMP/adopt4.db
+KENCHI_DB=$adb4 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+KENCHI_DB=$adb4 "$KENCHI" deliver <"$KT_TMP/noguid.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb4 sql "select e.customer || ' ' || e.source || ' ' || ifnull(e.connector_guid, '-') || ' ' || c.host_key from events e join cases c on c.id = e.case_id where uid = 'amp:6455442249407791104'")" \
+    "acme mail be298a4a-0f1e-57d1-b27f-d51c302b8f64 be298a4a-0f1e-57d1-b27f-d51c302b8f64" \
+    "a copy without the GUID takes the event, which keeps the GUID the first copy gave, and so does its case"
+like "$(KENCHI_DB=$adb4 sql "select json from events where uid = 'amp:6455442249407791104'")" '"group_guids":\["5deebebd-dcdf-510a-a011-c4651cc852ee"\]' \
+    "and the other fields only the API copy had"
 sed -e 's/^Message-ID: .*/Message-ID: <other-host@example.jp>/' -e 's/PC-TK-0231/PC-XX-9999/g' \
     -e 's/be298a4a-0f1e-57d1-b27f-d51c302b8f64/00000000-1111-4222-8333-444444444444/g' "$FIX/mail/en-plain.eml" >"$KT_TMP/other.eml"
 adb2=$KT_TMP/adopt2.db
