@@ -51,22 +51,39 @@ apply_covered(kenchi_app_t *app, const kenchi_list_row_t *r, gint64 id, GArray *
 	return kenchi_cases_covered(app->st, r, kept);
 }
 
-static void
-print_ids(const GArray *ids)
+static gboolean
+take_customer(const kenchi_case_row_t *r, gpointer user)
 {
-	for (guint i = 0; i < ids->len && i < 20; i++)
-		printf("%s%" G_GINT64_FORMAT, i ? " " : "", g_array_index(ids, gint64, i));
+	*(char **)user = g_strdup(r->customer);
+	return FALSE;
+}
+
+/* The case ids, each with its customer when ST is given: an entry for
+ * every customer ("*") says whose cases it touched (round 49). */
+static void
+print_ids(kenchi_store_t *st, const GArray *ids)
+{
+	for (guint i = 0; i < ids->len && i < 20; i++) {
+		gint64 id = g_array_index(ids, gint64, i);
+		char *customer = NULL;
+
+		printf("%s%" G_GINT64_FORMAT, i ? " " : "", id);
+		if (st && kenchi_store_case_get(st, id, take_customer, &customer) == KENCHI_OK && customer)
+			printf(" (%s)", customer);
+		g_free(customer);
+	}
 	printf("%s\n", ids->len > 20 ? " ..." : "");
 }
 
+/* ST: the store, for an entry of every customer's; else NULL. */
 static void
-say_covered(const char *list, const GArray *suppressed, const GArray *kept)
+say_covered(kenchi_store_t *st, const char *list, const GArray *suppressed, const GArray *kept)
 {
 	gboolean allow = strcmp(list, "allow") == 0;
 
 	if (suppressed->len > 0) {
 		printf("allow: %u open case(s) suppressed, and taken out of their unsent first report: ", suppressed->len);
-		print_ids(suppressed);
+		print_ids(st, suppressed);
 	}
 	if (kept->len == 0)
 		return;
@@ -76,7 +93,7 @@ say_covered(const char *list, const GArray *suppressed, const GArray *kept)
 	else
 		printf("block: %u open case(s) hold only what it matches, and stay as they are (it acts on events"
 		    " stored from now on): ", kept->len);
-	print_ids(kept);
+	print_ids(st, kept);
 	printf("%s\n", allow ?
 	    "  a false positive is closed by a reply to its notice: verdict: false-positive, close (kenchi-commands(7))" :
 	    "  see each with `kenchi case N`; its next event escalates it");
@@ -111,7 +128,7 @@ say_still_suppressed(kenchi_app_t *app, const entry_find_t *ef)
 	if (st == KENCHI_OK && ids->len > 0) {
 		printf("allow: %u case(s) it suppressed stay suppressed (a later event it does not match makes one"
 		    " reportable): ", ids->len);
-		print_ids(ids);
+		print_ids(ef->customer ? NULL : app->st, ids);
 	}
 	g_array_unref(ids);
 	return st;
@@ -181,7 +198,7 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		}
 		if (st == KENCHI_OK) {
 			printf("%s %" G_GINT64_FORMAT ": %s %s %s\n", list, id, customer, argv[2], value);
-			say_covered(list, supp, kept);
+			say_covered(strcmp(customer, "*") == 0 ? app->st : NULL, list, supp, kept);
 		}
 		g_array_unref(supp);
 		g_array_unref(kept);

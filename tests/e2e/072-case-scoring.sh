@@ -190,6 +190,12 @@ like "$("$KENCHI" allow add --customer acme host ＰＣ－Ｗ．ａｃｍｅ．�
     "and an allow entry typed so is stored as the machine reports its name"
 is "$(sql 'select state from cases')" suppressed "(and covers it)"
 fresh
+SEV=Medium mail "$R" "Threat Detected" 7229 "2026-11-24 01:00:00" PC-X1 - $S2 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
+SEV=Medium mail "$R" "Threat Detected" 7230 "2026-11-24 01:00:00" PC-X2 - $S2 W32.Auto.in03.Talos - |
+    sed 's/soc+acme@/soc+globex@/g' | "$KENCHI" deliver 2>/dev/null
+like "$("$KENCHI" allow add --customer '*' sha256 $S2)" "suppressed, .*: [0-9]+ \\(acme\\) [0-9]+ \\(globex\\)" \
+    "an entry for every customer says whose cases it suppressed (round 49: the ids alone)"
+fresh
 "$KENCHI" allow add --customer acme host '*.lab.local' >/dev/null
 mail "$R" "Threat Detected" 7222 "2026-11-24 01:00:00" PC-9 - $S1 W32.Auto.in03.Talos - | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select state from cases')" open "but *.lab.local does not cover PC-9, a name without a domain (round 47: it did)"
