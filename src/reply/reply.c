@@ -432,8 +432,14 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 			rc = kenchi_store_findings_set(st, info->case_id, &f, now);
 		for (i = 0; i < cl->cmds->len; i++) {
 			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
-			/* After a failure the lines not reached were not tried. */
-			json_array_add_object_element(lines, line_obj(c->text, res[i] ? res[i] : "not tried"));
+			/* After a failure the lines not reached were not tried,
+			 * and those applied before it are taken back: what they
+			 * did is not so (round 50: "ok (case 1, 2 suppressed...)"
+			 * above "nothing was applied"). */
+			const char *r = res[i] ? res[i] : "not tried";
+			if (failed && res[i] && g_str_has_prefix(res[i], "ok"))
+				r = "ok (not applied)";
+			json_array_add_object_element(lines, line_obj(c->text, r));
 		}
 		free_results(res, cl->cmds->len);
 		if (failed || rc != KENCHI_OK) {
@@ -486,8 +492,9 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 	for (i = 0; i < json_array_get_length(lines) && rc == KENCHI_OK; i++) {
 		JsonObject *l = json_array_get_object_element(lines, i);
 		const char *res = json_object_get_string_member(l, "result");
-		/* "ok (what it did)" is as good as "ok": only a mail that was
-		 * not applied says "ok (not applied)". */
+		/* "ok (what it did)" is as good as "ok" in a mail that was
+		 * applied; in one that was not, every line says "ok (not
+		 * applied)", an error, or "not tried". */
 		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, json_object_get_string_member(l, "text"),
 		    res, out->applied && (strcmp(res, "ok") == 0 || g_str_has_prefix(res, "ok (")), now);
 	}

@@ -55,8 +55,10 @@ kenchi_load_sibling(const char *name, const char *symbol, const char *libexecdir
 		/* RTLD_NOW: a missing symbol is an error here, not a crash in the
 		 * middle of a delivery.  RTLD_LOCAL: nothing else looks in it. */
 		if ((h = dlopen(cand[k], RTLD_NOW | RTLD_LOCAL)) == NULL || (fn = dlsym(h, symbol)) == NULL) {
+			const char *why = dlerror();
 			g_free(*err);
-			*err = g_strdup_printf("%s: %s", cand[k], dlerror());
+			/* The loader's message names the file already. */
+			*err = g_strdup(why ? why : cand[k]);
 		}
 	}
 	if (fn) {

@@ -433,12 +433,17 @@ is "$(sql "select state from outbox where kind = 'first_report' and case_id = $c
 # The same file on a second machine: the entry will cover its case too.
 in_house_tool 2 PC-AM 16
 c2=$(sql "select id from cases where hostname = 'PC-AM'")
-art=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = $c" | sed -n 's/^Reply-To: //p' | tr -d '\r')
-{
-    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:31:00 +0900\n'
-    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #%s] New case\nMessage-ID: <allow-1@soc>\n' "$art" "$c"
-    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nverdict: false-positive\nallow: sha256 %s\n' "$S9"
-} | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
+reply_on() {   # reply_on CASE MSGID BODY: the analyst's reply to the notice of CASE
+    local to
+    to=$(sql "select cast(raw as text) from outbox where kind = 'notice' and case_id = $1" | sed -n 's/^Reply-To: //p' | tr -d '\r')
+    {
+        printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:31:00 +0900\n'
+        printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #%s] New case\nMessage-ID: <%s>\n' "$to" "$1" "$2"
+        printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$3"
+    } | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
+}
+reply_on "$c" allow-1@soc "verdict: false-positive
+allow: sha256 $S9"
 is "$(sql "select state || ' ' || reportable || ' ' || verdict from cases where id = $c")" "suppressed 0 false-positive" \
     "an allow: command suppresses the case it answers, whose report has not gone out (round 43a F6)"
 is "$(sql "select group_concat(distinct state) from outbox where kind = 'first_report' and case_id in ($c, $c2)")" withdrawn \
@@ -453,22 +458,25 @@ like "$("$KENCHI" audit --case "$c2" --json | grep allow-1@soc)" \
     "and that case's audit trail says which reply suppressed it (round 49: it had no row of its own)"
 like "$("$KENCHI" audit --case "$c" --json | grep allow-1@soc | grep 'allow: ')" '"ok":true' \
     "a command that did more than \"ok\" says is audited as ok (it was \"ok\":false)"
-areply() {   # areply MSGID BODY: the analyst's reply on case $c
-    {
-        printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:32:00 +0900\n'
-        printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #%s] New case\nMessage-ID: <%s>\n' "$art" "$c" "$1"
-        printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' "$2"
-    } | "$KENCHI" deliver 2>>"$KT_TMP/deliver.log"
-}
-areply allow-2@soc "action: none
+reply_on "$c" allow-2@soc "action: none
 send: second-report"
 like "$("$KENCHI" audit --json | grep allow-2@soc | grep send)" "first report was withdrawn before it went out" \
     "a second report of a case whose first report was withdrawn is refused: the customer never heard of it (round 47)"
 is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $c")" 0 "(none is queued)"
-areply allow-3@soc "reopen"
+reply_on "$c" allow-3@soc "reopen"
 like "$("$KENCHI" audit --json | grep allow-3@soc)" "suppressed .*not closed" \
     "reopen of a suppressed case says it is not closed, and leaves it as it is (round 47: open, unreported, in no list)"
 is "$(sql "select state from cases where id = $c")" suppressed "(still suppressed)"
+# An allow: line before a line that fails: nothing is applied, and the
+# allow: line does not say it suppressed anything.
+S8=8888888888888888888888888888888888888888888888888888888888888888
+S9=$S8 in_house_tool 3 PC-AN 17
+c3=$(sql "select id from cases where hostname = 'PC-AN'")
+reply_on "$c3" allow-4@soc "allow: sha256 $S8
+merge: 999999"
+is "$(sql "select state from cases where id = $c3")" open "an allow: line before a line that fails is not applied"
+like "$("$KENCHI" audit --json | grep allow-4@soc | grep 'allow: ')" '"result":"ok \(not applied\)","ok":false' \
+    "and its audit row says so, not what it would have done (round 50)"
 "$KENCHI" send --all 2>/dev/null
 unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first-report")" "." \
     "the customer never gets the report"
