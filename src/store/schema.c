@@ -3,6 +3,7 @@
  * opens and upgrades itself. */
 #include "store/store_int.h"
 #include "util/msgkey.h"
+#include "parse/normalize.h"
 
 static const char *const migrations[] = {
 	/* 1: messages and events */
@@ -256,6 +257,19 @@ static const char *const migrations[] = {
 	 * 47: it did).  Set when a sender claims the row. */
 	"ALTER TABLE outbox ADD COLUMN tried INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE outbox SET tried = 1 WHERE attempts > 0 OR state IN ('sending', 'sent', 'failed');",
+
+	/* 13: computer names retyped in full-width forms (ＰＣ－０１) are read
+	 * as ASCII since schema 13 (kenchi_norm_host): the names, case keys
+	 * and host entries stored before in those forms are made so too, or
+	 * the machine's next alert opened a second case and an entry typed so
+	 * matched nothing (round 50).  An entry that becomes one already
+	 * listed is that one.  The events' JSON is read through the same
+	 * normalization. */
+	"UPDATE cases SET host_key = kenchi_host(host_key), hostname = kenchi_host(hostname)"
+	"  WHERE host_key <> kenchi_host(host_key) OR hostname <> kenchi_host(hostname);"
+	"UPDATE events SET hostname = kenchi_host(hostname) WHERE hostname <> kenchi_host(hostname);"
+	"UPDATE OR IGNORE lists SET value = kenchi_host(value) WHERE kind = 'host' AND value <> kenchi_host(value);"
+	"DELETE FROM lists WHERE kind = 'host' AND value <> kenchi_host(value);",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */
@@ -283,6 +297,21 @@ sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int64(ctx, kenchi_msg_key(raw, (gsize)sqlite3_value_bytes(argv[1]), (const char *)s));
 }
 
+/* kenchi_host(TEXT): kenchi_norm_host of TEXT, NULL for NULL or empty:
+ * migration 13 rewrites the stored names with it. */
+static void
+sql_host(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	char *h = s ? kenchi_norm_host((const char *)s) : NULL;
+
+	(void)argc;
+	if (h == NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, h, -1, g_free);
+}
+
 static kenchi_status_t migrate(kenchi_store_t *st, char **errmsg);
 
 kenchi_status_t
@@ -306,8 +335,10 @@ kenchi_schema_migrate(kenchi_store_t *st, char **errmsg)
 	if (v == kenchi_schema_latest())
 		return KENCHI_OK;
 	if (sqlite3_create_function_v2(st->db, "kenchi_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-	    sql_key, NULL, NULL, NULL) != SQLITE_OK) {
-		*errmsg = kenchi_store_open_error(st, "schema migration: kenchi_key");
+	    sql_key, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(st->db, "kenchi_host", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	    sql_host, NULL, NULL, NULL) != SQLITE_OK) {
+		*errmsg = kenchi_store_open_error(st, "schema migration: kenchi_key, kenchi_host");
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	}
 	/* Migration 8 drops a table that others reference: with foreign keys
