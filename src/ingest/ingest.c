@@ -426,7 +426,7 @@ named_no_group(const kenchi_config_t *cfg, const char *json)
  * *OLD_CASE: the case it leaves. */
 static kenchi_status_t
 adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer,
-	  gboolean *adopt, gint64 *old_case, char **stored_json)
+	  gboolean *adopt, gboolean *enrich, gint64 *old_case, char **stored_json)
 {
 	char *had = NULL, *host = NULL, *guid = NULL, *json = NULL;
 	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
@@ -444,11 +444,16 @@ adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kench
 			*adopt = kenchi_host_same(host, h);   /* not a pattern: "*" is no wildcard here */
 		else
 			*adopt = TRUE;
+	} else if (g_strcmp0(had, customer) == 0 && guid == NULL && g && host && h) {
+		/* The customer's own event, stored from a copy without the
+		 * GUID (a mail that left the line out), and this copy of the
+		 * same machine gives it (round 50: never taken in this order). */
+		*enrich = kenchi_host_same(host, h);
 	}
 	g_free(had);
 	g_free(host);
 	g_free(guid);
-	if (*adopt)
+	if (*adopt || *enrich)
 		*stored_json = json;
 	else
 		g_free(json);
@@ -472,6 +477,38 @@ merge_stored(kenchi_event_t *ev, const char *json)
 			any = TRUE;
 	kenchi_event_free(old);
 	return any;
+}
+
+/* Stored event ID (its copy's JSON: JSON) completed with what the later
+ * copy EV gives and it lacks - the connector GUID above all - and its case
+ * CASE_ID keyed by the GUID if it was by the name, as when a later alert
+ * of the machine gives the GUID (correlate.c).  Not placed again. */
+static kenchi_status_t
+enrich_stored(kenchi_store_t *st, gint64 id, gint64 case_id, const kenchi_event_t *ev, const char *json)
+{
+	kenchi_event_t *old = kenchi_stored_event(json);
+	char *name_key, *key, *s;
+	JsonNode *n;
+	kenchi_status_t rc;
+
+	if (old == NULL)
+		return KENCHI_OK;
+	name_key = kenchi_case_host_key(old);
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (old->v[f] == NULL && ev->v[f] != NULL)
+			kenchi_event_set(old, f, ev->v[f]);
+	key = kenchi_case_host_key(old);
+	n = kenchi_event_to_json(old);
+	s = node_to_string(n);
+	json_node_unref(n);
+	rc = kenchi_store_event_enrich(st, id, old->v[EV_CONNECTOR_GUID], s);
+	if (rc == KENCHI_OK && case_id)
+		rc = kenchi_store_case_rekey(st, case_id, name_key, key);
+	g_free(s);
+	g_free(key);
+	g_free(name_key);
+	kenchi_event_free(old);
+	return rc;
 }
 
 /* PR made again for EV, changed since (merge_stored): its JSON, its tree
@@ -575,13 +612,13 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			/* The case first, so that the event's row goes in once,
 			 * complete; this transaction holds the write lock, so the
 			 * uid found free stays free until the insert. */
-			gboolean adopt = FALSE;
+			gboolean adopt = FALSE, enrich = FALSE;
 			gint64 old_case = 0;
 			char *stored_json = NULL;
 
 			rc = kenchi_store_event_find(st, er.uid, &id);
-			if (rc == KENCHI_OK &&
-			    (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &old_case, &stored_json)) != KENCHI_OK)
+			if (rc == KENCHI_OK && (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &enrich, &old_case,
+			    &stored_json)) != KENCHI_OK)
 				goto fail;
 			if (adopt && stored_json && merge_stored(ev, stored_json)) {
 				prepare_again(pr, ev);
@@ -589,6 +626,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 				er.fingerprint = pr->fingerprint;
 				er.json = pr->json;
 			}
+			if (enrich && stored_json)
+				rc = enrich_stored(st, id, old_case, ev, stored_json);
 			g_free(stored_json);
 			if (rc == KENCHI_OK && !adopt) {
 				a->events_dup++;

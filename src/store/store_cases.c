@@ -316,6 +316,22 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
+kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET host_key = ?3 WHERE id = ?1 AND host_key = ?2");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, old_key);
+	kenchi_bind_text(q, 3, key);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_cases_suppressed_by(kenchi_store_t *st, const char *customer, const char *reason, GArray *ids)
 {
 	/* A scan of the cases: only `allow remove` asks. */

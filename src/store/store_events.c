@@ -140,6 +140,22 @@ kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row
 }
 
 kenchi_status_t
+kenchi_store_event_enrich(kenchi_store_t *st, gint64 id, const char *guid, const char *json)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE events SET connector_guid = ?2, json = ?3 WHERE id = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, guid);
+	kenchi_bind_text(q, 3, json);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, kenchi_event_cb cb, gpointer user)
 {
 	sqlite3_stmt *q;

@@ -87,6 +87,23 @@ KENCHI_DB=$adb2 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
 KENCHI_DB=$adb2 "$KENCHI" deliver <"$KT_TMP/other.eml" 2>/dev/null
 is "$(KENCHI_DB=$adb2 sql "select customer || ' ' || hostname from events where uid = 'amp:6455442249407791104'")" "unassigned PC-TK-0231" \
     "a copy that names another machine does not take the event"
+# The other order, with the API group mapped: the mail without the GUID
+# first, the API copy (acme's too) second, a duplicate that gives the GUID:
+# the stored event takes it, and so does its case, as when a later alert of
+# the machine gives it (round 50: never taken in this order).
+sed -e '/^groups = Acme/a group_guids = 5deebebd-dcdf-510a-a011-c4651cc852ee' "$KENCHI_CONF" >"$KT_TMP/acme-guid.conf"
+adb5=$KT_TMP/adopt5.db
+KENCHI_DB=$adb5 "$KENCHI" -c "$KT_TMP/acme-guid.conf" deliver <"$KT_TMP/noguid.eml" 2>/dev/null
+KENCHI_DB=$adb5 "$KENCHI" -c "$KT_TMP/acme-guid.conf" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(KENCHI_DB=$adb5 sql "select e.customer || ' ' || e.source || ' ' || ifnull(e.connector_guid, '-') || ' ' || c.host_key from events e join cases c on c.id = e.case_id where uid = 'amp:6455442249407791104'")" \
+    "acme mail be298a4a-0f1e-57d1-b27f-d51c302b8f64 be298a4a-0f1e-57d1-b27f-d51c302b8f64" \
+    "a duplicate that gives the GUID the stored copy lacked: the event and its case take it"
+like "$(KENCHI_DB=$adb5 sql "select json from events where uid = 'amp:6455442249407791104'")" '"group":"Acme Tokyo Workstations".*"group_guids":\["5deebebd' \
+    "and the event keeps what it had, with what the duplicate added"
+before=$(KENCHI_DB=$adb5 sql "select json from events order by id" | md5sum)
+KENCHI_DB=$adb5 "$KENCHI" -c "$KT_TMP/acme-guid.conf" import --no-progress "$FIX/api/page.json" 2>/dev/null
+KENCHI_DB=$adb5 "$KENCHI" -c "$KT_TMP/acme-guid.conf" deliver <"$KT_TMP/noguid.eml" 2>/dev/null
+is "$(KENCHI_DB=$adb5 sql "select json from events order by id" | md5sum)" "$before" "(and the same copies again change nothing)"
 # An event unassigned because its groups are two customers' stays so:
 # never reported to either (kenchi.conf(5); round 47).
 adb3=$KT_TMP/adopt3.db
