@@ -479,17 +479,27 @@ merge_stored(kenchi_event_t *ev, const char *json)
 	return any;
 }
 
+static gboolean
+take_host_key(const kenchi_case_row_t *r, gpointer user)
+{
+	*(char **)user = g_strdup(r->host_key);
+	return FALSE;
+}
+
 /* Stored event ID (its copy's JSON: JSON) completed with what the later
  * copy EV gives and it lacks - the connector GUID above all - and its case
  * CASE_ID keyed by the GUID if it was by the name, as when a later alert
- * of the machine gives the GUID (correlate.c).  Not placed again. */
+ * of the machine gives the GUID (correlate.c).  Not placed again.  Not
+ * when the case is another GUID's: the event was placed there by its name,
+ * and a second GUID of that name is another machine (round 51). */
 static kenchi_status_t
 enrich_stored(kenchi_store_t *st, gint64 id, gint64 case_id, const kenchi_event_t *ev, const char *json)
 {
 	kenchi_event_t *old = kenchi_stored_event(json);
-	char *name_key, *key, *s;
+	char *name_key = NULL, *key = NULL, *case_key = NULL, *s = NULL;
+	kenchi_event_row_t er = { 0 };
 	JsonNode *n;
-	kenchi_status_t rc;
+	kenchi_status_t rc = KENCHI_OK;
 
 	if (old == NULL)
 		return KENCHI_OK;
@@ -498,13 +508,21 @@ enrich_stored(kenchi_store_t *st, gint64 id, gint64 case_id, const kenchi_event_
 		if (old->v[f] == NULL && ev->v[f] != NULL)
 			kenchi_event_set(old, f, ev->v[f]);
 	key = kenchi_case_host_key(old);
+	if (case_id && (rc = kenchi_store_case_get(st, case_id, take_host_key, &case_key)) == KENCHI_NOT_FOUND)
+		rc = KENCHI_OK;
+	if (rc != KENCHI_OK || (case_key && strcmp(case_key, name_key) != 0 && strcmp(case_key, key) != 0))
+		goto out;
 	n = kenchi_event_to_json(old);
 	s = node_to_string(n);
 	json_node_unref(n);
-	rc = kenchi_store_event_enrich(st, id, old->v[EV_CONNECTOR_GUID], s);
-	if (rc == KENCHI_OK && case_id)
-		rc = kenchi_store_case_rekey(st, case_id, name_key, key);
+	kenchi_event_row_from_event(&er, old);
+	er.json = s;
+	rc = kenchi_store_event_enrich(st, id, &er);
+	if (rc == KENCHI_OK && case_key)
+		rc = kenchi_store_case_rekey(st, case_id, name_key, key, old->v[EV_DETECTION_ID]);
+out:
 	g_free(s);
+	g_free(case_key);
 	g_free(key);
 	g_free(name_key);
 	kenchi_event_free(old);

@@ -263,10 +263,14 @@ static const char *const migrations[] = {
 	 * and host entries stored before in those forms are made so too, or
 	 * the machine's next alert opened a second case and an entry typed so
 	 * matched nothing (round 50).  An entry that becomes one already
-	 * listed is that one.  The events' JSON is read through the same
+	 * listed is that one.  The reasons of the cases a host entry
+	 * suppressed name it as it is now, which is how `allow remove` finds
+	 * them (round 51).  The events' JSON is read through the same
 	 * normalization. */
 	"UPDATE cases SET host_key = kenchi_host(host_key), hostname = kenchi_host(hostname)"
 	"  WHERE host_key <> kenchi_host(host_key) OR hostname <> kenchi_host(hostname);"
+	"UPDATE cases SET suppressed_reason = kenchi_host(suppressed_reason)"
+	"  WHERE suppressed_reason LIKE 'allow list: host %' AND suppressed_reason <> kenchi_host(suppressed_reason);"
 	"UPDATE events SET hostname = kenchi_host(hostname) WHERE hostname <> kenchi_host(hostname);"
 	"UPDATE OR IGNORE lists SET value = kenchi_host(value) WHERE kind = 'host' AND value <> kenchi_host(value);"
 	"DELETE FROM lists WHERE kind = 'host' AND value <> kenchi_host(value);",

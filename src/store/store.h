@@ -120,8 +120,9 @@ kenchi_status_t kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **c
 /* Event ID stored again from ROW (every column but id and uid): a copy
  * of it that names its customer, where the stored one named none. */
 kenchi_status_t kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *row);
-/* Event ID with the connector GUID and JSON that a later copy completed. */
-kenchi_status_t kenchi_store_event_enrich(kenchi_store_t *st, gint64 id, const char *guid, const char *json);
+/* Event ID's columns from the event of ROW (kenchi_event_row_from_event)
+ * and its JSON: what a later copy completed. */
+kenchi_status_t kenchi_store_event_enrich(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *row);
 
 typedef struct {
 	const char *customer;
@@ -208,8 +209,10 @@ kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gi
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
-/* Case ID keyed by KEY from now on, if it was keyed by OLD_KEY. */
-kenchi_status_t kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key);
+/* Case ID keyed by KEY from now on, if it was keyed by OLD_KEY, and
+ * given DETECTION_ID if it had none. */
+kenchi_status_t kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key,
+				       const char *detection_id);
 /* The suppressed cases of CUSTOMER (NULL: every one) whose reason is
  * REASON, or REASON then " (entry ...": appended to IDS (gint64). */
 kenchi_status_t kenchi_store_cases_suppressed_by(kenchi_store_t *st, const char *customer, const char *reason,

@@ -316,9 +316,10 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
-kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key)
+kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key, const char *detection_id)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET host_key = ?3 WHERE id = ?1 AND host_key = ?2");
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET host_key = CASE WHEN host_key = ?2 THEN ?3"
+	    " ELSE host_key END, detection_id = coalesce(detection_id, ?4) WHERE id = ?1");
 	int r;
 
 	if (q == NULL)
@@ -326,6 +327,7 @@ kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, cons
 	kenchi_bind_int(q, 1, id);
 	kenchi_bind_text(q, 2, old_key);
 	kenchi_bind_text(q, 3, key);
+	kenchi_bind_text(q, 4, detection_id);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	return kenchi_store_status(st, r);

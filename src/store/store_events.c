@@ -140,16 +140,26 @@ kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row
 }
 
 kenchi_status_t
-kenchi_store_event_enrich(kenchi_store_t *st, gint64 id, const char *guid, const char *json)
+kenchi_store_event_enrich(kenchi_store_t *st, gint64 id, const kenchi_event_row_t *e)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE events SET connector_guid = ?2, json = ?3 WHERE id = ?1");
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE events SET event_type = ?2, event_type_id = ?3, hostname = ?4,"
+	    " connector_guid = ?5, sha256 = ?6, detection = ?7, detection_id = ?8, severity = ?9, date = ?10, json = ?11"
+	    " WHERE id = ?1");
 	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_int(q, 1, id);
-	kenchi_bind_text(q, 2, guid);
-	kenchi_bind_text(q, 3, json);
+	kenchi_bind_text(q, 2, e->event_type);
+	kenchi_bind_int0(q, 3, e->event_type_id);
+	kenchi_bind_text(q, 4, e->hostname);
+	kenchi_bind_text(q, 5, e->connector_guid);
+	kenchi_bind_text(q, 6, e->sha256);
+	kenchi_bind_text(q, 7, e->detection);
+	kenchi_bind_text(q, 8, e->detection_id);
+	kenchi_bind_text(q, 9, e->severity);
+	kenchi_bind_int0(q, 10, e->date);
+	kenchi_bind_text(q, 11, e->json);
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	return kenchi_store_status(st, r);

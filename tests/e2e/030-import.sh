@@ -188,7 +188,8 @@ like "$(cat "$KT_TMP/newer.err")" "newer than this kenchi" "... saying why"
 # positive reported again).
 m12=$KT_TMP/m12.db
 sed -e '/^Connector GUID:/d' "$FIX/mail/en-plain.eml" | KENCHI_DB=$m12 "$KENCHI" deliver 2>/dev/null
-KENCHI_DB=$m12 sql "UPDATE cases SET host_key = 'ｐｃ－ｔｋ－０２３１', hostname = 'ＰＣ－ＴＫ－０２３１'"
+KENCHI_DB=$m12 sql "UPDATE cases SET host_key = 'ｐｃ－ｔｋ－０２３１', hostname = 'ＰＣ－ＴＫ－０２３１', state = 'suppressed',
+    suppressed_reason = 'allow list: host ＰＣ－ＴＫ－０２* (entry 1, added after the case)'"
 KENCHI_DB=$m12 sql "UPDATE events SET hostname = 'ＰＣ－ＴＫ－０２３１'"
 KENCHI_DB=$m12 sql "INSERT INTO lists (list, customer, kind, value, created_at) VALUES
     ('allow', 'acme', 'host', 'ＰＣ－ＴＫ－０２*', 0), ('allow', 'acme', 'host', 'ＳＶ－１', 0), ('allow', 'acme', 'host', 'SV-1', 0)"
@@ -198,6 +199,9 @@ is "$(KENCHI_DB=$m12 sql "select host_key || ' ' || hostname from cases")|$(KENC
     "pc-tk-0231 PC-TK-0231|PC-TK-0231" "schema 12 -> 13: full-width names of cases and events become ASCII"
 is "$(KENCHI_DB=$m12 sql "select group_concat(value, ' ') from (select value from lists order by value)")" "PC-TK-02* SV-1" \
     "... and host entries, one that becomes one already listed merging into it"
+like "$(KENCHI_DB=$m12 "$KENCHI" allow remove "$(KENCHI_DB=$m12 sql "select id from lists where value = 'PC-TK-02*'")")" \
+    "case\\(s\\) it suppressed stay suppressed .*: 1$" \
+    "... and the reasons of the cases such an entry suppressed, so that allow remove still names them (round 51)"
 sed -e '/^Connector GUID:/d' -e 's/^Message-ID: .*/Message-ID: <m13@amp.test>/' -e 's/6455442249407791104/6455442249407791105/' \
     -e 's/PC-TK-0231/ＰＣ－ＴＫ－０２３１/g' "$FIX/mail/en-plain.eml" | KENCHI_DB=$m12 "$KENCHI" deliver 2>/dev/null
 is "$(KENCHI_DB=$m12 sql "select count(*) || ' ' || max(events) from cases")" "1 2" \
