@@ -134,6 +134,13 @@ kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***
 	return 0;
 }
 
+gboolean
+kenchi_take_case_customer(const kenchi_case_row_t *r, gpointer user)
+{
+	*(char **)user = g_strdup(r->customer);
+	return FALSE;
+}
+
 void
 kenchi_print_json_line(JsonNode *node)
 {

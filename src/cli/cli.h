@@ -64,6 +64,9 @@ char *kenchi_app_message_line(const kenchi_analysis_t *a, const char *source, co
 /* Parse a subcommand's options with GOptionContext; 64 on error. */
 int kenchi_cli_options(const char *usage, GOptionEntry *entries, int *argc, char ***argv);
 
+/* A kenchi_case_cb that takes the case's customer into *(char **)USER
+ * (g_free). */
+gboolean kenchi_take_case_customer(const kenchi_case_row_t *r, gpointer user);
 /* Print NODE as one compact JSON line on stdout. */
 void kenchi_print_json_line(JsonNode *node);
 /* Is stdout / stderr a terminal (for colours and progress). */

@@ -51,13 +51,6 @@ apply_covered(kenchi_app_t *app, const kenchi_list_row_t *r, gint64 id, GArray *
 	return kenchi_cases_covered(app->st, r, kept);
 }
 
-static gboolean
-take_customer(const kenchi_case_row_t *r, gpointer user)
-{
-	*(char **)user = g_strdup(r->customer);
-	return FALSE;
-}
-
 /* The case ids, each with its customer when ST is given: an entry for
  * every customer ("*") says whose cases it touched (round 49). */
 static void
@@ -68,7 +61,7 @@ print_ids(kenchi_store_t *st, const GArray *ids)
 		char *customer = NULL;
 
 		printf("%s%" G_GINT64_FORMAT, i ? " " : "", id);
-		if (st && kenchi_store_case_get(st, id, take_customer, &customer) == KENCHI_OK && customer)
+		if (st && kenchi_store_case_get(st, id, kenchi_take_case_customer, &customer) == KENCHI_OK && customer)
 			printf(" (%s)", customer);
 		g_free(customer);
 	}

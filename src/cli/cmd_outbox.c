@@ -5,13 +5,6 @@
 #include "util/clock.h"
 #include "parse/mime.h"
 
-static gboolean
-take_customer(const kenchi_case_row_t *r, gpointer user)
-{
-	*(char **)user = g_strdup(r->customer);
-	return FALSE;
-}
-
 /* Print a built mail for a person: headers and text decoded to UTF-8. */
 static void
 print_decoded(const char *raw, gsize len)
@@ -60,7 +53,7 @@ kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_load_reports(app)) != 0 ||
 	    (rc = kenchi_app_open_store(app)) != 0)
 		return rc;
-	st = kenchi_store_case_get(app->st, id, take_customer, &customer);
+	st = kenchi_store_case_get(app->st, id, kenchi_take_case_customer, &customer);
 	if (st == KENCHI_NOT_FOUND) {
 		kenchi_err("preview: no case %" G_GINT64_FORMAT, id);
 		return KENCHI_EXIT_FAIL;

@@ -468,13 +468,8 @@ static gboolean
 merge_stored(kenchi_event_t *ev, const char *json)
 {
 	kenchi_event_t *old = kenchi_stored_event(json);
-	gboolean any = FALSE;
+	gboolean any = old && kenchi_event_fill(ev, old);
 
-	if (old == NULL)
-		return FALSE;
-	for (int f = 0; f < EV_NFIELDS; f++)
-		if (ev->v[f] == NULL && old->v[f] != NULL && kenchi_event_set(ev, f, old->v[f]))
-			any = TRUE;
 	kenchi_event_free(old);
 	return any;
 }
@@ -504,9 +499,7 @@ enrich_stored(kenchi_store_t *st, gint64 id, gint64 case_id, const kenchi_event_
 	if (old == NULL)
 		return KENCHI_OK;
 	name_key = kenchi_case_host_key(old);
-	for (int f = 0; f < EV_NFIELDS; f++)
-		if (old->v[f] == NULL && ev->v[f] != NULL)
-			kenchi_event_set(old, f, ev->v[f]);
+	kenchi_event_fill(old, ev);
 	key = kenchi_case_host_key(old);
 	if (case_id && (rc = kenchi_store_case_get(st, case_id, take_host_key, &case_key)) == KENCHI_NOT_FOUND)
 		rc = KENCHI_OK;

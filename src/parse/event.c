@@ -97,6 +97,23 @@ kenchi_event_absorb(kenchi_event_t *a, kenchi_event_t *b)
 	return TRUE;
 }
 
+gboolean
+kenchi_event_fill(kenchi_event_t *a, const kenchi_event_t *b)
+{
+	gboolean any = FALSE;
+
+	for (int f = 0; f < EV_NFIELDS; f++)
+		if (a->v[f] == NULL && b->v[f] != NULL) {
+			a->v[f] = g_strdup(b->v[f]);
+			if (f == EV_DATE) {
+				a->date = b->date;
+				a->date_zoneless = b->date_zoneless;
+			}
+			any = TRUE;
+		}
+	return any;
+}
+
 kenchi_event_t *
 kenchi_event_copy(const kenchi_event_t *ev)
 {

@@ -43,6 +43,9 @@ kenchi_event_t *kenchi_event_copy(const kenchi_event_t *ev);
  * with more), move B's other fields into A and return TRUE; B keeps what
  * is left, for the caller to free.  Else FALSE, and neither changes. */
 gboolean kenchi_event_absorb(kenchi_event_t *a, kenchi_event_t *b);
+/* Copy into A each field B gives and A lacks (both normalized already);
+ * returns whether any was. */
+gboolean kenchi_event_fill(kenchi_event_t *a, const kenchi_event_t *b);
 
 /* Normalize VALUE for field F and store it, replacing any previous value.
  * Returns FALSE (and stores nothing, counting ev->rejected) when the value is

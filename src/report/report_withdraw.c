@@ -194,18 +194,20 @@ cases_without(const char *cases, const GArray *out)
 }
 
 /* Whether covered case CASE_ID can be suppressed (not P1, its first report
- * untouched or none): *OK.  Its report, read once, goes into EDITS with the
- * case to take out of it. */
+ * untouched or none): *OK; *REPORT its first report (0: none).  The report,
+ * read once, goes into EDITS with the case to take out of it. */
 static kenchi_status_t
-plan_case(kenchi_store_t *st, gint64 case_id, GHashTable *edits, gboolean *ok)
+plan_case(kenchi_store_t *st, gint64 case_id, GHashTable *edits, gboolean *ok, gint64 *report)
 {
 	case_copy_t c = { 0 };
 	report_edit_t *e;
 	kenchi_status_t rc;
 
 	*ok = FALSE;
+	*report = 0;
 	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.p1)
 		return rc;
+	*report = c.first_report;
 	if (c.first_report == 0) {
 		/* No report queued at all (no report_to and no analysts) is
 		 * none to withdraw. */
@@ -252,17 +254,13 @@ edit_reports(kenchi_reports_t *rx, kenchi_store_t *st, GHashTable *edits, const 
 	return rc;
 }
 
-/* Whether CASE_ID's report, if it had one, was withdrawn or rendered
- * without it. */
+/* Whether REPORT (0: none), a planned case's first report, was withdrawn
+ * or rendered without it. */
 static gboolean
-report_done(kenchi_store_t *st, GHashTable *edits, gint64 case_id)
+report_done(GHashTable *edits, gint64 report)
 {
-	case_copy_t c = { 0 };
-	report_edit_t *e;
+	report_edit_t *e = report ? g_hash_table_lookup(edits, &report) : NULL;
 
-	if (kenchi_store_case_get(st, case_id, take_case, &c) != KENCHI_OK)
-		return FALSE;
-	e = c.first_report ? g_hash_table_lookup(edits, &c.first_report) : NULL;
 	return e == NULL || e->rc == KENCHI_OK;
 }
 
@@ -272,6 +270,7 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 {
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	GArray *ok = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	GArray *reports = g_array_new(FALSE, TRUE, sizeof(gint64));   /* each case's first report */
 	GHashTable *edits = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, report_edit_free);
 	kenchi_status_t rc = kenchi_cases_covered(st, entry, ids);
 	char *why = g_strdup_printf("allow list: %s %s (entry %" G_GINT64_FORMAT ", added after the case)", entry->kind,
@@ -279,13 +278,15 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 	guint i;
 
 	g_array_set_size(ok, ids->len);
+	g_array_set_size(reports, ids->len);
 	for (i = 0; rc == KENCHI_OK && i < ids->len; i++)
-		rc = plan_case(st, g_array_index(ids, gint64, i), edits, &g_array_index(ok, gboolean, i));
+		rc = plan_case(st, g_array_index(ids, gint64, i), edits, &g_array_index(ok, gboolean, i),
+		    &g_array_index(reports, gint64, i));
 	if (rc == KENCHI_OK)
 		rc = edit_reports(rx, st, edits, why, now);
 	for (i = 0; rc == KENCHI_OK && i < ids->len; i++) {
 		gint64 id = g_array_index(ids, gint64, i);
-		gboolean done = g_array_index(ok, gboolean, i) && report_done(st, edits, id);
+		gboolean done = g_array_index(ok, gboolean, i) && report_done(edits, g_array_index(reports, gint64, i));
 
 		if (done && (rc = withdraw_notices(st, id, why, now)) == KENCHI_OK &&
 		    (rc = kenchi_store_case_suppress(st, id, why, now)) == KENCHI_NOT_FOUND)
@@ -294,6 +295,7 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 			g_array_append_val(done ? suppressed : kept, id);
 	}
 	g_hash_table_unref(edits);
+	g_array_unref(reports);
 	g_array_unref(ok);
 	g_array_unref(ids);
 	g_free(why);
