@@ -7,6 +7,7 @@
  * foreign mail is stored with its reason, never dropped. */
 #include <string.h>
 #include "ingest/ingest.h"
+#include "ingest/adopt.h"
 #include "ingest/mail_text.h"
 #include "ingest/reread.h"
 #include "parse/apijson.h"
@@ -73,18 +74,6 @@ prepared_free(gpointer p)
 	g_free(pr);
 }
 
-static char *
-node_to_string(JsonNode *n)
-{
-	JsonGenerator *g = json_generator_new();
-	char *s;
-
-	json_generator_set_root(g, n);
-	s = json_generator_to_data(g, NULL);
-	g_object_unref(g);
-	return s;
-}
-
 /* KEEP: keep each event's tree (see prepared_t), for an analysis whose
  * cases may queue reports. */
 static void
@@ -100,7 +89,7 @@ prepare_events(kenchi_analysis_t *a, gboolean keep)
 		prepared_t *pr = g_new0(prepared_t, 1);
 		JsonNode *n = kenchi_event_to_json(ev);
 
-		pr->json = node_to_string(n);
+		pr->json = kenchi_json_text(n);
 		if (keep) {
 			pr->node = n;
 		} else {
@@ -399,129 +388,6 @@ known_events(const kenchi_analysis_t *a, kenchi_known_events_t *k)
 	}
 }
 
-/* Whether the stored copy JSON of an event named no customer's group at
- * all, by name or by id: its group not mapped, not claimed by two
- * customers, nor another's than its mailbox's (those stay unassigned,
- * never reported: round 47). */
-static gboolean
-named_no_group(const kenchi_config_t *cfg, const char *json)
-{
-	kenchi_event_t *ev = json ? kenchi_stored_event(json) : NULL;
-	gboolean by_name = FALSE, by_id = FALSE, none;
-
-	if (ev == NULL)
-		return FALSE;
-	none = kenchi_config_match_group(cfg, kenchi_event_get(ev, EV_GROUP), NULL, &by_name) == NULL && !by_name &&
-	    kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id) == NULL && !by_id;
-	kenchi_event_free(ev);
-	return none;
-}
-
-/* Whether stored event ID, a copy of EV that no customer took (an API
- * event whose group the configuration does not map), goes to CUSTOMER,
- * which this copy names (its mailbox, its group): the first copy stored
- * decided before, and the mail that named the customer was a duplicate -
- * no case of the customer, no first report (round 46 R1).  The copies
- * must name the same machine, and the stored one no customer's group.
- * *OLD_CASE: the case it leaves. */
-static kenchi_status_t
-adoptable(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kenchi_event_t *ev, const char *customer,
-	  gboolean *adopt, gboolean *enrich, gint64 *old_case, char **stored_json)
-{
-	char *had = NULL, *host = NULL, *guid = NULL, *json = NULL;
-	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
-	kenchi_status_t rc;
-
-	*adopt = FALSE;
-	if (strcmp(customer, KENCHI_UNASSIGNED) == 0)
-		return KENCHI_OK;
-	if ((rc = kenchi_store_event_owner(st, id, &had, old_case, &host, &guid, &json)) != KENCHI_OK)
-		return rc;
-	if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0 && named_no_group(cfg, json)) {
-		if (guid && g)
-			*adopt = g_ascii_strcasecmp(guid, g) == 0;
-		else if (host && h)
-			*adopt = kenchi_host_same(host, h);   /* not a pattern: "*" is no wildcard here */
-		else
-			*adopt = TRUE;
-	} else if (g_strcmp0(had, customer) == 0 && guid == NULL && g && host && h) {
-		/* The customer's own event, stored from a copy without the
-		 * GUID (a mail that left the line out), and this copy of the
-		 * same machine gives it (round 50: never taken in this order). */
-		*enrich = kenchi_host_same(host, h);
-	}
-	g_free(had);
-	g_free(host);
-	g_free(guid);
-	if (*adopt || *enrich)
-		*stored_json = json;
-	else
-		g_free(json);
-	return KENCHI_OK;
-}
-
-/* An adopted event keeps what only the copy stored first gave: the fields
- * EV lacks are taken from that copy's JSON (round 48: a mail copy without
- * the connector GUID replaced the API copy whole, and the GUID was lost,
- * and with it the case's key).  Returns whether any was. */
-static gboolean
-merge_stored(kenchi_event_t *ev, const char *json)
-{
-	kenchi_event_t *old = kenchi_stored_event(json);
-	gboolean any = old && kenchi_event_fill(ev, old);
-
-	kenchi_event_free(old);
-	return any;
-}
-
-static gboolean
-take_host_key(const kenchi_case_row_t *r, gpointer user)
-{
-	*(char **)user = g_strdup(r->host_key);
-	return FALSE;
-}
-
-/* Stored event ID (its copy's JSON: JSON) completed with what the later
- * copy EV gives and it lacks - the connector GUID above all - and its case
- * CASE_ID keyed by the GUID if it was by the name, as when a later alert
- * of the machine gives the GUID (correlate.c).  Not placed again.  Not
- * when the case is another GUID's: the event was placed there by its name,
- * and a second GUID of that name is another machine (round 51). */
-static kenchi_status_t
-enrich_stored(kenchi_store_t *st, gint64 id, gint64 case_id, const kenchi_event_t *ev, const char *json)
-{
-	kenchi_event_t *old = kenchi_stored_event(json);
-	char *name_key = NULL, *key = NULL, *case_key = NULL, *s = NULL;
-	kenchi_event_row_t er = { 0 };
-	JsonNode *n;
-	kenchi_status_t rc = KENCHI_OK;
-
-	if (old == NULL)
-		return KENCHI_OK;
-	name_key = kenchi_case_host_key(old);
-	kenchi_event_fill(old, ev);
-	key = kenchi_case_host_key(old);
-	if (case_id && (rc = kenchi_store_case_get(st, case_id, take_host_key, &case_key)) == KENCHI_NOT_FOUND)
-		rc = KENCHI_OK;
-	if (rc != KENCHI_OK || (case_key && strcmp(case_key, name_key) != 0 && strcmp(case_key, key) != 0))
-		goto out;
-	n = kenchi_event_to_json(old);
-	s = node_to_string(n);
-	json_node_unref(n);
-	kenchi_event_row_from_event(&er, old);
-	er.json = s;
-	rc = kenchi_store_event_enrich(st, id, &er);
-	if (rc == KENCHI_OK && case_key)
-		rc = kenchi_store_case_rekey(st, case_id, name_key, key, old->v[EV_DETECTION_ID]);
-out:
-	g_free(s);
-	g_free(case_key);
-	g_free(key);
-	g_free(name_key);
-	kenchi_event_free(old);
-	return rc;
-}
-
 /* PR made again for EV, changed since (merge_stored): its JSON, its tree
  * if it kept one, its fingerprint.  The uid stays: the stored row's. */
 static void
@@ -530,7 +396,7 @@ prepare_again(prepared_t *pr, const kenchi_event_t *ev)
 	JsonNode *n = kenchi_event_to_json(ev);
 
 	g_free(pr->json);
-	pr->json = node_to_string(n);
+	pr->json = kenchi_json_text(n);
 	if (pr->node) {
 		json_node_unref(pr->node);
 		pr->node = n;
@@ -539,6 +405,29 @@ prepare_again(prepared_t *pr, const kenchi_event_t *ev)
 	}
 	g_free(pr->fingerprint);
 	pr->fingerprint = kenchi_event_fingerprint(ev);
+}
+
+/* Case CASE_ID of CUSTOMER became reportable: its report goes out once
+ * every event of the message is stored (REPORT, REPORT_CUSTOMER: made on
+ * the first), once however many of them made it so. */
+static void
+add_report(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, GArray **report, GPtrArray **report_customer,
+	   gint64 case_id, const char *customer)
+{
+	guint i;
+
+	for (i = 0; *report && i < (*report)->len; i++)
+		if (g_array_index(*report, gint64, i) == case_id)
+			return;
+	a->reportable++;
+	if (ctx->reports == NULL)
+		return;
+	if (*report == NULL) {
+		*report = g_array_new(FALSE, FALSE, sizeof(gint64));
+		*report_customer = g_ptr_array_new();
+	}
+	g_array_append_val(*report, case_id);
+	g_ptr_array_add(*report_customer, (gpointer)customer);
 }
 
 kenchi_status_t
@@ -623,33 +512,38 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			/* The case first, so that the event's row goes in once,
 			 * complete; this transaction holds the write lock, so the
 			 * uid found free stays free until the insert. */
-			gboolean adopt = FALSE, enrich = FALSE;
-			gint64 old_case = 0;
-			char *stored_json = NULL;
+			kenchi_copy_t cp = { 0 };
 
+			if (strcmp(er.customer, KENCHI_UNASSIGNED) == 0) {
+				const char *owner;
+
+				if ((rc = kenchi_adopt_owner(ctx->cfg, st, ev, &owner)) != KENCHI_OK)
+					goto fail;
+				if (owner)
+					er.customer = owner;
+			}
 			rc = kenchi_store_event_find(st, er.uid, &id);
-			if (rc == KENCHI_OK && (rc = adoptable(ctx->cfg, st, id, ev, er.customer, &adopt, &enrich, &old_case,
-			    &stored_json)) != KENCHI_OK)
+			if (rc == KENCHI_OK && (rc = kenchi_adopt_check(ctx->cfg, st, id, ev, er.customer, &cp)) != KENCHI_OK)
 				goto fail;
-			if (adopt && stored_json && merge_stored(ev, stored_json)) {
+			if (cp.adopt && cp.stored_json && kenchi_adopt_merge(ev, cp.stored_json)) {
 				prepare_again(pr, ev);
 				kenchi_event_row_from_event(&er, ev);
 				er.fingerprint = pr->fingerprint;
 				er.json = pr->json;
 			}
-			if (enrich && stored_json)
-				rc = enrich_stored(st, id, old_case, ev, stored_json);
-			g_free(stored_json);
-			if (rc == KENCHI_OK && !adopt) {
+			if (cp.enrich && cp.stored_json)
+				rc = kenchi_adopt_enrich(st, id, cp.old_case, ev, cp.stored_json);
+			g_free(cp.stored_json);
+			if (rc == KENCHI_OK && !cp.adopt) {
 				a->events_dup++;
 				continue;
 			}
 			if (rc != KENCHI_OK && rc != KENCHI_NOT_FOUND)
 				goto fail;
-			if (adopt && old_case) {
+			if (cp.adopt && cp.old_case) {
 				char *why = g_strdup_printf("its event went to customer %s, which a later copy named",
 				    er.customer);
-				rc = kenchi_store_case_drop_event(st, old_case, why, opts->now);
+				rc = kenchi_store_case_drop_event(st, cp.old_case, why, opts->now);
 				g_free(why);
 				if (rc != KENCHI_OK)
 					goto fail;
@@ -661,7 +555,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			er.score = pl.event_score;
 			er.priority = pl.event_priority;
 			er.own_score = pl.own_score;
-			if (adopt) {
+			if (cp.adopt) {
 				rc = kenchi_store_event_replace(st, id, &er);
 			} else {
 				rc = kenchi_store_event_insert(st, &er, &id);
@@ -674,14 +568,20 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;
 			a->cases_new += pl.created;
-			a->reportable += pl.became_reportable;
-			if (pl.became_reportable && ctx->reports) {
-				if (report == NULL) {
-					report = g_array_new(FALSE, FALSE, sizeof(gint64));
-					report_customer = g_ptr_array_new();
-				}
-				g_array_append_val(report, pl.case_id);
-				g_ptr_array_add(report_customer, (gpointer)er.customer);
+			if (pl.became_reportable)
+				add_report(ctx, a, &report, &report_customer, pl.case_id, er.customer);
+			if (cp.adopt && cp.old_case) {
+				GArray *more = g_array_new(FALSE, FALSE, sizeof(gint64));
+				guint k, moved;
+
+				rc = kenchi_adopt_siblings(ctx->cases, ctx->cfg, st, cp.old_case, ev, er.customer,
+				    opts->now, more, &moved);
+				for (k = 0; rc == KENCHI_OK && k < more->len; k++)
+					add_report(ctx, a, &report, &report_customer, g_array_index(more, gint64, k),
+					    er.customer);
+				g_array_unref(more);
+				if (rc != KENCHI_OK)
+					goto fail;
 			}
 		} else {
 			rc = kenchi_store_event_insert(st, &er, &id);

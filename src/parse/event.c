@@ -579,6 +579,18 @@ object_for_path(JsonObject *root, const char *path, const char **leaf)
 	return o;
 }
 
+char *
+kenchi_json_text(JsonNode *n)
+{
+	JsonGenerator *g = json_generator_new();
+	char *s;
+
+	json_generator_set_root(g, n);
+	s = json_generator_to_data(g, NULL);
+	g_object_unref(g);
+	return s;
+}
+
 JsonNode *
 kenchi_event_to_json(const kenchi_event_t *ev)
 {

@@ -67,6 +67,8 @@ char *kenchi_event_uid(const kenchi_event_t *ev);
 
 /* Build the API-shaped JSON object (new reference, caller unrefs). */
 JsonNode *kenchi_event_to_json(const kenchi_event_t *ev);
+/* N as compact JSON text (g_free). */
+char *kenchi_json_text(JsonNode *n);
 /* Read the known paths out of an API-shaped object; unknown members ignored. */
 kenchi_event_t *kenchi_event_from_json(JsonObject *obj);
 

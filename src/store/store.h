@@ -209,6 +209,9 @@ kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gi
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
+/* Whether CUSTOMER has a case keyed HOST_KEY (a machine's GUID). */
+kenchi_status_t kenchi_store_case_has_host(kenchi_store_t *st, const char *customer, const char *host_key,
+					   gboolean *has);
 /* Case ID keyed by KEY from now on, if it was keyed by OLD_KEY, and
  * given DETECTION_ID if it had none. */
 kenchi_status_t kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key,

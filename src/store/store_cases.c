@@ -316,6 +316,24 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
+kenchi_store_case_has_host(kenchi_store_t *st, const char *customer, const char *host_key, gboolean *has)
+{
+	/* cases_key: (customer, host_key, ...) */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT 1 FROM cases WHERE customer = ?1 AND host_key = ?2 LIMIT 1");
+	int r;
+
+	*has = FALSE;
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, customer);
+	kenchi_bind_text(q, 2, host_key);
+	r = sqlite3_step(q);
+	*has = r == SQLITE_ROW;
+	sqlite3_reset(q);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key, const char *detection_id)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET host_key = CASE WHEN host_key = ?2 THEN ?3"

@@ -65,9 +65,45 @@ is "$(KENCHI_DB=$adb sql "select e.customer || ' ' || e.source || ' ' || c.custo
 is "$(KENCHI_DB=$adb sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "(still one event)"
 is "$(KENCHI_DB=$adb sql "select count(*) from outbox o join events e on e.case_id = o.case_id where o.kind = 'first_report' and e.uid = 'amp:6455442249407791104'")" 1 \
     "and its first report is queued"
-is "$(KENCHI_DB=$adb sql "select events from cases where id = $old")" 1 "the unassigned case it left has one event fewer"
+# The API gave the machine's Threat Quarantined too, the mail only its
+# Threat Detected: the quarantine goes with it, into the customer's case,
+# and the case's report says so (session 22: it stayed unassigned).
+is "$(KENCHI_DB=$adb sql "select e.customer || ' ' || (e.case_id = d.case_id) from events e, events d where e.uid = 'amp:6455443559372816567' and d.uid = 'amp:6455442249407791104'")" \
+    "acme 1" "the machine's other event no customer took goes with it, into the same case"
+is "$(KENCHI_DB=$adb sql "select events || ' ' || state from cases where id = $old")" "0 closed" \
+    "the unassigned case it left is empty and closed"
+like "$(KENCHI_DB=$adb sql "select suppressed_reason from cases where id = $old")" "went to customer acme" "with the reason"
+like "$(KENCHI_DB=$adb sql "select cast(o.raw as text) from outbox o join events e on e.case_id = o.case_id where o.kind = 'first_report' and e.uid = 'amp:6455442249407791104'")" \
+    "Threat Quarantined" "the customer's first report shows the quarantine"
+is "$(KENCHI_DB=$adb sql "select count(*) from events where customer = 'unassigned' and hostname = 'PC-TK-0231'")" 0 \
+    "(nothing of the machine is left unassigned)"
+is "$(KENCHI_DB=$adb sql "select customer from events where uid = 'amp:6455443645272162499'")" unassigned \
+    "an event of another machine in the same group stays unassigned"
 KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
 is "$(KENCHI_DB=$adb sql "select count(*) from outbox where kind = 'first_report'")" 1 "a third copy changes nothing"
+# The other order: the customer's mail first, then the API's events of
+# the machine in the group no customer claims.  The new ones of its GUID
+# go to the customer whose case has that GUID, not to an unassigned case
+# of their own; another machine's stay unassigned; and a GUID that two
+# customers' cases have is no one's.
+adb7=$KT_TMP/adopt7.db
+KENCHI_DB=$adb7 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+KENCHI_DB=$adb7 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(KENCHI_DB=$adb7 sql "select e.customer || ' ' || (e.case_id = d.case_id) from events e, events d where e.uid = 'amp:6455443559372816567' and d.uid = 'amp:6455442249407791104'")" \
+    "acme 1" "an API event of a machine a customer's case has by its GUID goes to that case"
+is "$(KENCHI_DB=$adb7 sql "select count(*) from cases where customer = 'unassigned' and hostname = 'PC-TK-0231'")" 0 \
+    "(no unassigned case of the machine)"
+is "$(KENCHI_DB=$adb7 sql "select customer from events where uid = 'amp:6455443645272162499'")" unassigned \
+    "another machine's event in that group stays unassigned"
+adb8=$KT_TMP/adopt8.db
+KENCHI_DB=$adb8 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+sed -e 's/^To: .*/To: soc+globex@soc.example.jp/' -e 's/^Message-ID: .*/Message-ID: <globex-copy@amp.test>/' \
+    -e 's/6455442249407791104/6455442249407791177/' -e 's/^Group: .*/Group: Globex Osaka/' "$FIX/mail/en-plain.eml" | KENCHI_DB=$adb8 "$KENCHI" deliver 2>/dev/null
+is "$(KENCHI_DB=$adb8 sql "select group_concat(customer, ' ') from (select customer from cases where host_key = 'be298a4a-0f1e-57d1-b27f-d51c302b8f64' order by customer)")" \
+    "acme globex" "(the machine's GUID in a case of each)"
+KENCHI_DB=$adb8 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
+is "$(KENCHI_DB=$adb8 sql "select customer from events where uid = 'amp:6455443559372816567'")" unassigned \
+    "a machine two customers' cases have: its API event stays unassigned"
 # A mail copy without the connector GUID the API copy had: the event it
 # takes keeps the GUID (it was replaced by the mail copy whole, GUID
 # gone, and the case keyed by the name instead: round 48).
