@@ -272,26 +272,20 @@ kenchi_adopt_siblings(kenchi_cases_t *cx, const kenchi_config_t *cfg, kenchi_sto
 kenchi_status_t
 kenchi_adopt_owner(const kenchi_config_t *cfg, kenchi_store_t *st, const kenchi_event_t *ev, const char **customer)
 {
-	char *key;
-	kenchi_status_t rc = KENCHI_OK;
-	guint i;
+	const kenchi_customer_t *c;
+	char *key, *owner = NULL;
+	gboolean several;
+	kenchi_status_t rc;
 
 	*customer = NULL;
 	if (ev->v[EV_CONNECTOR_GUID] == NULL || !event_named_no_group(cfg, ev))
 		return KENCHI_OK;
 	key = kenchi_case_host_key(ev);
-	for (i = 0; rc == KENCHI_OK && i < cfg->customers->len; i++) {
-		const kenchi_customer_t *c = g_ptr_array_index(cfg->customers, i);
-		gboolean has = FALSE;
-
-		if ((rc = kenchi_store_case_has_host(st, c->id, key, &has)) != KENCHI_OK || !has)
-			continue;
-		if (*customer) {
-			*customer = NULL;   /* two customers': no one's */
-			break;
-		}
+	rc = kenchi_store_machine_owner(st, key, &owner, &several);
+	/* a customer no longer configured takes nothing */
+	if (rc == KENCHI_OK && owner && (c = kenchi_config_customer(cfg, owner)) != NULL)
 		*customer = c->id;
-	}
+	g_free(owner);
 	g_free(key);
 	return rc;
 }

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 13
+#define KENCHI_SCHEMA_VERSION 14
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -209,9 +209,10 @@ kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gi
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
-/* Whether CUSTOMER has a case keyed HOST_KEY (a machine's GUID). */
-kenchi_status_t kenchi_store_case_has_host(kenchi_store_t *st, const char *customer, const char *host_key,
-					   gboolean *has);
+/* The customer (g_free) whose cases are keyed GUID, a machine's connector
+ * GUID: NULL when none, or when two customers' are (*SEVERAL). */
+kenchi_status_t kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer,
+					   gboolean *several);
 /* Case ID keyed by KEY from now on, if it was keyed by OLD_KEY, and
  * given DETECTION_ID if it had none. */
 kenchi_status_t kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key,

@@ -316,19 +316,26 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
-kenchi_store_case_has_host(kenchi_store_t *st, const char *customer, const char *host_key, gboolean *has)
+kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer, gboolean *several)
 {
-	/* cases_key: (customer, host_key, ...) */
-	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT 1 FROM cases WHERE customer = ?1 AND host_key = ?2 LIMIT 1");
+	/* the terms of cases_machine's WHERE, for SQLite to use it */
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT DISTINCT customer FROM cases WHERE host_key = ?1"
+	    " AND customer <> 'unassigned' AND length(host_key) = 36 LIMIT 2");
 	int r;
 
-	*has = FALSE;
+	*customer = NULL;
+	*several = FALSE;
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_text(q, 1, customer);
-	kenchi_bind_text(q, 2, host_key);
-	r = sqlite3_step(q);
-	*has = r == SQLITE_ROW;
+	kenchi_bind_text(q, 1, guid);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		if (*customer) {
+			*several = TRUE;
+			g_clear_pointer(customer, g_free);
+			break;
+		}
+		*customer = g_strdup(kenchi_col_text(q, 0));
+	}
 	sqlite3_reset(q);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
 }
