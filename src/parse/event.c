@@ -242,6 +242,24 @@ unwrap(char *u)
 	return u;
 }
 
+/* Whether U, after a '<', opens a link's address. */
+static gboolean
+link_scheme(const char *u)
+{
+	return g_ascii_strncasecmp(u, "http://", 7) == 0 || g_ascii_strncasecmp(u, "https://", 8) == 0 ||
+	    g_ascii_strncasecmp(u, "mailto:", 7) == 0;
+}
+
+/* The first '<' at or after P that opens a link's address, or NULL. */
+static const char *
+next_link(const char *p)
+{
+	for (p = strchr(p, '<'); p; p = strchr(p + 1, '<'))
+		if (link_scheme(p + 1))
+			return p;
+	return NULL;
+}
+
 /* "PC-01 <https://console...>": a linked value's address after its words
  * (html.c), or Outlook's text of a link.  Only a link field keeps it. */
 static char *
@@ -252,12 +270,14 @@ drop_link(const char *value)
 
 	/* Every "<http(s)://...>" after words, with a space before it or not
 	 * (Outlook's text writes "PC-01<https://...>"): two linked detection
-	 * names, a link inside a Cloud IOC description. */
-	if (value == NULL || strstr(value, "<http") == NULL)
+	 * names, a link inside a Cloud IOC description.  And "<mailto:...>":
+	 * Outlook writes a linked address (a user's UPN) as
+	 * "user@corp.example<mailto:user@corp.example>" (session 22, rt22 F1). */
+	if (value == NULL || next_link(value) == NULL)
 		return NULL;
 	out = g_string_new(NULL);
 	for (;;) {
-		const char *lt = strstr(p, "<http"), *u, *gt;
+		const char *lt = next_link(p), *u, *gt;
 
 		if (lt == NULL) {
 			g_string_append(out, p);
@@ -265,8 +285,7 @@ drop_link(const char *value)
 		}
 		u = lt + 1;
 		gt = strchr(u, '>');
-		if (lt > value && gt && memchr(u, ' ', (size_t)(gt - u)) == NULL &&
-		    (g_ascii_strncasecmp(u, "http://", 7) == 0 || g_ascii_strncasecmp(u, "https://", 8) == 0)) {
+		if (lt > value && gt && memchr(u, ' ', (size_t)(gt - u)) == NULL) {
 			g_string_append_len(out, p, (gssize)(lt - p));
 			while (out->len > 0 && out->str[out->len - 1] == ' ')
 				g_string_truncate(out, out->len - 1);
@@ -306,6 +325,14 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		break;
 	case EV_HOSTNAME:
 		n = kenchi_norm_host(value);
+		if (n) {
+			char *cut = kenchi_note_drop_host(n);
+
+			if (cut) {
+				g_free(n);
+				n = cut;
+			}
+		}
 		break;
 	case EV_SEVERITY:
 		n = kenchi_norm_severity(value);

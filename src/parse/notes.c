@@ -216,6 +216,59 @@ kenchi_note_drop(const char *value, kenchi_field_t f)
 	return NULL;
 }
 
+/* Is C a character of a computer's name as Windows and DNS write it? */
+static gboolean
+host_char(char c)
+{
+	return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+/* Does a bracket's note open at Q: "(", "[", "【", "〔" holding more than
+ * digits?  A Mac's name may end in " (2)", a second machine of its name;
+ * "(CFO's laptop)" or "(Windows 11)" is no machine's. */
+static gboolean
+bracket_note(const char *q)
+{
+	static const struct { const char *open, *close; } br[] = {
+		{ "(", ")" }, { "[", "]" }, { "\xe3\x80\x90", "\xe3\x80\x91" }, { "\xe3\x80\x94", "\xe3\x80\x95" },
+	};
+
+	for (gsize k = 0; k < G_N_ELEMENTS(br); k++) {
+		size_t n = strlen(br[k].open);
+		const char *p;
+
+		if (strncmp(q, br[k].open, n) != 0)
+			continue;
+		for (p = q + n; *p && strncmp(p, br[k].close, strlen(br[k].close)) != 0; p++)
+			if (!g_ascii_isdigit(*p) && *p != ' ')
+				return TRUE;
+		return FALSE;
+	}
+	return FALSE;
+}
+
+/* Why: a forwarder marks a machine as he sees it ("PC-01 (CFO's laptop,
+ * VIP!)", "PC-01（社長のPC）", "PC-01 // CFO"), and a name kept so is
+ * another machine's for cases, outbreaks and the allow list (rt22 F2).
+ * Only after a first word that is all a Windows or DNS name can be: a
+ * Mac's display name ("Kato’s MacBook Pro (2)") holds spaces and marks of
+ * its own, and stays whole. */
+char *
+kenchi_note_drop_host(const char *host)
+{
+	const char *p = host, *q;
+
+	while (host_char(*p))
+		p++;
+	if (p == host || *p == '\0')
+		return NULL;
+	q = skip_spaces(p);
+	if (bracket_note(q) || (q > p && (strncmp(q, "//", 2) == 0 || strncmp(q, "- ", 2) == 0 ||
+	    strncmp(q, "-- ", 3) == 0)))
+		return g_strndup(host, (gsize)(p - host));
+	return NULL;
+}
+
 gboolean
 kenchi_note_mark(const char *q, gsize n)
 {

@@ -10,6 +10,12 @@
  * it has none.  g_free. */
 char *kenchi_note_drop(const char *value, kenchi_field_t f);
 
+/* HOST, a computer's name as read (ASCII forms already), without what a
+ * person wrote after it in brackets, after " - " or after "//": "PC-01
+ * (CFO's laptop)", "PC-01 [VIP]", "PC-01【社長】", "PC-01 - Windows 10",
+ * or NULL when there is none.  g_free. */
+char *kenchi_note_drop_host(const char *host);
+
 /* Does a person's "※" note begin the N bytes at Q, after spaces ("※",
  * "(※", "（※")?  A line under a value that begins so is no rest of it. */
 gboolean kenchi_note_mark(const char *q, gsize n);
