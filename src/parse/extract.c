@@ -658,7 +658,9 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	    kenchi_extract_t *out)
 {
 	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1 };
-	const char *p = text, *end = text + len;
+	size_t tl = 0;
+	char *untransposed = kenchi_untranspose(r, text, len, &tl);
+	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);
 
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);
@@ -691,6 +693,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	if (rd.by_id)
 		g_hash_table_unref(rd.by_id);
 	g_free(rd.columns);
+	g_free(untransposed);
 }
 
 /* How the rule recognised the mail: 0 not at all, else a bit set. */

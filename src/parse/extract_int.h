@@ -111,6 +111,10 @@ gboolean kenchi_reader_wrapped(reader_t *rd, const char *q, const char **end);
 /* Q..END as a digest table's header or row, or a grid of pairs: TRUE when
  * it was one (extract_table.c). */
 gboolean kenchi_reader_table_line(reader_t *rd, const char *q, const char *end);
+/* TEXT (LEN bytes) with each digest table of one event a column rewritten
+ * as one block an event (g_free, *OUT_LEN), or NULL when it has none
+ * (extract_transpose.c). */
+char *kenchi_untranspose(const kenchi_rule_t *rule, const char *text, size_t len, size_t *out_len);
 /* The events of TEXT by rule R into OUT (extract.c). */
 void kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
 			kenchi_extract_t *out);
