@@ -19,6 +19,19 @@ event_named_no_group(const kenchi_config_t *cfg, const kenchi_event_t *ev)
 	    kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id) == NULL && !by_id;
 }
 
+gboolean
+kenchi_adopt_group_allows(const kenchi_config_t *cfg, const kenchi_event_t *ev, const char *customer)
+{
+	gboolean by_name = FALSE, by_id = FALSE;
+	const kenchi_customer_t *c = kenchi_config_match_group(cfg, kenchi_event_get(ev, EV_GROUP), NULL, &by_name);
+
+	if (c == NULL && !by_name)
+		c = kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id);
+	if (c)
+		return strcmp(c->id, customer) == 0;
+	return !by_name && !by_id;
+}
+
 static gboolean
 named_no_group(const kenchi_config_t *cfg, const char *json)
 {
@@ -32,13 +45,31 @@ named_no_group(const kenchi_config_t *cfg, const char *json)
 	return none;
 }
 
+/* *OK stays TRUE only when no customer but CUSTOMER has a case of the
+ * machine GUID: a copy sent to one customer's mailbox does not take
+ * another's machine (round 52: a misrouted mail took globex's event). */
+static kenchi_status_t
+another_owner(kenchi_store_t *st, const char *guid, const char *customer, gboolean *ok)
+{
+	char *key = g_ascii_strdown(guid, -1), *owner = NULL;
+	gboolean several = FALSE;
+	kenchi_status_t rc = kenchi_store_machine_owner(st, key, &owner, &several);
+
+	if (rc == KENCHI_OK && (several || (owner && strcmp(owner, customer) != 0)))
+		*ok = FALSE;
+	g_free(owner);
+	g_free(key);
+	return rc;
+}
+
 /* Whether stored event ID, a copy of EV that no customer took (an API
  * event whose group the configuration does not map), goes to CUSTOMER,
  * which this copy names (its mailbox, its group): the first copy stored
  * decided before, and the mail that named the customer was a duplicate -
  * no case of the customer, no first report (round 46 R1).  The copies
- * must name the same machine, and the stored one no customer's group.
- * OUT->old_case: the case it leaves. */
+ * must name the same machine, the stored one no customer's group, and no
+ * other customer's case the machine's GUID.  OUT->old_case: the case it
+ * leaves. */
 kenchi_status_t
 kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, const kenchi_event_t *ev,
 		   const char *customer, kenchi_copy_t *out)
@@ -65,14 +96,18 @@ kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, co
 		 * same machine gives it (round 50: never taken in this order). */
 		out->enrich = kenchi_host_same(host, h);
 	}
+	if (out->adopt && (guid || g))
+		rc = another_owner(st, guid ? guid : g, customer, &out->adopt);
 	g_free(had);
 	g_free(host);
 	g_free(guid);
+	if (rc != KENCHI_OK)
+		out->adopt = out->enrich = FALSE;
 	if (out->adopt || out->enrich)
 		out->stored_json = json;
 	else
 		g_free(json);
-	return KENCHI_OK;
+	return rc;
 }
 
 /* An adopted event keeps what only the copy stored first gave: the fields
@@ -138,9 +173,9 @@ out:
 }
 
 
-/* A stored event of the case an adopted event left. */
+/* A stored event of a case of the machine that no customer took. */
 typedef struct {
-	gint64 id, message, received_at;
+	gint64 id, message, received_at, case_id;
 	char *uid, *source, *message_id, *fingerprint, *json;
 } sibling_t;
 
@@ -165,6 +200,7 @@ take_sibling(const kenchi_event_row_t *r, gpointer user)
 	s->id = r->id;
 	s->message = r->message;
 	s->received_at = r->received_at;
+	s->case_id = r->case_id;
 	s->uid = g_strdup(r->uid);
 	s->source = g_strdup(r->source);
 	s->message_id = g_strdup(r->message_id);
@@ -174,33 +210,19 @@ take_sibling(const kenchi_event_row_t *r, gpointer user)
 	return TRUE;
 }
 
-/* Whether A and B name one machine: the same connector GUID, else, when
- * one lacks it, the same name.  Unlike the check of the copies of one
- * event, two events that name no machine are not taken for one. */
-static gboolean
-same_machine(const kenchi_event_t *a, const kenchi_event_t *b)
-{
-	const char *ga = a->v[EV_CONNECTOR_GUID], *gb = b->v[EV_CONNECTOR_GUID];
-	const char *ha = a->v[EV_HOSTNAME], *hb = b->v[EV_HOSTNAME];
-
-	if (ga && gb)
-		return g_ascii_strcasecmp(ga, gb) == 0;
-	return ha && hb && kenchi_host_same(ha, hb);
-}
-
-/* Sibling S, of the same machine as an adopted event, goes to CUSTOMER. */
+/* Sibling S (SEV), of a customer's machine, goes to CUSTOMER. */
 static kenchi_status_t
-move_sibling(kenchi_cases_t *cx, kenchi_store_t *st, gint64 old_case, const sibling_t *s, kenchi_event_t *sev,
+move_sibling(kenchi_cases_t *cx, kenchi_store_t *st, const sibling_t *s, kenchi_event_t *sev,
 	     const char *customer, gint64 now, GArray *reportable)
 {
 	kenchi_placement_t pl;
 	kenchi_event_row_t er = { 0 };
 	kenchi_status_t rc;
-	char *why = g_strdup_printf("its event went to customer %s with another event of its machine,"
-	    " which a later copy named", customer);
+	char *why = g_strdup_printf("its event went to customer %s, whose machine it is (its connector GUID)",
+	    customer);
 	guint i;
 
-	rc = kenchi_store_case_drop_event(st, old_case, why, now);
+	rc = kenchi_store_case_drop_event(st, s->case_id, why, now);
 	g_free(why);
 	if (rc != KENCHI_OK)
 		return rc;
@@ -231,57 +253,78 @@ move_sibling(kenchi_cases_t *cx, kenchi_store_t *st, gint64 old_case, const sibl
 }
 
 /* Why: the mail that names the customer may carry one event of the
- * machine (its subscription mails Threat Detected alone, say) while the
- * API gave several; left behind, the Threat Quarantined event sat in the
- * unassigned case, and the customer's case said nothing of the quarantine
- * (session 22).  Each moves for the reason the first did: the same
- * machine, and a group that no customer claims. */
+ * machine (its subscription mails Threat Detected alone) while the API,
+ * in a group the configuration does not map, gave more: left behind, the
+ * Threat Quarantined sat in an unassigned case and the customer's case
+ * said nothing of the quarantine; and which of them the customer heard of
+ * depended on the order they came in (session 22, round 52).  Only by the
+ * GUID, both sides: names repeat across customers (PC-01), and the
+ * unassigned cases are every customer's unmapped groups. */
 kenchi_status_t
-kenchi_adopt_siblings(kenchi_cases_t *cx, const kenchi_config_t *cfg, kenchi_store_t *st, gint64 old_case,
-		      const kenchi_event_t *ev, const char *customer, gint64 now, GArray *reportable, guint *moved)
+kenchi_adopt_machine(kenchi_cases_t *cx, const kenchi_config_t *cfg, kenchi_store_t *st, const kenchi_event_t *ev,
+		     const char *customer, gint64 now, GArray *reportable, guint *moved)
 {
-	kenchi_event_filter_t f = { .case_id = old_case, .customer = KENCHI_UNASSIGNED };
-	GPtrArray *sib = g_ptr_array_new_with_free_func(sibling_free);
+	const char *g = ev->v[EV_CONNECTOR_GUID];
+	GArray *ids;
+	GPtrArray *sib;
+	char *key;
+	gboolean ok = TRUE;
 	kenchi_status_t rc;
 	guint i;
 
 	*moved = 0;
+	if (g == NULL || strcmp(customer, KENCHI_UNASSIGNED) == 0)
+		return KENCHI_OK;
+	key = g_ascii_strdown(g, -1);
+	ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	sib = g_ptr_array_new_with_free_func(sibling_free);
+	rc = kenchi_store_machine_cases(st, key, KENCHI_UNASSIGNED, ids);
+	if (rc == KENCHI_OK && ids->len > 0)
+		rc = another_owner(st, key, customer, &ok);
 	/* read whole first: each move rewrites the rows being read */
-	rc = kenchi_store_events_each(st, &f, take_sibling, sib);
-	for (i = 0; rc == KENCHI_OK && i < sib->len; i++) {
+	for (i = 0; rc == KENCHI_OK && ok && i < ids->len; i++) {
+		kenchi_event_filter_t f = { .case_id = g_array_index(ids, gint64, i), .customer = KENCHI_UNASSIGNED };
+
+		rc = kenchi_store_events_each(st, &f, take_sibling, sib);
+	}
+	for (i = 0; rc == KENCHI_OK && ok && i < sib->len; i++) {
 		const sibling_t *s = g_ptr_array_index(sib, i);
 		kenchi_event_t *sev = kenchi_stored_event(s->json);
+		const char *sg = sev ? sev->v[EV_CONNECTOR_GUID] : NULL;
 
-		if (sev && same_machine(ev, sev) && event_named_no_group(cfg, sev)) {
-			rc = move_sibling(cx, st, old_case, s, sev, customer, now, reportable);
+		if (sg && g_ascii_strcasecmp(sg, g) == 0 && event_named_no_group(cfg, sev)) {
+			rc = move_sibling(cx, st, s, sev, customer, now, reportable);
 			if (rc == KENCHI_OK)
 				(*moved)++;
 		}
 		kenchi_event_free(sev);
 	}
 	g_ptr_array_unref(sib);
+	g_array_unref(ids);
+	g_free(key);
 	return rc;
 }
 
-/* Why: the other order of kenchi_adopt_siblings' - the customer's mail
+/* Why: the other order of kenchi_adopt_machine's - the customer's mail
  * first, then the API's events of the machine, in a group the
  * configuration does not map: its Threat Quarantined went to an
  * unassigned case of its own beside the customer's open one.  Only by
  * the GUID: names repeat across customers (PC-01), a connector's GUID
  * does not. */
 kenchi_status_t
-kenchi_adopt_owner(const kenchi_config_t *cfg, kenchi_store_t *st, const kenchi_event_t *ev, const char **customer)
+kenchi_adopt_owner(const kenchi_config_t *cfg, kenchi_store_t *st, const kenchi_event_t *ev, const char **customer,
+		   gboolean *several)
 {
 	const kenchi_customer_t *c;
 	char *key, *owner = NULL;
-	gboolean several;
 	kenchi_status_t rc;
 
 	*customer = NULL;
+	*several = FALSE;
 	if (ev->v[EV_CONNECTOR_GUID] == NULL || !event_named_no_group(cfg, ev))
 		return KENCHI_OK;
-	key = kenchi_case_host_key(ev);
-	rc = kenchi_store_machine_owner(st, key, &owner, &several);
+	key = g_ascii_strdown(ev->v[EV_CONNECTOR_GUID], -1);
+	rc = kenchi_store_machine_owner(st, key, &owner, several);
 	/* a customer no longer configured takes nothing */
 	if (rc == KENCHI_OK && owner && (c = kenchi_config_customer(cfg, owner)) != NULL)
 		*customer = c->id;

@@ -113,6 +113,7 @@ kenchi_analysis_clear(kenchi_analysis_t *a)
 	g_free(a->customer);
 	if (a->ev_customer)
 		g_ptr_array_unref(a->ev_customer);
+	g_free(a->ev_basis);
 	g_free(a->raw_sha256);
 	g_free(a->content_key);
 	memset(a, 0, sizeof *a);
@@ -145,13 +146,16 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 {
 	const kenchi_customer_t *box, *all = NULL, **own;
 	guint n = a->x.events ? a->x.events->len : 0;
-	gboolean agree = TRUE, mixed = FALSE, *torn;
+	gboolean agree = TRUE, mixed = FALSE, *torn, two_boxes = FALSE;
 
+	g_clear_pointer(&a->ev_basis, g_free);
+	a->ev_basis = g_new0(guint8, n + 1);
 	if (opts->customer) {
 		a->customer = g_strdup(opts->customer);
+		memset(a->ev_basis, KENCHI_BASIS_OVERRIDE, n);
 		return;
 	}
-	box = kenchi_config_match_recipients(ctx->cfg, a->mail ? a->mail->recipients : NULL, NULL);
+	box = kenchi_config_match_recipients(ctx->cfg, a->mail ? a->mail->recipients : NULL, &two_boxes);
 	own = g_new0(const kenchi_customer_t *, n + 1);
 	torn = g_new0(gboolean, n + 1);
 	for (guint i = 0; i < n; i++) {
@@ -167,6 +171,7 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 			own[i] = NULL;
 			agree = FALSE;
 		}
+		a->ev_basis[i] = torn[i] ? KENCHI_BASIS_TORN : own[i] ? KENCHI_BASIS_GROUP : KENCHI_BASIS_NONE;
 		if (own[i] && all && own[i] != all)
 			agree = FALSE;
 		if (own[i] && all == NULL)
@@ -175,8 +180,11 @@ assign_customer(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, const kenc
 	if (!agree)
 		all = NULL;
 	for (guint i = 0; i < n; i++)
-		if (own[i] == NULL && !torn[i])
+		if (own[i] == NULL && !torn[i]) {
 			own[i] = box ? box : all;
+			a->ev_basis[i] = box ? KENCHI_BASIS_MAILBOX : all ? KENCHI_BASIS_MESSAGE
+			    : two_boxes ? KENCHI_BASIS_TORN : KENCHI_BASIS_NONE;
+		}
 	a->customer = g_strdup(box ? box->id : n > 0 && own[0] ? own[0]->id : KENCHI_UNASSIGNED);
 	for (guint i = 0; i < n; i++)
 		mixed |= strcmp(own[i] ? own[i]->id : KENCHI_UNASSIGNED, a->customer) != 0;
@@ -337,6 +345,12 @@ const char *
 kenchi_analysis_customer(const kenchi_analysis_t *a, guint i)
 {
 	return a->ev_customer && i < a->ev_customer->len ? g_ptr_array_index(a->ev_customer, i) : a->customer;
+}
+
+kenchi_basis_t
+kenchi_analysis_basis(const kenchi_analysis_t *a, guint i)
+{
+	return a->ev_basis && a->x.events && i < a->x.events->len ? (kenchi_basis_t)a->ev_basis[i] : KENCHI_BASIS_NONE;
 }
 
 JsonNode *
@@ -514,13 +528,23 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			 * uid found free stays free until the insert. */
 			kenchi_copy_t cp = { 0 };
 
-			if (strcmp(er.customer, KENCHI_UNASSIGNED) == 0) {
-				const char *owner;
+			kenchi_basis_t basis = kenchi_analysis_basis(a, i);
 
-				if ((rc = kenchi_adopt_owner(ctx->cfg, st, ev, &owner)) != KENCHI_OK)
+			/* Its group named no customer, nor did its mailbox: the
+			 * customer whose machine it is (its connector GUID).  Nor
+			 * one the message's other events named, when the machine
+			 * is another customer's (round 52: an API page's events
+			 * of one group took another machine with them). */
+			if (basis == KENCHI_BASIS_NONE || basis == KENCHI_BASIS_MESSAGE) {
+				const char *owner;
+				gboolean several;
+
+				if ((rc = kenchi_adopt_owner(ctx->cfg, st, ev, &owner, &several)) != KENCHI_OK)
 					goto fail;
-				if (owner)
+				if (basis == KENCHI_BASIS_NONE && owner)
 					er.customer = owner;
+				else if (basis == KENCHI_BASIS_MESSAGE && (several || (owner && strcmp(owner, er.customer) != 0)))
+					er.customer = KENCHI_UNASSIGNED;
 			}
 			rc = kenchi_store_event_find(st, er.uid, &id);
 			if (rc == KENCHI_OK && (rc = kenchi_adopt_check(ctx->cfg, st, id, ev, er.customer, &cp)) != KENCHI_OK)
@@ -570,12 +594,18 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			a->cases_new += pl.created;
 			if (pl.became_reportable)
 				add_report(ctx, a, &report, &report_customer, pl.case_id, er.customer);
-			if (cp.adopt && cp.old_case) {
+			/* The machine's events that no customer took go with it,
+			 * when its group or mailbox named the customer, or a
+			 * --customer (a recipe's for a customer's mailbox) that
+			 * its group does not gainsay; not when the message's
+			 * other events did (round 52). */
+			if (basis == KENCHI_BASIS_GROUP || basis == KENCHI_BASIS_MAILBOX ||
+			    (basis == KENCHI_BASIS_OVERRIDE && kenchi_adopt_group_allows(ctx->cfg, ev, er.customer))) {
 				GArray *more = g_array_new(FALSE, FALSE, sizeof(gint64));
 				guint k, moved;
 
-				rc = kenchi_adopt_siblings(ctx->cases, ctx->cfg, st, cp.old_case, ev, er.customer,
-				    opts->now, more, &moved);
+				rc = kenchi_adopt_machine(ctx->cases, ctx->cfg, st, ev, er.customer, opts->now, more,
+				    &moved);
 				for (k = 0; rc == KENCHI_OK && k < more->len; k++)
 					add_report(ctx, a, &report, &report_customer, g_array_index(more, gint64, k),
 					    er.customer);

@@ -34,6 +34,18 @@ typedef struct {
 	gint64 now;
 } kenchi_ingest_opts_t;
 
+/* How an event's customer was decided (ingest.c assign_customer): what
+ * may follow from it (ingest/adopt.h) depends on how sure it is. */
+typedef enum {
+	KENCHI_BASIS_NONE,      /* nothing named one: unassigned */
+	KENCHI_BASIS_TORN,      /* two customers named (its group's, or group and
+	                         * mailbox), or two mailboxes: unassigned, for the SOC */
+	KENCHI_BASIS_GROUP,     /* its own AMP group */
+	KENCHI_BASIS_MAILBOX,   /* the mailbox, its group naming none */
+	KENCHI_BASIS_MESSAGE,   /* the customer of the message's other events */
+	KENCHI_BASIS_OVERRIDE   /* --customer */
+} kenchi_basis_t;
+
 typedef struct {
 	/* input, not owned */
 	const char *raw;
@@ -47,6 +59,7 @@ typedef struct {
 				       * events are several customers' (one AMP organisation
 				       * with a group per customer: a digest across them);
 				       * NULL when every event is customer's */
+	guint8 *ev_basis;             /* per event of x.events: kenchi_basis_t (owned) */
 	char *raw_sha256;
 	char *content_key;
 	gint64 raw_key, content_hash;   /* store.h kenchi_msg_row_t */
@@ -78,6 +91,8 @@ kenchi_status_t kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store
 /* The customer of A's event I: its own when a digest's events are
  * several customers', else the mail's. */
 const char *kenchi_analysis_customer(const kenchi_analysis_t *a, guint i);
+/* How it was decided. */
+kenchi_basis_t kenchi_analysis_basis(const kenchi_analysis_t *a, guint i);
 
 /* The normalized event I of A as the JSON the contract promises, with
  * kenchi's own members when known (customer, source, message_id,

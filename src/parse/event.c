@@ -325,7 +325,9 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		break;
 	case EV_HOSTNAME:
 		n = kenchi_norm_host(value);
-		if (n) {
+		/* a forwarder's note, not in AMP's own JSON ("iMac (Office)"
+		 * may be a Mac's name; round 52) */
+		if (n && !ev->as_given) {
 			char *cut = kenchi_note_drop_host(n);
 
 			if (cut) {
@@ -703,6 +705,7 @@ kenchi_event_from_json(JsonObject *obj)
 	kenchi_event_t *ev = kenchi_event_new();
 	int i;
 
+	ev->as_given = TRUE;
 	for (i = 0; i < EV_NFIELDS; i++) {
 		char *v = NULL;
 

@@ -260,7 +260,8 @@ kenchi_note_drop_host(const char *host)
 
 	while (host_char(*p))
 		p++;
-	if (p == host || *p == '\0')
+	/* "192.168.1.5 (PC-01)": the note is the name (round 52) */
+	if (p == host || *p == '\0' || strspn(host, "0123456789.") == (size_t)(p - host))
 		return NULL;
 	q = skip_spaces(p);
 	if (bracket_note(q) || (q > p && (strncmp(q, "//", 2) == 0 || strncmp(q, "- ", 2) == 0 ||

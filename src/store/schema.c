@@ -275,12 +275,13 @@ static const char *const migrations[] = {
 	"UPDATE OR IGNORE lists SET value = kenchi_host(value) WHERE kind = 'host' AND value <> kenchi_host(value);"
 	"DELETE FROM lists WHERE kind = 'host' AND value <> kenchi_host(value);",
 
-	/* 14: the customer whose cases have a machine, by its connector GUID
-	 * (ingest/adopt.c kenchi_adopt_owner): an event no customer's group
-	 * names goes to it.  Customers' GUID keys alone: an unassigned case
-	 * or one keyed by a name costs the index nothing. */
-	"CREATE INDEX cases_machine ON cases(host_key, customer)"
-	"  WHERE customer <> 'unassigned' AND length(host_key) = 36;",
+	/* 14: the cases of a machine by its connector GUID (ingest/adopt.c):
+	 * the customer whose machine it is takes its events that no
+	 * customer's group names, the unassigned ones too.  GUID keys alone
+	 * (KENCHI_SQL_GUID_KEY): a case keyed by a name costs the index
+	 * nothing, and a name shaped like a GUID is no machine's id (round
+	 * 52). */
+	"CREATE INDEX cases_machine ON cases(host_key, customer) WHERE " KENCHI_SQL_GUID_KEY ";",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */

@@ -213,6 +213,8 @@ kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, cons
  * GUID: NULL when none, or when two customers' are (*SEVERAL). */
 kenchi_status_t kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer,
 					   gboolean *several);
+/* The cases of CUSTOMER keyed by GUID, appended to IDS (gint64). */
+kenchi_status_t kenchi_store_machine_cases(kenchi_store_t *st, const char *guid, const char *customer, GArray *ids);
 /* Case ID keyed by KEY from now on, if it was keyed by OLD_KEY, and
  * given DETECTION_ID if it had none. */
 kenchi_status_t kenchi_store_case_rekey(kenchi_store_t *st, gint64 id, const char *old_key, const char *key,

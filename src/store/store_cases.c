@@ -320,7 +320,7 @@ kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer
 {
 	/* the terms of cases_machine's WHERE, for SQLite to use it */
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT DISTINCT customer FROM cases WHERE host_key = ?1"
-	    " AND customer <> 'unassigned' AND length(host_key) = 36 LIMIT 2");
+	    " AND customer <> 'unassigned' AND " KENCHI_SQL_GUID_KEY " LIMIT 2");
 	int r;
 
 	*customer = NULL;
@@ -338,6 +338,26 @@ kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer
 	}
 	sqlite3_reset(q);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_machine_cases(kenchi_store_t *st, const char *guid, const char *customer, GArray *ids)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE host_key = ?1 AND customer = ?2"
+	    " AND " KENCHI_SQL_GUID_KEY " ORDER BY id");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, guid);
+	kenchi_bind_text(q, 2, customer);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64(q, 0);
+
+		g_array_append_val(ids, id);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
 }
 
 kenchi_status_t

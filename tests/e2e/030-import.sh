@@ -169,7 +169,7 @@ is "$(KENCHI_DB=$m5 sql "select count(*) from messages")|$(KENCHI_DB=$m5 sql "se
 is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'messages' order by name)")" \
    "messages messages_content messages_kind messages_raw" "... messages rebuilt: integer keys, no UNIQUE text"
 is "$(KENCHI_DB=$m5 sql "PRAGMA foreign_key_check")" "" "... every event still names its message"
-like "$(KENCHI_DB=$m5 sql "EXPLAIN QUERY PLAN SELECT DISTINCT customer FROM cases WHERE host_key = 'x' AND customer <> 'unassigned' AND length(host_key) = 36 LIMIT 2")" \
+like "$(KENCHI_DB=$m5 sql "EXPLAIN QUERY PLAN SELECT DISTINCT customer FROM cases WHERE host_key = 'x' AND customer <> 'unassigned' AND length(host_key) = 36 AND (hostname IS NULL OR lower(hostname) <> host_key) LIMIT 2")" \
    "cases_machine" "... and a machine's customer is found by its GUID in one search (14)"
 # The keys the migration computed are the ones kenchi looks up: the same
 # bytes again, and the same mail with one more Received line, are known.
