@@ -53,6 +53,46 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
 }
 
+/* Does V (N bytes) give field F the value the block has? */
+static gboolean
+same_value(reader_t *rd, int f, const char *v, size_t n)
+{
+	kenchi_event_t *probe = kenchi_event_new();
+	char *t = g_strndup(v, n);
+	gboolean same;
+
+	kenchi_event_set(probe, f, t);
+	same = probe->v[f] && rd->cur->v[f] && strcmp(probe->v[f], rd->cur->v[f]) == 0;
+	g_free(t);
+	kenchi_event_free(probe);
+	return same;
+}
+
+/* A field read before the block was an event came again with the same
+ * value (rd->dup_field), and field F follows: when F is one the block has,
+ * the repeat began the next event, of the same machine, and carries its
+ * value there; else it was the same event's table under its heading (rt23
+ * G1: "<h3>Computer: PC-01</h3>" above the table split the event at the
+ * table's Computer row, and every field below it was lost). */
+static void
+settle_dup(reader_t *rd, int f, guint label)
+{
+	int d = rd->dup_field;
+	char *dv;
+	guint dl;
+
+	rd->dup_field = -1;
+	if (d < 0 || f == d || !kenchi_reader_repeats(rd, f, label) || rd->cur->v[d] == NULL)
+		return;
+	dv = g_strdup(rd->cur->v[d]);
+	dl = rd->label[d];
+	kenchi_reader_next_event(rd);
+	kenchi_event_set(rd->cur, d, dv);
+	rd->has[d] = rd->fresh[d] = TRUE;
+	rd->label[d] = dl;
+	g_free(dv);
+}
+
 void
 kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guint label)
 {
@@ -61,6 +101,14 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
 		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
+	if (rd->dup_field >= 0)
+		settle_dup(rd, f, label);
+	if (rd->early[f] && kenchi_reader_repeats(rd, f, label) && same_value(rd, f, v, n)) {
+		rd->early[f] = FALSE;
+		rd->dup_field = f;
+		rd->field = rd->pending = -1;
+		return;
+	}
 	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n))
 		kenchi_reader_next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
@@ -97,6 +145,10 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	}
 	if (f == EV_DATE)
 		g_string_assign(rd->date_raw, rd->raw->str);
+	/* Not a field that opens a block: a restatement's "Event Type:" above
+	 * the original's is another block (extract_mail.c drops it). */
+	rd->early[f] = !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID &&
+	    f != EV_ID && f != EV_DATE;
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 	rd->label[f] = label;
 	rd->has[f] = TRUE;
@@ -657,7 +709,7 @@ void
 kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
 	    kenchi_extract_t *out)
 {
-	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1 };
+	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1, .dup_field = -1 };
 	size_t tl = 0;
 	char *untransposed = kenchi_untranspose(r, text, len, &tl);
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);

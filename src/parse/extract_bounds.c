@@ -165,6 +165,8 @@ kenchi_reader_flush(reader_t *rd)
 	memset(rd->stale, 0, sizeof rd->stale);
 	memset(rd->fresh, 0, sizeof rd->fresh);
 	memset(rd->label, 0, sizeof rd->label);
+	memset(rd->early, 0, sizeof rd->early);
+	rd->dup_field = -1;
 	rd->blank_in_block = FALSE;
 	rd->field = rd->pending = -1;
 }

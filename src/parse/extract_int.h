@@ -81,6 +81,13 @@ typedef struct {
 	                          * (a name a client wrapped) */
 	gboolean glue_next;      /* and it joins with no space (a wrap between
 	                          * two Japanese characters of a name) */
+	/* Fields read while the block was no event yet (a heading or a
+	 * summary line above an HTML alert's table: "Computer: PC-01"), and
+	 * such a field come again with the same value, which the next field
+	 * tells apart (kenchi_reader_set): the same event's table, or the
+	 * next event of the same machine.  -1: none. */
+	gboolean early[EV_NFIELDS];
+	int dup_field;
 } reader_t;
 
 /* Event boundaries (extract_bounds.c).  The event read so far ends:

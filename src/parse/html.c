@@ -414,12 +414,12 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	/* TYPED: how deep in <blockquote>s, and from where in OUT */
 	int depth = 0;
 	GArray *quotes = NULL;
-	GPtrArray *hsel = NULL;   /* TYPED: the classes and ids <style> blocks hide */
+	/* The classes and ids <style> blocks hide.  Hidden elements are left
+	 * out of an alert too: a preheader a template hides ("Computer:
+	 * PC-PREHEADER") became the event's values (rt23 G1). */
+	GPtrArray *hsel = g_ptr_array_new_with_free_func(g_free);
 
-	if (typed) {
-		hsel = g_ptr_array_new_with_free_func(g_free);
-		style_blocks(html, len, hsel);
-	}
+	style_blocks(html, len, hsel);
 
 	while (i < len) {
 		char c = html[i];
@@ -495,8 +495,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					island_end = TRUE;
 				}
 			}
-			if (typed && !closing && nl > 0 && !void_element(name) &&
-			    (attrs_len == 0 || attrs[attrs_len - 1] != '/')) {
+			if (!closing && nl > 0 && !void_element(name) && (attrs_len == 0 || attrs[attrs_len - 1] != '/')) {
 				kenchi_html_shown_t shown = kenchi_html_tag_shown(attrs, attrs_len, hsel);
 
 				if (shown == KENCHI_HTML_HIDDEN || shown == KENCHI_HTML_INVISIBLE) {
@@ -507,7 +506,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					hide.vis = shown == KENCHI_HTML_INVISIBLE && island == 0;
 					continue;
 				}
-				if (kenchi_html_tag_signature(attrs, attrs_len) && out->str[strspn(out->str, " \t\r\n")]) {
+				if (typed && kenchi_html_tag_signature(attrs, attrs_len) && out->str[strspn(out->str, " \t\r\n")]) {
 					/* The signature the client inserted ends the
 					 * commands typed above it as a text's "-- " does
 					 * (round 41a n28: a signature paragraph "担当：SOC
