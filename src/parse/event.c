@@ -298,6 +298,23 @@ drop_link(const char *value)
 	return g_string_free(out, FALSE);
 }
 
+/* Is every value of F ASCII as AMP writes it (an id, an address, a hash)? */
+static gboolean
+ascii_field(kenchi_field_t f)
+{
+	return f == EV_ID || f == EV_EVENT_TYPE_ID || f == EV_DETECTION_ID || f == EV_EXTERNAL_IP || f == EV_INTERNAL_IP ||
+	    f == EV_REMOTE_IP || f == EV_CONNECTOR_GUID || f == EV_SHA256 || f == EV_PARENT_SHA256;
+}
+
+/* Does S hold a full-width form of ASCII (U+FF01-FF5E) or "。"?  Such a
+ * value, retyped in a Japanese mail ("６４５５…", "１９２．１６８…"), lost
+ * its id, and kept its address in full width (rt23 G5). */
+static gboolean
+full_width(const char *s)
+{
+	return strstr(s, "\xef\xbc") || strstr(s, "\xef\xbd") || strstr(s, "\xe3\x80\x82");
+}
+
 static gboolean
 event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 {
@@ -307,6 +324,12 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 
 	if (f != EV_TRAJECTORY && f != EV_URL && (bare = drop_link(value)) != NULL)
 		value = bare;
+	if (value && ascii_field(f) && full_width(value)) {
+		char *folded = kenchi_norm_host(value);
+
+		g_free(bare);
+		value = bare = folded;
+	}
 	switch (f) {
 	case EV_FILE_PATH:
 		n = kenchi_norm_path(value);

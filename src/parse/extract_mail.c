@@ -199,7 +199,13 @@ restates(const kenchi_event_t *a, const kenchi_event_t *b)
 		if (strcmp(x[EV_SHA256], y[EV_SHA256]) != 0)
 			return FALSE;
 	} else if (!(x[EV_DETECTION] && y[EV_DETECTION]) && !(x[EV_FILE_NAME] && y[EV_FILE_NAME])) {
-		return FALSE;   /* nothing names the file in both */
+		/* Nothing names the file in both: B restates A only when it
+		 * names no file at all and gives A's time - a digest's summary
+		 * row above the details ("Event Type | Computer | Date"; rt23
+		 * G2: each became a second event of the detection). */
+		if (y[EV_SHA256] || y[EV_DETECTION] || y[EV_FILE_NAME] || y[EV_FILE_PATH] || y[EV_IOC_SHORT] ||
+		    !x[EV_DATE] || !y[EV_DATE])
+			return FALSE;
 	}
 	if (x[EV_DATE] && y[EV_DATE] && !same_time(a, b))
 		return FALSE;

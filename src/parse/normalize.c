@@ -360,24 +360,46 @@ kenchi_format_date(gint64 t)
 
 typedef struct { const char *in; const char *out; } word_map_t;
 
+static const char *
+map_lookup(const char *t, const word_map_t *map)
+{
+	char *f = g_utf8_casefold(t, -1);
+	const char *res = NULL;
+
+	for (const word_map_t *m = map; m->in && res == NULL; m++)
+		if (strcmp(f, m->in) == 0)
+			res = m->out;
+	g_free(f);
+	return res;
+}
+
+/* S as one of MAP's words; else its first word before a gloss in
+ * brackets, past a list mark ("高 (High)", "中（Medium）", "■高": rt23 G5). */
 static char *
 map_word(const char *s, const word_map_t *map)
 {
-	char *t = kenchi_norm_text(s), *f;
-	const word_map_t *m;
-	char *res = NULL;
+	char *t = kenchi_norm_text(s), *d;
+	const char *res;
+	gsize skip;
 
 	if (t == NULL)
 		return NULL;
-	f = g_utf8_casefold(t, -1);
-	for (m = map; m->in; m++)
-		if (strcmp(f, m->in) == 0) {
-			res = g_strdup(m->out);
-			break;
-		}
-	g_free(f);
+	res = map_lookup(t, map);
+	if (res == NULL) {
+		char *h = kenchi_norm_host(t);   /* "（" is "(" */
+
+		d = kenchi_drop_bracketed(h ? h : t);
+		g_free(h);
+		g_strstrip(d);
+		for (skip = 0; strncmp(d + skip, "\xe2\x96\xa0", 3) == 0 || strncmp(d + skip, "\xe2\x97\x8f", 3) == 0 ||
+		    strncmp(d + skip, "\xe2\x97\x86", 3) == 0 || strncmp(d + skip, "\xe3\x83\xbb", 3) == 0; skip += 3)
+			;   /* ■ ● ◆ ・ */
+		if (*g_strchug(d + skip))
+			res = map_lookup(g_strchug(d + skip), map);
+		g_free(d);
+	}
 	g_free(t);
-	return res;
+	return res ? g_strdup(res) : NULL;
 }
 
 char *
