@@ -714,6 +714,8 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	char *untransposed = kenchi_untranspose(r, text, len, &tl);
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);
 
+	rd.fold_cols = kenchi_fold_width(p, (size_t)(end - p));
+
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);
 	rd.date_raw = g_string_new(NULL);
