@@ -99,6 +99,30 @@ alert_subject(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t 
 	return any_subject(r->alert_subject, m, mail, errors);
 }
 
+/* Does SUBJECT begin with a forward's prefix ("FW:", "Fwd:", "転送:",
+ * "WG:", "TR:", "RV:", "ENC:"), after list tags? */
+static gboolean
+forwarded(const char *subject)
+{
+	static const char *const prefix[] = { "fw", "fwd", "wg", "tr", "rv", "enc", "doorst", "vs", "\xe8\xbb\xa2\xe9\x80\x81" };
+	const char *p = subject;
+
+	while (p && (*p == ' ' || *p == '['))
+		p = *p == '[' ? strchr(p, ']') ? strchr(p, ']') + 1 : NULL : p + 1;
+	for (gsize k = 0; p && k < G_N_ELEMENTS(prefix); k++) {
+		gsize n = strlen(prefix[k]);
+		const char *q = p + n;
+
+		if (g_ascii_strncasecmp(p, prefix[k], n) != 0)
+			continue;
+		while (*q == ' ')
+			q++;
+		if (*q == ':' || strncmp(q, "\xef\xbc\x9a", 3) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Does an event of EVENTS hold a path that ends in its separator: cut
  * where a row of the text broke? */
 static gboolean
@@ -379,7 +403,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			note_limits(out);
 			return;
 		}
-		out->kind = (how & BY_FROM) ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+		/* A person forwarded a subscription's alert that kenchi cannot
+		 * read (Outlook's winmail.dat alone, a relay that rewrote its
+		 * lines): a person must read it, as one from the cloud (rt23
+		 * G6: it was foreign mail). */
+		gboolean fwd = (how & BY_SUBJECT) && forwarded(mail->subject) && alert_subject(r, m, mail, &out->regex_errors);
+
+		out->kind = (how & BY_FROM) || fwd ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
 		GString *by = g_string_new(NULL);
 		if (how & BY_FROM)
 			g_string_append(by, " from");
@@ -394,6 +424,12 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			"id or date)", r->name, by->str + 1, out->headless) :
 		    g_strdup_printf("recognised by rule %s (%s) but no event block found", r->name, by->str + 1);
 		g_string_free(by, TRUE);
+		if (fwd && !(how & BY_FROM)) {
+			char *why = g_strconcat(out->reason, ": a forwarded alert that a person must read", NULL);
+
+			g_free(out->reason);
+			out->reason = why;
+		}
 		note_limits(out);
 		return;
 	}
