@@ -344,8 +344,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		how = recognise(r, m, mail, &out->regex_errors);
 	}
 	if (!how) {
-		out->kind = KENCHI_KIND_NOT_ALERT;
-		out->reason = g_strdup("no extractor rule recognises the sender, subject or body");
+		/* Parts nested past what kenchi walks may hold an alert it did
+		 * not see: a person must look (rt23 G8: 20 forwards, each a
+		 * message/rfc822 in a multipart, were foreign mail). */
+		out->kind = mail->depth_exceeded ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup(mail->depth_exceeded
+		    ? "no extractor rule recognises the sender, subject or body; MIME nesting too deep, inner parts skipped"
+		    : "no extractor rule recognises the sender, subject or body");
 		note_limits(out);
 		return;
 	}
