@@ -347,17 +347,7 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		n = norm_addresses(value);
 		break;
 	case EV_HOSTNAME:
-		n = kenchi_norm_host(value);
-		/* a forwarder's note, not in AMP's own JSON ("iMac (Office)"
-		 * may be a Mac's name; round 52) */
-		if (n && !ev->as_given) {
-			char *cut = kenchi_note_drop_host(n);
-
-			if (cut) {
-				g_free(n);
-				n = cut;
-			}
-		}
+		n = kenchi_norm_host(value);   /* a forwarder's note: extract_mail.c */
 		break;
 	case EV_SEVERITY:
 		n = kenchi_norm_severity(value);
@@ -728,7 +718,6 @@ kenchi_event_from_json(JsonObject *obj)
 	kenchi_event_t *ev = kenchi_event_new();
 	int i;
 
-	ev->as_given = TRUE;
 	for (i = 0; i < EV_NFIELDS; i++) {
 		char *v = NULL;
 

@@ -30,8 +30,6 @@ typedef struct {
 	gboolean date_zoneless; /* EV_DATE was written with no zone (read as UTC) */
 	gboolean soc_marks;     /* a value the SOC's own reports write and AMP never
 	                         * does: defanged ("c[:]\\", "hxxp"), "記載なし" */
-	gboolean as_given;      /* read from JSON (the API's, or stored): AMP's own
-	                         * values, with no person's note to cut */
 } kenchi_event_t;
 
 /* The JSON path of a field ("computer.hostname"), and the reverse. */

@@ -68,29 +68,49 @@ same_value(reader_t *rd, int f, const char *v, size_t n)
 	return same;
 }
 
-/* A field read before the block was an event came again with the same
- * value (rd->dup_field), and field F follows: when F is one the block has,
- * the repeat began the next event, of the same machine, and carries its
- * value there; else it was the same event's table under its heading (rt23
+/* Fields read before the block was an event, on lines of their own (a
+ * heading, a summary paragraph above an HTML alert's table), came again
+ * in the table's rows with the same values (rd->dups), and field F
+ * follows: when F is one the block has, with another value, the repeats
+ * began the next event, of the same machine, and carry their values
+ * there; else they were the same event's table under its heading (rt23
  * G1: "<h3>Computer: PC-01</h3>" above the table split the event at the
- * table's Computer row, and every field below it was lost). */
+ * table's Computer row, and every field below it was lost).  Only rows
+ * repeat so: a digest's consecutive tables that each begin with the
+ * computer are events of their own (round 53 F2). */
 static void
-settle_dup(reader_t *rd, int f, guint label)
+settle_dups(reader_t *rd, int f, guint label)
 {
-	int d = rd->dup_field;
-	char *dv;
-	guint dl;
+	guint32 d = rd->dups;
+	char *dv[EV_NFIELDS] = { NULL };
+	guint dl[EV_NFIELDS] = { 0 };
 
-	rd->dup_field = -1;
-	if (d < 0 || f == d || !kenchi_reader_repeats(rd, f, label) || rd->cur->v[d] == NULL)
+	rd->dups = 0;
+	if (!kenchi_reader_repeats(rd, f, label))
 		return;
-	dv = g_strdup(rd->cur->v[d]);
-	dl = rd->label[d];
+	for (int k = 0; k < EV_NFIELDS; k++)
+		if (d & (1u << k) && rd->cur->v[k]) {
+			dv[k] = g_strdup(rd->cur->v[k]);
+			dl[k] = rd->label[k];
+		}
 	kenchi_reader_next_event(rd);
-	kenchi_event_set(rd->cur, d, dv);
-	rd->has[d] = rd->fresh[d] = TRUE;
-	rd->label[d] = dl;
-	g_free(dv);
+	for (int k = 0; k < EV_NFIELDS; k++)
+		if (dv[k]) {
+			kenchi_event_set(rd->cur, k, dv[k]);
+			rd->has[k] = rd->fresh[k] = TRUE;
+			rd->label[k] = dl[k];
+			g_free(dv[k]);
+		}
+}
+
+G_STATIC_ASSERT(EV_NFIELDS <= 32);   /* reader_t.dups: a bit per field */
+
+/* Does field F on this line restate, in a table's row, what the block read
+ * before it was an event (settle_dups)? */
+static gboolean
+restated(reader_t *rd, int f, const char *v, size_t n, guint label)
+{
+	return rd->line_row && rd->early[f] && kenchi_reader_repeats(rd, f, label) && same_value(rd, f, v, n);
 }
 
 void
@@ -101,14 +121,14 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	if (rd->quote_depth != rd->value_depth && kenchi_event_is_complete(rd->cur))
 		kenchi_reader_flush(rd);
 	rd->value_depth = rd->quote_depth;
-	if (rd->dup_field >= 0)
-		settle_dup(rd, f, label);
-	if (rd->early[f] && kenchi_reader_repeats(rd, f, label) && same_value(rd, f, v, n)) {
+	if (restated(rd, f, v, n, label)) {
 		rd->early[f] = FALSE;
-		rd->dup_field = f;
+		rd->dups |= 1u << f;
 		rd->field = rd->pending = -1;
 		return;
 	}
+	if (rd->dups)
+		settle_dups(rd, f, label);
 	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n))
 		kenchi_reader_next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
@@ -147,8 +167,8 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 		g_string_assign(rd->date_raw, rd->raw->str);
 	/* Not a field that opens a block: a restatement's "Event Type:" above
 	 * the original's is another block (extract_mail.c drops it). */
-	rd->early[f] = !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID &&
-	    f != EV_ID && f != EV_DATE;
+	rd->early[f] = !rd->line_row && !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE &&
+	    f != EV_EVENT_TYPE_ID && f != EV_ID && f != EV_DATE;
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 	rd->label[f] = label;
 	rd->has[f] = TRUE;
@@ -351,6 +371,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 
 	memcpy(prev, rd->prev_words, prev_len);
 	rd->prev_len = 0;
+	rd->line_row = memchr(line, '\t', n) != NULL;
 
 	/* Strip quoting: any run of spaces and '>' marks, the full-width
 	 * ones of Japanese mail ("＞ ", U+3000) too, and '|', the mark some
@@ -709,7 +730,7 @@ void
 kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *text, size_t len,
 	    kenchi_extract_t *out)
 {
-	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1, .dup_field = -1 };
+	reader_t rd = { .rule = r, .m = m, .out = out, .field = -1, .pending = -1, .bridged = -1 };
 	size_t tl = 0;
 	char *untransposed = kenchi_untranspose(r, text, len, &tl);
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);

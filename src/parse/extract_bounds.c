@@ -166,7 +166,7 @@ kenchi_reader_flush(reader_t *rd)
 	memset(rd->fresh, 0, sizeof rd->fresh);
 	memset(rd->label, 0, sizeof rd->label);
 	memset(rd->early, 0, sizeof rd->early);
-	rd->dup_field = -1;
+	rd->dups = 0;
 	rd->blank_in_block = FALSE;
 	rd->field = rd->pending = -1;
 }

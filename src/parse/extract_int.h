@@ -86,9 +86,10 @@ typedef struct {
 	 * summary line above an HTML alert's table: "Computer: PC-01"), and
 	 * such a field come again with the same value, which the next field
 	 * tells apart (kenchi_reader_set): the same event's table, or the
-	 * next event of the same machine.  -1: none. */
+	 * next event of the same machine. */
 	gboolean early[EV_NFIELDS];
-	int dup_field;
+	guint32 dups;             /* the fields come again so (bit per field), not settled yet */
+	gboolean line_row;        /* the line being read is a table's row (it has a tab) */
 } reader_t;
 
 /* Event boundaries (extract_bounds.c).  The event read so far ends:

@@ -3,6 +3,7 @@
  * adds; the kind and the reason stored with it. */
 #include <string.h>
 #include "parse/extract_int.h"
+#include "parse/notes.h"
 
 enum { BY_FROM = 1, BY_SUBJECT = 2, BY_BODY = 4, BY_PASTE = 8 };
 
@@ -97,6 +98,22 @@ static gboolean
 alert_subject(const kenchi_rule_t *r, kenchi_re_match_t *m, const kenchi_mail_t *mail, int *errors)
 {
 	return any_subject(r->alert_subject, m, mail, errors);
+}
+
+/* Has MAIL no text to read: none, or white space alone? */
+static gboolean
+unreadable_text(const kenchi_mail_t *mail)
+{
+	return mail->text == NULL || mail->text->str[strspn(mail->text->str, " \t\r\n")] == '\0';
+}
+
+/* Is MAIL an auto-reply (Auto-Submitted other than "no", Precedence
+ * auto_reply)? */
+static gboolean
+auto_reply(const kenchi_mail_t *mail)
+{
+	return (mail->auto_submitted && g_ascii_strncasecmp(mail->auto_submitted, "no", 2) != 0) ||
+	    (mail->precedence && g_ascii_strncasecmp(mail->precedence, "auto_reply", 10) == 0);
 }
 
 /* Does SUBJECT begin with a forward's prefix ("FW:", "Fwd:", "転送:",
@@ -408,11 +425,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			note_limits(out);
 			return;
 		}
-		/* A person forwarded a subscription's alert that kenchi cannot
-		 * read (Outlook's winmail.dat alone, a relay that rewrote its
-		 * lines): a person must read it, as one from the cloud (rt23
-		 * G6: it was foreign mail). */
-		gboolean fwd = (how & BY_SUBJECT) && forwarded(mail->subject) && alert_subject(r, m, mail, &out->regex_errors);
+		/* A person forwarded a subscription's alert in a form kenchi
+		 * cannot read (Outlook's winmail.dat alone: no text at all): a
+		 * person must read it, as one from the cloud (rt23 G6: it was
+		 * foreign mail).  Not a forward with words of its own ("done,
+		 * closing"), nor an auto-reply (round 53 F6). */
+		gboolean fwd = (how & BY_SUBJECT) && forwarded(mail->subject) && unreadable_text(mail) &&
+		    !auto_reply(mail) && alert_subject(r, m, mail, &out->regex_errors);
 
 		out->kind = (how & BY_FROM) || fwd ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
 		GString *by = g_string_new(NULL);
@@ -468,6 +487,18 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 				kenchi_event_set(ev, EV_HOSTNAME, host);
 		}
 		g_free(host);
+	}
+	/* A person's note after a computer's name ("PC-01 (CFO's laptop)")
+	 * is a forwarder's: not in mail the cloud sent, where "iMac
+	 * (Reception)" is a Mac's name as its API gives it (round 53 F4). */
+	for (j = 0; !(how & BY_FROM) && j < out->events->len; j++) {
+		kenchi_event_t *ev = g_ptr_array_index(out->events, j);
+		char *cut = ev->v[EV_HOSTNAME] ? kenchi_note_drop_host(ev->v[EV_HOSTNAME]) : NULL;
+
+		if (cut) {
+			g_free(ev->v[EV_HOSTNAME]);
+			ev->v[EV_HOSTNAME] = cut;
+		}
 	}
 	if (mail->text_truncated || mail->depth_exceeded || mail->lossy || out->capped) {
 		out->reason = g_strdup_printf("%s%s%s%s", mail->text_truncated ? "text truncated for extraction; " : "",

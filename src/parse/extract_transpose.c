@@ -72,7 +72,23 @@ filled_cells(const char *p, size_t len)
 	return n + filled;
 }
 
-/* Row R from the line [P, P+LEN): its label's field and its values. */
+/* The cells after the label on the line [P, P+LEN), empty ones too, not
+ * the empty "cell" after the tab html.c ends every cell with. */
+static guint
+cells_after_label(const char *p, size_t len)
+{
+	guint tabs = 0;
+
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i < len; i++)
+		tabs += p[i] == '\t';
+	return tabs > 0 && p[len - 1] == '\t' ? tabs - 1 : tabs;
+}
+
+/* Row R from the line [P, P+LEN): its label's field and its values, an
+ * empty cell in its column (an event that lacks the field: a Cloud IOC
+ * has no file; round 53 F3 put the other event's file on it). */
 static void
 row_read(const kenchi_rule_t *rule, row_t *r, const char *p, size_t len)
 {
@@ -83,7 +99,7 @@ row_read(const kenchi_rule_t *rule, row_t *r, const char *p, size_t len)
 	r->field = -1;
 	r->values = 0;
 	r->cells = NULL;
-	if (filled_cells(p, len) < 3)
+	if (filled_cells(p, len) < 2 || cells_after_label(p, len) < 2)
 		return;
 	lab = g_strndup(p, len);
 	r->cells = g_strsplit(lab, "\t", TRANSPOSE_COLUMNS_MAX + 2);
@@ -91,9 +107,7 @@ row_read(const kenchi_rule_t *rule, row_t *r, const char *p, size_t len)
 	n = g_strv_length(r->cells);
 	for (guint i = 0; i < n; i++)
 		g_strstrip(r->cells[i]);
-	while (n > 1 && r->cells[n - 1][0] == '\0')
-		n--;
-	r->values = n - 1;
+	r->values = MIN(n - 1, cells_after_label(p, len));
 	lab = r->cells[0];
 	cl = kenchi_cut_label_colon(lab, strlen(lab));
 	lab[cl] = '\0';
@@ -121,6 +135,11 @@ run_columns(row_t *rows, guint n)
 		labelled += rows[i].field >= 0;
 		for (guint c = 1; all && c <= k; c++)
 			all = event_value(rows[i].field, rows[i].cells[c]);
+		/* one event shown twice (English and Japanese side by side)
+		 * has one id in both columns */
+		for (guint c = 2; all && rows[i].field == EV_ID && c <= k; c++)
+			if (strcmp(rows[i].cells[c], rows[i].cells[1]) == 0)
+				return 0;
 		strong += all;
 	}
 	return strong >= 2 && labelled * 2 > n ? k : 0;

@@ -180,14 +180,14 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 }
 
 /* The width TEXT was hard-folded at: the widest of its lines, 60 to 100
- * columns, when at least three reach it and no other width is as common
- * among its long lines.  A client set to 72 or 74 columns cut a path
+ * columns, when at least three reach it and they outnumber twice over the
+ * lines that fall just short of it.  A client set to 72 or 74 columns cut a path
  * there, and the space read back into it ("Con tent.Outlook"; rt23 G4)
  * was right only at 76, 78 and 80. */
 size_t
 kenchi_fold_width(const char *text, size_t len)
 {
-	guint count[101] = { 0 };
+	guint count[101] = { 0 }, near = 0;
 	size_t widest = 0;
 	const char *p = text, *end = text + len;
 
@@ -195,7 +195,8 @@ kenchi_fold_width(const char *text, size_t len)
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end;
 		size_t cols;
 
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		/* a fold may cut after a space: that line is as wide as the rest */
+		while (e > p && e[-1] == '\r')
 			e--;
 		cols = kenchi_line_columns(p, e);
 		if (cols > 100)
@@ -208,8 +209,12 @@ kenchi_fold_width(const char *text, size_t len)
 	}
 	if (widest == 0 || count[widest] < 3)
 		return 0;
-	for (size_t w = 60; w < widest; w++)
-		if (count[w] >= count[widest])
-			return 0;
-	return widest;
+	/* A word-wrap ends its lines short of the margin, at a word's end:
+	 * most lines of a wrapped paragraph fall just short of it, and a few
+	 * reach it by chance (Thunderbird at 72: round 53 F5 read a folder's
+	 * "Q3 Reports" as one word).  A fold cuts every line of a paragraph
+	 * at the margin itself. */
+	for (size_t w = widest - 12; w < widest; w++)
+		near += count[w];
+	return count[widest] >= 2 * near ? widest : 0;
 }

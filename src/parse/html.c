@@ -358,6 +358,14 @@ kenchi_html_to_text(const char *html, gsize len)
 	return kenchi_html_to_text_as(html, len, FALSE);
 }
 
+/* Whether a tag's element shows: as a reply's reader sees it (TYPED), or
+ * as an alert's (only what every client hides). */
+static kenchi_html_shown_t
+shown_as(gboolean typed, const char *attrs, gsize n, const GPtrArray *hsel)
+{
+	return typed ? kenchi_html_tag_shown(attrs, n, hsel) : kenchi_html_tag_shown_alert(attrs, n);
+}
+
 char *
 kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 {
@@ -414,12 +422,16 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	/* TYPED: how deep in <blockquote>s, and from where in OUT */
 	int depth = 0;
 	GArray *quotes = NULL;
-	/* The classes and ids <style> blocks hide.  Hidden elements are left
-	 * out of an alert too: a preheader a template hides ("Computer:
-	 * PC-PREHEADER") became the event's values (rt23 G1). */
-	GPtrArray *hsel = g_ptr_array_new_with_free_func(g_free);
+	/* TYPED: the classes and ids <style> blocks hide.  An alert leaves out
+	 * what every client hides (kenchi_html_tag_shown_alert): a preheader
+	 * a template hides ("Computer: PC-PREHEADER") became the event's
+	 * values (rt23 G1). */
+	GPtrArray *hsel = NULL;
 
-	style_blocks(html, len, hsel);
+	if (typed) {
+		hsel = g_ptr_array_new_with_free_func(g_free);
+		style_blocks(html, len, hsel);
+	}
 
 	while (i < len) {
 		char c = html[i];
@@ -468,7 +480,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				gboolean selfc = attrs_len > 0 && attrs[attrs_len - 1] == '/';
 
 				if (hide.vis && island == 0 && !closing && nl > 0 && !selfc && !void_element(name) &&
-				    kenchi_html_tag_shown(attrs, attrs_len, hsel) == KENCHI_HTML_VISIBLE) {
+				    shown_as(typed, attrs, attrs_len, hsel) == KENCHI_HTML_VISIBLE) {
 					/* visibility: visible inside visibility: hidden
 					 * is shown (round 41a x07), until its end */
 					outer = hide;
@@ -496,7 +508,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				}
 			}
 			if (!closing && nl > 0 && !void_element(name) && (attrs_len == 0 || attrs[attrs_len - 1] != '/')) {
-				kenchi_html_shown_t shown = kenchi_html_tag_shown(attrs, attrs_len, hsel);
+				kenchi_html_shown_t shown = shown_as(typed, attrs, attrs_len, hsel);
 
 				if (shown == KENCHI_HTML_HIDDEN || shown == KENCHI_HTML_INVISIBLE) {
 					g_strlcpy(hide.name, name, sizeof hide.name);

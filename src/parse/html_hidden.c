@@ -314,6 +314,57 @@ kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden)
 	    KENCHI_HTML_SHOWN;
 }
 
+/* For an alert, hidden is only what every mail client hides: the hidden
+ * attribute, display none, visibility (as kenchi_html_tag_shown), and a
+ * box clipped to no height (max-height: 0 and overflow hidden, a
+ * preheader's).  Not font-size 0 (a fluid layout's parent, whose children
+ * size their text again), a colour (white text on a cell an ancestor
+ * paints dark), mso-hide (the copy every client but Outlook shows), nor
+ * the rules of <style> blocks (inside @media, or print only): round 53's
+ * alerts lost their id, hash and severity, or every field, to them. */
+kenchi_html_shown_t
+kenchi_html_tag_shown_alert(const char *attrs, gsize n)
+{
+	char *v, *css, **parts;
+	gboolean none = FALSE, clipped = FALSE, flat = FALSE;
+	int vis = -1;
+
+	if ((v = attr_value(attrs, n, "hidden")) != NULL) {
+		g_free(v);
+		return KENCHI_HTML_HIDDEN;
+	}
+	if ((v = attr_value(attrs, n, "style")) == NULL)
+		return KENCHI_HTML_SHOWN;
+	css = css_clean(v);
+	parts = g_strsplit(css, ";", -1);
+	for (int i = 0; parts[i]; i++) {
+		char *colon = strchr(parts[i], ':'), *val, *imp;
+
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		g_strstrip(parts[i]);
+		val = g_strstrip(colon + 1);
+		if ((imp = strstr(val, "!important")) != NULL)
+			*imp = '\0';
+		g_strstrip(val);
+		if (strcmp(parts[i], "display") == 0)
+			none = strcmp(val, "none") == 0;
+		else if (strcmp(parts[i], "visibility") == 0)
+			vis = strcmp(val, "hidden") == 0 || strcmp(val, "collapse") == 0 ? 0 : strcmp(val, "visible") == 0 ? 1 : -1;
+		else if (strcmp(parts[i], "overflow") == 0)
+			clipped = strcmp(val, "hidden") == 0;
+		else if (strcmp(parts[i], "max-height") == 0 || strcmp(parts[i], "height") == 0)
+			flat = zero(val);
+	}
+	g_strfreev(parts);
+	g_free(css);
+	g_free(v);
+	if (none || (clipped && flat))
+		return KENCHI_HTML_HIDDEN;
+	return vis == 0 ? KENCHI_HTML_INVISIBLE : vis == 1 ? KENCHI_HTML_VISIBLE : KENCHI_HTML_SHOWN;
+}
+
 gboolean
 kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hidden)
 {

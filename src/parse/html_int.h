@@ -21,6 +21,8 @@ gboolean kenchi_html_tag_hidden(const char *attrs, gsize n, const GPtrArray *hid
  * visible; or shown with no say about it. */
 typedef enum { KENCHI_HTML_SHOWN, KENCHI_HTML_VISIBLE, KENCHI_HTML_INVISIBLE, KENCHI_HTML_HIDDEN } kenchi_html_shown_t;
 kenchi_html_shown_t kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden);
+/* The same for an alert's HTML: only what every mail client hides. */
+kenchi_html_shown_t kenchi_html_tag_shown_alert(const char *attrs, gsize n);
 /* The tag opens a mail client's signature block, or the header of the
  * mail it quotes: its class or id is one a client gives them. */
 gboolean kenchi_html_tag_signature(const char *attrs, gsize n);

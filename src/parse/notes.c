@@ -260,8 +260,12 @@ kenchi_note_drop_host(const char *host)
 
 	while (host_char(*p))
 		p++;
-	/* "192.168.1.5 (PC-01)": the note is the name (round 52) */
-	if (p == host || *p == '\0' || strspn(host, "0123456789.") == (size_t)(p - host))
+	/* "192.168.1.5 (PC-01)": the note is the name (round 52); "iMac
+	 * (Reception)", "iPad - Front Desk": a Mac's or an iPad's name, which
+	 * may hold brackets and spaces (round 53 F4) */
+	if (p == host || *p == '\0' || strspn(host, "0123456789.") == (size_t)(p - host) ||
+	    g_ascii_strncasecmp(host, "mac", 3) == 0 || g_ascii_strncasecmp(host, "imac", 4) == 0 ||
+	    g_ascii_strncasecmp(host, "ipad", 4) == 0 || g_ascii_strncasecmp(host, "iphone", 6) == 0)
 		return NULL;
 	q = skip_spaces(p);
 	if (bracket_note(q) || (q > p && (strncmp(q, "//", 2) == 0 || strncmp(q, "- ", 2) == 0 ||
