@@ -173,9 +173,13 @@ out:
 }
 
 
+/* Events of a machine one placement takes along at most. */
+#define KENCHI_MACHINE_MOVES_MAX 256
+
 /* A stored event of a case of the machine that no customer took. */
 typedef struct {
 	gint64 id, message, received_at, case_id;
+	int basis;
 	char *uid, *source, *message_id, *fingerprint, *json;
 } sibling_t;
 
@@ -201,6 +205,7 @@ take_sibling(const kenchi_event_row_t *r, gpointer user)
 	s->message = r->message;
 	s->received_at = r->received_at;
 	s->case_id = r->case_id;
+	s->basis = r->basis;
 	s->uid = g_strdup(r->uid);
 	s->source = g_strdup(r->source);
 	s->message_id = g_strdup(r->message_id);
@@ -241,6 +246,7 @@ move_sibling(kenchi_cases_t *cx, kenchi_store_t *st, const sibling_t *s, kenchi_
 	er.score = pl.event_score;
 	er.priority = pl.event_priority;
 	er.own_score = pl.own_score;
+	er.basis = KENCHI_BASIS_MACHINE + 1;
 	if ((rc = kenchi_store_event_replace(st, s->id, &er)) != KENCHI_OK)
 		return rc;
 	if (!pl.became_reportable)
@@ -292,7 +298,13 @@ kenchi_adopt_machine(kenchi_cases_t *cx, const kenchi_config_t *cfg, kenchi_stor
 		kenchi_event_t *sev = kenchi_stored_event(s->json);
 		const char *sg = sev ? sev->v[EV_CONNECTOR_GUID] : NULL;
 
-		if (sg && g_ascii_strcasecmp(sg, g) == 0 && event_named_no_group(cfg, sev)) {
+		/* Only an event nothing named (not one of two mailboxes, nor
+		 * one guessed from a page's others: round 53b), that came in
+		 * the correlation window (a year-old history is no new
+		 * alert), and not past a bound (a machine of 10,000 files). */
+		if (sg && g_ascii_strcasecmp(sg, g) == 0 && s->basis == KENCHI_BASIS_NONE + 1 &&
+		    s->received_at >= now - cfg->window_s && *moved < KENCHI_MACHINE_MOVES_MAX &&
+		    event_named_no_group(cfg, sev)) {
 			rc = move_sibling(cx, st, s, sev, customer, now, reportable);
 			if (rc == KENCHI_OK)
 				(*moved)++;

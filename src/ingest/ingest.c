@@ -532,20 +532,30 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 
 			/* Its group named no customer, nor did its mailbox: the
 			 * customer whose machine it is (its connector GUID).  Nor
-			 * one the message's other events named, when the machine
-			 * is another customer's (round 52: an API page's events
-			 * of one group took another machine with them). */
-			if (basis == KENCHI_BASIS_NONE || basis == KENCHI_BASIS_MESSAGE) {
+			 * one the message's other events or its mailbox alone
+			 * named, when the machine is another customer's (rounds
+			 * 52, 53b: an API page's events of one group took another
+			 * machine with them; a copy with no Group line sent to
+			 * acme's mailbox took globex's). */
+			if (basis == KENCHI_BASIS_NONE || basis == KENCHI_BASIS_MESSAGE || basis == KENCHI_BASIS_MAILBOX) {
 				const char *owner;
 				gboolean several;
 
 				if ((rc = kenchi_adopt_owner(ctx->cfg, st, ev, &owner, &several)) != KENCHI_OK)
 					goto fail;
-				if (basis == KENCHI_BASIS_NONE && owner)
+				if (basis == KENCHI_BASIS_NONE && owner) {
 					er.customer = owner;
-				else if (basis == KENCHI_BASIS_MESSAGE && (several || (owner && strcmp(owner, er.customer) != 0)))
+					basis = KENCHI_BASIS_MACHINE;
+				} else if (basis != KENCHI_BASIS_NONE && (several || (owner && strcmp(owner, er.customer) != 0))) {
 					er.customer = KENCHI_UNASSIGNED;
+					basis = KENCHI_BASIS_TORN;
+				}
 			}
+			/* the case's customer is its machine's: its group or its
+			 * mailbox said so, or a --customer its group does not
+			 * gainsay (a recipe's for a customer's mailbox) */
+			gboolean sure = basis == KENCHI_BASIS_GROUP || basis == KENCHI_BASIS_MAILBOX ||
+			    (basis == KENCHI_BASIS_OVERRIDE && kenchi_adopt_group_allows(ctx->cfg, ev, er.customer));
 			rc = kenchi_store_event_find(st, er.uid, &id);
 			if (rc == KENCHI_OK && (rc = kenchi_adopt_check(ctx->cfg, st, id, ev, er.customer, &cp)) != KENCHI_OK)
 				goto fail;
@@ -579,6 +589,9 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			er.score = pl.event_score;
 			er.priority = pl.event_priority;
 			er.own_score = pl.own_score;
+			er.basis = (int)basis + 1;
+			if (sure && (rc = kenchi_store_case_set_sure(st, pl.case_id)) != KENCHI_OK)
+				goto fail;
 			if (cp.adopt) {
 				rc = kenchi_store_event_replace(st, id, &er);
 			} else {
@@ -595,12 +608,9 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			if (pl.became_reportable)
 				add_report(ctx, a, &report, &report_customer, pl.case_id, er.customer);
 			/* The machine's events that no customer took go with it,
-			 * when its group or mailbox named the customer, or a
-			 * --customer (a recipe's for a customer's mailbox) that
-			 * its group does not gainsay; not when the message's
-			 * other events did (round 52). */
-			if (basis == KENCHI_BASIS_GROUP || basis == KENCHI_BASIS_MAILBOX ||
-			    (basis == KENCHI_BASIS_OVERRIDE && kenchi_adopt_group_allows(ctx->cfg, ev, er.customer))) {
+			 * when the event is sure of its customer; not when the
+			 * message's other events named it (round 52). */
+			if (sure) {
 				GArray *more = g_array_new(FALSE, FALSE, sizeof(gint64));
 				guint k, moved;
 
@@ -614,6 +624,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 					goto fail;
 			}
 		} else {
+			er.basis = (int)kenchi_analysis_basis(a, i) + 1;
 			rc = kenchi_store_event_insert(st, &er, &id);
 			if (rc == KENCHI_DUPLICATE) {
 				a->events_dup++;

@@ -43,7 +43,8 @@ typedef enum {
 	KENCHI_BASIS_GROUP,     /* its own AMP group */
 	KENCHI_BASIS_MAILBOX,   /* the mailbox, its group naming none */
 	KENCHI_BASIS_MESSAGE,   /* the customer of the message's other events */
-	KENCHI_BASIS_OVERRIDE   /* --customer */
+	KENCHI_BASIS_OVERRIDE,  /* --customer */
+	KENCHI_BASIS_MACHINE    /* the customer whose machine it is (ingest/adopt.h) */
 } kenchi_basis_t;
 
 typedef struct {

@@ -281,6 +281,21 @@ static const char *const migrations[] = {
 	 * (KENCHI_SQL_GUID_KEY): a case keyed by a name costs the index
 	 * nothing, and a name shaped like a GUID is no machine's id (round
 	 * 52). */
+	"CREATE INDEX cases_machine ON cases(host_key, customer) WHERE length(host_key) = 36"
+	"  AND (hostname IS NULL OR lower(hostname) <> host_key);",
+
+	/* 15: how each event's customer was decided (ingest.h kenchi_basis_t
+	 * + 1), and whether a case holds an event whose own group or mailbox
+	 * named its customer (sure): only such a case makes the machine of
+	 * its GUID the customer's, and only an event that no customer's
+	 * group or mailbox named goes with the machine - not one of an API
+	 * page guessed from its others, a --customer its group gainsays, nor
+	 * one of two customers' mailboxes (round 53b).  Rows stored before
+	 * know neither, and take no part.  The index is made again: a name
+	 * with a root's dot ("<GUID>.") is a name too. */
+	"ALTER TABLE events ADD COLUMN basis INTEGER;"
+	"ALTER TABLE cases ADD COLUMN sure INTEGER NOT NULL DEFAULT 0;"
+	"DROP INDEX IF EXISTS cases_machine;"
 	"CREATE INDEX cases_machine ON cases(host_key, customer) WHERE " KENCHI_SQL_GUID_KEY ";",
 };
 

@@ -18,7 +18,7 @@
 
 typedef struct kenchi_store kenchi_store_t;
 
-#define KENCHI_SCHEMA_VERSION 14
+#define KENCHI_SCHEMA_VERSION 15
 
 /* Open (creating and migrating) the database at PATH.  *errmsg (g_free)
  * says why on failure. */
@@ -105,6 +105,8 @@ typedef struct {
 	int score;
 	const char *priority;
 	int own_score;            /* the event's score alone (correlate.c), for the insert */
+	int basis;                /* how its customer was decided: ingest.h's kenchi_basis_t
+	                           * + 1, 0 unknown (rows stored before schema 15) */
 } kenchi_event_row_t;
 
 /* Fill the columns of ROW from EV (pointers into EV; JSON not set). */
@@ -209,8 +211,11 @@ kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gi
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);
-/* The customer (g_free) whose cases are keyed GUID, a machine's connector
- * GUID: NULL when none, or when two customers' are (*SEVERAL). */
+/* Case ID holds an event that its own group or mailbox gave the case's
+ * customer: the machine of its GUID key is that customer's. */
+kenchi_status_t kenchi_store_case_set_sure(kenchi_store_t *st, gint64 id);
+/* The customer (g_free) whose sure cases are keyed GUID, a machine's
+ * connector GUID: NULL when none, or when two customers' are (*SEVERAL). */
 kenchi_status_t kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer,
 					   gboolean *several);
 /* The cases of CUSTOMER keyed by GUID, appended to IDS (gint64). */

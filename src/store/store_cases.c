@@ -316,11 +316,25 @@ kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, 
 }
 
 kenchi_status_t
+kenchi_store_case_set_sure(kenchi_store_t *st, gint64 id)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET sure = 1 WHERE id = ?1 AND sure = 0");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_machine_owner(kenchi_store_t *st, const char *guid, char **customer, gboolean *several)
 {
 	/* the terms of cases_machine's WHERE, for SQLite to use it */
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT DISTINCT customer FROM cases WHERE host_key = ?1"
-	    " AND customer <> 'unassigned' AND " KENCHI_SQL_GUID_KEY " LIMIT 2");
+	    " AND customer <> 'unassigned' AND " KENCHI_SQL_GUID_KEY " AND sure = 1 LIMIT 2");
 	int r;
 
 	*customer = NULL;

@@ -44,6 +44,10 @@ bind_event_row(sqlite3_stmt *q, const kenchi_event_row_t *e)
 		kenchi_bind_int(q, 21, e->own_score);
 	else
 		sqlite3_bind_null(q, 21);
+	if (e->basis > 0)
+		kenchi_bind_int(q, 23, e->basis);
+	else
+		sqlite3_bind_null(q, 23);
 }
 
 kenchi_status_t
@@ -52,8 +56,8 @@ kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *e, gint6
 	sqlite3_stmt *q = kenchi_store_stmt(st,
 	    "INSERT INTO events (uid, message, customer, source, message_id, fingerprint, event_type,"
 	    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-	    " received_at, case_id, score, priority, json, own_score)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
+	    " received_at, case_id, score, priority, json, own_score, basis)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?23)"
 	    " ON CONFLICT(uid) DO NOTHING");
 	int r;
 
@@ -125,7 +129,7 @@ kenchi_store_event_replace(kenchi_store_t *st, gint64 id, const kenchi_event_row
 	    "UPDATE events SET message = ?2, customer = ?3, source = ?4, message_id = ?5, fingerprint = ?6,"
 	    " event_type = ?7, event_type_id = ?8, hostname = ?9, connector_guid = ?10, sha256 = ?11, detection = ?12,"
 	    " detection_id = ?13, severity = ?14, date = ?15, received_at = ?16, case_id = ?17, score = ?18,"
-	    " priority = ?19, json = ?20, own_score = ?21 WHERE id = ?22 AND uid = ?1");
+	    " priority = ?19, json = ?20, own_score = ?21, basis = ?23 WHERE id = ?22 AND uid = ?1");
 	int r;
 
 	if (q == NULL)
@@ -178,21 +182,21 @@ kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, ken
 		q = kenchi_store_stmt(st,
 		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
 		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-		    " received_at, case_id, score, priority FROM events"
+		    " received_at, case_id, score, priority, coalesce(basis, 0) FROM events"
 		    " WHERE case_id = ?3 AND (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR coalesce(date, received_at) >= ?2)"
 		    " ORDER BY id LIMIT ?4");
 	else if (f->customer)
 		q = kenchi_store_stmt(st,
 		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
 		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-		    " received_at, case_id, score, priority FROM events"
+		    " received_at, case_id, score, priority, coalesce(basis, 0) FROM events"
 		    " WHERE customer = ?1 AND (?2 = 0 OR coalesce(date, received_at) >= ?2) AND ?3 = 0"
 		    " ORDER BY id LIMIT ?4");
 	else
 		q = kenchi_store_stmt(st,
 		    "SELECT id, message, uid, customer, source, message_id, fingerprint, json, event_type,"
 		    " event_type_id, hostname, connector_guid, sha256, detection, detection_id, severity, date,"
-		    " received_at, case_id, score, priority FROM events"
+		    " received_at, case_id, score, priority, coalesce(basis, 0) FROM events"
 		    " WHERE ?1 IS NULL AND (?2 = 0 OR coalesce(date, received_at) >= ?2) AND ?3 = 0"
 		    " ORDER BY id LIMIT ?4");
 
@@ -225,6 +229,7 @@ kenchi_store_events_each(kenchi_store_t *st, const kenchi_event_filter_t *f, ken
 			.case_id = sqlite3_column_int64(q, 18),
 			.score = sqlite3_column_int(q, 19),
 			.priority = kenchi_col_text(q, 20),
+			.basis = sqlite3_column_int(q, 21),
 		};
 		if (!cb(&e, user))
 			break;

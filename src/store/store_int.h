@@ -37,7 +37,7 @@ const char *kenchi_store_vfs(void);
 /* A case keyed by a machine's connector GUID, not by its name: the terms
  * of the partial index cases_machine, which a query must repeat for SQLite
  * to use it.  A case keyed by a name has its hostname as key. */
-#define KENCHI_SQL_GUID_KEY "length(host_key) = 36 AND (hostname IS NULL OR lower(hostname) <> host_key)"
+#define KENCHI_SQL_GUID_KEY "length(host_key) = 36 AND (hostname IS NULL OR rtrim(lower(hostname), '.') <> host_key)"
 #define KENCHI_CASE_WEEK_SECS 604800   /* the same, for C (test-store-plan checks) */
 
 /* The cases of customer ?1 and file ?2 whose span [first_seen, last_seen]

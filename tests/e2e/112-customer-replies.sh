@@ -31,12 +31,14 @@ report_to = it-admin@abc.ocn.ne.jp
 CONF
 export KENCHI_CONF=$KT_TMP/k.conf KENCHI_NOW=2026-11-25T07:20:00Z
 
-# One case each: the same alert to each customer's mailbox.
+# One case each: the same alert to each customer's mailbox, each of its own
+# machine (one machine in two customers' mailboxes is no one's: 022).
 n=0
 for c in acme beta gamma delta epsilon; do
     n=$((n + 1))
     sed "s/^To: .*/To: soc+$c@soc.example.jp/; s/^Message-ID: <\(.*\)>/Message-ID: <$c.\1>/; s/^Event ID: .*/Event ID: 645544229235746400$n/" \
-        "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+        "$FIX/mail/en-plain.eml" | sed "s/^Connector GUID: .*/Connector GUID: 0000000$n-0000-4000-8000-00000000000$n/" |
+        "$KENCHI" deliver 2>/dev/null
 done
 case_of() { sql "select id from cases where customer = '$1'"; }
 is "$(sql "select count(*) from cases")" 5 "five customers, a case each"
