@@ -172,7 +172,6 @@ out:
 	return rc;
 }
 
-
 /* Events of a machine one placement takes along at most. */
 #define KENCHI_MACHINE_MOVES_MAX 256
 

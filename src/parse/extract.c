@@ -71,7 +71,7 @@ same_value(reader_t *rd, int f, const char *v, size_t n)
 /* Fields read before the block was an event, on lines of their own (a
  * heading, a summary paragraph above an HTML alert's table), came again
  * in the table's rows with the same values (rd->dups), and field F
- * follows: when F is one the block has, with another value, the repeats
+ * follows: when F is one the block has (it comes again), the repeats
  * began the next event, of the same machine, and carry their values
  * there; else they were the same event's table under its heading (rt23
  * G1: "<h3>Computer: PC-01</h3>" above the table split the event at the
