@@ -52,6 +52,13 @@ kenchi_app_load(kenchi_app_t *app, gboolean need_rules)
 	return 0;
 }
 
+gboolean
+kenchi_app_customer_known(const kenchi_app_t *app, const char *customer)
+{
+	return customer == NULL || strcmp(customer, KENCHI_UNASSIGNED) == 0 || app->cfg == NULL ||
+	    app->cfg->customers->len == 0 || kenchi_config_customer(app->cfg, customer) != NULL;
+}
+
 int
 kenchi_app_load_cases(kenchi_app_t *app)
 {

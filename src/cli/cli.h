@@ -41,6 +41,11 @@ typedef struct {
 /* Load configuration (78 on errors, printed), event types and rules.
  * Return an exit code: 0 when ready. */
 int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
+/* Whether CUSTOMER (a --customer) is one the loaded configuration defines:
+ * NULL, "unassigned", or any when it defines none.  A typo in a recipe's
+ * --customer stored every alert of that mailbox under a customer nobody
+ * reports to (round 53b K). */
+gboolean kenchi_app_customer_known(const kenchi_app_t *app, const char *customer);
 /* Load the scoring rules and calendars for case placement; exit code. */
 int kenchi_app_load_cases(kenchi_app_t *app);
 /* Load the templates and explanations for reports; exit code. */

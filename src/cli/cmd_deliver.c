@@ -38,6 +38,13 @@ kenchi_cmd_deliver(kenchi_app_t *app, int argc, char **argv)
 	if ((rc = kenchi_app_load(app, TRUE)) != 0)
 		goto done;
 	app->load_on_demand = TRUE;
+	if (!kenchi_app_customer_known(app, customer)) {
+		/* Exit 78: the recipes keep the message in their fallback. */
+		kenchi_err("deliver: --customer %s: no such customer in the configuration (%s): not stored", customer,
+		    app->cfg->path ? app->cfg->path : "built-in defaults");
+		rc = KENCHI_EXIT_CONFIG;
+		goto done;
+	}
 	if (st == KENCHI_BAD_INPUT) {
 		/* Exit 65: the recipes keep it in their fallback maildir. */
 		kenchi_err("deliver: the message is larger than %" G_GSIZE_FORMAT " bytes (KENCHI_MESSAGE_MAX): "

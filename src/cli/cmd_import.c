@@ -228,6 +228,11 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	if ((rc = kenchi_app_load(app, TRUE)) != 0 || (rc = kenchi_app_load_cases(app)) != 0 ||
 	    (rc = kenchi_app_load_reports(app)) != 0)
 		return rc;
+	if (!kenchi_app_customer_known(app, customer)) {
+		kenchi_err("import: --customer %s: no such customer in the configuration (%s)", customer,
+		    app->cfg->path ? app->cfg->path : "built-in defaults");
+		return KENCHI_EXIT_CONFIG;
+	}
 	if ((rc = kenchi_app_open_store(app)) != 0)
 		return rc;
 	kenchi_store_bulk(app->st);

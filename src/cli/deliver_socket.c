@@ -94,6 +94,13 @@ store(conn_t *c)
 	kenchi_status_t st;
 	char *line;
 
+	if (!kenchi_app_customer_known(s->app, c->customer)) {
+		line = g_strdup_printf("not stored: --customer %s: no such customer in the configuration", c->customer);
+		kenchi_warn("deliver socket: %s", line);
+		answer(c, KENCHI_EXIT_CONFIG, line);
+		g_free(line);
+		return;
+	}
 	st = kenchi_app_ingest(s->app, s->m, (const char *)c->buf->data + c->hdr_len, c->want, "deliver", "socket",
 	    c->customer, &a);
 	if (st == KENCHI_OK) {

@@ -182,6 +182,16 @@ KENCHI_CONF=$KT_TMP/two.conf KENCHI_DB=$adb3 "$KENCHI" deliver <"$FIX/mail/en-pl
 is "$(KENCHI_DB=$adb3 sql "select customer from events where uid = 'amp:6455442249407791104'")" unassigned \
     "an event whose groups are two customers' is not taken by a later copy (round 47)"
 
+# A --customer the configuration lacks (a typo in a recipe) is no new
+# customer that nobody reports to: exit 78, nothing stored, the recipe
+# keeps the mail (round 53b K).
+n=$(sql "select count(*) from messages")
+sed 's/^Message-ID: .*/Message-ID: <typo@amp.test>/' "$FIX/mail/en-plain.eml" | "$KENCHI" deliver --customer acmee 2>"$KT_TMP/typo.err"
+is "$?|$(sql "select count(*) from messages")" "78|$n" "deliver --customer of no configured customer exits 78 and stores nothing"
+like "$(cat "$KT_TMP/typo.err")" "acmee: no such customer" "and says so"
+"$KENCHI" import --no-progress --customer acmee "$FIX/api/page.json" 2>/dev/null
+is "$?|$(sql "select count(*) from messages")" "78|$n" "import --customer of no configured customer: the same"
+
 # Regression: a new message whose only event is already stored is stored
 # itself (it used to fail with "duplicate" and was not kept).
 sed 's/^Message-ID: .*/Message-ID: <second-copy@example.jp>/' "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>"$KT_TMP/err"

@@ -57,6 +57,9 @@ is "$(sql "select kind from messages where source = 'deliver' and origin = 'sock
 
 as_nobody "$KENCHI" deliver --customer acme <"$FIX/mail/en-qp.eml" 2>/dev/null
 is "$(sql "select customer from messages where origin = 'socket' order by id desc limit 1")" acme "--customer reaches the daemon"
+n=$(sql "select count(*) from messages")
+sed 's/^Message-ID: .*/Message-ID: <typo@amp.test>/' "$FIX/mail/en-qp.eml" | as_nobody "$KENCHI" deliver --customer acmee 2>/dev/null
+is "$?|$(sql "select count(*) from messages")" "78|$n" "a --customer the configuration lacks: the daemon stores nothing, and the hook exits 78"
 
 # Twenty hooks at once.
 fails=0 hooks=()
