@@ -238,11 +238,17 @@ kenchi_app_message_line(const kenchi_analysis_t *a, const char *source, const ch
 		    a->reply_result.replay ? "replay-ignored" : a->reply_result.rejected ? "rejected" :
 		    a->reply_result.applied ? "commands-applied" : a->reply.kind == KENCHI_REPLY_ANALYST ? "commands-refused" :
 		    a->reply.kind == KENCHI_REPLY_CUSTOMER ? "note" : "ignored", a->duplicate ? " duplicate=1" : "");
+	/* moved=: the events of its machines, stored unassigned before,
+	 * that went to their customer with it (ingest/adopt.h) */
+	char moved[32] = "";
+
+	if (a->events_moved > 0)
+		g_snprintf(moved, sizeof moved, " moved=%d", a->events_moved);
 	return g_strdup_printf("msg=%" G_GINT64_FORMAT " source=%s%s%s kind=%s customer=%s events=%d dup_events=%d"
-	    " case=%" G_GINT64_FORMAT " new_cases=%d action=%s%s",
+	    " case=%" G_GINT64_FORMAT " new_cases=%d action=%s%s%s",
 	    a->message, source, origin ? " origin=" : "", origin ? origin : "", kenchi_kind_to_string(a->x.kind),
 	    a->customer, a->events_new, a->events_dup, a->case_id, a->cases_new,
-	    a->reportable ? "first-report" : a->events_new ? "case-update" : "stored",
+	    a->reportable ? "first-report" : a->events_new ? "case-update" : "stored", moved,
 	    a->duplicate ? " duplicate=1" : "");
 }
 

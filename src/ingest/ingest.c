@@ -616,6 +616,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 
 				rc = kenchi_adopt_machine(ctx->cases, ctx->cfg, st, ev, er.customer, opts->now, more,
 				    &moved);
+				a->events_moved += (int)moved;
 				for (k = 0; rc == KENCHI_OK && k < more->len; k++)
 					add_report(ctx, a, &report, &report_customer, g_array_index(more, gint64, k),
 					    er.customer);

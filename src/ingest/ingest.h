@@ -72,6 +72,7 @@ typedef struct {
 	gint64 message;               /* messages.id */
 	gboolean duplicate;           /* the message was already stored */
 	int events_new, events_dup;
+	int events_moved;             /* stored events of its machines that went to their customer */
 	gint64 case_id;               /* the case of the first new event, 0 if none */
 	int cases_new;                /* cases opened by this message */
 	int reportable;               /* cases that need a first report now */

@@ -59,7 +59,8 @@ KENCHI_DB=$adb "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
 is "$(KENCHI_DB=$adb sql "select customer from events where uid = 'amp:6455442249407791104'")" unassigned \
     "(the API copy is no customer's: its group is not mapped)"
 old=$(KENCHI_DB=$adb sql "select case_id from events where uid = 'amp:6455442249407791104'")
-KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+KENCHI_DB=$adb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>"$KT_TMP/adopt.err"
+like "$(cat "$KT_TMP/adopt.err")" "customer=acme .* moved=1" "(its summary line counts the machine's event that went with it)"
 is "$(KENCHI_DB=$adb sql "select e.customer || ' ' || e.source || ' ' || c.customer || ' ' || c.state from events e join cases c on c.id = e.case_id where uid = 'amp:6455442249407791104'")" \
     "acme mail acme open" "an event no customer took goes to the customer its mail copy names, in a case of that customer's"
 is "$(KENCHI_DB=$adb sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "(still one event)"
