@@ -546,6 +546,15 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 				if (basis == KENCHI_BASIS_NONE && owner) {
 					er.customer = owner;
 					basis = KENCHI_BASIS_MACHINE;
+				} else if (basis == KENCHI_BASIS_MESSAGE && !several && owner == NULL &&
+				    ev->v[EV_CONNECTOR_GUID]) {
+					/* A guess from the page's other events about a
+					 * machine nobody knows yet: no one's, until its
+					 * customer's own alert takes it along (round 53b's
+					 * fuzz: every event it still gave the wrong
+					 * customer was such a guess). */
+					er.customer = KENCHI_UNASSIGNED;
+					basis = KENCHI_BASIS_NONE;
 				} else if (basis != KENCHI_BASIS_NONE && (several || (owner && strcmp(owner, er.customer) != 0))) {
 					er.customer = KENCHI_UNASSIGNED;
 					basis = KENCHI_BASIS_TORN;
