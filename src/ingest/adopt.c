@@ -6,32 +6,43 @@
 #include "case/hosts.h"
 #include "case/lists.h"
 
-/* Whether the stored copy JSON of an event named no customer's group at
- * all, by name or by id: its group not mapped, not claimed by two
- * customers, nor another's than its mailbox's (those stay unassigned,
- * never reported: round 47). */
-static gboolean
-event_named_no_group(const kenchi_config_t *cfg, const kenchi_event_t *ev)
-{
-	gboolean by_name = FALSE, by_id = FALSE;
-
-	return kenchi_config_match_group(cfg, kenchi_event_get(ev, EV_GROUP), NULL, &by_name) == NULL && !by_name &&
-	    kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id) == NULL && !by_id;
-}
-
-gboolean
-kenchi_adopt_group_allows(const kenchi_config_t *cfg, const kenchi_event_t *ev, const char *customer)
+/* The customer EV's own group names (by name, else by id), or NULL;
+ * *CLAIMED whether any customer's pattern or id took it (two customers'
+ * claim it too, and name none). */
+static const kenchi_customer_t *
+group_customer(const kenchi_config_t *cfg, const kenchi_event_t *ev, gboolean *claimed)
 {
 	gboolean by_name = FALSE, by_id = FALSE;
 	const kenchi_customer_t *c = kenchi_config_match_group(cfg, kenchi_event_get(ev, EV_GROUP), NULL, &by_name);
 
 	if (c == NULL && !by_name)
 		c = kenchi_config_match_group_guids(cfg, kenchi_event_get(ev, EV_GROUP_GUIDS), &by_id);
-	if (c)
-		return strcmp(c->id, customer) == 0;
-	return !by_name && !by_id;
+	*claimed = c || by_name || by_id;
+	return c;
 }
 
+/* Whether EV named no customer's group at all, by name or by id: its
+ * group not mapped, not claimed by two customers, nor another's than its
+ * mailbox's (those stay unassigned, never reported: round 47). */
+static gboolean
+event_named_no_group(const kenchi_config_t *cfg, const kenchi_event_t *ev)
+{
+	gboolean claimed;
+
+	group_customer(cfg, ev, &claimed);
+	return !claimed;
+}
+
+gboolean
+kenchi_adopt_group_allows(const kenchi_config_t *cfg, const kenchi_event_t *ev, const char *customer)
+{
+	gboolean claimed;
+	const kenchi_customer_t *c = group_customer(cfg, ev, &claimed);
+
+	return c ? strcmp(c->id, customer) == 0 : !claimed;
+}
+
+/* The same of a stored copy's JSON. */
 static gboolean
 named_no_group(const kenchi_config_t *cfg, const char *json)
 {

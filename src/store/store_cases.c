@@ -359,19 +359,12 @@ kenchi_store_machine_cases(kenchi_store_t *st, const char *guid, const char *cus
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE host_key = ?1 AND customer = ?2"
 	    " AND " KENCHI_SQL_GUID_KEY " ORDER BY id");
-	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, guid);
 	kenchi_bind_text(q, 2, customer);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		gint64 id = sqlite3_column_int64(q, 0);
-
-		g_array_append_val(ids, id);
-	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+	return kenchi_store_ids_of(st, q, ids);
 }
 
 kenchi_status_t
@@ -399,18 +392,12 @@ kenchi_store_cases_suppressed_by(kenchi_store_t *st, const char *customer, const
 	sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT id FROM cases WHERE state = 'suppressed'"
 	    " AND (?1 IS NULL OR customer = ?1) AND (suppressed_reason = ?2"
 	    " OR substr(suppressed_reason, 1, length(?2) + 8) = ?2 || ' (entry ') ORDER BY id");
-	int r;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, customer);
 	kenchi_bind_text(q, 2, reason);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		gint64 id = sqlite3_column_int64(q, 0);
-		g_array_append_val(ids, id);
-	}
-	sqlite3_reset(q);
-	return r == SQLITE_DONE ? KENCHI_OK : kenchi_store_status(st, r);
+	return kenchi_store_ids_of(st, q, ids);
 }
 
 kenchi_status_t

@@ -270,9 +270,8 @@ scored_event(kenchi_store_t *st, gint64 id, kenchi_event_cb cb, gpointer user, k
 	return go;
 }
 
-/* The ids of STMT's rows (one id column) into IDS. */
-static kenchi_status_t
-ids_of(kenchi_store_t *st, sqlite3_stmt *q, GArray *ids)
+kenchi_status_t
+kenchi_store_ids_of(kenchi_store_t *st, sqlite3_stmt *q, GArray *ids)
 {
 	int r;
 
@@ -306,12 +305,12 @@ kenchi_store_case_scored_events(kenchi_store_t *st, gint64 case_id, gint64 count
 	}
 	kenchi_bind_int(all, 1, case_id);
 	kenchi_bind_int(all, 2, KENCHI_CASE_SCORED + 1);
-	rc = count <= KENCHI_CASE_SCORED ? ids_of(st, all, ids) : KENCHI_OK;
+	rc = count <= KENCHI_CASE_SCORED ? kenchi_store_ids_of(st, all, ids) : KENCHI_OK;
 	if (rc == KENCHI_OK && (count > KENCHI_CASE_SCORED || ids->len > KENCHI_CASE_SCORED)) {
 		g_array_set_size(ids, 0);
 		kenchi_bind_int(best, 1, case_id);
 		sqlite3_bind_null(best, 2);
-		rc = ids_of(st, best, ids);
+		rc = kenchi_store_ids_of(st, best, ids);
 		for (guint n = 0; rc == KENCHI_OK && n < KENCHI_CASE_SCORED; n++) {
 			int r;
 
@@ -327,7 +326,7 @@ kenchi_store_case_scored_events(kenchi_store_t *st, gint64 case_id, gint64 count
 			}
 			kenchi_bind_int(best, 1, case_id);
 			kenchi_bind_int(best, 2, type);
-			rc = ids_of(st, best, ids);
+			rc = kenchi_store_ids_of(st, best, ids);
 		}
 	}
 	for (guint i = 0; rc == KENCHI_OK && i < ids->len; i++)

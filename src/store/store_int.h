@@ -86,6 +86,8 @@ kenchi_status_t kenchi_store_status(kenchi_store_t *st, int rc);
 /* The cached prepared statement for SQL (a string literal), reset and with
  * bindings cleared; NULL on prepare failure. */
 sqlite3_stmt *kenchi_store_stmt(kenchi_store_t *st, const char *sql);
+/* Step Q (bound, one id column) to its end: the ids into IDS (gint64). */
+kenchi_status_t kenchi_store_ids_of(kenchi_store_t *st, sqlite3_stmt *q, GArray *ids);
 int kenchi_schema_latest(void);
 kenchi_status_t kenchi_schema_migrate(kenchi_store_t *st, char **errmsg);
 
