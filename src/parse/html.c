@@ -427,6 +427,11 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	 * a template hides ("Computer: PC-PREHEADER") became the event's
 	 * values (rt23 G1). */
 	GPtrArray *hsel = NULL;
+	/* An alert's elements that CSS lays out as a table (html_layout.c),
+	 * and whether one laid out side by side has just ended: the text
+	 * after it on its line is its value, after a tab as a cell's is. */
+	kenchi_html_layout_t layout = { .n = 0 };
+	gboolean col_gap = FALSE;
 
 	if (typed) {
 		hsel = g_ptr_array_new_with_free_func(g_free);
@@ -528,6 +533,19 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					line_break(out, TRUE);
 					append_break(out, "-- \n");
 				}
+			}
+			if (!typed && nl > 0 && !void_element(name)) {
+				/* laid out by CSS as a table's part, or side by side */
+				gboolean col_end = FALSE;
+				const char *as = closing ? kenchi_html_layout_close(&layout, name, &col_end) :
+				    attrs_len > 0 && attrs[attrs_len - 1] == '/' ? name :
+				    kenchi_html_layout_open(&layout, name, attrs, attrs_len);
+
+				if (as != name) {
+					g_strlcpy(name, as, sizeof name);
+					nl = strlen(name);
+				}
+				col_gap = col_gap || col_end;
 			}
 			if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 || strcmp(name, "head") == 0 ||
 			    strcmp(name, "template") == 0)) {
@@ -640,6 +658,17 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					append_break(out, "\n");
 					space = FALSE;
 				}
+			} else if (!typed && strcmp(name, "img") == 0 && in_cell && !cell_text && !in_a) {
+				/* A label drawn as an image: the words a client shows
+				 * for it when images are off (rt23 G7). */
+				char *alt = kenchi_html_attr_value(attrs, attrs_len, "alt");
+
+				if (alt && *g_strstrip(alt) && strlen(alt) < 64 && strpbrk(alt, "\t\r\n") == NULL) {
+					g_string_append(out, alt);
+					cell_text = TRUE;
+					space = FALSE;
+				}
+				g_free(alt);
 			} else if (strcmp(name, "dt") == 0 || strcmp(name, "dd") == 0) {
 				/* A definition list, <dt>Label</dt><dd>value</dd>: one line,
 				 * the label's end a tab as a label cell's is. */
@@ -726,9 +755,9 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			cell_broke = row_broke = TRUE;
 		}
 		cell_text = in_cell;
-		if (space && out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t')
-			g_string_append_c(out, ' ');
-		space = FALSE;
+		if (out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t' && (col_gap || space))
+			g_string_append_c(out, col_gap ? '\t' : ' ');
+		space = col_gap = FALSE;
 		if (c == '&') {
 			gsize used = kenchi_html_entity(html + i, len - i, out);
 			if (used) {

@@ -18,10 +18,8 @@
 #include <string.h>
 #include "parse/html_int.h"
 
-/* The value of attribute NAME in the tag's attribute text [T, T+N), its
- * character references decoded (g_free), or NULL. */
-static char *
-attr_value(const char *t, gsize n, const char *name)
+char *
+kenchi_html_attr_value(const char *t, gsize n, const char *name)
 {
 	gsize nl = strlen(name), i = 0;
 
@@ -72,10 +70,8 @@ attr_value(const char *t, gsize n, const char *name)
 	return NULL;
 }
 
-/* CSS text as a client reads it: comments out, escapes ("n\6f ne",
- * "dis\play") undone, lower case (values compared here are ASCII). */
-static char *
-css_clean(const char *s)
+char *
+kenchi_html_css_clean(const char *s)
 {
 	GString *o = g_string_sized_new(strlen(s));
 
@@ -185,7 +181,7 @@ css_hides_as(const char *decls, gboolean no_vis, int *vis)
 	    "background", "background-color", "height", "max-height", "width", "max-width", "overflow", "transform",
 	    "text-indent", "left", "top", "clip-path", "clip", NULL };
 	char *val[G_N_ELEMENTS(props)] = { NULL };
-	char *css = css_clean(decls), **parts = g_strsplit(css, ";", -1);
+	char *css = kenchi_html_css_clean(decls), **parts = g_strsplit(css, ";", -1);
 	gboolean hid;
 	int k;
 
@@ -255,7 +251,7 @@ kenchi_html_style_block(const char *css, gsize n, GPtrArray *hidden)
 			break;
 		*open = *close = '\0';
 		if (kenchi_html_css_hides(open + 1)) {
-			char *sel = css_clean(p), **list = g_strsplit(sel, ",", -1);
+			char *sel = kenchi_html_css_clean(p), **list = g_strsplit(sel, ",", -1);
 
 			for (int i = 0; list[i]; i++) {
 				const char *s = g_strstrip(list[i]), *m = s + strcspn(s, ".#");
@@ -279,11 +275,11 @@ kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden)
 	gboolean hid = FALSE;
 	int vis = -1;
 
-	if ((v = attr_value(attrs, n, "hidden")) != NULL) {
+	if ((v = kenchi_html_attr_value(attrs, n, "hidden")) != NULL) {
 		g_free(v);
 		return KENCHI_HTML_HIDDEN;
 	}
-	if ((v = attr_value(attrs, n, "style")) != NULL) {
+	if ((v = kenchi_html_attr_value(attrs, n, "style")) != NULL) {
 		hid = css_hides_as(v, TRUE, &vis);
 		g_free(v);
 	}
@@ -293,7 +289,7 @@ kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden)
 		for (gsize k = 0; k < G_N_ELEMENTS(kinds) && !hid; k++) {
 			char **names;
 
-			if ((v = attr_value(attrs, n, kinds[k][0])) == NULL)
+			if ((v = kenchi_html_attr_value(attrs, n, kinds[k][0])) == NULL)
 				continue;
 			names = g_strsplit_set(v, " \t\n", -1);
 			for (int i = 0; names[i] && !hid; i++) {
@@ -329,13 +325,13 @@ kenchi_html_tag_shown_alert(const char *attrs, gsize n)
 	gboolean none = FALSE, clipped = FALSE, flat = FALSE;
 	int vis = -1;
 
-	if ((v = attr_value(attrs, n, "hidden")) != NULL) {
+	if ((v = kenchi_html_attr_value(attrs, n, "hidden")) != NULL) {
 		g_free(v);
 		return KENCHI_HTML_HIDDEN;
 	}
-	if ((v = attr_value(attrs, n, "style")) == NULL)
+	if ((v = kenchi_html_attr_value(attrs, n, "style")) == NULL)
 		return KENCHI_HTML_SHOWN;
-	css = css_clean(v);
+	css = kenchi_html_css_clean(v);
 	parts = g_strsplit(css, ";", -1);
 	for (int i = 0; parts[i]; i++) {
 		char *colon = strchr(parts[i], ':'), *val, *imp;
@@ -390,7 +386,7 @@ kenchi_html_tag_signature(const char *attrs, gsize n)
 	gboolean found = FALSE;
 
 	for (gsize k = 0; k < G_N_ELEMENTS(kinds) && !found; k++) {
-		char *v = attr_value(attrs, n, kinds[k]), **names;
+		char *v = kenchi_html_attr_value(attrs, n, kinds[k]), **names;
 
 		if (v == NULL)
 			continue;

@@ -8,6 +8,12 @@
 /* The character reference at S ('&', N bytes on) decoded into OUT;
  * the bytes it took, 0 when it is none (a literal '&'). */
 gsize kenchi_html_entity(const char *s, gsize n, GString *out);
+/* The value of attribute NAME in the tag's attribute text [T, T+N), its
+ * character references decoded (g_free), or NULL; "" for a boolean one. */
+char *kenchi_html_attr_value(const char *t, gsize n, const char *name);
+/* CSS text as a client reads it: comments out, escapes ("n\6f ne",
+ * "dis\play") undone, lower case (values compared are ASCII). g_free. */
+char *kenchi_html_css_clean(const char *s);
 /* CSS declarations ("a: b; c: d") that hide what they style. */
 gboolean kenchi_html_css_hides(const char *decls);
 /* The rules of a <style> block [CSS, CSS+N) that hide: their ".class"
@@ -26,5 +32,26 @@ kenchi_html_shown_t kenchi_html_tag_shown_alert(const char *attrs, gsize n);
 /* The tag opens a mail client's signature block, or the header of the
  * mail it quotes: its class or id is one a client gives them. */
 gboolean kenchi_html_tag_signature(const char *attrs, gsize n);
+
+/* Elements that CSS lays out as a table's parts or side by side
+ * (html_layout.c): what html.c reads each open one as. */
+typedef enum { KENCHI_HTML_AS_FLOW, KENCHI_HTML_AS_COLUMN, KENCHI_HTML_AS_TABLE, KENCHI_HTML_AS_ROW,
+    KENCHI_HTML_AS_CELL } kenchi_html_as_t;
+typedef struct {
+	struct {
+		char name[16];
+		kenchi_html_as_t as;
+		gboolean flex;   /* a flex row: its children are its cells */
+		int inner;       /* elements open inside it, read as flow */
+	} e[16];
+	int n;
+} kenchi_html_layout_t;
+/* An element NAME opens (not a void or self-closed one), with attribute
+ * text [ATTRS, ATTRS+N): the name to read it as, "td", "tr" or "table"
+ * when its style lays it out as one, else NAME. */
+const char *kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *attrs, gsize n);
+/* An end tag of NAME: the name to read it as; *COLUMN_END when it ends
+ * an element laid out side by side with what follows. */
+const char *kenchi_html_layout_close(kenchi_html_layout_t *l, const char *name, gboolean *column_end);
 
 #endif
