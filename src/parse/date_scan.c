@@ -283,6 +283,38 @@ read_era(scan_t *sc, const char **p)
 	return FALSE;
 }
 
+/* An era's initial and a date in numbers, as Japanese forms write one:
+ * "R8.11.25", "H31/4/30" (rt23 G5).  P is at the letter, not inside a
+ * word. */
+static gboolean
+read_era_short(scan_t *sc, const char **p)
+{
+	const char *q = *p + 1;
+	int n, v[3];
+	char sep;
+
+	v[0] = digits(&q, 2, &n);
+	if (n == 0 || v[0] < 1 || (*q != '.' && *q != '/' && *q != '-'))
+		return FALSE;
+	sep = *q;
+	for (int k = 1; k < 3; k++) {
+		if (*q != sep)
+			return FALSE;
+		q++;
+		v[k] = digits(&q, 2, &n);
+		if (n == 0)
+			return FALSE;
+	}
+	if (g_ascii_isalnum(*q))
+		return FALSE;
+	sc->y = (**p == 'R' ? 2018 : 1988) + v[0];
+	sc->mo = v[1];
+	sc->d = v[2];
+	sc->have_date = sc->japanese = TRUE;
+	*p = q;
+	return TRUE;
+}
+
 /* A day and a year beside a month's name: "Nov 25, 2026", "25 Nov 2026",
  * "Wed Nov 25 07:12:31 UTC 2026". */
 static void
@@ -316,6 +348,9 @@ kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 		if (g_ascii_isdigit(*p)) {
 			if (!read_number(&sc, &p))
 				return 0;
+		} else if ((*p == 'R' || *p == 'H') && !sc.have_date && (p == s || !g_ascii_isalnum(p[-1])) &&
+		    g_ascii_isdigit(p[1]) && read_era_short(&sc, &p)) {
+			continue;
 		} else if (g_ascii_isalpha(*p)) {
 			read_word(&sc, &p);
 		} else if ((*p == '+' || *p == '-') && sc.have_time && !sc.have_zone && g_ascii_isdigit(p[1])) {

@@ -199,6 +199,8 @@ test_dates(void **state)
 	check_date("2026年11月25日 午前0時5分", "2026-11-24T15:05:00+00:00");
 	check_date("令和8年11月25日 16:12", "2026-11-25T07:12:00+00:00");
 	check_date("令和元年5月1日 9:00", "2019-05-01T00:00:00+00:00");
+	check_date("R8.11.25 16:12", "2026-11-25T07:12:00+00:00");   /* an era's initial, rt23 G5 */
+	check_date("H31/4/30 9:00", "2019-04-30T00:00:00+00:00");
 	check_date("2026-11-25 16:12:33(日本時間)", "2026-11-25T07:12:33+00:00");
 	check_date("2026-11-25 16:12:31 Asia/Tokyo", "2026-11-25T07:12:31+00:00");
 	check_date("Nov 25, 2026 16:12:31 Tokyo Standard Time", "2026-11-25T07:12:31+00:00");
@@ -210,6 +212,8 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("yesterday", &t));
 	assert_false(kenchi_norm_date("", &t));
 	assert_false(kenchi_norm_date("Nov 31, 2026", &t));
+	assert_false(kenchi_norm_date("PCR8.11.25", &t));   /* a name, not an era */
+	assert_false(kenchi_norm_date("R8.13.25", &t));
 	assert_false(kenchi_norm_date("13:00 PM", &t));
 	/* Cut after a separator and a digit: nothing read past the end
 	 * (the fuzz smoke's heap-buffer-overflow, fixtures/fuzz-regressions/
