@@ -156,6 +156,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	}
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
+	rd->value_alone = kenchi_line_columns(v, v + n) == rd->line_cols;
 	/* The mirror of the rule above: a time read alone first ("Time:
 	 * 07:12:31 UTC", no date yet), then the date under another label. */
 	if (f == EV_DATE && rd->has[f] && rd->cur->v[f] == NULL && rd->label[f] != label && rd->label[f] != 0 &&
@@ -205,6 +206,7 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 	g_string_append_len(rd->raw, v, n);
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
+	rd->value_alone = kenchi_line_columns(v, v + n) == rd->line_cols;
 	kenchi_event_set(rd->cur, f, rd->raw->str);
 }
 
@@ -735,7 +737,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	char *untransposed = kenchi_untranspose(r, text, len, &tl);
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);
 
-	rd.fold_cols = kenchi_fold_width(p, (size_t)(end - p));
+	rd.fold_cols = kenchi_fold_width(p, (size_t)(end - p), &rd.wrap_cols);
 
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);

@@ -64,6 +64,8 @@ typedef struct {
 	int bridged;        /* the glued field a blank line interrupted, or -1 */
 	size_t value_cols;  /* the length of the last line of the field's value */
 	size_t fold_cols;   /* the width the text was hard-folded at (fold -w 72), else 0 */
+	size_t wrap_cols;   /* the width it was word-wrapped at, else 0 */
+	gboolean value_alone;   /* that line held the value alone, no label */
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
 	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
@@ -120,8 +122,9 @@ gboolean kenchi_reader_wrapped(reader_t *rd, const char *q, const char **end);
 /* Q..END as a digest table's header or row, or a grid of pairs: TRUE when
  * it was one (extract_table.c). */
 gboolean kenchi_reader_table_line(reader_t *rd, const char *q, const char *end);
-/* The width TEXT was hard-folded at, or 0 (extract_wrap.c). */
-size_t kenchi_fold_width(const char *text, size_t len);
+/* The width TEXT was hard-folded at, or 0; *WRAP the width it was
+ * word-wrapped at, or 0 (extract_wrap.c). */
+size_t kenchi_fold_width(const char *text, size_t len, size_t *wrap);
 /* TEXT (LEN bytes) with each digest table of one event a column rewritten
  * as one block an event (g_free, *OUT_LEN), or NULL when it has none
  * (extract_transpose.c). */

@@ -43,8 +43,10 @@ joined_name(const char *v, const char *sep, const char *q, const char *end, cons
 /* Was the value's line, with no space in it, cut by a relay inside a
  * word?  A client wraps at a space, on a shorter line ("...\\Content.O" /
  * "utlook\\...", round 28a; "..._Approve" / "d_v3.xlsm", round 31a).  A
- * relay cuts at exactly 76 columns (RFC 2045's line), fold(1) at 80,
- * whatever the rest holds ("..._202" / "6\\Setup Files\\...", round 35a);
+ * relay cuts at exactly 76 columns (RFC 2045's line), fold(1) at 80 or
+ * the width the text was folded at, whatever the rest holds; a word-wrap
+ * cuts at its width a word too long for a line, alone on it (beside a
+ * label, a line may end at the margin with a word's end: rev89 w72) ("..._202" / "6\\Setup Files\\...", round 35a);
  * at 78 Gmail's lines end at a space as often, so there the rest must
  * have none either. */
 static gboolean
@@ -54,7 +56,7 @@ relay_cut(const reader_t *rd, const char *q, const char *end)
 		return FALSE;
 	return rd->value_cols == 76 || rd->value_cols == 80 ||
 	    (rd->value_cols == 78 && !memchr(q, ' ', (size_t)(end - q))) ||
-	    (rd->fold_cols && rd->value_cols == rd->fold_cols);
+	    (rd->fold_cols && rd->value_cols == rd->fold_cols) || (rd->wrap_cols && rd->value_alone && rd->value_cols == rd->wrap_cols);
 }
 
 /* Does the line Q (N bytes) hold a label or a table's cells ("Label: ",
@@ -185,7 +187,7 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
  * there, and the space read back into it ("Con tent.Outlook"; rt23 G4)
  * was right only at 76, 78 and 80. */
 size_t
-kenchi_fold_width(const char *text, size_t len)
+kenchi_fold_width(const char *text, size_t len, size_t *wrap)
 {
 	guint count[101] = { 0 }, near = 0;
 	size_t widest = 0;
@@ -200,14 +202,26 @@ kenchi_fold_width(const char *text, size_t len)
 			e--;
 		cols = kenchi_line_columns(p, e);
 		if (cols > 100)
-			return 0;   /* a line longer than any fold: not folded */
+			return *wrap = 0;   /* a line longer than any fold: not folded */
 		if (cols >= 60) {
 			count[cols]++;
 			widest = MAX(widest, cols);
 		}
 		p = nl ? nl + 1 : end;
 	}
-	if (widest == 0 || count[widest] < 3)
+	*wrap = 0;
+	if (widest == 0)
+		return 0;
+	/* A word-wrap that met a word longer than its line cut it at the
+	 * margin: the widest line, with a paragraph's lines just short of it
+	 * (a Japanese client at 72: "...\\Content.Outloo" / "k\\...", rt23
+	 * G4's file 12). */
+	for (size_t w = widest - 12; w <= widest; w++)
+		near += count[w];
+	if (near >= 5)
+		*wrap = widest;
+	near = 0;
+	if (count[widest] < 3)
 		return 0;
 	/* A word-wrap ends its lines short of the margin, at a word's end:
 	 * most lines of a wrapped paragraph fall just short of it, and a few
