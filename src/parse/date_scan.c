@@ -14,8 +14,9 @@
  *   - a time: H:M[:S[.frac]] or H時M分S秒, with AM/PM or 午前/午後;
  *   - a zone: Z, UTC, GMT or UT with an optional offset ("GMT+09:00",
  *     "UTC+9"), a numeric offset after the time, a zone name (JST, the
- *     American ones of RFC 2822, a few more), or 日本時間; the first wins, so
- *     a comment "(JST)" after "+0900" changes nothing.
+ *     American ones of RFC 2822, Asia's and a few more, a place's name),
+ *     or 日本時間; the first wins, so a comment "(JST)" after "+0900"
+ *     changes nothing.  A zone name it does not know leaves no date.
  * Weekdays, "at" and words it does not know are skipped; a date needs a
  * year, a month and a day; two of them joined by a range mark ("Nov 16 -
  * Nov 22, 2026") are a period, refused outright, and without one the
@@ -37,22 +38,42 @@ typedef struct {
 	 * and the reading stops at it. */
 	gboolean second, mark;
 	gboolean day_first;  /* the text says "DD/MM" (a label's note, "Date (DD/MM/YYYY)") */
+	gboolean unknown_zone;   /* a zone's name kenchi does not know */
+	gboolean ymd;        /* Japanese text: a short date is YY/MM/DD */
+	const char *text;    /* the whole text */
 } scan_t;
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 	"nov", "dec" };
 
+/* Offsets in minutes east of UTC. */
 static const struct {
 	const char *name;
-	int hours;
+	int minutes;
 } zones[] = {
-	{ "utc", 0 }, { "gmt", 0 }, { "ut", 0 }, { "z", 0 }, { "jst", 9 }, { "kst", 9 },
-	{ "est", -5 }, { "edt", -4 }, { "cst", -6 }, { "cdt", -5 }, { "mst", -7 }, { "mdt", -6 }, { "pst", -8 },
-	{ "pdt", -7 }, { "cet", 1 }, { "cest", 2 }, { "bst", 1 }, { "sgt", 8 }, { "hkt", 8 }, { "aest", 10 },
+	{ "utc", 0 }, { "gmt", 0 }, { "ut", 0 }, { "z", 0 }, { "jst", 540 }, { "kst", 540 },
+	{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 }, { "mst", -420 }, { "mdt", -360 },
+	{ "pst", -480 }, { "pdt", -420 }, { "akst", -540 }, { "akdt", -480 }, { "hst", -600 },
+	{ "wet", 0 }, { "west", 60 }, { "cet", 60 }, { "cest", 120 }, { "eet", 120 }, { "eest", 180 }, { "bst", 60 },
+	{ "msk", 180 }, { "gst", 240 }, { "pkt", 300 }, { "npt", 345 }, { "mmt", 390 },
+	/* IST: India's, the one an Asian customer's subsidiary means */
+	{ "ist", 330 },
+	{ "ict", 420 }, { "wib", 420 }, { "wita", 480 }, { "sgt", 480 }, { "hkt", 480 }, { "pht", 480 },
+	{ "myt", 480 }, { "awst", 480 }, { "acst", 570 }, { "acdt", 630 }, { "aest", 600 }, { "aedt", 660 },
+	{ "nzst", 720 }, { "nzdt", 780 },
 	/* Zones by place: "Asia/Tokyo", Windows' "Tokyo Standard Time",
-	 * "(UTC+09:00) Osaka, Sapporo, Tokyo", "Japan Standard Time". */
-	{ "tokyo", 9 }, { "japan", 9 }, { "osaka", 9 }, { "sapporo", 9 }, { "seoul", 9 },
+	 * "(UTC+09:00) Osaka, Sapporo, Tokyo", "Japan Standard Time", "China
+	 * Standard Time", "Asia/Bangkok" (rt24 D1: read as UTC). */
+	{ "tokyo", 540 }, { "japan", 540 }, { "osaka", 540 }, { "sapporo", 540 }, { "seoul", 540 }, { "korea", 540 },
+	{ "china", 480 }, { "beijing", 480 }, { "shanghai", 480 }, { "taipei", 480 }, { "singapore", 480 },
+	{ "manila", 480 }, { "hongkong", 480 }, { "bangkok", 420 }, { "jakarta", 420 }, { "hanoi", 420 },
+	{ "kolkata", 330 }, { "calcutta", 330 }, { "india", 330 }, { "moscow", 180 },
 };
+
+/* Words beside a date that are no zone: weekdays, "at", "on". */
+static const char *const not_zones[] = { "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "at", "on", "of", "the", "and",
+	"time", "date", "local", "standard", "daylight", "summer", "asia", "approx", "about", "th", "st", "nd", "rd" };
 
 static int
 digits(const char **p, int max, int *len)
@@ -141,6 +162,8 @@ read_numeric_date(scan_t *sc, const char **p, int a, int len)
 		sc->d = a, sc->mo = b, sc->y = c;
 	else if (len <= 2 && nc == 4)
 		sc->mo = a, sc->d = b, sc->y = c;
+	else if (len == 2 && nc == 2 && sc->ymd)
+		sc->y = 2000 + a, sc->mo = b, sc->d = c;   /* Japan's "26/11/25" */
 	else
 		return FALSE;
 	sc->have_date = TRUE;
@@ -158,7 +181,7 @@ starts(const char *p, const char *word)
 static void
 read_word(scan_t *sc, const char **p)
 {
-	const char *q = *p;
+	const char *q = *p, *start = *p;
 	char w[16];
 	gsize n = 0;
 
@@ -194,10 +217,10 @@ read_word(scan_t *sc, const char **p)
 		return;
 	for (gsize k = 0; k < G_N_ELEMENTS(zones); k++)
 		if (strcmp(w, zones[k].name) == 0) {
-			sc->offset = zones[k].hours * 3600;
+			sc->offset = zones[k].minutes * 60;
 			sc->have_zone = TRUE;
 			/* "GMT+09:00", "UTC+9": the offset belongs to the word. */
-			if (zones[k].hours == 0 && (*q == '+' || *q == '-')) {
+			if (zones[k].minutes == 0 && (*q == '+' || *q == '-')) {
 				int off;
 
 				if (read_offset(p, &off))
@@ -205,6 +228,20 @@ read_word(scan_t *sc, const char **p)
 			}
 			return;
 		}
+	/* An upper-case word of three to five letters right after the time
+	 * is a zone kenchi does not know ("14:13:02 XYZ"): the instant is
+	 * unknown, not UTC (rt24 D1). */
+	const char *b = start > sc->text && start[-1] == ' ' ? start - 1 : start;
+
+	if (sc->have_time && n >= 3 && n <= 5 && b > sc->text && g_ascii_isdigit(b[-1])) {
+		gboolean upper = TRUE;
+
+		for (const char *c = start; c < q; c++)
+			upper = upper && (g_ascii_isupper(*c) || *c == '.');
+		for (gsize k = 0; upper && k < G_N_ELEMENTS(not_zones); k++)
+			upper = strcmp(w, not_zones[k]) != 0;
+		sc->unknown_zone = sc->unknown_zone || upper;
+	}
 }
 
 /* After Q's separator and one or two digits, the same kind of separator:
@@ -336,11 +373,12 @@ place_loose(scan_t *sc)
 int
 kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 {
-	scan_t sc = { 0 };
+	scan_t sc = { .text = s };
 	const char *p = s;
 	GTimeZone *tz;
 	GDateTime *dt;
 
+	sc.ymd = strstr(s, "日本時間") || strstr(s, "JST") || strstr(s, "日本標準時");
 	for (const char *c = s; *c && !sc.day_first; c++)
 		sc.day_first = g_ascii_strncasecmp(c, "dd", 2) == 0 && (c[2] == '/' || c[2] == '.' || c[2] == '-') &&
 		    g_ascii_strncasecmp(c + 3, "mm", 2) == 0;
@@ -381,6 +419,8 @@ kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 	}
 	if (sc.second && sc.mark)
 		return -1;
+	if (sc.unknown_zone && !sc.have_zone)
+		return -1;   /* nor is RFC 2822's lenient reader to guess it */
 	place_loose(&sc);
 	if (!sc.have_date || sc.mo < 1 || sc.mo > 12 || sc.d < 1 || sc.d > 31)
 		return 0;

@@ -40,6 +40,24 @@ next_is_field(reader_t *rd)
 	return FALSE;
 }
 
+/* A date under a Japanese label written in numbers alone ("日時：
+ * 2026/11/25 16:13:02") is Japan's time, as a date written in Japanese
+ * is (rt24 D1: read as UTC, nine hours late). */
+static gboolean
+japanese_date(const char *ls, size_t ln, const char *v, size_t n)
+{
+	gboolean ja = FALSE;
+
+	for (size_t i = 0; i < ln && !ja; i++)
+		ja = (guchar)ls[i] >= 0x80;
+	for (size_t i = 0; i < n && ja; i++)
+		ja = !g_ascii_isalpha(v[i]);
+	return ja;
+}
+
+/* The note a Japanese label's date gets: its zone (date_scan.c). */
+#define KENCHI_JAPANESE_DATE "日本時間"
+
 /* Keep the note of a pending date label ("Date (JST)", "検知日時（日本時
  * 間）"), for the value on a line of its own. */
 static void
@@ -51,6 +69,8 @@ note_pending(reader_t *rd, int f, const char *ls, size_t ln)
 	rd->pending_note[0] = '\0';
 	if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn) && nn < sizeof rd->pending_note)
 		g_strlcpy(rd->pending_note, ns, nn + 1);
+	else if (f == EV_DATE && japanese_date(ls, ln, "", 0))
+		g_strlcpy(rd->pending_note, KENCHI_JAPANESE_DATE, sizeof rd->pending_note);
 }
 
 /* Does V (N bytes) give field F the value the block has? */
@@ -567,7 +587,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 					rd->pending_label = kenchi_label_id(ls, ln);
 					note_pending(rd, f, ls, ln);
 					rd->field = -1;
-				} else if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn)) {
+				} else if (f == EV_DATE && (kenchi_label_note(ls, ln, &ns, &nn) ||
+				    (japanese_date(ls, ln, vs, vn) && (ns = KENCHI_JAPANESE_DATE, nn = strlen(ns))))) {
 					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
 					 * the label's note is the value's zone. */
 					char *v = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)nn, ns);
@@ -702,7 +723,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
 		 * footer, a sign-off, which it had swallowed). */
-		if (rd->pending_note[0]) {
+		if (rd->pending_note[0] && (strcmp(rd->pending_note, KENCHI_JAPANESE_DATE) != 0 ||
+		    japanese_date(KENCHI_JAPANESE_DATE, strlen(KENCHI_JAPANESE_DATE), q, (size_t)(end - q)))) {
 			char *v = g_strdup_printf("%.*s %s", (int)(end - q), q, rd->pending_note);
 
 			kenchi_reader_set(rd, f, v, strlen(v), rd->pending_indent, rd->pending_label);

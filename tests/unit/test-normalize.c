@@ -201,6 +201,15 @@ test_dates(void **state)
 	check_date("令和元年5月1日 9:00", "2019-05-01T00:00:00+00:00");
 	check_date("R8.11.25 16:12", "2026-11-25T07:12:00+00:00");   /* an era's initial, rt23 G5 */
 	check_date("H31/4/30 9:00", "2019-04-30T00:00:00+00:00");
+	/* Asia's zones, and Windows' names of them (rt24 D1: read as UTC) */
+	check_date("2026-11-25 14:13:02 ICT", "2026-11-25T07:13:02+00:00");
+	check_date("2026-11-25 14:13:02 WIB", "2026-11-25T07:13:02+00:00");
+	check_date("2026-11-25 15:13:02 PHT", "2026-11-25T07:13:02+00:00");
+	check_date("2026-11-25 12:43:02 IST", "2026-11-25T07:13:02+00:00");
+	check_date("2026-11-25 15:13:02 China Standard Time", "2026-11-25T07:13:02+00:00");
+	check_date("2026-11-25 10:13:02 MSK", "2026-11-25T07:13:02+00:00");
+	check_date("26/11/25 16:13 日本時間", "2026-11-25T07:13:00+00:00");   /* Japan's YY/MM/DD */
+	check_date("2026-11-25 07:13:02 Wed", "2026-11-25T07:13:02+00:00");
 	check_date("2026-11-25 16:12:33(日本時間)", "2026-11-25T07:12:33+00:00");
 	check_date("2026-11-25 16:12:31 Asia/Tokyo", "2026-11-25T07:12:31+00:00");
 	check_date("Nov 25, 2026 16:12:31 Tokyo Standard Time", "2026-11-25T07:12:31+00:00");
@@ -214,6 +223,7 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("Nov 31, 2026", &t));
 	assert_false(kenchi_norm_date("PCR8.11.25", &t));   /* a name, not an era */
 	assert_false(kenchi_norm_date("R8.13.25", &t));
+	assert_false(kenchi_norm_date("2026-11-25 07:13:02 XYZ", &t));   /* a zone kenchi does not know */
 	assert_false(kenchi_norm_date("13:00 PM", &t));
 	/* Cut after a separator and a digit: nothing read past the end
 	 * (the fuzz smoke's heap-buffer-overflow, fixtures/fuzz-regressions/
