@@ -144,90 +144,6 @@ norm_int64_text(const char *value)
 	return t;
 }
 
-static gboolean
-ip_like(const char *t)
-{
-	gsize n = strlen(t);
-	int colons = 0;
-
-	if (!(n >= 2 && n <= 49 && strspn(t, "0123456789abcdefABCDEF:.%/") == n && strpbrk(t, ".:") != NULL))
-		return FALSE;
-	/* A MAC address (00:50:56:ab:cd:ef) is no IP address. */
-	for (const char *c = t; *c; c++)
-		colons += *c == ':';
-	return !(colons == 5 && n == 17 && !strchr(t, '.'));
-}
-
-/* An internal-address cell or line may list several ("192.168.10.47,
- * 10.8.0.12", or one a line in an HTML cell): kept as "A, B", and written
- * as that many network_addresses (kenchi_event_to_json).  Anything that is
- * not a list of addresses stays the text it was. */
-static char *
-norm_addresses(const char *value)
-{
-	char *t = kenchi_norm_text(value), **parts;
-	GString *out;
-	int kept = 0, macs = 0;
-
-	/* Full-width brackets and the Japanese comma, as ASCII. */
-	if (t && (strstr(t, "\xef\xbc\x88") || strstr(t, "\xe3\x80\x81"))) {
-		GString *a = g_string_new(NULL);
-
-		for (const char *c = t; *c; c++) {
-			if (strncmp(c, "\xef\xbc\x88", 3) == 0)
-				g_string_append(a, " ("), c += 2;
-			else if (strncmp(c, "\xef\xbc\x89", 3) == 0)
-				g_string_append_c(a, ')'), c += 2;
-			else if (strncmp(c, "\xe3\x80\x81", 3) == 0)
-				g_string_append(a, ", "), c += 2;
-			else
-				g_string_append_c(a, *c);
-		}
-		g_free(t);
-		t = g_string_free(a, FALSE);
-	}
-	/* "192.168.10.47 (Ethernet), 10.8.0.12 (VPN)": the words in
-	 * brackets name the interfaces, not addresses. */
-	if (t && strchr(t, '(')) {
-		char *bare = kenchi_drop_bracketed(t);
-
-		g_free(t);
-		t = kenchi_norm_text(bare);
-		g_free(bare);
-	}
-	if (t == NULL || strpbrk(t, " ,;") == NULL)
-		return t;
-	parts = g_strsplit_set(t, " ,;/", -1);
-	out = g_string_new(NULL);
-	for (char **p = parts; *p; p++) {
-		if (**p == '\0')
-			continue;
-		/* An adapter's name before its address ("Ethernet0 192.168.10.47",
-		 * "Wi-Fi 10.8.0.12"): a short word the next token's address
-		 * follows. */
-		if (!ip_like(*p) && strlen(*p) <= 16 && p[1] && ip_like(p[1]) && strpbrk(*p, ".:") == NULL) {
-			macs++;
-			continue;
-		}
-		if (kept > 0 && !ip_like(*p) && strspn(*p, "0123456789abcdefABCDEF:-") == strlen(*p) && strlen(*p) == 17) {
-			macs++;
-			continue;   /* the interface's MAC after its address */
-		}
-		if (!ip_like(*p)) {
-			kept = 0;
-			break;
-		}
-		g_string_append_printf(out, "%s%s", kept++ ? ", " : "", *p);
-	}
-	g_strfreev(parts);
-	if (kept < 2 && !(kept == 1 && macs > 0)) {
-		g_string_free(out, TRUE);
-		return t;
-	}
-	g_free(t);
-	return g_string_free(out, FALSE);
-}
-
 /* A link a mail gateway rewrote, as it was (normalize.h); takes u. */
 static char *
 unwrap(char *u)
@@ -344,7 +260,14 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		}
 		break;
 	case EV_INTERNAL_IP:
-		n = norm_addresses(value);
+		n = kenchi_norm_addresses(value);
+		break;
+	case EV_EXTERNAL_IP:
+	case EV_REMOTE_IP:
+		n = kenchi_norm_ip(value);
+		break;
+	case EV_CONNECTOR_GUID:
+		n = kenchi_norm_guid(value);
 		break;
 	case EV_HOSTNAME:
 		n = kenchi_norm_host(value);   /* a forwarder's note: extract_mail.c */

@@ -20,7 +20,24 @@ kenchi_norm_text(const char *s)
 	for (p = t; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
-	g_strstrip(t);
+	/* A replacement character at a value's edge stands for a byte that
+	 * was no text (a NUL after "PC-RU-0081", rt24 D7): not the value's.
+	 * Inside one it marks what was lost, and stays. */
+	for (gboolean cut = TRUE; cut; ) {
+		gsize n;
+
+		g_strstrip(t);
+		n = strlen(t);
+		cut = FALSE;
+		if (n >= 3 && memcmp(t + n - 3, "\xef\xbf\xbd", 3) == 0) {
+			t[n - 3] = '\0';
+			cut = TRUE;
+		}
+		if (strncmp(t, "\xef\xbf\xbd", 3) == 0) {
+			memmove(t, t + 3, strlen(t + 3) + 1);
+			cut = TRUE;
+		}
+	}
 	if (*t == '\0') {
 		g_free(t);
 		return NULL;

@@ -37,6 +37,15 @@ char *kenchi_drop_bracketed(const char *s);
 char *kenchi_norm_unwrap_link(const char *s);
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
+/* Network values (normalize_net.c).  An internal-address list, "A, B",
+ * each address canonical, a port or prefix length dropped, none that is
+ * no address; text that is no list stays as it was. */
+char *kenchi_norm_addresses(const char *value);
+/* One IP address, canonical (inet_ntop), a port, prefix or note beside
+ * it dropped; NULL when it is none. */
+char *kenchi_norm_ip(const char *value);
+/* A connector GUID: braces off, lower case; other text as it is. */
+char *kenchi_norm_guid(const char *value);
 /* A computer name: kenchi_norm_text, and a name retyped in full-width
  * forms (ＰＣ－０１．ｃｏｒｐ。ｌｏｃａｌ) becomes the ASCII the machine reports. */
 char *kenchi_norm_host(const char *s);

@@ -238,11 +238,10 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("2026-11-16 - 2026-11-22", &t));
 }
 
+/* GOT (g_free) is WANT, or NULL when WANT is. */
 static void
-check_spaces(const char *in, const char *want)
+check_text(char *got, const char *want)
 {
-	char *got = kenchi_norm_spaces(in);
-
 	if (want == NULL) {
 		assert_null(got);
 		return;
@@ -250,6 +249,12 @@ check_spaces(const char *in, const char *want)
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	g_free(got);
+}
+
+static void
+check_spaces(const char *in, const char *want)
+{
+	check_text(kenchi_norm_spaces(in), want);
 }
 
 static void
@@ -309,6 +314,26 @@ test_sha256(void **state)
 	assert_null(kenchi_norm_sha256("d75897fca301560dbcdb94b113ebee8aa64b1d3e c7f761d40293f5464c5b9311"));
 	assert_null(kenchi_norm_sha256("d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311 "
 	    "a75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
+}
+
+/* Addresses and GUIDs as the API writes them (rt24 D4, D6). */
+static void
+test_network(void **state)
+{
+	check_text(kenchi_norm_ip("198.51.100.7:443"), "198.51.100.7");
+	check_text(kenchi_norm_ip("[2001:DB8::7]:8443"), "2001:db8::7");
+	check_text(kenchi_norm_ip("2001:db8:0:0:0:0:0:7"), "2001:db8::7");
+	check_text(kenchi_norm_ip("203.0.113.10 (NAT)"), "203.0.113.10");
+	check_text(kenchi_norm_ip("999.1.1.1"), NULL);
+	check_text(kenchi_norm_ip("gateway"), NULL);
+	check_text(kenchi_norm_addresses("192.168.10.5/24"), "192.168.10.5");
+	check_text(kenchi_norm_addresses("999.1.1.1"), NULL);
+	check_text(kenchi_norm_addresses("192.168.10.47/24, 10.8.0.12/16"), "192.168.10.47, 10.8.0.12");
+	check_text(kenchi_norm_addresses("192.168.10.47 (Ethernet), 10.8.0.12 (VPN)"), "192.168.10.47, 10.8.0.12");
+	check_text(kenchi_norm_addresses("FE80::1"), "fe80::1");
+	check_text(kenchi_norm_guid("{BE298A4A-0F1E-57D1-B27F-D51C302B8F64}"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
+	check_text(kenchi_norm_guid("be298a4a-0f1e-57d1-b27f-d51c302b8f64"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
+	check_text(kenchi_norm_guid("Not-A-GUID"), "Not-A-GUID");
 }
 
 /* Links a mail gateway rewrote come back as they were; anything else is
@@ -411,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_event_json_ids),
 		cmocka_unit_test(test_unwrap_links),
 		cmocka_unit_test(test_date_zoned),

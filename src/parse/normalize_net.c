@@ -1,0 +1,212 @@
+/* normalize_net.c: network values as the API writes them: IP addresses
+ * (one, or an internal-address list), and connector GUIDs.  A mail gives
+ * them as a person or a console wrote them: "198.51.100.7:443",
+ * "[2001:db8::7]:8443", "192.168.10.5/24", "{BE298A4A-...}" (rt24 D4, D6:
+ * kept as written, they matched nothing the API gives, and 999.1.1.1 was
+ * kept as an address). */
+#include <string.h>
+#include <arpa/inet.h>
+#include "parse/normalize.h"
+
+/* The address T names, in the canonical text inet_ntop gives (IPv6 in
+ * lower case, compressed), without a port ("a.b.c.d:443", "[v6]:443"), a
+ * prefix length ("/24") or a zone ("%eth0"); NULL when it is none. */
+static char *
+ip_text(const char *t)
+{
+	char buf[64], out[INET6_ADDRSTRLEN];
+	const char *colon;
+	guint8 bin[16];
+	gsize n;
+
+	if (*t == '[') {
+		const char *e = strchr(t, ']');
+
+		if (e == NULL || (gsize)(e - t - 1) >= sizeof buf)
+			return NULL;
+		memcpy(buf, t + 1, (gsize)(e - t - 1));
+		buf[e - t - 1] = '\0';
+	} else if (g_strlcpy(buf, t, sizeof buf) >= sizeof buf) {
+		return NULL;
+	}
+	buf[strcspn(buf, "/%")] = '\0';
+	/* an IPv4 address and its port: one colon, after the dots */
+	if ((colon = strchr(buf, ':')) != NULL && strchr(colon + 1, ':') == NULL && strchr(buf, '.') &&
+	    strchr(buf, '.') < colon)
+		buf[colon - buf] = '\0';
+	n = strlen(buf);
+	if (n == 0)
+		return NULL;
+	if (inet_pton(AF_INET, buf, bin) == 1)
+		return g_strdup(inet_ntop(AF_INET, bin, out, sizeof out));
+	if (inet_pton(AF_INET6, buf, bin) == 1)
+		return g_strdup(inet_ntop(AF_INET6, bin, out, sizeof out));
+	return NULL;
+}
+
+/* T without the prefix lengths after its IPv4 addresses
+ * ("192.168.10.5/24, 10.8.0.12/16"), in place. */
+static void
+drop_prefix_lengths(char *t)
+{
+	char *r = t, *w = t;
+
+	while (*r) {
+		if (*r == '/' && r > t && g_ascii_isdigit(r[-1])) {
+			gsize k = 1;
+
+			while (k <= 3 && g_ascii_isdigit(r[k]))
+				k++;
+			if (k > 1 && (r[k] == '\0' || r[k] == ' ' || r[k] == ',' || r[k] == ';')) {
+				r += k;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/* T (taken) without its words in brackets, trimmed; NULL when empty. */
+static char *
+without_notes(char *t)
+{
+	char *bare;
+
+	if (t == NULL || strchr(t, '(') == NULL)
+		return t;
+	bare = kenchi_drop_bracketed(t);
+	g_free(t);
+	t = kenchi_norm_text(bare);
+	g_free(bare);
+	return t;
+}
+
+static gboolean
+ip_like(const char *t)
+{
+	gsize n = strlen(t);
+	int colons = 0;
+
+	if (!(n >= 2 && n <= 49 && strspn(t, "0123456789abcdefABCDEF:.%/") == n && strpbrk(t, ".:") != NULL))
+		return FALSE;
+	/* A MAC address (00:50:56:ab:cd:ef) is no IP address. */
+	for (const char *c = t; *c; c++)
+		colons += *c == ':';
+	return !(colons == 5 && n == 17 && !strchr(t, '.'));
+}
+
+/* An internal-address cell or line may list several ("192.168.10.47,
+ * 10.8.0.12", or one a line in an HTML cell): kept as "A, B", and written
+ * as that many network_addresses (kenchi_event_to_json).  Anything that is
+ * not a list of addresses stays the text it was. */
+char *
+kenchi_norm_addresses(const char *value)
+{
+	char *t = kenchi_norm_text(value), **parts;
+	GString *out;
+	int kept = 0, macs = 0;
+
+	/* Full-width brackets and the Japanese comma, as ASCII. */
+	if (t && (strstr(t, "\xef\xbc\x88") || strstr(t, "\xe3\x80\x81"))) {
+		GString *a = g_string_new(NULL);
+
+		for (const char *c = t; *c; c++) {
+			if (strncmp(c, "\xef\xbc\x88", 3) == 0)
+				g_string_append(a, " ("), c += 2;
+			else if (strncmp(c, "\xef\xbc\x89", 3) == 0)
+				g_string_append_c(a, ')'), c += 2;
+			else if (strncmp(c, "\xe3\x80\x81", 3) == 0)
+				g_string_append(a, ", "), c += 2;
+			else
+				g_string_append_c(a, *c);
+		}
+		g_free(t);
+		t = g_string_free(a, FALSE);
+	}
+	/* "192.168.10.47 (Ethernet), 10.8.0.12 (VPN)": the words in
+	 * brackets name the interfaces, not addresses. */
+	t = without_notes(t);
+	if (t == NULL)
+		return NULL;
+	drop_prefix_lengths(t);
+	if (strpbrk(t, " ,;") == NULL) {
+		/* one address: as the address it is, none when it is none */
+		char *a = ip_like(t) ? ip_text(t) : g_strdup(t);
+
+		g_free(t);
+		return a;
+	}
+	parts = g_strsplit_set(t, " ,;/", -1);
+	out = g_string_new(NULL);
+	for (char **p = parts; *p; p++) {
+		if (**p == '\0')
+			continue;
+		/* An adapter's name before its address ("Ethernet0 192.168.10.47",
+		 * "Wi-Fi 10.8.0.12"): a short word the next token's address
+		 * follows. */
+		if (!ip_like(*p) && strlen(*p) <= 16 && p[1] && ip_like(p[1]) && strpbrk(*p, ".:") == NULL) {
+			macs++;
+			continue;
+		}
+		if (kept > 0 && !ip_like(*p) && strspn(*p, "0123456789abcdefABCDEF:-") == strlen(*p) && strlen(*p) == 17) {
+			macs++;
+			continue;   /* the interface's MAC after its address */
+		}
+		if (!ip_like(*p)) {
+			kept = 0;
+			break;
+		}
+		{
+			char *a = ip_text(*p);
+
+			if (a == NULL)
+				continue;   /* "999.1.1.1": no address */
+			g_string_append_printf(out, "%s%s", kept++ ? ", " : "", a);
+			g_free(a);
+		}
+	}
+	g_strfreev(parts);
+	if (kept < 2 && !(kept == 1 && macs > 0)) {
+		g_string_free(out, TRUE);
+		return t;
+	}
+	g_free(t);
+	return g_string_free(out, FALSE);
+}
+
+char *
+kenchi_norm_ip(const char *value)
+{
+	char *t = kenchi_norm_text(value), *a;
+
+	t = without_notes(t);   /* "203.0.113.10 (NAT)" */
+	if (t == NULL)
+		return NULL;
+	t[strcspn(t, " ,;")] = '\0';
+	a = ip_text(t);
+	g_free(t);
+	return a;
+}
+
+char *
+kenchi_norm_guid(const char *value)
+{
+	char *t = kenchi_norm_text(value);
+	gsize n;
+
+	if (t == NULL)
+		return NULL;
+	n = strlen(t);
+	/* Windows writes a GUID in braces, and often in upper case */
+	if (n == 38 && ((t[0] == '{' && t[37] == '}') || (t[0] == '(' && t[37] == ')'))) {
+		memmove(t, t + 1, 36);
+		t[36] = '\0';
+		n = 36;
+	}
+	if (n == 36 && strspn(t, "0123456789abcdefABCDEF-") == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' &&
+	    t[23] == '-')
+		for (char *c = t; *c; c++)
+			*c = g_ascii_tolower(*c);
+	return t;
+}
