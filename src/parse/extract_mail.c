@@ -356,6 +356,15 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		    "as an alert");
 		return;
 	}
+	/* So does an automatic reply (RFC 3834's auto-replied, Precedence:
+	 * auto_reply): an out-of-office answer to the alert that quotes it
+	 * (rt24 D8).  Not "auto-generated": the cloud's own alerts say that. */
+	if ((mail->auto_submitted && g_ascii_strncasecmp(mail->auto_submitted, "auto-replied", 12) == 0) ||
+	    (mail->precedence && g_ascii_strncasecmp(mail->precedence, "auto_reply", 10) == 0)) {
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("an automatic reply (auto-replied): the alert it may quote is not read as a new one");
+		return;
+	}
 	for (i = 0; i < rules->rules->len && !how; i++) {
 		r = g_ptr_array_index(rules->rules, i);
 		how = recognise(r, m, mail, &out->regex_errors);
