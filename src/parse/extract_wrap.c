@@ -125,6 +125,25 @@ name_rest(reader_t *rd, const char *q, const char *end)
 	    kenchi_name_has_extension(q, n) && !memchr(q, '\\', n) && !labelled(q, n);
 }
 
+/* Is the line Q..END, not indented and with no label, the rest of a
+ * value of words a client word-wrapped (rt24 D3: "Group: Acme Tokyo ...
+ * Department" / "Workstations", a detection's second name, an IOC's
+ * description, lost)?  Only when the text was wrapped (rd->wrap_cols),
+ * the line is no wider, and its first word would have run past the
+ * width on the value's line: why the client broke it there. */
+static gboolean
+words_rest(const reader_t *rd, const char *q, const char *end)
+{
+	size_t n = (size_t)(end - q), w = 0;
+
+	if (rd->wrap_cols == 0 || n == 0 || labelled(q, n) || rd->value_cols * 2 < rd->wrap_cols ||
+	    kenchi_line_columns(q, end) > rd->wrap_cols)
+		return FALSE;
+	while (w < n && q[w] != ' ')
+		w++;
+	return rd->value_cols + 1 + kenchi_line_columns(q, q + w) > rd->wrap_cols;
+}
+
 gboolean
 kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 {
@@ -177,6 +196,8 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 	     kenchi_link_rest(rd->raw->str, q, end)) ||
 	    ((rd->field == EV_SHA256 || rd->field == EV_PARENT_SHA256) && kenchi_line_hash_rest(rd->raw->str, q, end)) ||
 	    (rd->field == EV_URL && rd->value_cols >= 70 && rd->value_cols <= 100 && kenchi_url_rest(q, end)))
+		return TRUE;
+	if ((rd->field == EV_GROUP || rd->field == EV_DETECTION || rd->field == EV_IOC_DESC) && words_rest(rd, q, end))
 		return TRUE;
 	return FALSE;
 }
