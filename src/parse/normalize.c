@@ -391,7 +391,8 @@ map_lookup(const char *t, const word_map_t *map)
 }
 
 /* S as one of MAP's words; else its first word before a gloss in
- * brackets, past a list mark ("高 (High)", "中（Medium）", "■高": rt23 G5). */
+ * brackets, past a list mark or a rank ("高 (High)", "中（Medium）", "■高":
+ * rt23 G5; "3 - High"). */
 static char *
 map_word(const char *s, const word_map_t *map)
 {
@@ -411,6 +412,17 @@ map_word(const char *s, const word_map_t *map)
 		for (skip = 0; strncmp(d + skip, "\xe2\x96\xa0", 3) == 0 || strncmp(d + skip, "\xe2\x97\x8f", 3) == 0 ||
 		    strncmp(d + skip, "\xe2\x97\x86", 3) == 0 || strncmp(d + skip, "\xe3\x83\xbb", 3) == 0; skip += 3)
 			;   /* ■ ● ◆ ・ */
+		/* a rank before the word: "3 - High", "4: Critical" (rt24) */
+		if (g_ascii_isdigit(d[skip])) {
+			gsize k = skip;
+
+			while (g_ascii_isdigit(d[k]))
+				k++;
+			while (d[k] == ' ')
+				k++;
+			if (d[k] == '-' || d[k] == ':' || d[k] == '.' || d[k] == ')')
+				skip = k + 1;
+		}
 		if (*g_strchug(d + skip))
 			res = map_lookup(g_strchug(d + skip), map);
 		g_free(d);
@@ -437,7 +449,7 @@ kenchi_norm_disposition(const char *s)
 	static const word_map_t map[] = {
 		{ "malicious", "Malicious" }, { "clean", "Clean" }, { "unknown", "Unknown" },
 		{ "悪性", "Malicious" }, { "クリーン", "Clean" }, { "不明", "Unknown" },
-		{ "安全", "Clean" }, { "unseen", "Unknown" },
+		{ "安全", "Clean" }, { "unseen", "Unknown" }, { "malware", "Malicious" },
 		{ NULL, NULL }
 	};
 	return map_word(s, map);

@@ -286,6 +286,10 @@ test_words(void **state)
 	assert_null(kenchi_norm_severity("spicy"));
 	s = kenchi_norm_disposition("悪性"); assert_string_equal(s, "Malicious"); g_free(s);
 	s = kenchi_norm_disposition("不明"); assert_string_equal(s, "Unknown"); g_free(s);
+	s = kenchi_norm_severity("3 - High"); assert_string_equal(s, "High"); g_free(s);
+	s = kenchi_norm_severity("4: Critical"); assert_string_equal(s, "Critical"); g_free(s);
+	s = kenchi_norm_disposition("Malware"); assert_string_equal(s, "Malicious"); g_free(s);
+	assert_null(kenchi_norm_severity("3"));
 }
 
 static void
