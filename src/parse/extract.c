@@ -55,6 +55,54 @@ japanese_date(const char *ls, size_t ln, const char *v, size_t n)
 	return ja;
 }
 
+/* Field F takes rd->raw.  A date is read day first when another date
+ * of the text was written so beyond doubt (rd->day_first): "05/11/2026"
+ * beside "25/11/2026" is the 5th of November (rt24 D1). */
+static void
+set_value(reader_t *rd, int f)
+{
+	if (f == EV_DATE && rd->day_first) {
+		char *v = g_strconcat(rd->raw->str, " (dd/mm)", NULL);
+
+		kenchi_event_set(rd->cur, f, v);
+		g_free(v);
+	} else {
+		kenchi_event_set(rd->cur, f, rd->raw->str);
+	}
+}
+
+/* Does TEXT write its numeric dates day first, beyond doubt: one with a
+ * first number over 12 ("25/11/2026"), none with a second one over 12? */
+static gboolean
+text_day_first(const char *text, const char *end)
+{
+	gboolean dm = FALSE, md = FALSE;
+
+	for (const char *p = text; p < end && !(dm && md); p++) {
+		int a = 0, b = 0, na = 0, nb = 0, ny = 0;
+		const char *q = p;
+		char sep;
+
+		if (!g_ascii_isdigit(*p) || (p > text && g_ascii_isdigit(p[-1])))
+			continue;
+		for (; q < end && na < 3 && g_ascii_isdigit(*q); na++)
+			a = a * 10 + (*q++ - '0');
+		if (na > 2 || q >= end || ((sep = *q) != '/' && sep != '.' && sep != '-'))
+			continue;
+		for (q++; q < end && nb < 3 && g_ascii_isdigit(*q); nb++)
+			b = b * 10 + (*q++ - '0');
+		if (nb == 0 || nb > 2 || q >= end || *q != sep)
+			continue;
+		for (q++; q < end && ny < 5 && g_ascii_isdigit(*q); ny++)
+			q++;
+		if (ny != 4)
+			continue;
+		dm = dm || (a > 12 && b >= 1 && b <= 12);
+		md = md || (b > 12 && a >= 1 && a <= 12);
+	}
+	return dm && !md;
+}
+
 /* The note a Japanese label's date gets: its zone (date_scan.c). */
 #define KENCHI_JAPANESE_DATE "日本時間"
 
@@ -190,7 +238,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	 * the original's is another block (extract_mail.c drops it). */
 	rd->early[f] = !rd->line_row && !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE &&
 	    f != EV_EVENT_TYPE_ID && f != EV_ID && f != EV_DATE;
-	kenchi_event_set(rd->cur, f, rd->raw->str);
+	set_value(rd, f);
 	rd->label[f] = label;
 	rd->has[f] = TRUE;
 	rd->stale[f] = FALSE;
@@ -227,7 +275,7 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
 	rd->value_alone = kenchi_line_columns(v, v + n) == rd->line_cols;
-	kenchi_event_set(rd->cur, f, rd->raw->str);
+	set_value(rd, f);
 }
 
 static void
@@ -760,6 +808,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);
 
 	rd.fold_cols = kenchi_fold_width(p, (size_t)(end - p), &rd.wrap_cols);
+	rd.day_first = text_day_first(p, end);
 
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);
