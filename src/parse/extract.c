@@ -103,6 +103,28 @@ text_day_first(const char *text, const char *end)
 	return dm && !md;
 }
 
+/* Field F read under a "Parent" heading: the file's labels name the
+ * parent's fields (the API has no parent's path: none).  Any other field
+ * ends the section. */
+static int
+parent_field(reader_t *rd, int f)
+{
+	switch (f) {
+	case EV_FILE_NAME:
+		return EV_PARENT_FILE_NAME;
+	case EV_SHA256:
+		return EV_PARENT_SHA256;
+	case EV_FILE_PATH:
+		return -1;
+	case EV_PARENT_FILE_NAME:
+	case EV_PARENT_SHA256:
+		return f;
+	default:
+		rd->parent_section = FALSE;
+		return f;
+	}
+}
+
 /* The note a Japanese label's date gets: its zone (date_scan.c). */
 #define KENCHI_JAPANESE_DATE "日本時間"
 
@@ -523,6 +545,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		    rd->field : -1;
 		rd->blank_before = TRUE;
 		rd->field = -1;
+		rd->parent_section = FALSE;
 		/* "Parent File Name:" left empty, then a blank line: the text
 		 * after it is not its value (a footer had become one).  A
 		 * label alone, with no colon, keeps waiting: a table turned
@@ -609,6 +632,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 			else if ((tab = memchr(vs, '\t', vn)) != NULL)
 				vn = (size_t)(tab - vs);
 			f = ln ? kenchi_label_lookup(r, ls, ln) : -1;
+			if (rd->parent_section && f >= 0)
+				f = parent_field(rd, f);
 			/* Except a date's time in the next cell ("Date | 2026-11-25 |
 			 * 07:12:31 UTC"): one value, the tab a space. */
 			if (f == EV_DATE && tab && vs + vn + 3 < end && g_ascii_isdigit(tab[1]) &&
@@ -736,6 +761,10 @@ read_line(reader_t *rd, const char *line, size_t n)
 			 * "【端末】"): the block ends, if at all, when a value
 			 * comes (set_field). */
 			note_words(rd, q, end);
+			/* "Parent" over the lines of the parent's own "File
+			 * Name:" and "SHA-256:" (rt24 D5: the file's values
+			 * stayed, the parent's were lost) */
+			rd->parent_section = f == EV_PARENT_FILE_NAME && next_is_field(rd);
 			rd->pending = f;
 			rd->pending_blank = FALSE;
 			rd->pending_alone = TRUE;

@@ -67,6 +67,7 @@ typedef struct {
 	size_t wrap_cols;   /* the width it was word-wrapped at, else 0 */
 	gboolean value_alone;   /* that line held the value alone, no label */
 	gboolean day_first;   /* the text writes its numeric dates D/M/Y */
+	gboolean parent_section;   /* under a "Parent" heading: File Name is the parent's */
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
 	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */
