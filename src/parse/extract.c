@@ -219,7 +219,15 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	}
 	if (rd->dups)
 		settle_dups(rd, f, label);
-	if (kenchi_reader_repeats(rd, f, label) || kenchi_reader_names_another(rd, f, v, n))
+	if (kenchi_reader_repeats(rd, f, label)) {
+		gboolean blank = rd->blank_in_block;
+
+		kenchi_reader_next_event(rd);
+		/* A field of the event's own that comes again with no blank
+		 * line before it may begin no event: see what follows. */
+		rd->repeat_split = !blank && f != EV_EVENT_TYPE && f != EV_EVENT_TYPE_ID && f != EV_ID && f != EV_DATE &&
+		    f != EV_HOSTNAME && f != EV_CONNECTOR_GUID && f != EV_SHA256;
+	} else if (kenchi_reader_names_another(rd, f, v, n))
 		kenchi_reader_next_event(rd);
 	else if (rd->has[f] && !rd->stale[f] && rd->label[f] != label && rd->label[f] != 0 && rd->cur->v[f]) {
 		/* The same field under another label of this alert: the first

@@ -6,6 +6,29 @@
 #include "parse/extract_int.h"
 #include "parse/line_shape.h"
 
+/* A block began by a field that came again ("Internal IP:" twice, a
+ * laptop on VPN; "Detection:" twice) and that held no type, id or date,
+ * was no next event but the rest of the last one, and had been dropped
+ * with all the fields below it (rt25 W2).  Its fields go to LAST where
+ * LAST has none; a second internal address joins the list. */
+static void
+merge_rest(kenchi_event_t *last, const kenchi_event_t *rest)
+{
+	for (int k = 0; k < EV_NFIELDS; k++) {
+		if (rest->v[k] == NULL)
+			continue;
+		if (last->v[k] == NULL) {
+			kenchi_event_set(last, k, rest->v[k]);
+		} else if (k == EV_INTERNAL_IP && strstr(last->v[k], rest->v[k]) == NULL) {
+			char *both = g_strconcat(last->v[k], ", ", rest->v[k], NULL);
+
+			kenchi_event_set(last, k, both);
+			g_free(both);
+		}
+	}
+	kenchi_event_complete(last);
+}
+
 /* Does field F, held already, start the next event? */
 gboolean
 kenchi_reader_repeats(reader_t *rd, int f, guint label)
@@ -117,6 +140,17 @@ nowhere(const kenchi_event_t *ev)
 void
 kenchi_reader_flush(reader_t *rd)
 {
+	gboolean rest = rd->repeat_split && rd->last_event && !rd->cur->v[EV_ID] && !rd->cur->v[EV_EVENT_TYPE] &&
+	    !rd->cur->v[EV_EVENT_TYPE_ID] && !rd->cur->v[EV_DATE];
+
+	rd->repeat_split = FALSE;
+	if (rest) {
+		/* The fields after a repeated one that began no event: the
+		 * last event's rest (rt25 W2). */
+		merge_rest(rd->last_event, rd->cur);
+		kenchi_event_free(rd->cur);
+		rd->cur = kenchi_event_new();
+	}
 	if (kenchi_event_is_complete(rd->cur)) {
 		kenchi_event_complete(rd->cur);
 	}

@@ -68,6 +68,7 @@ typedef struct {
 	gboolean value_alone;   /* that line held the value alone, no label */
 	gboolean day_first;   /* the text writes its numeric dates D/M/Y */
 	gboolean parent_section;   /* under a "Parent" heading: File Name is the parent's */
+	gboolean repeat_split;     /* the block began with a field of the last event come again */
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */
 	char pending_note[32];    /* a pending date label's note ("(JST)"), its value's zone */

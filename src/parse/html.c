@@ -718,9 +718,10 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			i++;
 			continue;
 		}
-		if (typed && !pre && c == '&') {
+		if (!pre && c == '&') {
 			/* "&#10;" is white space on the screen, not a new line
-			 * (round 41a: one line shown, two commands read) */
+			 * (round 41a: one line shown, two commands read; rt25
+			 * W1: a file name's "&#10;SHA-256: 000..." set the hash) */
 			GString *ch = g_string_new(NULL);
 			gsize used = kenchi_html_entity(html + i, len - i, ch);
 			gboolean ws = used && ch->len == 1 && (ch->str[0] == '\n' || ch->str[0] == '\r' || ch->str[0] == '\t');
