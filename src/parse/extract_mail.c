@@ -442,7 +442,11 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		gboolean fwd = (how & BY_SUBJECT) && forwarded(mail->subject) && unreadable_text(mail) &&
 		    !auto_reply(mail) && alert_subject(r, m, mail, &out->regex_errors);
 
-		out->kind = (how & BY_FROM) || fwd ? KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
+		/* Parts nested past what kenchi walks, or past the bytes it
+		 * reads, may hold the event (rt25 E73: 25 base64 forwards deep,
+		 * "no event block found"): a person must look. */
+		out->kind = (how & BY_FROM) || fwd || mail->depth_exceeded || mail->text_truncated ? KENCHI_KIND_ERROR :
+		    KENCHI_KIND_NOT_ALERT;
 		GString *by = g_string_new(NULL);
 		if (how & BY_FROM)
 			g_string_append(by, " from");
@@ -459,6 +463,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		g_string_free(by, TRUE);
 		if (fwd && !(how & BY_FROM)) {
 			char *why = g_strconcat(out->reason, ": a forwarded alert that a person must read", NULL);
+
+			g_free(out->reason);
+			out->reason = why;
+		}
+		if (mail->depth_exceeded || mail->text_truncated) {
+			char *why = g_strconcat(out->reason, mail->depth_exceeded ? "; MIME nesting too deep, inner parts skipped" :
+			    "; text truncated for extraction (attached messages past 8 MB unread)", NULL);
 
 			g_free(out->reason);
 			out->reason = why;
