@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include "case/lists.h"
 #include "case/hosts.h"
+#include "parse/normalize.h"
 
 typedef struct {
 	const kenchi_event_t *ev;
@@ -54,7 +55,8 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 		hit = kenchi_host_matches(l->value, ev->v[EV_HOSTNAME]) ||
 		    (lm->host && kenchi_host_matches(l->value, lm->host));
 	} else if (strcmp(l->kind, "ip") == 0) {
-		hit = (ev->v[EV_REMOTE_IP] && strcmp(ev->v[EV_REMOTE_IP], l->value) == 0);
+		/* an address, or a network (rc1 F6: "203.0.113.0/24" never hit) */
+		hit = ev->v[EV_REMOTE_IP] && kenchi_ip_in(ev->v[EV_REMOTE_IP], l->value);
 	} else if (strcmp(l->kind, "url") == 0) {
 		hit = ev->v[EV_URL] && g_ascii_strcasecmp(ev->v[EV_URL], l->value) == 0;
 	} else if (strcmp(l->kind, "domain") == 0 && ev->v[EV_URL]) {

@@ -37,6 +37,29 @@ print_row(const kenchi_list_row_t *l, gpointer user)
 	return TRUE;
 }
 
+/* An entry's VALUE of KIND as it is matched, or NULL when it can never
+ * match (rc1 F6: "999.1.1.1" and "not a url" were taken, and escalated
+ * nothing). */
+static char *
+list_value(const char *kind, const char *value)
+{
+	char *v;
+
+	if (strcmp(kind, "sha256") == 0)
+		return kenchi_norm_sha256(value);
+	if (strcmp(kind, "host") == 0)
+		return kenchi_norm_host(value);
+	if (strcmp(kind, "ip") == 0)
+		return kenchi_norm_cidr(value);
+	v = kenchi_norm_text(value);
+	if (v && (strcmp(kind, "url") == 0 || strcmp(kind, "domain") == 0) &&
+	    (strpbrk(v, " \t") || !strchr(v, '.') || (strcmp(kind, "domain") == 0 && strchr(v, '/')))) {
+		g_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 /* The open cases the new entry R (ID) covers.  A block entry acts on
  * later events: the analyst is told which cases its next event escalates
  * (KEPT).  An allow entry suppresses the cases whose first report no
@@ -168,8 +191,7 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		}
 		if (strcmp(customer, "*") != 0 && kenchi_config_customer(app->cfg, customer) == NULL)
 			kenchi_warn("%s: customer \"%s\" is not in the configuration", list, customer);
-		value = strcmp(argv[2], "sha256") == 0 ? kenchi_norm_sha256(argv[3]) :
-		    strcmp(argv[2], "host") == 0 ? kenchi_norm_host(argv[3]) : kenchi_norm_text(argv[3]);
+		value = list_value(argv[2], argv[3]);
 		if (value == NULL) {
 			kenchi_err("%s: not a valid %s: %s", list, argv[2], argv[3]);
 			rc = KENCHI_EXIT_USAGE;

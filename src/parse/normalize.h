@@ -44,6 +44,11 @@ char *kenchi_norm_addresses(const char *value);
 /* One IP address, canonical (inet_ntop), a port, prefix or note beside
  * it dropped; NULL when it is none. */
 char *kenchi_norm_ip(const char *value);
+/* An address or a network ("203.0.113.0/24"), canonical, the network
+ * given by its own address; NULL when it is neither. */
+char *kenchi_norm_cidr(const char *value);
+/* Is IP (canonical) NET's address, or inside NET when NET is a network? */
+gboolean kenchi_ip_in(const char *ip, const char *net);
 /* A connector GUID: braces off, lower case; other text as it is. */
 char *kenchi_norm_guid(const char *value);
 /* A computer name: kenchi_norm_text, and a name retyped in full-width

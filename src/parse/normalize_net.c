@@ -4,6 +4,7 @@
  * "[2001:db8::7]:8443", "192.168.10.5/24", "{BE298A4A-...}" (rt24 D4, D6:
  * kept as written, they matched nothing the API gives, and 999.1.1.1 was
  * kept as an address). */
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "parse/normalize.h"
@@ -209,4 +210,79 @@ kenchi_norm_guid(const char *value)
 		for (char *c = t; *c; c++)
 			*c = g_ascii_tolower(*c);
 	return t;
+}
+
+/* An address (4 or 16 bytes into OUT, *LEN its size), or NULL. */
+static gboolean
+addr_bytes(const char *s, guint8 out[16], int *len)
+{
+	if (inet_pton(AF_INET, s, out) == 1) {
+		*len = 4;
+		return TRUE;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*len = 16;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+char *
+kenchi_norm_cidr(const char *value)
+{
+	char *t = kenchi_norm_text(value), *slash, *a;
+	guint8 b[16];
+	int len, bits;
+	gint64 n;
+
+	if (t == NULL || (slash = strchr(t, '/')) == NULL) {
+		a = t ? ip_text(t) : NULL;
+		g_free(t);
+		return a;
+	}
+	*slash = '\0';
+	if (!addr_bytes(t, b, &len) || !g_ascii_string_to_signed(slash + 1, 10, 0, len * 8, &n, NULL)) {
+		g_free(t);
+		return NULL;
+	}
+	bits = (int)n;
+	/* the network's own address: "203.0.113.9/24" is 203.0.113.0/24 */
+	for (int i = 0; i < len; i++) {
+		int keep = bits - i * 8;
+
+		b[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (guint8)(0xff << (8 - keep));
+	}
+	{
+		char out[INET6_ADDRSTRLEN];
+
+		a = g_strdup_printf("%s/%d", inet_ntop(len == 4 ? AF_INET : AF_INET6, b, out, sizeof out), bits);
+	}
+	g_free(t);
+	return a;
+}
+
+gboolean
+kenchi_ip_in(const char *ip, const char *net)
+{
+	guint8 a[16], b[16];
+	int la, lb, bits;
+	const char *slash = strchr(net, '/');
+	char host[INET6_ADDRSTRLEN + 1];
+
+	if (slash == NULL)
+		return strcmp(ip, net) == 0;
+	if ((gsize)(slash - net) >= sizeof host)
+		return FALSE;
+	memcpy(host, net, (gsize)(slash - net));
+	host[slash - net] = '\0';
+	if (!addr_bytes(ip, a, &la) || !addr_bytes(host, b, &lb) || la != lb)
+		return FALSE;
+	bits = atoi(slash + 1);
+	for (int i = 0; i < la && bits > 0; i++, bits -= 8) {
+		guint8 m = bits >= 8 ? 0xff : (guint8)(0xff << (8 - bits));
+
+		if ((a[i] & m) != (b[i] & m))
+			return FALSE;
+	}
+	return TRUE;
 }

@@ -162,6 +162,20 @@ is "$(sql "select escalated || '|' || priority from cases where id = $cid")" "1|
 id=$("$KENCHI" block list --json | "$KT_PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 "$KENCHI" block remove "$id" >/dev/null
 is "$("$KENCHI" block list | wc -l)" 0 "block remove"
+# A network: an address inside it escalates; an entry that can never match
+# is refused (rc1 F6: 203.0.113.0/24 and 999.1.1.1 were taken, and escalated nothing).
+"$KENCHI" block add --customer globex ip 198.51.100.9/24 >/dev/null
+is "$("$KENCHI" block list --json | "$KT_PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["value"])')" \
+    198.51.100.0/24 "a block ip entry may be a network, kept by its own address"
+mkalert "$FIX/mail/evt-dfc.eml" "$KT_TMP/b2.eml" 7000000000000000021 "" "" PC-NET-02
+"$KENCHI" deliver <"$KT_TMP/b2.eml" 2>/dev/null
+cid=$(sql "select case_id from events where uid = 'amp:7000000000000000021'")
+like "$(sql "select escalated || '|' || priority || '|' || tags from cases where id = $cid")" '^1[|]P1[|].*"blocklisted"' \
+    "a remote address inside a block-listed network escalates"
+"$KENCHI" block add --customer globex ip 999.1.1.1 >/dev/null 2>&1
+is $? 64 "an address that is none is refused"
+"$KENCHI" block add --customer globex url 'not a url' >/dev/null 2>&1
+is $? 64 "a URL with no host is refused"
 
 # --- tuning: recorded, not reported; tune lists candidates -------------
 cat >"$KT_TMP/tuning.conf" <<CONF
