@@ -659,9 +659,25 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	b.row.updated_at = now;
 	/* Outbreak: the same file on several hosts of the customer in the
 	 * window, all linked to the first of its cases (a new case's id is
-	 * larger than any other's). */
-	if (sc.hosts > 1)
+	 * larger than any other's).  An outbreak keeps the id it has: its
+	 * first cases may lie outside this event's window, and relinking the
+	 * window's cases alone took them out of the scope (rc1 F2: OB-1
+	 * dropped out when OB-3 came, 40 h after it).  Two outbreaks this
+	 * event bridges become one. */
+	if (sc.hosts > 1) {
+		for (guint i = 0; i < win->len; i++) {
+			const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+			if (w->outbreak && w->outbreak < first_case)
+				first_case = w->outbreak;
+		}
+		if (b.row.outbreak && b.row.outbreak < first_case)
+			first_case = b.row.outbreak;
+		if (b.row.outbreak && b.row.outbreak != first_case &&
+		    (rc = kenchi_store_case_relink_outbreak(st, b.row.outbreak, first_case)) != KENCHI_OK)
+			goto done;
 		b.row.outbreak = first_case;
+	}
 
 	if (out->created)
 		rc = kenchi_store_case_insert(st, &b.row, &id);
@@ -672,6 +688,9 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	b.row.id = id;
 	for (guint i = 0; sc.hosts > 1 && i < win->len; i++) {
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+		if (w->id != id && w->outbreak && w->outbreak != first_case &&
+		    (rc = kenchi_store_case_relink_outbreak(st, w->outbreak, first_case)) != KENCHI_OK)
+			goto done;
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;

@@ -34,6 +34,7 @@ typedef struct {
 	kenchi_store_t *st;
 	int hosts;
 	GPtrArray *host_list;  /* char*, owned */
+	JsonArray *scope;      /* an object a case of the outbreak: its host, when */
 } scope_t;
 
 static gboolean
@@ -41,9 +42,19 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 {
 	scope_t *s = user;
 	const char *h = c->hostname ? c->hostname : c->host_key;
+	JsonObject *o = json_object_new();
 
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
+	/* Which hosts, and when, each with its case: two machines of one
+	 * name are told apart by their key (rc1 F3: names alone). */
+	json_object_set_int_member(o, "case", c->id);
+	json_object_set_string_member(o, "host", h);
+	json_object_set_string_member(o, "host_key", c->host_key);
+	set_date(o, "first_seen", c->first_seen);
+	set_date(o, "last_seen", c->last_seen);
+	json_object_set_int_member(o, "events", c->events);
+	json_array_add_object_element(s->scope, o);
 	return TRUE;
 }
 
@@ -52,7 +63,7 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c)
 {
 	JsonObject *o = json_object_new();
 	JsonArray *hosts = json_array_new();
-	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free) };
+	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free), .scope = json_array_new() };
 
 	json_object_set_int_member(o, "id", c->id);
 	json_object_set_string_member(o, "customer", c->customer);
@@ -72,6 +83,7 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c)
 		json_array_add_string_element(hosts, g_ptr_array_index(sc.host_list, i));
 	g_ptr_array_unref(sc.host_list);
 	json_object_set_array_member(o, "hosts", hosts);
+	json_object_set_array_member(o, "scope", sc.scope);
 	if (c->hostname)
 		json_object_set_string_member(o, "hostname", c->hostname);
 	json_object_set_string_member(o, "file", c->file_key);
@@ -291,6 +303,15 @@ print_case_text(JsonObject *o, gint64 now)
 	for (i = 0; a && i < json_array_get_length(a); i++)
 		printf(" %s", json_array_get_string_element(a, i));
 	printf("\n");
+	a = json_object_get_array_member(o, "scope");
+	for (i = 0; a && json_array_get_length(a) > 1 && i < json_array_get_length(a); i++) {
+		JsonObject *h = json_array_get_object_element(a, i);
+
+		printf("  case %-5" G_GINT64_FORMAT " %-20s %s .. %s  (%" G_GINT64_FORMAT " event(s))\n",
+		    json_object_get_int_member(h, "case"), json_object_get_string_member(h, "host"),
+		    json_object_get_string_member(h, "first_seen"), json_object_get_string_member(h, "last_seen"),
+		    json_object_get_int_member(h, "events"));
+	}
 	a = json_object_get_array_member(o, "parent_chain");
 	for (i = 0; a && i < json_array_get_length(a); i++)
 		printf("parent chain: %s\n", json_array_get_string_element(a, i));

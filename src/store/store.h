@@ -208,6 +208,8 @@ kenchi_status_t kenchi_store_file_window(kenchi_store_t *st, const char *custome
 void kenchi_window_case_clear(gpointer p);
 /* Link case ID to the outbreak whose first case is OUTBREAK. */
 kenchi_status_t kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak);
+/* Every case of outbreak FROM becomes one of outbreak TO. */
+kenchi_status_t kenchi_store_case_relink_outbreak(kenchi_store_t *st, gint64 from, gint64 to);
 /* Case ID has one event fewer (it went to another customer's case): a
  * case left with none is closed, with REASON. */
 kenchi_status_t kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now);

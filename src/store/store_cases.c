@@ -297,6 +297,21 @@ kenchi_store_case_set_outbreak(kenchi_store_t *st, gint64 id, gint64 outbreak)
 }
 
 kenchi_status_t
+kenchi_store_case_relink_outbreak(kenchi_store_t *st, gint64 from, gint64 to)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET outbreak = ?2 WHERE outbreak = ?1");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, from);
+	kenchi_bind_int(q, 2, to);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_case_drop_event(kenchi_store_t *st, gint64 id, const char *reason, gint64 now)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET events = max(events - 1, 0),"

@@ -106,6 +106,28 @@ sed -i "s/^SHA-256: .*/SHA-256: $lsha/" "$KT_TMP/long7.eml"
 is "$(sql "select case_id = $la from events where uid = 'amp:7000000000000000207'"):$(sql "select events from cases where id = $la")" \
    "1:5" "a late alert inside a long case's span joins that case"
 
+# A chain of hosts 20 h apart: the third host's window holds the second
+# but not the first.  The outbreak keeps the first's id, so its scope does
+# not shrink when the third comes (rc1 F2: the first dropped out), and each
+# case's scope says which hosts and when, with their cases (rc1 F3).
+csha2=5eed5eed00000000000000000000000000000000000000000000000000000002
+i=0
+for spec in "PC-CHAIN-A|2026-10-11 00:00:00 UTC" "PC-CHAIN-B|2026-10-11 20:00:00 UTC" "PC-CHAIN-C|2026-10-12 16:00:00 UTC"; do
+	i=$((i + 1))
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/chain$i.eml" $((7000000000000000450 + i)) "${spec#*|}" \
+	    $((7100000000000000450 + i)) "${spec%%|*}"
+	sed -i "s/^SHA-256: .*/SHA-256: $csha2/" "$KT_TMP/chain$i.eml"
+	"$KENCHI" deliver <"$KT_TMP/chain$i.eml" 2>/dev/null
+done
+ca=$(sql "select id from cases where file_key = '$csha2' and hostname = 'PC-CHAIN-A'")
+is "$(sql "select count(*) || ':' || count(distinct outbreak) || ':' || min(outbreak) from cases where file_key = '$csha2'")" \
+   "3:1:$ca" "a chain of three hosts stays one outbreak, linked to its first case"
+is "$("$KENCHI" case "$ca" --json | "$KT_PY" -c 'import json,sys
+c = json.load(sys.stdin)
+print(" ".join("%s@%s" % (s["host"], s["first_seen"][:13]) for s in c["scope"]))')" \
+   "PC-CHAIN-A@2026-10-11T00 PC-CHAIN-B@2026-10-11T20 PC-CHAIN-C@2026-10-12T16" \
+   "the first case's scope: each host, when"
+
 # A closed case does not take new events: the same host and file an hour
 # later opens a second case, and one host with two cases is no outbreak.
 csha=c105ed00000000000000000000000000000000000000000000000000000000c1
