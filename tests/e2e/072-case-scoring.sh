@@ -59,6 +59,12 @@ td | "$KENCHI" deliver 2>/dev/null; tq | "$KENCHI" deliver 2>/dev/null
 is "$(sql 'select priority || " " || quarantine from cases')" "P1 quarantined" \
     "executed malware, then its file detected and quarantined: still P1 (round 44: it fell to P3)"
 
+# --- a high-ranking type with no severity (an API page may leave it out) -----
+fresh
+SEV=- mail "$R" "Executed malware" 1102 "2026-11-24 01:00:00" PC-NS $G1 $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from events where json_extract(json, '$.severity') is null")" 1 "(the event has no severity)"
+like "$(sql 'select priority from cases')" '^P[12]$' "executed malware with no severity still ranks high (it was P3)"
+
 # --- repeats score the same in any order ------------------------------------
 rep() { mail "$R" "Threat Detected" $1 "$2" PC-R $G1 $S1 W32.GenericKD.1201 - | "$KENCHI" deliver 2>/dev/null; }
 fresh; rep 1201 "2026-11-24 18:30:00"; rep 1202 "2026-11-24 03:00:00"; rep 1203 "2026-11-24 04:00:00"
