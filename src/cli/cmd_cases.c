@@ -1,6 +1,7 @@
 /* cmd_cases.c: `kenchi cases`, `kenchi case N`, `kenchi due`. */
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/case_related.h"
 #include "parse/normalize.h"
 #include "util/clock.h"
 
@@ -220,6 +221,7 @@ collect_event(const kenchi_event_row_t *e, gpointer user)
 typedef struct {
 	kenchi_store_t *st;
 	JsonObject *obj;
+	kenchi_case_row_t row;   /* id, customer, host_key and span: its own copies */
 } one_case_t;
 
 static gboolean
@@ -244,6 +246,11 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 	one_case_t *oc = user;
 
 	oc->obj = case_json(oc->st, c);
+	oc->row.id = c->id;
+	oc->row.customer = g_strdup(c->customer);
+	oc->row.host_key = g_strdup(c->host_key);
+	oc->row.first_seen = c->first_seen;
+	oc->row.last_seen = c->last_seen;
 	return FALSE;
 }
 
@@ -390,6 +397,10 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 	d.unknown = g_ptr_array_new_with_free_func(g_free);
 	ef.case_id = id;
 	st = kenchi_store_events_each(app->st, &ef, collect_event, &d);
+	if (st == KENCHI_OK)
+		st = kenchi_case_related(app->st, &oc.row, app->cfg->window_s, d.events, d.unknown);
+	g_free((char *)oc.row.customer);
+	g_free((char *)oc.row.host_key);
 	arr = json_array_new();
 	for (guint i = 0; i < d.events->len; i++)
 		json_array_add_element(arr, json_node_ref(g_ptr_array_index(d.events, i)));

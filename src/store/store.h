@@ -186,6 +186,7 @@ typedef struct {
 	gboolean open_only;         /* state open (reportable work) */
 	gboolean due_only;          /* open and reportable, by second-report deadline */
 	gint64 outbreak;            /* 0: all */
+	const char *host_key;       /* NULL: all; else the customer's cases of this machine */
 	gint64 limit;
 } kenchi_case_filter_t;
 kenchi_status_t kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kenchi_case_cb cb, gpointer user);

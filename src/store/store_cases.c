@@ -194,7 +194,7 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 	kenchi_case_row_t c;
 	int r;
 
-	/* Three statements, not one with optional terms: a listing may look up
+	/* Four statements, not one with optional terms: a listing may look up
 	 * an outbreak's cases for each row, and a cached statement cannot be
 	 * stepped by two loops at once. */
 	if (f->due_only)
@@ -203,6 +203,9 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 	else if (f->outbreak)
 		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE (?1 IS NULL OR customer = ?1)"
 		    " AND outbreak = ?3 ORDER BY id LIMIT ?2");
+	else if (f->host_key)
+		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE (?1 IS NULL OR customer = ?1)"
+		    " AND host_key = ?3 ORDER BY id LIMIT ?2");
 	else
 		q = kenchi_store_stmt(st, "SELECT " CASE_COLS " FROM cases WHERE (?1 IS NULL OR customer = ?1)"
 		    " AND (?3 = 0 OR state = 'open') ORDER BY id LIMIT ?2");
@@ -212,6 +215,8 @@ kenchi_store_cases_each(kenchi_store_t *st, const kenchi_case_filter_t *f, kench
 	kenchi_bind_int(q, 2, f->limit > 0 ? f->limit : -1);
 	if (f->outbreak)
 		kenchi_bind_int(q, 3, f->outbreak);
+	else if (f->host_key)
+		kenchi_bind_text(q, 3, f->host_key);
 	else if (!f->due_only)
 		kenchi_bind_int(q, 3, f->open_only);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {

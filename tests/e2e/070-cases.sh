@@ -128,6 +128,33 @@ print(" ".join("%s@%s" % (s["host"], s["first_seen"][:13]) for s in c["scope"]))
    "PC-CHAIN-A@2026-10-11T00 PC-CHAIN-B@2026-10-11T20 PC-CHAIN-C@2026-10-12T16" \
    "the first case's scope: each host, when"
 
+# Possible undetected samples: the parent of the case's file and a file the
+# same parent started, seen on the machine with an Unknown disposition, are
+# listed on the case, though each is a case of its own (rc1 F5: never).
+psha=5eed5eed000000000000000000000000000000000000000000000000000000b1
+i=0
+for spec in "child.exe|5eed5eed000000000000000000000000000000000000000000000000000000c1|Malicious|$psha" \
+	    "dropper.exe|$psha|Unknown|-" \
+	    "sibling.dll|5eed5eed000000000000000000000000000000000000000000000000000000d1|Unknown|$psha"; do
+	i=$((i + 1))
+	IFS='|' read -r fname fsha disp par <<EOF2
+$spec
+EOF2
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/rel$i.eml" $((7000000000000000500 + i)) "2026-10-15 01:0$i:00 UTC" \
+	    $((7100000000000000500 + i)) PC-REL-01
+	sed -i -e "s/^SHA-256: .*/SHA-256: $fsha/" -e "s/^File Name: .*/File Name: $fname/" -e "s/^Disposition: .*/Disposition: $disp/" \
+	    -e "s/^File Path: .*/File Path: C:\\\\Temp\\\\$fname/" "$KT_TMP/rel$i.eml"
+	if [ "$par" = - ]; then sed -i -e '/^Parent /d' "$KT_TMP/rel$i.eml"
+	else sed -i -e "s/^Parent SHA-256: .*/Parent SHA-256: $par/" -e "s/^Parent File Name: .*/Parent File Name: dropper.exe/" "$KT_TMP/rel$i.eml"; fi
+	"$KENCHI" deliver <"$KT_TMP/rel$i.eml" 2>/dev/null
+done
+rc1=$(sql "select case_id from events where uid = 'amp:7000000000000000501'")
+is "$("$KENCHI" case "$rc1" --json | "$KT_PY" -c 'import json,sys
+c = json.load(sys.stdin)
+print(c["parent_chain"], c["possible_undetected"])')" \
+   "['dropper.exe -> child.exe'] ['dropper.exe (the parent, case $((rc1 + 1)))', 'sibling.dll (a sibling, case $((rc1 + 2)))']" \
+   "a case lists its file's parent and sibling with an Unknown disposition, from their own cases"
+
 # A closed case does not take new events: the same host and file an hour
 # later opens a second case, and one host with two cases is no outbreak.
 csha=c105ed00000000000000000000000000000000000000000000000000000000c1
