@@ -89,12 +89,20 @@ kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, co
 	const char *h = ev->v[EV_HOSTNAME], *g = ev->v[EV_CONNECTOR_GUID];
 	kenchi_status_t rc;
 
+	gboolean twin = out->twin;
+
 	memset(out, 0, sizeof *out);
-	if (strcmp(customer, KENCHI_UNASSIGNED) == 0)
+	out->twin = twin;
+	/* A copy with the AMP id of an event stored from one without: the
+	 * stored event takes the id and what else the copy adds, whoever's
+	 * it is (rc1 F4). */
+	if (strcmp(customer, KENCHI_UNASSIGNED) == 0 && !(twin && ev->v[EV_ID]))
 		return KENCHI_OK;
 	if ((rc = kenchi_store_event_owner(st, id, &had, &out->old_case, &host, &guid, &json)) != KENCHI_OK)
 		return rc;
-	if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0 && named_no_group(cfg, json)) {
+	if (strcmp(customer, KENCHI_UNASSIGNED) == 0) {
+		out->enrich = TRUE;
+	} else if (g_strcmp0(had, KENCHI_UNASSIGNED) == 0 && named_no_group(cfg, json)) {
 		if (guid && g)
 			out->adopt = g_ascii_strcasecmp(guid, g) == 0;
 		else if (host && h)
@@ -106,6 +114,8 @@ kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, co
 		 * GUID (a mail that left the line out), and this copy of the
 		 * same machine gives it (round 50: never taken in this order). */
 		out->enrich = kenchi_host_same(host, h);
+	} else if (twin && ev->v[EV_ID] && g_strcmp0(had, customer) == 0) {
+		out->enrich = TRUE;
 	}
 	if (out->adopt && (guid || g))
 		rc = another_owner(st, guid ? guid : g, customer, &out->adopt);
@@ -118,6 +128,23 @@ kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id, co
 		out->stored_json = json;
 	else
 		g_free(json);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_adopt_twin(kenchi_store_t *st, const kenchi_event_t *ev, const char *uid, const char *fingerprint,
+		  const char *customer, gint64 *id, char **twin_uid)
+{
+	/* The same event with its AMP id and without (a mail layout that
+	 * gives none, and the API's copy): one event, whichever came first
+	 * (rc1 F4: stored twice, of one fingerprint).  The customer's, or
+	 * the copy no customer took, which this one may adopt (round 46 R1). */
+	char *fk = kenchi_case_file_key(ev);
+	kenchi_status_t rc = kenchi_store_event_find_twin(st, uid, fingerprint, customer, fk, id, twin_uid);
+
+	if (rc == KENCHI_NOT_FOUND && strcmp(customer, KENCHI_UNASSIGNED) != 0)
+		rc = kenchi_store_event_find_twin(st, uid, fingerprint, KENCHI_UNASSIGNED, fk, id, twin_uid);
+	g_free(fk);
 	return rc;
 }
 

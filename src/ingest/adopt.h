@@ -21,7 +21,14 @@ typedef struct {
 	gboolean enrich;      /* the stored event, this customer's, takes what this copy adds */
 	gint64 old_case;      /* the case the stored event is in, else 0 */
 	char *stored_json;    /* its JSON when ADOPT or ENRICH (g_free) */
+	gboolean twin;        /* in: the stored event is this one under the other kind of uid */
 } kenchi_copy_t;
+
+/* The stored copy of EV (uid UID, FINGERPRINT, named CUSTOMER) under the
+ * other kind of uid (store.h kenchi_store_event_find_twin), CUSTOMER's or
+ * one no customer took: *ID and *TWIN_UID (g_free); KENCHI_NOT_FOUND. */
+kenchi_status_t kenchi_adopt_twin(kenchi_store_t *st, const kenchi_event_t *ev, const char *uid,
+				  const char *fingerprint, const char *customer, gint64 *id, char **twin_uid);
 
 /* The one customer whose cases have the machine of EV (an event whose
  * group no customer claims), by its connector GUID: *CUSTOMER (the
@@ -31,7 +38,8 @@ kenchi_status_t kenchi_adopt_owner(const kenchi_config_t *cfg, kenchi_store_t *s
 /* Whether EV's own group names CUSTOMER, or no customer at all (not two):
  * a --customer that its group does not gainsay. */
 gboolean kenchi_adopt_group_allows(const kenchi_config_t *cfg, const kenchi_event_t *ev, const char *customer);
-/* What EV, a copy of stored event ID that names CUSTOMER, does to it. */
+/* What EV, a copy of stored event ID that names CUSTOMER, does to it.
+ * OUT->twin is read: set it (else zero OUT) before. */
 kenchi_status_t kenchi_adopt_check(const kenchi_config_t *cfg, kenchi_store_t *st, gint64 id,
 				   const kenchi_event_t *ev, const char *customer, kenchi_copy_t *out);
 /* EV, an adopting copy, takes the fields only the stored copy JSON gave;

@@ -566,6 +566,18 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			gboolean sure = basis == KENCHI_BASIS_GROUP || basis == KENCHI_BASIS_MAILBOX ||
 			    (basis == KENCHI_BASIS_OVERRIDE && kenchi_adopt_group_allows(ctx->cfg, ev, er.customer));
 			rc = kenchi_store_event_find(st, er.uid, &id);
+			if (rc == KENCHI_NOT_FOUND) {
+				char *twin = NULL;
+
+				rc = kenchi_adopt_twin(st, ev, er.uid, er.fingerprint, er.customer, &id, &twin);
+				if (twin) {
+					/* the stored row's uid is the event's (an adopted
+					 * copy replaces that row) */
+					g_free(pr->uid);
+					er.uid = pr->uid = twin;
+					cp.twin = TRUE;
+				}
+			}
 			if (rc == KENCHI_OK && (rc = kenchi_adopt_check(ctx->cfg, st, id, ev, er.customer, &cp)) != KENCHI_OK)
 				goto fail;
 			if (cp.adopt && cp.stored_json && kenchi_adopt_merge(ev, cp.stored_json)) {

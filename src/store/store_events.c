@@ -96,6 +96,38 @@ kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id)
 }
 
 kenchi_status_t
+kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fingerprint, const char *customer,
+			     const char *file_key, gint64 *id, char **twin_uid)
+{
+	sqlite3_stmt *q;
+	int r;
+
+	if (g_str_has_prefix(uid, "amp:")) {
+		q = kenchi_store_stmt(st, "SELECT id, uid FROM events WHERE uid = 'fp:' || ?1");
+	} else {
+		/* through the cases of the file (an index), not every event */
+		q = kenchi_store_stmt(st, "SELECT e.id, e.uid FROM cases c JOIN events e ON e.case_id = c.id"
+		    " WHERE c.customer = ?2 AND c.file_key = ?3 AND e.fingerprint = ?1 AND e.uid LIKE 'amp:%' LIMIT 1");
+	}
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_text(q, 1, fingerprint);
+	if (!g_str_has_prefix(uid, "amp:")) {
+		kenchi_bind_text(q, 2, customer);
+		kenchi_bind_text(q, 3, file_key);
+	}
+	r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		*twin_uid = g_strdup((const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_reset(q);
+	if (r == SQLITE_ROW)
+		return KENCHI_OK;
+	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
 kenchi_store_event_owner(kenchi_store_t *st, gint64 id, char **customer, gint64 *case_id, char **hostname, char **guid,
 			 char **json)
 {

@@ -47,6 +47,23 @@ is "$(sql 'select count(*) from messages')" 1 "an .emlx wrapper is not content: 
 # The same AMP event by API: stored once.
 "$KENCHI" import --no-progress "$FIX/api/page.json" 2>/dev/null
 is "$(sql "select count(*) from events where uid = 'amp:6455442249407791104'")" 1 "the same AMP event by mail and by API is one event"
+# The same event by a mail that gives no Event ID, and by API: one event,
+# whichever came first (rc1 F4: two events, of one fingerprint).
+sed '/^Event ID:/d' "$FIX/mail/en-plain.eml" >"$KT_TMP/noid.eml"
+for order in mail api; do
+	tdb=$KT_TMP/twin-$order.db
+	if [ $order = mail ]; then
+		KENCHI_DB=$tdb "$KENCHI" deliver <"$KT_TMP/noid.eml" 2>/dev/null
+		KENCHI_DB=$tdb "$KENCHI" import --no-progress "$FIX/api/page.json" >/dev/null 2>&1
+	else
+		KENCHI_DB=$tdb "$KENCHI" import --no-progress "$FIX/api/page.json" >/dev/null 2>&1
+		KENCHI_DB=$tdb "$KENCHI" deliver <"$KT_TMP/noid.eml" 2>/dev/null
+	fi
+	is "$(KENCHI_DB=$tdb sql "select count(*) || ':' || count(distinct fingerprint) from events")" "6:6" \
+	    "an event by a mail with no Event ID and by API is one event ($order first)"
+	is "$(KENCHI_DB=$tdb sql "select group_concat(customer) from events where json_extract(json, '$.id') = 6455442249407791104")" \
+	    acme "(acme's, as its mail says, with its AMP id)"
+done
 
 # The same AMP event stored first from API JSON whose group the
 # configuration does not map (no customer's), then by the mail that names
