@@ -59,6 +59,15 @@ kenchi_app_customer_known(const kenchi_app_t *app, const char *customer)
 	    app->cfg->customers->len == 0 || kenchi_config_customer(app->cfg, customer) != NULL;
 }
 
+void
+kenchi_app_warn_customer(const kenchi_app_t *app, const char *customer)
+{
+	/* A typo would list nothing, and say nothing (rc1); a customer taken
+	 * out of the configuration still has its stored data, listed. */
+	if (customer && strcmp(customer, "*") != 0 && !kenchi_app_customer_known(app, customer))
+		kenchi_warn("customer \"%s\" is not in the configuration", customer);
+}
+
 int
 kenchi_app_load_cases(kenchi_app_t *app)
 {

@@ -46,6 +46,8 @@ int kenchi_app_load(kenchi_app_t *app, gboolean need_rules);
  * --customer stored every alert of that mailbox under a customer nobody
  * reports to (round 53b K). */
 gboolean kenchi_app_customer_known(const kenchi_app_t *app, const char *customer);
+/* A warning when a listing's --customer CUSTOMER is not known. */
+void kenchi_app_warn_customer(const kenchi_app_t *app, const char *customer);
 /* Load the scoring rules and calendars for case placement; exit code. */
 int kenchi_app_load_cases(kenchi_app_t *app);
 /* Load the templates and explanations for reports; exit code. */

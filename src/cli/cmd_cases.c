@@ -158,6 +158,7 @@ kenchi_cmd_cases(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_app_warn_customer(app, customer);
 	f.customer = customer;
 	f.open_only = open_only;
 	f.limit = limit;
@@ -546,6 +547,7 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_app_warn_customer(app, customer);
 	f.customer = customer;
 	l.st = app->st;
 	l.json = json;

@@ -89,6 +89,7 @@ kenchi_cmd_events(kenchi_app_t *app, int argc, char **argv)
 	}
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_app_warn_customer(app, customer);
 	f.customer = customer;
 	f.limit = limit;
 	f.case_id = case_id;

@@ -357,6 +357,7 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 	}
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_app_warn_customer(app, customer);
 	groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tune_row_free);
 	f.customer = customer;
 	st = kenchi_store_events_each(app->st, &f, tune_event, groups);

@@ -69,6 +69,7 @@ kenchi_cmd_messages(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_open_store(app)) != 0)
 		goto done;
+	kenchi_app_warn_customer(app, customer);
 	if (show) {
 		GBytes *raw = NULL;
 		st = kenchi_store_message_raw(app->st, show, &raw);

@@ -322,4 +322,9 @@ done
 wait
 is "$(KENCHI_DB=$cdb sql 'select count(*) || "|" || sum(events) from cases')" "1|3" "concurrent ingest of one detection: one case, three events"
 
+# A listing for a customer the configuration does not know says so: a typo
+# listed nothing, and said nothing (rc1).
+like "$("$KENCHI" cases --customer acmee 2>&1 >/dev/null)" 'customer "acmee" is not in the configuration' \
+    "cases --customer with an unknown customer warns"
+is "$("$KENCHI" cases --customer acme 2>&1 >/dev/null)" "" "(and a known one does not)"
 done_testing
