@@ -52,6 +52,18 @@ for f in broken-deep-nesting broken-nul-bytes broken-invalid-charset broken-misd
     rc=$?
     ok $([ $rc -eq 0 ] || [ $rc -eq 65 ]; echo $?) "$f: parse finishes without a crash (exit $rc)"
 done
+# A value of 1,600,000 bytes that are no UTF-8 (each a U+FFFD): trimmed at its
+# edges in one pass; cut one character at a time it took minutes (rev94).
+"$KT_PY" - "$KT_TMP/fffd.eml" <<'PY'
+import sys
+head = (b"From: Cisco <no-reply@amp.cisco.com>\nTo: soc@soc.example.jp\nSubject: [Cisco Secure Endpoint Subscription] "
+        b"[All] Matching Events Found On PC-01\nMessage-ID: <fffd@test>\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8\n\nEvent Type: Threat Detected\nEvent ID: 123\nComputer: PC-01\nUser: ")
+open(sys.argv[1], "wb").write(head + b"\xff" * 1600000 + b"\nSHA-256: " + b"ab" * 32 + b"\n")
+PY
+out=$(timeout 60 "$KENCHI" parse --json "$KT_TMP/fffd.eml")
+like "$out" '"hostname":"PC-01"' "a value of 1,600,000 undecodable bytes: parse finishes, the event read"
+
 # Lines built against the extractor's line and separator patterns (as
 # bench/hostile's rules/ inputs, fewer): an alert block, then 200 of each.
 # No match may stop at the PCRE2 match limit (its count is in the reason),
