@@ -378,7 +378,9 @@ kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 	GTimeZone *tz;
 	GDateTime *dt;
 
-	sc.ymd = strstr(s, "日本時間") || strstr(s, "JST") || strstr(s, "日本標準時");
+	/* Japanese words, not "JST" alone: "25/11/26 07:13 JST" is a day
+	 * first (rev94 #11) */
+	sc.ymd = strstr(s, "日本時間") || strstr(s, "日本標準時");
 	for (const char *c = s; *c && !sc.day_first; c++)
 		sc.day_first = g_ascii_strncasecmp(c, "dd", 2) == 0 && (c[2] == '/' || c[2] == '.' || c[2] == '-') &&
 		    g_ascii_strncasecmp(c + 3, "mm", 2) == 0;

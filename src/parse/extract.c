@@ -48,8 +48,18 @@ japanese_date(const char *ls, size_t ln, const char *v, size_t n)
 {
 	gboolean ja = FALSE;
 
-	for (size_t i = 0; i < ln && !ja; i++)
-		ja = (guchar)ls[i] >= 0x80;
+	/* kana or kanji: not any other byte, a no-break space before an
+	 * English label's colon (rev94 #10) */
+	for (size_t i = 0; i < ln && !ja; ) {
+		gunichar u = g_utf8_get_char_validated(ls + i, (gssize)(ln - i));
+
+		if (u == (gunichar)-1 || u == (gunichar)-2) {
+			i++;
+			continue;
+		}
+		ja = (u >= 0x3040 && u <= 0x30ff) || (u >= 0x3400 && u <= 0x4dbf) || (u >= 0x4e00 && u <= 0x9fff);
+		i += (size_t)g_unichar_to_utf8(u, NULL);
+	}
 	for (size_t i = 0; i < n && ja; i++)
 		ja = !g_ascii_isalpha(v[i]);
 	return ja;
@@ -83,7 +93,11 @@ text_day_first(const char *text, const char *end)
 		const char *q = p;
 		char sep;
 
-		if (!g_ascii_isdigit(*p) || (p > text && g_ascii_isdigit(p[-1])))
+		/* a date as a field's value is: a word of its own, a time after
+		 * it.  Not a quote header's "Am 25.11.2026 um 09:14", a file's
+		 * "Report_25.11.2026.xlsm", a detection's "W32.13.1.2026" (rev94
+		 * #5: each flipped the mail's dates). */
+		if (!g_ascii_isdigit(*p) || (p > text && !strchr(" \t:：>", p[-1]) && (guchar)p[-1] < 0x80))
 			continue;
 		for (; q < end && na < 3 && g_ascii_isdigit(*q); na++)
 			a = a * 10 + (*q++ - '0');
@@ -95,7 +109,8 @@ text_day_first(const char *text, const char *end)
 			continue;
 		for (q++; q < end && ny < 5 && g_ascii_isdigit(*q); ny++)
 			q++;
-		if (ny != 4)
+		if (ny != 4 || q + 5 > end || (*q != ' ' && *q != 'T') || !g_ascii_isdigit(q[1]) ||
+		    !(q[2] == ':' || (g_ascii_isdigit(q[2]) && q[3] == ':')))
 			continue;
 		dm = dm || (a > 12 && b >= 1 && b <= 12);
 		md = md || (b > 12 && a >= 1 && a <= 12);
@@ -115,6 +130,7 @@ parent_field(reader_t *rd, int f)
 	case EV_SHA256:
 		return EV_PARENT_SHA256;
 	case EV_FILE_PATH:
+	case EV_DISPOSITION:   /* the parent's: the file's stays (rev94 #9) */
 		return -1;
 	case EV_PARENT_FILE_NAME:
 	case EV_PARENT_SHA256:
@@ -640,6 +656,15 @@ read_line(reader_t *rd, const char *line, size_t n)
 			else if ((tab = memchr(vs, '\t', vn)) != NULL)
 				vn = (size_t)(tab - vs);
 			f = ln ? kenchi_label_lookup(r, ls, ln) : -1;
+			/* A relay's "Label = value" indented under a value that
+			 * goes on is that value's text ("    Parent -> winword.exe"
+			 * in a description: rev94 #8). */
+			if (f >= 0 && rd->field >= 0 && indent > rd->indent && ls + ln <= vs &&
+			    (memchr(ls + ln, '=', (size_t)(vs - ls - ln)) || g_strstr_len(ls + ln, vs - ls - ln, "->")) &&
+			    !memchr(ls + ln, ':', (size_t)(vs - ls - ln))) {
+				kenchi_reader_continue(rd, q, end - q);
+				return;
+			}
 			if (rd->parent_section && f >= 0)
 				f = parent_field(rd, f);
 			/* Except a date's time in the next cell ("Date | 2026-11-25 |

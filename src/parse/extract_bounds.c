@@ -11,6 +11,34 @@
  * was no next event but the rest of the last one, and had been dropped
  * with all the fields below it (rt25 W2).  Its fields go to LAST where
  * LAST has none; a second internal address joins the list. */
+/* Does REST give a file when LAST has one already: another file's block
+ * under the same event ("Multiple Infected Files"), not LAST's rest
+ * (rev94 #4: a.exe's hash took b.exe's name and path)? */
+static gboolean
+another_file(const kenchi_event_t *last, const kenchi_event_t *rest)
+{
+	static const kenchi_field_t file[] = { EV_FILE_NAME, EV_FILE_PATH, EV_SHA256 };
+	gboolean has = FALSE, gives = FALSE;
+
+	for (gsize k = 0; k < G_N_ELEMENTS(file); k++) {
+		has = has || last->v[file[k]];
+		gives = gives || rest->v[file[k]];
+	}
+	return has && gives;
+}
+
+/* Is ADDR one of LIST's ("A, B"), whole (rev94 #14: 192.168.10.8 was
+ * taken for a part of 192.168.10.80)? */
+static gboolean
+listed(const char *list, const char *addr)
+{
+	char **v = g_strsplit(list, ", ", -1);
+	gboolean in = g_strv_contains((const char *const *)v, addr);
+
+	g_strfreev(v);
+	return in;
+}
+
 static void
 merge_rest(kenchi_event_t *last, const kenchi_event_t *rest)
 {
@@ -19,7 +47,7 @@ merge_rest(kenchi_event_t *last, const kenchi_event_t *rest)
 			continue;
 		if (last->v[k] == NULL) {
 			kenchi_event_set(last, k, rest->v[k]);
-		} else if (k == EV_INTERNAL_IP && strstr(last->v[k], rest->v[k]) == NULL) {
+		} else if (k == EV_INTERNAL_IP && !listed(last->v[k], rest->v[k])) {
 			char *both = g_strconcat(last->v[k], ", ", rest->v[k], NULL);
 
 			kenchi_event_set(last, k, both);
@@ -141,7 +169,7 @@ void
 kenchi_reader_flush(reader_t *rd)
 {
 	gboolean rest = rd->repeat_split && rd->last_event && !rd->cur->v[EV_ID] && !rd->cur->v[EV_EVENT_TYPE] &&
-	    !rd->cur->v[EV_EVENT_TYPE_ID] && !rd->cur->v[EV_DATE];
+	    !rd->cur->v[EV_EVENT_TYPE_ID] && !rd->cur->v[EV_DATE] && !another_file(rd->last_event, rd->cur);
 
 	rd->repeat_split = FALSE;
 	if (rest) {

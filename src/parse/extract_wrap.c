@@ -131,13 +131,44 @@ name_rest(reader_t *rd, const char *q, const char *end)
  * description, lost)?  Only when the text was wrapped (rd->wrap_cols),
  * the line is no wider, and its first word would have run past the
  * width on the value's line: why the client broke it there. */
+/* Is Q..END shaped as the rest of field F's value?  Not a sign-off
+ * ("Regards,", "以上、よろしくお願いいたします。") nor a line of another
+ * label with no colon ("Connector Version 8.4.2.30307"), which a wrapped
+ * paragraph's next line could be too (rev94 #7).  A detection's rest is
+ * names ("W32.DFC.MalParent": each word with a dot), a group's a few words
+ * with no version in them, a description's prose. */
+static gboolean
+rest_shaped(int f, const char *q, const char *end)
+{
+	char *t = g_strndup(q, (gsize)(end - q)), **w;
+	gsize n = strlen(t);
+	gboolean ok = n > 0 && t[n - 1] != ',' && !strstr(t, "\xe3\x80\x81") && !strstr(t, "\xe3\x80\x82") &&
+	    !strstr(t, "\xef\xbc\x8c");   /* 、 。 ， */
+
+	w = g_strsplit(t, " ", -1);
+	for (int i = 0; ok && w[i]; i++) {
+		const char *d = w[i];
+
+		if (f == EV_DETECTION)
+			ok = strchr(d, '.') != NULL;
+		else if (f == EV_GROUP) {
+			ok = i < 3;
+			for (; ok && *d; d++)
+				ok = !(g_ascii_isdigit(d[0]) && d[1] == '.' && g_ascii_isdigit(d[2]));
+		}
+	}
+	g_strfreev(w);
+	g_free(t);
+	return ok;
+}
+
 static gboolean
 words_rest(const reader_t *rd, const char *q, const char *end)
 {
 	size_t n = (size_t)(end - q), w = 0;
 
 	if (rd->wrap_cols == 0 || n == 0 || labelled(q, n) || rd->value_cols * 2 < rd->wrap_cols ||
-	    kenchi_line_columns(q, end) > rd->wrap_cols)
+	    kenchi_line_columns(q, end) > rd->wrap_cols || !rest_shaped(rd->field, q, end))
 		return FALSE;
 	while (w < n && q[w] != ' ')
 		w++;

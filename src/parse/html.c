@@ -539,7 +539,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				gboolean col_end = FALSE;
 				const char *as = closing ? kenchi_html_layout_close(&layout, name, &col_end) :
 				    attrs_len > 0 && attrs[attrs_len - 1] == '/' ? name :
-				    kenchi_html_layout_open(&layout, name, attrs, attrs_len);
+				    kenchi_html_layout_open(&layout, name, attrs, attrs_len, out);
 
 				if (as != name) {
 					g_strlcpy(name, as, sizeof name);
@@ -724,7 +724,9 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			 * W1: a file name's "&#10;SHA-256: 000..." set the hash) */
 			GString *ch = g_string_new(NULL);
 			gsize used = kenchi_html_entity(html + i, len - i, ch);
-			gboolean ws = used && ch->len == 1 && (ch->str[0] == '\n' || ch->str[0] == '\r' || ch->str[0] == '\t');
+			/* "&#9;" stays an alert's tab, a cell's edge (rev94 #15) */
+			gboolean ws = used && ch->len == 1 && (ch->str[0] == '\n' || ch->str[0] == '\r' ||
+			    (typed && ch->str[0] == '\t'));
 
 			g_string_free(ch, TRUE);
 			if (ws) {

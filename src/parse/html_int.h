@@ -47,9 +47,10 @@ typedef struct {
 	int n;
 } kenchi_html_layout_t;
 /* An element NAME opens (not a void or self-closed one), with attribute
- * text [ATTRS, ATTRS+N): the name to read it as, "td", "tr" or "table"
- * when its style lays it out as one, else NAME. */
-const char *kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *attrs, gsize n);
+ * text [ATTRS, ATTRS+N), OUT the text so far: the name to read it as,
+ * "td", "tr" or "table" when its style lays it out as one, else NAME. */
+const char *kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *attrs, gsize n,
+				    const GString *out);
 /* An end tag of NAME: the name to read it as; *COLUMN_END when it ends
  * an element laid out side by side with what follows. */
 const char *kenchi_html_layout_close(kenchi_html_layout_t *l, const char *name, gboolean *column_end);

@@ -80,8 +80,23 @@ as_name(kenchi_html_as_t as, const char *name)
 	}
 }
 
+/* Does OUT's last line hold no text yet (at most 256 bytes back)? */
+static gboolean
+line_start(const GString *out)
+{
+	for (gsize i = out->len, k = 0; i > 0 && k < 256; i--, k++) {
+		char c = out->str[i - 1];
+
+		if (c == '\n')
+			return TRUE;
+		if (c != ' ' && c != '\t')
+			return FALSE;
+	}
+	return out->len <= 256;
+}
+
 const char *
-kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *attrs, gsize n)
+kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *attrs, gsize n, const GString *out)
 {
 	gboolean flex = FALSE, in_flex;
 	kenchi_html_as_t as;
@@ -91,6 +106,11 @@ kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, const char *a
 		as = KENCHI_HTML_AS_FLOW;
 	else
 		as = tag_display(attrs, n, &flex);
+	/* A column begins its line, as a label does: a "chip" inside a value
+	 * ("C:\\Users\\<span inline-block>yamada</span>\\...") is text of it
+	 * (rev94 #6: the path was cut at the chip's end). */
+	if (as == KENCHI_HTML_AS_COLUMN && !line_start(out))
+		as = KENCHI_HTML_AS_FLOW;
 	in_flex = l->n > 0 && l->e[l->n - 1].flex && l->e[l->n - 1].inner == 0;
 	if (in_flex && (as == KENCHI_HTML_AS_FLOW || as == KENCHI_HTML_AS_COLUMN))
 		as = KENCHI_HTML_AS_CELL;   /* a flex row's item is a cell of it */

@@ -45,7 +45,8 @@ char *kenchi_norm_addresses(const char *value);
  * it dropped; NULL when it is none. */
 char *kenchi_norm_ip(const char *value);
 /* An address or a network ("203.0.113.0/24"), canonical, the network
- * given by its own address; NULL when it is neither. */
+ * given by its own address; NULL when it is neither, or a network wider
+ * than a /8 (IPv6: /32). */
 char *kenchi_norm_cidr(const char *value);
 /* Is IP (canonical) NET's address, or inside NET when NET is a network? */
 gboolean kenchi_ip_in(const char *ip, const char *net);

@@ -4,10 +4,39 @@
  * "[2001:db8::7]:8443", "192.168.10.5/24", "{BE298A4A-...}" (rt24 D4, D6:
  * kept as written, they matched nothing the API gives, and 999.1.1.1 was
  * kept as an address). */
-#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "parse/normalize.h"
+
+/* BUF as written before a person defanged it ("198.51.100[.]77",
+ * "(.)", "[:]"), and an IPv4 address's octets without their padding
+ * zeros ("198.51.100.077"): both were kept as text, and then dropped as no
+ * address (rev94 #13).  In place. */
+static void
+refang(char *buf)
+{
+	static const char *const marks[][2] = { { "[.]", "." }, { "(.)", "." }, { "{.}", "." }, { "[dot]", "." },
+						{ "[:]", ":" } };
+	char *w = buf;
+
+	for (char *r = buf; *r; ) {
+		gsize k;
+
+		for (k = 0; k < G_N_ELEMENTS(marks); k++)
+			if (g_ascii_strncasecmp(r, marks[k][0], strlen(marks[k][0])) == 0)
+				break;
+		if (k < G_N_ELEMENTS(marks)) {
+			*w++ = marks[k][1][0];
+			r += strlen(marks[k][0]);
+		} else if (*r == '0' && g_ascii_isdigit(r[1]) && (r == buf || r[-1] == '.') && strchr(buf, '.') &&
+		    !strchr(buf, ':')) {
+			r++;   /* a padding zero of an IPv4 octet */
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
 
 /* The address T names, in the canonical text inet_ntop gives (IPv6 in
  * lower case, compressed), without a port ("a.b.c.d:443", "[v6]:443"), a
@@ -30,6 +59,7 @@ ip_text(const char *t)
 	} else if (g_strlcpy(buf, t, sizeof buf) >= sizeof buf) {
 		return NULL;
 	}
+	refang(buf);
 	buf[strcspn(buf, "/%")] = '\0';
 	/* an IPv4 address and its port: one colon, after the dots */
 	if ((colon = strchr(buf, ':')) != NULL && strchr(colon + 1, ':') == NULL && strchr(buf, '.') &&
@@ -241,7 +271,9 @@ kenchi_norm_cidr(const char *value)
 		return a;
 	}
 	*slash = '\0';
-	if (!addr_bytes(t, b, &len) || !g_ascii_string_to_signed(slash + 1, 10, 0, len * 8, &n, NULL)) {
+	/* Not wider than a /8 (a /32 of IPv6): 0.0.0.0/0 escalated every
+	 * event with a remote address (rev94 #17). */
+	if (!addr_bytes(t, b, &len) || !g_ascii_string_to_signed(slash + 1, 10, len == 4 ? 8 : 32, len * 8, &n, NULL)) {
 		g_free(t);
 		return NULL;
 	}
@@ -277,7 +309,15 @@ kenchi_ip_in(const char *ip, const char *net)
 	host[slash - net] = '\0';
 	if (!addr_bytes(ip, a, &la) || !addr_bytes(host, b, &lb) || la != lb)
 		return FALSE;
-	bits = atoi(slash + 1);
+	/* An entry stored before entries were checked ("203.0.113.0/") is
+	 * no network: read as 0 bits it matched every address (rev94 #3). */
+	{
+		gint64 n;
+
+		if (!g_ascii_string_to_signed(slash + 1, 10, 1, la * 8, &n, NULL))
+			return FALSE;
+		bits = (int)n;
+	}
 	for (int i = 0; i < la && bits > 0; i++, bits -= 8) {
 		guint8 m = bits >= 8 ? 0xff : (guint8)(0xff << (8 - bits));
 

@@ -329,12 +329,24 @@ test_network(void **state)
 	check_text(kenchi_norm_ip("2001:db8:0:0:0:0:0:7"), "2001:db8::7");
 	check_text(kenchi_norm_ip("203.0.113.10 (NAT)"), "203.0.113.10");
 	check_text(kenchi_norm_ip("999.1.1.1"), NULL);
+	check_text(kenchi_norm_ip("198.51.100[.]77"), "198.51.100.77");   /* defanged, rev94 */
+	check_text(kenchi_norm_ip("198[.]51[.]100[.]77:443"), "198.51.100.77");
+	check_text(kenchi_norm_ip("198.51.100.077"), "198.51.100.77");
+	check_text(kenchi_norm_ip("10.0.0.0"), "10.0.0.0");
 	check_text(kenchi_norm_ip("gateway"), NULL);
 	check_text(kenchi_norm_addresses("192.168.10.5/24"), "192.168.10.5");
 	check_text(kenchi_norm_addresses("999.1.1.1"), NULL);
 	check_text(kenchi_norm_addresses("192.168.10.47/24, 10.8.0.12/16"), "192.168.10.47, 10.8.0.12");
 	check_text(kenchi_norm_addresses("192.168.10.47 (Ethernet), 10.8.0.12 (VPN)"), "192.168.10.47, 10.8.0.12");
 	check_text(kenchi_norm_addresses("FE80::1"), "fe80::1");
+	check_text(kenchi_norm_cidr("198.51.100.9/24"), "198.51.100.0/24");
+	check_text(kenchi_norm_cidr("0.0.0.0/0"), NULL);   /* wider than a /8 (rev94) */
+	check_text(kenchi_norm_cidr("::/0"), NULL);
+	check_text(kenchi_norm_cidr("1.2.3.4/"), NULL);
+	assert_true(kenchi_ip_in("198.51.100.77", "198.51.100.0/24"));
+	assert_false(kenchi_ip_in("198.51.101.77", "198.51.100.0/24"));
+	assert_false(kenchi_ip_in("198.51.100.77", "203.0.113.0/"));   /* a bad entry matches nothing */
+	assert_false(kenchi_ip_in("198.51.100.77", "203.0.113.0/abc"));
 	check_text(kenchi_norm_guid("{BE298A4A-0F1E-57D1-B27F-D51C302B8F64}"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
 	check_text(kenchi_norm_guid("be298a4a-0f1e-57d1-b27f-d51c302b8f64"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
 	check_text(kenchi_norm_guid("Not-A-GUID"), "Not-A-GUID");
