@@ -9,18 +9,33 @@
 #include "cli/case_related.h"
 
 typedef struct {
-	gint64 id, from, to;
-	GArray *ids;   /* the machine's other cases that overlap [from, to] */
+	gint64 id, from, to, at;
+	GArray *ids;   /* near_case_t: the machine's other cases that overlap [from, to] */
 } near_t;
+
+typedef struct {
+	gint64 id, distance;   /* from the case's first event, in seconds */
+} near_case_t;
 
 static gboolean
 near_case(const kenchi_case_row_t *c, gpointer user)
 {
 	near_t *n = user;
 
-	if (c->id != n->id && c->last_seen >= n->from && c->first_seen <= n->to)
-		g_array_append_val(n->ids, c->id);
+	if (c->id != n->id && c->last_seen >= n->from && c->first_seen <= n->to) {
+		near_case_t nc = { c->id, ABS(c->first_seen - n->at) };
+
+		g_array_append_val(n->ids, nc);
+	}
 	return TRUE;
+}
+
+static gint
+nearer(gconstpointer a, gconstpointer b)
+{
+	gint64 x = ((const near_case_t *)a)->distance, y = ((const near_case_t *)b)->distance;
+
+	return x < y ? -1 : x > y;
 }
 
 typedef struct {
@@ -83,8 +98,8 @@ kenchi_case_related(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 windo
 {
 	related_t r = { .parents = g_hash_table_new(g_str_hash, g_str_equal),
 			.own = g_hash_table_new(g_str_hash, g_str_equal), .unknown = unknown };
-	near_t n = { .id = c->id, .from = c->first_seen - window, .to = c->last_seen + window,
-		     .ids = g_array_new(FALSE, FALSE, sizeof(gint64)) };
+	near_t n = { .id = c->id, .from = c->first_seen - window, .to = c->last_seen + window, .at = c->first_seen,
+		     .ids = g_array_new(FALSE, FALSE, sizeof(near_case_t)) };
 	kenchi_status_t rc = KENCHI_OK;
 
 	for (guint i = 0; i < events->len; i++) {
@@ -104,8 +119,12 @@ kenchi_case_related(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 windo
 		kenchi_case_filter_t cf = { .customer = c->customer, .host_key = c->host_key };
 
 		rc = kenchi_store_cases_each(st, &cf, near_case, &n);
+		/* the nearest in time first: a parent ran just before its
+		 * child; a busy machine's 64 first cases by id were the oldest
+		 * (rev94 #12) */
+		g_array_sort(n.ids, nearer);
 		for (guint i = 0; rc == KENCHI_OK && i < n.ids->len && i < 64; i++) {
-			kenchi_event_filter_t ef = { .case_id = g_array_index(n.ids, gint64, i) };
+			kenchi_event_filter_t ef = { .case_id = g_array_index(n.ids, near_case_t, i).id };
 
 			r.case_id = ef.case_id;
 			rc = kenchi_store_events_each(st, &ef, related_event, &r);

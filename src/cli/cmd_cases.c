@@ -43,10 +43,13 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 {
 	scope_t *s = user;
 	const char *h = c->hostname ? c->hostname : c->host_key;
-	JsonObject *o = json_object_new();
+	JsonObject *o;
 
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
+	if (s->scope == NULL)
+		return TRUE;
+	o = json_object_new();
 	/* Which hosts, and when, each with its case: two machines of one
 	 * name are told apart by their key (rc1 F3: names alone). */
 	json_object_set_int_member(o, "case", c->id);
@@ -59,12 +62,15 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	return TRUE;
 }
 
+/* DETAIL: with the scope of its outbreak, host by host (`case N`); a
+ * listing's every case of an outbreak of 300 hosts held all 300 (rev94). */
 static JsonObject *
-case_json(kenchi_store_t *st, const kenchi_case_row_t *c)
+case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 {
 	JsonObject *o = json_object_new();
 	JsonArray *hosts = json_array_new();
-	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free), .scope = json_array_new() };
+	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free),
+		       .scope = detail ? json_array_new() : NULL };
 
 	json_object_set_int_member(o, "id", c->id);
 	json_object_set_string_member(o, "customer", c->customer);
@@ -84,7 +90,8 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c)
 		json_array_add_string_element(hosts, g_ptr_array_index(sc.host_list, i));
 	g_ptr_array_unref(sc.host_list);
 	json_object_set_array_member(o, "hosts", hosts);
-	json_object_set_array_member(o, "scope", sc.scope);
+	if (sc.scope)
+		json_object_set_array_member(o, "scope", sc.scope);
 	if (c->hostname)
 		json_object_set_string_member(o, "hostname", c->hostname);
 	json_object_set_string_member(o, "file", c->file_key);
@@ -121,7 +128,7 @@ print_case(const kenchi_case_row_t *c, gpointer user)
 
 	if (l->json) {
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(n, case_json(l->st, c));
+		json_node_take_object(n, case_json(l->st, c, FALSE));
 		kenchi_print_json_line(n);
 		json_node_unref(n);
 	} else {
@@ -246,7 +253,7 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 {
 	one_case_t *oc = user;
 
-	oc->obj = case_json(oc->st, c);
+	oc->obj = case_json(oc->st, c, TRUE);
 	oc->row.id = c->id;
 	oc->row.customer = g_strdup(c->customer);
 	oc->row.host_key = g_strdup(c->host_key);
@@ -493,7 +500,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	}
 
 	if (l->json) {
-		JsonObject *o = case_json(l->st, c);
+		JsonObject *o = case_json(l->st, c, FALSE);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 		json_object_set_int_member(o, "second_report_left_s", left2);
 		json_object_set_boolean_member(o, "first_report_late", late_json);

@@ -565,6 +565,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			 * gainsay (a recipe's for a customer's mailbox) */
 			gboolean sure = basis == KENCHI_BASIS_GROUP || basis == KENCHI_BASIS_MAILBOX ||
 			    (basis == KENCHI_BASIS_OVERRIDE && kenchi_adopt_group_allows(ctx->cfg, ev, er.customer));
+			g_autofree char *amp_uid = NULL;   /* the AMP id's uid a twin stored by fingerprint takes */
+
 			rc = kenchi_store_event_find(st, er.uid, &id);
 			if (rc == KENCHI_NOT_FOUND) {
 				char *twin = NULL;
@@ -573,7 +575,10 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 				if (twin) {
 					/* the stored row's uid is the event's (an adopted
 					 * copy replaces that row) */
-					g_free(pr->uid);
+					if (g_str_has_prefix(twin, "fp:") && g_str_has_prefix(pr->uid, "amp:"))
+						amp_uid = pr->uid;
+					else
+						g_free(pr->uid);
 					er.uid = pr->uid = twin;
 					cp.twin = TRUE;
 				}
@@ -588,6 +593,10 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			}
 			if (cp.enrich && cp.stored_json)
 				rc = kenchi_adopt_enrich(st, id, cp.old_case, ev, cp.stored_json);
+			/* its id's uid too, so that another id's event is no copy
+			 * of it (rev94 #16) */
+			if (rc == KENCHI_OK && cp.enrich && amp_uid)
+				rc = kenchi_store_event_take_uid(st, id, amp_uid);
 			g_free(cp.stored_json);
 			if (rc == KENCHI_OK && !cp.adopt) {
 				a->events_dup++;

@@ -120,6 +120,9 @@ kenchi_status_t kenchi_store_event_find(kenchi_store_t *st, const char *uid, gin
  * FINGERPRINT ("fp:..."), or the reverse, looked for among CUSTOMER's
  * cases of FILE_KEY: its *ID and *TWIN_UID (g_free).  KENCHI_NOT_FOUND
  * when there is none. */
+/* Event ID, stored by its fingerprint ("fp:..."), takes the AMP id's
+ * UID a later copy gave: a second event of another id is not its copy. */
+kenchi_status_t kenchi_store_event_take_uid(kenchi_store_t *st, gint64 id, const char *uid);
 kenchi_status_t kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fingerprint,
 					     const char *customer, const char *file_key, gint64 *id, char **twin_uid);
 /* Event ID's customer, case (0: none), hostname, connector GUID and JSON

@@ -103,7 +103,10 @@ kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fi
 	int r;
 
 	if (g_str_has_prefix(uid, "amp:")) {
-		q = kenchi_store_stmt(st, "SELECT id, uid FROM events WHERE uid = 'fp:' || ?1");
+		/* the customer's, or one no customer took: another customer's
+		 * copy is another customer's event (rev94 #2: acme's alert was
+		 * dropped as a copy of globex's) */
+		q = kenchi_store_stmt(st, "SELECT id, uid FROM events WHERE uid = 'fp:' || ?1 AND customer = ?2");
 	} else {
 		/* through the cases of the file (an index), not every event */
 		q = kenchi_store_stmt(st, "SELECT e.id, e.uid FROM cases c JOIN events e ON e.case_id = c.id"
@@ -112,10 +115,9 @@ kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fi
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_text(q, 1, fingerprint);
-	if (!g_str_has_prefix(uid, "amp:")) {
-		kenchi_bind_text(q, 2, customer);
+	kenchi_bind_text(q, 2, customer);
+	if (!g_str_has_prefix(uid, "amp:"))
 		kenchi_bind_text(q, 3, file_key);
-	}
 	r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
@@ -125,6 +127,21 @@ kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fi
 	if (r == SQLITE_ROW)
 		return KENCHI_OK;
 	return r == SQLITE_DONE ? KENCHI_NOT_FOUND : kenchi_store_status(st, r);
+}
+
+kenchi_status_t
+kenchi_store_event_take_uid(kenchi_store_t *st, gint64 id, const char *uid)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE OR IGNORE events SET uid = ?2 WHERE id = ?1 AND uid LIKE 'fp:%'");
+	int r;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	kenchi_bind_text(q, 2, uid);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return kenchi_store_status(st, r);
 }
 
 kenchi_status_t

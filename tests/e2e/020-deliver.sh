@@ -64,6 +64,15 @@ for order in mail api; do
 	is "$(KENCHI_DB=$tdb sql "select group_concat(customer) from events where json_extract(json, '$.id') = 6455442249407791104")" \
 	    acme "(acme's, as its mail says, with its AMP id)"
 done
+# Not another customer's copy: globex's mail without an Event ID, then
+# acme's with one, of the same fingerprint, are two customers' events
+# (rev94 #2: acme's alert was dropped as a copy of globex's).
+sed -e '/^Group:/d' -e 's/soc+acme@/soc+globex@/g' "$KT_TMP/noid.eml" >"$KT_TMP/noid-globex.eml"
+tdb=$KT_TMP/twin-two.db
+KENCHI_DB=$tdb "$KENCHI" deliver <"$KT_TMP/noid-globex.eml" 2>/dev/null
+KENCHI_DB=$tdb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+is "$(KENCHI_DB=$tdb sql "select group_concat(customer, ' ') from (select customer from events order by customer)")" "acme globex" \
+    "a copy with no Event ID in another customer's mailbox is not the AMP event's twin"
 
 # The same AMP event stored first from API JSON whose group the
 # configuration does not map (no customer's), then by the mail that names

@@ -127,6 +127,8 @@ c = json.load(sys.stdin)
 print(" ".join("%s@%s" % (s["host"], s["first_seen"][:13]) for s in c["scope"]))')" \
    "PC-CHAIN-A@2026-10-11T00 PC-CHAIN-B@2026-10-11T20 PC-CHAIN-C@2026-10-12T16" \
    "the first case's scope: each host, when"
+is "$("$KENCHI" cases --json | "$KT_PY" -c 'import json,sys; print(sum("scope" in json.loads(l) for l in sys.stdin))')" 0 \
+   "(a listing carries no scope: an outbreak's every case held all its hosts)"
 
 # Possible undetected samples: the parent of the case's file and a file the
 # same parent started, seen on the machine with an Unknown disposition, are
