@@ -115,14 +115,13 @@ void kenchi_event_row_from_event(kenchi_event_row_t *row, const kenchi_event_t *
 kenchi_status_t kenchi_store_event_insert(kenchi_store_t *st, const kenchi_event_row_t *row, gint64 *id);
 /* The event with UID: KENCHI_OK and *ID, or KENCHI_NOT_FOUND. */
 kenchi_status_t kenchi_store_event_find(kenchi_store_t *st, const char *uid, gint64 *id);
-/* The stored copy of an event under the other kind of uid: one with an
- * AMP id (UID "amp:...") whose copy came with none and is stored by its
- * FINGERPRINT ("fp:..."), or the reverse, looked for among CUSTOMER's
- * cases of FILE_KEY: its *ID and *TWIN_UID (g_free).  KENCHI_NOT_FOUND
- * when there is none. */
 /* Event ID, stored by its fingerprint ("fp:..."), takes the AMP id's
  * UID a later copy gave: a second event of another id is not its copy. */
 kenchi_status_t kenchi_store_event_take_uid(kenchi_store_t *st, gint64 id, const char *uid);
+/* The stored copy of an event under the other kind of uid, CUSTOMER's:
+ * one stored by its FINGERPRINT ("fp:...") when UID is an AMP id's
+ * ("amp:..."), or the reverse, looked for among CUSTOMER's cases of
+ * FILE_KEY.  Its *ID and *TWIN_UID (g_free); KENCHI_NOT_FOUND. */
 kenchi_status_t kenchi_store_event_find_twin(kenchi_store_t *st, const char *uid, const char *fingerprint,
 					     const char *customer, const char *file_key, gint64 *id, char **twin_uid);
 /* Event ID's customer, case (0: none), hostname, connector GUID and JSON
