@@ -215,6 +215,13 @@ read_word(scan_t *sc, const char **p)
 			}
 	if (sc->have_zone)
 		return;
+	/* "... Standard Time" whose place no word before it named: Windows'
+	 * name of a zone kenchi does not know ("Pacific Standard Time", "W.
+	 * Europe Standard Time"), read as UTC before (rev94 #21) */
+	if (sc->have_time && (strcmp(w, "standard") == 0 || strcmp(w, "daylight") == 0)) {
+		sc->unknown_zone = TRUE;
+		return;
+	}
 	for (gsize k = 0; k < G_N_ELEMENTS(zones); k++)
 		if (strcmp(w, zones[k].name) == 0) {
 			sc->offset = zones[k].minutes * 60;

@@ -224,6 +224,8 @@ test_dates(void **state)
 	assert_false(kenchi_norm_date("PCR8.11.25", &t));   /* a name, not an era */
 	assert_false(kenchi_norm_date("R8.13.25", &t));
 	assert_false(kenchi_norm_date("2026-11-25 07:13:02 XYZ", &t));   /* a zone kenchi does not know */
+	assert_false(kenchi_norm_date("2026-11-25 07:13:02 Pacific Standard Time", &t));
+	assert_false(kenchi_norm_date("2026-11-25 07:13:02 (W. Europe Standard Time)", &t));
 	assert_false(kenchi_norm_date("13:00 PM", &t));
 	/* Cut after a separator and a digit: nothing read past the end
 	 * (the fuzz smoke's heap-buffer-overflow, fixtures/fuzz-regressions/
