@@ -64,6 +64,19 @@ PY
 out=$(timeout 60 "$KENCHI" parse --json "$KT_TMP/fffd.eml")
 like "$out" '"hostname":"PC-01"' "a value of 1,600,000 undecodable bytes: parse finishes, the event read"
 
+# A quoted-printable soft break padded with 5,000 blanks is still a soft
+# break: past 4,096 they had been passed on, the "=" read as text (rev94).
+"$KT_PY" - "$KT_TMP/qp-pad.eml" <<'PY'
+import sys
+head = (b"From: Cisco <no-reply@amp.cisco.com>\nTo: soc@soc.example.jp\nSubject: [Cisco Secure Endpoint Subscription] "
+        b"[All] Matching Events Found On PC-01\nMessage-ID: <qppad@test>\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"Event Type: Threat Detected\nEvent ID: 124\nComputer: PC-01\nDetection: W32.Gen=")
+open(sys.argv[1], "wb").write(head + b" " * 5000 + b"\nKD.1\nSHA-256: " + b"ab" * 32 + b"\n")
+PY
+like "$(timeout 60 "$KENCHI" parse --json "$KT_TMP/qp-pad.eml")" '"detection":"W32.GenKD.1"' \
+    "a soft break padded with 5,000 blanks joins its line"
+
 # Lines built against the extractor's line and separator patterns (as
 # bench/hostile's rules/ inputs, fewer): an alert block, then 200 of each.
 # No match may stop at the PCRE2 match limit (its count is in the reason),
