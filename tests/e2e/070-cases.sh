@@ -157,6 +157,30 @@ print(c["parent_chain"], c["possible_undetected"])')" \
    "['dropper.exe -> child.exe'] ['dropper.exe (the parent, case $((rc1 + 1)))', 'sibling.dll (a sibling, case $((rc1 + 2)))']" \
    "a case lists its file's parent and sibling with an Unknown disposition, from their own cases"
 
+# On a busy machine the parent is the case nearest in time, not among the
+# 64 oldest: 70 other detections first (rev94 #12: none was listed).
+for i in $(seq 1 70); do
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/busy.eml" $((7000000000000000600 + i)) "2026-10-16 0$((i / 60)):$(printf %02d $((i % 60))):00 UTC" \
+	    $((7100000000000000600 + i)) PC-REL-02
+	sed -i -e "s/^SHA-256: .*/SHA-256: $(printf '5eed%060d' $i)/" -e "s/^Disposition: .*/Disposition: Malicious/" "$KT_TMP/busy.eml"
+	"$KENCHI" deliver <"$KT_TMP/busy.eml" 2>/dev/null
+done
+for spec in "dropper.exe|$psha|Unknown|-|71" "child.exe|5eed5eed000000000000000000000000000000000000000000000000000000c2|Malicious|$psha|72"; do
+	IFS='|' read -r fname fsha disp par n <<EOF2
+$spec
+EOF2
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/busy$n.eml" $((7000000000000000600 + n)) "2026-10-16 02:0$((n - 70)):00 UTC" \
+	    $((7100000000000000600 + n)) PC-REL-02
+	sed -i -e "s/^SHA-256: .*/SHA-256: $fsha/" -e "s/^File Name: .*/File Name: $fname/" -e "s/^Disposition: .*/Disposition: $disp/" \
+	    "$KT_TMP/busy$n.eml"
+	if [ "$par" = - ]; then sed -i -e '/^Parent /d' "$KT_TMP/busy$n.eml"
+	else sed -i -e "s/^Parent SHA-256: .*/Parent SHA-256: $par/" -e "s/^Parent File Name: .*/Parent File Name: dropper.exe/" "$KT_TMP/busy$n.eml"; fi
+	"$KENCHI" deliver <"$KT_TMP/busy$n.eml" 2>/dev/null
+done
+bc=$(sql "select case_id from events where uid = 'amp:7000000000000000672'")
+like "$("$KENCHI" case "$bc" --json | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["possible_undetected"])')" \
+   "dropper.exe \\(the parent" "on a machine with 70 other cases, the parent just before the file is listed"
+
 # A closed case does not take new events: the same host and file an hour
 # later opens a second case, and one host with two cases is no outbreak.
 csha=c105ed00000000000000000000000000000000000000000000000000000000c1
