@@ -40,125 +40,6 @@ next_is_field(reader_t *rd)
 	return FALSE;
 }
 
-/* A date under a Japanese label written in numbers alone ("日時：
- * 2026/11/25 16:13:02") is Japan's time, as a date written in Japanese
- * is (rt24 D1: read as UTC, nine hours late). */
-static gboolean
-japanese_date(const char *ls, size_t ln, const char *v, size_t n)
-{
-	gboolean ja = FALSE;
-
-	/* kana or kanji: not any other byte, a no-break space before an
-	 * English label's colon (rev94 #10) */
-	for (size_t i = 0; i < ln && !ja; ) {
-		gunichar u = g_utf8_get_char_validated(ls + i, (gssize)(ln - i));
-
-		if (u == (gunichar)-1 || u == (gunichar)-2) {
-			i++;
-			continue;
-		}
-		ja = (u >= 0x3040 && u <= 0x30ff) || (u >= 0x3400 && u <= 0x4dbf) || (u >= 0x4e00 && u <= 0x9fff);
-		i += (size_t)g_unichar_to_utf8(u, NULL);
-	}
-	for (size_t i = 0; i < n && ja; i++)
-		ja = !g_ascii_isalpha(v[i]);
-	return ja;
-}
-
-/* Field F takes rd->raw.  A date is read day first when another date
- * of the text was written so beyond doubt (rd->day_first): "05/11/2026"
- * beside "25/11/2026" is the 5th of November (rt24 D1). */
-static void
-set_value(reader_t *rd, int f)
-{
-	if (f == EV_DATE && rd->day_first) {
-		char *v = g_strconcat(rd->raw->str, " (dd/mm)", NULL);
-
-		kenchi_event_set(rd->cur, f, v);
-		g_free(v);
-	} else {
-		kenchi_event_set(rd->cur, f, rd->raw->str);
-	}
-}
-
-/* Does TEXT write its numeric dates day first, beyond doubt: one with a
- * first number over 12 ("25/11/2026"), none with a second one over 12? */
-static gboolean
-text_day_first(const char *text, const char *end)
-{
-	gboolean dm = FALSE, md = FALSE;
-
-	for (const char *p = text; p < end && !(dm && md); p++) {
-		int a = 0, b = 0, na = 0, nb = 0, ny = 0;
-		const char *q = p;
-		char sep;
-
-		/* a date as a field's value is: a word of its own, a time after
-		 * it.  Not a quote header's "Am 25.11.2026 um 09:14", a file's
-		 * "Report_25.11.2026.xlsm", a detection's "W32.13.1.2026" (rev94
-		 * #5: each flipped the mail's dates). */
-		if (!g_ascii_isdigit(*p) || (p > text && !strchr(" \t:：>", p[-1]) && (guchar)p[-1] < 0x80))
-			continue;
-		for (; q < end && na < 3 && g_ascii_isdigit(*q); na++)
-			a = a * 10 + (*q++ - '0');
-		if (na > 2 || q >= end || ((sep = *q) != '/' && sep != '.' && sep != '-'))
-			continue;
-		for (q++; q < end && nb < 3 && g_ascii_isdigit(*q); nb++)
-			b = b * 10 + (*q++ - '0');
-		if (nb == 0 || nb > 2 || q >= end || *q != sep)
-			continue;
-		for (q++; q < end && ny < 5 && g_ascii_isdigit(*q); ny++)
-			q++;
-		if (ny != 4 || q + 5 > end || (*q != ' ' && *q != 'T') || !g_ascii_isdigit(q[1]) ||
-		    !(q[2] == ':' || (g_ascii_isdigit(q[2]) && q[3] == ':')))
-			continue;
-		dm = dm || (a > 12 && b >= 1 && b <= 12);
-		md = md || (b > 12 && a >= 1 && a <= 12);
-	}
-	return dm && !md;
-}
-
-/* Field F read under a "Parent" heading: the file's labels name the
- * parent's fields (the API has no parent's path: none).  Any other field
- * ends the section. */
-static int
-parent_field(reader_t *rd, int f)
-{
-	switch (f) {
-	case EV_FILE_NAME:
-		return EV_PARENT_FILE_NAME;
-	case EV_SHA256:
-		return EV_PARENT_SHA256;
-	case EV_FILE_PATH:
-	case EV_DISPOSITION:   /* the parent's: the file's stays (rev94 #9) */
-		return -1;
-	case EV_PARENT_FILE_NAME:
-	case EV_PARENT_SHA256:
-		return f;
-	default:
-		rd->parent_section = FALSE;
-		return f;
-	}
-}
-
-/* The note a Japanese label's date gets: its zone (date_scan.c). */
-#define KENCHI_JAPANESE_DATE "日本時間"
-
-/* Keep the note of a pending date label ("Date (JST)", "検知日時（日本時
- * 間）"), for the value on a line of its own. */
-static void
-note_pending(reader_t *rd, int f, const char *ls, size_t ln)
-{
-	const char *ns;
-	size_t nn;
-
-	rd->pending_note[0] = '\0';
-	if (f == EV_DATE && kenchi_label_note(ls, ln, &ns, &nn) && nn < sizeof rd->pending_note)
-		g_strlcpy(rd->pending_note, ns, nn + 1);
-	else if (f == EV_DATE && japanese_date(ls, ln, "", 0))
-		g_strlcpy(rd->pending_note, KENCHI_JAPANESE_DATE, sizeof rd->pending_note);
-}
-
 /* Does V (N bytes) give field F the value the block has? */
 static gboolean
 same_value(reader_t *rd, int f, const char *v, size_t n)
@@ -284,7 +165,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	 * the original's is another block (extract_mail.c drops it). */
 	rd->early[f] = !rd->line_row && !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE &&
 	    f != EV_EVENT_TYPE_ID && f != EV_ID && f != EV_DATE;
-	set_value(rd, f);
+	kenchi_reader_set_value(rd, f);
 	rd->label[f] = label;
 	rd->has[f] = TRUE;
 	rd->stale[f] = FALSE;
@@ -321,7 +202,7 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 	rd->value_trail = rd->line_trail;
 	rd->value_cols = rd->line_cols;
 	rd->value_alone = kenchi_line_columns(v, v + n) == rd->line_cols;
-	set_value(rd, f);
+	kenchi_reader_set_value(rd, f);
 }
 
 static void
@@ -666,7 +547,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 				return;
 			}
 			if (rd->parent_section && f >= 0)
-				f = parent_field(rd, f);
+				f = kenchi_reader_parent_field(rd, f);
 			/* Except a date's time in the next cell ("Date | 2026-11-25 |
 			 * 07:12:31 UTC"): one value, the tab a space. */
 			if (f == EV_DATE && tab && vs + vn + 3 < end && g_ascii_isdigit(tab[1]) &&
@@ -691,10 +572,9 @@ read_line(reader_t *rd, const char *line, size_t n)
 					rd->pending_indent = indent;
 					rd->pending_depth = rd->quote_depth;
 					rd->pending_label = kenchi_label_id(ls, ln);
-					note_pending(rd, f, ls, ln);
+					kenchi_reader_note_pending(rd, f, ls, ln);
 					rd->field = -1;
-				} else if (f == EV_DATE && (kenchi_label_note(ls, ln, &ns, &nn) ||
-				    (japanese_date(ls, ln, vs, vn) && (ns = KENCHI_JAPANESE_DATE, nn = strlen(ns))))) {
+				} else if (f == EV_DATE && kenchi_date_note(ls, ln, vs, vn, &ns, &nn)) {
 					/* "検知日時（日本時間）: 16:12:31", "Time (UTC): ...":
 					 * the label's note is the value's zone. */
 					char *v = g_strdup_printf("%.*s %.*s", (int)vn, vs, (int)nn, ns);
@@ -801,7 +681,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 			rd->pending = f;
 			rd->pending_blank = FALSE;
 			rd->pending_alone = TRUE;
-			note_pending(rd, f, q, (size_t)(end - q));
+			kenchi_reader_note_pending(rd, f, q, (size_t)(end - q));
 			rd->pending_indent = indent;
 			rd->pending_depth = rd->quote_depth;
 			rd->pending_label = lid;
@@ -824,6 +704,7 @@ read_line(reader_t *rd, const char *line, size_t n)
 		return;
 	} else if (rd->pending >= 0) {
 		int f = rd->pending;
+		const char *note;
 
 		/* "> Parent SHA-256:" and its value on a line that lost the
 		 * "> " (a client re-wrapped the quote at 76 columns, round
@@ -833,9 +714,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		/* The value goes on over lines indented deeper than its label,
 		 * not over the text after it at the label's own indent (a
 		 * footer, a sign-off, which it had swallowed). */
-		if (rd->pending_note[0] && (strcmp(rd->pending_note, KENCHI_JAPANESE_DATE) != 0 ||
-		    japanese_date(KENCHI_JAPANESE_DATE, strlen(KENCHI_JAPANESE_DATE), q, (size_t)(end - q)))) {
-			char *v = g_strdup_printf("%.*s %s", (int)(end - q), q, rd->pending_note);
+		if ((note = kenchi_reader_pending_note(rd, q, (size_t)(end - q))) != NULL) {
+			char *v = g_strdup_printf("%.*s %s", (int)(end - q), q, note);
 
 			kenchi_reader_set(rd, f, v, strlen(v), rd->pending_indent, rd->pending_label);
 			g_free(v);
@@ -870,7 +750,7 @@ kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *tex
 	const char *p = untransposed ? untransposed : text, *end = p + (untransposed ? tl : len);
 
 	rd.fold_cols = kenchi_fold_width(p, (size_t)(end - p), &rd.wrap_cols);
-	rd.day_first = text_day_first(p, end);
+	rd.day_first = kenchi_text_day_first(p, end);
 
 	rd.cur = kenchi_event_new();
 	rd.raw = g_string_sized_new(256);

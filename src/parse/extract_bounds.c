@@ -268,3 +268,25 @@ kenchi_reader_next_event(reader_t *rd)
 	}
 }
 
+/* Field F read under a "Parent" heading: the file's labels name the
+ * parent's fields (the API has no parent's path: none).  Any other field
+ * ends the section. */
+int
+kenchi_reader_parent_field(reader_t *rd, int f)
+{
+	switch (f) {
+	case EV_FILE_NAME:
+		return EV_PARENT_FILE_NAME;
+	case EV_SHA256:
+		return EV_PARENT_SHA256;
+	case EV_FILE_PATH:
+	case EV_DISPOSITION:   /* the parent's: the file's stays (rev94 #9) */
+		return -1;
+	case EV_PARENT_FILE_NAME:
+	case EV_PARENT_SHA256:
+		return f;
+	default:
+		rd->parent_section = FALSE;
+		return f;
+	}
+}

@@ -125,6 +125,21 @@ gboolean kenchi_reader_wrapped(reader_t *rd, const char *q, const char **end);
 /* Q..END as a digest table's header or row, or a grid of pairs: TRUE when
  * it was one (extract_table.c). */
 gboolean kenchi_reader_table_line(reader_t *rd, const char *q, const char *end);
+/* Dates (extract_dates.c).  The note, a zone, that label LS (LN bytes)
+ * gives its date's value V (N bytes): the label's own ("Date (JST)"), or
+ * Japan's for a Japanese label's numbers alone; FALSE when none. */
+gboolean kenchi_date_note(const char *ls, size_t ln, const char *v, size_t n, const char **ns, size_t *nn);
+/* Keep the note a pending label F gives the value on a line of its own;
+ * the note for that value V (N bytes), or NULL. */
+void kenchi_reader_note_pending(reader_t *rd, int f, const char *ls, size_t ln);
+const char *kenchi_reader_pending_note(const reader_t *rd, const char *v, size_t n);
+/* Field F takes rd->raw (a date as the text writes its dates). */
+void kenchi_reader_set_value(reader_t *rd, int f);
+/* Does TEXT write its numeric field dates day first, beyond doubt: one
+ * with a first number over 12 ("25/11/2026 07:13"), none with a second? */
+gboolean kenchi_text_day_first(const char *text, const char *end);
+/* Field F read under a "Parent" heading: the parent's (extract_bounds.c). */
+int kenchi_reader_parent_field(reader_t *rd, int f);
 /* The width TEXT was hard-folded at, or 0; *WRAP the width it was
  * word-wrapped at, or 0 (extract_wrap.c). */
 size_t kenchi_fold_width(const char *text, size_t len, size_t *wrap);

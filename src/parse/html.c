@@ -432,6 +432,8 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	 * after it on its line is its value, after a tab as a cell's is. */
 	kenchi_html_layout_t layout = { .n = 0 };
 	gboolean col_gap = FALSE;
+	GString *ent = g_string_sized_new(8);
+	gsize ent_used;
 
 	if (typed) {
 		hsel = g_ptr_array_new_with_free_func(g_free);
@@ -718,22 +720,21 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 			i++;
 			continue;
 		}
-		if (!pre && c == '&') {
-			/* "&#10;" is white space on the screen, not a new line
-			 * (round 41a: one line shown, two commands read; rt25
-			 * W1: a file name's "&#10;SHA-256: 000..." set the hash) */
-			GString *ch = g_string_new(NULL);
-			gsize used = kenchi_html_entity(html + i, len - i, ch);
-			/* "&#9;" stays an alert's tab, a cell's edge (rev94 #15) */
-			gboolean ws = used && ch->len == 1 && (ch->str[0] == '\n' || ch->str[0] == '\r' ||
-			    (typed && ch->str[0] == '\t'));
-
-			g_string_free(ch, TRUE);
-			if (ws) {
-				space = TRUE;
-				i += used;
-				continue;
-			}
+		/* A character reference, decoded once (ENT, ENT_USED bytes). */
+		ent_used = 0;
+		if (c == '&') {
+			g_string_truncate(ent, 0);
+			ent_used = kenchi_html_entity(html + i, len - i, ent);
+		}
+		/* "&#10;" is white space on the screen, not a new line (round
+		 * 41a: one line shown, two commands read; rt25 W1: a file name's
+		 * "&#10;SHA-256: 000..." set the hash); "&#9;" stays an alert's
+		 * tab, a cell's edge (rev94 #15) */
+		if (!pre && ent_used && ent->len == 1 && (ent->str[0] == '\n' || ent->str[0] == '\r' ||
+		    (typed && ent->str[0] == '\t'))) {
+			space = TRUE;
+			i += ent_used;
+			continue;
 		}
 		if (pre && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
 			if (c != '\r')
@@ -761,16 +762,15 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 		if (out->len > 0 && out->str[out->len - 1] != '\n' && out->str[out->len - 1] != '\t' && (col_gap || space))
 			g_string_append_c(out, col_gap ? '\t' : ' ');
 		space = col_gap = FALSE;
-		if (c == '&') {
-			gsize used = kenchi_html_entity(html + i, len - i, out);
-			if (used) {
-				i += used;
-				continue;
-			}
+		if (ent_used) {
+			g_string_append_len(out, ent->str, (gssize)ent->len);
+			i += ent_used;
+			continue;
 		}
 		g_string_append_c(out, c);
 		i++;
 	}
+	g_string_free(ent, TRUE);
 	if (hsel)
 		g_ptr_array_unref(hsel);
 	if (quotes) {

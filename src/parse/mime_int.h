@@ -1,5 +1,5 @@
-/* mime_int.h: the header helpers mime.c's walk shares with
- * mime_headers.c.  Not for use outside src/parse/mime*.c. */
+/* mime_int.h: the helpers mime.c's walk shares with mime_headers.c and
+ * mime_qp.c.  Not for use outside src/parse/mime*.c. */
 #ifndef KENCHI_MIME_INT_H
 #define KENCHI_MIME_INT_H
 
@@ -23,5 +23,9 @@ char *kenchi_mime_first_from(GMimeMessage *msg);
 void kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next);
 /* The Date header's time, a JST or KST zone read as +0900; 0 when none. */
 gint64 kenchi_mime_sent_date(GMimeObject *obj);
+
+/* Quoted-printable read from SRC and decoded onto ARR, at most CAP bytes
+ * (*TRUNCATED then), each line's trailing blanks left out (mime_qp.c). */
+void kenchi_mime_qp_read(GMimeStream *src, gsize cap, GByteArray *arr, gboolean *truncated);
 
 #endif
