@@ -699,7 +699,10 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	}
 	out->case_id = id;
 	out->score = b.row.score;
+	out->hosts = sc.hosts;
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
+	if (!out->created)
+		out->bridged = kenchi_hosts_bridged(win, host_key, id);
 done:
 	g_array_unref(win);
 	g_hash_table_unref(unsure);
@@ -712,5 +715,70 @@ done:
 	kenchi_lists_free(ls);
 	g_free(without);
 	g_free(why);
+	return rc;
+}
+
+/* Why: a case is a machine's file within the window of its last event, so
+ * three events 20 h apart made one case in date order but two when the
+ * latest came first (rc1 F1): the earliest, 40 h before it, opened its
+ * own, and the middle one, a repeat of both, joined one.  Two first reports
+ * went out for one detection. */
+kenchi_status_t
+kenchi_cases_merge(kenchi_cases_t *cx, kenchi_store_t *st, gint64 from, gint64 into, int hosts, gint64 now)
+{
+	case_buf_t f = { 0 }, b = { 0 };
+	kenchi_lists_t *ls = NULL;
+	char *note = NULL;
+	kenchi_status_t rc;
+
+	if ((rc = kenchi_store_case_get(st, from, copy_case, &f)) != KENCHI_OK ||
+	    (rc = kenchi_store_case_get(st, into, copy_case, &b)) != KENCHI_OK)
+		goto done;
+	if (strcmp(f.row.state, "closed") == 0 || strcmp(f.row.state, b.row.state) != 0 ||
+	    f.row.reportable != b.row.reportable || strcmp(f.row.customer, b.row.customer) != 0) {
+		rc = KENCHI_NOT_FOUND;
+		goto done;
+	}
+	if ((rc = kenchi_store_case_merge(st, from, into, now)) != KENCHI_OK)
+		goto done;
+	/* its counts and times, as the merge left them */
+	case_buf_clear(&b);
+	memset(&b, 0, sizeof b);
+	if ((rc = kenchi_store_case_get(st, into, copy_case, &b)) != KENCHI_OK)
+		goto done;
+	if (b.row.detection_id == NULL && f.row.detection_id)
+		set_str(&b, 3, &b.row.detection_id, f.row.detection_id);
+	if (b.row.hostname == NULL && f.row.hostname)
+		set_str(&b, 10, &b.row.hostname, f.row.hostname);
+	if (f.row.quarantine_at > b.row.quarantine_at) {
+		set_str(&b, 9, &b.row.quarantine, f.row.quarantine);
+		b.row.quarantine_at = f.row.quarantine_at;
+	}
+	b.row.escalated |= f.row.escalated;
+	if (b.row.reportable && f.row.arrival < b.row.arrival)
+		set_deadlines(cx, &b.row, f.row.arrival);
+	if (f.row.outbreak && f.row.outbreak != b.row.outbreak) {
+		gint64 lo = b.row.outbreak && b.row.outbreak < f.row.outbreak ? b.row.outbreak : f.row.outbreak;
+		gint64 hi = lo == f.row.outbreak ? b.row.outbreak : f.row.outbreak;
+
+		if (hi && (rc = kenchi_store_case_relink_outbreak(st, hi, lo)) != KENCHI_OK)
+			goto done;
+		b.row.outbreak = lo;
+	}
+	b.row.updated_at = now;
+	if ((rc = kenchi_store_case_update(st, &b.row)) != KENCHI_OK)
+		goto done;
+	if ((ls = kenchi_lists_load(st, b.row.customer, &rc)) == NULL)
+		goto done;
+	if ((rc = rescore_case(cx, st, ls, into, hosts)) != KENCHI_OK)
+		goto done;
+	note = g_strdup_printf("case %" G_GINT64_FORMAT " merged into this one: an event within the window of both"
+	    " repeated the machine's file", from);
+	rc = kenchi_store_note_add(st, into, "kenchi", "merge", NULL, note, now);
+done:
+	case_buf_clear(&f);
+	case_buf_clear(&b);
+	kenchi_lists_free(ls);
+	g_free(note);
 	return rc;
 }

@@ -36,6 +36,9 @@ typedef struct {
 	int event_score;         /* the event's own, for its row */
 	char event_priority[3];
 	int own_score;           /* the event's alone: in a case of its own (store.h) */
+	int hosts;               /* the machines with its file in the window */
+	gint64 bridged;          /* another open case of the machine and file in the
+				  * window (0: none): the event is a repeat of both */
 } kenchi_placement_t;
 
 /* Place event EV of CUSTOMER that arrived at ARRIVAL, before its row is
@@ -45,6 +48,17 @@ typedef struct {
  * inserts it.  NOW is the ingest time (tuning dates compare with it). */
 kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t *ev,
 				   const char *customer, gint64 arrival, gint64 now, kenchi_placement_t *out);
+
+/* Case FROM into case INTO: two open cases of one machine and file, both
+ * in the window of an event that is a repeat of each (kenchi_placement_t's
+ * bridged).  FROM's events move, it is closed as merged, and INTO takes its
+ * earlier arrival (deadlines), detection id, quarantine outcome and
+ * escalation, and is scored again with HOSTS hosts.  KENCHI_NOT_FOUND,
+ * nothing done: they are no longer both open, or differ in state (one
+ * suppressed, in tuning or not yet reportable, the other not).  The
+ * caller holds the write transaction and mends the reports. */
+kenchi_status_t kenchi_cases_merge(kenchi_cases_t *cx, kenchi_store_t *st, gint64 from, gint64 into, int hosts,
+				   gint64 now);
 
 /* The case keys of an event: hosts.h. */
 

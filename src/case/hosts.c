@@ -292,3 +292,20 @@ kenchi_hosts_same_case(GArray *win, const char *host_key, gint64 *id)
 	*id = best->id;
 	return KENCHI_OK;
 }
+
+gint64
+kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id)
+{
+	gint64 other = 0;
+	gboolean in = FALSE;
+
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->id == id)
+			in = TRUE;
+		else if (!w->closed && w->host_key && strcmp(w->host_key, host_key) == 0 && (other == 0 || w->id < other))
+			other = w->id;
+	}
+	return in ? other : 0;
+}

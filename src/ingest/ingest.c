@@ -444,6 +444,49 @@ add_report(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, GArray **report
 	g_ptr_array_add(*report_customer, (gpointer)customer);
 }
 
+/* The event placed as PL repeats two open cases of its machine and file
+ * (rc1 F1): one is merged into the other, and the message's events and
+ * reports to come follow it.  The one merged had been reportable as long
+ * as the other (kenchi_cases_merge): that one's report is queued, or will
+ * be with this message's, so the merged case needs none of its own. */
+static kenchi_status_t
+merge_bridged(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a, kenchi_placement_t *pl,
+	      GArray *report, GPtrArray *report_customer, gint64 now)
+{
+	gint64 from, into;
+	guint i;
+	kenchi_status_t rc = kenchi_report_merge_pick(st, pl->case_id, pl->bridged, &from, &into);
+
+	if (rc == KENCHI_OK)
+		rc = kenchi_cases_merge(ctx->cases, st, from, into, pl->hosts, now);
+	if (rc == KENCHI_NOT_FOUND)
+		return KENCHI_OK;
+	if (rc == KENCHI_OK && ctx->reports)
+		rc = kenchi_report_case_merged(ctx->reports, st, from, into, now);
+	if (rc != KENCHI_OK)
+		return rc;
+	if (pl->case_id == from) {
+		pl->case_id = into;
+		pl->became_reportable = FALSE;
+	}
+	if (a->case_id == from)
+		a->case_id = into;
+	for (i = 0; a->prepared && i < a->prepared->len; i++) {
+		prepared_t *p = g_ptr_array_index(a->prepared, i);
+
+		if (p->case_id == from)
+			p->case_id = into;
+	}
+	for (i = 0; report && i < report->len; i++) {
+		if (g_array_index(report, gint64, i) == from) {
+			g_array_remove_index(report, i);
+			g_ptr_array_remove_index(report_customer, i);
+			break;
+		}
+	}
+	return KENCHI_OK;
+}
+
 kenchi_status_t
 kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a,
 		    const kenchi_ingest_opts_t *opts)
@@ -630,6 +673,9 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 					rc = KENCHI_FAIL;
 			}
 			if (rc != KENCHI_OK)
+				goto fail;
+			if (pl.bridged && (rc = merge_bridged(ctx, st, a, &pl, report, report_customer, opts->now)) !=
+			    KENCHI_OK)
 				goto fail;
 			pr->case_id = pl.case_id;
 			if (a->case_id == 0)

@@ -71,6 +71,17 @@ kenchi_status_t kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *
  * report, or that was withdrawn, or it has none. */
 kenchi_status_t kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead);
 
+/* Two open cases of one machine and file that an event bridged (correlate.h,
+ * kenchi_cases_merge): which goes *INTO which.  The one whose first report
+ * a sender took, when only one's was; else the older (smaller id). */
+kenchi_status_t kenchi_report_merge_pick(kenchi_store_t *st, gint64 a, gint64 b, gint64 *from, gint64 *into);
+/* Case FROM, merged into INTO: its first report, when no sender took it and
+ * it is not P1, no longer covers it (withdrawn, or rendered again for the
+ * rest of its cases), and its untaken notices are withdrawn.  A report that
+ * went out stays as it went.  The caller holds a transaction. */
+kenchi_status_t kenchi_report_case_merged(kenchi_reports_t *rx, kenchi_store_t *st, gint64 from, gint64 into,
+					  gint64 now);
+
 /* A case became reportable: queue (or join) its customer's first report and
  * queue the analysts' notice.  NOW is the ingest time, ARRIVAL the alert's.
  * KNOWN may be NULL. */

@@ -70,23 +70,32 @@ kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report,
 	return rc;
 }
 
-kenchi_status_t
-kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
+/* Case CASE_ID's first report into ROW (ROW->found FALSE: it has none). */
+static kenchi_status_t
+first_report_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row)
 {
 	case_copy_t c = { 0 };
-	kenchi_report_row_t row = { 0 };
 	kenchi_outbox_filter_t f = { 0 };
 	kenchi_status_t rc;
 
-	*lead = 0;
 	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.first_report == 0)
-		return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+		return rc;
 	f.id = c.first_report;
-	if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) == KENCHI_OK && row.found &&
-	    strcmp(row.state, "withdrawn") != 0 && row.cases && *row.cases && !case_in(row.cases, case_id))
+	return kenchi_store_outbox_each(st, &f, kenchi_report_take_row, row);
+}
+
+kenchi_status_t
+kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
+{
+	kenchi_report_row_t row = { 0 };
+	kenchi_status_t rc = first_report_row(st, case_id, &row);
+
+	*lead = 0;
+	if (rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && row.cases && *row.cases &&
+	    !case_in(row.cases, case_id))
 		*lead = row.case_id;
 	kenchi_report_row_clear(&row);
-	return rc;
+	return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
 }
 
 /* The consolidated report REPORT (ROW) rendered again for the cases REST,
@@ -298,6 +307,53 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 	g_array_unref(reports);
 	g_array_unref(ok);
 	g_array_unref(ids);
+	g_free(why);
+	return rc;
+}
+
+/* Whether a sender took case ID's first report, or tried to. */
+static kenchi_status_t
+report_taken(kenchi_store_t *st, gint64 id, gboolean *taken)
+{
+	kenchi_report_row_t row = { 0 };
+	kenchi_status_t rc = first_report_row(st, id, &row);
+
+	*taken = rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && !untouched(&row);
+	kenchi_report_row_clear(&row);
+	return rc;
+}
+
+kenchi_status_t
+kenchi_report_merge_pick(kenchi_store_t *st, gint64 a, gint64 b, gint64 *from, gint64 *into)
+{
+	gboolean ta = FALSE, tb = FALSE;
+	kenchi_status_t rc;
+
+	*into = MIN(a, b);
+	*from = MAX(a, b);
+	if ((rc = report_taken(st, *into, &ta)) != KENCHI_OK || (rc = report_taken(st, *from, &tb)) != KENCHI_OK)
+		return rc;
+	if (tb && !ta) {
+		*into = MAX(a, b);
+		*from = MIN(a, b);
+	}
+	return KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_report_case_merged(kenchi_reports_t *rx, kenchi_store_t *st, gint64 from, gint64 into, gint64 now)
+{
+	GHashTable *edits = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, report_edit_free);
+	char *why = g_strdup_printf("case %" G_GINT64_FORMAT " merged into case %" G_GINT64_FORMAT, from, into);
+	gboolean ok = FALSE;
+	gint64 report = 0;
+	kenchi_status_t rc = plan_case(st, from, edits, &ok, &report);
+
+	if (rc == KENCHI_OK && ok)
+		rc = edit_reports(rx, st, edits, why, now);
+	if (rc == KENCHI_OK && ok && report_done(edits, report))
+		rc = withdraw_notices(st, from, why, now);
+	g_hash_table_unref(edits);
 	g_free(why);
 	return rc;
 }

@@ -199,7 +199,9 @@ is "$(sql "select state || ':' || ifnull(outbreak, '-') from cases where file_ke
 # on the 1st, one on the 4th (three days apart), then a late alert of the
 # 2nd at 12:00 (a case of its own: both are more than 24 h away), then one
 # of the 3rd at 06:00, within 24 h of the 2nd's case and of the 4th's.  It
-# joins the case seen latest, the 4th's, as the same-host lookup always did.
+# is a repeat of both, so they are one case, as in date order (rc1 F1: it
+# joined the 4th's and the 2nd's stayed a case of its own): the younger is
+# merged into the older, closed, with a note on the one that took it.
 tsha=7a0ca5e500000000000000000000000000000000000000000000000000000002
 i=0
 for d in "2026-10-20 00:00:00 UTC" "2026-10-23 00:00:00 UTC" "2026-10-21 12:00:00 UTC" "2026-10-22 06:00:00 UTC"; do
@@ -210,8 +212,13 @@ for d in "2026-10-20 00:00:00 UTC" "2026-10-23 00:00:00 UTC" "2026-10-21 12:00:0
 	"$KENCHI" deliver <"$KT_TMP/two$i.eml" 2>/dev/null
 done
 is "$(sql "select events || ':' || datetime(first_seen, 'unixepoch') || '-' || datetime(last_seen, 'unixepoch') from cases where file_key = '$tsha' order by id" | tr '\n' ' ')" \
-   "1:2026-10-20 00:00:00-2026-10-20 00:00:00 2:2026-10-22 06:00:00-2026-10-23 00:00:00 1:2026-10-21 12:00:00-2026-10-21 12:00:00 " \
-   "an event that two open cases of its host could take joins the one seen latest"
+   "1:2026-10-20 00:00:00-2026-10-20 00:00:00 3:2026-10-21 12:00:00-2026-10-23 00:00:00 0:2026-10-21 12:00:00-2026-10-21 12:00:00 " \
+   "an event that two open cases of its host could take merges them"
+two=$(sql "select id from cases where file_key = '$tsha' order by id" | tr '\n' ' ')
+set -- $two
+is "$(sql "select state || ':' || merged_into from cases where id = $3")" "closed:$2" "the younger case is closed, merged into the older"
+is "$(sql "select count(*) from events where case_id = $3")" 0 "its events are the older case's"
+like "$("$KENCHI" case "$2")" "case $3 merged into this one" "the case that took it says so"
 
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null

@@ -332,4 +332,54 @@ like "$err" "customer is no longer in the configuration" \
     "and of one whose customer is gone from the configuration, said so (round 41b F8: \"has no report_to\")"
 export KENCHI_DB=$main_db
 
+# --- an event that bridges two cases of one detection (rc1 F1) -------------
+# The same machine and file 40 h, 0 h and 20 h after T0, arriving in that
+# order: the second is more than 24 h from the first, a case of its own; the
+# third is within 24 h of both, so they are one case, as in date order.
+# The case merged has its untaken first report and notice withdrawn; a report
+# a sender took stays as it went.
+export KENCHI_DB=$KT_TMP/bridge.db
+bridge() {   # bridge N DATE NOW: the alert N of DATE, delivered at NOW
+    sed -e "s/^Event ID: .*/Event ID: $((7300000000000000000 + $1))/" -e "s/^Message-ID: .*/Message-ID: <bridge$1@test>/" \
+        -e "s/^Date: 2026-.*/Date: $2/" -e "/^Detection ID:/d" \
+        -e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$FIX/mail/en-plain.eml" |
+        KENCHI_NOW=$3 "$KENCHI" deliver 2>/dev/null
+}
+bridge 1 "2026-11-26 17:00:00 UTC" 2026-11-26T17:02:00Z
+bridge 2 "2026-11-25 01:00:00 UTC" 2026-11-26T17:12:00Z
+is "$(sql "select count(*) from outbox where kind = 'first_report' and state = 'pending'")" 2 \
+    "two cases of one machine and file 40 h apart: two first reports"
+bridge 3 "2026-11-25 21:00:00 UTC" 2026-11-26T17:22:00Z
+is "$(sql "select id || ':' || state || ':' || events || ':' || ifnull(merged_into, '-') from cases order by id" | tr '\n' ' ')" \
+    "1:open:3:- 2:closed:0:1 " "an event within 24 h of both makes them one case"
+is "$(sql "select kind || ':' || case_id || ':' || state from outbox order by id" | tr '\n' ' ')" \
+    "first_report:1:pending notice:1:pending first_report:2:withdrawn notice:2:withdrawn " \
+    "the merged case's first report and notice are withdrawn: one first report for the detection"
+like "$(sql "select last_error from outbox where case_id = 2 and kind = 'first_report'")" "case 2 merged into case 1" \
+    "saying why"
+is "$(sql "select datetime(first_seen, 'unixepoch') || ' ' || datetime(first_report_due, 'unixepoch') from cases where id = 1")" \
+    "2026-11-25 01:00:00 2026-11-26 18:02:00" "the case seen since T0 keeps its own first-report deadline"
+# The first case's report sent: the bridge still merges, and only the
+# untaken one is withdrawn.
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+bridge 1 "2026-11-26 17:00:00 UTC" 2026-11-26T17:02:00Z
+KENCHI_NOW=2026-11-26T17:05:00Z "$KENCHI" send --all 2>/dev/null
+bridge 2 "2026-11-25 01:00:00 UTC" 2026-11-26T17:12:00Z
+bridge 3 "2026-11-25 21:00:00 UTC" 2026-11-26T17:22:00Z
+is "$(sql "select kind || ':' || case_id || ':' || state from outbox order by id" | tr '\n' ' ')" \
+    "first_report:1:sent notice:1:sent first_report:2:withdrawn notice:2:withdrawn " \
+    "a report that went out stays; the merged case's untaken one is withdrawn"
+# Two cases whose states differ are not merged: the machine allow-listed
+# after the first case's report went out (that case stays open), the second
+# case is suppressed, and a suppressed case is no report to go with it.
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+bridge 1 "2026-11-26 17:00:00 UTC" 2026-11-26T17:02:00Z
+KENCHI_NOW=2026-11-26T17:05:00Z "$KENCHI" send --all 2>/dev/null
+"$KENCHI" allow add --customer acme host PC-TK-0231 >/dev/null 2>&1
+bridge 2 "2026-11-25 01:00:00 UTC" 2026-11-26T17:12:00Z
+bridge 3 "2026-11-25 21:00:00 UTC" 2026-11-26T17:22:00Z
+is "$(sql "select id || ':' || state || ':' || events from cases order by id" | tr '\n' ' ')" \
+    "1:open:2 2:suppressed:1 " "an open case and a suppressed one stay two"
+export KENCHI_DB=$main_db
+
 done_testing
