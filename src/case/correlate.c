@@ -506,6 +506,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		rc = kenchi_store_case_get(st, id, copy_case, &b);
 		if (rc != KENCHI_OK)
 			goto done;
+		g_strlcpy(out->was_priority, b.row.priority ? b.row.priority : "", sizeof out->was_priority);
 		/* A case opened without the GUID takes it from the first alert
 		 * that gives it: a second GUID of that name is then another
 		 * machine (round 44). */

@@ -33,6 +33,7 @@ typedef struct {
 	gboolean became_reportable; /* the case needs a first report now (new, or out of suppression) */
 	int score;               /* the case's */
 	char priority[3];
+	char was_priority[3];    /* the case's before the event ("": a new case) */
 	int event_score;         /* the event's own, for its row */
 	char event_priority[3];
 	int own_score;           /* the event's alone: in a case of its own (store.h) */

@@ -677,6 +677,13 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			if (pl.bridged && (rc = merge_bridged(ctx, st, a, &pl, report, report_customer, opts->now)) !=
 			    KENCHI_OK)
 				goto fail;
+			/* A case reported at a lower priority that this event
+			 * raises to P1: the analysts' notice named the old one. */
+			if (ctx->reports && !pl.became_reportable && pl.was_priority[0] &&
+			    strcmp(pl.was_priority, "P1") != 0 && strcmp(pl.priority, "P1") == 0 &&
+			    (rc = kenchi_report_escalated(ctx->reports, st, pl.case_id, pl.was_priority,
+			    ev->v[EV_EVENT_TYPE], opts->now)) != KENCHI_OK)
+				goto fail;
 			pr->case_id = pl.case_id;
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;

@@ -382,4 +382,33 @@ is "$(sql "select id || ':' || state || ':' || events from cases order by id" | 
     "1:open:2 2:suppressed:1 " "an open case and a suppressed one stay two"
 export KENCHI_DB=$main_db
 
+# --- a reported case raised to P1 (session 23's silent escalation) ---------
+# A Medium Threat Detected is a P3 or P4 case; an Executed malware of the
+# same machine and file an hour later makes it P1.  The analysts' notice
+# named the old priority, so they are told; a repeat that leaves it P1, or
+# a case that opens as P1, tells them nothing more.
+export KENCHI_DB=$KT_TMP/escalate.db
+esc() {   # esc N TYPE SEVERITY DATE NOW
+    sed -e "s/^Event ID: .*/Event ID: $((7400000000000000000 + $1))/" -e "s/^Message-ID: .*/Message-ID: <esc$1@test>/" \
+        -e "s/^Event Type: .*/Event Type: $2/" -e "s/^Severity: .*/Severity: $3/" -e "s/^Date: 2026-.*/Date: $4/" \
+        -e "/^Detection ID:/d" -e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$FIX/mail/en-plain.eml" |
+        KENCHI_NOW=$5 "$KENCHI" deliver 2>/dev/null
+}
+esc 1 "Threat Detected" Medium "2026-11-25 07:00:00 UTC" 2026-11-25T07:02:00Z
+was=$(sql "select priority from cases where id = 1")
+is "$(sql "select count(*) from outbox where kind = 'alert'")" 0 "a new case: its notice names its priority ($was)"
+esc 2 "Executed Malware" High "2026-11-25 08:00:00 UTC" 2026-11-25T08:02:00Z
+is "$(sql "select priority from cases where id = 1")" P1 "an Executed malware raises the case to P1"
+is "$(sql "select subject from outbox where kind = 'alert'")" \
+    "[kenchi #1] escalated to P1: Executed malware on PC-TK-0231 - acme" "the analysts are told"
+body=$(sql "select cast(raw as text) from outbox where kind = 'alert'" | "$KT_PY" -c '
+import email, email.policy, sys
+print(email.message_from_string(sys.stdin.read(), policy=email.policy.default).get_content())')
+like "$body" "rose from $was to P1" "naming the priority its notice gave"
+like "$body" "executed malware" "and the rules behind the new score"
+is "$(sql "select rcpts from outbox where kind = 'alert'")" analyst@soc.example.jp "addressed to the analysts alone"
+esc 3 "Executed Malware" High "2026-11-25 09:00:00 UTC" 2026-11-25T09:02:00Z
+is "$(sql "select count(*) from outbox where kind = 'alert'")" 1 "a repeat that leaves it P1 says nothing more"
+export KENCHI_DB=$main_db
+
 done_testing
