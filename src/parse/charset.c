@@ -381,7 +381,14 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
         else
             kenchi_charset_ascii_copy(bytes, len, out, &lossy);
     } else if (!canon) {
-        kenchi_charset_guess_decode(bytes, len, out, &lossy);
+        /* An unknown label ("_iso-2022-jp$ESC", old Outlook for Mac's)
+         * over 7-bit Japanese: the escapes say what it is (rt26 C01). */
+        if (!kenchi_charset_has_8bit(bytes, len) && has_jis_escape(bytes, len)) {
+            kenchi_charset_iso2022jp_decode(bytes, len, out, &lossy);
+            lossy = TRUE;
+        } else {
+            kenchi_charset_guess_decode(bytes, len, out, &lossy);
+        }
     } else if (strcmp(canon, KENCHI_CHARSET_ISO2022JP) == 0) {
         kenchi_charset_iso2022jp_decode(bytes, len, out, &lossy);
     } else if (strcmp(canon, "UTF-8") == 0) {
@@ -389,7 +396,22 @@ kenchi_charset_to_utf8(const char *bytes, gsize len, const char *charset, gboole
             bytes += 3;
             len -= 3;
         }
-        kenchi_charset_utf8_repair(bytes, len, out, &lossy);
+        gsize bad = kenchi_charset_utf8_repair(bytes, len, out, &lossy);
+        /* Labelled UTF-8 over Shift_JIS (a legacy relay's default label):
+         * not a stray byte or two but Japanese that CP932 reads exactly
+         * (rt26 C06: "ACME\�R�c" for ACME\山田). */
+        if (bad >= 2 && !kenchi_charset_mostly_utf8(bytes, len) && !kenchi_charset_latin_looking(bytes, len)) {
+            GIConv cd = kenchi_charset_get_cd("UTF-8", "CP932");
+            GString *alt = g_string_sized_new(len + len / 2);
+            gboolean alt_lossy = FALSE;
+
+            if (cd != (GIConv)-1 && kenchi_charset_iconv_decode(cd, bytes, len, alt, &alt_lossy) == 0 && !alt_lossy) {
+                g_string_free(out, TRUE);
+                out = alt;
+            } else {
+                g_string_free(alt, TRUE);
+            }
+        }
     } else if (strcmp(canon, "ISO-8859-1") == 0) {
         /* Labelled Latin-1 but valid UTF-8 with multi-byte characters:
          * a forwarding client's default label over UTF-8 text (Japanese

@@ -331,6 +331,12 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 			}
 		}
 		n = unwrap(n);
+		/* The gateway's own address is not the one the file came
+		 * from: left out, not guessed (rt26 G02). */
+		if (kenchi_norm_opaque_link(n)) {
+			g_free(n);
+			n = NULL;
+		}
 		break;
 	}
 	case EV_EVENT_TYPE: {

@@ -511,9 +511,10 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 	/* A person's note after a computer's name ("PC-01 (CFO's laptop)")
 	 * is a forwarder's: not in mail the cloud sent, where "iMac
 	 * (Reception)" is a Mac's name as its API gives it (round 53 F4). */
-	for (j = 0; !(how & BY_FROM) && j < out->events->len; j++) {
+	for (j = 0; j < out->events->len; j++) {
 		kenchi_event_t *ev = g_ptr_array_index(out->events, j);
-		char *cut = ev->v[EV_HOSTNAME] ? kenchi_note_drop_host(ev->v[EV_HOSTNAME]) : NULL;
+		const char *h = ev->v[EV_HOSTNAME];
+		char *cut = h == NULL ? NULL : (how & BY_FROM) ? kenchi_note_drop_host_link(h) : kenchi_note_drop_host(h);
 
 		if (cut) {
 			g_free(ev->v[EV_HOSTNAME]);

@@ -73,10 +73,13 @@ part_bytes(GMimePart *part, gsize cap, gboolean *truncated)
 		kenchi_mime_qp_read(src, cap, arr, truncated);
 		return arr;
 	}
+	if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64) {
+		kenchi_mime_b64_read(src, cap, arr, truncated);
+		return arr;
+	}
 	filtered = g_mime_stream_filter_new(src);
 	/* What g_mime_data_wrapper_write_to_stream() does, read in pieces. */
 	switch (g_mime_data_wrapper_get_encoding(w)) {
-	case GMIME_CONTENT_ENCODING_BASE64:
 	case GMIME_CONTENT_ENCODING_UUENCODE:
 		dec = g_mime_filter_basic_new(g_mime_data_wrapper_get_encoding(w), FALSE);
 		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), dec);

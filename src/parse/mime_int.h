@@ -27,5 +27,8 @@ gint64 kenchi_mime_sent_date(GMimeObject *obj);
 /* Quoted-printable read from SRC and decoded onto ARR, at most CAP bytes
  * (*TRUNCATED then), each line's trailing blanks left out (mime_qp.c). */
 void kenchi_mime_qp_read(GMimeStream *src, gsize cap, GByteArray *arr, gboolean *truncated);
+/* Base64 read from SRC and decoded onto ARR, up to CAP bytes; a padded
+ * quantum ends a piece, and decoding begins anew after it (mime_b64.c). */
+void kenchi_mime_b64_read(GMimeStream *src, gsize cap, GByteArray *arr, gboolean *truncated);
 
 #endif

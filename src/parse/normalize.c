@@ -174,7 +174,12 @@ kenchi_norm_path(const char *s)
 		out = g_string_sized_new(strlen(t));
 		p = t;
 	}
-	if (strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "\\??\\", 4) == 0) {
+	/* Only the prefix of a drive path or a share is dropped: a shadow
+	 * copy's "\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy3\..." and
+	 * "\\?\Volume{GUID}\..." name no drive, and lost their prefix only to
+	 * look like a relative path (rt26 V01). */
+	if ((strncmp(p, "\\\\?\\", 4) == 0 || strncmp(p, "\\??\\", 4) == 0) &&
+	    ((g_ascii_isalpha(p[4]) && p[5] == ':') || g_ascii_strncasecmp(p + 4, "UNC\\", 4) == 0)) {
 		p += 4;
 		/* "\\?\UNC\server\share": a share, "\\server\share". */
 		if (g_ascii_strncasecmp(p, "UNC\\", 4) == 0) {
@@ -700,4 +705,19 @@ kenchi_norm_unwrap_link(const char *s)
 		u = NULL;
 	}
 	return u;
+}
+
+gboolean
+kenchi_norm_opaque_link(const char *s)
+{
+	const char *host, *path;
+
+	if (s == NULL || (host = strstr(s, "://")) == NULL)
+		return FALSE;
+	host += 3;
+	path = host + strcspn(host, "/?#");
+	/* Mimecast's URL Protect: "https://protect-eu.mimecast.com/s/<token>?domain=...",
+	 * "https://url.uk.m.mimecastprotect.com/s/<token>?domain=..." */
+	return strncmp(path, "/s/", 3) == 0 && (host_is(s, "mimecastprotect.com") ||
+	    (host_is(s, "mimecast.com") && g_ascii_strncasecmp(host, "protect", 7) == 0));
 }

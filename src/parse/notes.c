@@ -274,6 +274,36 @@ kenchi_note_drop_host(const char *host)
 	return NULL;
 }
 
+/* Why: a console link written after the machine's name, "PC-01 (View
+ * computer)", "PC-01 [Device Trajectory]", is the template's, in mail the
+ * cloud sent too, where a note of any other words may be a Mac's name
+ * (rt26 H10).  The link's words are the console's verbs and pages. */
+char *
+kenchi_note_drop_host_link(const char *host)
+{
+	static const char *const words[] = {
+		"view", "details", "open", "show", "trajectory", "device trajectory", "file trajectory",
+		"console", "link", "\xe8\xa9\xb3\xe7\xb4\xb0" /* 詳細 */, "\xe8\xa1\xa8\xe7\xa4\xba" /* 表示 */,
+	};
+	const char *p = host, *q;
+
+	while (host_char(*p))
+		p++;
+	if (p == host || *p != ' ')
+		return NULL;
+	q = skip_spaces(p);
+	if (*q != '(' && *q != '[')
+		return NULL;
+	q++;
+	for (gsize k = 0; k < G_N_ELEMENTS(words); k++) {
+		size_t n = strlen(words[k]);
+
+		if (g_ascii_strncasecmp(q, words[k], n) == 0 && (q[n] == ' ' || q[n] == ')' || q[n] == ']'))
+			return g_strndup(host, (gsize)(p - host));
+	}
+	return NULL;
+}
+
 gboolean
 kenchi_note_mark(const char *q, gsize n)
 {

@@ -15,6 +15,9 @@ char *kenchi_note_drop(const char *value, kenchi_field_t f);
  * (CFO's laptop)", "PC-01 [VIP]", "PC-01【社長】", "PC-01 - Windows 10",
  * or NULL when there is none.  g_free. */
 char *kenchi_note_drop_host(const char *host);
+/* HOST without a console link's words after it ("PC-01 (View computer)"),
+ * as a copy; NULL when it has none. */
+char *kenchi_note_drop_host_link(const char *host);
 
 /* Does a person's "※" note begin the N bytes at Q, after spaces ("※",
  * "(※", "（※")?  A line under a value that begins so is no rest of it. */

@@ -272,6 +272,8 @@ test_unknown_charset(void **state)
     /* labelled Latin-1, written in UTF-8: read as UTF-8, marked guessed */
     ASSERT_DEC("\346\244\234\347\237\245 caf\303\251", "iso-8859-1", "検知 café", TRUE);
     ASSERT_DEC("\244\263\244\363", "EUC-JP", "こん", FALSE);
+    /* an unknown label over 7-bit ISO-2022-JP: its escapes say so (rt26 C01) */
+    ASSERT_DEC("User: \033$B;3ED\033(B", "_iso-2022-jp$ESC", "User: 山田", TRUE);
 
     assert_string_equal(kenchi_charset_canonical("SHIFT_JIS"), "CP932");
     assert_string_equal(kenchi_charset_canonical("ms_kanji"), "CP932");
@@ -368,6 +370,9 @@ test_invalid_utf8(void **state)
     ASSERT_DEC("a\355\240\200b", "utf-8", "a" U_FFFD U_FFFD U_FFFD "b", TRUE);
     ASSERT_DEC("\357\273\277BOM", "UTF-8", "BOM", FALSE);
     ASSERT_DEC("山田", "UTF-8", "山田", FALSE);
+    /* labelled UTF-8, written in Shift_JIS: read as CP932, marked guessed (rt26 C06) */
+    ASSERT_DEC("User: ACME\134\216R\223c\nFile Name: \214\251\220\317\217\221.exe\n", "utf-8",
+               "User: ACME\\山田\nFile Name: 見積書.exe\n", TRUE);
     ASSERT_DEC("", "UTF-8", "", FALSE);
     char *r = kenchi_charset_to_utf8(NULL, 5, "UTF-8", NULL);
     assert_string_equal(r, "");

@@ -119,6 +119,12 @@ test_paths(void **state)
 	check_path("c:\\windows\\temp", "C:\\windows\\temp");
 	check_path("C:\xc2\xa5" "Users\xc2\xa5" "a", "C:\\Users\\a");
 	check_path("\\\\?\\UNC\\fs01\\share$\\a.exe", "\\\\fs01\\share$\\a.exe");
+	/* a shadow copy's and a volume's name no drive: kept whole (rt26 V01) */
+	check_path("\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\Users\\a.exe",
+	    "\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy3\\Users\\a.exe");
+	check_path("\\\\?\\Volume{8e0b5a2c-0000-0000-0000-000000000001}\\x\\a.exe",
+	    "\\\\?\\Volume{8e0b5a2c-0000-0000-0000-000000000001}\\x\\a.exe");
+	check_path("\\\\?\\c:\\Users\\a.exe", "C:\\Users\\a.exe");
 	check_path("/usr/bin/ls", "/usr/bin/ls");
 }
 
@@ -400,6 +406,11 @@ test_unwrap_links(void **state)
 			assert_null(got);
 		g_free(got);
 	}
+	/* A token in place of the address: no link comes out (rt26 G02). */
+	assert_true(kenchi_norm_opaque_link("https://protect-eu.mimecast.com/s/AbCdEf123?domain=dl.example"));
+	assert_true(kenchi_norm_opaque_link("https://url.uk.m.mimecastprotect.com/s/XyZ?domain=a.example"));
+	assert_false(kenchi_norm_opaque_link("https://www.mimecast.com/s/pricing"));
+	assert_false(kenchi_norm_opaque_link("https://dl102.bad-cdn.example/s/x.exe"));
 }
 
 /* Whether a date's text gave its zone: a restatement nine hours off is
