@@ -447,7 +447,8 @@ own_score(kenchi_cases_t *cx, score_ctx_t *sc, const char *customer, int q, int 
 /* Score case ID, of the customer whose lists are LS, again with HOSTS hosts
  * in its outbreak. */
 static kenchi_status_t
-rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts)
+rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts,
+	     kenchi_placement_t *raised)
 {
 	case_buf_t b = { 0 };
 	case_score_t cs = { 0 };
@@ -455,6 +456,9 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, g
 	kenchi_status_t rc = kenchi_store_case_get(st, id, copy_case, &b);
 
 	if (rc == KENCHI_OK) {
+		char was[3];
+
+		g_strlcpy(was, b.row.priority ? b.row.priority : "", sizeof was);
 		sc.c = &b.row;
 		sc.customer = kenchi_config_customer(cx->cfg, b.row.customer);
 		sc.hosts = hosts;
@@ -463,6 +467,13 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, g
 		if (rc == KENCHI_OK && cs.reasons) {
 			case_score_apply(&b, &cs);
 			rc = kenchi_store_case_update(st, &b.row);
+		}
+		/* An outbreak's host more made another of its cases P1. */
+		if (rc == KENCHI_OK && raised && raised->n_raised < (int)G_N_ELEMENTS(raised->raised) &&
+		    b.row.reportable && *was && strcmp(was, "P1") != 0 && g_strcmp0(b.row.priority, "P1") == 0) {
+			raised->raised[raised->n_raised] = id;
+			g_strlcpy(raised->raised_was[raised->n_raised], was, sizeof raised->raised_was[0]);
+			raised->n_raised++;
 		}
 	}
 	case_score_clear(&cs);
@@ -695,7 +706,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
-		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, ls, w->id, sc.hosts)) != KENCHI_OK)
+		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
 			goto done;
 	}
 	out->case_id = id;
@@ -771,7 +782,7 @@ kenchi_cases_merge(kenchi_cases_t *cx, kenchi_store_t *st, gint64 from, gint64 i
 		goto done;
 	if ((ls = kenchi_lists_load(st, b.row.customer, &rc)) == NULL)
 		goto done;
-	if ((rc = rescore_case(cx, st, ls, into, hosts)) != KENCHI_OK)
+	if ((rc = rescore_case(cx, st, ls, into, hosts, NULL)) != KENCHI_OK)
 		goto done;
 	note = g_strdup_printf("case %" G_GINT64_FORMAT " merged into this one: an event within the window of both"
 	    " repeated the machine's file", from);

@@ -40,6 +40,10 @@ typedef struct {
 	int hosts;               /* the machines with its file in the window */
 	gint64 bridged;          /* another open case of the machine and file in the
 				  * window (0: none): the event is a repeat of both */
+	gint64 raised[8];        /* other reportable cases of the outbreak that one
+				  * host more made P1 (the first 8), */
+	char raised_was[8][3];   /* with the priority each had */
+	int n_raised;
 } kenchi_placement_t;
 
 /* Place event EV of CUSTOMER that arrived at ARRIVAL, before its row is

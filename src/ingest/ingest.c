@@ -684,6 +684,16 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			    (rc = kenchi_report_escalated(ctx->reports, st, pl.case_id, pl.was_priority,
 			    ev->v[EV_EVENT_TYPE], opts->now)) != KENCHI_OK)
 				goto fail;
+			for (int k = 0; ctx->reports && k < pl.n_raised && rc == KENCHI_OK; k++) {
+				char *cause = g_strdup_printf("%s on another host of its outbreak (%d hosts)",
+				    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "an event", pl.hosts);
+
+				rc = kenchi_report_escalated(ctx->reports, st, pl.raised[k], pl.raised_was[k], cause,
+				    opts->now);
+				g_free(cause);
+			}
+			if (rc != KENCHI_OK)
+				goto fail;
 			pr->case_id = pl.case_id;
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;

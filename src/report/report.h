@@ -89,11 +89,12 @@ kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *s
 					 const char *customer, gint64 arrival, gint64 now,
 					 const kenchi_known_events_t *known);
 
-/* Case CASE_ID, reported as WAS (P2-P4), is P1 now, raised by an event of
- * EVENT_TYPE: the analysts are told (report_escalate.c).  Nothing for a
- * case that is not open, or with no analysts configured. */
+/* Case CASE_ID, reported as WAS (P2-P4), is P1 now, raised by CAUSE (an
+ * event's type, or that on another host of its outbreak): the analysts are
+ * told (report_escalate.c).  Nothing for a case that is not open, or with
+ * no analysts configured. */
 kenchi_status_t kenchi_report_escalated(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *was,
-					const char *event_type, gint64 now);
+					const char *cause, gint64 now);
 
 /* Queue a plain mail to the analysts (SLA alerts, delivery failures). */
 kenchi_status_t kenchi_report_queue_alert(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,

@@ -56,7 +56,7 @@ append_reasons(GString *s, const char *json)
 
 kenchi_status_t
 kenchi_report_escalated(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const char *was,
-			const char *event_type, gint64 now)
+			const char *cause, gint64 now)
 {
 	case_info_t c = { 0 };
 	GString *body;
@@ -65,12 +65,12 @@ kenchi_report_escalated(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id
 
 	if (rc != KENCHI_OK || g_strcmp0(c.state, "open") != 0)
 		goto done;
-	subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] escalated to P1: %s on %s - %s", case_id,
-	    event_type ? event_type : "an event", c.hostname ? c.hostname : "?", c.customer);
+	subject = g_strdup_printf("[kenchi #%" G_GINT64_FORMAT "] escalated to P1 (%s, %s): %s", case_id,
+	    c.hostname ? c.hostname : "?", c.customer, cause ? cause : "an event");
 	body = g_string_new(NULL);
 	g_string_append_printf(body, "Case %" G_GINT64_FORMAT " (%s, %s) rose from %s to P1 (score %d): %s raised it."
 	    "\nIts notice named %s.\n\nScore reasons:\n", case_id, c.customer, c.hostname ? c.hostname : "?",
-	    was && *was ? was : "a lower priority", c.score, event_type ? event_type : "an event",
+	    was && *was ? was : "a lower priority", c.score, cause ? cause : "an event",
 	    was && *was ? was : "a lower priority");
 	append_reasons(body, c.reasons);
 	g_string_append_printf(body, "\nSee `kenchi case %" G_GINT64_FORMAT "`.\n", case_id);

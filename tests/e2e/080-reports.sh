@@ -400,7 +400,7 @@ is "$(sql "select count(*) from outbox where kind = 'alert'")" 0 "a new case: it
 esc 2 "Executed Malware" High "2026-11-25 08:00:00 UTC" 2026-11-25T08:02:00Z
 is "$(sql "select priority from cases where id = 1")" P1 "an Executed malware raises the case to P1"
 is "$(sql "select subject from outbox where kind = 'alert'")" \
-    "[kenchi #1] escalated to P1: Executed malware on PC-TK-0231 - acme" "the analysts are told"
+    "[kenchi #1] escalated to P1 (PC-TK-0231, acme): Executed malware" "the analysts are told"
 body=$(sql "select cast(raw as text) from outbox where kind = 'alert'" | "$KT_PY" -c '
 import email, email.policy, sys
 print(email.message_from_string(sys.stdin.read(), policy=email.policy.default).get_content())')
@@ -409,6 +409,22 @@ like "$body" "executed malware" "and the rules behind the new score"
 is "$(sql "select rcpts from outbox where kind = 'alert'")" analyst@soc.example.jp "addressed to the analysts alone"
 esc 3 "Executed Malware" High "2026-11-25 09:00:00 UTC" 2026-11-25T09:02:00Z
 is "$(sql "select count(*) from outbox where kind = 'alert'")" 1 "a repeat that leaves it P1 says nothing more"
+# An outbreak's third host adds the points that make its first two cases P1
+# (Critical, Malicious, a Cloud IOC's name: 60, P2; "outbreak" adds 20):
+# each of them is told of; the third opens as P1 and its notice says so.
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+for i in 1 2 3; do
+    sed -e "s/^Event ID: .*/Event ID: 745000000000000000$i/" -e "s/^Message-ID: .*/Message-ID: <ob$i@test>/" \
+        -e "s/^Computer: .*/Computer: PC-OB-$i/" -e "/^Connector GUID:/d" -e "/^Detection ID:/d" \
+        -e "s/^Severity: .*/Severity: Critical/" -e "s/^Detection: .*/Detection: W32.Spread.ioc/" \
+        -e "s/^Date: 2026-.*/Date: 2026-11-25 0$i:00:00 UTC/" -e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' \
+        "$FIX/mail/en-plain.eml" | KENCHI_NOW=2026-11-25T0$i:05:00Z "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql "select group_concat(priority, ' ') from (select priority from cases order by id)")" "P1 P1 P1" \
+    "three hosts: every case of the outbreak is P1"
+is "$(sql "select group_concat(case_id || ':' || subject, ' | ') from (select case_id, subject from outbox where kind = 'alert' order by id)")" \
+    "1:[kenchi #1] escalated to P1 (PC-OB-1, acme): Threat Detected on another host of its outbreak (3 hosts) | 2:[kenchi #2] escalated to P1 (PC-OB-2, acme): Threat Detected on another host of its outbreak (3 hosts)" \
+    "the first two hosts' cases, reported as P2, are told of"
 export KENCHI_DB=$main_db
 
 done_testing
