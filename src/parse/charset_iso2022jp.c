@@ -148,6 +148,25 @@ parse_escape(const guchar *p, gsize n, JisMode *mode, char *g2, gboolean *trunca
     }
 }
 
+/* Whether the line at P (N bytes to the end) is, up to its first escape or
+ * line break, JIS X 0208 pairs that are all characters: an empty line
+ * keeps the question for the next one. */
+static gboolean
+jis_line_follows(const guchar *p, gsize n)
+{
+    gsize k = 0;
+
+    while (k < n && p[k] != 0x1B && p[k] != '\n' && p[k] != '\r')
+        k++;
+    if (k % 2)
+        return FALSE;
+    for (gsize j = 0; j < k; j += 2)
+        if (!is_jis_byte(p[j]) || !is_jis_byte(p[j + 1]) ||
+            kenchi_jis_ucs[(p[j] - 0x21) * 94 + (p[j + 1] - 0x21)] == 0)
+            return FALSE;
+    return TRUE;
+}
+
 void
 kenchi_charset_iso2022jp_decode(const char *in, gsize len, GString *out, gboolean *lossy)
 {
@@ -195,9 +214,14 @@ kenchi_charset_iso2022jp_decode(const char *in, gsize len, GString *out, gboolea
         if (b == 0x0F) { shifted = FALSE; i++; continue; }
         if (b == '\n' || b == '\r') {
             /* RFC 1468: every line ends in ASCII.  Be tolerant of encoders
-             * that forget ESC ( B before the line break. */
+             * that forget ESC ( B before the line break: mostly the next
+             * line is ASCII again, but an encoder that forgot it may go on
+             * in JIS X 0208 with no escape at all (rt26 C07: every field
+             * after "重要度：高" was lost), so a next line that is JIS
+             * pairs through and through goes on in it. */
             g_string_append_c(out, (char)b);
-            mode = M_ASCII;
+            if (mode != M_JIS0208 || !jis_line_follows(p + i + 1, len - i - 1))
+                mode = M_ASCII;
             shifted = FALSE;
             i++;
             continue;

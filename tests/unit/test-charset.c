@@ -138,6 +138,18 @@ test_iso2022jp_halfwidth_kana(void **state)
     g_free(e);
 }
 
+/* A line that ends in JIS X 0208 with no ESC ( B: the next line goes on
+ * in it when it is JIS pairs through and through (rt26 C07), and is ASCII
+ * again when it is not. */
+static void
+test_iso2022jp_no_reset_at_eol(void **state)
+{
+    (void)state;
+    ASSERT_DEC("\033$B=EMWEY!'9b\n8!=PL>!'\033(BW32", "iso-2022-jp", "重要度：高\n検出名：W32", FALSE);
+    ASSERT_DEC("\033$B9b\nDetection: W32", "iso-2022-jp", "高\nDetection: W32", FALSE);
+    ASSERT_DEC("\033$B9b\n\nRegards", "iso-2022-jp", "高\n\nRegards", FALSE);
+}
+
 static void
 test_iso2022jp_truncated(void **state)
 {
@@ -634,6 +646,7 @@ main(void)
         cmocka_unit_test(test_large_input),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_iso2022jp_no_reset_at_eol),
         cmocka_unit_test(test_latin_or_cp932),
         cmocka_unit_test(test_from_utf16),
     };
