@@ -356,6 +356,15 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		    "as an alert");
 		return;
 	}
+	/* A bounce in plain text (qmail's "failure notice", an old Exchange's
+	 * NDR) is one too: its sender is the mail system (rt26 N06). */
+	if (mail->from_addr && (g_str_has_prefix(mail->from_addr, "mailer-daemon@") ||
+	    g_str_has_prefix(mail->from_addr, "postmaster@"))) {
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("a bounce from the mail system (MAILER-DAEMON or postmaster): the mail it returns "
+		    "is not read as an alert");
+		return;
+	}
 	/* So does an automatic reply (RFC 3834's auto-replied, Precedence:
 	 * auto_reply): an out-of-office answer to the alert that quotes it
 	 * (rt24 D8).  Not "auto-generated": the cloud's own alerts say that. */
