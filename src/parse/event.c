@@ -330,6 +330,14 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 				n = h;
 			}
 		}
+		{
+			char *r = kenchi_norm_refang_url(n);
+
+			if (r) {
+				g_free(n);
+				n = r;
+			}
+		}
 		n = unwrap(n);
 		/* The gateway's own address is not the one the file came
 		 * from: left out, not guessed (rt26 G02). */

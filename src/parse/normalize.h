@@ -38,6 +38,9 @@ char *kenchi_norm_unwrap_link(const char *s);
 /* Whether S is a gateway's link that names the address by a token only,
  * which no one but the gateway can turn back (Mimecast's URL Protect). */
 gboolean kenchi_norm_opaque_link(const char *s);
+/* URL S as written before a person defanged it ("hxxp://a[.]example"), or
+ * NULL when it holds no defanging marks; g_free. */
+char *kenchi_norm_refang_url(const char *s);
 char *kenchi_norm_uint(const char *s);         /* decimal digits, no leading zeros, <= 20 digits */
 char *kenchi_norm_text(const char *s);         /* trimmed, controls to spaces, never empty */
 /* Network values (normalize_net.c).  An internal-address list, "A, B",

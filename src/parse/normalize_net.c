@@ -12,11 +12,12 @@
  * "(.)", "[:]"), and an IPv4 address's octets without their padding
  * zeros ("198.51.100.077"): both were kept as text, and then dropped as no
  * address (rev94 #13).  In place. */
+static const char *const marks[][2] = { { "[.]", "." }, { "(.)", "." }, { "{.}", "." }, { "[dot]", "." },
+					{ "[:]", ":" } };
+
 static void
 refang(char *buf)
 {
-	static const char *const marks[][2] = { { "[.]", "." }, { "(.)", "." }, { "{.}", "." }, { "[dot]", "." },
-						{ "[:]", ":" } };
 	char *w = buf;
 
 	for (char *r = buf; *r; ) {
@@ -325,4 +326,44 @@ kenchi_ip_in(const char *ip, const char *net)
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* Why: a colleague who forwards an alert defangs its link
+ * ("hxxp://dl[.]example/get[.]php"), and the event then named another
+ * address than the API's copy of it, which reports defang again anyway
+ * (rt26 V07). */
+char *
+kenchi_norm_refang_url(const char *s)
+{
+	GString *out;
+	const char *r = s;
+	gboolean changed = FALSE;
+
+	if (s == NULL)
+		return NULL;
+	out = g_string_sized_new(strlen(s));
+	if (g_ascii_strncasecmp(r, "hxxp", 4) == 0) {
+		g_string_append(out, "http");
+		r += 4;
+		changed = TRUE;
+	}
+	while (*r) {
+		gsize k;
+
+		for (k = 0; k < G_N_ELEMENTS(marks); k++)
+			if (g_ascii_strncasecmp(r, marks[k][0], strlen(marks[k][0])) == 0)
+				break;
+		if (k < G_N_ELEMENTS(marks)) {
+			g_string_append(out, marks[k][1]);
+			r += strlen(marks[k][0]);
+			changed = TRUE;
+		} else {
+			g_string_append_c(out, *r++);
+		}
+	}
+	if (!changed) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
 }

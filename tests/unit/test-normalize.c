@@ -411,6 +411,14 @@ test_unwrap_links(void **state)
 	assert_true(kenchi_norm_opaque_link("https://url.uk.m.mimecastprotect.com/s/XyZ?domain=a.example"));
 	assert_false(kenchi_norm_opaque_link("https://www.mimecast.com/s/pricing"));
 	assert_false(kenchi_norm_opaque_link("https://dl102.bad-cdn.example/s/x.exe"));
+	/* A link a person defanged, as written before (rt26 V07). */
+	char *r = kenchi_norm_refang_url("hxxp://dl.bad-cdn[.]example/get[.]php?id=1");
+	assert_string_equal(r, "http://dl.bad-cdn.example/get.php?id=1");
+	g_free(r);
+	r = kenchi_norm_refang_url("hXXps[:]//a(.)example/v1.05");
+	assert_string_equal(r, "https://a.example/v1.05");
+	g_free(r);
+	assert_null(kenchi_norm_refang_url("https://a.example/x"));
 }
 
 /* Whether a date's text gave its zone: a restatement nine hours off is
