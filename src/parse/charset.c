@@ -225,12 +225,24 @@ kenchi_charset_ascii_copy(const char *in, gsize len, GString *out, gboolean *los
 static void
 latin1_decode(const char *in, gsize len, GString *out, gboolean *lossy)
 {
+    /* 0x80-0x9F are C1 controls in ISO-8859-1, which no mail means: they
+     * are Windows-1252's – … “ ” € (the WHATWG Encoding Standard reads the
+     * label "iso-8859-1" as windows-1252 for that reason).  A control had
+     * split a value at … (rt26 T04).  The five bytes CP1252 leaves
+     * undefined stay what Latin-1 says. */
+    static const gunichar c1[32] = {
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    };
+
     for (gsize i = 0; i < len; i++) {
         guchar b = (guchar)in[i];
         if (b == 0)
             put_repl(out, lossy);
         else
-            put_uc(out, b);
+            put_uc(out, b >= 0x80 && b < 0xA0 ? c1[b - 0x80] : b);
     }
 }
 

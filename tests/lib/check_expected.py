@@ -49,7 +49,7 @@ def main():
         rows.append(cols)
     files = [base + '/' + r[0] for r in rows]
     p = subprocess.run([kenchi] + extra + ['parse', '--json'] + files, capture_output=True, timeout=600)
-    outs = [json.loads(l) for l in p.stdout.decode('utf-8').splitlines() if l.strip()]
+    outs = [json.loads(l) for l in p.stdout.decode('utf-8').split('\n') if l.strip()]
     byfile = {o['file']: o for o in outs}
     print('1..%d' % len(rows))
     failed = 0

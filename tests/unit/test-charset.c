@@ -281,6 +281,8 @@ test_unknown_charset(void **state)
     /* neither: ISO-8859-1 */
     ASSERT_DEC("\377\376", "x-junk", "ÿþ", TRUE);
     ASSERT_DEC("caf\351", "iso-8859-1", "café", FALSE);
+    /* C1 bytes under a Latin-1 label are Windows-1252's (rt26 T04) */
+    ASSERT_DEC("a \226 b\205 \223q\224 \200", "iso-8859-1", "a – b… “q” €", FALSE);
     /* labelled Latin-1, written in UTF-8: read as UTF-8, marked guessed */
     ASSERT_DEC("\346\244\234\347\237\245 caf\303\251", "iso-8859-1", "検知 café", TRUE);
     ASSERT_DEC("\244\263\244\363", "EUC-JP", "こん", FALSE);
