@@ -29,13 +29,42 @@ japanese_label(const char *ls, size_t ln)
 	return FALSE;
 }
 
-/* Is V (N bytes) a date in numbers alone, no zone's letters? */
+/* Is V (N bytes) a date with no zone's letters: numbers, and no word but
+ * ISO 8601's "T", AM or PM, and a month's or a day's name?  (rt27 D14:
+ * "2026-11-25T15:41:17" and "11/25/2026 3:41:17 PM" under a Japanese label
+ * were read as UTC, where "2026-11-25 15:41:17" was Japan's time.) */
 static gboolean
 numbers_alone(const char *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (g_ascii_isalpha(v[i]))
+	static const char *const words[] = {
+		"am", "pm", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+		"january", "february", "march", "april", "june", "july", "august", "september", "october",
+		"november", "december", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday",
+		"wednesday", "thursday", "friday", "saturday", "sunday",
+	};
+
+	for (size_t i = 0; i < n; ) {
+		size_t k = i, w;
+
+		if (!g_ascii_isalpha(v[i])) {
+			i++;
+			continue;
+		}
+		while (k < n && g_ascii_isalpha(v[k]))
+			k++;
+		/* ISO 8601's T between the date's digits and the time's */
+		if (k - i == 1 && (v[i] == 'T' || v[i] == 't') && i > 0 && g_ascii_isdigit(v[i - 1]) && k < n &&
+		    g_ascii_isdigit(v[k])) {
+			i = k;
+			continue;
+		}
+		for (w = 0; w < G_N_ELEMENTS(words); w++)
+			if (strlen(words[w]) == k - i && g_ascii_strncasecmp(v + i, words[w], k - i) == 0)
+				break;
+		if (w == G_N_ELEMENTS(words))
 			return FALSE;
+		i = k;
+	}
 	return TRUE;
 }
 

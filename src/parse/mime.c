@@ -597,6 +597,8 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 			return;   /* attachments that are not text carry no alert */
 		html = ct && g_mime_content_type_is_type(ct, "text", "html");
 		s = part_text(GMIME_PART(obj), &m->lossy, &m->text_truncated);
+		/* An HTML document labelled text/plain (a helpdesk relay's: rt27 F10) */
+		html = html || (ct && g_mime_content_type_is_type(ct, "text", "plain") && kenchi_html_looks(s, strlen(s)));
 		if (!html && is_flowed(ct)) {
 			const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
 			char *t = kenchi_flowed_decode(s, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);

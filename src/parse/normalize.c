@@ -48,6 +48,25 @@ kenchi_norm_text(const char *s)
 		t[e - b] = '\0';
 		g_strstrip(t);
 	}
+	/* A closing mark with no opening one in the value is the quote a
+	 * person put around the block the value ends ("Parent File Name:
+	 * msedge.exe」", rt27 Q02); a name that holds both keeps them. */
+	{
+		static const char *const pairs[][2] = {
+			{ "\xe3\x80\x8c", "\xe3\x80\x8d" },   /* 「」 */
+			{ "\xe3\x80\x8e", "\xe3\x80\x8f" },   /* 『』 */
+			{ "\xe2\x80\x9c", "\xe2\x80\x9d" },   /* “” */
+			{ "\xef\xbc\x88", "\xef\xbc\x89" },   /* （） */
+		};
+		gsize n = strlen(t);
+
+		for (gsize k = 0; k < G_N_ELEMENTS(pairs); k++)
+			if (n >= 3 && memcmp(t + n - 3, pairs[k][1], 3) == 0 && strstr(t, pairs[k][0]) == NULL) {
+				t[n - 3] = '\0';
+				g_strchomp(t);
+				break;
+			}
+	}
 	if (*t == '\0') {
 		g_free(t);
 		return NULL;
@@ -465,6 +484,7 @@ kenchi_norm_disposition(const char *s)
 		{ "malicious", "Malicious" }, { "clean", "Clean" }, { "unknown", "Unknown" },
 		{ "悪性", "Malicious" }, { "クリーン", "Clean" }, { "不明", "Unknown" },
 		{ "安全", "Clean" }, { "unseen", "Unknown" }, { "malware", "Malicious" },
+		{ "悪意あり", "Malicious" }, { "悪意のある", "Malicious" }, { "未知", "Unknown" },
 		{ NULL, NULL }
 	};
 	return map_word(s, map);

@@ -126,6 +126,11 @@ test_paths(void **state)
 	    "\\\\?\\Volume{8e0b5a2c-0000-0000-0000-000000000001}\\x\\a.exe");
 	check_path("\\\\?\\c:\\Users\\a.exe", "C:\\Users\\a.exe");
 	check_path("/usr/bin/ls", "/usr/bin/ls");
+	/* a closing quote mark a person put after the block (rt27 Q02); a name
+	 * that holds both marks keeps them */
+	check_path("C:\\Users\\a\\x.exe」", "C:\\Users\\a\\x.exe");
+	check_path("C:\\Users\\a\\「見積書」.exe", "C:\\Users\\a\\「見積書」.exe");
+	check_path("C:\\Users\\a\\見積書（改）", "C:\\Users\\a\\見積書（改）");
 }
 
 static void
@@ -293,6 +298,7 @@ test_words(void **state)
 	s = kenchi_norm_severity("重大"); assert_string_equal(s, "Critical"); g_free(s);
 	assert_null(kenchi_norm_severity("spicy"));
 	s = kenchi_norm_disposition("悪性"); assert_string_equal(s, "Malicious"); g_free(s);
+	s = kenchi_norm_disposition("悪意あり"); assert_string_equal(s, "Malicious"); g_free(s);
 	s = kenchi_norm_disposition("不明"); assert_string_equal(s, "Unknown"); g_free(s);
 	s = kenchi_norm_severity("3 - High"); assert_string_equal(s, "High"); g_free(s);
 	s = kenchi_norm_severity("4: Critical"); assert_string_equal(s, "Critical"); g_free(s);
