@@ -149,6 +149,62 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 	return 0;
 }
 
+/* A computer's trajectory (GET /v1/computers/{guid}/trajectory): "data"
+ * is the computer and its events, which carry no computer of their own. */
+static gboolean
+trajectory(JsonObject *d)
+{
+	JsonNode *c = json_object_get_member(d, "computer"), *e = json_object_get_member(d, "events");
+
+	return c && JSON_NODE_HOLDS_OBJECT(c) && e && JSON_NODE_HOLDS_ARRAY(e);
+}
+
+/* Whether event object EO names a type of the events API's, by id or name. */
+static gboolean
+known_type(JsonObject *eo)
+{
+	JsonNode *id = json_object_get_member(eo, "event_type_id"), *name = json_object_get_member(eo, "event_type");
+
+	if (id && JSON_NODE_HOLDS_VALUE(id)) {
+		GType t = json_node_get_value_type(id);
+		gint64 v = t == G_TYPE_INT64 ? json_node_get_int(id) :
+		    t == G_TYPE_STRING ? g_ascii_strtoll(json_node_get_string(id), NULL, 10) : 0;
+
+		if (kenchi_event_type_name(v))
+			return TRUE;
+	}
+	return name && JSON_NODE_HOLDS_VALUE(name) && json_node_get_value_type(name) == G_TYPE_STRING &&
+	    kenchi_event_type_canonical(json_node_get_string(name)) != NULL;
+}
+
+/* Why: an analyst saves a trajectory to show what the machine did, and
+ * its detections were "JSON with no event objects in it" (rt27 A36).
+ * Each event takes the computer, as the events API gives it.  Only the
+ * events API's types: a trajectory's file and network activity ("Created
+ * by", "Executed by") is no event of its own. */
+static int
+add_trajectory(JsonObject *d, GPtrArray *events, int *dropped)
+{
+	JsonNode *c = json_object_get_member(d, "computer");
+	JsonArray *arr = json_object_get_array_member(d, "events");
+	int n = 0;
+
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *e = json_array_get_element(arr, i);
+		JsonObject *eo;
+
+		if (!JSON_NODE_HOLDS_OBJECT(e))
+			continue;
+		eo = json_node_get_object(e);
+		if (!known_type(eo))
+			continue;
+		if (!json_object_has_member(eo, "computer"))
+			json_object_set_member(eo, "computer", json_node_copy(c));
+		n += add_one(eo, events, dropped, FALSE);
+	}
+	return n;
+}
+
 static int
 add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 {
@@ -165,6 +221,8 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 			arr = json_node_get_array(d);
 			page = json_object_has_member(o, "metadata");
 		}
+		else if (d && JSON_NODE_HOLDS_OBJECT(d) && trajectory(json_node_get_object(d)))
+			return add_trajectory(json_node_get_object(d), events, dropped);
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
 			return add_one(json_node_get_object(d), events, dropped, FALSE);
 		else if (envelope <= 0)
