@@ -15,6 +15,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 #include "case/correlate.h"
+#include "case/correlate_int.h"
 #include "case/lists.h"
 #include "case/hosts.h"
 #include "util/clock.h"
@@ -341,14 +342,8 @@ score_stored(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, s
 	return rc != KENCHI_OK ? rc : k.rc;
 }
 
-/* A copy of a case row whose strings we own. */
-typedef struct {
-	kenchi_case_row_t row;
-	char *s[12];
-} case_buf_t;
-
-static gboolean
-copy_case(const kenchi_case_row_t *r, gpointer user)
+gboolean
+kenchi_case_copy(const kenchi_case_row_t *r, gpointer user)
 {
 	case_buf_t *b = user;
 
@@ -367,16 +362,16 @@ copy_case(const kenchi_case_row_t *r, gpointer user)
 	return FALSE;
 }
 
-static void
-set_str(case_buf_t *b, int slot, const char **field, const char *v)
+void
+kenchi_case_set_str(case_buf_t *b, int slot, const char **field, const char *v)
 {
 	g_free(b->s[slot]);
 	b->s[slot] = g_strdup(v);
 	*field = b->s[slot];
 }
 
-static void
-case_buf_clear(case_buf_t *b)
+void
+kenchi_case_buf_clear(case_buf_t *b)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(b->s); i++)
 		g_free(b->s[i]);
@@ -389,16 +384,16 @@ case_score_apply(case_buf_t *b, const case_score_t *cs)
 	char *tags = case_score_tags(cs);
 
 	b->row.score = cs->score;
-	set_str(b, 6, &b->row.priority, cs->escalate || b->row.escalated ? "P1" : cs->priority);
-	set_str(b, 7, &b->row.score_reasons, cs->reasons);
-	set_str(b, 8, &b->row.tags, tags);
+	kenchi_case_set_str(b, 6, &b->row.priority, cs->escalate || b->row.escalated ? "P1" : cs->priority);
+	kenchi_case_set_str(b, 7, &b->row.score_reasons, cs->reasons);
+	kenchi_case_set_str(b, 8, &b->row.tags, tags);
 	b->row.escalated |= cs->escalate;
 	g_free(tags);
 }
 
 /* The case's arrival and the deadlines that run from it. */
-static void
-set_deadlines(kenchi_cases_t *cx, kenchi_case_row_t *c, gint64 arrival)
+void
+kenchi_case_set_deadlines(kenchi_cases_t *cx, kenchi_case_row_t *c, gint64 arrival)
 {
 	const kenchi_calendar_t *cal = kenchi_cases_calendar(cx, c->customer);
 
@@ -446,14 +441,14 @@ own_score(kenchi_cases_t *cx, score_ctx_t *sc, const char *customer, int q, int 
 
 /* Score case ID, of the customer whose lists are LS, again with HOSTS hosts
  * in its outbreak. */
-static kenchi_status_t
-rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts,
+kenchi_status_t
+kenchi_case_rescore(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts,
 	     kenchi_placement_t *raised)
 {
 	case_buf_t b = { 0 };
 	case_score_t cs = { 0 };
 	score_ctx_t sc = { 0 };
-	kenchi_status_t rc = kenchi_store_case_get(st, id, copy_case, &b);
+	kenchi_status_t rc = kenchi_store_case_get(st, id, kenchi_case_copy, &b);
 
 	if (rc == KENCHI_OK) {
 		char was[3];
@@ -477,7 +472,7 @@ rescore_case(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, g
 		}
 	}
 	case_score_clear(&cs);
-	case_buf_clear(&b);
+	kenchi_case_buf_clear(&b);
 	return rc;
 }
 
@@ -490,6 +485,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	char *allow_hit = NULL, *block_hit = NULL, *why = NULL;
 	gint64 t = ev->date ? ev->date : arrival, id = 0, first_case = 0;
 	GArray *win = g_array_new(FALSE, FALSE, sizeof(kenchi_window_case_t));
+	GArray *ob_ids = g_array_new(FALSE, FALSE, sizeof(gint64));   /* the outbreak's open cases */
 	GHashTable *unsure = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	case_buf_t b = { 0 };
 	score_ctx_t sc = { 0 };
@@ -514,7 +510,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	if (rc == KENCHI_NOT_FOUND)
 		rc = kenchi_hosts_same_case(win, host_key, &id);
 	if (rc == KENCHI_OK) {
-		rc = kenchi_store_case_get(st, id, copy_case, &b);
+		rc = kenchi_store_case_get(st, id, kenchi_case_copy, &b);
 		if (rc != KENCHI_OK)
 			goto done;
 		g_strlcpy(out->was_priority, b.row.priority ? b.row.priority : "", sizeof out->was_priority);
@@ -525,7 +521,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 			char *name = g_utf8_strdown(b.row.hostname, -1);
 
 			if (strcmp(b.row.host_key, name) == 0)
-				set_str(&b, 1, &b.row.host_key, host_key);
+				kenchi_case_set_str(&b, 1, &b.row.host_key, host_key);
 			g_free(name);
 		}
 		/* Likewise its domain: a case of PC-D takes PC-D.a.local's name
@@ -535,8 +531,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 			char *name = g_utf8_strdown(b.row.hostname, -1);
 
 			if (strcmp(b.row.host_key, name) == 0 && ev->v[EV_CONNECTOR_GUID] == NULL)
-				set_str(&b, 1, &b.row.host_key, host_key);
-			set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
+				kenchi_case_set_str(&b, 1, &b.row.host_key, host_key);
+			kenchi_case_set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
 			g_free(name);
 		}
 		b.row.events++;
@@ -562,13 +558,13 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		goto done;
 	}
 	if (b.row.detection_id == NULL && ev->v[EV_DETECTION_ID])
-		set_str(&b, 3, &b.row.detection_id, ev->v[EV_DETECTION_ID]);
+		kenchi_case_set_str(&b, 3, &b.row.detection_id, ev->v[EV_DETECTION_ID]);
 	if (b.row.hostname == NULL && ev->v[EV_HOSTNAME])
-		set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
+		kenchi_case_set_str(&b, 10, &b.row.hostname, ev->v[EV_HOSTNAME]);
 	/* Quarantine outcome: the latest event (by its own time) wins. */
 	q = quarantine_of(ev);
 	if (q != 0 && t >= b.row.quarantine_at) {
-		set_str(&b, 9, &b.row.quarantine, q > 0 ? "quarantined" : "failed");
+		kenchi_case_set_str(&b, 9, &b.row.quarantine, q > 0 ? "quarantined" : "failed");
 		b.row.quarantine_at = t;
 	}
 
@@ -585,7 +581,18 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		sc.hosts = 1;
 		first_case = id;
 	} else {
+		gint64 ob = b.row.outbreak;
+
 		sc.hosts = kenchi_hosts_count(win, host_key, unsure, id, &first_case, &grew);
+		for (guint i = 0; i < win->len; i++) {
+			const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+			if (w->outbreak && (ob == 0 || w->outbreak < ob))
+				ob = w->outbreak;
+		}
+		if ((rc = kenchi_outbreak_reach(st, win, customer, ob, host_key, unsure, &sc.hosts, &grew, ob_ids)) !=
+		    KENCHI_OK)
+			goto done;
 	}
 
 	sc.ev = ev;
@@ -653,20 +660,20 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		/* A closed case takes the event but stays closed. */
 	} else if (why == NULL && !b.row.reportable) {
 		/* The first reportable event: the deadlines start from its arrival. */
-		set_str(&b, 4, &b.row.state, "open");
-		set_str(&b, 5, &b.row.suppressed_reason, NULL);
+		kenchi_case_set_str(&b, 4, &b.row.state, "open");
+		kenchi_case_set_str(&b, 5, &b.row.suppressed_reason, NULL);
 		b.row.reportable = TRUE;
-		set_deadlines(cx, &b.row, arrival);
+		kenchi_case_set_deadlines(cx, &b.row, arrival);
 		out->became_reportable = TRUE;
 	} else if (why == NULL && arrival < b.row.arrival) {
 		/* A reportable alert that reached the SOC before the one that
 		 * opened the case, stored after it (an import in file-name order,
 		 * a mail held back): the promise runs from the earlier arrival
 		 * (round 43b F1). */
-		set_deadlines(cx, &b.row, arrival);
+		kenchi_case_set_deadlines(cx, &b.row, arrival);
 	} else if (why && !b.row.reportable) {
-		set_str(&b, 4, &b.row.state, tuning && cust ? "tuning" : "suppressed");
-		set_str(&b, 5, &b.row.suppressed_reason, why);
+		kenchi_case_set_str(&b, 4, &b.row.state, tuning && cust ? "tuning" : "suppressed");
+		kenchi_case_set_str(&b, 5, &b.row.suppressed_reason, why);
 	}
 	b.row.updated_at = now;
 	/* Outbreak: the same file on several hosts of the customer in the
@@ -706,7 +713,17 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
-		if (w->id != id && spread && !w->closed && (rc = rescore_case(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
+		if (w->id != id && spread && !w->closed && (rc = kenchi_case_rescore(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
+			goto done;
+	}
+	/* ... and the outbreak's cases beyond the window (outbreak.c) */
+	for (guint i = 0; spread && i < ob_ids->len; i++) {
+		gint64 o = g_array_index(ob_ids, gint64, i);
+		gboolean seen = o == id;
+
+		for (guint k = 0; k < win->len && !seen; k++)
+			seen = g_array_index(win, kenchi_window_case_t, k).id == o;
+		if (!seen && (rc = kenchi_case_rescore(cx, st, ls, o, sc.hosts, out)) != KENCHI_OK)
 			goto done;
 	}
 	out->case_id = id;
@@ -717,8 +734,9 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		out->bridged = kenchi_hosts_bridged(win, host_key, id);
 done:
 	g_array_unref(win);
+	g_array_unref(ob_ids);
 	g_hash_table_unref(unsure);
-	case_buf_clear(&b);
+	kenchi_case_buf_clear(&b);
 	g_free(host_key);
 	g_free(file_key);
 	g_free(allow_hit);
@@ -727,70 +745,5 @@ done:
 	kenchi_lists_free(ls);
 	g_free(without);
 	g_free(why);
-	return rc;
-}
-
-/* Why: a case is a machine's file within the window of its last event, so
- * three events 20 h apart made one case in date order but two when the
- * latest came first (rc1 F1): the earliest, 40 h before it, opened its
- * own, and the middle one, a repeat of both, joined one.  Two first reports
- * went out for one detection. */
-kenchi_status_t
-kenchi_cases_merge(kenchi_cases_t *cx, kenchi_store_t *st, gint64 from, gint64 into, int hosts, gint64 now)
-{
-	case_buf_t f = { 0 }, b = { 0 };
-	kenchi_lists_t *ls = NULL;
-	char *note = NULL;
-	kenchi_status_t rc;
-
-	if ((rc = kenchi_store_case_get(st, from, copy_case, &f)) != KENCHI_OK ||
-	    (rc = kenchi_store_case_get(st, into, copy_case, &b)) != KENCHI_OK)
-		goto done;
-	if (strcmp(f.row.state, "closed") == 0 || strcmp(f.row.state, b.row.state) != 0 ||
-	    f.row.reportable != b.row.reportable || strcmp(f.row.customer, b.row.customer) != 0) {
-		rc = KENCHI_NOT_FOUND;
-		goto done;
-	}
-	if ((rc = kenchi_store_case_merge(st, from, into, now)) != KENCHI_OK)
-		goto done;
-	/* its counts and times, as the merge left them */
-	case_buf_clear(&b);
-	memset(&b, 0, sizeof b);
-	if ((rc = kenchi_store_case_get(st, into, copy_case, &b)) != KENCHI_OK)
-		goto done;
-	if (b.row.detection_id == NULL && f.row.detection_id)
-		set_str(&b, 3, &b.row.detection_id, f.row.detection_id);
-	if (b.row.hostname == NULL && f.row.hostname)
-		set_str(&b, 10, &b.row.hostname, f.row.hostname);
-	if (f.row.quarantine_at > b.row.quarantine_at) {
-		set_str(&b, 9, &b.row.quarantine, f.row.quarantine);
-		b.row.quarantine_at = f.row.quarantine_at;
-	}
-	b.row.escalated |= f.row.escalated;
-	if (b.row.reportable && f.row.arrival < b.row.arrival)
-		set_deadlines(cx, &b.row, f.row.arrival);
-	if (f.row.outbreak && f.row.outbreak != b.row.outbreak) {
-		gint64 lo = b.row.outbreak && b.row.outbreak < f.row.outbreak ? b.row.outbreak : f.row.outbreak;
-		gint64 hi = lo == f.row.outbreak ? b.row.outbreak : f.row.outbreak;
-
-		if (hi && (rc = kenchi_store_case_relink_outbreak(st, hi, lo)) != KENCHI_OK)
-			goto done;
-		b.row.outbreak = lo;
-	}
-	b.row.updated_at = now;
-	if ((rc = kenchi_store_case_update(st, &b.row)) != KENCHI_OK)
-		goto done;
-	if ((ls = kenchi_lists_load(st, b.row.customer, &rc)) == NULL)
-		goto done;
-	if ((rc = rescore_case(cx, st, ls, into, hosts, NULL)) != KENCHI_OK)
-		goto done;
-	note = g_strdup_printf("case %" G_GINT64_FORMAT " merged into this one: an event within the window of both"
-	    " repeated the machine's file", from);
-	rc = kenchi_store_note_add(st, into, "kenchi", "merge", NULL, note, now);
-done:
-	case_buf_clear(&f);
-	case_buf_clear(&b);
-	kenchi_lists_free(ls);
-	g_free(note);
 	return rc;
 }

@@ -58,12 +58,17 @@ kenchi_status_t kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const
  * in the window of an event that is a repeat of each (kenchi_placement_t's
  * bridged).  FROM's events move, it is closed as merged, and INTO takes its
  * earlier arrival (deadlines), detection id, quarantine outcome and
- * escalation, and is scored again with HOSTS hosts.  KENCHI_NOT_FOUND,
+ * escalation, and is scored again with HOSTS hosts (WAS and IS: its
+ * priority before and after).  KENCHI_NOT_FOUND,
  * nothing done: they are no longer both open, or differ in state (one
  * suppressed, in tuning or not yet reportable, the other not).  The
  * caller holds the write transaction and mends the reports. */
 kenchi_status_t kenchi_cases_merge(kenchi_cases_t *cx, kenchi_store_t *st, gint64 from, gint64 into, int hosts,
-				   gint64 now);
+				   gint64 now, char was[3], char is[3]);
+
+/* Score case ID again from its events, with its outbreak's hosts (an
+ * analyst's merge moved events into it). */
+kenchi_status_t kenchi_cases_rescore(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id);
 
 /* The case keys of an event: hosts.h. */
 

@@ -36,6 +36,7 @@ typedef struct {
 	int hosts;
 	GPtrArray *host_list;  /* char*, owned */
 	JsonArray *scope;      /* an object a case of the outbreak: its host, when */
+	gint64 self;           /* the case shown */
 } scope_t;
 
 static gboolean
@@ -45,6 +46,10 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	const char *h = c->hostname ? c->hostname : c->host_key;
 	JsonObject *o;
 
+	/* A case merged into another holds no event: its host is that one's
+	 * row (rc2 F9: a host listed twice). */
+	if (c->events == 0 && strcmp(c->state, "closed") == 0 && c->id != s->self)
+		return TRUE;
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
 	if (s->scope == NULL)
@@ -70,7 +75,7 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	JsonObject *o = json_object_new();
 	JsonArray *hosts = json_array_new();
 	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free),
-		       .scope = detail ? json_array_new() : NULL };
+		       .scope = detail ? json_array_new() : NULL, .self = c->id };
 
 	json_object_set_int_member(o, "id", c->id);
 	json_object_set_string_member(o, "customer", c->customer);

@@ -421,6 +421,16 @@ prepare_again(prepared_t *pr, const kenchi_event_t *ev)
 	pr->fingerprint = kenchi_event_fingerprint(ev);
 }
 
+/* Whether case ID is among REPORT's (NULL: none). */
+static gboolean
+listed(const GArray *report, gint64 id)
+{
+	for (guint i = 0; report && i < report->len; i++)
+		if (g_array_index(report, gint64, i) == id)
+			return TRUE;
+	return FALSE;
+}
+
 /* Case CASE_ID of CUSTOMER became reportable: its report goes out once
  * every event of the message is stored (REPORT, REPORT_CUSTOMER: made on
  * the first), once however many of them made it so. */
@@ -428,11 +438,8 @@ static void
 add_report(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, GArray **report, GPtrArray **report_customer,
 	   gint64 case_id, const char *customer)
 {
-	guint i;
-
-	for (i = 0; *report && i < (*report)->len; i++)
-		if (g_array_index(*report, gint64, i) == case_id)
-			return;
+	if (listed(*report, case_id))
+		return;
 	a->reportable++;
 	if (ctx->reports == NULL)
 		return;
@@ -455,20 +462,26 @@ merge_bridged(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysi
 {
 	gint64 from, into;
 	guint i;
+	char was[3], is[3];
 	kenchi_status_t rc = kenchi_report_merge_pick(st, pl->case_id, pl->bridged, &from, &into);
 
 	if (rc == KENCHI_OK)
-		rc = kenchi_cases_merge(ctx->cases, st, from, into, pl->hosts, now);
+		rc = kenchi_cases_merge(ctx->cases, st, from, into, pl->hosts, now, was, is);
 	if (rc == KENCHI_NOT_FOUND)
 		return KENCHI_OK;
 	if (rc == KENCHI_OK && ctx->reports)
 		rc = kenchi_report_case_merged(ctx->reports, st, from, into, now);
 	if (rc != KENCHI_OK)
 		return rc;
+	/* The case that goes on is the event's now: its priority before the
+	 * event (the merge's, when the event went to the other case) and
+	 * after the merge, so that a merge that makes it P1 says so (rc2 F4). */
 	if (pl->case_id == from) {
 		pl->case_id = into;
 		pl->became_reportable = FALSE;
+		g_strlcpy(pl->was_priority, was, sizeof pl->was_priority);
 	}
+	g_strlcpy(pl->priority, is, sizeof pl->priority);
 	if (a->case_id == from)
 		a->case_id = into;
 	for (i = 0; a->prepared && i < a->prepared->len; i++) {
@@ -529,7 +542,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	if (rc != KENCHI_OK)
 		return rc;
 	if (a->reply.kind != KENCHI_REPLY_NONE && ctx->reports) {
-		rc = kenchi_reply_process(ctx->cfg, ctx->reports, st, a->mail, &a->reply, opts->now, &a->reply_result);
+		rc = kenchi_reply_process(ctx->cfg, ctx->reports, ctx->cases, st, a->mail, &a->reply, opts->now,
+		    &a->reply_result);
 		if (rc == KENCHI_BAD_INPUT) {
 			/* Something of the reply could not go into the answer:
 			 * the mail is stored all the same, never bounced (round
@@ -678,8 +692,10 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			    KENCHI_OK)
 				goto fail;
 			/* A case reported at a lower priority that this event
-			 * raises to P1: the analysts' notice named the old one. */
-			if (ctx->reports && !pl.became_reportable && pl.was_priority[0] &&
+			 * raises to P1: the analysts' notice named the old one.
+			 * Not one whose notice goes with this message's reports,
+			 * rendered after its last event (rc2 F6). */
+			if (ctx->reports && !pl.became_reportable && !listed(report, pl.case_id) && pl.was_priority[0] &&
 			    strcmp(pl.was_priority, "P1") != 0 && strcmp(pl.priority, "P1") == 0 &&
 			    (rc = kenchi_report_escalated(ctx->reports, st, pl.case_id, pl.was_priority,
 			    ev->v[EV_EVENT_TYPE], opts->now)) != KENCHI_OK)

@@ -107,7 +107,7 @@ audit_covered(kenchi_store_t *st, gint64 case_id, const GArray *supp, const GArr
 /* Apply one valid command.  Returns NULL ("ok", with *DONE saying more
  * when set: g_free) or why it failed (g_free). */
 static char *
-apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, kenchi_store_t *st, gint64 case_id,
 	  const case_info_t *ci, kenchi_findings_t *f, const kenchi_command_t *c, const kenchi_mail_t *mail,
 	  gint64 now, kenchi_status_t *rc, char **done)
 {
@@ -171,6 +171,11 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 		char *why = NULL;
 		if (c->number == case_id)
 			return g_strdup("cannot merge a case into itself");
+		/* Its events are the other case's already: merged again, it
+		 * pointed elsewhere, and the new target took its times (rc2 F7). */
+		if (f->merged_into)
+			return g_strdup_printf("this case was merged into case %" G_GINT64_FORMAT ": work on that one",
+			    f->merged_into);
 		r = kenchi_store_case_get(st, c->number, take_info, &other);
 		if (r == KENCHI_NOT_FOUND)
 			why = g_strdup_printf("no case %" G_GINT64_FORMAT, c->number);
@@ -189,6 +194,9 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 			*rc = kenchi_store_findings_set(st, case_id, f, now);
 			if (*rc == KENCHI_OK)
 				*rc = kenchi_store_case_merge(st, case_id, c->number, now);
+			/* the case that took the events is scored with them (rc2 F8) */
+			if (*rc == KENCHI_OK && cx)
+				*rc = kenchi_cases_rescore(cx, st, c->number);
 			replace(&f->state, "closed");
 			f->merged_into = c->number;
 		}
@@ -309,8 +317,8 @@ skip_banner(const kenchi_config_t *cfg, const kenchi_mail_t *mail, GString **bod
 }
 
 static kenchi_status_t
-process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
-		const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
+process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, kenchi_store_t *st,
+		const kenchi_mail_t *mail, const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
 {
 	kenchi_command_list_t *cl = NULL;
 	kenchi_findings_t f = { 0 };
@@ -411,7 +419,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t
 				}
 				sent |= c->kind == KENCHI_CMD_SEND;
 				char *done_note = NULL;
-				why = apply_one(cfg, rx, st, info->case_id, &ci, &f, c, mail, now, &rc, &done_note);
+				why = apply_one(cfg, rx, cx, st, info->case_id, &ci, &f, c, mail, now, &rc, &done_note);
 				if (rc != KENCHI_OK) {
 					g_free(done_note);
 					g_free(why);
@@ -656,13 +664,13 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 }
 
 kenchi_status_t
-kenchi_reply_process(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, const kenchi_mail_t *mail,
-		     const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
+kenchi_reply_process(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, kenchi_store_t *st,
+		     const kenchi_mail_t *mail, const kenchi_reply_info_t *info, gint64 now, kenchi_reply_result_t *out)
 {
 	memset(out, 0, sizeof *out);
 	switch (info->kind) {
 	case KENCHI_REPLY_ANALYST:
-		return process_analyst(cfg, rx, st, mail, info, now, out);
+		return process_analyst(cfg, rx, cx, st, mail, info, now, out);
 	case KENCHI_REPLY_CUSTOMER:
 		return process_customer(cfg, rx, st, mail, info, now, out);
 	default:

@@ -19,6 +19,7 @@
 #include "parse/mime.h"
 #include "store/store.h"
 #include "report/report.h"
+#include "case/correlate.h"
 
 typedef enum {
 	KENCHI_REPLY_NONE,       /* not a reply to kenchi */
@@ -48,9 +49,10 @@ typedef struct {
 } kenchi_reply_result_t;
 void kenchi_reply_result_clear(kenchi_reply_result_t *r);
 
-kenchi_status_t kenchi_reply_process(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st,
-				     const kenchi_mail_t *mail, const kenchi_reply_info_t *info, gint64 now,
-				     kenchi_reply_result_t *out);
+/* CX (may be NULL) scores a case again that a merge gave events to. */
+kenchi_status_t kenchi_reply_process(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx,
+				     kenchi_store_t *st, const kenchi_mail_t *mail, const kenchi_reply_info_t *info,
+				     gint64 now, kenchi_reply_result_t *out);
 
 /* The Authentication-Results check on its own (for tests and the audit):
  * TRUE when VALUE comes from a trusted authserv-id and says dkim=pass for

@@ -75,8 +75,8 @@ kenchi_status_t kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gin
  * kenchi_cases_merge): which goes *INTO which.  The one whose first report
  * a sender took, when only one's was; else the older (smaller id). */
 kenchi_status_t kenchi_report_merge_pick(kenchi_store_t *st, gint64 a, gint64 b, gint64 *from, gint64 *into);
-/* Case FROM, merged into INTO: its first report, when no sender took it and
- * it is not P1, no longer covers it (withdrawn, or rendered again for the
+/* Case FROM, merged into INTO: its first report, when no sender took it
+ * (P1 or not), no longer covers it (withdrawn, or rendered again for the
  * rest of its cases), and its untaken notices are withdrawn.  A report that
  * went out stays as it went.  The caller holds a transaction. */
 kenchi_status_t kenchi_report_case_merged(kenchi_reports_t *rx, kenchi_store_t *st, gint64 from, gint64 into,

@@ -69,9 +69,8 @@ kenchi_report_escalated(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id
 	    c.hostname ? c.hostname : "?", c.customer, cause ? cause : "an event");
 	body = g_string_new(NULL);
 	g_string_append_printf(body, "Case %" G_GINT64_FORMAT " (%s, %s) rose from %s to P1 (score %d): %s raised it."
-	    "\nIts notice named %s.\n\nScore reasons:\n", case_id, c.customer, c.hostname ? c.hostname : "?",
-	    was && *was ? was : "a lower priority", c.score, cause ? cause : "an event",
-	    was && *was ? was : "a lower priority");
+	    "\n\nScore reasons:\n", case_id, c.customer, c.hostname ? c.hostname : "?",
+	    was && *was ? was : "a lower priority", c.score, cause ? cause : "an event");
 	append_reasons(body, c.reasons);
 	g_string_append_printf(body, "\nSee `kenchi case %" G_GINT64_FORMAT "`.\n", case_id);
 	rc = kenchi_report_queue_alert(rx, st, case_id, subject, body->str, now);

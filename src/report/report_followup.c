@@ -62,6 +62,52 @@ distinct(JsonArray *events, const char *a, const char *b)
 	return out;
 }
 
+static gboolean
+take_outbreak(const kenchi_case_row_t *r, gpointer user)
+{
+	*(gint64 *)user = r->outbreak;
+	return FALSE;
+}
+
+/* Each host of the outbreak once, after the case's own (HOSTS). */
+static gboolean
+add_outbreak_host(const kenchi_case_row_t *r, gpointer user)
+{
+	JsonArray *hosts = user;
+	const char *h = r->hostname ? r->hostname : r->host_key;
+
+	/* a case merged into another holds no event: its host is that one's */
+	if (r->events == 0 && strcmp(r->state, "closed") == 0)
+		return TRUE;
+	for (guint i = 0; i < json_array_get_length(hosts); i++)
+		if (g_strcmp0(json_array_get_string_element(hosts, i), h) == 0)
+			return TRUE;
+	json_array_add_string_element(hosts, h);
+	return TRUE;
+}
+
+/* Why: the second report's "Scope" listed the case's own host alone, where
+ * the case showed its outbreak's three (rc2 F2): the customer is owed every
+ * machine that has the file. */
+static kenchi_status_t
+outbreak_hosts(kenchi_store_t *st, gint64 case_id, JsonObject *root)
+{
+	gint64 outbreak = 0;
+	kenchi_status_t rc = kenchi_store_case_get(st, case_id, take_outbreak, &outbreak);
+	JsonArray *hosts;
+	kenchi_case_filter_t f = { 0 };
+
+	if (rc != KENCHI_OK || outbreak == 0)
+		return rc;
+	hosts = json_array_ref(json_object_get_array_member(root, "hosts"));
+	f.outbreak = outbreak;
+	rc = kenchi_store_cases_each(st, &f, add_outbreak_host, hosts);
+	if (json_array_get_length(hosts) > 1)
+		json_object_set_int_member(root, "more_hosts", json_array_get_length(hosts) - 1);
+	json_array_unref(hosts);
+	return rc;
+}
+
 static JsonNode *
 second_context(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const kenchi_findings_t *f,
 	       const char *customer, kenchi_status_t *rc)
@@ -74,6 +120,10 @@ second_context(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const k
 	if (ctx == NULL)
 		return NULL;
 	root = json_node_get_object(ctx);
+	if ((*rc = outbreak_hosts(st, case_id, root)) != KENCHI_OK) {
+		json_node_unref(ctx);
+		return NULL;
+	}
 	c = json_object_get_object_member(root, "case");
 	set_opt(c, "verdict", f->verdict);
 	set_opt(c, "verdict_ja", verdict_ja(f->verdict));

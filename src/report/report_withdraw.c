@@ -202,11 +202,11 @@ cases_without(const char *cases, const GArray *out)
 	return g_string_free(s, FALSE);
 }
 
-/* Whether covered case CASE_ID can be suppressed (not P1, its first report
- * untouched or none): *OK; *REPORT its first report (0: none).  The report,
- * read once, goes into EDITS with the case to take out of it. */
+/* Whether case CASE_ID can be taken out of its first report (untouched or
+ * none; not P1 when SPARE_P1): *OK; *REPORT its first report (0: none).
+ * The report, read once, goes into EDITS with the case to take out of it. */
 static kenchi_status_t
-plan_case(kenchi_store_t *st, gint64 case_id, GHashTable *edits, gboolean *ok, gint64 *report)
+plan_case(kenchi_store_t *st, gint64 case_id, gboolean spare_p1, GHashTable *edits, gboolean *ok, gint64 *report)
 {
 	case_copy_t c = { 0 };
 	report_edit_t *e;
@@ -214,7 +214,7 @@ plan_case(kenchi_store_t *st, gint64 case_id, GHashTable *edits, gboolean *ok, g
 
 	*ok = FALSE;
 	*report = 0;
-	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.p1)
+	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || (c.p1 && spare_p1))
 		return rc;
 	*report = c.first_report;
 	if (c.first_report == 0) {
@@ -289,7 +289,7 @@ kenchi_report_allow_apply(kenchi_reports_t *rx, kenchi_store_t *st, const kenchi
 	g_array_set_size(ok, ids->len);
 	g_array_set_size(reports, ids->len);
 	for (i = 0; rc == KENCHI_OK && i < ids->len; i++)
-		rc = plan_case(st, g_array_index(ids, gint64, i), edits, &g_array_index(ok, gboolean, i),
+		rc = plan_case(st, g_array_index(ids, gint64, i), TRUE, edits, &g_array_index(ok, gboolean, i),
 		    &g_array_index(reports, gint64, i));
 	if (rc == KENCHI_OK)
 		rc = edit_reports(rx, st, edits, why, now);
@@ -347,7 +347,10 @@ kenchi_report_case_merged(kenchi_reports_t *rx, kenchi_store_t *st, gint64 from,
 	char *why = g_strdup_printf("case %" G_GINT64_FORMAT " merged into case %" G_GINT64_FORMAT, from, into);
 	gboolean ok = FALSE;
 	gint64 report = 0;
-	kenchi_status_t rc = plan_case(st, from, edits, &ok, &report);
+	/* A P1 case too: its detection is the other case's now, whose
+	 * report the customer has or will have (rc2 F1: a merged P1 case's
+	 * first report went out as a second one). */
+	kenchi_status_t rc = plan_case(st, from, FALSE, edits, &ok, &report);
 
 	if (rc == KENCHI_OK && ok)
 		rc = edit_reports(rx, st, edits, why, now);

@@ -297,6 +297,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN sure INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS cases_machine;"
 	"CREATE INDEX cases_machine ON cases(host_key, customer) WHERE " KENCHI_SQL_GUID_KEY ";",
+
+	/* 16: an outbreak's cases by its id: correlation counts the hosts of
+	 * the whole outbreak, not only of the event's window, so that its
+	 * cases' scores do not depend on the order the alerts came in (rc2
+	 * F3), and scores its cases beyond the window again when a host more
+	 * changes what the rules say.  Most cases are in no outbreak. */
+	"CREATE INDEX IF NOT EXISTS cases_outbreak ON cases(outbreak) WHERE outbreak IS NOT NULL;",
 };
 
 /* `kenchi version` prints KENCHI_SCHEMA_VERSION: the two must agree. */

@@ -156,6 +156,7 @@ KENCHI_DB=$m5 sql "ALTER TABLE outbox DROP COLUMN tried" >/dev/null
 KENCHI_DB=$m5 sql "DROP INDEX cases_machine" >/dev/null
 KENCHI_DB=$m5 sql "ALTER TABLE events DROP COLUMN basis" >/dev/null
 KENCHI_DB=$m5 sql "ALTER TABLE cases DROP COLUMN sure" >/dev/null
+KENCHI_DB=$m5 sql "DROP INDEX cases_outbreak" >/dev/null
 KENCHI_DB=$m5 sql "PRAGMA user_version = 5" >/dev/null
 is "$(KENCHI_DB=$m5 sql "PRAGMA user_version")" 5 "schema 5: a database as kenchi 5 left it"
 latest=$("$KENCHI" version | sed -n 's/.*(schema \([0-9]*\)).*/\1/p')
@@ -173,6 +174,8 @@ is "$(KENCHI_DB=$m5 sql "select group_concat(name, ' ') from (select name from s
 is "$(KENCHI_DB=$m5 sql "PRAGMA foreign_key_check")" "" "... every event still names its message"
 like "$(KENCHI_DB=$m5 sql "EXPLAIN QUERY PLAN SELECT DISTINCT customer FROM cases WHERE host_key = 'x' AND customer <> 'unassigned' AND length(host_key) = 36 AND (hostname IS NULL OR rtrim(lower(hostname), '.') <> host_key) AND sure = 1 LIMIT 2")" \
    "cases_machine" "... and a machine's customer is found by its GUID in one search (14, 15)"
+like "$(KENCHI_DB=$m5 sql "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE customer = 'acme' AND outbreak = 1 ORDER BY id LIMIT 256")" \
+   "cases_outbreak" "... and an outbreak's cases by its id (16)"
 # The keys the migration computed are the ones kenchi looks up: the same
 # bytes again, and the same mail with one more Received line, are known.
 KENCHI_DB=$m5 "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>"$KT_TMP/m5.again"
@@ -201,6 +204,7 @@ KENCHI_DB=$m12 sql "INSERT INTO lists (list, customer, kind, value, created_at) 
 KENCHI_DB=$m12 sql "DROP INDEX cases_machine"
 KENCHI_DB=$m12 sql "ALTER TABLE events DROP COLUMN basis"
 KENCHI_DB=$m12 sql "ALTER TABLE cases DROP COLUMN sure"
+KENCHI_DB=$m12 sql "DROP INDEX cases_outbreak"
 KENCHI_DB=$m12 sql "PRAGMA user_version = 12"
 KENCHI_DB=$m12 "$KENCHI" events >/dev/null 2>&1
 is "$(KENCHI_DB=$m12 sql "select host_key || ' ' || hostname from cases")|$(KENCHI_DB=$m12 sql "select hostname from events")" \

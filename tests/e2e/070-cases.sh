@@ -110,15 +110,22 @@ is "$(sql "select case_id = $la from events where uid = 'amp:7000000000000000207
 # but not the first.  The outbreak keeps the first's id, so its scope does
 # not shrink when the third comes (rc1 F2: the first dropped out), and each
 # case's scope says which hosts and when, with their cases (rc1 F3).
+# deliver_file TAG SHA N "HOST|DATE"...: alerts of one file, delivered in
+# turn, kept as $KT_TMP/TAG1.eml...; Event IDs 7000000000000000N+1...
+deliver_file() {
+	local tag=$1 sha=$2 n=$3 i=0 spec
+	shift 3
+	for spec in "$@"; do
+		i=$((i + 1))
+		mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/$tag$i.eml" $((7000000000000000000 + n + i)) "${spec#*|}" \
+		    $((7100000000000000000 + n + i)) "${spec%%|*}"
+		sed -i "s/^SHA-256: .*/SHA-256: $sha/" "$KT_TMP/$tag$i.eml"
+		"$KENCHI" deliver <"$KT_TMP/$tag$i.eml" 2>/dev/null
+	done
+}
 csha2=5eed5eed00000000000000000000000000000000000000000000000000000002
-i=0
-for spec in "PC-CHAIN-A|2026-10-11 00:00:00 UTC" "PC-CHAIN-B|2026-10-11 20:00:00 UTC" "PC-CHAIN-C|2026-10-12 16:00:00 UTC"; do
-	i=$((i + 1))
-	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/chain$i.eml" $((7000000000000000450 + i)) "${spec#*|}" \
-	    $((7100000000000000450 + i)) "${spec%%|*}"
-	sed -i "s/^SHA-256: .*/SHA-256: $csha2/" "$KT_TMP/chain$i.eml"
-	"$KENCHI" deliver <"$KT_TMP/chain$i.eml" 2>/dev/null
-done
+deliver_file chain "$csha2" 450 "PC-CHAIN-A|2026-10-11 00:00:00 UTC" "PC-CHAIN-B|2026-10-11 20:00:00 UTC" \
+    "PC-CHAIN-C|2026-10-12 16:00:00 UTC"
 ca=$(sql "select id from cases where file_key = '$csha2' and hostname = 'PC-CHAIN-A'")
 is "$(sql "select count(*) || ':' || count(distinct outbreak) || ':' || min(outbreak) from cases where file_key = '$csha2'")" \
    "3:1:$ca" "a chain of three hosts stays one outbreak, linked to its first case"
@@ -129,6 +136,22 @@ print(" ".join("%s@%s" % (s["host"], s["first_seen"][:13]) for s in c["scope"]))
    "the first case's scope: each host, when"
 is "$("$KENCHI" cases --json | "$KT_PY" -c 'import json,sys; print(sum("scope" in json.loads(l) for l in sys.stdin))')" 0 \
    "(a listing carries no scope: an outbreak's every case held all its hosts)"
+# The chain's cases are scored from the outbreak's hosts, three, whatever
+# order they came in: in date order the third's window no longer held the
+# first, and they stayed "spreading" where the order C, A, B made them an
+# "outbreak" (rc2 F3).
+tags_of() { sql "select group_concat(tags, ' ') from (select tags from cases where file_key = '$1' order by hostname)"; }
+is "$(tags_of "$csha2" | grep -o outbreak | wc -l)" 3 "date order: the chain's three cases are an outbreak"
+csha3=5eed5eed00000000000000000000000000000000000000000000000000000003
+for k in 3 1 2; do
+	sed -e "s/^SHA-256: .*/SHA-256: $csha3/" -e "s/^Event ID: .*/Event ID: $((7000000000000000460 + k))/" \
+	    -e "s/^Message-ID: .*/Message-ID: <chain-b$k@test>/" -e "/^Detection ID:/d" "$KT_TMP/chain$k.eml" |
+	    "$KENCHI" deliver 2>/dev/null
+done
+is "$(tags_of "$csha3" | grep -o outbreak | wc -l)" 3 "the order C, A, B: the same"
+is "$(sql "select group_concat(score, ' ') from (select score from cases where file_key = '$csha2' order by hostname)")" \
+   "$(sql "select group_concat(score, ' ') from (select score from cases where file_key = '$csha3' order by hostname)")" \
+   "and the same scores"
 
 # Possible undetected samples: the parent of the case's file and a file the
 # same parent started, seen on the machine with an Unknown disposition, are
@@ -219,6 +242,18 @@ set -- $two
 is "$(sql "select state || ':' || merged_into from cases where id = $3")" "closed:$2" "the younger case is closed, merged into the older"
 is "$(sql "select count(*) from events where case_id = $3")" 0 "its events are the older case's"
 like "$("$KENCHI" case "$2")" "case $3 merged into this one" "the case that took it says so"
+# The merged case holds no event: an outbreak's scope does not list its
+# machine a second time (rc2 F9).  Host A 40 h after T0 then at T0 (late),
+# host B an hour after T0, then A's alert of T0 + 20 h merges A's two.
+fsha=f9f9f9f900000000000000000000000000000000000000000000000000000009
+deliver_file f9- "$fsha" 470 "PC-F9-A|2026-10-26 16:00:00 UTC" "PC-F9-A|2026-10-25 00:00:00 UTC" \
+    "PC-F9-B|2026-10-25 01:00:00 UTC" "PC-F9-A|2026-10-25 20:00:00 UTC"
+fb=$(sql "select id from cases where file_key = '$fsha' and hostname = 'PC-F9-B'")
+is "$(sql "select count(*) from cases where file_key = '$fsha' and state = 'closed' and merged_into is not null")" 1 \
+   "(host A's two cases were merged)"
+is "$("$KENCHI" case "$fb" --json | "$KT_PY" -c 'import json,sys
+print(" ".join(sorted(s["host"] for s in json.load(sys.stdin)["scope"])))')" "PC-F9-A PC-F9-B" \
+   "the outbreak's scope lists each machine once, not the merged case's"
 
 # --- allow list: kept, suppressed, not reported ------------------------
 "$KENCHI" allow add --customer acme sha256 D75897FCA301560DBCDB94B113EBEE8AA64B1D3EC7F761D40293F5464C5B9311 --note "in-house tool" >/dev/null

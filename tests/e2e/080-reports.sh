@@ -339,9 +339,9 @@ export KENCHI_DB=$main_db
 # The case merged has its untaken first report and notice withdrawn; a report
 # a sender took stays as it went.
 export KENCHI_DB=$KT_TMP/bridge.db
-bridge() {   # bridge N DATE NOW: the alert N of DATE, delivered at NOW
+bridge() {   # bridge N DATE NOW [TYPE]: the alert N of DATE, delivered at NOW
     sed -e "s/^Event ID: .*/Event ID: $((7300000000000000000 + $1))/" -e "s/^Message-ID: .*/Message-ID: <bridge$1@test>/" \
-        -e "s/^Date: 2026-.*/Date: $2/" -e "/^Detection ID:/d" \
+        -e "s/^Date: 2026-.*/Date: $2/" -e "/^Detection ID:/d" -e "s/^Event Type: .*/Event Type: ${4:-Threat Detected}/" \
         -e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$FIX/mail/en-plain.eml" |
         KENCHI_NOW=$3 "$KENCHI" deliver 2>/dev/null
 }
@@ -369,6 +369,22 @@ bridge 3 "2026-11-25 21:00:00 UTC" 2026-11-26T17:22:00Z
 is "$(sql "select kind || ':' || case_id || ':' || state from outbox order by id" | tr '\n' ' ')" \
     "first_report:1:sent notice:1:sent first_report:2:withdrawn notice:2:withdrawn " \
     "a report that went out stays; the merged case's untaken one is withdrawn"
+# The case merged is P1 (an Executed malware), the other's report sent: the
+# P1 case's untaken report is withdrawn all the same, for its detection is
+# the other case's, whose report the customer has (rc2 F1: it went out as a
+# second first report); the other case, P1 now by the merge, is told of to
+# the analysts (rc2 F4).
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+bridge 1 "2026-11-26 17:00:00 UTC" 2026-11-26T17:02:00Z
+KENCHI_NOW=2026-11-26T17:05:00Z "$KENCHI" send --all 2>/dev/null
+bridge 2 "2026-11-25 01:00:00 UTC" 2026-11-26T17:12:00Z "Executed Malware"
+is "$(sql "select priority from cases where id = 2")" P1 "an Executed malware opens a P1 case"
+bridge 3 "2026-11-25 21:00:00 UTC" 2026-11-26T17:22:00Z
+is "$(sql "select kind || ':' || case_id || ':' || state from outbox where kind <> 'alert' order by id" | tr '\n' ' ')" \
+    "first_report:1:sent notice:1:sent first_report:2:withdrawn notice:2:withdrawn " \
+    "a merged P1 case's untaken report and notice are withdrawn"
+is "$(sql "select priority from cases where id = 1")" P1 "the case that took it is P1"
+like "$(sql "select subject from outbox where kind = 'alert'")" "\[kenchi #1\] escalated to P1" "and the analysts are told"
 # Two cases whose states differ are not merged: the machine allow-listed
 # after the first case's report went out (that case stays open), the second
 # case is suppressed, and a suppressed case is no report to go with it.
@@ -409,6 +425,22 @@ like "$body" "executed malware" "and the rules behind the new score"
 is "$(sql "select rcpts from outbox where kind = 'alert'")" analyst@soc.example.jp "addressed to the analysts alone"
 esc 3 "Executed Malware" High "2026-11-25 09:00:00 UTC" 2026-11-25T09:02:00Z
 is "$(sql "select count(*) from outbox where kind = 'alert'")" 1 "a repeat that leaves it P1 says nothing more"
+# A new case that one mail's second event makes P1: its notice, rendered
+# after the mail's last event, says P1, and no alert says it rose (rc2 F6).
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+{
+    printf 'From: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\nMessage-ID: <digest-f6@test>\n'
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] [All] Matching Events Found On PC-F6\n'
+    printf 'Content-Type: text/plain; charset=utf-8\n\nCisco AMP for Endpoints has detected 2 events:\n\n'
+    for t in "Threat Detected:7500000000000000001:Medium" "Executed Malware:7500000000000000002:High"; do
+        printf 'Event Type: %s\nEvent ID: %s\nDate: 2026-11-25 01:00:00 UTC\nComputer: PC-F6\nSeverity: %s\n' \
+            "${t%%:*}" "$(echo "$t" | cut -d: -f2)" "${t##*:}"
+        printf 'Disposition: Malicious\nFile Name: f6.exe\nSHA-256: %s\n\n' f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6
+    done
+} | KENCHI_NOW=2026-11-25T01:05:00Z "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) || ':' || priority from cases")" "1:P1" "one case, P1"
+like "$(sql "select subject from outbox where kind = 'notice'")" "(P1)" "its notice says P1"
+is "$(sql "select count(*) from outbox where kind = 'alert'")" 0 "and no alert says it rose"
 # An outbreak's third host adds the points that make its first two cases P1
 # (Critical, Malicious, a Cloud IOC's name: 60, P2; "outbreak" adds 20):
 # each of them is told of; the third opens as P1 and its notice says so.

@@ -372,6 +372,9 @@ is "$(sql "select state || '|' || merged_into from cases where id = 3")" "closed
 reply analyst@soc.example.jp "$reply_to" merge-1-3@soc "merge: 3"
 is "$(sql "select state || '|' || coalesce(merged_into, '-') from cases where id = 1")" "open|-" \
     "merging case 1 into the closed case 3 is refused: the two were both closed, each merged into the other (round 36b)"
+reply analyst@soc.example.jp "$reply_to3" merge-3-again@soc "merge: 1"
+like "$(sql "select result from audit where message_id = 'merge-3-again@soc'")" "was merged into case 1" \
+    "a case merged already is not merged again, saying where it went (rc2 F7: merged elsewhere, the target took its times)"
 reply analyst@soc.example.jp "$reply_to3" send-3@soc "send: second-report"
 like "$(sql "select reason from messages where message_id = 'send-3@soc'")" "nothing was applied" \
     "a merged case sends no second report: it would be of nothing (round 38a)"
@@ -482,6 +485,39 @@ unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first
     "the customer never gets the report"
 unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: analyst-notice")" "." \
     "nor the analysts its notice, unsent when the case was suppressed"
+
+# --- an analyst's merge scores the case that took the events (rc2 F8) -------
+# A Medium Threat Detected (P3 or P4) and another machine's Executed
+# malware of the same file (P1); the second merged into the first makes the
+# first P1 at once, not at its next event.
+mk_alert() {   # mk_alert N HOST TYPE SEVERITY [SHA-256]
+    sed -e "s/^Event ID: .*/Event ID: $((7600000000000000000 + $1))/" -e "s/^Message-ID: .*/Message-ID: <m8-$1@test>/" \
+        -e "s/^Computer: .*/Computer: $2/" -e "/^Connector GUID:/d" -e "/^Detection ID:/d" \
+        -e "s/^Event Type: .*/Event Type: $3/" -e "s/^Severity: .*/Severity: $4/" \
+        -e "s/^SHA-256: .*/SHA-256: ${5:-f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8f8}/" \
+        "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+}
+mk_alert 1 PC-F8-A "Threat Detected" Medium
+mk_alert 2 PC-F8-B "Executed Malware" High
+ca=$(sql "select case_id from events where uid = 'amp:7600000000000000001'")
+cb=$(sql "select case_id from events where uid = 'amp:7600000000000000002'")
+unlike "$(sql "select priority from cases where id = $ca")" P1 "a Medium Threat Detected is not P1"
+reply_on "$cb" merge-f8@soc "merge: $ca"
+is "$(sql "select priority || ' ' || events from cases where id = $ca")" "P1 2" \
+    "the case that took an Executed malware by an analyst's merge is P1 at once"
+
+# --- the second report's scope is the outbreak's (rc2 F2) -------------------
+# Three machines with one file: the second report of the first names all
+# three under "Scope", where it listed its own machine alone.
+for h in 1 2 3; do mk_alert $((10 + h)) "PC-F2-$h" "Threat Detected" High f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2; done
+c1=$(sql "select case_id from events where uid = 'amp:7600000000000000011'")
+reply_on "$c1" second-f2@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $c1" >"$KT_TMP/f2.eml"
+f2=$(decoded "$KT_TMP/f2.eml")
+like "$f2" "PC-F2-2" "the second report's scope names the outbreak's second machine"
+like "$f2" "PC-F2-3" "and its third"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true

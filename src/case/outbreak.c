@@ -1,0 +1,64 @@
+/* outbreak.c: an outbreak beyond the event's window.
+ *
+ * Why: the hosts of a file were counted in the window of the event at
+ * hand, so a chain of hosts 20 h apart scored by the order its alerts came
+ * in: in date order the third host's window no longer held the first, and
+ * the three cases stayed "spreading" (P3); in another order one window
+ * held all three, and they were an "outbreak" (P2) (rc2 F3).  The
+ * outbreak's cases are linked (correlate.c): its hosts are all of theirs,
+ * as its scope shows them. */
+#include <string.h>
+#include "case/correlate_int.h"
+#include "case/hosts.h"
+
+/* At most this many of an outbreak's cases are read for an event: a
+ * worm's thousandth host costs no more than its 256th. */
+#define OUTBREAK_READ 256
+
+typedef struct {
+	GHashTable *hosts;   /* host keys (owned) */
+	GArray *ids;         /* gint64: its open cases */
+} reach_t;
+
+static gboolean
+take_case(const kenchi_case_row_t *r, gpointer user)
+{
+	reach_t *o = user;
+
+	/* a case merged into another holds no event: its host is that one's */
+	if (r->events == 0 && strcmp(r->state, "closed") == 0)
+		return TRUE;
+	if (r->host_key)
+		g_hash_table_add(o->hosts, g_strdup(r->host_key));
+	if (strcmp(r->state, "closed") != 0)
+		g_array_append_val(o->ids, r->id);
+	return TRUE;
+}
+
+kenchi_status_t
+kenchi_outbreak_reach(kenchi_store_t *st, GArray *win, const char *customer, gint64 outbreak, const char *host_key,
+		      GHashTable *unsure, int *hosts, gboolean *grew, GArray *ids)
+{
+	reach_t o = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), ids };
+	kenchi_case_filter_t f = { .customer = customer, .outbreak = outbreak, .limit = OUTBREAK_READ };
+	kenchi_status_t rc = outbreak ? kenchi_store_cases_each(st, &f, take_case, &o) : KENCHI_OK;
+
+	if (rc == KENCHI_OK && outbreak) {
+		gboolean had = g_hash_table_contains(o.hosts, host_key);
+
+		for (guint i = 0; i < win->len; i++) {
+			const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+			if (w->host_key && !g_hash_table_contains(unsure, w->host_key))
+				g_hash_table_add(o.hosts, g_strdup(w->host_key));
+		}
+		if (!g_hash_table_contains(unsure, host_key))
+			g_hash_table_add(o.hosts, g_strdup(host_key));
+		if ((int)g_hash_table_size(o.hosts) > *hosts) {
+			*hosts = (int)g_hash_table_size(o.hosts);
+			*grew = !had && !g_hash_table_contains(unsure, host_key);
+		}
+	}
+	g_hash_table_unref(o.hosts);
+	return rc;
+}
