@@ -694,13 +694,17 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			/* A case reported at a lower priority that this event
 			 * raises to P1: the analysts' notice named the old one.
 			 * Not one whose notice goes with this message's reports,
-			 * rendered after its last event (rc2 F6). */
-			if (ctx->reports && !pl.became_reportable && !listed(report, pl.case_id) && pl.was_priority[0] &&
-			    strcmp(pl.was_priority, "P1") != 0 && strcmp(pl.priority, "P1") == 0 &&
+			 * rendered after its last event (rc2 F6), nor for an
+			 * alert past stale_after (a backlog's import), whose
+			 * reports wait for release as well. */
+			gboolean fresh = a->received_at >= opts->now - ctx->cfg->stale_s;
+
+			if (ctx->reports && fresh && !pl.became_reportable && !listed(report, pl.case_id) &&
+			    pl.was_priority[0] && strcmp(pl.was_priority, "P1") != 0 && strcmp(pl.priority, "P1") == 0 &&
 			    (rc = kenchi_report_escalated(ctx->reports, st, pl.case_id, pl.was_priority,
 			    ev->v[EV_EVENT_TYPE], opts->now)) != KENCHI_OK)
 				goto fail;
-			for (int k = 0; ctx->reports && k < pl.n_raised && rc == KENCHI_OK; k++) {
+			for (int k = 0; ctx->reports && fresh && k < pl.n_raised && rc == KENCHI_OK; k++) {
 				char *cause = g_strdup_printf("%s on another host of its outbreak (%d hosts)",
 				    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "an event", pl.hosts);
 

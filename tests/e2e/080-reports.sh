@@ -425,6 +425,17 @@ like "$body" "executed malware" "and the rules behind the new score"
 is "$(sql "select rcpts from outbox where kind = 'alert'")" analyst@soc.example.jp "addressed to the analysts alone"
 esc 3 "Executed Malware" High "2026-11-25 09:00:00 UTC" 2026-11-25T09:02:00Z
 is "$(sql "select count(*) from outbox where kind = 'alert'")" 1 "a repeat that leaves it P1 says nothing more"
+# A backlog's alerts, past stale_after, hold their reports for release: an
+# escalation among them alerts no one either.
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+for n in 1 2; do
+    sed -e "s/^Event ID: .*/Event ID: $((7410000000000000000 + n))/" -e "s/^Message-ID: .*/Message-ID: <stale$n@test>/" \
+        -e "/^Detection ID:/d" -e "$([ $n = 1 ] && echo 's/^Severity: .*/Severity: Medium/' ||
+            echo 's/^Event Type: .*/Event Type: Executed Malware/')" "$FIX/mail/en-plain.eml" |
+        KENCHI_NOW=2026-11-25T10:00:00Z "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql "select priority || ' ' || events from cases")" "P1 2" "a backlog's Executed malware makes its case P1"
+is "$(sql "select count(*) from outbox where kind = 'alert'")" 0 "but alerts no one: it arrived past stale_after"
 # A new case that one mail's second event makes P1: its notice, rendered
 # after the mail's last event, says P1, and no alert says it rose (rc2 F6).
 rm -f "$KENCHI_DB" "$KENCHI_DB"-*
