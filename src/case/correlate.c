@@ -731,7 +731,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	out->hosts = sc.hosts;
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
 	if (!out->created)
-		out->bridged = kenchi_hosts_bridged(win, host_key, id);
+		out->n_bridged = kenchi_hosts_bridged(win, host_key, id, out->bridged, (int)G_N_ELEMENTS(out->bridged));
 done:
 	g_array_unref(win);
 	g_array_unref(ob_ids);

@@ -38,8 +38,9 @@ typedef struct {
 	char event_priority[3];
 	int own_score;           /* the event's alone: in a case of its own (store.h) */
 	int hosts;               /* the machines with its file in the window */
-	gint64 bridged;          /* another open case of the machine and file in the
-				  * window (0: none): the event is a repeat of both */
+	gint64 bridged[4];       /* other open cases of the machine and file in the
+				  * window: the event is a repeat of each */
+	int n_bridged;
 	gint64 raised[8];        /* other reportable cases of the outbreak that one
 				  * host more made P1 (the first 8), */
 	char raised_was[8][3];   /* with the priority each had */

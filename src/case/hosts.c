@@ -293,19 +293,19 @@ kenchi_hosts_same_case(GArray *win, const char *host_key, gint64 *id)
 	return KENCHI_OK;
 }
 
-gint64
-kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id)
+int
+kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id, gint64 *out, int max)
 {
-	gint64 other = 0;
 	gboolean in = FALSE;
+	int n = 0;
 
-	for (guint i = 0; i < win->len; i++) {
+	for (guint i = 0; i < win->len; i++)
+		in |= g_array_index(win, kenchi_window_case_t, i).id == id;
+	for (guint i = 0; in && i < win->len && n < max; i++) {
 		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
 
-		if (w->id == id)
-			in = TRUE;
-		else if (!w->closed && w->host_key && strcmp(w->host_key, host_key) == 0 && (other == 0 || w->id < other))
-			other = w->id;
+		if (w->id != id && !w->closed && w->host_key && strcmp(w->host_key, host_key) == 0)
+			out[n++] = w->id;
 	}
-	return in ? other : 0;
+	return n;
 }

@@ -451,19 +451,19 @@ add_report(const kenchi_ingest_ctx_t *ctx, kenchi_analysis_t *a, GArray **report
 	g_ptr_array_add(*report_customer, (gpointer)customer);
 }
 
-/* The event placed as PL repeats two open cases of its machine and file
- * (rc1 F1): one is merged into the other, and the message's events and
+/* The event placed as PL repeats another open case of its machine and file,
+ * OTHER (rc1 F1): one is merged into the other, and the message's events and
  * reports to come follow it.  The one merged had been reportable as long
  * as the other (kenchi_cases_merge): that one's report is queued, or will
  * be with this message's, so the merged case needs none of its own. */
 static kenchi_status_t
-merge_bridged(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a, kenchi_placement_t *pl,
-	      GArray *report, GPtrArray *report_customer, gint64 now)
+merge_one(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a, kenchi_placement_t *pl,
+	  gint64 other, GArray *report, GPtrArray *report_customer, gint64 now)
 {
 	gint64 from, into;
 	guint i;
 	char was[3], is[3];
-	kenchi_status_t rc = kenchi_report_merge_pick(st, pl->case_id, pl->bridged, &from, &into);
+	kenchi_status_t rc = kenchi_report_merge_pick(st, pl->case_id, other, &from, &into);
 
 	if (rc == KENCHI_OK)
 		rc = kenchi_cases_merge(ctx->cases, st, from, into, pl->hosts, now, was, is);
@@ -498,6 +498,19 @@ merge_bridged(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysi
 		}
 	}
 	return KENCHI_OK;
+}
+
+/* Each of them, in turn, into the one that goes on (rc2 F10: of three, two
+ * were merged). */
+static kenchi_status_t
+merge_bridged(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_analysis_t *a, kenchi_placement_t *pl,
+	      GArray *report, GPtrArray *report_customer, gint64 now)
+{
+	kenchi_status_t rc = KENCHI_OK;
+
+	for (int k = 0; k < pl->n_bridged && rc == KENCHI_OK; k++)
+		rc = merge_one(ctx, st, a, pl, pl->bridged[k], report, report_customer, now);
+	return rc;
 }
 
 kenchi_status_t
@@ -688,7 +701,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			}
 			if (rc != KENCHI_OK)
 				goto fail;
-			if (pl.bridged && (rc = merge_bridged(ctx, st, a, &pl, report, report_customer, opts->now)) !=
+			if (pl.n_bridged && (rc = merge_bridged(ctx, st, a, &pl, report, report_customer, opts->now)) !=
 			    KENCHI_OK)
 				goto fail;
 			/* A case reported at a lower priority that this event

@@ -242,6 +242,20 @@ set -- $two
 is "$(sql "select state || ':' || merged_into from cases where id = $3")" "closed:$2" "the younger case is closed, merged into the older"
 is "$(sql "select count(*) from events where case_id = $3")" 0 "its events are the older case's"
 like "$("$KENCHI" case "$2")" "case $3 merged into this one" "the case that took it says so"
+# Three open cases of one machine and file in one event's window (made
+# apart under a 2 h window, then the window widened to 24 h): the event
+# merges all three, not two (rc2 F10).
+sed 's/^correlation_window = .*/correlation_window = 2h/' "$KENCHI_CONF" >"$KT_TMP/2h.conf"
+tsha3=7a0ca5e500000000000000000000000000000000000000000000000000000003
+for n in 1 2 3 4; do
+	mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/three$n.eml" $((7000000000000000480 + n)) \
+	    "2026-10-29 0$((n == 4 ? 5 : n * 3 - 2)):00:00 UTC" $((7100000000000000480 + n)) PC-THREE-A
+	sed -i "s/^SHA-256: .*/SHA-256: $tsha3/" "$KT_TMP/three$n.eml"
+	KENCHI_CONF=$([ $n = 4 ] && echo "$KENCHI_CONF" || echo "$KT_TMP/2h.conf") "$KENCHI" deliver <"$KT_TMP/three$n.eml" 2>/dev/null
+done
+is "$(sql "select group_concat(state || ':' || events, ' ') from (select state, events from cases where file_key = '$tsha3' order by id)")" \
+   "open:4 closed:0 closed:0" "an event within the window of three open cases of its machine merges all three"
+
 # The merged case holds no event: an outbreak's scope does not list its
 # machine a second time (rc2 F9).  Host A 40 h after T0 then at T0 (late),
 # host B an hour after T0, then A's alert of T0 + 20 h merges A's two.
