@@ -144,6 +144,31 @@ norm_int64_text(const char *value)
 	return t;
 }
 
+/* A detection id: digits, as the API gives it, a ticket tool's thousands
+ * separators taken out; else none ("Unknown", "不明" joined two hosts'
+ * unrelated detections into one case: rt28 V22, V24). */
+static char *
+norm_detection_id(const char *value)
+{
+	char *t = kenchi_norm_text(value), *w = t;
+	gboolean grouped = t && strchr(t, ',') != NULL;
+
+	if (t == NULL)
+		return NULL;
+	for (const char *r = t; *r; r++) {
+		if (*r == ',' && grouped && r > t && g_ascii_isdigit(r[-1]) && strspn(r + 1, "0123456789") >= 3 &&
+		    (r[4] == ',' || r[4] == '\0'))
+			continue;
+		*w++ = *r;
+	}
+	*w = '\0';
+	if (*t == '\0' || strspn(t, "0123456789") != strlen(t)) {
+		g_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* A link a mail gateway rewrote, as it was (normalize.h); takes u. */
 static char *
 unwrap(char *u)
@@ -286,6 +311,9 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_EVENT_TYPE_ID:
 		n = norm_int64_text(value);
 		break;
+	case EV_DETECTION_ID:
+		n = norm_detection_id(value);
+		break;
 	case EV_TRAJECTORY: {
 		/* A link: the words of a button ("File Trajectory") are not one.
 		 * Outlook's text writes a link as "View in Console <https://...>". */
@@ -362,6 +390,18 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 			g_free(t2);
 		break;
 	}
+	case EV_FILE_NAME:
+	case EV_PARENT_FILE_NAME: {
+		/* A relay's "File:" or "Parent:" may give the whole path: the
+		 * name is its last part (rt28 V25). */
+		char *path = kenchi_norm_path(value);
+		const char *slash = path && (g_ascii_isalpha(path[0]) && path[1] == ':' && path[2] == '\\') ?
+		    strrchr(path, '\\') : NULL;
+
+		n = slash && slash[1] ? g_strdup(slash + 1) : kenchi_norm_text(value);
+		g_free(path);
+		break;
+	}
 	default:
 		n = kenchi_norm_text(value);
 		break;
@@ -410,14 +450,11 @@ unbracket(const char *value)
 	return NULL;
 }
 
-/* A value that says there is none: "None", "N/A", "-", "なし".  A
- * gateway's "Threat: None" made an event of its scan line. */
+/* Is V, blanks around it aside, one of WORDS (NULL-ended; ASCII case
+ * ignored)? */
 static gboolean
-is_placeholder(const char *v)
+is_word(const char *v, const char *const *words)
 {
-	static const char *const words[] = { "none", "n/a", "-", "--", "\xe2\x80\x94", "(none)", "null", "nil",
-		"\xe3\x81\xaa\xe3\x81\x97", "\xe8\xa9\xb2\xe5\xbd\x93\xe3\x81\xaa\xe3\x81\x97",   /* なし, 該当なし */
-		"\xe8\xa8\x98\xe8\xbc\x89\xe3\x81\xaa\xe3\x81\x97", NULL };   /* 記載なし: a first report's (soc-service.md) */
 	gsize n;
 
 	while (*v == ' ')
@@ -429,6 +466,29 @@ is_placeholder(const char *v)
 		if (strlen(words[k]) == n && g_ascii_strncasecmp(v, words[k], n) == 0)
 			return TRUE;
 	return FALSE;
+}
+
+/* A value that says there is none: "None", "N/A", "-", "なし".  A
+ * gateway's "Threat: None" made an event of its scan line. */
+static gboolean
+is_placeholder(const char *v)
+{
+	static const char *const words[] = { "none", "n/a", "-", "--", "\xe2\x80\x94", "(none)", "null", "nil",
+		"\xe3\x81\xaa\xe3\x81\x97", "\xe8\xa9\xb2\xe5\xbd\x93\xe3\x81\xaa\xe3\x81\x97",   /* なし, 該当なし */
+		"\xe8\xa8\x98\xe8\xbc\x89\xe3\x81\xaa\xe3\x81\x97", NULL };   /* 記載なし: a first report's (soc-service.md) */
+
+	return is_word(v, words);
+}
+
+/* "Unknown", "不明": no value, but of a disposition, where it is AMP's
+ * word for a file the cloud does not know (rt28 V22: a relay's "Detection
+ * ID: Unknown" joined two hosts' detections into one case). */
+static gboolean
+says_unknown(const char *v)
+{
+	static const char *const words[] = { "unknown", "(unknown)", "\xe4\xb8\x8d\xe6\x98\x8e" /* 不明 */, NULL };
+
+	return is_word(v, words);
 }
 
 /* Does V, the value of F, hold what the SOC's reports write and AMP's
@@ -461,7 +521,7 @@ kenchi_event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		value = note;
 	if (value && soc_written(value, f))
 		ev->soc_marks = TRUE;
-	if (value && is_placeholder(value))
+	if (value && (is_placeholder(value) || (f != EV_DISPOSITION && says_unknown(value))))
 		ok = FALSE;   /* absent, not rejected */
 	else
 		ok = event_set(ev, f, value);

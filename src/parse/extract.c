@@ -185,8 +185,10 @@ kenchi_reader_continue(reader_t *rd, const char *v, size_t n)
 	rd->rest_next = rd->glue_next = FALSE;
 	/* A name or an id does not wrap: an indented line under it is
 	 * another datum ("PC-01<br>Windows 11" in a <dd>); but a name's rest
-	 * a client wrapped does (kenchi_reader_wrapped()). */
-	if (kenchi_field_is_one_word(f) && !rest)
+	 * a client wrapped does (kenchi_reader_wrapped()), and so does a file
+	 * name with no extension yet whose indented rest ends in one (rt28
+	 * E30: "... 2026-11 final" / "    version.pdf.exe" lost the .exe). */
+	if (kenchi_field_is_one_word(f) && !rest && !kenchi_wrap_name_rest(f, rd->raw->str, v, n))
 		return;
 	/* A person's "※" note on a line of its own under the value (round
 	 * 27b: "a.exe" / "    ※USB経由" gave "a.exe※USB経由"). */

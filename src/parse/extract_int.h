@@ -154,4 +154,8 @@ void kenchi_read_events(const kenchi_rule_t *r, kenchi_re_match_t *m, const char
  * SUBJECT is freed (extract_mail.c). */
 char *kenchi_subject_hostname(const kenchi_rule_t *r, kenchi_re_match_t *m, const char *subject, gboolean own);
 
+/* Is V (N bytes), an indented line under file name NAME (field F), the
+ * rest of it, cut before its extension (extract_wrap.c)? */
+gboolean kenchi_wrap_name_rest(int f, const char *name, const char *v, size_t n);
+
 #endif

@@ -284,3 +284,23 @@ kenchi_fold_width(const char *text, size_t len, size_t *wrap)
 		near += count[w];
 	return count[widest] >= 2 * near ? widest : 0;
 }
+
+/* Does S (N bytes) end in a file's extension: a dot and 1-5 letters or
+ * digits after the last? */
+static gboolean
+has_extension(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && k <= 5 && g_ascii_isalnum(s[n - 1 - k]))
+		k++;
+	return k >= 1 && k <= 5 && k < n && s[n - 1 - k] == '.';
+}
+
+/* Is V (N bytes) the rest of file name NAME, cut before its extension? */
+gboolean
+kenchi_wrap_name_rest(int f, const char *name, const char *v, size_t n)
+{
+	return (f == EV_FILE_NAME || f == EV_PARENT_FILE_NAME) && !has_extension(name, strlen(name)) && n <= 64 &&
+	    has_extension(v, n) && !memchr(v, ':', n) && !memchr(v, '\\', n);
+}

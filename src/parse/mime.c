@@ -143,11 +143,10 @@ is_flowed(GMimeContentType *ct)
 }
 
 /* Take the zero-width characters out of T from byte FROM on: U+200B-200D,
- * U+2060, U+FEFF and the soft hyphen.  They are invisible, and text copied
- * from a web console carries them inside labels ("Event Type<ZWSP>:").
- * The same set as normalize.c's is_invisible (for values from API JSON),
- * matched here on the UTF-8 bytes: this runs over every part's text.
- * The Unicode hyphens U+2010 and U+2011 become "-" on the way. */
+ * U+2060, U+FEFF and the soft hyphen (text copied from a web console has
+ * them inside labels: "Event Type<ZWSP>:"); a joiner between two non-ASCII
+ * bytes stays, a name's own (rt28 V12).  As normalize.c's is_invisible,
+ * on the UTF-8 bytes.  U+2010 and U+2011 become "-" on the way. */
 static void
 drop_invisible(GString *t, gsize from)
 {
@@ -160,7 +159,8 @@ drop_invisible(GString *t, gsize from)
 		gsize n = 0;
 
 		if (end - p >= 3 && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x8b && u[2] <= 0x8d)
-			n = 3;
+			n = u[2] > 0x8b && o > t->str && (guchar)o[-1] >= 0x80 && end - p > 3 && u[3] >= 0x80 &&
+			    !(u[3] == 0xe2 && (u[4] == 0x80 || u[4] == 0x81)) && u[3] != 0xef && u[3] != 0xc2 ? 0 : 3;
 		else if (end - p >= 3 && u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0xa0)
 			n = 3;
 		else if (end - p >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)

@@ -108,6 +108,14 @@ is_invisible(gunichar c)
 	return c == 0x00AD || (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
 }
 
+/* Can a joiner stand beside C as a name's own: no ASCII, space or
+ * invisible character? */
+static gboolean
+joins(gunichar c)
+{
+	return c >= 0x80 && !g_unichar_isspace(c) && !is_invisible(c);
+}
+
 char *
 kenchi_norm_spaces(const char *s)
 {
@@ -131,6 +139,15 @@ kenchi_norm_spaces(const char *s)
 	for (p = s; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
+		/* A joiner between two letters that are no ASCII is the name's
+		 * own: an emoji sequence's ZWJ, a Persian word's ZWNJ (rt28
+		 * V12: a family of three became three emoji).  Beside ASCII it
+		 * is noise in an id or a hash. */
+		if ((c == 0x200C || c == 0x200D) && p > s && joins(g_utf8_get_char(g_utf8_prev_char(p))) &&
+		    joins(g_utf8_get_char(p + 3))) {
+			g_string_append_unichar(out, c);
+			continue;
+		}
 		if (is_invisible(c))
 			continue;
 		if (c != 0x3000 && c >= 0x80 && g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR)

@@ -132,6 +132,43 @@ ip_like(const char *t)
  * 10.8.0.12", or one a line in an HTML cell): kept as "A, B", and written
  * as that many network_addresses (kenchi_event_to_json).  Anything that is
  * not a list of addresses stays the text it was. */
+/* Why: an address field holds words the list reader does not know
+ * ("Ethernet: 10.20.0.63, Wi-Fi: 192.168.1.63", "MAC (address)", "不明"),
+ * and the whole text had been kept as the address (rt28 V17, V21, V28).
+ * The addresses in it, in order, each once; NULL when there is none. */
+static char *
+scan_ips(const char *value)
+{
+	char *t = kenchi_norm_text(value), **parts;
+	GHashTable *seen;
+	GString *out;
+
+	if (t == NULL)
+		return NULL;
+	parts = g_strsplit_set(t, " ,;/()[]\t", -1);
+	seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	out = g_string_new(NULL);
+	for (char **p = parts; *p; p++) {
+		gsize n = strlen(*p);
+		char *a;
+
+		while (n > 0 && (*p)[n - 1] == ':' && strchr(*p, '.'))   /* "10.0.0.1:" */
+			(*p)[--n] = '\0';
+		if (n == 0 || !ip_like(*p) || (a = ip_text(*p)) == NULL)
+			continue;
+		if (g_hash_table_add(seen, a))
+			g_string_append_printf(out, "%s%s", out->len ? ", " : "", a);
+	}
+	g_strfreev(parts);
+	g_hash_table_unref(seen);
+	g_free(t);
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
 char *
 kenchi_norm_addresses(const char *value)
 {
@@ -163,11 +200,12 @@ kenchi_norm_addresses(const char *value)
 		return NULL;
 	drop_prefix_lengths(t);
 	if (strpbrk(t, " ,;") == NULL) {
-		/* one address: as the address it is, none when it is none */
-		char *a = ip_like(t) ? ip_text(t) : g_strdup(t);
+		/* one address: as the address it is, none when it is none
+		 * ("不明", "DHCP", a MAC: rt28 V17, V21) */
+		char *a = ip_like(t) ? ip_text(t) : NULL;
 
 		g_free(t);
-		return a;
+		return a ? a : scan_ips(value);
 	}
 	parts = g_strsplit_set(t, " ,;/", -1);
 	out = g_string_new(NULL);
@@ -200,8 +238,11 @@ kenchi_norm_addresses(const char *value)
 	}
 	g_strfreev(parts);
 	if (kept < 2 && !(kept == 1 && macs > 0)) {
+		char *one = kept == 1 && ip_like(t) ? ip_text(t) : NULL;
+
 		g_string_free(out, TRUE);
-		return t;
+		g_free(t);
+		return one ? one : scan_ips(value);
 	}
 	g_free(t);
 	return g_string_free(out, FALSE);
@@ -237,9 +278,18 @@ kenchi_norm_guid(const char *value)
 		n = 36;
 	}
 	if (n == 36 && strspn(t, "0123456789abcdefABCDEF-") == 36 && t[8] == '-' && t[13] == '-' && t[18] == '-' &&
-	    t[23] == '-')
+	    t[23] == '-') {
 		for (char *c = t; *c; c++)
 			*c = g_ascii_tolower(*c);
+		return t;
+	}
+	/* Words are no GUID: "Windows 8.4.2.30317" (a relay's "Connector:"
+	 * line) keyed the case by it (rt28 V25).  A word is kept: an id of
+	 * another shape is still the machine's. */
+	if (strpbrk(t, " \t") != NULL) {
+		g_free(t);
+		return NULL;
+	}
 	return t;
 }
 

@@ -364,6 +364,13 @@ test_network(void **state)
 	check_text(kenchi_norm_guid("{BE298A4A-0F1E-57D1-B27F-D51C302B8F64}"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
 	check_text(kenchi_norm_guid("be298a4a-0f1e-57d1-b27f-d51c302b8f64"), "be298a4a-0f1e-57d1-b27f-d51c302b8f64");
 	check_text(kenchi_norm_guid("Not-A-GUID"), "Not-A-GUID");
+	/* words are no GUID; an address field's words are no address (rt28) */
+	check_text(kenchi_norm_guid("Windows 8.4.2.30317"), NULL);
+	check_text(kenchi_norm_addresses("00:50:56:9a:00:e0 (10.20.0.224)"), "10.20.0.224");
+	check_text(kenchi_norm_addresses("00-50-56-9A-00-E1"), NULL);
+	check_text(kenchi_norm_addresses("DHCP"), NULL);
+	check_text(kenchi_norm_addresses("Ethernet: 10.20.0.63, Wi-Fi: 192.168.1.63"), "10.20.0.63, 192.168.1.63");
+	check_text(kenchi_norm_addresses("192.168.10.5 / 24"), "192.168.10.5");
 }
 
 /* Links a mail gateway rewrote come back as they were; anything else is
