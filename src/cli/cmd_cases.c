@@ -126,6 +126,29 @@ typedef struct {
 	gint64 sla_warn;   /* [kenchi] sla_warning (due) */
 } list_t;
 
+/* A host's column, 18 wide on a terminal: cut at a character, not a byte
+ * (rt28: "KS-PC-0409 至急" ended in half a character), a wide one counted
+ * twice, and padded. */
+static char *
+host_cell(const char *s)
+{
+	GString *o = g_string_new(NULL);
+	int w = 0;
+
+	for (const char *p = s ? s : ""; *p && g_utf8_validate(p, -1, NULL); p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+		int cw = g_unichar_iswide(u) ? 2 : 1;
+
+		if (w + cw > 18)
+			break;
+		g_string_append_unichar(o, u);
+		w += cw;
+	}
+	while (w++ < 18)
+		g_string_append_c(o, ' ');
+	return g_string_free(o, FALSE);
+}
+
 static gboolean
 print_case(const kenchi_case_row_t *c, gpointer user)
 {
@@ -138,11 +161,13 @@ print_case(const kenchi_case_row_t *c, gpointer user)
 		json_node_unref(n);
 	} else {
 		char *fs = kenchi_format_date(c->first_seen), *due = c->second_report_due ? kenchi_format_date(c->second_report_due) : g_strdup("-");
-		printf("%-5" G_GINT64_FORMAT " %-10s %-10s %-3s %3d %4d %-18.18s %-12.12s %-25s %s\n", c->id, c->customer,
-		    c->state, c->priority, c->score, c->events, c->hostname ? c->hostname : c->host_key,
-		    c->quarantine, fs, due);
+		char *host = host_cell(c->hostname ? c->hostname : c->host_key);
+
+		printf("%-5" G_GINT64_FORMAT " %-10s %-10s %-3s %3d %4d %s %-12.12s %-25s %s\n", c->id, c->customer,
+		    c->state, c->priority, c->score, c->events, host, c->quarantine, fs, due);
 		g_free(fs);
 		g_free(due);
+		g_free(host);
 	}
 	l->n++;
 	return TRUE;
@@ -533,8 +558,11 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		col = "\033[33m", end = "\033[0m";
 	else if (l->color && *mark)
 		col = "\033[31m", end = "\033[0m";
-	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %-18.18s %-20s %10s %s%s\n", col, c->id, c->customer, c->priority,
-	    c->score, c->hostname ? c->hostname : c->host_key, due_s, left, mark, end);
+	char *host = host_cell(c->hostname ? c->hostname : c->host_key);
+
+	printf("%s%-5" G_GINT64_FORMAT " %-10s %-3s %3d %s %-20s %10s %s%s\n", col, c->id, c->customer, c->priority,
+	    c->score, host, due_s, left, mark, end);
+	g_free(host);
 	g_free(d);
 	g_free(first);
 	return TRUE;

@@ -404,6 +404,15 @@ done
 wait
 is "$(KENCHI_DB=$cdb sql 'select count(*) || "|" || sum(events) from cases')" "1|3" "concurrent ingest of one detection: one case, three events"
 
+# A listing's host column is cut at a character, not a byte (rt28: a
+# Japanese name ended in half a character).
+sed -e "s/^Computer: .*/Computer: 経理部の山田さんのパソコン/" -e "/^Connector GUID:/d" -e "s/^Event ID: .*/Event ID: 7000000000000000499/" \
+    -e "s/^Message-ID: .*/Message-ID: <wide@test>/" "$FIX/mail/en-plain.eml" | "$KENCHI" deliver 2>/dev/null
+"$KENCHI" cases | "$KT_PY" -c 'import sys; t = sys.stdin.buffer.read().decode("utf-8"); assert "経理部の山田さん" in t, t'
+ok $? "kenchi cases cuts a wide host name at a character, within its column"
+"$KENCHI" due | "$KT_PY" -c 'import sys; sys.stdin.buffer.read().decode("utf-8")'
+ok $? "and so does kenchi due"
+
 # A listing for a customer the configuration does not know says so: a typo
 # listed nothing, and said nothing (rc1).
 like "$("$KENCHI" cases --customer acmee 2>&1 >/dev/null)" 'customer "acmee" is not in the configuration' \
