@@ -490,7 +490,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	case_buf_t b = { 0 };
 	score_ctx_t sc = { 0 };
 	kenchi_status_t rc;
-	gboolean suppress, tuning, escalate, rule_suppress, grew = FALSE, spread = FALSE;
+	gboolean suppress, tuning, escalate, rule_suppress, grew = FALSE, spread = FALSE, joined = FALSE;
+	gboolean by_detection;
 	case_score_t cs = { 0 };
 	kenchi_lists_t *ls = NULL;
 	char *without = NULL;   /* the event's reasons with one host fewer */
@@ -507,6 +508,9 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	host_key = kenchi_hosts_join(win, ev, host_key, unsure);
 	rc = ev->v[EV_DETECTION_ID] ? kenchi_store_case_find_detection(st, customer, ev->v[EV_DETECTION_ID], &id)
 	    : KENCHI_NOT_FOUND;
+	/* a detection's case may lie outside the window; the event is a
+	 * repeat of the machine's cases in it all the same (rc3 F3) */
+	by_detection = rc == KENCHI_OK;
 	if (rc == KENCHI_NOT_FOUND)
 		rc = kenchi_hosts_same_case(win, host_key, &id);
 	if (rc == KENCHI_OK) {
@@ -581,17 +585,16 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		sc.hosts = 1;
 		first_case = id;
 	} else {
-		gint64 ob = b.row.outbreak;
+		gint64 obs[4];
+		int n_obs = 0;
 
 		sc.hosts = kenchi_hosts_count(win, host_key, unsure, id, &first_case, &grew);
-		for (guint i = 0; i < win->len; i++) {
-			const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
-
-			if (w->outbreak && (ob == 0 || w->outbreak < ob))
-				ob = w->outbreak;
-		}
-		if ((rc = kenchi_outbreak_reach(st, win, customer, ob, host_key, unsure, &sc.hosts, &grew, ob_ids)) !=
-		    KENCHI_OK)
+		/* the outbreaks the event touches, and whether it joins groups
+		 * of cases that were apart: two outbreaks, or an outbreak and a
+		 * case of another machine, or two such cases */
+		joined = kenchi_outbreak_groups(win, id, b.row.outbreak, obs, &n_obs, G_N_ELEMENTS(obs)) >= 2;
+		if ((rc = kenchi_outbreak_reach(st, win, customer, obs, n_obs, host_key, unsure, &sc.hosts, &grew,
+		    ob_ids)) != KENCHI_OK)
 			goto done;
 	}
 
@@ -604,7 +607,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	sc.field_codes = cx->field_codes;
 	if ((rc = own_score(cx, &sc, customer, q, &out->own_score)) != KENCHI_OK)
 		goto done;
-	if (grew && sc.hosts > 1) {
+	if ((grew || joined) && sc.hosts > 1) {
 		/* Whether one host more changes what the rules say of this
 		 * file: then the outbreak's other cases are scored again
 		 * (round 43a: its first host kept the lowest score).  Asked of
@@ -613,9 +616,12 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		 * score: a score at its cap of 100 hides a rule more (round
 		 * 44).  This first, with one host fewer, so that the event's
 		 * own evaluation below is the last in cx->res. */
-		sc.hosts--;
+		/* a group joined was alone at the least: one host */
+		int all = sc.hosts;
+
+		sc.hosts = joined ? 1 : all - 1;
 		rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
-		sc.hosts++;
+		sc.hosts = all;
 		if (rc != KENCHI_OK)
 			goto done;
 		without = reasons_json(&cx->res);
@@ -716,7 +722,15 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && spread && !w->closed && (rc = kenchi_case_rescore(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
 			goto done;
 	}
-	/* ... and the outbreak's cases beyond the window (outbreak.c) */
+	/* ... and the outbreak's cases beyond the window (outbreak.c): when
+	 * the event joined groups, all of them as they are linked now */
+	if (spread && joined) {
+		kenchi_case_filter_t f = { .customer = customer, .outbreak = first_case, .limit = 256 };
+
+		g_array_set_size(ob_ids, 0);
+		if ((rc = kenchi_store_cases_each(st, &f, kenchi_outbreak_take_open, ob_ids)) != KENCHI_OK)
+			goto done;
+	}
 	for (guint i = 0; spread && i < ob_ids->len; i++) {
 		gint64 o = g_array_index(ob_ids, gint64, i);
 		gboolean seen = o == id;
@@ -731,7 +745,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	out->hosts = sc.hosts;
 	g_strlcpy(out->priority, b.row.priority, sizeof out->priority);
 	if (!out->created)
-		out->n_bridged = kenchi_hosts_bridged(win, host_key, id, out->bridged, (int)G_N_ELEMENTS(out->bridged));
+		out->n_bridged = kenchi_hosts_bridged(win, host_key, id, by_detection, out->bridged,
+		    (int)G_N_ELEMENTS(out->bridged));
 done:
 	g_array_unref(win);
 	g_array_unref(ob_ids);

@@ -24,12 +24,19 @@ void kenchi_case_set_deadlines(kenchi_cases_t *cx, kenchi_case_row_t *c, gint64 
 kenchi_status_t kenchi_case_rescore(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id,
 				    int hosts, kenchi_placement_t *raised);
 
-/* The hosts of OUTBREAK (0: none), the window WIN's and HOST_KEY's with
- * them, those in UNSURE left out (outbreak.c): *HOSTS when more than it
- * says, and *GREW whether HOST_KEY is new among them.  IDS gets the
- * outbreak's open cases (gint64). */
-kenchi_status_t kenchi_outbreak_reach(kenchi_store_t *st, GArray *win, const char *customer, gint64 outbreak,
-				      const char *host_key, GHashTable *unsure, int *hosts, gboolean *grew,
+/* The groups of linked cases the window WIN holds (outbreak.c): each
+ * outbreak, and each case in none, the event's own case ID (of OUTBREAK,
+ * 0: none; ID 0: a new case, none) too; how many.  The outbreaks, the
+ * first MAX, into OBS (*N_OBS). */
+int kenchi_outbreak_groups(GArray *win, gint64 id, gint64 outbreak, gint64 *obs, int *n_obs, int max);
+/* The hosts of the outbreaks OBS[0..N_OBS), the window WIN's and HOST_KEY's
+ * with them, those in UNSURE left out: *HOSTS when more than it says, and
+ * *GREW whether HOST_KEY is new among them.  IDS gets the outbreaks' open
+ * cases (gint64). */
+kenchi_status_t kenchi_outbreak_reach(kenchi_store_t *st, GArray *win, const char *customer, const gint64 *obs,
+				      int n_obs, const char *host_key, GHashTable *unsure, int *hosts, gboolean *grew,
 				      GArray *ids);
+/* kenchi_store_cases_each's callback: each open case's id onto the GArray. */
+gboolean kenchi_outbreak_take_open(const kenchi_case_row_t *r, gpointer user);
 
 #endif

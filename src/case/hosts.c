@@ -294,9 +294,9 @@ kenchi_hosts_same_case(GArray *win, const char *host_key, gint64 *id)
 }
 
 int
-kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id, gint64 *out, int max)
+kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id, gboolean by_detection, gint64 *out, int max)
 {
-	gboolean in = FALSE;
+	gboolean in = by_detection;
 	int n = 0;
 
 	for (guint i = 0; i < win->len; i++)

@@ -45,9 +45,10 @@ int kenchi_hosts_count(GArray *win, const char *host_key, GHashTable *unsure, gi
  * seen latest (of two, the later case); KENCHI_NOT_FOUND when none. */
 kenchi_status_t kenchi_hosts_same_case(GArray *win, const char *host_key, gint64 *id);
 
-/* When case ID is in WIN: WIN's other open cases of HOST_KEY, which an
- * event of the window repeats as well (correlate.h, kenchi_cases_merge),
- * the first MAX of them into OUT; how many. */
-int kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id, gint64 *out, int max);
+/* When case ID is in WIN, or the event went to it by its detection id
+ * (BY_DETECTION): WIN's other open cases of HOST_KEY, which the event
+ * repeats as well (correlate.h, kenchi_cases_merge), the first MAX of them
+ * into OUT; how many. */
+int kenchi_hosts_bridged(GArray *win, const char *host_key, gint64 id, gboolean by_detection, gint64 *out, int max);
 
 #endif

@@ -96,8 +96,8 @@ kenchi_cases_rescore(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id)
 	kenchi_status_t rc = kenchi_store_case_get(st, id, kenchi_case_copy, &b);
 
 	if (rc == KENCHI_OK && b.row.outbreak)
-		rc = kenchi_outbreak_reach(st, win, b.row.customer, b.row.outbreak, b.row.host_key, unsure, &hosts, &grew,
-		    ids);
+		rc = kenchi_outbreak_reach(st, win, b.row.customer, &b.row.outbreak, 1, b.row.host_key, unsure, &hosts,
+		    &grew, ids);
 	if (rc == KENCHI_OK && (ls = kenchi_lists_load(st, b.row.customer, &rc)) != NULL)
 		rc = kenchi_case_rescore(cx, st, ls, id, hosts, NULL);
 	kenchi_lists_free(ls);

@@ -718,9 +718,12 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			    ev->v[EV_EVENT_TYPE], opts->now)) != KENCHI_OK)
 				goto fail;
 			for (int k = 0; ctx->reports && fresh && k < pl.n_raised && rc == KENCHI_OK; k++) {
-				char *cause = g_strdup_printf("%s on another host of its outbreak (%d hosts)",
-				    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "an event", pl.hosts);
+				char *cause;
 
+				if (listed(report, pl.raised[k]))
+					continue;   /* its notice goes with this message (rc3 F6) */
+				cause = g_strdup_printf("%s on another host of its outbreak (%d hosts)",
+				    ev->v[EV_EVENT_TYPE] ? ev->v[EV_EVENT_TYPE] : "an event", pl.hosts);
 				rc = kenchi_report_escalated(ctx->reports, st, pl.raised[k], pl.raised_was[k], cause,
 				    opts->now);
 				g_free(cause);

@@ -88,41 +88,42 @@ kenchi_store_findings_set(kenchi_store_t *st, gint64 case_id, const kenchi_findi
 	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
 }
 
-kenchi_status_t
-kenchi_store_case_merge(kenchi_store_t *st, gint64 from, gint64 into, gint64 now)
+/* SQL with ?1 FROM, ?2 INTO and ?3 NOW, stepped once. */
+static kenchi_status_t
+merge_step(kenchi_store_t *st, const char *sql, gint64 from, gint64 into, gint64 now)
 {
-	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE cases SET events = events + (SELECT events FROM cases WHERE id = ?1),"
-	    " first_seen = min(first_seen, (SELECT first_seen FROM cases WHERE id = ?1)),"
-	    " last_seen = max(last_seen, (SELECT last_seen FROM cases WHERE id = ?1)), updated_at = ?3 WHERE id = ?2");
+	sqlite3_stmt *q = kenchi_store_stmt(st, sql);
 	int rc;
 
 	if (q == NULL)
 		return kenchi_store_status(st, sqlite3_errcode(st->db));
 	kenchi_bind_int(q, 1, from);
 	kenchi_bind_int(q, 2, into);
-	kenchi_bind_int(q, 3, now);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return kenchi_store_status(st, rc);
-	q = kenchi_store_stmt(st, "UPDATE events SET case_id = ?2 WHERE case_id = ?1");
-	if (q == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_int(q, 1, from);
-	kenchi_bind_int(q, 2, into);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return kenchi_store_status(st, rc);
-	q = kenchi_store_stmt(st, "UPDATE cases SET state = 'closed', merged_into = ?2, events = 0, updated_at = ?3 WHERE id = ?1");
-	if (q == NULL)
-		return kenchi_store_status(st, sqlite3_errcode(st->db));
-	kenchi_bind_int(q, 1, from);
-	kenchi_bind_int(q, 2, into);
-	kenchi_bind_int(q, 3, now);
+	if (sqlite3_bind_parameter_count(q) >= 3)
+		kenchi_bind_int(q, 3, now);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	return kenchi_store_status(st, rc);
+}
+
+kenchi_status_t
+kenchi_store_case_merge(kenchi_store_t *st, gint64 from, gint64 into, gint64 now)
+{
+	kenchi_status_t rc;
+
+	if ((rc = merge_step(st, "UPDATE cases SET events = events + (SELECT events FROM cases WHERE id = ?1),"
+	    " first_seen = min(first_seen, (SELECT first_seen FROM cases WHERE id = ?1)),"
+	    " last_seen = max(last_seen, (SELECT last_seen FROM cases WHERE id = ?1)), updated_at = ?3 WHERE id = ?2",
+	    from, into, now)) != KENCHI_OK ||
+	    (rc = merge_step(st, "UPDATE events SET case_id = ?2 WHERE case_id = ?1", from, into, now)) != KENCHI_OK)
+		return rc;
+	/* Cases merged into FROM before go where it goes: a pointer to a
+	 * closed case sent the analyst there (rc3 F8). */
+	if ((rc = merge_step(st, "UPDATE cases SET merged_into = ?2 WHERE merged_into = ?1", from, into, now)) !=
+	    KENCHI_OK)
+		return rc;
+	return merge_step(st, "UPDATE cases SET state = 'closed', merged_into = ?2, events = 0, updated_at = ?3"
+	    " WHERE id = ?1", from, into, now);
 }
 
 kenchi_status_t

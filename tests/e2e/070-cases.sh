@@ -255,6 +255,29 @@ for n in 1 2 3 4; do
 done
 is "$(sql "select group_concat(state || ':' || events, ' ') from (select state, events from cases where file_key = '$tsha3' order by id)")" \
    "open:4 closed:0 closed:0" "an event within the window of three open cases of its machine merges all three"
+is "$(sql "select count(distinct merged_into) || ':' || min(merged_into = (select id from cases where file_key = '$tsha3'
+    and state = 'open')) from cases where file_key = '$tsha3' and state = 'closed'")" "1:1" \
+   "each merged case points at the one that goes on, not at another merged one (rc3 F8)"
+# An event that goes to a case by its detection id, outside its window, is
+# a repeat of the machine's case in the window all the same: they are one
+# (rc3 F3: two cases, and two first reports).
+dsha=de7ec7de00000000000000000000000000000000000000000000000000000003
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/det1.eml" 7000000000000000491 "2026-11-01 02:00:00 UTC" 7100000000000000491 PC-DET-A
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/det2.eml" 7000000000000000492 "2026-10-30 00:00:00 UTC" 7100000000000000777 PC-DET-A
+mkalert "$FIX/mail/en-plain.eml" "$KT_TMP/det3.eml" 7000000000000000493 "2026-10-31 06:00:00 UTC" 7100000000000000777 PC-DET-A
+for n in 1 2 3; do
+	sed -i "s/^SHA-256: .*/SHA-256: $dsha/" "$KT_TMP/det$n.eml"
+	"$KENCHI" deliver <"$KT_TMP/det$n.eml" 2>/dev/null
+done
+is "$(sql "select group_concat(state || ':' || events, ' ') from (select state, events from cases where file_key = '$dsha' order by id)")" \
+   "open:3 closed:0" "an event placed by its detection id merges the machine's case in its window"
+# An event that joins groups of linked cases that were apart scores them
+# all with the hosts they have together: {A, B} and {D}, then C between
+# them; in date order all four are an outbreak (rc3 F1: A, B and D were not).
+jsha=501e501e00000000000000000000000000000000000000000000000000000004
+deliver_file join "$jsha" 900 "PC-JOIN-A|2026-11-02 00:00:00 UTC" "PC-JOIN-B|2026-11-02 20:00:00 UTC" \
+    "PC-JOIN-D|2026-11-04 12:00:00 UTC" "PC-JOIN-C|2026-11-03 16:00:00 UTC"
+is "$(tags_of "$jsha" | grep -o outbreak | wc -l)" 4 "an event that joins two outbreaks makes all their cases one outbreak's"
 
 # The merged case holds no event: an outbreak's scope does not list its
 # machine a second time (rc2 F9).  Host A 40 h after T0 then at T0 (late),
