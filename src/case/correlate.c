@@ -443,7 +443,7 @@ own_score(kenchi_cases_t *cx, score_ctx_t *sc, const char *customer, int q, int 
  * in its outbreak. */
 kenchi_status_t
 kenchi_case_rescore(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id, int hosts,
-	     kenchi_placement_t *raised)
+		    kenchi_placement_t *raised)
 {
 	case_buf_t b = { 0 };
 	case_score_t cs = { 0 };
@@ -614,9 +614,10 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		 * the new event alone, so a worm's thousandth host costs one
 		 * evaluation, not a thousand; and the rules that fired, not the
 		 * score: a score at its cap of 100 hides a rule more (round
-		 * 44).  This first, with one host fewer, so that the event's
-		 * own evaluation below is the last in cx->res. */
-		/* a group joined was alone at the least: one host */
+		 * 44).  This first, with one host fewer (or one host alone,
+		 * when the event joined groups of cases that were apart: the
+		 * least any of them had), so that the event's own evaluation
+		 * below is the last in cx->res. */
 		int all = sc.hosts;
 
 		sc.hosts = joined ? 1 : all - 1;
@@ -719,13 +720,14 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		if (w->id != id && w->outbreak != first_case &&
 		    (rc = kenchi_store_case_set_outbreak(st, w->id, first_case)) != KENCHI_OK)
 			goto done;
-		if (w->id != id && spread && !w->closed && (rc = kenchi_case_rescore(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
+		if (w->id != id && spread && !w->closed &&
+		    (rc = kenchi_case_rescore(cx, st, ls, w->id, sc.hosts, out)) != KENCHI_OK)
 			goto done;
 	}
 	/* ... and the outbreak's cases beyond the window (outbreak.c): when
 	 * the event joined groups, all of them as they are linked now */
 	if (spread && joined) {
-		kenchi_case_filter_t f = { .customer = customer, .outbreak = first_case, .limit = 256 };
+		kenchi_case_filter_t f = { .customer = customer, .outbreak = first_case, .limit = KENCHI_OUTBREAK_READ };
 
 		g_array_set_size(ob_ids, 0);
 		if ((rc = kenchi_store_cases_each(st, &f, kenchi_outbreak_take_open, ob_ids)) != KENCHI_OK)

@@ -24,6 +24,10 @@ void kenchi_case_set_deadlines(kenchi_cases_t *cx, kenchi_case_row_t *c, gint64 
 kenchi_status_t kenchi_case_rescore(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_lists_t *ls, gint64 id,
 				    int hosts, kenchi_placement_t *raised);
 
+/* At most this many of an outbreak's cases are read for an event: a
+ * worm's thousandth host costs no more than its 256th. */
+#define KENCHI_OUTBREAK_READ 256
+
 /* The groups of linked cases the window WIN holds (outbreak.c): each
  * outbreak, and each case in none, the event's own case ID (of OUTBREAK,
  * 0: none; ID 0: a new case, none) too; how many.  The outbreaks, the

@@ -11,9 +11,6 @@
 #include "case/correlate_int.h"
 #include "case/hosts.h"
 
-/* At most this many of an outbreak's cases are read for an event: a
- * worm's thousandth host costs no more than its 256th. */
-#define OUTBREAK_READ 256
 
 typedef struct {
 	GHashTable *hosts;   /* host keys (owned) */
@@ -79,7 +76,7 @@ kenchi_outbreak_reach(kenchi_store_t *st, GArray *win, const char *customer, con
 	kenchi_status_t rc = KENCHI_OK;
 
 	for (int k = 0; k < n_obs && rc == KENCHI_OK; k++) {
-		kenchi_case_filter_t f = { .customer = customer, .outbreak = obs[k], .limit = OUTBREAK_READ };
+		kenchi_case_filter_t f = { .customer = customer, .outbreak = obs[k], .limit = KENCHI_OUTBREAK_READ };
 
 		rc = kenchi_store_cases_each(st, &f, take_case, &o);
 	}
