@@ -87,6 +87,12 @@ kenchi_reader_names_another(reader_t *rd, int f, const char *v, size_t n)
 	 * next block's opening line, even when it is the same type. */
 	if (f != EV_ID && rd->has[f] && rd->blank_in_block)
 		return TRUE;
+	/* The type's id right under its name (or the name under the id) is
+	 * the same event's, even when the two disagree: a ghost event of the
+	 * name alone had taken the subject's host (rt28 E29). */
+	if ((f == EV_EVENT_TYPE_ID && rd->field == EV_EVENT_TYPE && rd->cur->v[EV_EVENT_TYPE_ID] == NULL) ||
+	    (f == EV_EVENT_TYPE && rd->field == EV_EVENT_TYPE_ID && rd->cur->v[EV_EVENT_TYPE] == NULL))
+		return FALSE;
 	probe = kenchi_event_new();
 	{
 		char *t = g_strndup(v, n);
