@@ -90,12 +90,12 @@ add_outbreak_host(const kenchi_case_row_t *r, gpointer user)
  * the case showed its outbreak's three (rc2 F2): the customer is owed every
  * machine that has the file. */
 static kenchi_status_t
-outbreak_hosts(kenchi_store_t *st, gint64 case_id, JsonObject *root)
+outbreak_hosts(kenchi_store_t *st, gint64 case_id, const char *customer, JsonObject *root)
 {
 	gint64 outbreak = 0;
 	kenchi_status_t rc = kenchi_store_case_get(st, case_id, take_outbreak, &outbreak);
 	JsonArray *hosts;
-	kenchi_case_filter_t f = { 0 };
+	kenchi_case_filter_t f = { .customer = customer };
 
 	if (rc != KENCHI_OK || outbreak == 0)
 		return rc;
@@ -120,7 +120,7 @@ second_context(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const k
 	if (ctx == NULL)
 		return NULL;
 	root = json_node_get_object(ctx);
-	if ((*rc = outbreak_hosts(st, case_id, root)) != KENCHI_OK) {
+	if ((*rc = outbreak_hosts(st, case_id, customer, root)) != KENCHI_OK) {
 		json_node_unref(ctx);
 		return NULL;
 	}
