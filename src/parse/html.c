@@ -352,29 +352,6 @@ end_cell(const GString *out, gsize at, int *filled, gboolean *long_cell)
 		*long_cell = TRUE;
 }
 
-/* Why: a narrow label column breaks its labels ("Detection<br>ID:"), and
- * "Detection" alone on its line was read as a label of its own, given
- * twice: every field below it was lost (rt26 H07).  A row's first cell
- * that broke inside, short and ending in a colon, is one label: its
- * breaks become spaces (in OUT from AT); a card's "Label<br>value" ends
- * in its value, and stays as it is. */
-static gboolean
-wrapped_label(GString *out, gsize at)
-{
-	gsize end = out->len, k;
-
-	while (end > at && strchr(" \t\n", out->str[end - 1]))
-		end--;
-	if (end <= at || end - at > 48)
-		return FALSE;
-	if (out->str[end - 1] != ':' && !(end - at >= 3 && memcmp(out->str + end - 3, "\xef\xbc\x9a", 3) == 0))
-		return FALSE;
-	for (k = at; k < end; k++)
-		if (out->str[k] == '\n')
-			out->str[k] = ' ';
-	return TRUE;
-}
-
 char *
 kenchi_html_to_text(const char *html, gsize len)
 {
@@ -716,7 +693,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 				 * closes it. */
 				if (in_cell)
 					end_cell(out, cell_at, &row_filled, &row_long);
-				if (in_cell && cell_broke && cell_no == 1 && wrapped_label(out, cell_at))
+				if (in_cell && cell_broke && cell_no == 1 && kenchi_html_wrapped_label(out, cell_at))
 					cell_broke = FALSE;
 				if (closing || in_cell) {
 					/* A cell whose text broke inside is a card of its own

@@ -55,4 +55,8 @@ const char *kenchi_html_layout_open(kenchi_html_layout_t *l, const char *name, c
  * an element laid out side by side with what follows. */
 const char *kenchi_html_layout_close(kenchi_html_layout_t *l, const char *name, gboolean *column_end);
 
+/* A row's first cell, OUT from AT, that broke inside: when short and
+ * ending in a colon it is one label, its breaks made spaces (TRUE). */
+gboolean kenchi_html_wrapped_label(GString *out, gsize at);
+
 #endif

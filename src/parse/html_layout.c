@@ -149,3 +149,26 @@ kenchi_html_layout_close(kenchi_html_layout_t *l, const char *name, gboolean *co
 	*column_end = as == KENCHI_HTML_AS_COLUMN;
 	return as_name(as, name);
 }
+
+/* Why: a narrow label column breaks its labels ("Detection<br>ID:"), and
+ * "Detection" alone on its line was read as a label of its own, given
+ * twice: every field below it was lost (rt26 H07).  A row's first cell
+ * that broke inside, short and ending in a colon, is one label: its
+ * breaks become spaces (in OUT from AT); a card's "Label<br>value" ends
+ * in its value, and stays as it is. */
+gboolean
+kenchi_html_wrapped_label(GString *out, gsize at)
+{
+	gsize end = out->len, k;
+
+	while (end > at && strchr(" \t\n", out->str[end - 1]))
+		end--;
+	if (end <= at || end - at > 48)
+		return FALSE;
+	if (out->str[end - 1] != ':' && !(end - at >= 3 && memcmp(out->str + end - 3, "\xef\xbc\x9a", 3) == 0))
+		return FALSE;
+	for (k = at; k < end; k++)
+		if (out->str[k] == '\n')
+			out->str[k] = ' ';
+	return TRUE;
+}
