@@ -22,8 +22,7 @@ take_case(const kenchi_case_row_t *r, gpointer user)
 {
 	reach_t *o = user;
 
-	/* a case merged into another holds no event: its host is that one's */
-	if (r->events == 0 && strcmp(r->state, "closed") == 0)
+	if (kenchi_case_emptied(r))
 		return TRUE;
 	if (r->host_key)
 		g_hash_table_add(o->hosts, g_strdup(r->host_key));

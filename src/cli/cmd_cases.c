@@ -48,7 +48,7 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 
 	/* A case merged into another holds no event: its host is that one's
 	 * row (rc2 F9: a host listed twice). */
-	if (c->events == 0 && strcmp(c->state, "closed") == 0 && c->id != s->self)
+	if (kenchi_case_emptied(c) && c->id != s->self)
 		return TRUE;
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));

@@ -76,8 +76,7 @@ add_outbreak_host(const kenchi_case_row_t *r, gpointer user)
 	JsonArray *hosts = user;
 	const char *h = r->hostname ? r->hostname : r->host_key;
 
-	/* a case merged into another holds no event: its host is that one's */
-	if (r->events == 0 && strcmp(r->state, "closed") == 0)
+	if (kenchi_case_emptied(r))
 		return TRUE;
 	for (guint i = 0; i < json_array_get_length(hosts); i++)
 		if (g_strcmp0(json_array_get_string_element(hosts, i), h) == 0)

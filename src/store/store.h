@@ -179,6 +179,13 @@ typedef struct {
 	gint64 first_report;        /* outbox id of its first report, 0 none */
 	gboolean sla_alerted;       /* the analysts were told the first report is late */
 } kenchi_case_row_t;
+/* A case merged into another (or emptied): closed, holding no event.  Its
+ * machine is the other case's, and a scope or a host count skips it. */
+static inline gboolean
+kenchi_case_emptied(const kenchi_case_row_t *r)
+{
+	return r->events == 0 && g_strcmp0(r->state, "closed") == 0;
+}
 
 /* The first case of CUSTOMER with DETECTION_ID, or KENCHI_NOT_FOUND.  (The
  * case of the same host and file is found in kenchi_store_file_window's
