@@ -19,6 +19,11 @@ typedef enum {
 	EV_FILE_NAME, EV_FILE_PATH, EV_SHA256, EV_PARENT_FILE_NAME, EV_PARENT_SHA256,
 	EV_IOC_SHORT, EV_IOC_DESC, EV_REMOTE_IP, EV_URL, EV_TRAJECTORY,
 	EV_GROUP_GUIDS,   /* the API's group_guids, "A, B": its AMP groups by id */
+	/* A network event's other ends (the API's network_info), and a
+	 * Vulnerable Application event's CVEs: the API's array as its JSON
+	 * text (event_vuln.c).  Last, so that the older fields keep their
+	 * order in the JSON. */
+	EV_REMOTE_PORT, EV_LOCAL_IP, EV_LOCAL_PORT, EV_NFM_DIRECTION, EV_NFM_PROTOCOL, EV_VULNERABILITIES,
 	EV_NFIELDS
 } kenchi_field_t;
 
@@ -71,6 +76,12 @@ JsonNode *kenchi_event_to_json(const kenchi_event_t *ev);
 char *kenchi_json_text(JsonNode *n);
 /* Read the known paths out of an API-shaped object; unknown members ignored. */
 kenchi_event_t *kenchi_event_from_json(JsonObject *obj);
+
+/* event_vuln.c: the vulnerabilities slot's text from the API's array (JSON
+ * text) or from a mail's list of CVE ids; NULL when it names none.  And
+ * the slot's array again, for the JSON out (json_node_unref). */
+char *kenchi_norm_vulnerabilities(const char *value);
+JsonNode *kenchi_vulnerabilities_node(const char *slot);
 
 /* Event-type table: data/event-types.tsv, "id<TAB>name<TAB>alias".
  * Loaded once per process; thread-safe to read after loading. */

@@ -50,6 +50,13 @@ char *kenchi_norm_addresses(const char *value);
 /* One IP address, canonical (inet_ntop), a port, prefix or note beside
  * it dropped; NULL when it is none. */
 char *kenchi_norm_ip(const char *value);
+/* A port, 1-65535, as text ("8443/tcp", "TCP/8443" give 8443), and the port
+ * written after an address ("203.0.113.5:8443", "[2001:db8::1]:443");
+ * NULL when none. */
+char *kenchi_norm_port(const char *value);
+char *kenchi_norm_ip_port(const char *value);
+/* A protocol's name as AMP writes it ("tcp" gives "TCP"). */
+char *kenchi_norm_protocol(const char *value);
 /* An address or a network ("203.0.113.0/24"), canonical, the network
  * given by its own address; NULL when it is neither, or a network wider
  * than a /8 (IPv6: /32). */

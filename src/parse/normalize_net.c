@@ -417,3 +417,85 @@ kenchi_norm_refang_url(const char *s)
 	}
 	return g_string_free(out, FALSE);
 }
+
+/* The number at the start of T, 1-65535, as text; NULL when none. */
+static char *
+port_text(const char *t)
+{
+	guint64 n;
+	gsize k = strspn(t, "0123456789");
+	char buf[8];
+
+	if (k == 0 || k > 5)
+		return NULL;
+	memcpy(buf, t, k);
+	buf[k] = '\0';
+	if (!g_ascii_string_to_unsigned(buf, 10, 1, 65535, &n, NULL))
+		return NULL;
+	return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+}
+
+char *
+kenchi_norm_port(const char *value)
+{
+	char *t = kenchi_norm_text(value), *p;
+	gsize k;
+
+	if (t == NULL)
+		return NULL;
+	/* "8443", "8443/tcp", "8443 (https)", "TCP/8443", "tcp 443" */
+	k = strspn(t, "0123456789");
+	if (k == 0 && (p = strpbrk(t, "/ ")) != NULL && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
+	    (gsize)(p - t))
+		p = g_strdup(p + strspn(p, "/ "));
+	else
+		p = g_strdup(t);
+	g_free(t);
+	k = strspn(p, "0123456789");
+	t = (k > 0 && (p[k] == '\0' || strchr("/ (,;", p[k]))) ? port_text(p) : NULL;
+	g_free(p);
+	return t;
+}
+
+char *
+kenchi_norm_ip_port(const char *value)
+{
+	char *t = kenchi_norm_text(value), *port = NULL;
+	const char *c = NULL;
+
+	if (t == NULL)
+		return NULL;
+	t[strcspn(t, " ,;")] = '\0';
+	if (*t == '[') {
+		const char *e = strchr(t, ']');
+
+		c = e && e[1] == ':' ? e + 1 : NULL;
+	} else if ((c = strchr(t, ':')) != NULL && (strchr(c + 1, ':') || !strchr(t, '.') || strchr(t, '.') > c)) {
+		c = NULL;   /* IPv6 without brackets, or no dotted address before it */
+	}
+	if (c) {
+		char *a = ip_text(t);
+
+		if (a)
+			port = port_text(c + 1);
+		g_free(a);
+	}
+	g_free(t);
+	return port;
+}
+
+char *
+kenchi_norm_protocol(const char *value)
+{
+	char *t = kenchi_norm_text(value);
+
+	/* A protocol is one word ("TCP", "udp", "ICMPv6"); AMP writes it in
+	 * capitals.  Anything else stays as written. */
+	if (t && strlen(t) <= 12 && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == strlen(t)) {
+		for (char *c = t; *c; c++)
+			*c = g_ascii_toupper(*c);
+		if (g_str_has_prefix(t, "ICMPV"))
+			t[4] = 'v';   /* "ICMPv6" */
+	}
+	return t;
+}

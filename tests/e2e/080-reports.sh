@@ -470,4 +470,20 @@ is "$(sql "select group_concat(case_id || ':' || subject, ' | ') from (select ca
     "the first two hosts' cases, reported as P2, are told of"
 export KENCHI_DB=$main_db
 
+# A Vulnerable Application event's report names its CVEs, and a network
+# event's the remote port (rt28 E11, E14, A01): the customer acts on them.
+export KENCHI_DB=$KT_TMP/vuln.db
+"$KENCHI" deliver --customer acme <"$FIX/mail/evt-vulnerable-app.eml" 2>/dev/null
+out=$("$KENCHI" preview 1)
+like "$out" "脆弱性 \\(CVE\\) :" "the Japanese first report lists the vulnerabilities"
+like "$out" "  CVE-2023-21608 \\(CVSS 7\\.8\\)" "each CVE with its score, a line each"
+like "$out" "  CVE-2023-26369 \\(CVSS 7\\.8\\)" "the second CVE too"
+"$KENCHI" import --customer globex --no-progress "$FIX/variants/field/r99-a01-api-vulnerable-app-vulnerabilities.json" >/dev/null 2>&1
+"$KENCHI" deliver --customer globex <"$FIX/variants/field/r99-e11-dfc-en-plain-remote-port.eml" 2>/dev/null
+out=$("$KENCHI" preview 2)
+like "$out" "CVE-2021-28550 \\(CVSS 8\\.8\\) Adobe Acrobat Reader DC 21\\.001\\.20135" "from the API, each CVE names its application"
+out=$("$KENCHI" preview 3)
+like "$out" "Remote IP address : 203\\[\\.\\]0\\[\\.\\]113\\[\\.\\]111 \\(port 8443\\)" "the English report gives the remote port"
+export KENCHI_DB=$main_db
+
 done_testing

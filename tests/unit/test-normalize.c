@@ -373,6 +373,46 @@ test_network(void **state)
 	check_text(kenchi_norm_addresses("192.168.10.5 / 24"), "192.168.10.5");
 }
 
+/* A network event's ports and protocol (rt28 E11-E13). */
+static void
+test_ports(void **state)
+{
+	check_text(kenchi_norm_port("8443"), "8443");
+	check_text(kenchi_norm_port("8443/tcp"), "8443");
+	check_text(kenchi_norm_port("443 (https)"), "443");
+	check_text(kenchi_norm_port("TCP/8443"), "8443");
+	check_text(kenchi_norm_port("0443"), "443");
+	check_text(kenchi_norm_port("70000"), NULL);
+	check_text(kenchi_norm_port("0"), NULL);
+	check_text(kenchi_norm_port("https"), NULL);
+	check_text(kenchi_norm_port("8443abc"), NULL);
+	check_text(kenchi_norm_ip_port("203.0.113.5:8443"), "8443");
+	check_text(kenchi_norm_ip_port("[2001:db8::1]:443"), "443");
+	check_text(kenchi_norm_ip_port("2001:db8::1"), NULL);   /* no brackets: the colons are the address's */
+	check_text(kenchi_norm_ip_port("203.0.113.5"), NULL);
+	check_text(kenchi_norm_ip_port("host.example:443"), NULL);   /* no address, no port of one */
+	check_text(kenchi_norm_protocol("tcp"), "TCP");
+	check_text(kenchi_norm_protocol("icmpv6"), "ICMPv6");
+	check_text(kenchi_norm_protocol("TCP over VPN"), "TCP over VPN");
+}
+
+/* A Vulnerable Application event's CVEs: the API's objects kept, a mail's
+ * list read with its scores (rt28 E14, A01). */
+static void
+test_vulnerabilities(void **state)
+{
+	check_text(kenchi_norm_vulnerabilities("CVE-2021-28550 (CVSS 8.8)   cve-2021-28553 (CVSS v3.1: 7.8), CVE-2021-28550"),
+	    "[{\"cve\":\"CVE-2021-28550\",\"score\":\"8.8\"},{\"cve\":\"CVE-2021-28553\",\"score\":\"7.8\"}]");
+	check_text(kenchi_norm_vulnerabilities("CVE-2023-4863; CVE-2023-5217"),
+	    "[{\"cve\":\"CVE-2023-4863\"},{\"cve\":\"CVE-2023-5217\"}]");
+	check_text(kenchi_norm_vulnerabilities("none listed"), NULL);
+	check_text(kenchi_norm_vulnerabilities("XCVE-2021-28550, CVE-21-1"), NULL);
+	check_text(kenchi_norm_vulnerabilities("[{\"name\":\"Firefox\",\"version\":\"52.0\",\"cve\":\"cve-2017-5375\","
+	    "\"score\":9.8,\"other\":1},{\"x\":1},7]"),
+	    "[{\"name\":\"Firefox\",\"version\":\"52.0\",\"cve\":\"CVE-2017-5375\",\"score\":\"9.8\"}]");
+	check_text(kenchi_norm_vulnerabilities("[1, 2"), NULL);
+}
+
 /* Links a mail gateway rewrote come back as they were; anything else is
  * no such link (NULL), and the caller keeps it. */
 static void
@@ -487,6 +527,8 @@ main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_network),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_vulnerabilities),
 		cmocka_unit_test(test_event_json_ids),
 		cmocka_unit_test(test_unwrap_links),
 		cmocka_unit_test(test_date_zoned),
