@@ -472,3 +472,79 @@ kenchi_label_lookup(const kenchi_rule_t *r, const char *s, size_t n)
 	g_free(k);
 	return f;
 }
+
+/* Is S..C (a line's text before its colon) a forwarded message's header
+ * word?  A forward's "From:", "Date:", "Subject:", "To:" are no fields of
+ * the alert: a Gmail text/plain that flattened the alert's table kept
+ * only them, and hid the HTML that has the table. */
+static gboolean
+forward_header(const char *s, const char *c)
+{
+	static const char *const words[] = { "From", "To", "Cc", "Date", "Sent", "Subject", "Reply-To",
+		"\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", "\xe9\x80\x81\xe4\xbf\xa1\xe6\x97\xa5\xe6\x99\x82",
+		"\xe5\xae\x9b\xe5\x85\x88", "\xe4\xbb\xb6\xe5\x90\x8d", NULL };   /* 差出人 送信日時 宛先 件名 */
+	gsize n;
+
+	while (s < c && (*s == ' ' || *s == '>' || *s == '*'))
+		s++;
+	n = (gsize)(c - s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '*'))
+		n--;
+	for (int k = 0; words[k]; k++)
+		if (strlen(words[k]) == n && g_ascii_strncasecmp(s, words[k], n) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Is the colon at C (of a line ending at E) a label's: white space, the
+ * line's end, or a bold mark's end and then one of those, after it? */
+static gboolean
+label_colon(const char *c, const char *e)
+{
+	const char *v = c + 1;
+
+	if (v < e && *v == '*')
+		v++;
+	if (v < e && *v == '*')
+		v++;
+	return v >= e || *v == ' ' || *v == '\t' || *v == '\r';
+}
+
+int
+kenchi_field_lines(const char *s, gsize len)
+{
+	const char *end = s + len;
+	int n = 0;
+
+	while (s < end && n < KENCHI_FIELD_LINES_REAL) {
+		const char *nl = memchr(s, '\n', (gsize)(end - s));
+		const char *e = nl ? nl : end, *c;
+		gboolean colon = FALSE;
+
+		/* A link is no field: a placeholder of links ("View the event
+		 * online: https://...") hid the HTML part.  So the first colon
+		 * counts when what follows it is not a URL. */
+		/* A label's colon is followed by white space or the line's end;
+		 * those inside values are not ("07:12:31", "W32.Auto:", "C:\\"). */
+		/* Gmail's text of an HTML alert bolds the label, colon inside:
+		 * "*Event Type:* Threat Detected". */
+		for (c = memchr(s, ':', (gsize)(e - s)); c && c + 1 < e && !label_colon(c, e);
+		     c = memchr(c + 1, ':', (gsize)(e - c - 1)))
+			;
+		if (c != NULL) {
+			const char *v = c + 1 + strspn(c + 1, "*");
+
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			colon = !(e - c >= 3 && c[1] == '/' && c[2] == '/') &&
+			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0) && !forward_header(s, c);
+		}
+		if (colon || memchr(s, '\t', (gsize)(e - s)) ||
+		    g_strstr_len(s, e - s, KENCHI_FULLWIDTH_COLON))
+			n++;
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return n;
+}

@@ -59,4 +59,12 @@ gboolean kenchi_label_note(const char *s, size_t n, const char **ns, size_t *nn)
 struct kenchi_rule;
 int kenchi_label_lookup(const struct kenchi_rule *r, const char *s, size_t n);
 
+/* How many of the LEN bytes at S are lines with a colon or a tab in them,
+ * as "Label: value" lines are, up to KENCHI_FIELD_LINES_REAL (enough to
+ * tell): fewer than 3 is a placeholder, fewer than KENCHI_FIELD_LINES_REAL
+ * thin (an alert has fifteen or more).  mime.c asks it of a text/plain
+ * alternative: is it the alert, or a client's stub of it? */
+#define KENCHI_FIELD_LINES_REAL 8
+int kenchi_field_lines(const char *s, gsize len);
+
 #endif

@@ -318,88 +318,6 @@ walk_message(kenchi_mail_t *m, GMimeMessage *inner, int depth)
 	walk(m, g_mime_message_get_mime_part(inner), depth + 1);
 }
 
-/* Is S..C (a line's text before its colon) a forwarded message's header
- * word?  A forward's "From:", "Date:", "Subject:", "To:" are no fields of
- * the alert: a Gmail text/plain that flattened the alert's table kept
- * only them, and hid the HTML that has the table. */
-static gboolean
-forward_header(const char *s, const char *c)
-{
-	static const char *const words[] = { "From", "To", "Cc", "Date", "Sent", "Subject", "Reply-To",
-		"\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", "\xe9\x80\x81\xe4\xbf\xa1\xe6\x97\xa5\xe6\x99\x82",
-		"\xe5\xae\x9b\xe5\x85\x88", "\xe4\xbb\xb6\xe5\x90\x8d", NULL };   /* 差出人 送信日時 宛先 件名 */
-	gsize n;
-
-	while (s < c && (*s == ' ' || *s == '>' || *s == '*'))
-		s++;
-	n = (gsize)(c - s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '*'))
-		n--;
-	for (int k = 0; words[k]; k++)
-		if (strlen(words[k]) == n && g_ascii_strncasecmp(s, words[k], n) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-/* How many of the LEN bytes at S are lines with a colon or a tab in them,
- * as "Label: value" lines are, up to FIELD_LINES_REAL (enough to tell):
- * fewer than 3 is a placeholder, fewer than FIELD_LINES_REAL thin (an
- * alert has fifteen or more). */
-#define FIELD_LINES_REAL 8
-
-/* Is the colon at C (of a line ending at E) a label's: white space, the
- * line's end, or a bold mark's end and then one of those, after it? */
-static gboolean
-label_colon(const char *c, const char *e)
-{
-	const char *v = c + 1;
-
-	if (v < e && *v == '*')
-		v++;
-	if (v < e && *v == '*')
-		v++;
-	return v >= e || *v == ' ' || *v == '\t' || *v == '\r';
-}
-
-static int
-field_lines(const char *s, gsize len)
-{
-	const char *end = s + len;
-	int n = 0;
-
-	while (s < end && n < FIELD_LINES_REAL) {
-		const char *nl = memchr(s, '\n', (gsize)(end - s));
-		const char *e = nl ? nl : end, *c;
-		gboolean colon = FALSE;
-
-		/* A link is no field: a placeholder of links ("View the event
-		 * online: https://...") hid the HTML part.  So the first colon
-		 * counts when what follows it is not a URL. */
-		/* A label's colon is followed by white space or the line's end;
-		 * those inside values are not ("07:12:31", "W32.Auto:", "C:\\"). */
-		/* Gmail's text of an HTML alert bolds the label, colon inside:
-		 * "*Event Type:* Threat Detected". */
-		for (c = memchr(s, ':', (gsize)(e - s)); c && c + 1 < e && !label_colon(c, e);
-		     c = memchr(c + 1, ':', (gsize)(e - c - 1)))
-			;
-		if (c != NULL) {
-			const char *v = c + 1 + strspn(c + 1, "*");
-
-			while (v < e && (*v == ' ' || *v == '\t'))
-				v++;
-			colon = !(e - c >= 3 && c[1] == '/' && c[2] == '/') &&
-			    !(e - v >= 4 && g_ascii_strncasecmp(v, "http", 4) == 0) && !forward_header(s, c);
-		}
-		if (colon || memchr(s, '\t', (gsize)(e - s)) ||
-		    g_strstr_len(s, e - s, KENCHI_FULLWIDTH_COLON))
-			n++;
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-	return n;
-}
-
 /* A forwarded alert GMime left as a leaf: message/rfc822 sent with a
  * transfer encoding (Exchange base64-encodes them), or a saved .eml file
  * attached as application/octet-stream, as people forward one. */
@@ -539,7 +457,7 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 				/* A text/plain that is only a placeholder ("This message
 				 * is in HTML format") or empty: read the richest
 				 * alternative too.  A real one has field lines. */
-				int lines = rich && rich != pick ? field_lines(m->text->str + before, m->text->len - before) : 0;
+				int lines = rich && rich != pick ? kenchi_field_lines(m->text->str + before, m->text->len - before) : 0;
 
 				if (rich && rich != pick && lines < 3) {
 					/* A placeholder: the richer part instead.  Both read
@@ -557,7 +475,7 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 					g_string_truncate(m->text, before);
 					walk(m, rich, depth + 1);
 				} else if (rich && rich != pick &&
-				    (lines < FIELD_LINES_REAL ||
+				    (lines < KENCHI_FIELD_LINES_REAL ||
 				     memchr(m->text->str + before, '\t', m->text->len - before) != NULL)) {
 					/* Thin, but not a placeholder: a client may have
 					 * flattened the alert's table ("Event Type Threat
