@@ -8,6 +8,7 @@
 #include <string.h>
 #include "ingest/ingest.h"
 #include "ingest/adopt.h"
+#include "ingest/api_in_mail.h"
 #include "ingest/mail_text.h"
 #include "ingest/reread.h"
 #include "parse/apijson.h"
@@ -238,27 +239,6 @@ received_true(const kenchi_mail_t *m, gint64 newest, gint64 now)
 	return low ? m->received >= low - 3600 : m->received >= newest - 86400;
 }
 
-static void
-body_api(kenchi_analysis_t *a)
-{
-	const GString *t = a->mail->text;
-	GPtrArray *evs;
-	char *why = NULL;
-
-	if (!kenchi_api_sniff(t->str, t->len))
-		return;
-	evs = g_ptr_array_new_with_free_func((GDestroyNotify)kenchi_event_free);
-	if (kenchi_api_parse(t->str, t->len, evs, &why) == KENCHI_OK && evs->len > 0) {
-		char *r = g_strdup_printf("%s%sits text holds API JSON with %u event(s), not read from a mail "
-		    "(save the JSON and import it to read them)", a->x.reason ? a->x.reason : "", a->x.reason ? "; " : "", evs->len);
-
-		g_free(a->x.reason);
-		a->x.reason = r;
-	}
-	g_free(why);
-	g_ptr_array_unref(evs);
-}
-
 void
 kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		      const char *raw, gsize len, const kenchi_ingest_opts_t *opts, kenchi_analysis_t *a)
@@ -320,9 +300,8 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	 * its text part had three "key: value" lines).  Replies are few. */
 	if (a->reply.kind != KENCHI_REPLY_NONE && !a->mail->no_header && a->mail->preamble < len)
 		kenchi_mail_retext_typed(a->mail, raw + a->mail->preamble, len - a->mail->preamble);
-	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report &&
-	    a->mail->text->len > 0)
-		body_api(a);
+	if (a->x.kind != KENCHI_KIND_ALERT && a->reply.kind == KENCHI_REPLY_NONE && !a->mail->is_report)
+		kenchi_ingest_api_in_mail(a);
 	if (headless == KENCHI_HEADLESS_UNREAD && a->x.kind != KENCHI_KIND_ALERT) {
 		/* Text with no header that is no alert either: what it was. */
 		a->x.kind = KENCHI_KIND_ERROR;

@@ -50,6 +50,9 @@ kenchi_mail_free(kenchi_mail_t *m)
 		g_string_free(m->text, TRUE);
 	if (m->alt_text)
 		g_string_free(m->alt_text, TRUE);
+	if (m->json_text)
+		g_string_free(m->json_text, TRUE);
+	g_free(m->json_name);
 	g_free(m);
 }
 
@@ -335,6 +338,41 @@ is_attached_message(GMimeObject *obj, GMimeContentType *ct)
 	return name && strlen(name) > 4 && g_ascii_strcasecmp(name + strlen(name) - 4, ".eml") == 0;
 }
 
+/* An attached file of JSON (an API export a person sent on): its type
+ * says so, or its name does. */
+static gboolean
+is_json_part(GMimeObject *obj, GMimeContentType *ct)
+{
+	static const char *const subtypes[] = { "json", "x-ndjson", "ndjson", "x-json", "jsonl", NULL };
+	const char *name = g_mime_part_get_filename(GMIME_PART(obj));
+
+	for (int k = 0; ct && subtypes[k]; k++)
+		if (g_mime_content_type_is_type(ct, "application", subtypes[k]) ||
+		    g_mime_content_type_is_type(ct, "text", subtypes[k]))
+			return TRUE;
+	return name && (g_str_has_suffix(name, ".json") || g_str_has_suffix(name, ".ndjson") ||
+	    g_str_has_suffix(name, ".jsonl") || g_str_has_suffix(name, ".JSON"));
+}
+
+/* Keep the first JSON attachment's bytes aside, for the caller to tell
+ * what it holds; the alert is read from the text alone. */
+static void
+keep_json(kenchi_mail_t *m, GMimePart *part, GMimeContentType *ct)
+{
+	GByteArray *arr;
+	const char *name = g_mime_part_get_filename(part);
+
+	if (m->json_text != NULL)
+		return;
+	arr = part_bytes(part, KENCHI_TEXT_CAP, &m->text_truncated);
+	m->json_text = g_string_new_len((const char *)arr->data, (gssize)arr->len);
+	g_byte_array_unref(arr);
+	m->json_name = name ? g_utf8_make_valid(name, -1) : g_mime_content_type_get_mime_type(ct);
+	for (char *c = m->json_name; *c; c++)   /* it goes into a reason: one line */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+}
+
 /* Parse PART's decoded bytes as a message and walk it, one level deeper. */
 static void
 walk_attached(kenchi_mail_t *m, GMimePart *part, int depth)
@@ -509,6 +547,10 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 
 		if (is_attached_message(obj, ct)) {
 			walk_attached(m, GMIME_PART(obj), depth);
+			return;
+		}
+		if (is_json_part(obj, ct)) {
+			keep_json(m, GMIME_PART(obj), ct);
 			return;
 		}
 		if (ct && !g_mime_content_type_is_type(ct, "text", "*"))

@@ -47,6 +47,9 @@ typedef struct {
 	int depth_exceeded;     /* MIME nesting deeper than kenchi walks */
 	int html_parts, text_parts, rfc822_parts;
 	gsize attached_bytes;   /* decoded bytes of attached messages read so far */
+	GString *json_text;     /* the first JSON attachment's bytes (not read as
+	                         * mail: the caller says what it holds), or NULL */
+	char *json_name;        /* its file name, else its content type */
 } kenchi_mail_t;
 
 #define KENCHI_LOOP_HEADER "X-Kenchi-Loop"

@@ -99,6 +99,15 @@ like "$out" '"kind":"not_alert","reason":"an API page with no events' "an empty 
 like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/zl07-mail-text-api-page.eml")" \
     '"kind":"not_alert","reason":"[^"]*its text holds API JSON with 1 event\(s\), not read from a mail' \
     "a mail whose text is API JSON says so in its reason"
+# And so does one that attaches it: an application/json file, a .json file
+# sent as octet-stream, a forwarded message whose body is JSON (rt27 A31-A33).
+out=$("$KENCHI" parse "$KT_TOP"/fixtures/variants/field/r99-a3[123]-*.eml)
+like "$out" '"kind":"not_alert","reason":"[^"]*its attachment \(events-20261125T0745Z\.json\) holds API JSON with 2 event\(s\), not read from a mail \(save the attachment and import it' \
+    "a JSON attachment's events are named in the reason"
+like "$out" '"reason":"[^"]*its attachment \(amp_stream_0745\.json\) holds API JSON with 2 event\(s\)' \
+    "a .json file sent as octet-stream, NDJSON, too"
+like "$out" '"reason":"[^"]*its attachment \(application/json\) holds API JSON with 1 event\(s\)' \
+    "a forwarded message whose body is JSON, too"
 
 # fixtures/generate.py writes the corpus above: a file added or edited by
 # hand would be lost the next time it runs.
