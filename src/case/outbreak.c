@@ -22,8 +22,9 @@ take_case(const kenchi_case_row_t *r, gpointer user)
 {
 	reach_t *o = user;
 
-	if (kenchi_case_emptied(r))
-		return TRUE;
+	/* A case merged into another still names a host that had the file:
+	 * an analyst's merge across machines took its events, not its host
+	 * out of the outbreak (rc3 F2). */
 	if (r->host_key)
 		g_hash_table_add(o->hosts, g_strdup(r->host_key));
 	if (strcmp(r->state, "closed") != 0)

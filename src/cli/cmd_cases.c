@@ -37,6 +37,8 @@ typedef struct {
 	GPtrArray *host_list;  /* char*, owned */
 	JsonArray *scope;      /* an object a case of the outbreak: its host, when */
 	gint64 self;           /* the case shown */
+	GHashTable *keys;      /* host keys listed */
+	gboolean merged_pass;  /* the second pass: cases merged into others */
 } scope_t;
 
 static gboolean
@@ -46,13 +48,19 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	const char *h = c->hostname ? c->hostname : c->host_key;
 	JsonObject *o;
 
-	/* A case merged into another holds no event: its host is that one's
-	 * row (rc2 F9: a host listed twice). */
-	if (kenchi_case_emptied(c) && c->id != s->self)
+	gboolean emptied = kenchi_case_emptied(c) && c->id != s->self;
+
+	/* A case merged into another holds no event: its events are that
+	 * one's row (rc2 F9: a host listed twice).  Its host is still one of
+	 * the outbreak's, unless a case listed has it: an analyst may merge
+	 * another machine's case (rc3 F2).  So merged cases come second. */
+	if (emptied != s->merged_pass || (emptied && c->host_key && g_hash_table_contains(s->keys, c->host_key)))
 		return TRUE;
+	if (c->host_key)
+		g_hash_table_add(s->keys, g_strdup(c->host_key));
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
-	if (s->scope == NULL)
+	if (s->scope == NULL || emptied)
 		return TRUE;
 	o = json_object_new();
 	/* Which hosts, and when, each with its case: two machines of one
@@ -75,7 +83,8 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	JsonObject *o = json_object_new();
 	JsonArray *hosts = json_array_new();
 	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free),
-		       .scope = detail ? json_array_new() : NULL, .self = c->id };
+		       .scope = detail ? json_array_new() : NULL, .self = c->id,
+		       .keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 
 	json_object_set_int_member(o, "id", c->id);
 	json_object_set_string_member(o, "customer", c->customer);
@@ -88,9 +97,12 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	if (c->outbreak) {
 		kenchi_case_filter_t f = { .outbreak = c->outbreak };
 		kenchi_store_cases_each(st, &f, scope_cb, &sc);
+		sc.merged_pass = TRUE;
+		kenchi_store_cases_each(st, &f, scope_cb, &sc);
 	} else {
 		scope_cb(c, &sc);
 	}
+	g_hash_table_unref(sc.keys);
 	for (guint i = 0; i < sc.host_list->len; i++)
 		json_array_add_string_element(hosts, g_ptr_array_index(sc.host_list, i));
 	g_ptr_array_unref(sc.host_list);

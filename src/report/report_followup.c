@@ -69,15 +69,28 @@ take_outbreak(const kenchi_case_row_t *r, gpointer user)
 	return FALSE;
 }
 
-/* Each host of the outbreak once, after the case's own (HOSTS). */
+typedef struct {
+	JsonArray *hosts;      /* names, the case's own first */
+	GHashTable *keys;      /* host keys listed */
+	gboolean merged_pass;  /* the second pass: cases merged into others */
+} outbreak_hosts_t;
+
+/* Each host of the outbreak once, after the case's own.  A merged case's
+ * host too, unless a case listed has it: its events are in another case
+ * now, the machine still had the file (rc3 F2: an analyst merged another
+ * machine's case, and the report named one machine fewer). */
 static gboolean
 add_outbreak_host(const kenchi_case_row_t *r, gpointer user)
 {
-	JsonArray *hosts = user;
+	outbreak_hosts_t *o = user;
+	JsonArray *hosts = o->hosts;
 	const char *h = r->hostname ? r->hostname : r->host_key;
+	gboolean emptied = kenchi_case_emptied(r);
 
-	if (kenchi_case_emptied(r))
+	if (emptied != o->merged_pass || (emptied && r->host_key && g_hash_table_contains(o->keys, r->host_key)))
 		return TRUE;
+	if (r->host_key)
+		g_hash_table_add(o->keys, g_strdup(r->host_key));
 	for (guint i = 0; i < json_array_get_length(hosts); i++)
 		if (g_strcmp0(json_array_get_string_element(hosts, i), h) == 0)
 			return TRUE;
@@ -100,7 +113,15 @@ outbreak_hosts(kenchi_store_t *st, gint64 case_id, const char *customer, JsonObj
 		return rc;
 	hosts = json_array_ref(json_object_get_array_member(root, "hosts"));
 	f.outbreak = outbreak;
-	rc = kenchi_store_cases_each(st, &f, add_outbreak_host, hosts);
+	{
+		outbreak_hosts_t o = { hosts, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE };
+
+		rc = kenchi_store_cases_each(st, &f, add_outbreak_host, &o);
+		o.merged_pass = TRUE;
+		if (rc == KENCHI_OK)
+			rc = kenchi_store_cases_each(st, &f, add_outbreak_host, &o);
+		g_hash_table_unref(o.keys);
+	}
 	if (json_array_get_length(hosts) > 1)
 		json_object_set_int_member(root, "more_hosts", json_array_get_length(hosts) - 1);
 	json_array_unref(hosts);

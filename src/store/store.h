@@ -179,8 +179,9 @@ typedef struct {
 	gint64 first_report;        /* outbox id of its first report, 0 none */
 	gboolean sla_alerted;       /* the analysts were told the first report is late */
 } kenchi_case_row_t;
-/* A case merged into another (or emptied): closed, holding no event.  Its
- * machine is the other case's, and a scope or a host count skips it. */
+/* A case merged into another (or emptied): closed, holding no event.  A
+ * scope lists no row of it, and counts its machine only when no case
+ * listed has it (an analyst may merge another machine's case: rc3 F2). */
 static inline gboolean
 kenchi_case_emptied(const kenchi_case_row_t *r)
 {

@@ -518,6 +518,26 @@ sql "select cast(raw as text) from outbox where kind = 'second_report' and case_
 f2=$(decoded "$KT_TMP/f2.eml")
 like "$f2" "PC-F2-2" "the second report's scope names the outbreak's second machine"
 like "$f2" "PC-F2-3" "and its third"
+# An analyst merges the second machine's case into the third's: the
+# outbreak still has three machines, in its scope, its score and the
+# second report (rc3 F2: the merged machine vanished, and the survivor
+# fell from outbreak to spreading).
+c2=$(sql "select case_id from events where uid = 'amp:7600000000000000012'")
+c3=$(sql "select case_id from events where uid = 'amp:7600000000000000013'")
+tags3=$(sql "select tags from cases where id = $c3")
+reply_on "$c2" merge-f2@soc "merge: $c3"
+is "$(sql "select state from cases where id = $c2")" closed "(case merged)"
+is "$(sql "select tags from cases where id = $c3")" "$tags3" "the survivor keeps its outbreak's tags"
+like "$("$KENCHI" case "$c3" | grep '^scope')" "3 host\(s\):.*PC-F2-2" "its scope keeps the merged machine"
+is "$("$KENCHI" case "$c1" --json | "$KT_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["hosts"]))')" 3 \
+    "and so does every case of the outbreak"
+reply_on "$c3" second-f2b@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $c3" >"$KT_TMP/f2b.eml"
+f2b=$(decoded "$KT_TMP/f2b.eml")
+like "$f2b" "PC-F2-2" "the survivor's second report names the merged machine"
+like "$f2b" "PC-F2-1" "and the first"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true
