@@ -35,6 +35,39 @@ take_info(const kenchi_case_row_t *r, gpointer user)
 	return FALSE;
 }
 
+/* The case ID's events went to: ID itself, or the case it was merged
+ * into, followed (a chain of merges, to a bound). */
+static gint64
+survivor(kenchi_store_t *st, gint64 id)
+{
+	kenchi_findings_t f;
+
+	for (int hop = 0; hop < 8 && kenchi_store_findings_get(st, id, &f) == KENCHI_OK; hop++) {
+		gint64 next = f.merged_into;
+
+		kenchi_findings_clear(&f);
+		if (next == 0)
+			break;
+		id = next;
+	}
+	return id;
+}
+
+/* May CL's commands go to the case their case was merged into?  Not a
+ * merge or a reopen, which are of the merged case itself (refused, with
+ * the case to work on). */
+static gboolean
+follows_merge(const kenchi_command_list_t *cl)
+{
+	for (guint i = 0; i < cl->cmds->len; i++) {
+		const kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
+
+		if (c->kind == KENCHI_CMD_MERGE || c->kind == KENCHI_CMD_REOPEN)
+			return FALSE;
+	}
+	return cl->cmds->len > 0;
+}
+
 static kenchi_status_t
 audit(kenchi_store_t *st, gint64 case_id, const char *sender, const char *msgid, const char *command,
       const char *result, gboolean ok, gint64 now)
@@ -334,6 +367,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 	guint i;
 	GString *body;
 	int banner;
+	gint64 target = info->case_id;   /* the case the commands work on */
 
 	rc = kenchi_store_audit_seen(st, mail->message_id);
 	if (rc == KENCHI_DUPLICATE) {
@@ -387,8 +421,19 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 	g_string_free(body, TRUE);
 	out->commands = cl->cmds->len;
 	out->errors = cl->errors;
+	/* A reply to a case merged into another works on that one, as RT's
+	 * merged tickets do: a verdict or a note on the closed shell was
+	 * never seen again (rc2/rc3). */
+	if (cl->errors == 0 && follows_merge(cl) && (target = survivor(st, info->case_id)) != info->case_id) {
+		g_free(ci.customer);
+		g_free(ci.hostname);
+		g_free(ci.state);
+		memset(&ci, 0, sizeof ci);
+		if ((rc = kenchi_store_case_get(st, target, take_info, &ci)) != KENCHI_OK)
+			goto done;
+	}
 	lines = json_array_new();
-	if ((rc = kenchi_store_findings_get(st, info->case_id, &f)) != KENCHI_OK) {
+	if ((rc = kenchi_store_findings_get(st, target, &f)) != KENCHI_OK) {
 		json_array_unref(lines);
 		goto done;
 	}
@@ -419,7 +464,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 				}
 				sent |= c->kind == KENCHI_CMD_SEND;
 				char *done_note = NULL;
-				why = apply_one(cfg, rx, cx, st, info->case_id, &ci, &f, c, mail, now, &rc, &done_note);
+				why = apply_one(cfg, rx, cx, st, target, &ci, &f, c, mail, now, &rc, &done_note);
 				if (rc != KENCHI_OK) {
 					g_free(done_note);
 					g_free(why);
@@ -437,7 +482,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 					help = TRUE;
 			}
 		if (!failed)
-			rc = kenchi_store_findings_set(st, info->case_id, &f, now);
+			rc = kenchi_store_findings_set(st, target, &f, now);
 		for (i = 0; i < cl->cmds->len; i++) {
 			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
 			/* After a failure the lines not reached were not tried,
@@ -490,6 +535,13 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 		g_free(out->summary);
 		out->summary = more;
 	}
+	if (target != info->case_id) {
+		char *more = g_strdup_printf("%s; case %" G_GINT64_FORMAT " was merged into case %" G_GINT64_FORMAT
+		    ": the commands %s case %" G_GINT64_FORMAT, out->summary, info->case_id, target,
+		    out->applied ? "went to" : "were for", target);
+		g_free(out->summary);
+		out->summary = more;
+	}
 	if (banner > 0) {
 		char *more = g_strdup_printf("%s; %d line(s) of a mail gateway's banner at the top were not read",
 		    out->summary, banner);
@@ -503,7 +555,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 		/* "ok (what it did)" is as good as "ok" in a mail that was
 		 * applied; in one that was not, every line says "ok (not
 		 * applied)", an error, or "not tried". */
-		rc = audit(st, info->case_id, mail->from_addr, mail->message_id, json_object_get_string_member(l, "text"),
+		rc = audit(st, target, mail->from_addr, mail->message_id, json_object_get_string_member(l, "text"),
 		    res, out->applied && (strcmp(res, "ok") == 0 || g_str_has_prefix(res, "ok (")), now);
 	}
 	if (rc == KENCHI_OK && json_array_get_length(lines) == 0)
@@ -612,13 +664,7 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 	}
 	/* A case merged into another: the note goes where its events went
 	 * (round 38a: it went on the closed shell, unseen). */
-	for (int hop = 0; hop < 8 && kenchi_store_findings_get(st, id, &f) == KENCHI_OK; hop++) {
-		gint64 next = f.merged_into;
-		kenchi_findings_clear(&f);
-		if (next == 0)
-			break;
-		id = next;
-	}
+	id = survivor(st, id);
 	/* A case taken out of the consolidated report the customer answers
 	 * (an allow entry after the fact): the customer asks of the cases
 	 * that report holds, so the note goes to its lead (round 48: it went

@@ -375,9 +375,21 @@ is "$(sql "select state || '|' || coalesce(merged_into, '-') from cases where id
 reply analyst@soc.example.jp "$reply_to3" merge-3-again@soc "merge: 1"
 like "$(sql "select result from audit where message_id = 'merge-3-again@soc'")" "was merged into case 1" \
     "a case merged already is not merged again, saying where it went (rc2 F7: merged elsewhere, the target took its times)"
+# Other commands on a merged case work on the case it went to, as RT's
+# merged tickets do: a note or a verdict left on the closed shell was
+# never seen again (rc2, rc3), and its second report would be of nothing
+# (round 38a).
+reply analyst@soc.example.jp "$reply_to3" note-3@soc "note: seen on the merged case's thread"
+is "$(sql "select case_id from notes where text = 'seen on the merged case''s thread'")" 1 \
+    "a note on a merged case goes to the case it went to"
+like "$(sql "select reason from messages where message_id = 'note-3@soc'")" "case 3 was merged into case 1: the commands went to case 1" \
+    "and the answer says where"
+is "$(sql "select count(*) from audit where message_id = 'note-3@soc' and case_id = 1")" 1 "the audit files it there too"
 reply analyst@soc.example.jp "$reply_to3" send-3@soc "send: second-report"
-like "$(sql "select reason from messages where message_id = 'send-3@soc'")" "nothing was applied" \
-    "a merged case sends no second report: it would be of nothing (round 38a)"
+is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = 3")" 0 \
+    "a merged case sends no second report of its own: it would be of nothing (round 38a)"
+like "$(sql "select reason from messages where message_id = 'send-3@soc'")" "the commands (went to|were for) case 1" \
+    "send: works on the case its events went to"
 printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #3] report\nMessage-ID: <cust-3@acme>\n\nstill there?\n' |
     "$KENCHI" deliver 2>/dev/null
 is "$(sql "select case_id from notes where message_id = 'cust-3@acme'")" 1 \
