@@ -19,37 +19,6 @@
 #include "util/hash.h"
 #include "util/msgkey.h"
 
-static char *
-content_key(const char *message_id, const char *raw, gsize len)
-{
-	const char *body = NULL, *p;
-	char *h, *k;
-
-	if (message_id == NULL)
-		return NULL;
-	for (p = raw; p + 1 < raw + len; p++) {
-		if (p[0] == '\n' && p[1] == '\n') {
-			body = p + 2;
-			break;
-		}
-		if (p[0] == '\n' && p[1] == '\r' && p + 2 < raw + len && p[2] == '\n') {
-			body = p + 3;
-			break;
-		}
-	}
-	if (body == NULL)
-		body = raw + len;
-	/* procmail appends a newline to a message that does not end in an empty
-	 * line; maildrop does not: trailing white space is not content. */
-	while (len > 0 && raw + len > body && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
-	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
-		len--;
-	h = kenchi_sha256_hex(body, raw + len - body);
-	k = g_strconcat(message_id, " ", h, NULL);
-	g_free(h);
-	return k;
-}
-
 /* What an event's row needs besides its fields: text that costs JSON
  * generation and hashing, so it is made in the parser threads.  NODE is
  * JSON's tree: a first report shows the event, and parsing JSON back cost
@@ -288,7 +257,7 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	 * from the start). */
 	if (received_true(a->mail, newest_event(&a->x), opts->now))
 		a->received_at = a->mail->received;
-	a->content_key = content_key(a->mail->message_id, raw, len);
+	a->content_key = kenchi_msg_content_key(a->mail->message_id, raw, len);
 	if (a->content_key)
 		a->content_hash = kenchi_msg_key_day(day, a->content_key);
 	/* Not an alert: perhaps an answer to kenchi's own mail. */
@@ -410,6 +379,20 @@ listed(const GArray *report, gint64 id)
 	return FALSE;
 }
 
+/* Case ID, that the message's events joined, in GROWN (made on the first):
+ * its first report, if no sender took it, is rendered again after them
+ * (kenchi_report_refresh_first); RAISED, its priority changed. */
+static void
+note_grown(GHashTable **grown, gint64 id, gboolean raised)
+{
+	gpointer old;
+
+	if (*grown == NULL)
+		*grown = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	old = g_hash_table_lookup(*grown, &id);
+	g_hash_table_replace(*grown, g_memdup2(&id, sizeof id), GINT_TO_POINTER(raised || GPOINTER_TO_INT(old)));
+}
+
 /* Case CASE_ID of CUSTOMER became reportable: its report goes out once
  * every event of the message is stored (REPORT, REPORT_CUSTOMER: made on
  * the first), once however many of them made it so. */
@@ -499,6 +482,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	kenchi_msg_row_t row = { 0 };
 	kenchi_status_t rc;
 	GArray *report = NULL;    /* cases that became reportable: their reports go out after all events */
+	GHashTable *grown = NULL; /* cases the events joined: their unsent reports are rendered again */
 	GPtrArray *report_customer = NULL;   /* each one's customer (not owned) */
 	guint i;
 
@@ -710,6 +694,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 			if (rc != KENCHI_OK)
 				goto fail;
 			pr->case_id = pl.case_id;
+			if (ctx->reports && !pl.created && !pl.became_reportable)
+				note_grown(&grown, pl.case_id, strcmp(pl.was_priority, pl.priority) != 0);
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;
 			a->cases_new += pl.created;
@@ -747,20 +733,28 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 	}
 	/* Reports are rendered once every event of the message is in its case,
 	 * so a digest's report shows all of them. */
-	if (report) {
+	if (report || grown) {
 		kenchi_known_events_t known;
+		GHashTableIter it;
+		gpointer key, raised;
 
 		known_events(a, &known);
-		for (i = 0; i < report->len; i++) {
+		rc = KENCHI_OK;   /* a duplicate event last is no failure */
+		for (i = 0; report && i < report->len && rc == KENCHI_OK; i++)
 			rc = kenchi_report_queue_case(ctx->reports, st, g_array_index(report, gint64, i),
 			    g_ptr_array_index(report_customer, i), a->received_at, opts->now, &known);
-			if (rc != KENCHI_OK)
-				break;
-		}
+		for (g_hash_table_iter_init(&it, grown ? grown : (grown = g_hash_table_new(NULL, NULL)));
+		     rc == KENCHI_OK && g_hash_table_iter_next(&it, &key, &raised);)
+			if (!listed(report, *(gint64 *)key))
+				rc = kenchi_report_refresh_first(ctx->reports, st, *(gint64 *)key, GPOINTER_TO_INT(raised),
+				    opts->now, &known);
 		g_hash_table_unref(known.by_id);
 		g_hash_table_unref(known.by_case);
-		g_array_unref(report);
-		g_ptr_array_unref(report_customer);
+		if (report) {
+			g_array_unref(report);
+			g_ptr_array_unref(report_customer);
+		}
+		g_hash_table_unref(grown);
 	}
 	if (rc != KENCHI_OK && rc != KENCHI_DUPLICATE)
 		return rc;
@@ -772,5 +766,7 @@ fail:
 		g_array_unref(report);
 		g_ptr_array_unref(report_customer);
 	}
+	if (grown)
+		g_hash_table_unref(grown);
 	return rc;
 }

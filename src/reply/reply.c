@@ -227,9 +227,12 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, 
 			*rc = kenchi_store_findings_set(st, case_id, f, now);
 			if (*rc == KENCHI_OK)
 				*rc = kenchi_store_case_merge(st, case_id, c->number, now);
-			/* the case that took the events is scored with them (rc2 F8) */
+			/* the case that took the events is scored with them (rc2 F8),
+			 * and its first report, not sent yet, tells of them (rc3 F4) */
 			if (*rc == KENCHI_OK && cx)
 				*rc = kenchi_cases_rescore(cx, st, c->number);
+			if (*rc == KENCHI_OK && rx)
+				*rc = kenchi_report_refresh_first(rx, st, c->number, TRUE, now, NULL);
 			replace(&f->state, "closed");
 			f->merged_into = c->number;
 		}

@@ -281,10 +281,10 @@ build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint
 	return rc;
 }
 
-static kenchi_status_t
-build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
-	    const kenchi_known_events_t *known, const char *message_id, gint64 date, char **subject, char **raw, gsize *len,
-	    char **rcpts)
+kenchi_status_t
+kenchi_report_build_first_known(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids,
+				guint n, const kenchi_known_events_t *known, const char *message_id, gint64 date,
+				char **subject, char **raw, gsize *len, char **rcpts)
 {
 	kenchi_status_t rc;
 	JsonNode *ctx;
@@ -302,7 +302,7 @@ kenchi_status_t
 kenchi_report_build_first(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer, const gint64 *ids, guint n,
 			  const char *message_id, gint64 date, char **subject, char **raw, gsize *len, char **rcpts)
 {
-	return build_first(rx, st, customer, ids, n, NULL, message_id, date, subject, raw, len, rcpts);
+	return kenchi_report_build_first_known(rx, st, customer, ids, n, NULL, message_id, date, subject, raw, len, rcpts);
 }
 
 static char *
@@ -438,7 +438,8 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 			/* The row's Message-ID is kept across the re-rendering. */
 			rc = kenchi_store_outbox_each(st, &f, take_message_id, &mid);
 			if (rc == KENCHI_OK)
-				rc = build_first(rx, st, customer, ids, n, known, mid, now, &subject, &raw, &len, &rcpts);
+				rc = kenchi_report_build_first_known(rx, st, customer, ids, n, known, mid, now, &subject, &raw, &len,
+				    &rcpts);
 			if (rc == KENCHI_OK)
 				rc = kenchi_store_outbox_rewrite(st, id, subject, raw, len, all, rcpts);
 			if (rc == KENCHI_OK)

@@ -89,6 +89,18 @@ kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *s
 					 const char *customer, gint64 arrival, gint64 now,
 					 const kenchi_known_events_t *known);
 
+/* Events joined case CASE_ID after its first report was rendered (a
+ * repeat, another event of its detection, a case merged into it): that
+ * report, when no sender has taken it yet (pending, or held: within
+ * report_hold, or a stale backlog's), is rendered again from the case as
+ * it is now, with its Message-ID, so that what goes out tells what is
+ * known when it goes.  RAISED: the case's priority changed; else a case
+ * past the events a report lists is left as it is (the report would not
+ * change, and rendering it for each of a worm's repeats would cost).
+ * KNOWN may be NULL. */
+kenchi_status_t kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
+					    gboolean raised, gint64 now, const kenchi_known_events_t *known);
+
 /* Case CASE_ID, reported as WAS (P2-P4), is P1 now, raised by CAUSE (an
  * event's type, or that on another host of its outbreak): the analysts are
  * told (report_escalate.c).  Nothing for a case that is not open, or with

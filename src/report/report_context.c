@@ -14,8 +14,6 @@
 #include "reply/token.h"
 #include "parse/normalize.h"
 
-#define MAX_EVENTS_IN_REPORT 50
-
 const char *
 kenchi_report_case_token(kenchi_reports_t *rx, gint64 case_id)
 {
@@ -74,8 +72,8 @@ collect_event(const kenchi_event_row_t *e, gpointer user)
 	ev_collect_t *c = user;
 	JsonParser *p;
 
-	if (c->n >= MAX_EVENTS_IN_REPORT || e->json == NULL)
-		return c->n < MAX_EVENTS_IN_REPORT;
+	if (c->n >= KENCHI_REPORT_MAX_EVENTS || e->json == NULL)
+		return c->n < KENCHI_REPORT_MAX_EVENTS;
 	if (c->known) {
 		JsonNode *k = g_hash_table_lookup(c->known, &e->id);
 		if (k) {
@@ -234,7 +232,7 @@ kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char
 
 		if (mine && mine->len == (guint)t.events) {
 			/* every event of the case was just stored: no need to read them */
-			for (guint k = 0; k < mine->len && ec.n < MAX_EVENTS_IN_REPORT; k++)
+			for (guint k = 0; k < mine->len && ec.n < KENCHI_REPORT_MAX_EVENTS; k++)
 				add_event(&ec, g_ptr_array_index(mine, k));
 		} else {
 			*rc = kenchi_store_events_each(st, &f, collect_event, &ec);

@@ -57,6 +57,19 @@ typedef struct {
 } kenchi_report_row_t;
 gboolean kenchi_report_take_row(const kenchi_outbox_row_t *r, gpointer user);
 void kenchi_report_row_clear(kenchi_report_row_t *r);
+/* The events a report lists, at most (report_context.c): a worm's case
+ * of thousands would be unreadable. */
+#define KENCHI_REPORT_MAX_EVENTS 50
+
+/* Whether a sender could still send the row, and never took it
+ * (report_withdraw.c). */
+gboolean kenchi_report_untouched(const kenchi_report_row_t *r);
+/* kenchi_report_build_first with the events ingest has just stored
+ * (KNOWN, or NULL) shared into the context. */
+kenchi_status_t kenchi_report_build_first_known(kenchi_reports_t *rx, kenchi_store_t *st, const char *customer,
+						const gint64 *ids, guint n, const kenchi_known_events_t *known,
+						const char *message_id, gint64 date, char **subject, char **raw,
+						gsize *len, char **rcpts);
 /* The case ids of an outbox row's "cases" ("12 13 14"), *N of them (g_free). */
 gint64 *kenchi_report_cases_parse(const char *cases, guint *n);
 /* Whether CASE_ID's first report REPORT (an outbox id, 0: none) was

@@ -19,9 +19,8 @@
 #include "report/report_int.h"
 #include "case/lists.h"
 
-/* Whether a sender could still send the row, and never took it. */
-static gboolean
-untouched(const kenchi_report_row_t *r)
+gboolean
+kenchi_report_untouched(const kenchi_report_row_t *r)
 {
 	return r->found && (strcmp(r->state, "pending") == 0 || strcmp(r->state, "held") == 0) && r->attempts == 0 &&
 	    !r->tried;
@@ -231,7 +230,7 @@ plan_case(kenchi_store_t *st, gint64 case_id, gboolean spare_p1, GHashTable *edi
 		if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &e->row)) != KENCHI_OK)
 			return rc;
 	}
-	if (!untouched(&e->row))
+	if (!kenchi_report_untouched(&e->row))
 		return KENCHI_OK;
 	g_array_append_val(e->out, case_id);
 	*ok = TRUE;
@@ -318,7 +317,7 @@ report_taken(kenchi_store_t *st, gint64 id, gboolean *taken)
 	kenchi_report_row_t row = { 0 };
 	kenchi_status_t rc = first_report_row(st, id, &row);
 
-	*taken = rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && !untouched(&row);
+	*taken = rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && !kenchi_report_untouched(&row);
 	kenchi_report_row_clear(&row);
 	return rc;
 }

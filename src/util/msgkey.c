@@ -86,3 +86,34 @@ kenchi_msg_key(const char *raw, gsize len, const char *text)
 {
 	return kenchi_msg_key_day(kenchi_msg_date_day(raw, len), text);
 }
+
+char *
+kenchi_msg_content_key(const char *message_id, const char *raw, gsize len)
+{
+	const char *body = NULL, *p;
+	char *h, *k;
+
+	if (message_id == NULL)
+		return NULL;
+	for (p = raw; p + 1 < raw + len; p++) {
+		if (p[0] == '\n' && p[1] == '\n') {
+			body = p + 2;
+			break;
+		}
+		if (p[0] == '\n' && p[1] == '\r' && p + 2 < raw + len && p[2] == '\n') {
+			body = p + 3;
+			break;
+		}
+	}
+	if (body == NULL)
+		body = raw + len;
+	/* procmail appends a newline to a message that does not end in an empty
+	 * line; maildrop does not: trailing white space is not content. */
+	while (len > 0 && raw + len > body && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
+	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
+		len--;
+	h = kenchi_sha256_hex(body, raw + len - body);
+	k = g_strconcat(message_id, " ", h, NULL);
+	g_free(h);
+	return k;
+}

@@ -22,4 +22,11 @@ gint64 kenchi_msg_key_day(int day, const char *text);
  * parses.  Only the header block is read, at most its first 64 KB. */
 int kenchi_msg_date_day(const char *raw, gsize len);
 
+/* The content key of a message: MESSAGE_ID and the SHA-256 of its body,
+ * trailing white space left out (procmail appends a newline to a message
+ * that does not end in an empty line; maildrop does not), so that the same
+ * mail delivered again with other Received lines is known; NULL without a
+ * Message-ID.  g_free. */
+char *kenchi_msg_content_key(const char *message_id, const char *raw, gsize len);
+
 #endif

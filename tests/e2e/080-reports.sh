@@ -486,4 +486,48 @@ out=$("$KENCHI" preview 3)
 like "$out" "Remote IP address : 203\\[\\.\\]0\\[\\.\\]113\\[\\.\\]111 \\(port 8443\\)" "the English report gives the remote port"
 export KENCHI_DB=$main_db
 
+# A first report not sent yet tells what is known when it goes: an event
+# that joins its case within report_hold is in it (it was rendered when
+# queued, and named only the event before), a report that has gone out is
+# not changed, and a stale backlog's held report takes a fresh P1 event
+# merged into its case (rc3 F4).
+export KENCHI_DB=$KT_TMP/refresh.db
+KENCHI_NOW=2026-11-25T07:23:00Z "$KENCHI" deliver --customer globex <"$FIX/mail/en-plain.eml" 2>/dev/null
+sed -e 's/^Event ID: .*/Event ID: 6455442292357460001/' -e 's/^Message-ID: .*/Message-ID: <refresh-2@test>/' \
+    -e 's/^Event Type: .*/Event Type: Executed Malware/' -e 's/^Date: 2026-11-25 07:12:31 UTC/Date: 2026-11-25 07:14:00 UTC/' \
+    "$FIX/mail/en-plain.eml" | KENCHI_NOW=2026-11-25T07:24:00Z "$KENCHI" deliver --customer globex 2>/dev/null
+is "$(sql "select count(*) || ' ' || priority from cases")" "1 P1" "(one case, P1 by its second event)"
+mid1=$(sql "select message_id from outbox where kind = 'first_report'")
+KENCHI_NOW=2026-11-25T07:27:00Z "$KENCHI" send 2>/dev/null
+is "$(sql "select state from outbox where kind = 'first_report'")" sent "(sent)"
+sql "select cast(raw as text) from outbox where kind = 'first_report'" >"$KT_TMP/refresh.eml"
+body=$(decoded "$KT_TMP/refresh.eml")
+like "$body" "Event type : Threat Detected" "the report that went out names the first event"
+like "$body" "Event type : Executed malware" "and the one that joined its case before it went"
+is "$(sql "select message_id from outbox where kind = 'first_report'")" "$mid1" "with the Message-ID it was queued with"
+sed -e 's/^Event ID: .*/Event ID: 6455442292357460002/' -e 's/^Message-ID: .*/Message-ID: <refresh-3@test>/' \
+    -e 's/^Event Type: .*/Event Type: Threat Quarantined/' -e 's/^Date: 2026-11-25 07:12:31 UTC/Date: 2026-11-25 07:15:00 UTC/' \
+    "$FIX/mail/en-plain.eml" | KENCHI_NOW=2026-11-25T07:30:00Z "$KENCHI" deliver --customer globex 2>/dev/null
+is "$(sql "select cast(raw as text) from outbox where kind = 'first_report'" | grep -c 'Threat Quarantined')" 0 \
+    "a report that has gone out is not rendered again"
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+# The backlog: a Threat Detected of two days ago, held; then a fresh
+# Executed malware of the machine and file a day later opens a case that an
+# event between the two merges into the older one.
+backlog() {   # backlog NOW DATE TYPE ID [fresh: no Received header of two days ago]
+    sed -e "s/^Event ID: .*/Event ID: $4/" -e "s/^Message-ID: .*/Message-ID: <bl-$4@test>/" -e "/^Detection ID:/d" \
+        -e "s/^Event Type: .*/Event Type: $3/" -e "s/^Date: 2026-11-25 07:12:31 UTC/Date: $2/" \
+        ${5:+-e '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}'} "$FIX/mail/en-plain.eml" |
+        KENCHI_NOW=$1 "$KENCHI" deliver --customer globex 2>/dev/null
+}
+backlog 2026-11-27T01:00:00Z "2026-11-25 01:00:00 UTC" "Threat Detected" 6455442292357461001
+is "$(sql "select state from outbox where kind = 'first_report'")" held "(the backlog's report is held)"
+backlog 2026-11-27T01:01:00Z "2026-11-26 17:00:00 UTC" "Executed Malware" 6455442292357461002 fresh
+backlog 2026-11-27T01:02:00Z "2026-11-25 21:00:00 UTC" "Threat Detected" 6455442292357461003 fresh
+is "$(sql "select group_concat(state, ' ') from (select state from cases order by id)")" "open closed" "(the fresh case is merged into the held one)"
+sql "select cast(raw as text) from outbox where kind = 'first_report' and state = 'held'" >"$KT_TMP/held.eml"
+like "$(decoded "$KT_TMP/held.eml")" "Event type : Executed malware" \
+    "the held report, once released, tells of the P1 event merged into its case"
+export KENCHI_DB=$main_db
+
 done_testing

@@ -55,11 +55,6 @@ reply() {
     } >"$KT_TMP/reply.eml"
     "$KENCHI" deliver <"$KT_TMP/reply.eml" 2>>"$KT_TMP/deliver.log"
 }
-decoded() {   # decoded FILE: subject and body of a sent mail, decoded
-    "$KT_PY" -c 'import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-print(m["Subject"]); print(m.get_content())' "$1"
-}
 state() { sql "select coalesce(verdict,'-') || '|' || coalesce(action,'-') || '|' || state from cases where id = 1"; }
 sent_before=$(smtp_count)
 

@@ -1,0 +1,72 @@
+/* report_refresh.c: a first report not sent yet, rendered again when its
+ * case has grown (report.h, kenchi_report_refresh_first).
+ *
+ * Why: reports were rendered when queued.  An Executed malware event that
+ * joined a case within report_hold made it P1, and the report that went
+ * out a minute later named only the Threat Detected before it; a fresh P1
+ * alert merged into a stale backlog's case whose report was held was never
+ * told when that report was released (rc3 F4). */
+#include <string.h>
+#include "report/report.h"
+#include "report/report_int.h"
+
+typedef struct {
+	gint64 first_report;
+	int events;
+} case_refs_t;
+
+static gboolean
+take_refs(const kenchi_case_row_t *r, gpointer user)
+{
+	case_refs_t *c = user;
+
+	c->first_report = r->first_report;
+	c->events = r->events;
+	return FALSE;
+}
+
+kenchi_status_t
+kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gboolean raised, gint64 now,
+			    const kenchi_known_events_t *known)
+{
+	case_refs_t c = { 0 };
+	kenchi_report_row_t row = { 0 };
+	kenchi_outbox_filter_t f = { 0 };
+	char *subject = NULL, *raw = NULL, *rcpts = NULL;
+	gint64 *ids = NULL;
+	gsize len = 0;
+	guint n = 0;
+	kenchi_status_t rc;
+
+	if ((rc = kenchi_store_case_get(st, case_id, take_refs, &c)) != KENCHI_OK)
+		return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+	if (c.first_report == 0 || (!raised && c.events > KENCHI_REPORT_MAX_EVENTS))
+		return KENCHI_OK;
+	f.id = c.first_report;
+	if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK || !row.found ||
+	    strcmp(row.kind, "first_report") != 0 || !kenchi_report_untouched(&row) || row.customer == NULL)
+		goto done;
+	if (row.cases == NULL || *row.cases == '\0') {
+		g_free(row.cases);
+		row.cases = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
+	}
+	ids = kenchi_report_cases_parse(row.cases, &n);
+	if (n == 0)
+		goto done;
+	/* As when it was queued: the context carries the lead's token. */
+	if ((rc = kenchi_report_ensure_key(rx, st)) != KENCHI_OK)
+		goto done;
+	rc = kenchi_report_build_first_known(rx, st, row.customer, ids, n, known, row.mid, now, &subject, &raw, &len,
+	    &rcpts);
+	if (rc == KENCHI_NOT_FOUND)
+		rc = KENCHI_OK;   /* held for want of a report_to: nothing rendered to mend */
+	else if (rc == KENCHI_OK)
+		rc = kenchi_store_outbox_rewrite(st, c.first_report, subject, raw, len, row.cases, rcpts);
+done:
+	kenchi_report_row_clear(&row);
+	g_free(ids);
+	g_free(subject);
+	g_free(raw);
+	g_free(rcpts);
+	return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+}
