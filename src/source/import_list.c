@@ -1,12 +1,17 @@
 /* import_list.c: what `kenchi import` walks.  A directory with cur/ or new/
  * is a maildir (both are taken, new/ first: an import is a backlog, read or
- * not; then its Maildir++ folders, .Name/); any other directory is walked for files, in name order, down to 8
- * levels (a symlink loop must end); a file starting "From " is an mbox;
- * everything else is one message or one JSON document.
+ * not; then its Maildir++ folders, .Name/); any other directory is walked
+ * for files, in name order, down to 8 levels, each directory once, a link
+ * followed only into the tree of the path named; a folder that cannot be
+ * read is skipped and counted; a file starting "From " (after a BOM and
+ * blank lines) is an mbox, split by mbox.c; everything else is one message
+ * or one JSON document.
  *
  * A stack of open directories replaces a list of every item: at 100,000
  * messages the list cost 25 MB, and peak RSS must stay flat. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +19,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "source/import_list.h"
+#include "source/mbox.h"
 #include "util/input.h"
 
 /* Names sorted together.  A maildir name is about 60 bytes: a chunk holds
@@ -42,6 +48,8 @@ struct kenchi_import_walk {
 	GQueue pending;        /* pending_t*: mboxes found by the readers, not begun */
 	guint64 skipped;       /* entries that are no file or directory, or not reachable */
 	char *first_skipped;
+	char *root;            /* the argument being walked, its links resolved */
+	GHashTable *seen;      /* "dev:ino" of the directories entered */
 };
 
 typedef struct {
@@ -94,6 +102,7 @@ kenchi_import_walk_new(char **paths, int n)
 	w->npaths = n;
 	w->stack = g_ptr_array_new_with_free_func(frame_free);
 	g_queue_init(&w->pending);
+	w->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return w;
 }
 
@@ -117,8 +126,10 @@ kenchi_import_walk_add_mbox(kenchi_import_walk_t *w, const char *path, GBytes *d
 static void
 begin_mbox(kenchi_import_walk_t *w, char *path, GBytes *data)
 {
+	gssize at = kenchi_mbox_start(g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+
 	w->mbox = data;
-	w->mbox_at = 0;
+	w->mbox_at = at > 0 ? (gsize)at : 0;   /* after a BOM or blank lines */
 	w->mbox_n = 0;
 	w->mbox_origin = path;
 	if (g_bytes_get_size(w->mbox) == 0) {
@@ -138,13 +149,15 @@ kenchi_import_walk_free(kenchi_import_walk_t *w)
 		g_bytes_unref(w->mbox);
 	g_free(w->mbox_origin);
 	g_free(w->first_skipped);
+	g_free(w->root);
+	g_hash_table_unref(w->seen);
 	g_free(w);
 }
 
 static gboolean
 is_mbox(const char *path)
 {
-	char buf[5];
+	char buf[512];   /* a BOM and blank lines may come first */
 	struct stat sb;
 	ssize_t n;
 	/* Not waiting on a FIFO: only a regular file is looked into. */
@@ -179,26 +192,14 @@ has_quoted_from(const char *p, const char *end)
 static kenchi_import_item_t *
 mbox_next(kenchi_import_walk_t *w)
 {
-	gsize len;
-	const char *base = g_bytes_get_data(w->mbox, &len), *end = base + len;
-	const char *p = base + w->mbox_at, *start, *next = NULL, *q;
+	gsize len, from, to;
+	const char *base = g_bytes_get_data(w->mbox, &len), *start, *next;
 	kenchi_import_item_t *it;
 
-	/* p is at a "From " line: the message starts after it. */
-	q = memchr(p, '\n', end - p);
-	start = q ? q + 1 : end;
-	for (q = start; q && q < end; ) {
-		const char *nl = memchr(q, '\n', end - q);
-		if (nl == NULL)
-			break;
-		if (nl + 6 <= end && memcmp(nl + 1, "From ", 5) == 0) {
-			next = nl + 1;
-			break;
-		}
-		q = nl + 1;
-	}
-	if (next == NULL)
-		next = end;
+	/* w->mbox_at is at a "From " line: the message starts after it. */
+	kenchi_mbox_message(base, len, w->mbox_at, &from, &to);
+	start = base + from;
+	next = base + to;
 	it = g_new0(kenchi_import_item_t, 1);
 	it->origin = g_strdup_printf("%s:%d", w->mbox_origin, ++w->mbox_n);
 	if (!has_quoted_from(start, next)) {
@@ -245,6 +246,16 @@ regular(kenchi_import_walk_t *w, const char *path, kenchi_import_item_t **item, 
 	(*item)->path = g_strdup(path);
 	(*item)->origin = (*item)->path;
 	return KENCHI_OK;
+}
+
+/* P is no file to read (a FIFO, a device, a socket) or cannot be reached
+ * (a symlink loop, no access): counted, so that the import says so (round
+ * 33a: they went unsaid). */
+static void
+skip(kenchi_import_walk_t *w, const char *p)
+{
+	if (w->skipped++ == 0)
+		w->first_skipped = g_strdup(p);
 }
 
 static kenchi_status_t
@@ -313,6 +324,16 @@ push_subfolders(kenchi_import_walk_t *w, const char *path, int depth, GError **e
 	return rc;
 }
 
+/* PATH, a maildir's cur/ or new/: pushed, or skipped and counted when it
+ * cannot be read (a .Trash/cur of another owner stopped the whole
+ * import, every time: intake round ri1 F4). */
+static void
+push_box(kenchi_import_walk_t *w, const char *path)
+{
+	if (push_dir(w, path, MAX_DEPTH, NULL) != KENCHI_OK)
+		skip(w, path);
+}
+
 /* A directory argument or subdirectory: a maildir's new/ and cur/ and its
  * Maildir++ folders, or the directory itself. */
 static kenchi_status_t
@@ -327,9 +348,9 @@ enter_dir(kenchi_import_walk_t *w, const char *path, int depth, GError **error)
 		 * then cur/, then the Maildir++ folders. */
 		rc = push_subfolders(w, path, depth, error);
 		if (rc == KENCHI_OK && has_cur)
-			rc = push_dir(w, cur, MAX_DEPTH, error);
+			push_box(w, cur);
 		if (rc == KENCHI_OK && has_new)
-			rc = push_dir(w, new_, MAX_DEPTH, error);
+			push_box(w, new_);
 	} else {
 		rc = push_dir(w, path, depth, error);
 	}
@@ -369,21 +390,45 @@ read_chunk(frame_t *f)
 	return f->offs->len > 0;
 }
 
-/* P is no file to read (a FIFO, a device, a socket) or cannot be reached
- * (a symlink loop, no access): counted, so that the import says so (round
- * 33a: they went unsaid). */
-static void
-skip(kenchi_import_walk_t *w, const char *p)
-{
-	if (w->skipped++ == 0)
-		w->first_skipped = g_strdup(p);
-}
-
 guint64
 kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first)
 {
 	*first = w->first_skipped;
 	return w->skipped;
+}
+
+/* Whether the directory SB is entered for the first time (a link back to
+ * it is a loop: four "x -> ." links read one file 87,381 times, intake
+ * round ri1 F3). */
+static gboolean
+first_visit(kenchi_import_walk_t *w, const GStatBuf *sb)
+{
+	return g_hash_table_add(w->seen, g_strdup_printf("%ju:%ju", (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino));
+}
+
+/* Is the symlink P one to follow: into the tree of the argument walked?
+ * One out of it is not (a customer's backlog is hostile input: a link to
+ * "/" walked the file system, one to a key stored the key: ri1 F3). */
+static gboolean
+link_inside(const kenchi_import_walk_t *w, const char *p)
+{
+	char *to = realpath(p, NULL);
+	gsize n = w->root ? strlen(w->root) : 0;
+	gboolean in = to && n && strncmp(to, w->root, n) == 0 && (to[n] == '/' || to[n] == '\0' || w->root[n - 1] == '/');
+
+	free(to);
+	return in;
+}
+
+/* The argument ARG begins to be walked: its tree is what links may lead into. */
+static void
+begin_arg(kenchi_import_walk_t *w, const char *arg)
+{
+	char *r = realpath(arg, NULL);
+
+	g_free(w->root);
+	w->root = r ? g_strdup(r) : NULL;
+	free(r);
 }
 
 kenchi_status_t
@@ -413,8 +458,12 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 			if (w->next_path >= w->npaths)
 				break;
 			arg = w->paths[w->next_path++];
-			if (g_file_test(arg, G_FILE_TEST_IS_DIR))
+			begin_arg(w, arg);
+			if (g_file_test(arg, G_FILE_TEST_IS_DIR)) {
+				if (g_stat(arg, &sb) == 0 && !first_visit(w, &sb))
+					continue;   /* named twice */
 				rc = enter_dir(w, arg, 0, error);
+			}
 			else if (!g_file_test(arg, G_FILE_TEST_EXISTS)) {
 				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such file or directory", arg);
 				rc = KENCHI_IO;
@@ -431,15 +480,27 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 		}
 		name = f->names->str + g_array_index(f->offs, guint, f->next++);
 		p = g_build_filename(f->path, name, NULL);
-		/* One stat a name; g_stat() follows symlinks; a name gone since
+		/* One lstat a name, a stat more for a link; a name gone since
 		 * the listing is skipped. */
-		if (g_stat(p, &sb) != 0) {
+		if (g_lstat(p, &sb) != 0) {
 			/* Gone since the listing: taken by someone else. */
 			if (errno != ENOENT)
 				skip(w, p);
+		} else if (S_ISLNK(sb.st_mode) && (!link_inside(w, p) || g_stat(p, &sb) != 0)) {
+			skip(w, p);   /* out of the tree, or leading nowhere */
 		} else if (S_ISDIR(sb.st_mode)) {
-			if (strcmp(name, "tmp") != 0 && f->depth < MAX_DEPTH)
-				rc = enter_dir(w, p, f->depth + 1, error);
+			if (strcmp(name, "tmp") == 0 || f->depth >= MAX_DEPTH) {
+				;
+			} else if (!first_visit(w, &sb)) {
+				skip(w, p);   /* a link back into the walk: a loop */
+			} else if ((rc = enter_dir(w, p, f->depth + 1, error)) == KENCHI_IO) {
+				/* One folder that cannot be read (a .Trash/cur of
+				 * another owner) is skipped and said; it stopped
+				 * the whole import, every time (ri1 F4). */
+				skip(w, p);
+				g_clear_error(error);
+				rc = KENCHI_OK;
+			}
 		} else if (S_ISREG(sb.st_mode)) {
 			rc = regular(w, p, item, error);
 		} else {

@@ -26,11 +26,27 @@ kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
  * would wait for a writer and /dev/zero never end. */
 GBytes *kenchi_read_file(const char *path, GError **error);
 
-/* Do the LEN bytes at P start an mbox (a "From " line)? */
+/* Where the mbox in the LEN bytes at P begins: its first "From " line,
+ * after a UTF-8 BOM and blank lines that tools put before it (Windows
+ * editors write the BOM; `cat a.mbox b.mbox` and `echo >>` the blank line:
+ * such a file was one message of a thousand events, the rest lost).  -1
+ * when the bytes are no mbox. */
+static inline gssize
+kenchi_mbox_start(const char *p, gsize len)
+{
+	gsize i = len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0, line = i;
+
+	for (; i < len && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || p[i] == '\t'); i++)
+		if (p[i] == '\n')
+			line = i + 1;
+	return len - line >= 5 && memcmp(p + line, "From ", 5) == 0 ? (gssize)line : -1;
+}
+
+/* Do the LEN bytes at P start an mbox (kenchi_mbox_start)? */
 static inline gboolean
 kenchi_is_mbox(const char *p, gsize len)
 {
-	return len >= 5 && memcmp(p, "From ", 5) == 0;
+	return kenchi_mbox_start(p, len) >= 0;
 }
 
 #endif

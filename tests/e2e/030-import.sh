@@ -30,6 +30,23 @@ sys.exit(0 if b"\n>From the log" in raw else 1)
 PY
 ok $? "mboxrd: >>From becomes >From"
 
+# mbox files as other tools write them (intake round ri1 F1, F2): a byte
+# order mark and a blank line first (one message of a thousand events,
+# the rest lost), a body line "From here on, ..." in mboxo (cut the
+# message in two), an mboxcl2 Content-Length around a dated "From " line.
+for m in bom-blank mboxo-body-from mboxcl2; do
+    KENCHI_DB=$KT_TMP/$m.db "$KENCHI" import --no-progress "$FIX/mbox/$m.mbox" 2>/dev/null
+    is "$(KENCHI_DB=$KT_TMP/$m.db sql "select group_concat(kind || ':' || events, ' ') from (select kind, events from messages order by id)")" \
+        "alert:1 alert:1" "$m.mbox: two messages, each an alert of its own event"
+    is "$(KENCHI_DB=$KT_TMP/$m.db sql "select count(distinct customer) || ' ' || count(*) from events where customer != 'unassigned'")" \
+        "$(KENCHI_DB=$KT_TMP/$m.db sql "select count(distinct customer) || ' ' || count(*) from events")" \
+        "$m.mbox: no event lost its customer (a headerless piece had none)"
+done
+like "$(KENCHI_DB=$KT_TMP/mboxo-body-from.db sql "select cast(raw as text) from messages where id = 1")" \
+    "From here on, the events are suppressed" "the mboxo body line stays in its message"
+like "$(KENCHI_DB=$KT_TMP/mboxcl2.db sql "select cast(raw as text) from messages where id = 1")" \
+    "From the console at 07:12:31 on 25 Nov 2026" "the dated line inside Content-Length stays in its message"
+
 "$KENCHI" import --no-progress "$FIX/api/events.ndjson" "$FIX/api/page.json" 2>/dev/null
 is "$(sql "select count(*) from events where source = 'api'")" 10 "API JSON: a page and NDJSON give 11 events, one already stored from mail"
 is "$(sql "select source from events where uid = 'amp:6455442249407791104'")" mail "the event seen by mail first is not stored again from the API"
@@ -317,5 +334,38 @@ for try in 1 2 3; do
 done
 is $sigs 0 "a file truncated while import reads it is no crash (3 tries)"
 rm -f "$KT_TMP"/huge.* "$KT_TMP"/trunc*
+
+# Links: four back into the tree read one file 87,381 times, and one out of
+# it stored what it led to (a private key; a link to / walked the file
+# system): intake round ri1 F3.
+L=$KT_TMP/links
+mkdir -p "$L/tree" "$L/outside/deep"
+cp "$FIX/mail/en-plain.eml" "$L/tree/"
+for x in a b c d; do ln -s . "$L/tree/$x"; done
+echo 'secret: hunter2' >"$L/outside/deep/private.key"
+ln -s "$L/outside" "$L/tree/attachments"
+out=$(KENCHI_DB=$L/l.db timeout 120 "$KENCHI" import --no-progress "$L/tree" 2>&1)
+like "$out" "import: 1 messages \(1 new" "links back into the tree are no loop: its one message is read once"
+like "$out" "5 entries skipped" "the links are counted as skipped"
+is "$(KENCHI_DB=$L/l.db sql "select count(*) from messages where cast(raw as text) like '%hunter2%'")" 0 \
+    "a file that a link leads to out of the tree is not stored"
+# One folder that cannot be read (another owner's .Trash/cur) stopped the
+# import of the rest, every time (ri1 F4).  Root reads everything: the
+# import runs as nobody.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    M=$KT_TMP/unreadable
+    mkdir -p "$M/md/new" "$M/md/cur" "$M/md/tmp" "$M/md/.Trash/cur" "$M/md/.Trash/new"
+    cp "$FIX/mail/en-plain.eml" "$M/md/new/1.eml"
+    cp "$FIX/mail/ja-utf8.eml" "$M/md/cur/2.eml:2,S"
+    cp "$FIX/mail/digest-en.eml" "$M/md/.Trash/cur/3.eml:2,S"
+    chown -R nobody:nogroup "$M"
+    chown root:root "$M/md/.Trash/cur"
+    chmod 700 "$M/md/.Trash/cur"
+    out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- env KENCHI_DB="$M/u.db" "$KENCHI" import --no-progress "$M/md" 2>&1)
+    like "$out" "import: 2 messages \(2 new" "a folder that cannot be read does not stop the import of the rest"
+    like "$out" "1 entry skipped.*\.Trash/cur" "and the warning names it"
+else
+    skip "needs root and setpriv to make a folder unreadable" 2
+fi
 
 done_testing
