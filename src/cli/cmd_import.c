@@ -213,6 +213,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	kenchi_parse_pool_t *pool;
 	kenchi_import_walk_t *walk;
 	GError *walk_err = NULL;
+	guint64 denied = 0;   /* folders the walk could not read */
 	char *why = NULL;   /* the store's message when it failed */
 	guint64 total = 0;
 	counts_t c = { 0 }, tx_c = { 0 };   /* committed; in the open transaction */
@@ -319,11 +320,12 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	}
 	{
 		const char *first;
-		guint64 n = kenchi_import_walk_skipped(walk, &first);
+		guint64 n = kenchi_import_walk_skipped(walk, &first, &denied);
 
 		if (n > 0)
 			kenchi_warn("import: %" G_GUINT64_FORMAT " entr%s skipped: no file to read (a FIFO, a device) or "
-			    "not reachable (a symlink loop, no access); the first: %s", n, n == 1 ? "y" : "ies", first);
+			    "not reachable (a symlink loop, a link out of the tree, no access); the first: %s", n,
+			    n == 1 ? "y" : "ies", first);
 	}
 	kenchi_import_walk_free(walk);
 	if (walk_err) {
@@ -338,5 +340,6 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 		g_free(why);
 		return kenchi_status_to_exit(st);
 	}
-	return c.unreadable ? KENCHI_EXIT_FAIL : 0;
+	/* a folder that could not be read held files that were not */
+	return c.unreadable || denied ? KENCHI_EXIT_FAIL : 0;
 }

@@ -47,6 +47,7 @@ struct kenchi_import_walk {
 	gboolean defer_mbox;   /* files are not sniffed: kenchi_import_walk_defer_mbox */
 	GQueue pending;        /* pending_t*: mboxes found by the readers, not begun */
 	guint64 skipped;       /* entries that are no file or directory, or not reachable */
+	guint64 denied;        /* of them, folders that could not be read */
 	char *first_skipped;
 	char *root;            /* the argument being walked, its links resolved */
 	GHashTable *seen;      /* "dev:ino" of the directories entered */
@@ -330,8 +331,10 @@ push_subfolders(kenchi_import_walk_t *w, const char *path, int depth, GError **e
 static void
 push_box(kenchi_import_walk_t *w, const char *path)
 {
-	if (push_dir(w, path, MAX_DEPTH, NULL) != KENCHI_OK)
+	if (push_dir(w, path, MAX_DEPTH, NULL) != KENCHI_OK) {
 		skip(w, path);
+		w->denied++;
+	}
 }
 
 /* A directory argument or subdirectory: a maildir's new/ and cur/ and its
@@ -391,9 +394,10 @@ read_chunk(frame_t *f)
 }
 
 guint64
-kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first)
+kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first, guint64 *denied)
 {
 	*first = w->first_skipped;
+	*denied = w->denied;
 	return w->skipped;
 }
 
@@ -498,6 +502,7 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 				 * another owner) is skipped and said; it stopped
 				 * the whole import, every time (ri1 F4). */
 				skip(w, p);
+				w->denied++;
 				g_clear_error(error);
 				rc = KENCHI_OK;
 			}

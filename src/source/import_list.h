@@ -30,9 +30,11 @@ kenchi_import_walk_t *kenchi_import_walk_new(char **paths, int n);
 kenchi_status_t kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GError **error);
 void kenchi_import_walk_free(kenchi_import_walk_t *w);
 /* How many entries of the directories walked were skipped as no file to
- * read (a FIFO, a device, a socket) or unreachable (a symlink loop, no
- * access); *FIRST, the first one's path (the walk's), or NULL. */
-guint64 kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first);
+ * read (a FIFO, a device, a socket) or unreachable (a symlink loop, a link
+ * out of the tree, no access); *FIRST, the first one's path (the walk's),
+ * or NULL; *DENIED, how many of them were folders that could not be read
+ * (their files were not: the import says it failed in part). */
+guint64 kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first, guint64 *denied);
 
 /* From now on the walk opens no file: each file is an item, and whoever
  * reads it says when it is an mbox (kenchi_is_mbox), handing its bytes

@@ -362,10 +362,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     chown root:root "$M/md/.Trash/cur"
     chmod 700 "$M/md/.Trash/cur"
     out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- env KENCHI_DB="$M/u.db" "$KENCHI" import --no-progress "$M/md" 2>&1)
+    is $? 1 "exit 1: its files were not read (kenchi(1): some file could not be read)"
     like "$out" "import: 2 messages \(2 new" "a folder that cannot be read does not stop the import of the rest"
     like "$out" "1 entry skipped.*\.Trash/cur" "and the warning names it"
 else
-    skip "needs root and setpriv to make a folder unreadable" 2
+    skip "needs root and setpriv to make a folder unreadable" 3
 fi
 
 done_testing
