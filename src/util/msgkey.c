@@ -92,6 +92,7 @@ kenchi_msg_content_key(const char *message_id, const char *raw, gsize len)
 {
 	const char *body = NULL, *p;
 	char *h, *k;
+	gsize blen;
 
 	if (message_id == NULL)
 		return NULL;
@@ -112,7 +113,29 @@ kenchi_msg_content_key(const char *message_id, const char *raw, gsize len)
 	while (len > 0 && raw + len > body && (raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
 	    raw[len - 1] == ' ' || raw[len - 1] == '\t'))
 		len--;
-	h = kenchi_sha256_hex(body, raw + len - body);
+	blen = raw + len > body ? (gsize)(raw + len - body) : 0;
+	if (memchr(body, '\r', blen) == NULL) {
+		h = kenchi_sha256_hex(body, blen);
+	} else {
+		/* The wire's CRLF and the mailbox's LF are one message: IMAP and
+		 * an Outlook .eml give CRLF, procmail and a maildir LF, and the
+		 * same mail both ways was stored twice (intake round ri1 F7).
+		 * A body without CR hashes as it always did. */
+		kenchi_sha256_t *ck = kenchi_sha256_new();
+		const char *e = body + blen, *cr;
+
+		for (p = body; p < e; ) {
+			if ((cr = memchr(p, '\r', (gsize)(e - p))) == NULL) {
+				kenchi_sha256_update(ck, p, (gsize)(e - p));
+				break;
+			}
+			kenchi_sha256_update(ck, p, (gsize)(cr - p));
+			if (cr + 1 >= e || cr[1] != '\n')
+				kenchi_sha256_update(ck, cr, 1);   /* a lone CR is content */
+			p = cr + 1;
+		}
+		h = kenchi_sha256_finish(ck, 64);
+	}
 	k = g_strconcat(message_id, " ", h, NULL);
 	g_free(h);
 	return k;

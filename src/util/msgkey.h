@@ -24,9 +24,9 @@ int kenchi_msg_date_day(const char *raw, gsize len);
 
 /* The content key of a message: MESSAGE_ID and the SHA-256 of its body,
  * trailing white space left out (procmail appends a newline to a message
- * that does not end in an empty line; maildrop does not), so that the same
- * mail delivered again with other Received lines is known; NULL without a
- * Message-ID.  g_free. */
+ * that does not end in an empty line; maildrop does not) and CRLF read as
+ * LF, so that the same mail delivered again with other Received lines, or
+ * with the other line ends, is known; NULL without a Message-ID.  g_free. */
 char *kenchi_msg_content_key(const char *message_id, const char *raw, gsize len);
 
 #endif

@@ -382,4 +382,12 @@ else
 	skip "strace is not installed" 3
 fi
 
+# The same mail with CRLF line ends (IMAP's, an Outlook .eml) after its LF
+# copy (procmail's) is a duplicate, not a second message (intake round
+# ri1 F7: the event was stored once, the message twice).
+cdb=$KT_TMP/crlf.db
+KENCHI_DB=$cdb "$KENCHI" deliver <"$FIX/mail/en-plain.eml" 2>/dev/null
+sed 's/$/\r/' "$FIX/mail/en-plain.eml" | KENCHI_DB=$cdb "$KENCHI" deliver 2>/dev/null
+is "$?|$(KENCHI_DB=$cdb sql 'select count(*) from messages')" "0|1" "a CRLF copy of a stored mail is a duplicate (exit 0, one message)"
+
 done_testing

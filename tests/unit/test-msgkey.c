@@ -89,6 +89,35 @@ test_key(void **state)
 	assert_true(kenchi_msg_key_day(0, "k") == kenchi_msg_key(none, strlen(none), "k"));
 }
 
+/* The content key: the same mail with CRLF or LF line ends, and with a
+ * trailing newline or not, is one (intake round ri1 F7); another body or
+ * another Message-ID is not; a lone CR is content. */
+static void
+test_content_key(void **state)
+{
+	const char *lf = "Message-ID: <a@b>\nSubject: x\n\nline one\nline two\n";
+	const char *crlf = "Message-ID: <a@b>\r\nSubject: x\r\n\r\nline one\r\nline two\r\n";
+	const char *bare = "Message-ID: <a@b>\nSubject: x\n\nline one\nline two";
+	const char *lone = "Message-ID: <a@b>\nSubject: x\n\nline one\rline two\n";
+	char *a = kenchi_msg_content_key("a@b", lf, strlen(lf));
+	char *b = kenchi_msg_content_key("a@b", crlf, strlen(crlf));
+	char *c = kenchi_msg_content_key("a@b", bare, strlen(bare));
+	char *d = kenchi_msg_content_key("a@b", lone, strlen(lone));
+	char *e = kenchi_msg_content_key("c@d", lf, strlen(lf));
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_equal(a, c);
+	assert_string_not_equal(a, d);
+	assert_string_not_equal(a, e);
+	assert_null(kenchi_msg_content_key(NULL, lf, strlen(lf)));
+	g_free(a);
+	g_free(b);
+	g_free(c);
+	g_free(d);
+	g_free(e);
+}
+
 int
 main(void)
 {
@@ -96,6 +125,7 @@ main(void)
 		cmocka_unit_test(test_date_day),
 		cmocka_unit_test(test_date_day_bounded),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_content_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
