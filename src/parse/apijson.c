@@ -772,9 +772,19 @@ lines:
 		g_free(seen.failed);
 		return foreign ? KENCHI_OK : KENCHI_BAD_INPUT;
 	}
-	if (bad)
-		*reason = g_strdup_printf("%d bad line%s, first at line %d: %s", bad, bad > 1 ? "s" : "",
-		    first_bad, first_why);
+	/* Events read beside ones refused: the refused are said too (intake
+	 * round ri1 F6: an id past 2^63, a float, a negative one went
+	 * without a word when the stream held another event). */
+	if (bad || seen.dropped) {
+		GString *r = g_string_new(NULL);
+
+		if (seen.dropped)
+			g_string_append_printf(r, "%d event(s) refused: id is not a 64-bit integer", seen.dropped);
+		if (bad)
+			g_string_append_printf(r, "%s%d bad line%s, first at line %d: %s", r->len ? "; " : "", bad,
+			    bad > 1 ? "s" : "", first_bad, first_why);
+		*reason = g_string_free(r, FALSE);
+	}
 	g_free(why);
 	g_free(first_why);
 	g_free(seen.failed);

@@ -108,6 +108,11 @@ like "$out" '"reason":"[^"]*its attachment \(amp_stream_0745\.json\) holds API J
     "a .json file sent as octet-stream, NDJSON, too"
 like "$out" '"reason":"[^"]*its attachment \(application/json\) holds API JSON with 1 event\(s\)' \
     "a forwarded message whose body is JSON, too"
+# Events refused for their id beside events read are said (intake round
+# ri1 F6: a float and a negative id went without a word).
+like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/r99-ri1-odd-ids.ndjson")" \
+    '"kind":"alert","reason":"2 event\(s\) refused: id is not a 64-bit integer"' \
+    "NDJSON: the events refused for their ids are counted in the reason"
 
 # fixtures/generate.py writes the corpus above: a file added or edited by
 # hand would be lost the next time it runs.
