@@ -166,6 +166,16 @@ kenchi_print_json_line(JsonNode *node)
 
 	json_generator_set_root(g, node);
 	s = json_generator_to_data(g, &n);
+	/* JSON text is UTF-8 (RFC 8259): a file name of other bytes (a
+	 * maildir's, an mbox's) made a line Python could not read (intake
+	 * round ri1 F8).  Its bytes become U+FFFD. */
+	if (!g_utf8_validate(s, (gssize)n, NULL)) {
+		char *v = g_utf8_make_valid(s, (gssize)n);
+
+		g_free(s);
+		s = v;
+		n = strlen(s);
+	}
 	fwrite(s, 1, n, stdout);
 	fputc('\n', stdout);
 	g_free(s);

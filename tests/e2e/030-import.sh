@@ -335,6 +335,16 @@ done
 is $sigs 0 "a file truncated while import reads it is no crash (3 tries)"
 rm -f "$KT_TMP"/huge.* "$KT_TMP"/trunc*
 
+# A file name of bytes that are no UTF-8: the JSON lines stay UTF-8 (intake
+# round ri1 F8: Python's json.loads failed on them).
+U=$KT_TMP/u8; mkdir -p "$U"
+cp "$FIX/mail/en-plain.eml" "$U/alert-$(printf '\377\376').eml"
+KENCHI_DB=$U/u.db "$KENCHI" import --no-progress "$U" >/dev/null 2>&1
+KENCHI_DB=$U/u.db "$KENCHI" messages --json --kind alert | "$KT_PY" -c 'import json, sys
+rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitlines()]
+sys.exit(0 if len(rows) == 1 and "\ufffd" in rows[0]["origin"] else 1)'
+ok $? "a file name that is no UTF-8 is written as UTF-8 in the JSON lines"
+
 # Links: four back into the tree read one file 87,381 times, and one out of
 # it stored what it led to (a private key; a link to / walked the file
 # system): intake round ri1 F3.
