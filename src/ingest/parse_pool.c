@@ -46,8 +46,11 @@ work_fn(gpointer data, gpointer user)
 	}
 	if (j->raw == NULL && j->path) {
 		GError *err = NULL;
-		j->bytes = kenchi_read_file(j->path, &err);
-		if (j->bytes == NULL) {
+		/* A large mbox is streamed by the walk: not read here. */
+		j->bytes = kenchi_read_file_sniff(j->path, j->sniff_mbox ? KENCHI_MBOX_STREAM_MIN : 0, &j->is_mbox, &err);
+		if (j->is_mbox)
+			g_clear_pointer(&j->bytes, g_bytes_unref);
+		else if (j->bytes == NULL) {
 			j->read_error = g_strdup(err->message);
 			g_error_free(err);
 		} else {
@@ -56,7 +59,9 @@ work_fn(gpointer data, gpointer user)
 				j->raw = "";   /* an empty file maps to no data */
 		}
 	}
-	if (j->read_error == NULL && j->sniff_mbox && kenchi_is_mbox(j->raw, j->len))
+	if (j->is_mbox)
+		;   /* streamed by the walk */
+	else if (j->read_error == NULL && j->sniff_mbox && kenchi_is_mbox(j->raw, j->len))
 		j->is_mbox = TRUE;
 	else if (j->read_error == NULL)
 		kenchi_ingest_analyse(p->ctx, m, j->raw, j->len, &j->opts, &j->a);

@@ -19,7 +19,8 @@ typedef struct {
 	/* output */
 	GBytes *bytes;          /* PATH's contents (owned), or NULL */
 	char *read_error;       /* why PATH could not be read (owned), or NULL */
-	gboolean is_mbox;       /* SNIFF_MBOX and PATH starts an mbox: BYTES are it */
+	gboolean is_mbox;       /* SNIFF_MBOX and PATH starts an mbox: BYTES are it,
+	                         * or NULL for one so large that it is streamed */
 	kenchi_analysis_t a;    /* cleared by kenchi_parse_job_clear */
 } kenchi_parse_job_t;
 

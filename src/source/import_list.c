@@ -40,8 +40,7 @@ struct kenchi_import_walk {
 	char **paths;
 	int npaths, next_path;
 	GPtrArray *stack;   /* frame_t*, top last */
-	GBytes *mbox;       /* the mbox being split, or NULL */
-	gsize mbox_at;      /* offset of the next "From " line */
+	kenchi_mbox_reader_t *mbox;   /* the mbox being split, or NULL */
 	char *mbox_origin;
 	int mbox_n;
 	gboolean defer_mbox;   /* files are not sniffed: kenchi_import_walk_defer_mbox */
@@ -64,7 +63,8 @@ pending_free(gpointer p)
 	pending_t *m = p;
 
 	g_free(m->path);
-	g_bytes_unref(m->data);
+	if (m->data)
+		g_bytes_unref(m->data);
 	g_free(m);
 }
 
@@ -119,22 +119,38 @@ kenchi_import_walk_add_mbox(kenchi_import_walk_t *w, const char *path, GBytes *d
 	pending_t *m = g_new0(pending_t, 1);
 
 	m->path = g_strdup(path);
-	m->data = g_bytes_ref(data);
+	m->data = data ? g_bytes_ref(data) : NULL;
 	g_queue_push_tail(&w->pending, m);
 }
 
-/* Begin splitting the mbox PATH, whose bytes are DATA (the walk takes them). */
+/* P is no file to read (a FIFO, a device, a socket) or cannot be reached
+ * (a symlink loop, no access): counted, so that the import says so (round
+ * 33a: they went unsaid). */
+static void
+skip(kenchi_import_walk_t *w, const char *p)
+{
+	if (w->skipped++ == 0)
+		w->first_skipped = g_strdup(p);
+}
+
+/* Begin splitting the mbox PATH, whose bytes are DATA (the walk takes
+ * them), or, DATA NULL, streamed from PATH (a large one: its bytes are
+ * never all in memory). */
 static void
 begin_mbox(kenchi_import_walk_t *w, char *path, GBytes *data)
 {
-	gssize at = kenchi_mbox_start(g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+	GError *err = NULL;
 
-	w->mbox = data;
-	w->mbox_at = at > 0 ? (gsize)at : 0;   /* after a BOM or blank lines */
+	w->mbox = data ? kenchi_mbox_reader_new_bytes(data) : kenchi_mbox_reader_new_file(path, &err);
+	if (data)
+		g_bytes_unref(data);
 	w->mbox_n = 0;
 	w->mbox_origin = path;
-	if (g_bytes_get_size(w->mbox) == 0) {
-		g_clear_pointer(&w->mbox, g_bytes_unref);
+	if (w->mbox == NULL) {
+		/* Gone or closed to us since it was looked at: said as no
+		 * access is. */
+		skip(w, path);
+		g_clear_error(&err);
 		g_clear_pointer(&w->mbox_origin, g_free);
 	}
 }
@@ -145,9 +161,8 @@ kenchi_import_walk_free(kenchi_import_walk_t *w)
 	if (w == NULL)
 		return;
 	g_ptr_array_unref(w->stack);
+	kenchi_mbox_reader_free(w->mbox);
 	g_queue_clear_full(&w->pending, pending_free);
-	if (w->mbox)
-		g_bytes_unref(w->mbox);
 	g_free(w->mbox_origin);
 	g_free(w->first_skipped);
 	g_free(w->root);
@@ -189,25 +204,30 @@ has_quoted_from(const char *p, const char *end)
 	return FALSE;
 }
 
-/* The mbox message at w->mbox_at (a "From " line), as an item; moves on. */
+/* The mbox's next message as an item, or NULL when it has no more (the
+ * mbox is done then). */
 static kenchi_import_item_t *
 mbox_next(kenchi_import_walk_t *w)
 {
-	gsize len, from, to;
-	const char *base = g_bytes_get_data(w->mbox, &len), *start, *next;
+	GBytes *msg = kenchi_mbox_reader_next(w->mbox, NULL);
+	gsize len;
+	const char *start, *next;
 	kenchi_import_item_t *it;
 
-	/* w->mbox_at is at a "From " line: the message starts after it. */
-	kenchi_mbox_message(base, len, w->mbox_at, &from, &to);
-	start = base + from;
-	next = base + to;
+	if (msg == NULL) {
+		g_clear_pointer(&w->mbox, kenchi_mbox_reader_free);
+		g_clear_pointer(&w->mbox_origin, g_free);
+		return NULL;
+	}
+	start = g_bytes_get_data(msg, &len);
+	next = start ? start + len : start;
 	it = g_new0(kenchi_import_item_t, 1);
 	it->origin = g_strdup_printf("%s:%d", w->mbox_origin, ++w->mbox_n);
-	if (!has_quoted_from(start, next)) {
-		it->data = g_bytes_new_from_bytes(w->mbox, start - base, next - start);
+	if (start == NULL || !has_quoted_from(start, next)) {
+		it->data = msg;
 	} else {
 		/* mboxrd: one level of ">From " quoting is the mbox's, not the mail's. */
-		GString *s = g_string_sized_new(next - start);
+		GString *s = g_string_sized_new(len);
 		const char *l = start;
 		while (l < next) {
 			const char *nl = memchr(l, '\n', next - l);
@@ -219,12 +239,7 @@ mbox_next(kenchi_import_walk_t *w)
 		}
 		it->data = g_bytes_new_take(s->str, s->len);
 		g_string_free(s, FALSE);
-	}
-	w->mbox_at = next - base;
-	if (w->mbox_at >= len) {
-		g_bytes_unref(w->mbox);
-		w->mbox = NULL;
-		g_clear_pointer(&w->mbox_origin, g_free);
+		g_bytes_unref(msg);
 	}
 	return it;
 }
@@ -234,12 +249,10 @@ static kenchi_status_t
 regular(kenchi_import_walk_t *w, const char *path, kenchi_import_item_t **item, GError **error)
 {
 	if (!w->defer_mbox && is_mbox(path)) {
-		/* Read, not mapped (kenchi_read_file()): a mail client that
-		 * compacts the mbox meanwhile must not be a SIGBUS. */
-		GBytes *b = kenchi_read_file(path, error);
-		if (b == NULL)
-			return KENCHI_IO;
-		begin_mbox(w, g_strdup(path), b);
+		/* Streamed, not mapped: a mail client that compacts the mbox
+		 * meanwhile must not be a SIGBUS, and a mailbox of gigabytes
+		 * is never all in memory. */
+		begin_mbox(w, g_strdup(path), NULL);
 		return KENCHI_OK;
 	}
 	/* A file's origin is its path: one string. */
@@ -247,16 +260,6 @@ regular(kenchi_import_walk_t *w, const char *path, kenchi_import_item_t **item, 
 	(*item)->path = g_strdup(path);
 	(*item)->origin = (*item)->path;
 	return KENCHI_OK;
-}
-
-/* P is no file to read (a FIFO, a device, a socket) or cannot be reached
- * (a symlink loop, no access): counted, so that the import says so (round
- * 33a: they went unsaid). */
-static void
-skip(kenchi_import_walk_t *w, const char *p)
-{
-	if (w->skipped++ == 0)
-		w->first_skipped = g_strdup(p);
 }
 
 static kenchi_status_t
@@ -449,7 +452,7 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 
 		if (w->mbox) {
 			*item = mbox_next(w);
-			break;
+			continue;
 		}
 		if (!g_queue_is_empty(&w->pending)) {
 			pending_t *m = g_queue_pop_head(&w->pending);

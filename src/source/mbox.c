@@ -5,8 +5,13 @@
  * events are suppressed." cut the message in two: the line was lost and
  * the rest stored as a message with no header, no customer (intake round
  * ri1 F2).  mutt and Thunderbird ask more of a separator; so does this. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "source/mbox.h"
+#include "util/input.h"
 
 /* Headers that open a message after its From_ line, as MTAs and mail
  * clients write them (lower case, with the colon). */
@@ -111,7 +116,7 @@ content_length(const char *p, const char *body)
 }
 
 void
-kenchi_mbox_message(const char *base, gsize len, gsize at, gsize *start, gsize *next)
+kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *start, gsize *next)
 {
 	const char *end = base + len, *p = base + at, *q, *body;
 	gint64 cl;
@@ -121,30 +126,155 @@ kenchi_mbox_message(const char *base, gsize len, gsize at, gsize *start, gsize *
 	*next = len;
 	p = base + *start;
 	/* mboxcl2: the length the header gives, when a From_ line or the end
-	 * is there (a blank line may come between). */
-	if ((body = body_of(p, end)) != NULL && (cl = content_length(p, body)) >= 0 && (gsize)cl <= (gsize)(end - body)) {
+	 * is there (a blank line may come between).  A stream's buffer may
+	 * not reach that far yet: *NEXT == LEN asks for more. */
+	body = body_of(p, end);
+	if (body == NULL && !eof)
+		return;   /* the header is not all here yet */
+	if (body != NULL && (cl = content_length(p, body)) >= 0) {
 		const char *after = body + cl;
 
-		while (after < end && (*after == '\n' || *after == '\r'))
-			after++;
-		if (after == end) {
-			*next = len;
+		if ((gsize)cl <= (gsize)(end - body)) {
+			while (after < end && (*after == '\n' || *after == '\r'))
+				after++;
+			if (after == end || (!eof && memchr(after, '\n', (gsize)(end - after)) == NULL))
+				return;   /* the end, or more bytes to see what is there */
+			if (kenchi_mbox_from_line(after, end)) {
+				*next = (gsize)(after - base);
+				return;
+			}
+		} else if (!eof) {
 			return;
 		}
-		if (kenchi_mbox_from_line(after, end)) {
-			*next = (gsize)(after - base);
-			return;
-		}
+		/* A length past the end, or no From_ line there: not trusted. */
 	}
+
 	for (q = p; q < end; ) {
 		const char *nl = memchr(q, '\n', (gsize)(end - q));
 
 		if (nl == NULL)
 			break;
-		if (nl + 6 <= end && kenchi_mbox_from_line(nl + 1, end)) {
+		/* A stream's last line may be a From_ line cut short: told
+		 * when more bytes come (no line after it to judge by). */
+		if (nl + 6 <= end && (eof || memchr(nl + 1, '\n', (gsize)(end - nl - 1))) &&
+		    kenchi_mbox_from_line(nl + 1, end)) {
 			*next = (gsize)(nl + 1 - base);
 			return;
 		}
 		q = nl + 1;
 	}
+}
+
+#define READ_CHUNK (1 << 20)
+
+struct kenchi_mbox_reader {
+	GBytes *whole;     /* bytes held whole, or NULL: streamed from FD */
+	int fd;
+	GByteArray *buf;   /* the stream's bytes from the current message on */
+	gsize pos;         /* where the next From_ line is, in the bytes */
+	gboolean eof, started;
+};
+
+kenchi_mbox_reader_t *
+kenchi_mbox_reader_new_bytes(GBytes *data)
+{
+	kenchi_mbox_reader_t *r = g_new0(kenchi_mbox_reader_t, 1);
+
+	r->whole = g_bytes_ref(data);
+	r->fd = -1;
+	r->eof = TRUE;
+	return r;
+}
+
+kenchi_mbox_reader_t *
+kenchi_mbox_reader_new_file(const char *path, GError **error)
+{
+	int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+	kenchi_mbox_reader_t *r;
+
+	if (fd < 0) {
+		int e = errno;
+		char *name = g_filename_display_name(path);
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "Failed to open file \u201c%s\u201d: %s",
+		    name, g_strerror(e));
+		g_free(name);
+		return NULL;
+	}
+	r = g_new0(kenchi_mbox_reader_t, 1);
+	r->fd = fd;
+	r->buf = g_byte_array_sized_new(READ_CHUNK);
+	return r;
+}
+
+/* Read on: a chunk, or as much as the buffer holds already (a message
+ * larger than a chunk is scanned again a logarithmic number of times). */
+static gboolean
+fill(kenchi_mbox_reader_t *r, GError **error)
+{
+	gsize want = MAX(READ_CHUNK, r->buf->len), old = r->buf->len;
+	ssize_t n;
+
+	g_byte_array_set_size(r->buf, (guint)(old + want));
+	do
+		n = read(r->fd, r->buf->data + old, want);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "mbox read: %s", g_strerror(errno));
+		n = 0;
+	}
+	g_byte_array_set_size(r->buf, (guint)(old + (gsize)n));
+	if (n == 0)
+		r->eof = TRUE;
+	return n > 0;
+}
+
+GBytes *
+kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, GError **error)
+{
+	for (;;) {
+		gsize len = r->whole ? g_bytes_get_size(r->whole) : r->buf->len, start, next;
+		const char *base = r->whole ? g_bytes_get_data(r->whole, NULL) : (const char *)r->buf->data;
+		GBytes *msg;
+
+		if (!r->started && (r->eof || len >= 4096)) {
+			gssize at = base ? kenchi_mbox_start(base, len) : -1;
+
+			r->pos = at > 0 ? (gsize)at : 0;   /* after a BOM or blank lines */
+			r->started = TRUE;
+		}
+		if (!r->started || (r->pos >= len && !r->eof)) {
+			fill(r, error);
+			continue;
+		}
+		if (r->pos >= len)
+			return NULL;
+		kenchi_mbox_message(base, len, r->pos, r->eof, &start, &next);
+		if (next == len && !r->eof) {
+			fill(r, error);
+			continue;
+		}
+		msg = r->whole ? g_bytes_new_from_bytes(r->whole, start, next - start) : g_bytes_new(base + start, next - start);
+		r->pos = next;
+		if (!r->whole && r->pos >= READ_CHUNK) {
+			/* What was handed out goes: the buffer holds one message. */
+			g_byte_array_remove_range(r->buf, 0, (guint)r->pos);
+			r->pos = 0;
+		}
+		return msg;
+	}
+}
+
+void
+kenchi_mbox_reader_free(kenchi_mbox_reader_t *r)
+{
+	if (r == NULL)
+		return;
+	if (r->whole)
+		g_bytes_unref(r->whole);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->buf)
+		g_byte_array_unref(r->buf);
+	g_free(r);
 }

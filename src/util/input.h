@@ -25,6 +25,12 @@ kenchi_status_t kenchi_read_all(FILE *fp, GByteArray **out);
  * (G_FILE_ERROR, the errno's domain).  Only a regular file is read: a FIFO
  * would wait for a writer and /dev/zero never end. */
 GBytes *kenchi_read_file(const char *path, GError **error);
+/* The same, but a file of STREAM_MIN bytes or more (0: none) that starts
+ * an mbox is not read: *IS_MBOX is set and empty bytes come back, for the
+ * mbox reader (source/mbox.h) to stream it.  IS_MBOX may be NULL. */
+GBytes *kenchi_read_file_sniff(const char *path, gsize stream_min, gboolean *is_mbox, GError **error);
+/* An mbox this large is streamed, not read whole. */
+#define KENCHI_MBOX_STREAM_MIN (1 << 20)
 
 /* Where the mbox in the LEN bytes at P begins: its first "From " line,
  * after a UTF-8 BOM and blank lines that tools put before it (Windows

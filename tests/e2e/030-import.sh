@@ -335,6 +335,25 @@ done
 is $sigs 0 "a file truncated while import reads it is no crash (3 tries)"
 rm -f "$KT_TMP"/huge.* "$KT_TMP"/trunc*
 
+# An mbox of more than a megabyte is streamed, never read whole (ri1 F5: a
+# 312 MB mailbox held 330 MB): 600 alerts and, among them, one message of
+# 3 MB that spans the reader's chunks, each its own message.
+"$KT_PY" - "$FIX/mail/en-plain.eml" "$KT_TMP/big.mbox" <<'PY'
+import sys
+src = open(sys.argv[1], 'rb').read()
+with open(sys.argv[2], 'wb') as out:
+    for i in range(600):
+        m = src.replace(b'Event ID: 6455442249407791104', b'Event ID: %d' % (7100000000000000000 + i))
+        m = m.replace(b'Message-ID: <', b'Message-ID: <big%d.' % i, 1)
+        if i == 300:
+            m = m.rstrip(b'\n') + b'\n\n' + (b'x' * 76 + b'\n') * 40000
+        out.write(b'From no-reply@amp.cisco.com Wed Nov 25 07:13:05 2026\n' + m + b'\n')
+PY
+KENCHI_DB=$KT_TMP/big.db "$KENCHI" import --no-progress "$KT_TMP/big.mbox" >/dev/null 2>&1
+is "$(KENCHI_DB=$KT_TMP/big.db sql "select count(*) || ' ' || sum(events) || ' ' || (max(length(raw)) > 3000000) from messages")" "600 600 1" \
+    "a 4 MB mbox, streamed: 600 messages of an event each, the 3 MB one whole"
+rm -f "$KT_TMP"/big.*
+
 # A file name of bytes that are no UTF-8: the JSON lines stay UTF-8 (intake
 # round ri1 F8: Python's json.loads failed on them).
 U=$KT_TMP/u8; mkdir -p "$U"
