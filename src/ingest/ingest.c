@@ -243,8 +243,11 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 	}
 	rc = kenchi_mail_text_parse(raw, len, &a->mail, &why, &headless);
 	if (rc != KENCHI_OK) {
+		const char *what = kenchi_mail_text_archive(raw, len);
+
 		a->x.kind = KENCHI_KIND_ERROR;
-		a->x.reason = g_strdup(why);
+		a->x.reason = what ? g_strdup_printf("%s: %s (unpack it and import what it holds)", why, what) :
+		    g_strdup(why);
 		assign_customer(ctx, a, opts);
 		return;
 	}
@@ -273,9 +276,12 @@ kenchi_ingest_analyse(const kenchi_ingest_ctx_t *ctx, kenchi_re_match_t *m,
 		kenchi_ingest_api_in_mail(a);
 	if (headless == KENCHI_HEADLESS_UNREAD && a->x.kind != KENCHI_KIND_ALERT) {
 		/* Text with no header that is no alert either: what it was. */
+		const char *what = kenchi_mail_text_archive(raw, len);
+
 		a->x.kind = KENCHI_KIND_ERROR;
 		g_free(a->x.reason);
-		a->x.reason = g_strdup("not a MIME message, nor an alert's text without a header");
+		a->x.reason = what ? g_strdup_printf("not a MIME message: %s (unpack it and import what it holds)", what) :
+		    g_strdup("not a MIME message, nor an alert's text without a header");
 		a->reply.kind = KENCHI_REPLY_NONE;
 	}
 	if (a->x.kind == KENCHI_KIND_NOT_ALERT && a->mail->text->len == 0 && a->mail->subject == NULL &&

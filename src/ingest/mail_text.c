@@ -257,3 +257,26 @@ kenchi_mail_text_parse(const char *raw, gsize len, kenchi_mail_t **mail, const c
 	}
 	return rc;
 }
+
+const char *
+kenchi_mail_text_archive(const char *raw, gsize len)
+{
+	static const struct {
+		const char *magic;
+		gsize n;
+		const char *what;
+	} kinds[] = {
+		{ "\x1f\x8b", 2, "gzip-compressed data" },
+		{ "PK\x03\x04", 4, "a zip archive" },
+		{ "BZh", 3, "bzip2-compressed data" },
+		{ "\xfd" "7zXZ\x00", 6, "xz-compressed data" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed data" },
+		{ "7z\xbc\xaf\x27\x1c", 6, "a 7z archive" },
+		{ "%PDF-", 5, "a PDF document" },
+	};
+
+	for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++)
+		if (len >= kinds[k].n && memcmp(raw, kinds[k].magic, kinds[k].n) == 0)
+			return kinds[k].what;
+	return NULL;
+}

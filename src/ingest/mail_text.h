@@ -53,4 +53,9 @@ char *kenchi_mail_text_utf16(const char *raw, gsize len, gsize *out_len);
  * a NUL. */
 kenchi_status_t kenchi_mail_text_headless(const char *raw, gsize len, kenchi_mail_t **mail);
 
+/* What RAW is when it is a compressed file or an archive ("gzip-compressed
+ * data"), by its first bytes, or NULL: an import of `*.mbox.gz` stored
+ * each as "not a MIME message" (intake round ri1 F9). */
+const char *kenchi_mail_text_archive(const char *raw, gsize len);
+
 #endif

@@ -108,6 +108,11 @@ like "$out" '"reason":"[^"]*its attachment \(amp_stream_0745\.json\) holds API J
     "a .json file sent as octet-stream, NDJSON, too"
 like "$out" '"reason":"[^"]*its attachment \(application/json\) holds API JSON with 1 event\(s\)' \
     "a forwarded message whose body is JSON, too"
+# A compressed mailbox or an archive is said for what it is (intake round
+# ri1 F9: "not a MIME message" alone, for an import of *.mbox.gz).
+gzip -c "$KT_TOP/fixtures/mbox/sample.mbox" >"$KT_TMP/sample.mbox.gz"
+like "$("$KENCHI" parse "$KT_TMP/sample.mbox.gz")" '"kind":"error","reason":"not a MIME message: gzip-compressed data \(unpack it' \
+    "a gzip-compressed mbox is an error that says it is compressed"
 # Events refused for their id beside events read are said (intake round
 # ri1 F6: a float and a negative id went without a word).
 like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/r99-ri1-odd-ids.ndjson")" \
