@@ -496,8 +496,10 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 		} else if (S_ISLNK(sb.st_mode) && (!link_inside(w, p) || g_stat(p, &sb) != 0)) {
 			skip(w, p);   /* out of the tree, or leading nowhere */
 		} else if (S_ISDIR(sb.st_mode)) {
-			if (strcmp(name, "tmp") == 0 || f->depth >= MAX_DEPTH) {
-				;
+			if (strcmp(name, "tmp") == 0) {
+				;   /* a maildir's mail being delivered */
+			} else if (f->depth >= MAX_DEPTH) {
+				skip(w, p);   /* in a maildir's cur/ or new/, or 8 levels down: said (ri1 F9) */
 			} else if (!first_visit(w, &sb)) {
 				skip(w, p);   /* a link back into the walk: a loop */
 			} else if ((rc = enter_dir(w, p, f->depth + 1, error)) == KENCHI_IO) {

@@ -364,6 +364,14 @@ rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitline
 sys.exit(0 if len(rows) == 1 and "\ufffd" in rows[0]["origin"] else 1)'
 ok $? "a file name that is no UTF-8 is written as UTF-8 in the JSON lines"
 
+# A directory inside a maildir's cur/ is no mail: skipped, and said (ri1
+# F9: it went without a word).
+D9=$KT_TMP/md9; mkdir -p "$D9/new" "$D9/cur/sub" "$D9/tmp"
+cp "$FIX/mail/en-plain.eml" "$D9/new/1.eml"
+cp "$FIX/mail/ja-utf8.eml" "$D9/cur/sub/2.eml"
+like "$(KENCHI_DB=$D9/d.db "$KENCHI" import --no-progress "$D9" 2>&1)" "1 entry skipped.*cur/sub" \
+    "a directory in a maildir's cur/ is counted as skipped"
+
 # Links: four back into the tree read one file 87,381 times, and one out of
 # it stored what it led to (a private key; a link to / walked the file
 # system): intake round ri1 F3.
