@@ -512,7 +512,11 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 				rc = KENCHI_OK;
 			}
 		} else if (S_ISREG(sb.st_mode)) {
-			rc = regular(w, p, item, error);
+			/* Apple Mail's export, X.mbox/, holds its index beside
+			 * the mbox: no mail (ri1 F9: stored as an error). */
+			if (!(g_str_has_suffix(f->path, ".mbox") &&
+			    (strcmp(name, "Info.plist") == 0 || strcmp(name, "table_of_contents") == 0)))
+				rc = regular(w, p, item, error);
 		} else {
 			skip(w, p);
 		}

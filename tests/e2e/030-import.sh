@@ -372,6 +372,16 @@ cp "$FIX/mail/ja-utf8.eml" "$D9/cur/sub/2.eml"
 like "$(KENCHI_DB=$D9/d.db "$KENCHI" import --no-progress "$D9" 2>&1)" "1 entry skipped.*cur/sub" \
     "a directory in a maildir's cur/ is counted as skipped"
 
+# Apple Mail's export: X.mbox/ holds the mbox and its index (Info.plist,
+# table_of_contents), which is no mail (ri1 F9: stored as an error).
+AM=$KT_TMP/Alerts.mbox; mkdir -p "$AM"
+cp "$FIX/mbox/sample.mbox" "$AM/mbox"
+printf '<?xml version="1.0"?>\n<plist version="1.0"><dict/></plist>\n' >"$AM/Info.plist"
+printf 'x' >"$AM/table_of_contents"
+KENCHI_DB=$KT_TMP/am.db "$KENCHI" import --no-progress "$AM" >/dev/null 2>&1
+is "$(KENCHI_DB=$KT_TMP/am.db sql "select count(*) || ' ' || sum(kind = 'error') from messages")" "4 0" \
+    "an Apple Mail export: the mbox's 4 messages, its index files not stored"
+
 # Links: four back into the tree read one file 87,381 times, and one out of
 # it stored what it led to (a private key; a link to / walked the file
 # system): intake round ri1 F3.
