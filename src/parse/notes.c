@@ -268,8 +268,11 @@ kenchi_note_drop_host(const char *host)
 	    g_ascii_strncasecmp(host, "ipad", 4) == 0 || g_ascii_strncasecmp(host, "iphone", 6) == 0)
 		return NULL;
 	q = skip_spaces(p);
+	/* "KS-PC-0409 至急確認お願いします": Japanese words after a machine's
+	 * name and a space, in a person's mail, are the person's (rt28 J07:
+	 * a forward's subject); a Windows name holds no space. */
 	if (bracket_note(q) || (q > p && (strncmp(q, "//", 2) == 0 || strncmp(q, "- ", 2) == 0 ||
-	    strncmp(q, "-- ", 3) == 0)))
+	    strncmp(q, "-- ", 3) == 0 || (guchar)*q >= 0xe3)))
 		return g_strndup(host, (gsize)(p - host));
 	return NULL;
 }
