@@ -99,31 +99,49 @@ cve_at(const char *p)
 }
 
 /* A CVSS score written in S before END: "(CVSS 8.8)", "CVSS v3.1: 7.8",
- * "score 9.8"; NULL when none. */
+ * "score 9.8", "CVSS:3.1/AV:N/... (10.0)", "(CVSS2: 5.0)", "(CVSS 3.x:
+ * 9.1)", "CVSS 3.1 score 7.5": the last number of 0-10 after the word,
+ * before a ")", ",", ";" or the line's end that follows one, that is no
+ * version of CVSS (after "v", glued to "CVSS", before "/" or ".x": rt29
+ * U05, U16 gave 3.1 for a 10.0).  NULL when none. */
 static char *
 score_in(const char *s, const char *end)
 {
 	for (const char *p = s; p < end; p++) {
-		const char *q;
-		gsize k;
+		const char *q, *stop, *best = NULL;
+		gsize best_n = 0, k;
 
-		if (g_ascii_strncasecmp(p, "CVSS", 4) == 0)
-			q = p + 4;
-		else if (g_ascii_strncasecmp(p, "score", 5) == 0)
-			q = p + 5;
+		if (g_ascii_strncasecmp(p, "CVSS", 4) == 0 || g_ascii_strncasecmp(p, "score", 5) == 0 ||
+		    g_ascii_strncasecmp(p, "\xe3\x82\xb9\xe3\x82\xb3\xe3\x82\xa2", 9) == 0 /* スコア */)
+			q = p + (*p == 'C' || *p == 'c' ? 4 : *p == 's' || *p == 'S' ? 5 : 9);
 		else
 			continue;
-		q += strspn(q, " ");
-		if (*q == 'v' || *q == 'V')   /* the CVSS version is no score */
-			q += 1 + strspn(q + 1, "0123456789.");
-		q += strspn(q, " :=");
-		k = strspn(q, "0123456789");
-		if (k == 0 || k > 2 || q + k > end)
-			continue;
-		if (q[k] == '.' && g_ascii_isdigit(q[k + 1]))
-			k += 2;
-		if (g_ascii_strtod(q, NULL) <= 10.0)
-			return g_strndup(q, k);
+		stop = MIN(end, q + 96);
+		for (const char *c = q; c < stop; c++) {
+			if (best && (*c == ')' || *c == ',' || *c == ';' || *c == '\n' ||
+			    (end - c >= 3 && memcmp(c, "\xef\xbc\x89", 3) == 0 /* ） */)))
+				break;
+			if (!g_ascii_isdigit(*c) || (c > s && (g_ascii_isdigit(c[-1]) || c[-1] == '.')))
+				continue;
+			k = strspn(c, "0123456789");
+			if (k > 2)
+				continue;
+			if (c[k] == '.' && g_ascii_isdigit(c[k + 1]))
+				k += 1 + strspn(c + k + 1, "0123456789");
+			/* a version: "v3.1", "CVSS2", "CVSS:3.1/", "3.x" */
+			if ((c > s && (c[-1] == 'v' || c[-1] == 'V' || c == q)) || c[k] == '/' ||
+			    (c[k] == '.' && (c[k + 1] == 'x' || c[k + 1] == 'X'))) {
+				c += k - 1;
+				continue;
+			}
+			if (g_ascii_strtod(c, NULL) <= 10.0) {
+				best = c;
+				best_n = k;
+			}
+			c += k - 1;
+		}
+		if (best)
+			return g_strndup(best, best_n);
 	}
 	return NULL;
 }

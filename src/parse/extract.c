@@ -166,6 +166,7 @@ kenchi_reader_set(reader_t *rd, int f, const char *v, size_t n, int indent, guin
 	rd->early[f] = !rd->line_row && !kenchi_event_is_complete(rd->cur) && f != EV_EVENT_TYPE &&
 	    f != EV_EVENT_TYPE_ID && f != EV_ID && f != EV_DATE;
 	kenchi_reader_set_value(rd, f);
+	rd->cve_list = f == EV_VULNERABILITIES;
 	rd->label[f] = label;
 	rd->has[f] = TRUE;
 	rd->stale[f] = FALSE;
@@ -465,6 +466,15 @@ read_line(reader_t *rd, const char *line, size_t n)
 				break;
 			}
 		memset(rd->fresh, 0, sizeof rd->fresh);
+		return;
+	}
+	/* A list of CVE ids one a line, not indented, or a table's rows
+	 * under its header row, blank lines between: the vulnerabilities go
+	 * on (rt29 U17: one of three was kept; U03, U14: none).  No label
+	 * begins with a CVE id. */
+	if (rd->cve_list && kenchi_line_cve(q, end)) {
+		rd->field = EV_VULNERABILITIES;
+		kenchi_reader_continue(rd, q, end - q);
 		return;
 	}
 	if (rd->columns) {

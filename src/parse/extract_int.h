@@ -68,6 +68,8 @@ typedef struct {
 	gboolean value_alone;   /* that line held the value alone, no label */
 	gboolean day_first;   /* the text writes its numeric dates D/M/Y */
 	gboolean parent_section;   /* under a "Parent" heading: File Name is the parent's */
+	gboolean cve_list;         /* the last field set is the vulnerabilities: lines that
+	                            * begin with a CVE id go on with it (line_shape.h) */
 	gboolean repeat_split;     /* the block began with a field of the last event come again */
 	gboolean pending_blank;   /* a blank line came after the pending label */
 	gboolean pending_alone;   /* it was alone on its line, no colon: maybe a heading */

@@ -548,3 +548,22 @@ kenchi_field_lines(const char *s, gsize len)
 	}
 	return n;
 }
+
+gboolean
+kenchi_line_cve(const char *q, const char *end)
+{
+	static const char *const bullets[] = { "-", "*", "+", "\xe3\x83\xbb" /* ・ */, "\xe2\x80\xa2" /* • */,
+		"\xe2\x97\x8f" /* ● */, "\xe2\x96\xa0" /* ■ */, NULL };
+
+	for (int k = 0; bullets[k]; k++) {
+		gsize n = strlen(bullets[k]);
+
+		if ((gsize)(end - q) > n && memcmp(q, bullets[k], n) == 0) {
+			q += n;
+			break;
+		}
+	}
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return end - q >= 9 && g_ascii_strncasecmp(q, "CVE-", 4) == 0 && g_ascii_isdigit(q[4]);
+}

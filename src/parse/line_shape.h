@@ -65,6 +65,9 @@ int kenchi_label_lookup(const struct kenchi_rule *r, const char *s, size_t n);
  * thin (an alert has fifteen or more).  mime.c asks it of a text/plain
  * alternative: is it the alert, or a client's stub of it? */
 #define KENCHI_FIELD_LINES_REAL 8
+
+/* Does Q..END begin with a CVE id, after a list's bullet if any? */
+gboolean kenchi_line_cve(const char *q, const char *end);
 int kenchi_field_lines(const char *s, gsize len);
 
 #endif

@@ -248,6 +248,26 @@ kenchi_norm_addresses(const char *value)
 	return g_string_free(out, FALSE);
 }
 
+static gboolean addr_bytes(const char *s, guint8 out[16], int *len);
+
+/* Is A (canonical) the network address of T's "/N", N short of a host's? */
+static gboolean
+network_address(const char *a, const char *t)
+{
+	guint8 b[16];
+	int len;
+	guint64 n;
+	const char *slash = strchr(t, '/');
+
+	if (!addr_bytes(a, b, &len) || !g_ascii_string_to_unsigned(slash + 1, 10, 0, (guint64)len * 8, &n, NULL) ||
+	    n == (guint64)len * 8)
+		return FALSE;
+	for (int bit = (int)n; bit < len * 8; bit++)
+		if (b[bit / 8] & (0x80 >> (bit % 8)))
+			return FALSE;
+	return TRUE;
+}
+
 char *
 kenchi_norm_ip(const char *value)
 {
@@ -258,6 +278,13 @@ kenchi_norm_ip(const char *value)
 		return NULL;
 	t[strcspn(t, " ,;")] = '\0';
 	a = ip_text(t);
+	/* "203.0.113.0/24" is a network, no host: left out (rt29 N22: its
+	 * network address stood for a remote host, and a block entry for
+	 * it matched).  "192.168.10.5/24" is a host and its prefix. */
+	if (a && strchr(t, '/') && network_address(a, t)) {
+		g_free(a);
+		a = NULL;
+	}
 	g_free(t);
 	return a;
 }
@@ -487,7 +514,23 @@ kenchi_norm_ip_port(const char *value)
 char *
 kenchi_norm_protocol(const char *value)
 {
+	static const struct {
+		const char *number, *name;
+	} iana[] = { { "1", "ICMP" }, { "6", "TCP" }, { "17", "UDP" }, { "58", "ICMPv6" }, { "132", "SCTP" } };
 	char *t = kenchi_norm_text(value);
+
+	char *sep = t ? strpbrk(t, "/ ") : NULL;
+
+	/* "UDP/53", "tcp 443": the protocol is the word before the port (rt29 N21) */
+	if (sep && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == (gsize)(sep - t) &&
+	    g_ascii_isdigit(sep[1 + strspn(sep + 1, " ")]))
+		*sep = '\0';
+	/* the IANA number ("6") is the name AMP writes ("TCP") */
+	for (gsize k = 0; t && k < G_N_ELEMENTS(iana); k++)
+		if (strcmp(t, iana[k].number) == 0) {
+			g_free(t);
+			return g_strdup(iana[k].name);
+		}
 
 	/* A protocol is one word ("TCP", "udp", "ICMPv6"); AMP writes it in
 	 * capitals.  Anything else stays as written. */

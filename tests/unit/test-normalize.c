@@ -394,6 +394,13 @@ test_ports(void **state)
 	check_text(kenchi_norm_protocol("tcp"), "TCP");
 	check_text(kenchi_norm_protocol("icmpv6"), "ICMPv6");
 	check_text(kenchi_norm_protocol("TCP over VPN"), "TCP over VPN");
+	check_text(kenchi_norm_protocol("6"), "TCP");   /* IANA's number, rt29 N21 */
+	check_text(kenchi_norm_protocol("UDP/53"), "UDP");
+	check_text(kenchi_norm_ip("203.0.113.0/24"), NULL);   /* a network, no host: rt29 N22 */
+	check_text(kenchi_norm_ip("203.0.113.7/24"), "203.0.113.7");
+	check_text(kenchi_norm_ip("203.0.113.0/32"), "203.0.113.0");
+	check_text(kenchi_norm_ip("2001:db8::/48"), NULL);
+
 }
 
 /* A Vulnerable Application event's CVEs: the API's objects kept, a mail's
@@ -411,6 +418,14 @@ test_vulnerabilities(void **state)
 	    "\"score\":9.8,\"other\":1},{\"x\":1},7]"),
 	    "[{\"name\":\"Firefox\",\"version\":\"52.0\",\"cve\":\"CVE-2017-5375\",\"score\":\"9.8\"}]");
 	check_text(kenchi_norm_vulnerabilities("[1, 2"), NULL);
+	/* The CVSS version is no score (rt29 U05, U16). */
+	check_text(kenchi_norm_vulnerabilities("CVE-2024-3094 CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:H/A:H (10.0)"),
+	    "[{\"cve\":\"CVE-2024-3094\",\"score\":\"10.0\"}]");
+	check_text(kenchi_norm_vulnerabilities("CVE-2014-0160 (CVSS2: 5.0), CVE-2024-5535 (CVSS 3.x: 9.1), "
+	    "CVE-2024-6119 CVSS 3.1 score 7.5, CVE-2024-0001 CVSSv3 10.0, CVE-2024-0002 (Base Score: 6.1)"),
+	    "[{\"cve\":\"CVE-2014-0160\",\"score\":\"5.0\"},{\"cve\":\"CVE-2024-5535\",\"score\":\"9.1\"},"
+	    "{\"cve\":\"CVE-2024-6119\",\"score\":\"7.5\"},{\"cve\":\"CVE-2024-0001\",\"score\":\"10.0\"},"
+	    "{\"cve\":\"CVE-2024-0002\",\"score\":\"6.1\"}]");
 }
 
 /* Links a mail gateway rewrote come back as they were; anything else is
