@@ -310,6 +310,9 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 	case EV_NFM_PROTOCOL:
 		n = kenchi_norm_protocol(value);
 		break;
+	case EV_NFM_DIRECTION:
+		n = kenchi_norm_direction(value);
+		break;
 	case EV_VULNERABILITIES:
 		n = kenchi_norm_vulnerabilities(value);
 		break;

@@ -57,6 +57,9 @@ char *kenchi_norm_port(const char *value);
 char *kenchi_norm_ip_port(const char *value);
 /* A protocol's name as AMP writes it ("tcp" gives "TCP"). */
 char *kenchi_norm_protocol(const char *value);
+/* A connection's direction in the API's words ("Outbound", "送信" give
+ * "Outgoing connection from"); other text as it is. */
+char *kenchi_norm_direction(const char *value);
 /* An address or a network ("203.0.113.0/24"), canonical, the network
  * given by its own address; NULL when it is neither, or a network wider
  * than a /8 (IPv6: /32). */

@@ -542,3 +542,29 @@ kenchi_norm_protocol(const char *value)
 	}
 	return t;
 }
+
+char *
+kenchi_norm_direction(const char *value)
+{
+	static const char *const out_words[] = { "outgoing", "outbound", "egress", "\xe9\x80\x81\xe4\xbf\xa1" /* 送信 */,
+		"\xe5\xa4\x96\xe5\x90\x91\xe3\x81\x8d" /* 外向き */, "\xe7\x99\xba\xe4\xbf\xa1" /* 発信 */, NULL };
+	static const char *const in_words[] = { "incoming", "inbound", "ingress", "\xe5\x8f\x97\xe4\xbf\xa1" /* 受信 */,
+		"\xe5\x86\x85\xe5\x90\x91\xe3\x81\x8d" /* 内向き */, "\xe7\x9d\x80\xe4\xbf\xa1" /* 着信 */, NULL };
+	char *t = kenchi_norm_text(value);
+
+	/* The API's words, "Outgoing connection from" and "Incoming
+	 * connection from", for a value that is one of the words a template
+	 * writes for them (rt29: "Outbound", "送信" were kept as written);
+	 * a sentence stays as it came. */
+	for (int k = 0; t && out_words[k]; k++)
+		if (g_ascii_strcasecmp(t, out_words[k]) == 0 || g_ascii_strncasecmp(t, "outgoing connection", 19) == 0) {
+			g_free(t);
+			return g_strdup("Outgoing connection from");
+		}
+	for (int k = 0; t && in_words[k]; k++)
+		if (g_ascii_strcasecmp(t, in_words[k]) == 0 || g_ascii_strncasecmp(t, "incoming connection", 19) == 0) {
+			g_free(t);
+			return g_strdup("Incoming connection from");
+		}
+	return t;
+}

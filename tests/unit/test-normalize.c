@@ -396,6 +396,10 @@ test_ports(void **state)
 	check_text(kenchi_norm_protocol("TCP over VPN"), "TCP over VPN");
 	check_text(kenchi_norm_protocol("6"), "TCP");   /* IANA's number, rt29 N21 */
 	check_text(kenchi_norm_protocol("UDP/53"), "UDP");
+	check_text(kenchi_norm_direction("Outbound"), "Outgoing connection from");   /* rt29 */
+	check_text(kenchi_norm_direction("\xe5\x8f\x97\xe4\xbf\xa1"), "Incoming connection from");   /* 受信 */
+	check_text(kenchi_norm_direction("Outgoing connection from"), "Outgoing connection from");
+	check_text(kenchi_norm_direction("to the proxy"), "to the proxy");
 	check_text(kenchi_norm_ip("203.0.113.0/24"), NULL);   /* a network, no host: rt29 N22 */
 	check_text(kenchi_norm_ip("203.0.113.7/24"), "203.0.113.7");
 	check_text(kenchi_norm_ip("203.0.113.0/32"), "203.0.113.0");
