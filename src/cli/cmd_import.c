@@ -248,6 +248,7 @@ import_paths(kenchi_app_t *app, int argc, char **argv, const char *customer, int
 	if (tty)
 		total = count_items(argv + 1, argc - 1);
 	walk = kenchi_import_walk_new(argv + 1, argc - 1);
+	kenchi_import_walk_exclude_db(walk, kenchi_app_db_path(app));
 	kenchi_import_walk_defer_mbox(walk);
 	opts.customer = customer;
 	opts.now = kenchi_now();

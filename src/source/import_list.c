@@ -49,6 +49,7 @@ struct kenchi_import_walk {
 	guint64 denied;        /* of them, folders that could not be read */
 	char *first_skipped;
 	char *root;            /* the argument being walked, its links resolved */
+	char *db_dir, *db_base;   /* the database's directory (resolved) and name */
 	GHashTable *seen;      /* "dev:ino" of the directories entered */
 };
 
@@ -105,6 +106,38 @@ kenchi_import_walk_new(char **paths, int n)
 	g_queue_init(&w->pending);
 	w->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return w;
+}
+
+void
+kenchi_import_walk_exclude_db(kenchi_import_walk_t *w, const char *db)
+{
+	char *dir = g_path_get_dirname(db), *r = realpath(dir, NULL);
+
+	if (r) {
+		w->db_dir = g_strdup(r);
+		w->db_base = g_path_get_basename(db);
+	}
+	free(r);
+	g_free(dir);
+}
+
+/* Is NAME in the directory DIR a file of the database (the name first,
+ * then the directory, resolved: one realpath for a name that may be)? */
+static gboolean
+db_file(const kenchi_import_walk_t *w, const char *dir, const char *name)
+{
+	gsize n = w->db_base ? strlen(w->db_base) : 0;
+	const char *rest = name + n;
+	char *r;
+	gboolean is;
+
+	if (n == 0 || strncmp(name, w->db_base, n) != 0 ||
+	    !(*rest == '\0' || strcmp(rest, "-wal") == 0 || strcmp(rest, "-shm") == 0 || strcmp(rest, "-journal") == 0))
+		return FALSE;
+	r = realpath(dir, NULL);
+	is = r && strcmp(r, w->db_dir) == 0;
+	free(r);
+	return is;
 }
 
 void
@@ -166,6 +199,8 @@ kenchi_import_walk_free(kenchi_import_walk_t *w)
 	g_free(w->mbox_origin);
 	g_free(w->first_skipped);
 	g_free(w->root);
+	g_free(w->db_dir);
+	g_free(w->db_base);
 	g_hash_table_unref(w->seen);
 	g_free(w);
 }
@@ -515,7 +550,8 @@ kenchi_import_walk_next(kenchi_import_walk_t *w, kenchi_import_item_t **item, GE
 			/* Apple Mail's export, X.mbox/, holds its index beside
 			 * the mbox: no mail (ri1 F9: stored as an error). */
 			if (!(g_str_has_suffix(f->path, ".mbox") &&
-			    (strcmp(name, "Info.plist") == 0 || strcmp(name, "table_of_contents") == 0)))
+			    (strcmp(name, "Info.plist") == 0 || strcmp(name, "table_of_contents") == 0)) &&
+			    !db_file(w, f->path, name))
 				rc = regular(w, p, item, error);
 		} else {
 			skip(w, p);

@@ -36,6 +36,10 @@ void kenchi_import_walk_free(kenchi_import_walk_t *w);
  * (their files were not: the import says it failed in part). */
 guint64 kenchi_import_walk_skipped(const kenchi_import_walk_t *w, const char **first, guint64 *denied);
 
+/* Files of the database at DB (DB, DB-wal, DB-shm, DB-journal) are no
+ * input: `kenchi import .` beside kenchi.db stored the database as mail. */
+void kenchi_import_walk_exclude_db(kenchi_import_walk_t *w, const char *db);
+
 /* From now on the walk opens no file: each file is an item, and whoever
  * reads it says when it is an mbox (kenchi_is_mbox), handing its bytes
  * back with kenchi_import_walk_add_mbox.  An import's parser threads read

@@ -382,6 +382,14 @@ KENCHI_DB=$KT_TMP/am.db "$KENCHI" import --no-progress "$AM" >/dev/null 2>&1
 is "$(KENCHI_DB=$KT_TMP/am.db sql "select count(*) || ' ' || sum(kind = 'error') from messages")" "4 0" \
     "an Apple Mail export: the mbox's 4 messages, its index files not stored"
 
+# `kenchi import .` beside the database (kenchi.db is the default, in the
+# working directory): the database and its WAL are no mail.
+DD=$KT_TMP/here; mkdir -p "$DD"
+cp "$FIX/mail/en-plain.eml" "$DD/1.eml"
+(cd "$DD" && KENCHI_DB=kenchi.db "$KENCHI" import --no-progress . >/dev/null 2>&1)
+is "$(KENCHI_DB=$DD/kenchi.db sql "select count(*) || ' ' || sum(kind = 'alert') from messages")" "1 1" \
+    "an import of the directory that holds the database does not store the database"
+
 # Links: four back into the tree read one file 87,381 times, and one out of
 # it stored what it led to (a private key; a link to / walked the file
 # system): intake round ri1 F3.
