@@ -545,6 +545,15 @@ sql "select cast(raw as text) from outbox where kind = 'second_report' and case_
 f2b=$(decoded "$KT_TMP/f2b.eml")
 like "$f2b" "PC-F2-2" "the survivor's second report names the merged machine"
 like "$f2b" "PC-F2-1" "and the first"
+# The second report of a Vulnerable Application event names its CVEs: the
+# action to take is to patch them.
+"$KENCHI" deliver <"$FIX/mail/evt-vulnerable-app.eml" 2>/dev/null
+cv=$(sql "select case_id from events where event_type = 'Vulnerable Application Detected' order by id desc limit 1")
+reply_on "$cv" second-vuln@soc "verdict: malicious low
+action: update Adobe Acrobat Reader
+send: second-report"
+sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $cv" >"$KT_TMP/vuln2.eml"
+like "$(decoded "$KT_TMP/vuln2.eml")" "CVE-2023-21608 \(CVSS 7\.8\)" "the second report lists the vulnerabilities"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true
