@@ -234,6 +234,30 @@ typedef struct {
 	GPtrArray *unknown;     /* char*: files with an Unknown disposition */
 } case_detail_t;
 
+/* When an event of the timeline was detected: its date, else its arrival
+ * (both ISO 8601 UTC, ordered as text). */
+static const char *
+detected(JsonNode *n)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+
+	if (o == NULL)
+		return "";
+	return json_object_get_string_member_with_default(o, "date",
+	    json_object_get_string_member_with_default(o, "received_at", ""));
+}
+
+static gint
+by_detection(gconstpointer a, gconstpointer b)
+{
+	JsonNode *x = *(JsonNode *const *)a, *y = *(JsonNode *const *)b;
+	int c = strcmp(detected(x), detected(y));
+	gint64 ix = JSON_NODE_HOLDS_OBJECT(x) ? json_object_get_int_member_with_default(json_node_get_object(x), "event", 0) : 0;
+	gint64 iy = JSON_NODE_HOLDS_OBJECT(y) ? json_object_get_int_member_with_default(json_node_get_object(y), "event", 0) : 0;
+
+	return c ? c : (ix < iy ? -1 : ix > iy);
+}
+
 static gboolean
 collect_event(const kenchi_event_row_t *e, gpointer user)
 {
@@ -451,6 +475,9 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 		st = kenchi_case_related(app->st, &oc.row, app->cfg->window_s, d.events, d.unknown);
 	g_free((char *)oc.row.customer);
 	g_free((char *)oc.row.host_key);
+	/* The timeline is in the order the events were detected, not the
+	 * order their alerts came in (rc4 F6). */
+	g_ptr_array_sort(d.events, by_detection);
 	arr = json_array_new();
 	for (guint i = 0; i < d.events->len; i++)
 		json_array_add_element(arr, json_node_ref(g_ptr_array_index(d.events, i)));

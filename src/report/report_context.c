@@ -66,29 +66,6 @@ add_event(ev_collect_t *c, JsonNode *n)
 	c->n++;
 }
 
-static gboolean
-collect_event(const kenchi_event_row_t *e, gpointer user)
-{
-	ev_collect_t *c = user;
-	JsonParser *p;
-
-	if (c->n >= KENCHI_REPORT_MAX_EVENTS || e->json == NULL)
-		return c->n < KENCHI_REPORT_MAX_EVENTS;
-	if (c->known) {
-		JsonNode *k = g_hash_table_lookup(c->known, &e->id);
-		if (k) {
-			add_event(c, k);
-			return TRUE;
-		}
-	}
-	p = json_parser_new_immutable();
-	/* immutable: the references add_event takes outlive the parser */
-	if (json_parser_load_from_data(p, e->json, -1, NULL) && json_parser_get_root(p) != NULL)
-		add_event(c, json_parser_get_root(p));
-	g_object_unref(p);
-	return TRUE;
-}
-
 typedef struct {
 	JsonObject *obj;
 	char *score_reasons;
@@ -212,14 +189,14 @@ kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char
 	const char *expl;
 	GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int lang = kenchi_report_lang(c ? c->language : "ja");
-	guint i;
+	guint i, more = 0;
+	int best = -1;
 
 	*rc = KENCHI_OK;
 	json_object_set_member(root, "customer", customer_node(rx, customer, c));
 	json_object_set_member(root, "soc", soc_node(rx));
 	for (i = 0; i < n && *rc == KENCHI_OK; i++) {
 		case_take_t t = { 0 };
-		kenchi_event_filter_t f = { .case_id = ids[i] };
 
 		*rc = kenchi_store_case_get(st, ids[i], take_case, &t);
 		if (*rc != KENCHI_OK)
@@ -228,14 +205,31 @@ kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char
 			g_hash_table_add(hosts, g_strdup(t.hostname));
 			json_array_add_string_element(hosts_seen, t.hostname);
 		}
-		GPtrArray *mine = known && known->by_case ? g_hash_table_lookup(known->by_case, &ids[i]) : NULL;
+		{
+			/* Each case its share of the events listed (report_events.c). */
+			GPtrArray *mine = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+			GArray *scores = g_array_new(FALSE, FALSE, sizeof(int));
+			guint left = 0;
 
-		if (mine && mine->len == (guint)t.events) {
-			/* every event of the case was just stored: no need to read them */
-			for (guint k = 0; k < mine->len && ec.n < KENCHI_REPORT_MAX_EVENTS; k++)
-				add_event(&ec, g_ptr_array_index(mine, k));
-		} else {
-			*rc = kenchi_store_events_each(st, &f, collect_event, &ec);
+			*rc = kenchi_report_case_events(st, ids[i], MAX(KENCHI_REPORT_MIN_EVENTS, KENCHI_REPORT_MAX_EVENTS / n),
+			    ec.known, mine, scores, &left);
+			for (guint k = 0; k < mine->len; k++) {
+				JsonNode *e = g_ptr_array_index(mine, k);
+
+				add_event(&ec, e);
+				/* The report leads with its best-scored event: the
+				 * subject and the explanation name the Executed
+				 * malware, not the Threat Detected before it (rc4 F7). */
+				if (g_array_index(scores, int, k) > best) {
+					best = g_array_index(scores, int, k);
+					if (ec.first)
+						json_node_unref(ec.first);
+					ec.first = json_node_ref(e);
+				}
+			}
+			more += left;
+			g_ptr_array_unref(mine);
+			g_array_unref(scores);
 		}
 		if (i == 0) {
 			lead = t;
@@ -271,6 +265,8 @@ kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char
 	if (ec.first)
 		json_object_set_member(root, "event", ec.first);
 	json_object_set_array_member(root, "events", ec.events);
+	if (more > 0)
+		json_object_set_int_member(root, "more_events", more);
 	expl = explanation_for(rx, lang, ec.first);
 	if (expl)
 		json_object_set_string_member(root, "explanation", expl);

@@ -60,6 +60,16 @@ void kenchi_report_row_clear(kenchi_report_row_t *r);
 /* The events a report lists, at most (report_context.c): a worm's case
  * of thousands would be unreadable. */
 #define KENCHI_REPORT_MAX_EVENTS 50
+/* ... and of each case at least, when a report consolidates many. */
+#define KENCHI_REPORT_MIN_EVENTS 5
+
+/* The events of CASE_ID a report lists, at most CAP (report_events.c):
+ * the best-scored of each event type, then the earliest, in the order they
+ * were detected, appended to OUT (JsonNode refs; KNOWN's nodes, event id ->
+ * node, shared when given) with their scores to SCORES (int); *LEFT_OUT,
+ * how many the case has besides. */
+kenchi_status_t kenchi_report_case_events(kenchi_store_t *st, gint64 case_id, guint cap, GHashTable *known,
+					  GPtrArray *out, GArray *scores, guint *left_out);
 
 /* Whether a sender could still send the row, and never took it
  * (report_withdraw.c). */

@@ -530,4 +530,44 @@ like "$(decoded "$KT_TMP/held.eml")" "Event type : Executed malware" \
     "the held report, once released, tells of the P1 event merged into its case"
 export KENCHI_DB=$main_db
 
+# Which events a report lists (rc4 F1, F2, F6, F7): a machine's 50 repeats
+# of a Threat Detected, then an Executed malware of the same file, and
+# another machine's event in the same report.  The report names the
+# Executed malware, leads with it and explains it, names the second
+# machine, says how many it left out, and lists in detection order.
+export KENCHI_DB=$KT_TMP/pick.db
+digest() {   # digest MSGID HOST TYPE FIRST N: N events of HOST, ids FIRST.., an hour apart, the last first
+    "$KT_PY" - "$FIX/mail/en-plain.eml" "$@" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+msgid, host, etype, first, n = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+head, rest = src.split('Event Type:', 1)
+block = 'Event Type:' + rest.split('\nTrajectory:', 1)[0] + '\n'
+head = head.replace('<20261125071302.007919.amp-notify@amp.cisco.com>', '<%s>' % msgid)
+blocks = []
+for i in reversed(range(n)):
+    b = block.replace('Threat Detected', etype).replace('PC-TK-0231', host).replace('6455442249407791104', str(first + i))
+    b = b.replace('be298a4a-0f1e-57d1-b27f-d51c302b8f64', 'be298a4a-0f1e-57d1-b27f-d51c302b8f6' + host[-1])
+    b = b.replace('6455442249407709191', '645544224940770919' + host[-1])   # its detection id: the machine's
+    b = b.replace('2026-11-25 07:12:31 UTC', '2026-11-25 %02d:%02d:31 UTC' % (1 + i // 60, i % 60))
+    blocks.append(b)
+sys.stdout.write(head.replace('PC-TK-0231', host) + '\n'.join(blocks))
+PY
+}
+digest pick-1@t PC-PICK-1 "Threat Detected" 7300000000000000000 50 | KENCHI_NOW=2026-11-25T07:23:00Z "$KENCHI" deliver --customer globex 2>/dev/null
+digest pick-2@t PC-PICK-1 "Executed Malware" 7300000000000000100 1 | KENCHI_NOW=2026-11-25T07:24:00Z "$KENCHI" deliver --customer globex 2>/dev/null
+digest pick-3@t PC-PICK-2 "Threat Detected" 7300000000000000200 1 | KENCHI_NOW=2026-11-25T07:24:30Z "$KENCHI" deliver --customer globex 2>/dev/null
+is "$(sql "select count(*) from outbox where kind = 'first_report' and state = 'pending'")" 1 "(one consolidated report)"
+sql "select cast(raw as text) from outbox where kind = 'first_report'" >"$KT_TMP/pick.eml"
+body=$(decoded "$KT_TMP/pick.eml")
+like "$body" "First report: Executed malware detected on PC-PICK-1" "the report leads with its worst event, past the 50 repeats before it"
+like "$body" "Event type : Executed malware" "and lists it"
+like "$body" "Computer name : PC-PICK-2" "the second machine of the report is in its body, not only its subject"
+like "$body" "Note: [0-9]+ more event\(s\) of these cases were detected" "it says that it left events out"
+like "$body" "an application suspected to be malware was executed" "its explanation is the Executed malware's"
+is "$(echo "$body" | grep '^Detected at' | head -2 | sort -c 2>&1 && echo sorted)" sorted "its events are in the order they were detected"
+is "$("$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; t=[e.get("date","") for e in json.load(sys.stdin)["timeline"]]; print(t == sorted(t))')" True \
+    "and so is the case's timeline"
+export KENCHI_DB=$main_db
+
 done_testing
