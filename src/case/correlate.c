@@ -513,6 +513,8 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	by_detection = rc == KENCHI_OK;
 	if (rc == KENCHI_NOT_FOUND)
 		rc = kenchi_hosts_same_case(win, host_key, &id);
+	if (rc == KENCHI_NOT_FOUND)
+		rc = kenchi_cases_merged_host_case(st, win, host_key, &id);
 	if (rc == KENCHI_OK) {
 		rc = kenchi_store_case_get(st, id, kenchi_case_copy, &b);
 		if (rc != KENCHI_OK)

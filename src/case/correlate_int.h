@@ -43,4 +43,8 @@ kenchi_status_t kenchi_outbreak_reach(kenchi_store_t *st, GArray *win, const cha
 /* kenchi_store_cases_each's callback: each open case's id onto the GArray. */
 gboolean kenchi_outbreak_take_open(const kenchi_case_row_t *r, gpointer user);
 
+/* The open case that the machine HOST_KEY's case in WIN was merged into
+ * (merge.c), in *ID; KENCHI_NOT_FOUND when none. */
+kenchi_status_t kenchi_cases_merged_host_case(kenchi_store_t *st, GArray *win, const char *host_key, gint64 *id);
+
 #endif

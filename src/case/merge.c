@@ -107,3 +107,49 @@ kenchi_cases_rescore(kenchi_cases_t *cx, kenchi_store_t *st, gint64 id)
 	g_hash_table_unref(unsure);
 	return rc;
 }
+
+typedef struct {
+	gboolean open;
+} state_t;
+
+static gboolean
+take_open(const kenchi_case_row_t *r, gpointer user)
+{
+	((state_t *)user)->open = strcmp(r->state, "closed") != 0;
+	return FALSE;
+}
+
+kenchi_status_t
+kenchi_cases_merged_host_case(kenchi_store_t *st, GArray *win, const char *host_key, gint64 *id)
+{
+	const kenchi_window_case_t *best = NULL;
+
+	/* The machine's case in the window was merged into another (an
+	 * analyst's merge across machines): its next event goes where its
+	 * events went, not into a case of its own with a first report of its
+	 * own (rc4 F3: the outcome hung on whether it came before the merge). */
+	for (guint i = 0; i < win->len; i++) {
+		const kenchi_window_case_t *w = &g_array_index(win, kenchi_window_case_t, i);
+
+		if (w->closed && w->host_key && strcmp(w->host_key, host_key) == 0 &&
+		    (best == NULL || w->last_seen > best->last_seen))
+			best = w;
+	}
+	if (best != NULL) {
+		gint64 to = 0;
+		state_t s = { FALSE };
+		kenchi_status_t rc = kenchi_store_case_survivor(st, best->id, &to);
+
+		if (rc != KENCHI_OK)
+			return rc;
+		if (to != best->id && (rc = kenchi_store_case_get(st, to, take_open, &s)) != KENCHI_OK &&
+		    rc != KENCHI_NOT_FOUND)
+			return rc;
+		if (s.open) {
+			*id = to;
+			return KENCHI_OK;
+		}
+	}
+	return KENCHI_NOT_FOUND;
+}
+

@@ -191,6 +191,9 @@ kenchi_case_emptied(const kenchi_case_row_t *r)
 /* The first case of CUSTOMER with DETECTION_ID, or KENCHI_NOT_FOUND.  (The
  * case of the same host and file is found in kenchi_store_file_window's
  * rows: correlate.c.) */
+/* The case ID's events are in: ID, or the case it was merged into,
+ * followed through later merges (a few steps at most), in *OUT. */
+kenchi_status_t kenchi_store_case_survivor(kenchi_store_t *st, gint64 id, gint64 *out);
 kenchi_status_t kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer,
 						 const char *detection_id, gint64 *id);
 kenchi_status_t kenchi_store_case_insert(kenchi_store_t *st, const kenchi_case_row_t *c, gint64 *id);

@@ -81,14 +81,24 @@ kenchi_store_case_find_detection(kenchi_store_t *st, const char *customer, const
 	*id = sqlite3_column_int64(q, 0);
 	next = sqlite3_column_int64(q, 1);   /* 0 when NULL */
 	sqlite3_reset(q);
+	return next != 0 ? kenchi_store_case_survivor(st, next, id) : KENCHI_OK;
+}
+
+kenchi_status_t
+kenchi_store_case_survivor(kenchi_store_t *st, gint64 id, gint64 *out)
+{
+	gint64 next = id;
+
 	/* Merged into one merged later: follow, a few steps at most. */
 	for (int i = 0; i < 8 && next != 0; i++) {
-		*id = next;
-		q = kenchi_store_stmt(st, "SELECT coalesce(merged_into, 0) FROM cases WHERE id = ?1");
+		sqlite3_stmt *q = kenchi_store_stmt(st, "SELECT coalesce(merged_into, 0) FROM cases WHERE id = ?1");
+		kenchi_status_t rc;
+
 		if (q == NULL)
 			return kenchi_store_status(st, sqlite3_errcode(st->db));
-		kenchi_bind_int(q, 1, *id);
-		kenchi_status_t rc = step_id(st, q, &next);
+		*out = next;
+		kenchi_bind_int(q, 1, next);
+		rc = step_id(st, q, &next);
 		if (rc == KENCHI_NOT_FOUND)
 			break;
 		if (rc != KENCHI_OK)

@@ -545,6 +545,12 @@ sql "select cast(raw as text) from outbox where kind = 'second_report' and case_
 f2b=$(decoded "$KT_TMP/f2b.eml")
 like "$f2b" "PC-F2-2" "the survivor's second report names the merged machine"
 like "$f2b" "PC-F2-1" "and the first"
+# The merged machine's next event of the file goes where its events went,
+# not into a case of its own with a first report of its own (rc4 F3).
+ncases=$(sql "select count(*) from cases")
+mk_alert 14 "PC-F2-2" "Threat Detected" High f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2
+is "$(sql "select case_id from events where uid = 'amp:7600000000000000014'")|$(sql "select count(*) from cases")" "$c3|$ncases" \
+    "a later event of the merged machine joins the case it was merged into"
 # The second report of a Vulnerable Application event names its CVEs: the
 # action to take is to patch them.
 "$KENCHI" deliver <"$FIX/mail/evt-vulnerable-app.eml" 2>/dev/null
