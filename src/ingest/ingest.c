@@ -387,16 +387,19 @@ listed(const GArray *report, gint64 id)
 
 /* Case ID, that the message's events joined, in GROWN (made on the first):
  * its first report, if no sender took it, is rendered again after them
- * (kenchi_report_refresh_first); RAISED, its priority changed. */
+ * (kenchi_report_refresh_first); RAISED, its priority changed; FRESH, the
+ * message came within stale_after. */
+enum { GROWN_RAISED = 1, GROWN_FRESH = 2 };
 static void
-note_grown(GHashTable **grown, gint64 id, gboolean raised)
+note_grown(GHashTable **grown, gint64 id, gboolean raised, gboolean fresh)
 {
 	gpointer old;
 
 	if (*grown == NULL)
 		*grown = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	old = g_hash_table_lookup(*grown, &id);
-	g_hash_table_replace(*grown, g_memdup2(&id, sizeof id), GINT_TO_POINTER(raised || GPOINTER_TO_INT(old)));
+	g_hash_table_replace(*grown, g_memdup2(&id, sizeof id),
+	    GINT_TO_POINTER(GPOINTER_TO_INT(old) | (raised ? GROWN_RAISED : 0) | (fresh ? GROWN_FRESH : 0)));
 }
 
 /* Case CASE_ID of CUSTOMER became reportable: its report goes out once
@@ -701,7 +704,7 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 				goto fail;
 			pr->case_id = pl.case_id;
 			if (ctx->reports && !pl.created && !pl.became_reportable)
-				note_grown(&grown, pl.case_id, strcmp(pl.was_priority, pl.priority) != 0);
+				note_grown(&grown, pl.case_id, strcmp(pl.was_priority, pl.priority) != 0, fresh);
 			if (a->case_id == 0)
 				a->case_id = pl.case_id;
 			a->cases_new += pl.created;
@@ -752,7 +755,8 @@ kenchi_ingest_store(const kenchi_ingest_ctx_t *ctx, kenchi_store_t *st, kenchi_a
 		for (g_hash_table_iter_init(&it, grown ? grown : (grown = g_hash_table_new(NULL, NULL)));
 		     rc == KENCHI_OK && g_hash_table_iter_next(&it, &key, &raised);)
 			if (!listed(report, *(gint64 *)key))
-				rc = kenchi_report_refresh_first(ctx->reports, st, *(gint64 *)key, GPOINTER_TO_INT(raised),
+				rc = kenchi_report_refresh_first(ctx->reports, st, *(gint64 *)key,
+				    (GPOINTER_TO_INT(raised) & GROWN_RAISED) != 0, (GPOINTER_TO_INT(raised) & GROWN_FRESH) != 0,
 				    opts->now, &known);
 		g_hash_table_unref(known.by_id);
 		g_hash_table_unref(known.by_case);

@@ -232,7 +232,7 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, 
 			if (*rc == KENCHI_OK && cx)
 				*rc = kenchi_cases_rescore(cx, st, c->number);
 			if (*rc == KENCHI_OK && rx)
-				*rc = kenchi_report_refresh_first(rx, st, c->number, TRUE, now, NULL);
+				*rc = kenchi_report_refresh_first(rx, st, c->number, TRUE, FALSE, now, NULL);
 			replace(&f->state, "closed");
 			f->merged_into = c->number;
 		}

@@ -97,9 +97,13 @@ kenchi_status_t kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *s
  * known when it goes.  RAISED: the case's priority changed; else a case
  * past the events a report lists is left as it is (the report would not
  * change, and rendering it for each of a worm's repeats would cost).
- * KNOWN may be NULL. */
+ * FRESH: an event that joined came within stale_after, and a held report
+ * (a stale backlog's) that can be addressed is made sendable: its case
+ * has news the customer is owed within the hour (rc4 F4).  KNOWN may be
+ * NULL. */
 kenchi_status_t kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id,
-					    gboolean raised, gint64 now, const kenchi_known_events_t *known);
+					    gboolean raised, gboolean fresh, gint64 now,
+					    const kenchi_known_events_t *known);
 
 /* Case CASE_ID, reported as WAS (P2-P4), is P1 now, raised by CAUSE (an
  * event's type, or that on another host of its outbreak): the analysts are

@@ -26,8 +26,8 @@ take_refs(const kenchi_case_row_t *r, gpointer user)
 }
 
 kenchi_status_t
-kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gboolean raised, gint64 now,
-			    const kenchi_known_events_t *known)
+kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gboolean raised, gboolean fresh,
+			    gint64 now, const kenchi_known_events_t *known)
 {
 	case_refs_t c = { 0 };
 	kenchi_report_row_t row = { 0 };
@@ -62,6 +62,11 @@ kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 cas
 		rc = KENCHI_OK;   /* held for want of a report_to: nothing rendered to mend */
 	else if (rc == KENCHI_OK)
 		rc = kenchi_store_outbox_rewrite(st, c.first_report, subject, raw, len, row.cases, rcpts);
+	/* A fresh alert in a stale backlog's held case: the report goes out
+	 * after the hold, as a new case's would (rc4 F4: it waited for a
+	 * release that nobody knew to make). */
+	if (rc == KENCHI_OK && fresh && strcmp(row.state, "held") == 0)
+		rc = kenchi_store_outbox_requeue(st, c.first_report, now + rx->cfg->report_hold_s);
 done:
 	kenchi_report_row_clear(&row);
 	g_free(ids);
