@@ -7,6 +7,7 @@
 #include "report/defang.h"
 
 #include <string.h>
+#include <arpa/inet.h>
 
 static gboolean
 is_alnum(char c)
@@ -48,6 +49,26 @@ match_ipv4(const char *s, char prev)
 	if (g_ascii_isdigit(*p) || (*p == '.' && g_ascii_isdigit(p[1])))
 		return 0;
 	return (gsize)(p - s);
+}
+
+/* Length of an IPv6 address at S (hex digits and colons, two colons or
+ * more, that inet_pton reads), or 0.  PREV is the byte before. */
+static gsize
+match_ipv6(const char *s, char prev)
+{
+	gsize n = strspn(s, "0123456789abcdefABCDEF:."), colons = 0;
+	char buf[INET6_ADDRSTRLEN + 1];
+	guint8 bin[16];
+
+	if (g_ascii_isxdigit(prev) || prev == ':' || n < 3 || n > INET6_ADDRSTRLEN || is_alnum(s[n]))
+		return 0;
+	for (gsize j = 0; j < n; j++)
+		colons += s[j] == ':';
+	if (colons < 2)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, bin) == 1 ? n : 0;
 }
 
 static gboolean
@@ -123,6 +144,19 @@ kenchi_defang(const char *s)
 			g_string_append_c(out, g_ascii_tolower(s[i]));
 			g_string_append(out, "[:]");
 			i += 2;
+			continue;
+		}
+		/* an IPv6 address: its colons bracketed (rc4 F10: it went out live) */
+		if ((g_ascii_isxdigit(s[i]) || s[i] == ':') && (n = match_ipv6(s + i, prev)) > 0) {
+			for (gsize j = 0; j < n; j++) {
+				if (s[i + j] == ':')
+					g_string_append(out, "[:]");
+				else if (s[i + j] == '.')
+					g_string_append(out, "[.]");
+				else
+					g_string_append_c(out, s[i + j]);
+			}
+			i += n;
 			continue;
 		}
 		if (g_ascii_isdigit(s[i]) && (n = match_ipv4(s + i, prev)) > 0) {

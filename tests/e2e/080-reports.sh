@@ -484,6 +484,8 @@ out=$("$KENCHI" preview 2)
 like "$out" "CVE-2021-28550 \\(CVSS 8\\.8\\) Adobe Acrobat Reader DC 21\\.001\\.20135" "from the API, each CVE names its application"
 out=$("$KENCHI" preview 3)
 like "$out" "Remote IP address : 203\\[\\.\\]0\\[\\.\\]113\\[\\.\\]111 \\(port 8443\\)" "the English report gives the remote port"
+like "$out" "Direction : Outgoing connection from \\(this computer's port 50123\\)" \
+    "and the direction with this computer's port (rc4 F5: an incoming connection read as one going out)"
 export KENCHI_DB=$main_db
 
 # A first report not sent yet tells what is known when it goes: an event

@@ -363,6 +363,12 @@ test_defang(void **state)
 		{ "httpd.exe", "httpd.exe" },
 		{ "ABC:\\x", "ABC:\\x" },
 		{ "ファイル C:\\ユーザー\\a.exe", "ファイル c[:]\\ユーザー\\a.exe" },
+		/* IPv6 (rc4 F10: it went out live) */
+		{ "2001:db8::1", "2001[:]db8[:][:]1" },
+		{ "from 2001:db8:beef::112 port", "from 2001[:]db8[:]beef[:][:]112 port" },
+		{ "::ffff:192.0.2.1", "[:][:]ffff[:]192[.]0[.]2[.]1" },
+		{ "12:34:56", "12:34:56" },
+		{ "dead:beef", "dead:beef" },
 		{ "", "" },
 	};
 
@@ -556,7 +562,7 @@ test_first_report_ja_multi(void **state)
 	assert_non_null(strstr(body, "検出名 : W32.DownloaderIOC\n"));
 	assert_non_null(strstr(body, "PCのIPアドレス : 記載なし\n"));
 	assert_non_null(strstr(body, "ファイルパス\n記載なし\n"));
-	assert_non_null(strstr(body, "通信先IPアドレス : 203[.]0[.]113[.]9\n"));
+	assert_non_null(strstr(body, "通信相手のIPアドレス : 203[.]0[.]113[.]9\n"));
 	assert_non_null(strstr(body, "通信先URL : hxxp[:]//bad[.]example[.]net/d\n"));
 	g_free(subject);
 	g_free(body);
