@@ -60,7 +60,7 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 		g_hash_table_add(s->keys, g_strdup(c->host_key));
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
-	if (s->scope == NULL || emptied)
+	if (s->scope == NULL)
 		return TRUE;
 	o = json_object_new();
 	/* Which hosts, and when, each with its case: two machines of one
@@ -71,6 +71,9 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	set_date(o, "first_seen", c->first_seen);
 	set_date(o, "last_seen", c->last_seen);
 	json_object_set_int_member(o, "events", c->events);
+	/* its machine's row, its events in the case it went to (rc4 F8) */
+	if (emptied)
+		json_object_set_boolean_member(o, "merged", TRUE);
 	json_array_add_object_element(s->scope, o);
 	return TRUE;
 }
@@ -388,10 +391,11 @@ print_case_text(JsonObject *o, gint64 now)
 	for (i = 0; a && json_array_get_length(a) > 1 && i < json_array_get_length(a); i++) {
 		JsonObject *h = json_array_get_object_element(a, i);
 
-		printf("  case %-5" G_GINT64_FORMAT " %-20s %s .. %s  (%" G_GINT64_FORMAT " event(s))\n",
+		printf("  case %-5" G_GINT64_FORMAT " %-20s %s .. %s  (%" G_GINT64_FORMAT " event(s)%s)\n",
 		    json_object_get_int_member(h, "case"), json_object_get_string_member(h, "host"),
 		    json_object_get_string_member(h, "first_seen"), json_object_get_string_member(h, "last_seen"),
-		    json_object_get_int_member(h, "events"));
+		    json_object_get_int_member(h, "events"),
+		    json_object_get_boolean_member_with_default(h, "merged", FALSE) ? ", merged into another" : "");
 	}
 	a = json_object_get_array_member(o, "parent_chain");
 	for (i = 0; a && i < json_array_get_length(a); i++)

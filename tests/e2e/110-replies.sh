@@ -538,6 +538,8 @@ is "$(sql "select tags from cases where id = $c3")" "$tags3" "the survivor keeps
 like "$("$KENCHI" case "$c3" | grep '^scope')" "3 host\(s\):.*PC-F2-2" "its scope keeps the merged machine"
 is "$("$KENCHI" case "$c1" --json | "$KT_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["hosts"]))')" 3 \
     "and so does every case of the outbreak"
+is "$("$KENCHI" case "$c3" --json | "$KT_PY" -c 'import json,sys; print(sorted((r["host"], r.get("merged", False)) for r in json.load(sys.stdin)["scope"]))')" \
+    "[('PC-F2-1', False), ('PC-F2-2', True), ('PC-F2-3', False)]" "its scope rows name the merged machine, marked merged (rc4 F8)"
 reply_on "$c3" second-f2b@soc "verdict: malicious medium
 action: full scan
 send: second-report"
