@@ -39,6 +39,8 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 	if (once) {
 		kenchi_status_t st = kenchi_maildir_scan(md, &done);
 		kenchi_info("watch: %d message(s) taken from %s", done, argv[1]);
+		if (kenchi_maildir_stuck(md))
+			kenchi_err("watch: %s", kenchi_maildir_stuck(md));
 		rc = st == KENCHI_OK ? 0 : kenchi_status_to_exit(st);
 		goto out;
 	}

@@ -22,6 +22,10 @@ struct kenchi_maildir {
 	int ifd;
 	int wd;          /* on new/: arrivals */
 	int wd_root;     /* on the maildir itself: renamed or deleted */
+	int wd_cur;      /* on cur/: what a mail client moves there before we read it */
+	GHashTable *own;     /* cur/ names we moved there, their events not seen yet */
+	GHashTable *stuck;   /* new/ names stored that could not be moved out */
+	char *stuck_why;     /* the first of them, and why: for the caller to say */
 	guint fd_source;
 	guint rescan_source;
 	guint retry_source;
@@ -42,6 +46,9 @@ kenchi_maildir_new(const char *path, kenchi_maildir_ingest_fn fn, gpointer user)
 	md->ifd = -1;
 	md->wd = -1;
 	md->wd_root = -1;
+	md->wd_cur = -1;
+	md->own = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	md->stuck = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return md;
 }
 
@@ -58,6 +65,9 @@ kenchi_maildir_free(kenchi_maildir_t *md)
 		g_source_remove(md->retry_source);
 	if (md->ifd >= 0)
 		close(md->ifd);
+	g_hash_table_unref(md->own);
+	g_hash_table_unref(md->stuck);
+	g_free(md->stuck_why);
 	g_free(md->path);
 	g_free(md->new_dir);
 	g_free(md->cur_dir);
@@ -112,6 +122,12 @@ move_to_cur(kenchi_maildir_t *md, const char *src, const char *name)
 		if (r != 0 && (errno == EINVAL || errno == ENOSYS) && (r = link(src, dst)) == 0)
 			unlink(src);
 		e = r == 0 ? 0 : errno;
+		/* Ours: cur/'s watch hears of it, and must not read it again. */
+		if (r == 0 && md->wd_cur >= 0) {
+			if (g_hash_table_size(md->own) > 65536)
+				g_hash_table_remove_all(md->own);   /* events lost: a re-read is a duplicate */
+			g_hash_table_add(md->own, g_strdup(cn));
+		}
 		g_free(cn);
 		g_free(dst);
 		if (e != EEXIST)
@@ -153,7 +169,7 @@ kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 	GPtrArray *names;
 	const char *n;
 	kenchi_status_t rc = KENCHI_OK;
-	gboolean unread = FALSE;
+	gboolean unread = FALSE, stuck = FALSE;
 	guint i;
 
 	*done = 0;
@@ -168,14 +184,30 @@ kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 	g_ptr_array_sort(names, cmp_names);
 	for (i = 0; i < names->len; i++) {
 		const char *name = g_ptr_array_index(names, i);
-		char *src = g_build_filename(md->new_dir, name, NULL);
+		char *src;
 		int e;
 
+		if (g_hash_table_contains(md->stuck, name))
+			continue;   /* stored; said once (kenchi_maildir_stuck) */
+		src = g_build_filename(md->new_dir, name, NULL);
 		rc = md->fn(src, name, md->user);
 		if (rc == KENCHI_OK) {
 			/* Committed: now, and only now, out of new/. */
-			if ((e = move_to_cur(md, src, name)) != 0)
-				rc = e == ENOSPC ? KENCHI_TEMP : KENCHI_IO;
+			if ((e = move_to_cur(md, src, name)) != 0 && e != ENOSPC) {
+				/* Stored, and not ours to move (another owner's
+				 * file under a sticky new/, a read-only maildir):
+				 * it does not hold up the others behind it, nor is
+				 * it stored again at every scan (daemon round rd1
+				 * F3, F4); the scan ends failed, and says why. */
+				g_hash_table_add(md->stuck, g_strdup(name));
+				if (md->stuck_why == NULL)
+					md->stuck_why = g_strdup_printf("new/%s stored, but it cannot be moved to cur/: %s",
+					    name, g_strerror(e));
+				stuck = TRUE;
+				(*done)++;
+				md->stats.taken++;
+			} else if (e != 0)
+				rc = KENCHI_TEMP;
 			else {
 				(*done)++;
 				md->stats.taken++;
@@ -198,6 +230,8 @@ kenchi_maildir_scan(kenchi_maildir_t *md, int *done)
 	}
 	if (rc == KENCHI_OK && unread)
 		rc = KENCHI_TEMP;
+	if (rc == KENCHI_OK && stuck)
+		rc = KENCHI_IO;
 	g_ptr_array_unref(names);
 	md->stats.last = rc;
 	if (rc != KENCHI_OK)
@@ -248,6 +282,19 @@ on_retry(gpointer user)
 	return G_SOURCE_REMOVE;
 }
 
+/* cur/NAME arrived, moved there by someone else: read it (a copy stored
+ * already is found a duplicate).  A failure to store it now leaves it for
+ * `kenchi import`, as the man page says of cur/. */
+static void
+from_cur_name(kenchi_maildir_t *md, const char *name)
+{
+	char *path = g_build_filename(md->cur_dir, name, NULL);
+
+	if (md->fn(path, name, md->user) == KENCHI_OK)
+		md->stats.taken++;
+	g_free(path);
+}
+
 static gboolean
 on_inotify(int fd, GIOCondition cond, gpointer user)
 {
@@ -260,6 +307,15 @@ on_inotify(int fd, GIOCondition cond, gpointer user)
 		char *p;
 		for (p = buf; p < buf + n; ) {
 			struct inotify_event *ev = (struct inotify_event *)p;
+			if (ev->wd == md->wd_cur && md->wd_cur >= 0) {
+				/* A message a mail client moved from new/ to cur/
+				 * before we read it in new/ (rd1 F2: never read) */
+				if ((ev->mask & IN_MOVED_TO) && ev->len && ev->name[0] != '.' &&
+				    !g_hash_table_remove(md->own, ev->name))
+					from_cur_name(md, ev->name);
+				p += sizeof *ev + ev->len;
+				continue;
+			}
 			if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))
 				arrived = TRUE;
 			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
@@ -305,8 +361,10 @@ add_watch(kenchi_maildir_t *md)
 	md->wd = inotify_add_watch(md->ifd, md->new_dir,
 	    IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
 	/* new/ does not hear its parent being renamed: watch the parent too. */
-	if (md->wd >= 0)
+	if (md->wd >= 0) {
 		md->wd_root = inotify_add_watch(md->ifd, md->path, IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+		md->wd_cur = inotify_add_watch(md->ifd, md->cur_dir, IN_MOVED_TO | IN_ONLYDIR);
+	}
 	return md->wd >= 0;
 }
 
@@ -317,7 +375,10 @@ drop_watches(kenchi_maildir_t *md)
 		inotify_rm_watch(md->ifd, md->wd);
 	if (md->wd_root >= 0)
 		inotify_rm_watch(md->ifd, md->wd_root);
-	md->wd = md->wd_root = -1;
+	if (md->wd_cur >= 0)
+		inotify_rm_watch(md->ifd, md->wd_cur);
+	md->wd = md->wd_root = md->wd_cur = -1;
+	g_hash_table_remove_all(md->own);
 }
 
 gboolean
@@ -344,4 +405,10 @@ kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg)
 	/* What arrived while we were down. */
 	scan_now(md);
 	return TRUE;
+}
+
+const char *
+kenchi_maildir_stuck(const kenchi_maildir_t *md)
+{
+	return md->stuck_why;
 }

@@ -38,6 +38,11 @@ kenchi_status_t kenchi_maildir_scan(kenchi_maildir_t *md, int *done);
  * NULL otherwise.  It does not fail today: FALSE is kept for the caller. */
 gboolean kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg);
 
+/* The first message of new/ that was stored but could not be moved to
+ * cur/ (not ours to move), and why; NULL when none.  It is not read again,
+ * and does not hold up the others. */
+const char *kenchi_maildir_stuck(const kenchi_maildir_t *md);
+
 /* Counters for the log and the tests. */
 typedef struct {
 	guint64 taken, failed_scans, rewatches;

@@ -64,12 +64,23 @@ wait_for "select count(*) from messages" 2
 ok $? "a message dropped into new/ is taken at once (inotify)"
 like "$(cat "$D/run.log")" "msg=2 source=maildir origin=maildir:alerts/live.1 kind=alert" "one key=value log line per message"
 
+# A mail client moves a message from new/ to cur/ before the daemon reads
+# it (the daemon is stopped meanwhile, to make the race certain): it is
+# read in cur/ all the same (daemon round rd1 F2: never stored).
+kill -STOP "$pid"
+maildir_drop "$MD" "$(fresh en-alternative)" raced.1
+mv "$MD/new/raced.1" "$MD/cur/raced.1:2,S"
+kill -CONT "$pid"
+wait_for "select count(*) from messages where origin like '%raced.1%'" 1
+ok $? "a message a mail client moved to cur/ before it was read is stored"
+is "$(ls "$MD/cur" | grep -c raced)" 1 "and stays in cur/ as the client left it"
+
 # The maildir is renamed away and recreated.
 mv "$MD" "$D/Maildir.old"
 mkdir -p "$MD"/{cur,new,tmp}
 chown -R nobody:nogroup "$MD"
 maildir_drop "$MD" "$(fresh en-base64)" after-rename.1
-wait_for "select count(*) from messages" 3
+wait_for "select count(*) from messages" 4
 ok $? "a maildir renamed and recreated is watched again"
 
 # SIGHUP with a broken configuration: refused, the old one stays.
@@ -81,7 +92,7 @@ kill -0 "$pid" 2>/dev/null
 ok $? "a broken configuration on SIGHUP does not stop the daemon"
 like "$(cat "$D/run.log")" "reload refused" "and is refused loudly"
 maildir_drop "$MD" "$(fresh en-8bit)" after-hup.1
-wait_for "select count(*) from messages" 4
+wait_for "select count(*) from messages" 5
 ok $? "the old configuration keeps working"
 cp "$D/k.conf.good" "$D/k.conf"
 kill -HUP "$pid"
@@ -182,5 +193,24 @@ KFAULT_MOVE_TO_CUR=77.host LD_PRELOAD=$KFAULT as_nobody "$KENCHI" watch --once "
 is $? 0 "watch --once exits 0 when a message it listed was moved to cur/"
 is "$(sql "select count(*) from messages where message_id = 'moved-1@test'")" 1 "the message a mail client moved to cur/ is stored"
 is "$(ls "$M/cur")" "77.host:2,S" "and stays in cur/ as the client left it"
+
+# One message kenchi may read but not move (another owner's, under a
+# sticky new/) held up every message behind it, silently, and was stored
+# again at every scan (daemon round rd1 F3).
+S=$D/stuck
+mkdir -p "$S"/{cur,new,tmp}
+chown -R nobody:nogroup "$S"
+chown root:root "$S/new"
+chmod 1777 "$S/new"
+for i in 1 2 3; do
+    sed -e "s/^Message-ID: .*/Message-ID: <stuck-$i@test>/" -e "s/^Event ID: .*/Event ID: 830000000000000004$i/" \
+        "$FIX/mail/en-plain.eml" >"$S/new/a$i"
+done
+chown nobody:nogroup "$S/new/a2" "$S/new/a3"
+err=$(as_nobody "$KENCHI" watch --once "$S" 2>&1)
+is "$?|$(sql "select count(*) from messages where message_id like 'stuck-%'")" "1|3" \
+    "a message that cannot be moved out of new/ holds up none behind it (exit 1: it is said)"
+like "$err" "new/a1 stored, but it cannot be moved to cur/" "and the error names it"
+is "$(ls "$S/cur" | wc -l)|$(ls "$S/new")" "2|a1" "the others are moved to cur/; it stays in new/"
 
 done_testing
