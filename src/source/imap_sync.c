@@ -265,6 +265,7 @@ fetch_sizes(kenchi_imap_t *c)
 	r = mailimap_uid_fetch(c->imap, set, ft, &res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
+	c->fetch_error = r;
 	if (r != MAILIMAP_NO_ERROR)
 		return NULL;
 	sizes = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -346,8 +347,22 @@ kenchi_imap_sync(kenchi_imap_t *c, volatile gint *stop)
 	kenchi_imap_held_filter(c, uids, kenchi_now());
 	if (uids->len)
 		kenchi_imap_say(c, KENCHI_IMAP_LOG_DEBUG, "%u new message(s) after uid %" G_GINT64_FORMAT, uids->len, c->last_uid);
-	if (uids->len > 1)
+	/* The sizes are asked of every new message at once: not while one of
+	 * them is suspect.  Dovecot closes the connection on a file it cannot
+	 * open when it reads its size as well, and every try died there
+	 * before the one-at-a-time fetch could find it (daemon round rd1 F1:
+	 * the account stalled for good). */
+	if (uids->len > 1 && !c->held.lo && !c->held.bad && c->held.uids->len == 0) {
 		sizes = fetch_sizes(c);
+		if (sizes == NULL && c->fetch_error != MAILIMAP_NO_ERROR && c->fetch_error != MAILIMAP_ERROR_UID_FETCH) {
+			/* The connection is gone with it: the next try fetches
+			 * one at a time, without the sizes. */
+			st = kenchi_imap_classify(c, c->fetch_error, "UID FETCH RFC822.SIZE");
+			kenchi_imap_held_failed(c, &g_array_index(uids, guint32, 0), uids->len, c->fetch_error, kenchi_now());
+			g_array_unref(uids);
+			return st == KENCHI_OK ? KENCHI_TEMP : st;
+		}
+	}
 	/* The first fetch has nothing to overlap with, nor the last delivery:
 	 * batches start small and double up to `batch`, so that storing
 	 * begins after 64 messages rather than after a full batch. */
