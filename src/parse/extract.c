@@ -468,10 +468,8 @@ read_line(reader_t *rd, const char *line, size_t n)
 		memset(rd->fresh, 0, sizeof rd->fresh);
 		return;
 	}
-	/* A list of CVE ids one a line, not indented, or a table's rows
-	 * under its header row, blank lines between: the vulnerabilities go
-	 * on (rt29 U17: one of three was kept; U03, U14: none).  No label
-	 * begins with a CVE id. */
+	/* CVE ids one a line, unindented, or a table's rows under its header,
+	 * go on with the vulnerabilities (rt29 U17, U03, U14). */
 	if (rd->cve_list && kenchi_line_cve(q, end)) {
 		rd->field = EV_VULNERABILITIES;
 		kenchi_reader_continue(rd, q, end - q);
