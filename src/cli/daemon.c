@@ -1,5 +1,7 @@
 /* daemon.c: shared pieces of the long-running commands. */
 #include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include "cli/daemon.h"
 #include "util/input.h"
@@ -14,7 +16,17 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 	kenchi_status_t st;
 	char *origin;
 
-	raw = kenchi_read_file(path, &err);
+	/* A file past the message size limit is not read: a 300 MB one was,
+	 * whole, into memory (daemon round rd1 F5).  Left where it is, as
+	 * deliver refuses one (kenchi(1)), and said once. */
+	{
+		GStatBuf sb;
+
+		if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (guint64)sb.st_size > kenchi_message_max())
+			g_set_error(&err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: larger than %" G_GSIZE_FORMAT
+			    " bytes (KENCHI_MESSAGE_MAX): not read", name, kenchi_message_max());
+	}
+	raw = err ? NULL : kenchi_read_file(path, &err);
 	if (raw == NULL) {
 		/* Gone (a mail client moved it to cur/, another watcher took
 		 * it): the maildir looks in cur/.  No message file (a
@@ -22,7 +34,8 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 		 * once, and left where it is, while the others go on. */
 		gboolean gone = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 		gboolean junk = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_ISDIR) ||
-		    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+		    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_INVAL) ||
+		    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_FAILED);
 
 		if (!gone) {
 			if (mc->warned == NULL)

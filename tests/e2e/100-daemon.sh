@@ -213,4 +213,17 @@ is "$?|$(sql "select count(*) from messages where message_id like 'stuck-%'")" "
 like "$err" "new/a1 stored, but it cannot be moved to cur/" "and the error names it"
 is "$(ls "$S/cur" | wc -l)|$(ls "$S/new")" "2|a1" "the others are moved to cur/; it stays in new/"
 
+# A file past the message size limit is not read into memory (rd1 F5: a
+# 300 MB one was, whole): left in new/, said once, the others taken.
+B=$D/big
+mkdir -p "$B"/{cur,new,tmp}
+sed -e 's/^Message-ID: .*/Message-ID: <big-1@test>/' -e 's/^Event ID: .*/Event ID: 8300000000000000051/' \
+    "$FIX/mail/en-plain.eml" >"$B/new/1.small"
+{ cat "$FIX/mail/en-qp.eml"; head -c 20000 /dev/zero | tr '\0' 'x'; } >"$B/new/2.big"
+chown -R nobody:nogroup "$B"
+err=$(KENCHI_MESSAGE_MAX=10000 as_nobody "$KENCHI" watch --once "$B" 2>&1)
+is "$(sql "select count(*) from messages where message_id = 'big-1@test'")|$(ls "$B/new")" "1|2.big" \
+    "a file past KENCHI_MESSAGE_MAX is not read, and stays in new/; the others are taken"
+like "$err" "2.big: larger than 10000 bytes \(KENCHI_MESSAGE_MAX\): not read" "and the log says so"
+
 done_testing
