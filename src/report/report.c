@@ -652,6 +652,8 @@ kenchi_report_take_row(const kenchi_outbox_row_t *r, gpointer user)
 	c->rcpts = g_strdup(r->rcpts);
 	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
 	c->attempts = r->attempts;
+	c->next_attempt = r->next_attempt;
+	c->last_error = g_strdup(r->last_error);
 	c->case_id = r->case_id;
 	c->tried = r->tried;
 	return FALSE;
@@ -667,6 +669,7 @@ kenchi_report_row_clear(kenchi_report_row_t *c)
 	g_free(c->mid);
 	g_free(c->subject);
 	g_free(c->rcpts);
+	g_free(c->last_error);
 	if (c->raw)
 		g_bytes_unref(c->raw);
 	memset(c, 0, sizeof *c);

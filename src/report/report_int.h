@@ -49,9 +49,10 @@ GHashTable *kenchi_reports_expl(kenchi_reports_t *rx, int lang);
  * kenchi_report_take_row() as its callback (the first row only; raw when
  * the filter asks for it); kenchi_report_row_clear() frees it. */
 typedef struct {
-	char *kind, *state, *customer, *cases, *mid, *subject, *rcpts;
+	char *kind, *state, *customer, *cases, *mid, *subject, *rcpts, *last_error;
 	GBytes *raw;
 	int attempts;
+	gint64 next_attempt;
 	gint64 case_id;
 	gboolean tried, found;
 } kenchi_report_row_t;

@@ -58,15 +58,26 @@ kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 cas
 		goto done;
 	rc = kenchi_report_build_first_known(rx, st, row.customer, ids, n, known, row.mid, now, &subject, &raw, &len,
 	    &rcpts);
-	if (rc == KENCHI_NOT_FOUND)
-		rc = KENCHI_OK;   /* held for want of a report_to: nothing rendered to mend */
-	else if (rc == KENCHI_OK)
+	if (rc == KENCHI_NOT_FOUND) {
+		rc = KENCHI_OK;   /* held for want of a report_to: nothing rendered to mend, */
+		goto done;        /* nor sendable */
+	} else if (rc == KENCHI_OK)
 		rc = kenchi_store_outbox_rewrite(st, c.first_report, subject, raw, len, row.cases, rcpts);
 	/* A fresh alert in a stale backlog's held case: the report goes out
 	 * after the hold, as a new case's would (rc4 F4: it waited for a
 	 * release that nobody knew to make). */
 	if (rc == KENCHI_OK && fresh && strcmp(row.state, "held") == 0)
 		rc = kenchi_store_outbox_requeue(st, c.first_report, now + rx->cfg->report_hold_s);
+	/* Held for want of an address, rendered now with one: the reason
+	 * says what is left to do (rc4 F9: it still said there was none). */
+	else if (rc == KENCHI_OK && strcmp(row.state, "held") == 0 && row.last_error &&
+	    g_str_has_prefix(row.last_error, "customer has no report_to")) {
+		char *why = g_strdup_printf("held: its customer has a report_to now; release it with `kenchi outbox release"
+		    " %" G_GINT64_FORMAT "`", c.first_report);
+
+		rc = kenchi_store_outbox_mark(st, c.first_report, "held", row.attempts, row.next_attempt, why, 0);
+		g_free(why);
+	}
 done:
 	kenchi_report_row_clear(&row);
 	g_free(ids);

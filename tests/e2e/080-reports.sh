@@ -534,6 +534,32 @@ is "$(sql "select state from outbox where kind = 'first_report' and case_id = 1"
     "and, a fresh alert in it, goes out by itself after the hold (rc4 F4: it waited for a release)"
 export KENCHI_DB=$main_db
 
+# A report held for want of a report_to: a fresh event joining its case
+# does not make it sendable (it has no one to go to); once the address is
+# configured, the next event renders it for that address, and its reason
+# no longer says there is none (rc4 F9).
+export KENCHI_DB=$KT_TMP/noaddr.db
+sed '/^report_to = soc-reports@globex.example.com$/d' "$KT_TMP/k.conf" >"$KT_TMP/noaddr.conf"
+na() {   # na NOW ID CONF [stale]: a Threat Detected of PC-NA, event ID; fresh unless "stale" (its Received kept)
+    local drop='/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}'
+    [ -n "${4:-}" ] && drop='/^X-None:/d'
+    sed -e "s/^Event ID: .*/Event ID: $2/" -e "s/^Message-ID: .*/Message-ID: <na-$2@test>/" -e 's/PC-TK-0231/PC-NA/g' \
+        -e "$drop" "$FIX/mail/en-plain.eml" |
+        KENCHI_CONF=$3 KENCHI_NOW=$1 "$KENCHI" deliver --customer globex 2>/dev/null
+}
+na 2026-11-27T07:20:00Z 6455442249407795001 "$KT_TMP/noaddr.conf"
+is "$(sql "select state from outbox where kind = 'first_report'")" held "(held: no report_to)"
+na 2026-11-27T07:21:00Z 6455442249407795002 "$KT_TMP/noaddr.conf"
+is "$(sql "select state from outbox where kind = 'first_report'")" held "a fresh event joining it does not make it sendable: it has no address"
+na 2026-11-27T07:22:00Z 6455442249407795003 "$KT_TMP/k.conf" stale
+like "$(sql "select state || ' ' || last_error from outbox where kind = 'first_report'")" "^held held: its customer has a report_to now; release it" \
+    "with the address configured, an old event renders it for the address, and its reason says what is left to do (rc4 F9)"
+like "$(sql "select rcpts from outbox where kind = 'first_report'")" "soc-reports@globex.example.com" "it is addressed"
+na 2026-11-27T07:23:00Z 6455442249407795004 "$KT_TMP/k.conf"
+is "$(sql "select state from outbox where kind = 'first_report'")" pending "and a fresh event makes it sendable"
+rm -f "$KENCHI_DB" "$KENCHI_DB"-*
+export KENCHI_DB=$main_db
+
 # Which events a report lists (rc4 F1, F2, F6, F7): a machine's 50 repeats
 # of a Threat Detected, then an Executed malware of the same file, and
 # another machine's event in the same report.  The report names the
