@@ -158,6 +158,19 @@ on_conn(int fd, GIOCondition cond, gpointer user)
 		if (c->buf->len >= c->hdr_len + c->want)
 			break;
 	}
+	/* More bytes than the length announced: the message is not the one
+	 * sent, and none of it is stored (daemon round rd1 F6: its first
+	 * bytes were, and acknowledged). */
+	{
+		char b;
+
+		if (c->buf->len > c->hdr_len + c->want || recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+			answer(c, KENCHI_EXIT_USAGE, "bad request: more bytes than the length announced");
+			c->src = 0;
+			conn_free(c);
+			return G_SOURCE_REMOVE;
+		}
+	}
 	store(c);
 	c->src = 0;
 	conn_free(c);

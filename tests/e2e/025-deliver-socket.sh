@@ -87,6 +87,15 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b"KENCHI/1 DELIVER 99999999999\n"); s.recv(100)
 PY
+# More bytes than announced: the message is not the one sent (rd1 F6: its
+# first 5 bytes were stored, and acknowledged 0).
+answer=$("$KT_PY" - "$SOCK" "$(alert 9)" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"KENCHI/1 DELIVER 5\n" + open(sys.argv[2], "rb").read()); print(s.recv(200).decode().strip())
+PY
+)
+like "$answer" "^64 bad request: more bytes than the length announced" "more bytes than announced are answered 64, and nothing is stored"
 sleep 0.3
 kill -0 "$pid" 2>/dev/null
 ok $? "the daemon survives them"
