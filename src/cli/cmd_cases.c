@@ -37,8 +37,7 @@ typedef struct {
 	GPtrArray *host_list;  /* char*, owned */
 	JsonArray *scope;      /* an object a case of the outbreak: its host, when */
 	gint64 self;           /* the case shown */
-	GHashTable *keys;      /* host keys listed */
-	gboolean merged_pass;  /* the second pass: cases merged into others */
+	kenchi_scope_pass_t pass;   /* live cases, then merged ones */
 } scope_t;
 
 static gboolean
@@ -54,10 +53,8 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	 * one's row (rc2 F9: a host listed twice).  Its host is still one of
 	 * the outbreak's, unless a case listed has it: an analyst may merge
 	 * another machine's case (rc3 F2).  So merged cases come second. */
-	if (emptied != s->merged_pass || (emptied && c->host_key && g_hash_table_contains(s->keys, c->host_key)))
+	if (!kenchi_scope_take(&s->pass, c, emptied))
 		return TRUE;
-	if (c->host_key)
-		g_hash_table_add(s->keys, g_strdup(c->host_key));
 	if (!g_ptr_array_find_with_equal_func(s->host_list, h, g_str_equal, NULL))
 		g_ptr_array_add(s->host_list, g_strdup(h));
 	if (s->scope == NULL)
@@ -87,7 +84,7 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	JsonArray *hosts = json_array_new();
 	scope_t sc = { .st = st, .host_list = g_ptr_array_new_with_free_func(g_free),
 		       .scope = detail ? json_array_new() : NULL, .self = c->id,
-		       .keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
+		       .pass = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE } };
 
 	json_object_set_int_member(o, "id", c->id);
 	json_object_set_string_member(o, "customer", c->customer);
@@ -100,12 +97,12 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	if (c->outbreak) {
 		kenchi_case_filter_t f = { .outbreak = c->outbreak };
 		kenchi_store_cases_each(st, &f, scope_cb, &sc);
-		sc.merged_pass = TRUE;
+		sc.pass.merged_pass = TRUE;
 		kenchi_store_cases_each(st, &f, scope_cb, &sc);
 	} else {
 		scope_cb(c, &sc);
 	}
-	g_hash_table_unref(sc.keys);
+	g_hash_table_unref(sc.pass.keys);
 	for (guint i = 0; i < sc.host_list->len; i++)
 		json_array_add_string_element(hosts, g_ptr_array_index(sc.host_list, i));
 	g_ptr_array_unref(sc.host_list);

@@ -460,7 +460,7 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 		goto done;
 	rc = build_first_from(rx, customer, ctx, case_id, mid, now, &subject, &raw, &len, &rcpts);
 	if (rc == KENCHI_NOT_FOUND) {
-		err = g_strdup("customer has no report_to address: held");
+		err = g_strdup(KENCHI_REPORT_HELD_NO_ADDRESS);
 		stale = TRUE;
 	} else if (rc != KENCHI_OK) {
 		goto done;
@@ -652,11 +652,21 @@ kenchi_report_take_row(const kenchi_outbox_row_t *r, gpointer user)
 	c->rcpts = g_strdup(r->rcpts);
 	c->raw = r->raw ? g_bytes_new(r->raw, r->raw_len) : NULL;
 	c->attempts = r->attempts;
+	c->id = r->id;
 	c->next_attempt = r->next_attempt;
 	c->last_error = g_strdup(r->last_error);
 	c->case_id = r->case_id;
 	c->tried = r->tried;
 	return FALSE;
+}
+
+void
+kenchi_report_row_fill_cases(kenchi_report_row_t *row)
+{
+	if (row->cases == NULL || *row->cases == '\0') {
+		g_free(row->cases);
+		row->cases = g_strdup_printf("%" G_GINT64_FORMAT, row->case_id);
+	}
 }
 
 void
@@ -710,10 +720,7 @@ kenchi_report_readdress(kenchi_reports_t *rx, kenchi_store_t *st, gint64 id, gin
 		    "a sent report is never sent again";
 		goto done;
 	}
-	if (row.cases == NULL || *row.cases == '\0') {
-		g_free(row.cases);
-		row.cases = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
-	}
+	kenchi_report_row_fill_cases(&row);
 	ids = kenchi_report_cases_parse(row.cases, &n);
 	for (guint i = 0; i < n; i++) {
 		/* A case merged since has no events of its own: its report

@@ -18,13 +18,24 @@ typedef struct {
 	gint64 type;
 } ev_key_t;
 
+typedef struct {
+	GArray *all;          /* ev_key_t of every event of the case */
+	GHashTable *texts;    /* event id -> its JSON (a copy), of the first CAP: when the
+	                       * case has no more, they are all listed, and not read again */
+	guint cap;
+} keys_t;
+
 static gboolean
 take_key(const kenchi_event_row_t *e, gpointer user)
 {
+	keys_t *ks = user;
 	ev_key_t k = { e->id, e->date ? e->date : e->received_at, e->score, e->event_type_id };
 
-	if (e->json != NULL)
-		g_array_append_val((GArray *)user, k);
+	if (e->json == NULL)
+		return TRUE;
+	if (ks->all->len < ks->cap)
+		g_hash_table_insert(ks->texts, g_memdup2(&e->id, sizeof e->id), g_strdup(e->json));
+	g_array_append_val(ks->all, k);
 	return TRUE;
 }
 
@@ -52,25 +63,32 @@ typedef struct {
 	GHashTable *nodes;    /* event id -> JsonNode (ref) */
 } fetch_t;
 
-static gboolean
-fetch(const kenchi_event_row_t *e, gpointer user)
+/* Event ID's tree into F->nodes: ingest's, or JSON parsed. */
+static void
+take_node(fetch_t *f, gint64 id, const char *json)
 {
-	fetch_t *f = user;
 	JsonNode *n = NULL;
 
-	if (!g_hash_table_contains(f->want, &e->id))
-		return TRUE;
-	if (f->known && (n = g_hash_table_lookup(f->known, &e->id)) != NULL) {
+	if (f->known && (n = g_hash_table_lookup(f->known, &id)) != NULL) {
 		n = json_node_ref(n);
-	} else {
+	} else if (json) {
 		JsonParser *p = json_parser_new_immutable();
 
-		if (json_parser_load_from_data(p, e->json, -1, NULL) && json_parser_get_root(p) != NULL)
+		if (json_parser_load_from_data(p, json, -1, NULL) && json_parser_get_root(p) != NULL)
 			n = json_node_ref(json_parser_get_root(p));
 		g_object_unref(p);
 	}
 	if (n)
-		g_hash_table_insert(f->nodes, g_memdup2(&e->id, sizeof e->id), n);
+		g_hash_table_insert(f->nodes, g_memdup2(&id, sizeof id), n);
+}
+
+static gboolean
+fetch(const kenchi_event_row_t *e, gpointer user)
+{
+	fetch_t *f = user;
+
+	if (g_hash_table_contains(f->want, &e->id))
+		take_node(f, e->id, e->json);
 	return TRUE;
 }
 
@@ -79,11 +97,13 @@ kenchi_report_case_events(kenchi_store_t *st, gint64 case_id, guint cap, GHashTa
 			  GArray *scores, guint *left_out)
 {
 	kenchi_event_filter_t f = { .case_id = case_id };
-	GArray *all = g_array_new(FALSE, FALSE, sizeof(ev_key_t)), *pick = g_array_new(FALSE, FALSE, sizeof(ev_key_t));
+	keys_t ks = { g_array_new(FALSE, FALSE, sizeof(ev_key_t)),
+		      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free), cap };
+	GArray *all = ks.all, *pick = g_array_new(FALSE, FALSE, sizeof(ev_key_t));
 	GHashTable *types = g_hash_table_new(g_int64_hash, g_int64_equal);
 	fetch_t fx = { g_hash_table_new(g_int64_hash, g_int64_equal), known,
 		       g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)json_node_unref) };
-	kenchi_status_t rc = kenchi_store_events_each(st, &f, take_key, all);
+	kenchi_status_t rc = kenchi_store_events_each(st, &f, take_key, &ks);
 	guint i;
 
 	*left_out = 0;
@@ -117,8 +137,16 @@ kenchi_report_case_events(kenchi_store_t *st, gint64 case_id, guint cap, GHashTa
 		k->id = k->id < 0 ? -k->id : k->id;
 		g_hash_table_insert(fx.want, &k->id, k);
 	}
-	if ((rc = kenchi_store_events_each(st, &f, fetch, &fx)) != KENCHI_OK)
+	if (all->len <= cap) {
+		/* all of them listed: their JSON is read already */
+		for (i = 0; i < pick->len; i++) {
+			gint64 id = g_array_index(pick, ev_key_t, i).id;
+
+			take_node(&fx, id, g_hash_table_lookup(ks.texts, &id));
+		}
+	} else if ((rc = kenchi_store_events_each(st, &f, fetch, &fx)) != KENCHI_OK) {
 		goto done;
+	}
 	for (i = 0; i < pick->len; i++) {
 		ev_key_t *k = &g_array_index(pick, ev_key_t, i);
 		JsonNode *n = g_hash_table_lookup(fx.nodes, &k->id);
@@ -129,6 +157,7 @@ kenchi_report_case_events(kenchi_store_t *st, gint64 case_id, guint cap, GHashTa
 		}
 	}
 done:
+	g_hash_table_unref(ks.texts);
 	g_array_unref(all);
 	g_array_unref(pick);
 	g_hash_table_unref(types);

@@ -70,9 +70,8 @@ take_outbreak(const kenchi_case_row_t *r, gpointer user)
 }
 
 typedef struct {
-	JsonArray *hosts;      /* names, the case's own first */
-	GHashTable *keys;      /* host keys listed */
-	gboolean merged_pass;  /* the second pass: cases merged into others */
+	JsonArray *hosts;           /* names, the case's own first */
+	kenchi_scope_pass_t pass;   /* live cases, then merged ones */
 } outbreak_hosts_t;
 
 /* Each host of the outbreak once, after the case's own.  A merged case's
@@ -85,12 +84,9 @@ add_outbreak_host(const kenchi_case_row_t *r, gpointer user)
 	outbreak_hosts_t *o = user;
 	JsonArray *hosts = o->hosts;
 	const char *h = r->hostname ? r->hostname : r->host_key;
-	gboolean emptied = kenchi_case_emptied(r);
 
-	if (emptied != o->merged_pass || (emptied && r->host_key && g_hash_table_contains(o->keys, r->host_key)))
+	if (!kenchi_scope_take(&o->pass, r, kenchi_case_emptied(r)))
 		return TRUE;
-	if (r->host_key)
-		g_hash_table_add(o->keys, g_strdup(r->host_key));
 	for (guint i = 0; i < json_array_get_length(hosts); i++)
 		if (g_strcmp0(json_array_get_string_element(hosts, i), h) == 0)
 			return TRUE;
@@ -114,13 +110,13 @@ outbreak_hosts(kenchi_store_t *st, gint64 case_id, const char *customer, JsonObj
 	hosts = json_array_ref(json_object_get_array_member(root, "hosts"));
 	f.outbreak = outbreak;
 	{
-		outbreak_hosts_t o = { hosts, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE };
+		outbreak_hosts_t o = { hosts, { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE } };
 
 		rc = kenchi_store_cases_each(st, &f, add_outbreak_host, &o);
-		o.merged_pass = TRUE;
+		o.pass.merged_pass = TRUE;
 		if (rc == KENCHI_OK)
 			rc = kenchi_store_cases_each(st, &f, add_outbreak_host, &o);
-		g_hash_table_unref(o.keys);
+		g_hash_table_unref(o.pass.keys);
 	}
 	if (json_array_get_length(hosts) > 1)
 		json_object_set_int_member(root, "more_hosts", json_array_get_length(hosts) - 1);

@@ -52,7 +52,7 @@ typedef struct {
 	char *kind, *state, *customer, *cases, *mid, *subject, *rcpts, *last_error;
 	GBytes *raw;
 	int attempts;
-	gint64 next_attempt;
+	gint64 id, next_attempt;
 	gint64 case_id;
 	gboolean tried, found;
 } kenchi_report_row_t;
@@ -83,6 +83,14 @@ kenchi_status_t kenchi_report_build_first_known(kenchi_reports_t *rx, kenchi_sto
 						gsize *len, char **rcpts);
 /* The case ids of an outbox row's "cases" ("12 13 14"), *N of them (g_free). */
 gint64 *kenchi_report_cases_parse(const char *cases, guint *n);
+/* ROW's "cases" made its own case when it lists none (a row queued before
+ * reports were consolidated). */
+void kenchi_report_row_fill_cases(kenchi_report_row_t *row);
+/* Case CASE_ID's first report into ROW (ROW->found FALSE: it has none);
+ * *EVENTS, the case's events, when EVENTS is not NULL (report_withdraw.c). */
+kenchi_status_t kenchi_report_first_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row, int *events);
+/* The last_error of a first report held for want of a report_to. */
+#define KENCHI_REPORT_HELD_NO_ADDRESS "customer has no report_to address: held"
 /* Whether CASE_ID's first report REPORT (an outbox id, 0: none) was
  * withdrawn, or rendered again without it: its customer never heard of it
  * (report_withdraw.c). */

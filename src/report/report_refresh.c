@@ -10,46 +10,22 @@
 #include "report/report.h"
 #include "report/report_int.h"
 
-typedef struct {
-	gint64 first_report;
-	int events;
-} case_refs_t;
-
-static gboolean
-take_refs(const kenchi_case_row_t *r, gpointer user)
-{
-	case_refs_t *c = user;
-
-	c->first_report = r->first_report;
-	c->events = r->events;
-	return FALSE;
-}
-
 kenchi_status_t
 kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, gboolean raised, gboolean fresh,
 			    gint64 now, const kenchi_known_events_t *known)
 {
-	case_refs_t c = { 0 };
 	kenchi_report_row_t row = { 0 };
-	kenchi_outbox_filter_t f = { 0 };
 	char *subject = NULL, *raw = NULL, *rcpts = NULL;
 	gint64 *ids = NULL;
 	gsize len = 0;
 	guint n = 0;
-	kenchi_status_t rc;
+	int events = 0;
+	kenchi_status_t rc = kenchi_report_first_row(st, case_id, &row, &events);
 
-	if ((rc = kenchi_store_case_get(st, case_id, take_refs, &c)) != KENCHI_OK)
-		return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
-	if (c.first_report == 0 || (!raised && c.events > KENCHI_REPORT_MAX_EVENTS))
-		return KENCHI_OK;
-	f.id = c.first_report;
-	if ((rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK || !row.found ||
+	if (rc != KENCHI_OK || !row.found || (!raised && events > KENCHI_REPORT_MAX_EVENTS) ||
 	    strcmp(row.kind, "first_report") != 0 || !kenchi_report_untouched(&row) || row.customer == NULL)
 		goto done;
-	if (row.cases == NULL || *row.cases == '\0') {
-		g_free(row.cases);
-		row.cases = g_strdup_printf("%" G_GINT64_FORMAT, row.case_id);
-	}
+	kenchi_report_row_fill_cases(&row);
 	ids = kenchi_report_cases_parse(row.cases, &n);
 	if (n == 0)
 		goto done;
@@ -62,20 +38,20 @@ kenchi_report_refresh_first(kenchi_reports_t *rx, kenchi_store_t *st, gint64 cas
 		rc = KENCHI_OK;   /* held for want of a report_to: nothing rendered to mend, */
 		goto done;        /* nor sendable */
 	} else if (rc == KENCHI_OK)
-		rc = kenchi_store_outbox_rewrite(st, c.first_report, subject, raw, len, row.cases, rcpts);
+		rc = kenchi_store_outbox_rewrite(st, row.id, subject, raw, len, row.cases, rcpts);
 	/* A fresh alert in a stale backlog's held case: the report goes out
 	 * after the hold, as a new case's would (rc4 F4: it waited for a
 	 * release that nobody knew to make). */
 	if (rc == KENCHI_OK && fresh && strcmp(row.state, "held") == 0)
-		rc = kenchi_store_outbox_requeue(st, c.first_report, now + rx->cfg->report_hold_s);
+		rc = kenchi_store_outbox_requeue(st, row.id, now + rx->cfg->report_hold_s);
 	/* Held for want of an address, rendered now with one: the reason
 	 * says what is left to do (rc4 F9: it still said there was none). */
 	else if (rc == KENCHI_OK && strcmp(row.state, "held") == 0 && row.last_error &&
-	    g_str_has_prefix(row.last_error, "customer has no report_to")) {
+	    strcmp(row.last_error, KENCHI_REPORT_HELD_NO_ADDRESS) == 0) {
 		char *why = g_strdup_printf("held: its customer has a report_to now; release it with `kenchi outbox release"
-		    " %" G_GINT64_FORMAT "`", c.first_report);
+		    " %" G_GINT64_FORMAT "`", row.id);
 
-		rc = kenchi_store_outbox_mark(st, c.first_report, "held", row.attempts, row.next_attempt, why, 0);
+		rc = kenchi_store_outbox_mark(st, row.id, "held", row.attempts, row.next_attempt, why, 0);
 		g_free(why);
 	}
 done:

@@ -29,6 +29,7 @@ kenchi_report_untouched(const kenchi_report_row_t *r)
 typedef struct {
 	gint64 first_report, first_report_due;
 	gboolean p1;
+	int events;
 } case_copy_t;
 
 static gboolean
@@ -39,6 +40,7 @@ take_case(const kenchi_case_row_t *r, gpointer user)
 	c->first_report = r->first_report;
 	c->first_report_due = r->first_report_due;
 	c->p1 = g_strcmp0(r->priority, "P1") == 0;
+	c->events = r->events;
 	return FALSE;
 }
 
@@ -69,15 +71,17 @@ kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report,
 	return rc;
 }
 
-/* Case CASE_ID's first report into ROW (ROW->found FALSE: it has none). */
-static kenchi_status_t
-first_report_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row)
+kenchi_status_t
+kenchi_report_first_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row, int *events)
 {
 	case_copy_t c = { 0 };
 	kenchi_outbox_filter_t f = { 0 };
 	kenchi_status_t rc;
 
-	if ((rc = kenchi_store_case_get(st, case_id, take_case, &c)) != KENCHI_OK || c.first_report == 0)
+	rc = kenchi_store_case_get(st, case_id, take_case, &c);
+	if (events)
+		*events = c.events;
+	if (rc != KENCHI_OK || c.first_report == 0)
 		return rc;
 	f.id = c.first_report;
 	return kenchi_store_outbox_each(st, &f, kenchi_report_take_row, row);
@@ -87,7 +91,7 @@ kenchi_status_t
 kenchi_report_first_lead(kenchi_store_t *st, gint64 case_id, gint64 *lead)
 {
 	kenchi_report_row_t row = { 0 };
-	kenchi_status_t rc = first_report_row(st, case_id, &row);
+	kenchi_status_t rc = kenchi_report_first_row(st, case_id, &row, NULL);
 
 	*lead = 0;
 	if (rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && row.cases && *row.cases &&
@@ -315,7 +319,7 @@ static kenchi_status_t
 report_taken(kenchi_store_t *st, gint64 id, gboolean *taken)
 {
 	kenchi_report_row_t row = { 0 };
-	kenchi_status_t rc = first_report_row(st, id, &row);
+	kenchi_status_t rc = kenchi_report_first_row(st, id, &row, NULL);
 
 	*taken = rc == KENCHI_OK && row.found && strcmp(row.state, "withdrawn") != 0 && !kenchi_report_untouched(&row);
 	kenchi_report_row_clear(&row);

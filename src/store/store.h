@@ -188,6 +188,25 @@ kenchi_case_emptied(const kenchi_case_row_t *r)
 	return r->events == 0 && g_strcmp0(r->state, "closed") == 0;
 }
 
+/* A scope's hosts read in two passes over an outbreak's cases: the live
+ * cases, then the merged ones (MERGED_PASS), each of those only for a host
+ * no case listed has (KEYS: the host keys listed, owned by the caller). */
+typedef struct {
+	GHashTable *keys;
+	gboolean merged_pass;
+} kenchi_scope_pass_t;
+/* Is R, EMPTIED (kenchi_case_emptied, or as the caller sees it), listed in
+ * this pass?  Its host key is then recorded. */
+static inline gboolean
+kenchi_scope_take(kenchi_scope_pass_t *p, const kenchi_case_row_t *r, gboolean emptied)
+{
+	if (emptied != p->merged_pass || (emptied && r->host_key && g_hash_table_contains(p->keys, r->host_key)))
+		return FALSE;
+	if (r->host_key)
+		g_hash_table_add(p->keys, g_strdup(r->host_key));
+	return TRUE;
+}
+
 /* The first case of CUSTOMER with DETECTION_ID, or KENCHI_NOT_FOUND.  (The
  * case of the same host and file is found in kenchi_store_file_window's
  * rows: correlate.c.) */

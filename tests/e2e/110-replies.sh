@@ -518,11 +518,14 @@ is "$(sql "select priority || ' ' || events from cases where id = $ca")" "P1 2" 
 # three under "Scope", where it listed its own machine alone.
 for h in 1 2 3; do mk_alert $((10 + h)) "PC-F2-$h" "Threat Detected" High f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2; done
 c1=$(sql "select case_id from events where uid = 'amp:7600000000000000011'")
-reply_on "$c1" second-f2@soc "verdict: malicious medium
-action: full scan
+second_report() {   # second_report CASE MSGID [VERDICT ACTION]: send CASE's second report; print it, decoded
+    reply_on "$1" "$2" "verdict: ${3:-malicious medium}
+action: ${4:-full scan}
 send: second-report"
-sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $c1" >"$KT_TMP/f2.eml"
-f2=$(decoded "$KT_TMP/f2.eml")
+    sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $1" >"$KT_TMP/second.eml"
+    decoded "$KT_TMP/second.eml"
+}
+f2=$(second_report "$c1" second-f2@soc)
 like "$f2" "PC-F2-2" "the second report's scope names the outbreak's second machine"
 like "$f2" "PC-F2-3" "and its third"
 # An analyst merges the second machine's case into the third's: the
@@ -540,11 +543,7 @@ is "$("$KENCHI" case "$c1" --json | "$KT_PY" -c 'import json,sys; print(len(json
     "and so does every case of the outbreak"
 is "$("$KENCHI" case "$c3" --json | "$KT_PY" -c 'import json,sys; print(sorted((r["host"], r.get("merged", False)) for r in json.load(sys.stdin)["scope"]))')" \
     "[('PC-F2-1', False), ('PC-F2-2', True), ('PC-F2-3', False)]" "its scope rows name the merged machine, marked merged (rc4 F8)"
-reply_on "$c3" second-f2b@soc "verdict: malicious medium
-action: full scan
-send: second-report"
-sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $c3" >"$KT_TMP/f2b.eml"
-f2b=$(decoded "$KT_TMP/f2b.eml")
+f2b=$(second_report "$c3" second-f2b@soc)
 like "$f2b" "PC-F2-2" "the survivor's second report names the merged machine"
 like "$f2b" "PC-F2-1" "and the first"
 # The merged machine's next event of the file goes where its events went,
@@ -557,11 +556,8 @@ is "$(sql "select case_id from events where uid = 'amp:7600000000000000014'")|$(
 # action to take is to patch them.
 "$KENCHI" deliver <"$FIX/mail/evt-vulnerable-app.eml" 2>/dev/null
 cv=$(sql "select case_id from events where event_type = 'Vulnerable Application Detected' order by id desc limit 1")
-reply_on "$cv" second-vuln@soc "verdict: malicious low
-action: update Adobe Acrobat Reader
-send: second-report"
-sql "select cast(raw as text) from outbox where kind = 'second_report' and case_id = $cv" >"$KT_TMP/vuln2.eml"
-like "$(decoded "$KT_TMP/vuln2.eml")" "CVE-2023-21608 \(CVSS 7\.8\)" "the second report lists the vulnerabilities"
+like "$(second_report "$cv" second-vuln@soc "malicious low" "update Adobe Acrobat Reader")" "CVE-2023-21608 \(CVSS 7\.8\)" \
+    "the second report lists the vulnerabilities"
 
 # --- Authentication-Results when required ----------------------------------
 write_conf true
