@@ -38,9 +38,10 @@ for m in bom-blank mboxo-body-from mboxcl2; do
     KENCHI_DB=$KT_TMP/$m.db "$KENCHI" import --no-progress "$FIX/mbox/$m.mbox" 2>/dev/null
     is "$(KENCHI_DB=$KT_TMP/$m.db sql "select group_concat(kind || ':' || events, ' ') from (select kind, events from messages order by id)")" \
         "alert:1 alert:1" "$m.mbox: two messages, each an alert of its own event"
-    is "$(KENCHI_DB=$KT_TMP/$m.db sql "select count(distinct customer) || ' ' || count(*) from events where customer != 'unassigned'")" \
-        "$(KENCHI_DB=$KT_TMP/$m.db sql "select count(distinct customer) || ' ' || count(*) from events")" \
-        "$m.mbox: no event lost its customer (a headerless piece had none)"
+    # (No customer is configured here, so "lost its customer" cannot be
+    # seen; what made it so can: a piece cut off with no header.)
+    is "$(KENCHI_DB=$KT_TMP/$m.db sql "select count(*) from messages where message_id is null")" 0 \
+        "$m.mbox: no message is a headerless piece of another"
 done
 like "$(KENCHI_DB=$KT_TMP/mboxo-body-from.db sql "select cast(raw as text) from messages where id = 1")" \
     "From here on, the events are suppressed" "the mboxo body line stays in its message"
