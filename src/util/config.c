@@ -338,6 +338,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	gsize start_len = errors->len;
 	char **groups, **g, *datadir;
 	const char *env;
+	int busy_s;
 
 	cfg->kf = g_key_file_new();
 	cfg->customers = g_ptr_array_new_with_free_func((GDestroyNotify)customer_free);
@@ -359,7 +360,10 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	g_free(datadir);
 	cfg->db_path = get_str(cfg->kf, "kenchi", "database", NULL);
 	cfg->socket_path = get_str(cfg->kf, "kenchi", "socket", NULL);
-	cfg->busy_timeout_ms = MIN(get_duration(cfg, errors, "kenchi", "busy_timeout", 30), 3600) * 1000;
+	/* Not inside MIN(): the macro evaluates its argument twice, and a bad
+	 * value was reported twice. */
+	busy_s = get_duration(cfg, errors, "kenchi", "busy_timeout", 30);
+	cfg->busy_timeout_ms = MIN(busy_s, 3600) * 1000;
 	cfg->window_s = get_duration(cfg, errors, "kenchi", "correlation_window", 24 * 3600);
 	cfg->outbreak_s = get_duration(cfg, errors, "kenchi", "outbreak_window", 5 * 60);
 	cfg->stale_s = get_duration(cfg, errors, "kenchi", "stale_after", 3600);

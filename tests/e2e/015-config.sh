@@ -25,6 +25,7 @@ CONF
 err=$("$KENCHI" -c "$KT_TMP/bad.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a bad configuration exits 78"
 like "$err" "bad.conf:2: \[kenchi\] busy_timeout: not a duration" "a bad duration, at its line"
+is "$(printf '%s\n' "$err" | grep -c 'busy_timeout: not a duration')" 1 "a bad busy_timeout is reported once (rd1 F7: it was read twice)"
 like "$err" "bad.conf:5: \[smtp\] password: secrets do not go in kenchi.conf" "a password in the file is refused"
 like "$err" "bad.conf:6: \[smtp\] tls: must be none, starttls or tls" "a bad TLS mode"
 like "$err" "bad.conf:7: \[customer Bad\] customer id" "a bad customer id"
