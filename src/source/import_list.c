@@ -244,7 +244,8 @@ has_quoted_from(const char *p, const char *end)
 static kenchi_import_item_t *
 mbox_next(kenchi_import_walk_t *w)
 {
-	GBytes *msg = kenchi_mbox_reader_next(w->mbox, NULL);
+	gboolean verbatim = FALSE;
+	GBytes *msg = kenchi_mbox_reader_next(w->mbox, &verbatim, NULL);
 	gsize len;
 	const char *start, *next;
 	kenchi_import_item_t *it;
@@ -258,7 +259,7 @@ mbox_next(kenchi_import_walk_t *w)
 	next = start ? start + len : start;
 	it = g_new0(kenchi_import_item_t, 1);
 	it->origin = g_strdup_printf("%s:%d", w->mbox_origin, ++w->mbox_n);
-	if (start == NULL || !has_quoted_from(start, next)) {
+	if (start == NULL || verbatim || !has_quoted_from(start, next)) {
 		it->data = msg;
 	} else {
 		/* mboxrd: one level of ">From " quoting is the mbox's, not the mail's. */

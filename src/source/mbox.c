@@ -116,7 +116,8 @@ content_length(const char *p, const char *body)
 }
 
 void
-kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *start, gsize *next)
+kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *start, gsize *next,
+		    gboolean *by_length)
 {
 	const char *end = base + len, *p = base + at, *q, *body;
 	gint64 cl;
@@ -124,6 +125,7 @@ kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *
 	q = memchr(p, '\n', (gsize)(end - p));
 	*start = q ? (gsize)(q + 1 - base) : len;
 	*next = len;
+	*by_length = FALSE;
 	p = base + *start;
 	/* mboxcl2: the length the header gives, when a From_ line or the end
 	 * is there (a blank line may come between).  A stream's buffer may
@@ -137,10 +139,15 @@ kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *
 		if ((gsize)cl <= (gsize)(end - body)) {
 			while (after < end && (*after == '\n' || *after == '\r'))
 				after++;
-			if (after == end || (!eof && memchr(after, '\n', (gsize)(end - after)) == NULL))
-				return;   /* the end, or more bytes to see what is there */
+			if (after == end) {
+				*by_length = TRUE;   /* the last message */
+				return;
+			}
+			if (!eof && memchr(after, '\n', (gsize)(end - after)) == NULL)
+				return;   /* more bytes to see what is there */
 			if (kenchi_mbox_from_line(after, end)) {
 				*next = (gsize)(after - base);
+				*by_length = TRUE;
 				return;
 			}
 		} else if (!eof) {
@@ -230,7 +237,7 @@ fill(kenchi_mbox_reader_t *r, GError **error)
 }
 
 GBytes *
-kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, GError **error)
+kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, gboolean *verbatim, GError **error)
 {
 	for (;;) {
 		gsize len = r->whole ? g_bytes_get_size(r->whole) : r->buf->len, start, next;
@@ -249,7 +256,7 @@ kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, GError **error)
 		}
 		if (r->pos >= len)
 			return NULL;
-		kenchi_mbox_message(base, len, r->pos, r->eof, &start, &next);
+		kenchi_mbox_message(base, len, r->pos, r->eof, &start, &next, verbatim);
 		if (next == len && !r->eof) {
 			fill(r, error);
 			continue;

@@ -12,8 +12,10 @@
  * not end the message; a Content-Length header (mboxcl2, whose bodies are
  * not quoted) says where it ends when a From_ line or the end is there.
  * EOF: the bytes end where the mbox does; else *NEXT == LEN may mean that
- * more bytes are needed to tell (a stream's buffer). */
-void kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *start, gsize *next);
+ * more bytes are needed to tell (a stream's buffer).  *BY_LENGTH: the
+ * Content-Length said where it ends (its body is the mail's own bytes). */
+void kenchi_mbox_message(const char *base, gsize len, gsize at, gboolean eof, gsize *start, gsize *next,
+			 gboolean *by_length);
 
 /* Is the line at P (of a buffer ending at END) a From_ line: "From " and
  * the envelope sender, then a date with a time and a year, or a header
@@ -29,8 +31,10 @@ kenchi_mbox_reader_t *kenchi_mbox_reader_new_bytes(GBytes *data);   /* takes a r
 /* NULL with *ERROR when PATH cannot be opened. */
 kenchi_mbox_reader_t *kenchi_mbox_reader_new_file(const char *path, GError **error);
 /* The next message's bytes (after its From_ line, up to the next), or
- * NULL at the end.  A read error ends the mbox, *ERROR set. */
-GBytes *kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, GError **error);
+ * NULL at the end.  A read error ends the mbox, *ERROR set.  *VERBATIM:
+ * its Content-Length framed it, so a body line ">From " is the mail's
+ * (mboxcl2), not the mbox's quoting (mboxrd). */
+GBytes *kenchi_mbox_reader_next(kenchi_mbox_reader_t *r, gboolean *verbatim, GError **error);
 void kenchi_mbox_reader_free(kenchi_mbox_reader_t *r);
 
 #endif

@@ -47,6 +47,8 @@ like "$(KENCHI_DB=$KT_TMP/mboxo-body-from.db sql "select cast(raw as text) from 
     "From here on, the events are suppressed" "the mboxo body line stays in its message"
 like "$(KENCHI_DB=$KT_TMP/mboxcl2.db sql "select cast(raw as text) from messages where id = 1")" \
     "From the console at 07:12:31 on 25 Nov 2026" "the dated line inside Content-Length stays in its message"
+like "$(KENCHI_DB=$KT_TMP/mboxcl2.db sql "select cast(raw as text) from messages where id = 1")" \
+    ">From the analyst" "a '>From ' line inside Content-Length is the mail's own: not unquoted as mboxrd's"
 
 "$KENCHI" import --no-progress "$FIX/api/events.ndjson" "$FIX/api/page.json" 2>/dev/null
 is "$(sql "select count(*) from events where source = 'api'")" 10 "API JSON: a page and NDJSON give 11 events, one already stored from mail"
