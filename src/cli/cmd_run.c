@@ -20,6 +20,7 @@ typedef struct {
 	GPtrArray *mctx;          /* kenchi_maildir_ctx_t* */
 	kenchi_re_match_t *m;
 	guint send_timer;
+	guint cur_timer;          /* the maildirs' cur/ marks (daemon.h) */
 	kenchi_imap_threads_t *imap;
 	kenchi_deliver_server_t *sock;
 } run_t;
@@ -83,6 +84,11 @@ start_sources(run_t *r)
 			if (err)
 				kenchi_warn("maildir %s: %s", mc->name, err);
 			kenchi_info("source=maildir name=%s path=%s started", mc->name, path);
+			/* After the watch starts: a move made meanwhile is heard
+			 * as well as read here, and found a duplicate. */
+			if (kenchi_daemon_cur_catch_up(mc, md) != KENCHI_OK)
+				kenchi_warn("maildir %s: cur/ could not all be read now; tried again in %d s", mc->name,
+				    KENCHI_CUR_HEARTBEAT_S);
 			n++;
 		}
 		g_free(err);
@@ -106,6 +112,16 @@ on_send(gpointer user)
 	if (st != KENCHI_OK)
 		kenchi_warn("send: %s", kenchi_status_to_string(st));
 	g_free(s.detail);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_cur_heartbeat(gpointer user)
+{
+	run_t *r = user;
+
+	for (guint i = 0; r->maildirs && i < r->maildirs->len; i++)
+		kenchi_daemon_cur_heartbeat(g_ptr_array_index(r->mctx, i), g_ptr_array_index(r->maildirs, i));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -181,6 +197,7 @@ kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv)
 		g_free(err);
 	}
 	r.send_timer = g_timeout_add_seconds(MAX(1, app->cfg->send_interval_s), on_send, &r);
+	r.cur_timer = g_timeout_add_seconds(KENCHI_CUR_HEARTBEAT_S, on_cur_heartbeat, &r);
 	kenchi_info("run: started with %d source(s), sending every %d s", n, app->cfg->send_interval_s);
 	g_main_loop_run(r.loop);
 	kenchi_deliver_server_free(r.sock);
@@ -192,6 +209,8 @@ kenchi_cmd_run(kenchi_app_t *app, int argc, char **argv)
 done:
 	if (r.send_timer)
 		g_source_remove(r.send_timer);
+	if (r.cur_timer)
+		g_source_remove(r.cur_timer);
 	if (r.loop)
 		g_main_loop_unref(r.loop);
 	kenchi_re_match_free(r.m);

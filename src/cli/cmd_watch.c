@@ -2,6 +2,20 @@
  * source in the foreground. */
 #include "cli/daemon.h"
 
+typedef struct {
+	kenchi_maildir_ctx_t *mc;
+	kenchi_maildir_t *md;
+} heartbeat_t;
+
+static gboolean
+on_cur_heartbeat(gpointer user)
+{
+	heartbeat_t *hb = user;
+
+	kenchi_daemon_cur_heartbeat(hb->mc, hb->md);
+	return G_SOURCE_CONTINUE;
+}
+
 int
 kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 {
@@ -17,6 +31,8 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 	kenchi_maildir_ctx_t mc = { 0 };
 	kenchi_maildir_t *md = NULL;
 	GMainLoop *loop = NULL;
+	heartbeat_t hb = { &mc, NULL };
+	guint heartbeat = 0;
 	char *err = NULL;
 	int rc, done;
 
@@ -36,11 +52,21 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 	customer = NULL;
 	mc.name = g_path_get_basename(argv[1]);
 	md = kenchi_maildir_new(argv[1], kenchi_daemon_ingest_file, &mc);
+	hb.md = md;
 	if (once) {
-		kenchi_status_t st = kenchi_maildir_scan(md, &done);
+		/* cur/ first: its mark is this run's start, before new/ is
+		 * listed, so that a move made during the scan is read by the
+		 * next run (daemon.h). */
+		kenchi_status_t cst = kenchi_daemon_cur_catch_up(&mc, md), st = cst;
+
+		done = 0;
+		if (cst == KENCHI_OK || cst == KENCHI_TEMP)
+			st = kenchi_maildir_scan(md, &done);
 		kenchi_info("watch: %d message(s) taken from %s", done, argv[1]);
 		if (kenchi_maildir_stuck(md))
 			kenchi_err("watch: %s", kenchi_maildir_stuck(md));
+		if (st == KENCHI_OK)
+			st = cst;
 		rc = st == KENCHI_OK ? 0 : kenchi_status_to_exit(st);
 		goto out;
 	}
@@ -53,10 +79,15 @@ kenchi_cmd_watch(kenchi_app_t *app, int argc, char **argv)
 	}
 	if (err)
 		kenchi_warn("watch: %s", err);
+	if (kenchi_daemon_cur_catch_up(&mc, md) != KENCHI_OK)
+		kenchi_warn("watch: cur/ could not all be read now; tried again in %d s", KENCHI_CUR_HEARTBEAT_S);
+	heartbeat = g_timeout_add_seconds(KENCHI_CUR_HEARTBEAT_S, on_cur_heartbeat, &hb);
 	kenchi_info("watch: watching %s", argv[1]);
 	g_main_loop_run(loop);
 	rc = 0;
 out:
+	if (heartbeat)
+		g_source_remove(heartbeat);
 	kenchi_maildir_free(md);
 	if (loop)
 		g_main_loop_unref(loop);

@@ -3,6 +3,8 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli/daemon.h"
 #include "util/input.h"
 
@@ -60,6 +62,85 @@ kenchi_daemon_ingest_file(const char *path, const char *name, gpointer user)
 	/* The store's trouble stops the scan (maildir.h): never one of the
 	 * statuses that skip one file. */
 	return st == KENCHI_NOT_FOUND || st == KENCHI_WAIT ? KENCHI_TEMP : st;
+}
+
+/* A mark is kept by the maildir's real path; "maildir-cur:PATH" in meta. */
+static char *
+cur_mark_key(const kenchi_maildir_t *md)
+{
+	char *real = realpath(kenchi_maildir_path(md), NULL);
+	char *key = g_strconcat("maildir-cur:", real ? real : kenchi_maildir_path(md), NULL);
+
+	free(real);
+	return key;
+}
+
+static gint64
+cur_mark(kenchi_maildir_ctx_t *mc, const kenchi_maildir_t *md)
+{
+	char *key = cur_mark_key(md), *text;
+	GBytes *v = NULL;
+	gint64 t = -1;
+
+	if (kenchi_store_meta_get(mc->app->st, key, &v) == KENCHI_OK && v) {
+		text = g_strndup(g_bytes_get_data(v, NULL), g_bytes_get_size(v));
+		t = g_ascii_strtoll(text, NULL, 10);
+		g_free(text);
+		g_bytes_unref(v);
+	}
+	g_free(key);
+	return t;
+}
+
+static void
+set_cur_mark(kenchi_maildir_ctx_t *mc, const kenchi_maildir_t *md, gint64 t)
+{
+	char *key = cur_mark_key(md), *text = g_strdup_printf("%" G_GINT64_FORMAT, t);
+
+	if (kenchi_store_meta_set(mc->app->st, key, text, strlen(text)) != KENCHI_OK)
+		kenchi_warn("maildir %s: cannot keep how far cur/ was watched (it is read again at the next start)",
+		    mc->name);
+	g_free(text);
+	g_free(key);
+}
+
+/* Seconds before the mark that a catch-up reads too: a move made just
+ * before the mark may not have been read yet when the process stopped,
+ * and clocks step. */
+#define CUR_MARGIN_S (2 * KENCHI_CUR_HEARTBEAT_S)
+
+kenchi_status_t
+kenchi_daemon_cur_catch_up(kenchi_maildir_ctx_t *mc, kenchi_maildir_t *md)
+{
+	/* The files' times are the real clock's, not KENCHI_NOW's. */
+	gint64 start = g_get_real_time() / G_USEC_PER_SEC, since = cur_mark(mc, md);
+	kenchi_status_t st = KENCHI_OK;
+	int done = 0;
+
+	mc->cur_missed = kenchi_maildir_stats(md)->cur_missed;
+	if (since >= 0) {
+		st = kenchi_maildir_catch_up(md, since - CUR_MARGIN_S, &done);
+		if (done)
+			kenchi_info("maildir %s: %d message(s) of cur/ read, moved there while no one watched (or read "
+			    "again)", mc->name, done);
+	}
+	mc->cur_behind = st != KENCHI_OK;
+	if (st == KENCHI_OK)
+		set_cur_mark(mc, md, start);
+	return st;
+}
+
+void
+kenchi_daemon_cur_heartbeat(kenchi_maildir_ctx_t *mc, kenchi_maildir_t *md)
+{
+	guint64 missed = kenchi_maildir_stats(md)->cur_missed;
+
+	if (!kenchi_maildir_cur_watched(md))
+		return;   /* moves go unheard: the mark stays where it is */
+	if (missed != mc->cur_missed || mc->cur_behind)
+		(void)kenchi_daemon_cur_catch_up(mc, md);
+	else
+		set_cur_mark(mc, md, g_get_real_time() / G_USEC_PER_SEC);
 }
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 #include "source/maildir.h"
 
@@ -290,8 +291,12 @@ from_cur_name(kenchi_maildir_t *md, const char *name)
 {
 	char *path = g_build_filename(md->cur_dir, name, NULL);
 
-	if (md->fn(path, name, md->user) == KENCHI_OK)
+	kenchi_status_t rc = md->fn(path, name, md->user);
+
+	if (rc == KENCHI_OK)
 		md->stats.taken++;
+	else if (rc != KENCHI_NOT_FOUND && rc != KENCHI_BAD_INPUT)
+		md->stats.cur_missed++;   /* read again by a catch-up (maildir.h) */
 	g_free(path);
 }
 
@@ -315,6 +320,12 @@ on_inotify(int fd, GIOCondition cond, gpointer user)
 					from_cur_name(md, ev->name);
 				p += sizeof *ev + ev->len;
 				continue;
+			}
+			if (ev->mask & IN_Q_OVERFLOW) {
+				/* Events were lost: new/ is scanned; a move into
+				 * cur/ is left to a catch-up. */
+				md->stats.cur_missed++;
+				arrived = TRUE;
 			}
 			if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))
 				arrived = TRUE;
@@ -375,8 +386,10 @@ drop_watches(kenchi_maildir_t *md)
 		inotify_rm_watch(md->ifd, md->wd);
 	if (md->wd_root >= 0)
 		inotify_rm_watch(md->ifd, md->wd_root);
-	if (md->wd_cur >= 0)
+	if (md->wd_cur >= 0) {
 		inotify_rm_watch(md->ifd, md->wd_cur);
+		md->stats.cur_missed++;   /* until it is back, moves go unheard */
+	}
 	md->wd = md->wd_root = md->wd_cur = -1;
 	g_hash_table_remove_all(md->own);
 }
@@ -405,6 +418,59 @@ kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg)
 	/* What arrived while we were down. */
 	scan_now(md);
 	return TRUE;
+}
+
+gboolean
+kenchi_maildir_cur_watched(const kenchi_maildir_t *md)
+{
+	return md->wd_cur >= 0;
+}
+
+kenchi_status_t
+kenchi_maildir_catch_up(kenchi_maildir_t *md, gint64 since, int *done)
+{
+	GDir *d = g_dir_open(md->cur_dir, 0, NULL);
+	GPtrArray *names;
+	const char *n;
+	kenchi_status_t rc = KENCHI_OK;
+	gboolean unread = FALSE;
+	int dfd;
+
+	*done = 0;
+	if (d == NULL)
+		return KENCHI_OK;   /* no cur/: nothing was moved there */
+	if ((dfd = open(md->cur_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		g_dir_close(d);
+		return KENCHI_OK;
+	}
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((n = g_dir_read_name(d)) != NULL) {
+		struct stat sb;
+
+		/* A rename changes the inode's ctime: what was moved in since. */
+		if (n[0] != '.' && fstatat(dfd, n, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+		    (gint64)sb.st_ctime >= since)
+			g_ptr_array_add(names, g_strdup(n));
+	}
+	close(dfd);
+	g_dir_close(d);
+	g_ptr_array_sort(names, cmp_names);
+	for (guint i = 0; i < names->len && rc == KENCHI_OK; i++) {
+		char *path = g_build_filename(md->cur_dir, g_ptr_array_index(names, i), NULL);
+
+		rc = md->fn(path, g_ptr_array_index(names, i), md->user);
+		g_free(path);
+		if (rc == KENCHI_OK)
+			(*done)++;
+		else if (rc == KENCHI_NOT_FOUND || rc == KENCHI_BAD_INPUT)
+			rc = KENCHI_OK;   /* gone, or no message file */
+		else if (rc == KENCHI_WAIT) {
+			unread = TRUE;    /* cannot be read now: the next catch-up tries it */
+			rc = KENCHI_OK;
+		}
+	}
+	g_ptr_array_unref(names);
+	return rc == KENCHI_OK && unread ? KENCHI_TEMP : rc;
 }
 
 const char *

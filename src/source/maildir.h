@@ -43,9 +43,22 @@ gboolean kenchi_maildir_watch(kenchi_maildir_t *md, int rescan_s, char **errmsg)
  * and does not hold up the others. */
 const char *kenchi_maildir_stuck(const kenchi_maildir_t *md);
 
-/* Counters for the log and the tests. */
+/* Read each entry of cur/ whose inode changed (ctime) at SINCE (seconds
+ * since the epoch) or later: a message a mail client moved there from new/
+ * while no one watched (the watch hears of such moves only while it runs).
+ * One read before is found a duplicate by the store.  *done counts those
+ * committed; returns the store's trouble that stopped it, KENCHI_TEMP when
+ * an entry could not be read now (the others are read), or KENCHI_OK. */
+kenchi_status_t kenchi_maildir_catch_up(kenchi_maildir_t *md, gint64 since, int *done);
+
+/* Is cur/ watched now (the watch runs, with inotify)? */
+gboolean kenchi_maildir_cur_watched(const kenchi_maildir_t *md);
+
+/* Counters for the log and the tests.  CUR_MISSED counts the times a move
+ * into cur/ may have gone unread: it could not be stored, the watch was
+ * lost for a while, or the kernel's event queue overflowed. */
 typedef struct {
-	guint64 taken, failed_scans, rewatches;
+	guint64 taken, failed_scans, rewatches, cur_missed;
 	kenchi_status_t last;
 } kenchi_maildir_stats_t;
 const kenchi_maildir_stats_t *kenchi_maildir_stats(const kenchi_maildir_t *md);

@@ -123,6 +123,31 @@ as_nobody "$KENCHI" watch --once "$MD" 2>/dev/null
 is "$(sql "select count(*) from messages where message_id like 'stream-%'")" 40 "a restart takes the rest: all 40 stored once"
 is "$(sql "select count(*) from (select uid from events group by uid having count(*) > 1)")" 0 "no event twice"
 
+# A mail client moves a message from new/ to cur/ while no kenchi runs: the
+# watch hears such moves only while it runs, and the message was left for
+# an import.  The database keeps how far cur/ was watched; the next start
+# reads what was moved there since (--once, then the daemon).
+down_move() {   # down_move TAG EVENT-SUFFIX: a message moved to cur/ while down
+    sed -e "s/^Event ID: .*/Event ID: 84000000000000000$2/" -e "s/^Message-ID: .*/Message-ID: <down-$1@test>/" \
+        "$FIX/mail/en-plain.eml" >"$D/d.eml"
+    maildir_drop "$MD" "$D/d.eml" "down.$1"
+    mv "$MD/new/down.$1" "$MD/cur/down.$1:2,S"
+}
+down_move once 01
+as_nobody "$KENCHI" watch --once "$MD" 2>/dev/null
+is $? 0 "watch --once after a client moved a message to cur/ while none ran: exit 0"
+is "$(sql "select count(*) from messages where message_id = 'down-once@test'")" 1 "and that message is stored"
+is "$(ls "$MD/cur" | grep -c '^down.once:2,S$')" 1 "where the client left it"
+down_move run 02
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KENCHI" run --log=stderr >"$D/run2.log" 2>&1 &
+pid2=$!
+kt_at_exit "kt_kill -TERM $pid2"
+wait_for "select count(*) from messages where message_id = 'down-run@test'" 1
+ok $? "kenchi run, started again, stores a message moved to cur/ while it was down"
+kill -TERM "$pid2"
+wait "$pid2"
+is "$(sql "select count(*) from (select uid from events group by uid having count(*) > 1)")" 0 "and what it read again in cur/ is not stored twice"
+
 # Out of inotify instances (EMFILE: a per-user limit that every process of
 # the mail user shares) or of watches (ENOSPC): the source polls new/ every
 # second instead, says so, and takes the mail all the same.
