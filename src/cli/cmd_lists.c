@@ -323,6 +323,28 @@ tune_event(const kenchi_event_row_t *e, gpointer user)
 	return TRUE;
 }
 
+/* S as one word of a shell command: as it is when it holds nothing the
+ * shell reads, else in single quotes with each quote written '\''. */
+static char *
+shell_word(const char *s)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/@%+=,-") == strlen(s))
+		return g_strdup(s);
+	return g_shell_quote(s);
+}
+
+/* "kind\tvalue", case-folded, of an allow entry tune could suggest. */
+static gboolean
+take_listed(const kenchi_list_row_t *l, gpointer user)
+{
+	if (strcmp(l->kind, "sha256") == 0 || strcmp(l->kind, "detection") == 0) {
+		char *k = g_strdup_printf("%s\t%s", l->kind, l->value);
+		g_hash_table_add(user, g_utf8_casefold(k, -1));
+		g_free(k);
+	}
+	return TRUE;
+}
+
 static gint
 tune_cmp(gconstpointer a, gconstpointer b)
 {
@@ -341,7 +363,8 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	kenchi_event_filter_t f = { 0 };
-	GHashTable *groups;
+	GHashTable *groups, *listed;
+	guint registered = 0;
 	GPtrArray *rows;
 	GHashTableIter it;
 	gpointer v;
@@ -359,8 +382,13 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 		goto done;
 	kenchi_app_warn_customer(app, customer);
 	groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tune_row_free);
+	listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	f.customer = customer;
 	st = kenchi_store_events_each(app->st, &f, tune_event, groups);
+	if (st == KENCHI_OK)
+		st = kenchi_store_list_each(app->st, "allow", customer, take_listed, listed);
+	if (st == KENCHI_OK)
+		st = kenchi_store_list_each(app->st, "allow", "*", take_listed, listed);
 	rows = g_ptr_array_new();
 	g_hash_table_iter_init(&it, groups);
 	while (g_hash_table_iter_next(&it, NULL, &v))
@@ -371,8 +399,24 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 	for (guint i = 0; i < rows->len; i++) {
 		tune_row_t *r = g_ptr_array_index(rows, i);
 		gboolean is_hash = strlen(r->key) == 64 && strspn(r->key, "0123456789abcdef") == 64;
-		char *cmd = g_strdup_printf("kenchi allow add --customer %s %s '%s'", customer,
-		    is_hash ? "sha256" : "detection", r->key);
+		char *lk = g_strdup_printf("%s\t%s", is_hash ? "sha256" : "detection", r->key), *lkf = g_utf8_casefold(lk, -1);
+		/* Quoted for the shell it is pasted into: a detection name is
+		 * the alert's text, and "X'$(touch f)'Y" between bare quotes
+		 * ran the command (round rs1 F1). */
+		char *qc = shell_word(customer), *qk = shell_word(r->key);
+		char *cmd = g_strdup_printf("kenchi allow add --customer %s %s %s", qc, is_hash ? "sha256" : "detection", qk);
+
+		g_free(qc);
+		g_free(qk);
+		g_free(lk);
+		if (g_hash_table_contains(listed, lkf)) {
+			/* registered already (rs1 F9: listed as a candidate still) */
+			registered++;
+			g_free(lkf);
+			g_free(cmd);
+			continue;
+		}
+		g_free(lkf);
 		if (json) {
 			JsonObject *o = json_object_new();
 			JsonNode *n = json_node_new(JSON_NODE_OBJECT);
@@ -393,8 +437,11 @@ kenchi_cmd_tune(kenchi_app_t *app, int argc, char **argv)
 		}
 		g_free(cmd);
 	}
+	if (!json && registered > 0)
+		printf("(%u candidate(s) on the allow list already are left out)\n", registered);
 	g_ptr_array_unref(rows);
 	g_hash_table_unref(groups);
+	g_hash_table_unref(listed);
 	if (st != KENCHI_OK) {
 		kenchi_err("tune: %s", kenchi_store_errmsg(app->st));
 		rc = kenchi_status_to_exit(st);

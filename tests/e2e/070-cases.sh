@@ -345,6 +345,25 @@ is "$(KENCHI_DB=$KT_TMP/tune.db sql "select group_concat(distinct state) || '|' 
 out=$(KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" tune --customer acme --json)
 like "$out" '"events":2,"hosts":2' "tune groups the candidates with counts of events and hosts"
 like "$out" 'kenchi allow add --customer acme sha256' "and gives the command that registers them"
+# A detection name is the alert's text: the command tune suggests quotes it
+# for the shell it is pasted into (round rs1 F1: bare quotes around
+# "X'$(touch f)'Y" ran touch, and registered XY).
+sed -e "/^SHA-256:/d" -e "s/^Detection: .*/Detection: Win.Trojan.X'\$(touch \/tmp\/kenchi-tune-pwned-$$)'Y/" \
+    "$KT_TMP/t1.eml" | sed -e "s/^Event ID: .*/Event ID: 7000000000000000033/" -e "s/^Message-ID: .*/Message-ID: <tq@test>/" |
+    KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" deliver 2>/dev/null
+cmd=$(KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" tune --customer acme --json |
+    "$KT_PY" -c 'import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if "sha256" not in o: print(o["command"])')
+kenchi() { KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" "$@"; }
+eval "$cmd" >/dev/null 2>&1
+is "$?|$([ -e /tmp/kenchi-tune-pwned-$$ ] && echo ran || echo not run)" "0|not run" "tune's command, pasted into a shell, runs nothing the detection name holds"
+rm -f /tmp/kenchi-tune-pwned-$$
+is "$(KENCHI_DB=$KT_TMP/tune.db sql "select value from lists where kind = 'detection'")" "Win.Trojan.X'\$(touch /tmp/kenchi-tune-pwned-$$)'Y" \
+    "and registers the name exactly"
+is "$(KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" tune --customer acme --json | grep -c detection.*Win.Trojan)" 0 \
+    "a candidate registered already is no longer listed (rs1 F9)"
 mkalert "$FIX/mail/en-qp.eml" "$KT_TMP/t3.eml" 7000000000000000032 "" 7100000000000000032 LAST-PC
 { printf 'Received: by mx.soc.example.jp; Thu, 31 Dec 2026 23:59:00 +0900\n'; cat "$KT_TMP/t3.eml"; } |
     KENCHI_NOW=2027-01-01T00:01:00+09:00 KENCHI_DB=$KT_TMP/tune.db "$KENCHI" -c "$KT_TMP/tuning.conf" deliver 2>/dev/null
