@@ -309,6 +309,9 @@ static const Alias aliases[] = {
     { "euc-cn", "GB18030" }, { "cp936", "GB18030" }, { "gb18030", "GB18030" },
     { "ks_c_5601-1987", "CP949" }, { "ks_c_5601", "CP949" }, { "euc-kr", "CP949" },
     { "cp949", "CP949" }, { "big5", "CP950" }, { "cp950", "CP950" },
+    /* UTF-7's older labels (rt30 C06) */
+    { "utf-7", "UTF-7" }, { "unicode-1-1-utf-7", "UTF-7" }, { "x-utf-7", "UTF-7" },
+    { "csunicode11utf7", "UTF-7" }, { "utf7", "UTF-7" },
     /* explicit "don't know" labels */
     { "unknown-8bit", NULL }, { "x-unknown", NULL }, { "unknown", NULL },
     { "x-user-defined", NULL }, { "8bit", NULL }, { "default", NULL },
@@ -343,8 +346,16 @@ kenchi_charset_canonical(const char *charset)
         if (strcmp(low, aliases[i].alias) == 0)
             return aliases[i].canon;
 
-    if (kenchi_charset_get_cd("UTF-8", up) == (GIConv)-1)
-        return NULL;
+    if (kenchi_charset_get_cd("UTF-8", up) == (GIConv)-1) {
+        /* Java's names write '_' where MIME's write '-' ("EUC_JP",
+         * "ISO8859_1"): read as the name with dashes (rt30 C13). */
+        if (strchr(low, '_') == NULL)
+            return NULL;
+        for (gsize i = 0; i < n; i++)
+            if (low[i] == '_')
+                low[i] = '-';
+        return kenchi_charset_canonical(low);
+    }
     /* Bounded: only names glibc accepts (upper-cased) get interned. */
     return g_intern_string(up);
 }

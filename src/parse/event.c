@@ -193,8 +193,11 @@ unwrap(char *u)
 static gboolean
 link_scheme(const char *u)
 {
+	/* file: too: Outlook links a path it recognises ("\\fs01\share\x.exe
+	 * <file:///\\fs01\share\x.exe>", rt30 V06). */
 	return g_ascii_strncasecmp(u, "http://", 7) == 0 || g_ascii_strncasecmp(u, "https://", 8) == 0 ||
-	    g_ascii_strncasecmp(u, "mailto:", 7) == 0;
+	    g_ascii_strncasecmp(u, "mailto:", 7) == 0 || g_ascii_strncasecmp(u, "file:", 5) == 0 ||
+	    g_ascii_strncasecmp(u, "ftp://", 6) == 0;
 }
 
 /* The first '<' at or after P that opens a link's address, or NULL. */
