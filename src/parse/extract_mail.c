@@ -454,8 +454,8 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		/* Parts nested past what kenchi walks, or past the bytes it
 		 * reads, may hold the event (rt25 E73: 25 base64 forwards deep,
 		 * "no event block found"): a person must look. */
-		out->kind = (how & BY_FROM) || fwd || mail->depth_exceeded || mail->text_truncated ? KENCHI_KIND_ERROR :
-		    KENCHI_KIND_NOT_ALERT;
+		out->kind = (how & BY_FROM) || fwd || mail->depth_exceeded || mail->text_truncated || mail->sealed ?
+		    KENCHI_KIND_ERROR : KENCHI_KIND_NOT_ALERT;
 		GString *by = g_string_new(NULL);
 		if (how & BY_FROM)
 			g_string_append(by, " from");
@@ -472,6 +472,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		g_string_free(by, TRUE);
 		if (fwd && !(how & BY_FROM)) {
 			char *why = g_strconcat(out->reason, ": a forwarded alert that a person must read", NULL);
+
+			g_free(out->reason);
+			out->reason = why;
+		}
+		if (mail->sealed) {
+			char *why = g_strdup_printf("%s; it holds %s, which kenchi cannot read: a person must", out->reason,
+			    mail->sealed);
 
 			g_free(out->reason);
 			out->reason = why;

@@ -408,6 +408,27 @@ walk_attached(kenchi_mail_t *m, GMimePart *part, int depth)
 	g_object_unref(stream);
 }
 
+/* What a part of type CT is when kenchi cannot read what it holds, or
+ * NULL (rt30 S02-S04: said only "no event block found"). */
+static const char *
+sealed_part(GMimeContentType *ct)
+{
+	if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime") ||
+	    g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
+		const char *t = g_mime_content_type_get_parameter(ct, "smime-type");
+
+		return t && g_ascii_strcasecmp(t, "compressed-data") == 0 ? "an S/MIME compressed part" :
+		    t && g_ascii_strcasecmp(t, "signed-data") == 0 ? "an S/MIME opaque-signed part" : "an S/MIME encrypted part";
+	}
+	if (g_mime_content_type_is_type(ct, "multipart", "encrypted"))
+		return "a PGP/MIME encrypted part";
+	if (g_mime_content_type_is_type(ct, "message", "partial"))
+		return "one piece of a message sent in pieces (message/partial)";
+	if (g_mime_content_type_is_type(ct, "message", "external-body"))
+		return "a reference to a message kept elsewhere (message/external-body)";
+	return NULL;
+}
+
 static void
 walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 {
@@ -420,6 +441,8 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 		return;
 	}
 	ct = g_mime_object_get_content_type(obj);
+	if (m->sealed == NULL && ct)
+		m->sealed = sealed_part(ct);
 	if (GMIME_IS_MESSAGE_PART(obj)) {
 		walk_message(m, g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)), depth);
 	} else if (GMIME_IS_MULTIPART(obj)) {

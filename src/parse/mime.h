@@ -45,6 +45,8 @@ typedef struct {
 	gboolean text_truncated;/* more text than the extraction cap */
 	gboolean lossy;         /* a charset could not be decoded exactly */
 	int depth_exceeded;     /* MIME nesting deeper than kenchi walks */
+	const char *sealed;     /* static: the first part kenchi cannot open (encrypted,
+	                         * compressed, a piece of a split message), or NULL */
 	int html_parts, text_parts, rfc822_parts;
 	gsize attached_bytes;   /* decoded bytes of attached messages read so far */
 	GString *json_text;     /* the first JSON attachment's bytes (not read as

@@ -119,6 +119,14 @@ like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/r99-ri1-odd-ids.ndjson"
     '"kind":"alert","reason":"2 event\(s\) refused: id is not a 64-bit integer"' \
     "NDJSON: the events refused for their ids are counted in the reason"
 
+# Mail kenchi cannot open says what it holds, for the person who must
+# (rt30 S02-S04: only "no event block found").
+for f in r104-s02-smime-compressed-data:"S/MIME compressed part" r104-s03-pgp-mime-encrypted:"PGP/MIME encrypted part" \
+    r104-s04-message-partial-1-of-2:"message sent in pieces"; do
+    like "$("$KENCHI" parse --json "$KT_TOP/fixtures/variants/field/${f%%:*}.eml")" \
+        "\"kind\":\"error\",\"reason\":\"[^\"]*it holds [^\"]*${f#*:}[^\"]*, which kenchi cannot read" "${f%%:*}: the reason names what it holds"
+done
+
 # fixtures/generate.py writes the corpus above: a file added or edited by
 # hand would be lost the next time it runs.
 cp -r "$KT_TOP/fixtures" "$KT_TMP/regen"
