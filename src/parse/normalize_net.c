@@ -29,9 +29,12 @@ refang(char *buf)
 		if (k < G_N_ELEMENTS(marks)) {
 			*w++ = marks[k][1][0];
 			r += strlen(marks[k][0]);
-		} else if (*r == '0' && g_ascii_isdigit(r[1]) && (r == buf || r[-1] == '.') && strchr(buf, '.') &&
+		} else if (*r == '0' && g_ascii_isdigit(r[1]) && (w == buf || w[-1] == '.') && strchr(buf, '.') &&
 		    !strchr(buf, ':')) {
-			r++;   /* a padding zero of an IPv4 octet */
+			/* a padding zero of an IPv4 octet; asked of what is written
+			 * so far, so that "000" is 0 (rt30 V05: "10.30.000.75" was
+			 * no address) */
+			r++;
 		} else {
 			*w++ = *r++;
 		}
