@@ -194,7 +194,8 @@ newest_event(const kenchi_extract_t *x)
  * one later than NOW, which cannot be right itself (round 45).  With
  * neither, not a day before the newest of its events (an endpoint's clock
  * may be off; round 44: one ahead threw a true Received away when the
- * events were the only check). */
+ * events were the only check).  An event that is not in the future is
+ * believed over both. */
 static gboolean
 received_true(const kenchi_mail_t *m, gint64 newest, gint64 now)
 {
@@ -205,6 +206,13 @@ received_true(const kenchi_mail_t *m, gint64 newest, gint64 now)
 	for (gsize i = 0; i < G_N_ELEMENTS(refs); i++)
 		if (refs[i] > 0 && refs[i] <= now + 300)
 			low = low ? MIN(low, refs[i]) : refs[i];
+	/* Nor a day before an event that is itself no later than NOW: a mail
+	 * does not arrive before the detection it reports, and a Date header
+	 * that agrees with such a Received was written by the same wrong
+	 * clock (scoring round rs1 F5: five days early, both deadlines
+	 * breached at ingest, the report held as stale). */
+	if (newest > 0 && newest <= now + 300 && m->received < newest - 86400)
+		return FALSE;
 	return low ? m->received >= low - 3600 : m->received >= newest - 86400;
 }
 

@@ -346,6 +346,13 @@ DATEHDR='Wed, 25 Nov 2026 10:00:30 JST' mail 'Wed, 25 Nov 2026 10:01:05 +0900' "
     KENCHI_NOW=2026-11-25T09:00:00Z "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6006'")" "$(date -u -d 2026-11-25T01:01:05Z +%s)" \
     "a Date header in JST is read as +0900, not as UTC"
+# A Received and a Date header that agree, five days before the event the
+# mail reports (a wrong clock, or a forgery): not the arrival (rs1 F5: the
+# case was born with both deadlines breached and its report held).
+DATEHDR='Fri, 20 Nov 2026 07:00:30 +0000' mail 'Fri, 20 Nov 2026 07:01:00 +0000' "Threat Detected" 6007 "2026-11-25 07:00:00" PC-I - $S1 - - |
+    KENCHI_NOW=2026-11-25T07:20:00Z "$KENCHI" deliver 2>/dev/null
+is "$(sql "select received_at from events where uid = 'amp:6007'")" "$(date -u -d 2026-11-25T07:20:00Z +%s)" \
+    "a Received and a Date that agree, days before the event they report, are not the arrival: the time of ingest is"
 mail 'Tue, 24 Nov 2026 09:59:60 +0900' "Threat Detected" 6002 "2026-11-24 00:59:00" PC-D - $S1 - - | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select received_at from events where uid = 'amp:6002'")" "$(date -u -d 2026-11-24T00:59:59Z +%s)" \
     "a Received at a leap second (:60) is read, as its second 59"
