@@ -4,6 +4,7 @@
 #include "case/lists.h"
 #include "report/report.h"
 #include "parse/normalize.h"
+#include "reply/commands.h"
 #include "util/clock.h"
 
 static const char *const allow_kinds[] = { "sha256", "detection", "path", "host", NULL };
@@ -35,29 +36,6 @@ print_row(const kenchi_list_row_t *l, gpointer user)
 		    l->note ? "  # " : "", l->note ? l->note : "");
 	}
 	return TRUE;
-}
-
-/* An entry's VALUE of KIND as it is matched, or NULL when it can never
- * match (rc1 F6: "999.1.1.1" and "not a url" were taken, and escalated
- * nothing). */
-static char *
-list_value(const char *kind, const char *value)
-{
-	char *v;
-
-	if (strcmp(kind, "sha256") == 0)
-		return kenchi_norm_sha256(value);
-	if (strcmp(kind, "host") == 0)
-		return kenchi_norm_host(value);
-	if (strcmp(kind, "ip") == 0)
-		return kenchi_norm_cidr(value);
-	v = kenchi_norm_text(value);
-	if (v && (strcmp(kind, "url") == 0 || strcmp(kind, "domain") == 0) &&
-	    (strpbrk(v, " \t") || !strchr(v, '.') || (strcmp(kind, "domain") == 0 && strchr(v, '/')))) {
-		g_free(v);
-		return NULL;
-	}
-	return v;
 }
 
 /* The open cases the new entry R (ID) covers.  A block entry acts on
@@ -179,7 +157,7 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		goto done;
 	if (strcmp(argv[1], "add") == 0) {
 		kenchi_list_row_t r = { .list = list, .customer = customer, .note = note, .created_at = kenchi_now() };
-		char *value = NULL;
+		char *value = NULL, *why = NULL;
 		gint64 id = 0;
 
 		if (argc != 4 || customer == NULL || !g_strv_contains(kinds, argv[2])) {
@@ -191,9 +169,14 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		}
 		if (strcmp(customer, "*") != 0 && kenchi_config_customer(app->cfg, customer) == NULL)
 			kenchi_warn("%s: customer \"%s\" is not in the configuration", list, customer);
-		value = list_value(argv[2], argv[3]);
+		/* As a reply's allow: and block: read it (rc1 F6: "999.1.1.1" was
+		 * taken; rs1 F2: so were "c[:]\Users\..." as a report prints a path,
+		 * hxxp://evil[.]example and "evil.example."), all of which
+		 * matched nothing.  A network is an ip entry here only. */
+		value = kenchi_list_value(argv[2], argv[3], KENCHI_LIST_FROM_CLI, &why);
 		if (value == NULL) {
-			kenchi_err("%s: not a valid %s: %s", list, argv[2], argv[3]);
+			kenchi_err("%s: bad %s \"%s\" (%s)", list, argv[2], argv[3], why);
+			g_free(why);
 			rc = KENCHI_EXIT_USAGE;
 			goto done;
 		}

@@ -48,9 +48,11 @@ typedef struct {
 	char *level;          /* owned: verdict level low|medium|high, or NULL */
 	char *list_kind;      /* owned: allow: sha256 detection path host;
 	                       * block: sha256 url ip domain; else NULL */
-	char *list_value;     /* owned: sha256 64 lower-case hex; ip in canonical form;
-	                       * url with a lower-case scheme; domain lower-case ASCII
-	                       * (IDN to punycode); detection, path, host as written */
+	char *list_value;     /* owned: kenchi_list_value's: sha256 64 lower-case hex; ip
+	                       * in canonical form (IPv4-mapped as IPv4); url refanged,
+	                       * with a lower-case scheme; domain lower-case ASCII (IDN
+	                       * to punycode); path as AMP writes one (unquoted,
+	                       * backslashes); detection, host as written */
 	gint64 number;        /* merge: the case number; priority: 1..4; else 0 */
 	char *error;          /* owned: NULL when valid, else why (for the transcript) */
 } kenchi_command_t;
@@ -86,6 +88,20 @@ gboolean kenchi_commands_line_is_command(const char *p, gsize n);
  * "Verdict: x", "CLOSE", "close", "判定: x"), NULL-terminated
  * (g_strfreev): what a banner pattern must not match. */
 char **kenchi_commands_sample_lines(void);
+
+/* Who adds a list entry: an analyst's reply, or `kenchi allow|block add`,
+ * whose ip entry may be a network ("203.0.113.0/24", kenchi(1)). */
+typedef enum {
+	KENCHI_LIST_FROM_REPLY,
+	KENCHI_LIST_FROM_CLI
+} kenchi_list_from_t;
+
+/* VALUE of an allow or block entry of KIND (sha256 detection path host url
+ * ip domain) as it is stored and matched, or NULL when no event could
+ * match it, with *WHY (g_free) saying what it must be.  The one
+ * normalisation of both ways in: the breadth checks of a reply are not
+ * made here (list_breadth.c).  Returns a new string (g_free). */
+char *kenchi_list_value(const char *kind, const char *value, kenchi_list_from_t from, char **why);
 
 /* "verdict", "state", ... (static; "unknown" outside the enum). */
 const char *kenchi_cmd_kind_name(kenchi_cmd_kind_t k);

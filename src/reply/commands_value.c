@@ -239,8 +239,45 @@ unquote_path(const char *s)
 		out = g_strdup(s);
 	if ((r = strstr(out, "[:]")) != NULL && r - out <= 2)
 		memmove(r + 1, r + 3, strlen(r + 3) + 1), r[0] = ':';
-	/* "C:\\Users\\x" pasted from JSON or a log: one backslash each, but
-	 * a share's leading two (round 38a: kept, it matched nothing). */
+	return out;
+}
+
+/* Is P at a yen sign, ¥ or the full-width ￥: its length, else 0. */
+static gsize
+yen_len(const char *p)
+{
+	return g_str_has_prefix(p, "\u00a5") ? 2 : g_str_has_prefix(p, "\uffe5") ? 3 : 0;
+}
+
+/* A path as AMP writes one, which is how it is matched: unquoted, and
+ * with backslashes where the analyst's text has a yen sign (what
+ * Shift_JIS and CP932 text shows for one), a slash (C:/Users) or two
+ * backslashes (a path pasted from JSON or a log).  The CLI stored these
+ * as typed, and they matched nothing (round rs1 F2). */
+static char *
+norm_path(const char *s)
+{
+	char *u = unquote_path(s), *out;
+
+	/* the yen signs are the separators when the root is written with one */
+	if ((g_ascii_isalpha(u[0]) && u[1] == ':' && yen_len(u + 2)) || (yen_len(u) && yen_len(u + yen_len(u)))) {
+		GString *g = g_string_sized_new(strlen(u));
+
+		for (const char *p = u; *p; ) {
+			gsize k = yen_len(p);
+
+			g_string_append_c(g, k ? '\\' : *p);
+			p += k ? k : 1;
+		}
+		g_free(u);
+		u = g_string_free(g, FALSE);
+	}
+	out = kenchi_norm_path(u);   /* C:/x, \\?\C:\x, file:///C:/x */
+	g_free(u);
+	if (out == NULL)
+		return NULL;
+	/* One backslash each, but a share's leading two (round 38a: kept,
+	 * it matched nothing). */
 	{
 		char *w = out, *p = out;
 		if (p[0] == '\\' && p[1] == '\\')
@@ -250,6 +287,8 @@ unquote_path(const char *s)
 				*w++ = *p;
 		*w = '\0';
 	}
+	if (*out == '\0')
+		g_clear_pointer(&out, g_free);
 	return out;
 }
 
@@ -300,6 +339,19 @@ norm_ip(const char *s, char **why)
 	/* GLib would take "fe80::1%eth0"; a scope means nothing off-host. */
 	if (strchr(s, '%') != NULL || (a = g_inet_address_new_from_string(s)) == NULL)
 		return NULL;
+	/* ::ffff:203.0.113.7 is 203.0.113.7, as events' addresses are
+	 * compared (round rs1 F4). */
+	if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6) {
+		static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		const guint8 *b = g_inet_address_to_bytes(a);
+
+		if (memcmp(b, mapped, 12) == 0) {
+			GInetAddress *v4 = g_inet_address_new_from_bytes(b + 12, G_SOCKET_FAMILY_IPV4);
+
+			g_object_unref(a);
+			a = v4;
+		}
+	}
 	out = g_inet_address_to_string(a);
 	g_object_unref(a);
 	return out;
@@ -363,6 +415,57 @@ done:
 	return out;
 }
 
+char *
+kenchi_list_value(const char *kind, const char *value, kenchi_list_from_t from, char **why)
+{
+	char *v = kenchi_norm_text(value), *r = NULL, *norm = NULL;
+
+	*why = NULL;
+	if (v == NULL) {
+		*why = g_strdup("empty");
+		return NULL;
+	}
+	if (strcmp(kind, "sha256") == 0) {
+		norm = norm_sha256(v);
+		*why = g_strdup("64 hex digits");
+	} else if (strcmp(kind, "detection") == 0) {
+		norm = g_strdup(v);
+	} else if (strcmp(kind, "path") == 0) {
+		norm = norm_path(v);
+		*why = g_strdup("empty");
+	} else if (strcmp(kind, "host") == 0) {
+		/* As the alerts' names are read (normalize.c): ＰＣ－０１ is PC-01. */
+		if (!has_space(v))
+			norm = kenchi_norm_host(v);
+		*why = g_strdup("a host name has no spaces");
+	} else if (strcmp(kind, "url") == 0) {
+		norm = norm_url(r = refang(v));
+		*why = g_strdup("a URL with a scheme, e.g. https://example.com/x");
+	} else if (strcmp(kind, "ip") == 0) {
+		r = refang(v);
+		if (from == KENCHI_LIST_FROM_CLI && strchr(r, '/') != NULL) {
+			norm = kenchi_norm_cidr(r);
+			*why = g_strdup("an address, or a network no wider than /8 (IPv6: /32)");
+		} else {
+			norm = norm_ip(r, why);
+			if (*why == NULL)
+				*why = g_strdup("IPv4 or IPv6 address");
+		}
+	} else if (strcmp(kind, "domain") == 0) {
+		norm = norm_domain(r = refang(v));
+		*why = g_strdup(!g_hostname_is_ip_address(r) ? "a domain name such as example.com" :
+		    from == KENCHI_LIST_FROM_CLI ? "an IP address: use \"kenchi block add ... ip ...\"" :
+		    "an IP address: use \"block: ip ...\"");
+	} else {
+		*why = g_strdup("unknown kind");
+	}
+	if (norm != NULL)
+		g_clear_pointer(why, g_free);
+	g_free(r);
+	g_free(v);
+	return norm;
+}
+
 /* "KIND VALUE", also "KIND: VALUE"; a bare 64-hex value is a SHA-256. */
 static void
 parse_list(kenchi_command_t *c, const char *val)
@@ -407,36 +510,7 @@ parse_list(kenchi_command_t *c, const char *val)
 		kenchi_cmd_set_error(c, g_strdup_printf("%s %s needs a value", verb, kind));
 		goto done;
 	}
-	if (strcmp(kind, "sha256") == 0) {
-		norm = norm_sha256(rest);
-		why = g_strdup("64 hex digits");
-	} else if (strcmp(kind, "detection") == 0) {
-		norm = g_strdup(rest);
-	} else if (strcmp(kind, "path") == 0) {
-		norm = unquote_path(rest);
-		if (*norm == '\0')
-			g_clear_pointer(&norm, g_free);
-	} else if (strcmp(kind, "host") == 0) {
-		/* As the alerts' names are read (normalize.c): ＰＣ－０１ is PC-01. */
-		if (!has_space(rest))
-			norm = kenchi_norm_host(rest);
-		why = g_strdup("a host name has no spaces");
-	} else {
-		char *r = refang(rest);
-		if (strcmp(kind, "url") == 0) {
-			norm = norm_url(r);
-			why = g_strdup("a URL with a scheme, e.g. https://example.com/x");
-		} else if (strcmp(kind, "ip") == 0) {
-			norm = norm_ip(r, &why);
-			if (why == NULL)
-				why = g_strdup("IPv4 or IPv6 address");
-		} else {
-			norm = norm_domain(r);
-			why = g_strdup(g_hostname_is_ip_address(r) ? "an IP address: use \"block: ip ...\""
-								    : "a domain name such as example.com");
-		}
-		g_free(r);
-	}
+	norm = kenchi_list_value(kind, rest, KENCHI_LIST_FROM_REPLY, &why);
 	if (norm == NULL) {
 		char *q = quote(rest);
 		kenchi_cmd_set_error(c, g_strdup_printf("bad %s %s (%s)", kind, q, why != NULL ? why : "empty"));

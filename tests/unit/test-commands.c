@@ -265,7 +265,14 @@ test_allow_block(void **state)
     /* Typographic quotes (iOS, Outlook) and the notice's own "c[:]" (round 36a). */
     check_list("allow: path \u201cC:\\Tools\\a.exe\u201d", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\a.exe");
     check_list("allow: path c[:]\\Users\\yamada\\Downloads\\x.exe", KENCHI_CMD_ALLOW, "path",
-               "c:\\Users\\yamada\\Downloads\\x.exe");
+               "C:\\Users\\yamada\\Downloads\\x.exe");
+    /* A path as AMP writes it: slashes and yen signs, the full-width one
+     * too, are backslashes (round rs1 F2). */
+    check_list("allow: path C:/Tools/a.exe", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\a.exe");
+    check_list("allow: path C:\uffe5Tools\uffe5a.exe", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\a.exe");
+    check_list("allow: path \u00a5\u00a5fs01\u00a5share\u00a5a.exe", KENCHI_CMD_ALLOW, "path", "\\\\fs01\\share\\a.exe");
+    /* an IPv4-mapped address is its IPv4, as it is matched (rs1 F4) */
+    check_list("block: ip ::ffff:192.0.2.10", KENCHI_CMD_BLOCK, "ip", "192.0.2.10");
     check_list("allow: path C:\\Tools\\inhouse\\*", KENCHI_CMD_ALLOW, "path", "C:\\Tools\\inhouse\\*");
     check_list("allow: path *\\inhouse.exe", KENCHI_CMD_ALLOW, "path", "*\\inhouse.exe");
     check_list("allow: path C:\\Program Files\\Vendor\\*\\agent.exe", KENCHI_CMD_ALLOW, "path",
