@@ -1,6 +1,7 @@
 /* lists.c: what an allow or block list entry matches in an event, and the
  * open cases a new entry covers (see lists.h). */
 #include <string.h>
+#include <gio/gio.h>   /* g_hostname_is_ip_address */
 #include <json-glib/json-glib.h>
 #include "case/lists.h"
 #include "case/hosts.h"
@@ -12,24 +13,61 @@ typedef struct {
 	char *hit;           /* "kind value" of the first match, g_malloc'd */
 } list_match_t;
 
-static char *
-url_host(const char *url)
-{
-	const char *p = strstr(url, "://"), *e;
-
-	p = p ? p + 3 : url;
-	e = p + strcspn(p, "/:?#");
-	return g_ascii_strdown(p, e - p);
-}
-
+/* HOST (kenchi_url_host's) is DOMAIN or below it. */
 static gboolean
 domain_matches(const char *host, const char *domain)
 {
 	size_t hl = strlen(host), dl = strlen(domain);
 
 	if (hl == dl)
-		return g_ascii_strcasecmp(host, domain) == 0;
-	return hl > dl && host[hl - dl - 1] == '.' && g_ascii_strcasecmp(host + hl - dl, domain) == 0;
+		return strcmp(host, domain) == 0;
+	return hl > dl && host[hl - dl - 1] == '.' && strcmp(host + hl - dl, domain) == 0;
+}
+
+/* Both sides are made canonical here, not only when an entry is added:
+ * entries stored by older versions hold "http://Evil.example.com:80" and
+ * defanged or international names as typed (round rs1 F6). */
+static gboolean
+url_matches(const char *url, const char *entry)
+{
+	char *a = kenchi_url_canonical(url), *b = kenchi_url_canonical(entry);
+	/* a URL without a scheme has no parts to compare: as written */
+	gboolean hit = a && b ? strcmp(a, b) == 0 : g_ascii_strcasecmp(url, entry) == 0;
+
+	g_free(a);
+	g_free(b);
+	return hit;
+}
+
+static gboolean
+url_in_domain(const char *url, const char *entry)
+{
+	char *plain = kenchi_norm_refang_url(entry), *h = kenchi_url_host(url);
+	char *d = kenchi_norm_hostname(plain ? plain : entry);
+	gboolean hit = h && d && domain_matches(h, d);
+
+	g_free(plain);
+	g_free(h);
+	g_free(d);
+	return hit;
+}
+
+/* An ip entry matches the event's remote address, and the host of its URL
+ * when that is an address: a download from http://203.0.113.7/x.exe is
+ * from 203.0.113.7 (round rs1 F4). */
+static gboolean
+ip_matches(const kenchi_event_t *ev, const char *entry)
+{
+	char *h;
+	gboolean hit;
+
+	if (ev->v[EV_REMOTE_IP] && kenchi_ip_in(ev->v[EV_REMOTE_IP], entry))
+		return TRUE;
+	if (ev->v[EV_URL] == NULL || (h = kenchi_url_host(ev->v[EV_URL])) == NULL)
+		return FALSE;
+	hit = g_hostname_is_ip_address(h) && kenchi_ip_in(h, entry);
+	g_free(h);
+	return hit;
 }
 
 static gboolean
@@ -56,13 +94,11 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 		    (lm->host && kenchi_host_matches(l->value, lm->host));
 	} else if (strcmp(l->kind, "ip") == 0) {
 		/* an address, or a network (rc1 F6: "203.0.113.0/24" never hit) */
-		hit = ev->v[EV_REMOTE_IP] && kenchi_ip_in(ev->v[EV_REMOTE_IP], l->value);
+		hit = ip_matches(ev, l->value);
 	} else if (strcmp(l->kind, "url") == 0) {
-		hit = ev->v[EV_URL] && g_ascii_strcasecmp(ev->v[EV_URL], l->value) == 0;
+		hit = ev->v[EV_URL] && url_matches(ev->v[EV_URL], l->value);
 	} else if (strcmp(l->kind, "domain") == 0 && ev->v[EV_URL]) {
-		char *h = url_host(ev->v[EV_URL]);
-		hit = domain_matches(h, l->value);
-		g_free(h);
+		hit = url_in_domain(ev->v[EV_URL], l->value);
 	}
 	if (hit)
 		lm->hit = g_strdup_printf("%s %s", l->kind, l->value);

@@ -64,8 +64,22 @@ char *kenchi_norm_direction(const char *value);
  * given by its own address; NULL when it is neither, or a network wider
  * than a /8 (IPv6: /32). */
 char *kenchi_norm_cidr(const char *value);
-/* Is IP (canonical) NET's address, or inside NET when NET is a network? */
+/* Is IP (canonical) NET's address, or inside NET when NET is a network?
+ * Addresses are compared, an IPv4-mapped IPv6 one as its IPv4. */
 gboolean kenchi_ip_in(const char *ip, const char *net);
+/* A host name as hosts are compared: ASCII lower case, an international
+ * name as punycode, without the root's trailing dot; an IP address (in
+ * brackets or not, or as a browser spells IPv4: 3405803783) canonical.
+ * NULL when empty; g_free. */
+char *kenchi_norm_hostname(const char *host);
+/* The host of URL (with or without "scheme://"), as kenchi_norm_hostname
+ * gives it, or NULL; g_free. */
+char *kenchi_url_host(const char *url);
+/* URL (defanged or not) in the form two spellings of one resource share:
+ * scheme and host as above, no userinfo, no default port, "/" for an empty
+ * path, no fragment; path and query as written.  NULL when URL has no
+ * "scheme://"; g_free. */
+char *kenchi_url_canonical(const char *url);
 /* A connector GUID: braces off, lower case; other text as it is. */
 char *kenchi_norm_guid(const char *value);
 /* A computer name: kenchi_norm_text, and a name retyped in full-width

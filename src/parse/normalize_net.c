@@ -374,32 +374,62 @@ kenchi_norm_cidr(const char *value)
 	return a;
 }
 
+/* S as 16 bytes, an IPv4 address as its IPv4-mapped IPv6 form
+ * (::ffff:a.b.c.d), so that the two spellings of one host are one address
+ * (round rs1 F4: an event's ::ffff:203.0.113.7 missed the entry
+ * 203.0.113.7, which a scoring rule's "in" matched); *V4: written as IPv4. */
+static gboolean
+addr16(const char *s, guint8 out[16], gboolean *v4)
+{
+	guint8 b[16];
+	int len;
+
+	if (!addr_bytes(s, b, &len))
+		return FALSE;
+	*v4 = len == 4;
+	if (len == 4) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, b, 4);
+	} else {
+		memcpy(out, b, 16);
+	}
+	return TRUE;
+}
+
 gboolean
 kenchi_ip_in(const char *ip, const char *net)
 {
+	static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	guint8 a[16], b[16];
-	int la, lb, bits;
+	gboolean av4, bv4;
 	const char *slash = strchr(net, '/');
 	char host[INET6_ADDRSTRLEN + 1];
+	gint64 bits;
 
-	if (slash == NULL)
-		return strcmp(ip, net) == 0;
+	if (slash == NULL) {
+		/* an entry that is no address matches only its own text */
+		if (!addr16(ip, a, &av4) || !addr16(net, b, &bv4))
+			return strcmp(ip, net) == 0;
+		return memcmp(a, b, 16) == 0;
+	}
 	if ((gsize)(slash - net) >= sizeof host)
 		return FALSE;
 	memcpy(host, net, (gsize)(slash - net));
 	host[slash - net] = '\0';
-	if (!addr_bytes(ip, a, &la) || !addr_bytes(host, b, &lb) || la != lb)
+	if (!addr16(ip, a, &av4) || !addr16(host, b, &bv4))
 		return FALSE;
 	/* An entry stored before entries were checked ("203.0.113.0/") is
 	 * no network: read as 0 bits it matched every address (rev94 #3). */
-	{
-		gint64 n;
-
-		if (!g_ascii_string_to_signed(slash + 1, 10, 1, la * 8, &n, NULL))
-			return FALSE;
-		bits = (int)n;
-	}
-	for (int i = 0; i < la && bits > 0; i++, bits -= 8) {
+	if (!g_ascii_string_to_signed(slash + 1, 10, 1, bv4 ? 32 : 128, &bits, NULL))
+		return FALSE;
+	if (bv4)
+		bits += 96;
+	/* An IPv6 network wider than the mapped range ("::/32") is no IPv4
+	 * network. */
+	else if (bits < 96 && memcmp(a, mapped, 12) == 0)
+		return FALSE;
+	for (int i = 0; i < 16 && bits > 0; i++, bits -= 8) {
 		guint8 m = bits >= 8 ? 0xff : (guint8)(0xff << (8 - bits));
 
 		if ((a[i] & m) != (b[i] & m))
@@ -408,6 +438,156 @@ kenchi_ip_in(const char *ip, const char *net)
 	return TRUE;
 }
 
+char *
+kenchi_norm_hostname(const char *host)
+{
+	char *h = g_strdup(host), *out = NULL;
+	gsize n = strlen(h);
+	struct in_addr a4;
+
+	while (n > 0 && h[n - 1] == '.')
+		h[--n] = '\0';
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		memmove(h, h + 1, n - 2);
+		h[n -= 2] = '\0';
+	}
+	if (n == 0)
+		goto done;
+	if ((out = ip_text(h)) != NULL && !strchr(h, '/') && !strchr(h, '%'))
+		goto done;
+	g_clear_pointer(&out, g_free);
+	/* The spellings of an IPv4 address a browser takes: 0xcb.0.113.7,
+	 * 3405803783. */
+	if (strspn(h, "0123456789abcdefxABCDEFX.") == n && g_ascii_isdigit(h[0]) && inet_aton(h, &a4)) {
+		char buf[INET_ADDRSTRLEN];
+
+		out = g_strdup(inet_ntop(AF_INET, &a4, buf, sizeof buf));
+		goto done;
+	}
+	/* IDNA: 悪い.example.jp is xn--n8j107l.example.jp; GLib keeps a name
+	 * it cannot convert, and then it is compared as written. */
+	{
+		char *ascii = g_hostname_to_ascii(h);
+
+		out = ascii ? g_ascii_strdown(ascii, -1) : g_utf8_strdown(h, -1);
+		g_free(ascii);
+	}
+done:
+	g_free(h);
+	return out;
+}
+
+/* The length of URL's "scheme" when "://" follows it, else 0. */
+static gsize
+scheme_len(const char *url)
+{
+	gsize n = 0;
+
+	if (!g_ascii_isalpha(url[0]))
+		return 0;
+	while (g_ascii_isalnum(url[n]) || url[n] == '+' || url[n] == '-' || url[n] == '.')
+		n++;
+	return strncmp(url + n, "://", 3) == 0 ? n : 0;
+}
+
+/* The parts of the authority [A, E) of a URL: its host [*H, *HE) without
+ * userinfo or brackets, and its port (*P, NULL when none; ends at E). */
+static void
+split_authority(const char *a, const char *e, const char **h, const char **he, const char **p)
+{
+	const char *at = g_strrstr_len(a, e - a, "@");
+
+	if (at != NULL)
+		a = at + 1;
+	*p = NULL;
+	if (*a == '[' && (*he = memchr(a, ']', e - a)) != NULL) {
+		*h = a + 1;
+		if ((*he)[1] == ':')
+			*p = *he + 2;
+		return;
+	}
+	*h = a;
+	*he = memchr(a, ':', e - a);
+	if (*he != NULL)
+		*p = *he + 1;
+	else
+		*he = e;
+}
+
+char *
+kenchi_url_host(const char *url)
+{
+	const char *a = url + scheme_len(url), *e, *h, *he, *p;
+	char *t, *out;
+
+	if (a != url)
+		a += 3;
+	else if (a[0] == '/' && a[1] == '/')
+		a += 2;
+	e = a + strcspn(a, "/?#");
+	/* Why not at the first colon: "http://[2001:db8::7]/" was cut at
+	 * "[2001" (round rs1 F4). */
+	split_authority(a, e, &h, &he, &p);
+	t = g_strndup(h, he - h);
+	out = kenchi_norm_hostname(t);
+	g_free(t);
+	return out;
+}
+
+/* Two spellings of one resource (RFC 3986 6.2.2, 6.2.3) were two URLs to
+ * a block entry: "http://Evil.example.com:80" and ".../#frag" missed
+ * "http://evil.example.com/", and a path was compared without case, which
+ * RFC 3986 does not allow (round rs1 F6). */
+char *
+kenchi_url_canonical(const char *url)
+{
+	static const char *const defaults[][2] = { { "http", "80" }, { "https", "443" }, { "ftp", "21" },
+						   { "ws", "80" }, { "wss", "443" } };
+	char *plain = kenchi_norm_refang_url(url), *scheme = NULL, *host = NULL, *port = NULL;
+	const char *u = plain ? plain : url, *a, *e, *h, *he, *p, *q;
+	GString *out = NULL;
+	gsize n = scheme_len(u);
+
+	if (n == 0)
+		goto done;
+	scheme = g_ascii_strdown(u, n);
+	a = u + n + 3;
+	e = a + strcspn(a, "/?#");
+	split_authority(a, e, &h, &he, &p);
+	{
+		char *t = g_strndup(h, he - h);
+
+		host = kenchi_norm_hostname(t);
+		g_free(t);
+	}
+	if (p != NULL && p < e) {
+		p += strspn(p, "0");   /* ":080" is port 80 */
+		port = g_strndup(p, e - p);
+		for (gsize i = 0; i < G_N_ELEMENTS(defaults); i++)
+			if (strcmp(scheme, defaults[i][0]) == 0 && strcmp(port, defaults[i][1]) == 0)
+				g_clear_pointer(&port, g_free);
+	}
+	out = g_string_new(scheme);
+	g_string_append(out, "://");
+	if (host && strchr(host, ':'))
+		g_string_append_printf(out, "[%s]", host);
+	else if (host)
+		g_string_append(out, host);
+	if (port && *port)
+		g_string_append_printf(out, ":%s", port);
+	/* the path and the query as written; an empty path is "/", and the
+	 * fragment never leaves the browser */
+	q = e + strcspn(e, "#");
+	if (*e != '/')
+		g_string_append_c(out, '/');
+	g_string_append_len(out, e, q - e);
+done:
+	g_free(plain);
+	g_free(scheme);
+	g_free(host);
+	g_free(port);
+	return out ? g_string_free(out, FALSE) : NULL;
+}
 /* Why: a colleague who forwards an alert defangs its link
  * ("hxxp://dl[.]example/get[.]php"), and the event then named another
  * address than the API's copy of it, which reports defang again anyway

@@ -2,7 +2,10 @@
 # 074-lists: what `kenchi allow|block add` stores, and what an entry
 # matches.  The CLI reads a value as a reply's allow: and block: do - a
 # path as a report prints it, defanged indicators, a trailing dot, IDN -
-# and refuses what could never match, with the reason (round rs1 F2).
+# and refuses what could never match, with the reason (round rs1 F2).  An
+# ip entry matches a URL whose host is that address, and an IPv4-mapped
+# IPv6 address as its IPv4 (F4).  URLs and hosts are compared in their
+# canonical form, the stored entry's too (F6).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kenchi.sh"
 export KENCHI_NOW=2026-11-26T00:00:00Z
@@ -86,5 +89,44 @@ is "$(listed block)" "198.51.100.77" "an IPv4-mapped address is stored as its IP
 is "$(after block ip 198.51.100.9/24)" "open|1" "a network is still taken by the CLI"
 is "$(after block ip 10.0.0.0/4)" "rc=64" "a network wider than /8 is refused"
 like "$(cat "$KT_TMP/add.err")" 'no wider than /8' "with the reason"
+
+# --- F4: an ip entry and URLs, mapped addresses -----------------------------
+is "$(after block ip 203.0.113.7 'http://203.0.113.7/x.exe')" "open|1" \
+    "an ip entry matches a URL whose host is that address (rs1 F4)"
+is "$(after block ip 203.0.113.7 'http://203.0.113.7:8080/x.exe')" "open|1" "with a port too"
+is "$(after block ip 2001:db8::7 'http://[2001:db8::7]/x.exe')" "open|1" "an IPv6 address in brackets"
+is "$(after block ip 2001:db8::/32 'http://[2001:DB8:0::7]:8443/x.exe')" "open|1" "inside a network"
+is "$(after block ip 203.0.113.7 'http://203.0.113.70/x.exe')" "open|0" "not another address"
+is "$(after block ip 203.0.113.7 'http://example.com/203.0.113.7')" "open|0" "nor one in the path"
+is "$(after block ip 198.51.100.77 '' '::ffff:198.51.100.77')" "open|1" \
+    "an IPv4 entry matches the IPv4-mapped remote address"
+is "$(stored ip '::ffff:198.51.100.77' '' 198.51.100.77)" "open|1" "and a mapped entry, stored as typed, the IPv4"
+is "$(after block ip 198.51.100.0/24 '' '::ffff:198.51.100.77')" "open|1" "and an IPv4 network the mapped address"
+fresh
+sed 's|^Remote IP: .*|Remote IP: ::ffff:198.51.100.77|' "$FIX/mail/evt-dfc.eml" >"$KT_TMP/dfc.eml"
+like "$("$KENCHI" parse "$KT_TMP/dfc.eml")" '"remote_ip":"::ffff:198.51.100.77"' \
+    "kenchi parse prints the event's address as it was"
+
+# --- F6: URLs and domains compared canonical --------------------------------
+is "$(after block url 'http://evil.example.com/' 'http://evil.example.com')" "open|1" \
+    "an empty path is / (rs1 F6)"
+is "$(after block url 'http://evil.example.com' 'http://evil.example.com/')" "open|1" "either way round"
+is "$(after block url 'http://evil.example.com:80/a' 'http://evil.example.com/a')" "open|1" "the default port is dropped"
+is "$(after block url 'https://evil.example.com/a' 'https://EVIL.example.com:443/a')" "open|1" "https's too"
+is "$(after block url 'http://evil.example.com/a' 'http://evil.example.com:8080/a')" "open|0" "another port is another URL"
+is "$(after block url 'http://evil.example.com/a' 'http://evil.example.com/a#frag')" "open|1" "a fragment is dropped"
+is "$(after block url 'http://evil.example.com/a' 'http://user@evil.example.com/a')" "open|1" "and the userinfo"
+is "$(after block url 'http://evil.example.com/a' 'http://evil.example.com./a')" "open|1" "and the host's trailing dot"
+is "$(after block url 'http://evil.example.com/DL/A.EXE' 'http://evil.example.com/dl/a.exe')" "open|0" \
+    "a path is compared with its case (RFC 3986)"
+is "$(after block url 'http://evil.example.com/a' 'http://evil.example.com/a?x=1')" "open|0" \
+    "an entry without a query is not the URL with one"
+is "$(stored url 'hxxp://Evil[.]Example.com:80' 'http://evil.example.com/')" "open|1" \
+    "an entry an older version stored as typed is compared canonical too"
+is "$(after block domain evil.example.com 'http://dl.evil.example.com./a')" "open|1" \
+    "a domain matches a host with a trailing dot"
+is "$(stored domain '悪い.example.jp' 'http://xn--n8j107l.example.jp/x')" "open|1" "an international domain its punycode"
+is "$(after block domain xn--n8j107l.example.jp 'http://悪い.example.jp/x')" "open|1" "and punycode the international host"
+is "$(after block domain example.com 'http://badexample.com/x')" "open|0" "not a name that only ends like it"
 
 done_testing
