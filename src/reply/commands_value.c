@@ -330,14 +330,21 @@ static char *
 norm_ip(const char *s, char **why)
 {
 	GInetAddress *a;
-	char *out;
+	char *out, *canon;
 
 	if (strchr(s, '/') != NULL) {
 		*why = g_strdup("a single address, not a range");
 		return NULL;
 	}
-	/* GLib would take "fe80::1%eth0"; a scope means nothing off-host. */
-	if (strchr(s, '%') != NULL || (a = g_inet_address_new_from_string(s)) == NULL)
+	/* GLib would take "fe80::1%eth0"; a scope means nothing off-host.
+	 * Read as an event's address is (normalize_net.c): a padded octet
+	 * ("198.051.100.007", as log tools write it) or a port after it is the
+	 * address; GLib refused both, and the command line had taken them. */
+	if (strchr(s, '%') != NULL || (canon = kenchi_norm_ip(s)) == NULL)
+		return NULL;
+	a = g_inet_address_new_from_string(canon);
+	g_free(canon);
+	if (a == NULL)
 		return NULL;
 	/* ::ffff:203.0.113.7 is 203.0.113.7, as events' addresses are
 	 * compared (round rs1 F4). */
@@ -426,7 +433,8 @@ kenchi_list_value(const char *kind, const char *value, kenchi_list_from_t from, 
 		return NULL;
 	}
 	if (strcmp(kind, "sha256") == 0) {
-		norm = norm_sha256(v);
+		/* As an alert's hash is read: "SHA256: …", or in groups. */
+		norm = kenchi_norm_sha256(v);
 		*why = g_strdup("64 hex digits");
 	} else if (strcmp(kind, "detection") == 0) {
 		norm = g_strdup(v);
