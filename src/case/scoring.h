@@ -50,8 +50,15 @@ typedef struct kenchi_scoring kenchi_scoring_t;   /* opaque, owned by the loader
 
 /* Read and compile PATH.  NULL with *error set on any error. */
 kenchi_scoring_t *kenchi_scoring_load(const char *path, GError **error);
-/* Compile TEXT; NAME stands for the file name in error messages. */
+/* Compile TEXT; NAME stands for the file name in error messages.  A field
+ * kenchi does not know, or a test its field can never pass (a network test
+ * on a text field), is an error: such a rule would silently never fire. */
 kenchi_scoring_t *kenchi_scoring_parse(const char *name, const char *text, GError **error);
+/* The same with any field name accepted and untyped: for the language's own
+ * unit tests and fuzzer, whose getters make fields up.  kenchi itself loads
+ * rules only through kenchi_scoring_load(), so `rules check` and the loader
+ * agree. */
+kenchi_scoring_t *kenchi_scoring_parse_untyped(const char *name, const char *text, GError **error);
 void kenchi_scoring_free(kenchi_scoring_t *sc);
 
 /* Number of rules, for "kenchi rules check" and logs. */

@@ -89,6 +89,10 @@ gboolean kenchi_scoring_parse_number(const char *s, double *out);
 gboolean kenchi_scoring_parse_addr(const char *s, size_t len, guint64 w[2]);
 const char *kenchi_scoring_parse_cidr(const char *s, cidr_t *c);
 
+/* scoring_fields.c: whether C names a field kenchi knows and tests it in a
+ * way that can match; FALSE with *WHY (g_free) set when not. */
+gboolean kenchi_scoring_check_field(const cond_t *c, char **why);
+
 /* ------------------------------------------------------------------ tokens */
 
 typedef enum { TK_EOF, TK_WORD, TK_STRING, TK_OP, TK_ERROR } tk_kind_t;
@@ -108,6 +112,7 @@ typedef struct {
 	gboolean failed;        /* the current rule is broken: skip to the next */
 	GHashTable *names;      /* rule name -> line, for duplicates */
 	GHashTable *fields;     /* field name -> number */
+	gboolean untyped;       /* any field name, unchecked (kenchi_scoring_parse_untyped) */
 	kenchi_scoring_t *sc;
 } parser_t;
 

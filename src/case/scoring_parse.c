@@ -175,6 +175,22 @@ leaf(parser_t *p, cond_kind_t kind, const char *field)
 	return c;
 }
 
+/* C, or NULL (freed, the error reported at T, its field's token) when it
+ * names a field kenchi does not know or tests it in a way that cannot
+ * match: such a rule would load and silently never fire (rs1 F3). */
+static cond_t *
+checked(parser_t *p, const token_t *t, cond_t *c)
+{
+	char *why = NULL;
+
+	if (c == NULL || p->untyped || kenchi_scoring_check_field(c, &why))
+		return c;
+	fail_at(p, t, "%s", why);
+	g_free(why);
+	kenchi_scoring_cond_free(c);
+	return NULL;
+}
+
 static cond_t *parse_or(parser_t *p);
 
 /* in [ ... ] | in A..B | in CIDR, CIDR ... */
@@ -323,7 +339,7 @@ parse_primary(parser_t *p)
 			return NULL;
 		}
 		next(p);
-		return leaf(p, C_EXISTS, t->text);
+		return checked(p, t, leaf(p, C_EXISTS, t->text));
 	}
 	if (t->kind != TK_WORD || !valid_field(t->text)) {
 		expected(p, "a condition");
@@ -397,7 +413,7 @@ parse_primary(parser_t *p)
 		kenchi_scoring_cond_free(c);
 		return NULL;
 	}
-	return c;
+	return checked(p, t, c);
 }
 
 static cond_t *
@@ -606,10 +622,10 @@ fail:
 	return NULL;
 }
 
-kenchi_scoring_t *
-kenchi_scoring_parse(const char *name, const char *text, GError **error)
+static kenchi_scoring_t *
+parse(const char *name, const char *text, gboolean untyped, GError **error)
 {
-	parser_t p = { 0 };
+	parser_t p = { .untyped = untyped };
 	kenchi_scoring_t *sc = g_new0(kenchi_scoring_t, 1);
 	const char *bad;
 
@@ -660,4 +676,16 @@ done:
 	}
 	g_string_free(p.errs, TRUE);
 	return sc;
+}
+
+kenchi_scoring_t *
+kenchi_scoring_parse(const char *name, const char *text, GError **error)
+{
+	return parse(name, text, FALSE, error);
+}
+
+kenchi_scoring_t *
+kenchi_scoring_parse_untyped(const char *name, const char *text, GError **error)
+{
+	return parse(name, text, TRUE, error);
 }

@@ -357,4 +357,27 @@ mail 'Tue, 24 Nov 2026 09:59:60 +0900' "Threat Detected" 6002 "2026-11-24 00:59:
 is "$(sql "select received_at from events where uid = 'amp:6002'")" "$(date -u -d 2026-11-24T00:59:59Z +%s)" \
     "a Received at a leap second (:60) is read, as its second 59"
 
+# --- scoring.rules: a field kenchi does not know is an error (rs1 F3) -------
+# A misspelt field loaded and silently never fired.
+DD=$KT_TMP/dd072
+mkdir -p "$DD" && cp -r "$KT_TOP/data" "$KT_TOP/templates" "$DD/"
+rules() { printf '%s\n' "$@" >"$DD/data/scoring.rules"; }
+rules 'rule "typo" if hots >= 1 then add 10' 'rule "path" if file.sha256 == "x" then add 20' \
+    'rule "case" if File.Disposition == "Malicious" then add 30' 'rule "cidr" if detection in 10.0.0.0/8 then add 40' \
+    'rule "num" if severity > 2 then add 1' 'rule "ok" if severity == "High" then add 1'
+err=$(KENCHI_DATADIR=$DD "$KENCHI" rules check 2>&1)
+is $? 78 "rules check refuses a scoring rule on an unknown field"
+like "$err" "scoring.rules:1: unknown field 'hots' \\(did you mean 'hosts'\\?\\)" "at file:line, with the nearest name"
+like "$err" "scoring.rules:2: unknown field 'file.sha256' \\(did you mean 'file.identity.sha256'\\?\\)" \
+    "a path's last part finds the full path"
+like "$err" "scoring.rules:3: unknown field 'File.Disposition': field names are case-sensitive" "a wrong case is named as such"
+like "$err" "scoring.rules:4: 'detection' never holds an IP address" "a network test on a text field is an error"
+like "$err" "scoring.rules:5: 'severity' never holds a number" "and a number test on one"
+fresh
+KENCHI_DATADIR=$DD td | KENCHI_DATADIR=$DD "$KENCHI" deliver >/dev/null 2>&1
+is $? 78 "deliver refuses the same rules (one code path with rules check)"
+rules 'rule "ok" if count == "1" and network_info.remote_ip not in 10.0.0.0/8 and exists file.identity.sha256 then add 1'
+KENCHI_DATADIR=$DD "$KENCHI" rules check >/dev/null 2>&1
+is $? 0 "text tests on any field, networks on an address field, load"
+
 done_testing

@@ -49,7 +49,7 @@ static kenchi_scoring_t *
 compile(const char *text)
 {
 	GError *error = NULL;
-	kenchi_scoring_t *sc = kenchi_scoring_parse("t.rules", text, &error);
+	kenchi_scoring_t *sc = kenchi_scoring_parse_untyped("t.rules", text, &error);
 
 	if (sc == NULL)
 		fail_msg("rules did not compile: %s", error->message);
@@ -82,12 +82,14 @@ fires(const char *cond, GHashTable *fields)
 	return fired;
 }
 
-/* The load error for TEXT, g_free'd by the caller. */
+typedef kenchi_scoring_t *(*parse_fn)(const char *, const char *, GError **);
+
+/* The load error PARSE gives for TEXT, g_free'd by the caller. */
 static char *
-load_error(const char *text)
+parse_error(parse_fn parse, const char *text)
 {
 	GError *error = NULL;
-	kenchi_scoring_t *sc = kenchi_scoring_parse("t.rules", text, &error);
+	kenchi_scoring_t *sc = parse("t.rules", text, &error);
 	char *msg;
 
 	if (sc != NULL)
@@ -96,6 +98,12 @@ load_error(const char *text)
 	msg = g_strdup(error->message);
 	g_error_free(error);
 	return msg;
+}
+
+static char *
+load_error(const char *text)
+{
+	return parse_error(kenchi_scoring_parse_untyped, text);
 }
 
 static gboolean
@@ -665,6 +673,42 @@ test_error_misc(void **state)
 	g_error_free(error);
 }
 
+/* kenchi's own loader knows its fields (rs1 F3): a misspelt field, or a
+ * test its field can never pass, is an error with file:line, not a rule
+ * that silently never fires. */
+static void
+test_error_unknown_fields(void **state)
+{
+	GError *error = NULL;
+	kenchi_scoring_t *sc;
+	char *e;
+
+	e = parse_error(kenchi_scoring_parse, "rule \"a\" if hots >= 1 then add 1\n"
+			 "rule \"b\"\n  if file.sha256 == \"x\" then add 1\n"
+			 "rule \"c\" if File.Disposition == \"Malicious\" then add 1\n"
+			 "rule \"d\" if detection in 10.0.0.0/8 then add 1\n"
+			 "rule \"e\" if severity > 3 or exists nosuch then add 1\n"
+			 "rule \"f\" if computer.hostname in [1, 2] then add 1\n");
+	assert_string_equal(e,
+	    "t.rules:1: unknown field 'hots' (did you mean 'hosts'?)\n"
+	    "t.rules:3: unknown field 'file.sha256' (did you mean 'file.identity.sha256'?)\n"
+	    "t.rules:4: unknown field 'File.Disposition': field names are case-sensitive ('file.disposition')\n"
+	    "t.rules:5: 'detection' never holds an IP address: a network test on it never matches\n"
+	    "t.rules:6: 'severity' never holds a number: a number test on it never matches (quote the value to compare text)\n"
+	    "t.rules:7: 'computer.hostname' never holds a number: a number test on it never matches (quote the value to compare text)");
+	g_free(e);
+	/* what can match loads: text tests on any field, the aliases, numbers
+	 * quoted, addresses in networks */
+	sc = kenchi_scoring_parse("t.rules",
+	    "rule a if count == \"1\" and hour_jst =~ \"^1\" and sha256 == \"x\" and hostname =~ \"x\" then add 1\n"
+	    "rule b if network_info.remote_ip in 10.0.0.0/8 and computer.network_addresses[0].ip in [::1]"
+	    " and network_info.remote_port in 1..1024 and event_type_id in [1, 2] and blocklisted"
+	    " and exists file.parent.identity.sha256 and score > 3 then add 1\n", &error);
+	if (sc == NULL)
+		fail_msg("%s", error->message);
+	kenchi_scoring_free(sc);
+}
+
 static void
 test_load_file_errors_name_the_path(void **state)
 {
@@ -673,7 +717,7 @@ test_load_file_errors_name_the_path(void **state)
 	GError *error = NULL;
 	char *want;
 
-	assert_true(g_file_set_contents(path, "# x\nrule \"a\" if x then boom\n", -1, NULL));
+	assert_true(g_file_set_contents(path, "# x\nrule \"a\" if severity then boom\n", -1, NULL));
 	assert_null(kenchi_scoring_load(path, &error));
 	want = g_strdup_printf("%s:2: unknown action 'boom'", path);
 	assert_true(g_str_has_prefix(error->message, want));
@@ -906,6 +950,7 @@ main(void)
 		cmocka_unit_test(test_error_every_one_reported),
 		cmocka_unit_test(test_error_misc),
 		cmocka_unit_test(test_load_file_errors_name_the_path),
+		cmocka_unit_test(test_error_unknown_fields),
 		cmocka_unit_test(test_default_executed_malware_on_server_is_p1),
 		cmocka_unit_test(test_default_quarantined_low_is_p4),
 		cmocka_unit_test(test_default_other_cases),
