@@ -221,19 +221,50 @@ score_get(const char *field, gpointer user)
 /* [{"rule":NAME,"points":N}, ...].  A rule's name is any text of the
  * rules file, Japanese included; json-glib wrote each as a JSON string when
  * the rules were loaded (scoring_parse.c), once, where building this with
- * json-glib for every case cost 7% of an import. */
+ * json-glib for every case cost 7% of an import.  A rule that set the
+ * priority, suppressed or escalated says so ("priority", "suppress",
+ * "escalate"), and a block list entry, which escalates whatever the rules
+ * say, is a reason of its own with the entry ("entry"), so that every
+ * reader of the reasons can tell what made the case what it is (rs1 F7). */
 static char *
-reasons_json(const kenchi_score_result_t *r)
+reasons_json(const kenchi_score_result_t *r, const char *block)
 {
 	GString *s = g_string_new("[");
 	guint i;
 
 	for (i = 0; i < r->reasons->len; i++) {
 		kenchi_score_reason_t *x = &g_array_index(r->reasons, kenchi_score_reason_t, i);
-		g_string_append_printf(s, "%s{\"rule\":%s,\"points\":%d}", i ? "," : "", x->rule_json, x->points);
+		g_string_append_printf(s, "%s{\"rule\":%s,\"points\":%d", i ? "," : "", x->rule_json, x->points);
+		if (x->priority)
+			g_string_append_printf(s, ",\"priority\":\"P%d\"", x->priority);
+		if (x->suppress)
+			g_string_append(s, ",\"suppress\":true");
+		if (x->escalate)
+			g_string_append(s, ",\"escalate\":true");
+		g_string_append_c(s, '}');
+	}
+	if (block) {
+		JsonNode *e = json_node_init_string(json_node_alloc(), block);
+		char *entry = kenchi_json_text(e);
+
+		g_string_append_printf(s, "%s{\"rule\":\"block list\",\"points\":0,\"escalate\":true,\"entry\":%s}",
+		    i ? "," : "", entry);
+		json_node_unref(e);
+		g_free(entry);
 	}
 	g_string_append_c(s, ']');
 	return g_string_free(s, FALSE);
+}
+
+/* Why the rules suppressed a case: the rule that did, by name. */
+static char *
+rule_suppressed(const kenchi_score_result_t *r)
+{
+	for (guint i = 0; i < r->reasons->len; i++)
+		if (g_array_index(r->reasons, kenchi_score_reason_t, i).suppress)
+			return g_strdup_printf("suppressed by scoring rule %s",
+			    g_array_index(r->reasons, kenchi_score_reason_t, i).rule_json);
+	return g_strdup("suppressed by scoring rules");
 }
 
 /* A case's score from several evaluations: the highest score with its
@@ -247,9 +278,9 @@ typedef struct {
 } case_score_t;
 
 static void
-case_score_take(case_score_t *cs, const kenchi_score_result_t *r)
+case_score_take(case_score_t *cs, const kenchi_score_result_t *r, const char *block)
 {
-	char *reasons = reasons_json(r);
+	char *reasons = reasons_json(r, block);
 
 	/* A tie goes to the larger text, the same for any arrival order. */
 	if (cs->reasons == NULL || r->score > cs->score || (r->score == cs->score && strcmp(reasons, cs->reasons) > 0)) {
@@ -304,7 +335,7 @@ score_event(kenchi_cases_t *cx, const kenchi_lists_t *ls, score_ctx_t *sc, const
 	sc->blocklisted = block != NULL;
 	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, sc, &cx->res);
 	if (rc == KENCHI_OK)
-		case_score_take(cs, &cx->res);
+		case_score_take(cs, &cx->res, block);
 	g_free(allow);
 	g_free(block);
 	return rc;
@@ -627,7 +658,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 		sc.hosts = all;
 		if (rc != KENCHI_OK)
 			goto done;
-		without = reasons_json(&cx->res);
+		without = reasons_json(&cx->res, NULL);
 	}
 	rc = kenchi_scoring_eval(cx->scoring, cx->m, score_get, &sc, &cx->res);
 	if (rc != KENCHI_OK)
@@ -635,14 +666,14 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	out->event_score = cx->res.score;
 	g_strlcpy(out->event_priority, cx->res.priority, sizeof out->event_priority);
 	if (without) {
-		char *with = reasons_json(&cx->res);
+		char *with = reasons_json(&cx->res, NULL);
 
 		spread = strcmp(with, without) != 0;
 		g_free(with);
 	}
 	escalate = cx->res.escalate || block_hit;
 	rule_suppress = cx->res.suppress;
-	case_score_take(&cs, &cx->res);
+	case_score_take(&cs, &cx->res, block_hit);
 	/* The case's other events, against the case as it is now. */
 	if (!out->created && (rc = score_stored(cx, st, ls, &sc, &cs)) != KENCHI_OK)
 		goto done;
@@ -663,7 +694,7 @@ kenchi_cases_place(kenchi_cases_t *cx, kenchi_store_t *st, const kenchi_event_t 
 	else if (suppress && allow_hit)
 		why = g_strdup_printf("allow list: %s", allow_hit);
 	else if (suppress)
-		why = g_strdup("suppressed by scoring rules");
+		why = rule_suppressed(&cx->res);
 
 	if (strcmp(b.row.state, "closed") == 0) {
 		/* A closed case takes the event but stays closed. */

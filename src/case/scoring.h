@@ -68,6 +68,10 @@ typedef struct {
 	char *rule;        /* the rule's name, owned */
 	const char *rule_json;  /* the name as a JSON string (quotes included), the model's */
 	int points;        /* how much it moved the running score (may be 0 or negative) */
+	/* What else it did, so that an explanation can name the rule that
+	 * suppressed a case or set its priority (rs1 F7). */
+	int priority;      /* 1..4 when it set the priority, else 0 */
+	gboolean suppress, escalate;
 } kenchi_score_reason_t;
 
 typedef struct {
@@ -79,6 +83,7 @@ typedef struct {
 	/* Additions to the brief's shape; both are informative only. */
 	gboolean priority_explicit; /* a rule set the priority (else derived from the score) */
 	guint regex_errors;         /* regex tests that hit a PCRE2 limit (counted as false) */
+	int unclamped;              /* the sum of the reasons' points, before the clamp to 0..100 */
 } kenchi_score_result_t;
 
 void kenchi_score_result_init(kenchi_score_result_t *r);

@@ -240,15 +240,16 @@ kenchi_scoring_eval(const kenchi_scoring_t *sc, kenchi_re_match_t *m,
 
 		if (r->cond && !eval_cond(r->cond, &x))
 			continue;
+		memset(&reason, 0, sizeof reason);
 		for (j = 0; j < r->actions->len; j++) {
 			const action_t *a = &g_array_index(r->actions, action_t, j);
 			switch (a->kind) {
 			case A_ADD: x.score += a->n; break;
 			case A_SET: x.score = a->n; break;
-			case A_PRIORITY: prio = a->n; break;
+			case A_PRIORITY: prio = reason.priority = a->n; break;
 			case A_TAG: add_tag(out->tags, a->tag); break;
-			case A_SUPPRESS: out->suppress = TRUE; break;
-			case A_ESCALATE: out->escalate = TRUE; break;
+			case A_SUPPRESS: out->suppress = reason.suppress = TRUE; break;
+			case A_ESCALATE: out->escalate = reason.escalate = TRUE; break;
 			case A_STOP: stop = TRUE; break;
 			}
 		}
@@ -260,6 +261,7 @@ kenchi_scoring_eval(const kenchi_scoring_t *sc, kenchi_re_match_t *m,
 
 	/* The running score is left unclamped so that a +50 then -20 sums as a
 	 * person would add it up; only the result is held to 0..100. */
+	out->unclamped = x.score;
 	out->score = CLAMP(x.score, KENCHI_SCORE_MIN, KENCHI_SCORE_MAX);
 	out->priority_explicit = prio != 0;
 	if (prio == 0)

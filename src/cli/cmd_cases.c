@@ -75,6 +75,20 @@ scope_cb(const kenchi_case_row_t *c, gpointer user)
 	return TRUE;
 }
 
+/* The reasons' sum when the score is not it, clamped to 0..100: a -5 that
+ * shows as 0 (rs1 F7). */
+static void
+set_unclamped(JsonObject *o, gint64 score)
+{
+	JsonArray *a = json_object_get_array_member(o, "score_reasons");
+	gint64 sum = 0;
+
+	for (guint i = 0; a && i < json_array_get_length(a); i++)
+		sum += json_object_get_int_member_with_default(json_array_get_object_element(a, i), "points", 0);
+	if (a && sum != score && (score == 0 || score == 100))
+		json_object_set_int_member(o, "score_unclamped", sum);
+}
+
 /* DETAIL: with the scope of its outbreak, host by host (`case N`); a
  * listing's every case of an outbreak of 300 hosts held all 300 (rev94). */
 static JsonObject *
@@ -92,6 +106,7 @@ case_json(kenchi_store_t *st, const kenchi_case_row_t *c, gboolean detail)
 	json_object_set_string_member(o, "priority", c->priority);
 	json_object_set_int_member(o, "score", c->score);
 	json_object_set_member(o, "score_reasons", parse_json_text(c->score_reasons));
+	set_unclamped(o, c->score);
 	json_object_set_member(o, "tags", parse_json_text(c->tags));
 	json_object_set_int_member(o, "events", c->events);
 	if (c->outbreak) {
@@ -377,8 +392,19 @@ print_case_text(JsonObject *o, gint64 now)
 	a = json_object_get_array_member(o, "score_reasons");
 	for (i = 0; a && i < json_array_get_length(a); i++) {
 		JsonObject *r = json_array_get_object_element(a, i);
-		printf("  %+4" G_GINT64_FORMAT "  %s\n", json_object_get_int_member(r, "points"), json_object_get_string_member(r, "rule"));
+		const char *prio = json_object_get_string_member_with_default(r, "priority", NULL);
+		const char *entry = json_object_get_string_member_with_default(r, "entry", NULL);
+
+		/* what the rule did besides points: rs1 F7 */
+		printf("  %+4" G_GINT64_FORMAT "  %s%s%s%s%s%s%s\n", json_object_get_int_member(r, "points"),
+		    json_object_get_string_member(r, "rule"), entry ? " entry " : "", entry ? entry : "",
+		    prio ? ", sets priority " : "", prio ? prio : "",
+		    json_object_get_boolean_member_with_default(r, "suppress", FALSE) ? ", suppresses" : "",
+		    json_object_get_boolean_member_with_default(r, "escalate", FALSE) ? ", escalates" : "");
 	}
+	if (json_object_has_member(o, "score_unclamped"))
+		printf("  (they add up to %" G_GINT64_FORMAT ", clamped to %" G_GINT64_FORMAT ": scores run 0 to 100)\n",
+		    json_object_get_int_member(o, "score_unclamped"), json_object_get_int_member(o, "score"));
 	a = json_object_get_array_member(o, "hosts");
 	printf("scope: %u host(s):", a ? json_array_get_length(a) : 0);
 	for (i = 0; a && i < json_array_get_length(a); i++)

@@ -380,4 +380,26 @@ rules 'rule "ok" if count == "1" and network_info.remote_ip not in 10.0.0.0/8 an
 KENCHI_DATADIR=$DD "$KENCHI" rules check >/dev/null 2>&1
 is $? 0 "text tests on any field, networks on an address field, load"
 
+# --- the explanation names what each rule did (rs1 F7) ----------------------
+rules 'rule "lab hosts" if computer.hostname =~ "(?i)^PC-" then add 20, suppress' \
+    'rule "vip" if customer == "acme" then priority P2' 'rule "neutral" then add 0'
+fresh; td | KENCHI_DATADIR=$DD "$KENCHI" deliver 2>/dev/null
+out=$(KENCHI_DATADIR=$DD "$KENCHI" case 1)
+like "$out" 'suppressed: suppressed by scoring rule "lab hosts"' "a case a rule suppressed names the rule"
+like "$out" '\+20  lab hosts, suppresses' "and its reason says it suppressed"
+like "$out" '\+0  vip, sets priority P2' "a priority a rule set is attributed to it"
+is "$(KENCHI_DATADIR=$DD "$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; r=json.load(sys.stdin)["score_reasons"]; print(r[0]["rule"], r[0]["points"], r[0].get("suppress"), r[1].get("priority"))')" \
+    "lab hosts 20 True P2" "in JSON too: the reasons keep rule and points, and add suppress and priority"
+rules 'rule "sev" if severity == "High" then add 30'
+fresh; KENCHI_DATADIR=$DD "$KENCHI" block add --customer acme sha256 $S1 >/dev/null
+td | KENCHI_DATADIR=$DD "$KENCHI" deliver 2>/dev/null
+like "$(KENCHI_DATADIR=$DD "$KENCHI" case 1)" "\\+0  block list entry sha256 $S1, escalates" \
+    "a block list escalation names the entry, with no rule of its own"
+is "$(KENCHI_DATADIR=$DD "$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; c=json.load(sys.stdin); r=c["score_reasons"][-1]; print(c["priority"], c["escalated"], r["rule"], r["entry"], r["escalate"])')" \
+    "P1 True block list sha256 $S1 True" "and so does the JSON"
+fresh; SEV=Medium tq | "$KENCHI" deliver 2>/dev/null
+like "$("$KENCHI" case 1)" "they add up to -5, clamped to 0" "a score clamped to 0 says so"
+is "$("$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; c=json.load(sys.stdin); print(c["score"], c["score_unclamped"])')" "0 -5" \
+    "and the JSON gives the sum it was clamped from"
+
 done_testing

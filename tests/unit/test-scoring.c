@@ -353,6 +353,11 @@ test_actions(void **state)
 	assert_string_equal(r.tags->pdata[2], "three");
 	assert_string_equal(r.priority, "P4");
 	assert_false(r.priority_explicit);
+	/* each reason says what its rule did besides points (rs1 F7) */
+	assert_true(g_array_index(r.reasons, kenchi_score_reason_t, 2).suppress);
+	assert_false(g_array_index(r.reasons, kenchi_score_reason_t, 2).escalate);
+	assert_true(g_array_index(r.reasons, kenchi_score_reason_t, 3).escalate);
+	assert_int_equal(g_array_index(r.reasons, kenchi_score_reason_t, 3).priority, 0);
 	kenchi_score_result_clear(&r);
 
 	score("rule \"a\" then add 30\n"
@@ -369,6 +374,8 @@ test_actions(void **state)
 	score("rule \"a\" then add 90, priority P3\n"
 	      "rule \"b\" then priority p2\n", f, &r);            /* the last set wins */
 	assert_string_equal(r.priority, "P2");
+	assert_int_equal(g_array_index(r.reasons, kenchi_score_reason_t, 0).priority, 3);
+	assert_int_equal(g_array_index(r.reasons, kenchi_score_reason_t, 1).priority, 2);
 	assert_true(r.priority_explicit);
 	kenchi_score_result_clear(&r);
 	g_hash_table_unref(f);
@@ -399,6 +406,7 @@ test_clamping(void **state)
 
 	score("rule \"a\" then add 80\nrule \"b\" then add 80\n", f, &r);
 	assert_int_equal(r.score, 100);
+	assert_int_equal(r.unclamped, 160);                       /* for the explanation (rs1 F7) */
 	assert_string_equal(r.priority, "P1");
 	kenchi_score_result_clear(&r);
 	score("rule \"a\" then add 10\nrule \"b\" then add -50\n", f, &r);
