@@ -335,6 +335,19 @@ kenchi_calendar_get_hours(const kenchi_calendar_t *cal, int *start_min, int *end
         *end_min = cal->hours_end;
 }
 
+int
+kenchi_calendar_uncovered_year(const kenchi_calendar_t *cal, gint64 t)
+{
+    GDateTime *d = g_date_time_new_from_unix_utc(t + 9 * 3600);   /* JST is UTC+9 all year */
+    int y;
+
+    if (d == NULL)
+        return 0;
+    y = g_date_time_get_year(d);
+    g_date_time_unref(d);
+    return cal->first_year == 0 || y < cal->first_year || y > cal->last_year ? y : 0;
+}
+
 void
 kenchi_calendar_get_range(const kenchi_calendar_t *cal, int *first_year, int *last_year)
 {

@@ -82,6 +82,11 @@ void kenchi_calendar_get_hours(const kenchi_calendar_t *cal, int *start_min, int
 void kenchi_calendar_get_range(const kenchi_calendar_t *cal, int *first_year,
                                int *last_year);
 
+/* The JST year of T when the holiday table does not cover it, else 0: a
+ * deadline there was computed without that year's national holidays, and
+ * callers say so rather than let it look authoritative (rs1 F8). */
+int kenchi_calendar_uncovered_year(const kenchi_calendar_t *cal, gint64 t);
+
 /* FALSE for an invalid date. */
 gboolean kenchi_calendar_is_business_day(const kenchi_calendar_t *cal, int y, int m, int d);
 

@@ -219,6 +219,25 @@ load_needed(kenchi_app_t *app, const kenchi_analysis_t *a)
 	return KENCHI_OK;
 }
 
+/* Once a process: a deadline past the holiday table counts no national
+ * holiday, and the analysts should know before they promise it (rs1 F8).
+ * Called inside the write transaction, where the cases context is used. */
+static void
+warn_uncovered(kenchi_app_t *app, const kenchi_analysis_t *a)
+{
+	static gint warned;
+	const kenchi_calendar_t *cal;
+	int y;
+
+	if (app->cases == NULL || a->reportable == 0 || g_atomic_int_get(&warned))
+		return;
+	cal = kenchi_cases_calendar(app->cases, a->customer ? a->customer : "");
+	y = kenchi_calendar_uncovered_year(cal, kenchi_calendar_second_report_due(cal, a->received_at));
+	if (y && g_atomic_int_compare_and_exchange(&warned, 0, 1))
+		kenchi_warn("calendar: a second report deadline in %d counts no national holiday: the holiday table"
+		    " (data/holidays-jp.tsv) does not cover that year; regenerate it (contrib/gen-holidays-jp.py)", y);
+}
+
 kenchi_status_t
 kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsize len, const char *source,
 		  const char *origin, const char *customer, kenchi_analysis_t *a)
@@ -236,6 +255,8 @@ kenchi_app_ingest(kenchi_app_t *app, kenchi_re_match_t *m, const char *raw, gsiz
 	st = kenchi_store_begin(app->st);
 	if (st == KENCHI_OK)
 		st = kenchi_ingest_store(&ctx, app->st, a, &opts);
+	if (st == KENCHI_OK)
+		warn_uncovered(app, a);
 	if (st == KENCHI_OK)
 		st = kenchi_store_commit(app->st);
 	if (st != KENCHI_OK) {

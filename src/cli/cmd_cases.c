@@ -2,6 +2,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/case_related.h"
+#include "case/calendar.h"
 #include "parse/normalize.h"
 #include "util/clock.h"
 
@@ -151,6 +152,8 @@ typedef struct {
 	gboolean color;
 	int n;
 	gint64 sla_warn;   /* [kenchi] sla_warning (due) */
+	const kenchi_calendar_t *cal;   /* due: the holiday table, or NULL */
+	int uncovered;     /* due: a year a listed deadline has no holidays of */
 } list_t;
 
 /* A host's column, 18 wide on a terminal: cut at a character, not a byte
@@ -340,7 +343,32 @@ take_case(const kenchi_case_row_t *c, gpointer user)
 	oc->row.host_key = g_strdup(c->host_key);
 	oc->row.first_seen = c->first_seen;
 	oc->row.last_seen = c->last_seen;
+	oc->row.second_report_due = c->second_report_due;
 	return FALSE;
+}
+
+/* The holiday table, to mark the deadlines it does not cover: past its
+ * last year a deadline counts no national holiday, and must not look
+ * authoritative (rs1 F8).  NULL when unreadable: deadlines go unmarked. */
+static kenchi_calendar_t *
+holidays(kenchi_app_t *app)
+{
+	char *p = kenchi_config_data_path(app->cfg, "holidays-jp.tsv");
+	kenchi_calendar_t *cal = kenchi_calendar_load(p, NULL);
+
+	g_free(p);
+	return cal;
+}
+
+/* The year whose holidays DUE was computed without, also into O's JSON. */
+static int
+mark_uncovered(JsonObject *o, const kenchi_calendar_t *cal, gint64 due)
+{
+	int y = cal && due ? kenchi_calendar_uncovered_year(cal, due) : 0;
+
+	if (y)
+		json_object_set_int_member(o, "second_report_due_without_holidays_of", y);
+	return y;
 }
 
 /* An ISO 8601 date in JST as FMT (g_date_time_format) has it, or "": the
@@ -387,6 +415,10 @@ print_case_text(JsonObject *o, gint64 now)
 		printf("first report due:  %s%s\nsecond report due: %s%s\n", d1 ? d1 : "-",
 		    jst_of(d1, " (%Y-%m-%d %H:%M JST)", j1, sizeof j1), d2 ? d2 : "-",
 		    jst_of(d2, " (%Y-%m-%d %H:%M JST)", j2, sizeof j2));
+		if (json_object_has_member(o, "second_report_due_without_holidays_of"))
+			printf("  computed without the national holidays of %" G_GINT64_FORMAT ": the holiday table"
+			    " (data/holidays-jp.tsv) does not cover that year\n",
+			    json_object_get_int_member(o, "second_report_due_without_holidays_of"));
 	}
 	printf("score reasons:\n");
 	a = json_object_get_array_member(o, "score_reasons");
@@ -467,6 +499,7 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	one_case_t oc = { 0 };
+	kenchi_calendar_t *cal;
 	case_detail_t d;
 	kenchi_event_filter_t ef = { 0 };
 	kenchi_status_t st;
@@ -540,6 +573,9 @@ kenchi_cmd_case(kenchi_app_t *app, int argc, char **argv)
 			kenchi_findings_clear(&fi);
 		}
 	}
+	cal = holidays(app);
+	mark_uncovered(oc.obj, cal, oc.row.second_report_due);
+	kenchi_calendar_free(cal);
 	n = json_node_new(JSON_NODE_OBJECT);
 	json_node_take_object(n, oc.obj);
 	if (json)
@@ -603,6 +639,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		json_object_set_string_member(o, "first_report_state", first ? first : "none");
 		if (going)
 			json_object_set_int_member(o, "first_report_left_s", left1);
+		mark_uncovered(o, l->cal, c->second_report_due);
 		json_node_take_object(n, o);
 		kenchi_print_json_line(n);
 		json_node_unref(n);
@@ -612,6 +649,10 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	}
 	if (d && *jst_of(d, "%Y-%m-%d %H:%M JST", due_s, sizeof due_s) == '\0')
 		g_strlcpy(due_s, d, sizeof due_s);
+	if (l->cal && c->second_report_due && kenchi_calendar_uncovered_year(l->cal, c->second_report_due)) {
+		l->uncovered = kenchi_calendar_uncovered_year(l->cal, c->second_report_due);
+		g_strlcat(due_s, "*", sizeof due_s);
+	}
 	fmt_left(left, sizeof left, left2);
 	/* Red: breached; yellow: less than 2 hours left. */
 	if (l->color && c->second_report_due && left2 < 0)
@@ -645,6 +686,7 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	kenchi_case_filter_t f = { .due_only = TRUE };
+	kenchi_calendar_t *cal;
 	list_t l = { 0 };
 	kenchi_status_t st;
 	int rc;
@@ -663,11 +705,15 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	if (!json)
 		printf("%-5s %-10s %-3s %3s %-18s %-20s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",
 		    "2ND REPORT DUE", "LEFT", "1ST REPORT");
+	l.cal = cal = holidays(app);
 	st = kenchi_store_cases_each(app->st, &f, print_due, &l);
 	if (st != KENCHI_OK) {
 		kenchi_err("due: %s", kenchi_store_errmsg(app->st));
 		rc = kenchi_status_to_exit(st);
-	}
+	} else if (l.uncovered && !json)
+		printf("* computed without the national holidays of %d: the holiday table (data/holidays-jp.tsv)"
+		    " does not cover that year\n", l.uncovered);
+	kenchi_calendar_free(cal);
 done:
 	g_free(customer);
 	return rc;

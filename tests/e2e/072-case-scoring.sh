@@ -402,4 +402,22 @@ like "$("$KENCHI" case 1)" "they add up to -5, clamped to 0" "a score clamped to
 is "$("$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; c=json.load(sys.stdin); print(c["score"], c["score_unclamped"])')" "0 -5" \
     "and the JSON gives the sum it was clamped from"
 
+# --- a deadline past the holiday table is marked (rs1 F8) -------------------
+# Friday 2031-01-10: due Monday 01-13, 成人の日, which the table (to 2030)
+# does not know.  Said in case, due and once by deliver.
+fresh
+R31='Fri, 10 Jan 2031 03:00:00 +0000'
+err=$(mail "$R31" "Threat Detected" 9101 "2031-01-10 02:59:00" PC-Y1 - $S1 - - |
+      KENCHI_NOW=2031-01-10T03:00:30Z "$KENCHI" deliver 2>&1 >/dev/null)
+like "$err" "deadline in 2031 counts no national holiday" "deliver warns of a deadline past the holiday table"
+is "$(grep -c 'counts no national holiday' <<<"$err")" 1 "(once)"
+like "$(KENCHI_NOW=2031-01-10T03:01:00Z "$KENCHI" case 1)" \
+    "second report due: .*\\(2031-01-13 18:00 JST\\)
+  computed without the national holidays of 2031" "kenchi case marks the deadline"
+out=$(KENCHI_NOW=2031-01-10T03:01:00Z "$KENCHI" due)
+like "$out" "2031-01-13 18:00 JST\\*" "kenchi due marks it"
+like "$out" "\\* computed without the national holidays of 2031" "and says what the mark means"
+is "$(KENCHI_NOW=2031-01-10T03:01:00Z "$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["second_report_due_without_holidays_of"])')" \
+    2031 "and the JSON names the year"
+
 done_testing
