@@ -638,6 +638,10 @@ parse(const char *name, const char *text, gboolean untyped, GError **error)
 	p.fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p.sc = sc;
 
+	/* Windows Notepad starts a UTF-8 file with a BOM, which the lexer
+	 * would refuse as an invisible "unexpected character" (rs1 F9). */
+	if (g_str_has_prefix(text, "\xef\xbb\xbf"))
+		text += 3;
 	/* PCRE2 runs in UTF mode and messages quote the text: refuse bad
 	 * bytes up front rather than in a confusing regex error. */
 	if (!g_utf8_validate(text, -1, &bad)) {

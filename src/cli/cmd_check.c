@@ -41,6 +41,9 @@ check_rules(kenchi_app_t *app)
 			rc = KENCHI_EXIT_CONFIG;
 		} else {
 			printf("scoring rules: %u rule(s) in %s: ok\n", kenchi_scoring_rule_count(sc), dir);
+			/* Loadable, but every case would score 0, P4 (rs1 F9). */
+			if (kenchi_scoring_rule_count(sc) == 0)
+				fprintf(stderr, "scoring rules: warning: %s has no rule: every case scores 0 and is P4\n", dir);
 			kenchi_scoring_free(sc);
 		}
 	}

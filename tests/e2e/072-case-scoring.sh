@@ -420,4 +420,12 @@ like "$out" "\\* computed without the national holidays of 2031" "and says what 
 is "$(KENCHI_NOW=2031-01-10T03:01:00Z "$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; print(json.load(sys.stdin)["second_report_due_without_holidays_of"])')" \
     2031 "and the JSON names the year"
 
+# --- a BOM is skipped; an empty rules file is a warning (rs1 F9) -------------
+printf '\357\273\277rule "a" then add 1\n' >"$DD/data/scoring.rules"
+KENCHI_DATADIR=$DD "$KENCHI" rules check >/dev/null 2>&1
+is $? 0 "a UTF-8 BOM at the top of scoring.rules is skipped (Windows Notepad writes one)"
+: >"$DD/data/scoring.rules"
+like "$(KENCHI_DATADIR=$DD "$KENCHI" rules check 2>&1 >/dev/null)" "scoring rules: warning: .* has no rule" \
+    "an empty scoring.rules is a warning in rules check"
+
 done_testing

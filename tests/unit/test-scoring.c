@@ -502,6 +502,9 @@ test_layout_is_free(void **state)
 	assert_int_equal(r.score, 3);
 	assert_int_equal(r.reasons->len, 2);
 	kenchi_score_result_clear(&r);
+	score("\xef\xbb\xbfrule bom then add 4", f, &r);          /* a leading BOM is skipped (rs1 F9) */
+	assert_int_equal(r.score, 4);
+	kenchi_score_result_clear(&r);
 	score("", f, &r);                                         /* no rules: 0, P4 */
 	assert_int_equal(r.score, 0);
 	assert_string_equal(r.priority, "P4");
