@@ -700,7 +700,9 @@ kenchi_cmd_due(kenchi_app_t *app, int argc, char **argv)
 	l.st = app->st;
 	l.json = json;
 	l.now = kenchi_now();
-	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL;
+	/* No colour for NO_COLOR (no-color.org), nor for a terminal that
+	 * has none (TERM=dumb, as Emacs's shell sets it: rs1 F9). */
+	l.color = kenchi_isatty_out() && g_getenv("NO_COLOR") == NULL && g_strcmp0(g_getenv("TERM"), "dumb") != 0;
 	l.sla_warn = app->cfg->sla_warn_s;
 	if (!json)
 		printf("%-5s %-10s %-3s %3s %-18s %-20s %10s %s\n", "CASE", "CUSTOMER", "PRI", "SCR", "HOST",

@@ -207,6 +207,10 @@ list_cmd(kenchi_app_t *app, const char *list, int argc, char **argv)
 		g_free(value);
 	} else if (strcmp(argv[1], "list") == 0) {
 		st = kenchi_store_list_each(app->st, list, customer, print_row, GINT_TO_POINTER(json));
+		/* A customer's list is its own entries and those of every
+		 * customer ("*"), as they are matched (rs1 F9: hidden). */
+		if (st == KENCHI_OK && customer && strcmp(customer, "*") != 0)
+			st = kenchi_store_list_each(app->st, list, "*", print_row, GINT_TO_POINTER(json));
 	} else if (strcmp(argv[1], "remove") == 0) {
 		gint64 id;
 		if (argc != 3 || !g_ascii_string_to_signed(argv[2], 10, 1, G_MAXINT64, &id, NULL)) {

@@ -389,6 +389,12 @@ like "$(KENCHI_DB=$jdb "$KENCHI" case 1)" \
     "second report due: 2026-11-27T09:00:00\+00:00 \(2026-11-27 18:00 JST\)" "kenchi case gives both"
 out=$("$KENCHI" due)
 like "$out" "LEFT" "kenchi due lists open work with the time left"
+# On a terminal a breach is coloured; not on one that has no colours
+# (TERM=dumb: rs1 F9 saw the escapes), nor with NO_COLOR.
+ondue() { TERM=$1 script -qec "env KENCHI_NOW=2026-11-28T00:00:00Z KENCHI_DB=$jdb $2 '$KENCHI' due" /dev/null | grep -c $'\033\\['; }
+[ "$(ondue xterm)" -ge 1 ]
+ok $? "kenchi due on a terminal colours a breached deadline"
+is "$(ondue dumb)|$(ondue xterm NO_COLOR=1)" "0|0" "but not on a terminal with TERM=dumb, nor with NO_COLOR"
 
 # --- rules check covers the scoring rules -------------------------------
 mkdir -p "$KT_TMP/dd/data/extractors"

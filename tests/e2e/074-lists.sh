@@ -129,4 +129,14 @@ is "$(stored domain '悪い.example.jp' 'http://xn--n8j107l.example.jp/x')" "ope
 is "$(after block domain xn--n8j107l.example.jp 'http://悪い.example.jp/x')" "open|1" "and punycode the international host"
 is "$(after block domain example.com 'http://badexample.com/x')" "open|0" "not a name that only ends like it"
 
+# A customer's list shows the entries of every customer ("*") too: they
+# apply to it (rs1 F9: hidden).
+fresh
+"$KENCHI" allow add --customer '*' detection Every.Customer.FP >/dev/null 2>&1
+"$KENCHI" allow add --customer globex detection Globex.FP >/dev/null 2>&1
+"$KENCHI" allow add --customer acme detection Acme.FP >/dev/null 2>&1
+is "$("$KENCHI" allow list --customer globex --json | "$KT_PY" -c 'import json, sys
+print(" ".join(json.loads(l)["value"] for l in sys.stdin))')" "Globex.FP Every.Customer.FP" \
+    "allow list --customer shows its own entries and those of every customer, not another's"
+
 done_testing
