@@ -102,14 +102,44 @@ done:
 	return why;
 }
 
+/* A host pattern is judged by its machine name, the text before its
+ * first dot: the domain after it is shared by most of the customer's
+ * machines, so its letters narrow nothing.  "*.acme.local", "*.local"
+ * and "PC-??.acme.local" passed when the dots' neighbours were counted
+ * too (reply round rr1 F8). */
 char *
 kenchi_cmd_host_too_broad(const char *host)
 {
+	const char *dot = strchr(host, '.'), *w = host + strspn(host, "*?");
+	char *name = g_strndup(host, dot ? (gsize)(dot - host) : strlen(host)), *why = NULL;
+
+	if (literal_chars(host, "") < 3) {
+		why = g_strdup("it names no host: it would allow nearly every alert of the customer");
+		goto done;
+	}
+	if (strpbrk(host, "*?") == NULL)
+		goto done;                /* one machine */
+	if (literal_chars(name, "-_") == 0) {
+		why = g_strdup_printf("its machine name is only wildcards: it allows every host of %s, nearly every "
+		    "alert of the customer", dot ? dot + 1 : "the customer");
+		goto done;
+	}
+	/* A leading * matches whole labels, dots included: "*acme.local"
+	 * is "x.acme.local" as well, every host of the domain.  One that
+	 * cannot begin a label ("*-SRV01.acme.local") ends a machine name. */
+	if (dot && w > host && memchr(host, '*', w - host) != NULL && g_ascii_isalnum(*w)) {
+		why = g_strdup_printf("a leading * matches whole names with their dots: it allows every host of %s; "
+		    "begin with the machine name (\"WEBSRV*.acme.local\")", w);
+		goto done;
+	}
 	/* "PC-*", "PC-??-????": every PC of the usual naming (round 38a). */
-	if (literal_chars(host, "") < 3 || (strpbrk(host, "*?") && literal_chars(host, "-_.") < 5))
-		return g_strdup("it names no host, or a naming scheme most hosts follow: it would allow nearly every "
-		    "alert of the customer (a pattern needs five characters besides wildcards and - _ .)");
-	return NULL;
+	if (literal_chars(name, "-_") < 5)
+		why = g_strdup("it names a naming scheme most hosts follow: it would allow nearly every alert of the "
+		    "customer (the machine name, before the first dot, needs five characters besides wildcards "
+		    "and - _)");
+done:
+	g_free(name);
+	return why;
 }
 
 /* An IPv4 address (4 bytes) a host does not talk to across a network:

@@ -493,6 +493,22 @@ unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first
 unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: analyst-notice")" "." \
     "nor the analysts its notice, unsent when the case was suppressed"
 
+# A host pattern is judged by its machine name, before the first dot: the
+# domain is every machine's (reply round rr1 F8: "*.acme.local", "*.local"
+# and "PC-??.acme.local" were taken, and a new P1 on PC-77 was suppressed).
+reply_on "$c3" host-f8a@soc "allow: host *.acme.local"
+reply_on "$c3" host-f8b@soc "allow: host *.local"
+reply_on "$c3" host-f8c@soc "allow: host PC-??.acme.local"
+reply_on "$c3" host-f8d@soc "allow: host *acme.local"
+is "$(sql "select count(*) from lists where kind = 'host'")|$(sql "select state from cases where id = $c3")" "0|open" \
+    "allow: host *.acme.local, *.local, PC-??.acme.local, *acme.local are refused (rr1 F8)"
+like "$("$KENCHI" audit --json | grep host-f8a@soc)" "its machine name is only wildcards: it allows every host of acme.local" \
+    "the refusal says the machine name is only wildcards"
+like "$("$KENCHI" audit --json | grep host-f8c@soc)" "naming scheme most hosts follow.*before the first dot" \
+    "and that PC-?? is a naming scheme, counted before the first dot"
+like "$("$KENCHI" audit --json | grep host-f8d@soc)" "a leading \\* matches whole names with their dots" \
+    "and that a leading * followed by a domain is every host of it"
+
 # --- an analyst's merge scores the case that took the events (rc2 F8) -------
 # A Medium Threat Detected (P3 or P4) and another machine's Executed
 # malware of the same file (P1); the second merged into the first makes the

@@ -347,6 +347,16 @@ test_allow_block(void **state)
     /* round 38a */
     one_bad("allow: host PC-*", "naming scheme");
     one_bad("allow: host PC-??-????", "naming scheme");
+    /* The machine name, before the first dot, is what a pattern names
+     * (reply round rr1 F8). */
+    one_bad("allow: host *.acme.local", "machine name is only wildcards");
+    one_bad("allow: host *.local", "machine name is only wildcards");
+    one_bad("allow: host ??.acme.local", "machine name is only wildcards");
+    one_bad("allow: host PC-??.acme.local", "naming scheme");
+    one_bad("allow: host *acme.local", "leading * matches whole names");
+    check_list("allow: host PC-LAB-0?.acme.local", KENCHI_CMD_ALLOW, "host", "PC-LAB-0?.acme.local");
+    check_list("allow: host *-SRV01.acme.local", KENCHI_CMD_ALLOW, "host", "*-SRV01.acme.local");
+    check_list("allow: host WEBSRV*.acme.local", KENCHI_CMD_ALLOW, "host", "WEBSRV*.acme.local");
     one_bad("block: url http://127.1/x", "not an address a host talks to");
     one_bad("block: url http://2130706433/", "not an address a host talks to");
     one_bad("block: url http://0x7f000001/", "not an address a host talks to");
