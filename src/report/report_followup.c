@@ -258,6 +258,12 @@ kenchi_report_queue_second(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case
 		rc = KENCHI_BAD_INPUT;
 		goto done;
 	}
+	if ((rc = kenchi_report_first_unsent(st, f.first_report, why)) != KENCHI_OK)
+		goto done;
+	if (*why) {
+		rc = KENCHI_BAD_INPUT;
+		goto done;
+	}
 	ctx = second_context(rx, st, case_id, &f, customer, &rc);
 	if (ctx == NULL)
 		goto done;

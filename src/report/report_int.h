@@ -95,6 +95,10 @@ kenchi_status_t kenchi_report_first_row(kenchi_store_t *st, gint64 case_id, kenc
  * withdrawn, or rendered again without it: its customer never heard of it
  * (report_withdraw.c). */
 kenchi_status_t kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report, gboolean *withdrawn);
+/* Why REPORT, a case's first report, is not out and will not go by itself
+ * - held, or failed for good - in *WHY (g_free; NULL: it went or is on its
+ * way) (report_withdraw.c). */
+kenchi_status_t kenchi_report_first_unsent(kenchi_store_t *st, gint64 report, char **why);
 /* 0 for Japanese, 1 for English: the index of a template pair. */
 int kenchi_report_lang(const char *lang);
 /* Load the command-token key once (kenchi_token_key). */

@@ -72,6 +72,34 @@ kenchi_report_first_withdrawn(kenchi_store_t *st, gint64 case_id, gint64 report,
 }
 
 kenchi_status_t
+kenchi_report_first_unsent(kenchi_store_t *st, gint64 report, char **why)
+{
+	kenchi_report_row_t row = { 0 };
+	kenchi_outbox_filter_t f = { .id = report };
+	kenchi_status_t rc = KENCHI_OK;
+
+	*why = NULL;
+	if (report == 0 || (rc = kenchi_store_outbox_each(st, &f, kenchi_report_take_row, &row)) != KENCHI_OK ||
+	    !row.found)
+		goto done;
+	/* A pending report goes before a later row; a held or failed one
+	 * stays, and the second report would reach the customer first,
+	 * "about the detection we reported" of one it never heard of (reply
+	 * round rr1 F5). */
+	if (strcmp(row.state, "held") == 0)
+		*why = g_strdup_printf("its first report (outbox %" G_GINT64_FORMAT ") is held, not sent: the customer "
+		    "has not heard of the case; release it (kenchi outbox release %" G_GINT64_FORMAT "), then send the "
+		    "second report", row.id, row.id);
+	else if (strcmp(row.state, "failed") == 0)
+		*why = g_strdup_printf("its first report (outbox %" G_GINT64_FORMAT ") failed and never reached the "
+		    "customer; send it again (kenchi outbox retry %" G_GINT64_FORMAT "), then the second report",
+		    row.id, row.id);
+done:
+	kenchi_report_row_clear(&row);
+	return rc;
+}
+
+kenchi_status_t
 kenchi_report_first_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row, int *events)
 {
 	case_copy_t c = { 0 };

@@ -493,6 +493,42 @@ unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: first
 unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: analyst-notice")" "." \
     "nor the analysts its notice, unsent when the case was suppressed"
 
+# --- a second report never goes before its first (rr1 F5) ------------------
+# An alert that arrived two hours before kenchi read it: its first report
+# is held.  The second report of its case is refused until that one goes.
+{
+    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 14:00:00 +0900\n'
+    printf 'Message-ID: <held-alert-1@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-HELD\n\n'
+    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 99077\n'
+    printf 'Date: 2026-11-25 05:00:00 UTC\nComputer: PC-HELD\nSeverity: Medium\nDetection: W32.HeldOne\n'
+    printf 'Disposition: Malicious\nFile Name: h.exe\nFile Path: C:\\Tools\\h.exe\nSHA-256: %s\n' "$(printf '7%.0s' $(seq 64))"
+} | "$KENCHI" deliver 2>/dev/null
+ch=$(sql "select id from cases where hostname = 'PC-HELD'")
+fh=$(sql "select id from outbox where kind = 'first_report' and case_id = $ch")
+is "$(sql "select state from outbox where id = $fh")" held "(a stale alert's first report is held)"
+reply_on "$ch" held-send-1@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+"$KENCHI" send --all 2>/dev/null
+is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $ch")" 0 \
+    "send: second-report while the case's first report is held queues nothing: the customer never heard of the case (rr1 F5)"
+like "$("$KENCHI" audit --json | grep held-send-1@soc | grep send)" "first report \\(outbox $fh\\) is held, not sent.*kenchi outbox release $fh" \
+    "and the transcript says why, and how to release it"
+sql "update outbox set state = 'failed' where id = $fh" >/dev/null
+reply_on "$ch" held-send-2@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+like "$("$KENCHI" audit --json | grep held-send-2@soc | grep send)" "failed and never reached the customer.*kenchi outbox retry $fh" \
+    "nor while it failed for good"
+"$KENCHI" outbox retry "$fh" >/dev/null 2>&1
+"$KENCHI" send --all 2>/dev/null
+reply_on "$ch" held-send-3@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $ch")|$(sql "select state from outbox where id = $fh")" "1|sent" \
+    "once the first report has gone, the second is queued"
+
 # A host pattern is judged by its machine name, before the first dot: the
 # domain is every machine's (reply round rr1 F8: "*.acme.local", "*.local"
 # and "PC-??.acme.local" were taken, and a new P1 on PC-77 was suppressed).
