@@ -45,6 +45,9 @@ kenchi_mail_free(kenchi_mail_t *m)
 	g_ptr_array_unref(m->alt_subject);
 	g_free(m->auto_submitted);
 	g_free(m->precedence);
+	g_free(m->x_autoreply);
+	g_free(m->auto_suppress);
+	g_free(m->return_path);
 	g_free(m->auth_results);
 	if (m->text)
 		g_string_free(m->text, TRUE);
@@ -733,6 +736,15 @@ parse(const char *raw, gsize len, gboolean headless, gboolean typed, kenchi_mail
 		m->auto_submitted = g_strstrip(g_strdup(v));
 	if ((v = g_mime_object_get_header(obj, "Precedence")) != NULL)
 		m->precedence = g_strstrip(g_strdup(v));
+	/* The marks of responders that set no Auto-Submitted (reply round
+	 * rr1 F2); reply_classify.c judges them. */
+	if ((v = g_mime_object_get_header(obj, "X-Autoreply")) != NULL ||
+	    (v = g_mime_object_get_header(obj, "X-Autorespond")) != NULL)
+		m->x_autoreply = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "X-Auto-Response-Suppress")) != NULL)
+		m->auto_suppress = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Return-Path")) != NULL)
+		m->return_path = g_strstrip(g_strdup(v));
 	if ((v = g_mime_object_get_header(obj, "Authentication-Results")) != NULL)
 		m->auth_results = g_strdup(v);
 	m->has_loop = g_mime_object_get_header(obj, KENCHI_LOOP_HEADER) != NULL;

@@ -30,6 +30,9 @@ typedef struct {
 	                         * for the idempotence keys), 0 when none */
 	char *auto_submitted;   /* Auto-Submitted value or NULL */
 	char *precedence;       /* Precedence value or NULL */
+	char *x_autoreply;      /* X-Autoreply or X-Autorespond value, or NULL */
+	char *auto_suppress;    /* X-Auto-Response-Suppress value, or NULL */
+	char *return_path;      /* the top Return-Path value, or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */
 	gboolean no_header;     /* read as a body with no header (kenchi_mail_parse_body()) */
 	gsize preamble;         /* bytes of text before the header, when it came after a

@@ -95,13 +95,46 @@ parse_refs(const char *s, gint64 *case_id)
 	return FALSE;
 }
 
+/* The header that marks MAIL as sent by a machine, not typed: RFC 3834's
+ * Auto-Submitted, a list's or a bulk sender's Precedence, a bounce, and
+ * the marks of responders that set none of these - X-Autoreply,
+ * X-Autorespond, Precedence: auto_reply, Exchange's
+ * X-Auto-Response-Suppress, a null Return-Path (RFC 3834 2: never
+ * answered).  Such a reply answered with a transcript answers back, a
+ * loop (reply round rr1 F2).  NULL: a person's. */
+static const char *
+automatic(const kenchi_mail_t *mail)
+{
+	static const char *const prec[] = { "bulk", "junk", "list", "auto_reply", NULL };
+
+	if (mail->auto_submitted && g_ascii_strcasecmp(mail->auto_submitted, "no") != 0)
+		return "Auto-Submitted";
+	for (int i = 0; mail->precedence && prec[i]; i++)
+		if (g_ascii_strcasecmp(mail->precedence, prec[i]) == 0)
+			return "Precedence";
+	if (mail->is_report)
+		return "multipart/report";
+	if (mail->x_autoreply && g_ascii_strcasecmp(mail->x_autoreply, "no") != 0)
+		return "X-Autoreply";
+	/* "None" is what a person's Outlook may send: suppress nothing. */
+	if (mail->auto_suppress && g_ascii_strcasecmp(mail->auto_suppress, "none") != 0)
+		return "X-Auto-Response-Suppress";
+	if (mail->return_path) {
+		/* "<>", or "< >" folded: the spaces are no address. */
+		const char *p = mail->return_path + strspn(mail->return_path, " \t\r\n");
+		if (*p == '<' && p[1 + strspn(p + 1, " \t\r\n")] == '>')
+			return "a null Return-Path";
+	}
+	return NULL;
+}
+
 void
 kenchi_reply_classify(const kenchi_config_t *cfg, const kenchi_mail_t *mail, kenchi_reply_info_t *out)
 {
 	guint i;
 	gint64 id = 0;
 	char *tok = NULL;
-	const char *how = NULL;
+	const char *how = NULL, *mark;
 	gboolean command_channel = FALSE;
 
 	memset(out, 0, sizeof *out);
@@ -134,12 +167,9 @@ kenchi_reply_classify(const kenchi_config_t *cfg, const kenchi_mail_t *mail, ken
 	if (mail->has_loop) {
 		out->kind = KENCHI_REPLY_LOOP;
 		out->why = g_strdup("carries kenchi's loop header: ignored");
-	} else if ((mail->auto_submitted && g_ascii_strcasecmp(mail->auto_submitted, "no") != 0) ||
-	    (mail->precedence && (g_ascii_strcasecmp(mail->precedence, "bulk") == 0 ||
-	    g_ascii_strcasecmp(mail->precedence, "junk") == 0 || g_ascii_strcasecmp(mail->precedence, "list") == 0)) ||
-	    mail->is_report) {
+	} else if ((mark = automatic(mail)) != NULL) {
 		out->kind = KENCHI_REPLY_AUTO;
-		out->why = g_strdup("auto-reply or bounce (Auto-Submitted, Precedence or multipart/report): ignored");
+		out->why = g_strdup_printf("auto-reply or bounce (%s): ignored", mark);
 	} else if (command_channel || kenchi_config_is_analyst(cfg, mail->from_addr)) {
 		out->kind = KENCHI_REPLY_ANALYST;
 		out->why = g_strdup_printf("analyst reply to case %" G_GINT64_FORMAT " (%s)", id, how);

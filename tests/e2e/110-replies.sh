@@ -115,6 +115,31 @@ is "$(sql "select kind from messages where message_id = 'ooo-1@acme'")" auto_rep
 is "$(sql "select count(*) from notes where message_id = 'ooo-1@acme'")" 0 "and does nothing"
 "$KENCHI" deliver <"$first" 2>/dev/null
 is "$(sql "select kind from messages where subject like '%一次報告%'")" loop "kenchi's own report coming back is a loop, ignored"
+# Responders that set no Auto-Submitted (reply round rr1 F2: each was
+# parsed as commands and answered, "commands NOT applied", and one that
+# answers every mail loops with the transcripts).
+n_tr=$(sql "select count(*) from outbox where kind = 'transcript'")
+i=0
+for h in 'X-Autoreply: yes' 'X-Autorespond: yes' 'Precedence: auto_reply' 'X-Auto-Response-Suppress: All' \
+         'Return-Path: <>' 'Return-Path: < >'; do
+    i=$((i + 1))
+    reply analyst@soc.example.jp "$reply_to" "ooo-mark-$i@soc" "note: ooo $i" "$h"
+done
+is "$(sql "select group_concat(distinct kind) || '|' || count(*) from messages where message_id like 'ooo-mark-%'")" "auto_reply|6" \
+    "an analyst's auto-reply marked only by X-Autoreply, X-Autorespond, Precedence: auto_reply, X-Auto-Response-Suppress or a null Return-Path is stored as one (rr1 F2)"
+is "$(sql "select count(*) from notes where text like 'ooo %'")|$(sql "select count(*) from outbox where kind = 'transcript'")" "0|$n_tr" \
+    "and is neither executed nor answered"
+like "$(sql "select reason from messages where message_id = 'ooo-mark-5@soc'")" "a null Return-Path" \
+    "the stored message says which mark"
+reply analyst@soc.example.jp "$reply_to" ooo-none@soc "note: suppress none" "X-Auto-Response-Suppress: None"
+is "$(sql "select count(*) from notes where text = 'suppress none'")" 1 \
+    "X-Auto-Response-Suppress: None marks nothing: the reply is an analyst's, and applied"
+{
+    printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Out of office: [kenchi #1] report\n'
+    printf 'X-Autoreply: yes\nMessage-ID: <ooo-2@acme>\nIn-Reply-To: <%s>\n\nI am away until Monday.\n' "$first_id"
+} | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select kind from messages where message_id = 'ooo-2@acme'")|$(sql "select count(*) from notes where message_id = 'ooo-2@acme'")" \
+    "auto_reply|0" "a customer's out-of-office marked X-Autoreply is no note, and no analyst is told of it (rr1 F2)"
 
 # --- one bad line: nothing is applied -------------------------------------
 reply analyst@soc.example.jp "$reply_to" bad-1@soc "verdict: malicious medium
