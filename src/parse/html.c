@@ -431,6 +431,7 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 	 * and whether one laid out side by side has just ended: the text
 	 * after it on its line is its value, after a tab as a cell's is. */
 	kenchi_html_layout_t layout = { .n = 0 };
+	kenchi_html_paint_t paint = { .n = 0 };   /* TYPED: the colours in effect */
 	gboolean col_gap = FALSE;
 	GString *ent = g_string_sized_new(8);
 	gsize ent_used;
@@ -536,6 +537,10 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 					append_break(out, "-- \n");
 				}
 			}
+			if (typed && nl > 0 && closing)
+				kenchi_html_paint_close(&paint, name);
+			else if (typed && nl > 0 && !void_element(name) && (attrs_len == 0 || attrs[attrs_len - 1] != '/'))
+				kenchi_html_paint_open(&paint, name, attrs, attrs_len);
 			if (!typed && nl > 0 && !void_element(name)) {
 				/* laid out by CSS as a table's part, or side by side */
 				gboolean col_end = FALSE;
@@ -747,6 +752,10 @@ kenchi_html_to_text_as(const char *html, gsize len, gboolean typed)
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			space = TRUE;
 			i++;
+			continue;
+		}
+		if (typed && kenchi_html_paint_unseen(&paint)) {
+			i += ent_used ? ent_used : 1;   /* the colour of its background, or none */
 			continue;
 		}
 		if (held_break && hdr_cells >= 3) {

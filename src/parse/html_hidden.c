@@ -8,13 +8,15 @@
  * classes and ids that a <style> block hides.
  *
  * Hidden is: display none; visibility hidden or collapse; mso-hide all;
- * font-size 0; opacity 0; color transparent, or the colour of its own
- * background (white when it sets none); a height or width of 0 with overflow hidden; a transform
+ * font-size 0; opacity 0; a height or width of 0 with overflow hidden; a transform
  * scale(0); text-indent, left or top of -999px or less (off the screen);
- * a clip-path inset(100%) or a clip rect(0,0,0,0).
+ * a clip-path inset(100%) or a clip rect(0,0,0,0).  Text that is
+ * transparent or of its background's colour is not read either; as the
+ * colours are inherited and painted over the ones around them, html.c
+ * keeps them as it walks (kenchi_html_paint_*), and a <style> block's
+ * rule is judged against white.
  * Not a browser: selectors other than ".class" and "#id" (alone or after a
  * tag name) are not followed. */
-#include <stdio.h>
 #include <string.h>
 #include "parse/html_int.h"
 
@@ -124,91 +126,354 @@ far_off(const char *v)
 	return v && g_ascii_strtod(v, &end) <= -999.0 && end != v;
 }
 
-/* A colour as "#rrggbb" when it is written as a name kenchi knows, #rgb,
- * #rrggbb or rgb(r,g,b) (white space already out); else a copy. */
-static char *
-color_norm(const char *v)
+/* Each declaration of DECLS (a style attribute's value, or a rule's
+ * body), cleaned (kenchi_html_css_clean): CB with the property and the
+ * value, "!important" and the white space around it out, in order. */
+static void
+css_each(const char *decls, void (*cb)(const char *prop, char *value, gpointer user), gpointer user)
 {
-	static const char *const names[][2] = { { "white", "#ffffff" }, { "black", "#000000" }, { "red", "#ff0000" },
-	    { "blue", "#0000ff" }, { "yellow", "#ffff00" }, { "silver", "#c0c0c0" }, { "gray", "#808080" },
-	    { "grey", "#808080" } };
-	unsigned r, g, b;
-	char *w = g_strdup(v), *sp = strchr(w, ' ');
-
-	if (sp)
-		*sp = '\0';   /* "background: #fff url(...)": its colour */
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
-		if (strcmp(w, names[i][0]) == 0) {
-			g_free(w);
-			return g_strdup(names[i][1]);
-		}
-	if (w[0] == '#' && strlen(w) == 4 && strspn(w + 1, "0123456789abcdef") == 3) {
-		char *x = g_strdup_printf("#%c%c%c%c%c%c", w[1], w[1], w[2], w[2], w[3], w[3]);
-		g_free(w);
-		return x;
-	}
-	if (sscanf(w, "rgb(%u,%u,%u)", &r, &g, &b) == 3 || sscanf(w, "rgba(%u,%u,%u,", &r, &g, &b) == 3) {
-		g_free(w);
-		return g_strdup_printf("#%02x%02x%02x", MIN(r, 255u), MIN(g, 255u), MIN(b, 255u));
-	}
-	return w;
-}
-
-/* Text of its background's colour, or white on a page of no colour. */
-static gboolean
-unseen_color(const char *co, const char *bg, const char *bgc)
-{
-	char *c, *back;
-	gboolean same;
-
-	if (co == NULL)
-		return FALSE;
-	c = color_norm(co);
-	back = bgc ? color_norm(bgc) : bg ? color_norm(bg) : g_strdup("#ffffff");
-	same = strcmp(c, back) == 0;
-	g_free(c);
-	g_free(back);
-	return same;
-}
-
-/* CSS declarations DECLS hide; *VIS (when not NULL) is the last
- * visibility: 1 visible, 0 hidden or collapse, -1 none given.  NO_VIS:
- * judge as if no visibility was given. */
-static gboolean
-css_hides_as(const char *decls, gboolean no_vis, int *vis)
-{
-	static const char *const props[] = { "display", "visibility", "mso-hide", "font-size", "opacity", "color",
-	    "background", "background-color", "height", "max-height", "width", "max-width", "overflow", "transform",
-	    "text-indent", "left", "top", "clip-path", "clip", NULL };
-	char *val[G_N_ELEMENTS(props)] = { NULL };
 	char *css = kenchi_html_css_clean(decls), **parts = g_strsplit(css, ";", -1);
-	gboolean hid;
-	int k;
 
 	for (int i = 0; parts[i]; i++) {
-		char *colon = strchr(parts[i], ':'), *v, *imp, *p, *q;
+		char *colon = strchr(parts[i], ':'), *imp;
 
 		if (colon == NULL)
 			continue;
 		*colon = '\0';
-		g_strstrip(parts[i]);
-		v = g_strstrip(colon + 1);
-		if ((imp = strstr(v, "!important")) != NULL)
+		if ((imp = strstr(colon + 1, "!important")) != NULL)
 			*imp = '\0';
-		/* white space out: "rgb(255, 255, 255)", "none" after a newline */
-		for (p = q = v; *p; p++)
-			if (!g_ascii_isspace(*p))
-				*q++ = *p;
-		*q = '\0';
-		for (k = 0; props[k]; k++)
-			if (strcmp(parts[i], props[k]) == 0) {
-				g_free(val[k]);
-				val[k] = g_strdup(v);   /* the last one wins */
+		cb(g_strstrip(parts[i]), g_strstrip(colon + 1), user);
+	}
+	g_strfreev(parts);
+	g_free(css);
+}
+
+/* Colours.  A line is unseen when its text, painted over its background,
+ * leaves the background as it was: transparent text, or text of the
+ * background's colour.  So colours are read as CSS reads them, not as
+ * strings: "#ffff", "hsl(0,0%,100%)", "rgb(100%,100%,100%)" and "white"
+ * are one colour, "rgba(0,0,0,0)" and "#ff000000" none (reply round rr1
+ * F1: each of these hid a close).  Exact: a near-white is seen. */
+static const kenchi_rgba_t white = { 255, 255, 255, 255 }, black = { 0, 0, 0, 255 };
+
+static guint8
+channel(double d)
+{
+	return (guint8)(d <= 0 ? 0 : d >= 255 ? 255 : d + 0.5);
+}
+
+static gboolean
+hex_color(const char *h, kenchi_rgba_t *c)
+{
+	gsize n = strlen(h), w;
+	unsigned v[4] = { 0, 0, 0, 255 };
+
+	if ((n != 3 && n != 4 && n != 6 && n != 8) || strspn(h, "0123456789abcdefABCDEF") != n)
+		return FALSE;
+	w = n <= 4 ? 1 : 2;   /* #rgb: each digit twice */
+	for (gsize i = 0; i < n / w; i++)
+		v[i] = w == 1 ? (unsigned)g_ascii_xdigit_value(h[i]) * 17 :
+		    (unsigned)(g_ascii_xdigit_value(h[2 * i]) * 16 + g_ascii_xdigit_value(h[2 * i + 1]));
+	*c = (kenchi_rgba_t){ (guint8)v[0], (guint8)v[1], (guint8)v[2], (guint8)v[3] };
+	return TRUE;
+}
+
+/* "rgb(", "rgba(", "hsl(", "hsla(" at F: comma, space or slash separated
+ * numbers, each maybe a percentage (or for a hue, in degrees). */
+static gboolean
+func_color(const char *f, kenchi_rgba_t *c)
+{
+	const char *open = strchr(f, '(');
+	double v[4] = { 0, 0, 0, 1 };
+	gboolean pct[4] = { FALSE }, hsl = f[0] == 'h';
+	char *in, **tok;
+	int n = 0;
+
+	if (open == NULL || strchr(open, ')') == NULL || (open - f != 3 && !(open - f == 4 && f[3] == 'a')))
+		return FALSE;
+	in = g_strndup(open + 1, (gsize)(strchr(open, ')') - open - 1));
+	tok = g_strsplit_set(in, ", \t\n/", -1);
+	for (int i = 0; tok[i] && n <= 4; i++) {
+		char *end;
+
+		if (tok[i][0] == '\0')
+			continue;
+		if (n == 4) {
+			n = 5;   /* one too many */
+			break;
+		}
+		v[n] = g_ascii_strtod(tok[i], &end);
+		pct[n] = strcmp(end, "%") == 0;
+		if (end == tok[i] || !(pct[n] || *end == '\0' || (n == 0 && hsl && strcmp(end, "deg") == 0)))
+			n = 5;
+		else
+			n++;
+	}
+	g_strfreev(tok);
+	g_free(in);
+	if (n != 3 && n != 4)
+		return FALSE;
+	c->a = channel((pct[3] ? v[3] / 100 : v[3]) * 255);
+	if (!hsl) {
+		c->r = channel(pct[0] ? v[0] * 2.55 : v[0]);
+		c->g = channel(pct[1] ? v[1] * 2.55 : v[1]);
+		c->b = channel(pct[2] ? v[2] * 2.55 : v[2]);
+	} else {
+		/* the hue in sixths of a turn, [0, 6) */
+		double h = CLAMP(v[0], -1e9, 1e9) / 60, s = CLAMP(v[1] / 100, 0, 1), l = CLAMP(v[2] / 100, 0, 1);
+		h -= 6 * (double)(gint64)(h / 6);
+		h += h < 0 ? 6 : 0;
+		int k = MIN((int)h, 5);
+		double two = (k % 2) + (h - k) - 1;   /* h mod 2, less one */
+		double ch = (1 - ABS(2 * l - 1)) * s, x = ch * (1 - ABS(two)), m = l - ch / 2;
+		double rgb[6][3] = { { ch, x, 0 }, { x, ch, 0 }, { 0, ch, x }, { 0, x, ch }, { x, 0, ch }, { ch, 0, x } };
+
+		c->r = channel((rgb[k][0] + m) * 255);
+		c->g = channel((rgb[k][1] + m) * 255);
+		c->b = channel((rgb[k][2] + m) * 255);
+	}
+	return TRUE;
+}
+
+gboolean
+kenchi_html_color_parse(const char *v, kenchi_rgba_t *out)
+{
+	/* CSS's basic colours, and its grey spelt both ways */
+	static const struct {
+		const char *name;
+		guint32 rgb;
+	} names[] = { { "black", 0x000000 }, { "silver", 0xc0c0c0 }, { "gray", 0x808080 }, { "grey", 0x808080 },
+		{ "white", 0xffffff }, { "maroon", 0x800000 }, { "red", 0xff0000 }, { "purple", 0x800080 },
+		{ "fuchsia", 0xff00ff }, { "magenta", 0xff00ff }, { "green", 0x008000 }, { "lime", 0x00ff00 },
+		{ "olive", 0x808000 }, { "yellow", 0xffff00 }, { "navy", 0x000080 }, { "blue", 0x0000ff },
+		{ "teal", 0x008080 }, { "aqua", 0x00ffff }, { "cyan", 0x00ffff }, { "orange", 0xffa500 } };
+	char *s = g_strstrip(g_ascii_strdown(v, -1));
+	gboolean ok = FALSE;
+
+	if (strcmp(s, "transparent") == 0) {
+		*out = (kenchi_rgba_t){ 0, 0, 0, 0 };
+		ok = TRUE;
+	} else if (s[0] == '#') {
+		ok = hex_color(s + 1, out);
+	} else if (g_str_has_prefix(s, "rgb") || g_str_has_prefix(s, "hsl")) {
+		ok = func_color(s, out);
+	} else {
+		for (gsize i = 0; i < G_N_ELEMENTS(names) && !ok; i++)
+			if (strcmp(s, names[i].name) == 0) {
+				*out = (kenchi_rgba_t){ names[i].rgb >> 16, (names[i].rgb >> 8) & 0xff, names[i].rgb & 0xff, 255 };
+				ok = TRUE;
 			}
 	}
+	g_free(s);
+	return ok;
+}
+
+/* The colour in a "background" shorthand ("#fff url(x) no-repeat"): the
+ * first word that is one, else transparent - the shorthand sets it. */
+static kenchi_rgba_t
+background_color(const char *v)
+{
+	kenchi_rgba_t c = { 0, 0, 0, 0 };
+	int depth = 0;
+	const char *w = v;
+
+	for (const char *p = v;; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if (*p == '\0' || (depth == 0 && g_ascii_isspace(*p))) {
+			char *word = g_strndup(w, (gsize)(p - w));
+			gboolean ok = *word && kenchi_html_color_parse(word, &c);
+
+			g_free(word);
+			if (ok || *p == '\0')
+				return ok ? c : (kenchi_rgba_t){ 0, 0, 0, 0 };
+			w = p + 1;
+		}
+	}
+}
+
+/* TOP painted over UNDER, an opaque colour. */
+static kenchi_rgba_t
+over(kenchi_rgba_t top, kenchi_rgba_t under)
+{
+	return (kenchi_rgba_t){ (guint8)((top.r * top.a + under.r * (255 - top.a) + 127) / 255),
+		(guint8)((top.g * top.a + under.g * (255 - top.a) + 127) / 255),
+		(guint8)((top.b * top.a + under.b * (255 - top.a) + 127) / 255), 255 };
+}
+
+static gboolean
+unseen_on(kenchi_rgba_t fg, kenchi_rgba_t bg)
+{
+	kenchi_rgba_t t = over(fg, bg);
+
+	return t.r == bg.r && t.g == bg.g && t.b == bg.b;
+}
+
+typedef struct {
+	kenchi_rgba_t fg, bg;
+	gboolean has_fg, has_bg;
+} colors_t;
+
+static void
+take_color(const char *prop, char *value, gpointer user)
+{
+	colors_t *c = user;
+
+	/* the last declaration wins, background and background-color alike */
+	if (strcmp(prop, "color") == 0)
+		c->has_fg = kenchi_html_color_parse(value, &c->fg);
+	else if (strcmp(prop, "background-color") == 0)
+		c->has_bg = kenchi_html_color_parse(value, &c->bg);
+	else if (strcmp(prop, "background") == 0) {
+		c->bg = background_color(value);
+		c->has_bg = TRUE;
+	}
+}
+
+/* Colour attribute NAME of a tag: as a browser reads a legacy one, a
+ * "ffffff" without its '#' too. */
+static gboolean
+attr_color(const char *attrs, gsize n, const char *name, kenchi_rgba_t *c)
+{
+	char *v = kenchi_html_attr_value(attrs, n, name), *h;
+	gboolean ok;
+
+	if (v == NULL)
+		return FALSE;
+	h = g_strstrip(v);
+	ok = kenchi_html_color_parse(h, c) || ((strlen(h) == 3 || strlen(h) == 6) && hex_color(h, c));
+	g_free(v);
+	return ok;
+}
+
+/* Text of its background's colour, or white on a page of no colour: for
+ * the rules of a <style> block, whose element's surroundings are not
+ * known. */
+static gboolean
+unseen_color(const char *decls)
+{
+	colors_t c = { .fg = black, .bg = white };
+
+	css_each(decls, take_color, &c);
+	return c.has_fg && unseen_on(c.fg, over(c.bg, white));
+}
+
+static const kenchi_rgba_t *
+paint_top(const kenchi_html_paint_t *p, gboolean bg)
+{
+	return p->n == 0 ? (bg ? &white : &black) : bg ? &p->e[p->n - 1].bg : &p->e[p->n - 1].fg;
+}
+
+/* Leave the nearest open NAME (or, NAME2) unless STOP or STOP2 comes
+ * first: the start of a cell, a row or a paragraph ends the one before. */
+static void
+paint_end_open(kenchi_html_paint_t *p, const char *name, const char *name2, const char *stop, const char *stop2)
+{
+	for (int i = p->n - 1; i >= 0; i--) {
+		const char *e = p->e[i].name;
+
+		if (strcmp(e, name) == 0 || g_strcmp0(e, name2) == 0) {
+			p->n = i;
+			return;
+		}
+		if (g_strcmp0(e, stop) == 0 || g_strcmp0(e, stop2) == 0)
+			return;
+	}
+}
+
+void
+kenchi_html_paint_open(kenchi_html_paint_t *p, const char *name, const char *attrs, gsize n)
+{
+	colors_t c = { 0 };
+	char *style;
+
+	if (strcmp(name, "head") == 0 || strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+	    strcmp(name, "template") == 0)
+		return;   /* never shown; html.c skips to their end */
+	if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
+		paint_end_open(p, "td", "th", "tr", "table");
+	else if (strcmp(name, "tr") == 0)
+		paint_end_open(p, "tr", NULL, "table", NULL);
+	else if (strcmp(name, "p") == 0 || strcmp(name, "li") == 0 || strcmp(name, "option") == 0)
+		paint_end_open(p, name, NULL, "div", "td");
+	if (p->n == KENCHI_HTML_PAINT_DEPTH) {
+		p->over++;
+		return;
+	}
+	/* Presentational attributes first; a style overrides them. */
+	c.has_fg = (strcmp(name, "font") == 0 && attr_color(attrs, n, "color", &c.fg)) ||
+	    (strcmp(name, "body") == 0 && attr_color(attrs, n, "text", &c.fg));
+	c.has_bg = attr_color(attrs, n, "bgcolor", &c.bg);
+	if ((style = kenchi_html_attr_value(attrs, n, "style")) != NULL) {
+		css_each(style, take_color, &c);
+		g_free(style);
+	}
+	g_strlcpy(p->e[p->n].name, name, sizeof p->e[p->n].name);
+	p->e[p->n].fg = c.has_fg ? c.fg : *paint_top(p, FALSE);
+	p->e[p->n].bg = c.has_bg ? over(c.bg, *paint_top(p, TRUE)) : *paint_top(p, TRUE);
+	p->n++;
+}
+
+void
+kenchi_html_paint_close(kenchi_html_paint_t *p, const char *name)
+{
+	if (p->over > 0) {
+		p->over--;
+		return;
+	}
+	for (int i = p->n - 1; i >= 0; i--)
+		if (strcmp(p->e[i].name, name) == 0) {
+			p->n = i;
+			return;
+		}
+}
+
+gboolean
+kenchi_html_paint_unseen(const kenchi_html_paint_t *p)
+{
+	return unseen_on(*paint_top(p, FALSE), *paint_top(p, TRUE));
+}
+
+/* The properties css_hides_as() reads, and their last values. */
+static const char *const hide_props[] = { "display", "visibility", "mso-hide", "font-size", "opacity", "height",
+	"max-height", "width", "max-width", "overflow", "transform", "text-indent", "left", "top", "clip-path", "clip",
+	NULL };
+
+static void
+take_hide_prop(const char *prop, char *v, gpointer user)
+{
+	char **val = user, *p, *q;
+
+	/* white space out: "rect(0, 0, 0, 0)", "none" after a newline */
+	for (p = q = v; *p; p++)
+		if (!g_ascii_isspace(*p))
+			*q++ = *p;
+	*q = '\0';
+	for (int k = 0; hide_props[k]; k++)
+		if (strcmp(prop, hide_props[k]) == 0) {
+			g_free(val[k]);
+			val[k] = g_strdup(v);   /* the last one wins */
+		}
+}
+
+/* CSS declarations DECLS hide; *VIS (when not NULL) is the last
+ * visibility: 1 visible, 0 hidden or collapse, -1 none given.  NO_VIS:
+ * judge as if no visibility was given.  COLORS: text of its background's
+ * colour hides too - a style attribute's colours are judged against the
+ * background in effect instead (kenchi_html_paint_unseen). */
+static gboolean
+css_hides_as(const char *decls, gboolean no_vis, gboolean colors, int *vis)
+{
+	char *val[G_N_ELEMENTS(hide_props)] = { NULL };
+	gboolean hid;
+	int k;
+
+	css_each(decls, take_hide_prop, val);
 	{
-		/* indexes into props[] */
-		enum { d, vi, mso, fs, op, co, bg, bgc, h, xh, w, xw, ov, tr, ti, le, to, cp, cl };
+		/* indexes into hide_props[] */
+		enum { d, vi, mso, fs, op, h, xh, w, xw, ov, tr, ti, le, to, cp, cl };
 		gboolean clipped = val[ov] && strcmp(val[ov], "hidden") == 0;
 
 		gboolean vis_hidden = val[vi] && (strcmp(val[vi], "hidden") == 0 || strcmp(val[vi], "collapse") == 0);
@@ -217,8 +482,7 @@ css_hides_as(const char *decls, gboolean no_vis, int *vis)
 			*vis = val[vi] == NULL ? -1 : vis_hidden ? 0 : strcmp(val[vi], "visible") == 0 ? 1 : -1;
 		hid = (val[d] && strcmp(val[d], "none") == 0) || (vis_hidden && !no_vis) ||
 		    (val[mso] && strcmp(val[mso], "all") == 0) || zero(val[fs]) || zero(val[op]) ||
-		    (val[co] && strcmp(val[co], "transparent") == 0) ||
-		    unseen_color(val[co], val[bg], val[bgc]) ||
+		    (colors && unseen_color(decls)) ||
 		    (clipped && (zero(val[h]) || zero(val[xh]) || zero(val[w]) || zero(val[xw]))) ||
 		    (val[tr] && (strstr(val[tr], "scale(0)") || strstr(val[tr], "scale(0,") || strstr(val[tr], "scale(0.0"))) ||
 		    far_off(val[ti]) || far_off(val[le]) || far_off(val[to]) ||
@@ -226,17 +490,15 @@ css_hides_as(const char *decls, gboolean no_vis, int *vis)
 		    (val[cl] && (g_str_has_prefix(val[cl], "rect(0,0,0,0)") || g_str_has_prefix(val[cl], "rect(0px,0px,0px,0px)") ||
 		     g_str_has_prefix(val[cl], "rect(0000)") || g_str_has_prefix(val[cl], "rect(0px0px0px0px)")));
 	}
-	for (k = 0; props[k]; k++)
+	for (k = 0; hide_props[k]; k++)
 		g_free(val[k]);
-	g_strfreev(parts);
-	g_free(css);
 	return hid;
 }
 
 gboolean
 kenchi_html_css_hides(const char *decls)
 {
-	return css_hides_as(decls, FALSE, NULL);
+	return css_hides_as(decls, FALSE, TRUE, NULL);
 }
 
 void
@@ -280,7 +542,7 @@ kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden)
 		return KENCHI_HTML_HIDDEN;
 	}
 	if ((v = kenchi_html_attr_value(attrs, n, "style")) != NULL) {
-		hid = css_hides_as(v, TRUE, &vis);
+		hid = css_hides_as(v, TRUE, FALSE, &vis);
 		g_free(v);
 	}
 	if (!hid && hidden && hidden->len > 0) {

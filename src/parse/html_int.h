@@ -29,6 +29,34 @@ typedef enum { KENCHI_HTML_SHOWN, KENCHI_HTML_VISIBLE, KENCHI_HTML_INVISIBLE, KE
 kenchi_html_shown_t kenchi_html_tag_shown(const char *attrs, gsize n, const GPtrArray *hidden);
 /* The same for an alert's HTML: only what every mail client hides. */
 kenchi_html_shown_t kenchi_html_tag_shown_alert(const char *attrs, gsize n);
+/* The colours in effect where a reply's text is (html_hidden.c): the
+ * text's, inherited, and the background's, painted over the ones around
+ * it.  An element whose end never comes is left at the next start of its
+ * kind, as a browser ends an open <p>, <li> or cell. */
+typedef struct {
+	guint8 r, g, b, a;
+} kenchi_rgba_t;
+#define KENCHI_HTML_PAINT_DEPTH 64
+typedef struct {
+	struct {
+		char name[16];
+		kenchi_rgba_t fg, bg;   /* bg: opaque, what shows behind the text */
+	} e[KENCHI_HTML_PAINT_DEPTH];
+	int n;
+	int over;                   /* elements open past the depth, painted as their parent */
+} kenchi_html_paint_t;
+/* Colour value V as CSS reads it: a name, #rgb, #rgba, #rrggbb,
+ * #rrggbbaa, rgb()/rgba() of numbers or percentages, hsl()/hsla(),
+ * transparent.  FALSE: not a colour kenchi knows. */
+gboolean kenchi_html_color_parse(const char *v, kenchi_rgba_t *out);
+/* Element NAME opens with attribute text [ATTRS, ATTRS+N): its colours
+ * (style, and <font color>, bgcolor, <body text>) over its parent's. */
+void kenchi_html_paint_open(kenchi_html_paint_t *p, const char *name, const char *attrs, gsize n);
+/* An end tag of NAME: back to the colours around the element it ends. */
+void kenchi_html_paint_close(kenchi_html_paint_t *p, const char *name);
+/* Text here is not seen: transparent, or of its background's colour. */
+gboolean kenchi_html_paint_unseen(const kenchi_html_paint_t *p);
+
 /* The tag opens a mail client's signature block, or the header of the
  * mail it quotes: its class or id is one a client gives them. */
 gboolean kenchi_html_tag_signature(const char *attrs, gsize n);

@@ -337,6 +337,35 @@ html_reply html-20@soc '<div id="Signature"><br></div><div>note: twenty</div><di
 is "$(sql "select group_concat(text, ',') from notes where message_id = 'html-20@soc'")" "twenty" \
     "Outlook on the web's quoted header (divRplyFwdMsg) ends the commands, however short it is (round 45)"
 
+# Text in its background's colour, or in none, as the attributes Outlook
+# and older editors write set it, and in every CSS spelling of a colour
+# (reply round rr1 F1: each of these closed the case).
+html_reply html-21@soc '<div>note: twenty-one a</div><div><font color="white">close</font></div>
+<div><font color=#FFFFFF>priority: P1</font></div><div style="color:rgba(0,0,0,0)">close</div>
+<div style="color:#ff000000">close</div><div style="color:#ffff">close</div><div style="color:hsl(0,0%,100%)">close</div>
+<div style="color:rgb(100%, 100%, 100%)">close</div><div style="color:rgb(255 255 255 / 1)">close</div>
+<div style="color:hsla(120, 50%, 50%, 0)">close</div>
+<div>note: twenty-one b</div>' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select state || '|' || priority || '|' || (select group_concat(text, ',') from notes where message_id = 'html-21@soc') from cases where id = 1")" \
+    "open|$pri_before|twenty-one a,twenty-one b" \
+    "text of <font color=white>, a transparent rgba/#rrggbbaa/hsla colour, #ffff, hsl/rgb% white is not read (rr1 F1)"
+html_reply html-24@soc '<div>note: twenty-four</div>
+<table bgcolor="black"><tr><td style="color:black">close</td><td><font color="#000000">priority: P1</font></td></tr></table>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select state || '|' || priority || '|' || (select group_concat(text, ',') from notes where message_id = 'html-24@soc') from cases where id = 1")" \
+    "open|$pri_before|twenty-four" "nor black text in a table whose bgcolor is black"
+html_reply html-22@soc '<div style="background:#000000"><div style="color:#ffffff">note: white on black</div></div>
+<div style="background-color:black"><span style="color:rgba(255,255,255,0.9)">note: nearly white on black</span></div>' |
+    "$KENCHI" deliver 2>/dev/null
+is "$(sql "select group_concat(text, ',') from notes where message_id = 'html-22@soc'")" "white on black,nearly white on black" \
+    "white text on a black box around it is seen, and read: the background in effect decides, not white"
+printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <html-23@soc>\n' "$reply_to" >"$KT_TMP/h23.eml"
+printf 'MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body bgcolor="#000000" text="#000000">' >>"$KT_TMP/h23.eml"
+printf '<div><font color="#ffffff">note: twenty-three</font></div><div>close</div></body></html>\n' >>"$KT_TMP/h23.eml"
+"$KENCHI" deliver <"$KT_TMP/h23.eml" 2>/dev/null
+is "$(sql "select state || '|' || (select group_concat(text, ',') from notes where message_id = 'html-23@soc') from cases where id = 1")" \
+    "open|twenty-three" "a <body> whose text= is its bgcolor= hides its text; a <font> of another colour in it is read"
+
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
 ファイルにご注意ください。
