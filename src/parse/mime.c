@@ -341,6 +341,18 @@ is_attached_message(GMimeObject *obj, GMimeContentType *ct)
 	return name && strlen(name) > 4 && g_ascii_strcasecmp(name + strlen(name) - 4, ".eml") == 0;
 }
 
+/* A file attached, not the body: its disposition says so, or it has a
+ * name.  Placed above the body (Apple Mail, some mobile clients insert a
+ * file where the cursor is), a text file's lines were read as the
+ * reply's commands and the typed ones ignored (reply round rr1 F6). */
+static gboolean
+is_attachment(GMimePart *part)
+{
+	const char *d = g_mime_object_get_disposition(GMIME_OBJECT(part));
+
+	return (d && g_ascii_strcasecmp(d, "attachment") == 0) || g_mime_part_get_filename(part) != NULL;
+}
+
 /* An attached file of JSON (an API export a person sent on): its type
  * says so, or its name does. */
 static gboolean
@@ -581,6 +593,8 @@ walk(kenchi_mail_t *m, GMimeObject *obj, int depth)
 		}
 		if (ct && !g_mime_content_type_is_type(ct, "text", "*"))
 			return;   /* attachments that are not text carry no alert */
+		if (m->typed && is_attachment(GMIME_PART(obj)))
+			return;   /* a reply's commands are what its sender typed */
 		html = ct && g_mime_content_type_is_type(ct, "text", "html");
 		s = part_text(GMIME_PART(obj), &m->lossy, &m->text_truncated);
 		/* An HTML document labelled text/plain (a helpdesk relay's: rt27 F10) */

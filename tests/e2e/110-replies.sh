@@ -366,6 +366,21 @@ printf '<div><font color="#ffffff">note: twenty-three</font></div><div>close</di
 is "$(sql "select state || '|' || (select group_concat(text, ',') from notes where message_id = 'html-23@soc') from cases where id = 1")" \
     "open|twenty-three" "a <body> whose text= is its bgcolor= hides its text; a <font> of another colour in it is read"
 
+# A text file attached above the typed body is no command (rr1 F6: its
+# "close" ran, and the typed note was never read).
+mixed_reply() {   # mixed_reply MSGID DISPOSITION-HEADER FILE-TEXT BODY
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <%s>\n' "$reply_to" "$1"
+    printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=mb\n\n--mb\nContent-Type: text/plain; charset=utf-8\n'
+    printf '%s\n\n%s\n--mb\nContent-Type: text/plain; charset=utf-8\n\n%s\n--mb--\n' "$2" "$3" "$4"
+}
+mixed_reply att-1@soc 'Content-Disposition: attachment; filename="x.txt"' close 'note: typed under the file' |
+    "$KENCHI" deliver 2>/dev/null
+mixed_reply att-2@soc 'Content-Disposition: inline; filename="evidence.log"' \
+    '2026-11-25 16:12 PC-01 evil.exe quarantined' 'note: typed under the log' | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select state || '|' || (select group_concat(text, ',') from notes where message_id in ('att-1@soc', 'att-2@soc')) from cases where id = 1")" \
+    "open|typed under the file,typed under the log" \
+    "a text attachment above the typed text (attachment, or inline with a file name) is not read as commands: the first text typed is (rr1 F6)"
+
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
 ファイルにご注意ください。
