@@ -52,15 +52,20 @@ parse_plus(const char *addr, gint64 *case_id, char **token)
 	return TRUE;
 }
 
-/* "[kenchi #N]" or "[kenchi #N TOKEN]" anywhere in the subject. */
+/* "[kenchi #N]" or "[kenchi #N TOKEN]" anywhere in the subject, the
+ * word in any case: a client or a person retyping the subject may write
+ * "[KENCHI #1 ...]", and the reply was then filed as no reply at all,
+ * unanswered (reply round rr1 F10). */
 static gboolean
 parse_subject(const char *subject, gint64 *case_id, char **token)
 {
-	const char *p = subject ? strstr(subject, "[kenchi #") : NULL;
+	const char *p = subject;
 	char *end;
 	gint64 n;
 
-	if (p == NULL)
+	while (p && *p && g_ascii_strncasecmp(p, "[kenchi #", 9) != 0)
+		p++;
+	if (p == NULL || *p == '\0')
 		return FALSE;
 	n = g_ascii_strtoll(p + 9, &end, 10);
 	if (n <= 0 || end == p + 9)

@@ -381,6 +381,16 @@ is "$(sql "select state || '|' || (select group_concat(text, ',') from notes whe
     "open|typed under the file,typed under the log" \
     "a text attachment above the typed text (attachment, or inline with a file name) is not read as commands: the first text typed is (rr1 F6)"
 
+# The subject tag's word in any case (rr1 F10: stored as no reply, unanswered).
+for tag in KENCHI Kenchi; do
+    {
+        printf 'From: analyst@soc.example.jp\nTo: soc@soc.example.jp\nSubject: RE: [%s #1 %s] New case\n' "$tag" "$token"
+        printf 'Message-ID: <tag-%s@soc>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nnote: tag %s\n' "$tag" "$tag"
+    } | "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql "select group_concat(text, ',') from notes where message_id in ('tag-KENCHI@soc', 'tag-Kenchi@soc')")" "tag KENCHI,tag Kenchi" \
+    "a subject tag written [KENCHI #1 token] or [Kenchi #1 token] names the case as [kenchi #1 token] does (rr1 F10)"
+
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
 ファイルにご注意ください。
