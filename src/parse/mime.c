@@ -217,9 +217,15 @@ append_text(kenchi_mail_t *m, const char *s, gboolean html)
 		g_string_append_len(m->text, p, (gssize)n);
 		p += n;
 		room -= n;
-		while (*p == '\r' && room > 0) {
-			p++;
-			room--;
+		if (*p == '\r') {
+			/* A reply's CR inside a line is kept, for the command
+			 * reader to refuse the line: dropped, "ok\rclose" was a
+			 * note "okclose" (reply round rr1 F4). */
+			gsize r = MIN(strspn(p, "\r"), room);
+			if (m->typed && p[r] != '\n' && p[r] != '\0')
+				g_string_append_len(m->text, p, (gssize)r);
+			p += r;
+			room -= r;
 		}
 	}
 	if (*p)
@@ -349,7 +355,6 @@ static gboolean
 is_attachment(GMimePart *part)
 {
 	const char *d = g_mime_object_get_disposition(GMIME_OBJECT(part));
-
 	return (d && g_ascii_strcasecmp(d, "attachment") == 0) || g_mime_part_get_filename(part) != NULL;
 }
 
@@ -635,16 +640,23 @@ release_bytes(GByteArray *arr)
  * - a lone "\r" anywhere (old Mac line ends, or a CRLF header over a
  *   body a tool wrote with CR alone): the whole message was one header
  *   line, or the body one line, and the alert was lost.  Each becomes
- *   "\n". */
+ *   "\n".  In a reply (TYPED), only one after the last "\n" does: one
+ *   before it is inside a line that ends, and a line end there would
+ *   split "note: pasted\rclose" into two commands (reply round rr1 F4);
+ *   kept, it makes the line an error. */
 static char *
-fix_line_ends(const char *raw, gsize *len)
+fix_line_ends(const char *raw, gsize *len, gboolean typed)
 {
 	const char *end = raw + *len, *nl = memchr(raw, '\n', MIN(*len, (gsize)65536)), *p;
+	const char *last_nl = NULL;
 	gboolean dbl = nl && nl - raw >= 2 && nl[-1] == '\r' && nl[-2] == '\r', lone = FALSE;
 	char *out, *o;
 
+	for (p = end; typed && p > raw && last_nl == NULL; p--)
+		last_nl = p[-1] == '\n' ? p - 1 : NULL;
 	for (p = memchr(raw, '\r', *len); p && !lone; p = p + 1 < end ? memchr(p + 1, '\r', (size_t)(end - p - 1)) : NULL)
-		lone = p + 1 == end || (p[1] != '\n' && !(p[1] == '\r' && p + 2 < end && p[2] == '\n'));
+		lone = (p + 1 == end || (p[1] != '\n' && !(p[1] == '\r' && p + 2 < end && p[2] == '\n'))) &&
+		    (last_nl == NULL || p > last_nl);
 	if (!dbl && !lone)
 		return NULL;
 	o = out = g_malloc(*len);
@@ -655,7 +667,7 @@ fix_line_ends(const char *raw, gsize *len)
 			if (!dbl)
 				*o++ = *p;
 		} else {
-			*o++ = '\n';
+			*o++ = last_nl && p < last_nl ? '\r' : '\n';
 		}
 	}
 	*len = (gsize)(o - out);
@@ -683,7 +695,7 @@ parse(const char *raw, gsize len, gboolean headless, gboolean typed, kenchi_mail
 		*reason = "empty message";
 		return KENCHI_BAD_INPUT;
 	}
-	if ((fixed = fix_line_ends(raw, &len)) != NULL)
+	if ((fixed = fix_line_ends(raw, &len, typed)) != NULL)
 		raw = fixed;
 	/* The stream reads the caller's bytes in place, without a copy (a 50 MB
 	 * message was a 50 MB copy); owner FALSE: GMime never frees or writes

@@ -631,6 +631,9 @@ note_text(const char *s, gsize n)
 		}
 	}
 	g_string_append_len(t, s, e - s);
+	/* A bare CR the reader kept to refuse a command line (rr1 F4) is a
+	 * line break in a note: no terminal that shows it goes back over it. */
+	g_strdelimit(t->str, "\r", '\n');
 	/* and without the blank lines around it */
 	g_strchomp(t->str);
 	t->len = strlen(t->str);

@@ -391,6 +391,23 @@ done
 is "$(sql "select group_concat(text, ',') from notes where message_id in ('tag-KENCHI@soc', 'tag-Kenchi@soc')")" "tag KENCHI,tag Kenchi" \
     "a subject tag written [KENCHI #1 token] or [Kenchi #1 token] names the case as [kenchi #1 token] does (rr1 F10)"
 
+# A bare CR inside a command line is a control character: the line is an
+# error, in a raw, quoted-printable or base64 body alike (rr1 F4: raw, it
+# split the line and ran a hidden close; encoded, it vanished).
+cr_reply() {   # cr_reply MSGID CTE BODY
+    printf 'From: analyst@soc.example.jp\nTo: %s\nSubject: RE: [kenchi #1] New case\nMessage-ID: <%s>\n' "$reply_to" "$1"
+    printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: %s\n\n%s\n' "$2" "$3"
+}
+cr_reply cr-1@soc 8bit "$(printf 'note: pasted\rclose')" | "$KENCHI" deliver 2>/dev/null
+cr_reply cr-2@soc quoted-printable 'note: customer said ok=0Dclose' | "$KENCHI" deliver 2>/dev/null
+cr_reply cr-3@soc base64 "$(printf 'note: b64 ok\rclose\n' | base64)" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select state || '|' || (select count(*) from notes where message_id in ('cr-1@soc', 'cr-2@soc', 'cr-3@soc')) from cases where id = 1")" \
+    "open|0" "a bare CR inside a command line, raw, =0D or in base64, runs nothing and stores no note (rr1 F4)"
+is "$(sql "select count(*) from audit where message_id in ('cr-1@soc', 'cr-2@soc', 'cr-3@soc') and result like '%control character%'")" 3 \
+    "each line is refused as holding a control character"
+cr_reply cr-4@soc base64 "$(printf 'note: crlf lines\r\n' | base64)" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where message_id = 'cr-4@soc'")" 1 "a CRLF line end in base64 is a line end, as before"
+
 # --- a mail gateway's banner at the top is not read --------------------------
 reply analyst@soc.example.jp "$reply_to" banner-1@soc "【社外】このメールは社外から送信されています。リンクや添付
 ファイルにご注意ください。
