@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "report/outbox.h"
+#include "report/report_int.h"
 #include "report/smtp.h"
 #include "util/secret.h"
 #include "parse/normalize.h"
@@ -151,6 +152,35 @@ sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 	return rc;
 }
 
+/* A case's second report never goes before its first (reply round rr1
+ * F5): while the first is not out - pending behind its hold or a retry,
+ * held, failed for good - the second waits, a minute at a time so that
+ * it does not take a batch's place, with the reason in its last_error.
+ * A first report withdrawn (the case suppressed) or never queued does not
+ * hold it. */
+#define SECOND_WAIT_S 60
+
+static kenchi_status_t
+wait_for_first(kenchi_store_t *st, pending_t *p, gint64 now)
+{
+	kenchi_report_row_t first = { 0 };
+	kenchi_status_t rc;
+
+	if (strcmp(p->kind, "second_report") != 0 || p->case_id == 0)
+		return KENCHI_OK;
+	rc = kenchi_report_first_row(st, p->case_id, &first, NULL);
+	if (rc == KENCHI_OK && first.found && strcmp(first.state, "sent") != 0 && strcmp(first.state, "withdrawn") != 0) {
+		char *why = g_strdup_printf("waiting for the case's first report (outbox %" G_GINT64_FORMAT ", %s) to go first",
+		    first.id, first.state);
+
+		rc = kenchi_store_outbox_mark(st, p->id, "pending", p->attempts, now + SECOND_WAIT_S, why, 0);
+		p->skip = TRUE;
+		g_free(why);
+	}
+	kenchi_report_row_clear(&first);
+	return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;
+}
+
 /* One SMTP session: take up to FLUSH_BATCH ready rows (ROWS is emptied
  * first and left holding them), claim them, send, mark. */
 static kenchi_status_t
@@ -174,6 +204,8 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 	rc = kenchi_store_begin(st);
 	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
 		pending_t *p = &g_array_index(rows, pending_t, i);
+		if ((rc = wait_for_first(st, p, now)) != KENCHI_OK || p->skip)
+			continue;
 		rc = kenchi_store_outbox_claim(st, p->id, now);
 		if (rc == KENCHI_NOT_FOUND) {
 			p->skip = TRUE;     /* rewritten or taken meanwhile: next round */

@@ -625,6 +625,31 @@ send: second-report"
 is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $ch")|$(sql "select state from outbox where id = $fh")" "1|sent" \
     "once the first report has gone, the second is queued"
 
+# A first report still pending (behind its hold, or a retry): the command
+# is taken, and the sender holds the second report until the first has
+# gone (rr1 F5: the sender would have sent it first).
+{
+    printf 'Message-ID: <pend-alert-1@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
+    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-PEND\n\n'
+    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 99078\n'
+    printf 'Date: 2026-11-25 07:10:00 UTC\nComputer: PC-PEND\nSeverity: Medium\nDetection: W32.PendOne\n'
+    printf 'Disposition: Malicious\nFile Name: p.exe\nFile Path: C:\\Tools\\p.exe\nSHA-256: %s\n' "$(printf '6%.0s' $(seq 64))"
+} | "$KENCHI" deliver 2>/dev/null
+cp=$(sql "select id from cases where hostname = 'PC-PEND'")
+fp=$(sql "select id from outbox where kind = 'first_report' and case_id = $cp")
+reply_on "$cp" pend-send-1@soc "verdict: malicious medium
+action: full scan
+send: second-report"
+"$KENCHI" send 2>/dev/null
+is "$(sql "select state from outbox where kind = 'second_report' and case_id = $cp")" pending \
+    "a second report is not sent while its case's first report is not out (rr1 F5)"
+like "$(sql "select last_error from outbox where kind = 'second_report' and case_id = $cp")" \
+    "waiting for the case's first report \\(outbox $fp, (pending|sending)\\) to go first" "and says what it waits for"
+KENCHI_NOW=2026-11-25T07:25:00Z "$KENCHI" send 2>/dev/null
+KENCHI_NOW=2026-11-25T07:30:00Z "$KENCHI" send 2>/dev/null
+is "$(sql "select (select sent_at from outbox where id = $fp) < (select sent_at from outbox where kind = 'second_report' and case_id = $cp)")" 1 \
+    "the first report goes, then the second"
+
 # A host pattern is judged by its machine name, before the first dot: the
 # domain is every machine's (reply round rr1 F8: "*.acme.local", "*.local"
 # and "PC-??.acme.local" were taken, and a new P1 on PC-77 was suppressed).
