@@ -592,14 +592,19 @@ unlike "$(grep -l "PC-AL" $(smtp_messages) | xargs grep -l "X-Kenchi-Kind: analy
 # --- a second report never goes before its first (rr1 F5) ------------------
 # An alert that arrived two hours before kenchi read it: its first report
 # is held.  The second report of its case is refused until that one goes.
-{
-    printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 14:00:00 +0900\n'
-    printf 'Message-ID: <held-alert-1@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
-    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-HELD\n\n'
-    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 99077\n'
-    printf 'Date: 2026-11-25 05:00:00 UTC\nComputer: PC-HELD\nSeverity: Medium\nDetection: W32.HeldOne\n'
-    printf 'Disposition: Malicious\nFile Name: h.exe\nFile Path: C:\\Tools\\h.exe\nSHA-256: %s\n' "$(printf '7%.0s' $(seq 64))"
-} | "$KENCHI" deliver 2>/dev/null
+# one_alert HOST EVENT-ID DATE HEX [RECEIVED]: acme's alert of one event
+# on HOST, its SHA-256 HEX 64 times.
+one_alert() {
+    {
+        [ -n "${5:-}" ] && printf 'Received: by mx.soc.example.jp; %s\n' "$5"
+        printf 'Message-ID: <alert-%s@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n' "$2"
+        printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On %s\n\n' "$1"
+        printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: %s\n' "$2"
+        printf 'Date: %s UTC\nComputer: %s\nSeverity: Medium\nDetection: W32.%s\n' "$3" "$1" "$1"
+        printf 'Disposition: Malicious\nFile Name: h.exe\nFile Path: C:\\Tools\\h.exe\nSHA-256: %s\n' "$(printf "$4%.0s" $(seq 64))"
+    } | "$KENCHI" deliver 2>/dev/null
+}
+one_alert PC-HELD 99077 "2026-11-25 05:00:00" 7 "Wed, 25 Nov 2026 14:00:00 +0900"
 ch=$(sql "select id from cases where hostname = 'PC-HELD'")
 fh=$(sql "select id from outbox where kind = 'first_report' and case_id = $ch")
 is "$(sql "select state from outbox where id = $fh")" held "(a stale alert's first report is held)"
@@ -628,13 +633,7 @@ is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id 
 # A first report still pending (behind its hold, or a retry): the command
 # is taken, and the sender holds the second report until the first has
 # gone (rr1 F5: the sender would have sent it first).
-{
-    printf 'Message-ID: <pend-alert-1@amp.test>\nFrom: Cisco <no-reply@amp.cisco.com>\nTo: soc+acme@soc.example.jp\n'
-    printf 'Subject: [Cisco AMP for Endpoints Subscription] Matching Events Found On PC-PEND\n\n'
-    printf 'Cisco AMP for Endpoints has detected 1 event:\n\nEvent Type: Threat Detected\nEvent ID: 99078\n'
-    printf 'Date: 2026-11-25 07:10:00 UTC\nComputer: PC-PEND\nSeverity: Medium\nDetection: W32.PendOne\n'
-    printf 'Disposition: Malicious\nFile Name: p.exe\nFile Path: C:\\Tools\\p.exe\nSHA-256: %s\n' "$(printf '6%.0s' $(seq 64))"
-} | "$KENCHI" deliver 2>/dev/null
+one_alert PC-PEND 99078 "2026-11-25 07:10:00" 6
 cp=$(sql "select id from cases where hostname = 'PC-PEND'")
 fp=$(sql "select id from outbox where kind = 'first_report' and case_id = $cp")
 reply_on "$cp" pend-send-1@soc "verdict: malicious medium
