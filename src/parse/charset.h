@@ -68,6 +68,10 @@ char *kenchi_charset_from_utf16(const char *bytes, gsize len, gsize *out_len);
  * Never free the result (static or interned). */
 const char *kenchi_charset_canonical(const char *charset);
 
+/* The character windows-1252 has at C (0x80-0x9F), as HTML reads a
+ * numeric reference there ("&#150;" is "–"); C itself where it has none. */
+gunichar kenchi_charset_cp1252_c1(gunichar c);
+
 /* Encode UTF-8 (NUL-terminated) to ISO-2022-JP for outgoing mail.  Characters
  * outside JIS X 0208 but in CP932 (①, ㈱, Ⅰ, ⅰ, 髙 …) are written as their JIS
  * row-13 / NEC-selected-IBM (rows 89-92) codes, i.e. CP50220 /

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "parse/html.h"
 #include "parse/html_int.h"
+#include "parse/charset.h"
 
 /* The named entities HTML mail uses; the spaces among them become plain
  * spaces ("Label:&ensp;value"), the invisible ones nothing. */
@@ -56,7 +57,8 @@ kenchi_html_entity(const char *s, gsize n, GString *out)
 			c = (gunichar)strtoul(s + 2, &end, 10);
 		if (end != s + i || c == 0 || !g_unichar_validate(c))
 			c = 0xFFFD;
-		g_string_append_unichar(out, c);
+		/* Word's "&#150;" is windows-1252's "–", as HTML5 reads it (rt31 V13) */
+		g_string_append_unichar(out, kenchi_charset_cp1252_c1(c));
 		return i + 1;
 	}
 	for (k = 0; entities[k].name; k++)

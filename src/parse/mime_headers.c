@@ -6,6 +6,7 @@
 #include <gmime/gmime.h>
 #include "parse/mime_int.h"
 #include "parse/charset.h"
+#include "parse/normalize.h"
 
 /* A header's value decoded by our charset module; controls become spaces. */
 char *
@@ -27,6 +28,10 @@ kenchi_mime_header_text(GMimeObject *obj, const char *name, gboolean *lossy)
 		*lossy = TRUE;
 	if (v == NULL)
 		return NULL;
+	/* a subject's "KS-PC-0990\033[2J\033[H" (rt31 X06) */
+	p = kenchi_text_without_escapes(v);
+	g_free(v);
+	v = p;
 	for (p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';

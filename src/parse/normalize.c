@@ -6,6 +6,63 @@
 #include <gmime/gmime.h>
 #include "parse/normalize.h"
 
+/* The end of the string terminator (BEL, ESC \\ or U+009C) of a control
+ * string that begins at P, or END. */
+static const char *
+string_end(const char *p, const char *end)
+{
+	for (; p < end; p++) {
+		if (*p == '\a')
+			return p + 1;
+		if (*p == '\033' && p + 1 < end && p[1] == '\\')
+			return p + 2;
+		if ((guchar)p[0] == 0xc2 && p + 1 < end && (guchar)p[1] == 0x9c)
+			return p + 2;
+	}
+	return end;
+}
+
+/* Why: terminal control sequences and C1 controls in values (rt31 V04, V05,
+ * X06, X08: only the ESC byte became a space, and "[31mKS-PC-0830 [0m"
+ * was the host, kept and keyed on; U+0080-U+009F stayed in names).  A
+ * CSI ("ESC [ ... m") goes whole, an OSC, DCS, APC or PM string up to its
+ * terminator (the words an OSC 8 link shows stay), any other escape with
+ * its one character; a C1 control alone (U+009B inside a name is no
+ * terminal's sequence) goes by itself. */
+char *
+kenchi_text_without_escapes(const char *s)
+{
+	const char *p = s, *end = s + strlen(s);
+	GString *out;
+
+	if (strchr(s, '\033') == NULL && strstr(s, "\xc2") == NULL)
+		return g_strdup(s);
+	out = g_string_sized_new(end - s);
+	while (p < end) {
+		guchar c = (guchar)*p, c1 = p + 1 < end ? (guchar)p[1] : 0;
+		gboolean c1ctl = c == 0xc2 && c1 >= 0x80 && c1 <= 0x9f;
+		int kind = c == '\033' ? c1 : c1ctl ? c1 - 0x40 : 0;   /* C1 as its 7-bit form */
+
+		if (c != '\033' && !c1ctl) {
+			g_string_append_c(out, *p++);
+			continue;
+		}
+		p += c == '\033' ? (c1 ? 2 : 1) : 2;
+		if (kind == '[' && c == '\033') {
+			/* parameters and intermediates, then one final byte */
+			while (p < end && (guchar)*p >= 0x20 && (guchar)*p <= 0x3f)
+				p++;
+			if (p < end && (guchar)*p >= 0x40 && (guchar)*p <= 0x7e)
+				p++;
+		} else if (c == '\033' && (kind == ']' || kind == 'P' || kind == '_' || kind == '^' || kind == 'X')) {
+			p = string_end(p, end);
+		} else if (c == '\033' && !(c1 >= 0x20 && c1 <= 0x7e)) {
+			p--;   /* ESC before a byte that is no escape's: that byte stays */
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
 char *
 kenchi_norm_text(const char *s)
 {
@@ -13,13 +70,23 @@ kenchi_norm_text(const char *s)
 
 	if (s == NULL)
 		return NULL;
-	t = g_strdup(s);
+	t = kenchi_text_without_escapes(s);
 	/* A value is one logical line: controls (CR, LF, tabs, NUL stand-ins)
 	 * become spaces so that nothing downstream can be tricked into a new
 	 * header or a new template line. */
 	for (p = t; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+			*p = *p >= '\t' && *p <= '\r' ? ' ' : '\x01';
+	/* The others (a backspace, a DEL inside a name: rt31 V05 "ta\bnaka")
+	 * are no separators: they go. */
+	if (strchr(t, '\x01') != NULL) {
+		char *w = t;
+
+		for (p = t; *p; p++)
+			if (*p != '\x01')
+				*w++ = *p;
+		*w = '\0';
+	}
 	/* A replacement character at a value's edge stands for a byte that
 	 * was no text (a NUL after "PC-RU-0081", rt24 D7): not the value's.
 	 * Inside one it marks what was lost, and stays. */

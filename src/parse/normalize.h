@@ -35,6 +35,9 @@ char *kenchi_drop_bracketed(const char *s);
  * Defense (v2 ?u=..., v3 __URL__;...), Cisco Secure Email's
  * secure-web.cisco.com/.../https%3A...; NULL when s is no such link. */
 char *kenchi_norm_unwrap_link(const char *s);
+/* S without terminal control sequences (ESC [ ... m, an OSC string) and
+ * C1 controls, for a value or a header that a terminal will show (g_free). */
+char *kenchi_text_without_escapes(const char *s);
 /* Whether S is a gateway's link that names the address by a token only,
  * which no one but the gateway can turn back (Mimecast's URL Protect). */
 gboolean kenchi_norm_opaque_link(const char *s);
