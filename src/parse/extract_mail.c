@@ -338,6 +338,42 @@ note_limits(kenchi_extract_t *out)
 	out->reason = r;
 }
 
+/* Is MAIL a list's or a newsletter's (List-Id, List-Unsubscribe,
+ * Precedence: bulk or list) whose every event was read from quoted lines
+ * ("> Event ID: ...")?  A newsletter explaining AMP's mail quoted a whole
+ * sample alert, and a case and a first report of a machine that does not
+ * exist followed (rt31 N08).  A person's forward comes with no list
+ * header; an alert relayed by a list is not quoted. */
+static gboolean
+quoting_list_mail(const kenchi_mail_t *mail, const GPtrArray *events)
+{
+	const char *prec = mail->precedence;
+
+	if (!mail->is_list && !(prec && (g_ascii_strcasecmp(prec, "bulk") == 0 || g_ascii_strcasecmp(prec, "list") == 0)))
+		return FALSE;
+	for (guint i = 0; i < events->len; i++) {
+		const char *id = ((const kenchi_event_t *)g_ptr_array_index(events, i))->v[EV_ID], *at;
+		gboolean seen = FALSE;
+
+		if (id == NULL)
+			return FALSE;
+		for (at = strstr(mail->text->str, id); at; at = strstr(at + 1, id)) {
+			const char *l = at;
+
+			while (l > mail->text->str && l[-1] != '\n')
+				l--;
+			while (*l == ' ' || *l == '\t')
+				l++;
+			if (*l != '>')
+				return FALSE;
+			seen = TRUE;
+		}
+		if (!seen)
+			return FALSE;
+	}
+	return events->len > 0;
+}
+
 void
 kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 		    const kenchi_mail_t *mail, kenchi_extract_t *out)
@@ -491,6 +527,13 @@ kenchi_extract_mail(const kenchi_rules_t *rules, kenchi_re_match_t *m,
 			out->reason = why;
 		}
 		note_limits(out);
+		return;
+	}
+	if (!(how & BY_FROM) && quoting_list_mail(mail, out->events)) {
+		g_ptr_array_set_size(out->events, 0);
+		out->kind = KENCHI_KIND_NOT_ALERT;
+		out->reason = g_strdup("a mailing list's or a newsletter's mail (List-Id, Precedence: bulk) that quotes an "
+		    "alert: not read as one");
 		return;
 	}
 	merge_same_ids(out->events);

@@ -31,6 +31,7 @@ typedef struct {
 	char *auto_submitted;   /* Auto-Submitted value or NULL */
 	char *precedence;       /* Precedence value or NULL */
 	char *x_autoreply;      /* X-Autoreply or X-Autorespond value, or NULL */
+	gboolean is_list;       /* List-Id or List-Unsubscribe: a list's or a newsletter's */
 	char *auto_suppress;    /* X-Auto-Response-Suppress value, or NULL */
 	char *return_path;      /* the top Return-Path value, or NULL */
 	gboolean is_report;     /* multipart/report (a bounce or DSN) */

@@ -205,3 +205,47 @@ kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next)
 		*(seen++ == 0 ? top : next) = received_date(h);
 	}
 }
+
+void
+kenchi_mime_read_headers(kenchi_mail_t *m, GMimeMessage *msg)
+{
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	GDateTime *dt;
+	const char *v;
+
+	m->from_addr = kenchi_mime_first_from(msg);
+	m->from_many = kenchi_mime_from_many(msg);
+	m->subject = kenchi_mime_header_text(obj, "Subject", &m->lossy);
+	m->message_id = kenchi_mime_strip_angles(g_mime_message_get_message_id(msg));
+	m->in_reply_to = kenchi_mime_strip_angles(g_mime_object_get_header(obj, "In-Reply-To"));
+	if ((v = g_mime_object_get_header(obj, "References")) != NULL)
+		m->references = g_strdup(v);
+	kenchi_mime_add_header_addresses(m->recipients, obj, "Delivered-To");
+	kenchi_mime_add_header_addresses(m->recipients, obj, "X-Original-To");
+	kenchi_mime_add_header_addresses(m->recipients, obj, "Envelope-To");
+	kenchi_mime_add_addresses(m->recipients, g_mime_message_get_to(msg));
+	kenchi_mime_add_addresses(m->recipients, g_mime_message_get_cc(msg));
+	if ((dt = g_mime_message_get_date(msg)) != NULL)
+		m->date = g_date_time_to_unix(dt);
+	kenchi_mime_received_dates(obj, &m->received, &m->received_next);
+	m->sent = kenchi_mime_sent_date(obj);
+	if ((v = g_mime_object_get_header(obj, "Auto-Submitted")) != NULL)
+		m->auto_submitted = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Precedence")) != NULL)
+		m->precedence = g_strstrip(g_strdup(v));
+	/* The marks of responders that set no Auto-Submitted (reply round
+	 * rr1 F2); reply_classify.c judges them. */
+	if ((v = g_mime_object_get_header(obj, "X-Autoreply")) != NULL ||
+	    (v = g_mime_object_get_header(obj, "X-Autorespond")) != NULL)
+		m->x_autoreply = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "X-Auto-Response-Suppress")) != NULL)
+		m->auto_suppress = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Return-Path")) != NULL)
+		m->return_path = g_strstrip(g_strdup(v));
+	if ((v = g_mime_object_get_header(obj, "Authentication-Results")) != NULL)
+		m->auth_results = g_strdup(v);
+	m->has_loop = g_mime_object_get_header(obj, KENCHI_LOOP_HEADER) != NULL;
+	/* A mailing list's or a newsletter's mail (extract_mail.c). */
+	m->is_list = g_mime_object_get_header(obj, "List-Id") != NULL ||
+	    g_mime_object_get_header(obj, "List-Unsubscribe") != NULL;
+}

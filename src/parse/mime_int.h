@@ -4,6 +4,7 @@
 #define KENCHI_MIME_INT_H
 
 #include <gmime/gmime.h>
+#include "parse/mime.h"
 
 /* NAME's value decoded by kenchi's charset module, controls as spaces,
  * stripped (g_free), or NULL; *LOSSY set when a charset was not exact. */
@@ -23,6 +24,10 @@ char *kenchi_mime_first_from(GMimeMessage *msg);
 void kenchi_mime_received_dates(GMimeObject *obj, gint64 *top, gint64 *next);
 /* The Date header's time, a JST or KST zone read as +0900; 0 when none. */
 gint64 kenchi_mime_sent_date(GMimeObject *obj);
+
+/* M's header fields from MSG: addresses, ids, dates, the marks of automatic
+ * and list mail. */
+void kenchi_mime_read_headers(kenchi_mail_t *m, GMimeMessage *msg);
 
 /* Quoted-printable read from SRC and decoded onto ARR, at most CAP bytes
  * (*TRUNCATED then), each line's trailing blanks left out (mime_qp.c). */
