@@ -660,6 +660,12 @@ kenchi_norm_sha256(const char *s)
 		p = NULL;
 	}
 	g_strfreev(tok);
+	/* 64 zeros is no file's hash but a sample's, a test notification's or
+	 * a placeholder's (rt29 X01, rt31 N06): no hash, as "N/A" is none. */
+	if (p && strspn(p, "0") == 64) {
+		g_free(p);
+		p = NULL;
+	}
 	return p;
 }
 

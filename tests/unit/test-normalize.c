@@ -314,6 +314,8 @@ test_sha256(void **state)
 	g_free(s);
 	assert_null(kenchi_norm_sha256("d75897fca301"));
 	assert_null(kenchi_norm_sha256("zz5897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311"));
+	/* a sample's or a placeholder's, no file's (rt31 N06) */
+	assert_null(kenchi_norm_sha256("0000000000000000000000000000000000000000000000000000000000000000"));
 	/* The shapes a console or a person writes one in. */
 	static const char *const same[] = {
 		"sha256:d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311",
