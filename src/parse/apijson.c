@@ -75,12 +75,15 @@ event_empty(const kenchi_event_t *ev, gboolean in_page)
 	return !typed || (!ev->v[EV_ID] && !ev->v[EV_DATE]);
 }
 
-/* Add one event unless its id is unreadable (an id past 2^63 cannot be
- * kept exactly, and rounding it would merge distinct events) or it is no
- * event (an empty one would open an empty case).  IN_PAGE: O is an entry
- * of an API page's data[] (event_empty()). */
+/* Add one event unless it is no event (an empty one would open an empty
+ * case).  An id that is no 64-bit integer (jq 1.5/1.6 print ids as
+ * 6.4554422494210007e+18, a page may hold one past 2^63 or a negative
+ * one) is left out and the event kept, as one with no id is: its digits
+ * are lost and must not be guessed, but dropping the event lost a
+ * detection (rt31 P23, P10).  *IDLESS counts such events.  IN_PAGE: O is
+ * an entry of an API page's data[] (event_empty()). */
 static int
-add_one(JsonObject *o, GPtrArray *events, int *dropped, gboolean in_page)
+add_one(JsonObject *o, GPtrArray *events, int *idless, gboolean in_page)
 {
 	kenchi_event_t *ev = kenchi_event_from_json(o);
 
@@ -88,16 +91,13 @@ add_one(JsonObject *o, GPtrArray *events, int *dropped, gboolean in_page)
 		kenchi_event_free(ev);
 		return 0;
 	}
-	if (ev->bad_id) {
-		kenchi_event_free(ev);
-		(*dropped)++;
-		return 0;
-	}
+	if (ev->bad_id)
+		(*idless)++;
 	g_ptr_array_add(events, ev);
 	return 1;
 }
 
-static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope);
+static int add_events_from(JsonNode *root, GPtrArray *events, int *idless, int envelope);
 
 /* How deep envelopes nest: elasticdump's "_source" around a shipper's
  * "message" is two; a saved Elasticsearch answer, hits -> hits[] ->
@@ -110,7 +110,7 @@ static int add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int 
  * tools use, DEPTH levels at most (each JSON text is parsed, and so
  * depth-checked, as a document of its own). */
 static int
-add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
+add_enveloped(JsonObject *o, GPtrArray *events, int *idless, int depth)
 {
 	/* AMQP consumers, log shippers, EventBridge; Filebeat's "json",
 	 * Splunk's export ("result", its "_raw" text) and REST answer
@@ -132,7 +132,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 		int n = 0;
 
 		if (m && (JSON_NODE_HOLDS_OBJECT(m) || JSON_NODE_HOLDS_ARRAY(m))) {
-			n = add_events_from(m, events, dropped, depth - 1);
+			n = add_events_from(m, events, idless, depth - 1);
 		} else if (m && JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING) {
 			const char *t = json_node_get_string(m);
 
@@ -140,7 +140,7 @@ add_enveloped(JsonObject *o, GPtrArray *events, int *dropped, int depth)
 				g_free(why);
 				continue;
 			}
-			n = add_events_from(inner, events, dropped, depth - 1);
+			n = add_events_from(inner, events, idless, depth - 1);
 			json_node_unref(inner);
 		}
 		if (n > 0)
@@ -183,7 +183,7 @@ known_type(JsonObject *eo)
  * events API's types: a trajectory's file and network activity ("Created
  * by", "Executed by") is no event of its own. */
 static int
-add_trajectory(JsonObject *d, GPtrArray *events, int *dropped)
+add_trajectory(JsonObject *d, GPtrArray *events, int *idless)
 {
 	JsonNode *c = json_object_get_member(d, "computer");
 	JsonArray *arr = json_object_get_array_member(d, "events");
@@ -200,13 +200,13 @@ add_trajectory(JsonObject *d, GPtrArray *events, int *dropped)
 			continue;
 		if (!json_object_has_member(eo, "computer"))
 			json_object_set_member(eo, "computer", json_node_copy(c));
-		n += add_one(eo, events, dropped, FALSE);
+		n += add_one(eo, events, idless, FALSE);
 	}
 	return n;
 }
 
 static int
-add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
+add_events_from(JsonNode *root, GPtrArray *events, int *idless, int envelope)
 {
 	JsonArray *arr = NULL;
 	guint i, n = 0;
@@ -222,19 +222,19 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 			page = json_object_has_member(o, "metadata");
 		}
 		else if (d && JSON_NODE_HOLDS_OBJECT(d) && trajectory(json_node_get_object(d)))
-			return add_trajectory(json_node_get_object(d), events, dropped);
+			return add_trajectory(json_node_get_object(d), events, idless);
 		else if (d && JSON_NODE_HOLDS_OBJECT(d))
-			return add_one(json_node_get_object(d), events, dropped, FALSE);
+			return add_one(json_node_get_object(d), events, idless, FALSE);
 		else if (envelope <= 0)
-			return add_one(o, events, dropped, FALSE);   /* one event object */
+			return add_one(o, events, idless, FALSE);   /* one event object */
 		/* An envelope's event first: an AMP event has no member of the
 		 * envelopes' names, and an envelope may have an "id" (an
 		 * EventBridge UUID, a queue's sequence number) or an
 		 * "event_type" of its own (a shipper's "cisco_amp"). */
-		else if ((k = add_enveloped(o, events, dropped, envelope)) > 0)
+		else if ((k = add_enveloped(o, events, idless, envelope)) > 0)
 			return k;
 		else
-			return add_one(o, events, dropped, FALSE);
+			return add_one(o, events, idless, FALSE);
 	} else if (JSON_NODE_HOLDS_ARRAY(root)) {
 		arr = json_node_get_array(root);
 	}
@@ -244,14 +244,14 @@ add_events_from(JsonNode *root, GPtrArray *events, int *dropped, int envelope)
 		JsonNode *e = json_array_get_element(arr, i);
 		/* An array may hold envelopes (an answer's hits, a script's
 		 * list of Filebeat documents): each is looked into as one. */
-		int k, was = *dropped;
+		int k;
 
 		if (!JSON_NODE_HOLDS_OBJECT(e))
 			continue;
-		k = envelope > 0 ? add_events_from(e, events, dropped, envelope) :
-		    add_one(json_node_get_object(e), events, dropped, FALSE);
-		if (k == 0 && page && *dropped == was)
-			k = add_one(json_node_get_object(e), events, dropped, TRUE);
+		k = envelope > 0 ? add_events_from(e, events, idless, envelope) :
+		    add_one(json_node_get_object(e), events, idless, FALSE);
+		if (k == 0 && page)
+			k = add_one(json_node_get_object(e), events, idless, TRUE);
 		n += (guint)k;
 	}
 	return (int)n;
@@ -317,7 +317,7 @@ is_api_page(JsonNode *root)
 int
 kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen, gboolean *answer)
 {
-	int n = add_events_from(root, events, &seen->dropped, ENVELOPE_DEPTH);
+	int n = add_events_from(root, events, &seen->idless, ENVELOPE_DEPTH);
 	gboolean empty = is_empty_page(root), page = is_api_page(root);
 	char *failed = api_error(root);
 
@@ -338,7 +338,7 @@ kenchi_json_take(JsonNode *root, GPtrArray *events, kenchi_json_seen_t *seen, gb
  * first array ("data": [...] of a page, or a bare array) that closed
  * before the cut, each read as an event.  How many were added. */
 static int
-salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
+salvage(const char *v, const char *end, GPtrArray *events, int *idless)
 {
 	const char *p = v;
 	int n = 0;
@@ -368,7 +368,7 @@ salvage(const char *v, const char *end, GPtrArray *events, int *dropped)
 		if (e == end && end[-1] != '}')
 			break;   /* the cut one */
 		if (kenchi_json_parse_doc(p, (gsize)(e - p), &r, &w)) {
-			n += add_events_from(r, events, dropped, ENVELOPE_DEPTH);
+			n += add_events_from(r, events, idless, ENVELOPE_DEPTH);
 			json_node_unref(r);
 		} else {
 			g_free(w);
@@ -428,7 +428,7 @@ stream_values(const char *bytes, const char *end, GPtrArray *events, kenchi_json
 		if (ve == end && (end[-1] != '}' && end[-1] != ']')) {
 			/* Cut short (a download that stopped): the events that
 			 * came whole before the cut. */
-			int k = salvage(v, end, events, &seen->dropped);
+			int k = salvage(v, end, events, &seen->idless);
 
 			if (k > 0) {
 				n += k;
@@ -538,6 +538,9 @@ join_copies(GPtrArray *events, guint from)
 
 static kenchi_status_t api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason);
 
+/* The reason's words for events whose id was left out (add_one()). */
+#define IDLESS_REASON "%d event(s) kept without their id: not a 64-bit integer"
+
 /* Is [BYTES, BYTES+LEN) text around JSON (a log, a transcript), not JSON
  * that may have a bad line: does it begin with something else than a
  * value or a comment? */
@@ -586,7 +589,7 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 	JsonNode *root = NULL;
 	char *why = NULL;
 	const char *p, *end = bytes + len;
-	int bad = 0, line = 0, first_bad = 0, n = 0, dropped = 0;
+	int bad = 0, line = 0, first_bad = 0, n = 0, idless = 0;
 	char *first_why = NULL;
 	kenchi_json_seen_t seen = { .budget = LINE_TRIES };
 
@@ -649,11 +652,11 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 		gboolean empty_page = is_empty_page(root);
 		char *failed = api_error(root);
 
-		n = add_events_from(root, events, &dropped, ENVELOPE_DEPTH);
+		n = add_events_from(root, events, &idless, ENVELOPE_DEPTH);
 		json_node_unref(root);
-		if (dropped)
-			*reason = g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", dropped);
-		if (n == 0 && !dropped && failed) {
+		if (idless)
+			*reason = g_strdup_printf(IDLESS_REASON, idless);
+		if (n == 0 && failed) {
 			/* A saved answer to a failed request: the events it
 			 * should have held were never fetched, which a person
 			 * must see. */
@@ -661,7 +664,7 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 			return KENCHI_BAD_INPUT;
 		}
 		g_free(failed);
-		if (n == 0 && !dropped) {
+		if (n == 0) {
 			/* A page of a time with no events: nothing wrong with
 			 * it.  Nor with JSON that is no events at all (a
 			 * /v1/computers page, an audit log saved beside the
@@ -670,8 +673,6 @@ api_parse(const char *bytes, gsize len, GPtrArray *events, char **reason)
 			    "JSON with no event objects in it: not events");
 			return KENCHI_OK;
 		}
-		if (n == 0)
-			return KENCHI_BAD_INPUT;
 		return KENCHI_OK;
 	}
 	/* Not one document: try one object a line (an event stream). */
@@ -758,11 +759,10 @@ lines:
 		 * empty page after curl's head): read, and not an alert, as
 		 * for one document above; but the API's error answer is an
 		 * error, with the API's words. */
-		gboolean foreign = !seen.dropped && !seen.failed && seen.docs > 0 &&
+		gboolean foreign = !seen.failed && seen.docs > 0 &&
 		    (bad == 0 || seen.empty_page || seen.api_page);
 
-		*reason = seen.dropped ? g_strdup_printf("%d event(s) refused: id is not a 64-bit integer", seen.dropped)
-		    : seen.failed ? g_strdup(seen.failed)
+		*reason = seen.failed ? g_strdup(seen.failed)
 		    : foreign && seen.empty_page ? g_strdup("an API page with no events (data is empty)")
 		    : foreign ? g_strdup_printf("JSON with no event objects in it: not events (%d line(s) of JSON)",
 			seen.docs)
@@ -772,14 +772,13 @@ lines:
 		g_free(seen.failed);
 		return foreign ? KENCHI_OK : KENCHI_BAD_INPUT;
 	}
-	/* Events read beside ones refused: the refused are said too (intake
-	 * round ri1 F6: an id past 2^63, a float, a negative one went
-	 * without a word when the stream held another event). */
-	if (bad || seen.dropped) {
+	/* Events kept without their id are said (intake round ri1 F6: an id
+	 * past 2^63, a float, a negative one went without a word). */
+	if (bad || seen.idless) {
 		GString *r = g_string_new(NULL);
 
-		if (seen.dropped)
-			g_string_append_printf(r, "%d event(s) refused: id is not a 64-bit integer", seen.dropped);
+		if (seen.idless)
+			g_string_append_printf(r, IDLESS_REASON, seen.idless);
 		if (bad)
 			g_string_append_printf(r, "%s%d bad line%s, first at line %d: %s", r->len ? "; " : "", bad,
 			    bad > 1 ? "s" : "", first_bad, first_why);

@@ -10,7 +10,7 @@
 /* What the JSON values of one input gave besides their events. */
 typedef struct {
 	int docs;             /* values read */
-	int dropped;          /* events refused: an id past 63 bits */
+	int idless;           /* events kept without their id: it was no 64-bit integer */
 	gboolean empty_page;  /* an API page whose data[] is empty */
 	gboolean api_page;    /* an API answer of another kind (metadata, and data or errors) */
 	char *failed;         /* the first API error answer, as a reason (g_free) */

@@ -19,9 +19,12 @@
 
 /* Remove from EVENTS, from BEFORE on, the events unlike the API's: no id
  * of its size, or no type of its kind (a type id of its size, or a name
- * the event-type table knows).  How many. */
+ * the event-type table knows).  An event kept without an id that was no
+ * 64-bit integer (add_one()) is removed too, and *IDLESS no longer counts
+ * it: a template's or a request's "id" is as likely as jq's rounding.
+ * How many. */
 static int
-drop_unlike_api(GPtrArray *events, guint before)
+drop_unlike_api(GPtrArray *events, guint before, int *idless)
 {
 	int dropped = 0;
 
@@ -35,6 +38,8 @@ drop_unlike_api(GPtrArray *events, guint before)
 			i++;
 			continue;
 		}
+		if (ev->bad_id)
+			(*idless)--;
 		g_ptr_array_remove_index(events, i);   /* frees it */
 		dropped++;
 	}
@@ -92,7 +97,7 @@ kenchi_json_line_values(const char *s, const char *e, GPtrArray *events, kenchi_
 			 * request's body echoed in a log, a template, a log
 			 * record of the fetcher's own ("event_type":
 			 * "fetch_failed"). */
-			k -= drop_unlike_api(events, before);
+			k -= drop_unlike_api(events, before, &seen->idless);
 			/* Values that are no event nor API answer cost the
 			 * budget: a hostile text of many small values is not
 			 * parsed for ever. */
@@ -176,7 +181,7 @@ kenchi_mail_head(const char *bytes, gsize len)
 static gboolean
 api_answer(const kenchi_json_seen_t *seen, int n)
 {
-	return n > 0 || seen->dropped > 0 || seen->empty_page || seen->api_page || seen->failed != NULL;
+	return n > 0 || seen->idless > 0 || seen->empty_page || seen->api_page || seen->failed != NULL;
 }
 
 /* How many values that span lines it tries (each one read to its end),

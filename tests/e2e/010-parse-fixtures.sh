@@ -113,11 +113,16 @@ like "$out" '"reason":"[^"]*its attachment \(application/json\) holds API JSON w
 gzip -c "$KT_TOP/fixtures/mbox/sample.mbox" >"$KT_TMP/sample.mbox.gz"
 like "$("$KENCHI" parse "$KT_TMP/sample.mbox.gz")" '"kind":"error","reason":"not a MIME message: gzip-compressed data \(unpack it' \
     "a gzip-compressed mbox is an error that says it is compressed"
-# Events refused for their id beside events read are said (intake round
-# ri1 F6: a float and a negative id went without a word).
+# Events whose id is no 64-bit integer (a float, a negative one, jq's
+# exponent form) are kept without it, and the reason says so (intake round
+# ri1 F6: they went without a word; rt31 P23, P10: refused, a jq stream's
+# every event was lost).
 like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/r99-ri1-odd-ids.ndjson")" \
-    '"kind":"alert","reason":"2 event\(s\) refused: id is not a 64-bit integer"' \
-    "NDJSON: the events refused for their ids are counted in the reason"
+    '"kind":"alert","reason":"2 event\(s\) kept without their id: not a 64-bit integer"' \
+    "NDJSON: the events kept without their ids are counted in the reason"
+like "$("$KENCHI" parse "$KT_TOP/fixtures/variants/field/r105-p23-ndjson-jq-exponent-ids.ndjson")" \
+    '"kind":"alert","reason":"3 event\(s\) kept without their id: not a 64-bit integer"' \
+    "NDJSON written by jq 1.6: every event is kept, without its rounded id"
 
 # Mail kenchi cannot open says what it holds, for the person who must
 # (rt30 S02-S04: only "no event block found").
