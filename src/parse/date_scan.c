@@ -14,9 +14,14 @@
  *   - a time: H:M[:S[.frac]] or H時M分S秒, with AM/PM or 午前/午後;
  *   - a zone: Z, UTC, GMT or UT with an optional offset ("GMT+09:00",
  *     "UTC+9"), a numeric offset after the time, a zone name (JST, the
- *     American ones of RFC 2822, Asia's and a few more, a place's name),
- *     or 日本時間; the first wins, so a comment "(JST)" after "+0900"
- *     changes nothing.  A zone name it does not know leaves no date.
+ *     American ones of RFC 2822, Europe's, Asia's and a few more, a
+ *     place's name, an IANA name such as "Europe/Berlin" that GLib's
+ *     GTimeZone resolves at the date), or 日本時間; the first wins, so a
+ *     comment "(JST)" after "+0900" changes nothing.  A zone name it does
+ *     not know leaves no date, and so does "local time": the words in
+ *     brackets after a time are its zone, known or not ("(MEZ)",
+ *     "(Mitteleuropäische Zeit)", "(Server time)" were read as UTC, where
+ *     "MEZ" without brackets left no date: rt31 V12, V09).
  * Weekdays, "at" and words it does not know are skipped; a date needs a
  * year, a month and a day; two of them joined by a range mark ("Nov 16 -
  * Nov 22, 2026") are a period, refused outright, and without one the
@@ -39,6 +44,8 @@ typedef struct {
 	gboolean second, mark;
 	gboolean day_first;  /* the text says "DD/MM" (a label's note, "Date (DD/MM/YYYY)") */
 	gboolean unknown_zone;   /* a zone's name kenchi does not know */
+	gboolean bracket;    /* inside "(...)" after the time: a zone's words */
+	GTimeZone *tz;       /* an IANA zone's (owned), when have_zone by one */
 	gboolean ymd;        /* Japanese text: a short date is YY/MM/DD */
 	const char *text;    /* the whole text */
 } scan_t;
@@ -55,6 +62,9 @@ static const struct {
 	{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 }, { "mst", -420 }, { "mdt", -360 },
 	{ "pst", -480 }, { "pdt", -420 }, { "akst", -540 }, { "akdt", -480 }, { "hst", -600 },
 	{ "wet", 0 }, { "west", 60 }, { "cet", 60 }, { "cest", 120 }, { "eet", 120 }, { "eest", 180 }, { "bst", 60 },
+	/* German: Mitteleuropäische (Sommer)Zeit, as a German Outlook or
+	 * console writes CET and CEST */
+	{ "mez", 60 }, { "mesz", 120 },
 	{ "msk", 180 }, { "gst", 240 }, { "pkt", 300 }, { "npt", 345 }, { "mmt", 390 },
 	/* IST: India's, the one an Asian customer's subsidiary means */
 	{ "ist", 330 },
@@ -70,10 +80,72 @@ static const struct {
 	{ "kolkata", 330 }, { "calcutta", 330 }, { "india", 330 }, { "moscow", 180 },
 };
 
-/* Words beside a date that are no zone: weekdays, "at", "on". */
+/* Words beside a date that are no zone: weekdays, "at", "on", a format's
+ * note ("(dd/mm)", the block reader's for a day-first date). */
 static const char *const not_zones[] = { "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
 	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "at", "on", "of", "the", "and",
-	"time", "date", "local", "standard", "daylight", "summer", "asia", "approx", "about", "th", "st", "nd", "rd" };
+	"time", "date", "local", "standard", "daylight", "summer", "asia", "approx", "about", "th", "st", "nd", "rd",
+	"dd", "mm", "yy", "yyyy", "hh", "ss", "uhr", "hrs" };
+
+/* The areas of the IANA zone names ("Europe/Berlin"): a word before "/"
+ * that is none ("dd/mm") is not looked up. */
+static const char *const iana_areas[] = { "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+	"Australia", "Europe", "Indian", "Pacific", "Etc" };
+
+static gboolean
+in_list(const char *w, const char *const *list, gsize n)
+{
+	for (gsize k = 0; k < n; k++)
+		if (strcmp(w, list[k]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* An IANA zone's name at P ("Europe/Berlin", "America/Argentina/Cordoba",
+ * "Etc/GMT-9"), its area's word W0 (N0 bytes) already seen: the zone at
+ * the date is GLib's, read when the date is known.  FALSE when P holds
+ * none, or one GLib does not know: that zone is unknown, not UTC, unless
+ * a place's name in it is one of zones[] ("Asia/Tokyo" without tzdata). */
+static gboolean
+read_iana(scan_t *sc, const char **p, gsize n0)
+{
+	const char *q = *p + n0;
+	char id[64];
+	gsize n = 0;
+
+	for (gsize k = 0; k < G_N_ELEMENTS(iana_areas); k++)
+		if (strlen(iana_areas[k]) == n0 && strncmp(*p, iana_areas[k], n0) == 0)
+			n = n0;
+	if (n == 0 || *q != '/' || !g_ascii_isalpha(q[1]))
+		return FALSE;
+	while (g_ascii_isalnum(*q) || *q == '/' || *q == '_' || *q == '-' || *q == '+')
+		q++;
+	n = (gsize)(q - *p);
+	if (n >= sizeof id)
+		return FALSE;
+	memcpy(id, *p, n);
+	id[n] = '\0';
+	sc->unknown_zone = TRUE;
+	if ((sc->tz = g_time_zone_new_identifier(id)) == NULL)
+		return FALSE;
+	sc->have_zone = TRUE;
+	*p = q;
+	return TRUE;
+}
+
+/* "local time", "server time", "localtime" at word W, its end at Q: the
+ * writer's clock, whose zone the text does not say. */
+static gboolean
+clock_of_unknown_zone(const char *w, const char *q)
+{
+	if (strcmp(w, "localtime") == 0)
+		return TRUE;
+	if (strcmp(w, "local") != 0 && strcmp(w, "server") != 0 && strcmp(w, "system") != 0)
+		return FALSE;
+	while (*q == ' ')
+		q++;
+	return g_ascii_strncasecmp(q, "time", 4) == 0 && !g_ascii_isalpha(q[4]);
+}
 
 static int
 digits(const char **p, int max, int *len)
@@ -181,7 +253,7 @@ starts(const char *p, const char *word)
 static void
 read_word(scan_t *sc, const char **p)
 {
-	const char *q = *p, *start = *p;
+	const char *q = *p, *start = *p, *wend;
 	char w[16];
 	gsize n = 0;
 
@@ -191,6 +263,7 @@ read_word(scan_t *sc, const char **p)
 		q++;
 	}
 	w[n] = '\0';
+	wend = q;
 	if (*q == '.')   /* "p.m." */
 		q++;
 	*p = q;
@@ -215,6 +288,14 @@ read_word(scan_t *sc, const char **p)
 			}
 	if (sc->have_zone)
 		return;
+	if (*wend == '/' && read_iana(sc, &start, (gsize)(wend - start))) {
+		*p = start;
+		return;
+	}
+	if (clock_of_unknown_zone(w, wend)) {
+		sc->unknown_zone = TRUE;
+		return;
+	}
 	/* "... Standard Time" whose place no word before it named: Windows'
 	 * name of a zone kenchi does not know ("Pacific Standard Time", "W.
 	 * Europe Standard Time"), read as UTC before (rev94 #21) */
@@ -235,6 +316,13 @@ read_word(scan_t *sc, const char **p)
 			}
 			return;
 		}
+	/* A word in brackets after the time that is no zone kenchi knows
+	 * ("(MEZ)", "(Mitteleuropäische Zeit)"), unless a known one follows
+	 * it ("(Central European Time, CET)"). */
+	if (sc->bracket && n >= 2 && !in_list(w, not_zones, G_N_ELEMENTS(not_zones))) {
+		sc->unknown_zone = TRUE;
+		return;
+	}
 	/* An upper-case word of three to five letters right after the time
 	 * is a zone kenchi does not know ("14:13:02 XYZ"): the instant is
 	 * unknown, not UTC (rt24 D1). */
@@ -245,9 +333,7 @@ read_word(scan_t *sc, const char **p)
 
 		for (const char *c = start; c < q; c++)
 			upper = upper && (g_ascii_isupper(*c) || *c == '.');
-		for (gsize k = 0; upper && k < G_N_ELEMENTS(not_zones); k++)
-			upper = strcmp(w, not_zones[k]) != 0;
-		sc->unknown_zone = sc->unknown_zone || upper;
+		sc->unknown_zone = sc->unknown_zone || (upper && !in_list(w, not_zones, G_N_ELEMENTS(not_zones)));
 	}
 }
 
@@ -377,76 +463,88 @@ place_loose(scan_t *sc)
 	sc->have_date = sc->y && sc->d;
 }
 
-int
-kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
+/* The pieces of S into SC; FALSE when one is broken (an offset past
+ * 14 hours, an era's year that is no number). */
+static gboolean
+scan_text(scan_t *sc, const char *s)
 {
-	scan_t sc = { .text = s };
 	const char *p = s;
-	GTimeZone *tz;
-	GDateTime *dt;
 
 	/* Japanese words, not "JST" alone: "25/11/26 07:13 JST" is a day
 	 * first (rev94 #11) */
-	sc.ymd = strstr(s, "日本時間") || strstr(s, "日本標準時");
-	for (const char *c = s; *c && !sc.day_first; c++)
-		sc.day_first = g_ascii_strncasecmp(c, "dd", 2) == 0 && (c[2] == '/' || c[2] == '.' || c[2] == '-') &&
+	sc->ymd = strstr(s, "日本時間") || strstr(s, "日本標準時");
+	for (const char *c = s; *c && !sc->day_first; c++)
+		sc->day_first = g_ascii_strncasecmp(c, "dd", 2) == 0 && (c[2] == '/' || c[2] == '.' || c[2] == '-') &&
 		    g_ascii_strncasecmp(c + 3, "mm", 2) == 0;
-	while (*p && !sc.second) {
+	while (*p && !sc->second) {
 		if (g_ascii_isdigit(*p)) {
-			if (!read_number(&sc, &p))
-				return 0;
-		} else if ((*p == 'R' || *p == 'H') && !sc.have_date && (p == s || !g_ascii_isalnum(p[-1])) &&
-		    g_ascii_isdigit(p[1]) && read_era_short(&sc, &p)) {
+			if (!read_number(sc, &p))
+				return FALSE;
+		} else if ((*p == 'R' || *p == 'H') && !sc->have_date && (p == s || !g_ascii_isalnum(p[-1])) &&
+		    g_ascii_isdigit(p[1]) && read_era_short(sc, &p)) {
 			continue;
 		} else if (g_ascii_isalpha(*p)) {
-			read_word(&sc, &p);
-		} else if ((*p == '+' || *p == '-') && sc.have_time && !sc.have_zone && g_ascii_isdigit(p[1])) {
+			read_word(sc, &p);
+		} else if ((*p == '+' || *p == '-') && sc->have_time && !sc->have_zone && g_ascii_isdigit(p[1])) {
 			int off;
 
 			if (!read_offset(&p, &off))
-				return 0;
-			sc.offset = off, sc.have_zone = TRUE;
+				return FALSE;
+			sc->offset = off, sc->have_zone = TRUE;
 		} else if (starts(p, "午前") || starts(p, "午後")) {
-			sc.ampm = starts(p, "午前") ? 1 : 2;
-			sc.japanese = TRUE;
+			sc->ampm = starts(p, "午前") ? 1 : 2;
+			sc->japanese = TRUE;
 			p += strlen("午前");
 		} else if (starts(p, "日本時間") || starts(p, "日本標準時")) {
 			/* "16:12:33(日本時間)": Japan time, in words. */
-			if (!sc.have_zone)
-				sc.offset = 9 * 3600, sc.have_zone = TRUE;
+			if (!sc->have_zone)
+				sc->offset = 9 * 3600, sc->have_zone = TRUE;
 			p += strlen(starts(p, "日本時間") ? "日本時間" : "日本標準時");
 		} else if (starts(p, "令和") || starts(p, "平成")) {
-			if (!read_era(&sc, &p))
-				return 0;
+			if (!read_era(sc, &p))
+				return FALSE;
 		} else if (((*p == '-' && p > s && p[-1] == ' ' && p[1] == ' ') || *p == '~' || starts(p, "\xe3\x80\x9c") ||
-		    starts(p, "\xe2\x80\x93") || starts(p, "\xe3\x81\x8b\xe3\x82\x89")) && (sc.mo || sc.have_date)) {
-			sc.mark = TRUE;   /* " - ", "~", "〜", "–", "から" */
+		    starts(p, "\xe2\x80\x93") || starts(p, "\xe3\x81\x8b\xe3\x82\x89")) && (sc->mo || sc->have_date)) {
+			sc->mark = TRUE;   /* " - ", "~", "〜", "–", "から" */
 			p += (unsigned char)*p < 0x80 ? 1 : starts(p, "\xe3\x81\x8b\xe3\x82\x89") ? 6 : 3;
 		} else {
+			if (*p == '(' || *p == ')')
+				sc->bracket = *p == '(' && sc->have_time;
 			p++;   /* punctuation, spaces, other text */
 		}
 	}
-	if (sc.second && sc.mark)
+	return TRUE;
+}
+
+/* SC's date as an instant into *OUT: 1 read, 0 no date, -1 no date to
+ * be guessed by another reader (a period, a zone kenchi does not know). */
+static int
+date_of(scan_t *sc, gint64 *out, gboolean *zoned)
+{
+	GTimeZone *tz;
+	GDateTime *dt;
+
+	if (sc->second && sc->mark)
 		return -1;
-	if (sc.unknown_zone && !sc.have_zone)
+	if (sc->unknown_zone && !sc->have_zone)
 		return -1;   /* nor is RFC 2822's lenient reader to guess it */
-	place_loose(&sc);
-	if (!sc.have_date || sc.mo < 1 || sc.mo > 12 || sc.d < 1 || sc.d > 31)
+	place_loose(sc);
+	if (!sc->have_date || sc->mo < 1 || sc->mo > 12 || sc->d < 1 || sc->d > 31)
 		return 0;
-	if (sc.ampm) {
+	if (sc->ampm) {
 		/* 午前0時 is midnight, 午後0時 noon: 0 is an hour of both halves. */
-		if (sc.h > 12)
+		if (sc->h > 12)
 			return 0;
-		if (sc.ampm == 2 && sc.h < 12)
-			sc.h += 12;
-		else if (sc.ampm == 1 && sc.h == 12)
-			sc.h = 0;
+		if (sc->ampm == 2 && sc->h < 12)
+			sc->h += 12;
+		else if (sc->ampm == 1 && sc->h == 12)
+			sc->h = 0;
 	}
-	*zoned = sc.have_zone || sc.japanese;
-	if (!sc.have_zone)
-		sc.offset = sc.japanese ? 9 * 3600 : 0;
-	tz = g_time_zone_new_offset(sc.offset);
-	dt = g_date_time_new(tz, sc.y, sc.mo, sc.d, sc.h, sc.mi, sc.s);
+	*zoned = sc->have_zone || sc->japanese;
+	if (!sc->have_zone)
+		sc->offset = sc->japanese ? 9 * 3600 : 0;
+	tz = sc->tz ? g_time_zone_ref(sc->tz) : g_time_zone_new_offset(sc->offset);
+	dt = g_date_time_new(tz, sc->y, sc->mo, sc->d, sc->h, sc->mi, sc->s);
 	g_time_zone_unref(tz);
 	/* GLib refuses impossible fields (a 31st of November, 25 o'clock). */
 	if (dt == NULL)
@@ -458,4 +556,15 @@ kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
 	*out = g_date_time_to_unix(dt);
 	g_date_time_unref(dt);
 	return 1;
+}
+
+int
+kenchi_date_scan(const char *s, gint64 *out, gboolean *zoned)
+{
+	scan_t sc = { .text = s };
+	int r = scan_text(&sc, s) ? date_of(&sc, out, zoned) : 0;
+
+	if (sc.tz)
+		g_time_zone_unref(sc.tz);
+	return r;
 }
