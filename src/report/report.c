@@ -277,6 +277,16 @@ build_first_from(kenchi_reports_t *rx, const char *customer, JsonNode *ctx, gint
 	spec.extra_headers = extra;
 	rc = kenchi_mail_build(&spec, raw, len, NULL);
 	g_free(from);
+	if (rc == KENCHI_BAD_INPUT) {
+		/* An address the mailer refuses (kenchi.conf's, which check-config
+		 * should have said): the report is held with its body, for
+		 * preview, and the alert is stored all the same; the caller says
+		 * why (report round rp1 F1: every alert of the customer failed
+		 * with exit 65, nothing stored, an import stopped). */
+		*raw = body;
+		*len = strlen(body);
+		return KENCHI_BAD_INPUT;
+	}
 	g_free(body);
 	return rc;
 }
@@ -459,8 +469,8 @@ kenchi_report_queue_case(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_i
 	if ((ctx = kenchi_report_context_known(rx, st, customer, &case_id, 1, known, &rc)) == NULL)
 		goto done;
 	rc = build_first_from(rx, customer, ctx, case_id, mid, now, &subject, &raw, &len, &rcpts);
-	if (rc == KENCHI_NOT_FOUND) {
-		err = g_strdup(KENCHI_REPORT_HELD_NO_ADDRESS);
+	if (rc == KENCHI_NOT_FOUND || rc == KENCHI_BAD_INPUT) {
+		err = g_strdup(rc == KENCHI_NOT_FOUND ? KENCHI_REPORT_HELD_NO_ADDRESS : KENCHI_REPORT_HELD_BAD_ADDRESS);
 		stale = TRUE;
 	} else if (rc != KENCHI_OK) {
 		goto done;

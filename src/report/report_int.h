@@ -91,6 +91,10 @@ void kenchi_report_row_fill_cases(kenchi_report_row_t *row);
 kenchi_status_t kenchi_report_first_row(kenchi_store_t *st, gint64 case_id, kenchi_report_row_t *row, int *events);
 /* The last_error of a first report held for want of a report_to. */
 #define KENCHI_REPORT_HELD_NO_ADDRESS "customer has no report_to address: held"
+/* ... and of one whose addresses ([soc] from and name, report_to,
+ * report_cc) cannot be written in a mail header. */
+#define KENCHI_REPORT_HELD_BAD_ADDRESS "an address of kenchi.conf ([soc] from or name, report_to, report_cc) cannot " \
+	"go in a mail header: held; see `kenchi check-config`, then `kenchi outbox release`"
 /* Whether CASE_ID's first report REPORT (an outbox id, 0: none) was
  * withdrawn, or rendered again without it: its customer never heard of it
  * (report_withdraw.c). */

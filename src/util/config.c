@@ -143,6 +143,143 @@ get_str(GKeyFile *kf, const char *g, const char *k, const char *def)
 	return v;
 }
 
+/* An address list's items: split at ',' and ';' outside quotes, angle
+ * brackets and comments, as RFC 5322 reads a list ("Doe, John" <j@x> is
+ * one mailbox: split at its comma, every report of its customer failed to
+ * build, and each alert with it; report round rp1 F1). */
+static char **
+get_addresses(GKeyFile *kf, const char *g, const char *k, gboolean lower)
+{
+	char *v = g_key_file_get_string(kf, g, k, NULL);
+	GPtrArray *out;
+	const char *p, *start;
+	int quote = 0, angle = 0, paren = 0;
+
+	if (v == NULL)
+		return NULL;
+	out = g_ptr_array_new();
+	for (p = start = v;; p++) {
+		if (*p == '\\' && quote && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '"' && !paren)
+			quote = !quote;
+		else if (!quote && *p == '<')
+			angle++;
+		else if (!quote && *p == '>' && angle)
+			angle--;
+		else if (!quote && *p == '(')
+			paren++;
+		else if (!quote && *p == ')' && paren)
+			paren--;
+		if (*p == '\0' || ((*p == ',' || *p == ';') && !quote && !angle && !paren)) {
+			char *t = g_strstrip(g_strndup(start, (gsize)(p - start)));
+
+			if (*t)
+				g_ptr_array_add(out, lower ? g_ascii_strdown(t, -1) : g_strdup(t));
+			g_free(t);
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	g_free(v);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* Why mailbox A cannot go in a mail's header, or NULL.  The mailer refuses
+ * such an address when it builds the mail, so it is said here, at its line
+ * (rp1 F1: check-config said ok). */
+static const char *
+address_error(const char *a)
+{
+	int quote = 0, angle = 0, paren = 0;
+	const char *lt = NULL, *gt = NULL, *at = NULL, *b, *e;
+
+
+	for (const char *p = a; *p; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			return "holds a control character (a line break?)";
+		if (*p == '\\' && (quote || paren) && p[1])
+			p++;
+		else if (*p == '"' && !paren)
+			quote = !quote;
+		else if (!quote && *p == '(')
+			paren++;
+		else if (!quote && *p == ')')
+			paren--;
+		else if (!quote && !paren && *p == '<')
+			angle++, lt = p;
+		else if (!quote && !paren && *p == '>')
+			angle--, gt = p;
+	}
+	if (quote || angle || paren)
+		return "has an unbalanced quote, bracket or parenthesis";
+	/* the addr-spec: inside the angle brackets, else the whole less
+	 * its comments; one '@' outside quotes, something on each side */
+	b = lt ? lt + 1 : a;
+	e = lt && gt > lt ? gt : a + strlen(a);
+	{
+		GString *spec = g_string_new(NULL);
+		const char *why = NULL;
+		char *dom;
+
+		quote = paren = 0;
+		for (const char *p = b; p < e; p++) {
+			if (*p == '\\' && (quote || paren) && p + 1 < e) {
+				if (!paren)
+					g_string_append_len(spec, p, 2);
+				p++;
+			} else if (*p == '"' && !paren) {
+				quote = !quote;
+				g_string_append_c(spec, *p);
+			} else if (!quote && (*p == '(' || *p == ')')) {
+				paren += *p == '(' ? 1 : -1;
+			} else if (!paren) {
+				if (!quote && *p == '@' && at != NULL)
+					why = "has two '@' in its address";
+				if (!quote && *p == '@')
+					at = p;
+				g_string_append_c(spec, !quote && *p == '@' ? '\001' : *p);
+			}
+		}
+		g_strstrip(spec->str);
+		dom = strchr(spec->str, '\001');
+		if (why == NULL && dom == NULL)
+			why = "is no address (no '@')";
+		else if (why == NULL && (dom == spec->str || dom[1] == '\0' || strchr(dom + 1, ' ') != NULL))
+			why = "is no address (nothing before or after its '@', or a space in its domain)";
+		g_string_free(spec, TRUE);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+static void
+check_addresses(kenchi_config_t *cfg, GString *errors, const char *g, const char *k, char **list)
+{
+	for (char **a = list; a && *a; a++) {
+		const char *why = address_error(*a);
+
+		if (why)
+			err_at(errors, cfg, g, k, "\"%s\" %s", *a, why);
+	}
+}
+
+/* A display name with a control character breaks the header it goes in. */
+static void
+check_name(kenchi_config_t *cfg, GString *errors, const char *g, const char *k, const char *name)
+{
+	for (const char *p = name; p && *p; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f) {
+			err_at(errors, cfg, g, k, "holds a control character (a line break?): it goes in mail headers");
+			return;
+		}
+}
+
 static char **
 get_list(GKeyFile *kf, const char *g, const char *k, gboolean lower)
 {
@@ -270,8 +407,11 @@ load_customer(kenchi_config_t *cfg, const char *group, GString *errors)
 	c->groups = get_list(kf, group, "groups", FALSE);
 	kenchi_config_fold_groups(c);
 	c->group_guids = get_list(kf, group, "group_guids", FALSE);
-	c->report_to = get_list(kf, group, "report_to", FALSE);
-	c->report_cc = get_list(kf, group, "report_cc", FALSE);
+	c->report_to = get_addresses(kf, group, "report_to", FALSE);
+	c->report_cc = get_addresses(kf, group, "report_cc", FALSE);
+	check_addresses(cfg, errors, group, "report_to", c->report_to);
+	check_addresses(cfg, errors, group, "report_cc", c->report_cc);
+	check_name(cfg, errors, group, "name", c->name);
 	c->language = get_str(kf, group, "language", "ja");
 	c->charset = get_str(kf, group, "charset", "utf-8");
 	c->tuning_until = get_str(kf, group, "tuning_until", NULL);
@@ -374,7 +514,14 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->soc_name = get_str(cfg->kf, "soc", "name", "kenchi SOC");
 	cfg->soc_from = get_str(cfg->kf, "soc", "from", "soc@localhost");
 	cfg->soc_signature = get_str(cfg->kf, "soc", "signature", NULL);
-	cfg->analysts = get_list(cfg->kf, "soc", "analysts", TRUE);
+	cfg->analysts = get_addresses(cfg->kf, "soc", "analysts", TRUE);
+	check_addresses(cfg, errors, "soc", "analysts", cfg->analysts);
+	{
+		char *from[2] = { cfg->soc_from, NULL };
+
+		check_addresses(cfg, errors, "soc", "from", from);
+	}
+	check_name(cfg, errors, "soc", "name", cfg->soc_name);
 	cfg->token_key_file = get_str(cfg->kf, "soc", "token_key_file", NULL);
 	cfg->trusted_authserv = get_list(cfg->kf, "soc", "trusted_authserv_id", FALSE);
 	if (g_key_file_has_key(cfg->kf, "soc", "require_auth_results", NULL)) {

@@ -151,6 +151,40 @@ err=$(KENCHI_DATADIR=$KT_TMP "$KENCHI" check-config 2>&1 >/dev/null)
 is $? 78 "a holiday table with no holiday fails check-config"
 like "$err" "holidays-jp.tsv: no holidays" "and says why"
 
+# Addresses as RFC 5322 writes them: a quoted display name with a comma or
+# a semicolon is one mailbox.  Split at its comma, every report of its
+# customer failed to build, and each alert exited 65 with nothing stored
+# (report round rp1 F1).  What no header can hold is said at its line.
+cat >"$KT_TMP/addr.conf" <<'CONF'
+[soc]
+from = "SOC, Tokyo" <soc@soc.example.jp>
+analysts = "Sato; Ken" <ken@soc.example.jp>, amy@soc.example.jp
+[customer acme]
+recipients = soc+acme@soc.example.jp
+report_to = "Doe, John" <john@acme.example>; ops@acme.example
+CONF
+"$KENCHI" -c "$KT_TMP/addr.conf" check-config >/dev/null 2>&1
+is $? 0 "quoted display names with a comma or a semicolon check clean"
+KENCHI_DB=$KT_TMP/addr.db KENCHI_NOW=2026-11-25T07:20:00Z "$KENCHI" -c "$KT_TMP/addr.conf" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is "$?|$(KENCHI_DB=$KT_TMP/addr.db sql "select count(*) from events")" "0|1" "and an alert for that customer is stored"
+is "$(KENCHI_DB=$KT_TMP/addr.db sql "select rcpts from outbox where kind = 'first_report'" | xargs)" \
+    "john@acme.example ops@acme.example" "its first report goes to both mailboxes of report_to"
+like "$(KENCHI_DB=$KT_TMP/addr.db sql "select cast(raw as text) from outbox where kind = 'first_report'")" \
+    'To: "Doe, John" <john@acme.example>, ops@acme.example' "under the display name as written"
+printf '[soc]\nname = SOC\\nBcc: x@evil.example\n[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = <john@acme.example\n' >"$KT_TMP/addr2.conf"
+err=$("$KENCHI" -c "$KT_TMP/addr2.conf" check-config 2>&1 >/dev/null)
+is $? 78 "a line break in [soc] name, an unbalanced angle bracket in report_to: exit 78"
+like "$err" "addr2.conf:2: \[soc\] name: holds a control character" "the name's line break is said at its line"
+like "$err" "addr2.conf:5: \[customer acme\] report_to: \"<john@acme.example\" has an unbalanced" "and the address's bracket"
+
+# One the mail builder refuses all the same ("a..b@": no dot-atom): the
+# alert is stored, and its report held with the reason, not lost.
+printf '[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = a..b@acme.example\n' >"$KT_TMP/addr3.conf"
+KENCHI_DB=$KT_TMP/addr3.db KENCHI_NOW=2026-11-25T07:20:00Z "$KENCHI" -c "$KT_TMP/addr3.conf" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is "$?|$(KENCHI_DB=$KT_TMP/addr3.db sql "select count(*) from events")" "0|1" "an alert whose report the mailer cannot address is stored"
+like "$(KENCHI_DB=$KT_TMP/addr3.db sql "select state || ': ' || last_error from outbox where kind = 'first_report'")" \
+    "^held: an address of kenchi.conf .* cannot go in a mail header" "and its report held, saying why"
+
 # A fixed clock that is no time is an error, not the real clock (round 43b F8).
 err=$(KENCHI_NOW=garbage "$KENCHI" events 2>&1)
 is $? 64 "KENCHI_NOW=garbage: exit 64"
