@@ -131,6 +131,42 @@ explanation_for(kenchi_reports_t *rx, int lang, JsonNode *first)
 	return text;
 }
 
+/* "explanations": one for each kind of event the report lists, the lead
+ * event's first, each once ({event_type, text}); "other_types": how many
+ * event types besides the lead's.  A consolidated report of a Threat
+ * Detected, an Executed malware and an Uninstall explained the Uninstall
+ * alone, and its subject named only that (report round rp1 F3). */
+static void
+add_explanations(kenchi_reports_t *rx, int lang, JsonObject *root, JsonNode *lead, JsonArray *events)
+{
+	JsonArray *out = json_array_new();
+	GHashTable *texts = g_hash_table_new(NULL, NULL), *types = g_hash_table_new(g_str_hash, g_str_equal);
+	guint n = json_array_get_length(events);
+
+	for (guint i = 0; i <= n; i++) {
+		JsonNode *e = i == 0 ? lead : json_array_get_element(events, i - 1);
+		JsonObject *o = e && JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+		const char *type = o ? json_object_get_string_member_with_default(o, "event_type", NULL) : NULL;
+		const char *text = o ? explanation_for(rx, lang, e) : NULL;
+
+		if (type)
+			g_hash_table_add(types, (gpointer)type);
+		if (text && g_hash_table_add(texts, (gpointer)text)) {
+			JsonObject *x = json_object_new();
+
+			if (type)
+				json_object_set_string_member(x, "event_type", type);
+			json_object_set_string_member(x, "text", text);
+			json_array_add_object_element(out, x);
+		}
+	}
+	if (g_hash_table_size(types) > 1)
+		json_object_set_int_member(root, "other_types", g_hash_table_size(types) - 1);
+	json_object_set_array_member(root, "explanations", out);
+	g_hash_table_unref(texts);
+	g_hash_table_unref(types);
+}
+
 static JsonNode *
 sealed_object(JsonObject *o)
 {
@@ -270,6 +306,7 @@ kenchi_report_context_known(kenchi_reports_t *rx, kenchi_store_t *st, const char
 	expl = explanation_for(rx, lang, ec.first);
 	if (expl)
 		json_object_set_string_member(root, "explanation", expl);
+	add_explanations(rx, lang, root, ec.first, ec.events);
 	if (lead.score_reasons) {
 		JsonNode *r = score_reasons_node(rx, lead.score_reasons);
 		if (r)

@@ -590,7 +590,7 @@ digest pick-3@t PC-PICK-2 "Threat Detected" 7300000000000000200 1 | KENCHI_NOW=2
 is "$(sql "select count(*) from outbox where kind = 'first_report' and state = 'pending'")" 1 "(one consolidated report)"
 sql "select cast(raw as text) from outbox where kind = 'first_report'" >"$KT_TMP/pick.eml"
 body=$(decoded "$KT_TMP/pick.eml")
-like "$body" "First report: Executed malware detected on PC-PICK-1" "the report leads with its worst event, past the 50 repeats before it"
+like "$body" "First report: Executed malware and 1 other event type\(s\) detected on PC-PICK-1" "the report leads with its worst event, past the 50 repeats before it"
 like "$body" "Event type : Executed malware" "and lists it"
 like "$body" "Computer name : PC-PICK-2" "the second machine of the report is in its body, not only its subject"
 like "$body" "Note: [0-9]+ more event\(s\) of these cases were detected" "it says that it left events out"
@@ -598,6 +598,23 @@ like "$body" "an application suspected to be malware was executed" "its explanat
 is "$(echo "$body" | grep '^Detected at' | head -2 | sort -c 2>&1 && echo sorted)" sorted "its events are in the order they were detected"
 is "$("$KENCHI" case 1 --json | "$KT_PY" -c 'import json,sys; t=[e.get("date","") for e in json.load(sys.stdin)["timeline"]]; print(t == sorted(t))')" True \
     "and so is the case's timeline"
+export KENCHI_DB=$main_db
+
+# A consolidated report of several kinds of event explains each, and its
+# subject says there are more kinds: it explained the lead's alone, and a
+# customer whose machine ran malware read only of an Uninstall (report
+# round rp1 F3).
+export KENCHI_DB=$KT_TMP/kinds.db
+for f in evt-uninstall evt-executed-malware evt-ransomware; do
+    sed '/^Received:/,/^[^ \t]/{/^Received:/d;/^[ \t]/d}' "$FIX/mail/$f.eml" |
+        KENCHI_NOW=2026-11-25T07:20:00Z "$KENCHI" deliver 2>/dev/null
+done
+is "$(sql "select count(*) from outbox where kind = 'first_report'")" 1 "(three kinds of event, one consolidated report)"
+sql "select cast(raw as text) from outbox where kind = 'first_report'" >"$KT_TMP/kinds.eml"
+out=$(decoded "$KT_TMP/kinds.eml")
+like "$out" "ほか2種類のイベント を検知しました" "the subject says two more kinds of event"
+is "$(printf '%s\n' "$out" | grep -c '^■ ')" 3 "the findings explain each kind, under its name"
+like "$out" "■ Executed malware.*実行" "the executed malware's among them"
 export KENCHI_DB=$main_db
 
 done_testing
