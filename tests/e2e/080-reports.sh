@@ -233,10 +233,12 @@ sed 's/^outbreak_window = .*/outbreak_window = 0s/' "$KT_TMP/k.conf" >"$KT_TMP/s
 export KENCHI_DB=$KT_TMP/solo.db
 KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" import --no-progress --customer acme "$FIX/mail/digest-ja.eml" 2>/dev/null
 is "$(sql "select count(*) from outbox where kind = 'first_report'")" 3 "a digest of three hosts: three first reports"
+# The same Message-ID too: preview showed one that never goes out (report
+# round rp1 F16).
 for c in 1 2 3; do
-    queued=$(sql "select cast(raw as text) from outbox where kind = 'first_report' and case_id = $c" | tr -d '\r' | grep -v '^Message-I[dD]:')
-    shown=$(KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" preview --raw "$c" 2>&1 | tr -d '\r' | grep -v '^Message-I[dD]:')
-    is "$queued" "$shown" "case $c: the report queued at ingest is the report rendered from the stored events"
+    queued=$(sql "select cast(raw as text) from outbox where kind = 'first_report' and case_id = $c" | tr -d '\r')
+    shown=$(KENCHI_CONF=$KT_TMP/solo.conf "$KENCHI" preview --raw "$c" 2>&1 | tr -d '\r')
+    is "$queued" "$shown" "case $c: the report queued at ingest is the report rendered from the stored events, Message-ID and all"
 done
 # A digest whose first two events are one host's and one file's: one case
 # of two events, all stored by this message, so the report takes them from
