@@ -77,6 +77,14 @@ kenchi_norm_text(const char *s)
 	for (p = t; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = *p >= '\t' && *p <= '\r' ? ' ' : '\x01';
+	/* U+2028 and U+2029 are line breaks too (UAX #14 class BK): webmail
+	 * breaks the line at them, and a file name of the attacker's wrote
+	 * whole lines into the SOC's report (rp1 F4).  A space, as CR/LF. */
+	for (p = t; (p = strstr(p, "\xe2\x80")) != NULL; p++)
+		if ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9) {
+			p[0] = ' ';
+			p[1] = p[2] = '\x01';
+		}
 	/* The others (a backspace, a DEL inside a name: rt31 V05 "ta\bnaka")
 	 * are no separators: they go. */
 	if (strchr(t, '\x01') != NULL) {

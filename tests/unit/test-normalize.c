@@ -288,6 +288,29 @@ test_spaces(void **state)
 	check_spaces("\xe2\x81\xa0\xe2\x80\x8c\xe2\x80\x8d", "");
 }
 
+/* rp1 F4: U+2028 and U+2029 in a file name wrote lines of its own into the
+ * report; they are spaces, as CR and LF (VT and FF already were). */
+static void
+test_line_separators(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "\xe8\xab\x8b\xe2\x80\xa8\xe2\x80\xa8x\xe2\x80\xa9.exe", "\xe8\xab\x8b  x .exe" },
+		{ "taro\xe2\x80\xa9PS", "taro PS" },
+		{ "a\vb\fc", "a b c" },
+		{ "\xe2\x80\xa8" "edge\xe2\x80\xa9", "edge" },
+		/* its neighbours stay: U+2027 and the dash are no line breaks */
+		{ "a\xe2\x80\xa7" "b\xe2\x80\x94" "c", "a\xe2\x80\xa7" "b\xe2\x80\x94" "c" },
+	};
+
+	(void)state;
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *t = kenchi_norm_text(cases[i][0]);
+
+		assert_string_equal(t, cases[i][1]);
+		g_free(t);
+	}
+}
+
 static void
 test_words(void **state)
 {
@@ -545,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_spaces),
+		cmocka_unit_test(test_line_separators),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_network),
