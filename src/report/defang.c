@@ -2,7 +2,13 @@
  * defang.c - see defang.h.  One left-to-right pass with no backtracking into
  * output already written, so a value is scanned once and the rules cannot
  * feed each other.  Idempotence comes from every rewrite producing a form
- * ("[:]", "[.]", "hxxp") that no rule matches again.
+ * ("[:]", "[.]", "[@]", "hxxp") that no rule matches again.
+ *
+ * Which names without a scheme are defanged follows what mail clients
+ * autolink (rp1 F2): "www." hosts, e-mail addresses and "\\host\share"
+ * everywhere; a bare domain only when its last label is a top-level domain
+ * that webmail links and that is no common file extension, so that
+ * "invoice.pdf.exe" and "pc-01.abc.local" stay as they are.
  */
 #include "report/defang.h"
 
@@ -99,10 +105,107 @@ defang_host(const char *s, GString *out)
 	return i;
 }
 
+/* A character of a host name label (ASCII; IDN hosts come with a scheme). */
+static gboolean
+is_label(char c)
+{
+	return g_ascii_isalnum(c) || c == '-' || c == '_';
+}
+
+/* TRUE when the byte before a name makes it no name's start: the tail of
+ * "invoice.com.exe" is no domain, and "Trojan.evil.example.com" is matched
+ * whole, from its start. */
+static gboolean
+mid_name(char prev)
+{
+	return is_label(prev) || prev == '.' || (prev & 0x80);
+}
+
+/* Length of a dotted host name at S ("a.b", "a[.]b"; at least two labels),
+ * or 0.  *LAST gets the start of its last label. */
+static gsize
+match_dotted(const char *s, const char **last)
+{
+	gsize i = 0, labels = 0;
+
+	for (;;) {
+		gsize start = i;
+
+		while (is_label(s[i]))
+			i++;
+		if (i == start)
+			return 0;
+		labels++;
+		*last = s + start;
+		if (s[i] == '.' && is_label(s[i + 1]))
+			i++;
+		else if (strncmp(s + i, "[.]", 3) == 0 && is_label(s[i + 3]))
+			i += 3;
+		else
+			break;
+	}
+	return labels >= 2 ? i : 0;
+}
+
+/* Top-level domains that Gmail and Outlook.com link a bare "name.tld" for.
+ * Left out on purpose: those that are file extensions as well (.zip, .mov,
+ * .app, .py, .sh, .ps, .pl, .rs, .md, .so): a report names files. */
+static gboolean
+linked_tld(const char *t, gsize n)
+{
+	static const char *const tlds[] = {
+		"com", "net", "org", "info", "biz", "io", "co", "me", "xyz", "top", "online", "site", "club",
+		"shop", "live", "icu", "dev", "cloud", "tk", "ml", "ga", "cf", "gq", "pw", "cc", "tv", "ws",
+		"su", "ru", "cn", "jp", "kr", "tw", "hk", "de", "uk", "us", "eu", "fr", "nl", "it", "es",
+		"ir", "in", "br", "vn", "id", "ua", "kz", "by", "ch", "au", "ca",
+	};
+
+	for (gsize k = 0; k < G_N_ELEMENTS(tlds); k++)
+		if (strlen(tlds[k]) == n && g_ascii_strncasecmp(t, tlds[k], n) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Copy N bytes of a host name, bracketing its dots. */
+static void
+append_host(GString *out, const char *s, gsize n)
+{
+	for (gsize j = 0; j < n; j++) {
+		if (s[j] == '.') {
+			g_string_append(out, "[.]");
+		} else if (strncmp(s + j, "[.]", 3) == 0) {
+			g_string_append(out, "[.]");
+			j += 2;
+		} else {
+			g_string_append_c(out, s[j]);
+		}
+	}
+}
+
+/* Length of a host name that a mail client would link at S, or 0: one
+ * after "www.", "@" (the domain of an e-mail address), "\\" (a UNC path's
+ * server), or a bare domain of a linked top-level domain. */
+static gsize
+match_linked_host(const char *s, gsize i)
+{
+	char prev = i > 0 ? s[i - 1] : '\0';
+	const char *last = NULL;
+	gboolean any = prev == '@' || (i >= 3 && strncmp(s + i - 3, "[@]", 3) == 0) ||
+	               (prev == '\\' && i >= 2 && s[i - 2] == '\\');
+	gsize n;
+
+	if (!is_label(s[i]) || (!any && mid_name(prev)) || (n = match_dotted(s + i, &last)) == 0)
+		return 0;
+	if (any || starts_ci(s + i, "www.") || starts_ci(s + i, "www[.]"))
+		return n;
+	return linked_tld(last, (gsize)(s + i + n - last)) ? n : 0;
+}
+
 char *
 kenchi_defang(const char *s)
 {
 	GString *out;
+	const char *last;
 	gsize i = 0;
 
 	if (s == NULL)
@@ -159,6 +262,19 @@ kenchi_defang(const char *s)
 			i += n;
 			continue;
 		}
+		/* an e-mail address, whose domain has a dot as clients require
+		 * ("yamada@PC-TK-0231", AMP's user@host, is none) */
+		if (s[i] == '@' && is_label(prev) && match_dotted(s + i + 1, &last) > 0) {
+			g_string_append(out, "[@]");
+			i++;
+			continue;
+		}
+		if (starts_ci(s + i, "mailto:") && !is_alnum(prev)) {
+			g_string_append_len(out, s + i, 6);
+			g_string_append(out, "[:]");
+			i += 7;
+			continue;
+		}
 		if (g_ascii_isdigit(s[i]) && (n = match_ipv4(s + i, prev)) > 0) {
 			for (gsize j = 0; j < n; j++) {
 				if (s[i + j] == '.')
@@ -169,8 +285,38 @@ kenchi_defang(const char *s)
 			i += n;
 			continue;
 		}
+		if ((n = match_linked_host(s, i)) > 0) {
+			append_host(out, s + i, n);
+			i += n;
+			continue;
+		}
 		g_string_append_c(out, s[i]);
 		i++;
 	}
 	return g_string_free(out, FALSE);
+}
+
+/* Why so strict: the link is the one value a report prints under a label
+ * that invites a click, and an alert can be forged (rp1 F2).  Only AMP's
+ * console hosts (console.amp, console.eu.amp, console.apjc.amp...), over
+ * https, with no userinfo, port, backslash, space or non-ASCII byte that
+ * could make a client read another host than the one shown. */
+gboolean
+kenchi_is_amp_console_link(const char *s)
+{
+	static const char suffix[] = ".amp.cisco.com";
+	const gsize slen = sizeof suffix - 1;
+	gsize host;
+
+	if (s == NULL || !starts_ci(s, "https://"))
+		return FALSE;
+	s += strlen("https://");
+	host = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	if (!starts_ci(s, "console") || host < slen + strlen("console") ||
+	    g_ascii_strncasecmp(s + host - slen, suffix, slen) != 0 || (s[host] != '\0' && s[host] != '/'))
+		return FALSE;
+	for (s += host; *s; s++)
+		if (!g_ascii_isalnum(*s) && strchr("-._~/?#=&%+,;", *s) == NULL)
+			return FALSE;
+	return TRUE;
 }

@@ -144,7 +144,7 @@ parse_filter(diag_t *d, guint line, char *spec, filter_t *f)
 	} names[] = {
 		{ "default", FILTER_DEFAULT }, { "defang", FILTER_DEFANG }, { "upper", FILTER_UPPER },
 		{ "lower", FILTER_LOWER },     { "jst", FILTER_JST },       { "utc", FILTER_UTC },
-		{ "html", FILTER_HTML },       { "oneline", FILTER_ONELINE },
+		{ "html", FILTER_HTML },       { "oneline", FILTER_ONELINE }, { "amp_link", FILTER_AMP_LINK },
 	};
 	gboolean found = FALSE;
 

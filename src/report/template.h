@@ -13,7 +13,7 @@
  *                            {{.}} is the current item.
  *   {{path|f1|f2:arg}}       filters, applied left to right:
  *       default:TEXT  TEXT when the value is missing or renders empty
- *       defang        kenchi_defang() (URLs, IPv4, drive letters)
+ *       defang        kenchi_defang() (URLs, hosts, e-mail addresses, IPs, drives)
  *       upper, lower  UTF-8 case mapping (g_utf8_strup/strdown)
  *       jst, utc      ISO 8601 date (or integer Unix seconds) ->
  *                     "YYYY-MM-DD HH:MM:SS" in +09:00 / UTC; a value that
@@ -21,6 +21,9 @@
  *                     offset is taken as UTC
  *       html          HTML-escape even when the template's mode is not HTML
  *       oneline       each run of CR/LF/TAB becomes one space
+       amp_link      the value when it is an https link to Cisco's AMP
+                     console (kenchi_is_amp_console_link), else empty: a
+                     forged alert's "trajectory" must not reach a customer
  *   {{#path}}..{{/path}}     array: once per item (item pushed as context);
  *                            object: once, object pushed; true / non-empty
  *                            string / non-zero number: once, value pushed;
@@ -47,8 +50,11 @@
  *                      U+2028 and U+2029 become a space: a value can never
  *                      start a new header line.
  *   KENCHI_ESC_HTML    & < > " ' escaped; CR/LF kept.
- *   In every mode, C0 controls other than TAB/CR/LF (and DEL) in values
- *   become a space (no terminal escapes in analysts' mail readers).
+ *   In every mode, C0 controls other than TAB/CR/LF (and DEL), U+0085,
+ *   U+2028 and U+2029 in values become a space (no terminal escapes in
+ *   analysts' mail readers, no line a value writes in webmail), and each
+ *   bidi control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)
+ *   becomes a visible "[U+202E]": a report shows the name it holds.
  *   Template text itself is never escaped.
  *
  * ERRORS

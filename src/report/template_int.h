@@ -20,6 +20,7 @@ typedef enum {
 	FILTER_UTC,
 	FILTER_HTML,
 	FILTER_ONELINE,
+	FILTER_AMP_LINK,
 } filter_kind_t;
 
 typedef struct {

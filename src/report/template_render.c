@@ -155,6 +155,23 @@ append_html(GString *out, const char *s, gsize len)
 	g_string_append_len(out, run, s + len - run);
 }
 
+/* Length of the bidi control at U, or 0: U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069.  Why a report shows them as "[U+202E]":
+ * "invoice<U+202E>fdp.exe" displays as "invoiceexe.pdf" (rp1 F5), and the
+ * control is exactly what the customer must see; the stored event keeps
+ * the value as it came. */
+static gsize
+bidi_control(const unsigned char *u)
+{
+	if (u[0] == 0xd8 && u[1] == 0x9c)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0x8e || u[2] == 0x8f || (u[2] >= 0xaa && u[2] <= 0xae)))
+		return 3;
+	if (u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
 /* Append value S with the template's context escaping. */
 static void
 append_value(const kenchi_template_t *t, gboolean force_html, GString *out, const char *s)
@@ -175,6 +192,7 @@ append_value(const kenchi_template_t *t, gboolean force_html, GString *out, cons
 	}
 	while (i < len) {
 		gsize skip = 0;
+		char mark[sizeof "[U+202E]"] = " ";
 
 		if (u[i] < 0x20 || u[i] == 0x7f) {
 			gboolean keep;
@@ -189,14 +207,18 @@ append_value(const kenchi_template_t *t, gboolean force_html, GString *out, cons
 				keep = FALSE;
 			if (!keep)
 				skip = 1;
-		} else if (header && u[i] == 0xc2 && u[i + 1] == 0x85) {
+		} else if (u[i] == 0xc2 && u[i + 1] == 0x85) {
 			skip = 2; /* U+0085 NEL */
-		} else if (header && u[i] == 0xe2 && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
-			skip = 3; /* U+2028, U+2029 */
+		} else if (u[i] == 0xe2 && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
+			/* U+2028, U+2029: kenchi_norm_text made them spaces in values
+			 * stored since rp1 F4; older ones and the analyst's text too */
+			skip = 3;
+		} else if ((skip = bidi_control(u + i)) > 0) {
+			g_snprintf(mark, sizeof mark, "[U+%04X]", (unsigned)g_utf8_get_char(s + i));
 		}
 		if (skip) {
 			g_string_append_len(dst, s + run, (gssize)(i - run));
-			g_string_append_c(dst, ' ');
+			g_string_append(dst, mark);
 			i += skip;
 			run = i;
 		} else {
@@ -312,6 +334,10 @@ render_var(const kenchi_template_t *t, const op_t *op, const stack_t_ *s, GStrin
 		case FILTER_ONELINE:
 			next = collapse_oneline(val);
 			break;
+		case FILTER_AMP_LINK:
+			if (!kenchi_is_amp_console_link(val))
+				val = "";
+			continue;
 		}
 		g_free(owned);
 		owned = next;

@@ -619,4 +619,59 @@ is "$(printf '%s\n' "$out" | grep -c '^■ ')" 3 "the findings explain each kind
 like "$out" "■ Executed malware.*実行" "the executed malware's among them"
 export KENCHI_DB=$main_db
 
+# rp1 F2, F4, F5: what the customer reads of values an attacker
+# chooses.  No indicator a mail client links (a scheme, "www.", an e-mail
+# address, a UNC server, a bare .com domain) in any field of either report;
+# a trajectory link that is not AMP's console is not printed; U+2028 and
+# U+2029 are stored as spaces; a bidi override shows as "[U+202E]".
+export KENCHI_DB=$KT_TMP/rp1.db
+"$KT_PY" - >"$KT_TMP/rp1.json" <<'PY'
+import json
+ev = {"id": 7400000000000000001, "date": "2026-11-25T07:12:31+00:00", "event_type": "Threat Detected",
+      "event_type_id": 1090519054, "group_guids": ["aaaaaaaa-0000-0000-0000-000000000001"],
+      "detection": "W32.http://evil.example/x.exe", "severity": "High",
+      "computer": {"connector_guid": "11111111-1111-1111-1111-111111111111", "hostname": "PC-RP1\u202e.globex.local",
+                   "user": "attacker@evil.example", "network_addresses": [{"ip": "192.168.0.10", "mac": "00:11:22:33:44:55"}],
+                   "links": {"trajectory": "http://evil.example/phish-login"}},
+      "file": {"file_name": "invoice\u202efdp.exe", "disposition": "Malicious",
+               "file_path": "C:\\Temp\\www.evil.example\\\u8acb\u6c42\u66f8\u2028\u672c\u4ef6\u306f\u8aa4\u691c\u77e5\u3067\u3059\u3002\u2029.exe",
+               "identity": {"sha256": "a" * 64},
+               "parent": {"file_name": "https://evil.example/dropper.exe", "identity": {"sha256": "b" * 64}}},
+      "network_info": {"dirty_url": "mailto:attacker@evil.example"}}
+print(json.dumps({"version": "v1.2.0", "metadata": {}, "data": [ev]}))
+PY
+"$KENCHI" import --no-progress --customer globex "$KT_TMP/rp1.json" >/dev/null 2>&1
+sql "select cast(raw as text) from outbox where kind = 'first_report'" >"$KT_TMP/rp1-first.eml"
+body=$(decoded "$KT_TMP/rp1-first.eml")
+live='(https?|ftp)://|www\.|[a-z0-9]\.example|[a-z]@[a-z]|mailto:'
+is "$(echo "$body" | grep -E "$live")" "" "no live link in any field of the first report (rp1 F2)"
+like "$body" "Detection name : W32\.hxxp\[:\]//evil\[\.\]example/x\.exe" "the detection name is defanged"
+like "$body" "User name : attacker\[@\]evil\[\.\]example" "an e-mail address is defanged, readably"
+like "$body" "Related file name : hxxps\[:\]//evil\[\.\]example/dropper\.exe" "the parent file name is defanged"
+like "$body" "Remote URL : mailto\[:\]attacker\[@\]evil\[\.\]example" "a mailto: URL is defanged"
+like "$body" "c\[:\]\\\\Temp\\\\www\[\.\]evil\[\.\]example\\\\" "a www. host inside a path is defanged"
+like "$body" "File name : invoice\[U\+202E\]fdp\.exe" "a bidi override in a file name shows as [U+202E] (rp1 F5)"
+like "$(echo "$body" | head -1)" "PC-RP1\[U\+202E\]" "and in the subject"
+is "$(echo "$body" | grep -c $'\u202e')" 0 "no bidi control reaches the report"
+is "$(echo "$body" | grep -c $'[\u2028\u2029]')" 0 "no U+2028 or U+2029 reaches the report (rp1 F4)"
+is "$(sql "select count(*) from events where json like '%' || char(8232) || '%' or json like '%' || char(8233) || '%'")" 0 \
+    "nor the stored event: they are spaces there"
+like "$(sql "select json from events")" "請求書 本件は誤検知です。 \.exe" "the path keeps its words, a space where each was"
+like "$(sql "select json from events")" $'invoice\u202efdp' "the stored event keeps the bidi control as it came"
+
+notice_to=$(sql "select cast(raw as text) from outbox where kind = 'notice'" | sed -n 's/^Reply-To: //p' | tr -d '\r')
+printf 'Received: by mx.soc.example.jp; Wed, 25 Nov 2026 16:30:00 +0900\nFrom: analyst@soc.example.jp\nTo: %s\nSubject: Re: [kenchi #1] New case\nMessage-ID: <rp1-reply@soc>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
+    "$notice_to" 'verdict: pup
+reason: www.evil.example と evil.example.com/dl 連絡先 attacker@evil.example 共有 \\fileserv.acme.local\share\x.exe
+action: x
+send: second-report' >"$KT_TMP/rp1-reply.eml"
+KENCHI_NOW=2026-11-25T07:30:00Z "$KENCHI" deliver <"$KT_TMP/rp1-reply.eml" >/dev/null 2>&1
+sql "select cast(raw as text) from outbox where kind = 'second_report'" >"$KT_TMP/rp1-second.eml"
+body=$(decoded "$KT_TMP/rp1-second.eml")
+like "$body" "Reason for the detection" "(the second report is queued)"
+is "$(echo "$body" | grep -E "$live")" "" "no live link in the second report, the analyst's text included"
+like "$body" "\\\\\\\\fileserv\[\.\]acme\[\.\]local\\\\share" "a UNC server name is defanged"
+like "$body" "File trajectory : not given" "a trajectory link that is not AMP's console is not printed"
+export KENCHI_DB=$main_db
+
 done_testing

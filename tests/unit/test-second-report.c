@@ -45,7 +45,7 @@ static const char full_context[] =
 	"           \"computer\":{\"hostname\":\"PC-TK-0231\",\"user\":\"yamada@PC-TK-0231\","
 	"                         \"network_addresses\":[{\"ip\":\"192.168.10.31\"},{\"ip\":\"10.0.0.31\"}],"
 	"                         \"links\":{\"trajectory\":"
-	"\"https://api.amp.cisco.com/v1/computers/be298a4a/trajectory\"}},"
+	"\"https://console.amp.cisco.com/computers/be298a4a/trajectory\"}},"
 	"           \"file\":{\"file_name\":\"update_checker.exe\","
 	"                     \"file_path\":\"C:\\\\Users\\\\yamada\\\\AppData\\\\Roaming\\\\update_checker.exe\","
 	"                     \"identity\":{\"sha256\":"
@@ -235,7 +235,7 @@ test_second_report_ja_full(void **state)
 	                      "  親ファイル : powershell.exe (SHA-256: "
 	                      "408629681842c1e6e110fd7a201f22d9bbe2a3e09d43f1b298e81693550cce40)\n"
 	                      "  ファイルトラジェクトリ : "
-	                      "https://api.amp.cisco.com/v1/computers/be298a4a/trajectory\n"
+	                      "hxxps[:]//console[.]amp[.]cisco[.]com/computers/be298a4a/trajectory\n"
 	                      "  外部通信\n"
 	                      "    URL : hxxp[:]//dl[.]bad-example[.]net/payload.bin\n"
 	                      "    IPアドレス : 203[.]0[.]113[.]77\n\n4. 影響範囲\n");

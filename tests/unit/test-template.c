@@ -369,6 +369,29 @@ test_defang(void **state)
 		{ "::ffff:192.0.2.1", "[:][:]ffff[:]192[.]0[.]2[.]1" },
 		{ "12:34:56", "12:34:56" },
 		{ "dead:beef", "dead:beef" },
+		/* what mail clients link without a scheme (rp1 F2) */
+		{ "www.evil.example.com/dl", "www[.]evil[.]example[.]com/dl" },
+		{ "evil.example.com/path", "evil[.]example[.]com/path" },
+		{ "mailto:attacker@evil.example", "mailto[:]attacker[@]evil[.]example" },
+		{ "mail john.doe@evil.example.com now", "mail john.doe[@]evil[.]example[.]com now" },
+		{ "\\\\evil.example\\share\\payload.exe", "\\\\evil[.]example\\share\\payload.exe" },
+		{ "\\\\203.0.113.50\\c$\\x.exe", "\\\\203[.]0[.]113[.]50\\c$\\x.exe" },
+		{ "C:\\Temp\\www.evil.example\\x.exe", "c[:]\\Temp\\www[.]evil[.]example\\x.exe" },
+		{ "W32.http://evil.example/x.exe", "W32.hxxp[:]//evil[.]example/x.exe" },
+		{ "Trojan.evil.example.com", "Trojan[.]evil[.]example[.]com" },
+		{ "attacker@evil.example.eml", "attacker[@]evil[.]example[.]eml" },
+		{ "hxxp://already.defanged[.]example/x", "hxxp[:]//already[.]defanged[.]example/x" },
+		{ "evil[.]example.com", "evil[.]example[.]com" },
+		/* names a report shows that no client links stay readable */
+		{ "invoice.pdf.exe", "invoice.pdf.exe" },
+		{ "invoice.com.exe", "invoice.com.exe" },
+		{ "setup.zip", "setup.zip" },
+		{ "W32.GenericKD:ZVETJ.18gs.1201", "W32.GenericKD:ZVETJ.18gs.1201" },
+		{ "ACME\\taro", "ACME\\taro" },
+		{ "yamada@PC-TK-0231", "yamada@PC-TK-0231" },
+		{ "\\\\fileserv\\share", "\\\\fileserv\\share" },
+		{ "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
 		{ "", "" },
 	};
 
@@ -388,6 +411,20 @@ test_defang(void **state)
 		assert_string_equal(s, "");
 		g_free(s);
 	}
+	/* rp1 F2: a forged alert's trajectory must not become a report's link */
+	assert_true(kenchi_is_amp_console_link("https://console.amp.cisco.com/computers/be29/trajectory"));
+	assert_true(kenchi_is_amp_console_link("https://console.eu.amp.cisco.com/computers/x/trajectory?q=a%20b"));
+	assert_true(kenchi_is_amp_console_link("HTTPS://Console.APJC.amp.cisco.com"));
+	assert_false(kenchi_is_amp_console_link("http://evil.example/phish-login"));
+	assert_false(kenchi_is_amp_console_link("http://console.amp.cisco.com/computers/x"));
+	assert_false(kenchi_is_amp_console_link("https://console.amp.cisco.com@evil.example/"));
+	assert_false(kenchi_is_amp_console_link("https://console.amp.cisco.com.evil.example/"));
+	assert_false(kenchi_is_amp_console_link("https://console.amp.cisco.com:8443/"));
+	assert_false(kenchi_is_amp_console_link("https://console.amp.cisco.com\\@evil.example/"));
+	assert_false(kenchi_is_amp_console_link("https://console.amp.cisco.com/x http://evil.example"));
+	assert_false(kenchi_is_amp_console_link("https://evilconsole.amp.cisco.com.example/"));
+	assert_false(kenchi_is_amp_console_link("https://.amp.cisco.com/"));
+	assert_false(kenchi_is_amp_console_link(NULL));
 }
 
 static void
