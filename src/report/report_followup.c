@@ -145,7 +145,11 @@ second_context(kenchi_reports_t *rx, kenchi_store_t *st, gint64 case_id, const k
 	set_opt(c, "verdict_ja", verdict_ja(f->verdict));
 	set_opt(c, "verdict_level", f->verdict_level);
 	set_opt(c, "verdict_level_ja", level_ja(f->verdict_level));
-	if (f->verdict) {
+	if (f->verdict && strcmp(f->verdict, "pup") == 0) {
+		/* an acronym: capitalising it gave "Pup" (rp1 F10); the words
+		 * are soc-service.md's, as verdict_ja's "PUP / アドウェア" */
+		json_object_set_string_member(c, "verdict_en", "PUP / adware");
+	} else if (f->verdict) {
 		char *en = g_strdup(f->verdict);
 		en[0] = g_ascii_toupper(en[0]);
 		for (char *p = en; *p; p++)

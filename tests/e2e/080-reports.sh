@@ -619,11 +619,12 @@ is "$(printf '%s\n' "$out" | grep -c '^■ ')" 3 "the findings explain each kind
 like "$out" "■ Executed malware.*実行" "the executed malware's among them"
 export KENCHI_DB=$main_db
 
-# rp1 F2, F4, F5: what the customer reads of values an attacker
+# rp1 F2, F4, F5, F10: what the customer reads of values an attacker
 # chooses.  No indicator a mail client links (a scheme, "www.", an e-mail
 # address, a UNC server, a bare .com domain) in any field of either report;
 # a trajectory link that is not AMP's console is not printed; U+2028 and
-# U+2029 are stored as spaces; a bidi override shows as "[U+202E]".
+# U+2029 are stored as spaces; a bidi override shows as "[U+202E]"; the
+# English verdict of pup is "PUP / adware".
 export KENCHI_DB=$KT_TMP/rp1.db
 "$KT_PY" - >"$KT_TMP/rp1.json" <<'PY'
 import json
@@ -672,6 +673,8 @@ like "$body" "Reason for the detection" "(the second report is queued)"
 is "$(echo "$body" | grep -E "$live")" "" "no live link in the second report, the analyst's text included"
 like "$body" "\\\\\\\\fileserv\[\.\]acme\[\.\]local\\\\share" "a UNC server name is defanged"
 like "$body" "File trajectory : not given" "a trajectory link that is not AMP's console is not printed"
+like "$(echo "$body" | head -1)" "verdict: PUP / adware" "the English verdict of pup reads PUP / adware (rp1 F10)"
+like "$body" $'5. Verdict\nPUP / adware' "in the body too"
 export KENCHI_DB=$main_db
 
 done_testing
