@@ -10,6 +10,8 @@
 #include "report/encoded_words.h"
 #include "parse/charset.h"
 
+#include <gmime/gmime.h>
+
 #include <string.h>
 
 /* "=?ISO-2022-JP?B?" + "?=" is 18 characters; 75 - 18 = 57 leaves 56
@@ -199,7 +201,10 @@ put_piece(GString *raw, gsize *col, gboolean *at_start, const char *piece, gsize
 
 /* The word at P (up to the next space or the end, returned in *END): TRUE
  * when it may be written as it is (printable ASCII that does not read as
- * an encoded word). */
+ * an encoded word, short enough for a line of its own).  A longer word
+ * cannot be folded (folding is only at white space), so it is encoded,
+ * split into words of at most 75 characters (a 1,200-character host name
+ * gave a 1,217-octet Subject line, rp1 F9). */
 static gboolean
 plain_word(const char *p, const char **end)
 {
@@ -209,6 +214,8 @@ plain_word(const char *p, const char **end)
 	*end = strchr(p, ' ');
 	if (*end == NULL)
 		*end = p + strlen(p);
+	if (*end - p > EW_LINE_MAX - 1)
+		return FALSE;
 	for (q = p; q < *end && plain; q++)
 		if ((guchar)*q >= 0x80 || (q[0] == '=' && q[1] == '?'))
 			plain = FALSE;
@@ -267,4 +274,136 @@ kenchi_encoded_words_utf8(const char *name, const char *text)
 	}
 	g_string_append_c(raw, '\n');
 	return g_string_free(raw, FALSE);
+}
+
+static gboolean
+ascii_only(const char *s)
+{
+	for (; *s; s++)
+		if ((guchar)*s >= 0x80)
+			return FALSE;
+	return TRUE;
+}
+
+gboolean
+kenchi_encoded_words_long_word(const char *text)
+{
+	const char *p = text, *sp;
+
+	for (; (sp = strchr(p, ' ')) != NULL; p = sp + 1)
+		if (sp - p > EW_LINE_MAX - 1)
+			return TRUE;
+	return strlen(p) > EW_LINE_MAX - 1;
+}
+
+/* TRUE when our ISO-2022-JP encoder writes every character of TEXT
+ * (valid UTF-8) as itself: ASCII, JIS X 0208 with the NEC and IBM
+ * extensions, or a half-width kana, which it widens (ISO-2022-JP has no
+ * half-width kana; kenchi.conf(5) says so).  Anything else would become
+ * '?', so such a text is not sent in ISO-2022-JP (rp1 F6). */
+gboolean
+kenchi_encoded_words_jis_encodable(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p; p = g_utf8_next_char(p))
+		if ((guchar)*p >= 0x80 && kenchi_charset_iso2022jp_width(g_utf8_get_char(p)) == 1)
+			return FALSE;
+	return TRUE;
+}
+
+/* Whether IA's display name goes out as ISO-2022-JP words: not ASCII
+ * (GMime writes ASCII names) and every character has a JIS code (else the
+ * name stays UTF-8, exact, while the rest of the mail is ISO-2022-JP). */
+gboolean
+kenchi_encoded_words_jis_name(InternetAddress *ia)
+{
+	const char *dn = internet_address_get_name(ia);
+
+	return dn != NULL && !ascii_only(dn) && kenchi_encoded_words_jis_encodable(dn);
+}
+
+/* Append " PIECE" to the header line in STR, folding first when the line
+ * (*COL characters) would pass EW_LINE_MAX columns and already holds a piece. */
+static void
+put_address_piece(GString *str, gsize *col, gsize start_col, const char *piece)
+{
+	gsize n = strlen(piece);
+
+	if (*col > start_col && *col + 1 + n > EW_LINE_MAX) {
+		g_string_append_c(str, '\n');
+		*col = 0;
+	}
+	g_string_append_c(str, ' ');
+	g_string_append(str, piece);
+	*col += 1 + n;
+}
+
+/* The addresses of LIST after "NAME:" in STR, for an ISO-2022-JP mail:
+ * a display name that kenchi_encoded_words_jis_name accepts as ISO-2022-JP encoded words
+ * (as the Subject: glibc's converter, which GMime would
+ * use, refuses ① and 髙), every other mailbox as GMime formats it alone;
+ * folded at 76 columns (rp1 F14). */
+void
+kenchi_encoded_words_jis_addresses(GString *str, InternetAddressList *list)
+{
+	static const char spaces[] = "                                        ";
+	gsize start = str->len, col = str->len;
+	int i, n = internet_address_list_length(list);
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(list, i);
+		GString *t = g_string_new("xx");   /* GMime folds as if after "xx" */
+		char **pieces;
+		guint k, last = 0;
+
+		if (kenchi_encoded_words_jis_name(ia)) {
+			gboolean lossy = FALSE;
+			char *w;
+
+			/* a first word fitted to the rest of its line: a "name"
+			 * of as many characters as the line holds before it */
+			if (col > 40) {
+				g_string_append_c(str, '\n');
+				col = 0;
+			}
+			w = kenchi_encoded_words_iso2022jp(col > 0 ? spaces + sizeof spaces - col : "", 
+			                                   internet_address_get_name(ia), &lossy);
+			g_string_truncate(t, 0);
+			g_string_append(t, w);
+			g_string_append_printf(t, " <%s>", internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+			g_free(w);
+		} else {
+			InternetAddressList *one = internet_address_list_new();
+
+			/* GMime would pick ISO-8859-1 for "Zoë": UTF-8, as said */
+			if (internet_address_get_name(ia) != NULL)
+				internet_address_set_charset(ia, "utf-8");
+			internet_address_list_add(one, ia);
+			internet_address_list_encode(one, NULL, t);
+			g_object_unref(one);
+			g_string_erase(t, 0, 2);
+		}
+		/* the pieces are the lines as folded (a fold's one white space
+		 * character is put back by put_address_piece) */
+		pieces = g_strsplit(t->str, "\n", -1);
+		for (k = 0; pieces[k] != NULL; k++)
+			if (pieces[k][0] != '\0')
+				last = k;
+		for (k = 0; pieces[k] != NULL; k++) {
+			const char *pc = pieces[k];
+			char *piece;
+
+			if (*pc == ' ' || *pc == '\t')
+				pc++;
+			if (*pc == '\0')
+				continue;
+			piece = g_strconcat(pc, k == last && i + 1 < n ? "," : "", NULL);
+			put_address_piece(str, &col, start, piece);
+			g_free(piece);
+		}
+		g_strfreev(pieces);
+		g_string_free(t, TRUE);
+	}
+	g_string_append_c(str, '\n');
 }

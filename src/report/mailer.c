@@ -27,7 +27,11 @@
  *    each word a complete ISO-2022-JP sequence ending in ESC ( B so that a
  *    reader decoding word by word still gets whole characters, and the
  *    body is encoded here, each line ending in ASCII mode as RFC 1468 asks.
- *  - UTF-8 bodies are base64 of the UTF-8 bytes: no line-length limit, no
+ *  - A report never replaces a character: a mail for an ISO-2022-JP
+ *    customer whose text has a character JIS cannot hold goes out whole in
+ *    UTF-8 (a '?' in a path named a folder that does not exist: rp1 F6).
+ *  - UTF-8 bodies are base64 of the UTF-8 bytes (made CRLF first, RFC 2045
+ *    6.8): no line-length limit, no
  *    8BITMIME dependency, and no way for body text to look like protocol.
  *    (GMime's text part would have stored a body whose only non-ASCII
  *    characters are Latin-1 as ISO-8859-1 bytes under our charset=utf-8
@@ -203,23 +207,36 @@ done:
 
 /* The header line "NAME: addresses\n" of INPUTS (each one address string),
  * made as GMimeMessage makes it when its address list changes (the list
- * encoded after "NAME: ", folded by GMime).  NULL when an input is refused
- * (add_addresses).  *first_addr (may be NULL) gets the first addr-spec. */
+ * encoded after "NAME: ", folded by GMime), or by our own encoder
+ * when JIS and a display name is not ASCII.  NULL when an input is
+ * refused (add_addresses).  *first_addr (may be NULL) gets the first
+ * addr-spec. */
 static char *
-format_addresses(const char *name, const char *const *inputs, char **first_addr)
+format_addresses(const char *name, const char *const *inputs, gboolean jis, char **first_addr)
 {
 	InternetAddressList *list = internet_address_list_new();
 	GString *str;
-	guint i;
+	gboolean any_jis = FALSE;
+	int i;
 
 	for (i = 0; inputs[i] != NULL; i++)
 		if (!add_addresses(list, inputs[i], first_addr)) {
 			g_object_unref(list);
 			return NULL;
 		}
+	for (i = 0; jis && i < internet_address_list_length(list); i++) {
+		const char *dn = internet_address_get_name(internet_address_list_get_address(list, i));
+
+		any_jis = any_jis || (dn != NULL && !is_ascii(dn));
+	}
 	str = g_string_new(name);
-	g_string_append(str, ": ");
-	internet_address_list_encode(list, NULL, str);
+	if (any_jis) {
+		g_string_append_c(str, ':');
+		kenchi_encoded_words_jis_addresses(str, list);
+	} else {
+		g_string_append(str, ": ");
+		internet_address_list_encode(list, NULL, str);
+	}
 	g_object_unref(list);
 	return g_string_free(str, FALSE);
 }
@@ -273,9 +290,10 @@ addr_entry_free(gpointer p)
 }
 
 /* Append the header line for INPUTS to OUT; FALSE when refused.  CACHED:
- * look it up in (and add it to) addr_cache. */
+ * look it up in (and add it to) addr_cache.  JIS: an ISO-2022-JP mail. */
 static gboolean
-address_header(GString *out, const char *name, const char *const *inputs, gboolean cached, char **first_addr)
+address_header(GString *out, const char *name, const char *const *inputs, gboolean cached, gboolean jis,
+               char **first_addr)
 {
 	GString *key;
 	addr_entry_t *e;
@@ -290,7 +308,7 @@ address_header(GString *out, const char *name, const char *const *inputs, gboole
 			g_string_append_printf(out, "%s: %s\n", name, inputs[0]);
 			return TRUE;
 		}
-		line = format_addresses(name, inputs, first_addr);
+		line = format_addresses(name, inputs, jis, first_addr);
 
 		if (line == NULL)
 			return FALSE;
@@ -300,6 +318,8 @@ address_header(GString *out, const char *name, const char *const *inputs, gboole
 	}
 	/* length-prefixed, so that no two lists share a key */
 	key = g_string_new(name);
+	if (jis)
+		g_string_append(key, "\nJ");
 	for (i = 0; inputs[i] != NULL; i++) {
 		char num[24];
 		gsize n = strlen(inputs[i]), k = sizeof num;
@@ -318,7 +338,7 @@ address_header(GString *out, const char *name, const char *const *inputs, gboole
 	e = g_hash_table_lookup(addr_cache, key->str);
 	if (e == NULL) {
 		e = g_new0(addr_entry_t, 1);
-		e->line = format_addresses(name, inputs, &e->first_addr);
+		e->line = format_addresses(name, inputs, jis, &e->first_addr);
 		if (g_hash_table_size(addr_cache) >= ADDR_CACHE_MAX)
 			g_hash_table_remove_all(addr_cache);
 		g_hash_table_insert(addr_cache, g_string_free(key, FALSE), e);
@@ -397,13 +417,15 @@ append_header(headers_t *h, const char *name, const char *value, const char *cha
  * own encoded words, ISO-2022-JP or UTF-8 (see the top of the file);
  * ASCII text through GMime's formatter, which folds it, unless it holds
  * "=?": GMime writes a word that looks like an encoded word as it is, and
- * the reader would decode what the alert said instead of showing it. */
+ * the reader would decode what the alert said instead of showing it; or a
+ * word too long for a line, which GMime encodes into a word longer than
+ * RFC 2047's 75 characters (rp1 F9). */
 static void
 set_text_header(headers_t *h, const char *name, const char *text, gboolean jis, gboolean *lossy)
 {
 	char *raw;
 
-	if (is_ascii(text) && strstr(text, "=?") == NULL) {
+	if (is_ascii(text) && strstr(text, "=?") == NULL && !kenchi_encoded_words_long_word(text)) {
 		append_header(h, name, text, "utf-8");
 		return;
 	}
@@ -471,41 +493,71 @@ normalize_body(const char *body, gboolean check_utf8, gboolean *lossy)
 	return g_string_free(out, FALSE);
 }
 
-/* The text/plain part (its headers, the empty line, the body) for BODY
- * (normalized: LF line ends, ending in LF) appended to OUT.
- * ISO-2022-JP: encoded line by line so every line ends in ASCII mode
- * (RFC 1468) and the encoder's escapes never span a line break; 7bit.
- * UTF-8: base64 of the bytes, 76-character lines (GMime's encoder). */
+/* Base64 of the N bytes of text at DATA (LF line ends), 76-character
+ * lines (GMime's encoder), appended to OUT.  The text is made CRLF first:
+ * RFC 2045 6.8 encodes text in its canonical form (rp1 F12). */
 static void
-append_body_part(GString *out, const char *body, gboolean jis, gboolean *lossy)
+append_base64_text(GString *out, const char *data, gsize n)
 {
-	if (jis) {
-		gsize len = 0;
-		gboolean l = FALSE;
-		/* One call for the whole body: the encoder returns to ASCII
-		 * before every '\n' (an ASCII character) and a half-width kana
-		 * run never spans one, so this is the body encoded line by line,
-		 * each line ending in ASCII mode. */
-		char *enc = kenchi_charset_utf8_to_iso2022jp(body, &len, &l);
+	GString *crlf = g_string_sized_new(n + n / 16 + 2);
+	const char *p = data, *end = data + n, *nl;
+	gsize len;
+	int state = 0;
+	guint32 save = 0;
 
-		if (l)
-			*lossy = TRUE;
+	for (; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
+		g_string_append_len(crlf, p, nl - p);
+		g_string_append(crlf, "\r\n");
+	}
+	g_string_append_len(crlf, p, end - p);
+	g_string_set_size(out, out->len + GMIME_BASE64_ENCODE_LEN(crlf->len));
+	out->len -= GMIME_BASE64_ENCODE_LEN(crlf->len);
+	len = g_mime_encoding_base64_encode_close((const guchar *)crlf->str, crlf->len,
+	                                          (guchar *)out->str + out->len, &state, &save);
+	g_string_set_size(out, out->len + len);
+	g_string_free(crlf, TRUE);
+}
+
+/* TRUE when a line of the N bytes at S (LF line ends) is longer than the
+ * 998 octets RFC 5322 2.1.1 allows a line. */
+static gboolean
+has_long_line(const char *s, gsize n)
+{
+	const char *end = s + n, *nl;
+
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', end - s);
+		if (nl == NULL)
+			nl = end;
+		if (nl - s > 998)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The text/plain part (its headers, the empty line, the body) appended to
+ * OUT: JIS (JIS_LEN bytes), the body in ISO-2022-JP, each line ending in
+ * ASCII mode (RFC 1468), or when JIS is NULL, BODY (normalized: LF line
+ * ends, ending in LF) in UTF-8, base64 (no line-length limit, no 8BITMIME
+ * dependency).  ISO-2022-JP is 7bit unless a line is too long for 7bit
+ * (a 1,350-character path, rp1 F7): then base64 of the same bytes, which
+ * keeps the customer's charset, rather than a line a relay would wrap in
+ * the middle of an escape sequence. */
+static void
+append_body_part(GString *out, const char *body, const char *jis, gsize jis_len)
+{
+	if (jis != NULL && !has_long_line(jis, jis_len)) {
 		g_string_append(out, "Content-Type: text/plain; charset=ISO-2022-JP\n"
 		                     "Content-Transfer-Encoding: 7bit\n\n");
-		g_string_append_len(out, enc, len);
-		g_free(enc);
+		g_string_append_len(out, jis, jis_len);
+	} else if (jis != NULL) {
+		g_string_append(out, "Content-Type: text/plain; charset=ISO-2022-JP\n"
+		                     "Content-Transfer-Encoding: base64\n\n");
+		append_base64_text(out, jis, jis_len);
 	} else {
-		gsize n = strlen(body), len;
-		int state = 0;
-		guint32 save = 0;
-
 		g_string_append(out, "Content-Type: text/plain; charset=utf-8\n"
 		                     "Content-Transfer-Encoding: base64\n\n");
-		g_string_set_size(out, out->len + GMIME_BASE64_ENCODE_LEN(n));
-		out->len -= GMIME_BASE64_ENCODE_LEN(n);
-		len = g_mime_encoding_base64_encode_close((const guchar *)body, n,
-		                                          (guchar *)out->str + out->len, &state, &save);
-		g_string_set_size(out, out->len + len);
+		append_base64_text(out, body, strlen(body));
 	}
 }
 
@@ -553,6 +605,9 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	kenchi_status_t st = KENCHI_BAD_INPUT;
 	headers_t h = { NULL, NULL };
 	char *from_addr = NULL, *subject = NULL, *text = NULL, *refs = NULL, *date = NULL;
+	char *jis_body = NULL;
+	gsize jis_len = 0;
+	GPtrArray *extra = g_ptr_array_new_with_free_func(g_free);   /* sanitized values */
 	const char *one[2] = { NULL, NULL };
 	gboolean jis, lost = FALSE;
 	guint i;
@@ -575,21 +630,52 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	    (spec->in_reply_to != NULL && !kenchi_mail_valid_msgid(spec->in_reply_to)))
 		return KENCHI_BAD_INPUT;
 
+	for (i = 0; spec->extra_headers != NULL && spec->extra_headers[i] != NULL; i += 2) {
+		const char *name = spec->extra_headers[i];
+		const char *value = spec->extra_headers[i + 1];
+
+		if (value == NULL || !valid_field_name(name) || reserved_name(name))
+			goto done;
+		g_ptr_array_add(extra, sanitize_text(value, &lost));
+	}
+	subject = sanitize_text(spec->subject ? spec->subject : "", &lost);
+
+	/* A report must not lose a character: when the body, the Subject or
+	 * an extra header has one that ISO-2022-JP cannot hold (an emoji, an
+	 * Arabic folder name, invalid UTF-8), the whole mail is UTF-8, which
+	 * the customer's client reads (rp1 F6; kenchi.conf(5) charset).  The
+	 * encoder reads UTF-8 unchecked, so the body is checked by encoding
+	 * it. */
+	if (jis) {
+		gboolean l = FALSE;
+
+		text = normalize_body(spec->body, FALSE, &l);
+		jis_body = kenchi_charset_utf8_to_iso2022jp(text, &jis_len, &l);
+		for (i = 0; !l && i < extra->len; i++)
+			l = !kenchi_encoded_words_jis_encodable(g_ptr_array_index(extra, i));
+		if (l || !kenchi_encoded_words_jis_encodable(subject)) {
+			jis = FALSE;
+			g_clear_pointer(&jis_body, g_free);
+			g_clear_pointer(&text, g_free);
+		}
+	}
+	if (!jis)
+		text = normalize_body(spec->body, TRUE, &lost);
+
 	h.out = g_string_sized_new(4096);
 
 	/* addresses: refused, never repaired (see the top of the file); the
 	 * same order as GMimeMessage, whose headers appear as they are set */
 	one[0] = spec->from;
-	if (!address_header(h.out, "From", one, TRUE, &from_addr) ||
-	    !address_header(h.out, "To", spec->to, TRUE, NULL) ||
-	    (spec->cc != NULL && spec->cc[0] != NULL && !address_header(h.out, "Cc", spec->cc, TRUE, NULL)))
+	if (!address_header(h.out, "From", one, TRUE, jis, &from_addr) ||
+	    !address_header(h.out, "To", spec->to, TRUE, jis, NULL) ||
+	    (spec->cc != NULL && spec->cc[0] != NULL && !address_header(h.out, "Cc", spec->cc, TRUE, jis, NULL)))
 		goto done;
 	one[0] = spec->reply_to;
 	/* Reply-To carries a per-case token: caching it would only churn */
-	if (spec->reply_to != NULL && !address_header(h.out, "Reply-To", one, FALSE, NULL))
+	if (spec->reply_to != NULL && !address_header(h.out, "Reply-To", one, FALSE, jis, NULL))
 		goto done;
 
-	subject = sanitize_text(spec->subject ? spec->subject : "", &lost);
 	set_text_header(&h, "Subject", subject, jis, &lost);
 
 	/* as g_mime_message_set_date and _set_message_id write them */
@@ -631,23 +717,11 @@ kenchi_mail_build(const kenchi_mail_spec_t *spec, char **out, gsize *len,
 	append_header(&h, "Auto-Submitted", "auto-generated", NULL);
 	append_header(&h, KENCHI_LOOP_HEADER, from_addr, NULL);
 
-	for (i = 0; spec->extra_headers != NULL && spec->extra_headers[i] != NULL; i += 2) {
-		const char *name = spec->extra_headers[i];
-		const char *value = spec->extra_headers[i + 1];
-		char *v;
-
-		if (value == NULL || !valid_field_name(name) || reserved_name(name))
-			goto done;
-		v = sanitize_text(value, &lost);
-		set_text_header(&h, name, v, jis, &lost);
-		g_free(v);
-		if (spec->extra_headers[i + 1] == NULL)
-			break;
-	}
+	for (i = 0; i < extra->len; i++)
+		set_text_header(&h, spec->extra_headers[2 * i], g_ptr_array_index(extra, i), jis, &lost);
 	append_header(&h, "MIME-Version", "1.0", NULL);
 
-	text = normalize_body(spec->body, !jis, &lost);
-	append_body_part(h.out, text, jis, &lost);
+	append_body_part(h.out, text, jis_body, jis_len);
 
 	st = KENCHI_FAIL;
 	if ((*out = to_crlf(h.out, len)) == NULL)
@@ -663,6 +737,8 @@ done:
 	g_free(from_addr);
 	g_free(subject);
 	g_free(text);
+	g_free(jis_body);
+	g_ptr_array_free(extra, TRUE);
 	g_free(refs);
 	g_free(date);
 	return st;

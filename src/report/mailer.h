@@ -37,10 +37,15 @@ typedef struct {
  * charset "iso-2022-jp": Subject (and non-ASCII extra header values) are
  *   RFC 2047 B-encoded words of at most 75 characters, each a complete
  *   ISO-2022-JP sequence ending in ASCII, made with our own encoder
- *   (kenchi_charset_utf8_to_iso2022jp) so that ① and ㈱ survive; the body
- *   is text/plain; charset=ISO-2022-JP, 7bit, each line ending in ASCII.
+ *   (kenchi_charset_utf8_to_iso2022jp) so that ① and ㈱ survive, as are
+ *   non-ASCII display names that JIS holds (others are UTF-8 words); the
+ *   body is text/plain; charset=ISO-2022-JP, 7bit, each line ending in
+ *   ASCII, or base64 when a line would pass 998 octets.  When the body,
+ *   Subject or an extra header holds a character JIS cannot (an emoji),
+ *   the whole mail is built as for "utf-8" instead: nothing becomes '?'.
  * charset "utf-8": headers are encoded by GMime; the body is text/plain;
- *   charset=utf-8 in base64 (so no line length or 8-bit transport issue).
+ *   charset=utf-8 in base64 of its CRLF form (so no line length or 8-bit
+ *   transport issue).
  *
  * Header injection: subject, body-free header values and extra header
  * values have CR, LF and every other control character replaced by a
@@ -51,9 +56,8 @@ typedef struct {
  * this function owns (From, To, Cc, Bcc, Subject, Date, Message-ID,
  * Content-*, MIME-*, ...).
  *
- * *LOSSY (may be NULL) is set TRUE when a character could not be
- * represented in the chosen charset (it became '?') or invalid UTF-8 had to
- * be replaced; otherwise FALSE.
+ * *LOSSY (may be NULL) is set TRUE when invalid UTF-8 had to be replaced
+ * (U+FFFD); otherwise FALSE.
  *
  * Returns KENCHI_OK, KENCHI_BAD_INPUT (see above; *out is NULL) or
  * KENCHI_FAIL (GMime could not serialize). */

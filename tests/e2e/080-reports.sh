@@ -675,6 +675,133 @@ like "$body" "\\\\\\\\fileserv\[\.\]acme\[\.\]local\\\\share" "a UNC server name
 like "$body" "File trajectory : not given" "a trajectory link that is not AMP's console is not printed"
 like "$(echo "$body" | head -1)" "verdict: PUP / adware" "the English verdict of pup reads PUP / adware (rp1 F10)"
 like "$body" $'5. Verdict\nPUP / adware' "in the body too"
+# Encodings on the wire (report round rp1 F6, F7, F9, F12, F14), decoded
+# with Python's email package (ISO-2022-JP read as CP50220, as Japanese
+# clients read it).
+cat >"$KT_TMP/wire.conf" <<CONF
+[kenchi]
+report_hold = 0s
+stale_after = 1h
+[soc]
+name = 検知SOC
+from = 検知SOC 監視センター <soc@soc.example.jp>
+analysts = analyst@soc.example.jp
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+[customer jis]
+name = ㈱髙橋①商事
+recipients = soc+jis@soc.example.jp
+report_to = 髙橋 太郎 <sec@jis.example.co.jp>
+report_cc = Zoë Müller <zoe@jis.example.co.jp>
+language = ja
+charset = iso-2022-jp
+[customer u8]
+name = アクメ株式会社
+recipients = soc+u8@soc.example.jp
+report_to = sec@u8.example.co.jp
+language = ja
+[customer en]
+name = Globex
+recipients = soc+en@soc.example.jp
+report_to = sec@en.example.com
+language = en
+CONF
+walert() {   # walert CUSTOMER N HOST USER FILENAME PATH: deliver an alert (a database of its own, so
+    # that it makes a case and a first report of its own) and print the file of that report as sent
+    export KENCHI_DB=$KT_TMP/wire-$2.db
+    "$KT_PY" - "$FIX/mail/en-plain.eml" "$@" <<'PY' | KENCHI_CONF=$KT_TMP/wire.conf KENCHI_NOW=2026-11-25T07:14:00Z "$KENCHI" deliver --customer "$1" 2>/dev/null
+import sys
+src = open(sys.argv[1], encoding='utf-8').read()
+cust, n, host, user, fname, path = sys.argv[2:8]
+src = src.replace('Content-Transfer-Encoding: 7bit', 'Content-Transfer-Encoding: 8bit')
+src = src.replace('<20261125071302.007919.amp-notify@amp.cisco.com>', '<wire-%s@t>' % n)
+src = src.replace('6455442249407791104', '64554422494077%05d' % int(n))
+src = src.replace('d75897fca301560dbcdb94b113ebee8aa64b1d3ec7f761d40293f5464c5b9311', '%064x' % (0xd7589700 + int(n)))
+src = src.replace('PC-TK-0231', host).replace('User: yamada', 'User: ' + user)
+src = src.replace('File Name: Invoice_2026-11.pdf.exe', 'File Name: ' + fname)
+src = src.replace('File Path: C:\\Users\\yamada\\Downloads\\Invoice_2026-11.pdf.exe', 'File Path: ' + path)
+sys.stdout.buffer.write(src.replace('\n', '\r\n').encode('utf-8'))
+PY
+    KENCHI_CONF=$KT_TMP/wire.conf KENCHI_NOW=2026-11-25T07:15:00Z "$KENCHI" send --all 2>/dev/null
+    grep -l "Message-I[dD]: <$(sql "select message_id from outbox where kind = 'first_report' order by id desc limit 1")>" $(smtp_messages) | tail -1
+}
+wire() {   # wire FILE FIELD: one fact about the mail as its reader sees it
+    "$KT_PY" - "$@" <<'PY'
+import sys, re, base64, quopri, email, email.policy
+raw = open(sys.argv[1], 'rb').read()
+def cp50220(b):
+    out, mode, i = [], 'a', 0
+    while i < len(b):
+        if b[i] == 0x1b: mode = 'j' if b[i+1:i+2] == b'$' else 'a'; i += 3; continue
+        if mode == 'a' or b[i] in (10, 13): out.append(chr(b[i])); i += 1; continue
+        j1, j2 = b[i], b[i+1]
+        s1 = (j1 + 1) // 2 + (0x70 if j1 <= 0x5e else 0xb0)
+        s2 = j2 + ((0x1f if j2 < 0x60 else 0x20) if j1 % 2 else 0x7e)
+        out.append(bytes([s1, s2]).decode('cp932')); i += 2
+    return ''.join(out)
+def dec(b, cs):
+    return cp50220(b) if (cs or '').lower() == 'iso-2022-jp' else b.decode(cs or 'ascii')
+m = email.message_from_bytes(raw, policy=email.policy.compat32)
+head = raw.split(b'\r\n\r\n', 1)[0]
+what = sys.argv[2]
+if what == 'charset': print(m.get_content_charset() + ' ' + m['Content-Transfer-Encoding'])
+elif what == 'body':
+    b = m.get_payload(decode=True)
+    print(dec(b, m.get_content_charset()).replace('\r\n', '\n'))
+elif what == 'bodyends':
+    b = m.get_payload(decode=True)
+    print('crlf=%d bare=%d' % (b.count(b'\r\n'), b.replace(b'\r\n', b'').count(b'\n')))
+elif what == 'longest':
+    print(max(len(l) for l in raw.split(b'\r\n')))
+elif what == 'headers':
+    line = max(len(l) for l in head.split(b'\r\n'))
+    word = max([len(w) for w in re.findall(rb'=\?[^?]*\?[bBqQ]\?[^?]*\?=', head)] or [0])
+    print('folded' if line <= 78 and word <= 75 else 'longest line %d, longest word %d' % (line, word))
+else:   # a header: its encoded words' charsets, then the text (RFC 2047: the
+    # white space between two encoded words is dropped, other white space kept)
+    v = re.sub(r'\r?\n[ \t]', ' ', m[what])
+    ew = r'=\?([^?]*)\?([bBqQ])\?([^?]*)\?='
+    v = re.sub(r'(%s)\s+(?==\?)' % ew, r'\1', v)
+    cs = sorted(set(c.lower() for c, e, t in re.findall(ew, v)))
+    text = re.sub(ew, lambda w: dec(base64.b64decode(w.group(3)) if w.group(2) in 'bB' else
+                  quopri.decodestring(w.group(3).replace('_', ' '), header=True), w.group(1)), v)
+    print(' '.join(cs) + ': ' + text.strip())
+PY
+}
+# F6: a character JIS has no code for makes the whole report UTF-8, exact.
+wf=$(walert jis 1 PC-JIS-1 '髙橋①😀' 'Счёт_№5.pdf.exe' 'C:\Users\髙橋\Desktop\فاتورة😀\Счёт_№5.pdf.exe')
+is "$(wire "$wf" charset)" "utf-8 base64" "an ISO-2022-JP customer's report with an emoji and Arabic goes out in UTF-8 (rp1 F6)"
+body=$(wire "$wf" body)
+like "$body" 'ユーザ名 : 髙橋①😀' "the user name is exact, not '?'"
+like "$body" 'Desktop\\فاتورة😀\\Счёт_№5\.pdf\.exe' "and so is the path: the folder it names exists"
+# Half-width kana are widened (ISO-2022-JP has none), the report stays ISO-2022-JP.
+wf=$(walert jis 2 PC-JIS-2 'taro' 'ﾊﾝｶｸ.exe' 'C:\Users\髙橋\ﾊﾝｶｸ.exe')
+is "$(wire "$wf" charset)" "iso-2022-jp 7bit" "a report whose only odd characters are half-width kana stays ISO-2022-JP 7bit"
+like "$(wire "$wf" body)" 'ファイル名 : ハンカク\.exe' "its half-width kana are widened"
+# F14: display names in the customer's charset where it holds them, else UTF-8.
+is "$(wire "$wf" From)" "iso-2022-jp: 検知SOC 監視センター <soc@soc.example.jp>" "From's display name is ISO-2022-JP for an ISO-2022-JP customer (rp1 F14)"
+is "$(wire "$wf" To)" "iso-2022-jp: 髙橋 太郎 <sec@jis.example.co.jp>" "and To's (with 髙)"
+is "$(wire "$wf" Cc)" "utf-8: Zoë Müller <zoe@jis.example.co.jp>" "a name JIS has no letters for (ë, ü) is UTF-8, exact"
+# F7: a line too long for 7bit: base64 of the same ISO-2022-JP.
+long='C:\Users\taro\OneDrive - Acme'$(printf '\\node_modules\\@scope\\package-name-that-is-long%.0s' $(seq 30))'\payload.js'
+wf=$(walert jis 3 PC-JIS-3 'taro' 'payload.js' "$long")
+is "$(wire "$wf" charset)" "iso-2022-jp base64" "an ISO-2022-JP report with a 1,350-character path is base64, not 7bit (rp1 F7)"
+[ "$(wire "$wf" longest)" -le 998 ]
+ok $? "no line of it is over 998 octets"
+like "$(wire "$wf" body)" 'OneDrive - Acme\\node_modules\\@scope\\package-name-that-is-long\\node_modules' "and the path decodes whole"
+# F12: base64 text is CRLF before it is encoded.
+wf=$(walert u8 4 PC-U8-4 'yamada' 'x.exe' 'C:\Users\yamada\x.exe')
+like "$(wire "$wf" bodyends)" '^crlf=[1-9][0-9]* bare=0$' "a UTF-8 report's base64 body decodes to CRLF lines, no bare LF (rp1 F12)"
+# F9: a 1,200-character host name: the Subject is folded into words of at most 75 characters.
+h="PC-$(printf 'h%.0s' $(seq 1200)).u8.local"
+wf=$(walert u8 5 "$h" yamada x.exe 'C:\x.exe')
+is "$(wire "$wf" headers)" folded "a Japanese Subject with a 1,200-character host name is folded (rp1 F9)"
+like "$(wire "$wf" Subject)" "\($h\)" "and decodes to the whole name"
+h="PC-$(printf 'e%.0s' $(seq 1200)).en.local"
+wf=$(walert en 6 "$h" yamada x.exe 'C:\x.exe')
+is "$(wire "$wf" headers)" folded "so is an English (ASCII) one"
+like "$(wire "$wf" Subject)" "$h" "which decodes to the whole name too"
 export KENCHI_DB=$main_db
 
 done_testing
