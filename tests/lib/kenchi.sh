@@ -70,8 +70,8 @@ report_to = security@acme.example.co.jp
 CONF
 }
 
-decoded() {   # decoded FILE: subject and body of a sent mail, decoded
+decoded() {   # decoded FILE: subject and body of a sent mail, decoded, with LF line ends
     "$KT_PY" -c 'import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-print(m["Subject"]); print(m.get_content())' "$1"
+print(m["Subject"]); print(m.get_content().replace("\r\n", "\n"))' "$1"
 }

@@ -492,6 +492,9 @@ static const char sample_context[] =
         " \"event\":%s, \"events\":[%s],"
         " \"explanation\":\"本検知イベントは、マルウェアと疑われるアプリケーションの実行を検知しました。\\n"
         "実行されたアプリケーションが問題のないアプリケーションかどうか確認を行って下さい。\","
+        " \"explanations\":[{\"event_type\":\"Executed malware\","
+        "   \"text\":\"本検知イベントは、マルウェアと疑われるアプリケーションの実行を検知しました。\\n"
+        "実行されたアプリケーションが問題のないアプリケーションかどうか確認を行って下さい。\"}],"
         " \"score_reasons\":[{\"rule\":\"executed malware\",\"points\":50},"
         "                    {\"rule\":\"{{customer.name}} ${HOME}\",\"points\":30}]}";
 
