@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <gmime/gmime.h>
 #include "report/outbox.h"
 #include "report/report_int.h"
 #include "report/smtp.h"
@@ -152,6 +153,47 @@ sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 	return rc;
 }
 
+/* The Date header of P's bytes is the time it goes to SMTP, NOW: a report
+ * held and released hours later kept the time it was queued, and read as
+ * sent within the hour (report round rp1 F8).  The rest of the mail, its
+ * Message-ID too, is as queued. */
+static void
+restamp_date(pending_t *p, gint64 now)
+{
+	gsize len;
+	const char *raw = g_bytes_get_data(p->raw, &len), *end, *d = NULL, *e, *l;
+	GDateTime *dt;
+	char *date;
+	GString *out;
+
+	if (raw == NULL || (end = g_strstr_len(raw, (gssize)len, "\n\r\n")) == NULL)
+		end = g_strstr_len(raw, (gssize)len, "\n\n");
+	if (end == NULL)
+		return;
+	for (l = raw; l && l < end; l = memchr(l, '\n', (gsize)(end - l)), l = l ? l + 1 : NULL)
+		if (g_ascii_strncasecmp(l, "Date:", 5) == 0) {
+			d = l;
+			break;
+		}
+	if (d == NULL || (dt = g_date_time_new_from_unix_local(now)) == NULL)
+		return;
+	/* the header's line and its folded continuations */
+	for (e = memchr(d, '\n', (gsize)(end + 1 - d)); e && e < end && (e[1] == ' ' || e[1] == '\t');
+	     e = memchr(e + 1, '\n', (gsize)(end + 1 - e - 1)))
+		;
+	if (e == NULL)
+		e = end;
+	date = g_mime_utils_header_format_date(dt);
+	g_date_time_unref(dt);
+	out = g_string_sized_new(len + 16);
+	g_string_append_len(out, raw, d - raw);
+	g_string_append_printf(out, "Date: %s%s", date, e > d && e[-1] == '\r' ? "\r" : "");
+	g_string_append_len(out, e, (gssize)(raw + len - e));
+	g_free(date);
+	g_bytes_unref(p->raw);
+	p->raw = g_string_free_to_bytes(out);
+}
+
 /* A case's second report never goes before its first (reply round rr1
  * F5): while the first is not out - pending behind its hold or a retry,
  * held, failed for good - the second waits, a minute at a time so that
@@ -257,6 +299,7 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 			continue;
 		msgs[n].envelope_from = p->env_from;
 		msgs[n].rcpts = (const char *const *)p->rcpts;
+		restamp_date(p, now);
 		msgs[n].data = g_bytes_get_data(p->raw, &len);
 		msgs[n].len = len;
 		n++;

@@ -185,6 +185,17 @@ like "$(KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" due | grep "^$held_case ")" "H
 like "$(KENCHI_NOW=2026-11-26T09:00:00Z "$KENCHI" due --json)" '"first_report_state":"held"' "and --json says so"
 "$KENCHI" outbox release --all >/dev/null
 is "$(sql "select state from outbox where kind = 'first_report' order by id desc limit 1")" pending "outbox release --all lets it go"
+# It goes out dated when it goes, not when it was queued: released the
+# next day, it read as sent within the hour (report round rp1 F8).
+held_id=$(sql "select id from outbox where kind = 'first_report' order by id desc limit 1")
+held_mid=$(sql "select message_id from outbox where id = $held_id")
+KENCHI_NOW=2026-11-27T00:30:00Z "$KENCHI" send 2>/dev/null
+is "$(sql "select state from outbox where id = $held_id")" sent "(the released report is sent)"
+hf=$(grep -l "$held_mid" $(smtp_messages) | head -1)
+is "$("$KT_PY" -c 'import email, sys, email.utils as u
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print(u.parsedate_to_datetime(m["Date"]).timestamp() == 1795739400, m["Message-ID"].strip("<>") == sys.argv[2])' "$hf" "$held_mid")" \
+    "True True" "its Date is the time it was sent, its Message-ID as queued"
 
 # SLA guard: a first report still unsent 45 minutes after arrival.
 smtp_stop
