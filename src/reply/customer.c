@@ -81,24 +81,44 @@ shared_domain(const kenchi_config_t *cfg, const kenchi_customer_t *c, const char
 	return FALSE;
 }
 
-gboolean
-kenchi_reply_from_customer(const kenchi_config_t *cfg, kenchi_store_t *st, const char *customer, gint64 case_id,
-			   const kenchi_mail_t *mail)
+/* Is FROM one of C's report addresses, or of their domain (not a free
+ * mail service's, nor one another customer shares)? */
+static gboolean
+customer_address(const kenchi_config_t *cfg, const kenchi_customer_t *c, const char *from)
 {
-	const kenchi_customer_t *c = kenchi_config_customer(cfg, customer);
-	char *fd = mail->from_addr ? addr_domain(mail->from_addr) : NULL, *refs;
+	char *fd = from ? addr_domain(from) : NULL;
 	gboolean ok = FALSE;
 
 	for (int k = 0; c && fd && k < 2 && !ok; k++)
 		for (char **r = k ? c->report_cc : c->report_to; r && *r && !ok; r++) {
 			char *d = addr_domain(*r);
-			ok = kenchi_addr_same(*r, mail->from_addr) ||
-			    (d && !free_mail(d) && in_domain(fd, d) && !shared_domain(cfg, c, d));
+			ok = kenchi_addr_same(*r, from) || (d && !free_mail(d) && in_domain(fd, d) && !shared_domain(cfg, c, d));
 			g_free(d);
 		}
 	g_free(fd);
-	if (ok)
+	return ok;
+}
+
+gboolean
+kenchi_reply_from_customer(const kenchi_config_t *cfg, kenchi_store_t *st, const char *customer, gint64 case_id,
+			   const kenchi_mail_t *mail)
+{
+	const kenchi_customer_t *c = kenchi_config_customer(cfg, customer);
+	char *refs;
+	gboolean ok;
+
+	if (customer_address(cfg, c, mail->from_addr))
 		return TRUE;
+	/* Citing another customer's report does not make one of a customer's
+	 * own addresses that customer's (reply round rr1 F7: acme's security
+	 * address, citing globex's report, was filed on globex's case and
+	 * announced as Globex's reply). */
+	for (guint i = 0; cfg->customers && i < cfg->customers->len; i++) {
+		const kenchi_customer_t *o = g_ptr_array_index(cfg->customers, i);
+
+		if (o != c && customer_address(cfg, o, mail->from_addr))
+			return FALSE;
+	}
 	refs = g_strconcat(mail->in_reply_to ? mail->in_reply_to : "", " ", mail->references ? mail->references : "", NULL);
 	ok = kenchi_store_case_mail_cited(st, case_id, refs);
 	g_free(refs);

@@ -661,8 +661,8 @@ process_customer(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_
 		return rc;
 	if (!kenchi_reply_from_customer(cfg, st, ci.customer, info->case_id, mail)) {
 		out->summary = g_strdup_printf("names case %" G_GINT64_FORMAT ", but %s is not of its customer %s (no "
-		    "address of its report domains, no reply to its reports): not filed", info->case_id,
-		    mail->from_addr ? mail->from_addr : "(no sender)", ci.customer);
+		    "address of its report domains; another customer's, or no reply to its reports): not filed",
+		    info->case_id, mail->from_addr ? mail->from_addr : "(no sender)", ci.customer);
 		g_free(ci.customer);
 		g_free(ci.hostname);
 		g_free(ci.state);

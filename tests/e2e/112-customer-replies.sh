@@ -66,6 +66,14 @@ first=$(sql "select message_id from outbox where kind = 'first_report' and case_
 printf 'From: cfo@beta-holdings.example\nTo: soc@soc.example.jp\nSubject: Re: report\nMessage-ID: <b3@x>\nIn-Reply-To: <%s>\n\nforwarded to me\n' \
     "$first" | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select count(*) from notes where message_id = 'b3@x'")" 1 "anyone citing the first report kenchi mailed: filed"
+# But not an address of another customer's: citing beta's report does not
+# make acme's security desk beta (reply round rr1 F7: filed on beta's case,
+# announced as beta's reply).
+printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: report\nMessage-ID: <b4@x>\nIn-Reply-To: <%s>\n\nnot ours?\n' \
+    "$first" | "$KENCHI" deliver 2>/dev/null
+is "$(sql "select count(*) from notes where message_id = 'b4@x'")|$(sql "select customer from messages where message_id = 'b4@x'")" \
+    "0|unassigned" "another customer's address citing a report: not filed on that report's case"
+like "$(sql "select reason from messages where message_id = 'b4@x'")" "another customer's" "and stored with why"
 printf 'From: security@acme.example.co.jp\nTo: soc@soc.example.jp\nSubject: Re: [kenchi #%s] report\nMessage-ID: <h1@x>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<p>It was our test.</p><p>Hanako</p><div style="display:none">preheader</div>\n' \
     "$(case_of acme)" | "$KENCHI" deliver 2>/dev/null
 is "$(sql "select replace(text, char(10), '|') from notes where message_id = 'h1@x'")" "It was our test.||Hanako" \
