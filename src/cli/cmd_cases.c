@@ -625,6 +625,15 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	char near_s[40], left1_s[32];
 	const char *mark = late ? "LATE" : g_strcmp0(first, "held") == 0 ? "HELD" :
 	    g_strcmp0(first, "failed") == 0 ? "FAILED" : near ? near_s : "";
+	/* A second report sent met its deadline, or missed it, once and for
+	 * all: no time left to count down, and no red (reply round rr1 F3:
+	 * one sent on time read -15h00m, as one never sent). */
+	kenchi_findings_t fd = { 0 };
+	char *second = kenchi_store_findings_get(l->st, c->id, &fd) == KENCHI_OK && fd.second_report ?
+	    kenchi_store_outbox_state(l->st, fd.second_report) : NULL;
+	gboolean second_sent = g_strcmp0(second, "sent") == 0;
+
+	kenchi_findings_clear(&fd);
 
 	if (near) {
 		fmt_left(left1_s, sizeof left1_s, left1);
@@ -634,7 +643,9 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	if (l->json) {
 		JsonObject *o = case_json(l->st, c, FALSE);
 		JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-		json_object_set_int_member(o, "second_report_left_s", left2);
+		if (!second_sent)
+			json_object_set_int_member(o, "second_report_left_s", left2);
+		json_object_set_string_member(o, "second_report_state", second ? second : "none");
 		json_object_set_boolean_member(o, "first_report_late", late_json);
 		json_object_set_string_member(o, "first_report_state", first ? first : "none");
 		if (going)
@@ -645,6 +656,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		json_node_unref(n);
 		g_free(d);
 		g_free(first);
+		g_free(second);
 		return TRUE;
 	}
 	if (d && *jst_of(d, "%Y-%m-%d %H:%M JST", due_s, sizeof due_s) == '\0')
@@ -653,9 +665,14 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 		l->uncovered = kenchi_calendar_uncovered_year(l->cal, c->second_report_due);
 		g_strlcat(due_s, "*", sizeof due_s);
 	}
-	fmt_left(left, sizeof left, left2);
+	if (second_sent)
+		g_strlcpy(left, "sent", sizeof left);
+	else
+		fmt_left(left, sizeof left, left2);
 	/* Red: breached; yellow: less than 2 hours left. */
-	if (l->color && c->second_report_due && left2 < 0)
+	if (second_sent)
+		;
+	else if (l->color && c->second_report_due && left2 < 0)
 		col = "\033[31m", end = "\033[0m";
 	else if (l->color && c->second_report_due && left2 < 7200)
 		col = "\033[33m", end = "\033[0m";
@@ -672,6 +689,7 @@ print_due(const kenchi_case_row_t *c, gpointer user)
 	g_free(host);
 	g_free(d);
 	g_free(first);
+	g_free(second);
 	return TRUE;
 }
 

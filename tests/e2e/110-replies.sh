@@ -181,6 +181,12 @@ for s in ("悪性", "一部検疫済み", "Tetra (Offline Engine)", "フルス�
 PY
 ok $? "with the verdict, state, reason, actions and prevention"
 like "$("$KENCHI" case 1)" "second report queued at" "the case records the time against its deadline"
+# Sent, the second deadline counts down no more (reply round rr1 F3: due
+# read -15h00m the next day, as for one never sent).
+due1=$(KENCHI_NOW=2026-11-27T00:00:00Z "$KENCHI" due --json | grep '"id":1,')
+like "$due1" '"second_report_state":"sent"' "kenchi due --json says the second report was sent"
+unlike "$due1" '"second_report_left_s"' "and counts no time left against it"
+like "$(KENCHI_NOW=2026-11-27T00:00:00Z "$KENCHI" due | grep '^1 ')" " sent " "kenchi due shows it sent, not breached"
 
 # --- the same second report is not sent twice; `send` goes last ------------
 seconds() { sql "select count(*) from outbox where kind = 'second_report' and case_id = 1"; }
