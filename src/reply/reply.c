@@ -293,6 +293,40 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, 
 	return NULL;
 }
 
+/* The findings a second report tells, as one string to compare. */
+static char *
+reported_findings(const kenchi_findings_t *f)
+{
+	return g_strjoin("\x1f", f->verdict ? f->verdict : "", f->verdict_level ? f->verdict_level : "",
+	    f->state_text ? f->state_text : "", f->reason ? f->reason : "", f->summary ? f->summary : "",
+	    f->action ? f->action : "", f->prevention ? f->prevention : "", NULL);
+}
+
+/* A second report queued before this reply (QUEUED) and not yet taken by
+ * a sender, whose findings the reply changed (REPORTED: as they were) or
+ * which the reply replaced with another: withdrawn, *WITHDRAWN its id.
+ * Two analysts: one sent "malicious", the other then said
+ * "false-positive" and closed the case, and the customer got "malicious"
+ * (reply round rr1 F9); a changed verdict sent again went out twice. */
+static kenchi_status_t
+withdraw_overturned(kenchi_store_t *st, const kenchi_findings_t *f, gint64 queued, const char *reported, gint64 now,
+		    gint64 *withdrawn)
+{
+	char *now_reported = reported_findings(f);
+	gboolean changed = strcmp(now_reported, reported) != 0;
+	kenchi_status_t rc = KENCHI_OK;
+
+	g_free(now_reported);
+	*withdrawn = 0;
+	if (queued == 0 || (!changed && f->second_report == queued))
+		return KENCHI_OK;
+	rc = kenchi_store_outbox_withdraw(st, queued, f->second_report != queued ?
+	    "replaced by a later second report with other findings" : "its findings changed before it went out", now);
+	if (rc == KENCHI_OK)
+		*withdrawn = queued;
+	return rc == KENCHI_NOT_FOUND ? KENCHI_OK : rc;   /* taken by a sender, or sent: it stands */
+}
+
 static JsonObject *
 line_obj(const char *text, const char *result)
 {
@@ -367,6 +401,7 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 	JsonArray *lines;
 	JsonNode *ctx;
 	gboolean help = FALSE, failed = FALSE;
+	gint64 withdrawn = 0;
 	guint i;
 	GString *body;
 	int banner;
@@ -453,6 +488,8 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 		 * in the mail's order. */
 		char **res = g_new0(char *, cl->cmds->len + 1);
 		gboolean sent = FALSE;
+		char *reported = reported_findings(&f);
+		gint64 queued = f.second_report;
 		for (guint pass = 0; pass < 3 && !failed; pass++)
 			for (i = 0; i < cl->cmds->len && !failed; i++) {
 				kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
@@ -486,6 +523,9 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 			}
 		if (!failed)
 			rc = kenchi_store_findings_set(st, target, &f, now);
+		if (!failed && rc == KENCHI_OK)
+			rc = withdraw_overturned(st, &f, queued, reported, now, &withdrawn);
+		g_free(reported);
 		for (i = 0; i < cl->cmds->len; i++) {
 			kenchi_command_t *c = g_ptr_array_index(cl->cmds, i);
 			/* After a failure the lines not reached were not tried,
@@ -523,6 +563,10 @@ process_analyst(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t
 		out->summary = g_strdup("no commands found: nothing was applied");
 	else if (failed)
 		out->summary = g_strdup_printf("nothing was applied: %d of %u line(s) failed", MAX(cl->errors, 1), cl->cmds->len);
+	else if (withdrawn)
+		out->summary = g_strdup_printf("all %u command(s) applied; the second report queued before (outbox %"
+		    G_GINT64_FORMAT ") had other findings and is withdrawn, not sent%s", cl->cmds->len, withdrawn,
+		    f.second_report != withdrawn ? "" : ": send: second-report again to send these");
 	else
 		out->summary = g_strdup_printf("all %u command(s) applied", cl->cmds->len);
 	if (cl->more_after_blank) {

@@ -655,6 +655,27 @@ KENCHI_NOW=2026-11-25T07:30:00Z "$KENCHI" send 2>/dev/null
 is "$(sql "select (select sent_at from outbox where id = $fp) < (select sent_at from outbox where kind = 'second_report' and case_id = $cp)")" 1 \
     "the first report goes, then the second"
 
+# Two analysts: one queues a second report, the other overturns its
+# verdict before it goes.  The queued one is withdrawn, and the transcript
+# says so (reply round rr1 F9: "malicious" went out for a case closed as a
+# false positive).
+one_alert PC-F9 99079 "2026-11-25 07:12:00" 5
+cf=$(sql "select id from cases where hostname = 'PC-F9'")
+reply_on "$cf" f9-send@soc "verdict: malicious medium
+action: isolate the machine
+send: second-report"
+s1=$(sql "select id from outbox where kind = 'second_report' and case_id = $cf")
+reply_on "$cf" f9-overturn@soc "verdict: false-positive
+close"
+is "$(sql "select state from outbox where id = $s1")" withdrawn \
+    "a second report queued, then overturned by another analyst before it went, is withdrawn (rr1 F9)"
+sql "select cast(raw as text) from outbox where kind = 'transcript' order by id desc limit 1" >"$KT_TMP/f9t.eml"
+like "$(decoded "$KT_TMP/f9t.eml" | tr '\n' ' ')" "outbox $s1\\) had other findings and is withdrawn" \
+    "and the second analyst's transcript says so"
+reply_on "$cf" f9-resend@soc "send: second-report"
+is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $cf and state != 'withdrawn'")" 1 \
+    "sent again, one second report stands, with the findings as they are now"
+
 # A host pattern is judged by its machine name, before the first dot: the
 # domain is every machine's (reply round rr1 F8: "*.acme.local", "*.local"
 # and "PC-??.acme.local" were taken, and a new P1 on PC-77 was suppressed).
