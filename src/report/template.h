@@ -17,8 +17,9 @@
  *       upper, lower  UTF-8 case mapping (g_utf8_strup/strdown)
  *       jst, utc      ISO 8601 date (or integer Unix seconds) ->
  *                     "YYYY-MM-DD HH:MM:SS" in +09:00 / UTC; a value that
- *                     does not parse is left unchanged; a date without an
- *                     offset is taken as UTC
+ *                     does not parse is left unchanged, one the zone
+ *                     cannot show (past year 9999) renders empty; a date
+ *                     without an offset is taken as UTC
  *       html          HTML-escape even when the template's mode is not HTML
  *       oneline       each run of CR/LF/TAB becomes one space
        amp_link      the value when it is an https link to Cisco's AMP

@@ -257,8 +257,11 @@ format_date(const char *s, GTimeZone *tz)
 		return g_strdup(s);
 	conv = g_date_time_to_timezone(dt, tz);
 	g_date_time_unref(dt);
+	/* A time the zone cannot show (9999-12-31T23:59:59Z is in year 10000
+	 * in JST) is none there: its UTC form under a "JST" label was a
+	 * wrong time (report round rp1 F11); a default takes its place. */
 	if (conv == NULL)
-		return g_strdup(s);
+		return g_strdup("");
 	kenchi_date_text(conv, ' ', res);
 	g_date_time_unref(conv);
 	return g_strdup(res);

@@ -184,6 +184,8 @@ test_filters(void **state)
 	assert_render("{{d|utc}}", "{\"d\":\"2019-06-14T18:46:42+09:00\"}", "2019-06-14 09:46:42");
 	assert_render("{{d|jst}}", "{\"d\":1560505602}", "2019-06-14 18:46:42");
 	assert_render("{{d|jst}}", "{\"d\":\"not a date\"}", "not a date");
+	/* year 10000 in JST: none, and the default says so (rp1 F11) */
+	assert_render("{{d|jst|default:none}}", "{\"d\":\"9999-12-31T23:59:59+00:00\"}", "none");
 	assert_render("[{{d|jst}}]", "{}", "[]");
 	assert_render("{{d|jst|default:記載なし}}", "{}", "記載なし");
 	assert_render("{{v|html}}", "{\"v\":\"<a href='x'>&\\\"</a>\"}",
