@@ -239,7 +239,17 @@ kenchi_addr_spec(const char *s, gsize *len)
 	const char *lt = strrchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 
 	if (gt == NULL) {
-		*len = strlen(s);
+		/* "john@x.example (John Doe)", "(John) john@x.example": the
+		 * comment is no part of it (report round rp1 F13: the envelope
+		 * took it, and the server refused the recipient). */
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '(' && strchr(s, ')')) {
+			s = strchr(s, ')') + 1;
+			while (*s == ' ' || *s == '\t')
+				s++;
+		}
+		*len = *s == '"' ? strlen(s) : strcspn(s, " \t(");
 		return s;
 	}
 	*len = (gsize)(gt - lt - 1);

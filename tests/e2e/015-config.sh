@@ -177,6 +177,13 @@ is $? 78 "a line break in [soc] name, an unbalanced angle bracket in report_to: 
 like "$err" "addr2.conf:2: \[soc\] name: holds a control character" "the name's line break is said at its line"
 like "$err" "addr2.conf:5: \[customer acme\] report_to: \"<john@acme.example\" has an unbalanced" "and the address's bracket"
 
+# A comment after the address is no part of the envelope's recipient
+# (report round rp1 F13: the server refused "john@... (John Doe)").
+printf '[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = john@acme.example (John Doe)\n' >"$KT_TMP/addr4.conf"
+KENCHI_DB=$KT_TMP/addr4.db KENCHI_NOW=2026-11-25T07:20:00Z "$KENCHI" -c "$KT_TMP/addr4.conf" deliver <"$FIX/mail/en-qp.eml" 2>/dev/null
+is "$(KENCHI_DB=$KT_TMP/addr4.db sql "select rcpts from outbox where kind = 'first_report'" | xargs)" "john@acme.example" \
+    "report_to = john@acme.example (John Doe): the envelope's recipient is the address alone"
+
 # One the mail builder refuses all the same ("a..b@": no dot-atom): the
 # alert is stored, and its report held with the reason, not lost.
 printf '[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = a..b@acme.example\n' >"$KT_TMP/addr3.conf"
