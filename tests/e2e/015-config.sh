@@ -171,11 +171,13 @@ is "$(KENCHI_DB=$KT_TMP/addr.db sql "select rcpts from outbox where kind = 'firs
     "john@acme.example ops@acme.example" "its first report goes to both mailboxes of report_to"
 like "$(KENCHI_DB=$KT_TMP/addr.db sql "select cast(raw as text) from outbox where kind = 'first_report'")" \
     'To: "Doe, John" <john@acme.example>, ops@acme.example' "under the display name as written"
-printf '[soc]\nname = SOC\\nBcc: x@evil.example\n[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = <john@acme.example\n' >"$KT_TMP/addr2.conf"
+printf '[soc]\nname = SOC\\nBcc: x@evil.example\n[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = <john@acme.example\nreport_cc = ジョン@acme.example\n' >"$KT_TMP/addr2.conf"
 err=$("$KENCHI" -c "$KT_TMP/addr2.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a line break in [soc] name, an unbalanced angle bracket in report_to: exit 78"
 like "$err" "addr2.conf:2: \[soc\] name: holds a control character" "the name's line break is said at its line"
 like "$err" "addr2.conf:5: \[customer acme\] report_to: \"<john@acme.example\" has an unbalanced" "and the address's bracket"
+like "$err" "addr2.conf:6: \[customer acme\] report_cc: \"ジョン@acme.example\" has non-ASCII characters" \
+    "and an address the SMTP client cannot send to without SMTPUTF8 (rp1 F13)"
 
 # A comment after the address is no part of the envelope's recipient
 # (report round rp1 F13: the server refused "john@... (John Doe)").
