@@ -156,8 +156,8 @@ sla_guard(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st, 
 /* The Date header of P's bytes is the time it goes to SMTP, NOW: a report
  * held and released hours later kept the time it was queued, and read as
  * sent within the hour (report round rp1 F8).  The rest of the mail, its
- * Message-ID too, is as queued. */
-static void
+ * Message-ID too, is as queued.  FALSE: it has no Date header. */
+static gboolean
 restamp_date(pending_t *p, gint64 now)
 {
 	gsize len;
@@ -169,14 +169,14 @@ restamp_date(pending_t *p, gint64 now)
 	if (raw == NULL || (end = g_strstr_len(raw, (gssize)len, "\n\r\n")) == NULL)
 		end = g_strstr_len(raw, (gssize)len, "\n\n");
 	if (end == NULL)
-		return;
+		return FALSE;
 	for (l = raw; l && l < end; l = memchr(l, '\n', (gsize)(end - l)), l = l ? l + 1 : NULL)
 		if (g_ascii_strncasecmp(l, "Date:", 5) == 0) {
 			d = l;
 			break;
 		}
 	if (d == NULL || (dt = g_date_time_new_from_unix_local(now)) == NULL)
-		return;
+		return FALSE;
 	/* the header's line and its folded continuations */
 	for (e = memchr(d, '\n', (gsize)(end + 1 - d)); e && e < end && (e[1] == ' ' || e[1] == '\t');
 	     e = memchr(e + 1, '\n', (gsize)(end + 1 - e - 1)))
@@ -192,6 +192,7 @@ restamp_date(pending_t *p, gint64 now)
 	g_free(date);
 	g_bytes_unref(p->raw);
 	p->raw = g_string_free_to_bytes(out);
+	return TRUE;
 }
 
 /* A case's second report never goes before its first (reply round rr1
@@ -283,6 +284,26 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 	}
 	if (rc != KENCHI_OK || n == 0)
 		return rc;
+	/* Dated now, and kept so: the row holds the bytes that go out. */
+	rc = kenchi_store_begin(st);
+	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
+		pending_t *p = &g_array_index(rows, pending_t, i);
+
+		if (!p->skip && restamp_date(p, now)) {
+			gsize len;
+			const void *raw = g_bytes_get_data(p->raw, &len);
+
+			rc = kenchi_store_outbox_set_raw(st, p->id, raw, len);
+			if (rc == KENCHI_NOT_FOUND)
+				rc = KENCHI_OK;
+		}
+	}
+	if (rc == KENCHI_OK)
+		rc = kenchi_store_commit(st);
+	if (rc != KENCHI_OK) {
+		kenchi_store_rollback(st);
+		return rc;
+	}
 
 	sc.host = cfg->smtp_host;
 	sc.port = cfg->smtp_port;
@@ -299,7 +320,6 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 			continue;
 		msgs[n].envelope_from = p->env_from;
 		msgs[n].rcpts = (const char *const *)p->rcpts;
-		restamp_date(p, now);
 		msgs[n].data = g_bytes_get_data(p->raw, &len);
 		msgs[n].len = len;
 		n++;

@@ -312,6 +312,9 @@ kenchi_status_t kenchi_store_outbox_insert(kenchi_store_t *st, const kenchi_outb
 kenchi_status_t kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject,
 					    const void *raw, gsize len, const char *cases, const char *rcpts);
 /* Row ID's case (the lead of a consolidated report) and due time. */
+/* The bytes of row ID, claimed by a sender ('sending'), as they go out
+ * (its Date made the time of sending); KENCHI_NOT_FOUND when not claimed. */
+kenchi_status_t kenchi_store_outbox_set_raw(kenchi_store_t *st, gint64 id, const void *raw, gsize len);
 kenchi_status_t kenchi_store_outbox_set_lead(kenchi_store_t *st, gint64 id, gint64 case_id, gint64 due);
 /* Row ID, never taken by a sender (its "tried" mark, which `outbox retry`
  * keeps), will not be sent: state "withdrawn", WHY its last_error.

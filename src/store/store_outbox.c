@@ -58,6 +58,23 @@ kenchi_store_outbox_rewrite(kenchi_store_t *st, gint64 id, const char *subject, 
 }
 
 kenchi_status_t
+kenchi_store_outbox_set_raw(kenchi_store_t *st, gint64 id, const void *raw, gsize len)
+{
+	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET raw = ?2 WHERE id = ?1 AND state = 'sending'");
+	int rc;
+
+	if (q == NULL)
+		return kenchi_store_status(st, sqlite3_errcode(st->db));
+	kenchi_bind_int(q, 1, id);
+	sqlite3_bind_blob64(q, 2, raw, len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return kenchi_store_status(st, rc);
+	return sqlite3_changes(st->db) ? KENCHI_OK : KENCHI_NOT_FOUND;
+}
+
+kenchi_status_t
 kenchi_store_outbox_set_lead(kenchi_store_t *st, gint64 id, gint64 case_id, gint64 due)
 {
 	sqlite3_stmt *q = kenchi_store_stmt(st, "UPDATE outbox SET case_id = ?2, due = ?3 WHERE id = ?1");

@@ -251,10 +251,11 @@ address_error(const char *a)
 			why = "is no address (no '@')";
 		else if (why == NULL && (dom == spec->str || dom[1] == '\0' || strchr(dom + 1, ' ') != NULL))
 			why = "is no address (nothing before or after its '@', or a space in its domain)";
-		for (const char *p = spec->str; why == NULL && *p; p++)
+		/* An international domain goes out in punycode; a local part
+		 * has no ASCII form. */
+		for (const char *p = spec->str; why == NULL && dom && p < dom; p++)
 			if ((guchar)*p >= 0x80)
-				why = "has non-ASCII characters in its address: kenchi's SMTP client does not speak SMTPUTF8 "
-				    "(write a domain in punycode, xn--...)";
+				why = "has non-ASCII characters before its '@': kenchi's SMTP client does not speak SMTPUTF8";
 		g_string_free(spec, TRUE);
 		if (why)
 			return why;

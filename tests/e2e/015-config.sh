@@ -176,7 +176,7 @@ err=$("$KENCHI" -c "$KT_TMP/addr2.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a line break in [soc] name, an unbalanced angle bracket in report_to: exit 78"
 like "$err" "addr2.conf:2: \[soc\] name: holds a control character" "the name's line break is said at its line"
 like "$err" "addr2.conf:5: \[customer acme\] report_to: \"<john@acme.example\" has an unbalanced" "and the address's bracket"
-like "$err" "addr2.conf:6: \[customer acme\] report_cc: \"ジョン@acme.example\" has non-ASCII characters" \
+like "$err" "addr2.conf:6: \[customer acme\] report_cc: \"ジョン@acme.example\" has non-ASCII characters before its" \
     "and an address the SMTP client cannot send to without SMTPUTF8 (rp1 F13)"
 
 # A comment after the address is no part of the envelope's recipient
