@@ -241,7 +241,7 @@ kenchi_reader_wrapped(reader_t *rd, const char *q, const char **endp)
 size_t
 kenchi_fold_width(const char *text, size_t len, size_t *wrap)
 {
-	guint count[101] = { 0 }, near = 0;
+	guint count[101] = { 0 }, near = 0, longs = 0;
 	size_t widest = 0;
 	const char *p = text, *end = text + len;
 
@@ -254,16 +254,26 @@ kenchi_fold_width(const char *text, size_t len, size_t *wrap)
 			e--;
 		cols = kenchi_line_columns(p, e);
 		if (cols > 100)
-			return *wrap = 0;   /* a line longer than any fold: not folded */
-		if (cols >= 60) {
+			longs++;   /* a line longer than any fold */
+		else if (cols >= 60) {
 			count[cols]++;
 			widest = MAX(widest, cols);
 		}
 		p = nl ? nl + 1 : end;
 	}
 	*wrap = 0;
-	if (widest == 0)
-		return 0;
+	/* Lines longer than any fold: the text was not folded, unless they
+	 * are a few among many of a fold's width - a gateway's disclaimer
+	 * appended as one line to a forward Notes folded at 75 (rt32 F02b:
+	 * "Q7ZK3M1P" read as "Q 7ZK3M1P"). */
+	{
+		guint lines = 0;
+
+		for (size_t w = 60; w <= 100; w++)
+			lines += count[w];
+		if (widest == 0 || longs * 4 > lines)
+			return 0;
+	}
 	/* A word-wrap that met a word longer than its line cut it at the
 	 * margin: the widest line, with a paragraph's lines just short of it
 	 * (a Japanese client at 72: "...\\Content.Outloo" / "k\\...", rt23
