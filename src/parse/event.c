@@ -427,6 +427,7 @@ event_set(kenchi_event_t *ev, kenchi_field_t f, const char *value)
 		    strrchr(path, '\\') : NULL;
 
 		n = slash && slash[1] ? g_strdup(slash + 1) : kenchi_norm_text(value);
+		kenchi_strip_dquotes(n);
 		g_free(path);
 		break;
 	}

@@ -257,6 +257,17 @@ hexval(int c)
 	return -1;
 }
 
+void
+kenchi_strip_dquotes(char *t)
+{
+	gsize n = t ? strlen(t) : 0;
+
+	if (n > 2 && t[0] == '"' && t[n - 1] == '"' && memchr(t + 1, '"', n - 2) == NULL) {
+		memmove(t, t + 1, n - 2);
+		t[n - 2] = '\0';
+	}
+}
+
 char *
 kenchi_norm_path(const char *s)
 {
@@ -266,6 +277,7 @@ kenchi_norm_path(const char *s)
 	t = kenchi_norm_text(s);
 	if (t == NULL)
 		return NULL;
+	kenchi_strip_dquotes(t);
 	p = t;
 	out = g_string_sized_new(strlen(t));
 	if (g_ascii_strncasecmp(p, "file://", 7) == 0) {

@@ -38,6 +38,10 @@ char *kenchi_norm_unwrap_link(const char *s);
 /* S without terminal control sequences (ESC [ ... m, an OSC string) and
  * C1 controls, for a value or a header that a terminal will show (g_free). */
 char *kenchi_text_without_escapes(const char *s);
+/* T without the double quotes around the whole of it, in place: a command
+ * line or a ticket quotes a path or a file name with spaces
+ * ("\"C:\Program Files\x.exe\""), and a Windows name holds no '"' (rt32 V05). */
+void kenchi_strip_dquotes(char *t);
 /* Whether S is a gateway's link that names the address by a token only,
  * which no one but the gateway can turn back (Mimecast's URL Protect). */
 gboolean kenchi_norm_opaque_link(const char *s);
