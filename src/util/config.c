@@ -519,7 +519,7 @@ kenchi_config_load(const char *path, kenchi_config_t **out, GString *errors)
 	cfg->soc_name = get_str(cfg->kf, "soc", "name", "kenchi SOC");
 	cfg->soc_from = get_str(cfg->kf, "soc", "from", "soc@localhost");
 	cfg->soc_signature = get_str(cfg->kf, "soc", "signature", NULL);
-	cfg->analysts = get_addresses(cfg->kf, "soc", "analysts", TRUE);
+	cfg->analysts = get_addresses(cfg->kf, "soc", "analysts", FALSE);
 	check_addresses(cfg, errors, "soc", "analysts", cfg->analysts);
 	{
 		char *from[2] = { cfg->soc_from, NULL };

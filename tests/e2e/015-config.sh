@@ -171,6 +171,9 @@ is "$(KENCHI_DB=$KT_TMP/addr.db sql "select rcpts from outbox where kind = 'firs
     "john@acme.example ops@acme.example" "its first report goes to both mailboxes of report_to"
 like "$(KENCHI_DB=$KT_TMP/addr.db sql "select cast(raw as text) from outbox where kind = 'first_report'")" \
     'To: "Doe, John" <john@acme.example>, ops@acme.example' "under the display name as written"
+like "$(KENCHI_DB=$KT_TMP/addr.db sql "select cast(raw as text) from outbox where kind = 'notice'")" \
+    'To: "Sato; Ken" <ken@soc.example.jp>, amy@soc.example.jp' \
+    "the analysts' notice goes to their names as written, not lower-cased (reply round rr1 F11)"
 printf '[soc]\nname = SOC\\nBcc: x@evil.example\n[customer acme]\nrecipients = soc+acme@soc.example.jp\nreport_to = <john@acme.example\nreport_cc = ジョン@acme.example\n' >"$KT_TMP/addr2.conf"
 err=$("$KENCHI" -c "$KT_TMP/addr2.conf" check-config 2>&1 >/dev/null)
 is $? 78 "a line break in [soc] name, an unbalanced angle bracket in report_to: exit 78"
