@@ -242,6 +242,10 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, 
 		return why;
 	}
 	case KENCHI_CMD_CLOSE:
+		/* Said, so that two analysts see that one closed it first
+		 * (reply round rr1 F11: a bare "ok"). */
+		if (g_strcmp0(f->state, "closed") == 0)
+			*done = g_strdup("it was closed already");
 		replace(&f->state, "closed");
 		break;
 	case KENCHI_CMD_REOPEN:
@@ -256,6 +260,8 @@ apply_one(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_cases_t *cx, 
 		if (g_strcmp0(f->state, "suppressed") == 0)
 			return g_strdup("this case is suppressed (allow list, tuning or rules), not closed: reopen takes"
 			    " back a close");
+		if (g_strcmp0(f->state, "open") == 0)
+			*done = g_strdup("it was open already");
 		replace(&f->state, "open");
 		break;
 	case KENCHI_CMD_SEND: {

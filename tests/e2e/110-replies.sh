@@ -676,6 +676,14 @@ reply_on "$cf" f9-resend@soc "send: second-report"
 is "$(sql "select count(*) from outbox where kind = 'second_report' and case_id = $cf and state != 'withdrawn'")" 1 \
     "sent again, one second report stands, with the findings as they are now"
 
+# Closing a closed case, reopening an open one: said, not a bare "ok"
+# (reply round rr1 F11).
+reply_on "$cf" f11-close@soc "close"
+like "$("$KENCHI" audit --json | grep f11-close@soc)" '"result":"ok \(it was closed already\)"' "close of a closed case says it was closed already"
+reply_on "$cf" f11-reopen@soc "reopen
+reopen"
+like "$("$KENCHI" audit --json | grep f11-reopen@soc | tail -1)" '"result":"ok \(it was open already\)"' "reopen of an open case says it was open already"
+
 # A host pattern is judged by its machine name, before the first dot: the
 # domain is every machine's (reply round rr1 F8: "*.acme.local", "*.local"
 # and "PC-??.acme.local" were taken, and a new P1 on PC-77 was suppressed).
