@@ -11,7 +11,33 @@ typedef struct {
 	const kenchi_event_t *ev;
 	const char *host;    /* the machine's name with its domain, when EV gives it without (or NULL) */
 	char *hit;           /* "kind value" of the first match, g_malloc'd */
+	/* EV's URL canonical and its host, each read once for all the rows
+	 * it is matched against (url_of), owned */
+	gboolean url_read;
+	char *url_canon, *url_host;
 } list_match_t;
+
+/* The canonical form and the host of LM's event's URL (either NULL). */
+static void
+url_of(list_match_t *lm)
+{
+	const char *url = lm->ev->v[EV_URL];
+
+	if (lm->url_read)
+		return;
+	lm->url_read = TRUE;
+	if (url) {
+		lm->url_canon = kenchi_url_canonical(url);
+		lm->url_host = kenchi_url_host(url);
+	}
+}
+
+static void
+list_match_clear(list_match_t *lm)
+{
+	g_free(lm->url_canon);
+	g_free(lm->url_host);
+}
 
 /* HOST (kenchi_url_host's) is DOMAIN or below it. */
 static gboolean
@@ -28,26 +54,28 @@ domain_matches(const char *host, const char *domain)
  * entries stored by older versions hold "http://Evil.example.com:80" and
  * defanged or international names as typed (round rs1 F6). */
 static gboolean
-url_matches(const char *url, const char *entry)
+url_matches(list_match_t *lm, const char *entry)
 {
-	char *a = kenchi_url_canonical(url), *b = kenchi_url_canonical(entry);
-	/* a URL without a scheme has no parts to compare: as written */
-	gboolean hit = a && b ? strcmp(a, b) == 0 : g_ascii_strcasecmp(url, entry) == 0;
+	char *b;
+	gboolean hit;
 
-	g_free(a);
+	url_of(lm);
+	b = kenchi_url_canonical(entry);
+	/* a URL without a scheme has no parts to compare: as written */
+	hit = lm->url_canon && b ? strcmp(lm->url_canon, b) == 0 : g_ascii_strcasecmp(lm->ev->v[EV_URL], entry) == 0;
 	g_free(b);
 	return hit;
 }
 
 static gboolean
-url_in_domain(const char *url, const char *entry)
+url_in_domain(list_match_t *lm, const char *entry)
 {
-	char *plain = kenchi_norm_refang_url(entry), *h = kenchi_url_host(url);
-	char *d = kenchi_norm_hostname(plain ? plain : entry);
-	gboolean hit = h && d && domain_matches(h, d);
+	char *plain = kenchi_norm_refang_url(entry), *d = kenchi_norm_hostname(plain ? plain : entry);
+	gboolean hit;
 
+	url_of(lm);
+	hit = lm->url_host && d && domain_matches(lm->url_host, d);
 	g_free(plain);
-	g_free(h);
 	g_free(d);
 	return hit;
 }
@@ -56,18 +84,14 @@ url_in_domain(const char *url, const char *entry)
  * when that is an address: a download from http://203.0.113.7/x.exe is
  * from 203.0.113.7 (round rs1 F4). */
 static gboolean
-ip_matches(const kenchi_event_t *ev, const char *entry)
+ip_matches(list_match_t *lm, const char *entry)
 {
-	char *h;
-	gboolean hit;
+	const kenchi_event_t *ev = lm->ev;
 
 	if (ev->v[EV_REMOTE_IP] && kenchi_ip_in(ev->v[EV_REMOTE_IP], entry))
 		return TRUE;
-	if (ev->v[EV_URL] == NULL || (h = kenchi_url_host(ev->v[EV_URL])) == NULL)
-		return FALSE;
-	hit = g_hostname_is_ip_address(h) && kenchi_ip_in(h, entry);
-	g_free(h);
-	return hit;
+	url_of(lm);
+	return lm->url_host && g_hostname_is_ip_address(lm->url_host) && kenchi_ip_in(lm->url_host, entry);
 }
 
 static gboolean
@@ -94,11 +118,11 @@ match_list_row(const kenchi_list_row_t *l, gpointer user)
 		    (lm->host && kenchi_host_matches(l->value, lm->host));
 	} else if (strcmp(l->kind, "ip") == 0) {
 		/* an address, or a network (rc1 F6: "203.0.113.0/24" never hit) */
-		hit = ip_matches(ev, l->value);
+		hit = ip_matches(lm, l->value);
 	} else if (strcmp(l->kind, "url") == 0) {
-		hit = ev->v[EV_URL] && url_matches(ev->v[EV_URL], l->value);
+		hit = ev->v[EV_URL] && url_matches(lm, l->value);
 	} else if (strcmp(l->kind, "domain") == 0 && ev->v[EV_URL]) {
-		hit = url_in_domain(ev->v[EV_URL], l->value);
+		hit = url_in_domain(lm, l->value);
 	}
 	if (hit)
 		lm->hit = g_strdup_printf("%s %s", l->kind, l->value);
@@ -177,6 +201,7 @@ kenchi_lists_match(const kenchi_lists_t *ls, const char *list, const kenchi_even
 
 	for (guint i = 0; i < rows->len && match_list_row(g_ptr_array_index(rows, i), &lm); i++)
 		;
+	list_match_clear(&lm);
 	return lm.hit;
 }
 
@@ -242,6 +267,7 @@ event_covered(const kenchi_event_row_t *row, gpointer user)
 	cv->events++;
 	if (ev) {
 		match_list_row(cv->entry, &lm);
+		list_match_clear(&lm);
 		kenchi_event_free(ev);
 	}
 	cv->all &= lm.hit != NULL;

@@ -30,21 +30,6 @@ print_decoded(const char *raw, gsize len)
 	}
 }
 
-typedef struct {
-	char *customer;
-	gint64 first_report;
-} preview_case_t;
-
-static gboolean
-take_customer_report(const kenchi_case_row_t *r, gpointer user)
-{
-	preview_case_t *pc = user;
-
-	pc->customer = g_strdup(r->customer);
-	pc->first_report = r->first_report;
-	return FALSE;
-}
-
 int
 kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 {
@@ -54,7 +39,7 @@ kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	kenchi_status_t st;
-	preview_case_t pc = { 0 };
+	kenchi_findings_t fd = { 0 };
 	char *subject = NULL, *raw = NULL, *rcpts = NULL, *mid = NULL, *customer = NULL;
 	gsize len = 0;
 	gint64 id;
@@ -69,8 +54,7 @@ kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 	if ((rc = kenchi_app_load(app, FALSE)) != 0 || (rc = kenchi_app_load_reports(app)) != 0 ||
 	    (rc = kenchi_app_open_store(app)) != 0)
 		return rc;
-	st = kenchi_store_case_get(app->st, id, take_customer_report, &pc);
-	customer = pc.customer;
+	st = kenchi_store_case_get(app->st, id, kenchi_take_case_customer, &customer);
 	if (st == KENCHI_NOT_FOUND) {
 		kenchi_err("preview: no case %" G_GINT64_FORMAT, id);
 		return KENCHI_EXIT_FAIL;
@@ -78,8 +62,9 @@ kenchi_cmd_preview(kenchi_app_t *app, int argc, char **argv)
 	/* The Message-ID its queued report carries, so that the preview is
 	 * the mail on the wire (report round rp1 F16); a made-up one when none
 	 * is queued. */
-	if (pc.first_report)
-		mid = kenchi_store_outbox_message_id(app->st, pc.first_report);
+	if (st == KENCHI_OK && kenchi_store_findings_get(app->st, id, &fd) == KENCHI_OK && fd.first_report)
+		mid = kenchi_store_outbox_message_id(app->st, fd.first_report);
+	kenchi_findings_clear(&fd);
 	if (mid == NULL)
 		mid = kenchi_report_message_id(app->cfg, "preview", id);
 	if (st == KENCHI_OK)

@@ -261,7 +261,9 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 		kenchi_store_rollback(st);
 		return rc;
 	}
-	/* The claimed rows' bytes are final now: read them again. */
+	/* The claimed rows' bytes are final now: read them again, dated now,
+	 * and kept so: the row holds the bytes that go out. */
+	rc = kenchi_store_begin(st);
 	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
 		pending_t *p = &g_array_index(rows, pending_t, i);
 		kenchi_outbox_filter_t one = { .id = p->id, .with_raw = TRUE };
@@ -275,6 +277,13 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 			pending_clear(p);
 			*p = g_array_index(fresh, pending_t, 0);
 			n++;
+			if (restamp_date(p, now)) {
+				gsize len;
+				const void *raw = g_bytes_get_data(p->raw, &len);
+
+				if ((rc = kenchi_store_outbox_set_raw(st, p->id, raw, len)) == KENCHI_NOT_FOUND)
+					rc = KENCHI_OK;
+			}
 		} else {
 			for (guint k = 0; k < fresh->len; k++)
 				pending_clear(&g_array_index(fresh, pending_t, k));
@@ -282,28 +291,14 @@ flush_batch(const kenchi_config_t *cfg, kenchi_reports_t *rx, kenchi_store_t *st
 		}
 		g_array_unref(fresh);
 	}
-	if (rc != KENCHI_OK || n == 0)
-		return rc;
-	/* Dated now, and kept so: the row holds the bytes that go out. */
-	rc = kenchi_store_begin(st);
-	for (i = 0; i < rows->len && rc == KENCHI_OK; i++) {
-		pending_t *p = &g_array_index(rows, pending_t, i);
-
-		if (!p->skip && restamp_date(p, now)) {
-			gsize len;
-			const void *raw = g_bytes_get_data(p->raw, &len);
-
-			rc = kenchi_store_outbox_set_raw(st, p->id, raw, len);
-			if (rc == KENCHI_NOT_FOUND)
-				rc = KENCHI_OK;
-		}
-	}
 	if (rc == KENCHI_OK)
 		rc = kenchi_store_commit(st);
 	if (rc != KENCHI_OK) {
 		kenchi_store_rollback(st);
 		return rc;
 	}
+	if (n == 0)
+		return KENCHI_OK;
 
 	sc.host = cfg->smtp_host;
 	sc.port = cfg->smtp_port;

@@ -143,6 +143,39 @@ get_str(GKeyFile *kf, const char *g, const char *k, const char *def)
 	return v;
 }
 
+/* RFC 5322's nesting in an address as it is read left to right: inside a
+ * quoted string, angle brackets, a comment. */
+typedef struct {
+	int quote, angle, paren;
+	const char *lt, *gt;   /* the last '<' and '>' outside quotes and comments */
+} addr_lex_t;
+
+/* Step over the character at P (a quoted pair whole), as L reads it;
+ * returns the next position.  *TEXT: what P holds is the address's text,
+ * not a comment nor the quote marks and brackets around it. */
+static const char *
+addr_step(addr_lex_t *l, const char *p, gboolean *text)
+{
+	*text = FALSE;
+	if (*p == '\\' && (l->quote || l->paren) && p[1]) {
+		*text = !l->paren;
+		return p + 2;
+	}
+	if (*p == '"' && !l->paren)
+		l->quote = !l->quote, *text = TRUE;
+	else if (!l->quote && *p == '(')
+		l->paren++;
+	else if (!l->quote && *p == ')')
+		l->paren--;
+	else if (!l->quote && !l->paren && *p == '<')
+		l->angle++, l->lt = p;
+	else if (!l->quote && !l->paren && *p == '>')
+		l->angle--, l->gt = p;
+	else
+		*text = !l->paren;
+	return p + 1;
+}
+
 /* An address list's items: split at ',' and ';' outside quotes, angle
  * brackets and comments, as RFC 5322 reads a list ("Doe, John" <j@x> is
  * one mailbox: split at its comma, every report of its customer failed to
@@ -153,27 +186,14 @@ get_addresses(GKeyFile *kf, const char *g, const char *k, gboolean lower)
 	char *v = g_key_file_get_string(kf, g, k, NULL);
 	GPtrArray *out;
 	const char *p, *start;
-	int quote = 0, angle = 0, paren = 0;
+	addr_lex_t l = { 0 };
+	gboolean text;
 
 	if (v == NULL)
 		return NULL;
 	out = g_ptr_array_new();
-	for (p = start = v;; p++) {
-		if (*p == '\\' && quote && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '"' && !paren)
-			quote = !quote;
-		else if (!quote && *p == '<')
-			angle++;
-		else if (!quote && *p == '>' && angle)
-			angle--;
-		else if (!quote && *p == '(')
-			paren++;
-		else if (!quote && *p == ')' && paren)
-			paren--;
-		if (*p == '\0' || ((*p == ',' || *p == ';') && !quote && !angle && !paren)) {
+	for (p = start = v;;) {
+		if (*p == '\0' || ((*p == ',' || *p == ';') && !l.quote && l.angle <= 0 && l.paren <= 0)) {
 			char *t = g_strstrip(g_strndup(start, (gsize)(p - start)));
 
 			if (*t)
@@ -181,8 +201,10 @@ get_addresses(GKeyFile *kf, const char *g, const char *k, gboolean lower)
 			g_free(t);
 			if (*p == '\0')
 				break;
-			start = p + 1;
+			start = ++p;
+			continue;
 		}
+		p = addr_step(&l, p, &text);
 	}
 	g_free(v);
 	g_ptr_array_add(out, NULL);
@@ -195,72 +217,47 @@ get_addresses(GKeyFile *kf, const char *g, const char *k, gboolean lower)
 static const char *
 address_error(const char *a)
 {
-	int quote = 0, angle = 0, paren = 0;
-	const char *lt = NULL, *gt = NULL, *at = NULL, *b, *e;
+	addr_lex_t l = { 0 }, in = { 0 };
+	const char *p, *b, *e, *why = NULL;
+	GString *spec;
+	gboolean text;
+	char *dom;
 
-
-	for (const char *p = a; *p; p++) {
+	for (p = a; *p; p = addr_step(&l, p, &text))
 		if ((guchar)*p < 0x20 || *p == 0x7f)
 			return "holds a control character (a line break?)";
-		if (*p == '\\' && (quote || paren) && p[1])
-			p++;
-		else if (*p == '"' && !paren)
-			quote = !quote;
-		else if (!quote && *p == '(')
-			paren++;
-		else if (!quote && *p == ')')
-			paren--;
-		else if (!quote && !paren && *p == '<')
-			angle++, lt = p;
-		else if (!quote && !paren && *p == '>')
-			angle--, gt = p;
-	}
-	if (quote || angle || paren)
+	if (l.quote || l.angle || l.paren)
 		return "has an unbalanced quote, bracket or parenthesis";
 	/* the addr-spec: inside the angle brackets, else the whole less
 	 * its comments; one '@' outside quotes, something on each side */
-	b = lt ? lt + 1 : a;
-	e = lt && gt > lt ? gt : a + strlen(a);
-	{
-		GString *spec = g_string_new(NULL);
-		const char *why = NULL;
-		char *dom;
+	b = l.lt ? l.lt + 1 : a;
+	e = l.lt && l.gt > l.lt ? l.gt : a + strlen(a);
+	spec = g_string_new(NULL);
+	for (p = b; p < e; ) {
+		const char *next = addr_step(&in, p, &text);
 
-		quote = paren = 0;
-		for (const char *p = b; p < e; p++) {
-			if (*p == '\\' && (quote || paren) && p + 1 < e) {
-				if (!paren)
-					g_string_append_len(spec, p, 2);
-				p++;
-			} else if (*p == '"' && !paren) {
-				quote = !quote;
-				g_string_append_c(spec, *p);
-			} else if (!quote && (*p == '(' || *p == ')')) {
-				paren += *p == '(' ? 1 : -1;
-			} else if (!paren) {
-				if (!quote && *p == '@' && at != NULL)
-					why = "has two '@' in its address";
-				if (!quote && *p == '@')
-					at = p;
-				g_string_append_c(spec, !quote && *p == '@' ? '\001' : *p);
-			}
+		if (text && !in.quote && *p == '@') {
+			if (strchr(spec->str, '\001') != NULL)
+				why = "has two '@' in its address";
+			g_string_append_c(spec, '\001');
+		} else if (text) {
+			g_string_append_len(spec, p, next - p);
 		}
-		g_strstrip(spec->str);
-		dom = strchr(spec->str, '\001');
-		if (why == NULL && dom == NULL)
-			why = "is no address (no '@')";
-		else if (why == NULL && (dom == spec->str || dom[1] == '\0' || strchr(dom + 1, ' ') != NULL))
-			why = "is no address (nothing before or after its '@', or a space in its domain)";
-		/* An international domain goes out in punycode; a local part
-		 * has no ASCII form. */
-		for (const char *p = spec->str; why == NULL && dom && p < dom; p++)
-			if ((guchar)*p >= 0x80)
-				why = "has non-ASCII characters before its '@': kenchi's SMTP client does not speak SMTPUTF8";
-		g_string_free(spec, TRUE);
-		if (why)
-			return why;
+		p = next;
 	}
-	return NULL;
+	g_strstrip(spec->str);
+	dom = strchr(spec->str, '\001');
+	if (why == NULL && dom == NULL)
+		why = "is no address (no '@')";
+	else if (why == NULL && (dom == spec->str || dom[1] == '\0' || strchr(dom + 1, ' ') != NULL))
+		why = "is no address (nothing before or after its '@', or a space in its domain)";
+	/* An international domain goes out in punycode; a local part has no
+	 * ASCII form. */
+	for (p = spec->str; why == NULL && dom && p < dom; p++)
+		if ((guchar)*p >= 0x80)
+			why = "has non-ASCII characters before its '@': kenchi's SMTP client does not speak SMTPUTF8";
+	g_string_free(spec, TRUE);
+	return why;
 }
 
 static void
